@@ -1,0 +1,31 @@
+# Quick start: `make run` (baseline Monte Carlo) and `make test`.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+
+.PHONY: run test lint bench clean
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e '.[test]'
+	touch $(STAMP)
+
+run: $(STAMP)
+	$(BIN)/evacsim run scenarios/qasrak_baseline.toml
+
+test: $(STAMP)
+	$(BIN)/ruff check sim tests
+	$(BIN)/ruff format --check sim tests
+	$(BIN)/pytest
+
+lint: $(STAMP)
+	$(BIN)/ruff check --fix sim tests
+	$(BIN)/ruff format sim tests
+
+bench: $(STAMP)
+	$(BIN)/evacsim bench
+
+clean:
+	rm -rf $(VENV) .pytest_cache

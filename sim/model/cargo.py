@@ -1,0 +1,134 @@
+"""Cargo at the base: classes in truckload equivalents, pack-out, and who may carry what.
+
+Cargo is counted in whole truckload equivalents (loads) per class. Pack-out crews
+bring cargo to staging at a steady rate; only staged cargo can be loaded on a
+truck or an aircraft. Loads handed over or destroyed on site never move.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+
+@dataclass
+class CargoClass:
+    """One class of equipment still at the base."""
+
+    name: str
+    carriers: frozenset[str]
+    priority: int
+    at_start: int
+    handed_over: int
+    remaining: int
+    inflow: int = 0
+    by_road: int = 0
+    by_air: int = 0
+
+
+@dataclass
+class Inventory:
+    """What is left at the base, what is staged, and what has gone by road and air."""
+
+    classes: list[CargoClass]
+    staged_at_start: float
+    packout_loads_per_hour: float
+    taken: int = 0
+    inflow_total: int = 0
+    _road: list[CargoClass] = field(init=False)
+    _air: list[CargoClass] = field(init=False)
+    _truck_order: dict[str, list[str]] = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.classes.sort(key=lambda c: (c.priority, c.name))
+        self._road = [c for c in self.classes if c.carriers - {"air"}]
+        self._air = [c for c in self.classes if "air" in c.carriers]
+        # Spend the least versatile trucks first, so a military truck is not used on
+        # general cargo that a contracted truck could take while sensitive cargo waits.
+        versatility = {k: sum(k in c.carriers for c in self.classes) for k in ("civilian", "military", "het")}
+        self._truck_order = {c.name: sorted(c.carriers - {"air"}, key=lambda k: (versatility[k], k)) for c in self.classes}
+
+    @property
+    def remaining(self) -> int:
+        """Loads still at the base, staged or not."""
+        return sum(c.remaining for c in self.classes)
+
+    @property
+    def to_move(self) -> int:
+        """Loads that must leave, inflow included (what was not handed over)."""
+        return sum(c.at_start - c.handed_over + c.inflow for c in self.classes)
+
+    def staged(self, t: float) -> int:
+        """Loads packed and waiting in staging at hour ``t``."""
+        packed = min(float(self.to_move), self.staged_at_start + self.packout_loads_per_hour * t)
+        return max(0, int(packed) - self.taken)
+
+    def hours_until_staged(self, t: float, loads: int) -> float:
+        """Hours from ``t`` until at least ``loads`` are staged (0 if already)."""
+        need = min(loads, self.remaining)
+        if self.staged(t) >= need:
+            return 0.0
+        target = self.taken + need
+        return max(0.0, (target - self.staged_at_start) / self.packout_loads_per_hour - t) + 1e-9
+
+    def road_remaining(self) -> int:
+        return sum(c.remaining for c in self._road)
+
+    def air_remaining(self) -> int:
+        return sum(c.remaining for c in self._air)
+
+    def road_only_remaining(self) -> int:
+        """Loads that only trucks may take."""
+        return sum(c.remaining for c in self._road if "air" not in c.carriers)
+
+    def take_for_convoy(
+        self, t: float, trucks: dict[str, int], max_trucks: int, dry_run: bool = False
+    ) -> tuple[dict[str, int], dict[str, int]]:
+        """Fill up to ``max_trucks`` of the trucks at hand with staged cargo, highest priority first.
+
+        Returns loads taken per class and trucks used per type (one load a truck);
+        with ``dry_run`` nothing is taken, only counted.
+        """
+        free = dict(trucks)
+        budget = min(self.staged(t), max_trucks)
+        loads: dict[str, int] = {}
+        used: dict[str, int] = {}
+        for cls in self._road:
+            for kind in self._truck_order[cls.name]:
+                n = min(cls.remaining - loads.get(cls.name, 0), free.get(kind, 0), budget)
+                if n <= 0:
+                    continue
+                budget -= n
+                free[kind] -= n
+                loads[cls.name] = loads.get(cls.name, 0) + n
+                used[kind] = used.get(kind, 0) + n
+        if not dry_run:
+            for cls in self._road:
+                n = loads.get(cls.name, 0)
+                cls.remaining -= n
+                cls.by_road += n
+            self.taken += sum(loads.values())
+        return loads, used
+
+    def take_for_air(self, t: float, capacity_loads: int) -> int:
+        """Load an aircraft with staged air-eligible cargo; returns loads taken."""
+        budget = min(capacity_loads, self.staged(t))
+        total = 0
+        for cls in self._air:
+            n = min(cls.remaining, budget)
+            if n <= 0:
+                continue
+            cls.remaining -= n
+            cls.by_air += n
+            budget -= n
+            total += n
+        self.taken += total
+        return total
+
+    def add_inflow(self, loads: int) -> None:
+        """Reinforcements bring cargo in: it joins the first road class and must leave again."""
+        target = self._road[-1] if self._road else self.classes[-1]
+        target.inflow += loads
+        target.remaining += loads
+        self.inflow_total += loads
+
+

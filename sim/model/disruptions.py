@@ -1,0 +1,74 @@
+"""Disruptions, drawn once per replication from their own random streams.
+
+- route threats close the Syrian leg for hours to days (Poisson arrivals);
+- crossing closures shut a border crossing for days (random, and known ones such as a flood);
+- dust storms ground aircraft for whole days;
+- a political pause stops departures for a while, and reinforcements may flow in.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from sim.model.calendar import Closures
+from sim.scenario.distributions import draw_many
+
+
+def poisson_closures(rng: np.random.Generator, per_hour: float, duration_hours, horizon_hours: float) -> Closures:
+    """Closures arriving at random (``per_hour``) over the horizon, each lasting a draw of ``duration_hours``."""
+    n = int(rng.poisson(per_hour * horizon_hours)) if per_hour > 0 else 0
+    starts = np.sort(rng.uniform(0.0, horizon_hours, n))
+    lengths = draw_many(duration_hours, rng, n)
+    return Closures(zip(starts.tolist(), (starts + lengths).tolist(), strict=True))
+
+
+def route_threats(rng: np.random.Generator, closures_per_week: float, closure_hours, horizon_hours: float) -> Closures:
+    """Hours the Syrian leg is closed by threats."""
+    return poisson_closures(rng, closures_per_week / 168.0, closure_hours, horizon_hours)
+
+
+def crossing_closures(rng: np.random.Generator, point, horizon_hours: float) -> Closures:
+    """Random closures of a crossing (``closures_per_month``, each ``closure_days`` long) plus known ones."""
+    days = point.closure_days
+    hours = days * 24.0 if isinstance(days, (int, float)) else _Scaled(days, 24.0)
+    random = poisson_closures(rng, point.closures_per_month / (30.0 * 24.0), hours, horizon_hours)
+    known = Closures((24.0 * c.start_day, 24.0 * (c.start_day + c.days)) for c in point.scheduled_closures)
+    return random | known
+
+
+class _Scaled:
+    """A per-event distribution in days, drawn in hours."""
+
+    def __init__(self, dist, factor: float) -> None:
+        self.dist, self.factor = dist, factor
+
+    def sample(self, rng: np.random.Generator) -> float:
+        return self.dist.sample(rng) * self.factor
+
+
+def dust_days(rng: np.random.Generator, probability: float, horizon_days: int) -> set[int]:
+    """Days (0 = 2026-02-23) on which dust grounds aircraft."""
+    return set(np.flatnonzero(rng.random(horizon_days + 2) < probability).tolist())
+
+
+@dataclass(frozen=True)
+class PoliticalPause:
+    """A pause in departures from ``start_hour`` for ``hours``, and what flows in when it starts."""
+
+    start_hour: float
+    hours: float
+    inflow_loads: int
+    inflow_troops: int
+
+    @property
+    def closures(self) -> Closures:
+        return Closures([(self.start_hour, self.start_hour + self.hours)])
+
+
+def political_pause(rng: np.random.Generator, pause) -> PoliticalPause | None:
+    """Whether a pause happens in this replication, and its timing."""
+    if pause.probability <= 0 or rng.random() >= pause.probability:
+        return None
+    return PoliticalPause(24.0 * pause.start_day, 24.0 * pause.days, int(pause.inflow_loads), int(pause.inflow_troops))

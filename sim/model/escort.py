@@ -1,0 +1,34 @@
+"""Ground escort: security teams (at least 3 gun trucks each) that take a convoy out on the
+Syrian leg, come back, rest, and are ready for the next mission."""
+
+from __future__ import annotations
+
+import math
+
+import simpy
+
+
+class EscortTeams:
+    """The pool of ground escort teams at the base."""
+
+    def __init__(self, env: simpy.Environment, teams: int, vehicles_per_team: int, rest_hours: float) -> None:
+        self.env = env
+        self.teams = teams
+        self.vehicles_per_team = max(1, vehicles_per_team)
+        self.rest_hours = rest_hours
+        self.ready = simpy.Container(env, capacity=max(teams, 1), init=teams)
+        self.team_hours_busy = 0.0
+        self.missions = 0
+
+    def needed(self, vehicles: int) -> int:
+        """Teams a convoy of this many vehicles needs (all teams at most)."""
+        return min(self.teams, max(1, math.ceil(vehicles / self.vehicles_per_team)))
+
+
+def escort_mission(env: simpy.Environment, escort: EscortTeams, teams: int, out_hours: float, back_hours: float):
+    """Teams drive out with the convoy to the border, drive back, rest, and are ready again."""
+    busy = out_hours + back_hours + escort.rest_hours
+    yield env.timeout(busy)
+    escort.team_hours_busy += teams * busy
+    escort.missions += 1
+    yield escort.ready.put(teams)

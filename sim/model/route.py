@@ -1,0 +1,30 @@
+"""Road legs: base to the border (Syria) and the border to the destination (Iraq).
+
+March times follow FM 55-30 practice: open-road and town speeds, and a short
+halt every couple of hours. A convoy moves at the pace of its slowest vehicle.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Leg:
+    """A road leg with its distances (km), march speeds (km/h) and halts."""
+
+    km: float
+    town_km: float
+    speed_kmh: float
+    town_speed_kmh: float
+    halt_minutes: float
+    halt_every_hours: float
+
+    def driving_hours(self, speed_cap_kmh: float | None = None, extra_km: float = 0.0) -> float:
+        """Hours on the road for a convoy, halts included, capped at a slower vehicle's speed."""
+        open_speed = self.speed_kmh if speed_cap_kmh is None else min(self.speed_kmh, speed_cap_kmh)
+        town_speed = self.town_speed_kmh if speed_cap_kmh is None else min(self.town_speed_kmh, speed_cap_kmh)
+        town_km = min(self.town_km, self.km)
+        moving = (self.km - town_km + extra_km) / open_speed + town_km / town_speed
+        halts = int(moving // self.halt_every_hours) * self.halt_minutes / 60.0
+        return moving + halts

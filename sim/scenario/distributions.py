@@ -1,0 +1,324 @@
+"""Uncertain inputs: the distributions a scenario may give instead of a constant.
+
+A scenario value is either a plain number or a table such as
+``{dist = "triangular", low = 60, mode = 100, high = 140}``. Each distribution
+knows how to draw one value from an explicit ``numpy.random.Generator``, its
+quantiles (for bounds, medians and sensitivity ranges) and its support (so the
+schema can refuse a truck count that could come out negative).
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Annotated, Literal
+
+import numpy as np
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+from scipy import stats
+
+
+class _Distribution(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    def sample(self, rng: np.random.Generator) -> float:  # pragma: no cover - abstract
+        raise NotImplementedError
+
+    def ppf(self, q: float) -> float:  # pragma: no cover - abstract
+        raise NotImplementedError
+
+    @property
+    def support(self) -> tuple[float, float]:  # pragma: no cover - abstract
+        raise NotImplementedError
+
+    @property
+    def p50(self) -> float:
+        """The median value."""
+        return self.ppf(0.5)
+
+    def describe(self) -> str:
+        """The distribution as an analyst would write it: ``triangular(60, 100, 140)``."""
+        fields = self.model_dump(exclude={"dist"})
+        args = ", ".join(_short(v) for v in fields.values() if v is not None)
+        return f"{self.dist}({args})"  # type: ignore[attr-defined]
+
+
+def _short(value: object) -> str:
+    if isinstance(value, float):
+        return f"{value:g}"
+    if isinstance(value, list):
+        return "[" + ", ".join(_short(v) for v in value) + "]"
+    return str(value)
+
+
+def _check_ordered(low: float, high: float, what: str = "low must be <= high") -> None:
+    if not low <= high:
+        raise ValueError(f"impossible distribution: {what} (low={low:g}, high={high:g})")
+
+
+class Constant(_Distribution):
+    """A known value, written as a table for symmetry with the others."""
+
+    dist: Literal["constant"]
+    value: float
+
+    def sample(self, rng: np.random.Generator) -> float:
+        return self.value
+
+    def ppf(self, q: float) -> float:
+        return self.value
+
+    @property
+    def support(self) -> tuple[float, float]:
+        return (self.value, self.value)
+
+
+class Uniform(_Distribution):
+    """Any value between ``low`` and ``high`` equally likely."""
+
+    dist: Literal["uniform"]
+    low: float
+    high: float
+
+    @model_validator(mode="after")
+    def _ordered(self) -> Uniform:
+        _check_ordered(self.low, self.high)
+        return self
+
+    def sample(self, rng: np.random.Generator) -> float:
+        return float(rng.uniform(self.low, self.high))
+
+    def ppf(self, q: float) -> float:
+        return self.low + q * (self.high - self.low)
+
+    @property
+    def support(self) -> tuple[float, float]:
+        return (self.low, self.high)
+
+
+class Triangular(_Distribution):
+    """Lowest, most likely and highest value: the planner's three-point estimate."""
+
+    dist: Literal["triangular"]
+    low: float
+    mode: float
+    high: float
+
+    @model_validator(mode="after")
+    def _ordered(self) -> Triangular:
+        _check_ordered(self.low, self.high)
+        if not self.low <= self.mode <= self.high:
+            raise ValueError(
+                f"impossible distribution: mode must lie between low and high "
+                f"(low={self.low:g}, mode={self.mode:g}, high={self.high:g})"
+            )
+        return self
+
+    def sample(self, rng: np.random.Generator) -> float:
+        if self.low == self.high:
+            return self.low
+        return float(rng.triangular(self.low, self.mode, self.high))
+
+    def ppf(self, q: float) -> float:
+        if self.low == self.high:
+            return self.low
+        c = (self.mode - self.low) / (self.high - self.low)
+        return float(stats.triang.ppf(q, c, loc=self.low, scale=self.high - self.low))
+
+    @property
+    def support(self) -> tuple[float, float]:
+        return (self.low, self.high)
+
+
+class Pert(_Distribution):
+    """Three-point estimate with more weight near the mode (beta-PERT, shape 4 by default)."""
+
+    dist: Literal["pert"]
+    low: float
+    mode: float
+    high: float
+    shape: float = Field(default=4.0, gt=0)
+
+    @model_validator(mode="after")
+    def _ordered(self) -> Pert:
+        _check_ordered(self.low, self.high)
+        if not self.low <= self.mode <= self.high:
+            raise ValueError(
+                f"impossible distribution: mode must lie between low and high "
+                f"(low={self.low:g}, mode={self.mode:g}, high={self.high:g})"
+            )
+        return self
+
+    def _ab(self) -> tuple[float, float]:
+        span = self.high - self.low
+        a = 1 + self.shape * (self.mode - self.low) / span
+        b = 1 + self.shape * (self.high - self.mode) / span
+        return a, b
+
+    def sample(self, rng: np.random.Generator) -> float:
+        if self.low == self.high:
+            return self.low
+        a, b = self._ab()
+        return self.low + float(rng.beta(a, b)) * (self.high - self.low)
+
+    def ppf(self, q: float) -> float:
+        if self.low == self.high:
+            return self.low
+        a, b = self._ab()
+        return self.low + float(stats.beta.ppf(q, a, b)) * (self.high - self.low)
+
+    @property
+    def support(self) -> tuple[float, float]:
+        return (self.low, self.high)
+
+
+class TruncatedNormal(_Distribution):
+    """A normal ``mean`` +- ``sd`` cut to [``low``, ``high``]."""
+
+    dist: Literal["truncnormal"]
+    mean: float
+    sd: float = Field(gt=0)
+    low: float = -math.inf
+    high: float = math.inf
+
+    @model_validator(mode="after")
+    def _ordered(self) -> TruncatedNormal:
+        _check_ordered(self.low, self.high)
+        if self.low == self.high:
+            raise ValueError("impossible distribution: low and high must differ")
+        return self
+
+    def _scipy(self):  # noqa: ANN202 - a frozen scipy distribution
+        a = (self.low - self.mean) / self.sd
+        b = (self.high - self.mean) / self.sd
+        return stats.truncnorm(a, b, loc=self.mean, scale=self.sd)
+
+    def sample(self, rng: np.random.Generator) -> float:
+        # Rejection is fast while the cut keeps most of the mass; otherwise invert the CDF.
+        for _ in range(32):
+            x = float(rng.normal(self.mean, self.sd))
+            if self.low <= x <= self.high:
+                return x
+        return float(self._scipy().ppf(rng.random()))
+
+    def ppf(self, q: float) -> float:
+        return float(self._scipy().ppf(q))
+
+    @property
+    def support(self) -> tuple[float, float]:
+        return (self.low, self.high)
+
+
+class LogNormal(_Distribution):
+    """Positive and right-skewed (durations of closures, repairs): ``median`` and log-``sigma``."""
+
+    dist: Literal["lognormal"]
+    median: float = Field(gt=0)
+    sigma: float = Field(gt=0)
+
+    def sample(self, rng: np.random.Generator) -> float:
+        return float(rng.lognormal(math.log(self.median), self.sigma))
+
+    def ppf(self, q: float) -> float:
+        return float(stats.lognorm.ppf(q, self.sigma, scale=self.median))
+
+    @property
+    def support(self) -> tuple[float, float]:
+        return (0.0, math.inf)
+
+
+class Choice(_Distribution):
+    """One of a few ``values``, with optional ``weights`` (normalised)."""
+
+    dist: Literal["choice"]
+    values: list[float] = Field(min_length=1)
+    weights: list[float] | None = None
+
+    @model_validator(mode="after")
+    def _weights(self) -> Choice:
+        if self.weights is not None:
+            if len(self.weights) != len(self.values):
+                raise ValueError("impossible distribution: weights must match values one for one")
+            if any(w < 0 for w in self.weights) or sum(self.weights) <= 0:
+                raise ValueError("impossible distribution: weights must be >= 0 with a positive sum")
+        return self
+
+    def _p(self) -> np.ndarray:
+        w = np.ones(len(self.values)) if self.weights is None else np.asarray(self.weights, float)
+        return w / w.sum()
+
+    def sample(self, rng: np.random.Generator) -> float:
+        return float(self.values[int(rng.choice(len(self.values), p=self._p()))])
+
+    def ppf(self, q: float) -> float:
+        order = np.argsort(self.values)
+        cum = np.cumsum(self._p()[order])
+        i = int(np.searchsorted(cum, q - 1e-12))
+        return float(np.asarray(self.values)[order][min(i, len(cum) - 1)])
+
+    @property
+    def support(self) -> tuple[float, float]:
+        return (min(self.values), max(self.values))
+
+
+class Bernoulli(_Distribution):
+    """1 with probability ``p``, else 0: whether something happens at all."""
+
+    dist: Literal["bernoulli"]
+    p: float = Field(ge=0, le=1)
+
+    def sample(self, rng: np.random.Generator) -> float:
+        return 1.0 if rng.random() < self.p else 0.0
+
+    def ppf(self, q: float) -> float:
+        return 1.0 if q > 1 - self.p else 0.0
+
+    @property
+    def support(self) -> tuple[float, float]:
+        return (0.0, 1.0)
+
+
+Distribution = Annotated[
+    Constant | Uniform | Triangular | Pert | TruncatedNormal | LogNormal | Choice | Bernoulli,
+    Field(discriminator="dist"),
+]
+"""Any of the distribution tables, told apart by their ``dist`` key."""
+
+DISTRIBUTION_NAMES = ("constant", "uniform", "triangular", "pert", "truncnormal", "lognormal", "choice", "bernoulli")
+
+
+def support_of(value: float | _Distribution) -> tuple[float, float]:
+    """Smallest and largest value a constant or distribution can take.
+
+    An unbounded tail (a lognormal closure) is cut at its 99.9th percentile: that is
+    the value a scenario's limits are checked against.
+    """
+    if isinstance(value, _Distribution):
+        low, high = value.support
+        if math.isinf(low):
+            low = value.ppf(0.001)
+        if math.isinf(high):
+            high = value.ppf(0.999)
+        return (low, high)
+    return (float(value), float(value))
+
+
+def is_distribution(value: object) -> bool:
+    """Whether a scenario value is uncertain (a distribution other than a constant)."""
+    return isinstance(value, _Distribution) and not isinstance(value, Constant)
+
+
+def draw_many(value: float | _Distribution, rng: np.random.Generator, n: int) -> np.ndarray:
+    """``n`` independent draws (one per event: each closure, each breakdown) as an array."""
+    if isinstance(value, (int, float)):
+        return np.full(n, float(value))
+    return np.fromiter((value.sample(rng) for _ in range(n)), float, n) if n else np.empty(0)
+
+
+def median_of(value: float | _Distribution) -> float:
+    """The median of a distribution, or the constant itself."""
+    return value.p50 if isinstance(value, _Distribution) else float(value)
+
+
+def quantile_of(value: float | _Distribution, q: float) -> float:
+    """The ``q`` quantile (0-1) of a distribution, or the constant itself."""
+    return value.ppf(q) if isinstance(value, _Distribution) else float(value)

@@ -1,0 +1,125 @@
+"""Drawing one replication's inputs from a scenario's distributions.
+
+A scenario has uncertain inputs (the numbers given as distributions). Each
+replication draws one value for each, from its own ``numpy.random.Generator``,
+and the model reads a *resolved* scenario in which every number is a float.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+from pydantic import BaseModel
+
+from sim.scenario.distributions import Constant, _Distribution, is_distribution
+from sim.scenario.schema import Scenario
+
+
+@dataclass(frozen=True)
+class UncertainInput:
+    """One scenario number given as a distribution, by its dotted path."""
+
+    path: str
+    distribution: _Distribution
+    integer: bool
+
+    def low_high(self, q_low: float = 0.05, q_high: float = 0.95) -> tuple[float, float]:
+        """The inner range (P5-P95 by default) used as bounds for sensitivity designs."""
+        return (self.distribution.ppf(q_low), self.distribution.ppf(q_high))
+
+
+def _flag(model: BaseModel, name: str, flag: str) -> bool:
+    """A flag set by :func:`sim.scenario.schema.quantity` on a field ("integer", "per_event")."""
+    extra = type(model).model_fields[name].json_schema_extra
+    return isinstance(extra, dict) and bool(extra.get(flag))
+
+
+def _walk(node: Any, prefix: str, integer: bool = False, per_event: bool = False):
+    """Yield (path, value, integer, per_event) for every leaf number of a scenario."""
+    if isinstance(node, _Distribution):
+        yield prefix, node, integer, per_event
+    elif isinstance(node, BaseModel):
+        for name in type(node).model_fields:
+            value = getattr(node, name)
+            path = f"{prefix}.{name}" if prefix else name
+            yield from _walk(value, path, _flag(node, name, "integer"), _flag(node, name, "per_event"))
+    elif isinstance(node, dict):
+        for key, value in node.items():
+            yield from _walk(value, f"{prefix}.{key}", integer, per_event)
+    elif isinstance(node, list):
+        for i, value in enumerate(node):
+            yield from _walk(value, f"{prefix}.{i}", integer, per_event)
+    elif isinstance(node, (int, float)) and not isinstance(node, bool):
+        yield prefix, node, integer, per_event
+
+
+def uncertain_inputs(scenario: Scenario) -> list[UncertainInput]:
+    """Every input drawn once per replication from a distribution, in file order.
+
+    Per-event durations (each closure, each repair) are left out: the model draws
+    them itself for every event.
+    """
+    return [UncertainInput(p, v, i) for p, v, i, e in _walk(scenario, "") if is_distribution(v) and not e]
+
+
+def numeric_fields(scenario: Scenario) -> dict[str, float | _Distribution]:
+    """Every number of a scenario by dotted path (constants and distributions)."""
+    return {p: v for p, v, _, _ in _walk(scenario, "")}
+
+
+def per_event_fields(scenario: Scenario) -> set[str]:
+    """Paths of the numbers drawn anew for each event inside a replication."""
+    return {p for p, _, _, e in _walk(scenario, "") if e}
+
+
+def draw_inputs(inputs: list[UncertainInput], rng: np.random.Generator) -> dict[str, float]:
+    """One value per uncertain input, whole numbers rounded, in the order given."""
+    out = {}
+    for item in inputs:
+        value = item.distribution.sample(rng)
+        out[item.path] = float(round(value)) if item.integer else value
+    return out
+
+
+def resolve(scenario: Scenario, values: Mapping[str, float], per_event: set[str] | None = None) -> Scenario:
+    """A copy of the scenario with each uncertain input set to ``values[path]``.
+
+    Constants written as ``{dist = "constant"}`` become plain numbers; inputs not in
+    ``values`` take their median, so a partial set of values (a sensitivity design
+    point) is always a whole scenario. Per-event durations stay distributions.
+    """
+    keep = per_event_fields(scenario) if per_event is None else per_event
+    return _resolve(scenario, "", values, keep)
+
+
+def _resolve(node: Any, prefix: str, values: Mapping[str, float], keep: set[str]) -> Any:
+    if isinstance(node, Constant):
+        return node.value
+    if isinstance(node, _Distribution):
+        if prefix in values:
+            return values[prefix]
+        return node if prefix in keep else node.p50
+    if isinstance(node, BaseModel):
+        update = {}
+        for name in type(node).model_fields:
+            value = getattr(node, name)
+            if isinstance(value, (BaseModel, dict, list)) and value:
+                new = _resolve(value, f"{prefix}.{name}" if prefix else name, values, keep)
+                if new is not value:
+                    update[name] = new
+            elif isinstance(value, _Distribution):
+                path = f"{prefix}.{name}" if prefix else name
+                update[name] = _resolve(value, path, values, keep)
+            elif prefix + "." + name in values or (not prefix and name in values):
+                update[name] = values[f"{prefix}.{name}" if prefix else name]
+        return node.model_copy(update=update) if update else node
+    if isinstance(node, dict):
+        new = {k: _resolve(v, f"{prefix}.{k}", values, keep) for k, v in node.items()}
+        return node if all(new[k] is node[k] for k in node) else new
+    if isinstance(node, list):
+        new_list = [_resolve(v, f"{prefix}.{i}", values, keep) for i, v in enumerate(node)]
+        return node if all(a is b for a, b in zip(new_list, node, strict=True)) else new_list
+    return node

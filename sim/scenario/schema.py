@@ -1,0 +1,329 @@
+"""The scenario format: what a planner writes in ``scenarios/*.toml``.
+
+Every group refuses unknown keys (a typo is an error, never a silent default) and
+carries a ``source``: a seed quote (``"seed: '...'"``), a named public report, or
+``"assumption: why"``. Every number may be a constant or a distribution table.
+Units are in the field names or their descriptions: hours, days, km, truckloads
+(``loads``), 463L pallets (``pallets``), people.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Annotated, Literal
+
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
+
+from sim.scenario.distributions import Distribution, support_of
+
+Source = Annotated[str, Field(min_length=3, description="where the numbers come from: seed quote, report, or 'assumption: why'")]
+
+
+def _bounded(ge: float | None, le: float | None, gt: float | None, integer: bool):
+    def check(value):
+        low, high = support_of(value)
+        if ge is not None and low < ge:
+            raise ValueError(f"must be >= {ge:g}" + ("" if low == high else f" over its whole range (lowest value {low:g})"))
+        if gt is not None and low <= gt:
+            raise ValueError(f"must be > {gt:g}" + ("" if low == high else f" over its whole range (lowest value {low:g})"))
+        if le is not None and high > le:
+            raise ValueError(f"must be <= {le:g}" + ("" if low == high else f" over its whole range (highest value {high:g})"))
+        if integer and isinstance(value, (int, float)) and not float(value).is_integer():
+            raise ValueError(f"must be a whole number, not {value:g}")
+        if isinstance(value, float) and not math.isfinite(value):
+            raise ValueError("must be a finite number")
+        return value
+
+    return AfterValidator(check)
+
+
+def quantity(
+    *, ge: float | None = 0, le: float | None = None, gt: float | None = None, integer: bool = False, per_event: bool = False
+):
+    """A scenario number: a constant or a distribution, checked over its whole support.
+
+    ``per_event`` numbers (how long each closure or repair lasts) are drawn anew for
+    every event inside a replication; the others once per replication.
+    """
+    return Annotated[
+        float | Distribution,
+        _bounded(ge, le, gt, integer),
+        Field(json_schema_extra={"integer": integer, "per_event": per_event}),
+    ]
+
+
+Count = quantity(ge=0, le=100_000, integer=True)
+Hours = quantity(ge=0, le=24 * 365)
+EventHours = quantity(ge=0, le=24 * 365, per_event=True)
+EventDays = quantity(ge=0, le=365, per_event=True)
+Fraction = quantity(ge=0, le=1)
+Km = quantity(ge=0, le=5_000)
+Speed = quantity(gt=0, le=200)
+
+CARRIERS = ("civilian", "military", "het", "air")
+Carrier = Literal["civilian", "military", "het", "air"]
+
+
+class Group(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class ScenarioInfo(Group):
+    """Which scenario this is and the question it is asked."""
+
+    name: str = Field(pattern=r"^[A-Za-z0-9_.-]+$", description="short name used for results folders")
+    title: str
+    description: str = ""
+    start: str = Field(default="2026-02-23T00:00:00+03:00", description="simulation hour 0, local time (ISO 8601)")
+    window_days: tuple[float, float] = Field(default=(15.0, 30.0), description="the estimate to test, in days from start")
+    horizon_days: float = Field(default=150.0, gt=0, le=1000, description="a replication still running then is cut off and counted as late")
+    source: Source
+
+    @model_validator(mode="after")
+    def _window(self) -> ScenarioInfo:
+        low, high = self.window_days
+        if not 0 <= low < high:
+            raise ValueError("window_days must be [low, high] with 0 <= low < high")
+        return self
+
+
+class CargoClass(Group):
+    """One class of equipment at the base, in truckload equivalents (loads)."""
+
+    loads: Count = Field(description="truckload equivalents at the base at the start")
+    carriers: list[Carrier] = Field(min_length=1, description="which carriers may take it: civilian, military, het, air")
+    handed_over_fraction: Fraction = Field(default=0.0, description="share handed over or destroyed on site")
+    priority: int = Field(default=1, ge=0, le=9, description="lower leaves first when a convoy is filled")
+    source: Source
+
+
+class Cargo(Group):
+    """Equipment to move and how fast it is packed out to staging."""
+
+    classes: dict[str, CargoClass] = Field(min_length=1)
+    pallets_per_load: quantity(gt=0, le=20) = Field(description="463L air pallets per truckload equivalent")
+    packout_loads_per_day: quantity(gt=0, le=10_000) = Field(description="loads the pack-out crews bring to staging per day")
+    staged_at_start: Fraction = Field(description="share of the cargo already packed at hour 0")
+    source: Source
+
+
+class Vehicles(Group):
+    """Self-driving vehicles (MRAP, M-ATV, HMMWV) that drive out inside convoys."""
+
+    count: Count
+    crew: quantity(ge=1, le=10, integer=True) = Field(default=2, description="people who leave with each vehicle")
+    share_of_convoy: Fraction = Field(default=0.3, description="at most this share of a convoy's places go to them")
+    source: Source
+
+
+class People(Group):
+    """Troops at the base; the security force stays until the cargo has gone."""
+
+    troops: Count
+    security_force: Count = Field(description="people who stay to the end and leave as the last element")
+    last_element_by: Literal["convoy", "sortie"] = Field(default="convoy")
+    seats_per_convoy: Count = Field(default=0, description="troops riding in each convoy besides vehicle crews")
+    source: Source
+
+
+class TruckType(Group):
+    """A fleet of one kind of truck, counted, not simulated one by one."""
+
+    count: Count
+    speed_kmh: Speed | None = Field(default=None, description="loaded top speed, if slower than the convoy's march speed")
+    source: Source
+
+
+class Fleet(Group):
+    """Truck fleets cycling between the base and the destination; breakdowns and repair."""
+
+    civilian: TruckType
+    military: TruckType
+    het: TruckType
+    breakdowns_per_1000_km: quantity(ge=0, le=50) = Field(description="breakdowns per truck per 1000 km driven")
+    recovery_hours: EventHours = Field(description="halt of the convoy to recover one broken truck")
+    repair_hours: EventHours = Field(description="time a broken truck is out of service after the trip")
+    source: Source
+
+
+class Convoys(Group):
+    """How convoys form and when they may leave."""
+
+    size_min: Count = Field(description="fewest vehicles a convoy leaves with (the last convoy may be smaller)")
+    size_max: Count = Field(description="most vehicles in one convoy")
+    max_per_day: Count
+    departure_window: tuple[float, float] = Field(description="earliest and latest departure hour, local")
+    daylight_only: bool = Field(description="if true, convoys move only between daylight hours and halt overnight")
+    daylight: tuple[float, float] = Field(default=(6.0, 18.0), description="first and last hour of daylight, local")
+    source: Source
+
+    @model_validator(mode="after")
+    def _windows(self) -> Convoys:
+        for name in ("departure_window", "daylight"):
+            a, b = getattr(self, name)
+            if not 0 <= a < b <= 24:
+                raise ValueError(f"{name} must be [from, to] hours with 0 <= from < to <= 24")
+        return self
+
+
+class Loading(Group):
+    """Loading teams putting staged cargo on trucks."""
+
+    teams: Count
+    hours_per_truck: Hours
+    source: Source
+
+
+class Escort(Group):
+    """Ground escort: security teams of at least 3 gun trucks, out and back on the Syrian leg."""
+
+    teams: Count
+    vehicles_per_team: Count = Field(description="convoy vehicles one team can protect")
+    rest_hours: Hours = Field(description="crew rest after a mission")
+    source: Source
+
+
+class AirCover(Group):
+    """Apache air cover for convoys on the Syrian leg."""
+
+    apaches: Count
+    sorties_per_aircraft_per_day: quantity(ge=0, le=10)
+    hours_on_station: quantity(gt=0, le=12)
+    share_of_convoys: Fraction = Field(description="share of convoys that need air cover")
+    always_for_sensitive: bool = Field(description="convoys carrying a class that air may also carry always need cover")
+    source: Source
+
+
+class RoadLeg(Group):
+    """A road leg with its march speeds and halts."""
+
+    km: Km
+    town_km: Km = Field(default=0.0)
+    speed_kmh: Speed
+    town_speed_kmh: Speed
+    halt_minutes: quantity(ge=0, le=120) = Field(default=15.0)
+    halt_every_hours: quantity(gt=0, le=24) = Field(default=2.0)
+    source: Source
+
+
+class Threats(Group):
+    """Threats on the Syrian leg that close the road."""
+
+    closures_per_week: quantity(ge=0, le=50)
+    closure_hours: EventHours
+    source: Source
+
+
+class Route(Group):
+    """Base to border (Syria) and border to destination (Iraq)."""
+
+    syria: RoadLeg
+    iraq: RoadLeg
+    threats: Threats
+
+
+class Closure(Group):
+    """A known closure: from a day after start, for a number of days."""
+
+    start_day: quantity(ge=0, le=1000)
+    days: quantity(ge=0, le=1000)
+    source: Source
+
+
+class CrossingPoint(Group):
+    """A border crossing: lanes, processing, opening hours, closures."""
+
+    name: str
+    lanes: Count
+    fixed_hours: Hours = Field(description="paperwork per convoy")
+    minutes_per_vehicle: quantity(ge=0, le=600)
+    open_hours: tuple[float, float] = Field(default=(0.0, 24.0))
+    closures_per_month: quantity(ge=0, le=30) = Field(default=0.0)
+    closure_days: EventDays = Field(default=0.0, description="length of each closure")
+    scheduled_closures: list[Closure] = Field(default_factory=list)
+    extra_km: Km = Field(default=0.0, description="detour to reach it, for an alternate crossing")
+    source: Source
+
+    @model_validator(mode="after")
+    def _hours(self) -> CrossingPoint:
+        a, b = self.open_hours
+        if not 0 <= a < b <= 24:
+            raise ValueError("open_hours must be [from, to] hours with 0 <= from < to <= 24")
+        return self
+
+
+class Crossing(Group):
+    """The main crossing and, optionally, an alternate to divert to."""
+
+    main: CrossingPoint
+    alternate: CrossingPoint | None = None
+    divert_after_hours: Hours = Field(default=24.0, description="divert when the main crossing stays closed longer than this")
+
+
+class Destination(Group):
+    """Unloading at the destination in the Kurdistan Region."""
+
+    name: str
+    unload_teams: Count
+    unload_hours_per_truck: Hours
+    source: Source
+
+
+class Aircraft(Group):
+    """One airlifter type."""
+
+    allowed: bool
+    pallets: Count
+    troops: Count
+    runway_m: quantity(gt=0, le=5000) = Field(description="runway it needs at this weight and surface")
+    source: Source
+
+
+class Airlift(Group):
+    """Sorties from the 1.7 km strip: pallets and people."""
+
+    runway_m: quantity(gt=0, le=5000)
+    sorties_per_day: quantity(ge=0, le=200)
+    ground_hours: Hours
+    flight_hours: Hours
+    c130j: Aircraft
+    c17: Aircraft
+    source: Source
+
+
+class Weather(Group):
+    """Dust storms that ground aircraft (Apaches and airlift) for whole days."""
+
+    dust_day_probability: Fraction
+    source: Source
+
+
+class Pause(Group):
+    """A political pause: no departures for a while, and reinforcements may flow in."""
+
+    probability: Fraction
+    start_day: quantity(ge=0, le=1000)
+    days: quantity(ge=0, le=1000)
+    inflow_loads: Count = Field(default=0)
+    inflow_troops: Count = Field(default=0)
+    source: Source
+
+
+class Scenario(Group):
+    """A whole evacuation scenario, validated once; the model only reads it."""
+
+    scenario: ScenarioInfo
+    cargo: Cargo
+    vehicles: Vehicles
+    people: People
+    fleet: Fleet
+    convoys: Convoys
+    loading: Loading
+    escort: Escort
+    air_cover: AirCover
+    route: Route
+    crossing: Crossing
+    destination: Destination
+    airlift: Airlift
+    weather: Weather
+    pause: Pause
