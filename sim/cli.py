@@ -1,5 +1,229 @@
-"""The evacsim command line: thin commands that parse arguments and call the library."""
+"""The evacsim command line: thin commands that parse arguments and call the library.
 
+Exit status: 0 done; 2 wrong command-line usage; 3 a bad scenario file or ``--set``
+override (the message names the file, line and field); 4 the results folder
+cannot be written.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from datetime import date, datetime
+from pathlib import Path
+from typing import Annotated
+
+import pandas as pd
 import typer
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
+from rich.table import Table
 
-app = typer.Typer(add_completion=False, no_args_is_help=True, help="Simulate the evacuation of a base: will it close in its window, how likely, and why.")
+from sim.scenario.loading import EXIT_BAD_INPUT, LoadedScenario, ScenarioError, load_scenario
+
+EXIT_OUTPUT = 4
+
+app = typer.Typer(
+    add_completion=False,
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    help="Simulate the evacuation of a base: does it close in its window, how likely is that, and what drives it.",
+)
+console = Console()
+errors = Console(stderr=True)
+
+ScenarioArg = Annotated[Path, typer.Argument(help="scenario file, e.g. scenarios/qasrak_baseline.toml", show_default=False)]
+SetOpt = Annotated[list[str] | None, typer.Option("--set", help="override a field by dotted path, value as TOML: --set fleet.civilian.count=120")]
+SeedOpt = Annotated[int, typer.Option(help="seed of the run's SeedSequence: same seed, same bits")]
+JobsOpt = Annotated[int | None, typer.Option(help="worker processes (default: all cores)")]
+
+
+def _load(path: Path, overrides: list[str] | None) -> LoadedScenario:
+    try:
+        return load_scenario(path, overrides or [])
+    except ScenarioError as exc:
+        _fail(str(exc), EXIT_BAD_INPUT)
+
+
+def _fail(message: str, status: int):
+    errors.print(f"[bold red]error:[/] {message}", highlight=False, markup=True, soft_wrap=True)
+    raise typer.Exit(status)
+
+
+@app.command()
+def validate(scenario: ScenarioArg, set_: SetOpt = None) -> None:
+    """Check a scenario file and print where each of its numbers comes from."""
+    from sim.scenario.provenance import provenance_rows
+
+    loaded = _load(scenario, set_)
+    table = Table(title=f"{loaded.scenario.scenario.title}", show_lines=False)
+    table.add_column("parameter", style="cyan", no_wrap=True)
+    table.add_column("value")
+    table.add_column("source", overflow="fold")
+    for row in provenance_rows(loaded.scenario):
+        table.add_row(row.parameter, row.value, row.source)
+    console.print(table)
+    console.print(f"[green]valid:[/] {scenario}")
+
+
+@app.command()
+def schema() -> None:
+    """Print the JSON Schema of the scenario format."""
+    from sim.scenario.provenance import schema_json
+
+    sys.stdout.write(json.dumps(schema_json(), indent=2) + "\n")
+
+
+@app.command()
+def bounds(scenario: ScenarioArg, set_: SetOpt = None) -> None:
+    """Rough-cut capacity: the fewest days each resource alone would need (no simulation)."""
+    from sim.bounds import binding, capacity_bounds
+
+    loaded = _load(scenario, set_)
+    found = capacity_bounds(loaded.scenario)
+    worst = binding(found)
+    table = Table(title="Capacity bounds (distributions at their medians)")
+    table.add_column("resource")
+    table.add_column("fewest days", justify="right")
+    table.add_column("to", justify="left")
+    table.add_column("basis", overflow="fold")
+    for b in sorted(found, key=lambda b: -b.days):
+        style = "bold" if b is worst else ""
+        table.add_row(b.resource, f"{b.days:.1f}", b.applies_to, b.basis, style=style)
+    console.print(table)
+    console.print(f"Binding: [bold]{worst.resource}[/], at least {worst.days:.1f} days to {worst.applies_to}.")
+
+
+def _progress() -> Progress:
+    return Progress(
+        TextColumn("[progress.description]{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        TextColumn("eta"),
+        TimeRemainingColumn(),
+        console=errors,
+        transient=True,
+    )
+
+
+@app.command()
+def run(
+    scenario: ScenarioArg,
+    replications: Annotated[int | None, typer.Option("--replications", "-n", min=1, help="replications to run (default 1000)")] = None,
+    precision: Annotated[float | None, typer.Option(help="instead, add replications until the 95% CI half-width of P(in window) <= this (e.g. 0.02)")] = None,
+    seed: SeedOpt = 20260223,
+    jobs: JobsOpt = None,
+    set_: SetOpt = None,
+    out: Annotated[Path | None, typer.Option(help="results folder (default: results/<scenario>-<UTC time>/)")] = None,
+    force: Annotated[bool, typer.Option(help="write into a non-empty --out folder")] = False,
+) -> None:
+    """Run the Monte Carlo replications of a scenario and answer the window question."""
+    from sim.analysis.statistics import summarize
+    from sim.experiment.executors import default_jobs
+    from sim.experiment.montecarlo import run_monte_carlo
+    from sim.experiment.storage import OutputError, new_run_dir, prepare_out_dir
+    from sim.model.evacuation import RESOURCES, WAIT_CAUSES
+    from sim.replication import prepare
+
+    loaded = _load(scenario, set_)
+    s = loaded.scenario
+    if precision is not None and not 0 < precision < 0.5:
+        _fail("--precision must be a half-width between 0 and 0.5, e.g. 0.02", 2)
+    try:
+        folder = prepare_out_dir(out, force) if out else new_run_dir(Path("results"), s.scenario.name)
+    except OutputError as exc:
+        _fail(str(exc), EXIT_OUTPUT)
+    jobs = jobs or default_jobs()
+    prepared = prepare(s)
+    with _progress() as bar:
+        task = bar.add_task(f"{s.scenario.name}", total=replications or (None if precision else 1000))
+
+        def advance(batch, target):
+            bar.update(task, total=target, advance=len(batch.rows))
+
+        result = run_monte_carlo(prepared, seed, replications=replications, precision=precision, jobs=jobs, on_batch=advance)
+    window = s.scenario.window_days
+    summary = summarize(result.rows, window, WAIT_CAUSES, RESOURCES)
+    try:
+        _write_run(folder, loaded, seed, result, summary, jobs)
+        from sim.plots.completion import completion_figure, save_figure
+
+        probs = {k: summary[key]["estimate"] for k, key in _window_keys(window).items()}
+        fig = completion_figure(
+            result.rows["days_to_base_empty"].to_numpy(),
+            result.rows["days_to_force_closure"].to_numpy(),
+            window,
+            _start_date(s.scenario.start),
+            probs,
+        )
+        save_figure(fig, folder / "completion")
+    except OSError as exc:
+        _fail(f"{folder}: cannot write results ({exc.strerror or exc})", EXIT_OUTPUT)
+    _print_summary(s.scenario.title, summary, window)
+    console.print(f"Results in [bold]{folder}[/]")
+
+
+def _window_keys(window: tuple[float, float]) -> dict[str, str]:
+    from sim.analysis.statistics import window_key
+
+    return {k: window_key(k, window) for k in ("p_under", "p_within", "p_over")}
+
+
+def _start_date(start: str) -> date:
+    return datetime.fromisoformat(start).date()
+
+
+def _write_run(folder: Path, loaded: LoadedScenario, seed: int, result, summary: dict, jobs: int) -> None:
+    from sim.experiment.storage import manifest, write_json, write_parquet
+
+    resolved = loaded.scenario.model_dump(mode="json")
+    write_json(folder / "manifest.json", manifest(resolved, loaded.path, list(loaded.overrides), seed, {"replications": result.replications, "jobs": jobs}))
+    write_parquet(folder / "replications.parquet", result.rows)
+    days = result.burndown_cargo.shape[1]
+    reps = result.rows["replication"].to_numpy()
+    burndown = pd.DataFrame(
+        {
+            "replication": reps.repeat(days),
+            "day": list(range(days)) * len(reps),
+            "cargo_loads": result.burndown_cargo.reshape(-1),
+            "people": result.burndown_people.reshape(-1),
+        }
+    )
+    write_parquet(folder / "burndown.parquet", burndown)
+    write_json(folder / "summary.json", summary)
+
+
+def _print_summary(title: str, summary: dict, window: tuple[float, float]) -> None:
+    table = Table(title=f"{title}: {summary['replications']} replications")
+    table.add_column("days from 2026-02-23")
+    for col in ("mean", "P10", "P50", "P90"):
+        table.add_column(col, justify="right")
+    for key, label in (("days_to_base_empty", "base empty"), ("days_to_force_closure", "force closure")):
+        d = summary[key]
+        table.add_row(label, f"{d['mean']:.1f}", f"{d['p10']:.1f}", f"{d['p50']:.1f}", f"{d['p90']:.1f}")
+    console.print(table)
+    probs = Table(title="Base empty: probability (95% CI)")
+    probs.add_column("when")
+    probs.add_column("probability", justify="right")
+    labels = {"p_under": f"under {window[0]:g} days", "p_within": f"{window[0]:g}-{window[1]:g} days", "p_over": f"over {window[1]:g} days"}
+    for kind, key in _window_keys(window).items():
+        p = summary[key]
+        probs.add_row(labels[kind], f"{100 * p['estimate']:.1f}%  ({100 * p['ci_low']:.1f}-{100 * p['ci_high']:.1f}%)")
+    console.print(probs)
+    waits = sorted(summary["mean_wait_hours"].items(), key=lambda kv: -kv[1])[:4]
+    console.print("Main waits (convoy-hours per replication): " + ", ".join(f"{c} {h:.0f}" for c, h in waits))
+    console.print(f"[bold]{summary['verdict']}[/]")
+
+
+@app.command()
+def bench(
+    seconds: Annotated[float, typer.Option(help="wall time to spend measuring, roughly")] = 20.0,
+    jobs: Annotated[int, typer.Option(help="processes for the parallel measurement")] = 2,
+    scenario: Annotated[Path, typer.Option(help="scenario to measure")] = Path("scenarios/qasrak_baseline.toml"),
+) -> None:
+    """Measure speed against raw SimPy in the same run; prints JSON."""
+    from sim.bench import run_bench
+
+    _load(scenario, None)
+    sys.stdout.write(json.dumps(run_bench(str(scenario), seconds=seconds, jobs=jobs), indent=2) + "\n")

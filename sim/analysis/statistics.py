@@ -60,3 +60,49 @@ def window_probabilities(days: np.ndarray, window: tuple[float, float]) -> dict[
 def burndown_fan(counts: np.ndarray, percentiles: tuple[int, ...] = (10, 25, 50, 75, 90)) -> dict[int, np.ndarray]:
     """Percentiles across replications of a (replication x day) burn-down array."""
     return {p: np.percentile(counts, p, axis=0) for p in percentiles}
+
+
+def window_key(kind: str, window: tuple[float, float]) -> str:
+    """Stable names for scripts: ``p_under_15``, ``p_15_to_30``, ``p_over_30``."""
+    low, high = window
+    return {"p_under": f"p_under_{low:g}", "p_within": f"p_{low:g}_to_{high:g}", "p_over": f"p_over_{high:g}"}[kind]
+
+
+def verdict(p: dict[str, Proportion], window: tuple[float, float]) -> str:
+    """One line that answers the question: does the evacuation finish in the window?"""
+    low, high = window
+    within, over, under = p["p_within"], p["p_over"], p["p_under"]
+
+    def pct(x: Proportion) -> str:
+        return f"{100 * x.estimate:.0f}% (95% CI {100 * x.ci_low:.0f}-{100 * x.ci_high:.0f}%)"
+
+    if within.ci_low > 0.5:
+        return f"Likely: the base empties within {low:g}-{high:g} days in {pct(within)} of replications."
+    if over.ci_low > 0.5:
+        return f"Unlikely: the base takes longer than {high:g} days in {pct(over)} of replications; within the window in {pct(within)}."
+    if under.ci_low > 0.5:
+        return f"Sooner than estimated: the base empties in under {low:g} days in {pct(under)} of replications."
+    return f"Uncertain: within {low:g}-{high:g} days in {pct(within)}, later in {pct(over)}, sooner in {pct(under)}."
+
+
+def summarize(rows, window: tuple[float, float], wait_causes: tuple[str, ...], resources: tuple[str, ...]) -> dict:
+    """The ``summary.json`` contract: replications, days (mean, P10/P50/P90), window probabilities with CIs,
+    mean convoy-hours waited by cause, mean utilisation, and the verdict."""
+    base = rows["days_to_base_empty"].to_numpy()
+    force = rows["days_to_force_closure"].to_numpy()
+    probs = window_probabilities(base, window)
+    out: dict = {
+        "replications": len(rows),
+        "window_days": list(window),
+        "days_to_base_empty": describe_days(base),
+        "days_to_force_closure": describe_days(force),
+    }
+    for kind, value in probs.items():
+        out[window_key(kind, window)] = value.as_dict()
+    force_probs = window_probabilities(force, window)
+    out["force_closure"] = {window_key(k, window): v.as_dict() for k, v in force_probs.items()}
+    out["unfinished_at_horizon"] = int((~rows["finished"].astype(bool)).sum())
+    out["mean_wait_hours"] = {c: float(rows[f"wait_hours.{c}"].mean()) for c in wait_causes}
+    out["mean_utilisation"] = {r: float(rows[f"utilisation.{r}"].mean()) for r in resources}
+    out["verdict"] = verdict(probs, window)
+    return out

@@ -14,7 +14,7 @@ class AirCover:
     """The day-by-day sortie budget of the Apache detachment."""
 
     def __init__(self, apaches: int, sorties_per_aircraft_per_day: float, hours_on_station: float, dust_days: set[int], horizon_days: int) -> None:
-        self.per_day = int(math.floor(apaches * sorties_per_aircraft_per_day + 1e-9))
+        self.per_day = math.floor(apaches * sorties_per_aircraft_per_day + 1e-9)
         self.hours_on_station = hours_on_station
         self.dust_days = dust_days
         self.used = [0] * (horizon_days + 2)
@@ -51,4 +51,4 @@ class AirCover:
         flyable = sum(1 for d in range(whole) if d not in self.dust_days)
         if whole not in self.dust_days:
             flyable += days - whole
-        return int(round(flyable * self.per_day))
+        return round(flyable * self.per_day)

@@ -17,7 +17,7 @@ class Airlift:
         self.sorties_per_day = airlift.sorties_per_day if self.aircraft else 0.0
         self.ground_hours = airlift.ground_hours
         self.flight_hours = airlift.flight_hours
-        self.loads_per_sortie = int(math.floor(self.aircraft.pallets / pallets_per_load + 1e-9)) if self.aircraft else 0
+        self.loads_per_sortie = math.floor(self.aircraft.pallets / pallets_per_load + 1e-9) if self.aircraft else 0
         self.seats_per_sortie = int(self.aircraft.troops) if self.aircraft else 0
         self.sorties = 0
 

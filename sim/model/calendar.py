@@ -17,7 +17,7 @@ Interval = tuple[float, float]
 class Closures:
     """Closed intervals ``[start, end)`` in hours, merged and sorted."""
 
-    __slots__ = ("starts", "ends")
+    __slots__ = ("ends", "starts")
 
     def __init__(self, intervals: Iterable[Interval] = ()) -> None:
         merged: list[list[float]] = []

@@ -80,9 +80,7 @@ class Inventory:
         """Loads that only trucks may take."""
         return sum(c.remaining for c in self._road if "air" not in c.carriers)
 
-    def take_for_convoy(
-        self, t: float, trucks: dict[str, int], max_trucks: int, dry_run: bool = False
-    ) -> tuple[dict[str, int], dict[str, int]]:
+    def take_for_convoy(self, t: float, trucks: dict[str, int], max_trucks: int, dry_run: bool = False) -> tuple[dict[str, int], dict[str, int]]:
         """Fill up to ``max_trucks`` of the trucks at hand with staged cargo, highest priority first.
 
         Returns loads taken per class and trucks used per type (one load a truck);
@@ -130,5 +128,3 @@ class Inventory:
         target.inflow += loads
         target.remaining += loads
         self.inflow_total += loads
-
-

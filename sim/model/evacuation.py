@@ -103,7 +103,7 @@ class Evacuation:
         classes = []
         for name, c in s.cargo.classes.items():
             loads = int(c.loads)
-            handed = int(round(loads * c.handed_over_fraction))
+            handed = round(loads * c.handed_over_fraction)
             classes.append(CargoClass(name, frozenset(c.carriers), c.priority, loads, handed, loads - handed))
         self.inventory = Inventory(classes, s.cargo.staged_at_start * sum(c.remaining for c in classes), s.cargo.packout_loads_per_day / 24.0)
         self.air_eligible_classes = {c.name for c in classes if "air" in c.carriers}
@@ -142,12 +142,16 @@ class Evacuation:
 
         self.crossing_main = CrossingPoint(env, s.crossing.main, crossing_closures(streams.crossing, s.crossing.main, self.horizon_hours), self.horizon_hours)
         alt = s.crossing.alternate
-        self.crossing_alternate = None if alt is None else CrossingPoint(env, alt, crossing_closures(streams.crossing, alt, self.horizon_hours), self.horizon_hours)
+        self.crossing_alternate = (
+            None if alt is None else CrossingPoint(env, alt, crossing_closures(streams.crossing, alt, self.horizon_hours), self.horizon_hours)
+        )
         self.divert_after_hours = s.crossing.divert_after_hours
         self.diversions = 0
 
         self.dust_days = dust_days(streams.weather, s.weather.dust_day_probability, horizon_days)
-        self.air_cover = AirCover(int(s.air_cover.apaches), s.air_cover.sorties_per_aircraft_per_day, s.air_cover.hours_on_station, self.dust_days, horizon_days)
+        self.air_cover = AirCover(
+            int(s.air_cover.apaches), s.air_cover.sorties_per_aircraft_per_day, s.air_cover.hours_on_station, self.dust_days, horizon_days
+        )
         self.airlift = Airlift(s.airlift, s.cargo.pallets_per_load)
 
         self.pause = political_pause(streams.pause, s.pause)
@@ -316,7 +320,9 @@ class Evacuation:
         arrival = t + self.airlift.flight_hours
         self.last_arrival = max(self.last_arrival, arrival)
         if self.trace:
-            self.timeline.append({"kind": "sortie", "number": self.airlift.sorties, "loads": loads, "people": people, "legs": {"departed": t, "arrived": arrival}})
+            self.timeline.append(
+                {"kind": "sortie", "number": self.airlift.sorties, "loads": loads, "people": people, "legs": {"departed": t, "arrived": arrival}}
+            )
         if last:
             self.base_empty_at = t
         self._check_cargo_departed()
@@ -379,7 +385,7 @@ class Evacuation:
             "crossing lanes": _share(lanes, lane_count * span),
             "airlift": _share(self.airlift.sorties, sortie_slots),
         }
-        days = int(math.ceil(self.horizon_hours / 24.0)) + 1
+        days = math.ceil(self.horizon_hours / 24.0) + 1
         edges = np.arange(days, dtype=float) * 24.0
         idx = np.searchsorted(np.asarray(self.log_t), edges, side="right") - 1
         return Outcome(
@@ -441,4 +447,4 @@ def simulate(scenario: Scenario, streams: Streams, trace: bool = False) -> tuple
     return evac.outcome(), events
 
 
-__all__ = ["Closures", "Evacuation", "Outcome", "Streams", "simulate", "STREAMS", "WAIT_CAUSES", "RESOURCES"]
+__all__ = ["RESOURCES", "STREAMS", "WAIT_CAUSES", "Closures", "Evacuation", "Outcome", "Streams", "simulate"]

@@ -1,0 +1,171 @@
+"""How fast evacsim runs, measured against a raw SimPy loop on the same machine.
+
+The yardstick is SimPy itself: 100 processes cycling through a ``simpy.Resource`` of
+capacity 10 is about the cheapest useful thing SimPy can do, so its events per second
+are an upper bound for the model's. The model is then timed on one core and on a
+local process pool, and the ratios to the yardstick are compared with targets. Events
+are counted the way the model counts them: ``next(env._eid)``, the number of events
+scheduled. Wall times are from :func:`time.perf_counter`.
+
+Pure library code: :func:`run_bench` returns a flat dict, the caller prints or saves it.
+"""
+
+from __future__ import annotations
+
+import datetime
+import math
+import os
+import platform
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import numpy as np
+import simpy
+
+from sim.experiment.executors import run_replications
+from sim.replication import Prepared, prepare, run_batch
+from sim.scenario.loading import load_scenario
+
+RAW_PROCESSES = 100
+RAW_CAPACITY = 10
+RAW_CALIBRATION_WALL_SECONDS = 0.05
+ONE_CORE_CHUNK = 10
+BATCH_WALL_SECONDS_MIN = 0.5
+
+TARGETS = {
+    "model_vs_raw": 0.7,
+    "replications_vs_raw": 0.0003,
+}
+
+
+def _cycle_through_resource(env: simpy.Environment, resource: simpy.Resource) -> Iterator[simpy.Event]:
+    """One raw-loop process: take a slot, hold it for an hour, give it back, forever."""
+    while True:
+        with resource.request() as request:
+            yield request
+            yield env.timeout(1.0)
+
+
+def raw_resource_run(until: float) -> tuple[int, float]:
+    """Run the raw loop to simulated hour ``until``: (events scheduled, wall seconds)."""
+    start = time.perf_counter()
+    env = simpy.Environment()
+    resource = simpy.Resource(env, capacity=RAW_CAPACITY)
+    for _ in range(RAW_PROCESSES):
+        env.process(_cycle_through_resource(env, resource))
+    env.run(until=until)
+    events = next(env._eid)
+    return events, time.perf_counter() - start
+
+
+def raw_resource_until(wall_seconds: float) -> float:
+    """Simulated hours the raw loop needs to last about ``wall_seconds`` (short calibration runs)."""
+    until = 10.0
+    _, wall = raw_resource_run(until)
+    while wall < RAW_CALIBRATION_WALL_SECONDS:
+        until *= 4
+        _, wall = raw_resource_run(until)
+    return max(1.0, until * wall_seconds / wall)
+
+
+def raw_resource_events_per_s(wall_seconds: float) -> float:
+    """Events per wall second of the raw SimPy loop, run for about ``wall_seconds``."""
+    events, wall = raw_resource_run(raw_resource_until(wall_seconds))
+    return events / wall
+
+
+def resolve_scenario_path(path: str | Path) -> Path:
+    """``path`` as given, or relative to the repository when run from elsewhere."""
+    given = Path(path)
+    if given.exists() or given.is_absolute():
+        return given
+    in_repository = Path(__file__).resolve().parents[1] / given
+    return in_repository if in_repository.exists() else given
+
+
+def one_core_run(prepared: Prepared, seed: int, wall_seconds: float) -> tuple[int, int, float]:
+    """Replications in this process for about ``wall_seconds``: (replications, events, wall seconds)."""
+    replications = events = 0
+    start = time.perf_counter()
+    while True:
+        rows, _, _ = run_batch(prepared, seed, range(replications, replications + ONE_CORE_CHUNK))
+        replications += len(rows)
+        events += sum(int(row["events"]) for row in rows)
+        wall = time.perf_counter() - start
+        if wall >= wall_seconds:
+            return replications, events, wall
+
+
+def parallel_plan(one_core_rate: float, wall_seconds: float, jobs: int) -> tuple[int, int]:
+    """(count, batch_size) lasting about ``wall_seconds`` on ``jobs`` cores, each batch >= 0.5 s."""
+    batch_size = max(1, math.ceil(one_core_rate * BATCH_WALL_SECONDS_MIN))
+    count = max(jobs * batch_size, round(one_core_rate * jobs * wall_seconds))
+    return count, batch_size
+
+
+def parallel_run(prepared: Prepared, seed: int, count: int, jobs: int, batch_size: int) -> float:
+    """Wall seconds for ``count`` replications on a pool of ``jobs`` processes (pool start-up included)."""
+    start = time.perf_counter()
+    run_replications(prepared, seed, count, jobs=jobs, batch_size=batch_size)
+    return time.perf_counter() - start
+
+
+def _versions() -> dict[str, object]:
+    return {
+        "python": platform.python_version(),
+        "simpy": simpy.__version__,
+        "numpy": np.__version__,
+        "cpu_count": os.cpu_count() or 1,
+        "date_utc": datetime.datetime.now(datetime.UTC).date().isoformat(),
+    }
+
+
+def _targets(values: dict[str, float]) -> dict[str, dict[str, object]]:
+    return {name: {"value": values[name], "target": target, "met": bool(values[name] >= target)} for name, target in TARGETS.items()}
+
+
+def run_bench(scenario_path: str = "scenarios/qasrak_baseline.toml", seconds: float = 5.0, jobs: int = 2, seed: int = 1) -> dict:
+    """Measure the raw SimPy loop, the scenario on one core and on ``jobs`` cores, in about ``seconds``.
+
+    A quarter of ``seconds`` goes to the raw loop, a quarter to one core and half to the
+    pool. Rates are per wall second; model events include each replication's setup
+    (input draws, resolving the scenario), but not loading and preparing the scenario.
+    """
+    prepared = prepare(load_scenario(resolve_scenario_path(scenario_path)).scenario)
+    raw = raw_resource_events_per_s(seconds / 4)
+
+    replications, events, wall = one_core_run(prepared, seed, seconds / 4)
+    one_core_rate = replications / wall
+    model_events_per_s = events / wall
+
+    count, batch_size = parallel_plan(one_core_rate, seconds / 2, jobs)
+    parallel_wall = parallel_run(prepared, seed, count, jobs, batch_size)
+    parallel_rate = count / parallel_wall
+    speedup = parallel_rate / one_core_rate
+
+    ratios = {
+        "model_vs_raw": model_events_per_s / raw,
+        "replications_vs_raw": one_core_rate / raw,
+    }
+    return {
+        "scenario": str(scenario_path),
+        "seconds": seconds,
+        "jobs": jobs,
+        "seed": seed,
+        "raw_resource_events_per_s": raw,
+        "replications_one_core": replications,
+        "wall_seconds_one_core": wall,
+        "replications_per_s": one_core_rate,
+        "events_per_replication": events / replications,
+        "model_events_per_s": model_events_per_s,
+        "replications_parallel": count,
+        "batch_size_parallel": batch_size,
+        "wall_seconds_parallel": parallel_wall,
+        "replications_per_s_parallel": parallel_rate,
+        "parallel_speedup": speedup,
+        "parallel_efficiency": speedup / jobs,
+        **ratios,
+        "targets": _targets(ratios),
+        **_versions(),
+    }

@@ -1,0 +1,129 @@
+"""Writing results: a run folder per run, every file written atomically.
+
+A file is written to a temporary name in the same folder and renamed into place,
+so a run killed half-way never leaves a half-written file behind.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import subprocess
+import sys
+import tempfile
+from collections.abc import Callable
+from datetime import UTC, datetime
+from importlib import metadata
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+
+class OutputError(Exception):
+    """The results folder cannot be created or written (exit status 4)."""
+
+
+def write_atomic(path: Path, write: Callable[[Path], None]) -> Path:
+    """Call ``write(tmp)`` on a temporary file beside ``path``, then rename it into place."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    os.close(fd)
+    try:
+        write(Path(tmp))
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    return path
+
+
+def write_json(path: Path, obj: Any) -> Path:
+    text = json.dumps(obj, indent=2, sort_keys=False, default=_jsonable) + "\n"
+    return write_atomic(path, lambda tmp: tmp.write_text(text, encoding="utf-8"))
+
+
+def write_parquet(path: Path, frame: pd.DataFrame) -> Path:
+    table = pa.Table.from_pandas(frame, preserve_index=False)
+    return write_atomic(path, lambda tmp: pq.write_table(table, tmp))
+
+
+def _jsonable(value: Any) -> Any:
+    if hasattr(value, "item"):
+        return value.item()
+    if isinstance(value, Path):
+        return str(value)
+    raise TypeError(f"not JSON serialisable: {type(value).__name__}")
+
+
+def new_run_dir(root: Path, name: str) -> Path:
+    """A fresh ``root/<name>-<UTC timestamp>`` folder; never one that already exists."""
+    stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
+    for n in range(1000):
+        path = root / (f"{name}-{stamp}" if n == 0 else f"{name}-{stamp}-{n}")
+        try:
+            path.mkdir(parents=True, exist_ok=False)
+            return path
+        except FileExistsError:
+            continue
+        except OSError as exc:
+            raise OutputError(f"{path}: cannot create the results folder ({exc.strerror or exc})") from None
+    raise OutputError(f"{root}: too many runs of {name} in the same second")
+
+
+def prepare_out_dir(out: Path, force: bool = False) -> Path:
+    """Use ``out`` as the results folder; refuse a non-empty one unless ``force``."""
+    if out.exists() and not out.is_dir():
+        raise OutputError(f"{out}: exists and is not a folder; choose another --out")
+    if out.exists() and any(out.iterdir()) and not force:
+        raise OutputError(f"{out}: folder is not empty; choose another --out or pass --force to overwrite its files")
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise OutputError(f"{out}: cannot create the results folder ({exc.strerror or exc})") from None
+    return out
+
+
+def scenario_hash(resolved: dict[str, Any]) -> str:
+    """SHA-256 of the scenario as canonical JSON: the same scenario always hashes the same."""
+    canonical = json.dumps(resolved, sort_keys=True, separators=(",", ":"), default=_jsonable)
+    return hashlib.sha256(canonical.encode()).hexdigest()
+
+
+def package_versions() -> dict[str, str]:
+    out = {"python": sys.version.split()[0]}
+    for name in ("evacsim", "simpy", "numpy", "scipy", "pandas", "pydantic", "pyarrow", "matplotlib", "dask", "distributed", "SALib"):
+        try:
+            out[name] = metadata.version(name)
+        except metadata.PackageNotFoundError:
+            continue
+    return out
+
+
+def git_commit() -> str | None:
+    """The commit of the evacsim checkout in use, if it is one."""
+    here = Path(__file__).resolve().parent
+    try:
+        out = subprocess.run(["git", "rev-parse", "HEAD"], cwd=here, capture_output=True, text=True, timeout=5, check=False)
+    except (OSError, subprocess.SubprocessError):
+        return None
+    return out.stdout.strip() or None if out.returncode == 0 else None
+
+
+def manifest(scenario: dict[str, Any], scenario_path: str, overrides: list[str], seed: int, extra: dict[str, Any] | None = None) -> dict[str, Any]:
+    """What a run was: resolved scenario and its hash, seed, versions, commit, command line."""
+    return {
+        "scenario_path": scenario_path,
+        "scenario_sha256": scenario_hash(scenario),
+        "overrides": overrides,
+        "seed": seed,
+        "created_utc": datetime.now(UTC).isoformat(timespec="seconds"),
+        "command": " ".join(["evacsim", *sys.argv[1:]]),
+        "versions": package_versions(),
+        "git_commit": git_commit(),
+        **(extra or {}),
+        "scenario": scenario,
+    }

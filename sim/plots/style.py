@@ -1,0 +1,72 @@
+"""One look for every evacsim figure: the Okabe-Ito colour-blind-safe palette and shared rcParams.
+
+Importing this module selects the non-interactive Agg backend, so figures render the
+same on a laptop, a server and in CI. Figure functions draw inside :func:`style_context`
+and leave the global rcParams alone; :func:`apply_style` is for notebooks and scripts.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Iterator
+
+import matplotlib
+from cycler import cycler
+
+matplotlib.use("Agg")
+
+# Okabe & Ito (2008), "Color Universal Design": distinguishable with any common colour-vision deficiency.
+BLACK = "#000000"
+ORANGE = "#E69F00"
+SKY_BLUE = "#56B4E9"
+BLUISH_GREEN = "#009E73"
+YELLOW = "#F0E442"
+BLUE = "#0072B2"
+VERMILLION = "#D55E00"
+REDDISH_PURPLE = "#CC79A7"
+OKABE_ITO = (BLACK, ORANGE, SKY_BLUE, BLUISH_GREEN, YELLOW, BLUE, VERMILLION, REDDISH_PURPLE)
+
+# What each quantity is drawn in, in every figure.
+BASE_EMPTY_COLOR = BLUE
+FORCE_CLOSURE_COLOR = VERMILLION
+WINDOW_COLOR = BLUISH_GREEN
+WINDOW_ALPHA = 0.15
+
+DPI = 150
+
+RC_PARAMS: dict[str, object] = {
+    "axes.prop_cycle": cycler(color=[BLUE, VERMILLION, BLUISH_GREEN, ORANGE, REDDISH_PURPLE, SKY_BLUE, YELLOW, BLACK]),
+    "axes.spines.top": False,
+    "axes.spines.right": False,
+    "axes.grid": True,
+    "axes.grid.axis": "y",
+    "grid.color": "#d9d9d9",
+    "grid.linewidth": 0.6,
+    "axes.titlesize": 11,
+    "axes.titleweight": "bold",
+    "axes.labelsize": 9,
+    "xtick.labelsize": 8,
+    "ytick.labelsize": 8,
+    "legend.fontsize": 8,
+    "legend.frameon": False,
+    "figure.figsize": (10.0, 4.5),
+    "figure.dpi": 100,
+    "figure.titlesize": 12,
+    "figure.titleweight": "bold",
+    "font.family": "DejaVu Sans",
+    "savefig.dpi": DPI,
+    "savefig.bbox": "tight",
+    "svg.fonttype": "none",
+}
+
+
+def apply_style() -> None:
+    """Make the evacsim look the default for every figure drawn afterwards in this process."""
+    matplotlib.rcParams.update(RC_PARAMS)
+
+
+@contextlib.contextmanager
+def style_context() -> Iterator[None]:
+    """Draw in the evacsim look without changing the caller's rcParams."""
+    with matplotlib.rc_context(RC_PARAMS):
+        yield

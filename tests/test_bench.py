@@ -1,0 +1,72 @@
+"""The benchmark reports consistent numbers (it never asserts that a speed target is met)."""
+
+from __future__ import annotations
+
+import math
+
+import pytest
+
+from sim.bench import TARGETS, run_bench
+
+RATES = ("raw_resource_events_per_s", "replications_per_s", "model_events_per_s", "replications_per_s_parallel")
+KEYS = (
+    *RATES,
+    "events_per_replication",
+    "parallel_speedup",
+    "parallel_efficiency",
+    "model_vs_raw",
+    "replications_vs_raw",
+    "targets",
+    "python",
+    "simpy",
+    "numpy",
+    "cpu_count",
+    "date_utc",
+)
+
+
+@pytest.fixture(scope="module")
+def bench() -> dict:
+    return run_bench(seconds=2, jobs=2)
+
+
+def test_bench_reports_every_figure(bench):
+    assert set(KEYS) <= set(bench)
+
+
+@pytest.mark.parametrize("rate", RATES)
+def test_rates_are_positive_and_finite(bench, rate):
+    assert math.isfinite(bench[rate]) and bench[rate] > 0
+
+
+def test_a_replication_takes_more_than_a_hundred_events(bench):
+    assert bench["events_per_replication"] > 100
+
+
+def test_model_events_per_second_is_events_per_replication_times_replications_per_second(bench):
+    assert bench["model_events_per_s"] == pytest.approx(bench["events_per_replication"] * bench["replications_per_s"])
+
+
+def test_ratios_to_the_raw_loop_follow_from_the_rates(bench):
+    raw = bench["raw_resource_events_per_s"]
+    assert bench["model_vs_raw"] == pytest.approx(bench["model_events_per_s"] / raw)
+    assert bench["replications_vs_raw"] == pytest.approx(bench["replications_per_s"] / raw)
+
+
+def test_speedup_and_efficiency_follow_from_the_rates(bench):
+    speedup = bench["replications_per_s_parallel"] / bench["replications_per_s"]
+    assert bench["parallel_speedup"] == pytest.approx(speedup)
+    assert bench["parallel_efficiency"] == pytest.approx(speedup / bench["jobs"])
+
+
+def test_each_target_records_its_value_and_whether_it_is_met(bench):
+    assert set(bench["targets"]) == set(TARGETS)
+    for name, target in bench["targets"].items():
+        assert target["value"] == bench[name]
+        assert target["target"] == TARGETS[name]
+        assert target["met"] is (target["value"] >= target["target"])
+
+
+def test_parallel_batches_last_at_least_half_a_second_at_the_one_core_rate(bench):
+    assert bench["batch_size_parallel"] / bench["replications_per_s"] >= 0.5
+    assert bench["replications_parallel"] >= bench["jobs"] * bench["batch_size_parallel"]
