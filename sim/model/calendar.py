@@ -10,6 +10,8 @@ from __future__ import annotations
 
 from bisect import bisect_right
 from collections.abc import Iterable, Sequence
+from functools import lru_cache
+from heapq import merge
 
 Interval = tuple[float, float]
 
@@ -21,7 +23,9 @@ class Closures:
 
     def __init__(self, intervals: Iterable[Interval] = ()) -> None:
         merged: list[list[float]] = []
-        for start, end in sorted((a, b) for a, b in intervals if b > a):
+        for start, end in sorted(intervals):
+            if end <= start:
+                continue
             if merged and start <= merged[-1][1]:
                 merged[-1][1] = max(merged[-1][1], end)
             else:
@@ -33,7 +37,11 @@ class Closures:
         return len(self.starts)
 
     def __or__(self, other: Closures) -> Closures:
-        return Closures(list(zip(self.starts, self.ends, strict=True)) + list(zip(other.starts, other.ends, strict=True)))
+        if not other.starts:
+            return self
+        if not self.starts:
+            return other
+        return Closures(merge(zip(self.starts, self.ends, strict=True), zip(other.starts, other.ends, strict=True)))
 
     @property
     def intervals(self) -> list[Interval]:
@@ -68,8 +76,12 @@ NEVER = Closures()
 """Always open."""
 
 
+@lru_cache(maxsize=64)
 def daily(open_from: float, open_to: float, horizon_hours: float) -> Closures:
-    """Closed every day outside ``[open_from, open_to)`` local hours, up to the horizon."""
+    """Closed every day outside ``[open_from, open_to)`` local hours, up to the horizon.
+
+    The same few calendars serve every replication of a run, so they are made once.
+    """
     if open_from <= 0 and open_to >= 24:
         return NEVER
     days = int(horizon_hours // 24) + 2

@@ -17,7 +17,6 @@ import simpy
 from sim.model.calendar import wait_for_all
 from sim.model.crossing import choose_crossing, cross_border
 from sim.model.escort import escort_mission
-from sim.model.fleet import repair_truck
 from sim.model.loading import loading_hours
 
 
@@ -57,6 +56,7 @@ def form_convoys(env: simpy.Environment, evac):
     number = 0
     while inv.road_remaining() > 0 or evac.vehicles_left > 0:
         t = env.now
+        fleet.collect_repaired()
         vehicle_places = min(evac.vehicles_left, int(evac.scenario.vehicles.share_of_convoy * p.size_max))
         max_trucks = int(p.size_max) - vehicle_places
         preview, _ = inv.take_for_convoy(t, fleet.at_base, max_trucks, dry_run=True)
@@ -69,7 +69,8 @@ def form_convoys(env: simpy.Environment, evac):
         if size < p.size_min and not takes_all and (more_trucks_coming or more_cargo_coming):
             cause = "trucks" if trucks_limit else "loading"
             if more_trucks_coming:
-                yield fleet.returned()
+                repaired = fleet.next_repair()
+                yield fleet.returned() if repaired is None else fleet.returned() | env.timeout(repaired - t)
             else:
                 wanted = max(1, int(p.size_min) - vehicle_places)
                 yield env.timeout(inv.hours_until_staged(t, inv.staged(t) + wanted - loadable)) | fleet.returned()
@@ -170,8 +171,8 @@ def run_convoy(env: simpy.Environment, evac, convoy: Convoy, escort_teams: int):
     evac.trucks_return(convoy, departed)
 
 
-def send_for_repair(env: simpy.Environment, evac, broken: dict[str, int]):
-    """Start the repair of each truck that broke down on a trip."""
+def send_for_repair(evac, broken: dict[str, int]) -> None:
+    """Each truck that broke down on a trip goes to the workshop for its own repair time."""
     for kind, n in broken.items():
         for _ in range(n):
-            env.process(repair_truck(env, evac.fleet, kind, evac.repair_hours()))
+            evac.fleet.repair(kind, evac.repair_hours())

@@ -280,7 +280,7 @@ class Evacuation:
         self.fleet.truck_hours_busy += convoy.truck_count * (self.env.now - convoy.formed_at)
         self.fleet.give_back(healthy)
         if broken:
-            send_for_repair(self.env, self, broken)
+            send_for_repair(self, broken)
 
     # --- airlift ----------------------------------------------------------------------
     def air_grounded_until(self, t: float) -> float:

@@ -8,6 +8,8 @@ its repair.
 
 from __future__ import annotations
 
+import heapq
+
 import simpy
 
 KINDS = ("civilian", "military", "het")
@@ -31,6 +33,23 @@ class Fleet:
         self.truck_hours_busy = 0.0
         self.breakdowns = 0
         self._returned = env.event()
+        self._repaired: list[tuple[float, str]] = []
+
+    def repair(self, kind: str, hours: float) -> None:
+        """A broken truck goes to the workshop and rejoins the fleet after ``hours``."""
+        heapq.heappush(self._repaired, (self.env.now + hours, kind))
+        self.truck_hours_busy += hours
+
+    def collect_repaired(self) -> None:
+        """Trucks whose repair is done by now are back at the base."""
+        now = self.env.now
+        while self._repaired and self._repaired[0][0] <= now:
+            _, kind = heapq.heappop(self._repaired)
+            self.at_base[kind] += 1
+
+    def next_repair(self) -> float | None:
+        """When the next truck under repair is ready, if any."""
+        return self._repaired[0][0] if self._repaired else None
 
     @property
     def out(self) -> int:
@@ -56,10 +75,3 @@ class Fleet:
         """The slowest loaded top speed among the truck types in a convoy (km/h), if any."""
         caps = [self.speed_kmh[k] for k, n in used.items() if n and self.speed_kmh.get(k)]
         return min(caps) if caps else None
-
-
-def repair_truck(env: simpy.Environment, fleet: Fleet, kind: str, hours: float):
-    """A truck that broke down is repaired, then rejoins the fleet at the base."""
-    yield env.timeout(hours)
-    fleet.truck_hours_busy += hours
-    fleet.give_back({kind: 1})
