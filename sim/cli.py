@@ -227,3 +227,12 @@ def bench(
 
     _load(scenario, None)
     sys.stdout.write(json.dumps(run_bench(str(scenario), seconds=seconds, jobs=jobs), indent=2) + "\n")
+
+
+def _register_command_groups() -> None:
+    from sim.commands import register_all
+
+    register_all(app)
+
+
+_register_command_groups()

@@ -15,6 +15,7 @@ import matplotlib.dates as mdates
 import matplotlib.pyplot as plt
 import numpy as np
 from matplotlib.axes import Axes
+from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 
 from sim.plots.style import BASE_EMPTY_COLOR, DPI, FORCE_CLOSURE_COLOR, WINDOW_ALPHA, WINDOW_COLOR, style_context
@@ -82,7 +83,17 @@ def draw_ecdf(ax: Axes, base_empty: np.ndarray, force_closure: np.ndarray, windo
     ax.set_ylabel("Share of replications finished (fraction, 0-1)")
     ax.set_title("Cumulative share finished")
     ax.legend(loc="lower right")
-    ax.text(0.03, 0.97, text, transform=ax.transAxes, va="top", ha="left", fontsize=9, gid="window-probabilities", bbox={"facecolor": "white", "edgecolor": "#bbbbbb"})
+    ax.text(
+        0.03,
+        0.97,
+        text,
+        transform=ax.transAxes,
+        va="top",
+        ha="left",
+        fontsize=9,
+        gid="window-probabilities",
+        bbox={"facecolor": "white", "edgecolor": "#bbbbbb"},
+    )
 
 
 def completion_figure(
@@ -103,13 +114,14 @@ def completion_figure(
         raise ValueError("completion_figure needs at least one replication in each sample")
     with style_context():
         fig = Figure(layout="constrained")
+        FigureCanvasAgg(fig)  # so fig.canvas.draw() renders, as for a pyplot figure
         hist_ax, ecdf_ax = fig.subplots(1, 2, sharex=True)
         draw_histogram(hist_ax, base_empty, force_closure, window)
         draw_ecdf(ecdf_ax, base_empty, force_closure, window, probability_text(probabilities, window))
         for ax in (hist_ax, ecdf_ax):
             ax.set_xlabel(days_label(start_date))
             add_calendar_axis(ax, start_date)
-        fig.suptitle(f"When the base is empty: {base_empty.size} replications against the {window[0]:g}-{window[1]:g} day window")
+        fig.suptitle(f"Days to base empty and to force closure: {base_empty.size} replications, window {window[0]:g}-{window[1]:g} days")
     return fig
 
 
@@ -118,6 +130,7 @@ def _save_atomically(fig: Figure, path: Path, fmt: str) -> None:
     try:
         with os.fdopen(handle, "wb") as out:
             fig.savefig(out, format=fmt, dpi=DPI, bbox_inches="tight")
+        os.chmod(temporary, 0o644)  # mkstemp makes files private; figures are for sharing
         os.replace(temporary, path)
     except BaseException:
         Path(temporary).unlink(missing_ok=True)
