@@ -37,8 +37,10 @@ class Inventory:
     _road: list[CargoClass] = field(init=False)
     _air: list[CargoClass] = field(init=False)
     _truck_order: dict[str, list[str]] = field(init=False)
+    to_move: int = field(init=False)
 
     def __post_init__(self) -> None:
+        self.to_move = self._count_to_move()
         self.classes.sort(key=lambda c: (c.priority, c.name))
         self._road = [c for c in self.classes if c.carriers - {"air"}]
         self._air = [c for c in self.classes if "air" in c.carriers]
@@ -52,14 +54,15 @@ class Inventory:
         """Loads still at the base, staged or not."""
         return sum(c.remaining for c in self.classes)
 
-    @property
-    def to_move(self) -> int:
+    def _count_to_move(self) -> int:
         """Loads that must leave, inflow included (what was not handed over)."""
         return sum(c.at_start - c.handed_over + c.inflow for c in self.classes)
 
     def staged(self, t: float) -> int:
         """Loads packed and waiting in staging at hour ``t``."""
-        packed = min(float(self.to_move), self.staged_at_start + self.packout_loads_per_hour * t)
+        packed = self.staged_at_start + self.packout_loads_per_hour * t
+        if packed > self.to_move:
+            packed = self.to_move
         return max(0, int(packed) - self.taken)
 
     def hours_until_staged(self, t: float, loads: int) -> float:
@@ -128,3 +131,4 @@ class Inventory:
         target.inflow += loads
         target.remaining += loads
         self.inflow_total += loads
+        self.to_move = self._count_to_move()

@@ -22,10 +22,9 @@ from sim.model.convoys import Convoy, depart_convoys, form_convoys, send_for_rep
 from sim.model.crossing import CrossingPoint
 from sim.model.disruptions import crossing_closures, dust_days, political_pause, route_threats
 from sim.model.escort import EscortTeams
-from sim.model.fleet import KINDS, Fleet
+from sim.model.fleet import KINDS, Breakdowns, Fleet
 from sim.model.people import Garrison
 from sim.model.route import Leg
-from sim.scenario.distributions import draw_many
 from sim.scenario.schema import Scenario
 
 WAIT_CAUSES = ("trucks", "loading", "escort", "air cover", "route closed", "crossing", "daylight", "pause", "departure slots")
@@ -122,6 +121,7 @@ class Evacuation:
             {k: getattr(s.fleet, k).speed_kmh for k in KINDS},
             s.fleet.breakdowns_per_1000_km,
         )
+        self.breakdowns = Breakdowns(streams.breakdowns, s.fleet.breakdowns_per_1000_km, s.fleet.recovery_hours, s.fleet.repair_hours)
         self.loading_teams = int(s.loading.teams)
         self.unload_teams = int(s.destination.unload_teams)
         self.escort = EscortTeams(env, int(s.escort.teams), int(s.escort.vehicles_per_team), s.escort.rest_hours)
@@ -227,23 +227,18 @@ class Evacuation:
     # --- on the road ------------------------------------------------------------------
     def breakdown_halts(self, convoy: Convoy, km: float) -> float:
         """Trucks that break down on a leg of ``km``; returns the convoy's recovery halts (hours)."""
-        rate = self.fleet.breakdowns_per_1000_km * km / 1000.0
-        if rate <= 0 or not convoy.trucks:
+        if not convoy.trucks:
             return 0.0
-        rng = self.streams.breakdowns
-        p = 1.0 - math.exp(-rate)
-        broken = {k: int(rng.binomial(n, p)) for k, n in convoy.trucks.items() if n}
-        total = sum(broken.values())
-        if not total:
-            return 0.0
-        self.fleet.breakdowns += total
-        b = convoy.legs.setdefault("broken", {})
-        for k, n in broken.items():
-            b[k] = b.get(k, 0) + n
-        return float(draw_many(self.scenario.fleet.recovery_hours, rng, total).sum())
+        broken, halts = self.breakdowns.on_leg(convoy.trucks, km)
+        if broken:
+            self.fleet.breakdowns += sum(broken.values())
+            b = convoy.legs.setdefault("broken", {})
+            for k, n in broken.items():
+                b[k] = b.get(k, 0) + n
+        return halts
 
     def repair_hours(self) -> float:
-        return float(draw_many(self.scenario.fleet.repair_hours, self.streams.breakdowns, 1)[0])
+        return self.breakdowns.repair_time()
 
     def drive_in_syria(self, t: float, hours: float) -> float:
         """Arrival at the border; nights (if daylight only) and threat closures halt the convoy."""

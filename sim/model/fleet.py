@@ -9,7 +9,9 @@ its repair.
 from __future__ import annotations
 
 import heapq
+import math
 
+import numpy as np
 import simpy
 
 KINDS = ("civilian", "military", "het")
@@ -75,3 +77,50 @@ class Fleet:
         """The slowest loaded top speed among the truck types in a convoy (km/h), if any."""
         caps = [self.speed_kmh[k] for k, n in used.items() if n and self.speed_kmh.get(k)]
         return min(caps) if caps else None
+
+
+class Breakdowns:
+    """Truck breakdowns as a Poisson process over the truck-km the fleet drives.
+
+    ``per_1000_km`` breakdowns per truck per 1000 km: the gaps between breakdowns,
+    in truck-km, are exponential. A leg driven by a convoy consumes its trucks x km;
+    each breakdown point in that stretch breaks one truck of the type whose share of
+    the convoy it falls in, halts the convoy for a recovery and sends the truck to
+    repair.
+    """
+
+    def __init__(self, rng: np.random.Generator, per_1000_km: float, recovery_hours, repair_hours) -> None:
+        self.rng = rng
+        self.mean_gap_km = 1000.0 / per_1000_km if per_1000_km > 0 else math.inf
+        self.recovery_hours = recovery_hours
+        self.repair_hours = repair_hours
+        self.driven_km = 0.0
+        self.next_at_km = self._gap()
+
+    def _gap(self) -> float:
+        return float(self.rng.exponential(self.mean_gap_km)) if math.isfinite(self.mean_gap_km) else math.inf
+
+    def _draw(self, value) -> float:
+        return float(value) if isinstance(value, (int, float)) else float(value.sample(self.rng))
+
+    def on_leg(self, trucks: dict[str, int], km: float) -> tuple[dict[str, int], float]:
+        """Trucks broken by type on a leg of ``km``, and the convoy's recovery halts (hours)."""
+        start = self.driven_km
+        count = sum(trucks.values())
+        self.driven_km = end = start + count * km
+        broken: dict[str, int] = {}
+        halts = 0.0
+        while self.next_at_km < end:
+            position = (self.next_at_km - start) / km  # which truck of the convoy, counted by type
+            for kind, n in trucks.items():
+                if position < n:
+                    broken[kind] = broken.get(kind, 0) + 1
+                    break
+                position -= n
+            halts += self._draw(self.recovery_hours)
+            self.next_at_km += self._gap()
+        return broken, halts
+
+    def repair_time(self) -> float:
+        """Hours one broken truck spends in the workshop."""
+        return self._draw(self.repair_hours)
