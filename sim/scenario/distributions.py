@@ -107,10 +107,7 @@ class Triangular(_Distribution):
     def _ordered(self) -> Triangular:
         _check_ordered(self.low, self.high)
         if not self.low <= self.mode <= self.high:
-            raise ValueError(
-                f"impossible distribution: mode must lie between low and high "
-                f"(low={self.low:g}, mode={self.mode:g}, high={self.high:g})"
-            )
+            raise ValueError(f"impossible distribution: mode must lie between low and high (low={self.low:g}, mode={self.mode:g}, high={self.high:g})")
         return self
 
     def sample(self, rng: np.random.Generator) -> float:
@@ -142,10 +139,7 @@ class Pert(_Distribution):
     def _ordered(self) -> Pert:
         _check_ordered(self.low, self.high)
         if not self.low <= self.mode <= self.high:
-            raise ValueError(
-                f"impossible distribution: mode must lie between low and high "
-                f"(low={self.low:g}, mode={self.mode:g}, high={self.high:g})"
-            )
+            raise ValueError(f"impossible distribution: mode must lie between low and high (low={self.low:g}, mode={self.mode:g}, high={self.high:g})")
         return self
 
     def _ab(self) -> tuple[float, float]:
@@ -187,7 +181,7 @@ class TruncatedNormal(_Distribution):
             raise ValueError("impossible distribution: low and high must differ")
         return self
 
-    def _scipy(self):  # noqa: ANN202 - a frozen scipy distribution
+    def _scipy(self):  # a frozen scipy distribution
         a = (self.low - self.mean) / self.sd
         b = (self.high - self.mean) / self.sd
         return stats.truncnorm(a, b, loc=self.mean, scale=self.sd)
@@ -238,8 +232,8 @@ class Choice(_Distribution):
         if self.weights is not None:
             if len(self.weights) != len(self.values):
                 raise ValueError("impossible distribution: weights must match values one for one")
-            if any(w < 0 for w in self.weights) or sum(self.weights) <= 0:
-                raise ValueError("impossible distribution: weights must be >= 0 with a positive sum")
+            if any(not math.isfinite(w) or w < 0 for w in self.weights) or sum(self.weights) <= 0:
+                raise ValueError("impossible distribution: weights must be finite, >= 0 and with a positive sum")
         return self
 
     def _p(self) -> np.ndarray:
@@ -283,7 +277,19 @@ Distribution = Annotated[
 ]
 """Any of the distribution tables, told apart by their ``dist`` key."""
 
-DISTRIBUTION_NAMES = ("constant", "uniform", "triangular", "pert", "truncnormal", "lognormal", "choice", "bernoulli")
+DISTRIBUTIONS: dict[str, type[_Distribution]] = {
+    "constant": Constant,
+    "uniform": Uniform,
+    "triangular": Triangular,
+    "pert": Pert,
+    "truncnormal": TruncatedNormal,
+    "lognormal": LogNormal,
+    "choice": Choice,
+    "bernoulli": Bernoulli,
+}
+"""Each distribution class by the ``dist`` name a scenario file uses."""
+
+DISTRIBUTION_NAMES = tuple(DISTRIBUTIONS)
 
 
 def support_of(value: float | _Distribution) -> tuple[float, float]:

@@ -8,17 +8,20 @@ names the file, the line and the dotted field, e.g.
 
 from __future__ import annotations
 
+import copy
+import difflib
 import re
 import tomllib
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from types import UnionType
+from typing import Any, Union, get_args, get_origin
 
-from pydantic import ValidationError
+from pydantic import BaseModel, ValidationError
 
-from sim.scenario.distributions import support_of
-from sim.scenario.schema import Scenario
+from sim.scenario.distributions import DISTRIBUTIONS, support_of
+from sim.scenario.schema import DISTRIBUTION_TAG, NUMBER_TAG, Scenario
 
 EXIT_BAD_INPUT = 3
 """Exit status of every command given a bad scenario, study or observations file."""
@@ -55,60 +58,111 @@ def read_toml(path: Path | str) -> tuple[dict[str, Any], str]:
     """Parse a TOML file; returns the table and its text (for locating lines)."""
     p = Path(path)
     try:
-        text = p.read_text(encoding="utf-8")
+        # utf-8-sig: a byte-order mark left by a Windows editor is not a syntax error.
+        text = p.read_text(encoding="utf-8-sig")
     except FileNotFoundError:
         raise ScenarioError(str(path), [Problem("", "no such file; check the path")]) from None
     except IsADirectoryError:
-        raise ScenarioError(str(path), [Problem("", "is a folder, not a TOML file")]) from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise ScenarioError(str(path), [Problem("", f"cannot be read ({exc.__class__.__name__}: {exc})")]) from None
+        raise ScenarioError(str(path), [Problem("", "is a folder, not a TOML file; give the path of a .toml file")]) from None
+    except UnicodeDecodeError as exc:
+        line = _line_of_byte(p, exc.start)
+        raise ScenarioError(str(path), [Problem("", f"is not UTF-8 text (byte {exc.start} cannot be read); save the file as UTF-8", line)]) from None
+    except OSError as exc:
+        raise ScenarioError(str(path), [Problem("", f"cannot be read ({exc.__class__.__name__}: {exc.strerror or exc})")]) from None
     try:
         return tomllib.loads(text), text
     except tomllib.TOMLDecodeError as exc:
-        line = _toml_error_line(str(exc))
-        message = re.sub(r"\s*\(at line \d+, column \d+\)", "", str(exc))
+        line = _toml_error_line(str(exc), text)
+        message = re.sub(r"\s*\((at line \d+, column \d+|at end of document)\)", "", str(exc))
         raise ScenarioError(str(path), [Problem("", f"TOML syntax error: {message}; fix the syntax", line)]) from None
 
 
-def _toml_error_line(message: str) -> int | None:
+def _line_of_byte(path: Path, offset: int) -> int | None:
+    """The line holding byte ``offset`` of a file (where a byte that is not UTF-8 sits)."""
+    try:
+        return path.read_bytes()[:offset].count(b"\n") + 1
+    except OSError:
+        return None
+
+
+def _toml_error_line(message: str, text: str) -> int | None:
     m = re.search(r"at line (\d+)", message)
-    return int(m.group(1)) if m else None
+    if m:
+        return int(m.group(1))
+    if "end of document" in message:
+        return max(1, len(text.splitlines()))
+    return None
+
+
+_KEY_PART = r"(?:[A-Za-z0-9_\-]+|\"(?:[^\"\\\n]|\\.)*\"|'[^'\n]*')"
+_DOTTED_KEY = rf"{_KEY_PART}(?:[ \t]*\.[ \t]*{_KEY_PART})*"
+_HEADER_RE = re.compile(rf"^\s*(\[\[?)\s*({_DOTTED_KEY})\s*\]\]?\s*(#.*)?$")
+_KEY_RE = re.compile(rf"[ \t]*({_DOTTED_KEY})[ \t]*=")
+
+
+def _key_parts(key: str) -> list[str]:
+    """``a."b.c".d`` -> ["a", "b.c", "d"]."""
+    found = re.finditer(r"\"((?:[^\"\\]|\\.)*)\"|'([^']*)'|([A-Za-z0-9_\-]+)", key)
+    return [next(g for g in m.groups() if g is not None) for m in found]
 
 
 def locate(text: str, dotted: str) -> int | None:
     """The line of ``text`` where the dotted field is set, or its nearest enclosing table.
 
-    Understands ``[a.b]`` and ``[[a.b]]`` headers, ``key = value`` lines and inline
-    tables ``key = {x = 1}``; good enough to point a reader at the right place.
+    Understands ``[a.b]`` and ``[[a.b]]`` headers (``a.b.0`` is the first ``[[a.b]]``),
+    ``key = value`` lines with dotted keys, and inline tables and arrays, also written
+    over several lines: ``key = {x = 1}``, ``key = [{x = 1}, {x = 2}]``.
     """
-    parts = [p for p in dotted.split(".") if p and not p.isdigit()]
+    parts = [p for p in dotted.split(".") if p]
     if not parts:
         return None
-    header_re = re.compile(r"^\s*\[\[?\s*([^\]]+?)\s*\]\]?\s*(#.*)?$")
-    key_re = re.compile(r"^\s*([A-Za-z0-9_\-\"']+)\s*=")
+    lines = text.splitlines()
+    starts = [0]
+    for raw in lines:
+        starts.append(starts[-1] + len(raw) + 1)
+    joined = "\n".join(lines)
     best: tuple[int, int] | None = None  # (matched depth, line)
     table: list[str] = []
-    for number, raw in enumerate(text.splitlines(), start=1):
-        m = header_re.match(raw)
+    arrays: dict[tuple[str, ...], int] = {}
+    number = 0
+    while number < len(lines):
+        raw = lines[number]
+        number += 1
+        m = _HEADER_RE.match(raw)
         if m:
-            table = [t.strip().strip("\"'") for t in m.group(1).split(".")]
+            table = _table_path(_key_parts(m.group(2)), m.group(1) == "[[", arrays)
             depth = _prefix_depth(table, parts)
             if depth == len(table) and (best is None or depth > best[0]):
                 best = (depth, number)
             continue
-        k = key_re.match(raw)
+        k = _KEY_RE.match(raw)
         if not k:
             continue
-        full = table + [k.group(1).strip("\"'")]
-        if _prefix_depth(table, parts) < len(table):
-            continue
-        depth = _prefix_depth(full, parts)
-        if depth == len(full):
-            inline = _inline_depth(raw, parts[depth:])
-            depth += inline
-            if best is None or depth > best[0]:
-                best = (depth, number)
+        full = table + _key_parts(k.group(1))
+        inside = _prefix_depth(full, parts) == len(full)
+        try:
+            end, inner, inner_line = _scan_value(joined, starts[number - 1] + k.end(), parts[len(full) :] if inside else None)
+        except (IndexError, ValueError):  # not TOML after all: keep the key's own line
+            end, inner, inner_line = starts[number - 1], 0, None
+        if inside and (best is None or len(full) + inner > best[0]):
+            best = (len(full) + inner, inner_line or number)
+        number = max(number, joined.count("\n", 0, end) + 1)  # skip the rest of a value written over several lines
     return best[1] if best else None
+
+
+def _table_path(names: list[str], is_array: bool, arrays: dict[tuple[str, ...], int]) -> list[str]:
+    """The dotted path of a table header, with array indices: ``[a.b]`` after ``[[a]]`` is ``a.<index>.b``."""
+    out: list[str] = []
+    for i, name in enumerate(names):
+        out.append(name)
+        key = tuple(out)
+        if i < len(names) - 1 and key in arrays:
+            out.append(str(arrays[key]))
+    if is_array:
+        key = tuple(out)
+        arrays[key] = arrays.get(key, -1) + 1
+        out.append(str(arrays[key]))
+    return out
 
 
 def _prefix_depth(a: Sequence[str], b: Sequence[str]) -> int:
@@ -120,55 +174,191 @@ def _prefix_depth(a: Sequence[str], b: Sequence[str]) -> int:
     return n
 
 
-def _inline_depth(raw: str, rest: Sequence[str]) -> int:
-    """How many further parts of the path appear as keys in an inline table on this line."""
-    n = 0
-    for part in rest:
-        if re.search(rf"[{{,]\s*{re.escape(part)}\s*=", raw):
-            n += 1
+def _skip_blank(text: str, i: int) -> int:
+    while i < len(text):
+        if text[i] in " \t\r\n":
+            i += 1
+        elif text[i] == "#":
+            while i < len(text) and text[i] != "\n":
+                i += 1
         else:
             break
-    return n
+    return i
 
 
-def _dotted(loc: Iterable[Any]) -> str:
-    parts = []
-    for item in loc:
-        if isinstance(item, int):
-            parts.append(str(item))
-        elif item in {"float", "constant", "uniform", "triangular", "pert", "truncnormal", "lognormal", "choice", "bernoulli"}:
-            continue  # pydantic names the union branch; the user wrote the field
-        elif isinstance(item, str) and item.startswith(("function-after", "tagged-union", "literal")):
-            continue
-        else:
-            parts.append(str(item))
-    return ".".join(parts)
+def _scan_string(text: str, i: int) -> int:
+    """The position just after the TOML string that starts at ``i``."""
+    for quote in ('"""', "'" * 3):
+        if text.startswith(quote, i):
+            end = text.index(quote, i + 3)
+            while text.startswith(quote[0], end + 3):  # one or two quotes may end the content
+                end += 1
+            return end + 3
+    quote = text[i]
+    i += 1
+    while text[i] != quote:
+        if text[i] == "\n":
+            raise ValueError("unterminated string")
+        i += 2 if quote == '"' and text[i] == "\\" else 1
+    return i + 1
 
 
-def _message(err: dict[str, Any]) -> str:
+def _scan_value(text: str, i: int, rest: list[str] | None) -> tuple[int, int, int | None]:
+    """Scan the TOML value at ``i``: (its end, how many parts of ``rest`` are found inside, on which line)."""
+    i = _skip_blank(text, i)
+    if text[i] in "\"'":
+        return _scan_string(text, i), 0, None
+    if text[i] == "{":
+        return _scan_inline_table(text, i, rest)
+    if text[i] == "[":
+        return _scan_array(text, i, rest)
+    while i < len(text) and text[i] not in ",]}\n#":
+        i += 1
+    return i, 0, None
+
+
+def _scan_inline_table(text: str, i: int, rest: list[str] | None) -> tuple[int, int, int | None]:
+    depth, line = 0, None
+    i = _skip_blank(text, i + 1)
+    while text[i] != "}":
+        k = _KEY_RE.match(text, i)
+        if not k:
+            raise ValueError("expected a key")
+        key = _key_parts(k.group(1))
+        key_line = text.count("\n", 0, i) + 1
+        wanted = rest is not None and _prefix_depth(key, rest) == len(key)
+        i, inner, inner_line = _scan_value(text, k.end(), rest[len(key) :] if wanted else None)
+        if wanted and len(key) + inner > depth:
+            depth, line = len(key) + inner, inner_line or key_line
+        i = _skip_blank(text, i)
+        if text[i] == ",":
+            i = _skip_blank(text, i + 1)
+    return i + 1, depth, line
+
+
+def _scan_array(text: str, i: int, rest: list[str] | None) -> tuple[int, int, int | None]:
+    depth, line, index = 0, None, 0
+    i = _skip_blank(text, i + 1)
+    while text[i] != "]":
+        item_line = text.count("\n", 0, i) + 1
+        wanted = bool(rest) and rest[0] == str(index)
+        i, inner, inner_line = _scan_value(text, i, rest[1:] if wanted else None)
+        if wanted:
+            depth, line = 1 + inner, inner_line or item_line
+        index += 1
+        i = _skip_blank(text, i)
+        if text[i] == ",":
+            i = _skip_blank(text, i + 1)
+    return i + 1, depth, line
+
+
+def _split_loc(loc: Iterable[Any]) -> tuple[str, str | None, str]:
+    """A pydantic error location as (field path, distribution name, parameter inside it).
+
+    pydantic names the branch of a scenario number it tried (``number``, or
+    ``distribution`` and the ``dist``); the user wrote one field, so every problem
+    with a number is reported at that field.
+    """
+    parts = [str(item) for item in loc]
+    for i, part in enumerate(parts):
+        if part == DISTRIBUTION_TAG and (i + 1 == len(parts) or parts[i + 1] in DISTRIBUTIONS):
+            dist = parts[i + 1] if i + 1 < len(parts) else None
+            return ".".join(parts[:i]), dist, ".".join(parts[i + 2 :])
+    if parts and parts[-1] == NUMBER_TAG:
+        parts = parts[:-1]
+    return ".".join(parts), None, ""
+
+
+def _lower_first(msg: str) -> str:
+    msg = re.sub(r"^(Value|Assertion) error, ", "", msg)
+    return msg[0].lower() + msg[1:] if msg else msg
+
+
+def _distribution_message(err: dict[str, Any], dist: str, param: str) -> str:
+    takes = ", ".join(name for name in DISTRIBUTIONS[dist].model_fields if name != "dist")
     kind = err["type"]
-    msg = err["msg"]
+    if kind == "extra_forbidden":
+        return f"impossible distribution: {dist} has no parameter `{param}`; it takes {takes}"
+    if kind == "missing":
+        return f"impossible distribution: {dist} needs `{param}`; it takes {takes}"
+    msg = _lower_first(err["msg"])
+    if msg.startswith("impossible distribution"):
+        return msg
+    return f"impossible distribution: {dist} {param}: {msg}" if param else f"impossible distribution: {dist}: {msg}"
+
+
+def _message(err: dict[str, Any], dist: str | None, param: str) -> str:
+    kind = err["type"]
+    if dist is not None:
+        return _distribution_message(err, dist, param)
     if kind == "extra_forbidden":
         return "unknown field; check the spelling against `evacsim schema`"
     if kind == "missing":
         return "required field is missing"
     if kind == "union_tag_invalid":
-        return f"unknown distribution {err.get('input', {}).get('dist')!r}; use one of constant, uniform, triangular, pert, truncnormal, lognormal, choice, bernoulli"
+        given = err["input"].get("dist") if isinstance(err.get("input"), dict) else None
+        return f"unknown distribution {given!r}; use one of {', '.join(DISTRIBUTIONS)}"
     if kind == "union_tag_not_found":
-        return "a distribution table needs a `dist` key (e.g. dist = \"triangular\")"
-    msg = re.sub(r"^Value error, ", "", msg)
-    return msg[0].lower() + msg[1:] if msg else msg
+        return 'a distribution table needs a `dist` key (e.g. dist = "triangular")'
+    if err["loc"] and err["loc"][-1] == NUMBER_TAG:
+        return 'must be a number or a distribution table such as {dist = "uniform", low = 1, high = 2}'
+    return _lower_first(err["msg"])
+
+
+def _allowed_fields(parent: Sequence[str]) -> list[str]:
+    """The field names the schema allows in the table at ``parent`` (a dotted path's parts)."""
+    model: Any = Scenario
+    skip = False
+    for part in parent:
+        if skip:  # a dict key or list index
+            skip = False
+            continue
+        if not (isinstance(model, type) and issubclass(model, BaseModel)) or part not in model.model_fields:
+            return []
+        model, skip = _inner_model(model.model_fields[part].annotation)
+    return list(model.model_fields) if isinstance(model, type) and issubclass(model, BaseModel) else []
+
+
+def _inner_model(annotation: Any) -> tuple[Any, bool]:
+    """The model in ``X``, ``X | None``, ``dict[str, X]`` or ``list[X]``, and whether a key or index comes first."""
+    origin = get_origin(annotation)
+    if origin in (dict, list):
+        return _inner_model(get_args(annotation)[-1])[0], True
+    if origin in (Union, UnionType):
+        models = [a for a in get_args(annotation) if isinstance(a, type) and issubclass(a, BaseModel)]
+        return (models[0] if models else None), False
+    return annotation, False
 
 
 def _problems_from(exc: ValidationError, text: str) -> list[Problem]:
-    seen: dict[str, Problem] = {}
+    """One problem per field the user wrote, however many branches pydantic tried."""
+    messages: dict[str, list[str]] = {}
+    kinds: dict[str, str] = {}
     for err in exc.errors():
-        dotted = _dotted(err["loc"])
-        # A number that fails as a constant also fails every distribution branch: keep the first.
-        if dotted in seen:
+        dotted, dist, param = _split_loc(err["loc"])
+        msg = _message(err, dist, param)
+        if msg not in messages.setdefault(dotted, []):
+            messages[dotted].append(msg)
+        kinds.setdefault(dotted, err["type"] if dist is None else "distribution")
+    _suggest_spellings(messages, kinds)
+    return [Problem(dotted, "; ".join(msgs), locate(text, dotted)) for dotted, msgs in messages.items()]
+
+
+def _suggest_spellings(messages: dict[str, list[str]], kinds: dict[str, str]) -> None:
+    """An unknown key close to an allowed name is a typo: say which, and drop the 'missing' it causes."""
+    for dotted, kind in list(kinds.items()):
+        if kind != "extra_forbidden":
             continue
-        seen[dotted] = Problem(dotted, _message(err), locate(text, dotted))
-    return list(seen.values())
+        *parent, key = dotted.split(".")
+        close = difflib.get_close_matches(key, _allowed_fields(parent), n=1, cutoff=0.6)
+        if not close:
+            continue
+        meant = ".".join([*parent, close[0]])
+        missing = kinds.get(meant) == "missing"
+        if missing:
+            del messages[meant]
+            del kinds[meant]
+        messages[dotted] = [f"unknown field; did you mean `{close[0]}`?" + (" (it is required and missing)" if missing else "")]
 
 
 def feasibility_problems(s: Scenario) -> list[Problem]:
@@ -214,7 +404,12 @@ def feasibility_problems(s: Scenario) -> list[Problem]:
             "air" in c.carriers and len(c.carriers) > 1 and high(c.loads) > 0 for c in s.cargo.classes.values()
         )
         if needs_cover and (high(s.air_cover.apaches) == 0 or high(s.air_cover.sorties_per_aircraft_per_day) == 0):
-            out.append(Problem("air_cover.apaches", "convoys need air cover but no Apache sortie can ever fly; set apaches > 0 or share_of_convoys = 0 and always_for_sensitive = false"))
+            out.append(
+                Problem(
+                    "air_cover.apaches",
+                    "convoys need air cover but no Apache sortie can ever fly; set apaches > 0 or share_of_convoys = 0 and always_for_sensitive = false",
+                )
+            )
     if low(s.people.security_force) > high(s.people.troops):
         out.append(Problem("people.security_force", "is larger than people.troops"))
     if s.people.last_element_by == "sortie" and not air_possible:
@@ -245,8 +440,6 @@ def parse_override(text: str) -> tuple[str, Any]:
 
 def apply_overrides(table: dict[str, Any], overrides: Sequence[str]) -> dict[str, Any]:
     """Set each ``path=value`` in a copy of the raw scenario table."""
-    import copy
-
     out = copy.deepcopy(table)
     for text in overrides:
         path, value = parse_override(text)
@@ -283,7 +476,7 @@ def validate_table(table: dict[str, Any], text: str, where: str, overridden: Seq
 def _mark_overrides(problems: list[Problem], overridden: Sequence[str]) -> None:
     paths = {parse_override(o)[0] for o in overridden}
     for p in problems:
-        if any(p.field == q or p.field.startswith(q + ".") for q in paths):
+        if any(p.field == q or p.field.startswith(q + ".") or q.startswith(p.field + ".") for q in paths):
             p.message += " (value given with --set)"
             p.line = None
 

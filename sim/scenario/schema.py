@@ -12,16 +12,38 @@ from __future__ import annotations
 import math
 from typing import Annotated, Literal
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
+from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Discriminator, Field, StrictBool, Tag, field_validator
 
-from sim.scenario.distributions import Distribution, support_of
+from sim.scenario.distributions import Distribution, _Distribution, support_of
 
 Source = Annotated[str, Field(min_length=3, description="where the numbers come from: seed quote, report, or 'assumption: why'")]
+
+
+NUMBER_TAG = "number"
+DISTRIBUTION_TAG = "distribution"
+"""How pydantic names the two ways of writing a scenario number in an error's location."""
+
+
+def _number_or_table(value: object) -> str:
+    return DISTRIBUTION_TAG if isinstance(value, (dict, _Distribution)) else NUMBER_TAG
+
+
+def _refuse_text(value: object) -> object:
+    # pydantic would read "20" as 20 and true as 1: a quoted number or a boolean is a slip, not a count.
+    if isinstance(value, bool):
+        raise ValueError(f"must be a number or a distribution table, not {str(value).lower()}")
+    if isinstance(value, str):
+        raise ValueError(f'must be a number or a distribution table such as {{dist = "uniform", low = 1, high = 2}}, not text ({value!r})')
+    return value
 
 
 def _bounded(ge: float | None, le: float | None, gt: float | None, integer: bool):
     def check(value):
         low, high = support_of(value)
+        if not (math.isfinite(low) and math.isfinite(high)):
+            if isinstance(value, _Distribution):
+                raise ValueError("impossible distribution: its range is not finite")
+            raise ValueError("must be a finite number")
         if ge is not None and low < ge:
             raise ValueError(f"must be >= {ge:g}" + ("" if low == high else f" over its whole range (lowest value {low:g})"))
         if gt is not None and low <= gt:
@@ -30,23 +52,21 @@ def _bounded(ge: float | None, le: float | None, gt: float | None, integer: bool
             raise ValueError(f"must be <= {le:g}" + ("" if low == high else f" over its whole range (highest value {high:g})"))
         if integer and isinstance(value, (int, float)) and not float(value).is_integer():
             raise ValueError(f"must be a whole number, not {value:g}")
-        if isinstance(value, float) and not math.isfinite(value):
-            raise ValueError("must be a finite number")
         return value
 
     return AfterValidator(check)
 
 
-def quantity(
-    *, ge: float | None = 0, le: float | None = None, gt: float | None = None, integer: bool = False, per_event: bool = False
-):
+def quantity(*, ge: float | None = 0, le: float | None = None, gt: float | None = None, integer: bool = False, per_event: bool = False):
     """A scenario number: a constant or a distribution, checked over its whole support.
 
     ``per_event`` numbers (how long each closure or repair lasts) are drawn anew for
     every event inside a replication; the others once per replication.
     """
     return Annotated[
-        float | Distribution,
+        Annotated[float, Tag(NUMBER_TAG)] | Annotated[Distribution, Tag(DISTRIBUTION_TAG)],
+        Discriminator(_number_or_table),
+        BeforeValidator(_refuse_text),
         _bounded(ge, le, gt, integer),
         Field(json_schema_extra={"integer": integer, "per_event": per_event}),
     ]
@@ -59,6 +79,17 @@ EventDays = quantity(ge=0, le=365, per_event=True)
 Fraction = quantity(ge=0, le=1)
 Km = quantity(ge=0, le=5_000)
 Speed = quantity(gt=0, le=200)
+
+
+def _hour_window(value: tuple[float, float]) -> tuple[float, float]:
+    a, b = value
+    if not 0 <= a < b <= 24:
+        raise ValueError("must be [from, to] hours with 0 <= from < to <= 24")
+    return value
+
+
+HourWindow = Annotated[tuple[float, float], AfterValidator(_hour_window)]
+"""A daily window of local hours, e.g. ``[6, 18]``."""
 
 CARRIERS = ("civilian", "military", "het", "air")
 Carrier = Literal["civilian", "military", "het", "air"]
@@ -76,15 +107,16 @@ class ScenarioInfo(Group):
     description: str = ""
     start: str = Field(default="2026-02-23T00:00:00+03:00", description="simulation hour 0, local time (ISO 8601)")
     window_days: tuple[float, float] = Field(default=(15.0, 30.0), description="the estimate to test, in days from start")
-    horizon_days: float = Field(default=150.0, gt=0, le=1000, description="a replication still running then is cut off and counted as late")
+    horizon_days: float = Field(default=150.0, gt=0, le=1000, strict=True, description="a replication still running then is cut off and counted as late")
     source: Source
 
-    @model_validator(mode="after")
-    def _window(self) -> ScenarioInfo:
-        low, high = self.window_days
+    @field_validator("window_days")
+    @classmethod
+    def _window(cls, value: tuple[float, float]) -> tuple[float, float]:
+        low, high = value
         if not 0 <= low < high:
-            raise ValueError("window_days must be [low, high] with 0 <= low < high")
-        return self
+            raise ValueError("must be [low, high] days with 0 <= low < high")
+        return value
 
 
 class CargoClass(Group):
@@ -93,7 +125,7 @@ class CargoClass(Group):
     loads: Count = Field(description="truckload equivalents at the base at the start")
     carriers: list[Carrier] = Field(min_length=1, description="which carriers may take it: civilian, military, het, air")
     handed_over_fraction: Fraction = Field(default=0.0, description="share handed over or destroyed on site")
-    priority: int = Field(default=1, ge=0, le=9, description="lower leaves first when a convoy is filled")
+    priority: int = Field(default=1, ge=0, le=9, strict=True, description="lower leaves first when a convoy is filled")
     source: Source
 
 
@@ -152,18 +184,10 @@ class Convoys(Group):
     size_min: Count = Field(description="fewest vehicles a convoy leaves with (the last convoy may be smaller)")
     size_max: Count = Field(description="most vehicles in one convoy")
     max_per_day: Count
-    departure_window: tuple[float, float] = Field(description="earliest and latest departure hour, local")
-    daylight_only: bool = Field(description="if true, convoys move only between daylight hours and halt overnight")
-    daylight: tuple[float, float] = Field(default=(6.0, 18.0), description="first and last hour of daylight, local")
+    departure_window: HourWindow = Field(description="earliest and latest departure hour, local")
+    daylight_only: StrictBool = Field(description="if true, convoys move only between daylight hours and halt overnight")
+    daylight: HourWindow = Field(default=(6.0, 18.0), description="first and last hour of daylight, local")
     source: Source
-
-    @model_validator(mode="after")
-    def _windows(self) -> Convoys:
-        for name in ("departure_window", "daylight"):
-            a, b = getattr(self, name)
-            if not 0 <= a < b <= 24:
-                raise ValueError(f"{name} must be [from, to] hours with 0 <= from < to <= 24")
-        return self
 
 
 class Loading(Group):
@@ -190,7 +214,7 @@ class AirCover(Group):
     sorties_per_aircraft_per_day: quantity(ge=0, le=10)
     hours_on_station: quantity(gt=0, le=12)
     share_of_convoys: Fraction = Field(description="share of convoys that need air cover")
-    always_for_sensitive: bool = Field(description="convoys carrying a class that air may also carry always need cover")
+    always_for_sensitive: StrictBool = Field(description="convoys carrying a class that air may also carry always need cover")
     source: Source
 
 
@@ -237,19 +261,12 @@ class CrossingPoint(Group):
     lanes: Count
     fixed_hours: Hours = Field(description="paperwork per convoy")
     minutes_per_vehicle: quantity(ge=0, le=600)
-    open_hours: tuple[float, float] = Field(default=(0.0, 24.0))
+    open_hours: HourWindow = Field(default=(0.0, 24.0), description="daily opening hours, local")
     closures_per_month: quantity(ge=0, le=30) = Field(default=0.0)
     closure_days: EventDays = Field(default=0.0, description="length of each closure")
     scheduled_closures: list[Closure] = Field(default_factory=list)
     extra_km: Km = Field(default=0.0, description="detour to reach it, for an alternate crossing")
     source: Source
-
-    @model_validator(mode="after")
-    def _hours(self) -> CrossingPoint:
-        a, b = self.open_hours
-        if not 0 <= a < b <= 24:
-            raise ValueError("open_hours must be [from, to] hours with 0 <= from < to <= 24")
-        return self
 
 
 class Crossing(Group):
@@ -272,7 +289,7 @@ class Destination(Group):
 class Aircraft(Group):
     """One airlifter type."""
 
-    allowed: bool
+    allowed: StrictBool
     pallets: Count
     troops: Count
     runway_m: quantity(gt=0, le=5000) = Field(description="runway it needs at this weight and surface")

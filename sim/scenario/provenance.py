@@ -1,0 +1,97 @@
+"""Where each number of a scenario comes from: one row per parameter, with its source.
+
+``evacsim validate`` prints these rows so that a reader can check every value
+against the report, seed quote or assumption it rests on; ``evacsim schema`` prints
+the JSON Schema of the scenario format.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any
+
+from pydantic import BaseModel
+
+from sim.scenario.distributions import _Distribution
+from sim.scenario.draws import numeric_fields
+from sim.scenario.schema import Scenario
+
+NOT_PARAMETERS = frozenset({"source", "title", "description"})
+"""Fields that describe a group rather than set anything in the model."""
+
+
+@dataclass(frozen=True)
+class ProvenanceRow:
+    """One scenario parameter: its dotted path, its value as written, and its source."""
+
+    parameter: str
+    value: str
+    source: str
+
+
+def provenance_rows(scenario: Scenario) -> list[ProvenanceRow]:
+    """Every parameter of a scenario in file order, numbers and settings, with the source of its group.
+
+    Numbers are shown as constants (``100``) or distributions (``triangular(60, 100, 140)``);
+    the source is that of the nearest enclosing group that has one (empty if none does).
+    """
+    numbers = numeric_fields(scenario)
+    rows = [ProvenanceRow(path, describe_value(numbers.get(path, value)), source) for path, value, source in _leaves(scenario, "", "")]
+    shown = {row.parameter for row in rows}
+    rows += [ProvenanceRow(path, describe_value(value), _source_of(scenario, path)) for path, value in numbers.items() if path not in shown]
+    return rows
+
+
+def describe_value(value: Any) -> str:
+    """A value as a planner would write it: ``100``, ``0.3``, ``triangular(60, 100, 140)``, ``[civilian, military]``."""
+    if isinstance(value, _Distribution):
+        return value.describe()
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, float):
+        return f"{value:g}"
+    if isinstance(value, (list, tuple)):
+        return "[" + ", ".join(describe_value(v) for v in value) + "]"
+    return str(value)
+
+
+def schema_json() -> dict[str, Any]:
+    """The JSON Schema of a scenario file."""
+    return Scenario.model_json_schema()
+
+
+def _leaves(node: Any, prefix: str, source: str) -> Iterator[tuple[str, Any, str]]:
+    """(dotted path, value, source) for every parameter under ``node``."""
+    if isinstance(node, BaseModel) and not isinstance(node, _Distribution):
+        source = getattr(node, "source", source) or source
+        for name in type(node).model_fields:
+            if name in NOT_PARAMETERS:
+                continue
+            yield from _leaves(getattr(node, name), f"{prefix}.{name}" if prefix else name, source)
+    elif isinstance(node, dict):
+        for key, value in node.items():
+            yield from _leaves(value, f"{prefix}.{key}", source)
+    elif isinstance(node, list) and any(isinstance(v, BaseModel) and not isinstance(v, _Distribution) for v in node):
+        for i, value in enumerate(node):
+            yield from _leaves(value, f"{prefix}.{i}", source)
+    elif node is not None:
+        yield prefix, node, source
+
+
+def _source_of(scenario: Scenario, path: str) -> str:
+    """The source of the deepest group on ``path`` that has one."""
+    node: Any = scenario
+    source = ""
+    for part in path.split("."):
+        if isinstance(node, BaseModel):
+            node = getattr(node, part, None)
+        elif isinstance(node, dict):
+            node = node.get(part)
+        elif isinstance(node, list) and part.isdigit() and int(part) < len(node):
+            node = node[int(part)]
+        else:
+            break
+        if isinstance(node, BaseModel) and getattr(node, "source", None):
+            source = node.source
+    return source
