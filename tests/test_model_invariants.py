@@ -1,0 +1,140 @@
+"""Invariants every replication must satisfy, on the scenario files and on random small scenarios.
+
+Conservation of cargo, people and vehicles; closure dates in order; a burn-down that
+only goes down (unless reinforcements flow in) and ends at zero; utilisations in
+[0, 1]; no negative wait. Plus reproducibility: a replication depends only on the
+seed and its index (not on how the batch was split), and scenarios compared side by
+side share their input draws (common random numbers).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from sim.model.evacuation import RESOURCES, WAIT_CAUSES
+from sim.replication import prepare, record, run_batch, simulate_one
+from tests.conftest import SCENARIOS, scenario_from
+
+SEED = 20260223
+
+
+def check_row(row: dict[str, object], cargo: np.ndarray, people: np.ndarray) -> None:
+    """Every invariant of one replication's record and burn-down."""
+    where = f"replication {row['replication']}"
+    assert row["days_to_base_empty"] >= 0, where
+    assert row["days_to_force_closure"] >= row["days_to_base_empty"], where
+    for cause in WAIT_CAUSES:
+        assert row[f"wait_hours.{cause}"] >= 0, f"{where}: wait_hours.{cause}"
+    for resource in RESOURCES:
+        assert 0.0 <= row[f"utilisation.{resource}"] <= 1.0, f"{where}: utilisation.{resource}"
+    to_move = row["loads_at_start"] - row["loads_handed_over"] + row["loads_inflow"]
+    moved = row["loads_by_road"] + row["loads_by_air"]
+    people_total = row["people_at_start"] + row["people_inflow"]
+    people_moved = row["people_by_road"] + row["people_by_air"]
+    assert cargo[0] <= to_move and people[0] <= people_total, where
+    assert np.all(cargo >= 0) and np.all(people >= 0), where
+    if row["loads_inflow"] == 0 and row["people_inflow"] == 0:
+        assert np.all(np.diff(cargo) <= 0), f"{where}: cargo burn-down goes up"
+        assert np.all(np.diff(people) <= 0), f"{where}: people burn-down goes up"
+    if row["finished"]:
+        assert moved == to_move, f"{where}: cargo not conserved"
+        assert people_moved == people_total, f"{where}: people not conserved"
+        assert row["vehicles_by_road"] == row["vehicles_at_start"], f"{where}: vehicles left behind"
+        assert cargo[-1] == 0 and people[-1] == 0, f"{where}: burn-down does not end at 0"
+    else:
+        assert moved <= to_move and people_moved <= people_total, where
+        assert row["vehicles_by_road"] <= row["vehicles_at_start"], where
+
+
+@pytest.mark.parametrize("path", SCENARIOS, ids=[p.stem for p in SCENARIOS])
+def test_every_replication_of_every_scenario_conserves_cargo_people_and_vehicles(path: Path):
+    prepared = prepare(scenario_from({}, path))
+    rows, cargo, people = run_batch(prepared, SEED, range(30))
+    assert len(rows) == 30
+    for row, c, p in zip(rows, cargo, people, strict=True):
+        check_row(row, c, p)
+
+
+def test_baseline_replications_finish_within_the_horizon():
+    rows, _, _ = run_batch(prepare(scenario_from({})), SEED, range(30))
+    assert all(row["finished"] for row in rows)
+
+
+# Known model bugs are kept out of the random draws (each has a strict xfail in
+# test_model_verification.py): a security force of 0 with the last element by sortie,
+# and a queued vehicle-only convoy left behind by the last sortie, so the last element
+# leaves by convoy here; size_min >= 1; military trucks >= 1; size_max >= 10.
+SMALL = st.fixed_dictionaries(
+    {
+        "cargo.classes.general.loads": st.integers(0, 120),
+        "cargo.classes.heavy.loads": st.integers(0, 20),
+        "cargo.classes.sensitive.loads": st.integers(0, 20),
+        "cargo.staged_at_start": st.floats(0.0, 1.0),
+        "cargo.packout_loads_per_day": st.integers(10, 200),
+        "vehicles.count": st.integers(0, 30),
+        "people.troops": st.integers(20, 120),
+        "people.security_force": st.integers(1, 20),
+        "people.last_element_by": st.just("convoy"),
+        "people.seats_per_convoy": st.integers(0, 10),
+        "fleet.civilian.count": st.integers(1, 40),
+        "fleet.military.count": st.integers(1, 10),
+        "fleet.het.count": st.integers(1, 5),
+        "loading.teams": st.integers(1, 6),
+        "escort.teams": st.integers(1, 4),
+        "escort.vehicles_per_team": st.integers(5, 30),
+        "convoys.size_min": st.integers(1, 10),
+        "convoys.size_max": st.integers(10, 40),
+        "convoys.max_per_day": st.integers(1, 4),
+        "convoys.daylight_only": st.booleans(),
+        "crossing.main.lanes": st.integers(1, 2),
+        "pause.probability": st.sampled_from([0.0, 0.5]),
+        "pause.days": st.integers(0, 5),
+        "pause.start_day": st.integers(0, 10),
+        "pause.inflow_loads": st.integers(0, 20),
+        "pause.inflow_troops": st.integers(0, 30),
+    }
+)
+
+
+@settings(max_examples=60, deadline=None, derandomize=True, suppress_health_check=[HealthCheck.too_slow])
+@given(overrides=SMALL, seed=st.integers(0, 10_000), index=st.integers(0, 50))
+def test_random_small_scenarios_keep_the_invariants_and_are_deterministic(overrides, seed, index):
+    prepared = prepare(scenario_from(overrides))
+    values, outcome, events = simulate_one(prepared, seed, index)
+    row = record(index, values, outcome, events)
+    check_row(row, outcome.burndown_cargo, outcome.burndown_people)
+    again = simulate_one(prepared, seed, index)
+    assert record(index, *again) == row
+    assert np.array_equal(again[1].burndown_cargo, outcome.burndown_cargo)
+
+
+def test_a_replication_is_the_same_whichever_batch_runs_it():
+    prepared = prepare(scenario_from({}))
+    whole, cargo, people = run_batch(prepared, SEED, range(10))
+    first, c1, p1 = run_batch(prepared, SEED, range(5))
+    second, c2, p2 = run_batch(prepared, SEED, range(5, 10))
+    assert whole == first + second
+    assert np.array_equal(cargo, np.vstack([c1, c2]))
+    assert np.array_equal(people, np.vstack([p1, p2]))
+
+
+def test_scenarios_differing_in_a_constant_share_their_input_draws():
+    a, _, _ = run_batch(prepare(scenario_from({})), SEED, range(10))
+    b, _, _ = run_batch(prepare(scenario_from({"escort.rest_hours": 14, "convoys.max_per_day": 4})), SEED, range(10))
+    for row_a, row_b in zip(a, b, strict=True):
+        inputs_a = {k: v for k, v in row_a.items() if k.startswith("input.")}
+        inputs_b = {k: v for k, v in row_b.items() if k.startswith("input.")}
+        assert inputs_a and inputs_a == inputs_b
+    assert [r["days_to_force_closure"] for r in a] != [r["days_to_force_closure"] for r in b]
+
+
+def test_different_seeds_give_different_replications():
+    prepared = prepare(scenario_from({}))
+    a, _, _ = run_batch(prepared, 1, range(3))
+    b, _, _ = run_batch(prepared, 2, range(3))
+    assert [r["input.cargo.classes.general.loads"] for r in a] != [r["input.cargo.classes.general.loads"] for r in b]
