@@ -19,6 +19,7 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
 from rich.table import Table
 
+from sim.commands._options import EXIT_WORKERS, DaskLocalOpt, SchedulerOpt
 from sim.scenario.loading import EXIT_BAD_INPUT, LoadedScenario, ScenarioError, load_scenario
 
 EXIT_OUTPUT = 4
@@ -117,10 +118,12 @@ def run(
     set_: SetOpt = None,
     out: Annotated[Path | None, typer.Option(help="results folder (default: results/<scenario>-<UTC time>/)")] = None,
     force: Annotated[bool, typer.Option(help="write into a non-empty --out folder")] = False,
+    scheduler: SchedulerOpt = None,
+    dask_local: DaskLocalOpt = None,
 ) -> None:
     """Run the Monte Carlo replications of a scenario and answer the window question."""
     from sim.analysis.statistics import summarize
-    from sim.experiment.executors import default_jobs
+    from sim.experiment.executors import ExecutorError, default_jobs, make_executor
     from sim.experiment.montecarlo import run_monte_carlo
     from sim.experiment.storage import OutputError, new_run_dir, prepare_out_dir
     from sim.model.evacuation import RESOURCES, WAIT_CAUSES
@@ -136,13 +139,17 @@ def run(
         _fail(str(exc), EXIT_OUTPUT)
     jobs = jobs or default_jobs()
     prepared = prepare(s)
-    with _progress() as bar:
-        task = bar.add_task(f"{s.scenario.name}", total=replications or (None if precision else 1000))
+    try:
+        with make_executor(jobs, scheduler, dask_local) as executor, _progress() as bar:
+            jobs = executor.workers
+            task = bar.add_task(f"{s.scenario.name}", total=replications or (None if precision else 1000))
 
-        def advance(batch, target):
-            bar.update(task, total=target, advance=len(batch.rows))
+            def advance(batch, target):
+                bar.update(task, total=target, advance=len(batch.rows))
 
-        result = run_monte_carlo(prepared, seed, replications=replications, precision=precision, jobs=jobs, on_batch=advance)
+            result = run_monte_carlo(prepared, seed, replications=replications, precision=precision, jobs=jobs, on_batch=advance, executor=executor)
+    except ExecutorError as exc:
+        _fail(str(exc), EXIT_WORKERS)
     window = s.scenario.window_days
     summary = summarize(result.rows, window, WAIT_CAUSES, RESOURCES)
     try:

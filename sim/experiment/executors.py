@@ -1,23 +1,48 @@
-"""Running replications in batches: in this process, or on a local process pool.
+"""Where replications run: in this process, on a local process pool, or on a Dask cluster.
 
-Each batch is a range of replication indices; its rows depend only on the seed
-and the indices, so results are the same bits whatever ``jobs`` is. Batches come
-back as they finish and are handed to ``on_batch`` in index order by the caller's
-storage, so the parent never holds more than the batches in flight.
+Work is cut into batches. A batch is a call ``fn(shared, *args)`` of a module-level
+function: ``shared`` (the prepared scenario or the design points) is shipped to each
+worker once, ``args`` are a few numbers naming the batch (replication indices). A
+replication's numbers depend only on the seed and its index, so the rows are the same
+bits whichever executor runs them and however the work is cut.
+
+Every executor yields results as batches finish (in any order) and keeps only a
+bounded number of batches in flight, so the parent's memory does not grow with the
+size of the study. A batch that raises, or whose worker dies, is run again up to
+``retries`` times before the study stops; batches already handed back are kept by
+the caller.
 """
 
 from __future__ import annotations
 
+import logging
 import os
-from collections.abc import Callable, Iterator
-from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
+from abc import ABC, abstractmethod
+from collections import deque
+from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
+from itertools import islice
+from typing import Any, TypeVar
 
 import numpy as np
 
 from sim.replication import Prepared, run_batch
 
-Batch = tuple[list[dict[str, object]], np.ndarray, np.ndarray]
+R = TypeVar("R")
+Task = tuple[Any, ...]
+BatchFn = Callable[..., R]
+
+DEFAULT_RETRIES = 3
+"""How many times a batch is run again after it failed or its worker died."""
+
+IN_FLIGHT_PER_WORKER = 3
+"""Batches queued per worker: enough to keep every worker busy, few enough to bound memory."""
+
+
+class ExecutorError(Exception):
+    """A problem with the workers a user can act on: cannot reach a scheduler, versions differ, a batch keeps failing."""
 
 
 @dataclass(frozen=True)
@@ -37,40 +62,269 @@ def default_jobs() -> int:
 
 
 def batches(start: int, stop: int, size: int) -> list[range]:
+    """Replication indices ``start`` .. ``stop - 1`` cut into ranges of ``size``."""
     return [range(a, min(a + size, stop)) for a in range(start, stop, size)]
 
 
-_WORKER: Prepared | None = None
+class Executor(ABC):
+    """Runs batches somewhere and yields their results as they finish."""
+
+    retries: int = DEFAULT_RETRIES
+
+    @property
+    @abstractmethod
+    def workers(self) -> int:
+        """Batches that can run at the same time (processes, or Dask worker threads)."""
+
+    @property
+    @abstractmethod
+    def description(self) -> str:
+        """Where the work runs, for manifests and messages: ``local pool of 8``, ``dask tcp://...``."""
+
+    @abstractmethod
+    def map_unordered(self, fn: BatchFn, shared: Any, tasks: Iterable[Task]) -> Iterator[Any]:
+        """``fn(shared, *task)`` for every task, yielded as each finishes (any order)."""
+
+    def close(self) -> None:  # noqa: B027 - executors without resources need not override it
+        """Release workers and connections."""
+
+    def __enter__(self) -> Executor:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
 
 
-def _init_worker(prepared: Prepared) -> None:
-    global _WORKER
-    _WORKER = prepared
+class InProcess(Executor):
+    """Every batch in this process, one after the other (``--jobs 1``)."""
+
+    @property
+    def workers(self) -> int:
+        return 1
+
+    @property
+    def description(self) -> str:
+        return "in process"
+
+    def map_unordered(self, fn: BatchFn, shared: Any, tasks: Iterable[Task]) -> Iterator[Any]:
+        for task in tasks:
+            yield fn(shared, *task)
 
 
-def _run_in_worker(seed: int, start: int, stop: int) -> BatchResult:
-    assert _WORKER is not None
-    rows, cargo, people = run_batch(_WORKER, seed, range(start, stop))
+_SHARED: Any = None
+
+
+def _init_worker(shared: Any) -> None:
+    global _SHARED
+    _SHARED = shared
+
+
+def _call_in_worker(fn: BatchFn, *task: Any) -> Any:
+    return fn(_SHARED, *task)
+
+
+class LocalPool(Executor):
+    """A pool of ``jobs`` processes on this machine; a worker that dies costs its batches a retry."""
+
+    def __init__(self, jobs: int | None = None, retries: int = DEFAULT_RETRIES):
+        self.jobs = max(1, jobs or default_jobs())
+        self.retries = retries
+
+    @property
+    def workers(self) -> int:
+        return self.jobs
+
+    @property
+    def description(self) -> str:
+        return f"local pool of {self.jobs} processes"
+
+    def map_unordered(self, fn: BatchFn, shared: Any, tasks: Iterable[Task]) -> Iterator[Any]:
+        source = iter(tasks)
+        retry: deque[Task] = deque()
+        attempts: dict[Task, int] = {}
+        window = self.jobs * IN_FLIGHT_PER_WORKER
+        while True:
+            pool = ProcessPoolExecutor(max_workers=self.jobs, initializer=_init_worker, initargs=(shared,))
+            pending: dict[Future, Task] = {}
+            try:
+                while True:
+                    while len(pending) < window:
+                        task = retry.popleft() if retry else next(source, None)
+                        if task is None:
+                            break
+                        pending[pool.submit(_call_in_worker, fn, *task)] = task
+                    if not pending:
+                        return
+                    done, _ = wait(pending, return_when=FIRST_COMPLETED)
+                    for future in done:
+                        task = pending.pop(future)
+                        try:
+                            result = future.result()
+                        except BrokenProcessPool:
+                            pending[future] = task
+                            raise
+                        except Exception as exc:
+                            self._count_attempt(attempts, task, exc)
+                            retry.append(task)
+                            continue
+                        yield result
+            except BrokenProcessPool as exc:
+                # A worker died (killed, out of memory): every batch it may have held runs again on a new pool.
+                for task in pending.values():
+                    self._count_attempt(attempts, task, exc)
+                    retry.append(task)
+                continue
+            finally:
+                _stop_pool(pool, pending)
+
+    def _count_attempt(self, attempts: dict[Task, int], task: Task, exc: BaseException) -> None:
+        attempts[task] = attempts.get(task, 0) + 1
+        if attempts[task] > self.retries:
+            raise ExecutorError(f"batch {task} failed {attempts[task]} times; last error: {exc!r}") from exc
+
+
+def _stop_pool(pool: ProcessPoolExecutor, pending: dict[Future, Task]) -> None:
+    """Shut a pool down without waiting for batches nobody will read (Ctrl-C, an error, a broken pool)."""
+    for future in pending:
+        future.cancel()
+    if pending:
+        for process in list((getattr(pool, "_processes", None) or {}).values()):
+            if process.is_alive():
+                process.terminate()
+    pool.shutdown(wait=True, cancel_futures=True)
+
+
+def _worker_versions() -> dict[str, str]:
+    """Versions that decide the bits of a replication, as seen by a worker."""
+    from sim.experiment.storage import package_versions
+
+    found = package_versions()
+    return {k: found[k] for k in ("python", "evacsim", "simpy", "numpy", "scipy", "pydantic") if k in found}
+
+
+class DaskExecutor(Executor):
+    """Batches on a Dask distributed cluster: an existing scheduler (``tcp://host:8786``) or a LocalCluster.
+
+    The shared object is scattered to every worker once; batches are submitted with
+    ``retries`` and streamed back with ``as_completed``. When a worker dies the
+    scheduler reruns its batches elsewhere. Workers should have one thread each (the
+    model is pure Python and holds the GIL): ``dask worker ADDRESS --nthreads 1``.
+    """
+
+    def __init__(
+        self,
+        address: str | None = None,
+        local_workers: int | None = None,
+        retries: int = DEFAULT_RETRIES,
+        processes: bool = True,
+        timeout: str = "20s",
+    ):
+        from distributed import Client, LocalCluster
+
+        self.retries = retries
+        self.cluster = None
+        self.address = address
+        try:
+            if address is None:
+                self.cluster = LocalCluster(
+                    n_workers=max(1, local_workers or default_jobs()),
+                    threads_per_worker=1,
+                    processes=processes,
+                    dashboard_address=None,
+                    silence_logs=logging.ERROR,
+                )
+                self.client = Client(self.cluster)
+            else:
+                self.client = Client(address, timeout=timeout)
+        except (OSError, TimeoutError) as exc:
+            self.close()
+            raise ExecutorError(
+                f"cannot reach the Dask scheduler at {address}: {exc}; start one with `dask scheduler` and workers with "
+                f"`dask worker {address} --nthreads 1`, or use --dask-local N for a cluster on this machine"
+            ) from None
+        self._check_versions()
+
+    def _check_versions(self) -> None:
+        mine = _worker_versions()
+        theirs = self.client.run(_worker_versions)
+        for worker, versions in theirs.items():
+            differ = {k: (v, mine.get(k)) for k, v in versions.items() if mine.get(k) != v}
+            if differ:
+                text = ", ".join(f"{k} {v[0]} (here {v[1]})" for k, v in differ.items())
+                self.close()
+                raise ExecutorError(f"Dask worker {worker} runs {text}; results would not be the same bits; install the same versions on every worker")
+
+    @property
+    def workers(self) -> int:
+        return max(1, sum(self.client.nthreads().values()))
+
+    @property
+    def description(self) -> str:
+        where = self.address or f"LocalCluster {self.client.scheduler.address}"
+        return f"dask {where} ({self.workers} worker threads)"
+
+    def map_unordered(self, fn: BatchFn, shared: Any, tasks: Iterable[Task]) -> Iterator[Any]:
+        from distributed import as_completed
+
+        source = iter(tasks)
+        shared_future = self.client.scatter(shared, broadcast=True, hash=False)
+        stream = as_completed()
+        pending: set = set()
+
+        def submit(task: Task) -> None:
+            future = self.client.submit(fn, shared_future, *task, retries=self.retries, pure=False)
+            pending.add(future)
+            stream.add(future)
+
+        for task in islice(source, self.workers * IN_FLIGHT_PER_WORKER):
+            submit(task)
+        try:
+            for future in stream:
+                pending.discard(future)
+                try:
+                    result = future.result()
+                except Exception as exc:
+                    raise ExecutorError(f"a batch failed on the Dask cluster after {self.retries} retries: {exc!r}") from exc
+                future.release()
+                task = next(source, None)
+                if task is not None:
+                    submit(task)
+                yield result
+        finally:
+            if pending:
+                self.client.cancel(list(pending))
+            self.client.cancel([shared_future])
+
+    def close(self) -> None:
+        client = getattr(self, "client", None)
+        if client is not None:
+            client.close()
+        if self.cluster is not None:
+            self.cluster.close()
+
+
+def make_executor(jobs: int | None = None, scheduler: str | None = None, dask_local: int | None = None, retries: int = DEFAULT_RETRIES) -> Executor:
+    """The executor the command line asks for: ``--scheduler``, ``--dask-local N``, or ``--jobs`` (default all cores)."""
+    if scheduler and dask_local:
+        raise ExecutorError("give either --scheduler or --dask-local, not both")
+    if scheduler:
+        return DaskExecutor(address=scheduler, retries=retries)
+    if dask_local:
+        return DaskExecutor(local_workers=dask_local, retries=retries)
+    jobs = jobs or default_jobs()
+    return InProcess() if jobs <= 1 else LocalPool(jobs, retries)
+
+
+def _replication_batch(prepared: Prepared, seed: int, start: int, stop: int) -> BatchResult:
+    rows, cargo, people = run_batch(prepared, seed, range(start, stop))
     return BatchResult(start, stop, rows, cargo, people)
 
 
-def run_batches(prepared: Prepared, seed: int, ranges: list[range], jobs: int = 1) -> Iterator[BatchResult]:
-    """Run the batches, yielding each as it completes (any order when ``jobs`` > 1)."""
-    if jobs <= 1 or len(ranges) <= 1:
-        for r in ranges:
-            rows, cargo, people = run_batch(prepared, seed, r)
-            yield BatchResult(r.start, r.stop, rows, cargo, people)
-        return
-    with ProcessPoolExecutor(max_workers=jobs, initializer=_init_worker, initargs=(prepared,)) as pool:
-        pending = {pool.submit(_run_in_worker, seed, r.start, r.stop) for r in ranges[: jobs * 2]}
-        queue = list(ranges[jobs * 2 :])
-        while pending:
-            done, pending = wait(pending, return_when=FIRST_COMPLETED)
-            for future in done:
-                if queue:
-                    r = queue.pop(0)
-                    pending.add(pool.submit(_run_in_worker, seed, r.start, r.stop))
-                yield future.result()
+def run_batches(prepared: Prepared, seed: int, ranges: list[range], jobs: int = 1, executor: Executor | None = None) -> Iterator[BatchResult]:
+    """Run the batches, yielding each as it completes (any order on a pool or cluster)."""
+    if executor is None:
+        executor = InProcess() if jobs <= 1 or len(ranges) <= 1 else LocalPool(jobs)
+    yield from executor.map_unordered(_replication_batch, prepared, [(seed, r.start, r.stop) for r in ranges])
 
 
 def run_replications(
@@ -81,11 +335,13 @@ def run_replications(
     start: int = 0,
     batch_size: int | None = None,
     on_batch: Callable[[BatchResult], None] | None = None,
+    executor: Executor | None = None,
 ) -> list[BatchResult]:
     """Replications ``start`` .. ``start + count - 1``, as batches sorted by index."""
-    size = batch_size or max(1, min(200, -(-count // max(1, jobs * 4))))
+    workers = executor.workers if executor is not None else jobs
+    size = batch_size or max(1, min(200, -(-count // max(1, workers * 4))))
     out = []
-    for result in run_batches(prepared, seed, batches(start, start + count, size), jobs):
+    for result in run_batches(prepared, seed, batches(start, start + count, size), jobs, executor):
         if on_batch:
             on_batch(result)
         out.append(result)

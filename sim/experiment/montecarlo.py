@@ -10,7 +10,7 @@ import numpy as np
 import pandas as pd
 
 from sim.analysis.statistics import proportion
-from sim.experiment.executors import BatchResult, run_replications
+from sim.experiment.executors import BatchResult, Executor, run_replications
 from sim.replication import Prepared
 
 MAX_REPLICATIONS = 200_000
@@ -49,15 +49,17 @@ def run_monte_carlo(
     precision: float | None = None,
     jobs: int = 1,
     on_batch: Callable[[BatchResult, int], None] | None = None,
+    executor: Executor | None = None,
 ) -> MonteCarlo:
     """Run ``replications``, or keep adding until the 95% CI half-width of P(in window) <= ``precision``.
 
     ``on_batch(batch, target)`` is called as each batch comes back, with the number of
-    replications currently aimed at (for a progress bar).
+    replications currently aimed at (for a progress bar). ``executor`` (a local pool or a
+    Dask cluster, see :mod:`sim.experiment.executors`) overrides ``jobs``.
     """
     if precision is None:
         target = replications or 1000
-        done = run_replications(prepared, seed, target, jobs, on_batch=lambda b: on_batch and on_batch(b, target))
+        done = run_replications(prepared, seed, target, jobs, on_batch=lambda b: on_batch and on_batch(b, target), executor=executor)
         return _collect(done)
     if not 0 < precision < 0.5:
         raise ValueError("precision must be a half-width between 0 and 0.5 (e.g. 0.02 for +-2 points)")
@@ -68,7 +70,7 @@ def run_monte_carlo(
     while True:
         step = target - count
         aim = target
-        done += run_replications(prepared, seed, step, jobs, start=count, on_batch=lambda b, aim=aim: on_batch and on_batch(b, aim))
+        done += run_replications(prepared, seed, step, jobs, start=count, on_batch=lambda b, aim=aim: on_batch and on_batch(b, aim), executor=executor)
         count = target
         k = sum(within_window(pd.DataFrame(b.rows), window) for b in done)
         half = proportion(k, count).half_width

@@ -1,0 +1,205 @@
+"""The studies behind ``evacsim sensitivity``, ``calibrate`` and ``marginal``: build a design, evaluate it, analyse it.
+
+Each study returns its tables, the replication rows it ran, and the wall seconds spent
+replicating and analysing (the overhead ``evacsim bench`` reports). The estimators are
+in :mod:`sim.sensitivity` and :mod:`sim.analysis`; this module only wires the model's
+replications to them.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from sim import sensitivity
+from sim.analysis.calibration import Calibration, calibrate
+from sim.analysis.discovery import input_columns
+from sim.analysis.marginal import marginal_table
+from sim.experiment.evaluate import Factor, design_table, evaluate, per_point, shifted
+from sim.experiment.executors import Executor
+from sim.scenario.schema import Scenario
+
+Progress = Callable[[int, int], None] | None
+
+DEFAULTS = {
+    # replications per design point and design size: each finishes on the baseline within a minute on 2 cores
+    "tornado": {"replications": 40},
+    "morris": {"replications": 6, "trajectories": 10},
+    "sobol": {"replications": 3, "n": 32},
+    "calibrate": {"replications": 2000},
+    "marginal": {"replications": 300},
+}
+PRECISE = {
+    "tornado": {"replications": 200},
+    "morris": {"replications": 20, "trajectories": 40},
+    "sobol": {"replications": 10, "n": 256},
+    "calibrate": {"replications": 20000},
+    "marginal": {"replications": 2000},
+}
+
+# (label, dotted path, change): "+N" shifts the input (its distribution) by N.
+RESOURCES: tuple[tuple[str, str, float], ...] = (
+    ("civilian trucks +10", "fleet.civilian.count", 10),
+    ("military trucks +5", "fleet.military.count", 5),
+    ("escort teams +1", "escort.teams", 1),
+    ("Apaches +1", "air_cover.apaches", 1),
+    ("loading teams +1", "loading.teams", 1),
+    ("airlift sorties a day +1", "airlift.sorties_per_day", 1),
+    # The model routes every convoy through one crossing at a time (the alternate only when the main one stays
+    # shut), so a second crossing used in parallel is modelled as a second lane at the main crossing: the same
+    # processing time and no detour, an upper bound on what opening Semalka alongside al-Waleed buys.
+    ("second crossing open", "crossing.main.lanes", 1),
+)
+
+
+@dataclass
+class Study:
+    """What a study produced: named tables, the replication rows, timings and warnings."""
+
+    tables: dict[str, pd.DataFrame]
+    rows: pd.DataFrame
+    replications_per_point: int
+    points: int
+    replication_seconds: float
+    analysis_seconds: float
+    warnings: list[str] = field(default_factory=list)
+    extra: dict[str, object] = field(default_factory=dict)
+
+
+def _outputs(rows: pd.DataFrame, window: tuple[float, float]) -> pd.DataFrame:
+    return per_point(rows, window)
+
+
+def _timed_evaluate(design, scenarios, seed, replications, executor, store, progress) -> tuple[pd.DataFrame, float]:
+    start = time.perf_counter()
+    rows = evaluate(design, scenarios, seed, replications, store=store, on_chunk=progress, executor=executor)
+    return rows, time.perf_counter() - start
+
+
+def _noise_warning(points: pd.DataFrame, replications: int) -> list[str]:
+    """When the replication noise at a point is as large as the spread between points, indices mean little."""
+    between = float(points["mean_days"].std(ddof=1)) if len(points) > 1 else 0.0
+    within = float(points["se_days"].mean())
+    if np.isfinite(within) and within > 0.5 * between:
+        return [
+            f"replication noise (standard error {within:.2f} days with {replications} replications a point) is large against the "
+            f"spread between points ({between:.2f} days): raise --replications"
+        ]
+    return []
+
+
+def run_tornado(
+    scenario: Scenario,
+    factors: Sequence[Factor],
+    seed: int,
+    replications: int,
+    executor: Executor | None = None,
+    store: Path | None = None,
+    progress: Progress = None,
+) -> Study:
+    """Each factor at its low and high, the others at their medians; every point on the same replications."""
+    bounds = {f.path: (f.low, f.high) for f in factors}
+    raw = sensitivity.tornado_design(bounds, {f.path: f.median for f in factors})
+    design = design_table(raw[[f.path for f in factors]].to_numpy(), factors)
+    rows, rep_seconds = _timed_evaluate(design, scenario, seed, replications, executor, store, progress)
+    start = time.perf_counter()
+    points = _outputs(rows, scenario.scenario.window_days)
+    effects = sensitivity.tornado_effects(raw, points[["mean_days", "p_window"]])
+    seconds = time.perf_counter() - start
+    return Study({"tornado": effects, "points": design.join(points, on="point")}, rows, replications, len(design), rep_seconds, seconds)
+
+
+def run_morris(
+    scenario: Scenario,
+    factors: Sequence[Factor],
+    seed: int,
+    replications: int,
+    trajectories: int,
+    executor: Executor | None = None,
+    store: Path | None = None,
+    progress: Progress = None,
+) -> Study:
+    """Morris elementary effects on mean days and on P(window), each point averaged over ``replications``."""
+    bounds = {f.path: (f.low, f.high) for f in factors}
+    x = sensitivity.morris_design(bounds, trajectories, seed)
+    design = design_table(x, factors)
+    rows, rep_seconds = _timed_evaluate(design, scenario, seed, replications, executor, store, progress)
+    start = time.perf_counter()
+    points = _outputs(rows, scenario.scenario.window_days)
+    days = sensitivity.morris_analyze(bounds, x, points["mean_days"].to_numpy(), seed)
+    window = sensitivity.morris_analyze(bounds, x, points["p_window"].to_numpy(), seed)
+    warnings = [*sensitivity.morris_warnings(days), *_noise_warning(points, replications)]
+    seconds = time.perf_counter() - start
+    tables = {"morris": days, "morris_p_window": window, "points": design.join(points, on="point")}
+    return Study(tables, rows, replications, len(design), rep_seconds, seconds, warnings)
+
+
+def run_sobol(
+    scenario: Scenario,
+    factors: Sequence[Factor],
+    seed: int,
+    replications: int,
+    n: int,
+    executor: Executor | None = None,
+    store: Path | None = None,
+    progress: Progress = None,
+) -> Study:
+    """Sobol' first and total indices of mean days and of P(window), each point averaged over ``replications``."""
+    bounds = {f.path: (f.low, f.high) for f in factors}
+    x = sensitivity.sobol_design(bounds, n, seed)
+    design = design_table(x, factors)
+    rows, rep_seconds = _timed_evaluate(design, scenario, seed, replications, executor, store, progress)
+    start = time.perf_counter()
+    points = _outputs(rows, scenario.scenario.window_days)
+    days = sensitivity.sobol_analyze(bounds, points["mean_days"].to_numpy(), seed)
+    window = sensitivity.sobol_analyze(bounds, points["p_window"].to_numpy(), seed)
+    warnings = [*sensitivity.sobol_warnings(days, n), *_noise_warning(points, replications)]
+    seconds = time.perf_counter() - start
+    tables = {"sobol": days, "sobol_p_window": window, "points": design.join(points, on="point")}
+    return Study(tables, rows, replications, len(design), rep_seconds, seconds, warnings)
+
+
+def run_calibration(
+    scenario: Scenario,
+    window: tuple[float, float],
+    seed: int,
+    replications: int,
+    executor: Executor | None = None,
+    store: Path | None = None,
+    progress: Progress = None,
+) -> Study:
+    """ABC rejection over the scenario's priors: ``replications`` draws, one simulation each."""
+    design = pd.DataFrame({"point": [0], "variant": [0]})
+    rows, rep_seconds = _timed_evaluate(design, scenario, seed, replications, executor, store, progress)
+    start = time.perf_counter()
+    inputs = input_columns(rows)
+    found: Calibration = calibrate(inputs, rows["days_to_base_empty"].to_numpy(), window)
+    seconds = time.perf_counter() - start
+    study = Study({"calibration": found.table}, rows, 1, replications, rep_seconds, seconds, list(found.warnings))
+    study.extra = {"calibration": found, "inputs": inputs}
+    return study
+
+
+def marginal_variants(scenario: Scenario, changes: Sequence[tuple[str, str, float]] = RESOURCES) -> list[tuple[str, Scenario]]:
+    """The baseline and one variant per added resource."""
+    return [("baseline", scenario), *((name, shifted(scenario, path, delta)) for name, path, delta in changes)]
+
+
+def run_marginal(
+    scenario: Scenario, seed: int, replications: int, executor: Executor | None = None, store: Path | None = None, progress: Progress = None
+) -> Study:
+    """Each added resource against the baseline on the same replications: days saved and change in P(window)."""
+    variants = marginal_variants(scenario)
+    design = pd.DataFrame({"point": range(len(variants)), "variant": range(len(variants))})
+    rows, rep_seconds = _timed_evaluate(design, [s for _, s in variants], seed, replications, executor, store, progress)
+    start = time.perf_counter()
+    by_name = {name: rows[rows["point"] == k] for k, (name, _) in enumerate(variants)}
+    base = by_name.pop("baseline")
+    table = marginal_table(base, by_name, scenario.scenario.window_days)
+    seconds = time.perf_counter() - start
+    return Study({"marginal": table}, rows, replications, len(variants), rep_seconds, seconds)

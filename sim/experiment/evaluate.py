@@ -1,0 +1,260 @@
+"""Evaluating a table of design points x replications, for sensitivity, calibration and marginal studies.
+
+A *design* is a table with one row per design point: ``point`` (its number),
+``variant`` (which of the given scenarios it runs, 0 unless comparing scenarios) and
+one column per factor (a dotted scenario path) holding the value that point pins;
+a missing value leaves the input to its distribution. Every point runs replications
+``0 .. replications - 1``, so points share common random numbers: replication ``i``
+of every point sees the same threats, closures and weather streams.
+
+Chunks of points run on any executor of :mod:`sim.experiment.executors` (this process,
+the local pool of ``evacsim run``, a Dask cluster); each chunk's rows are handed to ``on_chunk`` as it finishes and, with a ``store`` folder, written to
+``store/chunks/`` so that an interrupted study resumes where it stopped.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import math
+import tomllib
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, replace
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from sim.experiment.executors import Executor, InProcess, LocalPool
+from sim.experiment.storage import write_parquet
+from sim.replication import prepare, record, simulate_one
+from sim.scenario.draws import numeric_fields, uncertain_inputs
+from sim.scenario.schema import Scenario
+
+OUTCOME = "days_to_base_empty"
+ROWS_PER_CHUNK = 200
+
+
+@dataclass(frozen=True)
+class Factor:
+    """One input varied by a study: its dotted path, range (low, high), median and whether it is a whole number."""
+
+    path: str
+    low: float
+    high: float
+    median: float
+    integer: bool = False
+
+    def value(self, x: float) -> float:
+        """``x`` as the model will see it: whole numbers rounded."""
+        return float(round(x)) if self.integer else float(x)
+
+
+class StudyError(Exception):
+    """A study file (``--factors``) that cannot be used; the message says which field and what to do."""
+
+
+def scenario_factors(scenario: Scenario) -> list[Factor]:
+    """Every input the scenario gives as a distribution, bounded by its P5-P95."""
+    out = []
+    for item in uncertain_inputs(scenario):
+        low, high = item.low_high()
+        if high > low:
+            out.append(Factor(item.path, low, high, item.distribution.p50, item.integer))
+    return out
+
+
+def study_factors(path: Path, scenario: Scenario) -> list[Factor]:
+    """Factors named in a study file: ``[factors."fleet.civilian.count"] low = 60, high = 140`` (optional ``integer``)."""
+    try:
+        table = tomllib.loads(Path(path).read_text())
+    except (OSError, tomllib.TOMLDecodeError) as exc:
+        raise StudyError(f"{path}: cannot read the study file ({exc})") from None
+    entries = table.get("factors")
+    if not isinstance(entries, dict) or not entries:
+        raise StudyError(f'{path}: no [factors] table; write e.g. [factors."fleet.civilian.count"] with low = 60 and high = 140')
+    known = numeric_fields(scenario)
+    drawn = {i.path: i for i in uncertain_inputs(scenario)}
+    out = []
+    for name, spec in entries.items():
+        if name not in known:
+            raise StudyError(f"{path}: factors.{name}: not a number of the scenario; use a dotted path such as fleet.civilian.count")
+        if not isinstance(spec, dict) or "low" not in spec or "high" not in spec:
+            raise StudyError(f"{path}: factors.{name}: give low and high, e.g. {{low = 60, high = 140}}")
+        low, high = float(spec["low"]), float(spec["high"])
+        if not high > low:
+            raise StudyError(f"{path}: factors.{name}: high ({high:g}) must be above low ({low:g})")
+        integer = bool(spec.get("integer", drawn[name].integer if name in drawn else isinstance(spec["low"], int) and isinstance(spec["high"], int)))
+        value = known[name]
+        median = value.p50 if name in drawn else float(value) if isinstance(value, (int, float)) else (low + high) / 2
+        out.append(Factor(name, low, high, min(max(median, low), high), integer))
+    return out
+
+
+def design_table(points: np.ndarray, factors: Sequence[Factor], variant: int = 0) -> pd.DataFrame:
+    """A design from an array (points x factors) of raw values, whole-number factors rounded."""
+    data = {"point": np.arange(len(points)), "variant": np.full(len(points), variant)}
+    for j, factor in enumerate(factors):
+        data[factor.path] = [factor.value(x) for x in points[:, j]]
+    return pd.DataFrame(data)
+
+
+# ---- running chunks of points -------------------------------------------------------------------
+
+
+def run_points(scenarios: Sequence[Scenario], points: list[tuple[int, int, dict[str, float]]], seed: int, replications: int) -> list[dict[str, object]]:
+    """Rows of every replication of each ``(point, variant, fixed)``: one record per replication, with its point."""
+    rows = []
+    ready = {v: prepare(scenarios[v]) for v in {variant for _, variant, _ in points}}
+    for point, variant, fixed in points:
+        # Preparing walks the whole scenario; pinning inputs only needs the variant's prepared copy filtered.
+        base = ready[variant]
+        prepared = replace(base, inputs=tuple(i for i in base.inputs if i.path not in fixed), fixed=fixed)
+        for i in range(replications):
+            values, outcome, events = simulate_one(prepared, seed, i)
+            row = record(i, values, outcome, events)
+            row["point"] = point
+            rows.append(row)
+    return rows
+
+
+def _chunk_batch(shared: tuple, chunk: int, points: list) -> tuple[int, list[dict[str, object]]]:
+    """One chunk of points, in a worker: ``shared`` is (scenarios, seed, replications), shipped once."""
+    scenarios, seed, replications = shared
+    return chunk, run_points(scenarios, points, seed, replications)
+
+
+def _point_specs(design: pd.DataFrame) -> list[tuple[int, int, dict[str, float]]]:
+    paths = [c for c in design.columns if c not in ("point", "variant")]
+    specs = []
+    for raw in design.to_dict("records"):
+        fixed = {p: float(raw[p]) for p in paths if not pd.isna(raw[p])}
+        specs.append((int(raw["point"]), int(raw.get("variant", 0)), fixed))
+    return specs
+
+
+def chunk_points(specs: list, replications: int, workers: int) -> list[list]:
+    """Groups of points of about ``ROWS_PER_CHUNK`` replications, at least ``4 * workers`` groups when there are enough points."""
+    per_chunk = max(1, ROWS_PER_CHUNK // max(1, replications))
+    per_chunk = max(1, min(per_chunk, math.ceil(len(specs) / max(1, 4 * workers))))
+    return [specs[a : a + per_chunk] for a in range(0, len(specs), per_chunk)]
+
+
+def design_key(design: pd.DataFrame, scenarios: Sequence[Scenario], seed: int, replications: int) -> str:
+    """A fingerprint of what a stored study computed: design, scenarios, seed and replications."""
+    digest = hashlib.sha256()
+    digest.update(pd.util.hash_pandas_object(design, index=False).to_numpy().tobytes())
+    for s in scenarios:
+        digest.update(json.dumps(s.model_dump(mode="json"), sort_keys=True).encode())
+    digest.update(f"{seed}:{replications}".encode())
+    return digest.hexdigest()[:16]
+
+
+def evaluate(
+    design: pd.DataFrame,
+    scenarios: Scenario | Sequence[Scenario],
+    seed: int,
+    replications: int,
+    jobs: int = 1,
+    store: Path | None = None,
+    on_chunk: Callable[[int, int], None] | None = None,
+    executor: Executor | None = None,
+) -> pd.DataFrame:
+    """Run every design point ``replications`` times; one row per (point, replication), sorted.
+
+    With ``store``, finished chunks are kept in ``store/chunks/`` under the design's
+    fingerprint and skipped when the same study is run again. ``on_chunk(rows_done,
+    rows_total)`` is called as chunks finish (for a progress bar).
+    """
+    scenarios = (scenarios,) if isinstance(scenarios, Scenario) else tuple(scenarios)
+    specs = _point_specs(design)
+    chunks = chunk_points(specs, replications, executor.workers if executor else jobs)
+    total = len(specs) * replications
+    done: dict[int, pd.DataFrame] = {}
+    folder = None
+    if store is not None:
+        folder = Path(store) / "chunks" / design_key(design, scenarios, seed, replications)
+        folder.mkdir(parents=True, exist_ok=True)
+        for k in range(len(chunks)):
+            part = folder / f"chunk-{k:05d}.parquet"
+            if part.exists():
+                done[k] = pd.read_parquet(part)
+    rows_done = sum(len(f) for f in done.values())
+    if on_chunk and rows_done:
+        on_chunk(rows_done, total)
+    todo = [(k, chunk) for k, chunk in enumerate(chunks) if k not in done]
+    own = executor is None
+    executor = executor or (InProcess() if jobs <= 1 or len(todo) <= 1 else LocalPool(jobs))
+    try:
+        for k, rows in executor.map_unordered(_chunk_batch, (scenarios, seed, replications), todo):
+            frame = pd.DataFrame(rows)
+            if folder is not None:
+                write_parquet(folder / f"chunk-{k:05d}.parquet", frame)
+            done[k] = frame
+            rows_done += len(frame)
+            if on_chunk:
+                on_chunk(rows_done, total)
+    finally:
+        if own:
+            executor.close()
+    frames = [done[k] for k in sorted(done)]
+    return pd.concat(frames, ignore_index=True).sort_values(["point", "replication"], ignore_index=True)
+
+
+def per_point(rows: pd.DataFrame, window: tuple[float, float], outcome: str = OUTCOME) -> pd.DataFrame:
+    """Per design point: replications, mean days, its standard error, and the share within the window."""
+    days = rows[outcome].astype(float)
+    inside = days.between(window[0], window[1])
+    grouped = pd.DataFrame({"point": rows["point"], "days": days, "inside": inside}).groupby("point")
+    out = pd.DataFrame(
+        {
+            "replications": grouped["days"].size(),
+            "mean_days": grouped["days"].mean(),
+            "sd_days": grouped["days"].std(ddof=1),
+            "p_window": grouped["inside"].mean(),
+        }
+    )
+    out["se_days"] = out["sd_days"] / np.sqrt(out["replications"])
+    return out
+
+
+# ---- scenario variants for marginal studies -----------------------------------------------------
+
+_LOCATION_KEYS = ("low", "mode", "high", "mean", "value")
+
+
+def shifted(scenario: Scenario, path: str, delta: float) -> Scenario:
+    """The scenario with the number at ``path`` moved by ``delta``: a constant plus ``delta``, a distribution
+    shifted whole (low, mode, high or mean, or every choice), so each replication draws its old value plus ``delta``."""
+
+    def move(node):
+        if isinstance(node, dict) and "dist" in node:
+            if node["dist"] == "lognormal":
+                raise StudyError(f"{path}: a lognormal input cannot be shifted by a constant; change its median instead")
+            if node["dist"] == "choice":
+                return node | {"values": [v + delta for v in node["values"]]}
+            return node | {k: node[k] + delta for k in _LOCATION_KEYS if isinstance(node.get(k), (int, float))}
+        if isinstance(node, (int, float)) and not isinstance(node, bool):
+            return node + delta
+        raise StudyError(f"{path}: not a number of the scenario")
+
+    return _edit(scenario, path, move)
+
+
+def with_value(scenario: Scenario, path: str, value: float) -> Scenario:
+    """The scenario with the number at ``path`` set to ``value`` (a constant)."""
+    return _edit(scenario, path, lambda _: value)
+
+
+def _edit(scenario: Scenario, path: str, change: Callable) -> Scenario:
+    data = scenario.model_dump(mode="json", exclude_none=True)
+    *parents, last = path.split(".")
+    node = data
+    for key in parents:
+        if not isinstance(node, dict) or key not in node:
+            raise StudyError(f"{path}: the scenario has no such field")
+        node = node[key]
+    if not isinstance(node, dict) or last not in node:
+        raise StudyError(f"{path}: the scenario has no such field")
+    node[last] = change(node[last])
+    return Scenario.model_validate(data)

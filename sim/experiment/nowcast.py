@@ -1,0 +1,188 @@
+"""Running the replications of a nowcast: traced replications reduced to day-by-day trajectories.
+
+Each worker runs its batch with ``trace=True`` and keeps only a compact summary of
+every replication (:class:`sim.analysis.nowcast.Trajectories`: daily counts of vehicles
+and convoys leaving and crossing, cargo at the base, the reinforcement inflow), so the
+parent never holds timelines. Observations are turned into
+:class:`~sim.analysis.nowcast.Measurement` s on the scenario's clock, and the weighting
+itself is done by :func:`sim.analysis.nowcast.nowcast`.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+from concurrent.futures import ProcessPoolExecutor
+
+import numpy as np
+
+from sim.analysis.nowcast import Measurement, Nowcast, Trajectories, nowcast
+from sim.experiment.executors import batches
+from sim.model.evacuation import Outcome
+from sim.replication import Prepared, simulate_one
+from sim.scenario.loading import Problem, ScenarioError
+from sim.scenario.observations import LoadedObservations
+
+
+def _day_counts(times: list[float], sizes: list[int], days: int) -> np.ndarray:
+    out = np.zeros(days, dtype=np.int32)
+    if times:
+        idx = np.clip((np.asarray(times) // 24).astype(int), 0, days - 1)
+        np.add.at(out, idx, np.asarray(sizes, dtype=np.int32))
+    return out
+
+
+def trajectory(outcome: Outcome, inflow_hour: float | None = None) -> dict[str, np.ndarray | float | int]:
+    """One traced replication's trajectory, day by day (see :class:`~sim.analysis.nowcast.Trajectories`).
+
+    ``inflow_hour`` is when reinforcements flowed in, if known; otherwise the day is found
+    from the burn-down (ambiguous by one day for an inflow at exactly 00:00).
+    """
+    cargo = np.asarray(outcome.burndown_cargo, dtype=np.int32)
+    days = len(cargo) - 1
+    convoys = [e for e in outcome.timeline if e["kind"] == "convoy"]
+    departed = [e["legs"]["departed"] for e in convoys]
+    crossed = [(e["legs"]["crossed"], e["vehicles"]) for e in convoys if "crossed" in e["legs"]]
+    return {
+        "days_to_base_empty": outcome.days_to_base_empty,
+        "days_to_force_closure": outcome.days_to_force_closure,
+        "vehicles_departed": _day_counts(departed, [e["vehicles"] for e in convoys], days),
+        "convoys_departed": _day_counts(departed, [1] * len(convoys), days),
+        "vehicles_crossed": _day_counts([t for t, _ in crossed], [v for _, v in crossed], days),
+        "convoys_crossed": _day_counts([t for t, _ in crossed], [1] * len(crossed), days),
+        "cargo_at_base": cargo,
+        "inflow_loads": outcome.loads_inflow,
+        "inflow_day": _inflow_day(outcome, cargo, inflow_hour),
+    }
+
+
+def _inflow_day(outcome: Outcome, cargo: np.ndarray, inflow_hour: float | None) -> int:
+    if not outcome.loads_inflow:
+        return -1
+    if inflow_hour is not None:
+        return int(inflow_hour // 24)
+    # Cargo at the base only grows by an inflow: what came in during a day is its change plus what left.
+    # The burn-down is the state at 00:00 including what happened at 00:00, hence the ceiling.
+    times = np.asarray([e["legs"]["departed"] for e in outcome.timeline], dtype=float)
+    loads_out = np.zeros(len(cargo) - 1, dtype=np.int64)
+    if len(times):
+        idx = np.clip(np.ceil(times / 24).astype(int) - 1, 0, len(loads_out) - 1)
+        np.add.at(loads_out, idx, [e["loads"] for e in outcome.timeline])
+    came_in = np.flatnonzero(np.diff(cargo.astype(np.int64)) + loads_out > 0)
+    return int(came_in[0]) if len(came_in) else -1
+
+
+def _inflow_hour(prepared: Prepared, values: dict[str, float]) -> float:
+    """When the pause's reinforcements flow in: 24 x its start day (drawn, or fixed in the scenario).
+
+    A stand-in until the model records the time of the inflow in its outcome.
+    """
+    start_day = values.get("pause.start_day", prepared.scenario.pause.start_day)
+    return 24.0 * float(start_day)
+
+
+def run_trajectory_batch(prepared: Prepared, seed: int, indices: range | list[int]) -> Trajectories:
+    """Replications ``indices``, traced and reduced to their trajectories."""
+    rows = []
+    for i in indices:
+        values, outcome, _ = simulate_one(prepared, seed, i, trace=True)
+        rows.append(trajectory(outcome, _inflow_hour(prepared, values)))
+    columns = {name: np.asarray([r[name] for r in rows]) for name in rows[0]} if rows else {}
+    return Trajectories(replication=np.asarray(list(indices), dtype=np.int64), **columns)
+
+
+_WORKER: Prepared | None = None
+
+
+def _init_worker(prepared: Prepared) -> None:
+    global _WORKER
+    _WORKER = prepared
+
+
+def _run_in_worker(seed: int, start: int, stop: int) -> Trajectories:
+    assert _WORKER is not None
+    return run_trajectory_batch(_WORKER, seed, range(start, stop))
+
+
+def run_trajectories(prepared: Prepared, seed: int, count: int, jobs: int = 1, on_batch: Callable[[int], None] | None = None) -> Trajectories:
+    """Trajectories of replications ``0 .. count - 1`` (index order), on ``jobs`` processes.
+
+    A replication depends only on ``seed`` and its index, so the sample is the same bits
+    as ``evacsim run`` with the same seed, whatever ``jobs`` is.
+    """
+    ranges = batches(0, count, max(1, min(200, -(-count // max(1, jobs * 4)))))
+    parts: list[Trajectories] = []
+    if jobs <= 1 or len(ranges) <= 1:
+        for r in ranges:
+            parts.append(run_trajectory_batch(prepared, seed, r))
+            on_batch and on_batch(len(r))
+    else:
+        with ProcessPoolExecutor(max_workers=jobs, initializer=_init_worker, initargs=(prepared,)) as pool:
+            for part in pool.map(_run_in_worker, [seed] * len(ranges), [r.start for r in ranges], [r.stop for r in ranges]):
+                parts.append(part)
+                on_batch and on_batch(len(part))
+    return Trajectories.concatenate(parts)
+
+
+def day_of(when: dt.date, start: dt.datetime) -> int:
+    """The calendar day (0 = the start's day) on which a date or local date-time falls."""
+    if not isinstance(when, dt.datetime):
+        when = dt.datetime.combine(when, dt.time())
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=start.tzinfo)
+    return int((when - start).total_seconds() // 86400)
+
+
+def _label(obs, day: dt.date) -> str:
+    if obs.kind in ("pause", "crossing_closed"):
+        return f"{obs.kind} {day}..{_calendar(obs.until)}"
+    if obs.value is not None:
+        return f"{obs.kind} {day}: {obs.value:g} +- {obs.tolerance:g}"
+    return f"{obs.kind} {day}: {obs.low:g}-{obs.high:g}"
+
+
+def _calendar(when: dt.date) -> dt.date:
+    return when.date() if isinstance(when, dt.datetime) else when
+
+
+def measurements_from(loaded: LoadedObservations, start_iso: str, horizon_days: float) -> list[Measurement]:
+    """The observations on the scenario's clock; dates outside the simulated period are errors (file:line field)."""
+    start = dt.datetime.fromisoformat(start_iso)
+    if start.tzinfo is None:
+        start = start.replace(tzinfo=dt.UTC)
+    out, problems = [], []
+    for i, obs in enumerate(loaded.observations):
+        line = loaded.lines[i]
+        day = day_of(obs.date, start)
+        until = day_of(obs.until, start) if hasattr(obs, "until") else None
+        for name, d in (("date", day), ("until", until)):
+            if d is not None and d < 0:
+                problems.append(Problem(f"observation.{i}.{name}", f"is before the scenario's start ({start.date()}); drop it or fix the date", line))
+            elif d is not None and d >= horizon_days:
+                problems.append(Problem(f"observation.{i}.{name}", f"is after the scenario's horizon ({horizon_days:g} days)", line))
+        label = f"#{i + 1} " + _label(obs, _calendar(obs.date))
+        if obs.kind in ("pause", "crossing_closed"):
+            out.append(Measurement(obs.kind, day, 0.0, 0.0, obs.tolerance, until_day=until, label=label))
+        else:
+            low, high = obs.bounds()
+            out.append(Measurement(obs.kind, day, low, high, obs.spread(), days_tolerance=getattr(obs, "days_tolerance", 0.0), label=label))
+    if problems:
+        raise ScenarioError(loaded.path, problems)
+    return out
+
+
+def run_nowcast(
+    prepared: Prepared,
+    loaded: LoadedObservations,
+    seed: int,
+    replications: int,
+    jobs: int = 1,
+    min_ess: float | None = None,
+    on_batch: Callable[[int], None] | None = None,
+) -> tuple[Nowcast, Trajectories, list[Measurement]]:
+    """Replicate the scenario and condition its forecast on the observations."""
+    info = prepared.scenario.scenario
+    measurements = measurements_from(loaded, info.start, info.horizon_days)
+    traj = run_trajectories(prepared, seed, replications, jobs, on_batch)
+    kwargs = {} if min_ess is None else {"min_ess": min_ess}
+    return nowcast(traj, measurements, info.window_days, **kwargs), traj, measurements

@@ -1,0 +1,143 @@
+"""Sweeps: designs, the output folder, common random numbers across points, and errors a user can act on."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pyarrow.parquet as pq
+import pytest
+
+from sim.experiment.design import FactorSpecError, build_design, make_factor, parse_spec
+from sim.experiment.executors import InProcess, LocalPool
+from sim.experiment.study import Study, read_study
+from sim.experiment.sweep import plan_sweep, read_replications, run_sweep
+
+ROOT = Path(__file__).resolve().parent.parent
+BASELINE = ROOT / "scenarios" / "qasrak_baseline.toml"
+EXAMPLE = ROOT / "scenarios" / "studies" / "fleet_and_escort.toml"
+
+
+def evacsim(*args: str, cwd: Path = ROOT) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "sim", *args], capture_output=True, text=True, cwd=cwd, timeout=120)
+
+
+def test_a_stepped_range_lists_its_levels_inclusive():
+    assert parse_spec("60:140:20") == (60.0, 140.0, (60.0, 80.0, 100.0, 120.0, 140.0))
+    assert parse_spec("2,3,4,6")[2] == (2.0, 3.0, 4.0, 6.0)
+    assert parse_spec({"low": 0.5, "high": 1.5}) == (0.5, 1.5, None)
+
+
+@pytest.mark.parametrize("spec", ["140:60:20", "60:140:0", "lots", [], {"low": 1}])
+def test_an_unusable_range_is_refused(spec):
+    with pytest.raises(FactorSpecError):
+        parse_spec(spec)
+
+
+def test_a_grid_has_every_combination_of_levels():
+    factors = [make_factor("fleet.civilian.count", "60:140:20", True), make_factor("escort.teams", [2, 3, 4, 6], True)]
+    design = build_design(factors, "grid", None, seed=1)
+    assert len(design) == 5 * 4
+    assert set(map(tuple, design[["fleet.civilian.count", "escort.teams"]].to_numpy())) == {(t, e) for t in (60, 80, 100, 120, 140) for e in (2, 3, 4, 6)}
+
+
+def test_a_latin_hypercube_puts_one_point_in_each_stratum_of_each_factor():
+    factors = [make_factor("loading.hours_per_truck", "0.5:1.5", False), make_factor("route.threats.closure_hours", "4:12", False)]
+    design = build_design(factors, "lhs", 10, seed=3)
+    for f in factors:
+        strata = np.floor((design[f.path] - f.low) / (f.high - f.low) * 10).astype(int)
+        assert sorted(strata) == list(range(10))
+
+
+def test_sampled_designs_round_whole_number_fields_and_repeat_with_the_seed():
+    factors = [make_factor("escort.teams", "2:8", True), make_factor("loading.hours_per_truck", "0.5:1.5", False)]
+    for kind in ("lhs", "sobol"):
+        a = build_design(factors, kind, 16, seed=5)
+        pd.testing.assert_frame_equal(a, build_design(factors, kind, 16, seed=5))
+        assert (a["escort.teams"] == a["escort.teams"].round()).all()
+        assert a["escort.teams"].between(2, 8).all()
+        assert not a.equals(build_design(factors, kind, 16, seed=6))
+
+
+def test_a_grid_study_writes_manifest_design_dataset_and_points(tmp_path):
+    study = Study(
+        name="grid", scenario_path=str(BASELINE), overrides=(), specs={"escort.teams": [3, 6], "fleet.civilian.count": [60, 140]}, replications=6, seed=2
+    )
+    with LocalPool(2) as pool:
+        result = run_sweep(plan_sweep(study), tmp_path / "out", pool, batch_size=5)
+    out = result.out
+    manifest = json.loads((out / "manifest.json").read_text())
+    assert manifest["status"] == "complete" and manifest["seed"] == 2 and manifest["points"] == 4
+    assert manifest["scenario_sha256"] and manifest["versions"]["numpy"]
+    design = pq.read_table(out / "design.parquet").to_pandas()
+    assert list(design.columns) == ["point", "escort.teams", "fleet.civilian.count"]
+    rows = read_replications(out)
+    assert len(rows) == 4 * 6 and len(list((out / "replications.parquet").glob("part-*.parquet"))) == 5
+    points = pd.read_csv(out / "points.csv")
+    assert list(points["replications"]) == [6] * 4
+    for key in ("days_mean", "days_p10", "days_p50", "days_p90", "p_under_15", "p_15_to_30", "p_over_30"):
+        assert (points[f"{key}_ci_low"] <= points[key] + 1e-9).all() and (points[key] <= points[f"{key}_ci_high"] + 1e-9).all()
+    assert np.allclose(points["p_under_15"] + points["p_15_to_30"] + points["p_over_30"], 1.0)
+
+
+def test_every_design_point_draws_the_same_random_numbers_for_replication_i(tmp_path):
+    study = Study(name="crn", scenario_path=str(BASELINE), overrides=(), specs={"escort.teams": [3, 6]}, replications=4, seed=9)
+    rows = read_replications(run_sweep(plan_sweep(study), tmp_path / "o", InProcess(), batch_size=3).out)
+    drawn = [c for c in rows.columns if c.startswith("input.") and c != "input.escort.teams"]
+    assert "input.fleet.civilian.count" in drawn
+    first, second = (rows[rows.point == p].set_index("replication") for p in (0, 1))
+    pd.testing.assert_frame_equal(first[drawn], second[drawn])
+    assert list(first["input.escort.teams"]) == [3.0] * 4 and list(second["input.escort.teams"]) == [6.0] * 4
+
+
+def test_an_lhs_study_file_runs_with_its_samples(tmp_path):
+    study_file = tmp_path / "lhs.toml"
+    study_file.write_text(
+        f'name = "lhs"\nscenario = "{BASELINE}"\ndesign = "lhs"\nsamples = 5\nreplications = 3\nseed = 4\n\n'
+        '[factors]\nfleet.civilian.count = "60:140"\nloading.hours_per_truck = {low = 0.5, high = 1.5}\n'
+    )
+    done = evacsim("sweep", str(study_file), "--jobs", "1", "--out", str(tmp_path / "out"))
+    assert done.returncode == 0, done.stderr
+    points = pd.read_csv(tmp_path / "out" / "points.csv")
+    assert len(points) == 5 and (points["fleet.civilian.count"] == points["fleet.civilian.count"].round()).all()
+    assert points["loading.hours_per_truck"].between(0.5, 1.5).all()
+
+
+def test_the_example_study_is_a_grid_of_twenty_points():
+    plan = plan_sweep(read_study(EXAMPLE))
+    assert len(plan.design) == 20 and plan.study.replications == 200
+
+
+def test_a_misspelt_factor_names_study_file_line_and_field_with_status_3(tmp_path):
+    study_file = tmp_path / "bad.toml"
+    study_file.write_text(f'name = "bad"\nscenario = "{BASELINE}"\n\n[factors]\nescort.teams = [2, 4]\nfleet.civlian.count = "60:140:20"\n')
+    done = evacsim("sweep", str(study_file), "--out", str(tmp_path / "out"))
+    assert done.returncode == 3
+    assert f"{study_file}:6 factors.fleet.civlian.count: not a number of scenario" in done.stderr
+    assert "did you mean `fleet.civilian.count`" in done.stderr and "Traceback" not in done.stderr
+
+
+def test_a_range_that_makes_the_scenario_invalid_is_refused_with_status_3(tmp_path):
+    done = evacsim("sweep", str(BASELINE), "--vary", "convoys.size_max=0:40:10", "--out", str(tmp_path / "out"))
+    assert done.returncode == 3
+    assert "--vary factors.convoys.size_max" not in done.stderr and "convoys.size_max" in done.stderr and "narrow the range" in done.stderr
+
+
+def test_an_unknown_key_in_a_study_file_is_refused(tmp_path):
+    study_file = tmp_path / "typo.toml"
+    study_file.write_text(f'name = "t"\nscenario = "{BASELINE}"\nreplication = 5\n[factors]\nescort.teams = [2]\n')
+    done = evacsim("sweep", str(study_file))
+    assert done.returncode == 3 and f"{study_file}:3 replication: unknown key" in done.stderr
+
+
+def test_a_non_empty_output_folder_is_never_overwritten_without_resume_or_force(tmp_path):
+    out = tmp_path / "out"
+    out.mkdir()
+    (out / "notes.txt").write_text("mine")
+    done = evacsim("sweep", str(BASELINE), "--vary", "escort.teams=3,6", "-n", "2", "--jobs", "1", "--out", str(out))
+    assert done.returncode == 4 and "--resume" in done.stderr and "--force" in done.stderr
+    assert (out / "notes.txt").read_text() == "mine"
