@@ -1,0 +1,60 @@
+"""``evacsim plot`` and ``evacsim report``: pictures and a one-file HTML report of a results folder.
+
+A folder that is not a results folder is a user error: one line, exit status 3.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+
+EXIT_NOT_RESULTS = 3
+
+FolderArg = Annotated[Path, typer.Argument(help="results folder written by evacsim run, sweep or compare", show_default=False)]
+
+console = Console()
+errors = Console(stderr=True)
+
+
+def _fail(message: str) -> None:
+    errors.print(f"[bold red]error:[/] {message}", highlight=False, markup=True, soft_wrap=True)
+    raise typer.Exit(EXIT_NOT_RESULTS)
+
+
+def plot(folder: FolderArg) -> None:
+    """Draw every figure that applies to a results folder into it (PNG and SVG)."""
+    from sim.plots.figures import NotResultsFolder, plot_results
+
+    try:
+        paths = plot_results(folder)
+    except NotResultsFolder as exc:
+        _fail(str(exc))
+    except OSError as exc:
+        _fail(f"{folder}: cannot write the figures ({exc.strerror or exc})")
+    for path in paths:
+        console.print(str(path), highlight=False)
+
+
+def report(
+    folder: FolderArg,
+    replot: Annotated[bool, typer.Option(help="draw every figure again, even those already in the folder")] = False,
+) -> None:
+    """Write report.html into a results folder: verdict, summary, every figure, provenance and manifest."""
+    from sim.plots.figures import NotResultsFolder
+    from sim.report import render_report
+
+    try:
+        path = render_report(folder, replot=replot)
+    except NotResultsFolder as exc:
+        _fail(str(exc))
+    except OSError as exc:
+        _fail(f"{folder}: cannot write the report ({exc.strerror or exc})")
+    console.print(f"Report in [bold]{path}[/]")
+
+
+def register(app: typer.Typer) -> None:
+    app.command()(plot)
+    app.command()(report)

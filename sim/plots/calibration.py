@@ -1,0 +1,35 @@
+"""Calibration figure: for each input, its prior (all draws) against its posterior (draws that met the target)."""
+
+from __future__ import annotations
+
+import math
+
+import matplotlib.pyplot as plt
+import numpy as np
+import pandas as pd
+from matplotlib.figure import Figure
+
+from sim.analysis.discovery import LABELS
+from sim.plots.style import BLUE, SKY_BLUE, style_context
+
+
+def calibration_figure(inputs: pd.DataFrame, accepted: np.ndarray, order: list[str], target: str, columns: int = 4) -> Figure:
+    """Density histograms of prior and posterior for the inputs in ``order`` (most changed first)."""
+    accepted = np.asarray(accepted, bool)
+    rows = max(1, math.ceil(len(order) / columns))
+    with style_context():
+        fig, axes = plt.subplots(rows, columns, figsize=(3.2 * columns, 2.4 * rows), squeeze=False)
+        for ax, name in zip(axes.flat, order, strict=False):
+            values = inputs[name].to_numpy(float)
+            bins = np.histogram_bin_edges(values, bins=20)
+            ax.hist(values, bins=bins, density=True, color=SKY_BLUE, alpha=0.7, label="prior")
+            if accepted.any():
+                ax.hist(values[accepted], bins=bins, density=True, histtype="step", lw=1.6, color=BLUE, label=f"given {target}")
+            ax.set_title(LABELS.get(name, name), fontsize=8)
+            ax.set_yticks([])
+        for ax in axes.flat[len(order) :]:
+            ax.set_visible(False)
+        axes.flat[0].legend(loc="upper right")
+        fig.suptitle(f"Prior and posterior of each input given {target}")
+        fig.tight_layout()
+    return fig

@@ -1,0 +1,194 @@
+"""Every figure a results folder calls for, drawn into the folder: :func:`plot_results`.
+
+A folder is recognised by what it holds:
+
+- a **run** (``evacsim run``): ``summary.json``, ``replications.parquet``, ``burndown.parquet``
+  and ``manifest.json`` -> completion, burn-down, waits and the timeline of the median replication;
+- a **sweep** (``evacsim sweep``): ``design.parquet``, ``points.csv`` and a
+  ``replications.parquet`` dataset -> P(in window) against each factor, and a heatmap of two;
+- a **compare** (``evacsim compare``): see :func:`sim.plots.compare.read_compare` ->
+  the two ECDFs overlaid and the paired difference.
+
+The timeline re-runs the median replication from the manifest (scenario, seed, index):
+replications depend only on the seed and their index, so it is the same replication.
+"""
+
+from __future__ import annotations
+
+import datetime
+import json
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+import pandas as pd
+from matplotlib.figure import Figure
+
+from sim.analysis.statistics import window_key
+from sim.plots.burndown import burndown_arrays, burndown_figure
+from sim.plots.compare import compare_figure, is_compare_folder, read_compare
+from sim.plots.completion import completion_figure, save_figure
+from sim.plots.sweep import factor_figure, heatmap_factors, heatmap_figure, read_sweep
+from sim.plots.timeline import timeline_figure
+from sim.plots.waits import waits_figure
+
+RUN_FILES = ("summary.json", "replications.parquet", "burndown.parquet", "manifest.json")
+SWEEP_FILES = ("design.parquet", "points.csv", "replications.parquet")
+
+FIGURE_ORDER = ("completion", "burndown", "waits", "timeline", "sweep_factors", "sweep_heatmap", "compare")
+"""Stems of the figures in the order a reader should see them (the report follows it)."""
+
+
+class NotResultsFolder(ValueError):
+    """The folder holds no run, sweep or compare results (a user error: exit status 3)."""
+
+
+@dataclass(frozen=True)
+class RunFolder:
+    """What a run folder holds, read once."""
+
+    folder: Path
+    manifest: dict
+    summary: dict
+    rows: pd.DataFrame
+    burndown: pd.DataFrame
+
+    @property
+    def window(self) -> tuple[float, float]:
+        low, high = self.summary["window_days"]
+        return float(low), float(high)
+
+    @property
+    def start_date(self) -> datetime.date:
+        return start_date_of(self.manifest)
+
+
+def start_date_of(manifest: dict) -> datetime.date:
+    """Day 0 of the run: the scenario's start (2026-02-23 for Qasrak)."""
+    return datetime.datetime.fromisoformat(manifest["scenario"]["scenario"]["start"]).date()
+
+
+def folder_kind(folder: Path) -> str:
+    """``run``, ``sweep`` or ``compare``; :class:`NotResultsFolder` for anything else."""
+    if not folder.is_dir():
+        raise NotResultsFolder(f"{folder}: not a folder; give the results folder written by evacsim run, sweep or compare")
+    if all((folder / name).exists() for name in RUN_FILES):
+        return "run"
+    if all((folder / name).exists() for name in SWEEP_FILES):
+        return "sweep"
+    if is_compare_folder(folder):
+        return "compare"
+    raise NotResultsFolder(
+        f"{folder}: not a results folder (a run has {', '.join(RUN_FILES)}; a sweep has {', '.join(SWEEP_FILES)}); "
+        "give the folder written by evacsim run, sweep or compare"
+    )
+
+
+def read_run(folder: Path) -> RunFolder:
+    try:
+        manifest = json.loads((folder / "manifest.json").read_text(encoding="utf-8"))
+        summary = json.loads((folder / "summary.json").read_text(encoding="utf-8"))
+        rows = pd.read_parquet(folder / "replications.parquet")
+        burndown = pd.read_parquet(folder / "burndown.parquet")
+    except (OSError, ValueError) as exc:
+        raise NotResultsFolder(f"{folder}: cannot read the run's files ({exc})") from None
+    return RunFolder(folder, manifest, summary, rows, burndown)
+
+
+def median_replication(rows: pd.DataFrame) -> int:
+    """The index of the replication at the (lower) median of days to base empty."""
+    ordered = rows.sort_values(["days_to_base_empty", "replication"], kind="stable")
+    return int(ordered["replication"].iloc[(len(ordered) - 1) // 2])
+
+
+def run_completion(run: RunFolder) -> Figure:
+    probabilities = {k: run.summary[window_key(k, run.window)]["estimate"] for k in ("p_under", "p_within", "p_over")}
+    rows = run.rows
+    return completion_figure(rows["days_to_base_empty"].to_numpy(), rows["days_to_force_closure"].to_numpy(), run.window, run.start_date, probabilities)
+
+
+def run_burndown(run: RunFolder) -> Figure:
+    arrays = burndown_arrays(run.burndown)
+    return burndown_figure(arrays["cargo_loads"], arrays["people"], run.window, run.start_date)
+
+
+def run_waits(run: RunFolder) -> Figure:
+    from sim.model.evacuation import RESOURCES, WAIT_CAUSES
+
+    return waits_figure(run.rows, WAIT_CAUSES, RESOURCES)
+
+
+def replay(scenario: dict, seed: int, index: int) -> tuple[list[dict], dict[str, list[tuple[float, float]]], float]:
+    """Re-run replication ``index`` of a run with tracing: its timeline, its closed periods (hours) by kind, days to base empty.
+
+    The closed periods are those the model drew for this replication: building the
+    :class:`~sim.model.evacuation.Evacuation` from the same fresh streams draws them again.
+    """
+    import simpy
+
+    from sim.model.evacuation import Evacuation
+    from sim.replication import generators, prepare, simulate_one
+    from sim.scenario.draws import draw_inputs, resolve
+    from sim.scenario.schema import Scenario
+
+    prepared = prepare(Scenario.model_validate(scenario))
+    _, outcome, _ = simulate_one(prepared, seed, index, trace=True)
+    draws, streams = generators(seed, index)
+    values = {**draw_inputs(list(prepared.inputs), draws), **prepared.fixed}
+    evac = Evacuation(simpy.Environment(), resolve(prepared.scenario, values, set(prepared.per_event)), streams)
+    closures = {
+        "night (no driving in Syria)": evac.daylight.intervals,
+        "route closed": evac.threats.intervals,
+        "crossing closed": evac.crossing_main.closures.intervals,
+        "pause": evac.pause_closures.intervals,
+        "dust (aircraft grounded)": [(24.0 * d, 24.0 * (d + 1)) for d in sorted(evac.dust_days)],
+    }
+    return outcome.timeline, closures, outcome.days_to_base_empty
+
+
+def run_timeline(run: RunFolder) -> Figure:
+    index = median_replication(run.rows)
+    timeline, closures, days = replay(run.manifest["scenario"], int(run.manifest["seed"]), index)
+    title = f"Replication {index}, the median one: base empty on day {days:.1f} ({run.start_date + datetime.timedelta(days=days):%d %b %Y})"
+    return timeline_figure(timeline, closures, run.window, run.start_date, days, title)
+
+
+RUN_FIGURES: dict[str, Callable[[RunFolder], Figure]] = {
+    "completion": run_completion,
+    "burndown": run_burndown,
+    "waits": run_waits,
+    "timeline": run_timeline,
+}
+
+
+def plot_run(folder: Path) -> list[Path]:
+    run = read_run(folder)
+    paths: list[Path] = []
+    for stem, draw in RUN_FIGURES.items():
+        paths += save_figure(draw(run), folder / stem)
+    return paths
+
+
+def plot_sweep(folder: Path) -> list[Path]:
+    sweep = read_sweep(folder)
+    paths = save_figure(factor_figure(sweep), folder / "sweep_factors")
+    pair = heatmap_factors(sweep)
+    if pair is not None:
+        paths += save_figure(heatmap_figure(sweep, *pair), folder / "sweep_heatmap")
+    return paths
+
+
+def plot_compare(folder: Path) -> list[Path]:
+    return save_figure(compare_figure(read_compare(folder)), folder / "compare")
+
+
+def expected_figures(kind: str) -> tuple[str, ...]:
+    """Stems of the figures every folder of ``kind`` gets (a sweep's heatmap only when two factors are gridded)."""
+    return {"run": tuple(RUN_FIGURES), "sweep": ("sweep_factors",), "compare": ("compare",)}[kind]
+
+
+def plot_results(folder: Path) -> list[Path]:
+    """Draw every figure that applies to a results folder into it (PNG and SVG); returns the files written."""
+    folder = Path(folder)
+    kind = folder_kind(folder)
+    return {"run": plot_run, "sweep": plot_sweep, "compare": plot_compare}[kind](folder)

@@ -1,0 +1,105 @@
+"""The nowcast section of the HTML report: the forecast before and after the reports, and how it narrowed.
+
+:func:`render_nowcast_section` reads a folder written by ``evacsim nowcast``
+(``nowcast.json`` and ``nowcast.png``) and returns a self-contained HTML fragment
+(the figure embedded as a ``data:`` URI), or an empty string when the folder holds no
+nowcast. Every value from the files is escaped.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+from html import escape
+from pathlib import Path
+
+CAPTION = (
+    "Left: median and P10-P90 of the day the base empties (solid, band) and the median of force closure (dashed), "
+    "as forecast on each day, from the scenario alone (day 0) through each report. "
+    "Right: days to base empty from the scenario alone (outline) and given the reports (filled)."
+)
+
+
+def _pct(p: dict) -> str:
+    return f"{100 * p['estimate']:.0f}% ({100 * p['ci_low']:.0f}-{100 * p['ci_high']:.0f}%)"
+
+
+def _forecast_rows(data: dict) -> str:
+    low, high = data["window_days"]
+    within, over = f"p_{low:g}_to_{high:g}", f"p_over_{high:g}"
+    rows = []
+    for name, f in (("Scenario alone (prior)", data["prior"]), ("Given the reports (posterior)", data["posterior"])):
+        b, fc = f["days_to_base_empty"], f["days_to_force_closure"]
+        cells = [
+            name,
+            f"{b['p10']:.1f} / {b['p50']:.1f} / {b['p90']:.1f}",
+            f"{fc['p10']:.1f} / {fc['p50']:.1f} / {fc['p90']:.1f}",
+            _pct(f["base_empty"][within]),
+            _pct(f["base_empty"][over]),
+            f"{f['effective_sample_size']:.0f}",
+        ]
+        rows.append("<tr>" + "".join(f"<td>{escape(c)}</td>" for c in cells) + "</tr>")
+    head = ["", "Base empty P10 / P50 / P90 (days)", "Force closure P10 / P50 / P90 (days)", f"P({low:g}-{high:g})", f"P(&gt; {high:g})", "Effective sample"]
+    return "<table><thead><tr>" + "".join(f"<th>{h}</th>" for h in head) + "</tr></thead><tbody>" + "".join(rows) + "</tbody></table>"
+
+
+def _observation_rows(data: dict) -> str:
+    rows = []
+    for o in data["observations"]:
+        fit = "fits" if o["consistent"] else f"inconsistent (closest replication {o['closest_tolerances']:.1f} tolerances away)"
+        cells = [o["label"], f"{o['simulated_p10']:.3g}-{o['simulated_p90']:.3g}", fit, o["source"]]
+        rows.append("<tr>" + "".join(f"<td>{escape(str(c))}</td>" for c in cells) + "</tr>")
+    head = ["Observation", "Scenario shows (P10-P90)", "Fit", "Source"]
+    return "<table><thead><tr>" + "".join(f"<th>{h}</th>" for h in head) + "</tr></thead><tbody>" + "".join(rows) + "</tbody></table>"
+
+
+def _step_rows(data: dict) -> str:
+    rows = []
+    for s in data["steps"]:
+        reports = "; ".join(s["observations"]) or "scenario alone"
+        cells = [
+            f"{s['as_of_day']}",
+            reports,
+            f"{s['base_empty_p10']:.1f} / {s['base_empty_p50']:.1f} / {s['base_empty_p90']:.1f}",
+            f"{100 * s['p_within']:.0f}%",
+            f"{s['effective_sample_size']:.0f}",
+        ]
+        rows.append("<tr>" + "".join(f"<td>{escape(c)}</td>" for c in cells) + "</tr>")
+    low, high = data["window_days"]
+    head = ["Forecast on day", "Reports then known", "Base empty P10 / P50 / P90", f"P({low:g}-{high:g})", "Effective sample"]
+    return "<table><thead><tr>" + "".join(f"<th>{h}</th>" for h in head) + "</tr></thead><tbody>" + "".join(rows) + "</tbody></table>"
+
+
+def _figure(folder: Path) -> str:
+    png = folder / "nowcast.png"
+    if not png.exists():
+        return ""
+    uri = "data:image/png;base64," + base64.b64encode(png.read_bytes()).decode("ascii")
+    return f'<figure><img src="{uri}" alt="Nowcast: forecast narrowing and prior against posterior"><figcaption>{escape(CAPTION)}</figcaption></figure>'
+
+
+def render_nowcast_section(folder: Path | str) -> str:
+    """The report's nowcast section for a results folder, or ``""`` if it holds no ``nowcast.json``."""
+    folder = Path(folder)
+    path = folder / "nowcast.json"
+    if not path.exists():
+        return ""
+    data = json.loads(path.read_text(encoding="utf-8"))
+    warnings = "".join(f'<p class="warning"><strong>Warning:</strong> {escape(w)}</p>' for w in data["warnings"])
+    intro = (
+        f"<p>Observations: <em>{escape(data['observations_title'])}</em> ({escape(data['observations_path'])}). "
+        f"{data['replications']} replications of the scenario, weighted by how well each matches every report "
+        f"({escape(data['method'])}); effective sample size {data['effective_sample_size']:.0f}.</p>"
+    )
+    return (
+        '<section id="nowcast">\n<h2>Nowcast: the forecast given what has been reported</h2>\n'
+        + intro
+        + warnings
+        + _forecast_rows(data)
+        + _figure(folder)
+        + "<h3>Reports and how the scenario fits them</h3>"
+        + _observation_rows(data)
+        + "<h3>How the forecast narrowed</h3>"
+        + _step_rows(data)
+        + "\n</section>\n"
+    )

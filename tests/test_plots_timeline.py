@@ -1,0 +1,78 @@
+"""The timeline draws each convoy's legs where the replication's events put them, and the closures between."""
+
+from __future__ import annotations
+
+import datetime
+
+import pytest
+
+from sim.plots.timeline import timeline_figure
+
+WINDOW = (15.0, 30.0)
+START = datetime.date(2026, 2, 23)
+
+TIMELINE = [
+    {"kind": "sortie", "number": 1, "loads": 4, "people": 20, "legs": {"departed": 2.5, "arrived": 3.8}},
+    {"kind": "convoy", "number": 1, "vehicles": 50, "loads": 35, "legs": {"departed": 24.0, "border": 36.0, "crossed": 48.0, "arrived": 60.0, "back": 96.0}},
+    {"kind": "convoy", "number": 2, "vehicles": 10, "loads": 0, "legs": {"departed": 120.0, "border": 132.0, "crossed": 180.0, "arrived": 192.0}},
+]
+CLOSURES = {"crossing closed": [(144.0, 168.0)], "route closed": [], "pause": [(1000.0, 1100.0)]}
+
+
+@pytest.fixture(scope="module")
+def figure():
+    return timeline_figure(TIMELINE, CLOSURES, WINDOW, START, days_to_base_empty=5.0, title="test")
+
+
+def bars_of(ax, gid):
+    """(row, start day, duration in days) of every bar with this gid, rounded to 1e-6 day."""
+    out = []
+    for c in ax.collections:
+        if c.get_gid() == gid:
+            for path in c.get_paths():
+                v = path.vertices
+                out.append((round(float((v[:, 1].min() + v[:, 1].max()) / 2)), round(float(v[:, 0].min()), 6), round(float(v[:, 0].max() - v[:, 0].min()), 6)))
+    return sorted(out)
+
+
+def test_each_leg_spans_its_events_in_days(figure):
+    ax = figure.axes[0]
+    assert bars_of(ax, "leg-departed-border") == [(1, 1.0, 0.5), (2, 5.0, 0.5)]
+    assert bars_of(ax, "leg-border-crossed") == [(1, 1.5, 0.5), (2, 5.5, 2.0)]
+    assert bars_of(ax, "leg-crossed-arrived") == [(1, 2.0, 0.5), (2, 7.5, 0.5)]
+
+
+def test_a_convoy_without_trucks_to_return_has_no_return_leg(figure):
+    assert bars_of(figure.axes[0], "leg-arrived-back") == [(1, 2.5, 1.5)]
+
+
+def test_sorties_are_on_the_airlift_row(figure):
+    assert bars_of(figure.axes[0], "sorties") == [(0, round(2.5 / 24, 6), round(1.3 / 24, 6))]
+    assert figure.axes[0].get_yticklabels()[0].get_text() == "Airlift"
+
+
+def test_closures_inside_the_chart_are_shaded_in_days_and_later_ones_left_out(figure):
+    ax = figure.axes[0]
+    crossing = [p for p in ax.patches if p.get_gid() == "closure-crossing closed"]
+    assert len(crossing) == 1
+    x = ax.transData.inverted().transform(crossing[0].get_verts())[:, 0]
+    assert (x.min(), x.max()) == pytest.approx((6.0, 7.0))
+    assert not [p for p in ax.patches if p.get_gid() == "closure-pause"]
+    legend = [t.get_text() for t in ax.get_legend().get_texts()]
+    assert "Crossing closed" in legend and "Pause" not in legend
+
+
+def test_base_empty_line_and_window_are_at_their_days(figure):
+    ax = figure.axes[0]
+    line = next(line for line in ax.lines if line.get_gid() == "base-empty")
+    assert list(line.get_xdata()) == [5.0, 5.0]
+    window = next(p for p in ax.patches if p.get_gid() == "window")
+    x = ax.transData.inverted().transform(window.get_verts())[:, 0]
+    assert (x.min(), x.max()) == pytest.approx(WINDOW)
+
+
+def test_x_axis_is_in_days_with_calendar_dates_above(figure):
+    ax = figure.axes[0]
+    assert "(days)" in ax.get_xlabel()
+    assert ax.get_xlim()[1] == pytest.approx(192.0 / 24 + 0.5)
+    assert any("date" in child.get_xlabel().lower() for child in ax.child_axes)
