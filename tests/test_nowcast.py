@@ -1,0 +1,193 @@
+"""Nowcasting: observations narrow the closure forecast around the truth, and say when they do not fit.
+
+The synthetic evacuation is a replication of the scenario that is not in the prior
+sample (index 10_000 and up): its own trajectory, reported with news-like tolerances,
+is fed back as observations. The scenario fixes the heavy-equipment tail (40 heavy
+loads, 15 HETs) so that the closure is driven by what reports can see (cargo and
+throughput); with the baseline's uncertain HET tail early reports say little about
+the closure (see docs/NOWCAST.md).
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+from typer.testing import CliRunner
+
+from sim.analysis.nowcast import (
+    Measurement,
+    Trajectories,
+    effective_sample_size,
+    normalised_weights,
+    nowcast,
+    weighted_quantiles,
+)
+from sim.cli import app
+from sim.experiment.nowcast import measurements_from, run_trajectories, run_trajectory_batch
+from sim.replication import prepare
+from sim.report.nowcast_section import render_nowcast_section
+from sim.scenario.loading import ScenarioError
+from sim.scenario.observations import load_observations
+
+ROOT = Path(__file__).resolve().parent.parent
+SHIPPED = ROOT / "scenarios" / "observations" / "qasrak_2026.toml"
+SEED = 7
+OBSERVABLE_TAIL = {"cargo.classes.heavy.loads": 40, "fleet.het.count": 15}
+
+
+@pytest.fixture(scope="module")
+def prepared(scenario_from):
+    return prepare(scenario_from(OBSERVABLE_TAIL))
+
+
+@pytest.fixture(scope="module")
+def prior(prepared) -> Trajectories:
+    return run_trajectories(prepared, SEED, 600, jobs=2)
+
+
+def reported(truth: Trajectories) -> list[Measurement]:
+    """What the news would say about the truth: vehicles gone by day 8 (+-15%), share of cargo out on days 4, 8, 12 (+-4 points)."""
+    gone = truth.vehicles_departed.cumsum(axis=1)[0]
+    share = 1 - truth.cargo_at_base[0] / truth.cargo_at_base[0, 0]
+    out = [Measurement("vehicles_left", 8, gone[8], gone[8], max(10.0, 0.15 * gone[8]), label="vehicles by day 8")]
+    return out + [Measurement("share_out", d, share[d + 1], share[d + 1], 0.04, label=f"share out day {d}") for d in (4, 8, 12)]
+
+
+@pytest.mark.parametrize("truth_index", [10_001, 10_006], ids=["early", "late"])
+def test_own_trajectory_narrows_the_forecast_around_the_true_day(prepared, prior, truth_index):
+    truth = run_trajectory_batch(prepared, SEED, [truth_index])
+    true_day = float(truth.days_to_base_empty[0])
+    result = nowcast(prior, reported(truth), (15, 30))
+    before, after = result.prior["days_to_base_empty"], result.posterior["days_to_base_empty"]
+    assert abs(before["p50"] - true_day) > 5, "the truth should be away from the prior median for the test to mean anything"
+    assert abs(after["p50"] - true_day) < abs(before["p50"] - true_day)
+    assert after["p90"] - after["p10"] < 0.7 * (before["p90"] - before["p10"])
+    assert after["p10"] <= true_day <= after["p90"]
+    assert result.effective_sample_size >= 10
+    assert not any(w.startswith("inconsistent observation") for w in result.warnings)
+
+
+def test_narrowing_has_the_prior_then_one_step_per_report_day(prepared, prior):
+    truth = run_trajectory_batch(prepared, SEED, [10_006])
+    result = nowcast(prior, reported(truth), (15, 30))
+    assert [s.day for s in result.steps] == [-1, 4, 8, 12]
+    assert result.steps[0].forecast["effective_sample_size"] == pytest.approx(600)
+    assert result.steps[-1].forecast == result.posterior
+    assert result.steps[2].labels == ("vehicles by day 8", "share out day 8")
+
+
+def test_inconsistent_observations_give_the_warning(prior):
+    impossible = [Measurement("vehicles_left", 1, 2000, 2000, 50, label="2000 vehicles by day 1")]
+    result = nowcast(prior, impossible, (15, 30))
+    assert any(w.startswith("inconsistent observation: 2000 vehicles by day 1") for w in result.warnings)
+    assert any("effective sample size" in w for w in result.warnings)
+    assert result.effective_sample_size < 30
+
+
+def test_uniform_weights_keep_every_replication():
+    w = normalised_weights(np.zeros(400))
+    assert effective_sample_size(w) == pytest.approx(400)
+    assert effective_sample_size(normalised_weights(np.array([0.0, -1e6, -1e6]))) == pytest.approx(1)
+
+
+def test_weighted_quantiles_follow_the_weights():
+    days = np.array([10.0, 20.0, 30.0, 40.0])
+    assert weighted_quantiles(days, np.ones(4), (0.5,)) == [20.0]
+    assert weighted_quantiles(days, np.array([0, 0, 1, 1]), (0.1, 0.5, 0.9)) == [30.0, 30.0, 40.0]
+
+
+def test_trajectories_count_every_convoy_and_vehicle_that_left(prepared):
+    from sim.replication import simulate_one
+
+    truth = run_trajectory_batch(prepared, SEED, [3])
+    outcome = simulate_one(prepared, SEED, 3, trace=True)[1]
+    convoys = [e for e in outcome.timeline if e["kind"] == "convoy"]
+    assert truth.convoys_departed.sum() == outcome.convoys == len(convoys)
+    assert truth.vehicles_departed.sum() == sum(e["vehicles"] for e in convoys)
+    assert truth.vehicles_crossed.sum() == truth.vehicles_departed.sum()
+    assert truth.cargo_at_base.shape[1] == truth.vehicles_departed.shape[1] + 1
+
+
+def test_inflow_day_is_found_from_the_burndown(scenario_from):
+    paused = prepare(scenario_from({"pause.probability": 1.0, "pause.start_day": 12, "pause.days": 2, "pause.inflow_loads": 50}))
+    traj = run_trajectory_batch(paused, SEED, [0, 1])
+    assert list(traj.inflow_loads) == [50, 50]
+    assert list(traj.inflow_day) == [12, 12]
+
+
+def write(tmp_path: Path, body: str) -> Path:
+    path = tmp_path / "obs.toml"
+    path.write_text('[observations]\ntitle = "test"\nsource = "test: hand-written"\n\n' + body, encoding="utf-8")
+    return path
+
+
+def test_loader_names_file_line_and_field_of_an_unknown_key(tmp_path):
+    path = write(tmp_path, '[[observation]]\nkind = "vehicles_left"\ndate = 2026-02-24\nvalue = 10\ntolerance = 3\nvehicels = 4\nsource = "x report"\n')
+    with pytest.raises(ScenarioError) as info:
+        load_observations(path)
+    assert str(info.value) == f"{path}:10 observation.0.vehicels: unknown field; see docs/NOWCAST.md for the fields of each kind"
+
+
+def test_loader_rejects_unknown_kinds_and_missing_sources(tmp_path):
+    body = (
+        '[[observation]]\nkind = "vehicles_left"\ndate = 2026-02-24\nvalue = 10\ntolerance = 3\n\n'
+        '[[observation]]\nkind = "teleported"\ndate = 2026-02-25\nsource = "x report"\n'
+    )
+    with pytest.raises(ScenarioError) as info:
+        load_observations(write(tmp_path, body))
+    lines = info.value.lines()
+    assert any(":5 observation.0.source: required field is missing" in line for line in lines)
+    assert any(":11 observation.1: unknown kind 'teleported'" in line for line in lines)
+
+
+def test_loader_refuses_a_value_without_tolerance_and_a_backwards_range(tmp_path):
+    body = (
+        '[[observation]]\nkind = "share_out"\ndate = 2026-03-05\nvalue = 0.4\nsource = "x report"\n\n'
+        '[[observation]]\nkind = "share_out"\ndate = 2026-03-05\nlow = 0.5\nhigh = 0.3\nsource = "x report"\n'
+    )
+    with pytest.raises(ScenarioError) as info:
+        load_observations(write(tmp_path, body))
+    text = str(info.value)
+    assert ":5 observation.0: `value` needs a `tolerance`" in text
+    assert ":11 observation.1: `low` (0.5) must be <= `high` (0.3)" in text
+
+
+def test_a_date_before_the_start_is_refused_with_its_line(tmp_path, baseline):
+    path = write(tmp_path, '[[observation]]\nkind = "pause"\ndate = 2026-02-20\nuntil = 2026-02-21\nsource = "x report"\n')
+    with pytest.raises(ScenarioError) as info:
+        measurements_from(load_observations(path), baseline.scenario.start, baseline.scenario.horizon_days)
+    assert f"{path}:5 observation.0.date: is before the scenario's start (2026-02-23)" in str(info.value)
+
+
+def test_the_shipped_observations_cite_their_reports():
+    loaded = load_observations(SHIPPED)
+    assert {o.kind for o in loaded.observations} >= {"vehicles_left", "inflow"}
+    assert all("Shafaq" in o.source or "seed" in o.source for o in loaded.observations)
+
+
+def test_cli_bad_observations_exit_3_without_traceback(tmp_path):
+    path = write(tmp_path, '[[observation]]\nkind = "vehicles_left"\ndate = "soon"\nvalue = 1\ntolerance = 1\nsource = "x report"\n')
+    result = CliRunner().invoke(app, ["nowcast", str(ROOT / "scenarios/qasrak_baseline.toml"), str(path), "--out", str(tmp_path / "out")])
+    assert result.exit_code == 3
+    assert "Traceback" not in result.output
+    assert f"{path}:7 observation.0.date: must be an ISO date" in result.output.replace("\n", "")
+
+
+def test_cli_runs_the_shipped_observations_and_writes_its_files(tmp_path):
+    out = tmp_path / "run"
+    args = ["nowcast", str(ROOT / "scenarios/qasrak_baseline.toml"), str(SHIPPED), "-n", "150", "--jobs", "2", "--seed", "3", "--out", str(out)]
+    result = CliRunner().invoke(app, args)
+    assert result.exit_code == 0, result.output
+    for name in ("nowcast.json", "weights.parquet", "manifest.json", "nowcast.png", "nowcast.svg"):
+        assert (out / name).exists(), name
+    data = json.loads((out / "nowcast.json").read_text())
+    assert data["replications"] == 150
+    assert data["posterior"]["base_empty"]["p_15_to_30"]["estimate"] >= 0
+    # The baseline has no political pause, so the reported reinforcements cannot be reproduced.
+    assert any("inconsistent observation" in w and "inflow" in w for w in data["warnings"])
+    assert "warning:" in result.output
+    html = render_nowcast_section(out)
+    assert html.startswith('<section id="nowcast">') and "data:image/png;base64," in html and "Shafaq" in html
