@@ -1,0 +1,79 @@
+"""Calibration to the seed's estimate: which input values make "15 days to a month" plausible?
+
+Approximate Bayesian computation by rejection: each replication draws its inputs from
+the scenario's distributions (the priors) and simulates once; the inputs of the
+replications whose closure falls in the target window are a sample of the posterior,
+the inputs given that the security sources' estimate comes true. Comparing prior and
+posterior says which inputs the estimate is informative about.
+
+Pure functions over a replication table (one row per replication, ``input.<path>`` columns).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+from scipy import stats
+
+from sim.analysis.statistics import Proportion, proportion
+
+MIN_ACCEPTED = 100
+QUANTILES = (0.05, 0.5, 0.95)
+
+
+@dataclass(frozen=True)
+class Calibration:
+    """Accepted replications, the acceptance rate, and prior vs posterior for each input."""
+
+    accepted: np.ndarray  # boolean, one per replication
+    acceptance: Proportion
+    table: pd.DataFrame  # one row per input
+    warnings: tuple[str, ...]
+
+
+def accept(days: np.ndarray, window: tuple[float, float]) -> np.ndarray:
+    """Replications whose closure lands inside the target window (ends included)."""
+    days = np.asarray(days, dtype=float)
+    return (days >= window[0]) & (days <= window[1])
+
+
+def prior_posterior(inputs: pd.DataFrame, accepted: np.ndarray) -> pd.DataFrame:
+    """Per input: prior and posterior P5/P50/P95 and mean, the posterior's 90% width as a share of the prior's,
+    and the Kolmogorov-Smirnov distance between them (0: the estimate says nothing about the input)."""
+    rows = []
+    for name in inputs.columns:
+        prior = inputs[name].to_numpy(dtype=float)
+        post = prior[accepted]
+        p = np.quantile(prior, QUANTILES)
+        row = {"input": name, "prior_p5": p[0], "prior_p50": p[1], "prior_p95": p[2], "prior_mean": prior.mean()}
+        if len(post):
+            q = np.quantile(post, QUANTILES)
+            width = (p[2] - p[0]) or 1.0
+            ks = stats.ks_2samp(post, prior)
+            row |= {"post_p5": q[0], "post_p50": q[1], "post_p95": q[2], "post_mean": post.mean(), "width_ratio": (q[2] - q[0]) / width}
+            row |= {"ks": ks.statistic, "ks_pvalue": ks.pvalue}
+        else:
+            row |= dict.fromkeys(("post_p5", "post_p50", "post_p95", "post_mean", "width_ratio", "ks", "ks_pvalue"), np.nan)
+        rows.append(row)
+    return pd.DataFrame(rows).set_index("input").sort_values("ks", ascending=False)
+
+
+def calibrate(inputs: pd.DataFrame, days: np.ndarray, window: tuple[float, float], min_accepted: int = MIN_ACCEPTED) -> Calibration:
+    """ABC rejection: keep the replications in ``window``; compare their inputs with all inputs drawn."""
+    accepted = accept(days, window)
+    n_accepted = int(accepted.sum())
+    rate = proportion(n_accepted, len(accepted))
+    warnings = []
+    if n_accepted < min_accepted:
+        warnings.append(
+            f"only {n_accepted} of {len(accepted)} replications landed in {window[0]:g}-{window[1]:g} days: "
+            f"too few to say much about the posterior (want at least {min_accepted}); raise --replications"
+        )
+    return Calibration(accepted, rate, prior_posterior(inputs, accepted), tuple(warnings))
+
+
+def informative(table: pd.DataFrame, ks_min: float = 0.1, pvalue_max: float = 0.01) -> pd.DataFrame:
+    """The inputs the target constrains: a clear shift between prior and posterior."""
+    return table[(table["ks"] >= ks_min) & (table["ks_pvalue"] <= pvalue_max)]

@@ -1,0 +1,94 @@
+"""Each analysis command on the baseline with tiny settings: exit 0, tables and figures written; errors exit 3."""
+
+import json
+
+import pandas as pd
+import pytest
+from typer.testing import CliRunner
+
+from sim.cli import app
+
+runner = CliRunner()
+
+
+def invoke(*args: str):
+    result = runner.invoke(app, [str(a) for a in args])
+    return result
+
+
+@pytest.mark.parametrize(
+    ("method", "extra", "table"), [("tornado", [], "tornado.csv"), ("morris", ["--trajectories", "2"], "morris.csv"), ("sobol", ["--n", "2"], "sobol.csv")]
+)
+def test_sensitivity_writes_its_table_figure_and_report(tmp_path, baseline_path, method, extra, table):
+    out = tmp_path / method
+    result = invoke("sensitivity", baseline_path, "--method", method, *extra, "--replications", "2", "--jobs", "1", "--out", out)
+    assert result.exit_code == 0, result.output
+    assert (out / table).exists() and (out / f"{method}.png").exists() and (out / "report.md").exists()
+    frame = pd.read_csv(out / table, index_col=0)
+    assert "fleet.civilian.count" in frame.index
+
+
+def test_sensitivity_with_a_study_file_varies_only_its_factors(tmp_path, baseline_path):
+    study = tmp_path / "study.toml"
+    study.write_text('[factors."air_cover.apaches"]\nlow = 0\nhigh = 6\n[factors."escort.teams"]\nlow = 3\nhigh = 9\n')
+    out = tmp_path / "t"
+    result = invoke("sensitivity", baseline_path, "--factors", study, "--replications", "2", "--jobs", "1", "--out", out)
+    assert result.exit_code == 0, result.output
+    assert list(pd.read_csv(out / "tornado.csv", index_col=0).index) in (["escort.teams", "air_cover.apaches"], ["air_cover.apaches", "escort.teams"])
+
+
+def test_bad_study_file_is_one_paragraph_and_exit_3(tmp_path, baseline_path):
+    study = tmp_path / "study.toml"
+    study.write_text('[factors."fleet.civilain.count"]\nlow = 1\nhigh = 2\n')
+    result = invoke("sensitivity", baseline_path, "--factors", study, "--out", tmp_path / "x")
+    assert result.exit_code == 3
+    assert "fleet.civilain.count" in result.output and "Traceback" not in result.output
+
+
+def test_calibrate_then_discover_on_its_results(tmp_path, baseline_path):
+    cal = tmp_path / "cal"
+    result = invoke("calibrate", baseline_path, "--replications", "150", "--jobs", "1", "--out", cal)
+    assert result.exit_code == 0, result.output
+    table = pd.read_csv(cal / "calibration.csv", index_col=0)
+    assert {"prior_p5", "post_p5", "post_p95", "ks"} <= set(table.columns)
+    assert (cal / "calibration.png").exists()
+    disc = tmp_path / "disc"
+    result = invoke("discover", cal, "--target", "days <= 35", "--out", disc)
+    assert result.exit_code == 0, result.output
+    summary = json.loads((disc / "discovery.json").read_text())
+    assert "cases when" in summary["sentence"] or "No box" in summary["sentence"]
+    assert (disc / "prim_trajectory.csv").exists() and (disc / "discovery.png").exists()
+
+
+def test_discover_refuses_a_folder_without_replications(tmp_path):
+    result = invoke("discover", tmp_path, "--out", tmp_path / "d")
+    assert result.exit_code == 3
+    assert "replications.parquet" in result.output
+
+
+def test_calibrate_refuses_an_unreadable_window(tmp_path, baseline_path):
+    result = invoke("calibrate", baseline_path, "--target-days", "fifteen", "--out", tmp_path / "c")
+    assert result.exit_code == 3
+    assert "15:30" in result.output
+
+
+def test_marginal_ranks_every_resource(tmp_path, baseline_path):
+    out = tmp_path / "m"
+    result = invoke("marginal", baseline_path, "--replications", "4", "--jobs", "1", "--out", out)
+    assert result.exit_code == 0, result.output
+    table = pd.read_csv(out / "marginal.csv", index_col=0)
+    assert len(table) == 7 and "second crossing open" in table.index
+    assert list(table["days_saved"]) == sorted(table["days_saved"], reverse=True)
+    assert (out / "marginal.png").exists()
+
+
+def test_rerun_with_force_reuses_finished_chunks(tmp_path, baseline_path):
+    out = tmp_path / "m"
+    assert invoke("marginal", baseline_path, "--replications", "3", "--jobs", "1", "--out", out).exit_code == 0
+    first = pd.read_csv(out / "marginal.csv", index_col=0)
+    chunks = sorted((out / "chunks").rglob("*.parquet"))
+    assert chunks
+    stamp = chunks[0].stat().st_mtime_ns
+    assert invoke("marginal", baseline_path, "--replications", "3", "--jobs", "1", "--out", out, "--force").exit_code == 0
+    assert chunks[0].stat().st_mtime_ns == stamp
+    pd.testing.assert_frame_equal(first, pd.read_csv(out / "marginal.csv", index_col=0))

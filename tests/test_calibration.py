@@ -1,0 +1,63 @@
+"""ABC rejection recovers a known posterior on synthetic data, and on a synthetic scenario."""
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from sim.analysis.calibration import calibrate, informative
+
+
+def test_rejection_recovers_the_inputs_that_produce_the_window():
+    # days = 900 / trucks with trucks ~ U(20, 80): 15-30 days exactly when trucks is in [30, 60];
+    # the posterior is U(30, 60), so its P5 and P95 are 31.5 and 58.5; the noise input stays as it was.
+    rng = np.random.default_rng(11)
+    n = 20000
+    inputs = pd.DataFrame({"fleet.civilian.count": rng.uniform(20, 80, n), "weather.dust_day_probability": rng.uniform(0, 1, n)})
+    days = 900 / inputs["fleet.civilian.count"].to_numpy()
+    found = calibrate(inputs, days, (15, 30))
+    row = found.table.loc["fleet.civilian.count"]
+    assert row["post_p5"] == pytest.approx(31.5, abs=0.7)
+    assert row["post_p95"] == pytest.approx(58.5, abs=0.7)
+    assert found.acceptance.estimate == pytest.approx(0.5, abs=0.02)
+    assert list(informative(found.table).index) == ["fleet.civilian.count"]
+    assert found.table.loc["weather.dust_day_probability", "width_ratio"] == pytest.approx(1.0, abs=0.05)
+    assert not found.warnings
+
+
+def test_too_few_accepted_is_warned_about():
+    rng = np.random.default_rng(1)
+    inputs = pd.DataFrame({"a": rng.uniform(0, 1, 500)})
+    found = calibrate(inputs, 100 + inputs["a"].to_numpy(), (15, 30))
+    assert found.acceptance.estimate == 0
+    assert "too few" in found.warnings[0]
+
+
+def test_calibration_on_a_synthetic_scenario_finds_the_fleet_that_fits(baseline_path):
+    """A scenario where only the heavy-transporter fleet is uncertain (3-15 HETs) and heavy cargo binds: the
+    replications that close in the faster half must come from the larger fleets, and the slower half from the smaller."""
+    from sim.analysis.calibration import calibrate
+    from sim.analysis.discovery import input_columns
+    from sim.experiment.analyses import run_calibration
+    from sim.scenario.loading import load_scenario
+
+    s = load_scenario(baseline_path, _constants_except(baseline_path, "fleet.het.count", 'fleet.het.count={dist="uniform", low=3, high=15}')).scenario
+    study = run_calibration(s, (0, 1000), seed=3, replications=120)
+    inputs = input_columns(study.rows)
+    assert list(inputs.columns) == ["fleet.het.count"]
+    days = study.rows["days_to_base_empty"].to_numpy()
+    middle = float(np.median(days))
+    fast = calibrate(inputs, days, (0, middle)).table.loc["fleet.het.count"]
+    slow = calibrate(inputs, days, (middle, 1000)).table.loc["fleet.het.count"]
+    assert fast["post_p50"] > fast["prior_p50"] + 2
+    assert slow["post_p50"] < slow["prior_p50"] - 2
+    assert fast["post_p5"] >= 6  # with fewer than ~6 HETs the heavy loads alone take longer than the median
+
+
+def _constants_except(path, keep: str, setting: str) -> list[str]:
+    """Overrides pinning every uncertain input of the scenario at its median, except ``keep``."""
+    from sim.scenario.draws import uncertain_inputs
+    from sim.scenario.loading import load_scenario
+
+    s = load_scenario(path).scenario
+    pins = [f"{i.path}={round(i.distribution.p50) if i.integer else i.distribution.p50:.6g}" for i in uncertain_inputs(s) if i.path != keep]
+    return [*pins, setting]

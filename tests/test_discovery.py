@@ -1,0 +1,74 @@
+"""PRIM finds a planted rule, and targets and boxes read as planners would write them."""
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from sim.analysis.discovery import TargetError, condition, describe, discover, input_columns, parse_target
+
+
+def planted(n: int = 3000, noise: float = 0.03, seed: int = 4) -> tuple[pd.DataFrame, np.ndarray]:
+    """Cases of interest where civilian trucks >= 100 and escort teams >= 6, with a few labels flipped."""
+    rng = np.random.default_rng(seed)
+    x = pd.DataFrame(
+        {
+            "fleet.civilian.count": rng.integers(60, 141, n).astype(float),
+            "escort.teams": rng.integers(4, 9, n).astype(float),
+            "airlift.sorties_per_day": rng.uniform(2, 8, n),
+            "route.iraq.km": rng.uniform(200, 250, n),
+        }
+    )
+    rule = (x["fleet.civilian.count"] >= 100) & (x["escort.teams"] >= 6)
+    flip = rng.random(n) < noise
+    return x, (rule ^ flip).to_numpy()
+
+
+def test_prim_recovers_a_planted_rule():
+    x, cases = planted()
+    found = discover(x, cases, min_coverage=0.8)
+    box = found.box
+    assert set(box.index) == {"fleet.civilian.count", "escort.teams"}
+    assert box.loc["fleet.civilian.count", "min"] == pytest.approx(100, abs=4)
+    assert box.loc["escort.teams", "min"] == pytest.approx(6, abs=0.5)
+    assert found.stats["density"] > 0.9
+    assert found.stats["coverage"] >= 0.8
+
+
+def test_the_chosen_box_reads_as_a_sentence():
+    x, cases = planted()
+    sentence = describe(discover(x, cases, min_coverage=0.8))
+    assert sentence.startswith("Finishes in the window in 9")
+    assert "civilian trucks >= 10" in sentence and "escort teams >= 6" in sentence
+
+
+def test_condition_words_for_two_sided_and_upper_limits():
+    row = pd.Series({"min": 3.0, "max": 6.0, "data_min": 1.0, "data_max": 8.0})
+    assert condition("air_cover.apaches", row) == "3 <= Apaches <= 6"
+    row = pd.Series({"min": 1.0, "max": 6.0, "data_min": 1.0, "data_max": 8.0})
+    assert condition("air_cover.apaches", row) == "Apaches <= 6"
+
+
+@pytest.mark.parametrize(
+    ("text", "inside", "outside"),
+    [("15 <= days <= 30", [15, 22, 30], [14.9, 30.1]), ("days > 30", [30.5], [30, 12]), ("days <= 30", [1, 30], [31]), ("20 < days", [21], [20])],
+)
+def test_targets_select_the_right_replications(text, inside, outside):
+    target = parse_target(text)
+    rows = pd.DataFrame({"days_to_base_empty": inside + outside})
+    assert target.cases(rows).tolist() == [True] * len(inside) + [False] * len(outside)
+
+
+def test_unreadable_target_says_how_to_write_one():
+    with pytest.raises(TargetError, match='"15 <= days <= 30"'):
+        parse_target("between 15 and 30")
+
+
+def test_input_columns_drop_constants_and_prefix():
+    rows = pd.DataFrame({"input.a": [1.0, 2.0], "input.b": [3.0, 3.0], "days_to_base_empty": [1, 2]})
+    assert list(input_columns(rows).columns) == ["a"]
+
+
+def test_nothing_to_discover_when_every_case_is_in_the_target():
+    x, _ = planted(200)
+    with pytest.raises(ValueError, match="nothing to discover"):
+        discover(x, np.ones(len(x), bool))

@@ -1,0 +1,88 @@
+"""The public estimators against functions whose indices are known in closed form."""
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from sim.sensitivity import morris, sobol, sobol_warnings, tornado_design, tornado_effects
+
+PI = np.pi
+
+
+def ishigami(x: np.ndarray, a: float = 7.0, b: float = 0.1) -> np.ndarray:
+    return np.sin(x[:, 0]) + a * np.sin(x[:, 1]) ** 2 + b * x[:, 2] ** 4 * np.sin(x[:, 0])
+
+
+def ishigami_indices(a: float = 7.0, b: float = 0.1) -> tuple[np.ndarray, np.ndarray]:
+    """Closed-form S1 and ST of the Ishigami function (Saltelli et al., Global Sensitivity Analysis, 2008)."""
+    v1 = 0.5 * (1 + b * PI**4 / 5) ** 2
+    v2 = a**2 / 8
+    v13 = b**2 * PI**8 * (1 / 18 - 1 / 50)
+    total = v1 + v2 + v13
+    return np.array([v1, v2, 0.0]) / total, np.array([v1 + v13, v2, v13]) / total
+
+
+def test_sobol_recovers_the_ishigami_indices():
+    s1, st = ishigami_indices()
+    table = sobol(ishigami, {"x1": (-PI, PI), "x2": (-PI, PI), "x3": (-PI, PI)}, n=2048, seed=7)
+    assert list(table.index) == ["x1", "x2", "x3"]
+    assert set(table.columns) >= {"S1", "S1_conf", "ST", "ST_conf"}
+    np.testing.assert_allclose(table["S1"], s1, atol=0.05)
+    np.testing.assert_allclose(table["ST"], st, atol=0.05)
+
+
+def test_sobol_shares_of_a_linear_function_are_squared_weights():
+    # y = 3a + b over unit ranges: variances 9/12 and 1/12, so S1 = ST = 0.9 and 0.1, and 0 for the unused c.
+    table = sobol(lambda x: 3 * x[:, 0] + x[:, 1], {"a": (0, 1), "b": (0, 1), "c": (0, 1)}, n=1024, seed=1)
+    np.testing.assert_allclose(table["S1"], [0.9, 0.1, 0.0], atol=0.03)
+    np.testing.assert_allclose(table["ST"], [0.9, 0.1, 0.0], atol=0.03)
+
+
+def test_morris_ranks_factors_by_their_weight():
+    weights = np.array([10.0, 5.0, 1.0, 0.0])
+    bounds = {"big": (0, 1), "middle": (0, 1), "small": (0, 1), "none": (0, 1)}
+    table = morris(lambda x: x @ weights, bounds, trajectories=20, seed=3)
+    assert list(table.sort_values("mu_star", ascending=False).index) == ["big", "middle", "small", "none"]
+    # A linear function's elementary effect is its weight times the range, everywhere: sigma is zero.
+    np.testing.assert_allclose(table["mu_star"], weights, atol=1e-9)
+    np.testing.assert_allclose(table["sigma"], 0.0, atol=1e-9)
+    assert set(table.columns) >= {"mu_star", "mu_star_conf", "sigma"}
+
+
+def test_morris_sigma_flags_an_interaction():
+    table = morris(lambda x: x[:, 0] * x[:, 1] + x[:, 2], {"a": (0, 1), "b": (0, 1), "c": (0, 1)}, trajectories=30, seed=5)
+    assert table.loc["a", "sigma"] > 0.1
+    assert table.loc["c", "sigma"] == pytest.approx(0.0, abs=1e-9)
+
+
+def test_bounds_are_scaled_into_the_function_arguments():
+    seen = []
+
+    def record(x):
+        seen.append(x)
+        return x[:, 0]
+
+    sobol(record, {"trucks": (60, 140)}, n=8, seed=1)
+    assert seen[0].min() >= 60 and seen[0].max() <= 140
+
+
+def test_small_noisy_sample_is_warned_about():
+    rng = np.random.default_rng(0)
+    table = sobol(lambda x: x[:, 0] + rng.normal(0, 3, len(x)), {"a": (0, 1), "b": (0, 1), "c": (0, 1)}, n=16, seed=2)
+    assert sobol_warnings(table, 16)
+
+
+def test_reversed_bounds_are_refused():
+    with pytest.raises(ValueError, match="must be above low"):
+        sobol(lambda x: x[:, 0], {"a": (1, 0)}, n=8, seed=1)
+
+
+def test_tornado_swing_is_high_minus_low_ranked_by_size():
+    design = tornado_design({"a": (0, 1), "b": (0, 10)}, {"a": 0.5, "b": 5})
+    assert list(design["level"]) == ["base", "low", "high", "low", "high"]
+    outputs = pd.DataFrame({"mean_days": design["a"] * 2 + design["b"] * 3})
+    effects = tornado_effects(design, outputs)
+    assert list(effects.index) == ["b", "a"]
+    assert effects.loc["b", "mean_days.swing"] == pytest.approx(30)
+    assert effects.loc["a", "mean_days.swing"] == pytest.approx(2)
+    assert effects.loc["a", "mean_days.base"] == pytest.approx(16)
