@@ -29,3 +29,7 @@ bench: $(STAMP)
 
 clean:
 	rm -rf $(VENV) .pytest_cache
+
+.PHONY: readme-figures
+readme-figures: $(STAMP)
+	$(BIN)/python scripts/readme_figures.py
