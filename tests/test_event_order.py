@@ -61,12 +61,6 @@ def test_sorties_keep_their_cadence():
     assert all(item["legs"]["arrived"] > item["legs"]["departed"] for item in out.timeline if item["kind"] == "sortie")
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="fly_sorties (sim/model/airlift.py) takes troops off the garrison when a sortie starts boarding and flies them "
-    "ground_hours later; the last element convoy does not wait for a sortie on the ground, so it leaves (and the base is "
-    "declared empty) while troops are still boarding",
-)
 def test_last_element_convoy_departs_after_a_sortie_that_is_boarding():
     _, out, _ = simulate_one(prepare(deterministic({"airlift.sorties_per_day": 4, "people.troops": 300, "loading.hours_per_truck": 0.75})), 1, 0, trace=True)
     # sorties board at 0 h and 6 h (90 troops each, 2.5 h on the ground); the cargo convoy is

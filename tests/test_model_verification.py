@@ -149,11 +149,6 @@ def test_single_escort_team_limits_departures_to_one_per_mission():
     assert out.waits["escort"] > 0
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="escort_mission is started when the convoy reaches the border but then waits out_hours + back_hours + rest_hours, "
-    "so the team is away for the outward leg twice (sim/model/escort.py:30-31, started at sim/model/convoys.py run_convoy)",
-)
 def test_single_escort_team_is_ready_after_out_back_and_rest():
     out = run(
         deterministic(
@@ -222,11 +217,6 @@ def test_two_lanes_let_the_last_element_cross_alongside_the_cargo():
     assert_closure(out, 10.0, 10.0 + SYRIA + crossing(40) + IRAQ)  # the cargo convoy is the last to arrive: 21.5 h
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="Evacuation.return_trip (sim/model/evacuation.py:261-265) brings trucks back through the crossing they used "
-    "but drives the Syrian leg without that crossing's extra_km detour",
-)
 def test_trucks_diverted_to_the_alternate_drive_its_detour_back():
     out = run(deterministic({**closure_at_the_border(3, divert_after_hours=24), "fleet.civilian.count": 20}))
     moving_detour = (160 + 60) / 40 + 24 / 24
@@ -240,22 +230,12 @@ def test_trucks_diverted_to_the_alternate_drive_its_detour_back():
     assert convoy_legs(out)[0]["back"] == pytest.approx(back)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="form_convoys (sim/model/convoys.py:79-81) declares the evacuation stuck when a convoy would have no vehicle, "
-    "instead of waiting for trucks, whenever convoys.size_min is 0 (which the schema allows)",
-)
 def test_convoys_without_a_minimum_size_wait_for_returning_trucks():
     out = run(deterministic({"convoys.size_min": 0, "fleet.civilian.count": 20}))
     # as in the two-trip case: second convoy at 33 h, the last element arrives at 44.5 h
     assert_closure(out, 33.0, 44.5)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="form_convoys (sim/model/convoys.py:79-81) sets stuck when only air-or-military cargo is left and there are no "
-    "military trucks, although the airlift carries it all; road_dispatch_done is never called and the last element never leaves",
-)
 def test_cargo_no_truck_can_take_leaves_by_air_and_the_base_still_empties():
     classes = {
         "general": {"loads": 40, "carriers": ["civilian"], "priority": 1, "source": "test: general cargo"},
@@ -268,23 +248,12 @@ def test_cargo_no_truck_can_take_leaves_by_air_and_the_base_still_empties():
     assert out.hours_to_base_empty >= 7 * 24 + 2.5
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="form_convoys gives vehicles int(share_of_convoy x size_max) places (sim/model/convoys.py:60): 0 when size_max < 4 "
-    "at the baseline share 0.3, so vehicles never leave and the evacuation is marked stuck",
-)
 def test_small_convoys_still_take_the_vehicles_out():
     out = run(deterministic({"vehicles.count": 10, "convoys.size_max": 3}))
     assert out.finished
     assert out.vehicles_by_road == 10
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="Evacuation._check_cargo_departed (sim/model/evacuation.py, called from road_dispatch_done/convoy_departs) fires once "
-    "cargo_at_base == 0 and road_done, but road_done is set when the last convoy is queued, not when it leaves: a queued "
-    "vehicle-only convoy is left behind when the last element flies out",
-)
 def test_last_element_by_sortie_waits_for_a_queued_vehicle_convoy():
     out = run(
         deterministic(
@@ -303,11 +272,6 @@ def test_last_element_by_sortie_waits_for_a_queued_vehicle_convoy():
     assert out.hours_to_base_empty >= 24.0
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="fly_last_element (sim/model/airlift.py) loops `while garrison.at_base > 0`: when nobody is left (security_force 0, "
-    "everyone rode a convoy) it returns without sortie_departs(last=True), so base_empty_at is never set and the run is unfinished",
-)
 def test_last_element_by_sortie_with_nobody_left_still_closes():
     out = run(deterministic({"people.security_force": 0, "people.seats_per_convoy": 100, "people.last_element_by": "sortie", "airlift.sorties_per_day": 4}))
     # the 100 troops ride the cargo convoy (leaves at 10 h); nothing is left to fly

@@ -52,8 +52,10 @@ def fly_sorties(env: simpy.Environment, evac):
             yield wake
             continue
         loads = inv.take_for_air(t, lift.loads_per_sortie)
-        seated = evac.garrison.leave_by_air(min(people, lift.seats_per_sortie))
+        evac.sortie_boards()
         yield env.timeout(lift.ground_hours)
+        # People board until the doors close: take those still free to fly then.
+        seated = evac.garrison.leave_by_air(min(evac.people_free_for_air(), lift.seats_per_sortie))
         evac.sortie_departs(loads, seated)
         yield env.timeout(max(0.0, lift.interval_hours - lift.ground_hours))
 
@@ -61,12 +63,16 @@ def fly_sorties(env: simpy.Environment, evac):
 def fly_last_element(env: simpy.Environment, evac):
     """The security force leaves by air, in as many sorties as its size needs."""
     lift: Airlift = evac.airlift
+    if evac.garrison.at_base == 0:
+        evac.base_emptied_without_last_sortie()
+        return
     while evac.garrison.at_base > 0:
         t = env.now
         grounded_until = evac.air_grounded_until(t)
         if grounded_until > t:
             yield env.timeout(grounded_until - t)
             continue
+        evac.sortie_boards()
         yield env.timeout(lift.ground_hours)
         if evac.garrison.at_base <= lift.seats_per_sortie:
             n = evac.garrison.last_element_leaves("sortie")

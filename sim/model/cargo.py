@@ -32,6 +32,7 @@ class Inventory:
     classes: list[CargoClass]
     staged_at_start: float
     packout_loads_per_hour: float
+    truck_kinds: frozenset[str] = frozenset({"civilian", "military", "het"})
     taken: int = 0
     inflow_total: int = 0
     _road: list[CargoClass] = field(init=False)
@@ -42,12 +43,14 @@ class Inventory:
     def __post_init__(self) -> None:
         self.to_move = self._count_to_move()
         self.classes.sort(key=lambda c: (c.priority, c.name))
-        self._road = [c for c in self.classes if c.carriers - {"air"}]
+        # Only truck types the fleet actually has: cargo that air alone can then take is
+        # left to the airlift rather than waited for by the convoys.
+        self._road = [c for c in self.classes if c.carriers & self.truck_kinds]
         self._air = [c for c in self.classes if "air" in c.carriers]
         # Spend the least versatile trucks first, so a military truck is not used on
         # general cargo that a contracted truck could take while sensitive cargo waits.
         versatility = {k: sum(k in c.carriers for c in self.classes) for k in ("civilian", "military", "het")}
-        self._truck_order = {c.name: sorted(c.carriers - {"air"}, key=lambda k: (versatility[k], k)) for c in self.classes}
+        self._truck_order = {c.name: sorted(c.carriers & self.truck_kinds, key=lambda k: (versatility[k], k)) for c in self.classes}
 
     @property
     def remaining(self) -> int:
@@ -126,7 +129,7 @@ class Inventory:
         return total
 
     def add_inflow(self, loads: int) -> None:
-        """Reinforcements bring cargo in: it joins the first road class and must leave again."""
+        """Reinforcements bring cargo in: it joins the road class that leaves last (general equipment) and must leave again."""
         target = self._road[-1] if self._road else self.classes[-1]
         target.inflow += loads
         target.remaining += loads

@@ -57,7 +57,7 @@ def form_convoys(env: simpy.Environment, evac):
     while inv.road_remaining() > 0 or evac.vehicles_left > 0:
         t = env.now
         fleet.collect_repaired()
-        vehicle_places = min(evac.vehicles_left, int(evac.scenario.vehicles.share_of_convoy * p.size_max))
+        vehicle_places = _vehicle_places(evac, inv.road_remaining())
         max_trucks = int(p.size_max) - vehicle_places
         preview, _ = inv.take_for_convoy(t, fleet.at_base, max_trucks, dry_run=True)
         loadable = sum(preview.values())
@@ -66,7 +66,7 @@ def form_convoys(env: simpy.Environment, evac):
         trucks_limit = inv.staged(t) > loadable and loadable < max_trucks
         more_trucks_coming = trucks_limit and fleet.out > 0
         more_cargo_coming = not trucks_limit and inv.staged(t) < inv.road_remaining()
-        if size < p.size_min and not takes_all and (more_trucks_coming or more_cargo_coming):
+        if (size < p.size_min or size == 0) and not takes_all and (more_trucks_coming or more_cargo_coming):
             cause = "trucks" if trucks_limit else "loading"
             if more_trucks_coming:
                 repaired = fleet.next_repair()
@@ -97,6 +97,16 @@ def form_convoys(env: simpy.Environment, evac):
         yield evac.cargo_departed()
         number += 1
         yield evac.departures.put(Convoy(number, {}, {}, 0, 0, env.now, last_element=True))
+
+
+def _vehicle_places(evac, road_cargo_left: int) -> int:
+    """Places for self-driving vehicles in the next convoy: their share while cargo is
+    left (at least one), the whole convoy once only vehicles are left."""
+    size_max = int(evac.scenario.convoys.size_max)
+    if road_cargo_left == 0:
+        return min(evac.vehicles_left, size_max)
+    share = int(evac.scenario.vehicles.share_of_convoy * size_max)
+    return min(evac.vehicles_left, max(1, share), size_max)
 
 
 def depart_convoys(env: simpy.Environment, evac):

@@ -26,9 +26,12 @@ class EscortTeams:
 
 
 def escort_mission(env: simpy.Environment, escort: EscortTeams, teams: int, out_hours: float, back_hours: float):
-    """Teams drive out with the convoy to the border, drive back, rest, and are ready again."""
-    busy = out_hours + back_hours + escort.rest_hours
-    yield env.timeout(busy)
-    escort.team_hours_busy += teams * busy
+    """From the border, where they hand the convoy over: teams drive back, rest, and are ready again.
+
+    ``out_hours`` (base to border with the convoy) is already behind them; it counts
+    in their busy time.
+    """
+    yield env.timeout(back_hours + escort.rest_hours)
+    escort.team_hours_busy += teams * (out_hours + back_hours + escort.rest_hours)
     escort.missions += 1
     yield escort.ready.put(teams)

@@ -104,7 +104,12 @@ class Evacuation:
             loads = int(c.loads)
             handed = round(loads * c.handed_over_fraction)
             classes.append(CargoClass(name, frozenset(c.carriers), c.priority, loads, handed, loads - handed))
-        self.inventory = Inventory(classes, s.cargo.staged_at_start * sum(c.remaining for c in classes), s.cargo.packout_loads_per_day / 24.0)
+        self.inventory = Inventory(
+            classes,
+            s.cargo.staged_at_start * sum(c.remaining for c in classes),
+            s.cargo.packout_loads_per_day / 24.0,
+            frozenset(k for k in KINDS if int(getattr(s.fleet, k).count) > 0),
+        )
         self.air_eligible_classes = {c.name for c in classes if "air" in c.carriers}
         self.cargo_at_base = self.inventory.remaining
         self.vehicles_left = int(s.vehicles.count)
@@ -170,6 +175,7 @@ class Evacuation:
         self._air_wake = env.event()
         self.force_closed = env.event()
         self.in_transit = 0
+        self.boarding = False  # a sortie is on the ground, loading cargo and people
         self.base_empty_at: float | None = None
         self.last_arrival = 0.0
         self.log_t = [0.0]
@@ -257,7 +263,7 @@ class Evacuation:
         """Empty trucks drive back: Iraqi leg, crossing (empty trucks clear in half the time, no queue), Syrian leg."""
         t = self.daylight.finish(t, self.route_iraq.driving_hours(speed_cap))
         t = point.shut.finish(t, point.processing_hours(trucks) * 0.5)
-        return self.moving_syria.finish(t, self.route_syria.driving_hours(speed_cap))
+        return self.moving_syria.finish(t, self.route_syria.driving_hours(speed_cap, extra_km=point.extra_km))
 
     def convoy_arrives(self, convoy: Convoy) -> None:
         self.last_arrival = max(self.last_arrival, self.env.now)
@@ -293,6 +299,11 @@ class Evacuation:
         """Troops who may fly now: not the security force, not drivers still needed for vehicles."""
         return max(0, self.garrison.free_to_leave - self.vehicles_left * self.crew)
 
+    def base_emptied_without_last_sortie(self) -> None:
+        """Nobody was left for the last sortie: the base emptied when the last cargo left."""
+        self.base_empty_at = self.env.now
+        self._check_force_closed()
+
     def last_element_ready(self) -> bool:
         return self._cargo_departed.triggered
 
@@ -307,8 +318,12 @@ class Evacuation:
             return self._air_wake
         return None if self.road_done else self._air_wake
 
+    def sortie_boards(self) -> None:
+        self.boarding = True
+
     def sortie_departs(self, loads: int, people: int, last: bool = False) -> None:
         t = self.env.now
+        self.boarding = False
         self.airlift.sorties += 1
         self.cargo_at_base -= loads
         self._log(t)
@@ -334,7 +349,14 @@ class Evacuation:
         return self._cargo_departed
 
     def _check_cargo_departed(self) -> None:
-        if self.road_done and self.cargo_at_base == 0 and self.inventory.remaining == 0 and not self._cargo_departed.triggered:
+        if (
+            self.road_done
+            and self.cargo_at_base == 0
+            and self.vehicles_at_base == 0
+            and self.inventory.remaining == 0
+            and not self.boarding
+            and not self._cargo_departed.triggered
+        ):
             self._cargo_departed.succeed()
             self._wake_air()
 
