@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import json
 import sys
-from datetime import date, datetime
 from pathlib import Path
 from typing import Annotated
 
@@ -154,17 +153,9 @@ def run(
     summary = summarize(result.rows, window, WAIT_CAUSES, RESOURCES)
     try:
         _write_run(folder, loaded, seed, result, summary, jobs)
-        from sim.plots.completion import completion_figure, save_figure
+        from sim.plots.figures import plot_results
 
-        probs = {k: summary[key]["estimate"] for k, key in _window_keys(window).items()}
-        fig = completion_figure(
-            result.rows["days_to_base_empty"].to_numpy(),
-            result.rows["days_to_force_closure"].to_numpy(),
-            window,
-            _start_date(s.scenario.start),
-            probs,
-        )
-        save_figure(fig, folder / "completion")
+        plot_results(folder)
     except OSError as exc:
         _fail(f"{folder}: cannot write results ({exc.strerror or exc})", EXIT_OUTPUT)
     _print_summary(s.scenario.title, summary, window)
@@ -175,10 +166,6 @@ def _window_keys(window: tuple[float, float]) -> dict[str, str]:
     from sim.analysis.statistics import window_key
 
     return {k: window_key(k, window) for k in ("p_under", "p_within", "p_over")}
-
-
-def _start_date(start: str) -> date:
-    return datetime.fromisoformat(start).date()
 
 
 def _write_run(folder: Path, loaded: LoadedScenario, seed: int, result, summary: dict, jobs: int) -> None:

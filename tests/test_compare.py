@@ -8,6 +8,8 @@ import sys
 from pathlib import Path
 
 import numpy as np
+import pandas as pd
+import pytest
 
 from sim.analysis.paired import mean_difference, paired_comparison
 from sim.experiment.compare import aligned_preparations, run_compare
@@ -59,9 +61,10 @@ def test_pairing_shrinks_the_variance_of_a_small_change():
     assert result.summary["days_to_base_empty"]["variance_reduction"] > 2
 
 
-def test_compare_command_prints_the_comparison_as_json():
+def test_compare_command_prints_the_comparison_as_json_and_plots_the_pairs(tmp_path):
+    out = tmp_path / "cmp"
     done = subprocess.run(
-        [sys.executable, "-m", "sim", "compare", str(BASELINE), "--set", "escort.teams=7", "-n", "8", "--jobs", "1", "--json"],
+        [sys.executable, "-m", "sim", "compare", str(BASELINE), "--set", "escort.teams=7", "-n", "8", "--jobs", "1", "--json", "--out", str(out)],
         capture_output=True,
         text=True,
         cwd=ROOT,
@@ -71,3 +74,7 @@ def test_compare_command_prints_the_comparison_as_json():
     summary = json.loads(done.stdout)
     assert summary["replications"] == 8 and {"days_to_base_empty", "p_15_to_30", "p_over_30"} <= set(summary)
     assert {"difference", "ci_low", "ci_high", "variance_reduction"} <= set(summary["p_15_to_30"])
+    paired = pd.read_parquet(out / "paired_days.parquet")
+    assert len(paired) == 8
+    assert (paired["days_b"] - paired["days_a"]).mean() == pytest.approx(summary["days_to_base_empty"]["difference"])
+    assert (out / "compare.png").stat().st_size > 0 and json.loads((out / "comparison.json").read_text()) == summary

@@ -14,6 +14,7 @@ import sys
 from pathlib import Path
 from typing import Annotated
 
+import pandas as pd
 import typer
 
 from sim.commands._options import EXIT_WORKERS, DaskLocalOpt, SchedulerOpt
@@ -81,6 +82,9 @@ def sweep(
     except KeyboardInterrupt:
         cli._fail(f"interrupted; the finished batches are kept in {folder}: rerun the same command with --out {folder} --resume", EXIT_INTERRUPTED)
     _print_points(result.points, plan.window_days, plan.study.replications)
+    from sim.plots.figures import plot_results
+
+    plot_results(result.out)
     kept = f" ({result.batches_kept} batches kept from before)" if result.batches_kept else ""
     cli.console.print(
         f"{len(plan.design)} points x {plan.study.replications} replications in {result.wall_seconds:.1f} s{kept}. Results in [bold]{result.out}[/]"
@@ -150,21 +154,23 @@ def compare(
     scheduler: SchedulerOpt = None,
     dask_local: DaskLocalOpt = None,
     as_json: Annotated[bool, typer.Option("--json", help="print the comparison as JSON")] = False,
-    out: Annotated[Path | None, typer.Option(help="also write manifest.json and comparison.json into this folder")] = None,
+    out: Annotated[Path | None, typer.Option(help="results folder (default: results/<A>-vs-<B>-<UTC time>/)")] = None,
     force: Annotated[bool, typer.Option(help="write into a non-empty --out folder")] = False,
 ) -> None:
     """Compare two scenarios (B - A) on paired replications with common random numbers."""
     from sim import cli
     from sim.experiment.compare import WindowMismatchError, run_compare
     from sim.experiment.executors import ExecutorError, make_executor
-    from sim.experiment.storage import OutputError, manifest, prepare_out_dir, write_json
+    from sim.experiment.storage import OutputError, manifest, new_run_dir, prepare_out_dir, write_json, write_parquet
+    from sim.plots.compare import PAIRED_FILE
+    from sim.plots.figures import plot_results
 
     if b is None and not set_:
         cli._fail("give a scenario B, or --set overrides that make B from A", 2)
     loaded_a = cli._load(a, None)
     loaded_b = cli._load(b or a, set_)
     try:
-        folder = prepare_out_dir(out, force) if out else None
+        folder = prepare_out_dir(out, force) if out else new_run_dir(Path("results"), f"{Path(a).stem}-vs-{Path(b).stem if b else 'set'}")
         with make_executor(jobs, scheduler, dask_local) as executor, cli._progress() as bar:
             task = bar.add_task("paired replications", total=2 * replications)
             result = run_compare(
@@ -178,14 +184,16 @@ def compare(
         cli._fail(str(exc), EXIT_WORKERS)
     except KeyboardInterrupt:
         cli._fail("interrupted", EXIT_INTERRUPTED)
-    if folder is not None:
-        resolved = {"a": loaded_a.scenario.model_dump(mode="json"), "b": loaded_b.scenario.model_dump(mode="json")}
-        write_json(folder / "manifest.json", manifest(resolved, f"{a} vs {b or a}", list(set_ or []), seed, {"kind": "compare", "replications": replications}))
-        write_json(folder / "comparison.json", result.summary)
+    resolved = {"a": loaded_a.scenario.model_dump(mode="json"), "b": loaded_b.scenario.model_dump(mode="json")}
+    write_json(folder / "manifest.json", manifest(resolved, f"{a} vs {b or a}", list(set_ or []), seed, {"kind": "compare", "replications": replications}))
+    write_json(folder / "comparison.json", result.summary)
+    write_parquet(folder / PAIRED_FILE, pd.DataFrame({"replication": range(replications), "days_a": result.days_a, "days_b": result.days_b}))
+    plot_results(folder)
     if as_json:
         sys.stdout.write(json.dumps(result.summary, indent=2) + "\n")
         return
     _print_comparison(result.summary, str(a), str(b or f"{a} with --set"))
+    cli.console.print(f"Results in [bold]{folder}[/]")
 
 
 def _print_comparison(summary: dict, name_a: str, name_b: str) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from pathlib import Path
 from typing import Annotated
 
@@ -26,7 +27,7 @@ def nowcast(
     force: Annotated[bool, typer.Option(help="write into a non-empty --out folder")] = False,
 ) -> None:
     """Update the closure forecast from what has been observed so far (likelihood weighting)."""
-    from sim.cli import EXIT_OUTPUT, _fail, _load, _progress, _start_date
+    from sim.cli import EXIT_OUTPUT, _fail, _load, _progress
     from sim.experiment.executors import default_jobs
     from sim.experiment.nowcast import run_nowcast
     from sim.experiment.storage import OutputError, new_run_dir, prepare_out_dir
@@ -52,7 +53,7 @@ def nowcast(
         except ScenarioError as exc:
             _fail(str(exc), EXIT_BAD_INPUT)
     try:
-        write_nowcast(folder, loaded, seen, seed, replications, jobs, result, traj, measurements, _start_date(s.scenario.start))
+        write_nowcast(folder, loaded, seen, seed, replications, jobs, result, traj, measurements, datetime.fromisoformat(s.scenario.start).date())
     except OSError as exc:
         _fail(f"{folder}: cannot write results ({exc.strerror or exc})", EXIT_OUTPUT)
     print_nowcast(result, s.scenario.title, s.scenario.window_days)

@@ -56,8 +56,26 @@ def compared_runs(folder: Path) -> list[Path]:
     return sorted(p for p in folder.iterdir() if p.is_dir() and (p / "replications.parquet").exists())
 
 
+PAIRED_FILE = "paired_days.parquet"
+"""What ``evacsim compare`` writes: replication, days_a, days_b (days to base empty)."""
+
+
 def is_compare_folder(folder: Path) -> bool:
-    return len(compared_runs(folder)) == 2
+    return ((folder / PAIRED_FILE).exists() and (folder / "manifest.json").exists()) or len(compared_runs(folder)) == 2
+
+
+def _read_compare_output(folder: Path) -> Comparison:
+    """The folder ``evacsim compare`` writes: paired days and a manifest with both scenarios."""
+    table = pd.read_parquet(folder / PAIRED_FILE).sort_values("replication")
+    scenarios = json.loads((folder / "manifest.json").read_text(encoding="utf-8")).get("scenario", {})
+    meta_a = scenarios.get("a", {}).get("scenario", {})
+    meta_b = scenarios.get("b", {}).get("scenario", {})
+    label_a, label_b = meta_a.get("name", "A"), meta_b.get("name", "B")
+    if label_a == label_b:
+        label_b = f"{label_b} with --set"
+    window = tuple(float(x) for x in meta_a.get("window_days", (15.0, 30.0)))
+    start = datetime.datetime.fromisoformat(meta_a["start"]).date() if "start" in meta_a else DEFAULT_START
+    return Comparison(label_a, label_b, table["days_a"].to_numpy(float), table["days_b"].to_numpy(float), window, start)
 
 
 def _run_label(run: Path) -> tuple[str, tuple[float, float] | None, datetime.date | None]:
@@ -71,7 +89,9 @@ def _run_label(run: Path) -> tuple[str, tuple[float, float] | None, datetime.dat
 
 
 def read_compare(folder: Path) -> Comparison:
-    """A compare folder: two run sub-folders (A and B in name order), paired by replication."""
+    """A compare folder: what ``evacsim compare`` writes, or two run sub-folders (A and B in name order), paired by replication."""
+    if (folder / PAIRED_FILE).exists():
+        return _read_compare_output(folder)
     a_dir, b_dir = compared_runs(folder)
     label_a, window, start = _run_label(a_dir)
     label_b, _, _ = _run_label(b_dir)
