@@ -26,6 +26,9 @@ def test_sensitivity_writes_its_table_figure_and_report(tmp_path, baseline_path,
     assert (out / table).exists() and (out / f"{method}.png").exists() and (out / "report.md").exists()
     frame = pd.read_csv(out / table, index_col=0)
     assert "fleet.civilian.count" in frame.index
+    assert invoke("report", out).exit_code == 0
+    page = (out / "report.html").read_text()
+    assert f"<h2>{method}</h2>" in page and "fleet.civilian.count" in page and "data:image/png;base64," in page
 
 
 def test_sensitivity_with_a_study_file_varies_only_its_factors(tmp_path, baseline_path):

@@ -199,3 +199,7 @@ def test_cli_runs_the_shipped_observations_and_writes_its_files(tmp_path):
     assert "warning:" in result.output
     html = render_nowcast_section(out)
     assert html.startswith('<section id="nowcast">') and "data:image/png;base64," in html and "Shafaq" in html
+    report = CliRunner().invoke(app, ["report", str(out)])
+    assert report.exit_code == 0, report.output
+    page = (out / "report.html").read_text()
+    assert '<section id="nowcast">' in page and "inconsistent observation" in page and page.count("data:image/png;base64,") == 1

@@ -78,6 +78,10 @@ def folder_kind(folder: Path) -> str:
         return "sweep"
     if is_compare_folder(folder):
         return "compare"
+    if (folder / "nowcast.json").exists() and (folder / "manifest.json").exists():
+        return "nowcast"
+    if (folder / "report.md").exists() and (folder / "manifest.json").exists():
+        return "analysis"
     raise NotResultsFolder(
         f"{folder}: not a results folder (a run has {', '.join(RUN_FILES)}; a sweep has {', '.join(SWEEP_FILES)}); "
         "give the folder written by evacsim run, sweep or compare"
@@ -184,11 +188,12 @@ def plot_compare(folder: Path) -> list[Path]:
 
 def expected_figures(kind: str) -> tuple[str, ...]:
     """Stems of the figures every folder of ``kind`` gets (a sweep's heatmap only when two factors are gridded)."""
-    return {"run": tuple(RUN_FIGURES), "sweep": ("sweep_factors",), "compare": ("compare",)}[kind]
+    return {"run": tuple(RUN_FIGURES), "sweep": ("sweep_factors",), "compare": ("compare",)}.get(kind, ())
 
 
 def plot_results(folder: Path) -> list[Path]:
     """Draw every figure that applies to a results folder into it (PNG and SVG); returns the files written."""
     folder = Path(folder)
     kind = folder_kind(folder)
-    return {"run": plot_run, "sweep": plot_sweep, "compare": plot_compare}[kind](folder)
+    # Nowcast and analysis folders are drawn by the command that wrote them.
+    return {"run": plot_run, "sweep": plot_sweep, "compare": plot_compare}.get(kind, lambda _: [])(folder)

@@ -13,11 +13,13 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
+from markupsafe import Markup
 
 from sim.analysis.statistics import window_key
 from sim.experiment.storage import write_atomic
 from sim.plots.completion import window_labels
 from sim.plots.figures import FIGURE_ORDER, expected_figures, folder_kind, plot_results
+from sim.report.nowcast_section import render_nowcast_section
 
 REPORT_NAME = "report.html"
 
@@ -120,6 +122,22 @@ def manifest_rows(manifest: dict) -> list[Row]:
     return rows
 
 
+def csv_tables(folder: Path) -> list[dict]:
+    """The analysis tables of a folder (sensitivity indices, PRIM box, calibration, marginal value) as HTML."""
+    import pandas as pd
+
+    tables = []
+    for path in sorted(folder.glob("*.csv")):
+        if path.stem == "points":  # the design itself: in design form it is too wide to read
+            continue
+        frame = pd.read_csv(path)
+        if frame.columns[0].startswith("Unnamed"):
+            frame = frame.rename(columns={frame.columns[0]: "factor" if "factor" not in frame.columns else ""})
+        html = frame.to_html(index=False, float_format=lambda x: f"{x:.3g}", border=0, escape=True, classes="data")
+        tables.append({"name": path.stem.replace("_", " "), "html": Markup(html)})
+    return tables
+
+
 def report_context(folder: Path) -> dict:
     """Everything the template shows, as plain values."""
     kind = folder_kind(folder)
@@ -137,7 +155,10 @@ def report_context(folder: Path) -> dict:
         "days": [],
         "probabilities": [],
         "waits": [],
-        "figures": figure_entries(folder),
+        "figures": [f for f in figure_entries(folder) if not (kind == "nowcast" and f.name == "nowcast")],
+        "tables": csv_tables(folder) if kind == "analysis" else [],
+        "warnings": [str(w) for w in manifest.get("warnings", [])],
+        "nowcast_html": Markup(render_nowcast_section(folder)) if kind == "nowcast" else "",
         "provenance": provenance(manifest),
         "manifest": manifest_rows(manifest),
     }
