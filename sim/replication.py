@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from sim.model.evacuation import RESOURCES, STREAMS, WAIT_CAUSES, Outcome, Streams, simulate
-from sim.scenario.draws import UncertainInput, draw_inputs, per_event_fields, resolve, uncertain_inputs
+from sim.scenario.draws import UncertainInput, draw_inputs, per_event_fields, resolve, set_values, uncertain_inputs
 from sim.scenario.schema import Scenario
 
 
@@ -28,6 +28,14 @@ class Prepared:
     inputs: tuple[UncertainInput, ...]
     per_event: frozenset[str]
     fixed: Mapping[str, float] = field(default_factory=dict)
+    _base: Scenario | None = field(default=None, compare=False, repr=False)
+
+    @property
+    def base(self) -> Scenario:
+        """The scenario resolved once: constants as numbers, fixed inputs set, the rest at their medians."""
+        if self._base is None:
+            object.__setattr__(self, "_base", resolve(self.scenario, dict(self.fixed), set(self.per_event)))
+        return self._base
 
     @property
     def window_days(self) -> tuple[float, float]:
@@ -53,7 +61,7 @@ def simulate_one(prepared: Prepared, seed: int, index: int, trace: bool = False)
     draws, streams = generators(seed, index)
     values = draw_inputs(list(prepared.inputs), draws)
     values.update(prepared.fixed)
-    resolved = resolve(prepared.scenario, values, set(prepared.per_event))
+    resolved = set_values(prepared.base, {i.path: values[i.path] for i in prepared.inputs})
     outcome, events = simulate(resolved, streams, trace=trace)
     return values, outcome, events
 

@@ -123,3 +123,33 @@ def _resolve(node: Any, prefix: str, values: Mapping[str, float], keep: set[str]
         new_list = [_resolve(v, f"{prefix}.{i}", values, keep) for i, v in enumerate(node)]
         return node if all(a is b for a, b in zip(new_list, node, strict=True)) else new_list
     return node
+
+
+def set_values(resolved: Scenario, values: Mapping[str, float]) -> Scenario:
+    """A copy of an already resolved scenario with the numbers at ``values``' paths replaced.
+
+    Only the groups on those paths are copied, so drawing a replication's inputs into a
+    scenario resolved once per run costs a few copies, not a walk of the whole scenario.
+    """
+    tree: dict = {}
+    for path, value in values.items():
+        node = tree
+        *parents, leaf = path.split(".")
+        for part in parents:
+            node = node.setdefault(part, {})
+        node[leaf] = value
+    return _apply(resolved, tree)
+
+
+def _apply(node: Any, tree: dict) -> Any:
+    if isinstance(node, BaseModel):
+        update = {name: _apply(getattr(node, name), sub) if isinstance(sub, dict) else sub for name, sub in tree.items()}
+        return node.model_copy(update=update)
+    if isinstance(node, dict):
+        return {**node, **{k: _apply(node[k], sub) if isinstance(sub, dict) else sub for k, sub in tree.items()}}
+    if isinstance(node, list):
+        out = list(node)
+        for k, sub in tree.items():
+            out[int(k)] = _apply(out[int(k)], sub) if isinstance(sub, dict) else sub
+        return out
+    raise KeyError(f"no group to set {sorted(tree)} in")
