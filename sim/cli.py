@@ -212,15 +212,26 @@ def _print_summary(title: str, summary: dict, window: tuple[float, float]) -> No
 
 @app.command()
 def bench(
-    seconds: Annotated[float, typer.Option(help="wall time to spend measuring, roughly")] = 20.0,
-    jobs: Annotated[int, typer.Option(help="processes for the parallel measurement")] = 2,
+    seconds: Annotated[float, typer.Option(help="wall time to spend on the core rates, roughly")] = 20.0,
+    jobs: Annotated[int, typer.Option(help="processes for the parallel measurements")] = 2,
     scenario: Annotated[Path, typer.Option(help="scenario to measure")] = Path("scenarios/qasrak_baseline.toml"),
+    parallel: Annotated[bool, typer.Option(help="also measure the local pool, a Dask LocalCluster and parent memory")] = True,
+    analysis: Annotated[bool, typer.Option(help="also measure what sensitivity, calibration and discovery add")] = True,
 ) -> None:
-    """Measure speed against raw SimPy in the same run; prints JSON."""
+    """Measure speed against raw SimPy in the same run; prints JSON (core rates first, then parallel and analysis)."""
     from sim.bench import run_bench
 
     _load(scenario, None)
-    sys.stdout.write(json.dumps(run_bench(str(scenario), seconds=seconds, jobs=jobs), indent=2) + "\n")
+    figures = run_bench(str(scenario), seconds=seconds, jobs=jobs)
+    if parallel:
+        from sim.bench_parallel import run_parallel_bench
+
+        figures["parallel"] = run_parallel_bench(str(scenario), seconds=seconds, jobs=jobs)
+    if analysis:
+        from sim.bench_analysis import analysis_overhead
+
+        figures["analysis"] = analysis_overhead(str(scenario), jobs=jobs)
+    sys.stdout.write(json.dumps(figures, indent=2) + "\n")
 
 
 def _register_command_groups() -> None:

@@ -1,0 +1,126 @@
+"""`evacsim run`, `validate` and `schema` as a user meets them: files written, the contract of
+summary.json, the same bits whatever --jobs, errors with an exit status and no traceback."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+from typer.testing import CliRunner
+
+from sim.cli import app
+
+ROOT = Path(__file__).resolve().parent.parent
+runner = CliRunner()
+
+
+def run(*args: object):
+    return runner.invoke(app, [str(a) for a in args])
+
+
+@pytest.fixture(scope="module")
+def run_folder(tmp_path_factory, baseline_path) -> Path:
+    out = tmp_path_factory.mktemp("runs") / "baseline"
+    result = run("run", baseline_path, "-n", 60, "--jobs", 1, "--seed", 9, "--out", out)
+    assert result.exit_code == 0, result.output
+    return out
+
+
+def test_run_writes_every_file_of_a_results_folder(run_folder):
+    names = {p.name for p in run_folder.iterdir()}
+    assert {"manifest.json", "replications.parquet", "burndown.parquet", "summary.json", "completion.png"} <= names
+    assert not any(n.endswith(".tmp") or n.startswith(".") for n in names), "no temporary file is left behind"
+
+
+def test_summary_json_keeps_its_contract_and_agrees_with_the_replications(run_folder):
+    summary = json.loads((run_folder / "summary.json").read_text())
+    rows = pd.read_parquet(run_folder / "replications.parquet")
+    assert summary["replications"] == len(rows) == 60
+    for key in ("days_to_base_empty", "days_to_force_closure"):
+        assert set(summary[key]) >= {"mean", "p10", "p50", "p90"}
+        assert summary[key]["mean"] == pytest.approx(rows[key].mean())
+        assert summary[key]["p50"] == pytest.approx(np.percentile(rows[key], 50))
+    days = rows["days_to_base_empty"]
+    expected = {"p_under_15": (days < 15).mean(), "p_15_to_30": ((days >= 15) & (days <= 30)).mean(), "p_over_30": (days > 30).mean()}
+    for key, share in expected.items():
+        p = summary[key]
+        assert p["estimate"] == pytest.approx(share)
+        assert p["ci_low"] <= p["estimate"] <= p["ci_high"]
+    assert sum(summary[k]["estimate"] for k in expected) == pytest.approx(1.0)
+
+
+def test_manifest_records_the_resolved_scenario_its_hash_seed_and_command(run_folder):
+    manifest = json.loads((run_folder / "manifest.json").read_text())
+    assert manifest["seed"] == 9 and len(manifest["scenario_sha256"]) == 64
+    assert manifest["scenario"]["scenario"]["name"] == "qasrak_baseline"
+    assert "simpy" in manifest["versions"] and manifest["command"].startswith("evacsim")
+
+
+def test_burndown_starts_with_everything_at_the_base_and_ends_empty(run_folder):
+    burndown = pd.read_parquet(run_folder / "burndown.parquet")
+    rows = pd.read_parquet(run_folder / "replications.parquet").set_index("replication")
+    first = burndown[burndown["day"] == 0].set_index("replication")
+    moved = rows["loads_at_start"] - rows["loads_handed_over"]
+    assert (first["cargo_loads"] == moved).all()
+    last = burndown[burndown["day"] == burndown["day"].max()]
+    assert (last["cargo_loads"] == 0).all() and (last["people"] == 0).all()
+
+
+def test_the_same_seed_gives_the_same_bits_whatever_jobs(tmp_path, baseline_path):
+    one, two = tmp_path / "one", tmp_path / "two"
+    assert run("run", baseline_path, "-n", 24, "--jobs", 1, "--seed", 4, "--out", one).exit_code == 0
+    assert run("run", baseline_path, "-n", 24, "--jobs", 2, "--seed", 4, "--out", two).exit_code == 0
+    pd.testing.assert_frame_equal(pd.read_parquet(one / "replications.parquet"), pd.read_parquet(two / "replications.parquet"))
+    pd.testing.assert_frame_equal(pd.read_parquet(one / "burndown.parquet"), pd.read_parquet(two / "burndown.parquet"))
+
+
+def test_precision_adds_replications_until_the_window_probability_is_tight_enough(tmp_path, baseline_path):
+    result = run("run", baseline_path, "--precision", 0.06, "--jobs", 2, "--out", tmp_path / "p")
+    assert result.exit_code == 0, result.output
+    p = json.loads((tmp_path / "p" / "summary.json").read_text())["p_15_to_30"]
+    assert (p["ci_high"] - p["ci_low"]) / 2 <= 0.06
+
+
+def test_set_overrides_a_field_and_is_revalidated(tmp_path, baseline_path):
+    out = tmp_path / "s"
+    assert run("run", baseline_path, "-n", 5, "--jobs", 1, "--set", "fleet.civilian.count=120", "--out", out).exit_code == 0
+    assert json.loads((out / "manifest.json").read_text())["scenario"]["fleet"]["civilian"]["count"] == 120
+    bad = run("run", baseline_path, "-n", 5, "--set", "fleet.civilian.count=-3", "--out", tmp_path / "bad")
+    assert bad.exit_code == 3
+    assert "fleet.civilian.count: must be >= 0" in " ".join(bad.output.split()) and "--set" in bad.output
+
+
+def test_a_non_empty_out_folder_is_never_overwritten_without_force(tmp_path, baseline_path):
+    out = tmp_path / "mine"
+    out.mkdir()
+    (out / "notes.txt").write_text("an analyst's notes")
+    result = run("run", baseline_path, "-n", 5, "--out", out)
+    assert result.exit_code == 4 and "not empty" in result.output
+    assert (out / "notes.txt").read_text() == "an analyst's notes"
+
+
+def test_bad_scenario_files_exit_3_with_one_paragraph_and_no_traceback(tmp_path):
+    broken = tmp_path / "broken.toml"
+    broken.write_text((ROOT / "scenarios" / "qasrak_baseline.toml").read_text().replace("[fleet.civilian]\ncount", "[fleet.civilian]\ncuont"))
+    for command in (["validate", broken], ["run", broken, "-n", 2], ["bounds", broken], ["validate", tmp_path / "missing.toml"]):
+        done = subprocess.run([sys.executable, "-m", "sim", *map(str, command)], capture_output=True, text=True, cwd=tmp_path, timeout=120)
+        assert done.returncode == 3, done.stderr
+        assert "Traceback" not in done.stderr and str(command[1].name) in done.stderr
+
+
+def test_validate_prints_the_provenance_of_each_number(baseline_path):
+    result = run("validate", baseline_path)
+    assert result.exit_code == 0
+    text = " ".join(result.output.split())
+    assert "fleet.civilian.count" in text and "Shafaq News" in text
+
+
+def test_schema_is_the_json_schema_of_the_scenario_format():
+    result = run("schema")
+    schema = json.loads(result.output)
+    assert "fleet" in schema["properties"] and schema["additionalProperties"] is False
