@@ -48,6 +48,8 @@ RESOURCES: tuple[tuple[str, str, float], ...] = (
     ("military trucks +5", "fleet.military.count", 5),
     ("escort teams +1", "escort.teams", 1),
     ("Apaches +1", "air_cover.apaches", 1),
+    # Not in the list, but the tornado shows outsized loads and their transporters drive the date.
+    ("heavy equipment transporters +2", "fleet.het.count", 2),
     ("loading teams +1", "loading.teams", 1),
     ("airlift sorties a day +1", "airlift.sorties_per_day", 1),
     # The model routes every convoy through one crossing at a time (the alternate only when the main one stays
