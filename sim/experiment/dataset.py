@@ -10,8 +10,6 @@ as done only if its file reads back whole with the number of rows it should have
 
 from __future__ import annotations
 
-import os
-import tempfile
 from collections.abc import Iterable
 from pathlib import Path
 
@@ -19,6 +17,8 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.dataset as ds
 import pyarrow.parquet as pq
+
+from sim.experiment.storage import write_atomic
 
 REPLICATIONS_DIR = "replications.parquet"
 """The dataset folder inside a study's output folder."""
@@ -53,18 +53,7 @@ def rows_to_table(rows: list[dict[str, object]]) -> pa.Table:
 def write_batch(out: Path, batch: int, table: pa.Table) -> Path:
     """Write one batch durably: temporary file, flushed to disk, renamed into place."""
     path = batch_path(out, batch)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            pq.write_table(table, handle)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-    return path
+    return write_atomic(path, lambda tmp: pq.write_table(table, tmp))
 
 
 def batch_is_whole(path: Path, expected_rows: int) -> bool:

@@ -34,6 +34,10 @@ def write_atomic(path: Path, write: Callable[[Path], None]) -> Path:
     os.close(fd)
     try:
         write(Path(tmp))
+        # On disk before the rename: a batch that counts as done survives a power cut.
+        with open(tmp, "rb") as handle:
+            os.fsync(handle.fileno())
+        os.chmod(tmp, 0o644)  # results are for reading by others, unlike mkstemp's private default
         os.replace(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
