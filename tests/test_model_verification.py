@@ -41,7 +41,16 @@ def run(scenario: Scenario) -> Outcome:
 
 
 def convoy_legs(outcome: Outcome) -> list[dict[str, float]]:
-    return [item["legs"] for item in outcome.timeline if item["kind"] == "convoy"]
+    """Each convoy's event times (hours); which crossing it used is checked by crossings_used."""
+    return [{k: v for k, v in item["legs"].items() if k != "crossing"} for item in outcome.timeline if item["kind"] == "convoy"]
+
+
+def alternate_crossing_name() -> str:
+    return deterministic().crossing.alternate.name
+
+
+def crossings_used(outcome: Outcome) -> list[str]:
+    return [item["legs"]["crossing"] for item in outcome.timeline if item["kind"] == "convoy"]
 
 
 def assert_closure(outcome: Outcome, base_empty_hours: float, force_closure_hours: float) -> None:
@@ -129,6 +138,8 @@ def test_convoys_divert_to_the_alternate_when_the_main_stays_shut_too_long():
     last_crossed = border + detour + alt + 1.0  # 7.75, 10.75, then 11.75 for the last element
     assert_closure(out, 0.5, last_crossed + IRAQ)  # 16.25 h
     assert out.diversions == 2
+    alternate = alternate_crossing_name()
+    assert crossings_used(out) == [alternate, alternate]
 
 
 def test_single_escort_team_limits_departures_to_one_per_mission():

@@ -72,21 +72,12 @@ def _inflow_day(outcome: Outcome, cargo: np.ndarray, inflow_hour: float | None) 
     return int(came_in[0]) if len(came_in) else -1
 
 
-def _inflow_hour(prepared: Prepared, values: dict[str, float]) -> float:
-    """When the pause's reinforcements flow in: 24 x its start day (drawn, or fixed in the scenario).
-
-    A stand-in until the model records the time of the inflow in its outcome.
-    """
-    start_day = values.get("pause.start_day", prepared.scenario.pause.start_day)
-    return 24.0 * float(start_day)
-
-
 def run_trajectory_batch(prepared: Prepared, seed: int, indices: range | list[int]) -> Trajectories:
     """Replications ``indices``, traced and reduced to their trajectories."""
     rows = []
     for i in indices:
-        values, outcome, _ = simulate_one(prepared, seed, i, trace=True)
-        rows.append(trajectory(outcome, _inflow_hour(prepared, values)))
+        _, outcome, _ = simulate_one(prepared, seed, i, trace=True)
+        rows.append(trajectory(outcome, outcome.inflow_hour))
     columns = {name: np.asarray([r[name] for r in rows]) for name in rows[0]} if rows else {}
     return Trajectories(replication=np.asarray(list(indices), dtype=np.int64), **columns)
 

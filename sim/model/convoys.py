@@ -162,6 +162,7 @@ def run_convoy(env: simpy.Environment, evac, convoy: Convoy, escort_teams: int):
         evac.diversions += 1
         evac.wait("crossing", detour)
         yield env.timeout(detour)
+    convoy.legs["crossing"] = point.name
     waited = yield from cross_border(env, point, convoy.size)
     evac.wait("crossing", waited)
     convoy.legs["crossed"] = env.now

@@ -77,6 +77,7 @@ class Outcome:
     burndown_cargo: np.ndarray
     burndown_people: np.ndarray
     pause_happened: bool
+    inflow_hour: float | None = None
     timeline: list[dict] = field(default_factory=list)
 
     @property
@@ -182,6 +183,7 @@ class Evacuation:
         self.log_cargo = [self.cargo_at_base]
         self.log_people = [self.garrison.at_base]
         self.timeline: list[dict] = []
+        self.inflow_hour: float | None = None
 
     # --- waiting ----------------------------------------------------------------------
     def wait(self, cause: str, hours: float) -> None:
@@ -376,6 +378,7 @@ class Evacuation:
         yield self.env.timeout(pause.start_hour)
         if self.road_done:
             return
+        self.inflow_hour = self.env.now
         self.inventory.add_inflow(pause.inflow_loads)
         self.cargo_at_base += pause.inflow_loads
         self.garrison.reinforce(pause.inflow_troops)
@@ -430,6 +433,7 @@ class Evacuation:
             burndown_cargo=np.asarray(self.log_cargo, dtype=np.int32)[idx],
             burndown_people=np.asarray(self.log_people, dtype=np.int32)[idx],
             pause_happened=self.pause is not None,
+            inflow_hour=self.inflow_hour,
             timeline=self.timeline,
         )
 
