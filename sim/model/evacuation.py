@@ -386,8 +386,29 @@ class Evacuation:
         self._wake_air()
 
     # --- results ----------------------------------------------------------------------
+    def check_nothing_lost(self, finished: bool) -> None:
+        """Every load, vehicle and person at the start (or flowing in) has left, or is still at the base.
+
+        A programmer's check, run on every replication: a violation is a model bug.
+        """
+        inv = self.inventory
+        moved = sum(c.by_road + c.by_air for c in inv.classes)
+        still = sum(c.remaining for c in inv.classes)
+        g = self.garrison
+        people_left = g.by_road + g.by_air
+        vehicles = int(self.scenario.vehicles.count)
+        ok = moved + still == inv.to_move and people_left + g.at_base == g.at_start + g.inflow and self.vehicles_at_base >= 0
+        if finished:
+            ok = ok and still == 0 and g.at_base == 0 and self.vehicles_at_base == 0 and self.cargo_at_base == 0
+        if not ok:
+            raise AssertionError(
+                f"conservation broken: loads {inv.to_move} to move, {moved} moved, {still} left; people {g.at_start}+{g.inflow}, "
+                f"{people_left} left, {g.at_base} at the base; vehicles {vehicles}, {self.vehicles_at_base} at the base"
+            )
+
     def outcome(self) -> Outcome:
         finished = self.base_empty_at is not None and not self.stuck
+        self.check_nothing_lost(finished)
         empty = self.base_empty_at if finished else self.horizon_hours
         closure = max(self.last_arrival, empty) if finished else self.horizon_hours
         inv = self.inventory
