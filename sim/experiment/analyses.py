@@ -129,16 +129,19 @@ def run_morris(
     """Morris elementary effects on mean days and on P(window), each point averaged over ``replications``."""
     bounds = {f.path: (f.low, f.high) for f in factors}
     x = sensitivity.morris_design(bounds, trajectories, seed)
-    design = design_table(x, factors)
-    rows, rep_seconds = _timed_evaluate(design, scenario, seed, replications, executor, store, progress)
-    start = time.perf_counter()
-    points = _outputs(rows, scenario.scenario.window_days)
-    days = sensitivity.morris_analyze(bounds, x, points["mean_days"].to_numpy(), seed)
-    window = sensitivity.morris_analyze(bounds, x, points["p_window"].to_numpy(), seed)
-    warnings = [*sensitivity.morris_warnings(days), *_noise_warning(points, replications)]
-    seconds = time.perf_counter() - start
-    tables = {"morris": days, "morris_p_window": window, "points": design.join(points, on="point")}
-    return Study(tables, rows, replications, len(design), rep_seconds, seconds, warnings)
+    return _indices_study(
+        "morris",
+        scenario,
+        factors,
+        seed,
+        replications,
+        x,
+        lambda y: sensitivity.morris_analyze(bounds, x, y, seed),
+        sensitivity.morris_warnings,
+        executor,
+        store,
+        progress,
+    )
 
 
 def run_sobol(
@@ -154,15 +157,45 @@ def run_sobol(
     """Sobol' first and total indices of mean days and of P(window), each point averaged over ``replications``."""
     bounds = {f.path: (f.low, f.high) for f in factors}
     x = sensitivity.sobol_design(bounds, n, seed)
+    return _indices_study(
+        "sobol",
+        scenario,
+        factors,
+        seed,
+        replications,
+        x,
+        lambda y: sensitivity.sobol_analyze(bounds, y, seed),
+        lambda days: sensitivity.sobol_warnings(days, n),
+        executor,
+        store,
+        progress,
+    )
+
+
+def _indices_study(
+    method: str,
+    scenario: Scenario,
+    factors: Sequence[Factor],
+    seed: int,
+    replications: int,
+    x: np.ndarray,
+    analyze: Callable[[np.ndarray], pd.DataFrame],
+    warn: Callable[[pd.DataFrame], list[str]],
+    executor: Executor | None,
+    store: Path | None,
+    progress: Progress,
+) -> Study:
+    """Run a SALib design's points, then its estimator on mean days and on P(window) (tables ``method``
+    and ``method_p_window``); the analysis time is measured apart from the replications'."""
     design = design_table(x, factors)
     rows, rep_seconds = _timed_evaluate(design, scenario, seed, replications, executor, store, progress)
     start = time.perf_counter()
     points = _outputs(rows, scenario.scenario.window_days)
-    days = sensitivity.sobol_analyze(bounds, points["mean_days"].to_numpy(), seed)
-    window = sensitivity.sobol_analyze(bounds, points["p_window"].to_numpy(), seed)
-    warnings = [*sensitivity.sobol_warnings(days, n), *_noise_warning(points, replications)]
+    days = analyze(points["mean_days"].to_numpy())
+    window = analyze(points["p_window"].to_numpy())
+    warnings = [*warn(days), *_noise_warning(points, replications)]
     seconds = time.perf_counter() - start
-    tables = {"sobol": days, "sobol_p_window": window, "points": design.join(points, on="point")}
+    tables = {method: days, f"{method}_p_window": window, "points": design.join(points, on="point")}
     return Study(tables, rows, replications, len(design), rep_seconds, seconds, warnings)
 
 
