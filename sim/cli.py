@@ -1,8 +1,10 @@
 """The evacsim command line: thin commands that parse arguments and call the library.
 
-Exit status: 0 done; 2 wrong command-line usage; 3 a bad scenario file or ``--set``
-override (the message names the file, line and field); 4 the results folder
-cannot be written.
+Exit status: 0 done; 2 wrong command-line usage; 3 a bad scenario, study or
+observations file or ``--set`` override (the message names the file, line and field),
+or a folder that holds no results; 4 the results folder cannot be written or a resume
+does not match its manifest; 5 Dask workers cannot be reached or a batch keeps
+failing; 130 interrupted.
 """
 
 from __future__ import annotations
@@ -18,7 +20,7 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
 from rich.table import Table
 
-from sim.commands._options import EXIT_WORKERS, DaskLocalOpt, SchedulerOpt
+from sim.commands._options import EXIT_INTERRUPTED, EXIT_WORKERS, DaskLocalOpt, SchedulerOpt
 from sim.scenario.loading import EXIT_BAD_INPUT, LoadedScenario, ScenarioError, load_scenario
 
 EXIT_OUTPUT = 4
@@ -149,6 +151,10 @@ def run(
             result = run_monte_carlo(prepared, seed, replications=replications, precision=precision, jobs=jobs, on_batch=advance, executor=executor)
     except ExecutorError as exc:
         _fail(str(exc), EXIT_WORKERS)
+    except KeyboardInterrupt:
+        if out is None and not any(folder.iterdir()):
+            folder.rmdir()
+        _fail("interrupted before the replications finished; nothing was written (for a study that can be resumed, use evacsim sweep)", EXIT_INTERRUPTED)
     window = s.scenario.window_days
     summary = summarize(result.rows, window, WAIT_CAUSES, RESOURCES)
     try:

@@ -124,3 +124,23 @@ def test_schema_is_the_json_schema_of_the_scenario_format():
     result = run("schema")
     schema = json.loads(result.output)
     assert "fleet" in schema["properties"] and schema["additionalProperties"] is False
+
+
+def test_ctrl_c_stops_a_run_with_status_130_and_leaves_no_half_written_file(tmp_path, baseline_path):
+    import signal
+    import time
+
+    out = tmp_path / "interrupted"
+    process = subprocess.Popen(
+        [sys.executable, "-m", "sim", "run", str(baseline_path), "-n", "200000", "--jobs", "1", "--out", str(out)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        cwd=tmp_path,
+    )
+    time.sleep(4)
+    process.send_signal(signal.SIGINT)
+    _, stderr = process.communicate(timeout=60)
+    assert process.returncode == 130
+    assert "Traceback" not in stderr and "interrupted" in stderr
+    assert not out.exists() or not any(out.iterdir())

@@ -7,6 +7,7 @@ from typing import Annotated
 import typer
 
 EXIT_WORKERS = 5
+EXIT_INTERRUPTED = 130
 """Exit status when the workers cannot be reached or a batch keeps failing on them."""
 
 SchedulerOpt = Annotated[

@@ -17,9 +17,7 @@ from typing import Annotated
 import pandas as pd
 import typer
 
-from sim.commands._options import EXIT_WORKERS, DaskLocalOpt, SchedulerOpt
-
-EXIT_INTERRUPTED = 130
+from sim.commands._options import EXIT_INTERRUPTED, EXIT_WORKERS, DaskLocalOpt, SchedulerOpt
 
 TargetArg = Annotated[Path, typer.Argument(help="a study file (with [factors]) or a scenario file (with --vary)", show_default=False)]
 VaryOpt = Annotated[list[str] | None, typer.Option("--vary", help="a factor: path=lo:hi:step, path=lo:hi or path=a,b,c, e.g. escort.teams=2,3,4,6")]
