@@ -74,6 +74,17 @@ def test_heatmap_cells_are_p_within_window_per_grid_cell_in_percent(sweep, table
     assert f"{100 * hit[reps['point'] == 0].mean():.0f}%" in texts
     assert [t.get_text() for t in ax.get_xticklabels()] == ["60", "100", "140"]
     assert heatmap_table(sweep, TRUCKS, TEAMS).shape == (2, 3)
+    assert ax.get_xlabel() == f"{TRUCKS} (count)" and ax.get_ylabel() == f"{TEAMS} (count)"
+
+
+@pytest.mark.parametrize(
+    ("path", "unit"),
+    [("route.syria.km", "km"), ("escort.rest_hours", "hours"), ("cargo.classes.heavy.loads", "truckloads"), ("vehicles.share_of_convoy", "share, 0-1")],
+)
+def test_factor_axes_name_the_unit_of_the_field(path, unit):
+    from sim.plots.style import unit_of
+
+    assert unit_of(path) == unit
 
 
 def test_a_factor_with_many_values_is_binned():

@@ -24,7 +24,7 @@ from matplotlib.figure import Figure
 
 from sim.analysis.statistics import proportion
 from sim.plots.completion import window_labels
-from sim.plots.style import BLUE, style_context
+from sim.plots.style import BLUE, style_context, unit_of
 
 GRID_LEVELS_MAX = 12
 """A factor with at most this many distinct values is treated as gridded; more are binned."""
@@ -106,7 +106,7 @@ def draw_factor(ax: Axes, table: pd.DataFrame, factor: str, window: tuple[float,
     ax.fill_between(x, 100 * table["ci_low"], 100 * table["ci_high"], color=BLUE, alpha=0.2, lw=0, label="95% CI", gid="ci-band")
     ax.plot(x, 100 * table["estimate"], color=BLUE, marker="o", ms=4, lw=1.6, label="Estimate", gid="estimate")
     ax.set_ylim(0, 100)
-    ax.set_xlabel(f"{factor} (scenario units)")
+    ax.set_xlabel(f"{factor} ({unit_of(factor)})")
     ax.set_ylabel(probability_label(window))
     ax.set_title(factor)
 
@@ -147,8 +147,8 @@ def heatmap_figure(sweep: Sweep, x: str, y: str) -> Figure:
             if np.isfinite(v):
                 ax.text(j, i, f"{v:.0f}%", ha="center", va="center", fontsize=8, color="white" if v < 55 else "black", gid="cell")
         ax.grid(False)
-        ax.set_xlabel(f"{x} (scenario units)")
-        ax.set_ylabel(f"{y} (scenario units)")
+        ax.set_xlabel(f"{x} ({unit_of(x)})")
+        ax.set_ylabel(f"{y} ({unit_of(y)})")
         fig.colorbar(image, ax=ax, label=probability_label(sweep.window))
         fig.suptitle(f"Chance the base empties in {sweep.window[0]:g}-{sweep.window[1]:g} days")
     return fig
