@@ -203,3 +203,15 @@ def test_cli_runs_the_shipped_observations_and_writes_its_files(tmp_path):
     assert report.exit_code == 0, report.output
     page = (out / "report.html").read_text()
     assert '<section id="nowcast">' in page and "inconsistent observation" in page and page.count("data:image/png;base64,") == 1
+
+
+def test_trajectories_are_the_same_bits_in_process_on_a_pool_and_on_dask(prepared):
+    from sim.experiment.executors import DaskExecutor, InProcess, LocalPool
+
+    samples = []
+    for executor in (InProcess(), LocalPool(2), DaskExecutor(local_workers=2, processes=False)):
+        with executor:
+            samples.append(run_trajectories(prepared, SEED, 24, executor=executor))
+    for other in samples[1:]:
+        for name in ("replication", "days_to_base_empty", "vehicles_departed", "cargo_at_base", "inflow_day"):
+            assert np.array_equal(getattr(samples[0], name), getattr(other, name)), name

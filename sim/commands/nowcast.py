@@ -8,6 +8,8 @@ from typing import Annotated
 
 import typer
 
+from sim.commands._options import EXIT_INTERRUPTED, EXIT_WORKERS, DaskLocalOpt, SchedulerOpt
+
 DEFAULT_REPLICATIONS = 2000
 
 
@@ -21,6 +23,8 @@ def nowcast(
     replications: Annotated[int, typer.Option("--replications", "-n", min=1, help="prior replications to weight")] = DEFAULT_REPLICATIONS,
     seed: Annotated[int, typer.Option(help="seed of the run's SeedSequence: same seed, same bits")] = 20260223,
     jobs: Annotated[int | None, typer.Option(help="worker processes (default: all cores)")] = None,
+    scheduler: SchedulerOpt = None,
+    dask_local: DaskLocalOpt = None,
     set_: Annotated[list[str] | None, typer.Option("--set", help="override a scenario field by dotted path: --set pause.probability=0.5")] = None,
     min_ess: Annotated[float, typer.Option(help="warn when the effective sample size falls below this")] = 30.0,
     out: Annotated[Path | None, typer.Option(help="results folder (default: results/<scenario>-nowcast-<UTC time>/)")] = None,
@@ -28,7 +32,7 @@ def nowcast(
 ) -> None:
     """Update the closure forecast from what has been observed so far (likelihood weighting)."""
     from sim.cli import EXIT_OUTPUT, _fail, _load, _progress
-    from sim.experiment.executors import default_jobs
+    from sim.experiment.executors import ExecutorError, make_executor
     from sim.experiment.nowcast import run_nowcast
     from sim.experiment.storage import OutputError, new_run_dir, prepare_out_dir
     from sim.replication import prepare
@@ -45,13 +49,18 @@ def nowcast(
         folder = prepare_out_dir(out, force) if out else new_run_dir(Path("results"), f"{s.scenario.name}-nowcast")
     except OutputError as exc:
         _fail(str(exc), EXIT_OUTPUT)
-    jobs = jobs or default_jobs()
-    with _progress() as bar:
-        task = bar.add_task(f"{s.scenario.name} nowcast", total=replications)
-        try:
-            result, traj, measurements = run_nowcast(prepare(s), seen, seed, replications, jobs, min_ess, lambda n: bar.update(task, advance=n))
-        except ScenarioError as exc:
-            _fail(str(exc), EXIT_BAD_INPUT)
+    try:
+        with make_executor(jobs, scheduler, dask_local) as executor, _progress() as bar:
+            jobs = executor.workers
+            task = bar.add_task(f"{s.scenario.name} nowcast", total=replications)
+            advance = lambda n: bar.update(task, advance=n)  # noqa: E731
+            result, traj, measurements = run_nowcast(prepare(s), seen, seed, replications, jobs, min_ess, advance, executor)
+    except ScenarioError as exc:
+        _fail(str(exc), EXIT_BAD_INPUT)
+    except ExecutorError as exc:
+        _fail(str(exc), EXIT_WORKERS)
+    except KeyboardInterrupt:
+        _fail("interrupted before the replications finished; nothing was written", EXIT_INTERRUPTED)
     try:
         write_nowcast(folder, loaded, seen, seed, replications, jobs, result, traj, measurements, datetime.fromisoformat(s.scenario.start).date())
     except OSError as exc:

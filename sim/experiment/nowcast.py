@@ -12,12 +12,11 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable
-from concurrent.futures import ProcessPoolExecutor
 
 import numpy as np
 
 from sim.analysis.nowcast import Measurement, Nowcast, Trajectories, nowcast
-from sim.experiment.executors import batches
+from sim.experiment.executors import Executor, batches, make_executor
 from sim.model.evacuation import Outcome
 from sim.replication import Prepared, simulate_one
 from sim.scenario.loading import Problem, ScenarioError
@@ -82,37 +81,36 @@ def run_trajectory_batch(prepared: Prepared, seed: int, indices: range | list[in
     return Trajectories(replication=np.asarray(list(indices), dtype=np.int64), **columns)
 
 
-_WORKER: Prepared | None = None
+def _trajectory_task(prepared: Prepared, seed: int, start: int, stop: int) -> tuple[int, Trajectories]:
+    return start, run_trajectory_batch(prepared, seed, range(start, stop))
 
 
-def _init_worker(prepared: Prepared) -> None:
-    global _WORKER
-    _WORKER = prepared
-
-
-def _run_in_worker(seed: int, start: int, stop: int) -> Trajectories:
-    assert _WORKER is not None
-    return run_trajectory_batch(_WORKER, seed, range(start, stop))
-
-
-def run_trajectories(prepared: Prepared, seed: int, count: int, jobs: int = 1, on_batch: Callable[[int], None] | None = None) -> Trajectories:
-    """Trajectories of replications ``0 .. count - 1`` (index order), on ``jobs`` processes.
+def run_trajectories(
+    prepared: Prepared,
+    seed: int,
+    count: int,
+    jobs: int = 1,
+    on_batch: Callable[[int], None] | None = None,
+    executor: Executor | None = None,
+) -> Trajectories:
+    """Trajectories of replications ``0 .. count - 1`` (index order), on any executor (default: ``jobs`` local processes).
 
     A replication depends only on ``seed`` and its index, so the sample is the same bits
-    as ``evacsim run`` with the same seed, whatever ``jobs`` is.
+    as ``evacsim run`` with the same seed, whatever runs it.
     """
-    ranges = batches(0, count, max(1, min(200, -(-count // max(1, jobs * 4)))))
-    parts: list[Trajectories] = []
-    if jobs <= 1 or len(ranges) <= 1:
-        for r in ranges:
-            parts.append(run_trajectory_batch(prepared, seed, r))
-            on_batch and on_batch(len(r))
-    else:
-        with ProcessPoolExecutor(max_workers=jobs, initializer=_init_worker, initargs=(prepared,)) as pool:
-            for part in pool.map(_run_in_worker, [seed] * len(ranges), [r.start for r in ranges], [r.stop for r in ranges]):
-                parts.append(part)
-                on_batch and on_batch(len(part))
-    return Trajectories.concatenate(parts)
+    own = executor is None
+    executor = executor or make_executor(jobs)
+    ranges = batches(0, count, max(1, min(200, -(-count // max(1, executor.workers * 4)))))
+    parts: list[tuple[int, Trajectories]] = []
+    try:
+        for start, part in executor.map_unordered(_trajectory_task, prepared, [(seed, r.start, r.stop) for r in ranges]):
+            parts.append((start, part))
+            if on_batch:
+                on_batch(len(part.replication))
+    finally:
+        if own:
+            executor.close()
+    return Trajectories.concatenate([part for _, part in sorted(parts, key=lambda sp: sp[0])])
 
 
 def day_of(when: dt.date, start: dt.datetime) -> int:
@@ -170,10 +168,11 @@ def run_nowcast(
     jobs: int = 1,
     min_ess: float | None = None,
     on_batch: Callable[[int], None] | None = None,
+    executor: Executor | None = None,
 ) -> tuple[Nowcast, Trajectories, list[Measurement]]:
     """Replicate the scenario and condition its forecast on the observations."""
     info = prepared.scenario.scenario
     measurements = measurements_from(loaded, info.start, info.horizon_days)
-    traj = run_trajectories(prepared, seed, replications, jobs, on_batch)
+    traj = run_trajectories(prepared, seed, replications, jobs, on_batch, executor)
     kwargs = {} if min_ess is None else {"min_ess": min_ess}
     return nowcast(traj, measurements, info.window_days, **kwargs), traj, measurements
