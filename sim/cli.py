@@ -14,7 +14,8 @@ import sys
 from pathlib import Path
 from typing import Annotated
 
-import pandas as pd
+import numpy as np
+import pyarrow as pa
 import typer
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
@@ -125,8 +126,8 @@ def run(
     """Run the Monte Carlo replications of a scenario and answer the window question."""
     from sim.analysis.statistics import summarize
     from sim.experiment.executors import ExecutorError, default_jobs, make_executor
-    from sim.experiment.montecarlo import run_monte_carlo
-    from sim.experiment.storage import OutputError, new_run_dir, prepare_out_dir
+    from sim.experiment.montecarlo import stream_monte_carlo
+    from sim.experiment.storage import OrderedParquetWriter, OutputError, new_run_dir, prepare_out_dir
     from sim.model.evacuation import RESOURCES, WAIT_CAUSES
     from sim.replication import prepare
 
@@ -140,6 +141,9 @@ def run(
         _fail(str(exc), EXIT_OUTPUT)
     jobs = jobs or default_jobs()
     prepared = prepare(s)
+    # Rows and burn-downs go straight to disk, in replication order; only the columns
+    # of the summary stay in memory, so a run of any size keeps a flat footprint.
+    tables = [OrderedParquetWriter(folder / "replications.parquet"), OrderedParquetWriter(folder / "burndown.parquet")]
     try:
         with make_executor(jobs, scheduler, dask_local) as executor, _progress() as bar:
             jobs = executor.workers
@@ -148,17 +152,31 @@ def run(
             def advance(batch, target):
                 bar.update(task, total=target, advance=len(batch.rows))
 
-            result = run_monte_carlo(prepared, seed, replications=replications, precision=precision, jobs=jobs, on_batch=advance, executor=executor)
-    except ExecutorError as exc:
-        _fail(str(exc), EXIT_WORKERS)
-    except KeyboardInterrupt:
+            summary_columns = summary_columns_for(WAIT_CAUSES, RESOURCES)
+
+            def write(batch) -> None:
+                tables[0].add(batch.start, batch.stop, pa.Table.from_pylist(batch.rows))
+                tables[1].add(batch.start, batch.stop, burndown_table(batch))
+
+            rows = stream_monte_carlo(
+                prepared, seed, write, summary_columns, replications=replications, precision=precision, jobs=jobs, on_batch=advance, executor=executor
+            )
+            for table in tables:
+                table.close()
+    except (ExecutorError, KeyboardInterrupt, OSError) as exc:
+        for table in tables:
+            table.abort()
         if out is None and not any(folder.iterdir()):
             folder.rmdir()
+        if isinstance(exc, ExecutorError):
+            _fail(str(exc), EXIT_WORKERS)
+        if isinstance(exc, OSError):
+            _fail(f"{folder}: cannot write results ({exc.strerror or exc})", EXIT_OUTPUT)
         _fail("interrupted before the replications finished; nothing was written (for a study that can be resumed, use evacsim sweep)", EXIT_INTERRUPTED)
     window = s.scenario.window_days
-    summary = summarize(result.rows, window, WAIT_CAUSES, RESOURCES)
+    summary = summarize(rows, window, WAIT_CAUSES, RESOURCES)
     try:
-        _write_run(folder, loaded, seed, result, summary, jobs)
+        _write_run(folder, loaded, seed, len(rows), summary, jobs)
         from sim.plots.figures import plot_results
 
         plot_results(folder)
@@ -174,23 +192,36 @@ def _window_keys(window: tuple[float, float]) -> dict[str, str]:
     return {k: window_key(k, window) for k in ("p_under", "p_within", "p_over")}
 
 
-def _write_run(folder: Path, loaded: LoadedScenario, seed: int, result, summary: dict, jobs: int) -> None:
-    from sim.experiment.storage import manifest, write_json, write_parquet
+def summary_columns_for(wait_causes: tuple[str, ...], resources: tuple[str, ...]) -> list[str]:
+    """The replication columns that :func:`sim.analysis.statistics.summarize` reads."""
+    return [
+        "replication",
+        "days_to_base_empty",
+        "days_to_force_closure",
+        "finished",
+        *(f"wait_hours.{c}" for c in wait_causes),
+        *(f"utilisation.{r}" for r in resources),
+    ]
 
-    resolved = loaded.scenario.model_dump(mode="json")
-    write_json(folder / "manifest.json", manifest(resolved, loaded.path, list(loaded.overrides), seed, {"replications": result.replications, "jobs": jobs}))
-    write_parquet(folder / "replications.parquet", result.rows)
-    days = result.burndown_cargo.shape[1]
-    reps = result.rows["replication"].to_numpy()
-    burndown = pd.DataFrame(
+
+def burndown_table(batch) -> pa.Table:
+    """A batch's burn-down in long form: replication, day, cargo loads and people still at the base."""
+    reps, days = batch.burndown_cargo.shape
+    return pa.table(
         {
-            "replication": reps.repeat(days),
-            "day": list(range(days)) * len(reps),
-            "cargo_loads": result.burndown_cargo.reshape(-1),
-            "people": result.burndown_people.reshape(-1),
+            "replication": np.arange(batch.start, batch.stop, dtype=np.int64).repeat(days),
+            "day": np.tile(np.arange(days, dtype=np.int64), reps),
+            "cargo_loads": batch.burndown_cargo.reshape(-1),
+            "people": batch.burndown_people.reshape(-1),
         }
     )
-    write_parquet(folder / "burndown.parquet", burndown)
+
+
+def _write_run(folder: Path, loaded: LoadedScenario, seed: int, replications: int, summary: dict, jobs: int) -> None:
+    from sim.experiment.storage import manifest, write_json
+
+    resolved = loaded.scenario.model_dump(mode="json")
+    write_json(folder / "manifest.json", manifest(resolved, loaded.path, list(loaded.overrides), seed, {"replications": replications, "jobs": jobs}))
     write_json(folder / "summary.json", summary)
 
 

@@ -144,3 +144,30 @@ def test_ctrl_c_stops_a_run_with_status_130_and_leaves_no_half_written_file(tmp_
     assert process.returncode == 130
     assert "Traceback" not in stderr and "interrupted" in stderr
     assert not out.exists() or not any(out.iterdir())
+
+
+def test_rows_written_batch_by_batch_equal_a_run_kept_in_memory(tmp_path, baseline_path, baseline):
+    from sim.experiment.montecarlo import run_monte_carlo
+    from sim.replication import prepare
+
+    out = tmp_path / "streamed"
+    assert run("run", baseline_path, "-n", 30, "--jobs", 2, "--seed", 6, "--out", out).exit_code == 0
+    kept = run_monte_carlo(prepare(baseline), 6, replications=30, jobs=1)
+    streamed = pd.read_parquet(out / "replications.parquet")
+    pd.testing.assert_frame_equal(streamed, kept.rows[streamed.columns], check_dtype=False)
+    burndown = pd.read_parquet(out / "burndown.parquet")
+    assert np.array_equal(burndown["cargo_loads"].to_numpy().reshape(30, -1), kept.burndown_cargo)
+
+
+def test_ordered_writer_puts_batches_in_replication_order_whatever_order_they_finish(tmp_path):
+    import pyarrow as pa
+
+    from sim.experiment.storage import OrderedParquetWriter
+
+    writer = OrderedParquetWriter(tmp_path / "t.parquet")
+    for start in (4, 0, 8, 2, 6):
+        writer.add(start, start + 2, pa.table({"replication": [start, start + 1]}))
+    assert not (tmp_path / "t.parquet").exists(), "the file appears only when complete"
+    writer.close()
+    assert pd.read_parquet(tmp_path / "t.parquet")["replication"].tolist() == list(range(10))
+    assert [p.name for p in tmp_path.iterdir()] == ["t.parquet"]

@@ -336,14 +336,17 @@ def run_replications(
     batch_size: int | None = None,
     on_batch: Callable[[BatchResult], None] | None = None,
     executor: Executor | None = None,
+    keep: bool = True,
 ) -> list[BatchResult]:
-    """Replications ``start`` .. ``start + count - 1``, as batches sorted by index."""
+    """Replications ``start`` .. ``start + count - 1``, as batches sorted by index (none kept with ``keep=False``:
+    ``on_batch`` is then the only one to see them)."""
     workers = executor.workers if executor is not None else jobs
     size = batch_size or max(1, min(200, -(-count // max(1, workers * 4))))
     out = []
     for result in run_batches(prepared, seed, batches(start, start + count, size), jobs, executor):
         if on_batch:
             on_batch(result)
-        out.append(result)
+        if keep:
+            out.append(result)
     out.sort(key=lambda b: b.start)
     return out

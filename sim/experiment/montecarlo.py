@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import math
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -42,6 +42,43 @@ def within_window(rows: pd.DataFrame, window: tuple[float, float]) -> int:
     return int(((days >= window[0]) & (days <= window[1])).sum())
 
 
+def _replicate(
+    prepared: Prepared,
+    seed: int,
+    replications: int | None,
+    precision: float | None,
+    jobs: int,
+    on_batch: Callable[[BatchResult, int], None] | None,
+    executor: Executor | None,
+    handle: Callable[[BatchResult], None],
+) -> int:
+    """Run the replications a run asks for, handing each batch to ``handle`` as it comes back; returns how many."""
+    if precision is not None and not 0 < precision < 0.5:
+        raise ValueError("precision must be a half-width between 0 and 0.5 (e.g. 0.02 for +-2 points)")
+    window = prepared.window_days
+    count, within = 0, 0
+    target = (replications or 1000) if precision is None else max(200, replications or 0)
+    while True:
+        aim = target
+
+        def take(batch: BatchResult, aim: int = aim) -> None:
+            nonlocal within
+            handle(batch)
+            within += within_window(pd.DataFrame(batch.rows, columns=["days_to_base_empty"]), window)
+            if on_batch:
+                on_batch(batch, aim)
+
+        run_replications(prepared, seed, target - count, jobs, start=count, on_batch=take, executor=executor, keep=False)
+        count = target
+        if precision is None:
+            return count
+        half = proportion(within, count).half_width
+        if half <= precision or count >= MAX_REPLICATIONS:
+            return count
+        # Half-widths shrink as 1/sqrt(n): aim at the count that should just reach the precision.
+        target = min(MAX_REPLICATIONS, max(count + 100, math.ceil(count * (half / precision) ** 2 * 1.05)))
+
+
 def run_monte_carlo(
     prepared: Prepared,
     seed: int,
@@ -55,26 +92,32 @@ def run_monte_carlo(
 
     ``on_batch(batch, target)`` is called as each batch comes back, with the number of
     replications currently aimed at (for a progress bar). ``executor`` (a local pool or a
-    Dask cluster, see :mod:`sim.experiment.executors`) overrides ``jobs``.
+    Dask cluster, see :mod:`sim.experiment.executors`) overrides ``jobs``. Every row and
+    burn-down is kept: for very large runs use :func:`stream_monte_carlo`.
     """
-    if precision is None:
-        target = replications or 1000
-        done = run_replications(prepared, seed, target, jobs, on_batch=lambda b: on_batch and on_batch(b, target), executor=executor)
-        return _collect(done)
-    if not 0 < precision < 0.5:
-        raise ValueError("precision must be a half-width between 0 and 0.5 (e.g. 0.02 for +-2 points)")
-    window = prepared.window_days
     done: list[BatchResult] = []
-    count = 0
-    target = max(200, replications or 0)
-    while True:
-        step = target - count
-        aim = target
-        done += run_replications(prepared, seed, step, jobs, start=count, on_batch=lambda b, aim=aim: on_batch and on_batch(b, aim), executor=executor)
-        count = target
-        k = sum(within_window(pd.DataFrame(b.rows), window) for b in done)
-        half = proportion(k, count).half_width
-        if half <= precision or count >= MAX_REPLICATIONS:
-            return _collect(done)
-        # Half-widths shrink as 1/sqrt(n): aim at the count that should just reach the precision.
-        target = min(MAX_REPLICATIONS, max(count + 100, math.ceil(count * (half / precision) ** 2 * 1.05)))
+    _replicate(prepared, seed, replications, precision, jobs, on_batch, executor, done.append)
+    return _collect(done)
+
+
+def stream_monte_carlo(
+    prepared: Prepared,
+    seed: int,
+    sink: Callable[[BatchResult], None],
+    columns: Sequence[str],
+    replications: int | None = None,
+    precision: float | None = None,
+    jobs: int = 1,
+    on_batch: Callable[[BatchResult, int], None] | None = None,
+    executor: Executor | None = None,
+) -> pd.DataFrame:
+    """As :func:`run_monte_carlo`, but each batch goes to ``sink`` (to be written) and only ``columns``
+    of each row are kept: memory grows by a few numbers a replication, not by its whole record."""
+    kept: list[pd.DataFrame] = []
+
+    def handle(batch: BatchResult) -> None:
+        sink(batch)
+        kept.append(pd.DataFrame(batch.rows, columns=list(columns)))
+
+    _replicate(prepared, seed, replications, precision, jobs, on_batch, executor, handle)
+    return pd.concat(kept, ignore_index=True).sort_values("replication", kind="stable").reset_index(drop=True)

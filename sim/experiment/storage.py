@@ -131,3 +131,53 @@ def manifest(scenario: dict[str, Any], scenario_path: str, overrides: list[str],
         **(extra or {}),
         "scenario": scenario,
     }
+
+
+class OrderedParquetWriter:
+    """One Parquet file written batch by batch, in replication order, whatever order batches finish in.
+
+    Batches that arrive early wait (only those: a handful in flight) until the ones
+    before them are written, so the file is the same bits with any number of workers.
+    The file appears under its name only when :meth:`close` succeeds; :meth:`abort`
+    leaves nothing behind.
+    """
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+        os.close(fd)
+        self.tmp = Path(tmp)
+        self.writer: pq.ParquetWriter | None = None
+        self.waiting: dict[int, tuple[int, pa.Table]] = {}
+        self.next = 0
+
+    def add(self, start: int, stop: int, table: pa.Table) -> None:
+        """The rows of replications ``start`` .. ``stop - 1``."""
+        self.waiting[start] = (stop, table)
+        while self.next in self.waiting:
+            stop, ready = self.waiting.pop(self.next)
+            if self.writer is None:
+                self.writer = pq.ParquetWriter(self.tmp, ready.schema)
+            self.writer.write_table(ready.cast(self.writer.schema))
+            self.next = stop
+
+    def close(self) -> Path:
+        if self.waiting:
+            raise RuntimeError(f"{self.path}: batches from {sorted(self.waiting)} never joined replication {self.next}")
+        if self.writer is None:
+            raise RuntimeError(f"{self.path}: no batch was written")
+        self.writer.close()
+        self.writer = None
+        with open(self.tmp, "rb") as handle:
+            os.fsync(handle.fileno())
+        os.chmod(self.tmp, 0o644)
+        os.replace(self.tmp, self.path)
+        return self.path
+
+    def abort(self) -> None:
+        """Drop what was written so far (a closed file, already in place, is kept)."""
+        if self.writer is not None:
+            self.writer.close()
+            self.writer = None
+        self.tmp.unlink(missing_ok=True)
