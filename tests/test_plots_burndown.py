@@ -89,3 +89,28 @@ def test_burndown_table_becomes_one_row_per_replication_and_one_column_per_day()
     arrays = burndown_arrays(frame)
     assert arrays["cargo_loads"].tolist() == [[7, 3], [9, 5]]
     assert arrays["people"].tolist() == [[3, 1], [4, 2]]
+
+
+def test_streamed_burndown_file_gives_the_same_percentiles_as_the_whole_array(tmp_path):
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    from sim.plots.burndown import read_burndown
+
+    rng = np.random.default_rng(3)
+    cargo = np.sort(rng.integers(0, 900, (257, 40)), axis=1)[:, ::-1]
+    people = np.sort(rng.integers(0, 300, (257, 40)), axis=1)[:, ::-1]
+    table = pa.table(
+        {
+            "replication": np.arange(257).repeat(40),
+            "day": np.tile(np.arange(40), 257),
+            "cargo_loads": cargo.reshape(-1),
+            "people": people.reshape(-1),
+        }
+    )
+    pq.write_table(table, tmp_path / "burndown.parquet", row_group_size=1000)  # slices cut replications in two
+    counts = read_burndown(tmp_path / "burndown.parquet")
+    assert counts["cargo_loads"].replications == 257
+    for q in (10, 25, 50, 75, 90):
+        assert np.allclose(counts["cargo_loads"].percentile(q), np.percentile(cargo, q, axis=0))
+        assert np.allclose(counts["people"].percentile(q), np.percentile(people, q, axis=0))

@@ -22,10 +22,11 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pandas as pd
+import pyarrow.parquet as pq
 from matplotlib.figure import Figure
 
 from sim.analysis.statistics import window_key
-from sim.plots.burndown import burndown_arrays, burndown_figure
+from sim.plots.burndown import burndown_figure, read_burndown
 from sim.plots.compare import compare_figure, is_compare_folder, read_compare
 from sim.plots.completion import completion_figure, save_figure
 from sim.plots.sweep import factor_figure, heatmap_factors, heatmap_figure, read_sweep
@@ -51,7 +52,11 @@ class RunFolder:
     manifest: dict
     summary: dict
     rows: pd.DataFrame
-    burndown: pd.DataFrame
+
+    @property
+    def burndown(self) -> pd.DataFrame:
+        """The whole burn-down table (long form); figures stream it instead (:func:`read_burndown`)."""
+        return pd.read_parquet(self.folder / "burndown.parquet")
 
     @property
     def window(self) -> tuple[float, float]:
@@ -92,11 +97,17 @@ def read_run(folder: Path) -> RunFolder:
     try:
         manifest = json.loads((folder / "manifest.json").read_text(encoding="utf-8"))
         summary = json.loads((folder / "summary.json").read_text(encoding="utf-8"))
-        rows = pd.read_parquet(folder / "replications.parquet")
-        burndown = pd.read_parquet(folder / "burndown.parquet")
+        rows = pd.read_parquet(folder / "replications.parquet", columns=_figure_columns(folder / "replications.parquet"))
+        pq.read_metadata(folder / "burndown.parquet")
     except (OSError, ValueError) as exc:
         raise NotResultsFolder(f"{folder}: cannot read the run's files ({exc})") from None
-    return RunFolder(folder, manifest, summary, rows, burndown)
+    return RunFolder(folder, manifest, summary, rows)
+
+
+def _figure_columns(path: Path) -> list[str]:
+    """The replication columns the figures read (not the drawn inputs): a large run's table stays small in memory."""
+    wanted = ("replication", "days_", "finished", "convoys", "sorties", "wait_hours.", "utilisation.")
+    return [name for name in pq.read_schema(path).names if name.startswith(wanted)]
 
 
 def median_replication(rows: pd.DataFrame) -> int:
@@ -112,8 +123,8 @@ def run_completion(run: RunFolder) -> Figure:
 
 
 def run_burndown(run: RunFolder) -> Figure:
-    arrays = burndown_arrays(run.burndown)
-    return burndown_figure(arrays["cargo_loads"], arrays["people"], run.window, run.start_date)
+    counts = read_burndown(run.folder / "burndown.parquet")
+    return burndown_figure(counts["cargo_loads"], counts["people"], run.window, run.start_date)
 
 
 def run_waits(run: RunFolder) -> Figure:
