@@ -95,3 +95,11 @@ def test_rerun_with_force_reuses_finished_chunks(tmp_path, baseline_path):
     assert invoke("marginal", baseline_path, "--replications", "3", "--jobs", "1", "--out", out, "--force").exit_code == 0
     assert chunks[0].stat().st_mtime_ns == stamp
     pd.testing.assert_frame_equal(first, pd.read_csv(out / "marginal.csv", index_col=0))
+
+
+def test_marginal_on_a_dask_local_cluster_gives_the_same_table_as_one_process(tmp_path, baseline_path):
+    one, dask = tmp_path / "one", tmp_path / "dask"
+    assert invoke("marginal", baseline_path, "--replications", "3", "--jobs", "1", "--out", one).exit_code == 0
+    result = invoke("marginal", baseline_path, "--replications", "3", "--dask-local", "2", "--out", dask)
+    assert result.exit_code == 0, result.output
+    pd.testing.assert_frame_equal(pd.read_csv(one / "marginal.csv", index_col=0), pd.read_csv(dask / "marginal.csv", index_col=0))

@@ -15,7 +15,7 @@ from typing import Annotated
 import pandas as pd
 import typer
 
-from sim.commands._options import EXIT_WORKERS, SchedulerOpt
+from sim.commands._options import EXIT_WORKERS, DaskLocalOpt, SchedulerOpt
 
 EXIT_BAD_INPUT = 3
 EXIT_OUTPUT = 4
@@ -66,11 +66,11 @@ def _folder(out: Path | None, force: bool, name: str) -> Path:
         _fail(str(exc), EXIT_OUTPUT)
 
 
-def _executor(jobs: int | None, scheduler: str | None):
+def _executor(jobs: int | None, scheduler: str | None, dask_local: int | None = None):
     from sim.experiment.executors import ExecutorError, make_executor
 
     try:
-        return make_executor(jobs=jobs, scheduler=scheduler)
+        return make_executor(jobs=jobs, scheduler=scheduler, dask_local=dask_local)
     except ExecutorError as exc:
         _fail(str(exc), EXIT_WORKERS)
 
@@ -176,6 +176,7 @@ def sensitivity(
     seed: SeedOpt = 20260223,
     jobs: JobsOpt = None,
     scheduler: SchedulerOpt = None,
+    dask_local: DaskLocalOpt = None,
     set_: SetOpt = None,
     out: OutOpt = None,
     force: ForceOpt = False,
@@ -198,7 +199,7 @@ def sensitivity(
     m = method.value
     reps = _setting(replications, m, "replications", precise)
     folder = _folder(out, force, f"{s.scenario.name}-sensitivity-{m}")
-    executor = _executor(jobs, scheduler)
+    executor = _executor(jobs, scheduler, dask_local)
     with executor:
         if m == "tornado":
             study = _run_with_progress(f"tornado, {reps} replications a point", lambda p: analyses.run_tornado(s, chosen, seed, reps, executor, folder, p))
@@ -327,6 +328,7 @@ def calibrate(
     seed: SeedOpt = 20260223,
     jobs: JobsOpt = None,
     scheduler: SchedulerOpt = None,
+    dask_local: DaskLocalOpt = None,
     set_: SetOpt = None,
     out: OutOpt = None,
     force: ForceOpt = False,
@@ -346,7 +348,7 @@ def calibrate(
     s = loaded.scenario
     reps = _setting(replications, "calibrate", "replications", precise)
     folder = _folder(out, force, f"{s.scenario.name}-calibrate")
-    executor = _executor(jobs, scheduler)
+    executor = _executor(jobs, scheduler, dask_local)
     with executor:
         study = _run_with_progress(f"calibration, {reps} draws", lambda p: analyses.run_calibration(s, window, seed, reps, executor, folder, p))
     found = study.extra["calibration"]
@@ -382,6 +384,7 @@ def marginal(
     seed: SeedOpt = 20260223,
     jobs: JobsOpt = None,
     scheduler: SchedulerOpt = None,
+    dask_local: DaskLocalOpt = None,
     set_: SetOpt = None,
     out: OutOpt = None,
     force: ForceOpt = False,
@@ -397,7 +400,7 @@ def marginal(
     s = loaded.scenario
     reps = _setting(replications, "marginal", "replications", precise)
     folder = _folder(out, force, f"{s.scenario.name}-marginal")
-    executor = _executor(jobs, scheduler)
+    executor = _executor(jobs, scheduler, dask_local)
     try:
         with executor:
             study = _run_with_progress(f"marginal, {reps} replications a variant", lambda p: analyses.run_marginal(s, seed, reps, executor, folder, p))
