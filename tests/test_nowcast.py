@@ -215,3 +215,45 @@ def test_trajectories_are_the_same_bits_in_process_on_a_pool_and_on_dask(prepare
     for other in samples[1:]:
         for name in ("replication", "days_to_base_empty", "vehicles_departed", "cargo_at_base", "inflow_day"):
             assert np.array_equal(getattr(samples[0], name), getattr(other, name)), name
+
+
+def test_a_report_naming_a_crossing_the_scenario_lacks_is_refused_with_its_line(tmp_path, baseline):
+    from sim.experiment.nowcast import crossing_roles
+
+    body = '[[observation]]\nkind = "convoy_crossed"\ndate = 2026-02-24\ncrossing = "Rabia"\nvalue = 40\ntolerance = 10\nsource = "x report"\n'
+    path = write(tmp_path, body)
+    with pytest.raises(ScenarioError) as info:
+        measurements_from(load_observations(path), baseline.scenario.start, baseline.scenario.horizon_days, crossing_roles(baseline.crossing))
+    assert f"{path}:5 observation.0.crossing: 'Rabia' is not a crossing of the scenario" in str(info.value)
+
+
+def test_crossings_are_counted_where_the_report_says(baseline):
+    from sim.analysis.nowcast import simulated
+    from sim.experiment.nowcast import _role_of, crossing_roles
+
+    roles = crossing_roles(baseline.crossing)
+    assert _role_of("Al-Waleed", roles) == "main" and _role_of("Semalka", roles) == "alternate"
+    days = 3
+    zeros = np.zeros((2, days), dtype=np.int32)
+    total = np.array([[50, 0, 30], [40, 40, 0]], dtype=np.int32)
+    alternate = np.array([[0, 0, 30], [0, 40, 0]], dtype=np.int32)
+    traj = Trajectories(
+        replication=np.arange(2),
+        days_to_base_empty=np.array([20.0, 25.0]),
+        days_to_force_closure=np.array([21.0, 26.0]),
+        vehicles_departed=zeros,
+        convoys_departed=zeros,
+        vehicles_crossed=total,
+        convoys_crossed=(total > 0).astype(np.int32),
+        vehicles_crossed_alternate=alternate,
+        convoys_crossed_alternate=(alternate > 0).astype(np.int32),
+        cargo_at_base=np.zeros((2, days + 1), dtype=np.int32),
+        inflow_loads=np.zeros(2),
+        inflow_day=np.full(2, -1),
+    )
+    crossed = Measurement("convoy_crossed", 2, 30, 30, 5)
+    assert simulated(traj, crossed).tolist() == [30, 0]
+    assert simulated(traj, Measurement("convoy_crossed", 2, 30, 30, 5, crossing="main")).tolist() == [0, 0]
+    assert simulated(traj, Measurement("convoy_crossed", 1, 40, 40, 5, crossing="alternate")).tolist() == [0, 40]
+    closed = Measurement("crossing_closed", 0, 0, 0, 0.5, until_day=2, crossing="alternate")
+    assert simulated(traj, closed).tolist() == [1, 1]

@@ -57,6 +57,8 @@ class Trajectories:
     convoys_departed: np.ndarray  # (N, D) convoys leaving during day d
     vehicles_crossed: np.ndarray  # (N, D) vehicles crossing into Iraq during day d
     convoys_crossed: np.ndarray  # (N, D) convoys crossing during day d
+    vehicles_crossed_alternate: np.ndarray  # (N, D) of those, vehicles that crossed at the alternate crossing
+    convoys_crossed_alternate: np.ndarray  # (N, D) of those, convoys that crossed at the alternate crossing
     cargo_at_base: np.ndarray  # (N, D + 1) truckloads at the base at 00:00 of day d
     inflow_loads: np.ndarray  # (N,) truckloads of reinforcements that flowed in
     inflow_day: np.ndarray  # (N,) day the inflow arrived, -1 if none
@@ -85,6 +87,7 @@ class Measurement:
     high: float
     tolerance: float  # one standard deviation outside [low, high], in the quantity's unit
     until_day: int | None = None  # last day of an interval (pause, crossing_closed)
+    crossing: str | None = None  # "main" or "alternate" when the report names the crossing; None for both
     days_tolerance: float = 0.0  # one standard deviation of the inflow day, in days
     label: str = ""
 
@@ -102,7 +105,7 @@ def simulated(traj: Trajectories, m: Measurement) -> np.ndarray:
     if m.kind == "vehicles_left":
         return traj.vehicles_departed[:, : day + 1].sum(axis=1).astype(float)
     if m.kind == "convoy_crossed":
-        return traj.vehicles_crossed[:, day].astype(float)
+        return _at_crossing(traj.vehicles_crossed, traj.vehicles_crossed_alternate, m.crossing)[:, day].astype(float)
     if m.kind == "share_out":
         start = traj.cargo_at_base[:, 0].astype(float)
         left = traj.cargo_at_base[:, day + 1].astype(float)
@@ -114,8 +117,17 @@ def simulated(traj: Trajectories, m: Measurement) -> np.ndarray:
     if m.kind == "pause":
         return traj.convoys_departed[:, day : until + 1].sum(axis=1).astype(float)
     if m.kind == "crossing_closed":
-        return traj.convoys_crossed[:, day : until + 1].sum(axis=1).astype(float)
+        return _at_crossing(traj.convoys_crossed, traj.convoys_crossed_alternate, m.crossing)[:, day : until + 1].sum(axis=1).astype(float)
     raise ValueError(f"unknown observation kind {m.kind!r}; use one of {', '.join(KINDS)}")
+
+
+def _at_crossing(total: np.ndarray, alternate: np.ndarray, crossing: str | None) -> np.ndarray:
+    """Crossings counted at the main crossing, the alternate, or both (``None``)."""
+    if crossing == "alternate":
+        return alternate
+    if crossing == "main":
+        return total - alternate
+    return total
 
 
 def distance(values: np.ndarray, low: float, high: float, tolerance: float) -> np.ndarray:

@@ -31,7 +31,7 @@ def _day_counts(times: list[float], sizes: list[int], days: int) -> np.ndarray:
     return out
 
 
-def trajectory(outcome: Outcome, inflow_hour: float | None = None) -> dict[str, np.ndarray | float | int]:
+def trajectory(outcome: Outcome, inflow_hour: float | None = None, alternate: str | None = None) -> dict[str, np.ndarray | float | int]:
     """One traced replication's trajectory, day by day (see :class:`~sim.analysis.nowcast.Trajectories`).
 
     ``inflow_hour`` is when reinforcements flowed in, if known; otherwise the day is found
@@ -42,6 +42,7 @@ def trajectory(outcome: Outcome, inflow_hour: float | None = None) -> dict[str, 
     convoys = [e for e in outcome.timeline if e["kind"] == "convoy"]
     departed = [e["legs"]["departed"] for e in convoys]
     crossed = [(e["legs"]["crossed"], e["vehicles"]) for e in convoys if "crossed" in e["legs"]]
+    diverted = [(e["legs"]["crossed"], e["vehicles"]) for e in convoys if "crossed" in e["legs"] and e["legs"].get("crossing") == alternate]
     return {
         "days_to_base_empty": outcome.days_to_base_empty,
         "days_to_force_closure": outcome.days_to_force_closure,
@@ -49,6 +50,8 @@ def trajectory(outcome: Outcome, inflow_hour: float | None = None) -> dict[str, 
         "convoys_departed": _day_counts(departed, [1] * len(convoys), days),
         "vehicles_crossed": _day_counts([t for t, _ in crossed], [v for _, v in crossed], days),
         "convoys_crossed": _day_counts([t for t, _ in crossed], [1] * len(crossed), days),
+        "vehicles_crossed_alternate": _day_counts([t for t, _ in diverted], [v for _, v in diverted], days),
+        "convoys_crossed_alternate": _day_counts([t for t, _ in diverted], [1] * len(diverted), days),
         "cargo_at_base": cargo,
         "inflow_loads": outcome.loads_inflow,
         "inflow_day": _inflow_day(outcome, cargo, inflow_hour),
@@ -74,9 +77,10 @@ def _inflow_day(outcome: Outcome, cargo: np.ndarray, inflow_hour: float | None) 
 def run_trajectory_batch(prepared: Prepared, seed: int, indices: range | list[int]) -> Trajectories:
     """Replications ``indices``, traced and reduced to their trajectories."""
     rows = []
+    alternate = prepared.scenario.crossing.alternate.name if prepared.scenario.crossing.alternate else None
     for i in indices:
         _, outcome, _ = simulate_one(prepared, seed, i, trace=True)
-        rows.append(trajectory(outcome, outcome.inflow_hour))
+        rows.append(trajectory(outcome, outcome.inflow_hour, alternate))
     columns = {name: np.asarray([r[name] for r in rows]) for name in rows[0]} if rows else {}
     return Trajectories(replication=np.asarray(list(indices), dtype=np.int64), **columns)
 
@@ -134,8 +138,24 @@ def _calendar(when: dt.date) -> dt.date:
     return when.date() if isinstance(when, dt.datetime) else when
 
 
-def measurements_from(loaded: LoadedObservations, start_iso: str, horizon_days: float) -> list[Measurement]:
-    """The observations on the scenario's clock; dates outside the simulated period are errors (file:line field)."""
+def crossing_roles(crossing) -> dict[str, str]:
+    """A scenario's crossings by name: ``{"al-Waleed": "main", "Semalka / Faysh Khabur": "alternate"}``."""
+    roles = {crossing.main.name: "main"}
+    if crossing.alternate is not None:
+        roles[crossing.alternate.name] = "alternate"
+    return roles
+
+
+def _role_of(name: str, roles: dict[str, str]) -> str | None:
+    """The role of a crossing a report names; case and partial names (``Semalka``) are accepted."""
+    wanted = name.strip().lower()
+    found = {role for full, role in roles.items() if wanted == full.lower() or wanted in full.lower() or full.lower() in wanted}
+    return found.pop() if len(found) == 1 else None
+
+
+def measurements_from(loaded: LoadedObservations, start_iso: str, horizon_days: float, crossings: dict[str, str] | None = None) -> list[Measurement]:
+    """The observations on the scenario's clock; dates outside the simulated period, and crossings the
+    scenario does not have (``crossings``: name -> main/alternate), are errors (file:line field)."""
     start = dt.datetime.fromisoformat(start_iso)
     if start.tzinfo is None:
         start = start.replace(tzinfo=dt.UTC)
@@ -150,11 +170,19 @@ def measurements_from(loaded: LoadedObservations, start_iso: str, horizon_days: 
             elif d is not None and d >= horizon_days:
                 problems.append(Problem(f"observation.{i}.{name}", f"is after the scenario's horizon ({horizon_days:g} days)", line))
         label = f"#{i + 1} " + _label(obs, _calendar(obs.date))
+        role = None
+        named = getattr(obs, "crossing", None)
+        if named and crossings is not None:
+            role = _role_of(named, crossings)
+            if role is None:
+                names = " or ".join(crossings)
+                problems.append(Problem(f"observation.{i}.crossing", f"{named!r} is not a crossing of the scenario ({names}); use one of those names", line))
         if obs.kind in ("pause", "crossing_closed"):
-            out.append(Measurement(obs.kind, day, 0.0, 0.0, obs.tolerance, until_day=until, label=label))
+            out.append(Measurement(obs.kind, day, 0.0, 0.0, obs.tolerance, until_day=until, crossing=role, label=label))
         else:
             low, high = obs.bounds()
-            out.append(Measurement(obs.kind, day, low, high, obs.spread(), days_tolerance=getattr(obs, "days_tolerance", 0.0), label=label))
+            days_tolerance = getattr(obs, "days_tolerance", 0.0)
+            out.append(Measurement(obs.kind, day, low, high, obs.spread(), days_tolerance=days_tolerance, crossing=role, label=label))
     if problems:
         raise ScenarioError(loaded.path, problems)
     return out
@@ -172,7 +200,7 @@ def run_nowcast(
 ) -> tuple[Nowcast, Trajectories, list[Measurement]]:
     """Replicate the scenario and condition its forecast on the observations."""
     info = prepared.scenario.scenario
-    measurements = measurements_from(loaded, info.start, info.horizon_days)
+    measurements = measurements_from(loaded, info.start, info.horizon_days, crossing_roles(prepared.scenario.crossing))
     traj = run_trajectories(prepared, seed, replications, jobs, on_batch, executor)
     kwargs = {} if min_ess is None else {"min_ess": min_ess}
     return nowcast(traj, measurements, info.window_days, **kwargs), traj, measurements

@@ -97,7 +97,7 @@ class ConvoyCrossed(_Valued):
     """Vehicles that crossed the border into Iraq during the calendar day of ``date`` (one convoy or several)."""
 
     kind: Literal["convoy_crossed"]
-    crossing: str | None = Field(default=None, description="where it crossed; recorded, not yet matched (the model does not record it)")
+    crossing: str | None = Field(default=None, description="where it crossed (the scenario's main or alternate crossing, by name); counted at both when absent")
 
 
 class ShareOut(_Valued):
@@ -145,7 +145,7 @@ class CrossingClosed(_Interval):
     """No convoy crossed the border from ``date`` to ``until``."""
 
     kind: Literal["crossing_closed"]
-    crossing: str | None = Field(default=None, description="which crossing; recorded, not yet matched (the model does not record it)")
+    crossing: str | None = Field(default=None, description="which crossing was closed (by name); both when absent")
 
 
 Observation = Annotated[VehiclesLeft | ConvoyCrossed | ShareOut | Inflow | Pause | CrossingClosed, Discriminator("kind")]
