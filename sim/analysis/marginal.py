@@ -12,20 +12,15 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
-from scipy import stats
+
+from sim.analysis.statistics import mean_interval
 
 OUTCOME = "days_to_base_empty"
 
 
 def paired_mean(diff: np.ndarray, confidence: float = 0.95) -> tuple[float, float, float]:
     """Mean of paired differences with its t interval: (mean, low, high)."""
-    diff = np.asarray(diff, dtype=float)
-    n = len(diff)
-    mean = float(diff.mean())
-    if n < 2:
-        return mean, float("nan"), float("nan")
-    half = float(stats.t.ppf(0.5 + confidence / 2, n - 1) * diff.std(ddof=1) / np.sqrt(n))
-    return mean, mean - half, mean + half
+    return mean_interval(diff, confidence)
 
 
 def marginal_effect(base: pd.DataFrame, variant: pd.DataFrame, window: tuple[float, float], outcome: str = OUTCOME) -> dict[str, float]:

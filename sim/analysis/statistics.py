@@ -35,14 +35,28 @@ def proportion(successes: int, n: int, confidence: float = 0.95) -> Proportion:
     return Proportion(successes / n, float(ci.low), float(ci.high))
 
 
+def mean_interval(values: np.ndarray, confidence: float = 0.95, single: str = "nan") -> tuple[float, float, float]:
+    """The mean and its Student-t interval: (mean, low, high).
+
+    With fewer than two values there is no interval: its ends are NaN, or the mean
+    itself with ``single="point"`` (what a figure draws as a whisker of no length).
+    """
+    values = np.asarray(values, dtype=float)
+    n = len(values)
+    mean = float(values.mean()) if n else float("nan")
+    if n < 2:
+        end = mean if single == "point" else float("nan")
+        return mean, end, end
+    half = float(stats.t.ppf(0.5 + confidence / 2, n - 1) * values.std(ddof=1) / np.sqrt(n))
+    return mean, mean - half, mean + half
+
+
 def describe_days(days: np.ndarray) -> dict[str, float]:
     """Mean and P10/P50/P90 of a sample of durations in days, with a 95% CI on the mean."""
     days = np.asarray(days, dtype=float)
-    n = len(days)
-    mean = float(days.mean()) if n else float("nan")
-    half = float(stats.t.ppf(0.975, n - 1) * days.std(ddof=1) / np.sqrt(n)) if n > 1 else float("nan")
-    p10, p50, p90 = (float(x) for x in np.percentile(days, [10, 50, 90])) if n else (float("nan"),) * 3
-    return {"mean": mean, "mean_ci_low": mean - half, "mean_ci_high": mean + half, "p10": p10, "p50": p50, "p90": p90}
+    mean, low, high = mean_interval(days)
+    p10, p50, p90 = (float(x) for x in np.percentile(days, [10, 50, 90])) if len(days) else (float("nan"),) * 3
+    return {"mean": mean, "mean_ci_low": low, "mean_ci_high": high, "p10": p10, "p50": p50, "p90": p90}
 
 
 def window_probabilities(days: np.ndarray, window: tuple[float, float]) -> dict[str, Proportion]:

@@ -16,12 +16,12 @@ EXIT_NOT_RESULTS = 3
 FolderArg = Annotated[Path, typer.Argument(help="results folder written by evacsim run, sweep or compare", show_default=False)]
 
 console = Console()
-errors = Console(stderr=True)
 
 
 def _fail(message: str) -> None:
-    errors.print(f"[bold red]error:[/] {message}", highlight=False, markup=True, soft_wrap=True)
-    raise typer.Exit(EXIT_NOT_RESULTS)
+    from sim import cli
+
+    cli._fail(message, EXIT_NOT_RESULTS)
 
 
 def plot(folder: FolderArg) -> None:

@@ -16,9 +16,8 @@ import numpy as np
 import pandas as pd
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
-from scipy import stats
 
-from sim.analysis.statistics import window_probabilities
+from sim.analysis.statistics import mean_interval, window_probabilities
 from sim.plots.completion import add_calendar_axis, days_label, ecdf, shade_window, window_labels
 from sim.plots.style import BLACK, BLUE, ORANGE, style_context
 
@@ -107,10 +106,8 @@ def within_text(days: np.ndarray, window: tuple[float, float]) -> str:
 
 
 def mean_ci(values: np.ndarray) -> tuple[float, float, float]:
-    """Mean and its 95% t interval."""
-    mean = float(values.mean())
-    half = float(stats.t.ppf(0.975, values.size - 1) * values.std(ddof=1) / np.sqrt(values.size)) if values.size > 1 else 0.0
-    return mean, mean - half, mean + half
+    """Mean and its 95% t interval (no length with a single pair)."""
+    return mean_interval(values, single="point")
 
 
 def compare_figure(c: Comparison) -> Figure:

@@ -15,8 +15,8 @@ import pandas as pd
 from matplotlib.axes import Axes
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
-from scipy import stats
 
+from sim.analysis.statistics import mean_interval
 from sim.plots.style import BLACK, BLUE, ORANGE, style_context
 
 
@@ -34,10 +34,9 @@ class Spread:
 
 def spread(name: str, values: np.ndarray) -> Spread:
     values = np.asarray(values, dtype=float)
-    mean = float(values.mean())
-    half = float(stats.t.ppf(0.975, values.size - 1) * values.std(ddof=1) / np.sqrt(values.size)) if values.size > 1 else 0.0
+    mean, low, high = mean_interval(values, single="point")
     p10, p90 = (float(x) for x in np.percentile(values, [10, 90]))
-    return Spread(name, mean, mean - half, mean + half, p10, p90)
+    return Spread(name, mean, low, high, p10, p90)
 
 
 def spreads(rows: pd.DataFrame, prefix: str, names: tuple[str, ...], scale: float = 1.0) -> list[Spread]:
