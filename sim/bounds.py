@@ -26,10 +26,6 @@ class Bound:
     applies_to: str = "base empty"
 
 
-def _leg(leg) -> Leg:
-    return Leg(leg.km, leg.town_km, leg.speed_kmh, leg.town_speed_kmh, leg.halt_minutes, leg.halt_every_hours)
-
-
 def _repeat_days(trips: int, per_slot: int, hours_each: float) -> float:
     """Days until the last of ``trips`` can start, ``per_slot`` at a time, each slot ``hours_each`` long."""
     if trips <= 0:
@@ -47,7 +43,7 @@ def capacity_bounds(scenario: Scenario) -> list[Bound]:
     road_only = {name: n for name, (n, carriers) in classes.items() if "air" not in carriers}
     air_only = sum(n for n, carriers in classes.values() if carriers == {"air"})
     vehicles = int(s.vehicles.count)
-    syria, iraq = _leg(s.route.syria), _leg(s.route.iraq)
+    syria, iraq = Leg.of(s.route.syria), Leg.of(s.route.iraq)
     cross = s.crossing.main
 
     out: list[Bound] = []

@@ -132,8 +132,8 @@ class Evacuation:
         self.unload_teams = int(s.destination.unload_teams)
         self.escort = EscortTeams(env, int(s.escort.teams), int(s.escort.vehicles_per_team), s.escort.rest_hours)
 
-        self.route_syria = Leg(**_leg(s.route.syria))
-        self.route_iraq = Leg(**_leg(s.route.iraq))
+        self.route_syria = Leg.of(s.route.syria)
+        self.route_iraq = Leg.of(s.route.iraq)
         self.syria_hours = self.route_syria.driving_hours()
         threats = route_threats(streams.threats, s.route.threats.closures_per_week, s.route.threats.closure_hours, self.horizon_hours)
         self.threats = threats
@@ -461,17 +461,6 @@ class Evacuation:
 
 def _share(busy: float, available: float) -> float:
     return float(min(1.0, busy / available)) if available > 0 else 0.0
-
-
-def _leg(leg) -> dict:
-    return {
-        "km": leg.km,
-        "town_km": leg.town_km,
-        "speed_kmh": leg.speed_kmh,
-        "town_speed_kmh": leg.town_speed_kmh,
-        "halt_minutes": leg.halt_minutes,
-        "halt_every_hours": leg.halt_every_hours,
-    }
 
 
 def simulate(scenario: Scenario, streams: Streams, trace: bool = False) -> tuple[Outcome, int]:

@@ -20,6 +20,11 @@ class Leg:
     halt_minutes: float
     halt_every_hours: float
 
+    @classmethod
+    def of(cls, leg) -> Leg:
+        """The leg a resolved scenario's ``route.syria`` or ``route.iraq`` describes."""
+        return cls(leg.km, leg.town_km, leg.speed_kmh, leg.town_speed_kmh, leg.halt_minutes, leg.halt_every_hours)
+
     def driving_hours(self, speed_cap_kmh: float | None = None, extra_km: float = 0.0) -> float:
         """Hours on the road for a convoy, halts included, capped at a slower vehicle's speed."""
         open_speed = self.speed_kmh if speed_cap_kmh is None else min(self.speed_kmh, speed_cap_kmh)
