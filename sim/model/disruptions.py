@@ -16,11 +16,12 @@ from sim.model.calendar import Closures
 from sim.scenario.distributions import draw_many
 
 
-def poisson_closures(rng: np.random.Generator, per_hour: float, duration_hours, horizon_hours: float) -> Closures:
-    """Closures arriving at random (``per_hour``) over the horizon, each lasting a draw of ``duration_hours``."""
+def poisson_closures(rng: np.random.Generator, per_hour: float, duration, horizon_hours: float, hours_per_unit: float = 1.0) -> Closures:
+    """Closures arriving at random (``per_hour``) over the horizon, each lasting a draw of ``duration``
+    (in hours, or in units of ``hours_per_unit`` hours: 24 for a duration given in days)."""
     n = int(rng.poisson(per_hour * horizon_hours)) if per_hour > 0 else 0
     starts = np.sort(rng.uniform(0.0, horizon_hours, n))
-    lengths = draw_many(duration_hours, rng, n)
+    lengths = draw_many(duration, rng, n) * hours_per_unit
     return Closures(zip(starts.tolist(), (starts + lengths).tolist(), strict=True))
 
 
@@ -31,21 +32,9 @@ def route_threats(rng: np.random.Generator, closures_per_week: float, closure_ho
 
 def crossing_closures(rng: np.random.Generator, point, horizon_hours: float) -> Closures:
     """Random closures of a crossing (``closures_per_month``, each ``closure_days`` long) plus known ones."""
-    days = point.closure_days
-    hours = days * 24.0 if isinstance(days, (int, float)) else _Scaled(days, 24.0)
-    random = poisson_closures(rng, point.closures_per_month / (30.0 * 24.0), hours, horizon_hours)
+    random = poisson_closures(rng, point.closures_per_month / (30.0 * 24.0), point.closure_days, horizon_hours, hours_per_unit=24.0)
     known = Closures((24.0 * c.start_day, 24.0 * (c.start_day + c.days)) for c in point.scheduled_closures)
     return random | known
-
-
-class _Scaled:
-    """A per-event distribution in days, drawn in hours."""
-
-    def __init__(self, dist, factor: float) -> None:
-        self.dist, self.factor = dist, factor
-
-    def sample(self, rng: np.random.Generator) -> float:
-        return self.dist.sample(rng) * self.factor
 
 
 def dust_days(rng: np.random.Generator, probability: float, horizon_days: int) -> set[int]:

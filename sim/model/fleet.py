@@ -14,6 +14,8 @@ import math
 import numpy as np
 import simpy
 
+from sim.scenario.distributions import draw_one
+
 KINDS = ("civilian", "military", "het")
 
 
@@ -100,9 +102,6 @@ class Breakdowns:
     def _gap(self) -> float:
         return float(self.rng.exponential(self.mean_gap_km)) if math.isfinite(self.mean_gap_km) else math.inf
 
-    def _draw(self, value) -> float:
-        return float(value) if isinstance(value, (int, float)) else float(value.sample(self.rng))
-
     def on_leg(self, trucks: dict[str, int], km: float) -> tuple[dict[str, int], float]:
         """Trucks broken by type on a leg of ``km``, and the convoy's recovery halts (hours)."""
         start = self.driven_km
@@ -117,10 +116,10 @@ class Breakdowns:
                     broken[kind] = broken.get(kind, 0) + 1
                     break
                 position -= n
-            halts += self._draw(self.recovery_hours)
+            halts += draw_one(self.recovery_hours, self.rng)
             self.next_at_km += self._gap()
         return broken, halts
 
     def repair_time(self) -> float:
         """Hours one broken truck spends in the workshop."""
-        return self._draw(self.repair_hours)
+        return draw_one(self.repair_hours, self.rng)

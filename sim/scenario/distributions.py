@@ -313,6 +313,11 @@ def is_distribution(value: object) -> bool:
     return isinstance(value, _Distribution) and not isinstance(value, Constant)
 
 
+def draw_one(value: float | _Distribution, rng: np.random.Generator) -> float:
+    """One draw (one event's duration), or the constant itself."""
+    return float(value) if isinstance(value, (int, float)) else float(value.sample(rng))
+
+
 def draw_many(value: float | _Distribution, rng: np.random.Generator, n: int) -> np.ndarray:
     """``n`` independent draws (one per event: each closure, each breakdown) as an array."""
     if isinstance(value, (int, float)):
