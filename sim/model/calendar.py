@@ -8,10 +8,9 @@ arithmetic keeps a convoy that halts every night to one SimPy event per leg.
 
 from __future__ import annotations
 
-from bisect import bisect_right
+from bisect import bisect_left, bisect_right
 from collections.abc import Iterable, Sequence
 from functools import lru_cache
-from heapq import merge
 
 Interval = tuple[float, float]
 
@@ -41,7 +40,24 @@ class Closures:
             return self
         if not self.starts:
             return other
-        return Closures(merge(zip(self.starts, self.ends, strict=True), zip(other.starts, other.ends, strict=True)))
+        # Fold the shorter set into a copy of the longer one: a few threat closures
+        # into months of nights costs a few bisections, not a sort of every night.
+        big, small = (self, other) if len(self.starts) >= len(other.starts) else (other, self)
+        union = Closures()
+        union.starts, union.ends = list(big.starts), list(big.ends)
+        for start, end in zip(small.starts, small.ends, strict=True):
+            union._close(start, end)
+        return union
+
+    def _close(self, start: float, end: float) -> None:
+        """Add the closed interval ``[start, end)``, merging those it overlaps or touches."""
+        first = bisect_left(self.ends, start)
+        past = bisect_right(self.starts, end)
+        if first < past:
+            start = min(start, self.starts[first])
+            end = max(end, self.ends[past - 1])
+        self.starts[first:past] = [start]
+        self.ends[first:past] = [end]
 
     @property
     def intervals(self) -> list[Interval]:

@@ -86,17 +86,19 @@ class Inventory:
         """Loads that only trucks may take."""
         return sum(c.remaining for c in self._road if "air" not in c.carriers)
 
-    def take_for_convoy(self, t: float, trucks: dict[str, int], max_trucks: int, dry_run: bool = False) -> tuple[dict[str, int], dict[str, int]]:
-        """Fill up to ``max_trucks`` of the trucks at hand with staged cargo, highest priority first.
+    def plan_convoy(self, staged: int, trucks: dict[str, int], max_trucks: int) -> tuple[dict[str, int], dict[str, int]]:
+        """Fill up to ``max_trucks`` of the trucks at hand with ``staged`` loads, highest priority first.
 
-        Returns loads taken per class and trucks used per type (one load a truck);
-        with ``dry_run`` nothing is taken, only counted.
+        Returns loads per class and trucks used per type (one load a truck); nothing is
+        taken until :meth:`load_convoy`.
         """
         free = dict(trucks)
-        budget = min(self.staged(t), max_trucks)
+        budget = min(staged, max_trucks)
         loads: dict[str, int] = {}
         used: dict[str, int] = {}
         for cls in self._road:
+            if budget <= 0:
+                break
             for kind in self._truck_order[cls.name]:
                 n = min(cls.remaining - loads.get(cls.name, 0), free.get(kind, 0), budget)
                 if n <= 0:
@@ -105,13 +107,15 @@ class Inventory:
                 free[kind] -= n
                 loads[cls.name] = loads.get(cls.name, 0) + n
                 used[kind] = used.get(kind, 0) + n
-        if not dry_run:
-            for cls in self._road:
-                n = loads.get(cls.name, 0)
-                cls.remaining -= n
-                cls.by_road += n
-            self.taken += sum(loads.values())
         return loads, used
+
+    def load_convoy(self, loads: dict[str, int]) -> None:
+        """Take the loads a convoy was planned to carry off the base, by road."""
+        for cls in self._road:
+            n = loads.get(cls.name, 0)
+            cls.remaining -= n
+            cls.by_road += n
+        self.taken += sum(loads.values())
 
     def take_for_air(self, t: float, capacity_loads: int) -> int:
         """Load an aircraft with staged air-eligible cargo; returns loads taken."""

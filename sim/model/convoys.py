@@ -53,33 +53,38 @@ def form_convoys(env: simpy.Environment, evac):
     """Form and load convoys until no road cargo and no vehicles are left, then the last element."""
     p = evac.scenario.convoys
     inv, fleet = evac.inventory, evac.fleet
+    size_min, size_max = int(p.size_min), int(p.size_max)
     number = 0
-    while inv.road_remaining() > 0 or evac.vehicles_left > 0:
+    while True:
+        road_left = inv.road_remaining()
+        if road_left == 0 and evac.vehicles_left == 0:
+            break
         t = env.now
         fleet.collect_repaired()
-        vehicle_places = _vehicle_places(evac, inv.road_remaining())
-        max_trucks = int(p.size_max) - vehicle_places
-        preview, _ = inv.take_for_convoy(t, fleet.at_base, max_trucks, dry_run=True)
-        loadable = sum(preview.values())
+        vehicle_places = _vehicle_places(evac, road_left)
+        max_trucks = size_max - vehicle_places
+        staged = inv.staged(t)
+        loads, used = inv.plan_convoy(staged, fleet.at_base, max_trucks)
+        loadable = sum(loads.values())
         size = loadable + vehicle_places
-        takes_all = loadable == inv.road_remaining() and vehicle_places == evac.vehicles_left
-        trucks_limit = inv.staged(t) > loadable and loadable < max_trucks
+        takes_all = loadable == road_left and vehicle_places == evac.vehicles_left
+        trucks_limit = staged > loadable and loadable < max_trucks
         more_trucks_coming = trucks_limit and fleet.out > 0
-        more_cargo_coming = not trucks_limit and inv.staged(t) < inv.road_remaining()
-        if (size < p.size_min or size == 0) and not takes_all and (more_trucks_coming or more_cargo_coming):
+        more_cargo_coming = not trucks_limit and staged < road_left
+        if (size < size_min or size == 0) and not takes_all and (more_trucks_coming or more_cargo_coming):
             cause = "trucks" if trucks_limit else "loading"
             if more_trucks_coming:
                 repaired = fleet.next_repair()
                 yield fleet.returned() if repaired is None else fleet.returned() | env.timeout(repaired - t)
             else:
-                wanted = max(1, int(p.size_min) - vehicle_places)
-                yield env.timeout(inv.hours_until_staged(t, inv.staged(t) + wanted - loadable)) | fleet.returned()
+                wanted = max(1, size_min - vehicle_places)
+                yield env.timeout(inv.hours_until_staged(t, staged + wanted - loadable)) | fleet.returned()
             evac.wait(cause, env.now - t)
             continue
         if size == 0:
             evac.stuck = True
             return
-        loads, used = inv.take_for_convoy(t, fleet.at_base, max_trucks)
+        inv.load_convoy(loads)
         fleet.send(used)
         evac.vehicles_left -= vehicle_places
         people = evac.garrison.leave_by_road(vehicle_places * evac.crew + int(evac.scenario.people.seats_per_convoy))

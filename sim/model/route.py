@@ -6,7 +6,7 @@ halt every couple of hours. A convoy moves at the pace of its slowest vehicle.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 
 @dataclass(frozen=True)
@@ -19,6 +19,7 @@ class Leg:
     town_speed_kmh: float
     halt_minutes: float
     halt_every_hours: float
+    _hours: dict[tuple[float | None, float], float] = field(default_factory=dict, init=False, repr=False, compare=False)
 
     @classmethod
     def of(cls, leg) -> Leg:
@@ -27,6 +28,13 @@ class Leg:
 
     def driving_hours(self, speed_cap_kmh: float | None = None, extra_km: float = 0.0) -> float:
         """Hours on the road for a convoy, halts included, capped at a slower vehicle's speed."""
+        key = (speed_cap_kmh, extra_km)
+        hours = self._hours.get(key)
+        if hours is None:
+            hours = self._hours[key] = self._driving_hours(speed_cap_kmh, extra_km)
+        return hours
+
+    def _driving_hours(self, speed_cap_kmh: float | None, extra_km: float) -> float:
         open_speed = self.speed_kmh if speed_cap_kmh is None else min(self.speed_kmh, speed_cap_kmh)
         town_speed = self.town_speed_kmh if speed_cap_kmh is None else min(self.town_speed_kmh, speed_cap_kmh)
         town_km = min(self.town_km, self.km)
