@@ -5,17 +5,22 @@ capacity 10 is about the cheapest useful thing SimPy can do, so its events per s
 are an upper bound for the model's. The model is then timed on one core and on a
 local process pool, and the ratios to the yardstick are compared with targets. Events
 are counted the way the model counts them: ``next(env._eid)``, the number of events
-scheduled. Wall times are from :func:`time.perf_counter`.
+scheduled. Wall times are from :func:`time.perf_counter`. A short profiled run
+splits the model's time between SimPy's own code and the model's logic: dividing
+the model's ratio by SimPy's share gives the ratio it would reach if its logic cost
+nothing, the ceiling for this event granularity.
 
 Pure library code: :func:`run_bench` returns a flat dict, the caller prints or saves it.
 """
 
 from __future__ import annotations
 
+import cProfile
 import datetime
 import math
 import os
 import platform
+import pstats
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -32,6 +37,7 @@ RAW_CAPACITY = 10
 RAW_CALIBRATION_WALL_SECONDS = 0.05
 ONE_CORE_CHUNK = 10
 BATCH_WALL_SECONDS_MIN = 0.5
+PROFILED_REPLICATIONS = 100
 
 TARGETS = {
     "model_vs_raw": 0.7,
@@ -111,6 +117,25 @@ def parallel_run(prepared: Prepared, seed: int, count: int, jobs: int, batch_siz
     return time.perf_counter() - start
 
 
+def simpy_share(prepared: Prepared, seed: int, replications: int = PROFILED_REPLICATIONS) -> float:
+    """Share of the model's time spent in SimPy's own code (its functions and the built-ins
+    they call), from a cProfile run of ``replications``; the rest is the model's logic.
+
+    An estimate: the profiler slows every Python call alike, SimPy's and the model's.
+    """
+    profile = cProfile.Profile()
+    profile.runcall(run_batch, prepared, seed, range(replications))
+    simpy_dir = str(Path(simpy.__file__).parent)
+    in_simpy = total = 0.0
+    for (filename, _, _), (_, _, own_seconds, _, callers) in pstats.Stats(profile).stats.items():
+        total += own_seconds
+        if filename.startswith(simpy_dir):
+            in_simpy += own_seconds
+        elif filename == "~":  # a built-in (heappush, ...): SimPy's when SimPy called it
+            in_simpy += sum(timing[2] for (caller, _, _), timing in callers.items() if caller.startswith(simpy_dir))
+    return in_simpy / total
+
+
 def _versions() -> dict[str, object]:
     return {
         "python": platform.python_version(),
@@ -144,6 +169,8 @@ def run_bench(scenario_path: str = "scenarios/qasrak_baseline.toml", seconds: fl
     parallel_rate = count / parallel_wall
     speedup = parallel_rate / one_core_rate
 
+    share = simpy_share(prepared, seed)
+
     ratios = {
         "model_vs_raw": model_events_per_s / raw,
         "replications_vs_raw": one_core_rate / raw,
@@ -166,6 +193,8 @@ def run_bench(scenario_path: str = "scenarios/qasrak_baseline.toml", seconds: fl
         "parallel_speedup": speedup,
         "parallel_efficiency": speedup / jobs,
         **ratios,
+        "simpy_share": share,
+        "model_vs_raw_ceiling": ratios["model_vs_raw"] / share,
         "targets": _targets(ratios),
         **_versions(),
     }

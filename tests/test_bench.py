@@ -16,6 +16,8 @@ KEYS = (
     "parallel_efficiency",
     "model_vs_raw",
     "replications_vs_raw",
+    "simpy_share",
+    "model_vs_raw_ceiling",
     "targets",
     "python",
     "simpy",
@@ -51,6 +53,13 @@ def test_ratios_to_the_raw_loop_follow_from_the_rates(bench):
     raw = bench["raw_resource_events_per_s"]
     assert bench["model_vs_raw"] == pytest.approx(bench["model_events_per_s"] / raw)
     assert bench["replications_vs_raw"] == pytest.approx(bench["replications_per_s"] / raw)
+
+
+def test_simpy_share_is_a_share_and_bounds_the_ratio_the_model_could_reach(bench):
+    """If the model's own logic cost nothing, events per second would be SimPy's alone."""
+    assert 0.05 < bench["simpy_share"] < 1
+    assert bench["model_vs_raw_ceiling"] == pytest.approx(bench["model_vs_raw"] / bench["simpy_share"])
+    assert bench["model_vs_raw_ceiling"] > bench["model_vs_raw"]
 
 
 def test_speedup_and_efficiency_follow_from_the_rates(bench):
