@@ -108,6 +108,14 @@ def test_ppf_is_monotone(name):
 
 
 @pytest.mark.parametrize("name", list(CASES))
+def test_quantiles_at_once_are_the_ppf_at_each(name):
+    """A sensitivity design maps a whole column through ``quantiles``; it must be ``ppf`` value by value."""
+    dist = parse(CASES[name][0])
+    q = np.linspace(0.05, 0.95, 37)
+    np.testing.assert_allclose(dist.quantiles(q), [dist.ppf(x) for x in q], rtol=1e-12)
+
+
+@pytest.mark.parametrize("name", list(CASES))
 def test_draws_stay_inside_the_support(name):
     dist = parse(CASES[name][0])
     low, high = dist.support
@@ -139,6 +147,8 @@ def test_degenerate_ranges_are_their_single_value():
     assert Triangular(dist="triangular", low=3, mode=3, high=3).sample(np.random.default_rng(0)) == 3
     assert Pert(dist="pert", low=3, mode=3, high=3).ppf(0.7) == 3
     assert Uniform(dist="uniform", low=3, high=3).ppf(0.7) == 3
+    assert Triangular(dist="triangular", low=3, mode=3, high=3).quantiles(np.array([0.1, 0.9])).tolist() == [3, 3]
+    assert Pert(dist="pert", low=3, mode=3, high=3).quantiles(np.array([0.1, 0.9])).tolist() == [3, 3]
 
 
 def test_constants_and_helpers():

@@ -226,7 +226,7 @@ def sensitivity(
         figures.append(_save(folder, "sobol_p_window", plots.sobol_figure(study.tables["sobol_p_window"], output=wlabel)))
         _print_table("Sobol': mean days to base empty", study.tables["sobol"].sort_values("ST", ascending=False), ["S1", "S1_conf", "ST", "ST_conf"])
     note = f"{study.points} design points x {study.replications_per_point} replications each (common random numbers), {len(chosen)} factors."
-    _write_common(folder, loaded, seed, study, {"kind": f"sensitivity-{m}", "factors": [f.__dict__ for f in chosen]})
+    _write_common(folder, loaded, seed, study, {"kind": f"sensitivity-{m}", "factors": [f.as_record() for f in chosen]})
     tables = {k: v for k, v in study.tables.items() if k != "points"}
     _report(folder, f"Sensitivity ({m}): {s.scenario.title}", [note], tables, figures, study.warnings)
     _print_warnings(study.warnings)

@@ -20,7 +20,7 @@ from sim import sensitivity
 from sim.analysis.calibration import Calibration, calibrate
 from sim.analysis.discovery import input_columns
 from sim.analysis.marginal import marginal_table
-from sim.experiment.evaluate import Factor, design_table, evaluate, per_point, shifted
+from sim.experiment.evaluate import Factor, at_shares, design_table, evaluate, per_point, shifted
 from sim.experiment.executors import Executor
 from sim.scenario.schema import Scenario
 
@@ -126,17 +126,21 @@ def run_morris(
     store: Path | None = None,
     progress: Progress = None,
 ) -> Study:
-    """Morris elementary effects on mean days and on P(window), each point averaged over ``replications``."""
-    bounds = {f.path: (f.low, f.high) for f in factors}
-    x = sensitivity.morris_design(bounds, trajectories, seed)
+    """Morris elementary effects on mean days and on P(window), each point averaged over ``replications``.
+
+    Trajectories step through shares of each factor's range (see :meth:`Factor.at`), so an
+    effect is the change in the output over a step of 2/3 of the range, comparable across factors.
+    """
+    shares = {f.path: (0.0, 1.0) for f in factors}
+    u = sensitivity.morris_design(shares, trajectories, seed)
     return _indices_study(
         "morris",
         scenario,
         factors,
         seed,
         replications,
-        x,
-        lambda y: sensitivity.morris_analyze(bounds, x, y, seed),
+        at_shares(u, factors),
+        lambda y: sensitivity.morris_analyze(shares, u, y, seed),
         sensitivity.morris_warnings,
         executor,
         store,
@@ -154,17 +158,21 @@ def run_sobol(
     store: Path | None = None,
     progress: Progress = None,
 ) -> Study:
-    """Sobol' first and total indices of mean days and of P(window), each point averaged over ``replications``."""
-    bounds = {f.path: (f.low, f.high) for f in factors}
-    x = sensitivity.sobol_design(bounds, n, seed)
+    """Sobol' first and total indices of mean days and of P(window), each point averaged over ``replications``.
+
+    The Saltelli sample is drawn in shares of each factor's range and mapped through
+    :meth:`Factor.at`, so the variance split is over each input's own distribution.
+    """
+    shares = {f.path: (0.0, 1.0) for f in factors}
+    u = sensitivity.sobol_design(shares, n, seed)
     return _indices_study(
         "sobol",
         scenario,
         factors,
         seed,
         replications,
-        x,
-        lambda y: sensitivity.sobol_analyze(bounds, y, seed),
+        at_shares(u, factors),
+        lambda y: sensitivity.sobol_analyze(shares, y, seed),
         lambda days: sensitivity.sobol_warnings(days, n),
         executor,
         store,

@@ -19,7 +19,7 @@ import json
 import math
 import tomllib
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import numpy as np
@@ -28,11 +28,14 @@ import pandas as pd
 from sim.experiment.executors import Executor, InProcess, LocalPool
 from sim.experiment.storage import write_parquet
 from sim.replication import prepare, record, simulate_one
+from sim.scenario.distributions import Distribution
 from sim.scenario.draws import numeric_fields, uncertain_inputs
 from sim.scenario.schema import Scenario
 
 OUTCOME = "days_to_base_empty"
 ROWS_PER_CHUNK = 200
+INNER_RANGE = (0.05, 0.95)
+"""Quantiles bounding a scenario input's range in a study: P5 to P95."""
 
 
 @dataclass(frozen=True)
@@ -44,10 +47,29 @@ class Factor:
     high: float
     median: float
     integer: bool = False
+    distribution: Distribution | None = field(default=None, compare=False, repr=False)
 
     def value(self, x: float) -> float:
         """``x`` as the model will see it: whole numbers rounded."""
         return float(round(x)) if self.integer else float(x)
+
+    def as_record(self) -> dict[str, object]:
+        """The factor as ``manifest.json`` lists it, with how its range is sampled."""
+        sampled = "uniform over low-high" if self.distribution is None else f"{self.distribution.describe()} between P5 and P95"
+        return {"path": self.path, "low": self.low, "high": self.high, "median": self.median, "integer": self.integer, "sampled": sampled}
+
+    def at(self, shares: np.ndarray) -> np.ndarray:
+        """Values at ``shares`` (0 to 1) of the factor's range, before rounding.
+
+        A scenario input keeps its own distribution: a share is a quantile between P5 and
+        P95, so a Morris or Sobol' design is dense where the input is likely (a triangular
+        truck count is sampled mostly near its mode). A study file's range is linear.
+        """
+        shares = np.asarray(shares, dtype=float)
+        if self.distribution is None:
+            return self.low + shares * (self.high - self.low)
+        q_low, q_high = INNER_RANGE
+        return self.distribution.quantiles(q_low + shares * (q_high - q_low))
 
 
 class StudyError(Exception):
@@ -55,12 +77,12 @@ class StudyError(Exception):
 
 
 def scenario_factors(scenario: Scenario) -> list[Factor]:
-    """Every input the scenario gives as a distribution, bounded by its P5-P95."""
+    """Every input the scenario gives as a distribution, bounded by its P5-P95 and following it in between."""
     out = []
     for item in uncertain_inputs(scenario):
-        low, high = item.low_high()
+        low, high = item.low_high(*INNER_RANGE)
         if high > low:
-            out.append(Factor(item.path, low, high, item.distribution.p50, item.integer))
+            out.append(Factor(item.path, low, high, item.distribution.p50, item.integer, item.distribution))
     return out
 
 
@@ -89,6 +111,11 @@ def study_factors(path: Path, scenario: Scenario) -> list[Factor]:
         median = value.p50 if name in drawn else float(value) if isinstance(value, (int, float)) else (low + high) / 2
         out.append(Factor(name, low, high, min(max(median, low), high), integer))
     return out
+
+
+def at_shares(shares: np.ndarray, factors: Sequence[Factor]) -> np.ndarray:
+    """A design drawn in shares of each factor's range (points x factors, 0 to 1) as raw values."""
+    return np.column_stack([factor.at(shares[:, j]) for j, factor in enumerate(factors)])
 
 
 def design_table(points: np.ndarray, factors: Sequence[Factor], variant: int = 0) -> pd.DataFrame:

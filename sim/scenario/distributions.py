@@ -26,6 +26,10 @@ class _Distribution(BaseModel):
     def ppf(self, q: float) -> float:  # pragma: no cover - abstract
         raise NotImplementedError
 
+    def quantiles(self, q: np.ndarray) -> np.ndarray:
+        """:meth:`ppf` at many probabilities at once (a design's column)."""
+        return np.array([self.ppf(float(x)) for x in np.asarray(q, dtype=float)], dtype=float)
+
     @property
     def support(self) -> tuple[float, float]:  # pragma: no cover - abstract
         raise NotImplementedError
@@ -121,6 +125,12 @@ class Triangular(_Distribution):
         c = (self.mode - self.low) / (self.high - self.low)
         return float(stats.triang.ppf(q, c, loc=self.low, scale=self.high - self.low))
 
+    def quantiles(self, q: np.ndarray) -> np.ndarray:
+        if self.low == self.high:
+            return np.full(np.shape(q), self.low, dtype=float)
+        c = (self.mode - self.low) / (self.high - self.low)
+        return np.asarray(stats.triang.ppf(q, c, loc=self.low, scale=self.high - self.low), dtype=float)
+
     @property
     def support(self) -> tuple[float, float]:
         return (self.low, self.high)
@@ -160,6 +170,12 @@ class Pert(_Distribution):
         a, b = self._ab()
         return self.low + float(stats.beta.ppf(q, a, b)) * (self.high - self.low)
 
+    def quantiles(self, q: np.ndarray) -> np.ndarray:
+        if self.low == self.high:
+            return np.full(np.shape(q), self.low, dtype=float)
+        a, b = self._ab()
+        return self.low + np.asarray(stats.beta.ppf(q, a, b), dtype=float) * (self.high - self.low)
+
     @property
     def support(self) -> tuple[float, float]:
         return (self.low, self.high)
@@ -197,6 +213,9 @@ class TruncatedNormal(_Distribution):
     def ppf(self, q: float) -> float:
         return float(self._scipy().ppf(q))
 
+    def quantiles(self, q: np.ndarray) -> np.ndarray:
+        return np.asarray(self._scipy().ppf(q), dtype=float)
+
     @property
     def support(self) -> tuple[float, float]:
         return (self.low, self.high)
@@ -214,6 +233,9 @@ class LogNormal(_Distribution):
 
     def ppf(self, q: float) -> float:
         return float(stats.lognorm.ppf(q, self.sigma, scale=self.median))
+
+    def quantiles(self, q: np.ndarray) -> np.ndarray:
+        return np.asarray(stats.lognorm.ppf(q, self.sigma, scale=self.median), dtype=float)
 
     @property
     def support(self) -> tuple[float, float]:
