@@ -97,6 +97,62 @@ def test_rerun_with_force_reuses_finished_chunks(tmp_path, baseline_path):
     pd.testing.assert_frame_equal(first, pd.read_csv(out / "marginal.csv", index_col=0))
 
 
+MARGINAL = ("marginal", "--replications", "3", "--jobs", "1")
+
+
+@pytest.fixture
+def finished_marginal(tmp_path, baseline_path):
+    out = tmp_path / "m"
+    assert invoke(*MARGINAL[:1], baseline_path, *MARGINAL[1:], "--out", out).exit_code == 0
+    return out
+
+
+def test_an_interrupted_study_resumes_from_its_chunks_to_the_same_table(finished_marginal, baseline_path):
+    out = finished_marginal
+    first = pd.read_csv(out / "marginal.csv", index_col=0)
+    chunks = sorted((out / "chunks").rglob("*.parquet"))
+    assert len(chunks) >= 2
+    for lost in chunks[1:]:  # as if the run had stopped after its first chunk
+        lost.unlink()
+    (out / "marginal.csv").unlink()
+    kept = chunks[0].stat().st_mtime_ns
+    result = invoke(*MARGINAL[:1], baseline_path, *MARGINAL[1:], "--out", out, "--resume")
+    assert result.exit_code == 0, result.output
+    assert chunks[0].stat().st_mtime_ns == kept and all(c.exists() for c in chunks)
+    pd.testing.assert_frame_equal(first, pd.read_csv(out / "marginal.csv", index_col=0))
+
+
+def test_resuming_another_study_is_refused_and_overwrites_nothing(finished_marginal, baseline_path):
+    out = finished_marginal
+    before = (out / "marginal.csv").read_bytes()
+    result = invoke(*MARGINAL[:1], baseline_path, *MARGINAL[1:], "--seed", "5", "--out", out, "--resume")
+    assert result.exit_code == 4
+    assert "cannot resume" in result.output and "seed" in result.output and "Traceback" not in result.output
+    assert (out / "marginal.csv").read_bytes() == before
+
+
+def test_resume_needs_a_folder_with_finished_chunks_and_not_force(tmp_path, baseline_path):
+    empty = invoke(*MARGINAL[:1], baseline_path, *MARGINAL[1:], "--out", tmp_path / "none", "--resume")
+    assert empty.exit_code == 4 and "no finished chunks" in empty.output
+    assert not (tmp_path / "none").exists()
+    both = invoke(*MARGINAL[:1], baseline_path, *MARGINAL[1:], "--out", tmp_path / "none", "--resume", "--force")
+    assert both.exit_code == 2 and "not both" in both.output
+    assert invoke(*MARGINAL[:1], baseline_path, *MARGINAL[1:], "--resume").exit_code == 2
+
+
+def test_an_interrupted_study_says_how_to_finish_it(tmp_path, baseline_path, monkeypatch):
+    from sim.experiment import analyses
+
+    def interrupted(*args, **kwargs):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(analyses, "run_marginal", interrupted)
+    out = tmp_path / "m"
+    result = invoke(*MARGINAL[:1], baseline_path, *MARGINAL[1:], "--out", out)
+    assert result.exit_code == 130
+    assert f"--out {out} --resume" in result.output.replace("\n", "") and "Traceback" not in result.output
+
+
 def test_marginal_on_a_dask_local_cluster_gives_the_same_table_as_one_process(tmp_path, baseline_path):
     one, dask = tmp_path / "one", tmp_path / "dask"
     assert invoke("marginal", baseline_path, "--replications", "3", "--jobs", "1", "--out", one).exit_code == 0

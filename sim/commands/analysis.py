@@ -24,7 +24,8 @@ SeedOpt = Annotated[int, typer.Option(help="seed of the SeedSequence: same seed,
 JobsOpt = Annotated[int | None, typer.Option(help="worker processes (default: all cores)")]
 RepsOpt = Annotated[int | None, typer.Option("--replications", "-n", min=1, help="replications per design point (default: see docs/ANALYSIS.md)")]
 OutOpt = Annotated[Path | None, typer.Option(help="results folder (default: results/<scenario>-<command>-<UTC time>/)")]
-ForceOpt = Annotated[bool, typer.Option(help="write into a non-empty --out folder; finished chunks of the same study there are reused (resume)")]
+ForceOpt = Annotated[bool, typer.Option(help="write into a non-empty --out folder (finished chunks of the very same study there are reused)")]
+ResumeOpt = Annotated[bool, typer.Option(help="finish an interrupted study in --out: run only the chunks it is missing")]
 PreciseOpt = Annotated[bool, typer.Option(help="larger designs and more replications (minutes instead of seconds)")]
 SetOpt = Annotated[list[str] | None, typer.Option("--set", help="override a field by dotted path, value as TOML")]
 ScenarioArg = Annotated[Path, typer.Argument(help="scenario file, e.g. scenarios/qasrak_baseline.toml", show_default=False)]
@@ -57,11 +58,17 @@ def _fail(message: str, status: int = EXIT_BAD_INPUT):
     cli._fail(message, status)
 
 
-def _folder(out: Path | None, force: bool, name: str) -> Path:
+def _folder(out: Path | None, force: bool, name: str, resume: bool = False) -> Path:
     from sim.experiment.storage import OutputError, new_run_dir, prepare_out_dir
 
+    if resume and force:
+        _fail("give --resume or --force, not both", 2)
+    if resume and out is None:
+        _fail("--resume needs --out, the folder of the study to finish", 2)
+    if resume and not (out / "chunks").is_dir():
+        _fail(f"{out}: no finished chunks, so there is no study to resume; run without --resume", EXIT_OUTPUT)
     try:
-        return prepare_out_dir(out, force) if out else new_run_dir(Path("results"), name)
+        return prepare_out_dir(out, force or resume) if out else new_run_dir(Path("results"), name)
     except OutputError as exc:
         _fail(str(exc), EXIT_OUTPUT)
 
@@ -75,17 +82,33 @@ def _executor(jobs: int | None, scheduler: str | None, dask_local: int | None = 
         _fail(str(exc), EXIT_WORKERS)
 
 
-def _run_with_progress(label: str, run):
-    """Call ``run(progress)`` under a progress bar counting replications."""
+def _run_with_progress(label: str, folder: Path, resume: bool, run):
+    """Call ``run(store, progress)`` under a progress bar counting replications, ``store`` keeping
+    finished chunks in ``folder``; a failure or an interruption says how to finish the study."""
     from sim import cli
+    from sim.commands._options import EXIT_INTERRUPTED, EXIT_WORKERS
+    from sim.experiment.evaluate import ChunkStore
+    from sim.experiment.executors import ExecutorError
+    from sim.experiment.storage import OutputError
 
-    with cli._progress() as bar:
-        task = bar.add_task(label, total=None)
+    rerun = f"rerun the same command with --out {folder} --resume"
+    again = f"the finished chunks are kept in {folder}: {rerun}"
+    try:
+        with cli._progress() as bar:
+            task = bar.add_task(label, total=None)
 
-        def advance(done: int, total: int) -> None:
-            bar.update(task, completed=done, total=total)
+            def advance(done: int, total: int) -> None:
+                bar.update(task, completed=done, total=total)
 
-        return run(advance)
+            return run(ChunkStore(folder, resume), advance)
+    except OutputError as exc:
+        _fail(str(exc), EXIT_OUTPUT)
+    except ExecutorError as exc:
+        _fail(f"{exc}; {again}", EXIT_WORKERS)
+    except OSError as exc:
+        _fail(f"{folder}: cannot write results ({exc.strerror or exc}); make room, then {rerun}", EXIT_OUTPUT)
+    except KeyboardInterrupt:
+        _fail(f"interrupted; {again}", EXIT_INTERRUPTED)
 
 
 def _setting(value: int | None, method: str, key: str, precise: bool) -> int:
@@ -180,6 +203,7 @@ def sensitivity(
     set_: SetOpt = None,
     out: OutOpt = None,
     force: ForceOpt = False,
+    resume: ResumeOpt = False,
     precise: PreciseOpt = False,
 ) -> None:
     """Which uncertain inputs move the closure date most: tornado, Morris or Sobol'."""
@@ -198,17 +222,23 @@ def sensitivity(
         _fail(f"{scenario}: no input is given as a distribution, so there is nothing to vary; name factors with --factors STUDY.toml")
     m = method.value
     reps = _setting(replications, m, "replications", precise)
-    folder = _folder(out, force, f"{s.scenario.name}-sensitivity-{m}")
+    folder = _folder(out, force, f"{s.scenario.name}-sensitivity-{m}", resume)
     executor = _executor(jobs, scheduler, dask_local)
     with executor:
         if m == "tornado":
-            study = _run_with_progress(f"tornado, {reps} replications a point", lambda p: analyses.run_tornado(s, chosen, seed, reps, executor, folder, p))
+            study = _run_with_progress(
+                f"tornado, {reps} replications a point", folder, resume, lambda store, p: analyses.run_tornado(s, chosen, seed, reps, executor, store, p)
+            )
         elif m == "morris":
             r = _setting(trajectories, m, "trajectories", precise)
-            study = _run_with_progress(f"morris, {reps} replications a point", lambda p: analyses.run_morris(s, chosen, seed, reps, r, executor, folder, p))
+            study = _run_with_progress(
+                f"morris, {reps} replications a point", folder, resume, lambda store, p: analyses.run_morris(s, chosen, seed, reps, r, executor, store, p)
+            )
         else:
             size = _setting(n, m, "n", precise)
-            study = _run_with_progress(f"sobol, {reps} replications a point", lambda p: analyses.run_sobol(s, chosen, seed, reps, size, executor, folder, p))
+            study = _run_with_progress(
+                f"sobol, {reps} replications a point", folder, resume, lambda store, p: analyses.run_sobol(s, chosen, seed, reps, size, executor, store, p)
+            )
     window = s.scenario.window_days
     wlabel = f"P({window[0]:g}-{window[1]:g})"
     figures = []
@@ -332,6 +362,7 @@ def calibrate(
     set_: SetOpt = None,
     out: OutOpt = None,
     force: ForceOpt = False,
+    resume: ResumeOpt = False,
     precise: PreciseOpt = False,
 ) -> None:
     """Which input values make the seed's estimate come true: ABC rejection over the scenario's distributions."""
@@ -347,10 +378,12 @@ def calibrate(
     loaded = cli._load(scenario, set_)
     s = loaded.scenario
     reps = _setting(replications, "calibrate", "replications", precise)
-    folder = _folder(out, force, f"{s.scenario.name}-calibrate")
+    folder = _folder(out, force, f"{s.scenario.name}-calibrate", resume)
     executor = _executor(jobs, scheduler, dask_local)
     with executor:
-        study = _run_with_progress(f"calibration, {reps} draws", lambda p: analyses.run_calibration(s, window, seed, reps, executor, folder, p))
+        study = _run_with_progress(
+            f"calibration, {reps} draws", folder, resume, lambda store, p: analyses.run_calibration(s, window, seed, reps, executor, store, p)
+        )
     found = study.extra["calibration"]
     inputs = study.extra["inputs"]
     if inputs.shape[1] == 0:
@@ -388,6 +421,7 @@ def marginal(
     set_: SetOpt = None,
     out: OutOpt = None,
     force: ForceOpt = False,
+    resume: ResumeOpt = False,
     precise: PreciseOpt = False,
 ) -> None:
     """What one more truck, escort team, Apache, loading team, sortie or crossing buys, with 95% CIs."""
@@ -399,11 +433,13 @@ def marginal(
     loaded = cli._load(scenario, set_)
     s = loaded.scenario
     reps = _setting(replications, "marginal", "replications", precise)
-    folder = _folder(out, force, f"{s.scenario.name}-marginal")
+    folder = _folder(out, force, f"{s.scenario.name}-marginal", resume)
     executor = _executor(jobs, scheduler, dask_local)
     try:
         with executor:
-            study = _run_with_progress(f"marginal, {reps} replications a variant", lambda p: analyses.run_marginal(s, seed, reps, executor, folder, p))
+            study = _run_with_progress(
+                f"marginal, {reps} replications a variant", folder, resume, lambda store, p: analyses.run_marginal(s, seed, reps, executor, store, p)
+            )
     except StudyError as exc:
         _fail(str(exc))
     table = study.tables["marginal"]

@@ -20,7 +20,7 @@ from sim import sensitivity
 from sim.analysis.calibration import Calibration, calibrate
 from sim.analysis.discovery import input_columns
 from sim.analysis.marginal import marginal_table
-from sim.experiment.evaluate import Factor, at_shares, design_table, evaluate, per_point, shifted
+from sim.experiment.evaluate import ChunkStore, Factor, at_shares, design_table, evaluate, per_point, shifted
 from sim.experiment.executors import Executor
 from sim.scenario.schema import Scenario
 
@@ -101,7 +101,7 @@ def run_tornado(
     seed: int,
     replications: int,
     executor: Executor | None = None,
-    store: Path | None = None,
+    store: Path | ChunkStore | None = None,
     progress: Progress = None,
 ) -> Study:
     """Each factor at its low and high, the others at their medians; every point on the same replications."""
@@ -123,7 +123,7 @@ def run_morris(
     replications: int,
     trajectories: int,
     executor: Executor | None = None,
-    store: Path | None = None,
+    store: Path | ChunkStore | None = None,
     progress: Progress = None,
 ) -> Study:
     """Morris elementary effects on mean days and on P(window), each point averaged over ``replications``.
@@ -155,7 +155,7 @@ def run_sobol(
     replications: int,
     n: int,
     executor: Executor | None = None,
-    store: Path | None = None,
+    store: Path | ChunkStore | None = None,
     progress: Progress = None,
 ) -> Study:
     """Sobol' first and total indices of mean days and of P(window), each point averaged over ``replications``.
@@ -190,7 +190,7 @@ def _indices_study(
     analyze: Callable[[np.ndarray], pd.DataFrame],
     warn: Callable[[pd.DataFrame], list[str]],
     executor: Executor | None,
-    store: Path | None,
+    store: Path | ChunkStore | None,
     progress: Progress,
 ) -> Study:
     """Run a SALib design's points, then its estimator on mean days and on P(window) (tables ``method``
@@ -213,7 +213,7 @@ def run_calibration(
     seed: int,
     replications: int,
     executor: Executor | None = None,
-    store: Path | None = None,
+    store: Path | ChunkStore | None = None,
     progress: Progress = None,
 ) -> Study:
     """ABC rejection over the scenario's priors: ``replications`` draws, one simulation each."""
@@ -234,7 +234,7 @@ def marginal_variants(scenario: Scenario, changes: Sequence[tuple[str, str, floa
 
 
 def run_marginal(
-    scenario: Scenario, seed: int, replications: int, executor: Executor | None = None, store: Path | None = None, progress: Progress = None
+    scenario: Scenario, seed: int, replications: int, executor: Executor | None = None, store: Path | ChunkStore | None = None, progress: Progress = None
 ) -> Study:
     """Each added resource against the baseline on the same replications: days saved and change in P(window)."""
     variants = marginal_variants(scenario)

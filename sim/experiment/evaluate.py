@@ -26,7 +26,7 @@ import numpy as np
 import pandas as pd
 
 from sim.experiment.executors import Executor, InProcess, LocalPool
-from sim.experiment.storage import write_parquet
+from sim.experiment.storage import ResumeError, write_parquet
 from sim.replication import prepare, record, simulate_one
 from sim.scenario.distributions import Distribution
 from sim.scenario.draws import numeric_fields, uncertain_inputs
@@ -177,13 +177,26 @@ def design_key(design: pd.DataFrame, scenarios: Sequence[Scenario], seed: int, r
     return digest.hexdigest()[:16]
 
 
+@dataclass(frozen=True)
+class ChunkStore:
+    """Where a study keeps its finished chunks: ``folder/chunks/<fingerprint>/``.
+
+    With ``resume``, the chunks of this very study (same design, scenarios, seed and
+    replications) must already be there: resuming a folder of another study would
+    otherwise start it over and overwrite that study's tables.
+    """
+
+    folder: Path
+    resume: bool = False
+
+
 def evaluate(
     design: pd.DataFrame,
     scenarios: Scenario | Sequence[Scenario],
     seed: int,
     replications: int,
     jobs: int = 1,
-    store: Path | None = None,
+    store: Path | ChunkStore | None = None,
     on_chunk: Callable[[int, int], None] | None = None,
     executor: Executor | None = None,
 ) -> pd.DataFrame:
@@ -200,7 +213,10 @@ def evaluate(
     done: dict[int, pd.DataFrame] = {}
     folder = None
     if store is not None:
-        folder = Path(store) / "chunks" / design_key(design, scenarios, seed, replications)
+        chunk_store = store if isinstance(store, ChunkStore) else ChunkStore(Path(store))
+        folder = chunk_store.folder / "chunks" / design_key(design, scenarios, seed, replications)
+        if chunk_store.resume and not folder.is_dir():
+            raise ResumeError(_not_this_study(chunk_store.folder))
         folder.mkdir(parents=True, exist_ok=True)
         for k in range(len(chunks)):
             part = folder / f"chunk-{k:05d}.parquet"
@@ -226,6 +242,13 @@ def evaluate(
             executor.close()
     frames = [done[k] for k in sorted(done)]
     return pd.concat(frames, ignore_index=True).sort_values(["point", "replication"], ignore_index=True)
+
+
+def _not_this_study(folder: Path) -> str:
+    return (
+        f"{folder}: cannot resume: its finished chunks are of another study (the design, scenario, seed or replications differ); "
+        "resume with the same command and options, --force to run this one in that folder, or choose another --out"
+    )
 
 
 def per_point(rows: pd.DataFrame, window: tuple[float, float], outcome: str = OUTCOME) -> pd.DataFrame:

@@ -27,6 +27,10 @@ class OutputError(Exception):
     """The results folder cannot be created or written (exit status 4)."""
 
 
+class ResumeError(OutputError):
+    """``--resume`` asked of a folder that holds another study, scenario or seed (or no study at all)."""
+
+
 def write_atomic(path: Path, write: Callable[[Path], None]) -> Path:
     """Call ``write(tmp)`` on a temporary file beside ``path``, then rename it into place."""
     path.parent.mkdir(parents=True, exist_ok=True)

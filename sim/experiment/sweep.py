@@ -38,7 +38,7 @@ from sim.analysis.design_points import points_table
 from sim.experiment.dataset import clear_dataset, finished_batches, read_column_by_batch, read_dataset, rows_to_table, write_batch
 from sim.experiment.design import Factor, FactorSpecError, build_design
 from sim.experiment.executors import Executor
-from sim.experiment.storage import OutputError, manifest, scenario_hash, write_atomic, write_json, write_parquet
+from sim.experiment.storage import OutputError, ResumeError, manifest, scenario_hash, write_atomic, write_json, write_parquet
 from sim.experiment.study import Study, load_study_scenario, resolve_factors
 from sim.replication import Prepared, prepare, record, simulate_one
 from sim.scenario.loading import LoadedScenario, Problem, ScenarioError, locate
@@ -48,10 +48,6 @@ BATCH_WALL_SECONDS = 0.5
 
 MAX_BATCH = 5000
 OUTPUT_FILES = ("manifest.json", "design.parquet", "points.csv")
-
-
-class ResumeError(OutputError):
-    """``--resume`` asked of a folder that holds another study, scenario or seed (or no study at all)."""
 
 
 @dataclass(frozen=True)
