@@ -11,6 +11,7 @@ destination and back.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import cached_property
 
 import simpy
 
@@ -35,16 +36,17 @@ class Convoy:
     carries_sensitive: bool = False
     legs: dict[str, float] = field(default_factory=dict)
 
-    @property
+    # A convoy's make-up is fixed once it is formed, so these are counted once.
+    @cached_property
     def truck_count(self) -> int:
         return sum(self.trucks.values())
 
-    @property
+    @cached_property
     def size(self) -> int:
         """Vehicles in the convoy: trucks and self-driving vehicles."""
         return self.truck_count + self.vehicles
 
-    @property
+    @cached_property
     def load_count(self) -> int:
         return sum(self.loads.values())
 
@@ -54,6 +56,7 @@ def form_convoys(env: simpy.Environment, evac):
     p = evac.scenario.convoys
     inv, fleet = evac.inventory, evac.fleet
     size_min, size_max = int(p.size_min), int(p.size_max)
+    share_places = int(evac.scenario.vehicles.share_of_convoy * size_max)
     number = 0
     while True:
         road_left = inv.road_remaining()
@@ -61,7 +64,7 @@ def form_convoys(env: simpy.Environment, evac):
             break
         t = env.now
         fleet.collect_repaired()
-        vehicle_places = _vehicle_places(evac, road_left)
+        vehicle_places = _vehicle_places(evac.vehicles_left, road_left, size_max, share_places)
         max_trucks = size_max - vehicle_places
         staged = inv.staged(t)
         loads, used = inv.plan_convoy(staged, fleet.at_base, max_trucks)
@@ -104,14 +107,12 @@ def form_convoys(env: simpy.Environment, evac):
         yield evac.departures.put(Convoy(number, {}, {}, 0, 0, env.now, last_element=True))
 
 
-def _vehicle_places(evac, road_cargo_left: int) -> int:
+def _vehicle_places(vehicles_left: int, road_cargo_left: int, size_max: int, share_places: int) -> int:
     """Places for self-driving vehicles in the next convoy: their share while cargo is
-    left (at least one), the whole convoy once only vehicles are left."""
-    size_max = int(evac.scenario.convoys.size_max)
+    left (``share_places``, at least one), the whole convoy once only vehicles are left."""
     if road_cargo_left == 0:
-        return min(evac.vehicles_left, size_max)
-    share = int(evac.scenario.vehicles.share_of_convoy * size_max)
-    return min(evac.vehicles_left, max(1, share), size_max)
+        return min(vehicles_left, size_max)
+    return min(vehicles_left, max(1, share_places), size_max)
 
 
 def depart_convoys(env: simpy.Environment, evac):
