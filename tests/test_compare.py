@@ -78,3 +78,31 @@ def test_compare_command_prints_the_comparison_as_json_and_plots_the_pairs(tmp_p
     assert len(paired) == 8
     assert (paired["days_b"] - paired["days_a"]).mean() == pytest.approx(summary["days_to_base_empty"]["difference"])
     assert (out / "compare.png").stat().st_size > 0 and json.loads((out / "comparison.json").read_text()) == summary
+
+
+HIGH_THREAT = ROOT / "scenarios" / "qasrak_high_threat.toml"
+CLOSURE_START = "crossing.main.scheduled_closures.0.start_day"
+
+
+@pytest.mark.parametrize("high_threat_first", [False, True])
+def test_a_closure_only_one_scenario_plans_is_drawn_by_it_alone_and_the_shared_inputs_stay_paired(high_threat_first):
+    baseline, high = load_scenario(BASELINE).scenario, load_scenario(HIGH_THREAT).scenario
+    a, b = (high, baseline) if high_threat_first else (baseline, high)
+    pa, pb = aligned_preparations(a, b)
+    values_a, _, _ = simulate_one(pa, 5, 3)
+    values_b, _, _ = simulate_one(pb, 5, 3)
+    values_high, values_base = (values_a, values_b) if high_threat_first else (values_b, values_a)
+    assert 5 <= values_high[CLOSURE_START] <= 20 and CLOSURE_START not in values_base
+    drawn_b = {i.path: i.distribution for i in pb.inputs}
+    same = {i.path for i in pa.inputs if drawn_b.get(i.path) == i.distribution}  # the inputs both scenarios draw alike
+    assert "fleet.civilian.count" in same and len(same) > 10
+    assert {p: values_a[p] for p in same} == {p: values_b[p] for p in same}
+
+
+def test_high_threat_closes_the_base_later_than_the_baseline_on_paired_replications():
+    result = run_compare(load_scenario(BASELINE), load_scenario(HIGH_THREAT), seed=3, replications=6, executor=InProcess())
+    days = result.summary["days_to_base_empty"]
+    assert result.summary["mean_b"] > result.summary["mean_a"] and days["difference"] > 0
+    assert np.isfinite(result.days_a).all() and np.isfinite(result.days_b).all()
+    reverse = run_compare(load_scenario(HIGH_THREAT), load_scenario(BASELINE), seed=3, replications=6, executor=InProcess())
+    assert reverse.summary["days_to_base_empty"]["difference"] == pytest.approx(-days["difference"])

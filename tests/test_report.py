@@ -85,6 +85,70 @@ def test_report_draws_missing_figures_first(run_folder, tmp_path):
     assert (folder / "timeline.png").exists()
 
 
+ROOT = Path(__file__).resolve().parent.parent
+
+
+@pytest.fixture(scope="module")
+def compare_folder(tmp_path_factory) -> Path:
+    """What ``evacsim compare`` writes for the baseline (A) against the high-threat variant (B), tiny."""
+    folder = tmp_path_factory.mktemp("report-compare") / "cmp"
+    a, b = ROOT / "scenarios" / "qasrak_baseline.toml", ROOT / "scenarios" / "qasrak_high_threat.toml"
+    result = CliRunner().invoke(app, ["compare", str(a), str(b), "-n", "4", "--jobs", "1", "--seed", "5", "--out", str(folder)])
+    assert result.exit_code == 0, result.output
+    return folder
+
+
+def test_report_of_a_compare_folder_names_both_scenarios_and_the_paired_difference(compare_folder):
+    result = CliRunner().invoke(app, ["report", str(compare_folder)])
+    assert result.exit_code == 0, result.output
+    html = (compare_folder / REPORT_NAME).read_text(encoding="utf-8")
+    assert "<h1>qasrak_baseline vs qasrak_high_threat</h1>" in html
+    assert 'id="provenance-a"' in html and "scenario A (qasrak_baseline)" in html
+    assert 'id="provenance-b"' in html and "scenario B (qasrak_high_threat)" in html
+    assert html.count("crossing.main.scheduled_closures.0.start_day") == 1  # the closure only B plans
+    comparison = json.loads((compare_folder / "comparison.json").read_text())
+    assert 'id="comparison"' in html and f"{comparison['days_to_base_empty']['difference']:+.2f}" in html
+
+
+def _break(folder: Path, name: str, edit) -> None:
+    path = folder / name
+    path.write_text(edit(path.read_text(encoding="utf-8")), encoding="utf-8")
+
+
+def _bad_scenario_b(text: str) -> str:
+    manifest = json.loads(text)
+    manifest["scenario"]["b"]["fleet"]["civilian"]["count"] = "lots"
+    return json.dumps(manifest)
+
+
+@pytest.mark.parametrize(
+    ("name", "edit", "said"),
+    [
+        ("manifest.json", _bad_scenario_b, "scenario B is not one this version of evacsim can read"),
+        ("manifest.json", lambda text: text[: len(text) // 2], "not a JSON file evacsim wrote"),
+        ("manifest.json", lambda text: "[]", "holds a JSON list"),
+        ("comparison.json", lambda text: '{"replications": 4}', "comparison.json: not a file this version of evacsim wrote"),
+    ],
+)
+def test_a_malformed_compare_folder_is_one_paragraph_and_exit_status_3(compare_folder, tmp_path, name, edit, said):
+    folder = tmp_path / "cmp"
+    shutil.copytree(compare_folder, folder)
+    _break(folder, name, edit)
+    result = CliRunner().invoke(app, ["report", str(folder)])
+    assert result.exit_code == 3, result.output
+    assert "Traceback" not in result.output and said in result.output.replace("\n", "")
+    assert result.output.startswith("error:") and "\n\n" not in result.output.strip()
+
+
+def test_a_malformed_run_manifest_is_exit_status_3_even_when_figures_must_be_drawn(run_folder, tmp_path):
+    folder = tmp_path / "run"
+    shutil.copytree(run_folder, folder)
+    (folder / "timeline.png").unlink()
+    _break(folder, "manifest.json", lambda text: json.dumps({k: v for k, v in json.loads(text).items() if k != "seed"}))
+    result = CliRunner().invoke(app, ["report", str(folder)])
+    assert result.exit_code == 3 and "Traceback" not in result.output and "cannot draw its figures" in result.output.replace("\n", "")
+
+
 def chromium(*args: str, profile: Path) -> subprocess.CompletedProcess:
     command = [CHROMIUM, *CHROMIUM_FLAGS, f"--user-data-dir={profile}", *args]
     return subprocess.run(command, capture_output=True, text=True, timeout=60, check=False)

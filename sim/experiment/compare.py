@@ -25,7 +25,7 @@ from sim.scenario.schema import Scenario
 
 
 def aligned_preparations(a: Scenario, b: Scenario) -> tuple[Prepared, Prepared]:
-    """A and B prepared so that replication ``i`` draws every input from the same place in the same stream.
+    """A and B prepared so that replication ``i`` draws every input they share from the same place in the same stream.
 
     Each replication draws its uncertain inputs one after the other from one generator.
     When a number is a distribution in one scenario and a constant in the other (``--set
@@ -34,18 +34,28 @@ def aligned_preparations(a: Scenario, b: Scenario) -> tuple[Prepared, Prepared]:
     random number. Here both draw the union of their uncertain inputs in the same order;
     where a scenario has a constant, it draws the other's distribution (to keep the
     stream in step) and pins its own value.
+
+    A number only one scenario has at all (the start day of a scheduled crossing closure
+    the other scenario does not plan) has nothing to be paired with. Such inputs are
+    drawn after every shared one, by the scenario that has them only, so they shift no
+    shared input onto another random number.
     """
     pa_, pb = prepare(a), prepare(b)
     by_path_a = {i.path: i for i in pa_.inputs}
     by_path_b = {i.path: i for i in pb.inputs}
-    order = [*by_path_a, *(p for p in by_path_b if p not in by_path_a)]
+    numbers_a, numbers_b = numeric_fields(a), numeric_fields(b)
+    union = [*by_path_a, *(p for p in by_path_b if p not in by_path_a)]
+    shared = [p for p in union if p in numbers_a and p in numbers_b]
+    order = [*shared, *(p for p in union if p not in numbers_a or p not in numbers_b)]
     return _aligned(pa_, order, by_path_a, by_path_b), _aligned(pb, order, by_path_b, by_path_a)
 
 
 def _aligned(own: Prepared, order: list[str], mine: dict[str, UncertainInput], other: dict[str, UncertainInput]) -> Prepared:
+    """``own`` drawing the inputs of ``order`` it has a number for: its own distribution, else the other's with its constant pinned."""
     numbers = numeric_fields(own.scenario)
-    inputs = tuple(mine.get(path) or other[path] for path in order)
-    fixed = {path: _constant(numbers[path]) for path in order if path not in mine}
+    present = [path for path in order if path in numbers]
+    inputs = tuple(mine.get(path) or other[path] for path in present)
+    fixed = {path: _constant(numbers[path]) for path in present if path not in mine}
     return Prepared(own.scenario, inputs, own.per_event, {**own.fixed, **fixed})
 
 

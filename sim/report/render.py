@@ -3,23 +3,31 @@
 Images are embedded as ``data:`` URIs and the style sheet is inline, so the file opens
 anywhere without a network. Figures missing from the folder are drawn first
 (:func:`sim.plots.figures.plot_results`).
+
+A folder written by ``evacsim compare`` holds two scenarios (A, the reference, and B):
+the report names both, shows the paired difference B - A and where each number of each
+comes from. A folder whose files this version cannot read (edited, truncated, written
+by another version) is :class:`MalformedResults`: a user error, exit status 3.
 """
 
 from __future__ import annotations
 
 import base64
 import json
+import math
 from dataclasses import dataclass
 from pathlib import Path
 
 from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
 from markupsafe import Markup
+from pydantic import ValidationError
 
 from sim.analysis.statistics import window_key
 from sim.experiment.storage import write_atomic
 from sim.plots.completion import window_labels
-from sim.plots.figures import FIGURE_ORDER, expected_figures, folder_kind, plot_results
+from sim.plots.figures import FIGURE_ORDER, NotResultsFolder, expected_figures, folder_kind, plot_results
 from sim.report.nowcast_section import render_nowcast_section
+from sim.scenario.schema import Scenario
 
 REPORT_NAME = "report.html"
 
@@ -32,6 +40,18 @@ CAPTIONS = {
     "sweep_heatmap": "Chance of emptying the base in the window over two factors.",
     "compare": "Two scenarios: their cumulative shares finished overlaid, and the paired difference replication by replication.",
 }
+
+
+class MalformedResults(NotResultsFolder):
+    """A results folder whose manifest, summary or comparison cannot be read as evacsim writes them (exit status 3)."""
+
+
+@dataclass(frozen=True)
+class RunScenario:
+    """A scenario a folder was run on: ``""`` for the one scenario of a run, ``"A"`` or ``"B"`` in a comparison."""
+
+    label: str
+    scenario: Scenario
 
 
 @dataclass(frozen=True)
@@ -52,6 +72,26 @@ class Row:
     note: str = ""
 
 
+@dataclass(frozen=True)
+class ComparisonRow:
+    """One measure of a comparison: its value in A and in B, the paired difference B - A (95% CI), the variance reduction."""
+
+    label: str
+    a: str
+    b: str
+    difference: str
+    variance_reduction: str
+
+
+@dataclass(frozen=True)
+class ProvenanceSection:
+    """Where each number of one scenario comes from, under a heading that says which scenario (A or B) it is."""
+
+    anchor: str
+    heading: str
+    rows: list[Row]
+
+
 def png_data_uri(path: Path) -> str:
     return "data:image/png;base64," + base64.b64encode(path.read_bytes()).decode("ascii")
 
@@ -64,7 +104,50 @@ def figure_entries(folder: Path) -> list[FigureEntry]:
 
 
 def _read_json(path: Path) -> dict:
-    return json.loads(path.read_text(encoding="utf-8")) if path.exists() else {}
+    """A JSON object of the folder (``{}`` if the file is absent); :class:`MalformedResults` if it is not one."""
+    if not path.exists():
+        return {}
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except ValueError as exc:
+        raise MalformedResults(f"{path}: not a JSON file evacsim wrote ({exc}); write the folder again, or restore the file") from None
+    if not isinstance(data, dict):
+        raise MalformedResults(f"{path}: holds a JSON {type(data).__name__}, not the object evacsim writes; write the folder again, or restore the file")
+    return data
+
+
+def manifest_scenarios(manifest: dict, where: Path | str = "manifest.json") -> list[RunScenario]:
+    """The scenarios of a folder's manifest, validated: one for a run, sweep, analysis or nowcast, A and B for a comparison."""
+    table = manifest.get("scenario")
+    if not table:
+        return []
+    labelled = [("A", table["a"]), ("B", table["b"])] if isinstance(table, dict) and set(table) == {"a", "b"} else [("", table)]
+    scenarios = []
+    for label, entry in labelled:
+        try:
+            scenarios.append(RunScenario(label, Scenario.model_validate(entry)))
+        except ValidationError as exc:
+            raise MalformedResults(_unreadable_scenario(where, label, exc)) from None
+    return scenarios
+
+
+def _unreadable_scenario(where: Path | str, label: str, exc: ValidationError) -> str:
+    errors = exc.errors()
+    first = errors[0] if errors else {"loc": (), "msg": str(exc)}
+    field = ".".join(str(part) for part in first["loc"]) or "the top level"
+    which = f"scenario {label}" if label else "the scenario"
+    count = f"{len(errors)} problem{'s' if len(errors) != 1 else ''}"
+    return (
+        f"{where}: {which} is not one this version of evacsim can read ({count}, first at {field}: {first['msg']}); "
+        "the manifest was edited or written by another version: run the command again to report on it"
+    )
+
+
+def read_manifest(folder: Path) -> tuple[dict, list[RunScenario]]:
+    """A folder's manifest (``{}`` if it has none) and its scenarios, validated before anything is drawn from them."""
+    path = folder / "manifest.json"
+    manifest = _read_json(path)
+    return manifest, manifest_scenarios(manifest, path)
 
 
 def percent(p: dict) -> str:
@@ -89,14 +172,42 @@ def summary_rows(summary: dict) -> tuple[list[Row], list[Row], list[Row]]:
     return days, probabilities, waits
 
 
-def provenance(manifest: dict) -> list[Row]:
-    """Parameter, value or distribution, and source of every number of the run's scenario."""
-    scenario_table = manifest.get("scenario")
-    if not scenario_table:
-        return []
-    from sim.scenario.schema import Scenario
+def comparison_rows(comparison: dict) -> list[ComparisonRow]:
+    """Mean days and the window probabilities of A and B, and their paired difference, from a ``comparison.json``."""
+    days = comparison["days_to_base_empty"]
+    mean_a, mean_b = f"{comparison['mean_a']:.1f}", f"{comparison['mean_b']:.1f}"
+    rows = [ComparisonRow("mean days to base empty", mean_a, mean_b, _difference(days, 1, "{:+.2f}"), _times(days))]
+    window = tuple(comparison["window_days"])
+    labels = window_labels(window)
+    for kind in ("p_within", "p_over"):
+        d = comparison[window_key(kind, window)]
+        rows.append(ComparisonRow(labels[kind], f"{100 * d['a']:.1f}%", f"{100 * d['b']:.1f}%", _difference(d, 100, "{:+.1f} pts"), _times(d)))
+    return rows
 
-    scenario = Scenario.model_validate(scenario_table)
+
+def _difference(d: dict, scale: float, fmt: str) -> str:
+    return f"{fmt.format(scale * d['difference'])} ({scale * d['ci_low']:+.2f} to {scale * d['ci_high']:+.2f})"
+
+
+def _times(d: dict) -> str:
+    value = float(d["variance_reduction"])
+    return f"{value:.1f}x" if math.isfinite(value) else "n/a (no variation)"
+
+
+def provenance(scenarios: list[RunScenario]) -> list[ProvenanceSection]:
+    """Where each number comes from: one table for a run's scenario, one for A and one for B in a comparison."""
+    if len(scenarios) == 1:
+        return [ProvenanceSection("provenance", "Where each number comes from", provenance_rows_of(scenarios[0].scenario))]
+    return [
+        ProvenanceSection(
+            f"provenance-{s.label.lower()}", f"Where each number of scenario {s.label} ({s.scenario.scenario.name}) comes from", provenance_rows_of(s.scenario)
+        )
+        for s in scenarios
+    ]
+
+
+def provenance_rows_of(scenario: Scenario) -> list[Row]:
+    """Parameter, value or distribution, and source of every number of one scenario."""
     try:
         from sim.scenario.provenance import provenance_rows
     except ImportError:  # older checkouts: list the numbers without their sources
@@ -138,36 +249,71 @@ def csv_tables(folder: Path) -> list[dict]:
     return tables
 
 
+def _headline(folder: Path, manifest: dict, scenarios: list[RunScenario]) -> tuple[str, str, str]:
+    """(title, description, question) of the report: the scenario's, or both scenarios' in a comparison."""
+    if not scenarios:
+        return folder.name, "", ""
+    first = scenarios[0].scenario.scenario
+    if len(scenarios) == 1:
+        return first.title, first.description, first.source
+    a, b = (s.scenario.scenario for s in scenarios)
+    overrides = [str(o) for o in manifest.get("overrides") or []]
+    name_b = f"{b.name} with {', '.join(overrides)}" if overrides else b.name
+    return f"{a.name} vs {name_b}", f"A: {a.title}. B: {b.title}{' with ' + ', '.join(overrides) if overrides else ''}.", first.source
+
+
+def _rows_or_malformed(path: Path, rows_of, table: dict):
+    """The report rows of a summary or comparison file, or :class:`MalformedResults` naming the file if it lacks what they need."""
+    try:
+        return rows_of(table)
+    except (KeyError, TypeError, ValueError, IndexError) as exc:
+        problem = f"{type(exc).__name__}: {exc}"
+        raise MalformedResults(f"{path}: not a file this version of evacsim wrote ({problem}); write the folder again, or restore the file") from None
+
+
 def report_context(folder: Path) -> dict:
     """Everything the template shows, as plain values."""
     kind = folder_kind(folder)
-    manifest = _read_json(folder / "manifest.json")
+    manifest, scenarios = read_manifest(folder)
     summary = _read_json(folder / "summary.json")
-    meta = manifest.get("scenario", {}).get("scenario", {})
+    comparison = _read_json(folder / "comparison.json") if kind == "compare" else {}
+    title, description, question = _headline(folder, manifest, scenarios)
     context: dict = {
         "kind": kind,
         "folder": folder.name,
-        "title": meta.get("title", folder.name),
-        "description": meta.get("description", ""),
-        "question": meta.get("source", ""),
+        "title": title,
+        "description": description,
+        "question": question,
         "verdict": summary.get("verdict"),
         "within": None,
         "days": [],
         "probabilities": [],
         "waits": [],
+        "comparison": _rows_or_malformed(folder / "comparison.json", comparison_rows, comparison) if comparison else [],
+        "replications": comparison.get("replications"),
         "figures": [f for f in figure_entries(folder) if not (kind == "nowcast" and f.name == "nowcast")],
         "tables": csv_tables(folder) if kind == "analysis" else [],
         "warnings": [str(w) for w in manifest.get("warnings", [])],
         "nowcast_html": Markup(render_nowcast_section(folder)) if kind == "nowcast" else "",
-        "provenance": provenance(manifest),
+        "provenance": provenance(scenarios),
         "manifest": manifest_rows(manifest),
     }
     if summary:
-        window = tuple(summary["window_days"])
-        within = summary[window_key("p_within", window)]
-        context["within"] = {"label": window_labels(window)["p_within"], "estimate": percent(within), "ci": percent_ci(within), "n": summary["replications"]}
-        context["days"], context["probabilities"], context["waits"] = summary_rows(summary)
+        context.update(_rows_or_malformed(folder / "summary.json", _summary_context, summary))
     return context
+
+
+def _summary_context(summary: dict) -> dict:
+    """The verdict's probability and the summary tables of a run's ``summary.json``."""
+    window = tuple(summary["window_days"])
+    within = summary[window_key("p_within", window)]
+    days, probabilities, waits = summary_rows(summary)
+    return {
+        "within": {"label": window_labels(window)["p_within"], "estimate": percent(within), "ci": percent_ci(within), "n": summary["replications"]},
+        "days": days,
+        "probabilities": probabilities,
+        "waits": waits,
+    }
 
 
 def environment() -> Environment:
@@ -182,8 +328,16 @@ def render_report(folder: Path, replot: bool = False) -> Path:
     """Write ``report.html`` into a results folder (drawing missing figures first); returns its path."""
     folder = Path(folder)
     kind = folder_kind(folder)
+    read_manifest(folder)  # a malformed manifest is a user error, not a traceback while drawing from it
     if replot or not all((folder / f"{stem}.png").exists() for stem in expected_figures(kind)):
-        plot_results(folder)
+        try:
+            plot_results(folder)
+        except NotResultsFolder:
+            raise
+        except (KeyError, TypeError, ValueError) as exc:
+            raise MalformedResults(
+                f"{folder}: cannot draw its figures from its files ({type(exc).__name__}: {exc}); write the folder again, or restore its files"
+            ) from None
     html = render_html(report_context(folder))
     path = write_atomic(folder / REPORT_NAME, lambda tmp: tmp.write_text(html, encoding="utf-8"))
     path.chmod(0o644)  # a report is for sharing
