@@ -87,7 +87,18 @@ def scenario_factors(scenario: Scenario) -> list[Factor]:
 
 
 def study_factors(path: Path, scenario: Scenario) -> list[Factor]:
-    """Factors named in a study file: ``[factors."fleet.civilian.count"] low = 60, high = 140`` (optional ``integer``)."""
+    """Factors named in a study file, over the range each is written with.
+
+    Every form a sweep study file takes is read (by the sweep's own
+    :func:`~sim.experiment.design.parse_spec`): ``[factors."fleet.civilian.count"] low = 60,
+    high = 140`` (optional ``step`` and ``integer``), dotted bare keys such as
+    ``fleet.civilian.count = "60:140:20"`` or ``"60:140"``, and lists of levels such as
+    ``escort.teams = [2, 3, 4, 6]``. The range is low to high (a list's lowest to highest
+    level). A factor is a whole number if ``integer`` says so, else if the scenario draws
+    it as one, else if its values are written as whole numbers.
+    """
+    from sim.experiment.study import RANGE_KEYS, flatten_factors
+
     try:
         table = tomllib.loads(Path(path).read_text())
     except (OSError, tomllib.TOMLDecodeError) as exc:
@@ -98,19 +109,52 @@ def study_factors(path: Path, scenario: Scenario) -> list[Factor]:
     known = numeric_fields(scenario)
     drawn = {i.path: i for i in uncertain_inputs(scenario)}
     out = []
-    for name, spec in entries.items():
+    for name, spec in flatten_factors(entries, leaves=RANGE_KEYS | {"integer"}).items():
         if name not in known:
             raise StudyError(f"{path}: factors.{name}: not a number of the scenario; use a dotted path such as fleet.civilian.count")
-        if not isinstance(spec, dict) or "low" not in spec or "high" not in spec:
-            raise StudyError(f"{path}: factors.{name}: give low and high, e.g. {{low = 60, high = 140}}")
-        low, high = float(spec["low"]), float(spec["high"])
-        if not high > low:
-            raise StudyError(f"{path}: factors.{name}: high ({high:g}) must be above low ({low:g})")
-        integer = bool(spec.get("integer", drawn[name].integer if name in drawn else isinstance(spec["low"], int) and isinstance(spec["high"], int)))
+        low, high, written_integer, integer = _study_range(path, name, spec)
+        if integer is None:
+            integer = drawn[name].integer if name in drawn else written_integer
         value = known[name]
         median = value.p50 if name in drawn else float(value) if isinstance(value, (int, float)) else (low + high) / 2
-        out.append(Factor(name, low, high, min(max(median, low), high), integer))
+        out.append(Factor(name, low, high, min(max(median, low), high), bool(integer)))
     return out
+
+
+def _study_range(path: Path, name: str, spec: object) -> tuple[float, float, bool, object]:
+    """(low, high, written as whole numbers, the ``integer`` key or None) of one study-file factor."""
+    from sim.experiment.design import FactorSpecError, parse_spec
+
+    integer = None
+    if isinstance(spec, dict):
+        if "low" not in spec or "high" not in spec:
+            raise StudyError(f"{path}: factors.{name}: give low and high, e.g. {{low = 60, high = 140}}")
+        integer = spec.get("integer")
+        spec = {k: v for k, v in spec.items() if k != "integer"}
+        ends = (spec["low"], spec["high"])
+        if all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in ends) and not float(ends[1]) > float(ends[0]):
+            raise StudyError(f"{path}: factors.{name}: high ({float(ends[1]):g}) must be above low ({float(ends[0]):g})")
+    try:
+        low, high, _ = parse_spec(spec)
+    except FactorSpecError as exc:
+        raise StudyError(f"{path}: factors.{name}: {exc}") from None
+    if not high > low:
+        raise StudyError(f"{path}: factors.{name}: high ({high:g}) must be above low ({low:g}); a sensitivity study needs a range")
+    return low, high, _written_whole(spec), integer
+
+
+def _written_whole(spec: object) -> bool:
+    """Whether a factor's values are written as whole numbers: TOML integers, or integer literals in a string."""
+    if isinstance(spec, dict):
+        values: list[object] = [spec[k] for k in ("low", "high") if k in spec]
+    elif isinstance(spec, (list, tuple)):
+        values = list(spec)
+    elif isinstance(spec, str):
+        parts = spec.split(":")[:2] if ":" in spec else spec.split(",")
+        return all(part.strip().lstrip("+-").isdigit() for part in parts)
+    else:
+        return False
+    return all(isinstance(v, int) and not isinstance(v, bool) for v in values)
 
 
 def at_shares(shares: np.ndarray, factors: Sequence[Factor]) -> np.ndarray:

@@ -24,6 +24,7 @@ import difflib
 import hashlib
 import json
 import re
+import tomllib
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -38,7 +39,8 @@ from sim.scenario.schema import Scenario
 
 DEFAULT_SEED = 20260223
 DEFAULT_REPLICATIONS = 100
-_LEAF_KEYS = {"low", "high", "step"}
+RANGE_KEYS = frozenset({"low", "high", "step"})
+"""Keys of a factor's range table ({low, high, step}): a table with any of them is a factor, not a group of paths."""
 
 
 class StudyFile(BaseModel):
@@ -117,13 +119,17 @@ def is_study_file(table: Mapping[str, Any]) -> bool:
     return "factors" in table and "scenario" in table and not isinstance(table.get("scenario"), dict)
 
 
-def flatten_factors(node: Mapping[str, Any], prefix: str = "") -> dict[str, object]:
-    """``{fleet: {civilian: {count: "60:140:20"}}}`` -> ``{"fleet.civilian.count": "60:140:20"}``."""
+def flatten_factors(node: Mapping[str, Any], prefix: str = "", leaves: frozenset[str] = RANGE_KEYS) -> dict[str, object]:
+    """``{fleet: {civilian: {count: "60:140:20"}}}`` -> ``{"fleet.civilian.count": "60:140:20"}``.
+
+    A table with any of the ``leaves`` keys (low, high, step) is a factor's range, kept
+    whole; so is an empty table (an unfinished ``[factors."x"]``), for its error to name it.
+    """
     out: dict[str, object] = {}
     for key, value in node.items():
         path = f"{prefix}.{key}" if prefix else key
-        if isinstance(value, dict) and not (set(value) & _LEAF_KEYS):
-            out.update(flatten_factors(value, path))
+        if isinstance(value, dict) and value and not (set(value) & leaves):
+            out.update(flatten_factors(value, path, leaves))
         else:
             out[path] = value
     return out
@@ -231,5 +237,25 @@ def _check_extremes(factor: Factor, loaded: LoadedScenario) -> str | None:
 
 
 def load_study_scenario(study: Study) -> LoadedScenario:
-    """The study's scenario with its overrides, validated."""
+    """The study's scenario with its overrides, validated.
+
+    A study file whose scenario is missing (e.g. the study was copied elsewhere) is an
+    error at the study file's ``scenario`` line, saying the path is relative to it.
+    """
+    if study.source.text and not Path(study.scenario_path).exists():
+        raise _missing_scenario(study)
     return load_scenario(study.scenario_path, study.overrides)
+
+
+def _missing_scenario(study: Study) -> ScenarioError:
+    try:
+        written = tomllib.loads(study.source.text).get("scenario")
+    except tomllib.TOMLDecodeError:
+        written = None
+    if not isinstance(written, str):
+        written = study.scenario_path
+    message = f"{written} not found"
+    if not Path(written).is_absolute():
+        message += f" (paths are relative to the study file: looked for {study.scenario_path})"
+    message += "; fix the path or put the scenario there"
+    return ScenarioError(study.source.where, [Problem("scenario", message, locate(study.source.text, "scenario"))])
