@@ -18,10 +18,11 @@ import numpy as np
 import pyarrow as pa
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
 from rich.table import Table
 
-from sim.commands._options import EXIT_INTERRUPTED, EXIT_WORKERS, DaskLocalOpt, SchedulerOpt
+from sim.commands._options import EXIT_INTERRUPTED, EXIT_WORKERS, DaskLocalOpt, SchedulerOpt, SeedOpt
 from sim.scenario.loading import EXIT_BAD_INPUT, LoadedScenario, ScenarioError, load_scenario
 
 EXIT_OUTPUT = 4
@@ -37,7 +38,6 @@ errors = Console(stderr=True)
 
 ScenarioArg = Annotated[Path, typer.Argument(help="scenario file, e.g. scenarios/qasrak_baseline.toml", show_default=False)]
 SetOpt = Annotated[list[str] | None, typer.Option("--set", help="override a field by dotted path, value as TOML: --set fleet.civilian.count=120")]
-SeedOpt = Annotated[int, typer.Option(help="seed of the run's SeedSequence: same seed, same bits")]
 JobsOpt = Annotated[int | None, typer.Option(help="worker processes (default: all cores)")]
 
 
@@ -49,7 +49,7 @@ def _load(path: Path, overrides: list[str] | None) -> LoadedScenario:
 
 
 def _fail(message: str, status: int):
-    errors.print(f"[bold red]error:[/] {message}", highlight=False, markup=True, soft_wrap=True)
+    errors.print(f"[bold red]error:[/] {escape(message)}", highlight=False, markup=True, soft_wrap=True)
     raise typer.Exit(status)
 
 
@@ -66,7 +66,7 @@ def validate(scenario: ScenarioArg, set_: SetOpt = None) -> None:
     for row in provenance_rows(loaded.scenario):
         table.add_row(row.parameter, row.value, row.source)
     console.print(table)
-    console.print(f"[green]valid:[/] {scenario}")
+    console.print(f"[green]valid:[/] {escape(str(scenario))}")
 
 
 @app.command()
@@ -133,10 +133,12 @@ def run(
 
     loaded = _load(scenario, set_)
     s = loaded.scenario
+    if precision is not None and replications is not None:
+        _fail("give --replications or --precision, not both", 2)
     if precision is not None and not 0 < precision < 0.5:
         _fail("--precision must be a half-width between 0 and 0.5, e.g. 0.02", 2)
     try:
-        folder = prepare_out_dir(out, force) if out else new_run_dir(Path("results"), s.scenario.name)
+        folder = prepare_out_dir(out, force, "run") if out else new_run_dir(Path("results"), s.scenario.name)
     except OutputError as exc:
         _fail(str(exc), EXIT_OUTPUT)
     jobs = jobs or default_jobs()
@@ -183,7 +185,7 @@ def run(
     except OSError as exc:
         _fail(f"{folder}: cannot write results ({exc.strerror or exc})", EXIT_OUTPUT)
     _print_summary(s.scenario.title, summary, window)
-    console.print(f"Results in [bold]{folder}[/]")
+    console.print(f"Results in [bold]{escape(str(folder))}[/]")
 
 
 def _window_keys(window: tuple[float, float]) -> dict[str, str]:
@@ -221,7 +223,8 @@ def _write_run(folder: Path, loaded: LoadedScenario, seed: int, replications: in
     from sim.experiment.storage import manifest, write_json
 
     resolved = loaded.scenario.model_dump(mode="json")
-    write_json(folder / "manifest.json", manifest(resolved, loaded.path, list(loaded.overrides), seed, {"replications": replications, "jobs": jobs}))
+    info = {"kind": "run", "replications": replications, "jobs": jobs}
+    write_json(folder / "manifest.json", manifest(resolved, loaded.path, list(loaded.overrides), seed, info))
     write_json(folder / "summary.json", summary)
 
 
@@ -244,7 +247,9 @@ def _print_summary(title: str, summary: dict, window: tuple[float, float]) -> No
     console.print(probs)
     waits = sorted(summary["mean_wait_hours"].items(), key=lambda kv: -kv[1])[:4]
     console.print("Main waits (convoy-hours per replication): " + ", ".join(f"{c} {h:.0f}" for c, h in waits))
-    console.print(f"[bold]{summary['verdict']}[/]")
+    console.print(f"[bold]{escape(summary['verdict'])}[/]")
+    for warning in summary.get("warnings", []):
+        errors.print(f"[yellow]warning:[/] {escape(warning)}", highlight=False, soft_wrap=True)
 
 
 @app.command()

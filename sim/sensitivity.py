@@ -111,16 +111,16 @@ def sobol_warnings(table: pd.DataFrame, n: int | None = None) -> list[str]:
         out.append(f"the base sample n={n} is not a power of 2; Sobol' sequences balance best at powers of 2")
     negative = table.index[(table["S1"] < -table["S1_conf"].clip(lower=0.01)) | (table["ST"] < -0.01)]
     if len(negative):
-        out.append(f"negative indices for {', '.join(negative)}: the sample is too small or the output too noisy; raise --n or --replications")
+        out.append(f"negative indices for {', '.join(negative)}: the sample is too small or the output too noisy; raise --base-samples or --replications")
     wide = table.index[
         ((table["ST_conf"] > table["ST"].abs()) & (table["ST"].abs() > 0.01)) | ((table["S1_conf"] > table["S1"].abs()) & (table["S1_conf"] > 0.05))
     ]
     if len(wide):
-        out.append(f"confidence intervals wider than the indices for {', '.join(wide)}: rank these only roughly; raise --n")
+        out.append(f"confidence intervals wider than the indices for {', '.join(wide)}: rank these only roughly; raise --base-samples")
     if table["S1"].clip(lower=0).sum() > 1.1:
-        out.append(f"first-order indices add up to {table['S1'].clip(lower=0).sum():.2f}, more than 1: the estimate has not converged; raise --n")
+        out.append(f"first-order indices add up to {table['S1'].clip(lower=0).sum():.2f}, more than 1: the estimate has not converged; raise --base-samples")
     if (table["S1"] > table["ST"] + table["ST_conf"] + table["S1_conf"]).any():
-        out.append("some first-order indices exceed their total index beyond the intervals: the estimate has not converged; raise --n")
+        out.append("some first-order indices exceed their total index beyond the intervals: the estimate has not converged; raise --base-samples")
     return out
 
 

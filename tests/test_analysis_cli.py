@@ -17,7 +17,8 @@ def invoke(*args: str):
 
 
 @pytest.mark.parametrize(
-    ("method", "extra", "table"), [("tornado", [], "tornado.csv"), ("morris", ["--trajectories", "2"], "morris.csv"), ("sobol", ["--n", "2"], "sobol.csv")]
+    ("method", "extra", "table"),
+    [("tornado", [], "tornado.csv"), ("morris", ["--trajectories", "2"], "morris.csv"), ("sobol", ["--base-samples", "2"], "sobol.csv")],
 )
 def test_sensitivity_writes_its_table_figure_and_report(tmp_path, baseline_path, method, extra, table):
     out = tmp_path / method

@@ -104,7 +104,9 @@ def summarize(rows, window: tuple[float, float], wait_causes: tuple[str, ...], r
     mean convoy-hours waited by cause, mean utilisation, and the verdict."""
     base = rows["days_to_base_empty"].to_numpy()
     force = rows["days_to_force_closure"].to_numpy()
-    probs = window_probabilities(base, window)
+    finished = rows["finished"].to_numpy(dtype=bool)
+    # A replication cut off at the horizon has not finished by then: it is late, whatever the horizon.
+    probs = window_probabilities(np.where(finished, base, np.inf), window)
     out: dict = {
         "replications": len(rows),
         "window_days": list(window),
@@ -113,9 +115,17 @@ def summarize(rows, window: tuple[float, float], wait_causes: tuple[str, ...], r
     }
     for kind, value in probs.items():
         out[window_key(kind, window)] = value.as_dict()
-    force_probs = window_probabilities(force, window)
+    force_probs = window_probabilities(np.where(finished, force, np.inf), window)
     out["force_closure"] = {window_key(k, window): v.as_dict() for k, v in force_probs.items()}
-    out["unfinished_at_horizon"] = int((~rows["finished"].astype(bool)).sum())
+    unfinished = int((~finished).sum())
+    out["unfinished_at_horizon"] = unfinished
+    out["warnings"] = []
+    if unfinished:
+        horizon = float(base[~finished].max())
+        out["warnings"].append(
+            f"{unfinished} of {len(rows)} replications had not emptied the base at the horizon ({horizon:g} days): they count as "
+            f"later than {window[1]:g} days, and days shown as {horizon:g} mean {horizon:g} or more; raise scenario.horizon_days to see how late"
+        )
     out["mean_wait_hours"] = {c: float(rows[f"wait_hours.{c}"].mean()) for c in wait_causes}
     out["mean_utilisation"] = {r: float(rows[f"utilisation.{r}"].mean()) for r in resources}
     out["verdict"] = verdict(probs, window)

@@ -7,20 +7,19 @@ Thin commands: parse the options, call :mod:`sim.experiment.analyses` or
 
 from __future__ import annotations
 
-import json
 from enum import StrEnum
 from pathlib import Path
 from typing import Annotated
 
 import pandas as pd
 import typer
+from rich.markup import escape
 
-from sim.commands._options import EXIT_WORKERS, DaskLocalOpt, SchedulerOpt
+from sim.commands._options import EXIT_WORKERS, DaskLocalOpt, SchedulerOpt, SeedOpt
 
 EXIT_BAD_INPUT = 3
 EXIT_OUTPUT = 4
 
-SeedOpt = Annotated[int, typer.Option(help="seed of the SeedSequence: same seed, same bits")]
 JobsOpt = Annotated[int | None, typer.Option(help="worker processes (default: all cores)")]
 RepsOpt = Annotated[int | None, typer.Option("--replications", "-n", min=1, help="replications per design point (default: see docs/ANALYSIS.md)")]
 OutOpt = Annotated[Path | None, typer.Option(help="results folder (default: results/<scenario>-<command>-<UTC time>/)")]
@@ -58,7 +57,7 @@ def _fail(message: str, status: int = EXIT_BAD_INPUT):
     cli._fail(message, status)
 
 
-def _folder(out: Path | None, force: bool, name: str, resume: bool = False) -> Path:
+def _folder(out: Path | None, force: bool, name: str, resume: bool = False, kind: str | None = None) -> Path:
     from sim.experiment.storage import OutputError, new_run_dir, prepare_out_dir
 
     if resume and force:
@@ -68,7 +67,7 @@ def _folder(out: Path | None, force: bool, name: str, resume: bool = False) -> P
     if resume and not (out / "chunks").is_dir():
         _fail(f"{out}: no finished chunks, so there is no study to resume; run without --resume", EXIT_OUTPUT)
     try:
-        return prepare_out_dir(out, force or resume) if out else new_run_dir(Path("results"), name)
+        return prepare_out_dir(out, force or resume, kind) if out else new_run_dir(Path("results"), name)
     except OutputError as exc:
         _fail(str(exc), EXIT_OUTPUT)
 
@@ -168,7 +167,7 @@ def _print_warnings(warnings: list[str]) -> None:
     from sim import cli
 
     for w in warnings:
-        cli.errors.print(f"[yellow]warning:[/] {w}", highlight=False, soft_wrap=True)
+        cli.errors.print(f"[yellow]warning:[/] {escape(w)}", highlight=False, soft_wrap=True)
 
 
 def _print_table(title: str, table: pd.DataFrame, columns: list[str], rows: int = 10) -> None:
@@ -194,7 +193,7 @@ def sensitivity(
     method: Annotated[Method, typer.Option(help="tornado (one at a time), morris (screening) or sobol (variance shares)")] = Method.tornado,
     factors: Annotated[Path | None, typer.Option(help='study file naming factors and ranges: [factors."escort.teams"] low = 3, high = 10')] = None,
     trajectories: Annotated[int | None, typer.Option(min=2, help="Morris trajectories (default 10)")] = None,
-    n: Annotated[int | None, typer.Option("--n", min=2, help="Sobol' base sample, a power of 2 (default 32): n x (factors + 2) points")] = None,
+    n: Annotated[int | None, typer.Option("--base-samples", min=2, help="Sobol' base sample n, a power of 2 (default 32): n x (factors + 2) points")] = None,
     replications: RepsOpt = None,
     seed: SeedOpt = 20260223,
     jobs: JobsOpt = None,
@@ -222,7 +221,7 @@ def sensitivity(
         _fail(f"{scenario}: no input is given as a distribution, so there is nothing to vary; name factors with --factors STUDY.toml")
     m = method.value
     reps = _setting(replications, m, "replications", precise)
-    folder = _folder(out, force, f"{s.scenario.name}-sensitivity-{m}", resume)
+    folder = _folder(out, force, f"{s.scenario.name}-sensitivity-{m}", resume, f"sensitivity-{m}")
     executor = _executor(jobs, scheduler, dask_local)
     with executor:
         if m == "tornado":
@@ -261,7 +260,7 @@ def sensitivity(
     _report(folder, f"Sensitivity ({m}): {s.scenario.title}", [note], tables, figures, study.warnings)
     _print_warnings(study.warnings)
     cli.console.print(note)
-    cli.console.print(f"Results in [bold]{folder}[/]")
+    cli.console.print(f"Results in [bold]{escape(str(folder))}[/]")
 
 
 # ---- discover -----------------------------------------------------------------------------------
@@ -297,7 +296,7 @@ def discover(
         found = d.discover(x, cases, min_coverage=min_coverage)
     except (UserError, ValueError) as exc:
         _fail(str(exc))
-    folder = _folder(out, force, f"{results.name}-discover")
+    folder = _folder(out, force, f"{results.name}-discover", kind="discover")
     what = "meets the target" if target.strip() != "15 <= days <= 30" else "finishes in the window"
     sentence = d.describe(found, what)
     trajectory = d.trajectory_table(found)
@@ -316,10 +315,12 @@ def discover(
         "box": {k: {"min": float(r["min"]), "max": float(r["max"])} for k, r in found.box.iterrows()},
         "sentence": sentence,
     }
-    (folder / "discovery.json").write_text(json.dumps(summary, indent=2) + "\n")
+    from sim.experiment.storage import write_json
+
+    write_json(folder / "discovery.json", summary)
     _report(folder, f"Scenario discovery: {target}", [f"Results: `{results}`", "", sentence], {"chosen box": found.box}, figures, [])
-    cli.console.print(f"[bold]{sentence}[/]")
-    cli.console.print(f"Results in [bold]{folder}[/]")
+    cli.console.print(f"[bold]{escape(sentence)}[/]")
+    cli.console.print(f"Results in [bold]{escape(str(folder))}[/]")
 
 
 def _read_results(results: Path) -> tuple[pd.DataFrame, list[str] | None]:
@@ -378,7 +379,7 @@ def calibrate(
     loaded = cli._load(scenario, set_)
     s = loaded.scenario
     reps = _setting(replications, "calibrate", "replications", precise)
-    folder = _folder(out, force, f"{s.scenario.name}-calibrate", resume)
+    folder = _folder(out, force, f"{s.scenario.name}-calibrate", resume, "calibrate")
     executor = _executor(jobs, scheduler, dask_local)
     with executor:
         study = _run_with_progress(
@@ -405,7 +406,7 @@ def calibrate(
     _print_table(f"Prior vs posterior given {target}", found.table, ["prior_p5", "prior_p95", "post_p5", "post_p95", "ks"], rows=8)
     _print_warnings(study.warnings)
     cli.console.print(lines[0])
-    cli.console.print(f"Results in [bold]{folder}[/]")
+    cli.console.print(f"Results in [bold]{escape(str(folder))}[/]")
 
 
 # ---- marginal -----------------------------------------------------------------------------------
@@ -433,7 +434,7 @@ def marginal(
     loaded = cli._load(scenario, set_)
     s = loaded.scenario
     reps = _setting(replications, "marginal", "replications", precise)
-    folder = _folder(out, force, f"{s.scenario.name}-marginal", resume)
+    folder = _folder(out, force, f"{s.scenario.name}-marginal", resume, "marginal")
     executor = _executor(jobs, scheduler, dask_local)
     try:
         with executor:
@@ -458,5 +459,5 @@ def marginal(
         [],
     )
     _print_table("Days saved and change in P(window)", table, ["days_saved", "days_saved_low", "days_saved_high", "p_window_change"], rows=len(table))
-    cli.console.print(f"[bold]{line}[/]")
-    cli.console.print(f"Results in [bold]{folder}[/]")
+    cli.console.print(f"[bold]{escape(line)}[/]")
+    cli.console.print(f"Results in [bold]{escape(str(folder))}[/]")

@@ -16,6 +16,7 @@ from typing import Annotated
 
 import pandas as pd
 import typer
+from rich.markup import escape
 
 from sim.commands._options import EXIT_INTERRUPTED, EXIT_WORKERS, DaskLocalOpt, SchedulerOpt
 
@@ -31,7 +32,7 @@ def sweep(
     design: Annotated[str | None, typer.Option(help="grid (every combination), lhs (Latin hypercube) or sobol (scrambled Sobol points)")] = None,
     samples: Annotated[int | None, typer.Option(min=1, help="design points of an lhs or sobol design")] = None,
     replications: Annotated[int | None, typer.Option("--replications", "-n", min=1, help="replications per design point (default 100)")] = None,
-    seed: Annotated[int | None, typer.Option(help="seed: replication i of every point uses the same streams")] = None,
+    seed: Annotated[int | None, typer.Option(min=0, help="seed: replication i of every point uses the same streams")] = None,
     set_: SetOpt = None,
     name: Annotated[str | None, typer.Option(help="study name (default: the study file's, or the scenario's)")] = None,
     jobs: JobsOpt = None,
@@ -147,7 +148,7 @@ def compare(
     b: Annotated[Path | None, typer.Argument(help="scenario B (default: A with the --set overrides)", show_default=False)] = None,
     set_: Annotated[list[str] | None, typer.Option("--set", help="override a field of B by dotted path, value as TOML")] = None,
     replications: Annotated[int, typer.Option("--replications", "-n", min=2, help="paired replications")] = 1000,
-    seed: Annotated[int, typer.Option(help="seed: replication i of A and of B use the same streams")] = 20260223,
+    seed: Annotated[int, typer.Option(min=0, help="seed: replication i of A and of B use the same streams")] = 20260223,
     jobs: JobsOpt = None,
     scheduler: SchedulerOpt = None,
     dask_local: DaskLocalOpt = None,
@@ -168,7 +169,7 @@ def compare(
     loaded_a = cli._load(a, None)
     loaded_b = cli._load(b or a, set_)
     try:
-        folder = prepare_out_dir(out, force) if out else new_run_dir(Path("results"), f"{Path(a).stem}-vs-{Path(b).stem if b else 'set'}")
+        folder = prepare_out_dir(out, force, "compare") if out else new_run_dir(Path("results"), f"{Path(a).stem}-vs-{Path(b).stem if b else 'set'}")
         with make_executor(jobs, scheduler, dask_local) as executor, cli._progress() as bar:
             task = bar.add_task("paired replications", total=2 * replications)
             result = run_compare(
@@ -191,7 +192,7 @@ def compare(
         sys.stdout.write(json.dumps(result.summary, indent=2) + "\n")
         return
     _print_comparison(result.summary, str(a), str(b or f"{a} with --set"))
-    cli.console.print(f"Results in [bold]{folder}[/]")
+    cli.console.print(f"Results in [bold]{escape(str(folder))}[/]")
 
 
 def _print_comparison(summary: dict, name_a: str, name_b: str) -> None:

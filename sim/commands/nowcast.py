@@ -7,8 +7,9 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
+from rich.markup import escape
 
-from sim.commands._options import EXIT_INTERRUPTED, EXIT_WORKERS, DaskLocalOpt, SchedulerOpt
+from sim.commands._options import EXIT_INTERRUPTED, EXIT_WORKERS, DaskLocalOpt, SchedulerOpt, SeedOpt
 
 DEFAULT_REPLICATIONS = 2000
 
@@ -21,7 +22,7 @@ def nowcast(
     scenario: Annotated[Path, typer.Argument(help="scenario file, e.g. scenarios/qasrak_baseline.toml", show_default=False)],
     observations: Annotated[Path, typer.Argument(help="observations file, e.g. scenarios/observations/qasrak_2026.toml", show_default=False)],
     replications: Annotated[int, typer.Option("--replications", "-n", min=1, help="prior replications to weight")] = DEFAULT_REPLICATIONS,
-    seed: Annotated[int, typer.Option(help="seed of the run's SeedSequence: same seed, same bits")] = 20260223,
+    seed: SeedOpt = 20260223,
     jobs: Annotated[int | None, typer.Option(help="worker processes (default: all cores)")] = None,
     scheduler: SchedulerOpt = None,
     dask_local: DaskLocalOpt = None,
@@ -46,7 +47,7 @@ def nowcast(
     except ScenarioError as exc:
         _fail(str(exc), EXIT_BAD_INPUT)
     try:
-        folder = prepare_out_dir(out, force) if out else new_run_dir(Path("results"), f"{s.scenario.name}-nowcast")
+        folder = prepare_out_dir(out, force, "nowcast") if out else new_run_dir(Path("results"), f"{s.scenario.name}-nowcast")
     except OutputError as exc:
         _fail(str(exc), EXIT_OUTPUT)
     try:
@@ -68,7 +69,7 @@ def nowcast(
     print_nowcast(result, s.scenario.title, s.scenario.window_days)
     from sim.cli import console
 
-    console.print(f"Results in [bold]{folder}[/]")
+    console.print(f"Results in [bold]{escape(str(folder))}[/]")
 
 
 def summary(result, seen, measurements, window, replications: int, seed: int) -> dict:
@@ -121,7 +122,7 @@ def write_nowcast(folder: Path, loaded, seen, seed: int, replications: int, jobs
     window = loaded.scenario.scenario.window_days
     data = summary(result, seen, measurements, window, replications, seed)
     resolved = loaded.scenario.model_dump(mode="json")
-    extra = {"replications": replications, "jobs": jobs, "observations_path": seen.path, "observations": seen.file.model_dump(mode="json")}
+    extra = {"kind": "nowcast", "replications": replications, "jobs": jobs, "observations_path": seen.path, "observations": seen.file.model_dump(mode="json")}
     write_json(folder / "manifest.json", manifest(resolved, loaded.path, list(loaded.overrides), seed, extra))
     frame = pd.DataFrame(
         {
@@ -163,4 +164,4 @@ def print_nowcast(result, title: str, window: tuple[float, float]) -> None:
         )
     console.print(table)
     for w in result.warnings:
-        errors.print(f"[bold yellow]warning:[/] {w}", highlight=False, soft_wrap=True)
+        errors.print(f"[bold yellow]warning:[/] {escape(w)}", highlight=False, soft_wrap=True)

@@ -10,6 +10,7 @@ from typing import Annotated
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 
 EXIT_NOT_RESULTS = 3
 
@@ -52,7 +53,7 @@ def report(
         _fail(str(exc))
     except OSError as exc:
         _fail(f"{folder}: cannot write the report ({exc.strerror or exc})")
-    console.print(f"Report in [bold]{path}[/]")
+    console.print(f"Report in [bold]{escape(str(path))}[/]")
 
 
 def register(app: typer.Typer) -> None:

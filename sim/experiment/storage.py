@@ -82,12 +82,41 @@ def new_run_dir(root: Path, name: str) -> Path:
     raise OutputError(f"{root}: too many runs of {name} in the same second")
 
 
-def prepare_out_dir(out: Path, force: bool = False) -> Path:
-    """Use ``out`` as the results folder; refuse a non-empty one unless ``force``."""
+def results_kind(folder: Path) -> str | None:
+    """Which command's results ``folder`` holds: its manifest's ``kind`` (a run's manifest may
+    have none), ``discover`` or ``nowcast`` by their files, or None for no results."""
+    path = folder / "manifest.json"
+    if path.exists():
+        try:
+            found = json.loads(path.read_text())
+        except (OSError, ValueError):
+            return "unreadable manifest"
+        kind = found.get("kind") if isinstance(found, dict) else None
+        if kind:
+            return str(kind)
+        return "nowcast" if (folder / "nowcast.json").exists() else "run"
+    return "discover" if (folder / "discovery.json").exists() else None
+
+
+def check_same_kind(out: Path, kind: str | None) -> None:
+    """``--force`` overwrites results of the same command only: files of another command's
+    results (a sweep's dataset, a run's summary) would be left half-replaced and misread."""
+    found = results_kind(out) if kind else None
+    if found is not None and found != kind:
+        raise OutputError(
+            f"{out}: holds the results of evacsim {found}, and --force only overwrites results of the same command (evacsim {kind}); choose another --out"
+        )
+
+
+def prepare_out_dir(out: Path, force: bool = False, kind: str | None = None) -> Path:
+    """Use ``out`` as the results folder of command ``kind``; refuse a non-empty one unless ``force``,
+    and even then one holding another command's results."""
     if out.exists() and not out.is_dir():
         raise OutputError(f"{out}: exists and is not a folder; choose another --out")
-    if out.exists() and any(out.iterdir()) and not force:
-        raise OutputError(f"{out}: folder is not empty; choose another --out or pass --force to overwrite its files")
+    if out.exists() and any(out.iterdir()):
+        if not force:
+            raise OutputError(f"{out}: folder is not empty; choose another --out or pass --force to overwrite its files")
+        check_same_kind(out, kind)
     try:
         out.mkdir(parents=True, exist_ok=True)
     except OSError as exc:

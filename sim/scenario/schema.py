@@ -12,7 +12,7 @@ from __future__ import annotations
 import math
 from typing import Annotated, Literal
 
-from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Discriminator, Field, StrictBool, Tag, field_validator
+from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Discriminator, Field, StrictBool, Tag, ValidationInfo, field_validator
 
 from sim.scenario.distributions import Distribution, _Distribution, support_of
 
@@ -116,6 +116,17 @@ class ScenarioInfo(Group):
         low, high = value
         if not 0 <= low < high:
             raise ValueError("must be [low, high] days with 0 <= low < high")
+        return value
+
+    @field_validator("horizon_days")
+    @classmethod
+    def _horizon_beyond_window(cls, value: float, info: ValidationInfo) -> float:
+        window = info.data.get("window_days")
+        if window is not None and value <= window[1]:
+            raise ValueError(
+                f"must be beyond the end of window_days ({window[1]:g} days): a replication cut off at {value:g} days "
+                "could not be told from one that finished in the window"
+            )
         return value
 
 

@@ -1,0 +1,97 @@
+"""What the command line promises whatever the command: usage mistakes exit 2 before any work,
+messages keep every character, results of one command are never mixed into another's folder,
+and a replication cut off at the horizon is never read as one that finished in the window."""
+
+from __future__ import annotations
+
+import json
+
+import pandas as pd
+import pytest
+from typer.testing import CliRunner
+
+from sim.cli import app
+
+runner = CliRunner()
+
+
+def invoke(*args: object):
+    return runner.invoke(app, [str(a) for a in args])
+
+
+@pytest.mark.parametrize(
+    ("extra", "message"),
+    [
+        (["--seed", "-1"], "--seed"),
+        (["--scheduler", "notaurl"], "tcp://HOST:PORT"),
+        (["--scheduler", "tcp://127.0.0.1:8786", "--dask-local", "2"], "not both"),
+        (["--dask-local", "2", "--scheduler", "tcp://127.0.0.1:8786"], "not both"),
+        (["--precision", "0.05"], "--replications or --precision, not both"),
+    ],
+)
+def test_usage_mistakes_exit_2_before_any_replication(tmp_path, baseline_path, extra, message):
+    out = tmp_path / "run"
+    result = invoke("run", baseline_path, "-n", "20", "--out", out, *extra)
+    assert result.exit_code == 2, result.output
+    assert message in " ".join(result.output.split())
+    assert not out.exists()
+
+
+def test_analysis_commands_check_the_cluster_options_too(tmp_path, baseline_path):
+    result = invoke("marginal", baseline_path, "--scheduler", "x:y", "--out", tmp_path / "m")
+    assert result.exit_code == 2 and "tcp://HOST:PORT" in " ".join(result.output.split())
+
+
+def test_error_messages_keep_their_square_brackets(baseline_path):
+    """Rich would read ``[factors]`` as a style tag and drop it from the message."""
+    result = invoke("sweep", baseline_path, "-n", "10")
+    assert result.exit_code == 3
+    assert "a study file with [factors]" in result.output
+
+
+def test_a_horizon_inside_the_window_is_refused(tmp_path, baseline_path):
+    result = invoke("run", baseline_path, "--set", "scenario.horizon_days=20", "-n", "5", "--out", tmp_path / "h")
+    assert result.exit_code == 3
+    assert "scenario.horizon_days" in result.output and "beyond the end of window_days" in result.output
+
+
+def test_replications_cut_off_at_the_horizon_count_as_late_and_are_warned_about(tmp_path, baseline_path):
+    out = tmp_path / "h"
+    result = invoke("run", baseline_path, "--set", "scenario.horizon_days=31", "-n", "40", "--jobs", "1", "--out", out)
+    assert result.exit_code == 0, result.output
+    rows = pd.read_parquet(out / "replications.parquet")
+    summary = json.loads((out / "summary.json").read_text())
+    cut_off = int((~rows["finished"]).sum())
+    assert cut_off > 0  # the baseline often needs more than 31 days
+    in_window = int((rows["finished"] & rows["days_to_base_empty"].between(15, 30)).sum())
+    assert summary["unfinished_at_horizon"] == cut_off
+    assert summary["p_15_to_30"]["estimate"] == pytest.approx(in_window / 40)
+    assert summary["p_over_30"]["estimate"] >= cut_off / 40
+    assert any(f"{cut_off} of 40 replications" in w for w in summary["warnings"])
+    assert "warning:" in result.output and "horizon" in result.output
+
+
+@pytest.mark.parametrize(
+    "command",
+    [
+        ["marginal", "{scenario}", "-n", "2", "--jobs", "1"],
+        ["sweep", "{scenario}", "--vary", "escort.teams=2,4", "-n", "2", "--jobs", "1"],
+        ["nowcast", "{scenario}", "scenarios/observations/qasrak_2026.toml", "-n", "20", "--jobs", "1"],
+    ],
+)
+def test_force_never_writes_one_command_s_results_into_another_s_folder(tmp_path, baseline_path, command):
+    out = tmp_path / "run"
+    assert invoke("run", baseline_path, "-n", "10", "--jobs", "1", "--out", out).exit_code == 0
+    before = {path.name: path.read_bytes() for path in out.iterdir() if path.is_file()}
+    args = [str(baseline_path) if a == "{scenario}" else a for a in command]
+    result = invoke(*args, "--out", out, "--force")
+    assert result.exit_code == 4, result.output
+    assert "holds the results of evacsim run" in " ".join(result.output.split())
+    assert {path.name: path.read_bytes() for path in out.iterdir() if path.is_file()} == before
+
+
+def test_force_still_overwrites_results_of_the_same_command(tmp_path, baseline_path):
+    out = tmp_path / "run"
+    assert invoke("run", baseline_path, "-n", "10", "--jobs", "1", "--out", out).exit_code == 0
+    assert invoke("run", baseline_path, "-n", "12", "--jobs", "1", "--out", out, "--force").exit_code == 0
+    assert json.loads((out / "summary.json").read_text())["replications"] == 12
