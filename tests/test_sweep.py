@@ -141,3 +141,13 @@ def test_a_non_empty_output_folder_is_never_overwritten_without_resume_or_force(
     done = evacsim("sweep", str(BASELINE), "--vary", "escort.teams=3,6", "-n", "2", "--jobs", "1", "--out", str(out))
     assert done.returncode == 4 and "--resume" in done.stderr and "--force" in done.stderr
     assert (out / "notes.txt").read_text() == "mine"
+
+
+def test_a_column_only_later_rows_have_is_kept_with_nulls_before():
+    """A comparison's batch mixes A's and B's rows; an input only B draws must not vanish from the table."""
+    from sim.experiment.dataset import rows_to_table
+
+    table = rows_to_table([{"replication": 0, "days_to_base_empty": 30.0}, {"replication": 1, "days_to_base_empty": 31.0, "input.x": 2.5}])
+    assert table.column_names == ["replication", "days_to_base_empty", "input.x"]
+    assert table.column("input.x").to_pylist() == [None, 2.5]
+    assert str(table.schema.field("replication").type) == "int64"

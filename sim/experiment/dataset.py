@@ -37,8 +37,14 @@ def batch_path(out: Path, batch: int) -> Path:
 
 
 def rows_to_table(rows: list[dict[str, object]]) -> pa.Table:
-    """Replication rows as an Arrow table with stable column types (ints int64, measures float64)."""
-    table = pa.Table.from_pylist(rows)
+    """Replication rows as an Arrow table with stable column types (ints int64, measures float64).
+
+    Columns are every key of any row, in the order first seen (``from_pylist`` alone keeps only
+    the first row's: an input that only scenario B of a comparison draws would be lost); a row
+    without a column has a null there.
+    """
+    columns = dict.fromkeys(key for row in rows for key in row)
+    table = pa.Table.from_pydict({key: [row.get(key) for row in rows] for key in columns})
     fields = []
     for f in table.schema:
         kind = f.type
