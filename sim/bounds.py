@@ -48,7 +48,7 @@ def capacity_bounds(scenario: Scenario) -> list[Bound]:
 
     out: list[Bound] = []
     unstaged = max(0.0, total * (1 - s.cargo.staged_at_start))
-    out.append(Bound("pack-out", unstaged / s.cargo.packout_loads_per_day, f"{unstaged:.0f} loads to pack at {s.cargo.packout_loads_per_day:g} a day"))
+    out.append(Bound("pack-out", unstaged / s.cargo.packout_loads_per_day, f"{unstaged:.0f} loads to pack at {s.cargo.packout_loads_per_day:.3g} a day"))
 
     road_loads = sum(road_only.values())
     teams = int(s.loading.teams)
@@ -56,7 +56,7 @@ def capacity_bounds(scenario: Scenario) -> list[Bound]:
         Bound(
             "loading teams",
             math.inf if teams == 0 and road_loads else road_loads * s.loading.hours_per_truck / max(teams, 1) / 24.0,
-            f"{road_loads} road-only loads at {s.loading.hours_per_truck:g} h a truck, {teams} teams",
+            f"{road_loads} road-only loads at {s.loading.hours_per_truck:.3g} h a truck, {teams} teams",
         )
     )
 
@@ -94,7 +94,7 @@ def capacity_bounds(scenario: Scenario) -> list[Bound]:
         Bound(
             "crossing lanes",
             math.inf if lanes == 0 else lane_hours / lanes / open_share / 24.0,
-            f"{road_loads + vehicles} vehicles at {cross.minutes_per_vehicle:g} min each, {lanes} lanes",
+            f"{road_loads + vehicles} vehicles at {cross.minutes_per_vehicle:.3g} min each, {lanes} lanes",
             "force closure",
         )
     )

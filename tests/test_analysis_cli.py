@@ -1,4 +1,4 @@
-"""Each analysis command on the baseline with tiny settings: exit 0, tables and figures written; errors exit 3."""
+"""Each analysis command on the baseline with tiny settings: exit 0, tables and figures written; bad files exit 3, bad option values 2."""
 
 import json
 
@@ -72,7 +72,7 @@ def test_discover_refuses_a_folder_without_replications(tmp_path):
 
 def test_calibrate_refuses_an_unreadable_window(tmp_path, baseline_path):
     result = invoke("calibrate", baseline_path, "--target-days", "fifteen", "--out", tmp_path / "c")
-    assert result.exit_code == 3
+    assert result.exit_code == 2
     assert "15:30" in result.output
 
 

@@ -95,3 +95,50 @@ def test_force_still_overwrites_results_of_the_same_command(tmp_path, baseline_p
     assert invoke("run", baseline_path, "-n", "10", "--jobs", "1", "--out", out).exit_code == 0
     assert invoke("run", baseline_path, "-n", "12", "--jobs", "1", "--out", out, "--force").exit_code == 0
     assert json.loads((out / "summary.json").read_text())["replications"] == 12
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["calibrate", "{scenario}", "--target-days", "abc"],
+        ["calibrate", "{scenario}", "--target-days", "-5:10"],
+        ["discover", "{folder}", "--target", "days >"],
+        ["sweep", "{scenario}", "--vary", "escort.teams=2:6", "--design", "lhs", "-n", "2"],
+        ["sweep", "{scenario}", "--vary", "escort.teams=2,4", "--samples", "5", "-n", "2"],
+    ],
+)
+def test_option_values_that_cannot_be_read_exit_2(tmp_path, baseline_path, args):
+    filled = [str(baseline_path) if a == "{scenario}" else str(tmp_path) if a == "{folder}" else a for a in args]
+    result = invoke(*filled, "--out", tmp_path / "x")
+    assert result.exit_code == 2, result.output
+    assert "Traceback" not in result.output
+
+
+def test_a_sobol_sweep_off_a_power_of_two_is_warned_about(tmp_path, baseline_path):
+    result = invoke(
+        "sweep", baseline_path, "--vary", "escort.teams=2:6", "--design", "sobol", "--samples", "6", "-n", "2", "--jobs", "1", "--out", tmp_path / "s"
+    )
+    assert result.exit_code == 0, result.output
+    assert "power of 2" in result.output and "4 or 8" in result.output
+
+
+def test_sensitivity_applies_the_study_file_s_overrides(tmp_path, baseline_path):
+    study = tmp_path / "study.toml"
+    study.write_text('set = ["fleet.het.count=20"]\n[factors]\nescort.teams = [3, 6]\n')
+    out = tmp_path / "t"
+    result = invoke("sensitivity", baseline_path, "--method", "tornado", "--factors", study, "-n", "2", "--jobs", "1", "--out", out)
+    assert result.exit_code == 0, result.output
+    manifest = json.loads((out / "manifest.json").read_text())
+    assert manifest["overrides"] == ["fleet.het.count=20"]
+    assert manifest["scenario"]["fleet"]["het"]["count"] == 20
+
+
+def test_discover_records_what_it_read_in_a_manifest(tmp_path, baseline_path):
+    run = tmp_path / "run"
+    assert invoke("run", baseline_path, "-n", "60", "--jobs", "1", "--out", run).exit_code == 0
+    out = tmp_path / "d"
+    result = invoke("discover", run, "--target", "days <= 32", "--out", out)
+    assert result.exit_code == 0, result.output
+    manifest = json.loads((out / "manifest.json").read_text())
+    assert manifest["kind"] == "discover" and manifest["results"] == str(run) and manifest["target"] == "days <= 32"
+    assert manifest["seed"] == 20260223 and manifest["scenario"]["scenario"]["name"] == "qasrak_baseline"

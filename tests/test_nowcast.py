@@ -167,7 +167,15 @@ def test_a_date_before_the_start_is_refused_with_its_line(tmp_path, baseline):
     path = write(tmp_path, '[[observation]]\nkind = "pause"\ndate = 2026-02-20\nuntil = 2026-02-21\nsource = "x report"\n')
     with pytest.raises(ScenarioError) as info:
         measurements_from(load_observations(path), baseline.scenario.start, baseline.scenario.horizon_days)
-    assert f"{path}:5 observation.0.date: is before the scenario's start (2026-02-23)" in str(info.value)
+    assert f"{path}:7 observation.0.date: is before the scenario's start (2026-02-23)" in str(info.value)
+
+
+def test_a_report_time_in_another_zone_is_labelled_with_its_local_date(tmp_path, baseline):
+    """23:30 UTC on the 23rd is 02:30 on the 24th at Qasrak (UTC+3): day 1, labelled the 24th."""
+    path = write(tmp_path, '[[observation]]\nkind = "vehicles_left"\ndate = 2026-02-23T23:30:00Z\nvalue = 40\ntolerance = 10\nsource = "x report"\n')
+    (m,) = measurements_from(load_observations(path), baseline.scenario.start, baseline.scenario.horizon_days)
+    assert m.day == 1
+    assert "2026-02-24" in m.label and "2026-02-23" not in m.label
 
 
 def test_the_shipped_observations_cite_their_reports():
@@ -224,7 +232,7 @@ def test_a_report_naming_a_crossing_the_scenario_lacks_is_refused_with_its_line(
     path = write(tmp_path, body)
     with pytest.raises(ScenarioError) as info:
         measurements_from(load_observations(path), baseline.scenario.start, baseline.scenario.horizon_days, crossing_roles(baseline.crossing))
-    assert f"{path}:5 observation.0.crossing: 'Rabia' is not a crossing of the scenario" in str(info.value)
+    assert f"{path}:8 observation.0.crossing: 'Rabia' is not a crossing of the scenario" in str(info.value)
 
 
 def test_crossings_are_counted_where_the_report_says(baseline):

@@ -7,6 +7,7 @@ Thin commands: parse the options, call :mod:`sim.experiment.analyses` or
 
 from __future__ import annotations
 
+import json
 from enum import StrEnum
 from pathlib import Path
 from typing import Annotated
@@ -208,10 +209,14 @@ def sensitivity(
     """Which uncertain inputs move the closure date most: tornado, Morris or Sobol'."""
     from sim import cli
     from sim.experiment import analyses
-    from sim.experiment.evaluate import StudyError, scenario_factors, study_factors
+    from sim.experiment.evaluate import StudyError, scenario_factors, study_factors, study_overrides
     from sim.plots import sensitivity as plots
 
-    loaded = cli._load(scenario, set_)
+    try:
+        study_set = study_overrides(factors) if factors else []
+    except StudyError as exc:
+        _fail(str(exc))
+    loaded = cli._load(scenario, [*study_set, *(set_ or [])])
     s = loaded.scenario
     try:
         chosen = study_factors(factors, s) if factors else scenario_factors(s)
@@ -242,7 +247,7 @@ def sensitivity(
     wlabel = f"P({window[0]:g}-{window[1]:g})"
     figures = []
     for name, table in study.tables.items():
-        table.to_csv(folder / f"{name}.csv")
+        table.to_csv(folder / f"{name}.csv", index=name != "points")
     if m == "tornado":
         figures.append(_save(folder, "tornado", plots.tornado_figure(study.tables["tornado"], {"mean_days": "mean days to base empty", "p_window": wlabel})))
         _print_table("Tornado: swing from P5 to P95", study.tables["tornado"], ["mean_days.swing", "p_window.swing"])
@@ -270,25 +275,23 @@ def discover(
     results: Annotated[Path, typer.Argument(help="a results folder of run, sweep or sensitivity (holds replications.parquet)", show_default=False)],
     target: Annotated[str, typer.Option(help='cases of interest, e.g. "15 <= days <= 30" or "days > 30" (days: to base empty)')] = "15 <= days <= 30",
     min_coverage: Annotated[float, typer.Option(min=0.0, max=1.0, help="choose the densest box covering at least this share of the cases")] = 0.5,
-    seed: SeedOpt = 20260223,
-    jobs: JobsOpt = None,
-    scheduler: SchedulerOpt = None,
-    replications: RepsOpt = None,
     out: OutOpt = None,
     force: ForceOpt = False,
 ) -> None:
     """Under which conditions the target happens: PRIM boxes over the inputs of a finished study.
 
-    --seed, --jobs, --scheduler and --replications are accepted for symmetry with the
-    other commands; discovery runs no replications (it reads RESULTS).
+    Discovery runs no replications: it reads those of RESULTS, so it takes no seed, jobs or cluster.
     """
     from sim import cli
     from sim.analysis import discovery as d
     from sim.plots.discovery import discovery_figure
 
     try:
-        rows, factors = _read_results(results)
         goal = d.parse_target(target)
+    except ValueError as exc:
+        _fail(str(exc), 2)
+    try:
+        rows, factors = _read_results(results)
         if goal.column not in rows.columns:
             raise UserError(f"{results}: the results have no column {goal.column} for the target {target}")
         x = d.input_columns(rows, factors)
@@ -318,9 +321,24 @@ def discover(
     from sim.experiment.storage import write_json
 
     write_json(folder / "discovery.json", summary)
+    write_json(folder / "manifest.json", _discovery_manifest(results, target, min_coverage, found.total))
     _report(folder, f"Scenario discovery: {target}", [f"Results: `{results}`", "", sentence], {"chosen box": found.box}, figures, [])
     cli.console.print(f"[bold]{escape(sentence)}[/]")
     cli.console.print(f"Results in [bold]{escape(str(folder))}[/]")
+
+
+def _discovery_manifest(results: Path, target: str, min_coverage: float, replications: int) -> dict:
+    """What a discovery was: the folder it read, its target, and that folder's scenario and seed when it has them."""
+    from sim.experiment.storage import manifest
+
+    try:
+        source = json.loads((results / "manifest.json").read_text())
+    except (OSError, ValueError):
+        source = {}
+    source = source if isinstance(source, dict) else {}
+    extra = {"kind": "discover", "results": str(results), "target": target, "min_coverage": min_coverage, "replications": replications}
+    scenario = source.get("scenario") if isinstance(source.get("scenario"), dict) else {}
+    return manifest(scenario, str(source.get("scenario_path", "")), list(source.get("overrides", [])), source.get("seed"), extra)
 
 
 def _read_results(results: Path) -> tuple[pd.DataFrame, list[str] | None]:
@@ -348,7 +366,7 @@ def _window(text: str) -> tuple[float, float]:
     except ValueError:
         raise UserError(f'--target-days "{text}": write LOW:HIGH in days, e.g. 15:30') from None
     if not 0 <= low < high:
-        raise UserError(f'--target-days "{text}": LOW must be below HIGH, both in days from the start, e.g. 15:30')
+        raise UserError(f'--target-days "{text}": LOW must be at least 0 and below HIGH, both in days from the start, e.g. 15:30')
     return low, high
 
 
@@ -375,7 +393,7 @@ def calibrate(
     try:
         window = _window(target_days)
     except UserError as exc:
-        _fail(str(exc))
+        _fail(str(exc), 2)
     loaded = cli._load(scenario, set_)
     s = loaded.scenario
     reps = _setting(replications, "calibrate", "replications", precise)

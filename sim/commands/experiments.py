@@ -58,9 +58,23 @@ def sweep(
         cli._fail(f"--design {design}: use grid, lhs or sobol", 2)
     try:
         study = _study_from(target, vary or [], set_ or [], name=name, design=design, samples=samples, replications=replications, seed=seed)
+    except ScenarioError as exc:
+        cli._fail(str(exc), EXIT_BAD_INPUT)
+    if design in ("lhs", "sobol") and study.samples is None:
+        cli._fail(f"--design {design} needs --samples N, the number of design points", 2)
+    if study.design == "grid" and samples is not None:
+        cli._fail("--samples sets the points of an lhs or sobol design; a grid runs every combination of the levels", 2)
+    try:
         plan = plan_sweep(study)
     except ScenarioError as exc:
         cli._fail(str(exc), EXIT_BAD_INPUT)
+    if study.design == "sobol" and study.samples and study.samples & (study.samples - 1):
+        cli.errors.print(
+            f"[yellow]warning:[/] a Sobol' design is balanced at a power of 2 points; {study.samples} points are valid but less even than "
+            f"{1 << (study.samples.bit_length() - 1)} or {1 << study.samples.bit_length()}",
+            highlight=False,
+            soft_wrap=True,
+        )
     try:
         folder = out if out is not None else new_run_dir(Path("results"), plan.study.name)
         with make_executor(jobs, scheduler, dask_local) as executor, cli._progress() as bar:

@@ -121,6 +121,18 @@ def study_factors(path: Path, scenario: Scenario) -> list[Factor]:
     return out
 
 
+def study_overrides(path: Path) -> list[str]:
+    """The ``set = ["path=value", ...]`` overrides of a study file, applied before the command line's ``--set``."""
+    try:
+        table = tomllib.loads(Path(path).read_text())
+    except (OSError, tomllib.TOMLDecodeError) as exc:
+        raise StudyError(f"{path}: cannot read the study file ({exc})") from None
+    overrides = table.get("set", [])
+    if not isinstance(overrides, list) or not all(isinstance(item, str) for item in overrides):
+        raise StudyError(f'{path}: set: give a list of overrides, e.g. set = ["fleet.het.count=12"]')
+    return overrides
+
+
 def _study_range(path: Path, name: str, spec: object) -> tuple[float, float, bool, object]:
     """(low, high, written as whole numbers, the ``integer`` key or None) of one study-file factor."""
     from sim.experiment.design import FactorSpecError, parse_spec

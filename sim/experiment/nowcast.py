@@ -126,16 +126,19 @@ def day_of(when: dt.date, start: dt.datetime) -> int:
     return int((when - start).total_seconds() // 86400)
 
 
-def _label(obs, day: dt.date) -> str:
+def _label(obs, day: dt.date, tz: dt.tzinfo) -> str:
     if obs.kind in ("pause", "crossing_closed"):
-        return f"{obs.kind} {day}..{_calendar(obs.until)}"
+        return f"{obs.kind} {day}..{_calendar(obs.until, tz)}"
     if obs.value is not None:
         return f"{obs.kind} {day}: {obs.value:g} +- {obs.tolerance:g}"
     return f"{obs.kind} {day}: {obs.low:g}-{obs.high:g}"
 
 
-def _calendar(when: dt.date) -> dt.date:
-    return when.date() if isinstance(when, dt.datetime) else when
+def _calendar(when: dt.date, tz: dt.tzinfo) -> dt.date:
+    """The local calendar date of a report: a time given in another zone (``...Z``) is converted first."""
+    if isinstance(when, dt.datetime):
+        return (when.astimezone(tz) if when.tzinfo is not None else when).date()
+    return when
 
 
 def crossing_roles(crossing) -> dict[str, str]:
@@ -161,22 +164,24 @@ def measurements_from(loaded: LoadedObservations, start_iso: str, horizon_days: 
         start = start.replace(tzinfo=dt.UTC)
     out, problems = [], []
     for i, obs in enumerate(loaded.observations):
-        line = loaded.lines[i]
         day = day_of(obs.date, start)
         until = day_of(obs.until, start) if hasattr(obs, "until") else None
         for name, d in (("date", day), ("until", until)):
             if d is not None and d < 0:
-                problems.append(Problem(f"observation.{i}.{name}", f"is before the scenario's start ({start.date()}); drop it or fix the date", line))
+                where = loaded.line_of(i, name)
+                problems.append(Problem(f"observation.{i}.{name}", f"is before the scenario's start ({start.date()}); drop it or fix the date", where))
             elif d is not None and d >= horizon_days:
-                problems.append(Problem(f"observation.{i}.{name}", f"is after the scenario's horizon ({horizon_days:g} days)", line))
-        label = f"#{i + 1} " + _label(obs, _calendar(obs.date))
+                where = loaded.line_of(i, name)
+                problems.append(Problem(f"observation.{i}.{name}", f"is after the scenario's horizon ({horizon_days:g} days)", where))
+        label = f"#{i + 1} " + _label(obs, _calendar(obs.date, start.tzinfo), start.tzinfo)
         role = None
         named = getattr(obs, "crossing", None)
         if named and crossings is not None:
             role = _role_of(named, crossings)
             if role is None:
                 names = " or ".join(crossings)
-                problems.append(Problem(f"observation.{i}.crossing", f"{named!r} is not a crossing of the scenario ({names}); use one of those names", line))
+                message = f"{named!r} is not a crossing of the scenario ({names}); use one of those names"
+                problems.append(Problem(f"observation.{i}.crossing", message, loaded.line_of(i, "crossing")))
         if obs.kind in ("pause", "crossing_closed"):
             out.append(Measurement(obs.kind, day, 0.0, 0.0, obs.tolerance, until_day=until, crossing=role, label=label))
         else:

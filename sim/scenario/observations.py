@@ -175,6 +175,11 @@ class LoadedObservations:
     path: str
     file: ObservationsFile
     lines: tuple[int | None, ...]
+    text: str = ""
+
+    def line_of(self, index: int, name: str) -> int | None:
+        """The line of field ``name`` of observation ``index``, or of the observation itself."""
+        return locate(self.text, f"observation.{index}.{name}") or self.lines[index]
 
     @property
     def observations(self) -> list[Any]:
@@ -189,7 +194,7 @@ def load_observations(path: Path | str) -> LoadedObservations:
     except ValidationError as exc:
         raise ScenarioError(str(path), _problems(exc, text)) from None
     lines = tuple(locate(text, f"observation.{i}") for i in range(len(parsed.observation)))
-    return LoadedObservations(str(path), parsed, lines)
+    return LoadedObservations(str(path), parsed, lines, text)
 
 
 def _problems(exc: ValidationError, text: str) -> list[Problem]:
