@@ -1,6 +1,8 @@
 """``evacsim plot`` and ``evacsim report``: pictures and a one-file HTML report of a results folder.
 
-A folder that is not a results folder is a user error: one line, exit status 3.
+A folder that is not a results folder, or one none of whose figures can be drawn from its
+files, is a user error: one line, exit status 3. A figure that cannot be drawn while others
+can is one line on stderr naming the command that draws it; the exit status is then 0.
 """
 
 from __future__ import annotations
@@ -14,7 +16,10 @@ from rich.markup import escape
 
 EXIT_NOT_RESULTS = 3
 
-FolderArg = Annotated[Path, typer.Argument(help="results folder written by evacsim run, sweep or compare", show_default=False)]
+FolderArg = Annotated[
+    Path,
+    typer.Argument(help="results folder written by evacsim run, sweep, compare, sensitivity, calibrate, marginal, discover or nowcast", show_default=False),
+]
 
 console = Console()
 
@@ -26,17 +31,24 @@ def _fail(message: str) -> None:
 
 
 def plot(folder: FolderArg) -> None:
-    """Draw every figure that applies to a results folder into it (PNG and SVG)."""
-    from sim.plots.figures import NotResultsFolder, plot_results
+    """Draw every figure that applies to a results folder into it (PNG and SVG), and list the files written."""
+    from sim import cli
+    from sim.plots.figures import NotResultsFolder, plot_folder
 
     try:
-        paths = plot_results(folder)
+        plotted = plot_folder(folder)
     except NotResultsFolder as exc:
         _fail(str(exc))
     except OSError as exc:
         _fail(f"{folder}: cannot write the figures ({exc.strerror or exc})")
-    for path in paths:
-        console.print(str(path), highlight=False)
+    except (KeyError, TypeError, ValueError, IndexError) as exc:
+        _fail(f"{folder}: cannot draw its figures from its files ({type(exc).__name__}: {exc}); write the folder again, or restore its files")
+    if not plotted.paths:
+        _fail("; ".join(plotted.skipped) or f"{folder}: no figure applies to this folder")
+    for line in plotted.skipped:
+        cli.errors.print(f"[yellow]warning:[/] {escape(line)}", highlight=False, soft_wrap=True)
+    for path in plotted.paths:
+        console.print(str(path), highlight=False, soft_wrap=True)
 
 
 def report(

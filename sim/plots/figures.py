@@ -7,7 +7,11 @@ A folder is recognised by what it holds:
 - a **sweep** (``evacsim sweep``): ``design.parquet``, ``points.csv`` and a
   ``replications.parquet`` dataset -> P(in window) against each factor, and a heatmap of two;
 - a **compare** (``evacsim compare``): see :func:`sim.plots.compare.read_compare` ->
-  the two ECDFs overlaid and the paired difference.
+  the two ECDFs overlaid and the paired difference;
+- an **analysis** or **nowcast** folder (``sensitivity``, ``calibrate``, ``marginal``, ``discover``,
+  ``nowcast``), recognised by its manifest's ``kind`` -> the figures its command drew, from the
+  tables it holds (:mod:`sim.plots.redraw`). A figure whose inputs are gone is not drawn:
+  :func:`plot_folder` says why and which command draws it again.
 
 The timeline re-runs the median replication from the manifest (scenario, seed, index):
 replications depend only on the seed and their index, so it is the same replication.
@@ -29,6 +33,7 @@ from sim.analysis.statistics import window_key
 from sim.plots.burndown import burndown_figure, read_burndown
 from sim.plots.compare import compare_figure, is_compare_folder, read_compare
 from sim.plots.completion import completion_figure, save_figure
+from sim.plots.redraw import ANALYSIS_FIGURES, CannotRedraw, kind_of, read_analysis
 from sim.plots.sweep import factor_figure, heatmap_factors, heatmap_figure, read_sweep
 from sim.plots.timeline import timeline_figure
 from sim.plots.waits import waits_figure
@@ -36,12 +41,29 @@ from sim.plots.waits import waits_figure
 RUN_FILES = ("summary.json", "replications.parquet", "burndown.parquet", "manifest.json")
 SWEEP_FILES = ("design.parquet", "points.csv", "replications.parquet")
 
-FIGURE_ORDER = ("completion", "burndown", "waits", "timeline", "sweep_factors", "sweep_heatmap", "compare")
+FIGURE_ORDER = (
+    "completion",
+    "burndown",
+    "waits",
+    "timeline",
+    "sweep_factors",
+    "sweep_heatmap",
+    "compare",
+    *(stem for figures in ANALYSIS_FIGURES.values() for stem in figures),
+)
 """Stems of the figures in the order a reader should see them (the report follows it)."""
 
 
 class NotResultsFolder(ValueError):
-    """The folder holds no run, sweep or compare results (a user error: exit status 3)."""
+    """The folder holds no results evacsim can read, or none it can draw (a user error: exit status 3)."""
+
+
+@dataclass(frozen=True)
+class Plotted:
+    """What :func:`plot_folder` did: the files it wrote, and one line for each figure it could not draw."""
+
+    paths: list[Path]
+    skipped: list[str]
 
 
 @dataclass(frozen=True)
@@ -74,22 +96,26 @@ def start_date_of(manifest: dict) -> datetime.date:
 
 
 def folder_kind(folder: Path) -> str:
-    """``run``, ``sweep`` or ``compare``; :class:`NotResultsFolder` for anything else."""
+    """``run``, ``sweep``, ``compare``, an analysis kind (``sensitivity-tornado``, ``-morris``, ``-sobol``,
+    ``calibrate``, ``marginal``, ``discover``), ``nowcast``, or ``analysis`` for another folder with a
+    report.md and a manifest; :class:`NotResultsFolder` for anything else."""
     if not folder.is_dir():
-        raise NotResultsFolder(f"{folder}: not a folder; give the results folder written by evacsim run, sweep or compare")
+        raise NotResultsFolder(f"{folder}: not a folder; give a results folder written by evacsim (run, sweep, compare, an analysis or nowcast)")
     if all((folder / name).exists() for name in RUN_FILES):
         return "run"
     if all((folder / name).exists() for name in SWEEP_FILES):
         return "sweep"
     if is_compare_folder(folder):
         return "compare"
-    if (folder / "nowcast.json").exists() and (folder / "manifest.json").exists():
-        return "nowcast"
+    kind = kind_of(folder)
+    if kind is not None:
+        return kind
     if (folder / "report.md").exists() and (folder / "manifest.json").exists():
         return "analysis"
     raise NotResultsFolder(
-        f"{folder}: not a results folder (a run has {', '.join(RUN_FILES)}; a sweep has {', '.join(SWEEP_FILES)}); "
-        "give the folder written by evacsim run, sweep or compare"
+        f"{folder}: not a results folder (a run has {', '.join(RUN_FILES)}; a sweep has {', '.join(SWEEP_FILES)}; "
+        "an analysis or nowcast has manifest.json and its tables); give a folder written by evacsim run, sweep, compare, "
+        "sensitivity, calibrate, marginal, discover or nowcast"
     )
 
 
@@ -199,12 +225,46 @@ def plot_compare(folder: Path) -> list[Path]:
 
 def expected_figures(kind: str) -> tuple[str, ...]:
     """Stems of the figures every folder of ``kind`` gets (a sweep's heatmap only when two factors are gridded)."""
-    return {"run": tuple(RUN_FIGURES), "sweep": ("sweep_factors",), "compare": ("compare",)}.get(kind, ())
+    fixed = {"run": tuple(RUN_FIGURES), "sweep": ("sweep_factors",), "compare": ("compare",)}
+    return fixed.get(kind) or tuple(ANALYSIS_FIGURES.get(kind, ()))
+
+
+def plot_analysis(folder: Path, kind: str) -> Plotted:
+    """The figures of an analysis or nowcast folder, each drawn again from its tables; those that cannot be, named."""
+    analysis = read_analysis(folder, kind)
+    paths: list[Path] = []
+    skipped: list[str] = []
+    for stem, draw in ANALYSIS_FIGURES[kind].items():
+        try:
+            figure = draw(analysis)
+        except CannotRedraw as exc:
+            skipped.append(f"{folder / stem}.png not drawn: {exc}; {_again(analysis.command())}")
+            continue
+        except (KeyError, TypeError, ValueError, IndexError) as exc:
+            raise NotResultsFolder(
+                f"{folder}: cannot draw {stem}.png from its files ({type(exc).__name__}: {exc}); write the folder again, or restore its files"
+            ) from None
+        paths += save_figure(figure, folder / stem)
+    return Plotted(paths, skipped)
+
+
+def _again(command: str) -> str:
+    """How to draw a figure again: the folder's own command, into the same folder."""
+    force = "" if "--force" in command.split() else " --force"
+    return f"`{command}{force}` draws it again"
+
+
+def plot_folder(folder: Path) -> Plotted:
+    """Draw every figure that applies to a results folder into it (PNG and SVG): the files written, and the figures not drawn and why."""
+    folder = Path(folder)
+    kind = folder_kind(folder)
+    if kind in ANALYSIS_FIGURES:
+        return plot_analysis(folder, kind)
+    if kind == "analysis":
+        return Plotted([], [f"{folder}: an analysis folder of a kind this version cannot draw; the command that wrote it draws its figures"])
+    return Plotted({"run": plot_run, "sweep": plot_sweep, "compare": plot_compare}[kind](folder), [])
 
 
 def plot_results(folder: Path) -> list[Path]:
     """Draw every figure that applies to a results folder into it (PNG and SVG); returns the files written."""
-    folder = Path(folder)
-    kind = folder_kind(folder)
-    # Nowcast and analysis folders are drawn by the command that wrote them.
-    return {"run": plot_run, "sweep": plot_sweep, "compare": plot_compare}.get(kind, lambda _: [])(folder)
+    return plot_folder(folder).paths

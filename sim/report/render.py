@@ -4,6 +4,12 @@ Images are embedded as ``data:`` URIs and the style sheet is inline, so the file
 anywhere without a network. Figures missing from the folder are drawn first
 (:func:`sim.plots.figures.plot_results`).
 
+An analysis or nowcast folder (``sensitivity``, ``calibrate``, ``marginal``, ``discover``,
+``nowcast``) opens with its question and findings in sentences
+(:mod:`sim.report.analysis_section`), then its tables and captioned figures. Manifest
+values are written as an analyst reads them (:mod:`sim.report.readable`): no ``None``,
+``nan`` or Python dicts.
+
 A folder written by ``evacsim compare`` holds two scenarios (A, the reference, and B):
 the report names both, shows the paired difference B - A and where each number of each
 comes from. A folder whose files this version cannot read (edited, truncated, written
@@ -25,8 +31,11 @@ from pydantic import ValidationError
 from sim.analysis.statistics import window_key
 from sim.experiment.storage import write_atomic
 from sim.plots.completion import window_labels
-from sim.plots.figures import FIGURE_ORDER, NotResultsFolder, expected_figures, folder_kind, plot_results
+from sim.plots.figures import FIGURE_ORDER, NotResultsFolder, expected_figures, folder_kind, plot_folder
+from sim.plots.redraw import ANALYSIS_KINDS
+from sim.report.analysis_section import KIND_NAMES, TITLES, caption, csv_tables, summarise
 from sim.report.nowcast_section import render_nowcast_section
+from sim.report.readable import readable
 from sim.scenario.schema import Scenario
 
 REPORT_NAME = "report.html"
@@ -40,6 +49,7 @@ CAPTIONS = {
     "sweep_heatmap": "Chance of emptying the base in the window over two factors.",
     "compare": "Two scenarios: their cumulative shares finished overlaid, and the paired difference replication by replication.",
 }
+"""Captions of the figures of runs, sweeps and comparisons; those of analysis folders are in :mod:`sim.report.analysis_section`."""
 
 
 class MalformedResults(NotResultsFolder):
@@ -68,7 +78,7 @@ class Row:
     """A row of a two- or three-column table in the report."""
 
     label: str
-    value: str
+    value: str | Markup
     note: str = ""
 
 
@@ -96,11 +106,13 @@ def png_data_uri(path: Path) -> str:
     return "data:image/png;base64," + base64.b64encode(path.read_bytes()).decode("ascii")
 
 
-def figure_entries(folder: Path) -> list[FigureEntry]:
-    """The folder's PNG figures in reading order (known ones first, then any others by name)."""
+def figure_entries(folder: Path, fields: dict[str, str] | None = None) -> list[FigureEntry]:
+    """The folder's PNG figures in reading order (known ones first, then any others by name), each with its caption;
+    ``fields`` fill the captions of analysis figures (the window, the target)."""
     known = [folder / f"{stem}.png" for stem in FIGURE_ORDER if (folder / f"{stem}.png").exists()]
     others = sorted(p for p in folder.glob("*.png") if p not in known)
-    return [FigureEntry(p.stem, CAPTIONS.get(p.stem, p.stem.replace("_", " ")), png_data_uri(p)) for p in [*known, *others]]
+    fields = {"p_window": "the chance of emptying the base in the window", "target": "the target", **(fields or {})}
+    return [FigureEntry(p.stem, CAPTIONS.get(p.stem) or caption(p.stem, fields), png_data_uri(p)) for p in [*known, *others]]
 
 
 def _read_json(path: Path) -> dict:
@@ -218,44 +230,27 @@ def provenance_rows_of(scenario: Scenario) -> list[Row]:
 
 
 def manifest_rows(manifest: dict) -> list[Row]:
-    """What the run was: everything of the manifest but the scenario table (shown as provenance)."""
+    """What the run was: everything of the manifest but the scenario table (shown as provenance), as an analyst
+    reads it (:func:`sim.report.readable.readable`); fields without a value are left out."""
     rows = []
     for key, value in manifest.items():
         if key == "scenario":
             continue
-        if isinstance(value, dict):
-            text = ", ".join(f"{k} {v}" for k, v in value.items())
-        elif isinstance(value, list):
-            text = " ".join(str(v) for v in value) or "none"
-        else:
-            text = "" if value is None else str(value)
-        rows.append(Row(key, text))
+        text = readable(key, value)
+        if text is not None:
+            rows.append(Row(key, text))
     return rows
 
 
-def csv_tables(folder: Path) -> list[dict]:
-    """The analysis tables of a folder (sensitivity indices, PRIM box, calibration, marginal value) as HTML."""
-    import pandas as pd
-
-    tables = []
-    for path in sorted(folder.glob("*.csv")):
-        if path.stem == "points":  # the design itself: in design form it is too wide to read
-            continue
-        frame = pd.read_csv(path)
-        if frame.columns[0].startswith("Unnamed"):
-            frame = frame.rename(columns={frame.columns[0]: "factor" if "factor" not in frame.columns else ""})
-        html = frame.to_html(index=False, float_format=lambda x: f"{x:.3g}", border=0, escape=True, classes="data")
-        tables.append({"name": path.stem.replace("_", " "), "html": Markup(html)})
-    return tables
-
-
-def _headline(folder: Path, manifest: dict, scenarios: list[RunScenario]) -> tuple[str, str, str]:
-    """(title, description, question) of the report: the scenario's, or both scenarios' in a comparison."""
+def _headline(folder: Path, manifest: dict, scenarios: list[RunScenario], kind: str = "run") -> tuple[str, str, str]:
+    """(title, description, question) of the report: the scenario's, or both scenarios' in a comparison;
+    an analysis or nowcast title says which analysis it is."""
+    prefix = f"{TITLES[kind]}: " if kind in TITLES else ""
     if not scenarios:
-        return folder.name, "", ""
+        return prefix + folder.name, "", ""
     first = scenarios[0].scenario.scenario
     if len(scenarios) == 1:
-        return first.title, first.description, first.source
+        return prefix + first.title, first.description, first.source
     a, b = (s.scenario.scenario for s in scenarios)
     overrides = [str(o) for o in manifest.get("overrides") or []]
     name_b = f"{b.name} with {', '.join(overrides)}" if overrides else b.name
@@ -271,15 +266,21 @@ def _rows_or_malformed(path: Path, rows_of, table: dict):
         raise MalformedResults(f"{path}: not a file this version of evacsim wrote ({problem}); write the folder again, or restore the file") from None
 
 
-def report_context(folder: Path) -> dict:
-    """Everything the template shows, as plain values."""
+def report_context(folder: Path, not_drawn: list[str] | None = None) -> dict:
+    """Everything the template shows, as plain values; ``not_drawn`` says which figures could not be drawn and why."""
     kind = folder_kind(folder)
     manifest, scenarios = read_manifest(folder)
     summary = _read_json(folder / "summary.json")
     comparison = _read_json(folder / "comparison.json") if kind == "compare" else {}
-    title, description, question = _headline(folder, manifest, scenarios)
+    title, description, question = _headline(folder, manifest, scenarios, kind)
+    analysis = summarise(folder, kind, manifest)
     context: dict = {
         "kind": kind,
+        "kind_name": KIND_NAMES.get(kind, kind),
+        "heading": analysis.heading,
+        "findings": analysis.findings,
+        "box": analysis.box,
+        "not_drawn": list(not_drawn or []),
         "folder": folder.name,
         "title": title,
         "description": description,
@@ -291,8 +292,8 @@ def report_context(folder: Path) -> dict:
         "waits": [],
         "comparison": _rows_or_malformed(folder / "comparison.json", comparison_rows, comparison) if comparison else [],
         "replications": comparison.get("replications"),
-        "figures": [f for f in figure_entries(folder) if not (kind == "nowcast" and f.name == "nowcast")],
-        "tables": csv_tables(folder) if kind == "analysis" else [],
+        "figures": [f for f in figure_entries(folder, analysis.fields) if not (kind == "nowcast" and f.name == "nowcast")],
+        "tables": csv_tables(folder, kind) if kind == "analysis" or (kind in ANALYSIS_KINDS and kind != "nowcast") else [],
         "warnings": [str(w) for w in manifest.get("warnings", [])],
         "nowcast_html": Markup(render_nowcast_section(folder)) if kind == "nowcast" else "",
         "provenance": provenance(scenarios),
@@ -329,16 +330,17 @@ def render_report(folder: Path, replot: bool = False) -> Path:
     folder = Path(folder)
     kind = folder_kind(folder)
     read_manifest(folder)  # a malformed manifest is a user error, not a traceback while drawing from it
+    not_drawn: list[str] = []
     if replot or not all((folder / f"{stem}.png").exists() for stem in expected_figures(kind)):
         try:
-            plot_results(folder)
+            not_drawn = plot_folder(folder).skipped
         except NotResultsFolder:
             raise
         except (KeyError, TypeError, ValueError) as exc:
             raise MalformedResults(
                 f"{folder}: cannot draw its figures from its files ({type(exc).__name__}: {exc}); write the folder again, or restore its files"
             ) from None
-    html = render_html(report_context(folder))
+    html = render_html(report_context(folder, not_drawn))
     path = write_atomic(folder / REPORT_NAME, lambda tmp: tmp.write_text(html, encoding="utf-8"))
     path.chmod(0o644)  # a report is for sharing
     return path

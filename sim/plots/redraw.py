@@ -1,0 +1,270 @@
+"""The figures of analysis and nowcast folders, drawn again from the tables the folder holds.
+
+``evacsim sensitivity``, ``calibrate``, ``marginal``, ``discover`` and ``nowcast`` draw their
+figures once, when they finish. Their folders keep what the figures are drawn from, so
+:func:`analysis_figures` reads it back and calls the same figure functions with the same
+arguments as the command (:mod:`sim.commands.analysis`, :mod:`sim.commands.nowcast`):
+
+========================  ============================  =================================================
+kind (manifest)           figures                       drawn from
+========================  ============================  =================================================
+``sensitivity-tornado``   tornado                       ``tornado.csv``
+``sensitivity-morris``    morris, morris_p_window       ``morris.csv``, ``morris_p_window.csv``
+``sensitivity-sobol``     sobol, sobol_p_window         ``sobol.csv``, ``sobol_p_window.csv``
+``calibrate``             calibration                   ``calibration.csv``, ``replications.parquet``
+``marginal``              marginal                      ``marginal.csv``
+``nowcast``               nowcast                       ``nowcast.json``, ``weights.parquet``
+``discover``              discovery                     ``prim_*.csv``, ``discovery.json`` and the
+                                                        replications of the folder it read
+========================  ============================  =================================================
+
+A figure whose files are gone raises :class:`CannotRedraw` naming what is missing; the
+caller says so and names the command that draws it again.
+"""
+
+from __future__ import annotations
+
+import datetime
+import json
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+import pandas as pd
+import pyarrow.parquet as pq
+from matplotlib.figure import Figure
+
+ANALYSIS_KINDS = ("sensitivity-tornado", "sensitivity-morris", "sensitivity-sobol", "calibrate", "marginal", "discover", "nowcast")
+
+KIND_FILES = {
+    "sensitivity-tornado": "tornado.csv",
+    "sensitivity-morris": "morris.csv",
+    "sensitivity-sobol": "sobol.csv",
+    "calibrate": "calibration.csv",
+    "marginal": "marginal.csv",
+    "discover": "discovery.json",
+    "nowcast": "nowcast.json",
+}
+"""A file only a folder of that kind holds: recognises folders whose manifest has no ``kind``."""
+
+COMMANDS = {
+    "sensitivity-tornado": "evacsim sensitivity SCENARIO --method tornado",
+    "sensitivity-morris": "evacsim sensitivity SCENARIO --method morris",
+    "sensitivity-sobol": "evacsim sensitivity SCENARIO --method sobol",
+    "calibrate": "evacsim calibrate SCENARIO",
+    "marginal": "evacsim marginal SCENARIO",
+    "discover": "evacsim discover RESULTS",
+    "nowcast": "evacsim nowcast SCENARIO OBSERVATIONS",
+}
+"""The command that writes each kind of folder, for when the manifest does not record it."""
+
+
+class CannotRedraw(Exception):
+    """A figure the folder's files no longer hold what it needs for; the message says what is missing."""
+
+
+@dataclass(frozen=True)
+class AnalysisFolder:
+    """An analysis or nowcast folder: where it is, its kind and its manifest."""
+
+    folder: Path
+    kind: str
+    manifest: dict
+
+    @property
+    def window(self) -> tuple[float, float]:
+        """The scenario's planning window, as the command read it."""
+        low, high = self.manifest["scenario"]["scenario"]["window_days"]
+        return float(low), float(high)
+
+    @property
+    def window_label(self) -> str:
+        low, high = self.window
+        return f"P({low:g}-{high:g})"
+
+    @property
+    def start_date(self) -> datetime.date:
+        return datetime.datetime.fromisoformat(self.manifest["scenario"]["scenario"]["start"]).date()
+
+    def need(self, name: str) -> Path:
+        path = self.folder / name
+        if not path.exists():
+            raise CannotRedraw(f"{name} is missing from the folder")
+        return path
+
+    def table(self, name: str) -> pd.DataFrame:
+        """A table the command wrote with ``DataFrame.to_csv`` (index first), read back bit for bit."""
+        return pd.read_csv(self.need(f"{name}.csv"), index_col=0)
+
+    def json(self, name: str) -> dict:
+        return json.loads(self.need(name).read_text(encoding="utf-8"))
+
+    def command(self) -> str:
+        """The command that writes the folder again, figures and all: the one the manifest records when it is that
+        command, else one made from the manifest's fields (scenario, results folder, target) and this folder."""
+        generic = COMMANDS.get(self.kind, "the command that wrote it")
+        recorded = str(self.manifest.get("command") or "").split()
+        if self.kind != "discover" and recorded[:2] == generic.split()[:2]:
+            return " ".join(_out(recorded, self.folder))
+        words = generic.split()
+        if self.kind == "discover" and self.manifest.get("results"):
+            target = self.manifest.get("target")
+            words = ["evacsim", "discover", _quoted(str(self.manifest["results"]))] + (["--target", _quoted(str(target))] if target else [])
+        elif self.manifest.get("scenario_path"):
+            words = [_quoted(str(self.manifest["scenario_path"])) if w == "SCENARIO" else w for w in words]
+        return " ".join(_out(words, self.folder))
+
+
+def _out(words: list[str], folder: Path) -> list[str]:
+    """A command line writing into ``folder``: its ``--out`` replaced, or added."""
+    kept, skip = [], False
+    for word in words:
+        if skip:
+            skip = False
+        elif word == "--out":
+            skip = True
+        elif not word.startswith("--out="):
+            kept.append(word)
+    return [*kept, "--out", _quoted(str(folder))]
+
+
+def _quoted(word: str) -> str:
+    import shlex
+
+    return shlex.quote(word)
+
+
+def tornado(a: AnalysisFolder) -> Figure:
+    from sim.plots.sensitivity import tornado_figure
+
+    return tornado_figure(a.table("tornado"), {"mean_days": "mean days to base empty", "p_window": a.window_label})
+
+
+def morris(a: AnalysisFolder) -> Figure:
+    from sim.plots.sensitivity import morris_figure
+
+    return morris_figure(a.table("morris").sort_values("mu_star", ascending=False))
+
+
+def morris_p_window(a: AnalysisFolder) -> Figure:
+    from sim.plots.sensitivity import morris_figure
+
+    return morris_figure(a.table("morris_p_window"), output=a.window_label)
+
+
+def sobol(a: AnalysisFolder) -> Figure:
+    from sim.plots.sensitivity import sobol_figure
+
+    return sobol_figure(a.table("sobol"))
+
+
+def sobol_p_window(a: AnalysisFolder) -> Figure:
+    from sim.plots.sensitivity import sobol_figure
+
+    return sobol_figure(a.table("sobol_p_window"), output=a.window_label)
+
+
+def calibration(a: AnalysisFolder) -> Figure:
+    """Prior (every draw) against posterior (draws that closed in the target), most changed inputs first."""
+    from sim.analysis.calibration import accept
+    from sim.analysis.discovery import input_columns
+    from sim.plots.calibration import calibration_figure
+
+    table = a.table("calibration")
+    path = a.need("replications.parquet")
+    columns = [c for c in pq.read_schema(path).names if c.startswith("input.") or c == "days_to_base_empty"]
+    rows = pd.read_parquet(path, columns=columns)
+    low, high = (float(x) for x in a.manifest["target_days"])
+    accepted = accept(rows["days_to_base_empty"].to_numpy(), (low, high))
+    return calibration_figure(input_columns(rows), accepted, list(table.index[:12]), f"{low:g}-{high:g} days")
+
+
+def marginal(a: AnalysisFolder) -> Figure:
+    from sim.plots.marginal import marginal_figure
+
+    return marginal_figure(a.table("marginal"), a.window)
+
+
+def nowcast(a: AnalysisFolder) -> Figure:
+    from sim.plots.nowcast import nowcast_figure
+
+    data = a.json("nowcast.json")
+    weights = pd.read_parquet(a.need("weights.parquet"), columns=["days_to_base_empty", "weight"])
+    low, high = data["window_days"]
+    return nowcast_figure(
+        data["steps"], weights["days_to_base_empty"].to_numpy(), weights["weight"].to_numpy(), (low, high), a.start_date, data["effective_sample_size"]
+    )
+
+
+def discovery(a: AnalysisFolder) -> Figure:
+    """The PRIM trajectory and box from the folder's tables, over the replications of the folder discovery read."""
+    from sim.analysis.discovery import Discovery, input_columns, parse_target
+    from sim.plots.discovery import discovery_figure
+
+    summary = a.json("discovery.json")
+    trajectory = pd.read_csv(a.need("prim_trajectory.csv"), index_col=0)
+    box = pd.read_csv(a.need("prim_box.csv"), index_col=0)
+    rows, factors, source = discovered_rows(a)
+    if len(rows) != int(summary["replications"]):
+        raise CannotRedraw(f"{source} now holds {len(rows)} replications, not the {summary['replications']} discovery read")
+    x = input_columns(rows, factors)
+    cases = parse_target(summary["target"]).cases(rows)
+    chosen = int(summary["chosen_step"])
+    stats = trajectory[["coverage", "density", "mass", "res_dim"]].astype(float)
+    limits = [box if step == chosen else box.iloc[:0] for step in range(len(stats))]
+    found = Discovery(stats.reset_index(drop=True), chosen, limits, float(summary["base_rate"]), int(summary["cases"]), int(summary["replications"]))
+    return discovery_figure(found, x, cases, what=summary["target"])
+
+
+def discovered_rows(a: AnalysisFolder) -> tuple[pd.DataFrame, list[str] | None, Path]:
+    """The replications (and design factors) of the folder ``evacsim discover`` read, as it read them."""
+    recorded = a.manifest.get("results")
+    if not recorded:
+        raise CannotRedraw("the manifest does not say which results folder discovery read")
+    given = Path(str(recorded))
+    candidates = [given] if given.is_absolute() else [given, a.folder.parent / given.name]
+    source = next((c for c in candidates if (c / "replications.parquet").exists()), None)
+    if source is None:
+        raise CannotRedraw(f"it is drawn over the replications of {recorded}, which are no longer there")
+    rows = pd.read_parquet(source / "replications.parquet")
+    factors = None
+    design = source / "design.parquet"
+    if design.exists():
+        names = [c for c in pq.read_schema(design).names if c not in ("point", "variant")]
+        factors = [c for c in names if f"input.{c}" in rows.columns] or None
+    return rows, factors, source
+
+
+ANALYSIS_FIGURES: dict[str, dict[str, Callable[[AnalysisFolder], Figure]]] = {
+    "sensitivity-tornado": {"tornado": tornado},
+    "sensitivity-morris": {"morris": morris, "morris_p_window": morris_p_window},
+    "sensitivity-sobol": {"sobol": sobol, "sobol_p_window": sobol_p_window},
+    "calibrate": {"calibration": calibration},
+    "marginal": {"marginal": marginal},
+    "discover": {"discovery": discovery},
+    "nowcast": {"nowcast": nowcast},
+}
+"""The figures each kind of folder gets, by stem, in the order its command draws them."""
+
+
+def kind_of(folder: Path) -> str | None:
+    """The analysis kind of a folder: its manifest's ``kind``, else the table only that kind writes; ``None`` if neither."""
+    path = folder / "manifest.json"
+    if path.exists():
+        try:
+            manifest = json.loads(path.read_text(encoding="utf-8"))
+        except ValueError:
+            manifest = None
+        kind = manifest.get("kind") if isinstance(manifest, dict) else None
+        if kind in ANALYSIS_KINDS:
+            return kind
+    for kind, name in KIND_FILES.items():
+        if (folder / name).exists() and (kind == "discover" or path.exists()):
+            return kind
+    return None
+
+
+def read_analysis(folder: Path, kind: str) -> AnalysisFolder:
+    path = folder / "manifest.json"
+    manifest = json.loads(path.read_text(encoding="utf-8")) if path.exists() else {}
+    return AnalysisFolder(folder, kind, manifest if isinstance(manifest, dict) else {})

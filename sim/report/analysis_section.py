@@ -1,0 +1,325 @@
+"""What the report says about an analysis or nowcast folder: its question, its findings in sentences,
+the captions of its figures, and its tables with what they hold.
+
+Everything is read from the folder (``manifest.json``, the CSV tables, ``discovery.json``,
+``nowcast.json``); a finding whose file is missing or unreadable is left out rather than
+shown half-made. Missing numbers (NaN) show as ``—``.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pandas as pd
+from markupsafe import Markup
+
+from sim.report.readable import MISSING, number, proportion, span
+
+KIND_NAMES = {
+    "run": "run",
+    "sweep": "sweep",
+    "compare": "comparison",
+    "sensitivity-tornado": "tornado sensitivity",
+    "sensitivity-morris": "Morris screening",
+    "sensitivity-sobol": "Sobol' sensitivity",
+    "calibrate": "calibration",
+    "marginal": "marginal value",
+    "discover": "scenario discovery",
+    "nowcast": "nowcast",
+    "analysis": "analysis",
+}
+"""How the report names each kind of folder."""
+
+TITLES = {
+    "sensitivity-tornado": "Sensitivity (tornado)",
+    "sensitivity-morris": "Sensitivity (Morris)",
+    "sensitivity-sobol": "Sensitivity (Sobol')",
+    "calibrate": "Calibration",
+    "marginal": "Marginal value of resources",
+    "discover": "Scenario discovery",
+    "nowcast": "Nowcast",
+}
+
+QUESTIONS = {
+    "sensitivity-tornado": "Which inputs move the closure date most?",
+    "sensitivity-morris": "Which inputs move the closure date most?",
+    "sensitivity-sobol": "Which inputs move the closure date most?",
+    "calibrate": "Which input values make the target come true?",
+    "marginal": "What does one more of each resource buy?",
+    "discover": "Under which conditions does it happen?",
+    "nowcast": "What do the reports so far say about the closure?",
+}
+"""The heading of the first section for each kind (a run's is whether the base empties in the window)."""
+
+P_WINDOW = "the chance of emptying the base in the {window} window"
+
+CAPTIONS = {
+    "tornado": (
+        "One factor at a time: mean days to base empty (left) and {p_window} (right) with each factor at its P5 (light bar) "
+        "and its P95 (dark bar), every other factor at its median; the largest swing on top."
+    ),
+    "morris": (
+        "Morris screening of mean days to base empty: each factor's mean absolute effect (mu*, with its 95% interval) against "
+        "the spread of its effects (sigma). Far right matters most; above the dashed line the effect depends on the other factors."
+    ),
+    "morris_p_window": (
+        "Morris screening of {p_window}: each factor's mean absolute effect (mu*, with its 95% interval) against the spread of its "
+        "effects (sigma). Far right matters most; above the dashed line the effect depends on the other factors."
+    ),
+    "sobol": (
+        "Sobol' indices of mean days to base empty: the share of its variance each factor explains alone (first order, S1) "
+        "and with its interactions (total, ST), with 95% bootstrap intervals; largest total on top."
+    ),
+    "sobol_p_window": (
+        "Sobol' indices of {p_window}: the share of its variance each factor explains alone (first order, S1) and with its "
+        "interactions (total, ST), with 95% bootstrap intervals; largest total on top."
+    ),
+    "calibration": (
+        "Each input's prior (every draw, shaded) and its posterior (the draws whose base emptied in {target}, outline), "
+        "the inputs the target moves most first; an input without an outline had no draw in the target."
+    ),
+    "marginal": (
+        "What one more of each resource buys: mean days saved (left) and the change in {p_window}, in points (right), "
+        "each with its 95% CI, on the same replications (common random numbers); the most days saved on top."
+    ),
+    "discovery": (
+        "Scenario discovery (PRIM) for {target}: left, the peeling trajectory trading coverage for density, the chosen box "
+        "ringed; right, the replications on the box's first two inputs, those meeting the target dark, the box drawn."
+    ),
+    "nowcast": "The forecast as reports arrived (left) and days to base empty before and after the reports (right).",
+}
+"""What each analysis figure shows; ``{p_window}`` and ``{target}`` are filled from the folder."""
+
+TABLE_NOTES = {
+    "tornado": "Mean days to base empty and P(window) with each factor at its P5 (low) and P95 (high), the others at their medians (base); swing: high - low.",
+    "morris": "Morris elementary effects on mean days to base empty: mu* (mean absolute effect, days), its 95% interval, sigma (spread) and mu (signed mean).",
+    "morris_p_window": "Morris elementary effects on P(window): mu* (mean absolute effect), its 95% interval, sigma (spread) and mu (signed mean).",
+    "sobol": "Sobol' indices of mean days to base empty: first order (S1) and total (ST), each with its 95% bootstrap half-width.",
+    "sobol_p_window": "Sobol' indices of P(window): first order (S1) and total (ST), each with its 95% bootstrap half-width.",
+    "calibration": (
+        "Prior (all draws) and posterior (draws in the target) P5, P50, P95 and mean of each input; width_ratio is the posterior's "
+        "90% width as a share of the prior's, ks the Kolmogorov-Smirnov distance between them."
+    ),
+    "marginal": "Per added resource, against the baseline on the same replications: days saved and the change in P(window), each with its 95% CI.",
+    "prim_trajectory": "Each step of PRIM's peeling: coverage, density, mass and the inputs restricted; the chosen step is marked.",
+}
+
+
+@dataclass
+class AnalysisSummary:
+    """The first section of an analysis report and what its figures are."""
+
+    heading: str = "Does the base empty in the window?"
+    findings: list[str] = field(default_factory=list)
+    box: Markup | None = None
+    fields: dict[str, str] = field(default_factory=dict)
+
+
+def _json(path: Path) -> dict:
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+    return data if isinstance(data, dict) else {}
+
+
+def _table(folder: Path, name: str) -> pd.DataFrame | None:
+    try:
+        return pd.read_csv(folder / f"{name}.csv", index_col=0)
+    except (OSError, ValueError):
+        return None
+
+
+def _window(manifest: dict) -> tuple[float, float] | None:
+    try:
+        low, high = manifest["scenario"]["scenario"]["window_days"]
+        return float(low), float(high)
+    except (KeyError, TypeError, ValueError):
+        return None
+
+
+def _label(name: str) -> str:
+    from sim.analysis.discovery import LABELS
+
+    return LABELS.get(name, name)
+
+
+def caption_fields(folder: Path, kind: str, manifest: dict) -> dict[str, str]:
+    """The values captions are filled with: the planning window and the target."""
+    window = _window(manifest)
+    fields = {"p_window": P_WINDOW.format(window=f"{span(*window)}-day") if window else "the chance of emptying the base in the window"}
+    target = "the target"
+    if kind == "calibrate" and manifest.get("target_days"):
+        target = f"{span(*manifest['target_days'])} days"
+    elif kind == "discover":
+        target = str(_json(folder / "discovery.json").get("target") or manifest.get("target") or target)
+    fields["target"] = target
+    return fields
+
+
+def caption(stem: str, fields: dict[str, str]) -> str:
+    """What a figure shows; a figure this version does not know is named by its file."""
+    text = CAPTIONS.get(stem)
+    return text.format(**fields) if text else stem.replace("_", " ")
+
+
+def summarise(folder: Path, kind: str, manifest: dict) -> AnalysisSummary:
+    """The question, findings and (for discovery) the box of an analysis or nowcast folder."""
+    summary = AnalysisSummary(QUESTIONS.get(kind, AnalysisSummary.heading), fields=caption_fields(folder, kind, manifest))
+    try:
+        if kind.startswith("sensitivity-"):
+            summary.findings = _sensitivity(folder, kind, manifest)
+        elif kind == "calibrate":
+            summary.findings = _calibration(folder, manifest)
+        elif kind == "marginal":
+            summary.findings = _marginal(folder, manifest)
+        elif kind == "discover":
+            summary.findings, summary.box = _discovery(folder, manifest)
+        elif kind == "nowcast":
+            summary.findings = _nowcast(folder)
+    except (KeyError, TypeError, ValueError, IndexError):
+        summary.findings = summary.findings or []
+    return summary
+
+
+def _design(manifest: dict) -> str | None:
+    points, per_point = manifest.get("points"), manifest.get("replications_per_point")
+    if points is None or per_point is None:
+        return None
+    factors = manifest.get("factors") or []
+    tail = f", {len(factors)} factors" if factors else ""
+    return f"{points} design points x {per_point} replications each (common random numbers){tail}."
+
+
+def _sensitivity(folder: Path, kind: str, manifest: dict) -> list[str]:
+    lines = [line for line in [_design(manifest)] if line]
+    method = kind.removeprefix("sensitivity-")
+    table = _table(folder, method)
+    if table is None or table.empty:
+        return lines
+    if method == "tornado":
+        name, row = table.index[0], table.iloc[0]
+        lines.append(
+            f"{_label(str(name))} moves the closure most: mean days to base empty {number(row['mean_days.low'])} with it at its P5 and "
+            f"{number(row['mean_days.high'])} at its P95, against {number(row['mean_days.base'])} with every factor at its median."
+        )
+    elif method == "morris":
+        top = table.sort_values("mu_star", ascending=False)
+        name, row = top.index[0], top.iloc[0]
+        effect = f"mu* {number(row['mu_star'])} days (sigma {number(row['sigma'])})"
+        lines.append(f"{_label(str(name))} has the largest effect on mean days to base empty: {effect}.")
+    else:
+        top = table.sort_values("ST", ascending=False)
+        name, row = top.index[0], top.iloc[0]
+        lines.append(
+            f"{_label(str(name))} explains the largest share of the variance of mean days to base empty: "
+            f"total index {number(row['ST'])} (first order {number(row['S1'])})."
+        )
+    return lines
+
+
+def _calibration(folder: Path, manifest: dict) -> list[str]:
+    from sim.analysis.calibration import informative
+
+    low, high = manifest["target_days"]
+    target = f"{span(low, high)} days"
+    total = manifest.get("replications_total")
+    rate = manifest.get("acceptance")
+    lines = []
+    if rate and total:
+        accepted = round(rate["estimate"] * total)
+        lines.append(f"{accepted} of {total} draws from the priors closed in {target}: acceptance {proportion(rate)}.")
+        if accepted == 0:
+            lines.append("No draw met the target, so there is no posterior to compare with the priors: widen the target or raise --replications.")
+            return lines
+    table = _table(folder, "calibration")
+    if table is not None:
+        strong = informative(table)
+        described = "; ".join(
+            f"{_label(str(n))} {span(r.prior_p5, r.prior_p95)} -> {span(r.post_p5, r.post_p95)}" for n, r in strong.iterrows() if math.isfinite(r.post_p5)
+        )
+        lines.append("Inputs the target constrains (prior P5-P95 -> posterior P5-P95): " + (described or "none clearly."))
+    return lines
+
+
+def _marginal(folder: Path, manifest: dict) -> list[str]:
+    lines = []
+    if manifest.get("replications_per_point"):
+        lines.append(f"{manifest['replications_per_point']} replications per variant, common random numbers.")
+    table = _table(folder, "marginal")
+    if table is not None and not table.empty:
+        best, top = table.index[0], table.iloc[0]
+        lines.append(f"{best} buys the most time: {top['days_saved']:.1f} days (95% CI {top['days_saved_low']:.1f} to {top['days_saved_high']:.1f}).")
+    return lines
+
+
+def _discovery(folder: Path, manifest: dict) -> tuple[list[str], Markup | None]:
+    found = _json(folder / "discovery.json")
+    lines = []
+    if found.get("target"):
+        source = manifest.get("results")
+        read = f" over the {found['replications']} replications of {source}" if source else f" over {found['replications']} replications"
+        lines.append(f"Target: {found['target']}{read}; {found['cases']} of them meet it ({100 * found['base_rate']:.0f}%).")
+    if found.get("sentence"):
+        lines.append(str(found["sentence"]))
+    return lines, box_table(folder)
+
+
+def box_table(folder: Path) -> Markup | None:
+    """The chosen PRIM box: each restricted input, its limits in the box and its range in the data."""
+    from html import escape
+
+    try:
+        box = pd.read_csv(folder / "prim_box.csv", index_col=0)
+    except (OSError, ValueError):
+        return None
+    rows = []
+    for name, r in box.iterrows():
+        cells = [_label(str(name)), str(name), span(r["min"], r["max"]), span(r["data_min"], r["data_max"])]
+        rows.append("<tr>" + "".join(f"<td>{escape(c)}</td>" for c in cells) + "</tr>")
+    if not rows:
+        rows = ['<tr><td colspan="4">No input restricted: no box beats the whole data set.</td></tr>']
+    head = "".join(f"<th>{h}</th>" for h in ("input", "parameter", "in the box", "in the data"))
+    return Markup(f'<table class="data"><thead><tr>{head}</tr></thead><tbody>{"".join(rows)}</tbody></table>')
+
+
+def _nowcast(folder: Path) -> list[str]:
+    data = _json(folder / "nowcast.json")
+    if not data:
+        return []
+    low, high = data["window_days"]
+    key = f"p_{low:g}_to_{high:g}"
+    prior, posterior = data["prior"]["base_empty"][key], data["posterior"]["base_empty"][key]
+    days = data["posterior"]["days_to_base_empty"]
+    return [
+        f"Given the reports, P({low:g}-{high:g}) = {proportion(posterior)}, against {proportion(prior)} from the scenario alone.",
+        f"Base empty P10 / P50 / P90 given the reports: {number(days['p10'])} / {number(days['p50'])} / {number(days['p90'])} days.",
+    ]
+
+
+def csv_tables(folder: Path, kind: str) -> list[dict]:
+    """The analysis tables of a folder as HTML, each with what it holds; missing numbers ``—``."""
+    tables = []
+    skip = {"points"} | ({"prim_box"} if kind == "discover" else set())
+    for path in sorted(folder.glob("*.csv")):
+        if path.stem in skip:  # the design itself is too wide to read; the box is shown in words above
+            continue
+        try:
+            frame = pd.read_csv(path)
+        except (OSError, ValueError):
+            continue
+        for column in [c for c in frame.columns if pd.api.types.is_bool_dtype(frame[c])]:
+            frame[column] = frame[column].map({True: "yes", False: "no"})
+        if len(frame.columns) and str(frame.columns[0]).startswith("Unnamed"):
+            frame = frame.rename(columns={frame.columns[0]: "factor" if "factor" not in frame.columns else ""})
+        note = TABLE_NOTES.get(path.stem, "")
+        empty = [str(c) for c in frame.columns[1:] if frame[c].isna().all()] if len(frame) else []
+        if empty:  # e.g. a calibration no draw met: its posterior columns hold no number at all
+            frame = frame.drop(columns=empty)
+            note = f"{note} Left out, as no row has a value: {', '.join(empty)}.".strip()
+        html = frame.to_html(index=False, float_format=number, na_rep=MISSING, border=0, escape=True, classes="data")
+        tables.append({"name": path.stem.replace("_", " "), "note": note, "html": Markup(html)})
+    return tables

@@ -1,0 +1,161 @@
+"""Manifest values as an analyst reads them: no ``None``, no ``nan``, no Python dicts.
+
+:func:`readable` turns one value of a manifest into text (or a small escaped HTML list or
+table for nested values); ``None`` and empty strings give ``None``, meaning "leave the
+field out". Factors read ``escort.teams: 2-6 (whole numbers)``, proportions
+``12.5% (95% CI 8.1-17.9%)``, observations ``2026-02-23 vehicles_left: 24-150 (tolerance 15)``.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping
+from html import escape
+
+from markupsafe import Markup
+
+MISSING = "—"
+"""What a missing number (NaN) shows as."""
+
+
+def number(value: float | int) -> str:
+    """A number without float noise: ``4``, ``0.01``, ``632``, ``1320``, ``0.0283``; NaN is ``—``."""
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, int):
+        return str(value)
+    value = float(value)
+    if not math.isfinite(value):
+        return MISSING if math.isnan(value) else ("no limit" if value > 0 else "-no limit")
+    if value.is_integer() and abs(value) < 1e15:
+        return str(int(value))
+    if abs(value) >= 100:
+        return f"{value:.0f}"
+    return f"{value:.3g}"
+
+
+def span(low: float, high: float) -> str:
+    """``2-6``, or ``-3 to 5`` when a dash would read as a minus sign."""
+    sep = " to " if min(low, high) < 0 else "-"
+    return f"{number(low)}{sep}{number(high)}"
+
+
+def is_scalar(value: object) -> bool:
+    return value is None or isinstance(value, (str, int, float, bool))
+
+
+def scalar(value: object) -> str | None:
+    if value is None:
+        return None
+    if isinstance(value, (bool, int, float)):
+        return number(value)
+    text = str(value).strip()
+    return text or None
+
+
+def factor(entry: Mapping) -> str:
+    """A factor of a design or a sensitivity study: ``escort.teams: 2-6 (whole numbers), levels 2, 4, 6``.
+
+    A whole-number factor shows the values the model saw (its P5 and P95 rounded, as the design rounds them)."""
+    whole = bool(entry.get("integer"))
+    seen = (lambda v: float(round(v))) if whole else float
+    text = str(entry["path"])
+    low, high = entry.get("low"), entry.get("high")
+    if low is not None and high is not None:
+        text += f": {span(seen(low), seen(high))}"
+    if whole:
+        text += " (whole numbers)"
+    levels = entry.get("levels")
+    if levels:
+        text += f", levels {', '.join(number(v) for v in levels)}"
+    if entry.get("median") is not None:
+        text += f", median {number(seen(entry['median']))}"
+    if entry.get("sampled"):
+        text += f"; {entry['sampled']}"
+    rest = _pairs({k: v for k, v in entry.items() if k not in ("path", "low", "high", "integer", "levels", "median", "sampled")})
+    return f"{text}; {rest}" if rest else text
+
+
+def observation(entry: Mapping) -> str:
+    """A dated report: ``2026-02-23 vehicles_left: 24-150 (tolerance 15); note; source``."""
+    text = " ".join(str(entry[k]) for k in ("date", "kind") if entry.get(k) is not None)
+    if entry.get("until") is not None:
+        text += f" until {entry['until']}"
+    value, low, high = entry.get("value"), entry.get("low"), entry.get("high")
+    reported = number(value) if value is not None else span(low, high) if low is not None and high is not None else None
+    if reported is None and (low is not None or high is not None):
+        reported = f"at least {number(low)}" if low is not None else f"at most {number(high)}"
+    if reported:
+        text += f": {reported}"
+    if entry.get("tolerance") is not None:
+        text += f" (tolerance {number(entry['tolerance'])})"
+    rest = _pairs({k: v for k, v in entry.items() if k not in ("date", "kind", "until", "value", "low", "high", "tolerance")})
+    return f"{text}; {rest}" if rest else text
+
+
+def proportion(entry: Mapping) -> str:
+    """``{"estimate", "ci_low", "ci_high"}`` as ``12.5% (95% CI 8.1-17.9%)``."""
+    return f"{100 * entry['estimate']:.1f}% (95% CI {100 * entry['ci_low']:.1f}-{100 * entry['ci_high']:.1f}%)"
+
+
+def _is_proportion(value: Mapping) -> bool:
+    return {"estimate", "ci_low", "ci_high"} <= set(value)
+
+
+def _entry(entry: Mapping) -> str:
+    if "path" in entry:
+        return factor(entry)
+    if "date" in entry and "kind" in entry:
+        return observation(entry)
+    return _pairs(entry)
+
+
+def _pairs(entry: Mapping) -> str:
+    """``key value; key value`` of the fields that have a value, nested ones flattened."""
+    parts = []
+    for key, value in entry.items():
+        text = _inline(value)
+        if text is not None:
+            parts.append(f"{key} {text}")
+    return "; ".join(parts)
+
+
+def _inline(value: object) -> str | None:
+    """A value on one line of text."""
+    if is_scalar(value):
+        return scalar(value)
+    if isinstance(value, Mapping):
+        if _is_proportion(value):
+            return proportion(value)
+        text = ", ".join(f"{k} = {t}" for k, v in value.items() if (t := _inline(v)) is not None)
+        return text or None
+    items = [t for v in value if (t := (_entry(v) if isinstance(v, Mapping) else _inline(v))) is not None]
+    return ", ".join(items) if items else "none"
+
+
+def readable(key: str, value: object) -> str | Markup | None:
+    """One manifest field as text or a small HTML list or table; ``None`` to leave it out."""
+    if is_scalar(value):
+        return scalar(value)
+    if isinstance(value, Mapping):
+        if _is_proportion(value):
+            return proportion(value)
+        rows = [(k, t) for k, v in value.items() if (t := readable(k, v)) is not None]
+        if not rows:
+            return None
+        nested = any(isinstance(v, Mapping) and not _is_proportion(v) for v in value.values())
+        short = all(not isinstance(t, Markup) for _, t in rows) and sum(len(str(k)) + len(t) for k, t in rows) < 160
+        if short and not nested:
+            return ", ".join(f"{k}: {t}" if "." in str(k) else f"{k} {t}" for k, t in rows)
+        body = "".join(f"<tr><th>{escape(str(k))}</th><td>{t if isinstance(t, Markup) else escape(t)}</td></tr>" for k, t in rows)
+        return Markup(f'<table class="nested"><tbody>{body}</tbody></table>')
+    items = list(value)
+    if not items:
+        return "none"
+    if key.endswith("_days") and len(items) == 2 and all(isinstance(v, (int, float)) for v in items):
+        return f"{span(*items)} days"
+    if any(isinstance(v, Mapping) for v in items):
+        lines = [_entry(v) if isinstance(v, Mapping) else (_inline(v) or "") for v in items]
+        return Markup('<ul class="plain">' + "".join(f"<li>{escape(line)}</li>" for line in lines) + "</ul>")
+    texts = [t for v in items if (t := _inline(v)) is not None]
+    return ("; " if any(", " in t for t in texts) else ", ").join(texts) if texts else "none"

@@ -1,0 +1,133 @@
+"""`evacsim report` on sweep, analysis and nowcast folders: read as an analyst reads, no raw Python values.
+
+Each folder is written once by its command with tiny settings. The visible text of each
+report (what a browser shows: no tags, scripts or styles) must hold no ``None``, ``nan``,
+``{`` or dict keys; each figure has a caption saying what it shows.
+"""
+
+from __future__ import annotations
+
+import html
+import json
+import re
+import shutil
+from pathlib import Path
+
+import pytest
+
+from tests.test_plots_analysis import BASELINE, COMMANDS, FIGURES, OBSERVATIONS, TARGET, discover, invoke
+
+RAW = re.compile(r"\bNone\b|\bnan\b|\bNaN\b|\{|\}|'levels'|'integer'|\bTrue\b|\bFalse\b")
+
+
+def visible_text(page: str) -> str:
+    """What a reader sees of an HTML page: the text outside tags, scripts and style sheets."""
+    page = re.sub(r"<(script|style)\b.*?</\1>", " ", page, flags=re.S | re.I)
+    return html.unescape(re.sub(r"<[^>]+>", " ", page))
+
+
+def captions(page: str) -> list[str]:
+    return [html.unescape(c) for c in re.findall(r"<figcaption>(.*?)</figcaption>", page, flags=re.S)]
+
+
+FOLDERS = {
+    "sweep": ["sweep", BASELINE, "--vary", "escort.teams=2,4", "-n", "3", "--jobs", "1"],
+    "sensitivity-tornado": COMMANDS["sensitivity-tornado"],
+    "sensitivity-morris": COMMANDS["sensitivity-morris"],
+    "sensitivity-sobol": COMMANDS["sensitivity-sobol"],
+    "calibrate": [*COMMANDS["calibrate"], "--target-days", "100:200"],  # no draw closes this late: an empty posterior
+    "marginal": COMMANDS["marginal"],
+    "nowcast": ["nowcast", BASELINE, OBSERVATIONS, "-n", "30", "--jobs", "1"],
+}
+
+
+@pytest.fixture(scope="module")
+def folders(tmp_path_factory) -> dict[str, Path]:
+    base = tmp_path_factory.mktemp("reports")
+    made = {}
+    for kind, args in FOLDERS.items():
+        result = invoke(*args, "--out", base / kind)
+        assert result.exit_code == 0, result.output
+        made[kind] = base / kind
+    made["discover"] = discover(made["sensitivity-tornado"], base / "discover")
+    return made
+
+
+@pytest.fixture(scope="module")
+def pages(folders) -> dict[str, str]:
+    out = {}
+    for kind, folder in folders.items():
+        result = invoke("report", folder)
+        assert result.exit_code == 0, result.output
+        out[kind] = (folder / "report.html").read_text(encoding="utf-8")
+    return out
+
+
+@pytest.mark.parametrize("kind", [*FOLDERS, "discover"])
+def test_report_shows_no_raw_python_value(pages, kind):
+    text = visible_text(pages[kind])
+    found = [text[max(0, m.start() - 60) : m.end() + 40] for m in RAW.finditer(text)]
+    assert not found, f"{kind} report shows raw values: {found[:3]}"
+
+
+@pytest.mark.parametrize("kind", list(FIGURES))
+def test_each_analysis_figure_has_a_caption_saying_what_it_shows(pages, kind):
+    shown = captions(pages[kind])
+    assert len(shown) == len(FIGURES[kind])
+    for stem, caption in zip(FIGURES[kind], shown, strict=True):
+        assert caption != stem.replace("_", " ") and len(caption) > 60, caption
+
+
+def test_the_p_window_figures_and_the_target_are_named_in_their_captions(pages):
+    assert "15-30-day window" in captions(pages["sensitivity-morris"])[1]
+    assert "100-200 days" in captions(pages["calibrate"])[0]
+    assert TARGET in captions(pages["discover"])[0]
+
+
+def test_sweep_manifest_reads_its_factors_and_leaves_out_empty_fields(pages):
+    text = visible_text(pages["sweep"])
+    assert "escort.teams: 2-4 (whole numbers), levels 2, 4" in text
+    assert "samples" not in text and "study_file" not in text
+
+
+def test_sensitivity_report_lists_factors_as_ranges_and_says_what_moves_the_closure(pages, folders):
+    text = visible_text(pages["sensitivity-tornado"])
+    assert re.search(r"escort\.teams: \d+-\d+ \(whole numbers\), median \d+; triangular\(", text)
+    assert "moves the closure most" in text
+    assert "<h2>tornado</h2>" in pages["sensitivity-tornado"]
+
+
+def test_calibration_without_accepted_draws_says_so_and_shows_no_empty_columns(pages, folders):
+    manifest = json.loads((folders["calibrate"] / "manifest.json").read_text())
+    assert manifest["acceptance"]["estimate"] == 0
+    text = visible_text(pages["calibrate"])
+    assert "0 of 50 draws from the priors closed in 100-200 days" in text and "No draw met the target" in text
+    assert "<th>prior_p5</th>" in pages["calibrate"] and "<th>post_p5</th>" not in pages["calibrate"]
+
+
+def test_nowcast_report_states_the_posterior_and_lists_the_reports_without_empty_fields(pages):
+    text = visible_text(pages["nowcast"])
+    assert "Given the reports, P(15-30) =" in text
+    assert "2026-02-23 vehicles_left: 24-150 (tolerance 15)" in text
+    assert "'value'" not in text and "'low'" not in text
+    assert pages["nowcast"].count("data:image/png;base64,") == 1
+
+
+def test_discover_report_gives_the_sentence_the_box_and_the_figure(pages, folders):
+    found = json.loads((folders["discover"] / "discovery.json").read_text())
+    page = pages["discover"]
+    text = visible_text(page)
+    assert html.unescape(found["sentence"]) in text
+    assert "The chosen box" in text
+    for name in found["box"]:
+        assert name in text
+    assert page.count('<img src="data:image/png;base64,') == 1
+    assert "Scenario discovery" in text
+
+
+def test_plot_and_report_accept_a_discover_folder(folders, tmp_path):
+    folder = shutil.copytree(folders["discover"], tmp_path / "discover")
+    (folder / "discovery.png").unlink()
+    result = invoke("report", folder, "--replot")
+    assert result.exit_code == 0, result.output
+    assert (folder / "discovery.png").exists() and "<img " in (folder / "report.html").read_text()
