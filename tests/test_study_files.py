@@ -100,3 +100,13 @@ def test_a_copied_study_names_its_scenario_line(tmp_path):
     assert result.exit_code == 3, result.output
     assert f"study.toml:{line} scenario: ../qasrak_baseline.toml not found" in result.output
     assert "relative to the study file" in result.output and "Traceback" not in result.output
+
+
+def test_a_bad_override_in_the_study_file_is_blamed_on_the_study_file(tmp_path, baseline_path):
+    study = tmp_path / "study.toml"
+    study.write_text(f'name = "t"\nscenario = "{baseline_path.resolve()}"\nset = ["escort.teams=abc"]\n[factors]\nescort.teams = [2, 4]\n')
+    result = invoke("sweep", study, "-n", "2", "--out", tmp_path / "s")
+    assert result.exit_code == 3
+    assert f"{study}:3 set:" in result.output and "escort.teams" in result.output and "--set" not in result.output
+    cli_set = invoke("sweep", baseline_path, "--vary", "fleet.civilian.count=60,80", "--set", "escort.teams=-1", "-n", "2", "--out", tmp_path / "c")
+    assert cli_set.exit_code == 3 and "(value given with --set)" in cli_set.output

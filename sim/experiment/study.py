@@ -240,11 +240,31 @@ def load_study_scenario(study: Study) -> LoadedScenario:
     """The study's scenario with its overrides, validated.
 
     A study file whose scenario is missing (e.g. the study was copied elsewhere) is an
-    error at the study file's ``scenario`` line, saying the path is relative to it.
+    error at the study file's ``scenario`` line, saying the path is relative to it; an
+    override of the study file's own ``set`` that the scenario refuses is an error at that
+    line, not one blamed on the command line's ``--set``.
     """
     if study.source.text and not Path(study.scenario_path).exists():
         raise _missing_scenario(study)
+    own = _own_overrides(study)
+    if own:
+        try:
+            load_scenario(study.scenario_path, own)
+        except ScenarioError as exc:
+            found = "; ".join(exc.lines()).replace("(value given with --set)", "(value set here)")
+            raise ScenarioError(study.source.where, [Problem("set", found, locate(study.source.text, "set"))]) from None
     return load_scenario(study.scenario_path, study.overrides)
+
+
+def _own_overrides(study: Study) -> list[str]:
+    """The overrides a study file itself lists in ``set = [...]`` (not those added on the command line)."""
+    if not study.source.text:
+        return []
+    try:
+        written = tomllib.loads(study.source.text).get("set", [])
+    except tomllib.TOMLDecodeError:
+        return []
+    return [str(item) for item in written] if isinstance(written, list) else []
 
 
 def _missing_scenario(study: Study) -> ScenarioError:
