@@ -249,15 +249,12 @@ ANALYSIS_FIGURES: dict[str, dict[str, Callable[[AnalysisFolder], Figure]]] = {
 
 def kind_of(folder: Path) -> str | None:
     """The analysis kind of a folder: its manifest's ``kind``, else the table only that kind writes; ``None`` if neither."""
+    from sim.experiment.storage import results_kind
+
     path = folder / "manifest.json"
-    if path.exists():
-        try:
-            manifest = json.loads(path.read_text(encoding="utf-8"))
-        except ValueError:
-            manifest = None
-        kind = manifest.get("kind") if isinstance(manifest, dict) else None
-        if kind in ANALYSIS_KINDS:
-            return kind
+    kind = results_kind(folder)
+    if kind in ANALYSIS_KINDS:
+        return kind
     for kind, name in KIND_FILES.items():
         if (folder / name).exists() and (kind == "discover" or path.exists()):
             return kind
