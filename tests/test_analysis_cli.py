@@ -123,6 +123,21 @@ def test_an_interrupted_study_resumes_from_its_chunks_to_the_same_table(finished
     pd.testing.assert_frame_equal(first, pd.read_csv(out / "marginal.csv", index_col=0))
 
 
+def test_a_resume_on_another_number_of_workers_reads_its_chunks_as_written(finished_marginal, baseline_path):
+    """Chunk k holds the points it was written with, whatever --jobs the resume runs on."""
+    out = finished_marginal
+    first = pd.read_csv(out / "marginal.csv", index_col=0)
+    rows = pd.read_parquet(out / "replications.parquet")
+    for lost in sorted((out / "chunks").rglob("chunk-*.parquet"))[1:]:
+        lost.unlink()
+    result = invoke(*MARGINAL[:1], baseline_path, "--replications", "3", "--jobs", "2", "--out", out, "--resume")
+    assert result.exit_code == 0, result.output
+    again = pd.read_parquet(out / "replications.parquet")
+    assert len(again) == len(rows) and not again.duplicated(["point", "replication"]).any()
+    pd.testing.assert_frame_equal(rows, again)
+    pd.testing.assert_frame_equal(first, pd.read_csv(out / "marginal.csv", index_col=0))
+
+
 def test_resuming_another_study_is_refused_and_overwrites_nothing(finished_marginal, baseline_path):
     out = finished_marginal
     before = (out / "marginal.csv").read_bytes()

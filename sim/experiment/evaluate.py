@@ -26,7 +26,7 @@ import numpy as np
 import pandas as pd
 
 from sim.experiment.executors import Executor, InProcess, LocalPool
-from sim.experiment.storage import ResumeError, write_parquet
+from sim.experiment.storage import ResumeError, write_json, write_parquet
 from sim.replication import prepare, record, simulate_one
 from sim.scenario.distributions import Distribution
 from sim.scenario.draws import numeric_fields, uncertain_inputs
@@ -216,11 +216,35 @@ def _point_specs(design: pd.DataFrame) -> list[tuple[int, int, dict[str, float]]
     return specs
 
 
-def chunk_points(specs: list, replications: int, workers: int) -> list[list]:
-    """Groups of points of about ``ROWS_PER_CHUNK`` replications, at least ``4 * workers`` groups when there are enough points."""
-    per_chunk = max(1, ROWS_PER_CHUNK // max(1, replications))
-    per_chunk = max(1, min(per_chunk, math.ceil(len(specs) / max(1, 4 * workers))))
+def chunk_points(specs: list, replications: int, workers: int, per_chunk: int | None = None) -> list[list]:
+    """Groups of ``per_chunk`` points; by default about ``ROWS_PER_CHUNK`` replications each, and at
+    least ``4 * workers`` groups when there are enough points."""
+    if per_chunk is None:
+        per_chunk = max(1, ROWS_PER_CHUNK // max(1, replications))
+        per_chunk = max(1, min(per_chunk, math.ceil(len(specs) / max(1, 4 * workers))))
     return [specs[a : a + per_chunk] for a in range(0, len(specs), per_chunk)]
+
+
+def _stored_layout(folder: Path) -> int | None:
+    """Points per chunk of a study stored in ``folder``, so that a resume on another number of
+    workers reads chunk k as the same points it was written with."""
+    try:
+        value = json.loads((folder / "layout.json").read_text())["points_per_chunk"]
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
+    return value if isinstance(value, int) and value >= 1 else None
+
+
+def _stored_chunk(part: Path, chunk: list) -> pd.DataFrame | None:
+    """A finished chunk's rows if the file holds exactly the points of ``chunk`` (else it is run again)."""
+    if not part.exists():
+        return None
+    try:
+        frame = pd.read_parquet(part)
+    except (OSError, ValueError):
+        return None
+    expected = {point for point, _, _ in chunk}
+    return frame if "point" in frame.columns and set(frame["point"].astype(int)) == expected else None
 
 
 def design_key(design: pd.DataFrame, scenarios: Sequence[Scenario], seed: int, replications: int) -> str:
@@ -264,20 +288,25 @@ def evaluate(
     """
     scenarios = (scenarios,) if isinstance(scenarios, Scenario) else tuple(scenarios)
     specs = _point_specs(design)
-    chunks = chunk_points(specs, replications, executor.workers if executor else jobs)
+    workers = executor.workers if executor else jobs
     total = len(specs) * replications
     done: dict[int, pd.DataFrame] = {}
     folder = None
-    if store is not None:
+    if store is None:
+        chunks = chunk_points(specs, replications, workers)
+    else:
         chunk_store = store if isinstance(store, ChunkStore) else ChunkStore(Path(store))
         folder = chunk_store.folder / "chunks" / design_key(design, scenarios, seed, replications)
         if chunk_store.resume and not folder.is_dir():
             raise ResumeError(_not_this_study(chunk_store.folder))
         folder.mkdir(parents=True, exist_ok=True)
-        for k in range(len(chunks)):
-            part = folder / f"chunk-{k:05d}.parquet"
-            if part.exists():
-                done[k] = pd.read_parquet(part)
+        chunks = chunk_points(specs, replications, workers, _stored_layout(folder))
+        if _stored_layout(folder) is None:
+            write_json(folder / "layout.json", {"points_per_chunk": len(chunks[0]) if chunks else 1})
+        for k, chunk in enumerate(chunks):
+            frame = _stored_chunk(folder / f"chunk-{k:05d}.parquet", chunk)
+            if frame is not None:
+                done[k] = frame
     rows_done = sum(len(f) for f in done.values())
     if on_chunk and rows_done:
         on_chunk(rows_done, total)
