@@ -110,3 +110,13 @@ def test_a_bad_override_in_the_study_file_is_blamed_on_the_study_file(tmp_path, 
     assert f"{study}:3 set:" in result.output and "escort.teams" in result.output and "--set" not in result.output
     cli_set = invoke("sweep", baseline_path, "--vary", "fleet.civilian.count=60,80", "--set", "escort.teams=-1", "-n", "2", "--out", tmp_path / "c")
     assert cli_set.exit_code == 3 and "(value given with --set)" in cli_set.output
+
+
+def test_a_study_override_valid_only_with_the_command_line_s_is_accepted(tmp_path, baseline_path):
+    """size_min 60 is refused against the baseline's size_max 50, but not with --set convoys.size_max=80."""
+    study = tmp_path / "study.toml"
+    study.write_text(f'name = "t"\nscenario = "{baseline_path.resolve()}"\nset = ["convoys.size_min=60"]\n[factors]\nescort.teams = [2, 4]\n')
+    alone = invoke("sweep", study, "-n", "1", "--jobs", "1", "--out", tmp_path / "a")
+    assert alone.exit_code == 3 and f"{study}:3 set:" in alone.output
+    both = invoke("sweep", study, "--set", "convoys.size_max=80", "-n", "1", "--jobs", "1", "--out", tmp_path / "b")
+    assert both.exit_code == 0, both.output

@@ -246,14 +246,17 @@ def load_study_scenario(study: Study) -> LoadedScenario:
     """
     if study.source.text and not Path(study.scenario_path).exists():
         raise _missing_scenario(study)
-    own = _own_overrides(study)
-    if own:
-        try:
-            load_scenario(study.scenario_path, own)
-        except ScenarioError as exc:
-            found = "; ".join(exc.lines()).replace("(value given with --set)", "(value set here)")
-            raise ScenarioError(study.source.where, [Problem("set", found, locate(study.source.text, "set"))]) from None
-    return load_scenario(study.scenario_path, study.overrides)
+    try:
+        return load_scenario(study.scenario_path, study.overrides)
+    except ScenarioError as refused:
+        own = _own_overrides(study)
+        if own:
+            try:
+                load_scenario(study.scenario_path, own)
+            except ScenarioError as exc:
+                found = "; ".join(exc.lines()).replace("(value given with --set)", "(value set here)")
+                raise ScenarioError(study.source.where, [Problem("set", found, locate(study.source.text, "set"))]) from None
+        raise refused from None
 
 
 def _own_overrides(study: Study) -> list[str]:
