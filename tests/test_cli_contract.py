@@ -142,3 +142,19 @@ def test_discover_records_what_it_read_in_a_manifest(tmp_path, baseline_path):
     manifest = json.loads((out / "manifest.json").read_text())
     assert manifest["kind"] == "discover" and manifest["results"] == str(run) and manifest["target"] == "days <= 32"
     assert manifest["seed"] == 20260223 and manifest["scenario"]["scenario"]["name"] == "qasrak_baseline"
+
+
+def test_calibrate_and_discover_never_count_a_cut_off_replication_as_closing(tmp_path, baseline_path):
+    """With a 32-day horizon many replications are cut off: none of them closed in 30-60 days."""
+    out = tmp_path / "c"
+    result = invoke("calibrate", baseline_path, "--set", "scenario.horizon_days=32", "--target-days", "30:60", "-n", "60", "--jobs", "1", "--out", out)
+    assert result.exit_code == 0, result.output
+    rows = pd.read_parquet(out / "replications.parquet")
+    closed = int((rows["finished"] & rows["days_to_base_empty"].between(30, 60)).sum())
+    assert (~rows["finished"]).sum() > 0
+    assert json.loads((out / "manifest.json").read_text())["acceptance"]["estimate"] == pytest.approx(closed / 60)
+
+    from sim.analysis.discovery import parse_target
+
+    late = parse_target("days > 30").cases(rows)
+    assert late[~rows["finished"].to_numpy()].all()

@@ -18,6 +18,8 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from sim.analysis.statistics import closure_days
+
 MIN_COVERAGE = 0.5
 PEEL_ALPHA = 0.05
 MASS_MIN = 0.05
@@ -72,8 +74,8 @@ class Target:
     text: str = ""
 
     def cases(self, rows: pd.DataFrame) -> np.ndarray:
-        """True for each row inside the target."""
-        x = rows[self.column].to_numpy(dtype=float)
+        """True for each row inside the target; a replication cut off at the horizon is later than any closure target."""
+        x = closure_days(rows, self.column) if self.column in ("days_to_base_empty", "days_to_force_closure") else rows[self.column].to_numpy(dtype=float)
         above = x > self.low if self.low_strict else x >= self.low
         below = x < self.high if self.high_strict else x <= self.high
         return above & below

@@ -8,6 +8,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
+import pandas as pd
 from scipy import stats
 
 
@@ -99,14 +100,22 @@ def verdict(p: dict[str, Proportion], window: tuple[float, float]) -> str:
     return f"Uncertain: within {low:g}-{high:g} days in {pct(within)}, later in {pct(over)}, sooner in {pct(under)}."
 
 
+def closure_days(rows: pd.DataFrame, column: str = "days_to_base_empty") -> np.ndarray:
+    """Days to closure of each replication, ``inf`` for one cut off at the horizon: it had not
+    closed by then, so it is later than any target, never inside one."""
+    days = rows[column].to_numpy(dtype=float)
+    if "finished" not in rows.columns:
+        return days
+    return np.where(rows["finished"].to_numpy(dtype=bool), days, np.inf)
+
+
 def summarize(rows, window: tuple[float, float], wait_causes: tuple[str, ...], resources: tuple[str, ...]) -> dict:
     """The ``summary.json`` contract: replications, days (mean, P10/P50/P90), window probabilities with CIs,
     mean convoy-hours waited by cause, mean utilisation, and the verdict."""
     base = rows["days_to_base_empty"].to_numpy()
     force = rows["days_to_force_closure"].to_numpy()
     finished = rows["finished"].to_numpy(dtype=bool)
-    # A replication cut off at the horizon has not finished by then: it is late, whatever the horizon.
-    probs = window_probabilities(np.where(finished, base, np.inf), window)
+    probs = window_probabilities(closure_days(rows), window)
     out: dict = {
         "replications": len(rows),
         "window_days": list(window),
@@ -115,7 +124,7 @@ def summarize(rows, window: tuple[float, float], wait_causes: tuple[str, ...], r
     }
     for kind, value in probs.items():
         out[window_key(kind, window)] = value.as_dict()
-    force_probs = window_probabilities(np.where(finished, force, np.inf), window)
+    force_probs = window_probabilities(closure_days(rows, "days_to_force_closure"), window)
     out["force_closure"] = {window_key(k, window): v.as_dict() for k, v in force_probs.items()}
     unfinished = int((~finished).sum())
     out["unfinished_at_horizon"] = unfinished

@@ -20,6 +20,7 @@ from sim import sensitivity
 from sim.analysis.calibration import Calibration, calibrate
 from sim.analysis.discovery import input_columns
 from sim.analysis.marginal import marginal_table
+from sim.analysis.statistics import closure_days
 from sim.experiment.evaluate import ChunkStore, Factor, at_shares, design_table, evaluate, per_point, shifted
 from sim.experiment.executors import Executor
 from sim.scenario.schema import Scenario
@@ -221,7 +222,7 @@ def run_calibration(
     rows, rep_seconds = _timed_evaluate(design, scenario, seed, replications, executor, store, progress)
     start = time.perf_counter()
     inputs = input_columns(rows)
-    found: Calibration = calibrate(inputs, rows["days_to_base_empty"].to_numpy(), window)
+    found: Calibration = calibrate(inputs, closure_days(rows), window)
     seconds = time.perf_counter() - start
     study = Study({"calibration": found.table}, rows, 1, replications, rep_seconds, seconds, list(found.warnings))
     study.extra = {"calibration": found, "inputs": inputs}

@@ -55,7 +55,7 @@ def form_convoys(env: simpy.Environment, evac):
     """Form and load convoys until no road cargo and no vehicles are left, then the last element."""
     p = evac.scenario.convoys
     inv, fleet = evac.inventory, evac.fleet
-    size_min, size_max = int(p.size_min), int(p.size_max)
+    size_min, size_max = p.size_min, int(p.size_max)  # a pinned size_min may be fractional: compared as given
     share_places = int(evac.scenario.vehicles.share_of_convoy * size_max)
     number = 0
     while True:
@@ -80,7 +80,7 @@ def form_convoys(env: simpy.Environment, evac):
                 repaired = fleet.next_repair()
                 yield fleet.returned() if repaired is None else fleet.returned() | env.timeout(repaired - t)
             else:
-                wanted = max(1, size_min - vehicle_places)
+                wanted = max(1, int(size_min) - vehicle_places)
                 yield env.timeout(inv.hours_until_staged(t, staged + wanted - loadable)) | fleet.returned()
             evac.wait(cause, env.now - t)
             continue

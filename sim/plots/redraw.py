@@ -123,7 +123,7 @@ def _out(words: list[str], folder: Path) -> list[str]:
             skip = False
         elif word == "--out":
             skip = True
-        elif not word.startswith("--out="):
+        elif not word.startswith("--out=") and word != "--resume":  # redrawn with --force, which --resume excludes
             kept.append(word)
     return [*kept, "--out", _quoted(str(folder))]
 
@@ -168,14 +168,15 @@ def calibration(a: AnalysisFolder) -> Figure:
     """Prior (every draw) against posterior (draws that closed in the target), most changed inputs first."""
     from sim.analysis.calibration import accept
     from sim.analysis.discovery import input_columns
+    from sim.analysis.statistics import closure_days
     from sim.plots.calibration import calibration_figure
 
     table = a.table("calibration")
     path = a.need("replications.parquet")
-    columns = [c for c in pq.read_schema(path).names if c.startswith("input.") or c == "days_to_base_empty"]
+    columns = [c for c in pq.read_schema(path).names if c.startswith("input.") or c in ("days_to_base_empty", "finished")]
     rows = pd.read_parquet(path, columns=columns)
     low, high = (float(x) for x in a.manifest["target_days"])
-    accepted = accept(rows["days_to_base_empty"].to_numpy(), (low, high))
+    accepted = accept(closure_days(rows), (low, high))
     return calibration_figure(input_columns(rows), accepted, list(table.index[:12]), f"{low:g}-{high:g} days")
 
 

@@ -152,8 +152,9 @@ def caption_fields(folder: Path, kind: str, manifest: dict) -> dict[str, str]:
     window = _window(manifest)
     fields = {"p_window": P_WINDOW.format(window=f"{span(*window)}-day") if window else "the chance of emptying the base in the window"}
     target = "the target"
-    if kind == "calibrate" and manifest.get("target_days"):
-        target = f"{span(*manifest['target_days'])} days"
+    days = manifest.get("target_days")
+    if kind == "calibrate" and isinstance(days, list) and len(days) == 2 and all(isinstance(d, (int, float)) for d in days):
+        target = f"{span(*days)} days"
     elif kind == "discover":
         target = str(_json(folder / "discovery.json").get("target") or manifest.get("target") or target)
     fields["target"] = target
