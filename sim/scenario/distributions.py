@@ -59,6 +59,13 @@ def _check_ordered(low: float, high: float, what: str = "low must be <= high") -
         raise ValueError(f"impossible distribution: {what} (low={low:g}, high={high:g})")
 
 
+class _ScipyBacked(_Distribution):
+    """A distribution whose quantiles scipy computes for a whole array at once; one value is one of them."""
+
+    def ppf(self, q: float) -> float:
+        return float(self.quantiles(np.asarray(q, dtype=float)))
+
+
 class Constant(_Distribution):
     """A known value, written as a table for symmetry with the others."""
 
@@ -99,7 +106,7 @@ class Uniform(_Distribution):
         return (self.low, self.high)
 
 
-class Triangular(_Distribution):
+class Triangular(_ScipyBacked):
     """Lowest, most likely and highest value: the planner's three-point estimate."""
 
     dist: Literal["triangular"]
@@ -119,12 +126,6 @@ class Triangular(_Distribution):
             return self.low
         return float(rng.triangular(self.low, self.mode, self.high))
 
-    def ppf(self, q: float) -> float:
-        if self.low == self.high:
-            return self.low
-        c = (self.mode - self.low) / (self.high - self.low)
-        return float(stats.triang.ppf(q, c, loc=self.low, scale=self.high - self.low))
-
     def quantiles(self, q: np.ndarray) -> np.ndarray:
         if self.low == self.high:
             return np.full(np.shape(q), self.low, dtype=float)
@@ -136,7 +137,7 @@ class Triangular(_Distribution):
         return (self.low, self.high)
 
 
-class Pert(_Distribution):
+class Pert(_ScipyBacked):
     """Three-point estimate with more weight near the mode (beta-PERT, shape 4 by default)."""
 
     dist: Literal["pert"]
@@ -164,12 +165,6 @@ class Pert(_Distribution):
         a, b = self._ab()
         return self.low + float(rng.beta(a, b)) * (self.high - self.low)
 
-    def ppf(self, q: float) -> float:
-        if self.low == self.high:
-            return self.low
-        a, b = self._ab()
-        return self.low + float(stats.beta.ppf(q, a, b)) * (self.high - self.low)
-
     def quantiles(self, q: np.ndarray) -> np.ndarray:
         if self.low == self.high:
             return np.full(np.shape(q), self.low, dtype=float)
@@ -181,7 +176,7 @@ class Pert(_Distribution):
         return (self.low, self.high)
 
 
-class TruncatedNormal(_Distribution):
+class TruncatedNormal(_ScipyBacked):
     """A normal ``mean`` +- ``sd`` cut to [``low``, ``high``]."""
 
     dist: Literal["truncnormal"]
@@ -210,9 +205,6 @@ class TruncatedNormal(_Distribution):
                 return x
         return float(self._scipy().ppf(rng.random()))
 
-    def ppf(self, q: float) -> float:
-        return float(self._scipy().ppf(q))
-
     def quantiles(self, q: np.ndarray) -> np.ndarray:
         return np.asarray(self._scipy().ppf(q), dtype=float)
 
@@ -221,7 +213,7 @@ class TruncatedNormal(_Distribution):
         return (self.low, self.high)
 
 
-class LogNormal(_Distribution):
+class LogNormal(_ScipyBacked):
     """Positive and right-skewed (durations of closures, repairs): ``median`` and log-``sigma``."""
 
     dist: Literal["lognormal"]
@@ -230,9 +222,6 @@ class LogNormal(_Distribution):
 
     def sample(self, rng: np.random.Generator) -> float:
         return float(rng.lognormal(math.log(self.median), self.sigma))
-
-    def ppf(self, q: float) -> float:
-        return float(stats.lognorm.ppf(q, self.sigma, scale=self.median))
 
     def quantiles(self, q: np.ndarray) -> np.ndarray:
         return np.asarray(stats.lognorm.ppf(q, self.sigma, scale=self.median), dtype=float)
