@@ -16,7 +16,7 @@ import pandas as pd
 import typer
 from rich.markup import escape
 
-from sim.commands._options import EXIT_WORKERS, DaskLocalOpt, SchedulerOpt, SeedOpt
+from sim.commands._options import EXIT_INTERRUPTED, EXIT_WORKERS, DaskLocalOpt, SchedulerOpt, SeedOpt
 
 EXIT_BAD_INPUT = 3
 EXIT_OUTPUT = 4
@@ -86,7 +86,6 @@ def _run_with_progress(label: str, folder: Path, resume: bool, run):
     """Call ``run(store, progress)`` under a progress bar counting replications, ``store`` keeping
     finished chunks in ``folder``; a failure or an interruption says how to finish the study."""
     from sim import cli
-    from sim.commands._options import EXIT_INTERRUPTED, EXIT_WORKERS
     from sim.experiment.evaluate import ChunkStore
     from sim.experiment.executors import ExecutorError
     from sim.experiment.storage import OutputError

@@ -300,8 +300,9 @@ def evaluate(
         if chunk_store.resume and not folder.is_dir():
             raise ResumeError(_not_this_study(chunk_store.folder))
         folder.mkdir(parents=True, exist_ok=True)
-        chunks = chunk_points(specs, replications, workers, _stored_layout(folder))
-        if _stored_layout(folder) is None:
+        stored = _stored_layout(folder)
+        chunks = chunk_points(specs, replications, workers, stored)
+        if stored is None:
             write_json(folder / "layout.json", {"points_per_chunk": len(chunks[0]) if chunks else 1})
         for k, chunk in enumerate(chunks):
             frame = _stored_chunk(folder / f"chunk-{k:05d}.parquet", chunk)
