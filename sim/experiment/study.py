@@ -92,6 +92,8 @@ class Study:
     seed: int = DEFAULT_SEED
     description: str = ""
     source: FactorSource = field(default_factory=lambda: FactorSource("--vary", "", ""))
+    own_overrides: tuple[str, ...] = ()
+    """The study file's own ``set``; ``overrides`` may add the command line's ``--set`` after them."""
 
     def identity(self) -> dict[str, Any]:
         """What makes two runs the same study (compared on ``--resume``)."""
@@ -156,6 +158,7 @@ def read_study(path: Path | str) -> Study:
         name=model.name,
         scenario_path=str(scenario),
         overrides=tuple(model.set),
+        own_overrides=tuple(model.set),
         specs=flatten_factors(model.factors),
         design=model.design,
         samples=model.samples,
@@ -249,25 +252,13 @@ def load_study_scenario(study: Study) -> LoadedScenario:
     try:
         return load_scenario(study.scenario_path, study.overrides)
     except ScenarioError as refused:
-        own = _own_overrides(study)
-        if own:
+        if study.own_overrides:
             try:
-                load_scenario(study.scenario_path, own)
+                load_scenario(study.scenario_path, study.own_overrides)
             except ScenarioError as exc:
                 found = "; ".join(exc.lines()).replace("(value given with --set)", "(value set here)")
                 raise ScenarioError(study.source.where, [Problem("set", found, locate(study.source.text, "set"))]) from None
         raise refused from None
-
-
-def _own_overrides(study: Study) -> list[str]:
-    """The overrides a study file itself lists in ``set = [...]`` (not those added on the command line)."""
-    if not study.source.text:
-        return []
-    try:
-        written = tomllib.loads(study.source.text).get("set", [])
-    except tomllib.TOMLDecodeError:
-        return []
-    return [str(item) for item in written] if isinstance(written, list) else []
 
 
 def _missing_scenario(study: Study) -> ScenarioError:
