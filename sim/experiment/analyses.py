@@ -132,7 +132,7 @@ def run_morris(
     Trajectories step through shares of each factor's range (see :meth:`Factor.at`), so an
     effect is the change in the output over a step of 2/3 of the range, comparable across factors.
     """
-    shares = {f.path: (0.0, 1.0) for f in factors}
+    shares = _shares_box(factors)
     u = sensitivity.morris_design(shares, trajectories, seed)
     return _indices_study(
         "morris",
@@ -140,7 +140,7 @@ def run_morris(
         factors,
         seed,
         replications,
-        at_shares(u, factors),
+        u,
         lambda y: sensitivity.morris_analyze(shares, u, y, seed),
         sensitivity.morris_warnings,
         executor,
@@ -164,7 +164,7 @@ def run_sobol(
     The Saltelli sample is drawn in shares of each factor's range and mapped through
     :meth:`Factor.at`, so the variance split is over each input's own distribution.
     """
-    shares = {f.path: (0.0, 1.0) for f in factors}
+    shares = _shares_box(factors)
     u = sensitivity.sobol_design(shares, n, seed)
     return _indices_study(
         "sobol",
@@ -172,7 +172,7 @@ def run_sobol(
         factors,
         seed,
         replications,
-        at_shares(u, factors),
+        u,
         lambda y: sensitivity.sobol_analyze(shares, y, seed),
         lambda days: sensitivity.sobol_warnings(days, n),
         executor,
@@ -181,22 +181,28 @@ def run_sobol(
     )
 
 
+def _shares_box(factors: Sequence[Factor]) -> dict[str, tuple[float, float]]:
+    """SALib bounds for a design in shares of each factor's range: 0 to 1 for every factor."""
+    return {f.path: (0.0, 1.0) for f in factors}
+
+
 def _indices_study(
     method: str,
     scenario: Scenario,
     factors: Sequence[Factor],
     seed: int,
     replications: int,
-    x: np.ndarray,
+    shares: np.ndarray,
     analyze: Callable[[np.ndarray], pd.DataFrame],
     warn: Callable[[pd.DataFrame], list[str]],
     executor: Executor | None,
     store: Path | ChunkStore | None,
     progress: Progress,
 ) -> Study:
-    """Run a SALib design's points, then its estimator on mean days and on P(window) (tables ``method``
+    """Run a SALib design drawn in ``shares`` of each factor's range (points x factors, see
+    :meth:`Factor.at`), then its estimator on mean days and on P(window) (tables ``method``
     and ``method_p_window``); the analysis time is measured apart from the replications'."""
-    design = design_table(x, factors)
+    design = design_table(at_shares(shares, factors), factors)
     rows, rep_seconds = _timed_evaluate(design, scenario, seed, replications, executor, store, progress)
     start = time.perf_counter()
     points = _outputs(rows, scenario.scenario.window_days)
