@@ -48,6 +48,16 @@ def _load(path: Path, overrides: list[str] | None) -> LoadedScenario:
         _fail(str(exc), EXIT_BAD_INPUT)
 
 
+def _warn(message: str) -> None:
+    """One warning line on stderr; the message is shown as written (no rich markup)."""
+    errors.print(f"[yellow]warning:[/] {escape(message)}", highlight=False, soft_wrap=True)
+
+
+def _results_in(folder: Path, before: str = "") -> None:
+    """The closing line of a command that wrote a results folder."""
+    console.print(f"{escape(before)}Results in [bold]{escape(str(folder))}[/]")
+
+
 def _fail(message: str, status: int):
     errors.print(f"[bold red]error:[/] {escape(message)}", highlight=False, markup=True, soft_wrap=True)
     raise typer.Exit(status)
@@ -185,7 +195,7 @@ def run(
     except OSError as exc:
         _fail(f"{folder}: cannot write results ({exc.strerror or exc})", EXIT_OUTPUT)
     _print_summary(s.scenario.title, summary, window)
-    console.print(f"Results in [bold]{escape(str(folder))}[/]")
+    _results_in(folder)
 
 
 def _window_keys(window: tuple[float, float]) -> dict[str, str]:
@@ -249,7 +259,7 @@ def _print_summary(title: str, summary: dict, window: tuple[float, float]) -> No
     console.print("Main waits (convoy-hours per replication): " + ", ".join(f"{c} {h:.0f}" for c, h in waits))
     console.print(f"[bold]{escape(summary['verdict'])}[/]")
     for warning in summary.get("warnings", []):
-        errors.print(f"[yellow]warning:[/] {escape(warning)}", highlight=False, soft_wrap=True)
+        _warn(warning)
 
 
 @app.command()

@@ -167,7 +167,7 @@ def _print_warnings(warnings: list[str]) -> None:
     from sim import cli
 
     for w in warnings:
-        cli.errors.print(f"[yellow]warning:[/] {escape(w)}", highlight=False, soft_wrap=True)
+        cli._warn(w)
 
 
 def _print_table(title: str, table: pd.DataFrame, columns: list[str], rows: int = 10) -> None:
@@ -264,7 +264,7 @@ def sensitivity(
     _report(folder, f"Sensitivity ({m}): {s.scenario.title}", [note], tables, figures, study.warnings)
     _print_warnings(study.warnings)
     cli.console.print(note)
-    cli.console.print(f"Results in [bold]{escape(str(folder))}[/]")
+    cli._results_in(folder)
 
 
 # ---- discover -----------------------------------------------------------------------------------
@@ -323,7 +323,7 @@ def discover(
     write_json(folder / "manifest.json", _discovery_manifest(results, target, min_coverage, found.total))
     _report(folder, f"Scenario discovery: {target}", [f"Results: `{results}`", "", sentence], {"chosen box": found.box}, figures, [])
     cli.console.print(f"[bold]{escape(sentence)}[/]")
-    cli.console.print(f"Results in [bold]{escape(str(folder))}[/]")
+    cli._results_in(folder)
 
 
 def _discovery_manifest(results: Path, target: str, min_coverage: float, replications: int) -> dict:
@@ -423,7 +423,7 @@ def calibrate(
     _print_table(f"Prior vs posterior given {target}", found.table, ["prior_p5", "prior_p95", "post_p5", "post_p95", "ks"], rows=8)
     _print_warnings(study.warnings)
     cli.console.print(lines[0])
-    cli.console.print(f"Results in [bold]{escape(str(folder))}[/]")
+    cli._results_in(folder)
 
 
 # ---- marginal -----------------------------------------------------------------------------------
@@ -477,4 +477,4 @@ def marginal(
     )
     _print_table("Days saved and change in P(window)", table, ["days_saved", "days_saved_low", "days_saved_high", "p_window_change"], rows=len(table))
     cli.console.print(f"[bold]{escape(line)}[/]")
-    cli.console.print(f"Results in [bold]{escape(str(folder))}[/]")
+    cli._results_in(folder)

@@ -16,7 +16,6 @@ from typing import Annotated
 
 import pandas as pd
 import typer
-from rich.markup import escape
 
 from sim.commands._options import EXIT_INTERRUPTED, EXIT_WORKERS, DaskLocalOpt, SchedulerOpt
 
@@ -69,11 +68,9 @@ def sweep(
     except ScenarioError as exc:
         cli._fail(str(exc), EXIT_BAD_INPUT)
     if study.design == "sobol" and study.samples and study.samples & (study.samples - 1):
-        cli.errors.print(
-            f"[yellow]warning:[/] a Sobol' design is balanced at a power of 2 points; {study.samples} points are valid but less even than "
-            f"{1 << (study.samples.bit_length() - 1)} or {1 << study.samples.bit_length()}",
-            highlight=False,
-            soft_wrap=True,
+        cli._warn(
+            f"a Sobol' design is balanced at a power of 2 points; {study.samples} points are valid but less even than "
+            f"{1 << (study.samples.bit_length() - 1)} or {1 << study.samples.bit_length()}"
         )
     try:
         folder = out if out is not None else new_run_dir(Path("results"), plan.study.name)
@@ -99,9 +96,7 @@ def sweep(
 
     plot_results(result.out)
     kept = f" ({result.batches_kept} batches kept from before)" if result.batches_kept else ""
-    cli.console.print(
-        f"{len(plan.design)} points x {plan.study.replications} replications in {result.wall_seconds:.1f} s{kept}. Results in [bold]{result.out}[/]"
-    )
+    cli._results_in(result.out, f"{len(plan.design)} points x {plan.study.replications} replications in {result.wall_seconds:.1f} s{kept}. ")
 
 
 def _study_from(target: Path, vary: list[str], overrides: list[str], **options):
@@ -206,7 +201,7 @@ def compare(
         sys.stdout.write(json.dumps(result.summary, indent=2) + "\n")
         return
     _print_comparison(result.summary, str(a), str(b or f"{a} with --set"))
-    cli.console.print(f"Results in [bold]{escape(str(folder))}[/]")
+    cli._results_in(folder)
 
 
 def _print_comparison(summary: dict, name_a: str, name_b: str) -> None:

@@ -7,7 +7,6 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.markup import escape
 
 from sim.commands._options import EXIT_INTERRUPTED, EXIT_WORKERS, DaskLocalOpt, SchedulerOpt, SeedOpt
 
@@ -67,9 +66,9 @@ def nowcast(
     except OSError as exc:
         _fail(f"{folder}: cannot write results ({exc.strerror or exc})", EXIT_OUTPUT)
     print_nowcast(result, s.scenario.title, s.scenario.window_days)
-    from sim.cli import console
+    from sim.cli import _results_in
 
-    console.print(f"Results in [bold]{escape(str(folder))}[/]")
+    _results_in(folder)
 
 
 def summary(result, seen, measurements, window, replications: int, seed: int) -> dict:
@@ -143,7 +142,7 @@ def write_nowcast(folder: Path, loaded, seen, seed: int, replications: int, jobs
 def print_nowcast(result, title: str, window: tuple[float, float]) -> None:
     from rich.table import Table
 
-    from sim.cli import console, errors
+    from sim.cli import _warn, console
 
     low, high = window
     table = Table(title=f"{title}: nowcast (effective sample {result.effective_sample_size:.0f} of {len(result.weights)})")
@@ -164,4 +163,4 @@ def print_nowcast(result, title: str, window: tuple[float, float]) -> None:
         )
     console.print(table)
     for w in result.warnings:
-        errors.print(f"[bold yellow]warning:[/] {escape(w)}", highlight=False, soft_wrap=True)
+        _warn(w)

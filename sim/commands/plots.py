@@ -46,7 +46,7 @@ def plot(folder: FolderArg) -> None:
     if not plotted.paths:
         _fail("; ".join(plotted.skipped) or f"{folder}: no figure applies to this folder")
     for line in plotted.skipped:
-        cli.errors.print(f"[yellow]warning:[/] {escape(line)}", highlight=False, soft_wrap=True)
+        cli._warn(line)
     for path in plotted.paths:
         console.print(str(path), highlight=False, soft_wrap=True)
 
