@@ -347,13 +347,10 @@ def _read_results(results: Path) -> tuple[pd.DataFrame, list[str] | None]:
     source = results / "replications.parquet"
     if not source.exists():
         raise UserError(f"{results}: no replications.parquet in it; give the folder written by evacsim run, sweep or sensitivity")
+    from sim.experiment.dataset import design_factors
+
     rows = pd.read_parquet(source)
-    factors = None
-    design = results / "design.parquet"
-    if design.exists():
-        names = [c for c in pd.read_parquet(design).columns if c not in ("point", "variant")]
-        factors = [c for c in names if f"input.{c}" in rows.columns] or None
-    return rows, factors
+    return rows, design_factors(results, rows)
 
 
 # ---- calibrate ----------------------------------------------------------------------------------

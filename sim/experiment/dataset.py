@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pyarrow as pa
@@ -19,6 +20,9 @@ import pyarrow.dataset as ds
 import pyarrow.parquet as pq
 
 from sim.experiment.storage import write_atomic
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 REPLICATIONS_DIR = "replications.parquet"
 """The dataset folder inside a study's output folder."""
@@ -122,3 +126,13 @@ def clear_dataset(out: Path) -> None:
         for path in folder.iterdir():
             if path.name.startswith(("part-", ".part-")):
                 path.unlink(missing_ok=True)
+
+
+def design_factors(folder: Path, rows: pd.DataFrame) -> list[str] | None:
+    """The design factors of a sweep or sensitivity folder that its replication rows carry as
+    ``input.<path>`` columns; None for a folder without a design (a plain run)."""
+    design = folder / "design.parquet"
+    if not design.exists():
+        return None
+    names = [c for c in pq.read_schema(design).names if c not in ("point", "variant")]
+    return [c for c in names if f"input.{c}" in rows.columns] or None

@@ -227,13 +227,10 @@ def discovered_rows(a: AnalysisFolder) -> tuple[pd.DataFrame, list[str] | None, 
     source = next((c for c in candidates if (c / "replications.parquet").exists()), None)
     if source is None:
         raise CannotRedraw(f"it is drawn over the replications of {recorded}, which are no longer there")
+    from sim.experiment.dataset import design_factors
+
     rows = pd.read_parquet(source / "replications.parquet")
-    factors = None
-    design = source / "design.parquet"
-    if design.exists():
-        names = [c for c in pq.read_schema(design).names if c not in ("point", "variant")]
-        factors = [c for c in names if f"input.{c}" in rows.columns] or None
-    return rows, factors, source
+    return rows, design_factors(source, rows), source
 
 
 ANALYSIS_FIGURES: dict[str, dict[str, Callable[[AnalysisFolder], Figure]]] = {
