@@ -126,7 +126,9 @@ def day_of(when: dt.date, start: dt.datetime) -> int:
     return int((when - start).total_seconds() // 86400)
 
 
-def _label(obs, day: dt.date, tz: dt.tzinfo) -> str:
+def _label(obs, tz: dt.tzinfo) -> str:
+    """How tables and figures name a report: kind, local date and what it says."""
+    day = _calendar(obs.date, tz)
     if obs.kind in ("pause", "crossing_closed"):
         return f"{obs.kind} {day}..{_calendar(obs.until, tz)}"
     if obs.value is not None:
@@ -167,13 +169,12 @@ def measurements_from(loaded: LoadedObservations, start_iso: str, horizon_days: 
         day = day_of(obs.date, start)
         until = day_of(obs.until, start) if hasattr(obs, "until") else None
         for name, d in (("date", day), ("until", until)):
-            if d is not None and d < 0:
-                where = loaded.line_of(i, name)
-                problems.append(Problem(f"observation.{i}.{name}", f"is before the scenario's start ({start.date()}); drop it or fix the date", where))
-            elif d is not None and d >= horizon_days:
-                where = loaded.line_of(i, name)
-                problems.append(Problem(f"observation.{i}.{name}", f"is after the scenario's horizon ({horizon_days:g} days)", where))
-        label = f"#{i + 1} " + _label(obs, _calendar(obs.date, start.tzinfo), start.tzinfo)
+            if d is None or 0 <= d < horizon_days:
+                continue
+            before = f"is before the scenario's start ({start.date()}); drop it or fix the date"
+            wrong = before if d < 0 else f"is after the scenario's horizon ({horizon_days:g} days)"
+            problems.append(Problem(f"observation.{i}.{name}", wrong, loaded.line_of(i, name)))
+        label = f"#{i + 1} " + _label(obs, start.tzinfo)
         role = None
         named = getattr(obs, "crossing", None)
         if named and crossings is not None:
