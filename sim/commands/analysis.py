@@ -128,6 +128,14 @@ def _save(folder: Path, name: str, fig) -> str:
     return f"{name}.png"
 
 
+def _draw_figures(folder: Path, kind: str) -> list[str]:
+    """Draw an analysis folder's figures from the tables and manifest just written, as ``evacsim plot``
+    redraws them (one way to draw each); returns the PNG names for the report."""
+    from sim.plots.figures import plot_analysis
+
+    return [path.name for path in plot_analysis(folder, kind).paths if path.suffix == ".png"]
+
+
 def _write_common(folder: Path, loaded, seed: int, study, extra: dict) -> None:
     from sim.experiment.storage import manifest, write_json, write_parquet
 
@@ -209,7 +217,6 @@ def sensitivity(
     from sim import cli
     from sim.experiment import analyses
     from sim.experiment.evaluate import StudyError, scenario_factors, study_factors, study_overrides
-    from sim.plots import sensitivity as plots
 
     try:
         study_set = study_overrides(factors) if factors else []
@@ -242,24 +249,17 @@ def sensitivity(
             study = _run_with_progress(
                 f"sobol, {reps} replications a point", folder, resume, lambda store, p: analyses.run_sobol(s, chosen, seed, reps, size, executor, store, p)
             )
-    window = s.scenario.window_days
-    wlabel = f"P({window[0]:g}-{window[1]:g})"
-    figures = []
     for name, table in study.tables.items():
         table.to_csv(folder / f"{name}.csv", index=name != "points")
     if m == "tornado":
-        figures.append(_save(folder, "tornado", plots.tornado_figure(study.tables["tornado"], {"mean_days": "mean days to base empty", "p_window": wlabel})))
         _print_table("Tornado: swing from P5 to P95", study.tables["tornado"], ["mean_days.swing", "p_window.swing"])
     elif m == "morris":
-        figures.append(_save(folder, "morris", plots.morris_figure(study.tables["morris"].sort_values("mu_star", ascending=False))))
-        figures.append(_save(folder, "morris_p_window", plots.morris_figure(study.tables["morris_p_window"], output=wlabel)))
         _print_table("Morris: mean days to base empty", study.tables["morris"].sort_values("mu_star", ascending=False), ["mu_star", "mu_star_conf", "sigma"])
     else:
-        figures.append(_save(folder, "sobol", plots.sobol_figure(study.tables["sobol"])))
-        figures.append(_save(folder, "sobol_p_window", plots.sobol_figure(study.tables["sobol_p_window"], output=wlabel)))
         _print_table("Sobol': mean days to base empty", study.tables["sobol"].sort_values("ST", ascending=False), ["S1", "S1_conf", "ST", "ST_conf"])
     note = f"{study.points} design points x {study.replications_per_point} replications each (common random numbers), {len(chosen)} factors."
     _write_common(folder, loaded, seed, study, {"kind": f"sensitivity-{m}", "factors": [f.as_record() for f in chosen]})
+    figures = _draw_figures(folder, f"sensitivity-{m}")
     tables = {k: v for k, v in study.tables.items() if k != "points"}
     _report(folder, f"Sensitivity ({m}): {s.scenario.title}", [note], tables, figures, study.warnings)
     _print_warnings(study.warnings)
@@ -384,7 +384,6 @@ def calibrate(
     from sim import cli
     from sim.analysis.calibration import informative
     from sim.experiment import analyses
-    from sim.plots.calibration import calibration_figure
 
     try:
         window = _window(target_days)
@@ -405,7 +404,6 @@ def calibrate(
         _fail(f"{scenario}: no input is given as a distribution, so there is nothing to calibrate")
     found.table.to_csv(folder / "calibration.csv")
     target = f"{window[0]:g}-{window[1]:g} days"
-    figures = [_save(folder, "calibration", calibration_figure(inputs, found.accepted, list(found.table.index[:12]), target))]
     rate = found.acceptance
     strong = informative(found.table)
     lines = [
@@ -416,6 +414,7 @@ def calibrate(
         + ("; ".join(f"{n} {r.prior_p5:.3g}-{r.prior_p95:.3g} -> {r.post_p5:.3g}-{r.post_p95:.3g}" for n, r in strong.iterrows()) or "none clearly."),
     ]
     _write_common(folder, loaded, seed, study, {"kind": "calibrate", "target_days": list(window), "acceptance": rate.as_dict()})
+    figures = _draw_figures(folder, "calibrate")
     _report(folder, f"Calibration to {target}: {s.scenario.title}", lines, {"prior vs posterior": found.table}, figures, study.warnings)
     _print_table(f"Prior vs posterior given {target}", found.table, ["prior_p5", "prior_p95", "post_p5", "post_p95", "ks"], rows=8)
     _print_warnings(study.warnings)
@@ -443,7 +442,6 @@ def marginal(
     from sim import cli
     from sim.experiment import analyses
     from sim.experiment.evaluate import StudyError
-    from sim.plots.marginal import marginal_figure
 
     loaded = cli._load(scenario, set_)
     s = loaded.scenario
@@ -458,12 +456,11 @@ def marginal(
     except StudyError as exc:
         _fail(str(exc))
     table = study.tables["marginal"]
-    window = s.scenario.window_days
     table.to_csv(folder / "marginal.csv")
-    figures = [_save(folder, "marginal", marginal_figure(table, window))]
     best, top = table.index[0], table.iloc[0]
     line = f"{best} buys the most time: {top['days_saved']:.1f} days (95% CI {top['days_saved_low']:.1f}-{top['days_saved_high']:.1f})."
     _write_common(folder, loaded, seed, study, {"kind": "marginal"})
+    figures = _draw_figures(folder, "marginal")
     _report(
         folder,
         f"Marginal value of resources: {s.scenario.title}",
