@@ -1,11 +1,12 @@
 """One replication: a scenario and a seed in, one record out. No I/O.
 
 Randomness: the run's ``--seed`` is the entropy of one ``numpy.random.SeedSequence``;
-replication ``i`` uses the child with spawn key ``(i,)`` for its input draws and
-``(i, k)`` for random purpose ``k`` inside the model (threats, crossing, weather, ...).
-A replication's numbers therefore depend only on the seed and its index: the same
-whatever the number of processes, and shared between scenarios compared side by
-side (common random numbers).
+replication ``i`` draws uncertain input ``path`` from the child with spawn key
+``(i, 0, h(path))`` (a stable hash of the dotted path) and random purpose ``k``
+inside the model (threats, crossing, weather, ...) from ``(i, k)``. A replication's
+numbers therefore depend only on the seed and its index: the same whatever the
+number of processes, and shared between scenarios compared side by side (common
+random numbers), input by input, whatever inputs the other scenario has or pins.
 """
 
 from __future__ import annotations
@@ -49,20 +50,23 @@ def prepare(scenario: Scenario, fixed: Mapping[str, float] | None = None) -> Pre
     return Prepared(scenario, inputs, frozenset(per_event_fields(scenario)), fixed)
 
 
-def generators(seed: int, index: int) -> tuple[np.random.Generator, Streams]:
-    """The input-draw generator and the model's streams for replication ``index``."""
-    draws = np.random.Generator(np.random.PCG64(np.random.SeedSequence(seed, spawn_key=(index,))))
-    streams = [np.random.Generator(np.random.PCG64(np.random.SeedSequence(seed, spawn_key=(index, k + 1)))) for k in range(len(STREAMS))]
-    return draws, Streams(*streams)
+def streams_for(seed: int, index: int) -> Streams:
+    """The model's random streams for replication ``index``, one per purpose."""
+    return Streams(*(np.random.Generator(np.random.PCG64(np.random.SeedSequence(seed, spawn_key=(index, k + 1)))) for k in range(len(STREAMS))))
+
+
+def inputs_for(prepared: Prepared, seed: int, index: int) -> dict[str, float]:
+    """Replication ``index``'s inputs: each uncertain one drawn from its own stream, the pinned ones as pinned."""
+    values = draw_inputs(list(prepared.inputs), seed, index)
+    values.update(prepared.fixed)
+    return values
 
 
 def simulate_one(prepared: Prepared, seed: int, index: int, trace: bool = False) -> tuple[dict[str, float], Outcome, int]:
     """Draw replication ``index``'s inputs and run it: (inputs drawn, outcome, SimPy events)."""
-    draws, streams = generators(seed, index)
-    values = draw_inputs(list(prepared.inputs), draws)
-    values.update(prepared.fixed)
+    values = inputs_for(prepared, seed, index)
     resolved = set_values(prepared.base, {i.path: values[i.path] for i in prepared.inputs})
-    outcome, events = simulate(resolved, streams, trace=trace)
+    outcome, events = simulate(resolved, streams_for(seed, index), trace=trace)
     return values, outcome, events
 
 

@@ -171,3 +171,14 @@ def test_ordered_writer_puts_batches_in_replication_order_whatever_order_they_fi
     writer.close()
     assert pd.read_parquet(tmp_path / "t.parquet")["replication"].tolist() == list(range(10))
     assert [p.name for p in tmp_path.iterdir()] == ["t.parquet"]
+
+
+def test_pinning_one_input_with_set_leaves_every_other_input_column_identical(run_folder, tmp_path, baseline_path):
+    pinned = tmp_path / "pinned"
+    result = run("run", baseline_path, "-n", 60, "--jobs", 1, "--seed", 9, "--set", "fleet.het.count=12", "--out", pinned)
+    assert result.exit_code == 0, result.output
+    free, fixed = pd.read_parquet(run_folder / "replications.parquet"), pd.read_parquet(pinned / "replications.parquet")
+    others = [c for c in free.columns if c.startswith("input.") and c != "input.fleet.het.count"]
+    assert len(others) > 10
+    pd.testing.assert_frame_equal(free[others], fixed[others])
+    assert (fixed["input.fleet.het.count"] == 12).all() and not (free["input.fleet.het.count"] == 12).all()

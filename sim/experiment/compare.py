@@ -1,7 +1,8 @@
 """Comparing two scenarios on common random numbers: paired replications and their differences.
 
-Replication ``i`` of scenario A and of scenario B draw from the same streams
-(``generators(seed, i)``), so the difference B - A is measured with far less noise
+Replication ``i`` of scenario A and of scenario B draw each input they share, and each
+random event, from the same stream (``sim.replication.inputs_for`` and ``streams_for``),
+so the difference B - A is measured with far less noise
 than with independent runs; :func:`sim.analysis.paired.paired_comparison` says how
 much less. The two scenarios run as the two points of one batched job on any
 executor, so the parent keeps only the days to base empty of each replication.
@@ -17,50 +18,8 @@ import numpy as np
 from sim.analysis.paired import paired_comparison
 from sim.experiment.executors import Executor
 from sim.experiment.sweep import SweepWork, calibrate_batch_size, run_sweep_batch
-from sim.replication import Prepared, prepare
-from sim.scenario.distributions import Constant
-from sim.scenario.draws import UncertainInput, numeric_fields
+from sim.replication import prepare
 from sim.scenario.loading import LoadedScenario
-from sim.scenario.schema import Scenario
-
-
-def aligned_preparations(a: Scenario, b: Scenario) -> tuple[Prepared, Prepared]:
-    """A and B prepared so that replication ``i`` draws every input they share from the same place in the same stream.
-
-    Each replication draws its uncertain inputs one after the other from one generator.
-    When a number is a distribution in one scenario and a constant in the other (``--set
-    fleet.civilian.count=30``), a plain :func:`~sim.replication.prepare` would draw one
-    value fewer in one of them, and every later input would be paired with a different
-    random number. Here both draw the union of their uncertain inputs in the same order;
-    where a scenario has a constant, it draws the other's distribution (to keep the
-    stream in step) and pins its own value.
-
-    A number only one scenario has at all (the start day of a scheduled crossing closure
-    the other scenario does not plan) has nothing to be paired with. Such inputs are
-    drawn after every shared one, by the scenario that has them only, so they shift no
-    shared input onto another random number.
-    """
-    pa_, pb = prepare(a), prepare(b)
-    by_path_a = {i.path: i for i in pa_.inputs}
-    by_path_b = {i.path: i for i in pb.inputs}
-    numbers_a, numbers_b = numeric_fields(a), numeric_fields(b)
-    union = [*by_path_a, *(p for p in by_path_b if p not in by_path_a)]
-    shared = [p for p in union if p in numbers_a and p in numbers_b]
-    order = [*shared, *(p for p in union if p not in numbers_a or p not in numbers_b)]
-    return _aligned(pa_, order, by_path_a, by_path_b), _aligned(pb, order, by_path_b, by_path_a)
-
-
-def _aligned(own: Prepared, order: list[str], mine: dict[str, UncertainInput], other: dict[str, UncertainInput]) -> Prepared:
-    """``own`` drawing the inputs of ``order`` it has a number for: its own distribution, else the other's with its constant pinned."""
-    numbers = numeric_fields(own.scenario)
-    present = [path for path in order if path in numbers]
-    inputs = tuple(mine.get(path) or other[path] for path in present)
-    fixed = {path: _constant(numbers[path]) for path in present if path not in mine}
-    return Prepared(own.scenario, inputs, own.per_event, {**own.fixed, **fixed})
-
-
-def _constant(value: object) -> float:
-    return float(value.value if isinstance(value, Constant) else value)
 
 
 class WindowMismatchError(ValueError):
@@ -92,7 +51,7 @@ def run_compare(
     window = a.scenario.scenario.window_days
     if tuple(b.scenario.scenario.window_days) != tuple(window):
         raise WindowMismatchError(f"{a.path} asks about {window} days but {b.path} about {b.scenario.scenario.window_days}; give both the same window_days")
-    points = aligned_preparations(a.scenario, b.scenario)
+    points = (prepare(a.scenario), prepare(b.scenario))
     size = batch_size or calibrate_batch_size(points, seed, replications, executor.workers)
     work = SweepWork(points, seed, replications, size)
     days = np.full((2, replications), np.nan)

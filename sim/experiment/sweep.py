@@ -1,6 +1,6 @@
 """A sweep: every design point of a study, replicated on common random numbers, streamed to disk.
 
-Replication ``i`` of every design point uses the streams of ``generators(seed, i)``,
+Replication ``i`` of every design point uses the streams of ``inputs_for(..., seed, i)`` and ``streams_for(seed, i)``,
 so points differ only by the factors they pin, not by noise. The work is the list
 of (point, replication) pairs in point order, cut into batches of ``batch_size``
 pairs (a batch may span points when each point has few replications). Batches run

@@ -168,15 +168,14 @@ def replay(scenario: dict, seed: int, index: int) -> tuple[list[dict], dict[str,
     import simpy
 
     from sim.model.evacuation import Evacuation
-    from sim.replication import generators, prepare, simulate_one
-    from sim.scenario.draws import draw_inputs, resolve
+    from sim.replication import inputs_for, prepare, simulate_one, streams_for
+    from sim.scenario.draws import resolve
     from sim.scenario.schema import Scenario
 
     prepared = prepare(Scenario.model_validate(scenario))
     _, outcome, _ = simulate_one(prepared, seed, index, trace=True)
-    draws, streams = generators(seed, index)
-    values = {**draw_inputs(list(prepared.inputs), draws), **prepared.fixed}
-    evac = Evacuation(simpy.Environment(), resolve(prepared.scenario, values, set(prepared.per_event)), streams)
+    values = inputs_for(prepared, seed, index)
+    evac = Evacuation(simpy.Environment(), resolve(prepared.scenario, values, set(prepared.per_event)), streams_for(seed, index))
     closures = {
         "night (no driving in Syria)": evac.daylight.intervals,
         "route closed": evac.threats.intervals,

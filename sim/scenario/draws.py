@@ -7,6 +7,7 @@ and the model reads a *resolved* scenario in which every number is a float.
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -75,10 +76,27 @@ def per_event_fields(scenario: Scenario) -> set[str]:
     return {p for p, _, _, e in _walk(scenario, "") if e}
 
 
-def draw_inputs(inputs: list[UncertainInput], rng: np.random.Generator) -> dict[str, float]:
-    """One value per uncertain input, whole numbers rounded, in the order given."""
+def input_stream_key(path: str) -> int:
+    """A stable 64-bit number for an input's dotted path: the last word of its stream's spawn key.
+
+    It depends on the path's text alone (not on Python's per-process hash salt, not on
+    which other inputs exist), so an input is drawn from the same stream in every run,
+    process and machine, and in every scenario that has it.
+    """
+    return int.from_bytes(hashlib.blake2b(path.encode(), digest_size=8).digest(), "big")
+
+
+def draw_inputs(inputs: list[UncertainInput], seed: int, index: int) -> dict[str, float]:
+    """Replication ``index``'s value of each uncertain input, whole numbers rounded.
+
+    Each input draws from its own generator, spawned from the run's ``SeedSequence``
+    with the key ``(index, 0, input_stream_key(path))``. Adding, removing or pinning one
+    input therefore never changes another input's value: two runs that differ in one
+    input are paired on every other one (common random numbers).
+    """
     out = {}
     for item in inputs:
+        rng = np.random.Generator(np.random.PCG64(np.random.SeedSequence(seed, spawn_key=(index, 0, input_stream_key(item.path)))))
         value = item.distribution.sample(rng)
         out[item.path] = float(round(value)) if item.integer else value
     return out
