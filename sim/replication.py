@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from sim.model.airlift import SORTIE_WAIT_CAUSES
 from sim.model.evacuation import RESOURCES, STREAMS, WAIT_CAUSES, Outcome, Streams, simulate
 from sim.scenario.draws import UncertainInput, draw_inputs, per_event_fields, resolve, set_values, uncertain_inputs
 from sim.scenario.schema import Scenario
@@ -81,6 +82,9 @@ def record(index: int, values: Mapping[str, float], outcome: Outcome, events: in
         "sorties": outcome.sorties,
         "apache_sorties": outcome.apache_sorties,
         "diversions": outcome.diversions,
+        "return_diversions": outcome.return_diversions,
+        "convoys_uncovered": outcome.convoys_uncovered,
+        "air_cover_hours_short": outcome.cover_hours_short,
         "breakdowns": outcome.breakdowns,
         "loads_at_start": outcome.loads_at_start,
         "loads_inflow": outcome.loads_inflow,
@@ -98,6 +102,8 @@ def record(index: int, values: Mapping[str, float], outcome: Outcome, events: in
     }
     for cause in WAIT_CAUSES:
         row[f"wait_hours.{cause}"] = outcome.waits[cause]
+    for cause in SORTIE_WAIT_CAUSES:
+        row[f"sortie_wait_hours.{cause}"] = outcome.sortie_waits[cause]
     for resource in RESOURCES:
         row[f"utilisation.{resource}"] = outcome.utilisation[resource]
     for path, value in values.items():

@@ -30,12 +30,14 @@ DETERMINISTIC: dict[str, object] = {
     "cargo.staged_at_start": 1.0,
     "cargo.pallets_per_load": 1.7,
     "vehicles.count": 0,
+    "vehicles.seats": 4,
     "people.troops": 100,
     "people.security_force": 20,
     "people.last_element_by": "convoy",
     "people.seats_per_convoy": 0,
     # fleet: civilian trucks only, no breakdowns
     "fleet.civilian.count": 40,
+    "fleet.civilian.cab_seats": 2,  # the 80 troops free to leave ride in the cabs of the first 40 trucks
     "fleet.military.count": 0,
     "fleet.het.count": 0,
     "fleet.breakdowns_per_1000_km": 0.0,
@@ -48,6 +50,8 @@ DETERMINISTIC: dict[str, object] = {
     "convoys.departure_window": [0, 24],
     "convoys.daylight_only": False,
     "convoys.daylight": [6, 18],
+    "convoys.separate_contracted": False,
+    "convoys.dispatch": "first formed",
     # loading: 4 teams, 1 h a truck; unloading: 10 teams, 0.75 h a truck
     "loading.teams": 4,
     "loading.hours_per_truck": 1.0,
@@ -56,7 +60,7 @@ DETERMINISTIC: dict[str, object] = {
     "escort.teams": 5,
     "escort.vehicles_per_team": 25,
     "escort.rest_hours": 10.0,
-    # no air cover
+    # no air cover; the security force (20) leaves last in its own ceil(20 / 4) = 5 vehicles
     "air_cover.apaches": 0,
     "air_cover.share_of_convoys": 0.0,
     "air_cover.always_for_sensitive": False,

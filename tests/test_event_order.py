@@ -22,8 +22,8 @@ def convoys(outcome: Outcome) -> list[dict]:
 
 
 def last_element(outcome: Outcome) -> dict:
-    """The convoy of the security force: the only one with no vehicle of its own."""
-    (item,) = [c for c in convoys(outcome) if c["vehicles"] == 0]
+    """The convoy of the security force, in its own vehicles."""
+    (item,) = [c for c in convoys(outcome) if c["last_element"]]
     return item
 
 
@@ -62,9 +62,10 @@ def test_sorties_keep_their_cadence():
 
 
 def test_last_element_convoy_departs_after_a_sortie_that_is_boarding():
-    _, out, _ = simulate_one(prepare(deterministic({"airlift.sorties_per_day": 4, "people.troops": 300, "loading.hours_per_truck": 0.75})), 1, 0, trace=True)
-    # sorties board at 0 h and 6 h (90 troops each, 2.5 h on the ground); the cargo convoy is
-    # loaded in ceil(40 / 4) x 0.75 = 7.5 h, while the second sortie is still boarding until 8.5 h
+    _, out, _ = simulate_one(prepare(deterministic({"airlift.sorties_per_day": 4, "people.troops": 200, "loading.hours_per_truck": 0.75})), 1, 0, trace=True)
+    # 180 troops free to leave: 80 take the cab seats of the cargo convoy formed at 0 h; sorties board
+    # at 0 h and 6 h (90, then the last 10; 2.5 h on the ground); the cargo convoy is loaded in
+    # ceil(40 / 4) x 0.75 = 7.5 h, while the second sortie is still boarding until 8.5 h
     last = last_element(out)["legs"]["departed"]
     sorties = [item["legs"]["departed"] for item in out.timeline if item["kind"] == "sortie"]
     assert sorties == pytest.approx([2.5, 8.5])

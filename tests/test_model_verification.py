@@ -9,9 +9,10 @@ disruption, convoys may leave at any hour. The hand arithmetic uses:
 - Iraqi leg: 210 km at 60 km/h + 12 km at 24 km/h = 4 h moving, plus 2 halts: 4.5 h;
 - main crossing, one lane: 0.5 h + 1.5 min a vehicle;
 - loading: ceil(trucks / 4 teams) x 1 h; unloading: ceil(trucks / 10 teams) x 0.75 h;
-- the security force (the last element) leaves in its own convoy of no vehicles
-  once the last cargo has gone: it crosses in the fixed 0.5 h, behind the cargo
-  convoy when they reach the lane together.
+- the security force (the last element, 20 people) leaves in its own 5 vehicles of
+  4 seats once the last cargo has gone: it crosses in 0.5 h + 5 x 1.5 min, behind
+  the cargo convoy when they reach the lane together; the 80 other troops ride in
+  the trucks' cabs, 2 a truck.
 """
 
 from __future__ import annotations
@@ -29,6 +30,7 @@ SYRIA = 160 / 40 + 24 / 24 + int((160 / 40 + 24 / 24) // 2) * 15 / 60  # 5.5 h
 IRAQ = 210 / 60 + 12 / 24 + int((210 / 60 + 12 / 24) // 2) * 15 / 60  # 4.5 h
 FIXED = 0.5  # h per convoy at the main crossing
 PER_VEHICLE = 1.5 / 60  # h per vehicle at the main crossing
+LAST = 5  # vehicles of the security force, the last element
 
 
 def crossing(vehicles: int) -> float:
@@ -40,9 +42,12 @@ def run(scenario: Scenario) -> Outcome:
     return outcome
 
 
+LEGS = ("departed", "border", "crossed", "arrived", "back")
+
+
 def convoy_legs(outcome: Outcome) -> list[dict[str, float]]:
     """Each convoy's event times (hours); which crossing it used is checked by crossings_used."""
-    return [{k: v for k, v in item["legs"].items() if k != "crossing"} for item in outcome.timeline if item["kind"] == "convoy"]
+    return [{k: v for k, v in item["legs"].items() if k in LEGS} for item in outcome.timeline if item["kind"] == "convoy"]
 
 
 def alternate_crossing_name() -> str:
@@ -68,7 +73,7 @@ def test_one_convoy_closes_when_the_last_element_reaches_iraq():
     out = run(deterministic())
     depart = math.ceil(40 / 4) * 1.0  # 10 h loading 40 trucks with 4 teams
     crossed = depart + SYRIA + crossing(40)  # 15.5 at the border, 1.5 h to cross -> 17.0
-    last_crossed = crossed + crossing(0)  # the last element waits for the lane, then 0.5 h -> 17.5
+    last_crossed = crossed + crossing(LAST)  # the last element waits for the lane, then 0.5 h -> 17.5
     assert_closure(out, base_empty_hours=depart, force_closure_hours=last_crossed + IRAQ)  # 10 h, 22 h
     assert convoy_legs(out)[0] == pytest.approx({"departed": 10.0, "border": 15.5, "crossed": 17.0, "arrived": 21.5})
     assert (out.convoys, out.loads_by_road, out.people_by_road) == (2, 40, 100)
@@ -82,7 +87,7 @@ def test_half_the_trucks_needed_means_a_second_trip_after_the_empty_return():
     unloaded = arrived + math.ceil(20 / 10) * 0.75  # 17.5
     back = unloaded + IRAQ + crossing(20) * 0.5 + SYRIA  # empty return: 22.0, 22.5, 28.0
     second = back + loading  # 33.0
-    last_crossed = second + SYRIA + crossing(20) + crossing(0)  # 38.5 border, 39.5, 40.0
+    last_crossed = second + SYRIA + crossing(20) + crossing(LAST)  # 38.5 border, 39.5, 40.0
     assert_closure(out, base_empty_hours=second, force_closure_hours=last_crossed + IRAQ)  # 33 h, 44.5 h
     assert convoy_legs(out)[0]["back"] == pytest.approx(back)
     assert out.convoys == 3
@@ -93,10 +98,12 @@ def test_daylight_only_convoy_halts_overnight_on_the_syrian_leg():
     depart = math.ceil(40 / 5) * 1.75  # 14 h, inside the 06-18 window
     driven_today = 18 - depart  # 4 h until dusk
     border = 24 + 6 + (SYRIA - driven_today)  # the rest, 1.5 h, from 06:00 next day -> 31.5
-    last_crossed = border + crossing(40) + crossing(0)  # 33.0, then 33.5; both inside daylight
+    last_crossed = border + crossing(40) + crossing(LAST)  # 33.0, then 33.5; both inside daylight
     assert_closure(out, base_empty_hours=depart, force_closure_hours=last_crossed + IRAQ)  # 14 h, 38 h
     assert convoy_legs(out)[0]["border"] == pytest.approx(border)
-    assert out.waits["daylight"] == pytest.approx(2 * 12.0)  # both convoys halted 18:00 -> 06:00
+    # both convoys halted 18:00 -> 06:00 on the Syrian leg; the empty trucks, unloaded at 41.5 h
+    # (arrived 38.0 + ceil(40 / 10) x 0.75 h), drive back from 17:30 and halt at 18:00 after 0.5 h
+    assert out.waits["daylight"] == pytest.approx(3 * 12.0)
 
 
 def test_daylight_only_convoy_loaded_at_night_waits_for_dawn():
@@ -104,8 +111,10 @@ def test_daylight_only_convoy_loaded_at_night_waits_for_dawn():
     loaded = math.ceil(40 / 4) * 2.5  # 25 h: 01:00 on day 1
     depart = 24 + 6  # 06:00 on day 1
     assert loaded < depart
-    last_crossed = depart + SYRIA + crossing(40) + crossing(0)  # 35.5, 37.0, 37.5
-    assert_closure(out, base_empty_hours=depart, force_closure_hours=last_crossed + IRAQ)  # 30 h, 42 h
+    last_crossed = depart + SYRIA + crossing(40) + crossing(LAST)  # 35.5, 37.0, 37.625
+    dusk = 24 + 18
+    arrived = 48 + 6 + (IRAQ - (dusk - last_crossed))  # 4.375 h before dusk, the last 0.125 h after dawn
+    assert_closure(out, base_empty_hours=depart, force_closure_hours=arrived)  # 30 h, 54.125 h
 
 
 def closure_at_the_border(days: float, divert_after_hours: float) -> dict[str, object]:
@@ -123,8 +132,8 @@ def test_closed_crossing_delays_closure_by_its_duration():
     shut = run(deterministic(closure_at_the_border(2, divert_after_hours=1000)))
     depart = 0.5
     border = depart + SYRIA  # 6.0: the crossing shuts exactly now, for 48 h
-    assert_closure(open_, depart, border + crossing(40) + crossing(0) + IRAQ)  # 12.5 h
-    assert_closure(shut, depart, border + 48 + crossing(40) + crossing(0) + IRAQ)  # 60.5 h
+    assert_closure(open_, depart, border + crossing(40) + crossing(LAST) + IRAQ)  # 12.5 h
+    assert_closure(shut, depart, border + 48 + crossing(40) + crossing(LAST) + IRAQ)  # 60.5 h
     assert shut.hours_to_force_closure - open_.hours_to_force_closure == pytest.approx(48.0)
     assert shut.diversions == 0
 
@@ -135,8 +144,8 @@ def test_convoys_divert_to_the_alternate_when_the_main_stays_shut_too_long():
     moving_detour = (160 + 60) / 40 + 24 / 24  # 6.5 h moving with the 60 km detour
     detour = moving_detour + int(moving_detour // 2) * 15 / 60 - SYRIA  # 7.25 - 5.5 = 1.75 h
     alt = 1.0 + 40 * 3 / 60  # 3 h for 40 vehicles at the alternate
-    last_crossed = border + detour + alt + 1.0  # 7.75, 10.75, then 11.75 for the last element
-    assert_closure(out, 0.5, last_crossed + IRAQ)  # 16.25 h
+    last_crossed = border + detour + alt + 1.0 + LAST * 3 / 60  # 7.75, 10.75, then 12.0 for the last element
+    assert_closure(out, 0.5, last_crossed + IRAQ)  # 16.5 h
     assert out.diversions == 2
     alternate = alternate_crossing_name()
     assert crossings_used(out) == [alternate, alternate]
@@ -177,7 +186,7 @@ def test_single_escort_team_is_ready_after_out_back_and_rest():
     second = first + mission  # loaded at 20 h, team back at 31 h
     last = second + mission  # the last element needs the team too: 52 h
     assert [legs["departed"] for legs in convoy_legs(out)] == pytest.approx([first, second, last])
-    assert_closure(out, last, last + SYRIA + crossing(0) + IRAQ)  # 52 h, 62.5 h
+    assert_closure(out, last, last + SYRIA + crossing(LAST) + IRAQ)  # 52 h, 62.5 h
 
 
 def test_max_per_day_pushes_departures_to_the_next_day():
@@ -185,21 +194,21 @@ def test_max_per_day_pushes_departures_to_the_next_day():
     # first convoy leaves at 10 h (day 0); the second, loaded at 20 h, waits for day 1;
     # the last element, ready when the second leaves, waits for day 2
     assert [legs["departed"] for legs in convoy_legs(out)] == pytest.approx([10.0, 24.0, 48.0])
-    assert_closure(out, 48.0, 48.0 + SYRIA + crossing(0) + IRAQ)  # 58.5 h
+    assert_closure(out, 48.0, 48.0 + SYRIA + crossing(LAST) + IRAQ)  # 58.5 h
     assert out.waits["departure slots"] == pytest.approx((24.0 - 20.0) + (48.0 - 24.0))
 
 
 def test_political_pause_holds_departures_until_it_ends():
     out = run(deterministic({"pause.probability": 1.0, "pause.start_day": 0.25, "pause.days": 1}))
     depart = 6 + 24  # loaded at 10 h inside the pause [6 h, 30 h)
-    last_crossed = depart + SYRIA + crossing(40) + crossing(0)  # 35.5, 37.0, 37.5
+    last_crossed = depart + SYRIA + crossing(40) + crossing(LAST)  # 35.5, 37.0, 37.5
     assert_closure(out, depart, last_crossed + IRAQ)  # 30 h, 42 h
     assert out.pause_happened
     assert out.waits["pause"] == pytest.approx(30.0 - 10.0)  # the last element only queues once the cargo has left, at 30 h
 
 
 def test_last_element_by_sortie_leaves_after_the_last_cargo_and_a_ground_turn():
-    out = run(deterministic({"people.last_element_by": "sortie", "airlift.sorties_per_day": 4}))
+    out = run(deterministic({"people.last_element_by": "sortie", "airlift.sorties_per_day": 4, "fleet.civilian.cab_seats": 0}))
     # 80 free troops fly at 2.5 h; the cargo convoy leaves at 10 h; the 20 of the security
     # force board then and leave after the 2.5 h ground turn
     last_sortie = 10.0 + 2.5
@@ -212,14 +221,14 @@ def test_handed_over_cargo_does_not_move():
     out = run(deterministic({"cargo.classes.general.loads": 50, "cargo.classes.general.handed_over_fraction": 0.2}))
     # round(50 x 0.2) = 10 handed over; the other 40 leave exactly as in the one-convoy case
     assert (out.loads_at_start, out.loads_handed_over, out.loads_by_road) == (50, 10, 40)
-    assert_closure(out, 10.0, 10.0 + SYRIA + crossing(40) + crossing(0) + IRAQ)
+    assert_closure(out, 10.0, 10.0 + SYRIA + crossing(40) + crossing(LAST) + IRAQ)
 
 
 def test_pack_out_rate_delays_the_first_convoy():
     out = run(deterministic({"cargo.staged_at_start": 0.0, "cargo.packout_loads_per_day": 96, "convoys.size_min": 40}))
     staged = 40 / (96 / 24)  # 10 h to pack 40 loads at 4 an hour
     depart = staged + math.ceil(40 / 4) * 1.0  # 20 h
-    assert_closure(out, depart, depart + SYRIA + crossing(40) + crossing(0) + IRAQ)  # 32 h
+    assert_closure(out, depart, depart + SYRIA + crossing(40) + crossing(LAST) + IRAQ)  # 32 h
     assert out.waits["loading"] == pytest.approx(staged + 10.0, abs=1e-6)
 
 
@@ -243,8 +252,8 @@ def test_trucks_diverted_to_the_alternate_drive_its_detour_back():
 
 def test_convoys_without_a_minimum_size_wait_for_returning_trucks():
     out = run(deterministic({"convoys.size_min": 0, "fleet.civilian.count": 20}))
-    # as in the two-trip case: second convoy at 33 h, the last element arrives at 44.5 h
-    assert_closure(out, 33.0, 44.5)
+    # as in the two-trip case: second convoy at 33 h, the last element arrives at 44.625 h
+    assert_closure(out, 33.0, 33.0 + SYRIA + crossing(20) + crossing(LAST) + IRAQ)
 
 
 def test_cargo_no_truck_can_take_leaves_by_air_and_the_base_still_empties():

@@ -1,8 +1,11 @@
 """Apache air cover for convoys on the Syrian leg.
 
 Each Apache flies a few sorties a day, each with about 90 minutes on station, so
-covering a convoy's Syrian leg takes several relayed sorties. Dust days ground
-them. A convoy that needs cover waits for a day with enough sorties left.
+covering a convoy's Syrian leg takes several relayed sorties: as many as its
+moving hours need, whatever the detachment's size. Dust days ground them. A convoy
+that needs cover either waits for a day with enough sorties left, or, where the
+scenario says so (``when_short = "go"``), leaves with what the day has left and is
+counted as uncovered, with the hours of cover it went without.
 """
 
 from __future__ import annotations
@@ -11,38 +14,62 @@ import math
 
 
 class AirCover:
-    """The day-by-day sortie budget of the Apache detachment."""
+    """The day-by-day sortie budget of the Apache detachment, and what it covered."""
 
-    def __init__(self, apaches: int, sorties_per_aircraft_per_day: float, hours_on_station: float, dust_days: set[int], horizon_days: int) -> None:
+    def __init__(
+        self, apaches: int, sorties_per_aircraft_per_day: float, hours_on_station: float, dust_days: set[int], horizon_days: int, when_short: str = "wait"
+    ) -> None:
         self.per_day = math.floor(apaches * sorties_per_aircraft_per_day + 1e-9)
         self.hours_on_station = hours_on_station
         self.dust_days = dust_days
+        self.when_short = when_short
         self.used = [0] * (horizon_days + 2)
         self.sorties_flown = 0
         self.convoys_covered = 0
         self.convoys_uncovered = 0
+        self.hours_short = 0.0
 
     def sorties_for(self, leg_hours: float) -> int:
-        """Relayed sorties needed to keep an Apache over a convoy for ``leg_hours``."""
-        if self.per_day == 0:
+        """Relayed sorties needed to keep an Apache over a convoy for ``leg_hours`` of moving."""
+        return max(1, math.ceil(leg_hours / self.hours_on_station - 1e-9))
+
+    def left_on(self, day: int) -> int:
+        """Sorties the detachment can still fly on ``day`` (none on a dust day)."""
+        if day in self.dust_days or day >= len(self.used):
             return 0
-        return min(self.per_day, max(1, math.ceil(leg_hours / self.hours_on_station)))
+        return self.per_day - self.used[day]
+
+    def can_ever_cover(self, sorties: int) -> bool:
+        """Whether a day's whole budget is enough for ``sorties``."""
+        return sorties <= self.per_day
 
     def earliest(self, t: float, sorties: int) -> float:
-        """Earliest time from ``t`` on a flyable day with ``sorties`` still free."""
+        """Earliest time from ``t`` on a day with ``sorties`` still free (``inf`` if no day has)."""
         if sorties == 0:
             return t
+        if not self.can_ever_cover(sorties):
+            return math.inf
         day = int(t // 24)
-        while day < len(self.used) - 1 and (day in self.dust_days or self.used[day] + sorties > self.per_day):
+        while day < len(self.used) - 1 and self.left_on(day) < sorties:
             day += 1
         return t if day == int(t // 24) else 24.0 * day
 
-    def commit(self, t: float, sorties: int) -> None:
+    def commit(self, t: float, sorties: int, leg_hours: float) -> int:
+        """A convoy leaves at ``t`` needing ``sorties``: fly what today allows; returns the sorties flown.
+
+        Short of the need (only under ``when_short = "go"``), the convoy counts as
+        uncovered and the hours it moved without an Apache overhead are recorded.
+        """
         day = min(int(t // 24), len(self.used) - 1)
-        self.used[day] += sorties
-        self.sorties_flown += sorties
-        if sorties:
+        flown = min(sorties, max(0, self.left_on(day)))
+        self.used[day] += flown
+        self.sorties_flown += flown
+        if flown >= sorties:
             self.convoys_covered += 1
+        else:
+            self.convoys_uncovered += 1
+            self.hours_short += max(0.0, leg_hours - flown * self.hours_on_station)
+        return flown
 
     def capacity(self, hours: float) -> int:
         """Sorties the detachment could have flown in the first ``hours`` (dust days excluded)."""

@@ -1,5 +1,13 @@
 """Airlift from the 1.7 km strip: C-130J (and C-17 where allowed) sorties carrying
-air pallets and people, a few a day, grounded on dust days and during a pause."""
+air pallets and people, grounded on dust days and during a pause.
+
+Sorties are planned at ``sorties_per_day``. Each needs an aircraft on the shuttle
+(``aircraft``; back after ground time, two flights and its time at the destination)
+and a place on the strip (``max_on_ground``, the working MOG) for its ground time.
+The strip therefore holds at most ``max_on_ground x 24 / ground_hours`` sorties a
+day: a plan above that, or too few aircraft, is not capped in silence but shows as
+sortie-hours waiting, by cause, and as a busy strip.
+"""
 
 from __future__ import annotations
 
@@ -7,18 +15,29 @@ import math
 
 import simpy
 
+SORTIE_WAIT_CAUSES = ("airstrip full", "no aircraft")
+"""Why planned sorties waited, in sortie-hours: the strip's places were all taken, or no aircraft was back."""
+
 
 class Airlift:
-    """The sortie plan: aircraft type, capacity and the rhythm of the strip."""
+    """The sortie plan: aircraft type, capacity, the strip's places and the aircraft on the shuttle."""
 
-    def __init__(self, airlift, pallets_per_load: float) -> None:
+    def __init__(self, env: simpy.Environment, airlift, pallets_per_load: float) -> None:
         usable = [a for a in (airlift.c17, airlift.c130j) if a.allowed and a.pallets > 0 and a.runway_m <= airlift.runway_m]
         self.aircraft = usable[0] if usable else None
-        self.sorties_per_day = airlift.sorties_per_day if self.aircraft else 0.0
+        self.max_on_ground = int(airlift.max_on_ground)
+        fleet = None if airlift.aircraft is None else int(airlift.aircraft)
+        can_fly = self.aircraft is not None and self.max_on_ground > 0 and fleet != 0
+        self.sorties_per_day = airlift.sorties_per_day if can_fly else 0.0
         self.ground_hours = airlift.ground_hours
         self.flight_hours = airlift.flight_hours
+        self.cycle_hours = airlift.ground_hours + 2 * airlift.flight_hours + airlift.destination_hours
         self.loads_per_sortie = math.floor(self.aircraft.pallets / pallets_per_load + 1e-9) if self.aircraft else 0
         self.seats_per_sortie = int(self.aircraft.troops) if self.aircraft else 0
+        self.places = simpy.Resource(env, capacity=max(1, self.max_on_ground))
+        self.shuttle = None if fleet is None else simpy.Container(env, capacity=max(1, fleet), init=fleet)
+        self.place_hours_busy = 0.0
+        self.waits = dict.fromkeys(SORTIE_WAIT_CAUSES, 0.0)
         self.sorties = 0
 
     @property
@@ -29,9 +48,40 @@ class Airlift:
     def interval_hours(self) -> float:
         return 24.0 / self.sorties_per_day
 
+    @property
+    def strip_sorties_per_day(self) -> float:
+        """The most sorties a day the strip's places can turn (working MOG x 24 / ground hours)."""
+        return math.inf if self.ground_hours <= 0 else self.max_on_ground * 24.0 / self.ground_hours
+
+
+def land(env: simpy.Environment, lift: Airlift):
+    """A planned sortie waits for an aircraft, then for a place on the strip; returns the place it holds."""
+    t = env.now
+    if lift.shuttle is not None:
+        yield lift.shuttle.get(1)
+        lift.waits["no aircraft"] += env.now - t
+    t = env.now
+    place = lift.places.request()
+    yield place
+    lift.waits["airstrip full"] += env.now - t
+    return place
+
+
+def take_off(env: simpy.Environment, lift: Airlift, place) -> None:
+    """The aircraft leaves the strip: its place is free, and it is back on the shuttle after its round trip."""
+    lift.places.release(place)
+    lift.place_hours_busy += lift.ground_hours
+    if lift.shuttle is not None:
+        env.process(_fly_round_trip(env, lift))
+
+
+def _fly_round_trip(env: simpy.Environment, lift: Airlift):
+    yield env.timeout(lift.cycle_hours - lift.ground_hours)
+    yield lift.shuttle.put(1)
+
 
 def fly_sorties(env: simpy.Environment, evac):
-    """Fly sorties while there is cargo or people for them; last, the last element if it goes by air."""
+    """Fly sorties at the planned rhythm while there is cargo or people for them; last, the last element if it goes by air."""
     lift: Airlift = evac.airlift
     inv = evac.inventory
     while True:
@@ -43,28 +93,33 @@ def fly_sorties(env: simpy.Environment, evac):
         if evac.last_element_ready() and evac.last_element_by == "sortie":
             yield from fly_last_element(env, evac)
             return
-        loads_ready = min(inv.air_remaining(), inv.staged(t))
-        people = evac.people_free_for_air()
-        if loads_ready == 0 and people == 0:
+        if min(inv.air_remaining(), inv.staged(t)) == 0 and evac.people_free_for_air() == 0:
             wake = evac.air_wakeup(t)
             if wake is None:
                 return
             yield wake
             continue
-        loads = inv.take_for_air(t, lift.loads_per_sortie)
-        evac.sortie_boards()
-        yield env.timeout(lift.ground_hours)
-        # People board until the doors close: take those still free to fly then.
-        seated = evac.garrison.leave_by_air(min(evac.people_free_for_air(), lift.seats_per_sortie))
-        evac.sortie_departs(loads, seated)
-        yield env.timeout(max(0.0, lift.interval_hours - lift.ground_hours))
+        place = yield from land(env, lift)
+        env.process(turn_sortie(env, evac, place))
+        yield env.timeout(lift.interval_hours)
+
+
+def turn_sortie(env: simpy.Environment, evac, place):
+    """One sortie on the strip: load staged air cargo, board those free to fly when the doors close, take off."""
+    lift: Airlift = evac.airlift
+    loads = evac.inventory.take_for_air(env.now, lift.loads_per_sortie)
+    evac.sortie_boards()
+    yield env.timeout(lift.ground_hours)
+    seated = evac.garrison.leave_by_air(min(evac.people_free_for_air(), lift.seats_per_sortie))
+    take_off(env, lift, place)
+    evac.sortie_departs(loads, seated)
 
 
 def fly_last_element(env: simpy.Environment, evac):
     """The security force leaves by air, in as many sorties as its size needs."""
     lift: Airlift = evac.airlift
     if evac.garrison.at_base == 0:
-        evac.base_emptied_without_last_sortie()
+        evac.base_emptied_without_last_element()
         return
     while evac.garrison.at_base > 0:
         t = env.now
@@ -72,8 +127,10 @@ def fly_last_element(env: simpy.Environment, evac):
         if grounded_until > t:
             yield env.timeout(grounded_until - t)
             continue
+        place = yield from land(env, lift)
         evac.sortie_boards()
         yield env.timeout(lift.ground_hours)
+        take_off(env, lift, place)
         if evac.garrison.at_base <= lift.seats_per_sortie:
             n = evac.garrison.last_element_leaves("sortie")
             evac.sortie_departs(0, n, last=True)

@@ -32,7 +32,7 @@ class Inventory:
     classes: list[CargoClass]
     staged_at_start: float
     packout_loads_per_hour: float
-    truck_kinds: frozenset[str] = frozenset({"civilian", "military", "het"})
+    truck_kinds: frozenset[str] = frozenset({"civilian", "lowboy", "military", "het"})
     taken: int = 0
     inflow_total: int = 0
     _road: list[CargoClass] = field(init=False)
@@ -49,7 +49,7 @@ class Inventory:
         self._air = [c for c in self.classes if "air" in c.carriers]
         # Spend the least versatile trucks first, so a military truck is not used on
         # general cargo that a contracted truck could take while sensitive cargo waits.
-        versatility = {k: sum(k in c.carriers for c in self.classes) for k in ("civilian", "military", "het")}
+        versatility = {k: sum(k in c.carriers for c in self.classes) for k in self.truck_kinds}
         self._truck_order = {c.name: sorted(c.carriers & self.truck_kinds, key=lambda k: (versatility[k], k)) for c in self.classes}
 
     @property
@@ -76,8 +76,11 @@ class Inventory:
         target = self.taken + need
         return max(0.0, (target - self.staged_at_start) / self.packout_loads_per_hour - t) + 1e-9
 
-    def road_remaining(self) -> int:
-        return sum(c.remaining for c in self._road)
+    def road_remaining(self, kinds: frozenset[str] | None = None) -> int:
+        """Loads still at the base that trucks may take (only trucks of ``kinds``, if given)."""
+        if kinds is None:
+            return sum(c.remaining for c in self._road)
+        return sum(c.remaining for c in self._road if c.carriers & kinds)
 
     def air_remaining(self) -> int:
         return sum(c.remaining for c in self._air)
@@ -90,7 +93,7 @@ class Inventory:
         """Fill up to ``max_trucks`` of the trucks at hand with ``staged`` loads, highest priority first.
 
         Returns loads per class and trucks used per type (one load a truck); nothing is
-        taken until :meth:`load_convoy`.
+        taken until :meth:`load_convoy`. Pass only the truck types that may join this convoy.
         """
         free = dict(trucks)
         budget = min(staged, max_trucks)

@@ -1,24 +1,35 @@
 """Convoys: forming them at the base, letting them leave, and running them to the
 destination and back.
 
-- ``form_convoys``: take trucks at hand and staged cargo, add self-driving vehicles,
-  load, and queue the convoy for departure;
-- ``depart_convoys``: one by one, wait for the departure window, daylight, an open
-  road, the day's convoy limit, a ground escort and (if needed) air cover;
-- ``run_convoy``: Syrian leg, border crossing, Iraqi leg, unload, empty return.
+- ``form_convoys``: take trucks at hand and staged cargo, add self-driving vehicles
+  and troops in the seats they have, load, and queue the convoy for departure;
+  then, if troops are left without seats, personnel convoys of trucks with cab
+  seats; last, the security force in its own vehicles;
+- ``dispatch_convoys``: let queued convoys leave, by the scenario's dispatch rule,
+  when the departure window, daylight, an open road, the day's convoy limit, a
+  ground escort and (if needed) air cover allow;
+- ``run_convoy``: Syrian leg, border crossing, Iraqi leg, unload, empty return
+  (which chooses its crossing like a loaded convoy).
+
+Every hour a convoy spends between forming and coming back that is not loading,
+driving, halting, crossing, unloading or recovering a broken truck is a wait, and
+is charged to exactly one cause (``Convoy.waits``).
 """
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 from functools import cached_property
 
 import simpy
 
-from sim.model.calendar import wait_for_all
 from sim.model.crossing import choose_crossing, cross_border
 from sim.model.escort import escort_mission
+from sim.model.fleet import CONTRACTED, KINDS, convoy_kind
 from sim.model.loading import loading_hours
+
+MILITARY = frozenset(KINDS) - CONTRACTED
 
 
 @dataclass
@@ -33,8 +44,13 @@ class Convoy:
     formed_at: float
     last_element: bool = False
     needs_cover: bool = False
+    cover_sorties: int = 0
     carries_sensitive: bool = False
+    escort_teams: int = 0
     legs: dict[str, float] = field(default_factory=dict)
+    waits: dict[str, float] = field(default_factory=dict)
+    work_hours: float = 0.0
+    record: dict | None = None  # its entry in a traced replication's timeline
 
     # A convoy's make-up is fixed once it is formed, so these are counted once.
     @cached_property
@@ -50,61 +66,163 @@ class Convoy:
     def load_count(self) -> int:
         return sum(self.loads.values())
 
+    @cached_property
+    def kind(self) -> str:
+        """``contracted`` (any contracted truck) or ``military``: which movement rules it follows."""
+        return convoy_kind(self.trucks)
 
-def form_convoys(env: simpy.Environment, evac):
-    """Form and load convoys until no road cargo and no vehicles are left, then the last element."""
+    @cached_property
+    def carries_heavy(self) -> bool:
+        """It has heavy equipment transporters: the 'heavy first' dispatch rule lets it go first."""
+        return bool(self.trucks.get("het"))
+
+
+@dataclass(frozen=True)
+class ConvoyGroup:
+    """Trucks that may form a convoy together, and whether self-driving vehicles join them."""
+
+    kinds: frozenset[str]
+    takes_vehicles: bool
+
+
+@dataclass(frozen=True)
+class ConvoyPlan:
+    """What the next convoy of a group would take now, and whether it should leave with it."""
+
+    loads: dict[str, int]
+    trucks: dict[str, int]
+    vehicle_places: int
+    ready: bool
+    waiting_for: str | None  # "trucks" or "loading" when it should wait for more
+    more_cargo_wanted: int  # loads to wait for at staging when waiting for "loading"
+
+    @property
+    def size(self) -> int:
+        return sum(self.loads.values()) + self.vehicle_places
+
+
+def convoy_groups(separate_contracted: bool) -> tuple[ConvoyGroup, ...]:
+    """One group of every truck type, or contracted trucks apart from military ones (which take the vehicles)."""
+    if separate_contracted:
+        return (ConvoyGroup(MILITARY, True), ConvoyGroup(CONTRACTED, False))
+    return (ConvoyGroup(frozenset(KINDS), True),)
+
+
+def plan_next(evac, group: ConvoyGroup, t: float) -> ConvoyPlan | None:
+    """The convoy ``group`` would form at ``t``; ``None`` when it has nothing left to take."""
     p = evac.scenario.convoys
     inv, fleet = evac.inventory, evac.fleet
     size_min, size_max = p.size_min, int(p.size_max)  # a pinned size_min may be fractional: compared as given
-    share_places = int(evac.scenario.vehicles.share_of_convoy * size_max)
-    number = 0
+    road_left = inv.road_remaining(group.kinds)
+    vehicles_left = evac.vehicles_left if group.takes_vehicles else 0
+    if road_left == 0 and vehicles_left == 0:
+        return None
+    vehicle_places = _vehicle_places(vehicles_left, road_left, size_max, evac.vehicle_share_places) if vehicles_left else 0
+    max_trucks = size_max - vehicle_places
+    staged = min(inv.staged(t), road_left)
+    loads, used = inv.plan_convoy(staged, {k: n for k, n in fleet.at_base.items() if k in group.kinds}, max_trucks)
+    loadable = sum(loads.values())
+    size = loadable + vehicle_places
+    takes_all = loadable == road_left and vehicle_places == vehicles_left
+    trucks_limit = staged > loadable and loadable < max_trucks
+    more_trucks_coming = trucks_limit and fleet.away(group.kinds) > 0
+    more_cargo_coming = not trucks_limit and inv.staged(t) < inv.road_remaining()
+    if (size < size_min or size == 0) and not takes_all and (more_trucks_coming or more_cargo_coming):
+        wanted = max(1, int(size_min) - vehicle_places) - loadable
+        return ConvoyPlan(loads, used, vehicle_places, False, "trucks" if more_trucks_coming else "loading", wanted)
+    return ConvoyPlan(loads, used, vehicle_places, size > 0, None, 0)
+
+
+def form_convoys(env: simpy.Environment, evac):
+    """Form and load convoys until no road cargo and no vehicles are left; then troops without seats; then the last element."""
+    inv, fleet = evac.inventory, evac.fleet
+    groups = convoy_groups(evac.scenario.convoys.separate_contracted)
     while True:
-        road_left = inv.road_remaining()
-        if road_left == 0 and evac.vehicles_left == 0:
-            break
         t = env.now
         fleet.collect_repaired()
-        vehicle_places = _vehicle_places(evac.vehicles_left, road_left, size_max, share_places)
-        max_trucks = size_max - vehicle_places
-        staged = inv.staged(t)
-        loads, used = inv.plan_convoy(staged, fleet.at_base, max_trucks)
-        loadable = sum(loads.values())
-        size = loadable + vehicle_places
-        takes_all = loadable == road_left and vehicle_places == evac.vehicles_left
-        trucks_limit = staged > loadable and loadable < max_trucks
-        more_trucks_coming = trucks_limit and fleet.out > 0
-        more_cargo_coming = not trucks_limit and staged < road_left
-        if (size < size_min or size == 0) and not takes_all and (more_trucks_coming or more_cargo_coming):
-            cause = "trucks" if trucks_limit else "loading"
-            if more_trucks_coming:
-                repaired = fleet.next_repair()
-                yield fleet.returned() if repaired is None else fleet.returned() | env.timeout(repaired - t)
-            else:
-                wanted = max(1, int(size_min) - vehicle_places)
-                yield env.timeout(inv.hours_until_staged(t, staged + wanted - loadable)) | fleet.returned()
-            evac.wait(cause, env.now - t)
+        plans = [plan for plan in (plan_next(evac, g, t) for g in groups) if plan is not None]
+        if not plans:
+            break
+        ready = next((plan for plan in plans if plan.ready), None)
+        if ready is None:
+            waiting = [plan for plan in plans if plan.waiting_for]
+            if not waiting:
+                evac.stuck = True
+                return
+            yield from _wait_to_form(env, evac, waiting, t)
             continue
-        if size == 0:
+        yield from _load_and_queue(env, evac, ready, t)
+    while evac.troops_without_seats() > 0:
+        if not fleet.cab_seats:
+            if evac.airlift.flies:
+                break  # they fly: the last element waits for them (cargo_departed)
             evac.stuck = True
             return
-        inv.load_convoy(loads)
-        fleet.send(used)
-        evac.vehicles_left -= vehicle_places
-        people = evac.garrison.leave_by_road(vehicle_places * evac.crew + int(evac.scenario.people.seats_per_convoy))
-        number += 1
-        convoy = Convoy(number, used, loads, vehicle_places, people, t)
-        convoy.carries_sensitive = any(loads.get(name) for name in evac.air_eligible_classes)
-        hours = loading_hours(convoy.truck_count, evac.loading_teams, evac.scenario.loading.hours_per_truck)
-        if hours:
-            yield env.timeout(hours)
-        evac.loading_hours_busy += hours
-        evac.wait("loading", hours)
-        yield evac.departures.put(convoy)
+        t = env.now
+        fleet.collect_repaired()
+        trucks = _trucks_for_troops(fleet, evac.troops_without_seats(), int(evac.scenario.convoys.size_max))
+        if not trucks:
+            repaired = fleet.next_repair()
+            yield fleet.returned() if repaired is None else fleet.returned() | env.timeout(repaired - t)
+            evac.wait("trucks", env.now - t)
+            continue
+        fleet.send(trucks)
+        people = evac.garrison.leave_by_road(min(evac.troops_without_seats(), fleet.seats_in_cabs(trucks)))
+        evac.queue_convoy(evac.new_convoy(trucks, {}, 0, people, t))
     evac.road_dispatch_done()
     if evac.last_element_by == "convoy":
         yield evac.cargo_departed()
-        number += 1
-        yield evac.departures.put(Convoy(number, {}, {}, 0, 0, env.now, last_element=True))
+        if evac.garrison.at_base == 0:
+            evac.base_emptied_without_last_element()
+            return
+        people = evac.garrison.last_element_leaves("convoy")
+        evac.queue_convoy(evac.new_convoy({}, {}, evac.security_vehicles, people, env.now, last_element=True))
+
+
+def _wait_to_form(env: simpy.Environment, evac, waiting: list[ConvoyPlan], t: float):
+    """No convoy can form yet: wait for trucks to come back (or out of repair), or for cargo to be packed."""
+    inv, fleet = evac.inventory, evac.fleet
+    first = waiting[0]
+    if first.waiting_for == "trucks":
+        repaired = fleet.next_repair()
+        yield fleet.returned() if repaired is None else fleet.returned() | env.timeout(repaired - t)
+    else:
+        staged = inv.staged(t)
+        yield env.timeout(inv.hours_until_staged(t, staged + first.more_cargo_wanted)) | fleet.returned()
+    evac.wait(first.waiting_for, env.now - t)
+
+
+def _load_and_queue(env: simpy.Environment, evac, plan: ConvoyPlan, t: float):
+    """Load a planned convoy with its cargo, vehicles and troops, then queue it for departure."""
+    evac.inventory.load_convoy(plan.loads)
+    evac.fleet.send(plan.trucks)
+    vehicles = plan.vehicle_places
+    evac.vehicles_left -= vehicles
+    people = evac.board_road_convoy(vehicles, plan.trucks)
+    convoy = evac.new_convoy(plan.trucks, plan.loads, vehicles, people, t)
+    convoy.carries_sensitive = any(plan.loads.get(name) for name in evac.air_eligible_classes)
+    hours = loading_hours(convoy.truck_count, evac.loading_teams, evac.scenario.loading.hours_per_truck)
+    if hours:
+        yield env.timeout(hours)
+    evac.loading_hours_busy += hours
+    evac.wait("loading", hours)
+    convoy.work_hours += hours
+    evac.queue_convoy(convoy)
+
+
+def _trucks_for_troops(fleet, troops: int, size_max: int) -> dict[str, int]:
+    """Trucks at the base with cab seats, enough for ``troops`` (most seats first), up to a convoy's size."""
+    trucks: dict[str, int] = {}
+    left, places = troops, size_max
+    for kind in sorted(fleet.cab_seats, key=lambda k: -fleet.cab_seats[k]):
+        n = min(fleet.at_base.get(kind, 0), math.ceil(left / fleet.cab_seats[kind]), places)
+        if n > 0:
+            trucks[kind] = n
+            left -= n * fleet.cab_seats[kind]
+            places -= n
+        if left <= 0 or places <= 0:
+            break
+    return trucks
 
 
 def _vehicle_places(vehicles_left: int, road_cargo_left: int, size_max: int, share_places: int) -> int:
@@ -115,77 +233,96 @@ def _vehicle_places(vehicles_left: int, road_cargo_left: int, size_max: int, sha
     return min(vehicles_left, max(1, share_places), size_max)
 
 
-def depart_convoys(env: simpy.Environment, evac):
-    """Let loaded convoys leave, one at a time, when every condition for leaving holds."""
-    calendars = evac.departure_calendars
+def dispatch_convoys(env: simpy.Environment, evac):
+    """Let queued convoys leave by the scenario's dispatch rule; charge every queued hour to one cause.
+
+    At each look, every waiting convoy's hours since the last look go to the cause
+    that held it then; the next look is when the first of those causes can change
+    (a calendar opens, a new day brings slots or air cover), or when a convoy joins
+    the queue or escort teams come back.
+    """
+    rule = evac.scenario.convoys.dispatch
+    queue: list[Convoy] = evac.queue
+    held: dict[int, str] = {}
+    last_look = env.now
     while True:
-        convoy: Convoy = yield evac.departures.get()
-        convoy.needs_cover = evac.needs_air_cover(convoy)
-        escort_teams = evac.escort.needed(convoy.size)
-        have_escort = False
-        sorties = 0
-        while True:
-            t, waited = wait_for_all(env.now, calendars)
-            t = max(t, evac.next_departure_slot(t))
-            if t > env.now:
-                evac.wait_many(waited)
-                evac.wait("departure slots", t - env.now - sum(waited.values()))
-                yield env.timeout(t - env.now)
-                continue
-            if not have_escort:
-                t0 = env.now
-                yield evac.escort.ready.get(escort_teams)
-                have_escort = True
-                evac.wait("escort", env.now - t0)
-                continue
-            if convoy.needs_cover:
-                sorties = evac.air_cover.sorties_for(evac.syria_hours)
-                ready = evac.air_cover.earliest(env.now, sorties)
-                if ready > env.now:
-                    evac.wait("air cover", ready - env.now)
-                    yield env.timeout(ready - env.now)
-                    continue
-            break
-        if convoy.needs_cover:
-            evac.air_cover.commit(env.now, sorties)
-        evac.convoy_departs(convoy)
-        env.process(run_convoy(env, evac, convoy, escort_teams))
+        now = env.now
+        for convoy in queue:
+            cause = held.get(convoy.number)
+            if cause:
+                evac.wait(cause, now - last_look, convoy)
+        last_look = now
+        held, next_look = _let_go(env, evac, queue, rule)
+        wake = evac.dispatch_wakeup()
+        yield wake if next_look == math.inf else wake | env.timeout(next_look - now)
 
 
-def run_convoy(env: simpy.Environment, evac, convoy: Convoy, escort_teams: int):
+def _let_go(env: simpy.Environment, evac, queue: list, rule: str) -> tuple[dict[int, str], float]:
+    """Send every convoy that may leave now; return what holds each of the others and when to look again."""
+    now = env.now
+    held: dict[int, str] = {}
+    next_look = math.inf
+    order = sorted(queue, key=lambda c: (not c.carries_heavy, c.number)) if rule == "heavy first" else list(queue)
+    blocked_ahead = False  # 'first formed': a convoy ahead cannot go; 'heavy first': one with HETs waits for slots or escorts
+    for convoy in order:
+        cause, until = evac.departure_hold(convoy, now)
+        if cause is None and blocked_ahead:
+            cause, until = "behind another convoy", math.inf
+        if cause is None:
+            queue.remove(convoy)
+            evac.convoy_departs(convoy)
+            env.process(run_convoy(env, evac, convoy))
+            continue
+        if rule == "first formed" and not blocked_ahead:
+            blocked_ahead = True
+        elif rule == "heavy first" and convoy.carries_heavy and cause in ("departure slots", "escort"):
+            blocked_ahead = True
+        held[convoy.number] = cause
+        next_look = min(next_look, until)
+    return held, next_look
+
+
+def run_convoy(env: simpy.Environment, evac, convoy: Convoy):
     """A convoy's trip: Syrian leg, crossing, Iraqi leg, unload, then the trucks return empty."""
     departed = env.now
+    moves = evac.movement(convoy.kind)
     speed_cap = evac.fleet.speed_cap(convoy.trucks)
-    syria_hours = evac.route_syria.driving_hours(speed_cap) + evac.breakdown_halts(convoy, evac.route_syria.km)
-    at_border = evac.drive_in_syria(env.now, syria_hours)
+    syria_driving = evac.route_syria.driving_hours(speed_cap)
+    syria_hours = syria_driving + evac.breakdown_halts(convoy, evac.route_syria.km)
+    at_border = evac.drive(convoy, moves.syria_daylight, moves.syria, env.now, syria_hours)
     yield env.timeout(at_border - env.now)
     convoy.legs["border"] = env.now
-    env.process(escort_mission(env, evac.escort, escort_teams, env.now - departed, evac.route_syria.driving_hours()))
+    env.process(escort_mission(env, evac.escort, convoy.escort_teams, env.now - departed, evac.route_syria.driving_hours(), evac.wake_dispatcher))
 
     point = choose_crossing(env.now, evac.crossing_main, evac.crossing_alternate, evac.divert_after_hours)
     if point is not evac.crossing_main:
-        detour = evac.route_syria.driving_hours(speed_cap, extra_km=point.extra_km) - evac.route_syria.driving_hours(speed_cap)
+        detour = evac.route_syria.driving_hours(speed_cap, extra_km=point.extra_km) - syria_driving
         evac.diversions += 1
-        evac.wait("crossing", detour)
+        evac.wait("crossing", detour, convoy)
         yield env.timeout(detour)
     convoy.legs["crossing"] = point.name
-    waited = yield from cross_border(env, point, convoy.size)
-    evac.wait("crossing", waited)
+    work = point.processing_hours(convoy.size)
+    waited = yield from cross_border(env, point, convoy.size, work)
+    evac.wait("crossing", waited, convoy)
+    convoy.work_hours += work
     convoy.legs["crossed"] = env.now
 
     iraq_hours = evac.route_iraq.driving_hours(speed_cap) + evac.breakdown_halts(convoy, evac.route_iraq.km)
-    arrived = evac.drive_in_iraq(env.now, iraq_hours)
+    arrived = evac.drive(convoy, moves.iraq_daylight, moves.iraq_daylight, env.now, iraq_hours)
     yield env.timeout(arrived - env.now)
     evac.convoy_arrives(convoy)
     convoy.legs["arrived"] = env.now
 
     if convoy.truck_count == 0:
+        evac.trip_ends(convoy)
         return
     unload = loading_hours(convoy.truck_count, evac.unload_teams, evac.scenario.destination.unload_hours_per_truck)
-    back = evac.return_trip(env.now + unload, point, speed_cap, convoy.truck_count)
+    convoy.work_hours += unload
+    back = evac.return_trip(convoy, env.now + unload, speed_cap)
     yield env.timeout(back - env.now)
     convoy.legs["back"] = env.now
-    evac.trucks_return(convoy, departed)
+    evac.trucks_return(convoy)
+    evac.trip_ends(convoy)
 
 
 def send_for_repair(evac, broken: dict[str, int]) -> None:

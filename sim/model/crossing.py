@@ -29,7 +29,10 @@ class CrossingPoint:
 
 
 def choose_crossing(t: float, main: CrossingPoint, alternate: CrossingPoint | None, divert_after_hours: float) -> CrossingPoint:
-    """The main crossing, unless it stays shut longer than the diversion threshold and the alternate opens sooner."""
+    """The main crossing, unless it stays shut longer than the diversion threshold and the alternate opens sooner.
+
+    Loaded convoys choose on reaching the border from Syria, empty returns on reaching it from Iraq.
+    """
     if alternate is None or alternate.lanes_count == 0:
         return main
     if main.lanes_count == 0:
@@ -40,15 +43,21 @@ def choose_crossing(t: float, main: CrossingPoint, alternate: CrossingPoint | No
     return main
 
 
-def cross_border(env: simpy.Environment, point: CrossingPoint, vehicles: int):
-    """Queue for a lane, wait for the crossing to open, and clear it. Returns hours waited."""
+def cross_border(env: simpy.Environment, point: CrossingPoint, vehicles: int, work: float):
+    """Queue for a lane, wait for the crossing to open, and clear it in ``work`` hours. Returns hours waited."""
     arrived = env.now
     with point.lanes.request() as lane:
         yield lane
-        work = point.processing_hours(vehicles)
         start = point.shut.open_at(env.now)
         done = point.shut.finish(start, work)
         yield env.timeout(done - env.now)
         point.lane_hours_busy += work
         point.convoys += 1
     return done - arrived - work
+
+
+def cross_empty(point: CrossingPoint, t: float, trucks: int) -> tuple[float, float]:
+    """Empty trucks clear a crossing on their way back in half a loaded convoy's time, without queueing
+    for a lane: returns when they are through and the hours of that processing."""
+    work = point.processing_hours(trucks) * 0.5
+    return point.shut.finish(t, work), work

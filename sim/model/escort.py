@@ -4,19 +4,19 @@ Syrian leg, come back, rest, and are ready for the next mission."""
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 
 import simpy
 
 
 class EscortTeams:
-    """The pool of ground escort teams at the base."""
+    """The pool of ground escort teams at the base: how many are ready now."""
 
-    def __init__(self, env: simpy.Environment, teams: int, vehicles_per_team: int, rest_hours: float) -> None:
-        self.env = env
+    def __init__(self, teams: int, vehicles_per_team: int, rest_hours: float) -> None:
         self.teams = teams
+        self.ready = teams
         self.vehicles_per_team = max(1, vehicles_per_team)
         self.rest_hours = rest_hours
-        self.ready = simpy.Container(env, capacity=max(teams, 1), init=teams)
         self.team_hours_busy = 0.0
         self.missions = 0
 
@@ -24,14 +24,20 @@ class EscortTeams:
         """Teams a convoy of this many vehicles needs (all teams at most)."""
         return min(self.teams, max(1, math.ceil(vehicles / self.vehicles_per_team)))
 
+    def take(self, teams: int) -> None:
+        """Teams leave with a convoy."""
+        self.ready -= teams
 
-def escort_mission(env: simpy.Environment, escort: EscortTeams, teams: int, out_hours: float, back_hours: float):
+
+def escort_mission(env: simpy.Environment, escort: EscortTeams, teams: int, out_hours: float, back_hours: float, back_at_base: Callable[[], None]):
     """From the border, where they hand the convoy over: teams drive back, rest, and are ready again.
 
     ``out_hours`` (base to border with the convoy) is already behind them; it counts
-    in their busy time.
+    in their busy time. ``back_at_base`` is told when they are ready, so a convoy
+    waiting for them may leave.
     """
     yield env.timeout(back_hours + escort.rest_hours)
     escort.team_hours_busy += teams * (out_hours + back_hours + escort.rest_hours)
     escort.missions += 1
-    yield escort.ready.put(teams)
+    escort.ready += teams
+    back_at_base()

@@ -15,23 +15,45 @@ import numpy as np
 import simpy
 
 from sim.model.air_cover import AirCover
-from sim.model.airlift import Airlift, fly_sorties
+from sim.model.airlift import SORTIE_WAIT_CAUSES, Airlift, fly_sorties
 from sim.model.calendar import NEVER, Closures, daily
 from sim.model.cargo import CargoClass, Inventory
-from sim.model.convoys import Convoy, depart_convoys, form_convoys, send_for_repair
-from sim.model.crossing import CrossingPoint
+from sim.model.convoys import Convoy, dispatch_convoys, form_convoys, send_for_repair
+from sim.model.crossing import CrossingPoint, choose_crossing, cross_empty
 from sim.model.disruptions import crossing_closures, dust_days, political_pause, route_threats
 from sim.model.escort import EscortTeams
 from sim.model.fleet import KINDS, Breakdowns, Fleet
 from sim.model.people import Garrison
 from sim.model.route import Leg
-from sim.scenario.schema import Scenario
+from sim.scenario.schema import CONVOY_KINDS, Scenario
 
-WAIT_CAUSES = ("trucks", "loading", "escort", "air cover", "route closed", "crossing", "daylight", "pause", "departure slots")
+WAIT_CAUSES = (
+    "trucks",
+    "loading",
+    "escort",
+    "air cover",
+    "route closed",
+    "crossing",
+    "daylight",
+    "pause",
+    "departure slots",
+    "behind another convoy",
+)
 """Why convoys waited, in convoy-hours: the columns of every replication record."""
 
 RESOURCES = ("trucks", "loading teams", "escort teams", "apaches", "crossing lanes", "airlift")
-"""Resources whose utilisation (busy share of the time to base empty) each replication reports."""
+"""Resources whose utilisation (busy share of the time to base empty) each replication reports;
+``airlift`` is the strip's places (working MOG) busy with aircraft on the ground."""
+
+
+@dataclass(frozen=True)
+class Movement:
+    """When one kind of convoy may move: its departure calendars and, per leg, its nights and closures."""
+
+    departure: tuple[tuple[str, Closures], ...]
+    syria_daylight: Closures
+    syria: Closures
+    iraq_daylight: Closures
 
 STREAMS = ("threats", "crossing", "weather", "breakdowns", "cover", "pause")
 """Random purposes inside a replication, one ``numpy.random.Generator`` each."""
@@ -60,6 +82,9 @@ class Outcome:
     sorties: int
     apache_sorties: int
     diversions: int
+    return_diversions: int
+    convoys_uncovered: int
+    cover_hours_short: float
     breakdowns: int
     loads_at_start: int
     loads_inflow: int
@@ -73,6 +98,7 @@ class Outcome:
     people_by_road: int
     people_by_air: int
     waits: dict[str, float]
+    sortie_waits: dict[str, float]
     utilisation: dict[str, float]
     burndown_cargo: np.ndarray
     burndown_people: np.ndarray
@@ -116,21 +142,25 @@ class Evacuation:
         self.vehicles_left = int(s.vehicles.count)
         self.vehicles_at_base = self.vehicles_left
         self.crew = int(s.vehicles.crew)
+        self.seats = int(s.vehicles.seats) if s.vehicles.seats is not None else self.crew
+        self.vehicle_share_places = int(s.vehicles.share_of_convoy * int(s.convoys.size_max))
         troops = int(s.people.troops)
         security = min(int(s.people.security_force), troops)
         self.garrison = Garrison(troops - security, security, troops)
         self.last_element_by = s.people.last_element_by
+        self.security_vehicles = self._security_vehicles(s, security)
 
         self.fleet = Fleet(
             env,
             {k: int(getattr(s.fleet, k).count) for k in KINDS},
             {k: getattr(s.fleet, k).speed_kmh for k in KINDS},
             s.fleet.breakdowns_per_1000_km,
+            {k: int(getattr(s.fleet, k).cab_seats) for k in KINDS},
         )
         self.breakdowns = Breakdowns(streams.breakdowns, s.fleet.breakdowns_per_1000_km, s.fleet.recovery_hours, s.fleet.repair_hours)
         self.loading_teams = int(s.loading.teams)
         self.unload_teams = int(s.destination.unload_teams)
-        self.escort = EscortTeams(env, int(s.escort.teams), int(s.escort.vehicles_per_team), s.escort.rest_hours)
+        self.escort = EscortTeams(int(s.escort.teams), int(s.escort.vehicles_per_team), s.escort.rest_hours)
 
         self.route_syria = Leg.of(s.route.syria)
         self.route_iraq = Leg.of(s.route.iraq)
@@ -138,13 +168,7 @@ class Evacuation:
         threats = route_threats(streams.threats, s.route.threats.closures_per_week, s.route.threats.closure_hours, self.horizon_hours)
         self.threats = threats
         c = s.convoys
-        self.daylight = daily(c.daylight[0], c.daylight[1], self.horizon_hours) if c.daylight_only else NEVER
-        self.moving_syria = self.daylight | threats
-        if c.daylight_only:
-            window = (max(c.departure_window[0], c.daylight[0]), min(c.departure_window[1], c.daylight[1]))
-        else:
-            window = c.departure_window
-        departure_window = daily(window[0], max(window[1], window[0] + 0.25), self.horizon_hours)
+        self.daylight = daily(c.daylight[0], c.daylight[1], self.horizon_hours)
 
         self.crossing_main = CrossingPoint(env, s.crossing.main, crossing_closures(streams.crossing, s.crossing.main, self.horizon_hours), self.horizon_hours)
         alt = s.crossing.alternate
@@ -156,27 +180,35 @@ class Evacuation:
 
         self.dust_days = dust_days(streams.weather, s.weather.dust_day_probability, horizon_days)
         self.air_cover = AirCover(
-            int(s.air_cover.apaches), s.air_cover.sorties_per_aircraft_per_day, s.air_cover.hours_on_station, self.dust_days, horizon_days
+            int(s.air_cover.apaches),
+            s.air_cover.sorties_per_aircraft_per_day,
+            s.air_cover.hours_on_station,
+            self.dust_days,
+            horizon_days,
+            s.air_cover.when_short,
         )
-        self.airlift = Airlift(s.airlift, s.cargo.pallets_per_load)
+        self.airlift = Airlift(env, s.airlift, s.cargo.pallets_per_load)
 
         self.pause = political_pause(streams.pause, s.pause)
         self.pause_closures = self.pause.closures if self.pause else NEVER
-        self.departure_calendars = [("pause", self.pause_closures), ("daylight", departure_window), ("route closed", threats)]
+        self._movement = {kind: self._movement_of(kind) for kind in CONVOY_KINDS}
         self.departures_by_day: dict[int, int] = {}
         self.max_per_day = int(c.max_per_day)
 
-        self.departures = simpy.Store(env)
+        self.queue: list[Convoy] = []
+        self._dispatch_wake = env.event()
         self.waits = dict.fromkeys(WAIT_CAUSES, 0.0)
         self.loading_hours_busy = 0.0
         self.convoys = 0
+        self.convoys_formed = 0
+        self.return_diversions = 0
         self.stuck = False
         self.road_done = False
         self._cargo_departed = env.event()
         self._air_wake = env.event()
         self.force_closed = env.event()
         self.in_transit = 0
-        self.boarding = False  # a sortie is on the ground, loading cargo and people
+        self.sorties_on_ground = 0  # loading cargo and people
         self.base_empty_at: float | None = None
         self.last_arrival = 0.0
         self.log_t = [0.0]
@@ -185,17 +217,97 @@ class Evacuation:
         self.timeline: list[dict] = []
         self.inflow_hour: float | None = None
 
+    # --- people and seats -----------------------------------------------------------
+    def _security_vehicles(self, s: Scenario, security: int) -> int:
+        """Vehicles the security force keeps and leaves in: as given, or as many as its people need."""
+        if s.people.last_element_by != "convoy":
+            return 0
+        if s.people.security_vehicles is not None:
+            return int(s.people.security_vehicles)
+        return math.ceil(security / self.seats)
+
+    def last_element_spare_seats(self) -> int:
+        """Seats in the security force's vehicles beyond the security force itself."""
+        if self.last_element_by != "convoy":
+            return 0
+        return max(0, self.security_vehicles * self.seats - self.garrison.security_force)
+
+    def troops_without_seats(self) -> int:
+        """Troops (not the security force) who must still leave by road before the last element, beyond its spare seats."""
+        if self.last_element_by != "convoy":
+            return 0
+        return max(0, self.garrison.free_to_leave - self.vehicles_left * self.crew - self.last_element_spare_seats())
+
+    def board_road_convoy(self, vehicles: int, trucks: dict[str, int]) -> int:
+        """Troops who leave in a convoy: its vehicles' crews, then passengers in the spare seats
+        (vehicles, truck cabs, the convoy's own seats), keeping drivers for the vehicles still at the base."""
+        crews = self.garrison.leave_by_road(vehicles * self.crew)
+        spare = vehicles * (self.seats - self.crew) + self.fleet.seats_in_cabs(trucks) + int(self.scenario.people.seats_per_convoy)
+        free = self.garrison.free_to_leave - self.vehicles_left * self.crew
+        return crews + self.garrison.leave_by_road(max(0, min(spare, free)))
+
     # --- waiting ----------------------------------------------------------------------
-    def wait(self, cause: str, hours: float) -> None:
-        """Charge convoy-hours of waiting to a cause."""
+    def wait(self, cause: str, hours: float, convoy: Convoy | None = None) -> None:
+        """Charge convoy-hours of waiting to a cause (and to the convoy's own ledger, if it is formed)."""
         if hours > 0:
             self.waits[cause] += hours
-
-    def wait_many(self, waited: dict[str, float]) -> None:
-        for cause, hours in waited.items():
-            self.wait(cause, hours)
+            if convoy is not None:
+                convoy.waits[cause] = convoy.waits.get(cause, 0.0) + hours
 
     # --- departures -------------------------------------------------------------------
+    def _movement_of(self, kind: str) -> Movement:
+        """When convoys of ``kind`` may leave and move, from the legs' daylight rules."""
+        s, c = self.scenario, self.scenario.convoys
+
+        def daylight_only(leg) -> bool:
+            kinds = leg.daylight_only_for if leg.daylight_only_for is not None else (CONVOY_KINDS if c.daylight_only else ())
+            return kind in kinds
+
+        syria_daylight = self.daylight if daylight_only(s.route.syria) else NEVER
+        iraq_daylight = self.daylight if daylight_only(s.route.iraq) else NEVER
+        if daylight_only(s.route.syria):
+            window = (max(c.departure_window[0], c.daylight[0]), min(c.departure_window[1], c.daylight[1]))
+        else:
+            window = c.departure_window
+        departure_window = daily(window[0], max(window[1], window[0] + 0.25), self.horizon_hours)
+        departure = (("pause", self.pause_closures), ("daylight", departure_window), ("route closed", self.threats))
+        return Movement(departure, syria_daylight, syria_daylight | self.threats, iraq_daylight)
+
+    def movement(self, kind: str) -> Movement:
+        return self._movement[kind]
+
+    def new_convoy(self, trucks: dict[str, int], loads: dict[str, int], vehicles: int, people: int, t: float, last_element: bool = False) -> Convoy:
+        """A convoy formed at ``t``: its escort and whether (and how much) it needs air cover."""
+        self.convoys_formed += 1
+        convoy = Convoy(self.convoys_formed, trucks, loads, vehicles, people, t, last_element=last_element)
+        convoy.escort_teams = self.escort.needed(convoy.size)
+        return convoy
+
+    def needs_air_cover(self, convoy: Convoy) -> bool:
+        p = self.scenario.air_cover
+        draw = self.streams.cover.random()
+        if p.always_for_sensitive and convoy.carries_sensitive:
+            return True
+        return draw < p.share_of_convoys
+
+    def queue_convoy(self, convoy: Convoy) -> None:
+        """A loaded convoy joins the departure queue."""
+        convoy.needs_cover = self.needs_air_cover(convoy)
+        if convoy.needs_cover:
+            convoy.cover_sorties = self.air_cover.sorties_for(self.route_syria.driving_hours(self.fleet.speed_cap(convoy.trucks)))
+        convoy.legs["queued"] = self.env.now
+        self.queue.append(convoy)
+        self.wake_dispatcher()
+
+    def dispatch_wakeup(self) -> simpy.Event:
+        """Fires when a convoy joins the queue or escort teams come back."""
+        return self._dispatch_wake
+
+    def wake_dispatcher(self) -> None:
+        ev, self._dispatch_wake = self._dispatch_wake, self.env.event()
+        if not ev.triggered:
+            ev.succeed()
+
     def next_departure_slot(self, t: float) -> float:
         """``t``, or the start of the next day if today's convoy limit is reached."""
         day = int(t // 24)
@@ -203,30 +315,50 @@ class Evacuation:
             day += 1
         return t if day == int(t // 24) else 24.0 * day
 
-    def needs_air_cover(self, convoy: Convoy) -> bool:
-        p = self.scenario.air_cover
-        draw = self.streams.cover.random()
-        if self.air_cover.per_day == 0:
-            return False
-        if p.always_for_sensitive and convoy.carries_sensitive:
-            return True
-        return draw < p.share_of_convoys
+    def departure_hold(self, convoy: Convoy, t: float) -> tuple[str | None, float]:
+        """What keeps ``convoy`` at the base at ``t`` (first of: pause, daylight, route closed, departure
+        slots, escort, air cover) and until when at least; ``(None, t)`` when it may leave now."""
+        for cause, closures in self.movement(convoy.kind).departure:
+            if not closures.is_open(t):
+                return cause, closures.open_at(t)
+        slot = self.next_departure_slot(t)
+        if slot > t:
+            return "departure slots", slot
+        if self.escort.ready < convoy.escort_teams:
+            return "escort", math.inf
+        if convoy.needs_cover and self.air_cover.when_short == "wait":
+            ready = self.air_cover.earliest(t, convoy.cover_sorties)
+            if ready > t:
+                return "air cover", ready
+        return None, t
 
     def convoy_departs(self, convoy: Convoy) -> None:
         t = self.env.now
         day = int(t // 24)
         self.departures_by_day[day] = self.departures_by_day.get(day, 0) + 1
         self.convoys += 1
-        if convoy.needs_cover and self.air_cover.per_day == 0:
-            self.air_cover.convoys_uncovered += 1
+        self.escort.take(convoy.escort_teams)
+        if convoy.needs_cover:
+            self.air_cover.commit(t, convoy.cover_sorties, self.route_syria.driving_hours(self.fleet.speed_cap(convoy.trucks)))
         convoy.legs["departed"] = t
-        if convoy.last_element:
-            convoy.people = self.garrison.last_element_leaves("convoy")
         self.cargo_at_base -= convoy.load_count
-        self.vehicles_at_base -= convoy.vehicles
+        if not convoy.last_element:  # the security force's own vehicles are not among vehicles.count
+            self.vehicles_at_base -= convoy.vehicles
         self._log(t)
         if self.trace:
-            self.timeline.append({"kind": "convoy", "number": convoy.number, "vehicles": convoy.size, "loads": convoy.load_count, "legs": convoy.legs})
+            convoy.record = {
+                "kind": "convoy",
+                "number": convoy.number,
+                "convoy_kind": convoy.kind,
+                "last_element": convoy.last_element,
+                "vehicles": convoy.size,
+                "loads": convoy.load_count,
+                "people": convoy.people,
+                "legs": convoy.legs,
+                "waits": convoy.waits,
+                "formed": convoy.formed_at,
+            }
+            self.timeline.append(convoy.record)
         self.in_transit += 1
         if convoy.last_element:
             self.base_empty_at = t
@@ -248,24 +380,39 @@ class Evacuation:
     def repair_hours(self) -> float:
         return self.breakdowns.repair_time()
 
-    def drive_in_syria(self, t: float, hours: float) -> float:
-        """Arrival at the border; nights (if daylight only) and threat closures halt the convoy."""
-        by_daylight = self.daylight.finish(t, hours)
-        end = self.moving_syria.finish(t, hours)
-        self.wait("daylight", by_daylight - t - hours)
-        self.wait("route closed", end - by_daylight)
+    def drive(self, convoy: Convoy, daylight: Closures, closed: Closures, t: float, hours: float) -> float:
+        """When ``hours`` of driving from ``t`` end: nights (``daylight``) and, on top, road closures
+        (``closed`` includes the nights) halt the convoy; each halt is charged to its cause."""
+        by_daylight = daylight.finish(t, hours)
+        end = closed.finish(t, hours)
+        self.wait("daylight", by_daylight - t - hours, convoy)
+        self.wait("route closed", end - by_daylight, convoy)
+        convoy.work_hours += hours
         return end
 
-    def drive_in_iraq(self, t: float, hours: float) -> float:
-        end = self.daylight.finish(t, hours)
-        self.wait("daylight", end - t - hours)
+    def return_trip(self, convoy: Convoy, t: float, speed_cap: float | None) -> float:
+        """Empty trucks drive back from ``t``: Iraqi leg, the crossing they choose then (as loaded convoys
+        do: the alternate if the main stays shut too long), Syrian leg (with the detour if diverted)."""
+        moves = self.movement(convoy.kind)
+        t = self.drive(convoy, moves.iraq_daylight, moves.iraq_daylight, t, self.route_iraq.driving_hours(speed_cap))
+        point = choose_crossing(t, self.crossing_main, self.crossing_alternate, self.divert_after_hours)
+        through, work = cross_empty(point, t, convoy.truck_count)
+        self.wait("crossing", through - t - work, convoy)
+        convoy.work_hours += work
+        convoy.legs["return crossing"] = point.name
+        syria = self.route_syria.driving_hours(speed_cap)
+        detour = self.route_syria.driving_hours(speed_cap, extra_km=point.extra_km) - syria if point is not self.crossing_main else 0.0
+        if detour:
+            self.return_diversions += 1
+        end = self.drive(convoy, moves.syria_daylight, moves.syria, through, syria + detour)
+        convoy.work_hours -= detour
+        self.wait("crossing", detour, convoy)
         return end
 
-    def return_trip(self, t: float, point: CrossingPoint, speed_cap: float | None, trucks: int) -> float:
-        """Empty trucks drive back: Iraqi leg, crossing (empty trucks clear in half the time, no queue), Syrian leg."""
-        t = self.daylight.finish(t, self.route_iraq.driving_hours(speed_cap))
-        t = point.shut.finish(t, point.processing_hours(trucks) * 0.5)
-        return self.moving_syria.finish(t, self.route_syria.driving_hours(speed_cap, extra_km=point.extra_km))
+    def trip_ends(self, convoy: Convoy) -> None:
+        """The convoy is done (its trucks are back, or it had none): its hours of work go on its record."""
+        if convoy.record is not None:
+            convoy.record["work_hours"] = convoy.work_hours
 
     def convoy_arrives(self, convoy: Convoy) -> None:
         self.last_arrival = max(self.last_arrival, self.env.now)
@@ -277,7 +424,7 @@ class Evacuation:
         if self.base_empty_at is not None and self.in_transit == 0 and not self.force_closed.triggered:
             self.force_closed.succeed()
 
-    def trucks_return(self, convoy: Convoy, departed: float) -> None:
+    def trucks_return(self, convoy: Convoy) -> None:
         broken = convoy.legs.get("broken", {})
         healthy = {k: n - broken.get(k, 0) for k, n in convoy.trucks.items()}
         self.fleet.truck_hours_busy += convoy.truck_count * (self.env.now - convoy.formed_at)
@@ -301,8 +448,8 @@ class Evacuation:
         """Troops who may fly now: not the security force, not drivers still needed for vehicles."""
         return max(0, self.garrison.free_to_leave - self.vehicles_left * self.crew)
 
-    def base_emptied_without_last_sortie(self) -> None:
-        """Nobody was left for the last sortie: the base emptied when the last cargo left."""
+    def base_emptied_without_last_element(self) -> None:
+        """Nobody was left for the last element: the base emptied when the last cargo, vehicle and person left."""
         self.base_empty_at = self.env.now
         self._check_force_closed()
 
@@ -321,11 +468,11 @@ class Evacuation:
         return None if self.road_done else self._air_wake
 
     def sortie_boards(self) -> None:
-        self.boarding = True
+        self.sorties_on_ground += 1
 
     def sortie_departs(self, loads: int, people: int, last: bool = False) -> None:
         t = self.env.now
-        self.boarding = False
+        self.sorties_on_ground -= 1
         self.airlift.sorties += 1
         self.cargo_at_base -= loads
         self._log(t)
@@ -356,7 +503,8 @@ class Evacuation:
             and self.cargo_at_base == 0
             and self.vehicles_at_base == 0
             and self.inventory.remaining == 0
-            and not self.boarding
+            and not self.sorties_on_ground
+            and self.troops_without_seats() == 0
             and not self._cargo_departed.triggered
         ):
             self._cargo_departed.succeed()
@@ -416,7 +564,7 @@ class Evacuation:
         lanes = self.crossing_main.lane_hours_busy + (self.crossing_alternate.lane_hours_busy if self.crossing_alternate else 0.0)
         lane_count = self.crossing_main.lanes_count + (self.crossing_alternate.lanes_count if self.crossing_alternate else 0)
         trucks = sum(self.fleet.total.values())
-        sortie_slots = self.airlift.sorties_per_day * span / 24.0 if self.airlift.flies else 0.0
+        strip_hours = self.airlift.max_on_ground * span if self.airlift.flies else 0.0
         apache_slots = self.air_cover.capacity(span)
         utilisation = {
             "trucks": _share(self.fleet.truck_hours_busy, trucks * span),
@@ -424,7 +572,7 @@ class Evacuation:
             "escort teams": _share(self.escort.team_hours_busy, self.escort.teams * span),
             "apaches": _share(self.air_cover.sorties_flown, apache_slots),
             "crossing lanes": _share(lanes, lane_count * span),
-            "airlift": _share(self.airlift.sorties, sortie_slots),
+            "airlift": _share(self.airlift.place_hours_busy, strip_hours),
         }
         days = math.ceil(self.horizon_hours / 24.0) + 1
         edges = np.arange(days, dtype=float) * 24.0
@@ -437,6 +585,9 @@ class Evacuation:
             sorties=self.airlift.sorties,
             apache_sorties=self.air_cover.sorties_flown,
             diversions=self.diversions,
+            return_diversions=self.return_diversions,
+            convoys_uncovered=self.air_cover.convoys_uncovered,
+            cover_hours_short=self.air_cover.hours_short,
             breakdowns=self.fleet.breakdowns,
             loads_at_start=sum(c.at_start for c in inv.classes),
             loads_inflow=inv.inflow_total,
@@ -450,6 +601,7 @@ class Evacuation:
             people_by_road=self.garrison.by_road,
             people_by_air=self.garrison.by_air,
             waits=dict(self.waits),
+            sortie_waits=dict(self.airlift.waits),
             utilisation=utilisation,
             burndown_cargo=np.asarray(self.log_cargo, dtype=np.int32)[idx],
             burndown_people=np.asarray(self.log_people, dtype=np.int32)[idx],
@@ -468,7 +620,7 @@ def simulate(scenario: Scenario, streams: Streams, trace: bool = False) -> tuple
     env = simpy.Environment()
     evac = Evacuation(env, scenario, streams, trace)
     env.process(form_convoys(env, evac))
-    env.process(depart_convoys(env, evac))
+    env.process(dispatch_convoys(env, evac))
     if evac.airlift.flies:
         env.process(fly_sorties(env, evac))
     if evac.pause is not None and (evac.pause.inflow_loads or evac.pause.inflow_troops):

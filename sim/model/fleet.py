@@ -1,4 +1,4 @@
-"""Truck fleets: contracted civilian trucks, military PLS/FMTV, heavy equipment transporters.
+"""Truck fleets: contracted civilian trucks and lowboys, military PLS/FMTV, heavy equipment transporters.
 
 Trucks are counted by type, not simulated one by one: a convoy takes so many of
 each type from the base and gives them back when it returns. A truck that broke
@@ -16,7 +16,16 @@ import simpy
 
 from sim.scenario.distributions import draw_one
 
-KINDS = ("civilian", "military", "het")
+KINDS = ("civilian", "lowboy", "military", "het")
+"""Truck types, in the order a convoy lists them."""
+
+CONTRACTED = frozenset({"civilian", "lowboy"})
+"""Contracted truck types: a convoy with any of them moves under the contracted convoys' rules."""
+
+
+def convoy_kind(trucks: dict[str, int]) -> str:
+    """``contracted`` if a convoy has any contracted truck, else ``military`` (military trucks, HETs, self-driving vehicles)."""
+    return "contracted" if any(trucks.get(k) for k in CONTRACTED) else "military"
 
 
 class Fleet:
@@ -28,11 +37,13 @@ class Fleet:
         counts: dict[str, int],
         speed_kmh: dict[str, float | None],
         breakdowns_per_1000_km: float,
+        cab_seats: dict[str, int] | None = None,
     ) -> None:
         self.env = env
         self.total = dict(counts)
         self.at_base = dict(counts)
         self.speed_kmh = speed_kmh
+        self.cab_seats = {k: n for k, n in (cab_seats or {}).items() if n > 0 and counts.get(k, 0) > 0}
         self.breakdowns_per_1000_km = breakdowns_per_1000_km
         self.truck_hours_busy = 0.0
         self.breakdowns = 0
@@ -60,6 +71,10 @@ class Fleet:
         """Trucks away from the base (on the road or under repair)."""
         return sum(self.total.values()) - sum(self.at_base.values())
 
+    def away(self, kinds: frozenset[str]) -> int:
+        """Trucks of ``kinds`` away from the base (on the road or under repair)."""
+        return sum(self.total[k] - self.at_base[k] for k in kinds if k in self.total)
+
     def returned(self) -> simpy.Event:
         """An event that fires the next time trucks come back to the base."""
         return self._returned
@@ -74,6 +89,10 @@ class Fleet:
             self.at_base[kind] += n
         ev, self._returned = self._returned, self.env.event()
         ev.succeed()
+
+    def seats_in_cabs(self, used: dict[str, int]) -> int:
+        """Troops of the base the trucks of a convoy can take in their cabs."""
+        return sum(n * self.cab_seats.get(k, 0) for k, n in used.items())
 
     def speed_cap(self, used: dict[str, int]) -> float | None:
         """The slowest loaded top speed among the truck types in a convoy (km/h), if any."""

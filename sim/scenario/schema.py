@@ -91,8 +91,15 @@ def _hour_window(value: tuple[float, float]) -> tuple[float, float]:
 HourWindow = Annotated[tuple[float, float], AfterValidator(_hour_window)]
 """A daily window of local hours, e.g. ``[6, 18]``."""
 
-CARRIERS = ("civilian", "military", "het", "air")
-Carrier = Literal["civilian", "military", "het", "air"]
+CARRIERS = ("civilian", "lowboy", "military", "het", "air")
+Carrier = Literal["civilian", "lowboy", "military", "het", "air"]
+
+CONVOY_KINDS = ("contracted", "military")
+ConvoyKind = Literal["contracted", "military"]
+"""A convoy is *contracted* if it has any contracted truck (civilian or lowboy), *military* otherwise."""
+
+DISPATCH_RULES = ("first formed", "first ready", "heavy first")
+DispatchRule = Literal["first formed", "first ready", "heavy first"]
 
 
 class Group(BaseModel):
@@ -155,6 +162,9 @@ class Vehicles(Group):
 
     count: Count
     crew: quantity(ge=1, le=10, integer=True) = Field(default=2, description="people who leave with each vehicle")
+    seats: quantity(ge=1, le=20, integer=True) | None = Field(
+        default=None, description="people each vehicle carries, crew included (unset: its crew); the spare seats take other troops"
+    )
     share_of_convoy: Fraction = Field(default=0.3, description="at most this share of a convoy's places go to them")
     source: Source
 
@@ -165,7 +175,14 @@ class People(Group):
     troops: Count
     security_force: Count = Field(description="people who stay to the end and leave as the last element")
     last_element_by: Literal["convoy", "sortie"] = Field(default="convoy")
-    seats_per_convoy: Count = Field(default=0, description="troops riding in each convoy besides vehicle crews")
+    seats_per_convoy: Count = Field(
+        default=0, description="seats in each convoy besides vehicles and truck cabs (a bus or troop carrier travelling with it)"
+    )
+    security_vehicles: Count | None = Field(
+        default=None,
+        description="vehicles the security force keeps to the end and leaves in, besides vehicles.count "
+        "(unset: as many as its people need at vehicles.seats each); by convoy only",
+    )
     source: Source
 
 
@@ -174,15 +191,20 @@ class TruckType(Group):
 
     count: Count
     speed_kmh: Speed | None = Field(default=None, description="loaded top speed, if slower than the convoy's march speed")
+    cab_seats: Count = Field(default=0, description="troops of the base who may ride in each truck's cab besides its driver")
     source: Source
 
 
 class Fleet(Group):
     """Truck fleets cycling between the base and the destination; breakdowns and repair."""
 
-    civilian: TruckType
-    military: TruckType
-    het: TruckType
+    civilian: TruckType = Field(description="contracted tractor-trailers and flatbeds for containers and pallets")
+    lowboy: TruckType = Field(
+        default_factory=lambda: TruckType(count=0, source="none: no contracted lowboys unless the scenario gives them"),
+        description="contracted lowboy and heavy flatbed trucks: vehicles and most heavy items, not the heaviest",
+    )
+    military: TruckType = Field(description="military PLS and FMTV trucks")
+    het: TruckType = Field(description="heavy equipment transporters: the heaviest items (tracked and engineering vehicles, cranes)")
     breakdowns_per_1000_km: quantity(ge=0, le=50) = Field(description="breakdowns per truck per 1000 km driven")
     recovery_hours: EventHours = Field(description="halt of the convoy to recover one broken truck")
     repair_hours: EventHours = Field(description="time a broken truck is out of service after the trip")
@@ -196,8 +218,19 @@ class Convoys(Group):
     size_max: Count = Field(description="most vehicles in one convoy")
     max_per_day: Count
     departure_window: HourWindow = Field(description="earliest and latest departure hour, local")
-    daylight_only: StrictBool = Field(description="if true, convoys move only between daylight hours and halt overnight")
+    daylight_only: StrictBool = Field(
+        description="if true, convoys move only between daylight hours and halt overnight (a leg's daylight_only_for overrides it per convoy kind)"
+    )
     daylight: HourWindow = Field(default=(6.0, 18.0), description="first and last hour of daylight, local")
+    separate_contracted: StrictBool = Field(
+        default=False,
+        description="if true, contracted trucks form convoys of their own, and military trucks, HETs and self-driving vehicles theirs",
+    )
+    dispatch: DispatchRule = Field(
+        default="first formed",
+        description="which queued convoy leaves first: 'first formed' (strict queue), 'first ready' (the oldest that may leave now), "
+        "'heavy first' (as first ready, but convoys with HETs take the slots and escorts first)",
+    )
     source: Source
 
 
@@ -226,6 +259,11 @@ class AirCover(Group):
     hours_on_station: quantity(gt=0, le=12)
     share_of_convoys: Fraction = Field(description="share of convoys that need air cover")
     always_for_sensitive: StrictBool = Field(description="convoys carrying a class that air may also carry always need cover")
+    when_short: Literal["wait", "go"] = Field(
+        default="wait",
+        description="a convoy that needs cover and cannot have its whole Syrian leg covered today: 'wait' for a day that can, "
+        "or 'go' with what is left (counted as uncovered, with the hours of cover short)",
+    )
     source: Source
 
 
@@ -238,6 +276,11 @@ class RoadLeg(Group):
     town_speed_kmh: Speed
     halt_minutes: quantity(ge=0, le=120) = Field(default=15.0)
     halt_every_hours: quantity(gt=0, le=24) = Field(default=2.0)
+    daylight_only_for: list[ConvoyKind] | None = Field(
+        default=None,
+        description="convoy kinds (contracted, military) that may move on this leg in daylight only, loaded or empty (unset: all kinds "
+        "if convoys.daylight_only, none otherwise)",
+    )
     source: Source
 
 
@@ -311,9 +354,19 @@ class Airlift(Group):
     """Sorties from the 1.7 km strip: pallets and people."""
 
     runway_m: quantity(gt=0, le=5000)
-    sorties_per_day: quantity(ge=0, le=200)
-    ground_hours: Hours
-    flight_hours: Hours
+    sorties_per_day: quantity(ge=0, le=200) = Field(description="sorties a day planned for the strip")
+    ground_hours: Hours = Field(description="hours an aircraft spends on the strip: landing, loading, boarding, take-off")
+    flight_hours: Hours = Field(description="flight to the destination (hours)")
+    max_on_ground: Count = Field(
+        default=1,
+        description="aircraft the strip can hold on the ground at once (working MOG: parking and loading spots, fuel, handling teams); "
+        "sorties a day cannot exceed max_on_ground x 24 / ground_hours",
+    )
+    aircraft: Count | None = Field(
+        default=None,
+        description="aircraft flying the shuttle; each sortie takes one for ground_hours + 2 x flight_hours + destination_hours (unset: as many as needed)",
+    )
+    destination_hours: Hours = Field(default=1.0, description="hours an aircraft spends at the destination unloading before it flies back")
     c130j: Aircraft
     c17: Aircraft
     source: Source
