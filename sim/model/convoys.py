@@ -135,7 +135,7 @@ def plan_next(evac, group: ConvoyGroup, t: float) -> ConvoyPlan | None:
 
 def form_convoys(env: simpy.Environment, evac):
     """Form and load convoys until no road cargo and no vehicles are left; then troops without seats; then the last element."""
-    inv, fleet = evac.inventory, evac.fleet
+    fleet = evac.fleet
     groups = convoy_groups(evac.scenario.convoys.separate_contracted)
     while True:
         t = env.now

@@ -15,7 +15,7 @@ import numpy as np
 import simpy
 
 from sim.model.air_cover import AirCover
-from sim.model.airlift import SORTIE_WAIT_CAUSES, Airlift, fly_sorties
+from sim.model.airlift import Airlift, fly_sorties
 from sim.model.calendar import NEVER, Closures, daily
 from sim.model.cargo import CargoClass, Inventory
 from sim.model.convoys import Convoy, dispatch_convoys, form_convoys, send_for_repair
@@ -54,6 +54,7 @@ class Movement:
     syria_daylight: Closures
     syria: Closures
     iraq_daylight: Closures
+
 
 STREAMS = ("threats", "crossing", "weather", "breakdowns", "cover", "pause")
 """Random purposes inside a replication, one ``numpy.random.Generator`` each."""

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import copy
 import difflib
+import math
 import re
 import tomllib
 from collections.abc import Iterable, Sequence
@@ -371,12 +372,16 @@ def feasibility_problems(s: Scenario) -> list[Problem]:
     def low(v: Any) -> float:
         return support_of(v)[0]
 
-    air_possible = high(s.airlift.sorties_per_day) > 0 and any(
-        a.allowed and high(a.pallets) > 0 and low(a.runway_m) <= high(s.airlift.runway_m) for a in (s.airlift.c130j, s.airlift.c17)
+    air_possible = (
+        high(s.airlift.sorties_per_day) > 0
+        and high(s.airlift.max_on_ground) > 0
+        and (s.airlift.aircraft is None or high(s.airlift.aircraft) > 0)
+        and any(a.allowed and high(a.pallets) > 0 and low(a.runway_m) <= high(s.airlift.runway_m) for a in (s.airlift.c130j, s.airlift.c17))
     )
     road_possible = high(s.loading.teams) > 0 and high(s.convoys.max_per_day) > 0 and high(s.escort.teams) > 0
     can_carry = {
         "civilian": road_possible and high(s.fleet.civilian.count) > 0,
+        "lowboy": road_possible and high(s.fleet.lowboy.count) > 0,
         "military": road_possible and high(s.fleet.military.count) > 0,
         "het": road_possible and high(s.fleet.het.count) > 0,
         "air": air_possible,
@@ -410,8 +415,11 @@ def feasibility_problems(s: Scenario) -> list[Problem]:
                     "convoys need air cover but no Apache sortie can ever fly; set apaches > 0 or share_of_convoys = 0 and always_for_sensitive = false",
                 )
             )
+        elif needs_cover and s.air_cover.when_short == "wait":
+            out.extend(_cover_problems(s, low, high))
     if low(s.people.security_force) > high(s.people.troops):
         out.append(Problem("people.security_force", "is larger than people.troops"))
+    out.extend(_seat_problems(s, low, high, air_possible))
     if s.people.last_element_by == "sortie" and not air_possible:
         out.append(Problem("people.last_element_by", "the last element is to leave by sortie but no aircraft can fly from the strip"))
     if s.people.last_element_by == "convoy" and not road_possible:
@@ -420,6 +428,58 @@ def feasibility_problems(s: Scenario) -> list[Problem]:
         out.append(Problem("crossing.main.lanes", "no crossing has a lane open; convoys could never reach Iraq"))
     if road_possible and high(s.destination.unload_teams) == 0:
         out.append(Problem("destination.unload_teams", "must be >= 1: trucks could never unload"))
+    return out
+
+
+def _cover_problems(s: Scenario, low, high) -> list[Problem]:
+    """Convoys told to wait for full air cover that no day's sorties could ever give."""
+    budget = math.floor(low(s.air_cover.apaches) * low(s.air_cover.sorties_per_aircraft_per_day) + 1e-9)
+    speeds = [low(t.speed_kmh) for t in (s.fleet.civilian, s.fleet.lowboy, s.fleet.military, s.fleet.het) if t.speed_kmh is not None and high(t.count) > 0]
+    leg = s.route.syria
+    cap = min(speeds) if speeds else math.inf
+    # the longest moving time on the leg (the model's march arithmetic, sim.model.route.Leg, at the worst values; halts do not need cover)
+    town = min(low(leg.town_km), high(leg.km))
+    hours = (high(leg.km) - town) / min(low(leg.speed_kmh), cap) + town / min(low(leg.town_speed_kmh), cap)
+    needed = math.ceil(hours / low(s.air_cover.hours_on_station) - 1e-9)
+    if budget >= needed:
+        return []
+    return [
+        Problem(
+            "air_cover.when_short",
+            f"is 'wait', but covering a convoy's Syrian leg (up to {hours:.1f} h moving) takes {needed} relayed sorties of "
+            f"{low(s.air_cover.hours_on_station):g} h and the detachment may fly only {budget} a day: such a convoy would wait forever; "
+            'give more apaches or sorties, or set when_short = "go"',
+        )
+    ]
+
+
+def _seat_problems(s: Scenario, low, high, air_possible: bool) -> list[Problem]:
+    """People who could never find a seat: the security force in its own vehicles, the others anywhere."""
+    out: list[Problem] = []
+    p, v = s.people, s.vehicles
+    seats_low = low(v.seats) if v.seats is not None else low(v.crew)
+    if v.seats is not None and low(v.seats) < high(v.crew):
+        out.append(Problem("vehicles.seats", f"must be at least vehicles.crew ({high(v.crew):g}): the crew rides in the vehicle"))
+    if p.last_element_by == "convoy" and p.security_vehicles is not None and low(p.security_vehicles) * seats_low < high(p.security_force):
+        out.append(
+            Problem(
+                "people.security_vehicles",
+                f"{low(p.security_vehicles):g} vehicles of {seats_low:g} seats cannot carry a security force of up to {high(p.security_force):g}; "
+                "give more vehicles or seats, or leave security_vehicles unset (as many as it needs)",
+            )
+        )
+    trucks = (s.fleet.civilian, s.fleet.lowboy, s.fleet.military, s.fleet.het)
+    if not air_possible and all(high(t.cab_seats) == 0 or high(t.count) == 0 for t in trucks) and high(p.seats_per_convoy) == 0:
+        seats_high = high(v.seats) if v.seats is not None else high(v.crew)
+        road_seats = high(v.count) * seats_high
+        if low(p.troops) - high(p.security_force) > road_seats:
+            out.append(
+                Problem(
+                    "people.troops",
+                    f"at least {low(p.troops) - high(p.security_force):g} troops must leave before the security force, but there is no airlift, "
+                    f"no truck with cab seats, no seats_per_convoy, and the vehicles seat at most {road_seats:g}; give seats",
+                )
+            )
     return out
 
 

@@ -175,9 +175,7 @@ class People(Group):
     troops: Count
     security_force: Count = Field(description="people who stay to the end and leave as the last element")
     last_element_by: Literal["convoy", "sortie"] = Field(default="convoy")
-    seats_per_convoy: Count = Field(
-        default=0, description="seats in each convoy besides vehicles and truck cabs (a bus or troop carrier travelling with it)"
-    )
+    seats_per_convoy: Count = Field(default=0, description="seats in each convoy besides vehicles and truck cabs (a bus or troop carrier travelling with it)")
     security_vehicles: Count | None = Field(
         default=None,
         description="vehicles the security force keeps to the end and leaves in, besides vehicles.count "
