@@ -71,6 +71,7 @@ DETERMINISTIC: dict[str, object] = {
     "route.syria.town_speed_kmh": 24,
     "route.syria.halt_minutes": 15,
     "route.syria.halt_every_hours": 2,
+    "route.syria.daylight_only_for": [],
     # Iraq: 210 km at 60 km/h + 12 km at 24 km/h = 4 h moving, 2 halts of 15 min = 4.5 h
     "route.iraq.km": 222,
     "route.iraq.town_km": 12,
@@ -78,6 +79,7 @@ DETERMINISTIC: dict[str, object] = {
     "route.iraq.town_speed_kmh": 24,
     "route.iraq.halt_minutes": 15,
     "route.iraq.halt_every_hours": 2,
+    "route.iraq.daylight_only_for": [],
     "route.threats.closures_per_week": 0.0,
     "route.threats.closure_hours": 8.0,
     # main crossing: 1 lane, 0.5 h a convoy + 1.5 min a vehicle, always open
@@ -110,6 +112,9 @@ DETERMINISTIC: dict[str, object] = {
     "pause.inflow_troops": 0,
 }
 """Overrides that make the baseline deterministic: constants only, no disruption."""
+
+DAYLIGHT_ONLY = {"convoys.daylight_only": True, "route.syria.daylight_only_for": ["contracted", "military"], "route.iraq.daylight_only_for": ["contracted", "military"]}
+"""Every convoy moves in daylight only, on both legs, loaded and empty."""
 
 
 def toml_value(value: object) -> str:

@@ -24,7 +24,7 @@ import pytest
 from sim.model.evacuation import Outcome
 from sim.replication import prepare, simulate_one
 from sim.scenario.schema import Scenario
-from tests.conftest import deterministic
+from tests.conftest import DAYLIGHT_ONLY, deterministic
 
 SYRIA = 160 / 40 + 24 / 24 + int((160 / 40 + 24 / 24) // 2) * 15 / 60  # 5.5 h
 IRAQ = 210 / 60 + 12 / 24 + int((210 / 60 + 12 / 24) // 2) * 15 / 60  # 4.5 h
@@ -94,7 +94,7 @@ def test_half_the_trucks_needed_means_a_second_trip_after_the_empty_return():
 
 
 def test_daylight_only_convoy_halts_overnight_on_the_syrian_leg():
-    out = run(deterministic({"convoys.daylight_only": True, "loading.teams": 5, "loading.hours_per_truck": 1.75}))
+    out = run(deterministic({**DAYLIGHT_ONLY, "loading.teams": 5, "loading.hours_per_truck": 1.75}))
     depart = math.ceil(40 / 5) * 1.75  # 14 h, inside the 06-18 window
     driven_today = 18 - depart  # 4 h until dusk
     border = 24 + 6 + (SYRIA - driven_today)  # the rest, 1.5 h, from 06:00 next day -> 31.5
@@ -107,7 +107,7 @@ def test_daylight_only_convoy_halts_overnight_on_the_syrian_leg():
 
 
 def test_daylight_only_convoy_loaded_at_night_waits_for_dawn():
-    out = run(deterministic({"convoys.daylight_only": True, "loading.hours_per_truck": 2.5}))
+    out = run(deterministic({**DAYLIGHT_ONLY, "loading.hours_per_truck": 2.5}))
     loaded = math.ceil(40 / 4) * 2.5  # 25 h: 01:00 on day 1
     depart = 24 + 6  # 06:00 on day 1
     assert loaded < depart

@@ -316,7 +316,7 @@ def run_convoy(env: simpy.Environment, evac, convoy: Convoy):
     if convoy.truck_count == 0:
         evac.trip_ends(convoy)
         return
-    unload = loading_hours(convoy.truck_count, evac.unload_teams, evac.scenario.destination.unload_hours_per_truck)
+    unload = loading_hours(convoy.load_count, evac.unload_teams, evac.scenario.destination.unload_hours_per_truck)  # one load a loaded truck
     convoy.work_hours += unload
     back = evac.return_trip(convoy, env.now + unload, speed_cap)
     yield env.timeout(back - env.now)
