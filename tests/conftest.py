@@ -113,7 +113,11 @@ DETERMINISTIC: dict[str, object] = {
 }
 """Overrides that make the baseline deterministic: constants only, no disruption."""
 
-DAYLIGHT_ONLY = {"convoys.daylight_only": True, "route.syria.daylight_only_for": ["contracted", "military"], "route.iraq.daylight_only_for": ["contracted", "military"]}
+DAYLIGHT_ONLY = {
+    "convoys.daylight_only": True,
+    "route.syria.daylight_only_for": ["contracted", "military"],
+    "route.iraq.daylight_only_for": ["contracted", "military"],
+}
 """Every convoy moves in daylight only, on both legs, loaded and empty."""
 
 

@@ -1,0 +1,166 @@
+"""Convoys: movement rules by convoy kind and by leg, the dispatch rules, and every queued hour charged to one cause.
+
+Hand arithmetic from tests/test_model_verification.py: Syrian leg 5.5 h, Iraqi leg 4.5 h, main
+crossing 0.5 h + 1.5 min a vehicle; an escort team is out 5.5 h, back 5.5 h and rests 10 h.
+"""
+
+from __future__ import annotations
+
+import math
+
+import pytest
+
+from sim.replication import prepare, simulate_one
+from tests.conftest import deterministic, scenario_from
+from tests.test_model_verification import IRAQ, LAST, SYRIA, crossing, run
+
+
+def convoys(out) -> list[dict]:
+    return [i for i in out.timeline if i["kind"] == "convoy"]
+
+
+def by_number(out, number: int) -> dict:
+    return next(c for c in convoys(out) if c["number"] == number)
+
+
+# --- movement rules by convoy kind and leg ------------------------------------------------------
+
+
+def night_rules(iraq: list[str]):
+    """Contracted convoys by day in Syria; the cargo convoy (civilian trucks) leaves at 14 h, 4 h before dusk."""
+    return deterministic(
+        {"route.syria.daylight_only_for": ["contracted"], "route.iraq.daylight_only_for": iraq, "loading.teams": 5, "loading.hours_per_truck": 1.75}
+    )
+
+
+def test_a_contracted_convoy_halts_for_the_night_while_a_military_one_drives_on():
+    out = run(night_rules(iraq=[]))
+    cargo, last = convoys(out)
+    assert (cargo["convoy_kind"], last["convoy_kind"]) == ("contracted", "military")
+    assert cargo["legs"]["border"] == pytest.approx(24 + 6 + (SYRIA - 4.0))  # 4 h before dusk, the rest from 06:00
+    assert last["legs"]["border"] == pytest.approx(14.0 + SYRIA)  # the security force's vehicles drive through the night
+    assert last["legs"]["arrived"] == pytest.approx(14.0 + SYRIA + crossing(LAST) + IRAQ)
+    assert last["waits"] == {}
+
+
+def test_a_rule_for_the_kurdistan_leg_halts_military_convoys_there_only():
+    out = run(night_rules(iraq=["military"]))
+    last = convoys(out)[1]
+    crossed = 14.0 + SYRIA + crossing(LAST)  # 20.125 h, after dusk on the Iraqi side
+    assert last["legs"]["arrived"] == pytest.approx(30.0 + IRAQ)
+    assert last["waits"]["daylight"] == pytest.approx(30.0 - crossed)
+
+
+def test_separate_contracted_puts_contracted_trucks_and_military_vehicles_in_convoys_of_their_own():
+    out = run(deterministic({"convoys.separate_contracted": True, "vehicles.count": 10, "fleet.military.count": 10, "fleet.military.cab_seats": 0}))
+    kinds = [(c["convoy_kind"], c["loads"]) for c in convoys(out) if not c["last_element"]]
+    assert ("contracted", 40) in kinds
+    assert all(kind == "military" for kind, loads in kinds if loads == 0)
+
+
+# --- heavy items on contracted lowboys ----------------------------------------------------------
+
+HEAVY = {
+    "heavy": {"loads": 20, "carriers": ["lowboy", "het"], "priority": 1, "source": "test: heavy items a lowboy may take"},
+    "outsized": {"loads": 4, "carriers": ["het"], "priority": 0, "source": "test: items only a HET takes"},
+}
+
+
+def test_lowboys_take_the_heavy_items_and_leave_the_outsized_to_the_hets():
+    out = run(deterministic({"cargo.classes": HEAVY, "fleet.civilian.count": 0, "fleet.lowboy.count": 20, "fleet.het.count": 4, "fleet.lowboy.cab_seats": 4}))
+    assert out.finished and out.loads_by_road == 24
+    trucks = {c["number"]: c for c in convoys(out)}
+    assert sum(c["loads"] for c in trucks.values()) == 24
+
+
+def test_without_lowboys_every_heavy_item_waits_for_the_hets():
+    with_lowboys = run(
+        deterministic({"cargo.classes": HEAVY, "fleet.civilian.count": 0, "fleet.lowboy.count": 20, "fleet.het.count": 4, "fleet.lowboy.cab_seats": 4})
+    )
+    hets_only = run(
+        deterministic({"cargo.classes": HEAVY, "fleet.civilian.count": 0, "fleet.lowboy.count": 0, "fleet.het.count": 4, "fleet.het.cab_seats": 20})
+    )
+    assert hets_only.hours_to_base_empty > with_lowboys.hours_to_base_empty + 4 * 20  # six HET round trips instead of one lift
+
+
+# --- dispatch rules -----------------------------------------------------------------------------
+
+
+def escort_squeeze(rule: str):
+    """100 loads, 100 trucks, convoys of at most 40, each loaded in 1 h; 3 escort teams, 25 vehicles a team.
+
+    Convoy 1 (40 trucks, 2 teams) leaves at 1 h; convoy 2 (40, 2 teams) is ready at 2 h with one
+    team left; convoy 3 (20 trucks, 1 team) is ready at 3 h. The two teams are back at 1 + 21 = 22 h.
+    """
+    return deterministic(
+        {
+            "cargo.classes.general.loads": 100,
+            "fleet.civilian.count": 100,
+            "convoys.size_max": 40,
+            "loading.teams": 40,
+            "escort.teams": 3,
+            "convoys.dispatch": rule,
+        }
+    )
+
+
+def test_first_formed_holds_a_convoy_that_may_leave_behind_one_waiting_for_escort():
+    out = run(escort_squeeze("first formed"))
+    assert by_number(out, 3)["legs"]["departed"] == pytest.approx(22.0)
+    assert by_number(out, 3)["waits"]["behind another convoy"] == pytest.approx(22.0 - 3.0)
+    assert by_number(out, 2)["waits"]["escort"] == pytest.approx(22.0 - 2.0)
+
+
+def test_first_ready_lets_the_convoy_with_an_escort_go():
+    out = run(escort_squeeze("first ready"))
+    assert by_number(out, 3)["legs"]["departed"] == pytest.approx(3.0)
+    assert by_number(out, 2)["legs"]["departed"] == pytest.approx(22.0)
+    assert "behind another convoy" not in by_number(out, 3)["waits"]
+
+
+HET_LAST = {
+    "general": {"loads": 80, "carriers": ["civilian"], "priority": 1, "source": "test: general cargo"},
+    "outsized": {"loads": 10, "carriers": ["het"], "priority": 5, "source": "test: HET loads, loaded last"},
+}
+
+
+def slots(rule: str):
+    """One departure a day: convoy 1 (40 civilian) leaves at 1 h; convoy 2 (40 civilian, ready at 2 h)
+    and convoy 3 (10 HETs, ready at 3 h) wait for day 1's slot."""
+    return deterministic(
+        {
+            "cargo.classes": HET_LAST,
+            "fleet.civilian.count": 80,
+            "fleet.het.count": 10,
+            "convoys.size_max": 40,
+            "loading.teams": 40,
+            "convoys.max_per_day": 1,
+            "convoys.dispatch": rule,
+        }
+    )
+
+
+@pytest.mark.parametrize(("rule", "het_departs", "other_departs"), [("first ready", 48.0, 24.0), ("heavy first", 24.0, 48.0)])
+def test_heavy_first_gives_the_het_convoy_the_next_slot(rule, het_departs, other_departs):
+    out = run(slots(rule))
+    assert by_number(out, 3)["legs"]["departed"] == pytest.approx(het_departs)
+    assert by_number(out, 2)["legs"]["departed"] == pytest.approx(other_departs)
+
+
+# --- every hour charged to one cause ------------------------------------------------------------
+
+
+@pytest.mark.parametrize("rule", ["first formed", "first ready", "heavy first"])
+@pytest.mark.parametrize("index", range(4))
+def test_a_convoys_hours_from_forming_to_coming_back_are_work_plus_waits_by_cause(rule, index):
+    prepared = prepare(scenario_from({"convoys.dispatch": rule}))
+    _, out, _ = simulate_one(prepared, seed=5, index=index, trace=True)
+    done = [c for c in convoys(out) if "work_hours" in c]
+    assert len(done) > 10
+    for c in done:
+        end = c["legs"].get("back", c["legs"]["arrived"])
+        assert end - c["formed"] == pytest.approx(c["work_hours"] + sum(c["waits"].values()), abs=1e-6), c
+    # the convoys' own ledgers are part of the run's waits, cause by cause
+    for cause, hours in out.waits.items():
+        assert sum(c["waits"].get(cause, 0.0) for c in convoys(out)) <= hours + 1e-6
+    assert math.isfinite(out.hours_to_base_empty)
