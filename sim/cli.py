@@ -257,6 +257,9 @@ def _print_summary(title: str, summary: dict, window: tuple[float, float]) -> No
     console.print(probs)
     waits = sorted(summary["mean_wait_hours"].items(), key=lambda kv: -kv[1])[:4]
     console.print("Main waits (convoy-hours per replication): " + ", ".join(f"{c} {h:.0f}" for c, h in waits))
+    sortie_waits = {c: h for c, h in summary.get("mean_sortie_wait_hours", {}).items() if h >= 0.05}
+    if sortie_waits:
+        console.print("Airlift waits (sortie-hours per replication): " + ", ".join(f"{c} {h:.1f}" for c, h in sortie_waits.items()))
     console.print(f"[bold]{escape(summary['verdict'])}[/]")
     for warning in summary.get("warnings", []):
         _warn(warning)

@@ -57,7 +57,7 @@ def test_calibrate_then_discover_on_its_results(tmp_path, baseline_path):
     assert {"prior_p5", "post_p5", "post_p95", "ks"} <= set(table.columns)
     assert (cal / "calibration.png").exists()
     disc = tmp_path / "disc"
-    result = invoke("discover", cal, "--target", "days <= 35", "--out", disc)
+    result = invoke("discover", cal, "--target", "days <= 17", "--out", disc)
     assert result.exit_code == 0, result.output
     summary = json.loads((disc / "discovery.json").read_text())
     assert "cases when" in summary["sentence"] or "No box" in summary["sentence"]

@@ -33,14 +33,15 @@ def test_too_few_accepted_is_warned_about():
 
 
 def test_calibration_on_a_synthetic_scenario_finds_the_fleet_that_fits(baseline_path):
-    """A scenario where only the heavy-transporter fleet is uncertain (3-15 HETs) and heavy cargo binds: the
+    """A scenario where only the heavy-transporter fleet is uncertain (1-15 HETs) and heavy cargo binds (no lowboys): the
     replications that close in the faster half must come from the larger fleets, and the slower half from the smaller."""
     from sim.analysis.calibration import calibrate
     from sim.analysis.discovery import input_columns
     from sim.experiment.analyses import run_calibration
     from sim.scenario.loading import load_scenario
 
-    s = load_scenario(baseline_path, _constants_except(baseline_path, "fleet.het.count", 'fleet.het.count={dist="uniform", low=3, high=15}')).scenario
+    overrides = [*_constants_except(baseline_path, "fleet.het.count", 'fleet.het.count={dist="uniform", low=1, high=15}'), "fleet.lowboy.count=0"]
+    s = load_scenario(baseline_path, overrides).scenario
     study = run_calibration(s, (0, 1000), seed=3, replications=120)
     inputs = input_columns(study.rows)
     assert list(inputs.columns) == ["fleet.het.count"]

@@ -57,12 +57,13 @@ def test_a_horizon_inside_the_window_is_refused(tmp_path, baseline_path):
 
 def test_replications_cut_off_at_the_horizon_count_as_late_and_are_warned_about(tmp_path, baseline_path):
     out = tmp_path / "h"
-    result = invoke("run", baseline_path, "--set", "scenario.horizon_days=31", "-n", "40", "--jobs", "1", "--out", out)
+    slow = ["--set", "convoys.max_per_day=1"]  # one convoy a day: the baseline then often needs more than 31 days
+    result = invoke("run", baseline_path, "--set", "scenario.horizon_days=31", *slow, "-n", "40", "--jobs", "1", "--out", out)
     assert result.exit_code == 0, result.output
     rows = pd.read_parquet(out / "replications.parquet")
     summary = json.loads((out / "summary.json").read_text())
     cut_off = int((~rows["finished"]).sum())
-    assert cut_off > 0  # the baseline often needs more than 31 days
+    assert cut_off > 0
     in_window = int((rows["finished"] & rows["days_to_base_empty"].between(15, 30)).sum())
     assert summary["unfinished_at_horizon"] == cut_off
     assert summary["p_15_to_30"]["estimate"] == pytest.approx(in_window / 40)
@@ -137,17 +138,18 @@ def test_discover_records_what_it_read_in_a_manifest(tmp_path, baseline_path):
     run = tmp_path / "run"
     assert invoke("run", baseline_path, "-n", "60", "--jobs", "1", "--out", run).exit_code == 0
     out = tmp_path / "d"
-    result = invoke("discover", run, "--target", "days <= 32", "--out", out)
+    result = invoke("discover", run, "--target", "days <= 17", "--out", out)
     assert result.exit_code == 0, result.output
     manifest = json.loads((out / "manifest.json").read_text())
-    assert manifest["kind"] == "discover" and manifest["results"] == str(run) and manifest["target"] == "days <= 32"
+    assert manifest["kind"] == "discover" and manifest["results"] == str(run) and manifest["target"] == "days <= 17"
     assert manifest["seed"] == 20260223 and manifest["scenario"]["scenario"]["name"] == "qasrak_baseline"
 
 
 def test_calibrate_and_discover_never_count_a_cut_off_replication_as_closing(tmp_path, baseline_path):
-    """With a 32-day horizon many replications are cut off: none of them closed in 30-60 days."""
+    """With one convoy a day and a 32-day horizon many replications are cut off: none of them closed in 30-60 days."""
     out = tmp_path / "c"
-    result = invoke("calibrate", baseline_path, "--set", "scenario.horizon_days=32", "--target-days", "30:60", "-n", "60", "--jobs", "1", "--out", out)
+    slow = ["--set", "convoys.max_per_day=1"]
+    result = invoke("calibrate", baseline_path, "--set", "scenario.horizon_days=32", *slow, "--target-days", "30:60", "-n", "60", "--jobs", "1", "--out", out)
     assert result.exit_code == 0, result.output
     rows = pd.read_parquet(out / "replications.parquet")
     closed = int((rows["finished"] & rows["days_to_base_empty"].between(30, 60)).sum())

@@ -70,7 +70,8 @@ def test_own_trajectory_narrows_the_forecast_around_the_true_day(prepared, prior
     true_day = float(truth.days_to_base_empty[0])
     result = nowcast(prior, reported(truth), (15, 30))
     before, after = result.prior["days_to_base_empty"], result.posterior["days_to_base_empty"]
-    assert abs(before["p50"] - true_day) > 5, "the truth should be away from the prior median for the test to mean anything"
+    spread = before["p90"] - before["p10"]
+    assert abs(before["p50"] - true_day) > 0.3 * spread, "the truth should be away from the prior median for the test to mean anything"
     assert abs(after["p50"] - true_day) < abs(before["p50"] - true_day)
     assert after["p90"] - after["p10"] < 0.7 * (before["p90"] - before["p10"])
     assert after["p10"] <= true_day <= after["p90"]
@@ -120,10 +121,10 @@ def test_trajectories_count_every_convoy_and_vehicle_that_left(prepared):
 
 
 def test_inflow_day_is_found_from_the_burndown(scenario_from):
-    paused = prepare(scenario_from({"pause.probability": 1.0, "pause.start_day": 12, "pause.days": 2, "pause.inflow_loads": 50}))
+    paused = prepare(scenario_from({"pause.probability": 1.0, "pause.start_day": 5, "pause.days": 2, "pause.inflow_loads": 50}))
     traj = run_trajectory_batch(paused, SEED, [0, 1])
     assert list(traj.inflow_loads) == [50, 50]
-    assert list(traj.inflow_day) == [12, 12]
+    assert list(traj.inflow_day) == [5, 5]
 
 
 def write(tmp_path: Path, body: str) -> Path:

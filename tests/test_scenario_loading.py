@@ -50,7 +50,8 @@ def test_baseline_loads_with_its_name_and_sources():
     loaded = load_scenario(BASELINE)
     assert loaded.scenario.scenario.name == "qasrak_baseline"
     assert loaded.scenario.fleet.het.speed_kmh == 44
-    assert loaded.scenario.cargo.classes["heavy"].carriers == ["het"]
+    assert loaded.scenario.cargo.classes["heavy"].carriers == ["lowboy", "het"]
+    assert loaded.scenario.cargo.classes["outsized"].carriers == ["het"]
     assert loaded.path == str(BASELINE)
 
 
@@ -186,7 +187,7 @@ def test_scenario_that_can_never_finish_names_the_carriers(tmp_path):
     path, _ = edit(tmp_path, "fleet.het", "count", "count = 0")
     text, err = one_problem(path)
     carriers_line = BASE_TEXT.splitlines().index('carriers = ["het"]') + 1
-    assert text.startswith(f"{path}:{carriers_line} cargo.classes.heavy.carriers: no carrier in ['het'] can ever take this cargo")
+    assert text.startswith(f"{path}:{carriers_line} cargo.classes.outsized.carriers: no carrier in ['het'] can ever take this cargo")
     assert err.problems[0].line == carriers_line
 
 
@@ -313,7 +314,7 @@ def test_override_with_a_distribution():
         ("fleet.civilian.count=lots", "fleet.civilian.count: must be a number"),
         ("fleet.civilian.cuont=3", "fleet.civilian.cuont: unknown field"),
         ("fleet.civilian.count.high=10", "fleet.civilian.count: impossible distribution"),
-        ("fleet.het.count=0", "cargo.classes.heavy.carriers"),
+        ("fleet.het.count=0", "cargo.classes.outsized.carriers"),
     ],
 )
 def test_bad_override_says_it_came_from_set(override, field):
@@ -417,6 +418,6 @@ def test_provenance_lists_every_number_with_its_source():
     assert rows["fleet.civilian.count"].value == "triangular(60, 100, 140)"
     assert rows["fleet.civilian.count"].source.startswith("Shafaq News")
     assert rows["crossing.main.scheduled_closures.0.days"].source.startswith("SMART News")
-    assert rows["cargo.classes.heavy.carriers"].value == "[het]"
+    assert rows["cargo.classes.outsized.carriers"].value == "[het]"
     assert rows["convoys.daylight_only"].value == "true"
     assert "Scenario" in schema_json()["title"]

@@ -136,6 +136,22 @@ def summarize(rows, window: tuple[float, float], wait_causes: tuple[str, ...], r
             f"later than {window[1]:g} days, and days shown as {horizon:g} mean {horizon:g} or more; raise scenario.horizon_days to see how late"
         )
     out["mean_wait_hours"] = {c: float(rows[f"wait_hours.{c}"].mean()) for c in wait_causes}
+    out["mean_sortie_wait_hours"] = {c.split(".", 1)[1]: float(rows[c].mean()) for c in rows.columns if c.startswith("sortie_wait_hours.")}
+    strip = out["mean_sortie_wait_hours"].get("airstrip full", 0.0)
+    if strip > 0.05:
+        out["warnings"].append(
+            f"planned sorties waited {strip:.1f} hours per replication for a place on the strip: more are planned a day than the strip's "
+            "aircraft-on-the-ground limit (airlift.max_on_ground x 24 / ground_hours) can turn; the airlift is limited by the strip"
+        )
+    if "convoys_uncovered" in rows.columns and rows["convoys_uncovered"].mean() > 0:
+        out["air_cover_short"] = {
+            "convoys_uncovered": float(rows["convoys_uncovered"].mean()),
+            "hours_short": float(rows["air_cover_hours_short"].mean()),
+        }
+        out["warnings"].append(
+            f"{out['air_cover_short']['convoys_uncovered']:.1f} convoys per replication left without their whole Syrian leg under Apache cover "
+            f'(air_cover.when_short = "go"), {out["air_cover_short"]["hours_short"]:.0f} hours uncovered in all'
+        )
     out["mean_utilisation"] = {r: float(rows[f"utilisation.{r}"].mean()) for r in resources}
     out["verdict"] = verdict(probs, window)
     return out
