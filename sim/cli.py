@@ -206,12 +206,17 @@ def _window_keys(window: tuple[float, float]) -> dict[str, str]:
 
 def summary_columns_for(wait_causes: tuple[str, ...], resources: tuple[str, ...]) -> list[str]:
     """The replication columns that :func:`sim.analysis.statistics.summarize` reads."""
+    from sim.model.airlift import SORTIE_WAIT_CAUSES
+
     return [
         "replication",
         "days_to_base_empty",
         "days_to_force_closure",
         "finished",
         *(f"wait_hours.{c}" for c in wait_causes),
+        *(f"sortie_wait_hours.{c}" for c in SORTIE_WAIT_CAUSES),
+        "convoys_uncovered",
+        "air_cover_hours_short",
         *(f"utilisation.{r}" for r in resources),
     ]
 

@@ -27,7 +27,7 @@ if TYPE_CHECKING:
 REPLICATIONS_DIR = "replications.parquet"
 """The dataset folder inside a study's output folder."""
 
-FLOAT_PREFIXES = ("days_", "wait_hours.", "utilisation.", "input.")
+FLOAT_PREFIXES = ("days_", "wait_hours.", "sortie_wait_hours.", "air_cover_hours_short", "utilisation.", "input.")
 """Columns that are always floats, whatever Python type a replication's number had."""
 
 
