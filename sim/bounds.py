@@ -44,6 +44,18 @@ class Bound:
 
 
 @dataclass(frozen=True)
+class ClassLoads:
+    """One cargo class as the bounds see it: loads that must leave (not handed over) and who may carry them."""
+
+    loads: int
+    carriers: frozenset[str]
+
+    @property
+    def may_fly(self) -> bool:
+        return "air" in self.carriers
+
+
+@dataclass(frozen=True)
 class Clock:
     """When a convoy of one kind (contracted or military) may leave the base and move on each leg.
 
@@ -186,23 +198,24 @@ class Shuttle:
         fleet = None if s.airlift.aircraft is None else int(s.airlift.aircraft)
         return cls(lift.loads_per_sortie, lift.seats_per_sortie, lift.sorties_per_day, lift.max_on_ground, lift.ground_hours, fleet, lift.cycle_hours)
 
-    def limits_per_day(self) -> dict[str, float]:
-        """Sorties a day each limit allows alone: the plan, the strip's places, the aircraft."""
-        out = {f"planned {self.planned_per_day:.3g} sorties a day": self.planned_per_day}
+    def limits_per_day(self) -> dict[str, tuple[float, str]]:
+        """Sorties a day each limit allows alone ("plan", "strip", "aircraft"), and how that rate comes about."""
+        out = {"plan": (self.planned_per_day, f"planned {self.planned_per_day:.3g} a day")}
         if self.ground_hours > 0:
-            out[f"strip: {self.places} on the ground x {self.ground_hours:.3g} h, {self.places * 24 / self.ground_hours:.3g} a day"] = (
-                self.places * 24 / self.ground_hours
-            )
+            rate = self.places * 24 / self.ground_hours
+            out["strip"] = (rate, f"{self.places} on the strip at once x {self.ground_hours:.3g} h on the ground = {rate:.3g} a day")
         if self.aircraft is not None and self.cycle_hours > 0:
-            out[f"{self.aircraft} aircraft back every {self.cycle_hours:.3g} h, {self.aircraft * 24 / self.cycle_hours:.3g} a day"] = (
-                self.aircraft * 24 / self.cycle_hours
-            )
+            rate = self.aircraft * 24 / self.cycle_hours
+            out["aircraft"] = (rate, f"{self.aircraft} aircraft back every {self.cycle_hours:.3g} h = {rate:.3g} a day")
         return out
 
-    def binding_limit(self) -> str:
-        """The limit that allows the fewest sorties a day."""
+    def rate_text(self) -> str:
+        """The binding limit on sorties a day, named first, then the others: for a bound's basis."""
         limits = self.limits_per_day()
-        return min(limits, key=lambda name: limits[name])
+        first = min(limits, key=lambda name: limits[name][0])
+        others = "; ".join(text for name, (_, text) in limits.items() if name != first)
+        verb = "bind" if first == "aircraft" else "binds"
+        return f"the {first} {verb}: {limits[first][1]}" + (f" ({others})" if others else "")
 
     def take_offs(self, sorties: int) -> list[float]:
         """Hours at which the first ``sorties`` sorties can take off, at the earliest: each lands no sooner
@@ -273,10 +286,10 @@ class Carriers:
                     parts.append(f"no {kind} trucks")
                     continue
                 first, second = self.cycles[kind].departures(2)
-                parts.append(f"{count} {kind} trucks, {second - first:.0f} h from one departure to the next")
+                parts.append(f"{count} {kind} ({second - first:.0f} h from one departure to the next)")
         if "air" in carriers:
             s = self.shuttle
-            parts.append("no airlift" if s is None else f"airlift {s.loads_per_sortie} loads a sortie, {self.shuttle.binding_limit()}")
+            parts.append("no airlift" if s is None else f"airlift {s.loads_per_sortie} loads a sortie, {s.rate_text()}")
         return "; ".join(parts)
 
 
@@ -291,8 +304,8 @@ def capacity_bounds(scenario: Scenario) -> list[Bound]:
         {k: truck_cycle(s, k, clocks, crossings) for k in KINDS},
         Shuttle.of(s),
     )
-    classes = {name: (int(c.loads) - round(int(c.loads) * c.handed_over_fraction), frozenset(c.carriers)) for name, c in s.cargo.classes.items()}
-    road_loads = sum(n for n, carried_by in classes.values() if "air" not in carried_by)
+    classes = [ClassLoads(int(c.loads) - round(int(c.loads) * c.handed_over_fraction), frozenset(c.carriers)) for c in s.cargo.classes.values()]
+    road_loads = sum(c.loads for c in classes if not c.may_fly)
     convoys = fewest_convoys(s, classes)
 
     out = [pack_out_bound(s, classes, clocks, carriers)]
@@ -307,6 +320,7 @@ def capacity_bounds(scenario: Scenario) -> list[Bound]:
 
 
 def days(hours: float) -> float:
+    """Hours on the clock as days."""
     return hours / 24.0
 
 
@@ -320,31 +334,30 @@ def last_element_convoys(s: Scenario) -> int:
     return 1 if s.people.last_element_by == "convoy" and security_force(s) > 0 else 0
 
 
-def fewest_convoys(s: Scenario, classes: dict[str, tuple[int, frozenset[str]]]) -> int:
+def fewest_convoys(s: Scenario, classes: list[ClassLoads]) -> int:
     """Convoys that must leave at least: road-only loads and self-driving vehicles in convoys of at most
     ``convoys.size_max`` vehicles (contracted trucks apart when they form convoys of their own), and the last element."""
     size = max(1, int(s.convoys.size_max))
     vehicles = int(s.vehicles.count)
-    road = {carried_by & frozenset(KINDS): n for n, carried_by in classes.values() if "air" not in carried_by}
-    total = sum(road.values())
-    cargo = math.ceil((total + vehicles) / size)
+    road = [c for c in classes if not c.may_fly]
+    cargo = math.ceil((sum(c.loads for c in road) + vehicles) / size)
     if s.convoys.separate_contracted:
-        contracted = sum(n for kinds, n in road.items() if kinds and kinds <= CONTRACTED)
-        military = sum(n for kinds, n in road.items() if kinds and not kinds & CONTRACTED)
+        contracted = sum(c.loads for c in road if c.carriers <= CONTRACTED)
+        military = sum(c.loads for c in road if not c.carriers & CONTRACTED)
         cargo = max(cargo, math.ceil(contracted / size) + math.ceil((military + vehicles) / size))
     return cargo + last_element_convoys(s)
 
 
-def pack_out_bound(s: Scenario, classes: dict[str, tuple[int, frozenset[str]]], clocks: dict[str, Clock], carriers: Carriers) -> Bound:
+def pack_out_bound(s: Scenario, classes: list[ClassLoads], clocks: dict[str, Clock], carriers: Carriers) -> Bound:
     """The last load is packed once the crews have packed all that was not staged at hour 0; it then still
     has to be loaded on a truck and leave in the departure window, or be flown out after its ground time."""
-    total = sum(n for n, _ in classes.values())
+    total = sum(c.loads for c in classes)
     unstaged = max(0.0, total * (1 - s.cargo.staged_at_start))
     packed = unstaged / s.cargo.packout_loads_per_day * 24.0
     after: list[float] = []
-    if any(carried_by & {k for k, n in carriers.counts.items() if n} for _, carried_by in classes.values()):
+    if any(c.carriers & {k for k, n in carriers.counts.items() if n} for c in classes):
         after.append(earliest_departure(clocks.values(), packed + loading_hours(1, int(s.loading.teams), s.loading.hours_per_truck)))
-    if carriers.shuttle is not None and any("air" in carried_by for _, carried_by in classes.values()):
+    if carriers.shuttle is not None and any(c.may_fly for c in classes):
         after.append(packed + carriers.shuttle.ground_hours)
     leaves = min(after) if total and after else packed
     return Bound("pack-out", days(leaves), f"{unstaged:.0f} loads to pack at {s.cargo.packout_loads_per_day:.3g} a day, then loaded and away")
@@ -358,16 +371,16 @@ def loading_bound(s: Scenario, road_loads: int, clocks: dict[str, Clock]) -> Bou
     return Bound("loading teams", days(leaves), f"{road_loads} road-only loads at {s.loading.hours_per_truck:.3g} h a truck, {teams} teams")
 
 
-def carrier_bounds(classes: dict[str, tuple[int, frozenset[str]]], carriers: Carriers) -> list[Bound]:
+def carrier_bounds(classes: list[ClassLoads], carriers: Carriers) -> list[Bound]:
     """For each class's set of carriers, and for all carriers together: the loads only they may take,
     and the earliest hour by which those loads can have left on their trucks' and aircraft's departures."""
-    sets = list(dict.fromkeys(carried_by for _, carried_by in classes.values()))
+    sets = list(dict.fromkeys(c.carriers for c in classes))
     everything = frozenset().union(*sets)
     if everything not in sets:
         sets.append(everything)
     out = []
     for carried_by in sets:
-        loads = sum(n for n, c in classes.values() if c <= carried_by)
+        loads = sum(c.loads for c in classes if c.carriers <= carried_by)
         if loads == 0:
             continue
         hours = fewest_hours_to_carry(loads, carriers.departures(carried_by, loads))
@@ -434,19 +447,19 @@ def crossing_bound(s: Scenario, road_loads: int, clocks: dict[str, Clock], cross
     return Bound("crossing lanes", days(arrived), f"{vehicles} vehicles; {names}; then the Iraqi leg", "force closure")
 
 
-def last_element_by_air_bound(s: Scenario, classes: dict[str, tuple[int, frozenset[str]]], shuttle: Shuttle | None) -> Bound:
+def last_element_by_air_bound(s: Scenario, classes: list[ClassLoads], shuttle: Shuttle | None) -> Bound:
     """The security force flies out last, after the sorties that air-only cargo needs: the last of all those sorties bounds base empty."""
     people = security_force(s)
     if people == 0:
         return Bound("airlift, last element", 0.0, "no security force")
     if shuttle is None or shuttle.seats_per_sortie == 0:
         return Bound("airlift, last element", math.inf, "the security force cannot fly: the airlift does not fly or has no seats")
-    air_only = sum(n for n, carried_by in classes.values() if carried_by == {"air"})
+    air_only = sum(c.loads for c in classes if c.carriers == {"air"})
     sorties = (math.ceil(air_only / shuttle.loads_per_sortie) if air_only and shuttle.loads_per_sortie else 0) + math.ceil(people / shuttle.seats_per_sortie)
     if air_only and not shuttle.loads_per_sortie:
         return Bound("airlift, last element", math.inf, f"{air_only} air-only loads and no room for them on a sortie")
     hours = shuttle.take_offs(sorties)[-1]
-    return Bound("airlift, last element", days(hours), f"{sorties} sorties for air-only loads and {people} people last; {shuttle.binding_limit()}")
+    return Bound("airlift, last element", days(hours), f"{sorties} sorties for air-only loads and {people} people last; {shuttle.rate_text()}")
 
 
 def open_hours(shut: Closures, start: float, end: float) -> float:
