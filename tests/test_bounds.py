@@ -117,8 +117,8 @@ def test_bounds_command_names_the_binding_resource(baseline_path, baseline):
 # Small random scenarios in which each rule the bounds read can bind: night halts by convoy
 # kind and leg, departure windows, slow HETs, a crossing open part of the day and an
 # alternate, a closure known in advance, the airlift's plan, strip and aircraft, the last
-# element by convoy or by air, no escort or loading teams, and disruptions on or off
-# (they only add time, so the bounds leave them out).
+# element by convoy or by air, and disruptions on or off (threats, crossing closures,
+# breakdowns, dust, a pause with reinforcements: they only add time, so the bounds leave them out).
 KIND_RULES = st.sampled_from([None, [], ["contracted"], ["military"], ["contracted", "military"]])  # None: convoys.daylight_only decides
 CLASSES = st.fixed_dictionaries(
     {
@@ -174,6 +174,10 @@ def small_scenarios(draw) -> dict[str, object]:
         "airlift.max_on_ground": draw(st.integers(1, 2)),
         "airlift.aircraft": draw(st.integers(1, 3)),
         "weather.dust_day_probability": draw(st.sampled_from([0.0, 0.3])),
+        "pause.probability": draw(st.sampled_from([0.0, 1.0])),
+        "pause.start_day": draw(st.integers(0, 3)),
+        "pause.days": draw(st.integers(0, 3)),
+        "pause.inflow_loads": draw(st.integers(0, 10)),
     }
 
 
