@@ -471,7 +471,8 @@ def open_hours(shut: Closures, start: float, end: float) -> float:
 
 
 def hours_until(done_by: Callable[[float], float], amount: float, start: float) -> float:
-    """The earliest hour after ``start`` by which ``done_by(hour)`` (non-decreasing) reaches ``amount``, to a minute."""
+    """The earliest hour after ``start`` by which ``done_by(hour)`` (non-decreasing) reaches ``amount``: never later than
+    that hour, and less than a minute before it, so a bound built on it stays a lower bound."""
     low, high = start, start + 24.0
     while done_by(high) < amount:
         low, high = high, high * 2
