@@ -24,10 +24,11 @@ from dataclasses import dataclass
 import simpy
 
 from sim.model.airlift import Airlift
-from sim.model.calendar import NEVER, Closures, daily
+from sim.model.calendar import Closures
 from sim.model.crossing import CrossingPoint, cross_empty
 from sim.model.fleet import CONTRACTED, KINDS
 from sim.model.loading import loading_hours
+from sim.model.movement import movement_rules
 from sim.model.route import Leg
 from sim.scenario.draws import resolve
 from sim.scenario.schema import CONVOY_KINDS, Scenario
@@ -70,22 +71,9 @@ class Clock:
 
 
 def convoy_clocks(s: Scenario, horizon_hours: float) -> dict[str, Clock]:
-    """The clock of each convoy kind, by the rules ``Evacuation._movement_of`` applies in the model."""
-    c = s.convoys
-    nights = daily(c.daylight[0], c.daylight[1], horizon_hours)
-
-    def clock(kind: str) -> Clock:
-        def daylight_only(leg) -> bool:
-            kinds = leg.daylight_only_for if leg.daylight_only_for is not None else (CONVOY_KINDS if c.daylight_only else ())
-            return kind in kinds
-
-        window = c.departure_window
-        if daylight_only(s.route.syria):
-            window = (max(window[0], c.daylight[0]), min(window[1], c.daylight[1]))
-        departure = daily(window[0], max(window[1], window[0] + 0.25), horizon_hours)
-        return Clock(departure, nights if daylight_only(s.route.syria) else NEVER, nights if daylight_only(s.route.iraq) else NEVER)
-
-    return {kind: clock(kind) for kind in CONVOY_KINDS}
+    """The clock of each convoy kind, by the movement rules the model applies (``sim.model.movement``)."""
+    rules = {kind: movement_rules(s, kind, horizon_hours) for kind in CONVOY_KINDS}
+    return {kind: Clock(r.departure_window, r.syria_nights, r.iraq_nights) for kind, r in rules.items()}
 
 
 def earliest_departure(clocks: Iterable[Clock], t: float) -> float:

@@ -23,6 +23,7 @@ from sim.model.crossing import CrossingPoint, choose_crossing, cross_empty
 from sim.model.disruptions import crossing_closures, dust_days, political_pause, route_threats
 from sim.model.escort import EscortTeams
 from sim.model.fleet import KINDS, Breakdowns, Fleet
+from sim.model.movement import movement_rules
 from sim.model.people import Garrison
 from sim.model.route import Leg
 from sim.scenario.schema import CONVOY_KINDS, Scenario
@@ -257,22 +258,10 @@ class Evacuation:
 
     # --- departures -------------------------------------------------------------------
     def _movement_of(self, kind: str) -> Movement:
-        """When convoys of ``kind`` may leave and move, from the legs' daylight rules."""
-        s, c = self.scenario, self.scenario.convoys
-
-        def daylight_only(leg) -> bool:
-            kinds = leg.daylight_only_for if leg.daylight_only_for is not None else (CONVOY_KINDS if c.daylight_only else ())
-            return kind in kinds
-
-        syria_daylight = self.daylight if daylight_only(s.route.syria) else NEVER
-        iraq_daylight = self.daylight if daylight_only(s.route.iraq) else NEVER
-        if daylight_only(s.route.syria):
-            window = (max(c.departure_window[0], c.daylight[0]), min(c.departure_window[1], c.daylight[1]))
-        else:
-            window = c.departure_window
-        departure_window = daily(window[0], max(window[1], window[0] + 0.25), self.horizon_hours)
-        departure = (("pause", self.pause_closures), ("daylight", departure_window), ("route closed", self.threats))
-        return Movement(departure, syria_daylight, syria_daylight | self.threats, iraq_daylight)
+        """When convoys of ``kind`` may leave and move: the movement rules, a pause, and threats on the Syrian leg."""
+        rules = movement_rules(self.scenario, kind, self.horizon_hours)
+        departure = (("pause", self.pause_closures), ("daylight", rules.departure_window), ("route closed", self.threats))
+        return Movement(departure, rules.syria_nights, rules.syria_nights | self.threats, rules.iraq_nights)
 
     def movement(self, kind: str) -> Movement:
         return self._movement[kind]

@@ -1,0 +1,42 @@
+"""Movement rules: when each kind of convoy may leave the base and move on each leg.
+
+A convoy with any contracted truck is *contracted*, any other *military*. A leg's
+``daylight_only_for`` names the kinds that may move on it in daylight only (loaded or
+empty); unset, every kind if ``convoys.daylight_only``, none otherwise. A kind that
+moves by day only on the Syrian leg also leaves only in daylight: its departure window
+is narrowed to ``convoys.daylight``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sim.model.calendar import NEVER, Closures, daily
+from sim.scenario.schema import CONVOY_KINDS, Scenario
+
+
+@dataclass(frozen=True)
+class MovementRules:
+    """One convoy kind's calendars: when it may leave, and the nights it halts on each leg."""
+
+    departure_window: Closures
+    syria_nights: Closures
+    iraq_nights: Closures
+
+
+def daylight_only(leg, kind: str, s: Scenario) -> bool:
+    """Whether convoys of ``kind`` may move on ``leg`` (``route.syria`` or ``route.iraq``) in daylight only."""
+    kinds = leg.daylight_only_for if leg.daylight_only_for is not None else (CONVOY_KINDS if s.convoys.daylight_only else ())
+    return kind in kinds
+
+
+def movement_rules(s: Scenario, kind: str, horizon_hours: float) -> MovementRules:
+    """The calendars of convoys of ``kind`` in a resolved scenario, up to the horizon."""
+    c = s.convoys
+    nights = daily(c.daylight[0], c.daylight[1], horizon_hours)
+    by_day_in_syria = daylight_only(s.route.syria, kind, s)
+    window = c.departure_window
+    if by_day_in_syria:
+        window = (max(window[0], c.daylight[0]), min(window[1], c.daylight[1]))
+    departure = daily(window[0], max(window[1], window[0] + 0.25), horizon_hours)
+    return MovementRules(departure, nights if by_day_in_syria else NEVER, nights if daylight_only(s.route.iraq, kind, s) else NEVER)
