@@ -388,6 +388,34 @@ class Pause(Group):
     source: Source
 
 
+MEASURES = ("base empty", "force closure", "first convoy across")
+"""What a backtest compares: days to base empty or to force closure, or hours from the
+first convoy's departure until it has crossed the border."""
+
+
+class History(Group):
+    """A past withdrawal this scenario describes: what was reported about how long it took."""
+
+    what: str = Field(min_length=3, description="the withdrawal, e.g. 'Al-Tanf garrison to Tower 22, Jan-Feb 2026'")
+    measure: Literal["base empty", "force closure", "first convoy across"] = Field(
+        description="base empty or force closure (days from scenario.start), or first convoy across (hours from its departure until it has crossed)"
+    )
+    reported: tuple[float, float] = Field(description="the reported range [low, high], in days (or hours for first convoy across)")
+    source: Source
+
+    @field_validator("reported")
+    @classmethod
+    def _range(cls, value: tuple[float, float]) -> tuple[float, float]:
+        low, high = value
+        if not 0 <= low <= high:
+            raise ValueError("must be [low, high] with 0 <= low <= high")
+        return value
+
+    @property
+    def unit(self) -> str:
+        return "hours" if self.measure == "first convoy across" else "days"
+
+
 class Scenario(Group):
     """A whole evacuation scenario, validated once; the model only reads it."""
 
@@ -406,3 +434,4 @@ class Scenario(Group):
     airlift: Airlift
     weather: Weather
     pause: Pause
+    history: History | None = Field(default=None, description="for a backtest case (scenarios/history/): the reported outcome of a past withdrawal")
