@@ -72,12 +72,7 @@ def take_off(env: simpy.Environment, lift: Airlift, place) -> None:
     lift.places.release(place)
     lift.place_hours_busy += lift.ground_hours
     if lift.shuttle is not None:
-        env.process(_fly_round_trip(env, lift))
-
-
-def _fly_round_trip(env: simpy.Environment, lift: Airlift):
-    yield env.timeout(lift.cycle_hours - lift.ground_hours)
-    yield lift.shuttle.put(1)
+        env.timeout(lift.cycle_hours - lift.ground_hours).callbacks.append(lambda _event: lift.shuttle.put(1))
 
 
 def fly_sorties(env: simpy.Environment, evac):

@@ -38,6 +38,7 @@ class Inventory:
     _road: list[CargoClass] = field(init=False)
     _air: list[CargoClass] = field(init=False)
     _truck_order: dict[str, list[str]] = field(init=False)
+    _road_for: dict[frozenset[str], list[CargoClass]] = field(init=False, default_factory=dict)
     to_move: int = field(init=False)
 
     def __post_init__(self) -> None:
@@ -80,7 +81,14 @@ class Inventory:
         """Loads still at the base that trucks may take (only trucks of ``kinds``, if given)."""
         if kinds is None:
             return sum(c.remaining for c in self._road)
-        return sum(c.remaining for c in self._road if c.carriers & kinds)
+        return sum(c.remaining for c in self._road_classes(kinds))
+
+    def _road_classes(self, kinds: frozenset[str]) -> list[CargoClass]:
+        """The road classes trucks of ``kinds`` may take, in priority order (worked out once)."""
+        classes = self._road_for.get(kinds)
+        if classes is None:
+            classes = self._road_for[kinds] = [c for c in self._road if c.carriers & kinds]
+        return classes
 
     def air_remaining(self) -> int:
         return sum(c.remaining for c in self._air)
@@ -89,24 +97,26 @@ class Inventory:
         """Loads that only trucks may take."""
         return sum(c.remaining for c in self._road if "air" not in c.carriers)
 
-    def plan_convoy(self, staged: int, trucks: dict[str, int], max_trucks: int) -> tuple[dict[str, int], dict[str, int]]:
+    def plan_convoy(self, staged: int, trucks: dict[str, int], max_trucks: int, kinds: frozenset[str] | None = None) -> tuple[dict[str, int], dict[str, int]]:
         """Fill up to ``max_trucks`` of the trucks at hand with ``staged`` loads, highest priority first.
 
         Returns loads per class and trucks used per type (one load a truck); nothing is
-        taken until :meth:`load_convoy`. Pass only the truck types that may join this convoy.
+        taken until :meth:`load_convoy`. Only trucks of ``kinds`` (all, if not given) join.
         """
         free = dict(trucks)
         budget = min(staged, max_trucks)
         loads: dict[str, int] = {}
         used: dict[str, int] = {}
-        for cls in self._road:
+        for cls in self._road if kinds is None else self._road_classes(kinds):
             if budget <= 0:
                 break
+            left = cls.remaining
             for kind in self._truck_order[cls.name]:
-                n = min(cls.remaining - loads.get(cls.name, 0), free.get(kind, 0), budget)
-                if n <= 0:
+                n = min(left, free.get(kind, 0), budget)
+                if n <= 0 or (kinds is not None and kind not in kinds):
                     continue
                 budget -= n
+                left -= n
                 free[kind] -= n
                 loads[cls.name] = loads.get(cls.name, 0) + n
                 used[kind] = used.get(kind, 0) + n

@@ -85,7 +85,7 @@ class ConvoyGroup:
     takes_vehicles: bool
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)
 class ConvoyPlan:
     """What the next convoy of a group would take now, and whether it should leave with it."""
 
@@ -95,10 +95,6 @@ class ConvoyPlan:
     ready: bool
     waiting_for: str | None  # "trucks" or "loading" when it should wait for more
     more_cargo_wanted: int  # loads to wait for at staging when waiting for "loading"
-
-    @property
-    def size(self) -> int:
-        return sum(self.loads.values()) + self.vehicle_places
 
 
 def convoy_groups(separate_contracted: bool) -> tuple[ConvoyGroup, ...]:
@@ -110,24 +106,26 @@ def convoy_groups(separate_contracted: bool) -> tuple[ConvoyGroup, ...]:
 
 def plan_next(evac, group: ConvoyGroup, t: float) -> ConvoyPlan | None:
     """The convoy ``group`` would form at ``t``; ``None`` when it has nothing left to take."""
-    p = evac.scenario.convoys
     inv, fleet = evac.inventory, evac.fleet
-    size_min, size_max = p.size_min, int(p.size_max)  # a pinned size_min may be fractional: compared as given
     road_left = inv.road_remaining(group.kinds)
     vehicles_left = evac.vehicles_left if group.takes_vehicles else 0
     if road_left == 0 and vehicles_left == 0:
         return None
+    size_min, size_max = evac.convoy_size_min, evac.convoy_size_max  # a pinned size_min may be fractional: compared as given
     vehicle_places = _vehicle_places(vehicles_left, road_left, size_max, evac.vehicle_share_places) if vehicles_left else 0
     max_trucks = size_max - vehicle_places
-    staged = min(inv.staged(t), road_left)
-    loads, used = inv.plan_convoy(staged, {k: n for k, n in fleet.at_base.items() if k in group.kinds}, max_trucks)
+    staged_all = inv.staged(t)
+    staged = min(staged_all, road_left)
+    loads, used = inv.plan_convoy(staged, fleet.at_base, max_trucks, group.kinds)
     loadable = sum(loads.values())
     size = loadable + vehicle_places
+    if size >= size_min and size > 0:
+        return ConvoyPlan(loads, used, vehicle_places, True, None, 0)
     takes_all = loadable == road_left and vehicle_places == vehicles_left
     trucks_limit = staged > loadable and loadable < max_trucks
     more_trucks_coming = trucks_limit and fleet.away(group.kinds) > 0
-    more_cargo_coming = not trucks_limit and inv.staged(t) < inv.road_remaining()
-    if (size < size_min or size == 0) and not takes_all and (more_trucks_coming or more_cargo_coming):
+    more_cargo_coming = not trucks_limit and staged_all < inv.road_remaining()
+    if not takes_all and (more_trucks_coming or more_cargo_coming):
         wanted = max(1, int(size_min) - vehicle_places) - loadable
         return ConvoyPlan(loads, used, vehicle_places, False, "trucks" if more_trucks_coming else "loading", wanted)
     return ConvoyPlan(loads, used, vehicle_places, size > 0, None, 0)
@@ -140,18 +138,17 @@ def form_convoys(env: simpy.Environment, evac):
     while True:
         t = env.now
         fleet.collect_repaired()
-        plans = [plan for plan in (plan_next(evac, g, t) for g in groups) if plan is not None]
+        plans = _plans_until_ready(evac, groups, t)
         if not plans:
             break
-        ready = next((plan for plan in plans if plan.ready), None)
-        if ready is None:
+        if not plans[-1].ready:
             waiting = [plan for plan in plans if plan.waiting_for]
             if not waiting:
                 evac.stuck = True
                 return
             yield from _wait_to_form(env, evac, waiting, t)
             continue
-        yield from _load_and_queue(env, evac, ready, t)
+        yield from _load_and_queue(env, evac, plans[-1], t)
     while evac.troops_without_seats() > 0:
         if not fleet.cab_seats:
             if evac.airlift.flies:
@@ -177,6 +174,19 @@ def form_convoys(env: simpy.Environment, evac):
             return
         people = evac.garrison.last_element_leaves("convoy")
         evac.queue_convoy(evac.new_convoy({}, {}, evac.security_vehicles, people, env.now, last_element=True))
+
+
+def _plans_until_ready(evac, groups: tuple[ConvoyGroup, ...], t: float) -> list[ConvoyPlan]:
+    """The groups' next convoys in order, up to the first that is ready to form (the last one listed then)."""
+    plans = []
+    for group in groups:
+        plan = plan_next(evac, group, t)
+        if plan is None:
+            continue
+        plans.append(plan)
+        if plan.ready:
+            break
+    return plans
 
 
 def _wait_to_form(env: simpy.Environment, evac, waiting: list[ConvoyPlan], t: float):
@@ -253,8 +263,9 @@ def dispatch_convoys(env: simpy.Environment, evac):
                 evac.wait(cause, now - last_look, convoy)
         last_look = now
         held, next_look = _let_go(env, evac, queue, rule)
-        wake = evac.dispatch_wakeup()
-        yield wake if next_look == math.inf else wake | env.timeout(next_look - now)
+        if next_look < math.inf:
+            evac.look_again_at(next_look)
+        yield evac.dispatch_wakeup()
 
 
 def _let_go(env: simpy.Environment, evac, queue: list, rule: str) -> tuple[dict[int, str], float]:
@@ -292,7 +303,7 @@ def run_convoy(env: simpy.Environment, evac, convoy: Convoy):
     at_border = evac.drive(convoy, moves.syria_daylight, moves.syria, env.now, syria_hours)
     yield env.timeout(at_border - env.now)
     convoy.legs["border"] = env.now
-    env.process(escort_mission(env, evac.escort, convoy.escort_teams, env.now - departed, evac.route_syria.driving_hours(), evac.wake_dispatcher))
+    escort_mission(env, evac.escort, convoy.escort_teams, env.now - departed, evac.route_syria.driving_hours(), evac.escort_back)
 
     point = choose_crossing(env.now, evac.crossing_main, evac.crossing_alternate, evac.divert_after_hours)
     if point is not evac.crossing_main:

@@ -29,15 +29,18 @@ class EscortTeams:
         self.ready -= teams
 
 
-def escort_mission(env: simpy.Environment, escort: EscortTeams, teams: int, out_hours: float, back_hours: float, back_at_base: Callable[[], None]):
+def escort_mission(env: simpy.Environment, escort: EscortTeams, teams: int, out_hours: float, back_hours: float, back_at_base: Callable[[], None]) -> None:
     """From the border, where they hand the convoy over: teams drive back, rest, and are ready again.
 
     ``out_hours`` (base to border with the convoy) is already behind them; it counts
     in their busy time. ``back_at_base`` is told when they are ready, so a convoy
-    waiting for them may leave.
+    waiting for them may leave. (A timer with a callback, not a process: one event a mission.)
     """
-    yield env.timeout(back_hours + escort.rest_hours)
-    escort.team_hours_busy += teams * (out_hours + back_hours + escort.rest_hours)
-    escort.missions += 1
-    escort.ready += teams
-    back_at_base()
+
+    def ready_again(_event: simpy.Event) -> None:
+        escort.team_hours_busy += teams * (out_hours + back_hours + escort.rest_hours)
+        escort.missions += 1
+        escort.ready += teams
+        back_at_base()
+
+    env.timeout(back_hours + escort.rest_hours).callbacks.append(ready_again)

@@ -146,6 +146,7 @@ class Evacuation:
         self.crew = int(s.vehicles.crew)
         self.seats = int(s.vehicles.seats) if s.vehicles.seats is not None else self.crew
         self.vehicle_share_places = int(s.vehicles.share_of_convoy * int(s.convoys.size_max))
+        self.convoy_size_min, self.convoy_size_max = s.convoys.size_min, int(s.convoys.size_max)
         troops = int(s.people.troops)
         security = min(int(s.people.security_force), troops)
         self.garrison = Garrison(troops - security, security, troops)
@@ -199,6 +200,7 @@ class Evacuation:
 
         self.queue: list[Convoy] = []
         self._dispatch_wake = env.event()
+        self._look_at = math.inf
         self.waits = dict.fromkeys(WAIT_CAUSES, 0.0)
         self.loading_hours_busy = 0.0
         self.convoys = 0
@@ -292,6 +294,28 @@ class Evacuation:
     def dispatch_wakeup(self) -> simpy.Event:
         """Fires when a convoy joins the queue or escort teams come back."""
         return self._dispatch_wake
+
+    def escort_back(self) -> None:
+        """Escort teams are ready again: a convoy waiting at the gate may leave."""
+        if self.queue:
+            self.wake_dispatcher()
+
+    def look_again_at(self, t: float) -> None:
+        """Wake the dispatcher at ``t`` at the latest: a timer, unless one is already set sooner.
+
+        A timer that an earlier look set for a later time may still fire: the look it
+        causes finds nothing changed and costs nothing but the look.
+        """
+        if t >= self._look_at:
+            return
+        self._look_at = t
+        timer = self.env.timeout(t - self.env.now)
+        timer.callbacks.append(self._look_now)
+
+    def _look_now(self, _event: simpy.Event) -> None:
+        if self.env.now >= self._look_at:
+            self._look_at = math.inf
+            self.wake_dispatcher()
 
     def wake_dispatcher(self) -> None:
         ev, self._dispatch_wake = self._dispatch_wake, self.env.event()

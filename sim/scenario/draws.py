@@ -10,6 +10,7 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Mapping
 from dataclasses import dataclass
+from functools import cached_property
 from typing import Any
 
 import numpy as np
@@ -26,6 +27,11 @@ class UncertainInput:
     path: str
     distribution: _Distribution
     integer: bool
+
+    @cached_property
+    def stream(self) -> int:
+        """Where this input's random numbers come from: a stable hash of its path (see :func:`draw_inputs`)."""
+        return input_stream_key(self.path)
 
     def low_high(self, q_low: float = 0.05, q_high: float = 0.95) -> tuple[float, float]:
         """The inner range (P5-P95 by default) used as bounds for sensitivity designs."""
@@ -89,14 +95,22 @@ def input_stream_key(path: str) -> int:
 def draw_inputs(inputs: list[UncertainInput], seed: int, index: int) -> dict[str, float]:
     """Replication ``index``'s value of each uncertain input, whole numbers rounded.
 
-    Each input draws from its own generator, spawned from the run's ``SeedSequence``
-    with the key ``(index, 0, input_stream_key(path))``. Adding, removing or pinning one
-    input therefore never changes another input's value: two runs that differ in one
-    input are paired on every other one (common random numbers).
+    Each input draws from its own stream: a Philox generator whose key is spawned from
+    the run's ``SeedSequence`` with the key ``(index, 0)`` and whose counter starts at
+    ``input_stream_key(path) x 2**128``, a block of its own that no other input reaches
+    (counter-based streams, Salmon et al. 2011). Adding, removing or pinning one input
+    therefore never changes another input's value: two runs that differ in one input
+    are paired on every other one (common random numbers).
     """
+    key = np.random.SeedSequence(seed, spawn_key=(index, 0)).generate_state(2, np.uint64)
+    bits = np.random.Philox(key=key)
+    rng = np.random.Generator(bits)
+    state = bits.state
     out = {}
     for item in inputs:
-        rng = np.random.Generator(np.random.PCG64(np.random.SeedSequence(seed, spawn_key=(index, 0, input_stream_key(item.path)))))
+        state["state"]["counter"] = np.array([0, 0, item.stream, 0], dtype=np.uint64)
+        state["buffer_pos"], state["has_uint32"] = 4, 0
+        bits.state = state
         value = item.distribution.sample(rng)
         out[item.path] = float(round(value)) if item.integer else value
     return out
