@@ -1,9 +1,10 @@
 """One replication: a scenario and a seed in, one record out. No I/O.
 
 Randomness: the run's ``--seed`` is the entropy of one ``numpy.random.SeedSequence``;
-replication ``i`` draws uncertain input ``path`` from the child with spawn key
-``(i, 0, h(path))`` (a stable hash of the dotted path) and random purpose ``k``
-inside the model (threats, crossing, weather, ...) from ``(i, k)``. A replication's
+replication ``i`` draws uncertain input ``path`` from a Philox stream keyed by the
+child with spawn key ``(i, 0)``, in a counter block of its own set by ``h(path)`` (a
+stable hash of the dotted path), and random purpose ``k`` inside the model (threats,
+crossing, weather, ...) from the child ``(i, k)``. A replication's
 numbers therefore depend only on the seed and its index: the same whatever the
 number of processes, and shared between scenarios compared side by side (common
 random numbers), input by input, whatever inputs the other scenario has or pins.
