@@ -397,10 +397,12 @@ class Evacuation:
     def drive(self, convoy: Convoy, daylight: Closures, closed: Closures, t: float, hours: float) -> float:
         """When ``hours`` of driving from ``t`` end: nights (``daylight``) and, on top, road closures
         (``closed`` includes the nights) halt the convoy; each halt is charged to its cause."""
-        by_daylight = daylight.finish(t, hours)
-        end = closed.finish(t, hours)
-        self.wait("daylight", by_daylight - t - hours, convoy)
-        self.wait("route closed", end - by_daylight, convoy)
+        by_daylight = daylight.finish(t, hours) if daylight else t + hours
+        end = by_daylight if closed is daylight else closed.finish(t, hours)
+        if by_daylight > t + hours:
+            self.wait("daylight", by_daylight - t - hours, convoy)
+        if end > by_daylight:
+            self.wait("route closed", end - by_daylight, convoy)
         convoy.work_hours += hours
         return end
 
