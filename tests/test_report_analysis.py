@@ -102,7 +102,7 @@ def test_calibration_without_accepted_draws_says_so_and_shows_no_empty_columns(p
     assert manifest["acceptance"]["estimate"] == 0
     text = visible_text(pages["calibrate"])
     assert "0 of 50 draws from the priors closed in 100-200 days" in text and "No draw met the target" in text
-    assert "<th>prior_p5</th>" in pages["calibrate"] and "<th>post_p5</th>" not in pages["calibrate"]
+    assert "<th>all draws: P5</th>" in pages["calibrate"] and "<th>draws in the target: P5</th>" not in pages["calibrate"]
 
 
 def test_nowcast_report_states_the_posterior_and_lists_the_reports_without_empty_fields(pages):

@@ -9,7 +9,7 @@ import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
 
-from sim.analysis.discovery import LABELS
+from sim.names import LABELS
 from sim.plots.style import BLUE, SKY_BLUE, style_context
 
 

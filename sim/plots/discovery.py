@@ -8,7 +8,8 @@ import pandas as pd
 from matplotlib.figure import Figure
 from matplotlib.patches import Rectangle
 
-from sim.analysis.discovery import LABELS, Discovery
+from sim.analysis.discovery import Discovery
+from sim.names import LABELS
 from sim.plots.style import BLUE, SKY_BLUE, VERMILLION, WINDOW_COLOR, style_context
 
 

@@ -11,13 +11,8 @@ import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
 
-from sim.analysis.discovery import LABELS
+from sim.names import label
 from sim.plots.style import BLUE, ORANGE, SKY_BLUE, VERMILLION, style_context
-
-
-def label(name: str) -> str:
-    """A factor's planner name, e.g. ``civilian trucks`` for ``fleet.civilian.count``."""
-    return LABELS.get(name, name)
 
 
 def _height(count: int) -> float:

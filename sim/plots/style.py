@@ -13,6 +13,8 @@ from collections.abc import Iterator
 import matplotlib
 from cycler import cycler
 
+from sim.names import unit_of  # noqa: F401  (figures label axes with it; it lives with the other names)
+
 matplotlib.use("Agg")
 
 # Okabe & Ito (2008), "Color Universal Design": distinguishable with any common colour-vision deficiency.
@@ -70,51 +72,3 @@ def style_context() -> Iterator[None]:
     """Draw in the evacsim look without changing the caller's rcParams."""
     with matplotlib.rc_context(RC_PARAMS):
         yield
-
-
-_EXACT_UNITS = {
-    "pallets_per_load": "pallets a truckload",
-    "breakdowns_per_1000_km": "per truck per 1000 km",
-    "packout_loads_per_day": "truckloads a day",
-    "max_per_day": "convoys a day",
-    "sorties_per_day": "sorties a day",
-    "sorties_per_aircraft_per_day": "sorties an aircraft a day",
-    "closures_per_week": "closures a week",
-    "closures_per_month": "closures a month",
-    "priority": "rank",
-}
-
-_UNITS = (
-    ("_kmh", "km/h"),
-    ("km", "km"),
-    ("hours", "hours"),
-    ("hours_per_truck", "hours a truck"),
-    ("hours_on_station", "hours"),
-    ("days", "days"),
-    ("start_day", "day"),
-    ("minutes", "minutes"),
-    ("minutes_per_vehicle", "minutes a vehicle"),
-    ("loads", "truckloads"),
-    ("fraction", "share, 0-1"),
-    ("probability", "share, 0-1"),
-    ("staged_at_start", "share, 0-1"),
-    ("pallets", "pallets"),
-    ("troops", "people"),
-    ("security_force", "people"),
-    ("seats_per_convoy", "people"),
-    ("crew", "people"),
-    ("runway_m", "m"),
-)
-
-
-def unit_of(path: str) -> str:
-    """The unit of a scenario field, from its name (the schema's names carry them): ``route.syria.km`` -> ``km``."""
-    leaf = path.rsplit(".", 1)[-1]
-    if leaf in _EXACT_UNITS:
-        return _EXACT_UNITS[leaf]
-    if leaf.startswith("share_of"):
-        return "share, 0-1"
-    for ending, unit in reversed(_UNITS):  # longer, more specific endings are listed later
-        if leaf.endswith(ending):
-            return unit
-    return "count"

@@ -16,7 +16,8 @@ from pathlib import Path
 import pandas as pd
 from markupsafe import Markup
 
-from sim.report.readable import MISSING, number, proportion, span
+from sim.names import TABLES, column_words, label, people_table
+from sim.report.readable import number, proportion, span
 
 KIND_NAMES = {
     "run": "run",
@@ -142,9 +143,7 @@ def _window(manifest: dict) -> tuple[float, float] | None:
 
 
 def _label(name: str) -> str:
-    from sim.analysis.discovery import LABELS
-
-    return LABELS.get(name, name)
+    return label(name)
 
 
 def caption_fields(folder: Path, kind: str, manifest: dict) -> dict[str, str]:
@@ -301,26 +300,54 @@ def _nowcast(folder: Path) -> list[str]:
     ]
 
 
-def csv_tables(folder: Path, kind: str) -> list[dict]:
-    """The analysis tables of a folder as HTML, each with what it holds; missing numbers ``—``."""
+def csv_tables(folder: Path, kind: str, manifest: dict | None = None) -> list[dict]:
+    """The analysis tables of a folder as HTML, each with what it holds: columns in words and units, inputs by name
+    with the dotted path beside them (small), missing numbers ``—``."""
     tables = []
+    window = _window(manifest or {})
     skip = {"points"} | ({"prim_box"} if kind == "discover" else set())
     for path in sorted(folder.glob("*.csv")):
         if path.stem in skip:  # the design itself is too wide to read; the box is shown in words above
             continue
         try:
-            frame = pd.read_csv(path)
+            frame = pd.read_csv(path, index_col=0) if path.stem in TABLES else pd.read_csv(path)
         except (OSError, ValueError):
             continue
-        for column in [c for c in frame.columns if pd.api.types.is_bool_dtype(frame[c])]:
-            frame[column] = frame[column].map({True: "yes", False: "no"})
-        if len(frame.columns) and str(frame.columns[0]).startswith("Unnamed"):
-            frame = frame.rename(columns={frame.columns[0]: "factor" if "factor" not in frame.columns else ""})
         note = TABLE_NOTES.get(path.stem, "")
-        empty = [str(c) for c in frame.columns[1:] if frame[c].isna().all()] if len(frame) else []
+        empty = [str(c) for c in frame.columns if frame[c].isna().all()] if len(frame) else []
         if empty:  # e.g. a calibration no draw met: its posterior columns hold no number at all
             frame = frame.drop(columns=empty)
-            note = f"{note} Left out, as no row has a value: {', '.join(empty)}.".strip()
-        html = frame.to_html(index=False, float_format=number, na_rep=MISSING, border=0, escape=True, classes="data")
-        tables.append({"name": path.stem.replace("_", " "), "note": note, "html": Markup(html)})
+            words = [column_words(path.stem, c, window) for c in empty]
+            note = f"{note} Left out, as no row has a value: {', '.join(words)}.".strip()
+        if path.stem in TABLES:
+            frame = people_table(frame, path.stem, window)
+        else:
+            for column in [c for c in frame.columns if pd.api.types.is_bool_dtype(frame[c])]:
+                frame[column] = frame[column].map({True: "yes", False: "no"})
+            if len(frame.columns) and str(frame.columns[0]).startswith("Unnamed"):
+                frame = frame.rename(columns={frame.columns[0]: "factor" if "factor" not in frame.columns else ""})
+        tables.append({"name": path.stem.replace("_", " "), "note": note, "html": html_table(frame)})
     return tables
+
+
+def html_table(frame: pd.DataFrame) -> Markup:
+    """A table of strings or numbers as HTML that wraps inside the page: numbers right-aligned, dotted paths small."""
+    from html import escape
+
+    head = "".join(f"<th>{escape(str(c))}</th>" for c in frame.columns)
+    rows = []
+    for values in frame.itertuples(index=False):
+        cells = []
+        for column, value in zip(frame.columns, values, strict=True):
+            text = value if isinstance(value, str) else number(value) if isinstance(value, (int, float)) else str(value)
+            css = "param" if column == "parameter" else "num" if column not in FIRST_COLUMNS and _numeric(text) else ""
+            cells.append(f'<td class="{css}">{escape(text)}</td>' if css else f"<td>{escape(text)}</td>")
+        rows.append("<tr>" + "".join(cells) + "</tr>")
+    return Markup(f'<table class="data"><thead><tr>{head}</tr></thead><tbody>{"".join(rows)}</tbody></table>')
+
+
+FIRST_COLUMNS = frozenset({"input", "change", "step", "unit", "factor"})
+
+
+def _numeric(text: str) -> bool:
+    return bool(text) and (text[0].isdigit() or text[0] in "+-<>—")

@@ -293,7 +293,7 @@ def report_context(folder: Path, not_drawn: list[str] | None = None) -> dict:
         "comparison": _rows_or_malformed(folder / "comparison.json", comparison_rows, comparison) if comparison else [],
         "replications": comparison.get("replications"),
         "figures": [f for f in figure_entries(folder, analysis.fields) if not (kind == "nowcast" and f.name == "nowcast")],
-        "tables": csv_tables(folder, kind) if kind == "analysis" or (kind in ANALYSIS_KINDS and kind != "nowcast") else [],
+        "tables": csv_tables(folder, kind, manifest) if kind == "analysis" or (kind in ANALYSIS_KINDS and kind != "nowcast") else [],
         "warnings": [str(w) for w in manifest.get("warnings", [])],
         "nowcast_html": Markup(render_nowcast_section(folder)) if kind == "nowcast" else "",
         "provenance": provenance(scenarios),
