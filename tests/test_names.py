@@ -87,4 +87,3 @@ def test_console_table_of_an_analysis_speaks_words_not_dotted_columns(monkeypatc
     text = console.export_text()
     assert "heavy equipment transporters" in text and "percentage points" in text and "+27.5" in text
     assert "mean_days.swing" not in text and "p_window.swing" not in text and "0.275" not in text
-

@@ -120,6 +120,19 @@ def test_validate_prints_the_provenance_of_each_number(baseline_path):
     assert "fleet.civilian.count" in text and "Shafaq News" in text
 
 
+def test_validate_shows_carrier_lists_as_written_and_each_source_once(baseline_path):
+    result = run("validate", baseline_path)
+    text = " ".join(result.output.split())
+    assert "[civilian, military]" in text and "[het]" in text and "[military, air]" in text
+    assert text.count("Shafaq News, 2026-02-23") == 1
+    assert len(result.output.splitlines()) < 300
+
+
+def test_sweep_help_keeps_the_study_table_name_in_brackets():
+    result = run("sweep", "--help")
+    assert "[factors]" in " ".join(result.output.split())
+
+
 def test_schema_is_the_json_schema_of_the_scenario_format():
     result = run("schema")
     schema = json.loads(result.output)

@@ -215,7 +215,7 @@ def _print_table(title: str, table: pd.DataFrame, stem: str, columns: list[str],
 def sensitivity(
     scenario: ScenarioArg,
     method: Annotated[Method, typer.Option(help="tornado (one at a time), morris (screening) or sobol (variance shares)")] = Method.tornado,
-    factors: Annotated[Path | None, typer.Option(help='study file naming factors and ranges: [factors."escort.teams"] low = 3, high = 10')] = None,
+    factors: Annotated[Path | None, typer.Option(help='study file naming factors and ranges: \\[factors."escort.teams"] low = 3, high = 10')] = None,
     trajectories: Annotated[int | None, typer.Option(min=2, help="Morris trajectories (default 10)")] = None,
     n: Annotated[int | None, typer.Option("--base-samples", min=2, help="Sobol' base sample n, a power of 2 (default 32): n x (factors + 2) points")] = None,
     replications: RepsOpt = None,
