@@ -137,6 +137,22 @@ def points(value) -> str:
     return "—" if v is None else f"{100 * v:+.1f}"
 
 
+def share(value) -> str:
+    """A 0-1 share as a percentage for a sentence or a figure: whole percent in the middle (``40%``), one decimal
+    near the ends so that a nonzero share never reads as 0% nor a share below one as 100% (``0.4%``, ``<0.1%``, ``99.6%``)."""
+    v = _finite(value)
+    if v is None:
+        return "—"
+    pct = 100 * v
+    if v in (0.0, 1.0) or 1 <= pct <= 99:
+        return f"{pct:.0f}%"
+    if 0 < pct < 0.1:
+        return "<0.1%"
+    if 99.9 < pct < 100:
+        return ">99.9%"
+    return f"{pct:.1f}%"
+
+
 def points_size(value) -> str:
     """A size of a change of a 0-1 share (no sign) in percentage points, ``3.0``."""
     v = _finite(value)

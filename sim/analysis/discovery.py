@@ -19,7 +19,7 @@ import numpy as np
 import pandas as pd
 
 from sim.analysis.statistics import closure_days
-from sim.names import label
+from sim.names import label, share
 
 MIN_COVERAGE = 0.5
 PEEL_ALPHA = 0.05
@@ -191,12 +191,12 @@ def describe(found: Discovery, what: str = "finishes in the window") -> str:
     """The chosen box in plain words, with its density and coverage."""
     stats = found.stats
     if found.box.empty:
-        return f"No box beats the whole data set: it {what} in {found.base_rate:.0%} of cases, whatever the inputs."
+        return f"No box beats the whole data set: it {what} in {share(found.base_rate)} of cases, whatever the inputs."
     conditions = " and ".join(condition(name, row) for name, row in found.box.iterrows())
     return (
-        f"{what[0].upper() + what[1:]} in {stats['density']:.0%} of cases when {conditions} "
-        f"(against {found.base_rate:.0%} overall; the box holds {stats['mass']:.0%} of the replications "
-        f"and {stats['coverage']:.0%} of the cases of interest)."
+        f"{what[0].upper() + what[1:]} in {share(stats['density'])} of cases when {conditions} "
+        f"(against {share(found.base_rate)} overall; the box holds {share(stats['mass'])} of the replications "
+        f"and {share(stats['coverage'])} of the cases of interest)."
     )
 
 

@@ -16,6 +16,7 @@ from typing import Annotated
 
 import pandas as pd
 import typer
+from rich.markup import escape
 
 from sim.commands._options import EXIT_INTERRUPTED, EXIT_WORKERS, DaskLocalOpt, SchedulerOpt
 
@@ -200,7 +201,7 @@ def compare(
     if as_json:
         sys.stdout.write(json.dumps(result.summary, indent=2) + "\n")
         return
-    _print_comparison(result.summary, str(a), str(b or f"{a} with --set"))
+    _print_comparison(result.summary, str(a), f"{b or a} with {', '.join(set_)}" if set_ else str(b))
     cli._results_in(folder)
 
 
@@ -210,7 +211,7 @@ def _print_comparison(summary: dict, name_a: str, name_b: str) -> None:
     from sim import cli
 
     low, high = summary["window_days"]
-    table = Table(title=f"B - A over {summary['replications']} paired replications (common random numbers)")
+    table = Table(title=escape(f"B ({name_b}) - A ({name_a}) over {summary['replications']} paired replications (common random numbers)"))
     table.add_column("base empty")
     table.add_column("A", justify="right")
     table.add_column("B", justify="right")
@@ -221,7 +222,7 @@ def _print_comparison(summary: dict, name_a: str, name_b: str) -> None:
     for key, label in ((f"p_{low:g}_to_{high:g}", f"P({low:g}-{high:g} days)"), (f"p_over_{high:g}", f"P(> {high:g} days)")):
         d = summary[key]
         table.add_row(label, f"{100 * d['a']:.1f}%", f"{100 * d['b']:.1f}%", _diff(d, 100, "{:+.1f} pts"), _times(d["variance_reduction"]))
-    cli.console.print(f"A: {name_a}\nB: {name_b}")
+    cli.console.print(f"A: {escape(name_a)}\nB: {escape(name_b)}")
     cli.console.print(table)
     cli.console.print(
         "Variance reduction: how many times more replications independent streams would need for the same CI on the difference "
