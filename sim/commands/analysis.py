@@ -217,7 +217,7 @@ def sensitivity(
     method: Annotated[Method, typer.Option(help="tornado (one at a time), morris (screening) or sobol (variance shares)")] = Method.tornado,
     factors: Annotated[Path | None, typer.Option(help='study file naming factors and ranges: \\[factors."escort.teams"] low = 3, high = 10')] = None,
     trajectories: Annotated[int | None, typer.Option(min=2, help="Morris trajectories (default 10)")] = None,
-    n: Annotated[int | None, typer.Option("--base-samples", min=2, help="Sobol' base sample n, a power of 2 (default 32): n x (factors + 2) points")] = None,
+    n: Annotated[int | None, typer.Option("--base-samples", min=2, help="Sobol' base sample n, a power of 2 (default 128): n x (factors + 2) points")] = None,
     replications: RepsOpt = None,
     seed: SeedOpt = 20260223,
     jobs: JobsOpt = None,
