@@ -278,6 +278,29 @@ TABLES: dict[str, dict[str, Column]] = {
 }
 """The analysis tables evacsim writes (by CSV stem) and how each of their columns reads."""
 
+SHORT = {
+    "mean_days.swing": "mean days: swing (days)",
+    "p_window.swing": "{p}: swing (percentage points)",
+    "mu_star": "μ* ({u})",
+    "mu_star_conf": "± ({u})",
+    "sigma": "σ ({u})",
+    "mu": "μ ({u})",
+    "S1": "alone, S1 (%)",
+    "S1_conf": "S1 ± (percentage points)",
+    "ST": "total, ST (%)",
+    "ST_conf": "ST ± (percentage points)",
+    "prior_p5": "all draws P5",
+    "prior_p95": "all draws P95",
+    "post_p5": "in target P5",
+    "post_p95": "in target P95",
+    "ks": "differ, KS (%)",
+    "days_saved": "days saved",
+    "days_saved_low": "95% CI low",
+    "days_saved_high": "95% CI high",
+    "p_window_change": "{p} change (percentage points)",
+}
+"""Short column words for the console, where the table's title names the outcome."""
+
 FIRST_COLUMN = {"marginal": "change", "prim_trajectory": "step", "calibration": "input"}
 
 
@@ -286,14 +309,16 @@ def window_words(window: tuple[float, float] | None) -> str:
     return f"P({window[0]:g}-{window[1]:g} days)" if window else "P(window)"
 
 
-def column_words(stem: str, column: str, window: tuple[float, float] | None = None) -> str:
-    """The words of one column of an analysis table, e.g. ``swing in P(15-30 days), P95 - P5 (percentage points)``."""
+def column_words(stem: str, column: str, window: tuple[float, float] | None = None, short: bool = False) -> str:
+    """The words of one column of an analysis table, e.g. ``swing in P(15-30 days), P95 - P5 (percentage points)``
+    (``short``: ``P(15-30 days): swing (points)``, for the console)."""
     spec = TABLES.get(stem, {}).get(column)
     if spec is None:
         return column
     outcome, unit, _ = _P_OUTCOME if stem.endswith("_p_window") else _DAYS_OUTCOME
     p = window_words(window)
-    return spec.words.format(p=p, y=outcome.format(p=p), u=unit)
+    words = SHORT.get(column, spec.words) if short else spec.words
+    return words.format(p=p, y=outcome.format(p=p), u=unit)
 
 
 def _shower(stem: str, column: str) -> Callable[[object], str]:
@@ -305,7 +330,9 @@ def _shower(stem: str, column: str) -> Callable[[object], str]:
     return spec.show
 
 
-def people_table(table: pd.DataFrame, stem: str, window: tuple[float, float] | None = None, columns: list[str] | None = None) -> pd.DataFrame:
+def people_table(
+    table: pd.DataFrame, stem: str, window: tuple[float, float] | None = None, columns: list[str] | None = None, short: bool = False
+) -> pd.DataFrame:
     """An analysis table (index: dotted paths or changes) as people read it: every value a string in its unit,
     columns in words, inputs by their planner names with the dotted path in a ``parameter`` column beside them.
 
@@ -320,5 +347,5 @@ def people_table(table: pd.DataFrame, stem: str, window: tuple[float, float] | N
         out["unit"] = [unit_of(n) for n in names]
     for column in columns:
         show = _shower(stem, column)
-        out[column_words(stem, column, window)] = [show(v) for v in table[column].tolist()]
+        out[column_words(stem, column, window, short)] = [show(v) for v in table[column].tolist()]
     return out

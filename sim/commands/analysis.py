@@ -199,13 +199,16 @@ def _print_table(title: str, table: pd.DataFrame, stem: str, columns: list[str],
     from sim import cli
     from sim.names import people_table
 
-    shown = people_table(table.head(rows), stem, window, columns)
+    shown = people_table(table.head(rows), stem, window, columns, short=True)
     out = Table(title=escape(title))
-    for column in shown.columns:
-        numeric = column not in ("input", "parameter", "change", "unit")
-        out.add_column(escape(column), justify="right" if numeric else "left", style="dim" if column == "parameter" else None, overflow="fold")
-    for values in shown.itertuples(index=False):
-        out.add_row(*(escape(str(v)) for v in values))
+    first = shown.columns[0]
+    out.add_column(escape(first), overflow="fold", ratio=None)
+    rest = [c for c in shown.columns[1:] if c != "parameter"]
+    for column in rest:
+        out.add_column(escape(column), justify="left" if column == "unit" else "right")
+    for _, row in shown.iterrows():
+        name = escape(str(row[first])) + (f"\n[dim]{escape(row['parameter'])}[/]" if "parameter" in shown and row["parameter"] != row[first] else "")
+        out.add_row(name, *(escape(str(row[c])) for c in rest))
     cli.console.print(out)
 
 
