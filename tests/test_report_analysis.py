@@ -15,6 +15,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.test_report import CHROMIUM, chromium, needs_chromium
 from tests.test_plots_analysis import BASELINE, COMMANDS, FIGURES, OBSERVATIONS, TARGET, discover, invoke
 
 RAW = re.compile(r"\bNone\b|\bnan\b|\bNaN\b|\{|\}|'levels'|'integer'|\bTrue\b|\bFalse\b")
@@ -31,6 +32,8 @@ def captions(page: str) -> list[str]:
 
 
 FOLDERS = {
+    "run": ["run", BASELINE, "-n", "20", "--jobs", "1"],
+    "compare": ["compare", BASELINE, "--set", "escort.teams=7", "-n", "6", "--jobs", "1"],
     "sweep": ["sweep", BASELINE, "--vary", "escort.teams=2,4", "-n", "3", "--jobs", "1"],
     "sensitivity-tornado": COMMANDS["sensitivity-tornado"],
     "sensitivity-morris": COMMANDS["sensitivity-morris"],
@@ -131,3 +134,40 @@ def test_plot_and_report_accept_a_discover_folder(folders, tmp_path):
     result = invoke("report", folder, "--replot")
     assert result.exit_code == 0, result.output
     assert (folder / "discovery.png").exists() and "<img " in (folder / "report.html").read_text()
+
+
+LAYOUT = re.compile(r'data-images="([^"]*)".*?data-scroll-width="(\d+)" data-viewport="(\d+)" data-overflowing="([^"]*)"', re.S)
+
+
+@needs_chromium
+@pytest.mark.parametrize("kind", [*FOLDERS, "discover"])
+def test_report_fits_a_1280_px_window_with_every_figure_loaded(pages, folders, kind, tmp_path):
+    """At a 1280 px window nothing scrolls sideways, no table is wider than its column, and every figure decoded."""
+    assert CHROMIUM
+    page = folders[kind] / "report.html"
+    done = chromium("--hide-scrollbars", "--window-size=1280,900", "--virtual-time-budget=5000", "--dump-dom", page.as_uri(), profile=tmp_path / "p")
+    found = LAYOUT.search(done.stdout)
+    assert found, f"the page did not render: {done.stderr[-1500:]}"
+    images, scroll_width, viewport, overflowing = found.groups()
+    assert images == f"loaded {pages[kind].count('<img ')}"
+    assert overflowing == ""
+    assert int(scroll_width) == int(viewport) == 1280
+
+
+@pytest.mark.parametrize("kind", [*FOLDERS, "discover"])
+def test_report_has_a_table_of_contents_linking_every_section(pages, kind):
+    page = pages[kind]
+    toc = re.search(r'<nav class="toc".*?</nav>', page, re.S).group(0)
+    targets = re.findall(r'href="#([^"]+)"', toc)
+    assert "verdict" in targets and "manifest" in targets
+    for target in targets:
+        assert f'id="{target}"' in page, target
+    assert len(re.findall(r"<h2", page)) <= len(targets) + 1  # every section heading is reachable (the nowcast's own sub-headings aside)
+
+
+def test_provenance_is_collapsed_per_group_with_its_source_once(pages):
+    page = pages["run"]
+    groups = re.findall(r'<details class="group">\s*<summary>(.*?)</summary>', page, re.S)
+    assert len(groups) > 5
+    assert sum("Shafaq News, 2026-02-23" in g for g in groups) == 1 and page.count("Shafaq News, 2026-02-23") == 1
+    assert any("fleet.civilian" in g for g in groups)

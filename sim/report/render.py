@@ -22,6 +22,7 @@ import base64
 import json
 import math
 from dataclasses import dataclass
+from itertools import groupby
 from pathlib import Path
 
 from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
@@ -94,12 +95,37 @@ class ComparisonRow:
 
 
 @dataclass(frozen=True)
+class ProvenanceGroup:
+    """Parameters that share one source (a group of the scenario file): its dotted prefix, the source once, its rows."""
+
+    name: str
+    source: str
+    rows: list[Row]
+
+
+@dataclass(frozen=True)
 class ProvenanceSection:
     """Where each number of one scenario comes from, under a heading that says which scenario (A or B) it is."""
 
     anchor: str
     heading: str
     rows: list[Row]
+
+    @property
+    def groups(self) -> list[ProvenanceGroup]:
+        """The rows in runs that share a source, each run named by the dotted prefix its parameters share."""
+        groups = []
+        for source, rows in groupby(self.rows, key=lambda r: r.note):
+            rows = list(rows)
+            parts = [r.label.split(".") for r in rows]
+            common = []
+            for level in zip(*parts, strict=False):
+                if len(set(level)) != 1:
+                    break
+                common.append(level[0])
+            name = ".".join(common) if common and len(rows) > 1 else ".".join(parts[0][:2]) if len(rows) > 1 else rows[0].label
+            groups.append(ProvenanceGroup(name, source, rows))
+        return groups
 
 
 def png_data_uri(path: Path) -> str:
