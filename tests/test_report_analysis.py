@@ -15,8 +15,8 @@ from pathlib import Path
 
 import pytest
 
-from tests.test_report import CHROMIUM, chromium, needs_chromium
 from tests.test_plots_analysis import BASELINE, COMMANDS, FIGURES, OBSERVATIONS, TARGET, discover, invoke
+from tests.test_report import CHROMIUM, chromium, needs_chromium
 
 RAW = re.compile(r"\bNone\b|\bnan\b|\bNaN\b|\{|\}|'levels'|'integer'|\bTrue\b|\bFalse\b")
 
