@@ -192,14 +192,15 @@ def run(
         _fail("interrupted before the replications finished; nothing was written (for a study that can be resumed, use evacsim sweep)", EXIT_INTERRUPTED)
     window = s.scenario.window_days
     summary = summarize(rows, window, WAIT_CAUSES, RESOURCES)
+    _print_summary(s.scenario.title, summary, window)  # the answer first; the figures take a few seconds more
     try:
         _write_run(folder, loaded, seed, len(rows), summary, jobs)
         from sim.plots.figures import plot_results
 
-        plot_results(folder)
+        with errors.status("drawing the figures"):
+            plot_results(folder)
     except OSError as exc:
         _fail(f"{folder}: cannot write results ({exc.strerror or exc})", EXIT_OUTPUT)
-    _print_summary(s.scenario.title, summary, window)
     _results_in(folder)
 
 

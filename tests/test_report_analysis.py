@@ -105,6 +105,7 @@ def test_calibration_without_accepted_draws_says_so_and_shows_no_empty_columns(p
     assert manifest["acceptance"]["estimate"] == 0
     text = visible_text(pages["calibrate"])
     assert "0 of 50 draws from the priors closed in 100-200 days" in text and "No draw met the target" in text
+    assert "reaches past the horizon of 150 days" in text and "raise --replications" not in text
     assert "<th>all draws: P5</th>" in pages["calibrate"] and "<th>draws in the target: P5</th>" not in pages["calibrate"]
 
 

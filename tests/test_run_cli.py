@@ -184,3 +184,16 @@ def test_ordered_writer_puts_batches_in_replication_order_whatever_order_they_fi
     writer.close()
     assert pd.read_parquet(tmp_path / "t.parquet")["replication"].tolist() == list(range(10))
     assert [p.name for p in tmp_path.iterdir()] == ["t.parquet"]
+
+
+def test_run_prints_the_answer_before_it_draws_the_figures(tmp_path, baseline_path, monkeypatch):
+    import sim.plots.figures
+
+    def no_room(folder):
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(sim.plots.figures, "plot_results", no_room)
+    result = run("run", baseline_path, "-n", 8, "--jobs", 1, "--out", tmp_path / "r")
+    assert result.exit_code == 4
+    text = " ".join(result.output.split())
+    assert text.index("15-30 days") < text.index("No space left on device")

@@ -415,6 +415,15 @@ def calibrate(
         _fail(str(exc), 2)
     loaded = cli._load(scenario, set_)
     s = loaded.scenario
+    horizon = float(s.scenario.horizon_days)
+    if window[0] >= horizon:
+        _fail(
+            f"--target-days {target_days}: the target starts at or after the scenario's horizon of {horizon:g} days, where every "
+            f"replication is cut off, so no draw can close in it (more replications would not help); choose a target below "
+            f"{horizon:g} days or lengthen the horizon, e.g. --set scenario.horizon_days={int(window[1]) + 30}",
+            2,
+        )
+    beyond = [f"--target-days {target_days} reaches past the horizon of {horizon:g} days: no replication closes after it"] if window[1] > horizon else []
     reps = _setting(replications, "calibrate", "replications", precise)
     folder = _folder(out, force, f"{s.scenario.name}-calibrate", resume, "calibrate")
     executor = _executor(jobs, scheduler, dask_local)
@@ -422,6 +431,7 @@ def calibrate(
         study = _run_with_progress(
             f"calibration, {reps} draws", folder, resume, lambda store, p: analyses.run_calibration(s, window, seed, reps, executor, store, p)
         )
+    study.warnings = [*beyond, *study.warnings]
     found = study.extra["calibration"]
     inputs = study.extra["inputs"]
     if inputs.shape[1] == 0:

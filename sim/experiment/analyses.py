@@ -232,7 +232,7 @@ def run_calibration(
     rows, rep_seconds = _timed_evaluate(design, scenario, seed, replications, executor, store, progress)
     start = time.perf_counter()
     inputs = input_columns(rows)
-    found: Calibration = calibrate(inputs, closure_days(rows), window)
+    found: Calibration = calibrate(inputs, closure_days(rows), window, horizon_days=float(scenario.scenario.horizon_days))
     seconds = time.perf_counter() - start
     study = Study({"calibration": found.table}, rows, 1, replications, rep_seconds, seconds, list(found.warnings))
     study.extra = {"calibration": found, "inputs": inputs}

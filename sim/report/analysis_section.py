@@ -146,6 +146,13 @@ def _label(name: str) -> str:
     return label(name)
 
 
+def _horizon(manifest: dict) -> float | None:
+    try:
+        return float(manifest["scenario"]["scenario"]["horizon_days"])
+    except (KeyError, TypeError, ValueError):
+        return None
+
+
 def caption_fields(folder: Path, kind: str, manifest: dict) -> dict[str, str]:
     """The values captions are filled with: the planning window and the target."""
     window = _window(manifest)
@@ -233,7 +240,15 @@ def _calibration(folder: Path, manifest: dict) -> list[str]:
         accepted = round(rate["estimate"] * total)
         lines.append(f"{accepted} of {total} draws from the priors closed in {target}: acceptance {proportion(rate)}.")
         if accepted == 0:
-            lines.append("No draw met the target, so there is no posterior to compare with the priors: widen the target or raise --replications.")
+            horizon = _horizon(manifest)
+            if horizon is not None and high > horizon:
+                lines.append(
+                    f"No draw met the target, so there is no posterior to compare with the priors. The target reaches past the "
+                    f"horizon of {number(horizon)} days, where every replication is cut off: no draw can close there, and more "
+                    "replications would not help; choose a target inside the horizon or lengthen it (scenario.horizon_days)."
+                )
+            else:
+                lines.append("No draw met the target, so there is no posterior to compare with the priors: widen the target or raise --replications.")
             return lines
     table = _table(folder, "calibration")
     if table is not None:
