@@ -172,3 +172,19 @@ def test_provenance_is_collapsed_per_group_with_its_source_once(pages):
     assert len(groups) > 5
     assert sum("Shafaq News, 2026-02-23" in g for g in groups) == 1 and page.count("Shafaq News, 2026-02-23") == 1
     assert any("fleet.civilian" in g for g in groups)
+
+
+def test_sweep_report_names_the_study_and_tables_its_design_points(pages):
+    page = pages["sweep"]
+    assert "<h1>Sweep qasrak_baseline: " in page  # a --vary sweep is named after its scenario
+    table = re.search(r'id="table-1">\s*<h2>design points</h2>.*?</table>', page, re.S).group(0)
+    headers = re.findall(r"<th>(.*?)</th>", table)
+    assert headers == ["point", "escort teams (count)", "replications", "mean days to base empty (days)", "95% CI (days)", "P(15-30 days) (%)", "95% CI (%)"]
+    assert table.count("<tr>") == 3  # the header and the two points, escort teams 2 and 4
+
+
+def test_sweep_report_of_a_study_file_carries_its_name(tmp_path):
+    out = tmp_path / "study"
+    assert invoke("sweep", Path("scenarios/studies/fleet_and_escort.toml").resolve(), "-n", "1", "--jobs", "1", "--out", out).exit_code == 0
+    assert invoke("report", out).exit_code == 0
+    assert "<h1>Sweep fleet_and_escort: " in (out / "report.html").read_text(encoding="utf-8")

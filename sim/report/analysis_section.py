@@ -366,3 +366,32 @@ FIRST_COLUMNS = frozenset({"input", "change", "step", "unit", "factor"})
 
 def _numeric(text: str) -> bool:
     return bool(text) and (text[0].isdigit() or text[0] in "+-<>—")
+
+
+def design_points_table(folder: Path, manifest: dict) -> dict | None:
+    """A sweep's design points as a table to read: each point's factor values (by name, in their units), its
+    replications, mean days to base empty and the chance of the window, each with its 95% CI."""
+    from sim.names import days, unit_of, whole
+    from sim.names import percent as pct
+
+    try:
+        points = pd.read_csv(folder / "points.csv")
+    except (OSError, ValueError):
+        return None
+    window = _window(manifest) or (15.0, 30.0)
+    key = f"p_{window[0]:g}_to_{window[1]:g}"
+    factors = [str(f["path"]) for f in manifest.get("factors") or [] if isinstance(f, dict) and f.get("path") in points.columns]
+    if not factors or "replications" not in points or key not in points:
+        return None
+    frame = pd.DataFrame({"point": points["point"].map(whole)})
+    for factor in factors:
+        frame[f"{label(factor)} ({unit_of(factor)})"] = points[factor].map(number)
+    frame["replications"] = points["replications"].map(whole)
+    if "days_mean" in points:
+        frame["mean days to base empty (days)"] = points["days_mean"].map(days)
+        frame["95% CI (days)"] = [f"{days(lo)}-{days(hi)}" for lo, hi in zip(points["days_mean_ci_low"], points["days_mean_ci_high"], strict=True)]
+    words = f"P({window[0]:g}-{window[1]:g} days)"
+    frame[f"{words} (%)"] = points[key].map(pct)
+    frame["95% CI (%)"] = [f"{pct(lo)}-{pct(hi)}" for lo, hi in zip(points[f"{key}_ci_low"], points[f"{key}_ci_high"], strict=True)]
+    note = f"One row per design point: {', '.join(f'{label(f)} ({f})' for f in factors)}; the other inputs as in the scenario."
+    return {"name": "design points", "note": note, "html": html_table(frame)}

@@ -34,7 +34,7 @@ from sim.experiment.storage import write_atomic
 from sim.plots.completion import window_labels
 from sim.plots.figures import FIGURE_ORDER, NotResultsFolder, expected_figures, folder_kind, plot_folder
 from sim.plots.redraw import ANALYSIS_KINDS
-from sim.report.analysis_section import KIND_NAMES, TITLES, caption, csv_tables, summarise
+from sim.report.analysis_section import KIND_NAMES, TITLES, caption, csv_tables, design_points_table, summarise
 from sim.report.nowcast_section import render_nowcast_section
 from sim.report.readable import readable
 from sim.scenario.schema import Scenario
@@ -272,11 +272,15 @@ def _headline(folder: Path, manifest: dict, scenarios: list[RunScenario], kind: 
     """(title, description, question) of the report: the scenario's, or both scenarios' in a comparison;
     an analysis or nowcast title says which analysis it is."""
     prefix = f"{TITLES[kind]}: " if kind in TITLES else ""
+    study = manifest.get("study") if isinstance(manifest.get("study"), dict) else {}
+    if kind == "sweep":
+        prefix = f"Sweep {study['name']}: " if study.get("name") else "Sweep: "
     if not scenarios:
         return prefix + folder.name, "", ""
     first = scenarios[0].scenario.scenario
     if len(scenarios) == 1:
-        return prefix + first.title, first.description, first.source
+        described = f"{manifest['description']}. Scenario: {first.description}" if kind == "sweep" and manifest.get("description") else first.description
+        return prefix + first.title, described, first.source
     a, b = (s.scenario.scenario for s in scenarios)
     overrides = [str(o) for o in manifest.get("overrides") or []]
     name_b = f"{b.name} with {', '.join(overrides)}" if overrides else b.name
@@ -319,7 +323,7 @@ def report_context(folder: Path, not_drawn: list[str] | None = None) -> dict:
         "comparison": _rows_or_malformed(folder / "comparison.json", comparison_rows, comparison) if comparison else [],
         "replications": comparison.get("replications"),
         "figures": [f for f in figure_entries(folder, analysis.fields) if not (kind == "nowcast" and f.name == "nowcast")],
-        "tables": csv_tables(folder, kind, manifest) if kind == "analysis" or (kind in ANALYSIS_KINDS and kind != "nowcast") else [],
+        "tables": _tables(folder, kind, manifest),
         "warnings": [str(w) for w in manifest.get("warnings", [])],
         "nowcast_html": Markup(render_nowcast_section(folder)) if kind == "nowcast" else "",
         "provenance": provenance(scenarios),
@@ -328,6 +332,14 @@ def report_context(folder: Path, not_drawn: list[str] | None = None) -> dict:
     if summary:
         context.update(_rows_or_malformed(folder / "summary.json", _summary_context, summary))
     return context
+
+
+def _tables(folder: Path, kind: str, manifest: dict) -> list[dict]:
+    """The tables of the report: an analysis folder's CSV tables, a sweep's design points."""
+    if kind == "sweep":
+        points = design_points_table(folder, manifest)
+        return [points] if points else []
+    return csv_tables(folder, kind, manifest) if kind == "analysis" or (kind in ANALYSIS_KINDS and kind != "nowcast") else []
 
 
 def _summary_context(summary: dict) -> dict:
