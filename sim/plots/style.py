@@ -12,8 +12,10 @@ from collections.abc import Iterator
 
 import matplotlib
 from cycler import cycler
+from matplotlib.axes import Axes
+from matplotlib.ticker import MaxNLocator
 
-from sim.names import unit_of  # noqa: F401  (figures label axes with it; it lives with the other names)
+from sim.names import is_whole, label, unit_of
 
 matplotlib.use("Agg")
 
@@ -72,3 +74,16 @@ def style_context() -> Iterator[None]:
     """Draw in the evacsim look without changing the caller's rcParams."""
     with matplotlib.rc_context(RC_PARAMS):
         yield
+
+
+def axis_words(factor: str) -> str:
+    """A factor's axis label: its planner name and unit, the dotted path after it, e.g.
+    ``civilian trucks (count)\nfleet.civilian.count``."""
+    words = label(factor)
+    return f"{words} ({unit_of(factor)})" + (f"\n{factor}" if words != factor else "")
+
+
+def whole_number_ticks(ax: Axes, factor: str, axis: str = "x") -> None:
+    """Integer ticks on an axis that shows a whole-number factor (trucks, teams), never 2.5 teams."""
+    if is_whole(factor):
+        (ax.xaxis if axis == "x" else ax.yaxis).set_major_locator(MaxNLocator(integer=True))

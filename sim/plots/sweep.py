@@ -21,12 +21,11 @@ import pandas as pd
 from matplotlib.axes import Axes
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
-from matplotlib.ticker import MaxNLocator
 
 from sim.analysis.statistics import proportion
-from sim.names import is_whole, label, unit_of
+from sim.names import label
 from sim.plots.completion import window_labels
-from sim.plots.style import BLUE, style_context
+from sim.plots.style import BLUE, axis_words, style_context, whole_number_ticks
 
 GRID_LEVELS_MAX = 12
 """A factor with at most this many distinct values is treated as gridded; more are binned."""
@@ -109,13 +108,6 @@ def heatmap_cells(sweep: Sweep, x: str, y: str) -> pd.DataFrame:
     return pd.DataFrame(out)
 
 
-def axis_words(factor: str) -> str:
-    """A factor's axis label: its planner name and unit, the dotted path after it, e.g.
-    ``civilian trucks (count)\nfleet.civilian.count``."""
-    words = label(factor)
-    return f"{words} ({unit_of(factor)})" + (f"\n{factor}" if words != factor else "")
-
-
 def pooled_over(sweep: Sweep, *shown: str) -> str:
     """What a panel showing the ``shown`` factors averages over: ``averaged over escort teams 2-6`` (the other factors' ranges)."""
     others = [f for f in sweep.factors if f not in shown]
@@ -127,12 +119,6 @@ def pooled_over(sweep: Sweep, *shown: str) -> str:
         low, high = float(values.min()), float(values.max())
         spans.append(f"{label(other)} {low:g}-{high:g}" if high > low else f"{label(other)} {low:g}")
     return "averaged over " + ", ".join(spans)
-
-
-def whole_number_ticks(ax: Axes, factor: str, axis: str = "x") -> None:
-    """Integer ticks on an axis that shows a whole-number factor (trucks, teams), never 2.5 teams."""
-    if is_whole(factor):
-        (ax.xaxis if axis == "x" else ax.yaxis).set_major_locator(MaxNLocator(integer=True))
 
 
 def probability_label(window: tuple[float, float]) -> str:
