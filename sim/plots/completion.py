@@ -64,7 +64,8 @@ def add_calendar_axis(ax: Axes, start_date: datetime.date) -> None:
 
 
 def days_label(start_date: datetime.date) -> str:
-    return f"Days from {start_date:%d %b %Y} 00:00 (days)"
+    """The day axis: ``Days since 23 Feb 2026 (days)``, day 0 being the start date at 00:00."""
+    return f"Days since {start_date:%d %b %Y} (days)"
 
 
 def draw_histogram(ax: Axes, base_empty: np.ndarray, force_closure: np.ndarray, window: tuple[float, float]) -> None:

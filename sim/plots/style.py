@@ -87,3 +87,14 @@ def whole_number_ticks(ax: Axes, factor: str, axis: str = "x") -> None:
     """Integer ticks on an axis that shows a whole-number factor (trucks, teams), never 2.5 teams."""
     if is_whole(factor):
         (ax.xaxis if axis == "x" else ax.yaxis).set_major_locator(MaxNLocator(integer=True))
+
+
+def overlap_color(*shades: tuple[str, float]) -> tuple[float, float, float]:
+    """The colour two or more translucent shades (colour, alpha) make where they overlap on white, for a legend entry."""
+    from matplotlib.colors import to_rgb
+
+    mixed = (1.0, 1.0, 1.0)
+    for color, alpha in shades:
+        rgb = to_rgb(color)
+        mixed = tuple(alpha * c + (1 - alpha) * m for c, m in zip(rgb, mixed, strict=True))
+    return mixed
