@@ -270,25 +270,45 @@ def _print_summary(title: str, summary: dict, window: tuple[float, float]) -> No
 
 @app.command()
 def bench(
-    seconds: Annotated[float, typer.Option(help="wall time to spend on the core rates, roughly")] = 20.0,
+    seconds: Annotated[float, typer.Option(help="wall time for the whole bench, roughly (start-up of processes and Dask adds a few seconds)")] = 20.0,
     jobs: Annotated[int, typer.Option(help="processes for the parallel measurements")] = 2,
     scenario: Annotated[Path, typer.Option(help="scenario to measure")] = Path("scenarios/qasrak_baseline.toml"),
     parallel: Annotated[bool, typer.Option(help="also measure the local pool, a Dask LocalCluster and parent memory")] = True,
     analysis: Annotated[bool, typer.Option(help="also measure what sensitivity, calibration and discovery add")] = True,
+    replay: Annotated[int | None, typer.Option(min=1, help="replications streamed through the writer for the memory figure (default: from --seconds)")] = None,
 ) -> None:
     """Measure speed against raw SimPy in the same run; prints JSON (core rates first, then parallel and analysis)."""
-    from sim.bench import run_bench
+    from sim.bench import bench_plan, busy_warning, machine_load, run_bench
 
     _load(scenario, None)
-    figures = run_bench(str(scenario), seconds=seconds, jobs=jobs)
-    if parallel:
-        from sim.bench_parallel import run_parallel_bench
+    load, cores = machine_load()
+    warning = busy_warning(load, cores)
+    if warning:
+        _warn(warning)
+    steps = [("core rates", True), ("parallel rates and memory", parallel), ("analysis overhead", analysis)]
+    with _progress() as bar:
+        task = bar.add_task("bench: core rates", total=sum(on for _, on in steps))
+        core = 0.30 * seconds if (parallel or analysis) else seconds
+        figures = run_bench(str(scenario), seconds=core, jobs=jobs)
+        figures["load_average"] = {"before": load, "cores": cores, "busy": warning is not None}
+        plan = bench_plan(seconds, figures["replications_per_s"], jobs, replay)
+        bar.update(task, advance=1, description="bench: parallel rates and memory")
+        if parallel:
+            from sim.bench_parallel import run_parallel_bench
 
-        figures["parallel"] = run_parallel_bench(str(scenario), seconds=seconds, jobs=jobs)
-    if analysis:
-        from sim.bench_analysis import analysis_overhead
+            figures["parallel"] = run_parallel_bench(
+                str(scenario),
+                seconds=plan.parallel_seconds,
+                jobs=jobs,
+                memory_replications=plan.memory_replications,
+                replay_replications=plan.replay_replications,
+            )
+            bar.update(task, advance=1, description="bench: analysis overhead")
+        if analysis:
+            from sim.bench_analysis import analysis_overhead
 
-        figures["analysis"] = analysis_overhead(str(scenario), jobs=jobs)
+            figures["analysis"] = analysis_overhead(str(scenario), jobs=jobs, scale=plan.analysis_scale)
+            bar.update(task, advance=1)
     sys.stdout.write(json.dumps(figures, indent=2) + "\n")
 
 
