@@ -118,3 +118,36 @@ def test_tornado_reads_the_window_chance_in_percent_and_names_inputs():
     assert chance.patches[0].get_x() == pytest.approx(40.0)
     assert [t.get_text() for t in days.get_yticklabels()] == ["military trucks", "heavy equipment transporters"]
     assert [t.get_text() for t in fig.legends[0].get_texts()] == ["factor at its P5", "factor at its P95"]
+
+
+def test_marginal_axes_name_their_units():
+    from sim.plots.marginal import marginal_figure
+
+    table = pd.DataFrame(
+        {
+            "days_saved": [4.1, 0.8],
+            "days_saved_low": [3.6, 0.5],
+            "days_saved_high": [4.6, 1.1],
+            "p_window_change": [0.17, 0.02],
+            "p_window_change_low": [0.14, 0.0],
+            "p_window_change_high": [0.2, 0.04],
+        },
+        index=["heavy equipment transporters +2", "civilian trucks +10"],
+    )
+    left, right = marginal_figure(table, (15, 30)).axes
+    assert left.get_xlabel() == "days saved (days): mean and 95% CI"
+    assert right.get_xlabel() == "change in P(15-30 days) (percentage points): mean and 95% CI"
+    assert max(p.get_width() for p in right.patches) == pytest.approx(17.0)
+
+
+def test_calibration_panels_name_each_input_and_its_unit_with_the_legend_off_the_data():
+    from sim.plots.calibration import calibration_figure
+
+    rng = np.random.default_rng(4)
+    inputs = pd.DataFrame({"fleet.het.count": rng.integers(5, 16, 400).astype(float), "route.iraq.km": rng.uniform(200, 260, 400)})
+    fig = calibration_figure(inputs, inputs["fleet.het.count"].to_numpy() > 10, ["fleet.het.count", "route.iraq.km"], "15-30 days", columns=2)
+    het, km = fig.axes[:2]
+    assert (het.get_title(), het.get_xlabel()) == ("heavy equipment transporters", "count")
+    assert (km.get_title(), km.get_xlabel()) == ("km of the Iraqi leg", "km")
+    assert all(ax.get_legend() is None for ax in fig.axes)
+    assert [t.get_text() for t in fig.legends[0].get_texts()] == ["prior", "given 15-30 days"]
