@@ -175,7 +175,8 @@ class BenchPlan:
 
 
 ANALYSIS_REPLICATIONS_AT_SCALE_1 = 3_100
-"""Replications the analysis-overhead runs take at scale 1 (tornado, Morris, Sobol' and calibration)."""
+"""Replications the analysis-overhead runs take at scale 1 (tornado, Morris, Sobol' and calibration); discovery always
+reads at least 1,000 calibration draws, so that its share is comparable between budgets."""
 
 
 def bench_plan(seconds: float, replications_per_s: float, jobs: int, replay_replications: int | None = None) -> BenchPlan:
