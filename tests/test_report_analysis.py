@@ -185,6 +185,8 @@ def test_sweep_report_names_the_study_and_tables_its_design_points(pages):
 
 def test_sweep_report_of_a_study_file_carries_its_name(tmp_path):
     out = tmp_path / "study"
-    assert invoke("sweep", Path("scenarios/studies/fleet_and_escort.toml").resolve(), "-n", "1", "--jobs", "1", "--out", out).exit_code == 0
+    swept = invoke("sweep", Path("scenarios/studies/fleet_and_escort.toml").resolve(), "-n", "1", "--jobs", "1", "--out", out)
+    assert swept.exit_code == 0
+    assert "civilian" in swept.output and "escort" in swept.output  # the console table names its factors in words (headers wrap)
     assert invoke("report", out).exit_code == 0
     assert "<h1>Sweep fleet_and_escort: " in (out / "report.html").read_text(encoding="utf-8")

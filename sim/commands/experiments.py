@@ -130,19 +130,22 @@ def _print_points(points, window: tuple[float, float], replications: int) -> Non
 
     from sim import cli
     from sim.analysis.statistics import window_key
+    from sim.names import label
 
     within = window_key("p_within", window)
     factor_columns = list(points.columns[1 : points.columns.get_loc("replications")])
     shown = points.sort_values(within, ascending=False).head(12)
     title = f"Design points by P(base empty in {window[0]:g}-{window[1]:g} days), {replications} replications each"
     table = Table(title=title + (f" (best 12 of {len(points)})" if len(points) > 12 else ""))
-    for column in ["point", *factor_columns]:
-        table.add_column(column, justify="right")
-    for column in ("mean days", "P10-P90", f"P({window[0]:g}-{window[1]:g}) (95% CI)", f"P(>{window[1]:g})"):
+    table.add_column("point", justify="right")
+    for column in factor_columns:  # in words, the dotted path dim under them
+        words = f"{escape(label(column))}\n[dim]{escape(column)}[/]" if label(column) != column else escape(column)
+        table.add_column(words, justify="right", overflow="fold")
+    for column in ("mean days", "P10-P90 days", f"P({window[0]:g}-{window[1]:g}) (95% CI)", f"P(>{window[1]:g})"):
         table.add_column(column, justify="right")
     over = window_key("p_over", window)
     for row in shown.to_dict("records"):
-        cells = [str(row["point"]), *(f"{row[c]:g}" for c in factor_columns)]
+        cells = [str(row["point"]), *(f"{row[c]:,g}" for c in factor_columns)]
         cells += [
             f"{row['days_mean']:.1f}",
             f"{row['days_p10']:.1f}-{row['days_p90']:.1f}",

@@ -72,11 +72,13 @@ CAPTIONS = {
     ),
     "sobol": (
         "Sobol' indices of mean days to base empty: the share of its variance each factor explains alone (first order, S1) "
-        "and with its interactions (total, ST), with 95% bootstrap intervals; largest total on top."
+        "and with its interactions (total, ST), in percent, with 95% bootstrap intervals; largest total on top. Grey: the interval "
+        "includes zero, so the sample cannot tell the index from no effect; a cross: a negative estimate (noise), drawn without a bar."
     ),
     "sobol_p_window": (
         "Sobol' indices of {p_window}: the share of its variance each factor explains alone (first order, S1) and with its "
-        "interactions (total, ST), with 95% bootstrap intervals; largest total on top."
+        "interactions (total, ST), in percent, with 95% bootstrap intervals; largest total on top. Grey: the interval includes zero; "
+        "a cross: a negative estimate (noise), drawn without a bar."
     ),
     "calibration": (
         "Each input's prior (every draw, shaded) and its posterior (the draws whose base emptied in {target}, outline), "

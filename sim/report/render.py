@@ -34,6 +34,7 @@ from sim.experiment.storage import write_atomic
 from sim.plots.completion import window_labels
 from sim.plots.figures import FIGURE_ORDER, NotResultsFolder, expected_figures, folder_kind, plot_folder
 from sim.plots.redraw import ANALYSIS_KINDS
+from sim.plots.waits import display_name
 from sim.report.analysis_section import KIND_NAMES, TITLES, caption, csv_tables, design_points_table, summarise
 from sim.report.nowcast_section import render_nowcast_section
 from sim.report.readable import readable
@@ -44,7 +45,10 @@ REPORT_NAME = "report.html"
 CAPTIONS = {
     "completion": "Days to base empty and to force closure: histogram and cumulative share finished, the planning window shaded.",
     "burndown": "Cargo loads and people still at the base at 00:00 each day: median, P25-P75 and P10-P90 across replications.",
-    "waits": "Convoy-hours waited by cause and the busy share of each resource: mean, its 95% CI, and the P10-P90 spread.",
+    "waits": (
+        "Convoy-hours waited by cause and the busy share of each resource: mean, its 95% CI, and the P10-P90 spread. "
+        "'Trucks (all types)' lumps heavy equipment transporters with the other trucks unless the run records each type."
+    ),
     "timeline": "The median replication, convoy by convoy: legs, time at the crossing, closures and airlift sorties.",
     "sweep_factors": "Chance of emptying the base in the window against each factor, with its 95% CI band.",
     "sweep_heatmap": "Chance of emptying the base in the window over two factors.",
@@ -205,8 +209,9 @@ def summary_rows(summary: dict) -> tuple[list[Row], list[Row], list[Row]]:
     window = tuple(summary["window_days"])
     labels = window_labels(window)
     probabilities = [Row(labels[kind], percent(summary[window_key(kind, window)]), percent_ci(summary[window_key(kind, window)])) for kind in labels]
-    waits = [Row(f"wait: {cause}", f"{hours:.0f} convoy-hours") for cause, hours in sorted(summary["mean_wait_hours"].items(), key=lambda kv: -kv[1])]
-    waits += [Row(f"busy: {resource}", f"{100 * share:.0f}%") for resource, share in summary["mean_utilisation"].items()]
+    ordered = sorted(summary["mean_wait_hours"].items(), key=lambda kv: -kv[1])
+    waits = [Row(f"wait: {display_name(cause)}", f"{hours:,.0f} convoy-hours") for cause, hours in ordered]
+    waits += [Row(f"busy: {display_name(resource)}", f"{100 * share:.0f}%") for resource, share in summary["mean_utilisation"].items()]
     return days, probabilities, waits
 
 
