@@ -23,6 +23,7 @@ import platform
 import pstats
 import time
 from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -148,6 +149,65 @@ def _versions() -> dict[str, object]:
 
 def _targets(values: dict[str, float]) -> dict[str, dict[str, object]]:
     return {name: {"value": values[name], "target": target, "met": bool(values[name] >= target)} for name, target in TARGETS.items()}
+
+
+REPLAY_PER_S = 8_000
+"""Replications a second the memory replay streams through the writer (measured: 1,000,000 in about 2 minutes)."""
+
+
+@dataclass(frozen=True)
+class BenchPlan:
+    """How ``evacsim bench --seconds S`` spends about S seconds: the core rates (raw loop, one core, the pool), the
+    parallel rates (pool, Dask), the two memory runs and the streamed replay (replications), and the scale of the
+    analysis runs. Process and cluster start-up come on top (a few seconds)."""
+
+    core_seconds: float
+    parallel_seconds: float
+    memory_replications: tuple[int, int]
+    replay_replications: int
+    analysis_scale: float
+
+    def estimated_seconds(self, replications_per_s: float, jobs: int) -> float:
+        """The plan's wall time at ``replications_per_s`` on one core and ``jobs`` workers, start-up excluded."""
+        pool = max(replications_per_s * jobs * 0.9, 1e-9)
+        analysis = ANALYSIS_REPLICATIONS_AT_SCALE_1 * self.analysis_scale / pool
+        return self.core_seconds + self.parallel_seconds + sum(self.memory_replications) / pool + self.replay_replications / REPLAY_PER_S + analysis
+
+
+ANALYSIS_REPLICATIONS_AT_SCALE_1 = 3_100
+"""Replications the analysis-overhead runs take at scale 1 (tornado, Morris, Sobol' and calibration); discovery always
+reads at least 1,000 calibration draws, so that its share is comparable between budgets."""
+
+
+def bench_plan(seconds: float, replications_per_s: float, jobs: int, replay_replications: int | None = None) -> BenchPlan:
+    """Split ``seconds`` so that the whole command takes about that long: 30% core rates, 25% parallel rates, 20%
+    memory runs (a small one and one five times larger), 10% the replay (unless ``replay_replications`` is given) and
+    about 15% the analysis runs."""
+    pool = max(replications_per_s * jobs * 0.9, 1e-9)
+    small = max(100, round(pool * 0.2 * seconds / 6))
+    replay = replay_replications if replay_replications is not None else max(10_000, round(REPLAY_PER_S * 0.10 * seconds))
+    scale = max(0.05, 0.15 * seconds * pool / ANALYSIS_REPLICATIONS_AT_SCALE_1)
+    return BenchPlan(0.30 * seconds, 0.25 * seconds, (small, 5 * small), replay, scale)
+
+
+def machine_load() -> tuple[float, int]:
+    """The 1-minute load average and the number of cores; (0, cores) where the system does not say."""
+    cores = os.cpu_count() or 1
+    try:
+        return os.getloadavg()[0], cores
+    except (AttributeError, OSError):
+        return 0.0, cores
+
+
+def busy_warning(load: float, cores: int) -> str | None:
+    """A warning when other work already keeps the machine busy, so that the parallel figures (speed-up, efficiency,
+    Dask against the pool) would measure the other work as much as evacsim."""
+    if load <= max(0.5, 0.25 * cores):
+        return None
+    return (
+        f"the machine is busy before the bench starts (load average {load:.1f} on {cores} cores): the parallel figures "
+        "(speed-up, efficiency, Dask against the pool) are then not meaningful and the rates read low; run the bench on an idle machine"
+    )
 
 
 def run_bench(scenario_path: str = "scenarios/qasrak_baseline.toml", seconds: float = 5.0, jobs: int = 2, seed: int = 1) -> dict:

@@ -31,7 +31,7 @@ def analysis_overhead(scenario_path: str = "scenarios/qasrak_baseline.toml", job
             "tornado": analyses.run_tornado(scenario, factors, seed, reps, executor),
             "morris": analyses.run_morris(scenario, factors, seed, max(2, reps // 2), max(4, round(8 * scale)), executor),
             "sobol": analyses.run_sobol(scenario, factors, seed, 2, max(4, 2 ** round(3 + scale)), executor),
-            "calibrate": analyses.run_calibration(scenario, scenario.scenario.window_days, seed, max(200, round(1000 * scale)), executor),
+            "calibrate": analyses.run_calibration(scenario, scenario.scenario.window_days, seed, max(1000, round(1000 * scale)), executor),
         }
     for name, study in studies.items():
         out[name] = _shares(study.replication_seconds, study.analysis_seconds)

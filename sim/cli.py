@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import sys
+from itertools import groupby
 from pathlib import Path
 from typing import Annotated
 
@@ -69,13 +70,17 @@ def validate(scenario: ScenarioArg, set_: SetOpt = None) -> None:
     from sim.scenario.provenance import provenance_rows
 
     loaded = _load(scenario, set_)
-    table = Table(title=f"{loaded.scenario.scenario.title}", show_lines=False)
-    table.add_column("parameter", style="cyan", no_wrap=True)
-    table.add_column("value")
-    table.add_column("source", overflow="fold")
-    for row in provenance_rows(loaded.scenario):
-        table.add_row(row.parameter, row.value, row.source)
-    console.print(table)
+    console.print(f"[bold]{escape(loaded.scenario.scenario.title)}[/]: each group of parameters under its source")
+    # One small table per group, its source once above it; values and sources are shown as written
+    # (rich would read "[civilian, military]" as markup).
+    for source, rows in groupby(provenance_rows(loaded.scenario), key=lambda r: r.source):
+        console.print(f"\n[dim]source:[/] {escape(source or 'none given')}", soft_wrap=False)
+        table = Table(box=None, show_header=False, pad_edge=False)
+        table.add_column("parameter", style="cyan", no_wrap=True)
+        table.add_column("value", overflow="fold")
+        for row in rows:
+            table.add_row(escape(row.parameter), escape(row.value))
+        console.print(table)
     console.print(f"[green]valid:[/] {escape(str(scenario))}")
 
 
@@ -187,14 +192,15 @@ def run(
         _fail("interrupted before the replications finished; nothing was written (for a study that can be resumed, use evacsim sweep)", EXIT_INTERRUPTED)
     window = s.scenario.window_days
     summary = summarize(rows, window, WAIT_CAUSES, RESOURCES)
+    _print_summary(s.scenario.title, summary, window)  # the answer first; the figures take a few seconds more
     try:
         _write_run(folder, loaded, seed, len(rows), summary, jobs)
         from sim.plots.figures import plot_results
 
-        plot_results(folder)
+        with errors.status("drawing the figures"):
+            plot_results(folder)
     except OSError as exc:
         _fail(f"{folder}: cannot write results ({exc.strerror or exc})", EXIT_OUTPUT)
-    _print_summary(s.scenario.title, summary, window)
     _results_in(folder)
 
 
@@ -272,25 +278,45 @@ def _print_summary(title: str, summary: dict, window: tuple[float, float]) -> No
 
 @app.command()
 def bench(
-    seconds: Annotated[float, typer.Option(help="wall time to spend on the core rates, roughly")] = 20.0,
+    seconds: Annotated[float, typer.Option(help="wall time for the whole bench, roughly (start-up of processes and Dask adds a few seconds)")] = 20.0,
     jobs: Annotated[int, typer.Option(help="processes for the parallel measurements")] = 2,
     scenario: Annotated[Path, typer.Option(help="scenario to measure")] = Path("scenarios/qasrak_baseline.toml"),
     parallel: Annotated[bool, typer.Option(help="also measure the local pool, a Dask LocalCluster and parent memory")] = True,
     analysis: Annotated[bool, typer.Option(help="also measure what sensitivity, calibration and discovery add")] = True,
+    replay: Annotated[int | None, typer.Option(min=1, help="replications streamed through the writer for the memory figure (default: from --seconds)")] = None,
 ) -> None:
     """Measure speed against raw SimPy in the same run; prints JSON (core rates first, then parallel and analysis)."""
-    from sim.bench import run_bench
+    from sim.bench import bench_plan, busy_warning, machine_load, run_bench
 
     _load(scenario, None)
-    figures = run_bench(str(scenario), seconds=seconds, jobs=jobs)
-    if parallel:
-        from sim.bench_parallel import run_parallel_bench
+    load, cores = machine_load()
+    warning = busy_warning(load, cores)
+    if warning:
+        _warn(warning)
+    steps = [("core rates", True), ("parallel rates and memory", parallel), ("analysis overhead", analysis)]
+    with _progress() as bar:
+        task = bar.add_task("bench: core rates", total=sum(on for _, on in steps))
+        core = 0.30 * seconds if (parallel or analysis) else seconds
+        figures = run_bench(str(scenario), seconds=core, jobs=jobs)
+        figures["load_average"] = {"before": load, "cores": cores, "busy": warning is not None}
+        plan = bench_plan(seconds, figures["replications_per_s"], jobs, replay)
+        bar.update(task, advance=1, description="bench: parallel rates and memory")
+        if parallel:
+            from sim.bench_parallel import run_parallel_bench
 
-        figures["parallel"] = run_parallel_bench(str(scenario), seconds=seconds, jobs=jobs)
-    if analysis:
-        from sim.bench_analysis import analysis_overhead
+            figures["parallel"] = run_parallel_bench(
+                str(scenario),
+                seconds=plan.parallel_seconds,
+                jobs=jobs,
+                memory_replications=plan.memory_replications,
+                replay_replications=plan.replay_replications,
+            )
+            bar.update(task, advance=1, description="bench: analysis overhead")
+        if analysis:
+            from sim.bench_analysis import analysis_overhead
 
-        figures["analysis"] = analysis_overhead(str(scenario), jobs=jobs)
+            figures["analysis"] = analysis_overhead(str(scenario), jobs=jobs, scale=plan.analysis_scale)
+            bar.update(task, advance=1)
     sys.stdout.write(json.dumps(figures, indent=2) + "\n")
 
 

@@ -175,3 +175,10 @@ def test_marginal_on_a_dask_local_cluster_gives_the_same_table_as_one_process(tm
     result = invoke("marginal", baseline_path, "--replications", "3", "--dask-local", "2", "--out", dask)
     assert result.exit_code == 0, result.output
     pd.testing.assert_frame_equal(pd.read_csv(one / "marginal.csv", index_col=0), pd.read_csv(dask / "marginal.csv", index_col=0))
+
+
+def test_calibrate_to_a_target_past_the_horizon_says_so_instead_of_asking_for_more_replications(tmp_path, baseline_path):
+    result = invoke("calibrate", baseline_path, "--target-days", "160:200", "--replications", "10", "--jobs", "1", "--out", tmp_path / "c")
+    assert result.exit_code == 2
+    text = " ".join(result.output.split())
+    assert "horizon of 150 days" in text and "more replications would not help" in text and "--set scenario.horizon_days=230" in text

@@ -106,3 +106,21 @@ def test_high_threat_closes_the_base_later_than_the_baseline_on_paired_replicati
     assert np.isfinite(result.days_a).all() and np.isfinite(result.days_b).all()
     reverse = run_compare(load_scenario(HIGH_THREAT), load_scenario(BASELINE), seed=3, replications=6, executor=InProcess())
     assert reverse.summary["days_to_base_empty"]["difference"] == pytest.approx(-days["difference"])
+
+
+def test_compare_with_set_names_what_was_set_in_its_console_title_figure_and_report(tmp_path):
+    from typer.testing import CliRunner
+
+    from sim.cli import app
+    from sim.plots.compare import compare_figure, read_compare
+
+    out = tmp_path / "cmp"
+    result = CliRunner().invoke(app, ["compare", str(BASELINE), "--set", "escort.teams=7", "-n", "4", "--jobs", "1", "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    console = " ".join(result.output.split())
+    assert "B (" in console and "with escort.teams=7) - A (" in console
+    figure = compare_figure(read_compare(out))
+    assert "escort.teams=7" in figure.get_suptitle()
+    assert CliRunner().invoke(app, ["report", str(out)]).exit_code == 0
+    page = (out / "report.html").read_text()
+    assert "<h1>qasrak_baseline vs qasrak_baseline with escort.teams=7</h1>" in page

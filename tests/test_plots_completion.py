@@ -10,6 +10,7 @@ import pytest
 from matplotlib.figure import Figure
 
 from sim.analysis.statistics import window_probabilities
+from sim.names import share
 from sim.plots.completion import completion_figure, save_figure
 
 WINDOW = (15.0, 30.0)
@@ -60,9 +61,17 @@ def test_window_probabilities_are_written_as_percentages_of_the_sample(figure, s
     days = sample[0]
     under, within, over = (days < 15).mean(), ((days >= 15) & (days <= 30)).mean(), (days > 30).mean()
     text = all_texts(figure)
-    assert f"P(< 15) = {under:.0%}" in text
-    assert f"P(15-30) = {within:.0%}" in text
-    assert f"P(> 30) = {over:.0%}" in text
+    assert f"P(< 15) = {share(under)}" in text
+    assert f"P(15-30) = {share(within)}" in text
+    assert f"P(> 30) = {share(over)}" in text
+
+
+@pytest.mark.parametrize(("p_under", "written"), [(0.004, "P(< 15) = 0.4%"), (0.0004, "P(< 15) = <0.1%"), (0.0, "P(< 15) = 0%"), (0.12, "P(< 15) = 12%")])
+def test_a_nonzero_share_is_never_written_as_0_percent(p_under, written):
+    days = np.array([10.0, 20.0, 40.0])
+    fig = completion_figure(days, days + 1, WINDOW, START, {"p_under": p_under, "p_within": 0.596, "p_over": 0.996})
+    text = all_texts(fig)
+    assert written in text and "P(15-30) = 60%" in text and "P(> 30) = 99.6%" in text
 
 
 def test_probabilities_are_written_as_given():

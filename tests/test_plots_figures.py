@@ -14,6 +14,7 @@ from typer.testing import CliRunner
 from sim.cli import app
 from sim.model.evacuation import WAIT_CAUSES
 from sim.plots.figures import RUN_FIGURES, median_replication, read_run, replay, run_completion, run_timeline, run_waits
+from sim.plots.waits import display_name
 
 ROOT = Path(__file__).resolve().parent.parent
 BASELINE = ROOT / "scenarios" / "qasrak_baseline.toml"
@@ -55,8 +56,9 @@ def test_wait_bars_are_the_mean_waits_of_summary_json(run_folder, summary):
     ax = run_waits(read_run(run_folder)).axes[0]
     labels = [t.get_text() for t in ax.get_yticklabels()]
     widths = [p.get_width() for p in ax.patches]
-    assert sorted(labels) == sorted(WAIT_CAUSES)
-    assert widths == pytest.approx([summary["mean_wait_hours"][c] for c in labels])
+    causes = {display_name(c): c for c in WAIT_CAUSES}  # "trucks" reads "trucks (all types)"
+    assert sorted(labels) == sorted(causes)
+    assert widths == pytest.approx([summary["mean_wait_hours"][causes[label]] for label in labels])
 
 
 def test_median_replication_is_the_middle_one_by_days_to_base_empty():

@@ -76,3 +76,17 @@ def test_x_axis_is_in_days_with_calendar_dates_above(figure):
     assert "(days)" in ax.get_xlabel()
     assert ax.get_xlim()[1] == pytest.approx(192.0 / 24 + 0.5)
     assert any("date" in child.get_xlabel().lower() for child in ax.child_axes)
+
+
+def test_every_band_is_in_the_legend_and_overlapping_bands_too():
+    closures = {"night (no driving in Syria)": [(18.0, 30.0), (42.0, 54.0)], "route closed": [(20.0, 26.0)], "crossing closed": [(144.0, 168.0)]}
+    fig = timeline_figure(TIMELINE, closures, (2.0, 6.5), START, days_to_base_empty=5.0, title="test")
+    legend = [t.get_text() for t in fig.axes[0].get_legend().get_texts()]
+    assert {"Window 2-6.5 days", "Night (no driving in Syria)", "Route closed", "Crossing closed"} <= set(legend)
+    assert "Night (no driving in Syria) and route closed together" in legend
+    assert "Window 2-6.5 days and crossing closed together" in legend
+    assert not any("Route closed and crossing" in entry for entry in legend)
+
+
+def test_x_label_is_plain_words_with_its_unit(figure):
+    assert figure.axes[0].get_xlabel() == "Days since 23 Feb 2026 (days)"

@@ -40,15 +40,15 @@ def bars(ax):
 
 def test_wait_bars_are_the_mean_hours_by_cause_largest_first(figure, rows):
     labels, widths = bars(figure.axes[0])
-    assert labels == ["escort", "trucks", "crossing"]
-    assert widths == pytest.approx([rows[f"wait_hours.{c}"].mean() for c in labels])
+    assert labels == ["escort", "trucks (all types)", "crossing"]
+    assert widths == pytest.approx([rows[f"wait_hours.{c}"].mean() for c in ["escort", "trucks", "crossing"]])
 
 
 def test_utilisation_bars_are_percent_of_time_busy(figure, rows):
     ax = figure.axes[1]
     labels, widths = bars(ax)
-    assert labels == ["trucks", "crossing lanes"]
-    assert widths == pytest.approx([100 * rows[f"utilisation.{r}"].mean() for r in labels])
+    assert labels == ["trucks (all types)", "crossing lanes"]
+    assert widths == pytest.approx([100 * rows[f"utilisation.{r}"].mean() for r in ["trucks", "crossing lanes"]])
     assert ax.get_xlim() == (0, 100)
     assert "(%)" in ax.get_xlabel()
 
@@ -74,3 +74,15 @@ def test_every_axis_names_its_unit(figure):
 def test_spread_of_a_constant_has_no_width():
     s = spread("x", np.array([4.0, 4.0, 4.0]))
     assert (s.mean, s.ci_low, s.ci_high, s.p10, s.p90) == (4.0, 4.0, 4.0, 4.0, 4.0)
+
+
+def test_each_truck_type_gets_its_own_bar_when_the_replications_record_it(rows):
+    typed = rows.assign(
+        **{"wait_hours.trucks (civilian)": 40.0, "wait_hours.trucks (het)": 250.0, "wait_hours.trucks (military)": 10.0, "utilisation.trucks (het)": 0.95}
+    )
+    fig = waits_figure(typed, CAUSES, RESOURCES)
+    labels, widths = bars(fig.axes[0])
+    assert labels[:2] == ["escort", "heavy equipment transporters"]
+    assert "civilian trucks" in labels and "military trucks" in labels and "trucks (all types)" not in labels
+    assert widths[1] == pytest.approx(250.0)
+    assert bars(fig.axes[1])[0][0] == "heavy equipment transporters"

@@ -184,3 +184,7 @@ def test_the_render_check_catches_a_broken_image_and_a_script_error(report, tmp_
     images, console = render_check(broken, tmp_path / "profile")
     assert images == "broken 4"
     assert console
+
+
+def test_report_waits_say_the_truck_wait_lumps_every_type(html):
+    assert "wait: trucks (all types)" in html and "busy: trucks (all types)" in html

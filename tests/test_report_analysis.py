@@ -16,6 +16,7 @@ from pathlib import Path
 import pytest
 
 from tests.test_plots_analysis import BASELINE, COMMANDS, FIGURES, OBSERVATIONS, TARGET, discover, invoke
+from tests.test_report import CHROMIUM, chromium, needs_chromium
 
 RAW = re.compile(r"\bNone\b|\bnan\b|\bNaN\b|\{|\}|'levels'|'integer'|\bTrue\b|\bFalse\b")
 
@@ -31,6 +32,8 @@ def captions(page: str) -> list[str]:
 
 
 FOLDERS = {
+    "run": ["run", BASELINE, "-n", "20", "--jobs", "1"],
+    "compare": ["compare", BASELINE, "--set", "escort.teams=7", "-n", "6", "--jobs", "1"],
     "sweep": ["sweep", BASELINE, "--vary", "escort.teams=2,4", "-n", "3", "--jobs", "1"],
     "sensitivity-tornado": COMMANDS["sensitivity-tornado"],
     "sensitivity-morris": COMMANDS["sensitivity-morris"],
@@ -102,7 +105,8 @@ def test_calibration_without_accepted_draws_says_so_and_shows_no_empty_columns(p
     assert manifest["acceptance"]["estimate"] == 0
     text = visible_text(pages["calibrate"])
     assert "0 of 50 draws from the priors closed in 100-200 days" in text and "No draw met the target" in text
-    assert "<th>prior_p5</th>" in pages["calibrate"] and "<th>post_p5</th>" not in pages["calibrate"]
+    assert "reaches past the horizon of 150 days" in text and "raise --replications" not in text
+    assert "<th>all draws: P5</th>" in pages["calibrate"] and "<th>draws in the target: P5</th>" not in pages["calibrate"]
 
 
 def test_nowcast_report_states_the_posterior_and_lists_the_reports_without_empty_fields(pages):
@@ -131,3 +135,58 @@ def test_plot_and_report_accept_a_discover_folder(folders, tmp_path):
     result = invoke("report", folder, "--replot")
     assert result.exit_code == 0, result.output
     assert (folder / "discovery.png").exists() and "<img " in (folder / "report.html").read_text()
+
+
+LAYOUT = re.compile(r'data-images="([^"]*)".*?data-scroll-width="(\d+)" data-viewport="(\d+)" data-overflowing="([^"]*)"', re.S)
+
+
+@needs_chromium
+@pytest.mark.parametrize("kind", [*FOLDERS, "discover"])
+def test_report_fits_a_1280_px_window_with_every_figure_loaded(pages, folders, kind, tmp_path):
+    """At a 1280 px window nothing scrolls sideways, no table is wider than its column, and every figure decoded."""
+    assert CHROMIUM
+    page = folders[kind] / "report.html"
+    done = chromium("--hide-scrollbars", "--window-size=1280,900", "--virtual-time-budget=5000", "--dump-dom", page.as_uri(), profile=tmp_path / "p")
+    found = LAYOUT.search(done.stdout)
+    assert found, f"the page did not render: {done.stderr[-1500:]}"
+    images, scroll_width, viewport, overflowing = found.groups()
+    assert images == f"loaded {pages[kind].count('<img ')}"
+    assert overflowing == ""
+    assert int(scroll_width) == int(viewport) == 1280
+
+
+@pytest.mark.parametrize("kind", [*FOLDERS, "discover"])
+def test_report_has_a_table_of_contents_linking_every_section(pages, kind):
+    page = pages[kind]
+    toc = re.search(r'<nav class="toc".*?</nav>', page, re.S).group(0)
+    targets = re.findall(r'href="#([^"]+)"', toc)
+    assert "verdict" in targets and "manifest" in targets
+    for target in targets:
+        assert f'id="{target}"' in page, target
+    assert len(re.findall(r"<h2", page)) <= len(targets) + 1  # every section heading is reachable (the nowcast's own sub-headings aside)
+
+
+def test_provenance_is_collapsed_per_group_with_its_source_once(pages):
+    page = pages["run"]
+    groups = re.findall(r'<details class="group">\s*<summary>(.*?)</summary>', page, re.S)
+    assert len(groups) > 5
+    assert sum("Shafaq News, 2026-02-23" in g for g in groups) == 1 and page.count("Shafaq News, 2026-02-23") == 1
+    assert any("fleet.civilian" in g for g in groups)
+
+
+def test_sweep_report_names_the_study_and_tables_its_design_points(pages):
+    page = pages["sweep"]
+    assert "<h1>Sweep qasrak_baseline: " in page  # a --vary sweep is named after its scenario
+    table = re.search(r'id="table-1">\s*<h2>design points</h2>.*?</table>', page, re.S).group(0)
+    headers = re.findall(r"<th>(.*?)</th>", table)
+    assert headers == ["point", "escort teams (count)", "replications", "mean days to base empty (days)", "95% CI (days)", "P(15-30 days) (%)", "95% CI (%)"]
+    assert table.count("<tr>") == 3  # the header and the two points, escort teams 2 and 4
+
+
+def test_sweep_report_of_a_study_file_carries_its_name(tmp_path):
+    out = tmp_path / "study"
+    swept = invoke("sweep", Path("scenarios/studies/fleet_and_escort.toml").resolve(), "-n", "1", "--jobs", "1", "--out", out)
+    assert swept.exit_code == 0
+    assert "civilian" in swept.output and "escort" in swept.output  # the console table names its factors in words (headers wrap)
+    assert invoke("report", out).exit_code == 0
+    assert "<h1>Sweep fleet_and_escort: " in (out / "report.html").read_text(encoding="utf-8")

@@ -120,6 +120,19 @@ def test_validate_prints_the_provenance_of_each_number(baseline_path):
     assert "fleet.civilian.count" in text and "Shafaq News" in text
 
 
+def test_validate_shows_carrier_lists_as_written_and_each_source_once(baseline_path):
+    result = run("validate", baseline_path)
+    text = " ".join(result.output.split())
+    assert "[civilian, military]" in text and "[het]" in text and "[military, air]" in text
+    assert text.count("Shafaq News, 2026-02-23") == 1
+    assert len(result.output.splitlines()) < 300
+
+
+def test_sweep_help_keeps_the_study_table_name_in_brackets():
+    result = run("sweep", "--help")
+    assert "[factors]" in " ".join(result.output.split())
+
+
 def test_schema_is_the_json_schema_of_the_scenario_format():
     result = run("schema")
     schema = json.loads(result.output)
@@ -183,3 +196,16 @@ def test_pinning_one_input_with_set_leaves_every_other_input_column_identical(ru
     pd.testing.assert_frame_equal(free[others], fixed[others])
     assert "input.fleet.het.count" not in fixed.columns  # --set makes it a constant, no longer drawn
     assert not (free["input.fleet.het.count"] == 12).all()
+
+
+def test_run_prints_the_answer_before_it_draws_the_figures(tmp_path, baseline_path, monkeypatch):
+    import sim.plots.figures
+
+    def no_room(folder):
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(sim.plots.figures, "plot_results", no_room)
+    result = run("run", baseline_path, "-n", 8, "--jobs", 1, "--out", tmp_path / "r")
+    assert result.exit_code == 4
+    text = " ".join(result.output.split())
+    assert text.index("15-30 days") < text.index("No space left on device")

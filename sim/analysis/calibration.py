@@ -60,8 +60,13 @@ def prior_posterior(inputs: pd.DataFrame, accepted: np.ndarray) -> pd.DataFrame:
     return pd.DataFrame(rows).set_index("input").sort_values("ks", ascending=False)
 
 
-def calibrate(inputs: pd.DataFrame, days: np.ndarray, window: tuple[float, float], min_accepted: int = MIN_ACCEPTED) -> Calibration:
-    """ABC rejection: keep the replications in ``window``; compare their inputs with all inputs drawn."""
+def calibrate(
+    inputs: pd.DataFrame, days: np.ndarray, window: tuple[float, float], min_accepted: int = MIN_ACCEPTED, horizon_days: float = np.inf
+) -> Calibration:
+    """ABC rejection: keep the replications in ``window``; compare their inputs with all inputs drawn.
+
+    ``horizon_days`` is where the scenario cuts replications off: a target reaching past it cannot be met there,
+    so too few accepted draws are then blamed on the target, not on the number of replications."""
     accepted = accept(days, window)
     n_accepted = int(accepted.sum())
     rate = proportion(n_accepted, len(accepted))
@@ -69,7 +74,12 @@ def calibrate(inputs: pd.DataFrame, days: np.ndarray, window: tuple[float, float
     if n_accepted < min_accepted:
         warnings.append(
             f"only {n_accepted} of {len(accepted)} replications landed in {window[0]:g}-{window[1]:g} days: "
-            f"too few to say much about the posterior (want at least {min_accepted}); raise --replications"
+            f"too few to say much about the posterior (want at least {min_accepted}); "
+            + (
+                f"the target reaches past the horizon of {horizon_days:g} days, where no replication can close: choose a target inside it"
+                if window[1] > horizon_days
+                else "raise --replications"
+            )
         )
     return Calibration(accepted, rate, prior_posterior(inputs, accepted), tuple(warnings))
 

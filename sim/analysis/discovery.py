@@ -19,39 +19,11 @@ import numpy as np
 import pandas as pd
 
 from sim.analysis.statistics import closure_days
+from sim.names import label, share
 
 MIN_COVERAGE = 0.5
 PEEL_ALPHA = 0.05
 MASS_MIN = 0.05
-
-# How planners call the inputs, for sentences; other paths are shown as they are.
-LABELS = {
-    "fleet.civilian.count": "civilian trucks",
-    "fleet.military.count": "military trucks",
-    "fleet.het.count": "heavy equipment transporters",
-    "escort.teams": "escort teams",
-    "air_cover.apaches": "Apaches",
-    "loading.teams": "loading teams",
-    "loading.hours_per_truck": "loading hours per truck",
-    "airlift.sorties_per_day": "airlift sorties a day",
-    "cargo.classes.general.loads": "general cargo loads",
-    "cargo.classes.heavy.loads": "heavy loads",
-    "cargo.classes.sensitive.loads": "sensitive loads",
-    "cargo.classes.general.handed_over_fraction": "share of general cargo handed over",
-    "cargo.packout_loads_per_day": "loads packed out a day",
-    "cargo.staged_at_start": "share staged at the start",
-    "vehicles.count": "self-driving vehicles",
-    "people.troops": "troops",
-    "people.security_force": "security force",
-    "fleet.breakdowns_per_1000_km": "breakdowns per 1000 km",
-    "route.iraq.km": "km of the Iraqi leg",
-    "route.threats.closures_per_week": "route closures a week",
-    "crossing.main.minutes_per_vehicle": "crossing minutes per vehicle",
-    "crossing.main.closures_per_month": "main crossing closures a month",
-    "crossing.alternate.closures_per_month": "alternate crossing closures a month",
-    "crossing.main.lanes": "crossing lanes",
-    "weather.dust_day_probability": "chance of a dust day",
-}
 
 _NUMBER = r"[-+]?\d+(?:\.\d*)?"
 _TARGET = re.compile(rf"^\s*(?:({_NUMBER})\s*(<=|<)\s*)?([A-Za-z_][\w.]*)\s*(?:(<=|<|>=|>)\s*({_NUMBER}))?\s*$")
@@ -205,26 +177,26 @@ def _number(value: float) -> str:
 
 def condition(name: str, row: pd.Series) -> str:
     """One limit in words: ``civilian trucks >= 90``, ``escort teams <= 5``, ``5 <= Apaches <= 8``."""
-    label = LABELS.get(name, name)
+    words = label(name)
     lower = row["min"] > row["data_min"]
     upper = row["max"] < row["data_max"]
     if lower and upper:
-        return f"{_number(row['min'])} <= {label} <= {_number(row['max'])}"
+        return f"{_number(row['min'])} <= {words} <= {_number(row['max'])}"
     if lower:
-        return f"{label} >= {_number(row['min'])}"
-    return f"{label} <= {_number(row['max'])}"
+        return f"{words} >= {_number(row['min'])}"
+    return f"{words} <= {_number(row['max'])}"
 
 
 def describe(found: Discovery, what: str = "finishes in the window") -> str:
     """The chosen box in plain words, with its density and coverage."""
     stats = found.stats
     if found.box.empty:
-        return f"No box beats the whole data set: it {what} in {found.base_rate:.0%} of cases, whatever the inputs."
+        return f"No box beats the whole data set: it {what} in {share(found.base_rate)} of cases, whatever the inputs."
     conditions = " and ".join(condition(name, row) for name, row in found.box.iterrows())
     return (
-        f"{what[0].upper() + what[1:]} in {stats['density']:.0%} of cases when {conditions} "
-        f"(against {found.base_rate:.0%} overall; the box holds {stats['mass']:.0%} of the replications "
-        f"and {stats['coverage']:.0%} of the cases of interest)."
+        f"{what[0].upper() + what[1:]} in {share(stats['density'])} of cases when {conditions} "
+        f"(against {share(found.base_rate)} overall; the box holds {share(stats['mass'])} of the replications "
+        f"and {share(stats['coverage'])} of the cases of interest)."
     )
 
 

@@ -153,12 +153,26 @@ def _write_common(folder: Path, loaded, seed: int, study, extra: dict) -> None:
     write_parquet(folder / "replications.parquet", study.rows)
 
 
-def _report(folder: Path, title: str, lines: list[str], tables: dict[str, pd.DataFrame], figures: list[str], warnings: list[str]) -> None:
+def _report(
+    folder: Path,
+    title: str,
+    lines: list[str],
+    tables: dict[str, pd.DataFrame],
+    figures: list[str],
+    warnings: list[str],
+    window: tuple[float, float] | None = None,
+) -> None:
+    """``report.md``: the title, findings, warnings, tables (in words and units when evacsim knows them) and figures."""
+    from sim.names import TABLES, people_table
+
     parts = [f"# {title}", "", *lines, ""]
     if warnings:
         parts += ["## Warnings", "", *[f"- {w}" for w in warnings], ""]
     for name, table in tables.items():
-        parts += [f"## {name}", "", table.to_markdown(floatfmt=".3g") if _has_tabulate() else table.to_string(), ""]
+        stem = {"prior vs posterior": "calibration"}.get(name, name)
+        shown = people_table(table, stem, window) if stem in TABLES else table
+        index = stem not in TABLES
+        parts += [f"## {name}", "", shown.to_markdown(floatfmt=".3g", index=index) if _has_tabulate() else shown.to_string(index=index), ""]
     parts += [f"![{f}]({f})" for f in figures]
     (folder / "report.md").write_text("\n".join(parts) + "\n")
 
@@ -178,18 +192,23 @@ def _print_warnings(warnings: list[str]) -> None:
         cli._warn(w)
 
 
-def _print_table(title: str, table: pd.DataFrame, columns: list[str], rows: int = 10) -> None:
+def _print_table(title: str, table: pd.DataFrame, stem: str, columns: list[str], window: tuple[float, float] | None, rows: int = 10) -> None:
+    """An analysis table on the console as people read it: inputs by name (dotted path beside, dim), columns in words and units."""
     from rich.table import Table
 
     from sim import cli
-    from sim.plots.sensitivity import label
+    from sim.names import people_table
 
-    out = Table(title=title)
-    out.add_column("")
-    for c in columns:
-        out.add_column(c, justify="right")
-    for name, row in table.head(rows).iterrows():
-        out.add_row(label(str(name)), *(f"{row[c]:.3g}" for c in columns))
+    shown = people_table(table.head(rows), stem, window, columns, short=True)
+    out = Table(title=escape(title))
+    first = shown.columns[0]
+    out.add_column(escape(first), overflow="fold", ratio=None)
+    rest = [c for c in shown.columns[1:] if c != "parameter"]
+    for column in rest:
+        out.add_column(escape(column), justify="left" if column == "unit" else "right")
+    for _, row in shown.iterrows():
+        name = escape(str(row[first])) + (f"\n[dim]{escape(row['parameter'])}[/]" if "parameter" in shown and row["parameter"] != row[first] else "")
+        out.add_row(name, *(escape(str(row[c])) for c in rest))
     cli.console.print(out)
 
 
@@ -199,9 +218,9 @@ def _print_table(title: str, table: pd.DataFrame, columns: list[str], rows: int 
 def sensitivity(
     scenario: ScenarioArg,
     method: Annotated[Method, typer.Option(help="tornado (one at a time), morris (screening) or sobol (variance shares)")] = Method.tornado,
-    factors: Annotated[Path | None, typer.Option(help='study file naming factors and ranges: [factors."escort.teams"] low = 3, high = 10')] = None,
+    factors: Annotated[Path | None, typer.Option(help='study file naming factors and ranges: \\[factors."escort.teams"] low = 3, high = 10')] = None,
     trajectories: Annotated[int | None, typer.Option(min=2, help="Morris trajectories (default 10)")] = None,
-    n: Annotated[int | None, typer.Option("--base-samples", min=2, help="Sobol' base sample n, a power of 2 (default 32): n x (factors + 2) points")] = None,
+    n: Annotated[int | None, typer.Option("--base-samples", min=2, help="Sobol' base sample n, a power of 2 (default 128): n x (factors + 2) points")] = None,
     replications: RepsOpt = None,
     seed: SeedOpt = 20260223,
     jobs: JobsOpt = None,
@@ -231,6 +250,7 @@ def sensitivity(
     if not chosen:
         _fail(f"{scenario}: no input is given as a distribution, so there is nothing to vary; name factors with --factors STUDY.toml")
     m = method.value
+    window = tuple(s.scenario.window_days)
     reps = _setting(replications, m, "replications", precise)
     folder = _folder(out, force, f"{s.scenario.name}-sensitivity-{m}", resume, f"sensitivity-{m}")
     executor = _executor(jobs, scheduler, dask_local)
@@ -252,16 +272,18 @@ def sensitivity(
     for name, table in study.tables.items():
         table.to_csv(folder / f"{name}.csv", index=name != "points")
     if m == "tornado":
-        _print_table("Tornado: swing from P5 to P95", study.tables["tornado"], ["mean_days.swing", "p_window.swing"])
+        _print_table("Tornado: swing from P5 to P95", study.tables["tornado"], "tornado", ["mean_days.swing", "p_window.swing"], window)
     elif m == "morris":
-        _print_table("Morris: mean days to base empty", study.tables["morris"].sort_values("mu_star", ascending=False), ["mu_star", "mu_star_conf", "sigma"])
+        morris = study.tables["morris"].sort_values("mu_star", ascending=False)
+        _print_table("Morris: mean days to base empty", morris, "morris", ["mu_star", "mu_star_conf", "sigma"], window)
     else:
-        _print_table("Sobol': mean days to base empty", study.tables["sobol"].sort_values("ST", ascending=False), ["S1", "S1_conf", "ST", "ST_conf"])
+        sobol = study.tables["sobol"].sort_values("ST", ascending=False)
+        _print_table("Sobol': mean days to base empty", sobol, "sobol", ["S1", "S1_conf", "ST", "ST_conf"], window)
     note = f"{study.points} design points x {study.replications_per_point} replications each (common random numbers), {len(chosen)} factors."
     _write_common(folder, loaded, seed, study, {"kind": f"sensitivity-{m}", "factors": [f.as_record() for f in chosen]})
     figures = _draw_figures(folder, f"sensitivity-{m}")
     tables = {k: v for k, v in study.tables.items() if k != "points"}
-    _report(folder, f"Sensitivity ({m}): {s.scenario.title}", [note], tables, figures, study.warnings)
+    _report(folder, f"Sensitivity ({m}): {s.scenario.title}", [note], tables, figures, study.warnings, window)
     _print_warnings(study.warnings)
     cli.console.print(note)
     cli._results_in(folder)
@@ -384,6 +406,8 @@ def calibrate(
     from sim import cli
     from sim.analysis.calibration import informative
     from sim.experiment import analyses
+    from sim.names import label
+    from sim.report.readable import span
 
     try:
         window = _window(target_days)
@@ -391,6 +415,15 @@ def calibrate(
         _fail(str(exc), 2)
     loaded = cli._load(scenario, set_)
     s = loaded.scenario
+    horizon = float(s.scenario.horizon_days)
+    if window[0] >= horizon:
+        _fail(
+            f"--target-days {target_days}: the target starts at or after the scenario's horizon of {horizon:g} days, where every "
+            f"replication is cut off, so no draw can close in it (more replications would not help); choose a target below "
+            f"{horizon:g} days or lengthen the horizon, e.g. --set scenario.horizon_days={int(window[1]) + 30}",
+            2,
+        )
+    beyond = [f"--target-days {target_days} reaches past the horizon of {horizon:g} days: no replication closes after it"] if window[1] > horizon else []
     reps = _setting(replications, "calibrate", "replications", precise)
     folder = _folder(out, force, f"{s.scenario.name}-calibrate", resume, "calibrate")
     executor = _executor(jobs, scheduler, dask_local)
@@ -398,6 +431,7 @@ def calibrate(
         study = _run_with_progress(
             f"calibration, {reps} draws", folder, resume, lambda store, p: analyses.run_calibration(s, window, seed, reps, executor, store, p)
         )
+    study.warnings = [*beyond, *study.warnings]
     found = study.extra["calibration"]
     inputs = study.extra["inputs"]
     if inputs.shape[1] == 0:
@@ -411,12 +445,12 @@ def calibrate(
         f"{rate.estimate:.1%} (95% CI {rate.ci_low:.1%}-{rate.ci_high:.1%}).",
         "",
         "Inputs the estimate constrains (prior P5-P95 -> posterior P5-P95): "
-        + ("; ".join(f"{n} {r.prior_p5:.3g}-{r.prior_p95:.3g} -> {r.post_p5:.3g}-{r.post_p95:.3g}" for n, r in strong.iterrows()) or "none clearly."),
+        + ("; ".join(f"{label(n)} {span(r.prior_p5, r.prior_p95)} -> {span(r.post_p5, r.post_p95)}" for n, r in strong.iterrows()) or "none clearly."),
     ]
     _write_common(folder, loaded, seed, study, {"kind": "calibrate", "target_days": list(window), "acceptance": rate.as_dict()})
     figures = _draw_figures(folder, "calibrate")
-    _report(folder, f"Calibration to {target}: {s.scenario.title}", lines, {"prior vs posterior": found.table}, figures, study.warnings)
-    _print_table(f"Prior vs posterior given {target}", found.table, ["prior_p5", "prior_p95", "post_p5", "post_p95", "ks"], rows=8)
+    _report(folder, f"Calibration to {target}: {s.scenario.title}", lines, {"prior vs posterior": found.table}, figures, study.warnings, tuple(window))
+    _print_table(f"Prior vs posterior given {target}", found.table, "calibration", ["prior_p5", "prior_p95", "post_p5", "post_p95", "ks"], window, rows=8)
     _print_warnings(study.warnings)
     cli.console.print(lines[0])
     cli._results_in(folder)
@@ -456,6 +490,7 @@ def marginal(
     except StudyError as exc:
         _fail(str(exc))
     table = study.tables["marginal"]
+    window = tuple(s.scenario.window_days)
     table.to_csv(folder / "marginal.csv")
     best, top = table.index[0], table.iloc[0]
     line = f"{best} buys the most time: {top['days_saved']:.1f} days (95% CI {top['days_saved_low']:.1f}-{top['days_saved_high']:.1f})."
@@ -468,7 +503,9 @@ def marginal(
         {"marginal": table},
         figures,
         [],
+        window,
     )
-    _print_table("Days saved and change in P(window)", table, ["days_saved", "days_saved_low", "days_saved_high", "p_window_change"], rows=len(table))
+    shown = ["days_saved", "days_saved_low", "days_saved_high", "p_window_change"]
+    _print_table("Days saved and change in the chance of the window", table, "marginal", shown, window, rows=len(table))
     cli.console.print(f"[bold]{escape(line)}[/]")
     cli._results_in(folder)

@@ -16,10 +16,11 @@ from typing import Annotated
 
 import pandas as pd
 import typer
+from rich.markup import escape
 
 from sim.commands._options import EXIT_INTERRUPTED, EXIT_WORKERS, DaskLocalOpt, SchedulerOpt
 
-TargetArg = Annotated[Path, typer.Argument(help="a study file (with [factors]) or a scenario file (with --vary)", show_default=False)]
+TargetArg = Annotated[Path, typer.Argument(help="a study file (with \\[factors]) or a scenario file (with --vary)", show_default=False)]
 VaryOpt = Annotated[list[str] | None, typer.Option("--vary", help="a factor: path=lo:hi:step, path=lo:hi or path=a,b,c, e.g. escort.teams=2,3,4,6")]
 SetOpt = Annotated[list[str] | None, typer.Option("--set", help="override a scenario field by dotted path, value as TOML")]
 JobsOpt = Annotated[int | None, typer.Option(help="local worker processes (default: all cores)")]
@@ -129,19 +130,22 @@ def _print_points(points, window: tuple[float, float], replications: int) -> Non
 
     from sim import cli
     from sim.analysis.statistics import window_key
+    from sim.names import label
 
     within = window_key("p_within", window)
     factor_columns = list(points.columns[1 : points.columns.get_loc("replications")])
     shown = points.sort_values(within, ascending=False).head(12)
     title = f"Design points by P(base empty in {window[0]:g}-{window[1]:g} days), {replications} replications each"
     table = Table(title=title + (f" (best 12 of {len(points)})" if len(points) > 12 else ""))
-    for column in ["point", *factor_columns]:
-        table.add_column(column, justify="right")
-    for column in ("mean days", "P10-P90", f"P({window[0]:g}-{window[1]:g}) (95% CI)", f"P(>{window[1]:g})"):
+    table.add_column("point", justify="right")
+    for column in factor_columns:  # in words, the dotted path dim under them
+        words = f"{escape(label(column))}\n[dim]{escape(column)}[/]" if label(column) != column else escape(column)
+        table.add_column(words, justify="right", overflow="fold")
+    for column in ("mean days", "P10-P90 days", f"P({window[0]:g}-{window[1]:g}) (95% CI)", f"P(>{window[1]:g})"):
         table.add_column(column, justify="right")
     over = window_key("p_over", window)
     for row in shown.to_dict("records"):
-        cells = [str(row["point"]), *(f"{row[c]:g}" for c in factor_columns)]
+        cells = [str(row["point"]), *(f"{row[c]:,g}" for c in factor_columns)]
         cells += [
             f"{row['days_mean']:.1f}",
             f"{row['days_p10']:.1f}-{row['days_p90']:.1f}",
@@ -200,7 +204,7 @@ def compare(
     if as_json:
         sys.stdout.write(json.dumps(result.summary, indent=2) + "\n")
         return
-    _print_comparison(result.summary, str(a), str(b or f"{a} with --set"))
+    _print_comparison(result.summary, str(a), f"{b or a} with {', '.join(set_)}" if set_ else str(b))
     cli._results_in(folder)
 
 
@@ -210,7 +214,7 @@ def _print_comparison(summary: dict, name_a: str, name_b: str) -> None:
     from sim import cli
 
     low, high = summary["window_days"]
-    table = Table(title=f"B - A over {summary['replications']} paired replications (common random numbers)")
+    table = Table(title=escape(f"B ({name_b}) - A ({name_a}) over {summary['replications']} paired replications (common random numbers)"))
     table.add_column("base empty")
     table.add_column("A", justify="right")
     table.add_column("B", justify="right")
@@ -221,7 +225,7 @@ def _print_comparison(summary: dict, name_a: str, name_b: str) -> None:
     for key, label in ((f"p_{low:g}_to_{high:g}", f"P({low:g}-{high:g} days)"), (f"p_over_{high:g}", f"P(> {high:g} days)")):
         d = summary[key]
         table.add_row(label, f"{100 * d['a']:.1f}%", f"{100 * d['b']:.1f}%", _diff(d, 100, "{:+.1f} pts"), _times(d["variance_reduction"]))
-    cli.console.print(f"A: {name_a}\nB: {name_b}")
+    cli.console.print(f"A: {escape(name_a)}\nB: {escape(name_b)}")
     cli.console.print(table)
     cli.console.print(
         "Variance reduction: how many times more replications independent streams would need for the same CI on the difference "

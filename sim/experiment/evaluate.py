@@ -185,15 +185,16 @@ def design_table(points: np.ndarray, factors: Sequence[Factor], variant: int = 0
 # ---- running chunks of points -------------------------------------------------------------------
 
 
-def run_points(scenarios: Sequence[Scenario], points: list[tuple[int, int, dict[str, float]]], seed: int, replications: int) -> list[dict[str, object]]:
-    """Rows of every replication of each ``(point, variant, fixed)``: one record per replication, with its point."""
+def run_points(scenarios: Sequence[Scenario], points: list[tuple], seed: int, replications: int) -> list[dict[str, object]]:
+    """Rows of every replication of each ``(point, variant, fixed)``: one record per replication, with its point.
+    A ``(point, variant, fixed, (start, stop))`` runs only replications ``start`` to ``stop - 1`` of its point."""
     rows = []
-    ready = {v: prepare(scenarios[v]) for v in {variant for _, variant, _ in points}}
-    for point, variant, fixed in points:
+    ready = {v: prepare(scenarios[v]) for v in {spec[1] for spec in points}}
+    for point, variant, fixed, *part in points:
         # Preparing walks the whole scenario; pinning inputs only needs the variant's prepared copy filtered.
         base = ready[variant]
         prepared = replace(base, inputs=tuple(i for i in base.inputs if i.path not in fixed), fixed=fixed)
-        for i in range(replications):
+        for i in range(*part[0]) if part else range(replications):  # a slice of a point's replications, or all
             values, outcome, events = simulate_one(prepared, seed, i)
             row = record(i, values, outcome, events)
             row["point"] = point
@@ -216,35 +217,58 @@ def _point_specs(design: pd.DataFrame) -> list[tuple[int, int, dict[str, float]]
     return specs
 
 
-def chunk_points(specs: list, replications: int, workers: int, per_chunk: int | None = None) -> list[list]:
+def chunk_points(specs: list, replications: int, workers: int, per_chunk: int | None = None, slice_size: int | None = None) -> list[list]:
     """Groups of ``per_chunk`` points; by default about ``ROWS_PER_CHUNK`` replications each, and at
-    least ``4 * workers`` groups when there are enough points."""
+    least ``4 * workers`` groups when there are enough points.
+
+    With ``slice_size``, a design of one point (a calibration: one scenario, many draws) is cut into
+    slices of that many of its replications instead, so that workers share it and progress shows."""
+    if slice_size is not None and len(specs) == 1:
+        return [[(*specs[0], (a, min(a + slice_size, replications)))] for a in range(0, replications, slice_size)]
     if per_chunk is None:
         per_chunk = max(1, ROWS_PER_CHUNK // max(1, replications))
         per_chunk = max(1, min(per_chunk, math.ceil(len(specs) / max(1, 4 * workers))))
     return [specs[a : a + per_chunk] for a in range(0, len(specs), per_chunk)]
 
 
-def _stored_layout(folder: Path) -> int | None:
-    """Points per chunk of a study stored in ``folder``, so that a resume on another number of
-    workers reads chunk k as the same points it was written with."""
-    try:
-        value = json.loads((folder / "layout.json").read_text())["points_per_chunk"]
-    except (OSError, ValueError, KeyError, TypeError):
+def slice_size_for(specs: list, replications: int, workers: int) -> int | None:
+    """Replications a slice of a one-point design (about ``ROWS_PER_CHUNK``, at least ``4 * workers`` slices); ``None``
+    for a design of several points, whose chunks are whole points."""
+    if len(specs) != 1 or replications <= 1:
         return None
-    return value if isinstance(value, int) and value >= 1 else None
+    return max(1, min(ROWS_PER_CHUNK, math.ceil(replications / (4 * max(1, workers)))))
+
+
+def _stored_layout(folder: Path) -> tuple[int, int | None] | None:
+    """Points per chunk (and replications per slice, for a one-point design) of a study stored in ``folder``, so
+    that a resume on another number of workers reads chunk k as the same replications it was written with."""
+    try:
+        layout = json.loads((folder / "layout.json").read_text())
+        value, size = layout["points_per_chunk"], layout.get("replications_per_chunk")
+    except (OSError, ValueError, KeyError, TypeError, AttributeError):
+        return None
+    if not (isinstance(value, int) and value >= 1):
+        return None
+    return value, size if isinstance(size, int) and size >= 1 else None
 
 
 def _stored_chunk(part: Path, chunk: list) -> pd.DataFrame | None:
-    """A finished chunk's rows if the file holds exactly the points of ``chunk`` (else it is run again)."""
+    """A finished chunk's rows if the file holds exactly the points (and replications) of ``chunk`` (else it is run again)."""
     if not part.exists():
         return None
     try:
         frame = pd.read_parquet(part)
     except (OSError, ValueError):
         return None
-    expected = {point for point, _, _ in chunk}
-    return frame if "point" in frame.columns and set(frame["point"].astype(int)) == expected else None
+    expected = {spec[0] for spec in chunk}
+    if "point" not in frame.columns or set(frame["point"].astype(int)) != expected:
+        return None
+    sliced = [spec[3] for spec in chunk if len(spec) > 3]
+    if sliced:
+        wanted = {i for start, stop in sliced for i in range(start, stop)}
+        if "replication" not in frame.columns or set(frame["replication"].astype(int)) != wanted:
+            return None
+    return frame
 
 
 def design_key(design: pd.DataFrame, scenarios: Sequence[Scenario], seed: int, replications: int) -> str:
@@ -293,7 +317,7 @@ def evaluate(
     done: dict[int, pd.DataFrame] = {}
     folder = None
     if store is None:
-        chunks = chunk_points(specs, replications, workers)
+        chunks = chunk_points(specs, replications, workers, slice_size=slice_size_for(specs, replications, workers))
     else:
         chunk_store = store if isinstance(store, ChunkStore) else ChunkStore(Path(store))
         folder = chunk_store.folder / "chunks" / design_key(design, scenarios, seed, replications)
@@ -301,9 +325,13 @@ def evaluate(
             raise ResumeError(_not_this_study(chunk_store.folder))
         folder.mkdir(parents=True, exist_ok=True)
         stored = _stored_layout(folder)
-        chunks = chunk_points(specs, replications, workers, stored)
         if stored is None:
-            write_json(folder / "layout.json", {"points_per_chunk": len(chunks[0]) if chunks else 1})
+            size = slice_size_for(specs, replications, workers)
+            chunks = chunk_points(specs, replications, workers, slice_size=size)
+            layout = {"points_per_chunk": 1 if size else (len(chunks[0]) if chunks else 1)} | ({"replications_per_chunk": size} if size else {})
+            write_json(folder / "layout.json", layout)
+        else:
+            chunks = chunk_points(specs, replications, workers, *stored)
         for k, chunk in enumerate(chunks):
             frame = _stored_chunk(folder / f"chunk-{k:05d}.parquet", chunk)
             if frame is not None:

@@ -9,8 +9,8 @@ import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
 
-from sim.analysis.discovery import LABELS
-from sim.plots.style import BLUE, SKY_BLUE, style_context
+from sim.names import label, unit_of
+from sim.plots.style import BLUE, SKY_BLUE, style_context, whole_number_ticks
 
 
 def calibration_figure(inputs: pd.DataFrame, accepted: np.ndarray, order: list[str], target: str, columns: int = 4) -> Figure:
@@ -25,11 +25,13 @@ def calibration_figure(inputs: pd.DataFrame, accepted: np.ndarray, order: list[s
             ax.hist(values, bins=bins, density=True, color=SKY_BLUE, alpha=0.7, label="prior")
             if accepted.any():
                 ax.hist(values[accepted], bins=bins, density=True, histtype="step", lw=1.6, color=BLUE, label=f"given {target}")
-            ax.set_title(LABELS.get(name, name), fontsize=8)
+            ax.set_title(label(name), fontsize=8)
+            ax.set_xlabel(unit_of(name), fontsize=7)
+            whole_number_ticks(ax, name)
             ax.set_yticks([])
         for ax in axes.flat[len(order) :]:
             ax.set_visible(False)
-        axes.flat[0].legend(loc="upper right")
         fig.suptitle(f"Prior and posterior of each input given {target}")
-        fig.tight_layout()
+        fig.set_layout_engine("constrained")
+        fig.legend(*axes.flat[0].get_legend_handles_labels(), loc="outside lower center", ncols=2)
     return fig

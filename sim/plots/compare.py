@@ -18,6 +18,7 @@ from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 
 from sim.analysis.statistics import mean_interval, window_probabilities
+from sim.names import share
 from sim.plots.completion import add_calendar_axis, days_label, ecdf, shade_window, window_labels
 from sim.plots.style import BLACK, BLUE, ORANGE, style_context
 
@@ -70,8 +71,11 @@ def _read_compare_output(folder: Path) -> Comparison:
     meta_a = scenarios.get("a", {}).get("scenario", {})
     meta_b = scenarios.get("b", {}).get("scenario", {})
     label_a, label_b = meta_a.get("name", "A"), meta_b.get("name", "B")
-    if label_a == label_b:
-        label_b = f"{label_b} with --set"
+    overrides = [str(o) for o in json.loads((folder / "manifest.json").read_text(encoding="utf-8")).get("overrides") or []]
+    if overrides:  # --set applies to B: say what was set, not only that something was
+        label_b = f"{label_b} with {', '.join(overrides)}"
+    elif label_a == label_b:
+        label_b = f"{label_b} (B)"
     window = tuple(float(x) for x in meta_a.get("window_days", (15.0, 30.0)))
     start = datetime.datetime.fromisoformat(meta_a["start"]).date() if "start" in meta_a else DEFAULT_START
     return Comparison(label_a, label_b, table["days_a"].to_numpy(float), table["days_b"].to_numpy(float), window, start)
@@ -102,7 +106,7 @@ def read_compare(folder: Path) -> Comparison:
 
 def within_text(days: np.ndarray, window: tuple[float, float]) -> str:
     """``P(15-30) = 34%`` for a sample of days."""
-    return f"{window_labels(window)['p_within']} = {window_probabilities(days, window)['p_within'].estimate:.0%}"
+    return f"{window_labels(window)['p_within']} = {share(window_probabilities(days, window)['p_within'].estimate)}"
 
 
 def mean_ci(values: np.ndarray) -> tuple[float, float, float]:
@@ -139,6 +143,6 @@ def compare_figure(c: Comparison) -> Figure:
         diff_ax.set_title(f"Paired difference {c.label_b} - {c.label_a}")
         diff_ax.set_xlabel("Days to base empty, B - A (days; > 0: B later)")
         diff_ax.set_ylabel("Replication pairs (count)")
-        diff_ax.legend(loc="best", title=f"B later in {later:.0%} of pairs")
+        diff_ax.legend(loc="best", title=f"B later in {share(later)} of pairs")
         fig.suptitle(f"{c.label_a} (A) against {c.label_b} (B): {diff.size} paired replications")
     return fig

@@ -18,6 +18,7 @@ from matplotlib.axes import Axes
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 
+from sim.names import share
 from sim.plots.style import BASE_EMPTY_COLOR, DPI, FORCE_CLOSURE_COLOR, WINDOW_ALPHA, WINDOW_COLOR, style_context
 
 FORMATS = ("png", "svg")
@@ -30,8 +31,9 @@ def window_labels(window: tuple[float, float]) -> dict[str, str]:
 
 
 def probability_text(probabilities: dict[str, float], window: tuple[float, float]) -> str:
-    """One line per window outcome, e.g. ``P(15-30) = 61%`` (probabilities as 0-1 fractions)."""
-    return "\n".join(f"{label} = {probabilities[key]:.0%}" for key, label in window_labels(window).items())
+    """One line per window outcome, e.g. ``P(15-30) = 61%`` or ``P(< 15) = 0.4%`` (probabilities as 0-1 fractions;
+    a nonzero one never reads as 0%)."""
+    return "\n".join(f"{label} = {share(probabilities[key])}" for key, label in window_labels(window).items())
 
 
 def ecdf(days: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -62,7 +64,8 @@ def add_calendar_axis(ax: Axes, start_date: datetime.date) -> None:
 
 
 def days_label(start_date: datetime.date) -> str:
-    return f"Days from {start_date:%d %b %Y} 00:00 (days)"
+    """The day axis: ``Days since 23 Feb 2026 (days)``, day 0 being the start date at 00:00."""
+    return f"Days since {start_date:%d %b %Y} (days)"
 
 
 def draw_histogram(ax: Axes, base_empty: np.ndarray, force_closure: np.ndarray, window: tuple[float, float]) -> None:

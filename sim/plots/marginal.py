@@ -18,11 +18,11 @@ def marginal_figure(table: pd.DataFrame, window: tuple[float, float]) -> Figure:
         fig, (left, right) = plt.subplots(1, 2, figsize=(11, max(3.0, 0.45 * len(table) + 1.2)), sharey=True)
         err = [table["days_saved"] - table["days_saved_low"], table["days_saved_high"] - table["days_saved"]]
         left.barh(y, table["days_saved"], xerr=err, color=BLUE, capsize=3)
-        left.set_xlabel("days saved (mean, 95% CI)")
+        left.set_xlabel("days saved (days): mean and 95% CI")
         pts = 100 * table["p_window_change"]
         perr = [pts - 100 * table["p_window_change_low"], 100 * table["p_window_change_high"] - pts]
         right.barh(y, pts, xerr=perr, color=BLUISH_GREEN, capsize=3)
-        right.set_xlabel(f"change in P({window[0]:g}-{window[1]:g} days), points")
+        right.set_xlabel(f"change in P({window[0]:g}-{window[1]:g} days) (percentage points): mean and 95% CI")
         for ax in (left, right):
             ax.axvline(0, color="black", lw=0.8)
             ax.grid(axis="x")

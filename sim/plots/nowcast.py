@@ -15,7 +15,7 @@ from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 
 from sim.plots.completion import add_calendar_axis, day_bins, days_label
-from sim.plots.style import BASE_EMPTY_COLOR, BLACK, FORCE_CLOSURE_COLOR, ORANGE, WINDOW_ALPHA, WINDOW_COLOR, style_context
+from sim.plots.style import BASE_EMPTY_COLOR, BLACK, FORCE_CLOSURE_COLOR, ORANGE, WINDOW_ALPHA, WINDOW_COLOR, overlap_color, style_context
 
 
 def _stairs(rows: list[dict], key: str, last_day: float) -> tuple[np.ndarray, np.ndarray]:
@@ -40,10 +40,13 @@ def draw_narrowing(ax, rows: list[dict], window: tuple[float, float], truth_day:
     if truth_day is not None:
         ax.axhline(truth_day, color=BLACK, lw=1, label=f"True day {truth_day:.1f}", gid="truth")
     ax.plot([], [], color=ORANGE, lw=0.8, ls=":", label="Reports known")
+    if _meets(window, (float(np.min(p10)), float(np.max(p90)))):
+        shades = ((WINDOW_COLOR, WINDOW_ALPHA), (BASE_EMPTY_COLOR, 0.25))
+        ax.fill_between([], [], [], color=overlap_color(*shades), lw=0, label="Window and P10-P90 together")
     ax.set_xlim(0, last)
-    ax.set_ylabel("Forecast day of closure (days from start)")
+    ax.set_ylabel("Forecast day the base is empty (days since the start)")
     ax.set_title("Forecast as reports arrive")
-    ax.legend(loc="best")
+    ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.3), ncols=2)
 
 
 def draw_prior_posterior(ax, days: np.ndarray, weights: np.ndarray, window: tuple[float, float]) -> None:
@@ -53,7 +56,13 @@ def draw_prior_posterior(ax, days: np.ndarray, weights: np.ndarray, window: tupl
     ax.hist(days, bins=bins, weights=weights, density=True, color=BASE_EMPTY_COLOR, alpha=0.6, label="Posterior (given reports)", gid="hist-posterior")
     ax.set_ylabel("Probability density (per day)")
     ax.set_title("Days to base empty: before and after the reports")
-    ax.legend(loc="upper right")
+    if _meets(window, (float(days.min()), float(days.max()))):
+        ax.fill_between([], [], [], color=overlap_color((WINDOW_COLOR, WINDOW_ALPHA), (BASE_EMPTY_COLOR, 0.6)), lw=0, label="Window and posterior together")
+    ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.3), ncols=2)
+
+
+def _meets(a: tuple[float, float], b: tuple[float, float]) -> bool:
+    return a[0] < b[1] and b[0] < a[1]
 
 
 def nowcast_figure(
@@ -74,7 +83,7 @@ def nowcast_figure(
         FigureCanvasAgg(fig)
         left, right = fig.subplots(1, 2)
         draw_narrowing(left, rows, window, truth_day)
-        left.set_xlabel(f"Day the forecast was made: {days_label(start_date)}")
+        left.set_xlabel(f"Day the forecast was made (days since {start_date:%d %b %Y})")
         add_calendar_axis(left, start_date)
         draw_prior_posterior(right, days, np.asarray(weights, dtype=float), window)
         right.set_xlabel(days_label(start_date))

@@ -135,9 +135,9 @@ def _quoted(word: str) -> str:
 
 
 def tornado(a: AnalysisFolder) -> Figure:
-    from sim.plots.sensitivity import tornado_figure
+    from sim.plots.sensitivity import tornado_figure, window_outcome
 
-    return tornado_figure(a.table("tornado"), {"mean_days": "mean days to base empty", "p_window": a.window_label})
+    return tornado_figure(a.table("tornado"), {"mean_days": "mean days to base empty", "p_window": window_outcome(a.window).words})
 
 
 def morris(a: AnalysisFolder) -> Figure:
@@ -147,9 +147,9 @@ def morris(a: AnalysisFolder) -> Figure:
 
 
 def morris_p_window(a: AnalysisFolder) -> Figure:
-    from sim.plots.sensitivity import morris_figure
+    from sim.plots.sensitivity import morris_figure, window_outcome
 
-    return morris_figure(a.table("morris_p_window"), output=a.window_label)
+    return morris_figure(a.table("morris_p_window"), outcome=window_outcome(a.window))
 
 
 def sobol(a: AnalysisFolder) -> Figure:
@@ -159,9 +159,9 @@ def sobol(a: AnalysisFolder) -> Figure:
 
 
 def sobol_p_window(a: AnalysisFolder) -> Figure:
-    from sim.plots.sensitivity import sobol_figure
+    from sim.plots.sensitivity import sobol_figure, window_outcome
 
-    return sobol_figure(a.table("sobol_p_window"), output=a.window_label)
+    return sobol_figure(a.table("sobol_p_window"), output=window_outcome(a.window).words)
 
 
 def calibration(a: AnalysisFolder) -> Figure:

@@ -12,6 +12,10 @@ from collections.abc import Iterator
 
 import matplotlib
 from cycler import cycler
+from matplotlib.axes import Axes
+from matplotlib.ticker import MaxNLocator
+
+from sim.names import is_whole, label, unit_of
 
 matplotlib.use("Agg")
 
@@ -72,49 +76,25 @@ def style_context() -> Iterator[None]:
         yield
 
 
-_EXACT_UNITS = {
-    "pallets_per_load": "pallets a truckload",
-    "breakdowns_per_1000_km": "per truck per 1000 km",
-    "packout_loads_per_day": "truckloads a day",
-    "max_per_day": "convoys a day",
-    "sorties_per_day": "sorties a day",
-    "sorties_per_aircraft_per_day": "sorties an aircraft a day",
-    "closures_per_week": "closures a week",
-    "closures_per_month": "closures a month",
-    "priority": "rank",
-}
-
-_UNITS = (
-    ("_kmh", "km/h"),
-    ("km", "km"),
-    ("hours", "hours"),
-    ("hours_per_truck", "hours a truck"),
-    ("hours_on_station", "hours"),
-    ("days", "days"),
-    ("start_day", "day"),
-    ("minutes", "minutes"),
-    ("minutes_per_vehicle", "minutes a vehicle"),
-    ("loads", "truckloads"),
-    ("fraction", "share, 0-1"),
-    ("probability", "share, 0-1"),
-    ("staged_at_start", "share, 0-1"),
-    ("pallets", "pallets"),
-    ("troops", "people"),
-    ("security_force", "people"),
-    ("seats_per_convoy", "people"),
-    ("crew", "people"),
-    ("runway_m", "m"),
-)
+def axis_words(factor: str) -> str:
+    """A factor's axis label: its planner name and unit, the dotted path after it, e.g.
+    ``civilian trucks (count)\nfleet.civilian.count``."""
+    words = label(factor)
+    return f"{words} ({unit_of(factor)})" + (f"\n{factor}" if words != factor else "")
 
 
-def unit_of(path: str) -> str:
-    """The unit of a scenario field, from its name (the schema's names carry them): ``route.syria.km`` -> ``km``."""
-    leaf = path.rsplit(".", 1)[-1]
-    if leaf in _EXACT_UNITS:
-        return _EXACT_UNITS[leaf]
-    if leaf.startswith("share_of"):
-        return "share, 0-1"
-    for ending, unit in reversed(_UNITS):  # longer, more specific endings are listed later
-        if leaf.endswith(ending):
-            return unit
-    return "count"
+def whole_number_ticks(ax: Axes, factor: str, axis: str = "x") -> None:
+    """Integer ticks on an axis that shows a whole-number factor (trucks, teams), never 2.5 teams."""
+    if is_whole(factor):
+        (ax.xaxis if axis == "x" else ax.yaxis).set_major_locator(MaxNLocator(integer=True))
+
+
+def overlap_color(*shades: tuple[str, float]) -> tuple[float, float, float]:
+    """The colour two or more translucent shades (colour, alpha) make where they overlap on white, for a legend entry."""
+    from matplotlib.colors import to_rgb
+
+    mixed = (1.0, 1.0, 1.0)
+    for color, alpha in shades:
+        rgb = to_rgb(color)
+        mixed = tuple(alpha * c + (1 - alpha) * m for c, m in zip(rgb, mixed, strict=True))
+    return mixed

@@ -19,7 +19,20 @@ from matplotlib.lines import Line2D
 from matplotlib.patches import Patch
 
 from sim.plots.completion import add_calendar_axis, days_label, shade_window
-from sim.plots.style import BLACK, BLUE, BLUISH_GREEN, ORANGE, REDDISH_PURPLE, SKY_BLUE, VERMILLION, YELLOW, style_context
+from sim.plots.style import (
+    BLACK,
+    BLUE,
+    BLUISH_GREEN,
+    ORANGE,
+    REDDISH_PURPLE,
+    SKY_BLUE,
+    VERMILLION,
+    WINDOW_ALPHA,
+    WINDOW_COLOR,
+    YELLOW,
+    overlap_color,
+    style_context,
+)
 
 LEGS = (
     ("departed", "border", "Drive in Syria (with halts)", BLUE),
@@ -57,17 +70,50 @@ def sortie_spans(timeline: Sequence[Mapping]) -> list[tuple[float, float]]:
     return [(i["legs"]["departed"] / 24.0, (i["legs"]["arrived"] - i["legs"]["departed"]) / 24.0) for i in timeline if i["kind"] == "sortie"]
 
 
-def draw_closures(ax: Axes, closures: Mapping[str, Sequence[tuple[float, float]]], last_day: float) -> list[Patch]:
-    """Shade closed periods (hours) up to ``last_day``; returns legend entries for the kinds present."""
-    handles = []
+def _capital(text: str) -> str:
+    return text[0].upper() + text[1:]
+
+
+def shaded_periods(
+    closures: Mapping[str, Sequence[tuple[float, float]]], window: tuple[float, float], last_day: float
+) -> dict[str, tuple[list[tuple[float, float]], dict]]:
+    """Every band the chart shades, by legend name: the planning window and each kind of closure (in days, up to ``last_day``),
+    each with its style."""
+    bands: dict[str, tuple[list[tuple[float, float]], dict]] = {}
+    if window[0] < last_day:
+        bands[f"Window {window[0]:g}-{window[1]:g} days"] = ([(window[0], min(window[1], last_day))], {"color": WINDOW_COLOR, "alpha": WINDOW_ALPHA})
     for kind, intervals in closures.items():
-        shown = [(a / 24.0, b / 24.0) for a, b in intervals if a / 24.0 < last_day]
-        if not shown:
-            continue
-        style = CLOSURE_STYLES.get(kind, {"color": BLACK, "alpha": 0.2})
-        for a, b in shown:
-            ax.axvspan(a, min(b, last_day), lw=0, gid=f"closure-{kind}", **style)
-        handles.append(Patch(label=kind[0].upper() + kind[1:], **style))
+        shown = [(a / 24.0, min(b / 24.0, last_day)) for a, b in intervals if a / 24.0 < last_day]
+        if shown:
+            bands[_capital(kind)] = (shown, CLOSURE_STYLES.get(kind, {"color": BLACK, "alpha": 0.2}))
+    return bands
+
+
+def overlaps(bands: Mapping[str, tuple[list[tuple[float, float]], dict]]) -> list[tuple[str, str]]:
+    """Pairs of shaded bands that cover some of the same time, where their shades add up to a third colour."""
+    names = list(bands)
+    found = []
+    for i, a in enumerate(names):
+        for b in names[i + 1 :]:
+            if any(x0 < y1 and y0 < x1 for x0, x1 in bands[a][0] for y0, y1 in bands[b][0]):
+                found.append((a, b))
+    return found
+
+
+def draw_closures(ax: Axes, closures: Mapping[str, Sequence[tuple[float, float]]], last_day: float, window: tuple[float, float] | None = None) -> list[Patch]:
+    """Shade closed periods (hours) up to ``last_day``; returns legend entries for every band shown (the window too,
+    when given) and for each pair of bands that overlap, in the colour they make together."""
+    bands = shaded_periods(closures, window or (np.inf, np.inf), last_day)
+    handles = []
+    for name, (intervals, style) in bands.items():
+        if not name.startswith("Window"):
+            kind = next(k for k in closures if _capital(k) == name)
+            for a, b in intervals:
+                ax.axvspan(a, b, lw=0, gid=f"closure-{kind}", **style)
+        handles.append(Patch(label=name, **style))
+    for a, b in overlaps(bands):
+        shades = [(bands[n][1]["color"], bands[n][1]["alpha"]) for n in (a, b)]
+        handles.append(Patch(color=overlap_color(*shades), label=f"{a} and {b[0].lower() + b[1:]} together", gid="overlap"))
     return handles
 
 
@@ -100,7 +146,7 @@ def timeline_figure(
         FigureCanvasAgg(fig)
         ax = fig.subplots()
         shade_window(ax, window)
-        handles = draw_closures(ax, closures, last_day)
+        handles = draw_closures(ax, closures, last_day, window)
         handles += draw_convoys(ax, timeline)
         sorties = sortie_spans(timeline)
         if sorties:

@@ -39,9 +39,35 @@ def spread(name: str, values: np.ndarray) -> Spread:
     return Spread(name, mean, low, high, p10, p90)
 
 
+TRUCK_TYPES = {"civilian": "civilian trucks", "military": "military trucks", "het": "heavy equipment transporters"}
+"""The fleet's truck types as planners call them; a per-type column is ``wait_hours.trucks (het)``."""
+
+
+def with_truck_types(rows: pd.DataFrame, prefix: str, names: tuple[str, ...]) -> list[str]:
+    """The causes (or resources) to draw: ``names``, with ``trucks`` replaced by its per-type columns
+    (``trucks (civilian)``, ``trucks (het)``, ...) when the replications record them, so that a wait for
+    heavy equipment transporters is not hidden among the general trucks."""
+    shown = list(names) + [c.removeprefix(f"{prefix}.") for c in rows.columns if c.startswith(f"{prefix}.trucks (")]
+    shown = list(dict.fromkeys(shown))
+    if any(n.startswith("trucks (") for n in shown):
+        shown = [n for n in shown if n != "trucks"]
+    return shown
+
+
+def display_name(name: str) -> str:
+    """A cause or resource as the figure writes it: ``heavy equipment transporters`` for ``trucks (het)``;
+    ``trucks (all types)`` when the replications do not tell the types apart."""
+    if name == "trucks":
+        return "trucks (all types)"
+    if name.startswith("trucks (") and name.endswith(")"):
+        kind = name[len("trucks (") : -1]
+        return TRUCK_TYPES.get(kind, f"{kind} trucks")
+    return name
+
+
 def spreads(rows: pd.DataFrame, prefix: str, names: tuple[str, ...], scale: float = 1.0) -> list[Spread]:
-    """A :class:`Spread` per ``prefix.name`` column (times ``scale``), largest mean first."""
-    found = [spread(n, rows[f"{prefix}.{n}"].to_numpy(dtype=float) * scale) for n in names if f"{prefix}.{n}" in rows]
+    """A :class:`Spread` per ``prefix.name`` column (times ``scale``), per truck type when recorded, largest mean first."""
+    found = [spread(n, rows[f"{prefix}.{n}"].to_numpy(dtype=float) * scale) for n in with_truck_types(rows, prefix, names) if f"{prefix}.{n}" in rows]
     return sorted(found, key=lambda s: -s.mean)
 
 
@@ -51,7 +77,7 @@ def draw_bars(ax: Axes, found: list[Spread], color: str, gid: str) -> None:
     ax.barh(y, means, color=color, alpha=0.8, label="Mean", gid=gid)
     ax.hlines(y, [s.p10 for s in found], [s.p90 for s in found], color=BLACK, lw=0.8, label="P10-P90 of replications", gid=f"{gid}-p10-p90")
     ax.hlines(y, [s.ci_low for s in found], [s.ci_high for s in found], color=BLACK, lw=3.0, label="95% CI of the mean", gid=f"{gid}-ci")
-    ax.set_yticks(y, [s.name for s in found])
+    ax.set_yticks(y, [display_name(s.name) for s in found])
     ax.invert_yaxis()
     ax.set_xlim(left=0)
     ax.grid(axis="x")

@@ -16,7 +16,8 @@ from pathlib import Path
 import pandas as pd
 from markupsafe import Markup
 
-from sim.report.readable import MISSING, number, proportion, span
+from sim.names import TABLES, column_words, label, people_table
+from sim.report.readable import number, proportion, span
 
 KIND_NAMES = {
     "run": "run",
@@ -71,11 +72,13 @@ CAPTIONS = {
     ),
     "sobol": (
         "Sobol' indices of mean days to base empty: the share of its variance each factor explains alone (first order, S1) "
-        "and with its interactions (total, ST), with 95% bootstrap intervals; largest total on top."
+        "and with its interactions (total, ST), in percent, with 95% bootstrap intervals; largest total on top. Grey: the interval "
+        "includes zero, so the sample cannot tell the index from no effect; a cross: a negative estimate (noise), drawn without a bar."
     ),
     "sobol_p_window": (
         "Sobol' indices of {p_window}: the share of its variance each factor explains alone (first order, S1) and with its "
-        "interactions (total, ST), with 95% bootstrap intervals; largest total on top."
+        "interactions (total, ST), in percent, with 95% bootstrap intervals; largest total on top. Grey: the interval includes zero; "
+        "a cross: a negative estimate (noise), drawn without a bar."
     ),
     "calibration": (
         "Each input's prior (every draw, shaded) and its posterior (the draws whose base emptied in {target}, outline), "
@@ -142,9 +145,14 @@ def _window(manifest: dict) -> tuple[float, float] | None:
 
 
 def _label(name: str) -> str:
-    from sim.analysis.discovery import LABELS
+    return label(name)
 
-    return LABELS.get(name, name)
+
+def _horizon(manifest: dict) -> float | None:
+    try:
+        return float(manifest["scenario"]["scenario"]["horizon_days"])
+    except (KeyError, TypeError, ValueError):
+        return None
 
 
 def caption_fields(folder: Path, kind: str, manifest: dict) -> dict[str, str]:
@@ -234,7 +242,15 @@ def _calibration(folder: Path, manifest: dict) -> list[str]:
         accepted = round(rate["estimate"] * total)
         lines.append(f"{accepted} of {total} draws from the priors closed in {target}: acceptance {proportion(rate)}.")
         if accepted == 0:
-            lines.append("No draw met the target, so there is no posterior to compare with the priors: widen the target or raise --replications.")
+            horizon = _horizon(manifest)
+            if horizon is not None and high > horizon:
+                lines.append(
+                    f"No draw met the target, so there is no posterior to compare with the priors. The target reaches past the "
+                    f"horizon of {number(horizon)} days, where every replication is cut off: no draw can close there, and more "
+                    "replications would not help; choose a target inside the horizon or lengthen it (scenario.horizon_days)."
+                )
+            else:
+                lines.append("No draw met the target, so there is no posterior to compare with the priors: widen the target or raise --replications.")
             return lines
     table = _table(folder, "calibration")
     if table is not None:
@@ -301,26 +317,83 @@ def _nowcast(folder: Path) -> list[str]:
     ]
 
 
-def csv_tables(folder: Path, kind: str) -> list[dict]:
-    """The analysis tables of a folder as HTML, each with what it holds; missing numbers ``—``."""
+def csv_tables(folder: Path, kind: str, manifest: dict | None = None) -> list[dict]:
+    """The analysis tables of a folder as HTML, each with what it holds: columns in words and units, inputs by name
+    with the dotted path beside them (small), missing numbers ``—``."""
     tables = []
+    window = _window(manifest or {})
     skip = {"points"} | ({"prim_box"} if kind == "discover" else set())
     for path in sorted(folder.glob("*.csv")):
         if path.stem in skip:  # the design itself is too wide to read; the box is shown in words above
             continue
         try:
-            frame = pd.read_csv(path)
+            frame = pd.read_csv(path, index_col=0) if path.stem in TABLES else pd.read_csv(path)
         except (OSError, ValueError):
             continue
-        for column in [c for c in frame.columns if pd.api.types.is_bool_dtype(frame[c])]:
-            frame[column] = frame[column].map({True: "yes", False: "no"})
-        if len(frame.columns) and str(frame.columns[0]).startswith("Unnamed"):
-            frame = frame.rename(columns={frame.columns[0]: "factor" if "factor" not in frame.columns else ""})
         note = TABLE_NOTES.get(path.stem, "")
-        empty = [str(c) for c in frame.columns[1:] if frame[c].isna().all()] if len(frame) else []
+        empty = [str(c) for c in frame.columns if frame[c].isna().all()] if len(frame) else []
         if empty:  # e.g. a calibration no draw met: its posterior columns hold no number at all
             frame = frame.drop(columns=empty)
-            note = f"{note} Left out, as no row has a value: {', '.join(empty)}.".strip()
-        html = frame.to_html(index=False, float_format=number, na_rep=MISSING, border=0, escape=True, classes="data")
-        tables.append({"name": path.stem.replace("_", " "), "note": note, "html": Markup(html)})
+            words = [column_words(path.stem, c, window) for c in empty]
+            note = f"{note} Left out, as no row has a value: {', '.join(words)}.".strip()
+        if path.stem in TABLES:
+            frame = people_table(frame, path.stem, window)
+        else:
+            for column in [c for c in frame.columns if pd.api.types.is_bool_dtype(frame[c])]:
+                frame[column] = frame[column].map({True: "yes", False: "no"})
+            if len(frame.columns) and str(frame.columns[0]).startswith("Unnamed"):
+                frame = frame.rename(columns={frame.columns[0]: "factor" if "factor" not in frame.columns else ""})
+        tables.append({"name": path.stem.replace("_", " "), "note": note, "html": html_table(frame)})
     return tables
+
+
+def html_table(frame: pd.DataFrame) -> Markup:
+    """A table of strings or numbers as HTML that wraps inside the page: numbers right-aligned, dotted paths small."""
+    from html import escape
+
+    head = "".join(f"<th>{escape(str(c))}</th>" for c in frame.columns)
+    rows = []
+    for values in frame.itertuples(index=False):
+        cells = []
+        for column, value in zip(frame.columns, values, strict=True):
+            text = value if isinstance(value, str) else number(value) if isinstance(value, (int, float)) else str(value)
+            css = "param" if column == "parameter" else "num" if column not in FIRST_COLUMNS and _numeric(text) else ""
+            cells.append(f'<td class="{css}">{escape(text)}</td>' if css else f"<td>{escape(text)}</td>")
+        rows.append("<tr>" + "".join(cells) + "</tr>")
+    return Markup(f'<table class="data"><thead><tr>{head}</tr></thead><tbody>{"".join(rows)}</tbody></table>')
+
+
+FIRST_COLUMNS = frozenset({"input", "change", "step", "unit", "factor"})
+
+
+def _numeric(text: str) -> bool:
+    return bool(text) and (text[0].isdigit() or text[0] in "+-<>—")
+
+
+def design_points_table(folder: Path, manifest: dict) -> dict | None:
+    """A sweep's design points as a table to read: each point's factor values (by name, in their units), its
+    replications, mean days to base empty and the chance of the window, each with its 95% CI."""
+    from sim.names import days, unit_of, whole
+    from sim.names import percent as pct
+
+    try:
+        points = pd.read_csv(folder / "points.csv")
+    except (OSError, ValueError):
+        return None
+    window = _window(manifest) or (15.0, 30.0)
+    key = f"p_{window[0]:g}_to_{window[1]:g}"
+    factors = [str(f["path"]) for f in manifest.get("factors") or [] if isinstance(f, dict) and f.get("path") in points.columns]
+    if not factors or "replications" not in points or key not in points:
+        return None
+    frame = pd.DataFrame({"point": points["point"].map(whole)})
+    for factor in factors:
+        frame[f"{label(factor)} ({unit_of(factor)})"] = points[factor].map(number)
+    frame["replications"] = points["replications"].map(whole)
+    if "days_mean" in points:
+        frame["mean days to base empty (days)"] = points["days_mean"].map(days)
+        frame["95% CI (days)"] = [f"{days(lo)}-{days(hi)}" for lo, hi in zip(points["days_mean_ci_low"], points["days_mean_ci_high"], strict=True)]
+    words = f"P({window[0]:g}-{window[1]:g} days)"
+    frame[f"{words} (%)"] = points[key].map(pct)
+    frame["95% CI (%)"] = [f"{pct(lo)}-{pct(hi)}" for lo, hi in zip(points[f"{key}_ci_low"], points[f"{key}_ci_high"], strict=True)]
+    note = f"One row per design point: {', '.join(f'{label(f)} ({f})' for f in factors)}; the other inputs as in the scenario."
+    return {"name": "design points", "note": note, "html": html_table(frame)}

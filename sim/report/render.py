@@ -22,6 +22,7 @@ import base64
 import json
 import math
 from dataclasses import dataclass
+from itertools import groupby
 from pathlib import Path
 
 from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
@@ -33,7 +34,8 @@ from sim.experiment.storage import write_atomic
 from sim.plots.completion import window_labels
 from sim.plots.figures import FIGURE_ORDER, NotResultsFolder, expected_figures, folder_kind, plot_folder
 from sim.plots.redraw import ANALYSIS_KINDS
-from sim.report.analysis_section import KIND_NAMES, TITLES, caption, csv_tables, summarise
+from sim.plots.waits import display_name
+from sim.report.analysis_section import KIND_NAMES, TITLES, caption, csv_tables, design_points_table, summarise
 from sim.report.nowcast_section import render_nowcast_section
 from sim.report.readable import readable
 from sim.scenario.schema import Scenario
@@ -43,7 +45,10 @@ REPORT_NAME = "report.html"
 CAPTIONS = {
     "completion": "Days to base empty and to force closure: histogram and cumulative share finished, the planning window shaded.",
     "burndown": "Cargo loads and people still at the base at 00:00 each day: median, P25-P75 and P10-P90 across replications.",
-    "waits": "Convoy-hours waited by cause and the busy share of each resource: mean, its 95% CI, and the P10-P90 spread.",
+    "waits": (
+        "Convoy-hours waited by cause and the busy share of each resource: mean, its 95% CI, and the P10-P90 spread. "
+        "'Trucks (all types)' lumps heavy equipment transporters with the other trucks unless the run records each type."
+    ),
     "timeline": "The median replication, convoy by convoy: legs, time at the crossing, closures and airlift sorties.",
     "sweep_factors": "Chance of emptying the base in the window against each factor, with its 95% CI band.",
     "sweep_heatmap": "Chance of emptying the base in the window over two factors.",
@@ -94,12 +99,37 @@ class ComparisonRow:
 
 
 @dataclass(frozen=True)
+class ProvenanceGroup:
+    """Parameters that share one source (a group of the scenario file): its dotted prefix, the source once, its rows."""
+
+    name: str
+    source: str
+    rows: list[Row]
+
+
+@dataclass(frozen=True)
 class ProvenanceSection:
     """Where each number of one scenario comes from, under a heading that says which scenario (A or B) it is."""
 
     anchor: str
     heading: str
     rows: list[Row]
+
+    @property
+    def groups(self) -> list[ProvenanceGroup]:
+        """The rows in runs that share a source, each run named by the dotted prefix its parameters share."""
+        groups = []
+        for source, rows in groupby(self.rows, key=lambda r: r.note):
+            rows = list(rows)
+            parts = [r.label.split(".") for r in rows]
+            common = []
+            for level in zip(*parts, strict=False):
+                if len(set(level)) != 1:
+                    break
+                common.append(level[0])
+            name = ".".join(common) if common and len(rows) > 1 else ".".join(parts[0][:2]) if len(rows) > 1 else rows[0].label
+            groups.append(ProvenanceGroup(name, source, rows))
+        return groups
 
 
 def png_data_uri(path: Path) -> str:
@@ -179,8 +209,9 @@ def summary_rows(summary: dict) -> tuple[list[Row], list[Row], list[Row]]:
     window = tuple(summary["window_days"])
     labels = window_labels(window)
     probabilities = [Row(labels[kind], percent(summary[window_key(kind, window)]), percent_ci(summary[window_key(kind, window)])) for kind in labels]
-    waits = [Row(f"wait: {cause}", f"{hours:.0f} convoy-hours") for cause, hours in sorted(summary["mean_wait_hours"].items(), key=lambda kv: -kv[1])]
-    waits += [Row(f"busy: {resource}", f"{100 * share:.0f}%") for resource, share in summary["mean_utilisation"].items()]
+    ordered = sorted(summary["mean_wait_hours"].items(), key=lambda kv: -kv[1])
+    waits = [Row(f"wait: {display_name(cause)}", f"{hours:,.0f} convoy-hours") for cause, hours in ordered]
+    waits += [Row(f"busy: {display_name(resource)}", f"{100 * share:.0f}%") for resource, share in summary["mean_utilisation"].items()]
     return days, probabilities, waits
 
 
@@ -246,11 +277,15 @@ def _headline(folder: Path, manifest: dict, scenarios: list[RunScenario], kind: 
     """(title, description, question) of the report: the scenario's, or both scenarios' in a comparison;
     an analysis or nowcast title says which analysis it is."""
     prefix = f"{TITLES[kind]}: " if kind in TITLES else ""
+    study = manifest.get("study") if isinstance(manifest.get("study"), dict) else {}
+    if kind == "sweep":
+        prefix = f"Sweep {study['name']}: " if study.get("name") else "Sweep: "
     if not scenarios:
         return prefix + folder.name, "", ""
     first = scenarios[0].scenario.scenario
     if len(scenarios) == 1:
-        return prefix + first.title, first.description, first.source
+        described = f"{manifest['description']}. Scenario: {first.description}" if kind == "sweep" and manifest.get("description") else first.description
+        return prefix + first.title, described, first.source
     a, b = (s.scenario.scenario for s in scenarios)
     overrides = [str(o) for o in manifest.get("overrides") or []]
     name_b = f"{b.name} with {', '.join(overrides)}" if overrides else b.name
@@ -293,7 +328,7 @@ def report_context(folder: Path, not_drawn: list[str] | None = None) -> dict:
         "comparison": _rows_or_malformed(folder / "comparison.json", comparison_rows, comparison) if comparison else [],
         "replications": comparison.get("replications"),
         "figures": [f for f in figure_entries(folder, analysis.fields) if not (kind == "nowcast" and f.name == "nowcast")],
-        "tables": csv_tables(folder, kind) if kind == "analysis" or (kind in ANALYSIS_KINDS and kind != "nowcast") else [],
+        "tables": _tables(folder, kind, manifest),
         "warnings": [str(w) for w in manifest.get("warnings", [])],
         "nowcast_html": Markup(render_nowcast_section(folder)) if kind == "nowcast" else "",
         "provenance": provenance(scenarios),
@@ -302,6 +337,14 @@ def report_context(folder: Path, not_drawn: list[str] | None = None) -> dict:
     if summary:
         context.update(_rows_or_malformed(folder / "summary.json", _summary_context, summary))
     return context
+
+
+def _tables(folder: Path, kind: str, manifest: dict) -> list[dict]:
+    """The tables of the report: an analysis folder's CSV tables, a sweep's design points."""
+    if kind == "sweep":
+        points = design_points_table(folder, manifest)
+        return [points] if points else []
+    return csv_tables(folder, kind, manifest) if kind == "analysis" or (kind in ANALYSIS_KINDS and kind != "nowcast") else []
 
 
 def _summary_context(summary: dict) -> dict:

@@ -1,0 +1,351 @@
+"""How a planner reads evacsim's names: inputs and table columns in words, each with its unit.
+
+One place for the words every reader sees (console tables, report tables, figure axes):
+``fleet.het.count`` reads "heavy equipment transporters", the tornado's ``p_window.swing``
+reads "swing in P(15-30 days) (percentage points)". Shares of replications are shown in
+percent, changes of a share in percentage points, counts as whole numbers; the dotted path
+may appear beside the words, small. Nothing here knows the model: names only.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import pandas as pd
+
+LABELS = {
+    "fleet.civilian.count": "civilian trucks",
+    "fleet.military.count": "military trucks",
+    "fleet.het.count": "heavy equipment transporters",
+    "escort.teams": "escort teams",
+    "air_cover.apaches": "Apaches",
+    "loading.teams": "loading teams",
+    "loading.hours_per_truck": "loading hours per truck",
+    "airlift.sorties_per_day": "airlift sorties a day",
+    "cargo.classes.general.loads": "general cargo loads",
+    "cargo.classes.heavy.loads": "heavy loads",
+    "cargo.classes.sensitive.loads": "sensitive loads",
+    "cargo.classes.general.handed_over_fraction": "share of general cargo handed over",
+    "cargo.packout_loads_per_day": "loads packed out a day",
+    "cargo.staged_at_start": "share staged at the start",
+    "vehicles.count": "self-driving vehicles",
+    "people.troops": "troops",
+    "people.security_force": "security force",
+    "fleet.breakdowns_per_1000_km": "breakdowns per 1000 km",
+    "route.iraq.km": "km of the Iraqi leg",
+    "route.threats.closures_per_week": "route closures a week",
+    "crossing.main.minutes_per_vehicle": "crossing minutes per vehicle",
+    "crossing.main.closures_per_month": "main crossing closures a month",
+    "crossing.alternate.closures_per_month": "alternate crossing closures a month",
+    "crossing.main.lanes": "crossing lanes",
+    "weather.dust_day_probability": "chance of a dust day",
+}
+"""How planners call the scenario's inputs; other paths are shown as they are."""
+
+
+def label(path: str) -> str:
+    """A factor's planner name, e.g. ``civilian trucks`` for ``fleet.civilian.count`` (or ``input.fleet.civilian.count``)."""
+    path = str(path).removeprefix("input.")
+    return LABELS.get(path, path)
+
+
+_EXACT_UNITS = {
+    "pallets_per_load": "pallets a truckload",
+    "breakdowns_per_1000_km": "per truck per 1000 km",
+    "packout_loads_per_day": "truckloads a day",
+    "max_per_day": "convoys a day",
+    "sorties_per_day": "sorties a day",
+    "sorties_per_aircraft_per_day": "sorties an aircraft a day",
+    "closures_per_week": "closures a week",
+    "closures_per_month": "closures a month",
+    "priority": "rank",
+}
+
+_UNITS = (
+    ("_kmh", "km/h"),
+    ("km", "km"),
+    ("hours", "hours"),
+    ("hours_per_truck", "hours a truck"),
+    ("hours_on_station", "hours"),
+    ("days", "days"),
+    ("start_day", "day"),
+    ("minutes", "minutes"),
+    ("minutes_per_vehicle", "minutes a vehicle"),
+    ("loads", "truckloads"),
+    ("fraction", "share, 0-1"),
+    ("probability", "share, 0-1"),
+    ("staged_at_start", "share, 0-1"),
+    ("pallets", "pallets"),
+    ("troops", "people"),
+    ("security_force", "people"),
+    ("seats_per_convoy", "people"),
+    ("crew", "people"),
+    ("runway_m", "m"),
+)
+
+
+def unit_of(path: str) -> str:
+    """The unit of a scenario field, from its name (the schema's names carry them): ``route.syria.km`` -> ``km``."""
+    leaf = str(path).removeprefix("input.").rsplit(".", 1)[-1]
+    if leaf in _EXACT_UNITS:
+        return _EXACT_UNITS[leaf]
+    if leaf.startswith("share_of"):
+        return "share, 0-1"
+    for ending, unit in reversed(_UNITS):  # longer, more specific endings are listed later
+        if leaf.endswith(ending):
+            return unit
+    return "count"
+
+
+def is_whole(path: str) -> bool:
+    """True for an input counted in whole units (trucks, teams, lanes), whose ticks and values read as integers."""
+    return unit_of(path) in ("count", "people", "truckloads", "pallets")
+
+
+# ---- numbers as a person reads them --------------------------------------------------------------
+
+
+def _finite(value) -> float | None:
+    try:
+        value = float(value)
+    except (TypeError, ValueError):
+        return None
+    return value if math.isfinite(value) else None
+
+
+def days(value) -> str:
+    """Days with one decimal: ``33.1``."""
+    v = _finite(value)
+    return "—" if v is None else f"{v:.1f}"
+
+
+def percent(value) -> str:
+    """A 0-1 share in percent with one decimal, ``40.3``; a nonzero share never reads as 0 (``<0.1``)."""
+    v = _finite(value)
+    if v is None:
+        return "—"
+    if v != 0 and abs(100 * v) < 0.05:
+        return "<0.1" if v > 0 else ">-0.1"
+    return f"{100 * v:.1f}"
+
+
+def points(value) -> str:
+    """A change of a 0-1 share in signed percentage points, ``+17.0``."""
+    v = _finite(value)
+    return "—" if v is None else f"{100 * v:+.1f}"
+
+
+def share(value) -> str:
+    """A 0-1 share as a percentage for a sentence or a figure: whole percent in the middle (``40%``), one decimal
+    near the ends so that a nonzero share never reads as 0% nor a share below one as 100% (``0.4%``, ``<0.1%``, ``99.6%``)."""
+    v = _finite(value)
+    if v is None:
+        return "—"
+    pct = 100 * v
+    if v in (0.0, 1.0) or 1 <= pct <= 99:
+        return f"{pct:.0f}%"
+    if 0 < pct < 0.1:
+        return "<0.1%"
+    if 99.9 < pct < 100:
+        return ">99.9%"
+    return f"{pct:.1f}%"
+
+
+def points_size(value) -> str:
+    """A size of a change of a 0-1 share (no sign) in percentage points, ``3.0``."""
+    v = _finite(value)
+    return "—" if v is None else f"{100 * v:.1f}"
+
+
+def whole(value) -> str:
+    """A count as a whole number with thousands separators: ``1,320``."""
+    v = _finite(value)
+    return "—" if v is None else f"{v:,.0f}"
+
+
+def plain(value) -> str:
+    """Any other number without float noise: ``4``, ``0.01``, ``632``, ``2.5``."""
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    v = _finite(value)
+    if v is None:
+        return "—" if not isinstance(value, str) else value
+    if v.is_integer() and abs(v) < 1e15:
+        return f"{int(v):,}"
+    return f"{v:,.0f}" if abs(v) >= 100 else f"{v:.3g}"
+
+
+def p_value(value) -> str:
+    v = _finite(value)
+    return "—" if v is None else ("<0.001" if v < 0.001 else f"{v:.2g}")
+
+
+def yes_no(value) -> str:
+    if isinstance(value, str):
+        return value
+    return "—" if value is None or (isinstance(value, float) and math.isnan(value)) else ("yes" if bool(value) else "no")
+
+
+# ---- analysis tables in words ------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Column:
+    """How one column of an analysis table reads: its words (``{p}`` is the window probability, ``{y}`` the
+    outcome, ``{u}`` the outcome's unit) and how each value is written."""
+
+    words: str
+    show: Callable[[object], str]
+
+
+_DAYS_OUTCOME = ("mean days to base empty", "days", days)
+_P_OUTCOME = ("{p}", "percentage points", points_size)
+
+_TORNADO = {
+    "mean_days.base": Column("mean days to base empty, every factor at its median (days)", days),
+    "mean_days.low": Column("mean days, factor at its P5 (days)", days),
+    "mean_days.high": Column("mean days, factor at its P95 (days)", days),
+    "mean_days.swing": Column("swing in mean days, P95 - P5 (days)", lambda v: f"{float(v):+.1f}" if _finite(v) is not None else "—"),
+    "p_window.base": Column("{p}, every factor at its median (%)", percent),
+    "p_window.low": Column("{p}, factor at its P5 (%)", percent),
+    "p_window.high": Column("{p}, factor at its P95 (%)", percent),
+    "p_window.swing": Column("swing in {p}, P95 - P5 (percentage points)", points),
+}
+
+_MORRIS = {
+    "mu_star": Column("mean absolute effect on {y}, μ* ({u})", None),
+    "mu_star_conf": Column("± 95% interval of μ* ({u})", None),
+    "sigma": Column("spread of the effects, σ ({u})", None),
+    "mu": Column("mean signed effect, μ ({u})", None),
+}
+
+_SOBOL = {
+    "S1": Column("share of the variance of {y} explained alone, first order S1 (%)", percent),
+    "S1_conf": Column("± 95% interval of S1 (percentage points)", percent),
+    "ST": Column("share explained with interactions, total ST (%)", percent),
+    "ST_conf": Column("± 95% interval of ST (percentage points)", percent),
+}
+
+_CALIBRATION = {
+    "prior_p5": Column("all draws: P5", plain),
+    "prior_p50": Column("all draws: P50", plain),
+    "prior_p95": Column("all draws: P95", plain),
+    "prior_mean": Column("all draws: mean", plain),
+    "post_p5": Column("draws in the target: P5", plain),
+    "post_p50": Column("draws in the target: P50", plain),
+    "post_p95": Column("draws in the target: P95", plain),
+    "post_mean": Column("draws in the target: mean", plain),
+    "width_ratio": Column("target's P5-P95 width as a share of all draws' (%)", percent),
+    "ks": Column("how far the target's draws differ from all draws, Kolmogorov-Smirnov distance (%)", percent),
+    "ks_pvalue": Column("p-value of that difference", p_value),
+}
+
+_MARGINAL = {
+    "replications": Column("replication pairs (count)", whole),
+    "days_saved": Column("days saved, mean (days)", days),
+    "days_saved_low": Column("days saved, 95% CI low (days)", days),
+    "days_saved_high": Column("days saved, 95% CI high (days)", days),
+    "mean_days_base": Column("mean days to base empty as it stands (days)", days),
+    "mean_days_variant": Column("mean days to base empty with the change (days)", days),
+    "p_window_base": Column("{p} as it stands (%)", percent),
+    "p_window_variant": Column("{p} with the change (%)", percent),
+    "p_window_change": Column("change in {p}, mean (percentage points)", points),
+    "p_window_change_low": Column("change in {p}, 95% CI low (percentage points)", points),
+    "p_window_change_high": Column("change in {p}, 95% CI high (percentage points)", points),
+    "significant": Column("clearly nonzero (95% CI excludes 0)", yes_no),
+}
+
+_TRAJECTORY = {
+    "coverage": Column("coverage: share of the cases of interest in the box (%)", percent),
+    "density": Column("density: share of the box's cases of interest (%)", percent),
+    "mass": Column("mass: share of all replications in the box (%)", percent),
+    "res_dim": Column("inputs restricted (count)", whole),
+    "limits": Column("box", str),
+    "chosen": Column("chosen step", yes_no),
+}
+
+TABLES: dict[str, dict[str, Column]] = {
+    "tornado": _TORNADO,
+    "morris": _MORRIS,
+    "morris_p_window": _MORRIS,
+    "sobol": _SOBOL,
+    "sobol_p_window": _SOBOL,
+    "calibration": _CALIBRATION,
+    "marginal": _MARGINAL,
+    "prim_trajectory": _TRAJECTORY,
+}
+"""The analysis tables evacsim writes (by CSV stem) and how each of their columns reads."""
+
+SHORT = {
+    "mean_days.swing": "mean days: swing (days)",
+    "p_window.swing": "{p}: swing (percentage points)",
+    "mu_star": "μ* ({u})",
+    "mu_star_conf": "± ({u})",
+    "sigma": "σ ({u})",
+    "mu": "μ ({u})",
+    "S1": "alone, S1 (%)",
+    "S1_conf": "S1 ± (percentage points)",
+    "ST": "total, ST (%)",
+    "ST_conf": "ST ± (percentage points)",
+    "prior_p5": "all draws P5",
+    "prior_p95": "all draws P95",
+    "post_p5": "in target P5",
+    "post_p95": "in target P95",
+    "ks": "differ, KS (%)",
+    "days_saved": "days saved",
+    "days_saved_low": "95% CI low",
+    "days_saved_high": "95% CI high",
+    "p_window_change": "{p} change (percentage points)",
+}
+"""Short column words for the console, where the table's title names the outcome."""
+
+FIRST_COLUMN = {"marginal": "change", "prim_trajectory": "step", "calibration": "input"}
+
+
+def window_words(window: tuple[float, float] | None) -> str:
+    """The window probability as it is written in tables: ``P(15-30 days)``."""
+    return f"P({window[0]:g}-{window[1]:g} days)" if window else "P(window)"
+
+
+def column_words(stem: str, column: str, window: tuple[float, float] | None = None, short: bool = False) -> str:
+    """The words of one column of an analysis table, e.g. ``swing in P(15-30 days), P95 - P5 (percentage points)``
+    (``short``: ``P(15-30 days): swing (points)``, for the console)."""
+    spec = TABLES.get(stem, {}).get(column)
+    if spec is None:
+        return column
+    outcome, unit, _ = _P_OUTCOME if stem.endswith("_p_window") else _DAYS_OUTCOME
+    p = window_words(window)
+    words = SHORT.get(column, spec.words) if short else spec.words
+    return words.format(p=p, y=outcome.format(p=p), u=unit)
+
+
+def _shower(stem: str, column: str) -> Callable[[object], str]:
+    spec = TABLES.get(stem, {}).get(column)
+    if spec is None:
+        return plain
+    if spec.show is None:  # Morris: in the unit of the outcome
+        return (_P_OUTCOME if stem.endswith("_p_window") else _DAYS_OUTCOME)[2]
+    return spec.show
+
+
+def people_table(
+    table: pd.DataFrame, stem: str, window: tuple[float, float] | None = None, columns: list[str] | None = None, short: bool = False
+) -> pd.DataFrame:
+    """An analysis table (index: dotted paths or changes) as people read it: every value a string in its unit,
+    columns in words, inputs by their planner names with the dotted path in a ``parameter`` column beside them.
+
+    ``columns`` picks and orders the columns to show (default: all). A calibration table also gets each input's unit."""
+    columns = [c for c in (columns or list(table.columns)) if c in table.columns]
+    first = FIRST_COLUMN.get(stem, "input")
+    names = [str(i) for i in table.index]
+    out = pd.DataFrame({first: [label(n) for n in names]})
+    if any(label(n) != n or "." in n for n in names) and first == "input":
+        out["parameter"] = names
+    if stem == "calibration":
+        out["unit"] = [unit_of(n) for n in names]
+    for column in columns:
+        show = _shower(stem, column)
+        out[column_words(stem, column, window, short)] = [show(v) for v in table[column].tolist()]
+    return out

@@ -1,0 +1,89 @@
+"""What a planner reads of the analysis tables: inputs by name, columns in words with units, shares in percent."""
+
+import pandas as pd
+import pytest
+
+from sim.names import column_words, label, people_table, percent
+
+WINDOW = (15.0, 30.0)
+
+
+def tornado_table() -> pd.DataFrame:
+    return pd.DataFrame(
+        {
+            "mean_days.base": [33.0, 33.0],
+            "mean_days.low": [42.0, 31.0],
+            "mean_days.high": [24.0, 34.0],
+            "mean_days.swing": [-18.2, 3.1],
+            "p_window.base": [0.4, 0.4],
+            "p_window.low": [0.2, 0.42],
+            "p_window.high": [0.475, 0.3],
+            "p_window.swing": [0.275, -0.12],
+        },
+        index=pd.Index(["fleet.het.count", "fleet.military.count"], name="factor"),
+    )
+
+
+def test_tornado_table_names_inputs_in_words_with_the_dotted_path_beside():
+    shown = people_table(tornado_table(), "tornado", WINDOW)
+    assert list(shown["input"]) == ["heavy equipment transporters", "military trucks"]
+    assert list(shown["parameter"]) == ["fleet.het.count", "fleet.military.count"]
+
+
+def test_tornado_swing_of_the_window_chance_is_in_percentage_points_not_a_fraction():
+    shown = people_table(tornado_table(), "tornado", WINDOW, ["mean_days.swing", "p_window.swing"])
+    days, points = shown.columns[-2:]
+    assert days == "swing in mean days, P95 - P5 (days)"
+    assert points == "swing in P(15-30 days), P95 - P5 (percentage points)"
+    assert list(shown[points]) == ["+27.5", "-12.0"]
+    assert list(shown[days]) == ["-18.2", "+3.1"]
+
+
+def test_no_programmer_column_name_survives_in_any_known_table():
+    for stem, columns in {
+        "morris": ["mu_star", "mu_star_conf", "sigma", "mu"],
+        "sobol": ["S1", "S1_conf", "ST", "ST_conf"],
+        "calibration": ["prior_p5", "prior_p95", "post_p5", "post_p95", "ks"],
+        "marginal": ["days_saved", "days_saved_low", "days_saved_high", "p_window_change"],
+    }.items():
+        for column in columns:
+            words = column_words(stem, column, WINDOW)
+            assert "_" not in words and "." not in words.replace("P95 - P5", ""), (stem, column, words)
+            assert "(" in words or stem == "calibration", f"{words}: no unit"
+
+
+def test_marginal_change_reads_in_points_and_replications_as_whole_numbers():
+    table = pd.DataFrame({"replications": [1320.0], "p_window_change": [0.17], "days_saved": [4.13]}, index=pd.Index(["escort teams +1"], name="change"))
+    shown = people_table(table, "marginal", WINDOW)
+    assert list(shown.columns) == ["change", "replication pairs (count)", "change in P(15-30 days), mean (percentage points)", "days saved, mean (days)"]
+    assert list(shown.iloc[0]) == ["escort teams +1", "1,320", "+17.0", "4.1"]
+
+
+def test_calibration_table_gives_each_input_its_unit():
+    table = pd.DataFrame({"prior_p5": [60.0], "ks": [0.31]}, index=pd.Index(["fleet.civilian.count"], name="input"))
+    shown = people_table(table, "calibration", WINDOW)
+    assert shown.loc[0, "unit"] == "count" and shown.loc[0, "input"] == "civilian trucks"
+    assert shown.iloc[0, -1] == "31.0"
+
+
+@pytest.mark.parametrize(("share", "text"), [(0.004, "0.4"), (0.0004, "<0.1"), (0.0, "0.0"), (0.403, "40.3")])
+def test_a_nonzero_share_never_reads_as_zero(share, text):
+    assert percent(share) == text
+
+
+def test_an_input_column_reads_by_its_planner_name():
+    assert label("input.fleet.het.count") == "heavy equipment transporters"
+
+
+def test_console_table_of_an_analysis_speaks_words_not_dotted_columns(monkeypatch):
+    from rich.console import Console
+
+    from sim import cli
+    from sim.commands.analysis import _print_table
+
+    console = Console(width=200, record=True)
+    monkeypatch.setattr(cli, "console", console)
+    _print_table("Tornado: swing from P5 to P95", tornado_table(), "tornado", ["mean_days.swing", "p_window.swing"], WINDOW)
+    text = console.export_text()
+    assert "heavy equipment transporters" in text and "percentage points" in text and "+27.5" in text
+    assert "mean_days.swing" not in text and "p_window.swing" not in text and "0.275" not in text
