@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from sim.model.airlift import SORTIE_WAIT_CAUSES
-from sim.model.evacuation import RESOURCES, STREAMS, WAIT_CAUSES, Outcome, Streams, simulate
+from sim.model.evacuation import STREAMS, WAIT_CAUSES, Outcome, Streams, simulate
 from sim.scenario.draws import UncertainInput, draw_inputs, per_event_fields, resolve, set_values, uncertain_inputs
 from sim.scenario.schema import Scenario
 
@@ -103,10 +103,12 @@ def record(index: int, values: Mapping[str, float], outcome: Outcome, events: in
     }
     for cause in WAIT_CAUSES:
         row[f"wait_hours.{cause}"] = outcome.waits[cause]
+    for kind, hours in outcome.truck_waits.items():
+        row[f"wait_hours.trucks ({kind})"] = hours
     for cause in SORTIE_WAIT_CAUSES:
         row[f"sortie_wait_hours.{cause}"] = outcome.sortie_waits[cause]
-    for resource in RESOURCES:
-        row[f"utilisation.{resource}"] = outcome.utilisation[resource]
+    for resource, share in outcome.utilisation.items():
+        row[f"utilisation.{resource}"] = share
     for path, value in values.items():
         row[f"input.{path}"] = value
     return row

@@ -164,3 +164,16 @@ def test_a_convoys_hours_from_forming_to_coming_back_are_work_plus_waits_by_caus
     for cause, hours in out.waits.items():
         assert sum(c["waits"].get(cause, 0.0) for c in convoys(out)) <= hours + 1e-6
     assert math.isfinite(out.hours_to_base_empty)
+
+
+def test_waits_for_trucks_are_told_apart_by_type_and_add_up():
+    hets_short = scenario_from({"fleet.lowboy.count": 0, "fleet.het.count": 2, "cargo.classes.heavy.carriers": ["het"]})
+    _, out, _ = simulate_one(prepare(hets_short), seed=5, index=0)
+    assert sum(out.truck_waits.values()) == pytest.approx(out.waits["trucks"])
+    assert out.truck_waits["het"] == max(out.truck_waits.values()) > 0  # two HETs for the heavy items: the convoys wait for them
+    assert 0 < out.utilisation["trucks (het)"] <= 1
+
+
+def test_a_personnel_convoy_waits_for_the_trucks_with_cab_seats():
+    out = run(deterministic({"people.troops": 100, "fleet.civilian.cab_seats": 1}))
+    assert out.truck_waits["civilian"] == pytest.approx(out.waits["trucks"]) and out.waits["trucks"] > 0

@@ -151,7 +151,10 @@ def test_ctrl_c_stops_a_run_with_status_130_and_leaves_no_half_written_file(tmp_
         text=True,
         cwd=tmp_path,
     )
-    time.sleep(4)
+    deadline = time.monotonic() + 90
+    while not out.exists() and time.monotonic() < deadline:  # the run has started once it made its folder (slow on a busy machine)
+        time.sleep(0.2)
+    time.sleep(1.5)
     process.send_signal(signal.SIGINT)
     _, stderr = process.communicate(timeout=60)
     assert process.returncode == 130

@@ -122,6 +122,13 @@ class Inventory:
                 used[kind] = used.get(kind, 0) + n
         return loads, used
 
+    def first_carrier_short(self, loads: dict[str, int], kinds: frozenset[str]) -> str | None:
+        """The truck type a convoy waits for: the one first in line for the highest-priority class it could not load whole."""
+        for cls in self._road_classes(kinds):
+            if cls.remaining > loads.get(cls.name, 0):
+                return next((k for k in self._truck_order[cls.name] if k in kinds), None)
+        return None
+
     def load_convoy(self, loads: dict[str, int]) -> None:
         """Take the loads a convoy was planned to carry off the base, by road."""
         for cls in self._road:

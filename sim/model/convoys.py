@@ -95,6 +95,7 @@ class ConvoyPlan:
     ready: bool
     waiting_for: str | None  # "trucks" or "loading" when it should wait for more
     more_cargo_wanted: int  # loads to wait for at staging when waiting for "loading"
+    short_of: str | None = None  # the truck type it waits for, when waiting for "trucks"
 
 
 def convoy_groups(separate_contracted: bool) -> tuple[ConvoyGroup, ...]:
@@ -127,7 +128,9 @@ def plan_next(evac, group: ConvoyGroup, t: float) -> ConvoyPlan | None:
     more_cargo_coming = not trucks_limit and staged_all < inv.road_remaining()
     if not takes_all and (more_trucks_coming or more_cargo_coming):
         wanted = max(1, int(size_min) - vehicle_places) - loadable
-        return ConvoyPlan(loads, used, vehicle_places, False, "trucks" if more_trucks_coming else "loading", wanted)
+        if more_trucks_coming:
+            return ConvoyPlan(loads, used, vehicle_places, False, "trucks", wanted, inv.first_carrier_short(loads, group.kinds))
+        return ConvoyPlan(loads, used, vehicle_places, False, "loading", wanted)
     return ConvoyPlan(loads, used, vehicle_places, size > 0, None, 0)
 
 
@@ -161,7 +164,7 @@ def form_convoys(env: simpy.Environment, evac):
         if not trucks:
             repaired = fleet.next_repair()
             yield fleet.returned() if repaired is None else fleet.returned() | env.timeout(repaired - t)
-            evac.wait("trucks", env.now - t)
+            evac.wait_for_trucks(next(iter(fleet.cab_seats)), env.now - t)
             continue
         fleet.send(trucks)
         people = evac.garrison.leave_by_road(min(evac.troops_without_seats(), fleet.seats_in_cabs(trucks)))
@@ -199,7 +202,10 @@ def _wait_to_form(env: simpy.Environment, evac, waiting: list[ConvoyPlan], t: fl
     else:
         staged = inv.staged(t)
         yield env.timeout(inv.hours_until_staged(t, staged + first.more_cargo_wanted)) | fleet.returned()
-    evac.wait(first.waiting_for, env.now - t)
+    if first.waiting_for == "trucks":
+        evac.wait_for_trucks(first.short_of, env.now - t)
+    else:
+        evac.wait("loading", env.now - t)
 
 
 def _load_and_queue(env: simpy.Environment, evac, plan: ConvoyPlan, t: float):

@@ -100,6 +100,7 @@ class Outcome:
     people_by_road: int
     people_by_air: int
     waits: dict[str, float]
+    truck_waits: dict[str, float]
     sortie_waits: dict[str, float]
     utilisation: dict[str, float]
     burndown_cargo: np.ndarray
@@ -202,6 +203,7 @@ class Evacuation:
         self._dispatch_wake = env.event()
         self._look_at = math.inf
         self.waits = dict.fromkeys(WAIT_CAUSES, 0.0)
+        self.truck_waits = dict.fromkeys(KINDS, 0.0)
         self.loading_hours_busy = 0.0
         self.convoys = 0
         self.convoys_formed = 0
@@ -257,6 +259,12 @@ class Evacuation:
             self.waits[cause] += hours
             if convoy is not None:
                 convoy.waits[cause] = convoy.waits.get(cause, 0.0) + hours
+
+    def wait_for_trucks(self, kind: str | None, hours: float) -> None:
+        """A convoy waits to form for trucks to come back: charged to "trucks" and to the type it is short of."""
+        self.wait("trucks", hours)
+        if kind is not None and hours > 0:
+            self.truck_waits[kind] += hours
 
     # --- departures -------------------------------------------------------------------
     def _movement_of(self, kind: str) -> Movement:
@@ -443,7 +451,10 @@ class Evacuation:
     def trucks_return(self, convoy: Convoy) -> None:
         broken = convoy.legs.get("broken", {})
         healthy = {k: n - broken.get(k, 0) for k, n in convoy.trucks.items()}
-        self.fleet.truck_hours_busy += convoy.truck_count * (self.env.now - convoy.formed_at)
+        trip = self.env.now - convoy.formed_at
+        self.fleet.truck_hours_busy += convoy.truck_count * trip
+        for kind, n in convoy.trucks.items():
+            self.fleet.hours_busy[kind] += n * trip
         self.fleet.give_back(healthy)
         if broken:
             send_for_repair(self, broken)
@@ -589,6 +600,7 @@ class Evacuation:
             "apaches": _share(self.air_cover.sorties_flown, apache_slots),
             "crossing lanes": _share(lanes, lane_count * span),
             "airlift": _share(self.airlift.place_hours_busy, strip_hours),
+            **{f"trucks ({k})": _share(self.fleet.hours_busy[k], n * span) for k, n in self.fleet.total.items()},
         }
         days = math.ceil(self.horizon_hours / 24.0) + 1
         edges = np.arange(days, dtype=float) * 24.0
@@ -617,6 +629,7 @@ class Evacuation:
             people_by_road=self.garrison.by_road,
             people_by_air=self.garrison.by_air,
             waits=dict(self.waits),
+            truck_waits=dict(self.truck_waits),
             sortie_waits=dict(self.airlift.waits),
             utilisation=utilisation,
             burndown_cargo=np.asarray(self.log_cargo, dtype=np.int32)[idx],

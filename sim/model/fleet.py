@@ -46,6 +46,7 @@ class Fleet:
         self.cab_seats = {k: n for k, n in (cab_seats or {}).items() if n > 0 and counts.get(k, 0) > 0}
         self.breakdowns_per_1000_km = breakdowns_per_1000_km
         self.truck_hours_busy = 0.0
+        self.hours_busy = dict.fromkeys(counts, 0.0)  # truck-hours away from the base (on a trip or in repair), by type
         self.breakdowns = 0
         self._returned = env.event()
         self._repaired: list[tuple[float, str]] = []
@@ -54,6 +55,7 @@ class Fleet:
         """A broken truck goes to the workshop and rejoins the fleet after ``hours``."""
         heapq.heappush(self._repaired, (self.env.now + hours, kind))
         self.truck_hours_busy += hours
+        self.hours_busy[kind] += hours
 
     def collect_repaired(self) -> None:
         """Trucks whose repair is done by now are back at the base."""

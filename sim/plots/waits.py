@@ -39,7 +39,7 @@ def spread(name: str, values: np.ndarray) -> Spread:
     return Spread(name, mean, low, high, p10, p90)
 
 
-TRUCK_TYPES = {"civilian": "civilian trucks", "military": "military trucks", "het": "heavy equipment transporters"}
+TRUCK_TYPES = {"civilian": "civilian trucks", "lowboy": "contracted lowboys", "military": "military trucks", "het": "heavy equipment transporters"}
 """The fleet's truck types as planners call them; a per-type column is ``wait_hours.trucks (het)``."""
 
 
