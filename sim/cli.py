@@ -223,6 +223,8 @@ def summary_columns_for(wait_causes: tuple[str, ...], resources: tuple[str, ...]
         *(f"sortie_wait_hours.{c}" for c in SORTIE_WAIT_CAUSES),
         "convoys_uncovered",
         "air_cover_hours_short",
+        "vehicles_carried",
+        "never_finishes",
         *(f"utilisation.{r}" for r in resources),
     ]
 

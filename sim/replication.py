@@ -94,11 +94,13 @@ def record(index: int, values: Mapping[str, float], outcome: Outcome, events: in
         "loads_handed_over": outcome.loads_handed_over,
         "vehicles_at_start": outcome.vehicles_at_start,
         "vehicles_by_road": outcome.vehicles_by_road,
+        "vehicles_carried": outcome.vehicles_carried,
         "people_at_start": outcome.people_at_start,
         "people_inflow": outcome.people_inflow,
         "people_by_road": outcome.people_by_road,
         "people_by_air": outcome.people_by_air,
         "pause": outcome.pause_happened,
+        "never_finishes": outcome.stuck_reason,
         "events": events,
     }
     for cause in WAIT_CAUSES:

@@ -44,7 +44,7 @@ def check_row(row: dict[str, object], cargo: np.ndarray, people: np.ndarray) -> 
     if row["finished"]:
         assert moved == to_move, f"{where}: cargo not conserved"
         assert people_moved == people_total, f"{where}: people not conserved"
-        assert row["vehicles_by_road"] == row["vehicles_at_start"], f"{where}: vehicles left behind"
+        assert row["vehicles_by_road"] + row["vehicles_carried"] == row["vehicles_at_start"], f"{where}: vehicles left behind"
         assert cargo[-1] == 0 and people[-1] == 0, f"{where}: burn-down does not end at 0"
     else:
         assert moved <= to_move and people_moved <= people_total, where

@@ -129,6 +129,12 @@ def summarize(rows, window: tuple[float, float], wait_causes: tuple[str, ...], r
     unfinished = int((~finished).sum())
     out["unfinished_at_horizon"] = unfinished
     out["warnings"] = []
+    reasons = rows["never_finishes"].fillna("").astype(str) if "never_finishes" in rows.columns else pd.Series([""] * len(rows))
+    never = reasons[reasons != ""]
+    out["never_finish"] = {str(reason): int(n) for reason, n in never.value_counts().items()}
+    for reason, n in out["never_finish"].items():
+        out["warnings"].append(f"{n} of {len(rows)} replications could never empty the base: {reason}; they count as later than {window[1]:g} days")
+    unfinished -= len(never)
     if unfinished:
         horizon = float(base[~finished].max())
         out["warnings"].append(
@@ -150,7 +156,13 @@ def summarize(rows, window: tuple[float, float], wait_causes: tuple[str, ...], r
         }
         out["warnings"].append(
             f"{out['air_cover_short']['convoys_uncovered']:.1f} convoys per replication left without their whole Syrian leg under Apache cover "
-            f'(air_cover.when_short = "go"), {out["air_cover_short"]["hours_short"]:.0f} hours uncovered in all'
+            f'(air_cover.when_short = "go"), {out["air_cover_short"]["hours_short"]:.0f} hours uncovered per replication'
+        )
+    if "vehicles_carried" in rows.columns and rows["vehicles_carried"].mean() > 0:
+        share = float((rows["vehicles_carried"] > 0).mean())
+        out["warnings"].append(
+            f"in {100 * share:.0f}% of replications the troops could not crew every vehicle (vehicles.crew each, the security force apart): "
+            f"{rows['vehicles_carried'].mean():.1f} vehicles per replication went on lowboys or HETs as loads instead"
         )
     out["mean_utilisation"] = {r: float(rows[f"utilisation.{r}"].mean()) for r in resources}
     out["verdict"] = verdict(probs, window)

@@ -19,11 +19,11 @@ class AirCover:
     def __init__(
         self, apaches: int, sorties_per_aircraft_per_day: float, hours_on_station: float, dust_days: set[int], horizon_days: int, when_short: str = "wait"
     ) -> None:
-        self.per_day = math.floor(apaches * sorties_per_aircraft_per_day + 1e-9)
+        self.per_day = apaches * sorties_per_aircraft_per_day  # not rounded: 0.5 a day is half a sortie, never one
         self.hours_on_station = hours_on_station
         self.dust_days = dust_days
         self.when_short = when_short
-        self.used = [0] * (horizon_days + 2)
+        self.used = [0.0] * (horizon_days + 2)
         self.sorties_flown = 0
         self.convoys_covered = 0
         self.convoys_uncovered = 0
@@ -33,7 +33,7 @@ class AirCover:
         """Relayed sorties needed to keep an Apache over a convoy for ``leg_hours`` of moving."""
         return max(1, math.ceil(leg_hours / self.hours_on_station - 1e-9))
 
-    def left_on(self, day: int) -> int:
+    def left_on(self, day: int) -> float:
         """Sorties the detachment can still fly on ``day`` (none on a dust day)."""
         if day in self.dust_days or day >= len(self.used):
             return 0
@@ -61,7 +61,7 @@ class AirCover:
         uncovered and the hours it moved without an Apache overhead are recorded.
         """
         day = min(int(t // 24), len(self.used) - 1)
-        flown = min(sorties, max(0, self.left_on(day)))
+        flown = min(sorties, math.floor(max(0.0, self.left_on(day)) + 1e-9))
         self.used[day] += flown
         self.sorties_flown += flown
         if flown >= sorties:

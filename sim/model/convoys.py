@@ -73,8 +73,8 @@ class Convoy:
 
     @cached_property
     def carries_heavy(self) -> bool:
-        """It has heavy equipment transporters: the 'heavy first' dispatch rule lets it go first."""
-        return bool(self.trucks.get("het"))
+        """It has HETs or lowboys, the heavy items' carriers: the 'heavy first' dispatch rule lets it go first."""
+        return bool(self.trucks.get("het") or self.trucks.get("lowboy"))
 
 
 @dataclass(frozen=True)
@@ -147,16 +147,16 @@ def form_convoys(env: simpy.Environment, evac):
         if not plans[-1].ready:
             waiting = [plan for plan in plans if plan.waiting_for]
             if not waiting:
-                evac.stuck = True
+                evac.never_finishes("a convoy could never form: no truck at the base or on its way can take the cargo left")
                 return
             yield from _wait_to_form(env, evac, waiting, t)
             continue
         yield from _load_and_queue(env, evac, plans[-1], t)
     while evac.troops_without_seats() > 0:
         if not fleet.cab_seats:
-            if evac.airlift.flies:
+            if evac.airlift.flies and evac.airlift.seats_per_sortie:
                 break  # they fly: the last element waits for them (cargo_departed)
-            evac.stuck = True
+            evac.never_finishes("troops without a seat: no truck has cab seats and no aircraft seat flies")
             return
         t = env.now
         fleet.collect_repaired()
@@ -216,7 +216,7 @@ def _load_and_queue(env: simpy.Environment, evac, plan: ConvoyPlan, t: float):
     evac.vehicles_left -= vehicles
     people = evac.board_road_convoy(vehicles, plan.trucks)
     convoy = evac.new_convoy(plan.trucks, plan.loads, vehicles, people, t)
-    convoy.carries_sensitive = any(plan.loads.get(name) for name in evac.air_eligible_classes)
+    convoy.carries_sensitive = any(plan.loads.get(name) for name in evac.sensitive_classes)
     hours = loading_hours(convoy.truck_count, evac.loading_teams, evac.scenario.loading.hours_per_truck)
     if hours:
         yield env.timeout(hours)
@@ -259,16 +259,9 @@ def dispatch_convoys(env: simpy.Environment, evac):
     """
     rule = evac.scenario.convoys.dispatch
     queue: list[Convoy] = evac.queue
-    held: dict[int, str] = {}
-    last_look = env.now
     while True:
-        now = env.now
-        for convoy in queue:
-            cause = held.get(convoy.number)
-            if cause:
-                evac.wait(cause, now - last_look, convoy)
-        last_look = now
-        held, next_look = _let_go(env, evac, queue, rule)
+        evac.charge_the_queue_to_the_end()
+        evac.held, next_look = _let_go(env, evac, queue, rule)
         if next_look < math.inf:
             evac.look_again_at(next_look)
         yield evac.dispatch_wakeup()

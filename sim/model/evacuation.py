@@ -38,9 +38,13 @@ WAIT_CAUSES = (
     "daylight",
     "pause",
     "departure slots",
+    "departure window",
     "behind another convoy",
 )
 """Why convoys waited, in convoy-hours: the columns of every replication record."""
+
+CARRIED_VEHICLES = "vehicles without crew"
+"""The cargo class of self-driving vehicles the troops cannot crew: carried on lowboys or HETs."""
 
 RESOURCES = ("trucks", "loading teams", "escort teams", "apaches", "crossing lanes", "airlift")
 """Resources whose utilisation (busy share of the time to base empty) each replication reports;
@@ -95,6 +99,7 @@ class Outcome:
     loads_handed_over: int
     vehicles_at_start: int
     vehicles_by_road: int
+    vehicles_carried: int
     people_at_start: int
     people_inflow: int
     people_by_road: int
@@ -106,6 +111,7 @@ class Outcome:
     burndown_cargo: np.ndarray
     burndown_people: np.ndarray
     pause_happened: bool
+    stuck_reason: str = ""
     inflow_hour: float | None = None
     timeline: list[dict] = field(default_factory=list)
 
@@ -129,11 +135,19 @@ class Evacuation:
         self.horizon_hours = 24.0 * s.scenario.horizon_days
         horizon_days = int(s.scenario.horizon_days)
 
+        troops = int(s.people.troops)
+        security = min(int(s.people.security_force), troops)
+        self.crew = int(s.vehicles.crew)
+        self.vehicles_carried = max(0, int(s.vehicles.count) - (troops - security) // self.crew)
         classes = []
         for name, c in s.cargo.classes.items():
             loads = int(c.loads)
             handed = round(loads * c.handed_over_fraction)
             classes.append(CargoClass(name, frozenset(c.carriers), c.priority, loads, handed, loads - handed))
+        if self.vehicles_carried:
+            # more vehicles than the troops can crew: the rest go on lowboys or HETs, as carried armour did in 2019 and 2026
+            n = self.vehicles_carried
+            classes.append(CargoClass(CARRIED_VEHICLES, frozenset({"lowboy", "het"}), 1, n, 0, n))
         self.inventory = Inventory(
             classes,
             s.cargo.staged_at_start * sum(c.remaining for c in classes),
@@ -141,15 +155,13 @@ class Evacuation:
             frozenset(k for k in KINDS if int(getattr(s.fleet, k).count) > 0),
         )
         self.air_eligible_classes = {c.name for c in classes if "air" in c.carriers}
+        self.sensitive_classes = {name for name, c in s.cargo.classes.items() if c.is_sensitive}
         self.cargo_at_base = self.inventory.remaining
-        self.vehicles_left = int(s.vehicles.count)
+        self.vehicles_left = int(s.vehicles.count) - self.vehicles_carried
         self.vehicles_at_base = self.vehicles_left
-        self.crew = int(s.vehicles.crew)
         self.seats = int(s.vehicles.seats) if s.vehicles.seats is not None else self.crew
         self.vehicle_share_places = int(s.vehicles.share_of_convoy * int(s.convoys.size_max))
         self.convoy_size_min, self.convoy_size_max = s.convoys.size_min, int(s.convoys.size_max)
-        troops = int(s.people.troops)
-        security = min(int(s.people.security_force), troops)
         self.garrison = Garrison(troops - security, security, troops)
         self.last_element_by = s.people.last_element_by
         self.security_vehicles = self._security_vehicles(s, security)
@@ -209,6 +221,9 @@ class Evacuation:
         self.convoys_formed = 0
         self.return_diversions = 0
         self.stuck = False
+        self.stuck_reason = ""
+        self.held: dict[int, str] = {}  # what holds each queued convoy, as of the dispatcher's last look
+        self.last_look = 0.0
         self.road_done = False
         self._cargo_departed = env.event()
         self._air_wake = env.event()
@@ -270,7 +285,12 @@ class Evacuation:
     def _movement_of(self, kind: str) -> Movement:
         """When convoys of ``kind`` may leave and move: the movement rules, a pause, and threats on the Syrian leg."""
         rules = movement_rules(self.scenario, kind, self.horizon_hours)
-        departure = (("pause", self.pause_closures), ("daylight", rules.departure_window), ("route closed", self.threats))
+        departure = (
+            ("pause", self.pause_closures),
+            ("daylight", rules.syria_nights),
+            ("departure window", rules.departure_window),
+            ("route closed", self.threats),
+        )
         return Movement(departure, rules.syria_nights, rules.syria_nights | self.threats, rules.iraq_nights)
 
     def movement(self, kind: str) -> Movement:
@@ -472,7 +492,9 @@ class Evacuation:
             t = t2
 
     def people_free_for_air(self) -> int:
-        """Troops who may fly now: not the security force, not drivers still needed for vehicles."""
+        """Troops who may fly now: not the security force, not drivers still needed for vehicles (none if aircraft have no seat)."""
+        if self.airlift.seats_per_sortie == 0:
+            return 0
         return max(0, self.garrison.free_to_leave - self.vehicles_left * self.crew)
 
     def base_emptied_without_last_element(self) -> None:
@@ -571,7 +593,7 @@ class Evacuation:
         still = sum(c.remaining for c in inv.classes)
         g = self.garrison
         people_left = g.by_road + g.by_air
-        vehicles = int(self.scenario.vehicles.count)
+        vehicles = int(self.scenario.vehicles.count) - self.vehicles_carried
         ok = moved + still == inv.to_move and people_left + g.at_base == g.at_start + g.inflow and self.vehicles_at_base >= 0
         if finished:
             ok = ok and still == 0 and g.at_base == 0 and self.vehicles_at_base == 0 and self.cargo_at_base == 0
@@ -581,7 +603,21 @@ class Evacuation:
                 f"{people_left} left, {g.at_base} at the base; vehicles {vehicles}, {self.vehicles_at_base} at the base"
             )
 
+    def never_finishes(self, reason: str) -> None:
+        """The base can never empty in this replication, for ``reason``: it runs to the horizon and says why."""
+        self.stuck = True
+        self.stuck_reason = reason
+
+    def charge_the_queue_to_the_end(self) -> None:
+        """Convoys still queued when the run ends waited from the dispatcher's last look until now, for what held them."""
+        for convoy in self.queue:
+            cause = self.held.get(convoy.number)
+            if cause:
+                self.wait(cause, self.env.now - self.last_look, convoy)
+        self.last_look = self.env.now
+
     def outcome(self) -> Outcome:
+        self.charge_the_queue_to_the_end()
         finished = self.base_empty_at is not None and not self.stuck
         self.check_nothing_lost(finished)
         empty = self.base_empty_at if finished else self.horizon_hours
@@ -623,7 +659,8 @@ class Evacuation:
             loads_by_air=sum(c.by_air for c in inv.classes),
             loads_handed_over=sum(c.handed_over for c in inv.classes),
             vehicles_at_start=int(self.scenario.vehicles.count),
-            vehicles_by_road=int(self.scenario.vehicles.count) - self.vehicles_at_base,
+            vehicles_by_road=int(self.scenario.vehicles.count) - self.vehicles_carried - self.vehicles_at_base,
+            vehicles_carried=self.vehicles_carried,
             people_at_start=self.garrison.at_start,
             people_inflow=self.garrison.inflow,
             people_by_road=self.garrison.by_road,
@@ -635,6 +672,7 @@ class Evacuation:
             burndown_cargo=np.asarray(self.log_cargo, dtype=np.int32)[idx],
             burndown_people=np.asarray(self.log_people, dtype=np.int32)[idx],
             pause_happened=self.pause is not None,
+            stuck_reason=self.stuck_reason,
             inflow_hour=self.inflow_hour,
             timeline=self.timeline,
         )

@@ -395,6 +395,16 @@ def feasibility_problems(s: Scenario) -> list[Problem]:
                     "add a carrier or give that fleet a count",
                 )
             )
+    if high(s.airlift.sorties_per_day) > 0 and high(s.airlift.max_on_ground) == 0:
+        out.append(
+            Problem("airlift.max_on_ground", "is 0: no aircraft can stand on the strip, yet sorties_per_day plans sorties; give places or plan 0 sorties")
+        )
+    if high(s.airlift.sorties_per_day) > 0 and s.airlift.aircraft is not None and high(s.airlift.aircraft) == 0:
+        out.append(
+            Problem(
+                "airlift.aircraft", "is 0: no aircraft flies the shuttle, yet sorties_per_day plans sorties; give aircraft, leave it unset, or plan 0 sorties"
+            )
+        )
     for name, aircraft in (("c130j", s.airlift.c130j), ("c17", s.airlift.c17)):
         if aircraft.allowed and low(aircraft.runway_m) > high(s.airlift.runway_m):
             out.append(Problem(f"airlift.{name}.runway_m", f"needs more runway than the strip has ({high(s.airlift.runway_m):g} m); set allowed = false"))
@@ -405,9 +415,7 @@ def feasibility_problems(s: Scenario) -> list[Problem]:
     if high(s.vehicles.count) > 0 and not road_possible:
         out.append(Problem("vehicles.count", "vehicles drive out in convoys, but convoys can never leave (loading teams, escort teams or max_per_day is 0)"))
     if high(s.air_cover.share_of_convoys) > 0 or s.air_cover.always_for_sensitive:
-        needs_cover = high(s.air_cover.share_of_convoys) > 0 or any(
-            "air" in c.carriers and len(c.carriers) > 1 and high(c.loads) > 0 for c in s.cargo.classes.values()
-        )
+        needs_cover = high(s.air_cover.share_of_convoys) > 0 or any(c.is_sensitive and high(c.loads) > 0 for c in s.cargo.classes.values())
         if needs_cover and (high(s.air_cover.apaches) == 0 or high(s.air_cover.sorties_per_aircraft_per_day) == 0):
             out.append(
                 Problem(
@@ -433,21 +441,23 @@ def feasibility_problems(s: Scenario) -> list[Problem]:
 
 def _cover_problems(s: Scenario, low, high) -> list[Problem]:
     """Convoys told to wait for full air cover that no day's sorties could ever give."""
-    budget = math.floor(low(s.air_cover.apaches) * low(s.air_cover.sorties_per_aircraft_per_day) + 1e-9)
+    budget = low(s.air_cover.apaches) * low(s.air_cover.sorties_per_aircraft_per_day)
     speeds = [low(t.speed_kmh) for t in (s.fleet.civilian, s.fleet.lowboy, s.fleet.military, s.fleet.het) if t.speed_kmh is not None and high(t.count) > 0]
     leg = s.route.syria
     cap = min(speeds) if speeds else math.inf
-    # the longest moving time on the leg (the model's march arithmetic, sim.model.route.Leg, at the worst values; halts do not need cover)
+    # the longest time on the leg, halts included (a halted convoy needs cover too): the model's march
+    # arithmetic (sim.model.route.Leg) at the worst values
     town = min(low(leg.town_km), high(leg.km))
-    hours = (high(leg.km) - town) / min(low(leg.speed_kmh), cap) + town / min(low(leg.town_speed_kmh), cap)
+    moving = (high(leg.km) - town) / min(low(leg.speed_kmh), cap) + town / min(low(leg.town_speed_kmh), cap)
+    hours = moving + int(moving // low(leg.halt_every_hours)) * high(leg.halt_minutes) / 60.0
     needed = math.ceil(hours / low(s.air_cover.hours_on_station) - 1e-9)
     if budget >= needed:
         return []
     return [
         Problem(
             "air_cover.when_short",
-            f"is 'wait', but covering a convoy's Syrian leg (up to {hours:.1f} h moving) takes {needed} relayed sorties of "
-            f"{low(s.air_cover.hours_on_station):g} h and the detachment may fly only {budget} a day: such a convoy would wait forever; "
+            f"is 'wait', but covering a convoy's Syrian leg (up to {hours:.1f} h, halts included) takes {needed} relayed sorties of "
+            f"{low(s.air_cover.hours_on_station):g} h and the detachment may fly only {budget:g} a day: such a convoy would wait forever; "
             'give more apaches or sorties, or set when_short = "go"',
         )
     ]
@@ -469,17 +479,22 @@ def _seat_problems(s: Scenario, low, high, air_possible: bool) -> list[Problem]:
             )
         )
     trucks = (s.fleet.civilian, s.fleet.lowboy, s.fleet.military, s.fleet.het)
-    if not air_possible and all(high(t.cab_seats) == 0 or high(t.count) == 0 for t in trucks) and high(p.seats_per_convoy) == 0:
+    air_seats = air_possible and any(a.allowed and high(a.troops) > 0 for a in (s.airlift.c130j, s.airlift.c17))
+    if not air_seats and all(high(t.cab_seats) == 0 or high(t.count) == 0 for t in trucks):
+        # seats are then one-off: each vehicle once, and seats_per_convoy once a convoy (at most one convoy a truckload or vehicle)
         seats_high = high(v.seats) if v.seats is not None else high(v.crew)
-        road_seats = high(v.count) * seats_high
+        convoys = sum(high(c.loads) for c in s.cargo.classes.values()) + high(v.count)
+        road_seats = high(v.count) * seats_high + high(p.seats_per_convoy) * convoys
         if low(p.troops) - high(p.security_force) > road_seats:
             out.append(
                 Problem(
                     "people.troops",
-                    f"at least {low(p.troops) - high(p.security_force):g} troops must leave before the security force, but there is no airlift, "
-                    f"no truck with cab seats, no seats_per_convoy, and the vehicles seat at most {road_seats:g}; give seats",
+                    f"at least {low(p.troops) - high(p.security_force):g} troops must leave before the security force, but no aircraft seat "
+                    f"and no truck cab seat is given, and the vehicles and convoys seat at most {road_seats:g}; give seats",
                 )
             )
+    if p.last_element_by == "sortie" and air_possible and not air_seats:
+        out.append(Problem("people.last_element_by", "is 'sortie', but no aircraft allowed here has a seat (airlift.*.troops = 0)"))
     return out
 
 

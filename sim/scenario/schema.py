@@ -144,7 +144,17 @@ class CargoClass(Group):
     carriers: list[Carrier] = Field(min_length=1, description="which carriers may take it: civilian, military, het, air")
     handed_over_fraction: Fraction = Field(default=0.0, description="share handed over or destroyed on site")
     priority: int = Field(default=1, ge=0, le=9, strict=True, description="lower leaves first when a convoy is filled")
+    sensitive: StrictBool | None = Field(
+        default=None,
+        description="ammunition and sensitive items: a convoy carrying any always needs air cover when air_cover.always_for_sensitive "
+        "(unset: true for a class that air may also carry)",
+    )
     source: Source
+
+    @property
+    def is_sensitive(self) -> bool:
+        """Whether a convoy carrying this class counts as carrying sensitive items."""
+        return self.sensitive if self.sensitive is not None else ("air" in self.carriers and len(self.carriers) > 1)
 
 
 class Cargo(Group):
@@ -244,7 +254,7 @@ class Escort(Group):
     """Ground escort: security teams of at least 3 gun trucks, out and back on the Syrian leg."""
 
     teams: Count
-    vehicles_per_team: Count = Field(description="convoy vehicles one team can protect")
+    vehicles_per_team: quantity(ge=1, le=100_000, integer=True) = Field(description="convoy vehicles one team can protect")
     rest_hours: Hours = Field(description="crew rest after a mission")
     source: Source
 
