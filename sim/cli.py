@@ -109,7 +109,18 @@ def bounds(scenario: ScenarioArg, set_: SetOpt = None) -> None:
         style = "bold" if b is worst else ""
         table.add_row(b.resource, f"{b.days:.1f}", b.applies_to, b.basis, style=style)
     console.print(table)
-    console.print(f"Binding: [bold]{worst.resource}[/], at least {worst.days:.1f} days to {worst.applies_to}.")
+    console.print(f"Binding: [bold]{worst.resource}[/], at least {worst.days:.1f} days to {worst.applies_to} with every input at its median.")
+    if any(i for i in _uncertain(loaded.scenario)):
+        console.print(
+            "A floor for the medians, not for every replication: a replication that draws more trucks or less cargo has a lower one "
+            "(each replication's own inputs give a floor no replication beats)."
+        )
+
+
+def _uncertain(scenario):
+    from sim.scenario.draws import uncertain_inputs
+
+    return uncertain_inputs(scenario)
 
 
 def _progress() -> Progress:

@@ -177,3 +177,22 @@ def test_waits_for_trucks_are_told_apart_by_type_and_add_up():
 def test_a_personnel_convoy_waits_for_the_trucks_with_cab_seats():
     out = run(deterministic({"people.troops": 100, "fleet.civilian.cab_seats": 1}))
     assert out.truck_waits["civilian"] == pytest.approx(out.waits["trucks"]) and out.waits["trucks"] > 0
+
+
+def test_a_replication_that_can_never_finish_says_why():
+    lowboys_only = {"heavy": {"loads": 10, "carriers": ["lowboy"], "priority": 1, "source": "test: items only lowboys take"}}
+    out = run(deterministic({"cargo.classes": lowboys_only, "fleet.lowboy.count": {"dist": "uniform", "low": 0, "high": 0.4}}))
+    assert not out.finished and out.stuck_reason.startswith("10 loads of heavy: no truck of its carriers (lowboy)")
+
+
+def test_a_convoy_held_to_the_horizon_is_charged_to_the_end():
+    s = deterministic({"air_cover.apaches": 4, "air_cover.share_of_convoys": 1.0, "weather.dust_day_probability": 1.0, "scenario.horizon_days": 40})
+    out = run(s)  # every day is a dust day: the cargo convoy, loaded at 10 h, never gets its cover
+    assert not out.finished
+    assert out.waits["air cover"] == pytest.approx(40 * 24 - 10.0)
+
+
+def test_the_departure_window_is_its_own_cause():
+    out = run(deterministic({"convoys.departure_window": [12, 18]}))
+    assert convoys(out)[0]["legs"]["departed"] == pytest.approx(12.0)
+    assert out.waits["departure window"] == pytest.approx(12.0 - 10.0) and out.waits["daylight"] == 0.0

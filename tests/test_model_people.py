@@ -67,3 +67,10 @@ def test_a_security_force_too_big_for_its_vehicles_is_refused_at_load():
     with pytest.raises(ScenarioError) as err:
         deterministic({"people.security_vehicles": 3, "vehicles.seats": 4})
     assert "people.security_vehicles" in str(err.value) and "security force of up to 20" in str(err.value)
+
+
+def test_vehicles_the_troops_cannot_crew_go_on_lowboys_as_loads():
+    out = run(deterministic({"vehicles.count": 50, "fleet.lowboy.count": 10, "fleet.civilian.cab_seats": 0, "vehicles.seats": 4}))
+    # 80 troops free to leave crew 40 vehicles (2 each); the other 10 vehicles are carried
+    assert out.vehicles_carried == 10 and out.vehicles_by_road == 40
+    assert out.finished and out.loads_by_road == 40 + 10

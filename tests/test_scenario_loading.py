@@ -421,3 +421,24 @@ def test_provenance_lists_every_number_with_its_source():
     assert rows["cargo.classes.outsized.carriers"].value == "[het]"
     assert rows["convoys.daylight_only"].value == "true"
     assert "Scenario" in schema_json()["title"]
+
+
+@pytest.mark.parametrize(
+    ("override", "field", "words"),
+    [
+        ("airlift.max_on_ground=0", "airlift.max_on_ground", "no aircraft can stand on the strip"),
+        ("airlift.aircraft=0", "airlift.aircraft", "no aircraft flies the shuttle"),
+        ("escort.vehicles_per_team=0", "escort.vehicles_per_team", "must be >= 1"),
+        ("air_cover.hours_on_station=0.5", "air_cover.when_short", "halts included"),
+    ],
+)
+def test_numbers_the_model_cannot_honour_are_refused_not_capped(override, field, words):
+    with pytest.raises(ScenarioError) as info:
+        load_scenario(BASELINE, overrides=[override])
+    assert field in str(info.value) and words in str(info.value)
+
+
+def test_the_heavy_airlift_variant_does_not_make_general_cargo_sensitive():
+    air = load_scenario(ROOT / "scenarios" / "qasrak_airlift_heavy.toml").scenario
+    assert "air" in air.cargo.classes["general"].carriers and not air.cargo.classes["general"].is_sensitive
+    assert air.cargo.classes["sensitive"].is_sensitive

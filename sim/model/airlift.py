@@ -67,6 +67,13 @@ def land(env: simpy.Environment, lift: Airlift):
     return place
 
 
+def stand_down(lift: Airlift, place) -> None:
+    """A sortie that got its aircraft and place but may not fly now gives both back."""
+    lift.places.release(place)
+    if lift.shuttle is not None:
+        lift.shuttle.put(1)
+
+
 def take_off(env: simpy.Environment, lift: Airlift, place) -> None:
     """The aircraft leaves the strip: its place is free, and it is back on the shuttle after its round trip."""
     lift.places.release(place)
@@ -95,6 +102,9 @@ def fly_sorties(env: simpy.Environment, evac):
             yield wake
             continue
         place = yield from land(env, lift)
+        if evac.air_grounded_until(env.now) > env.now:
+            stand_down(lift, place)  # dust or a pause came while it waited for a place: it does not fly
+            continue
         env.process(turn_sortie(env, evac, place))
         yield env.timeout(lift.interval_hours)
 
@@ -123,6 +133,9 @@ def fly_last_element(env: simpy.Environment, evac):
             yield env.timeout(grounded_until - t)
             continue
         place = yield from land(env, lift)
+        if evac.air_grounded_until(env.now) > env.now:
+            stand_down(lift, place)
+            continue
         evac.sortie_boards()
         yield env.timeout(lift.ground_hours)
         take_off(env, lift, place)

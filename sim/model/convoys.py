@@ -152,6 +152,10 @@ def form_convoys(env: simpy.Environment, evac):
             yield from _wait_to_form(env, evac, waiting, t)
             continue
         yield from _load_and_queue(env, evac, plans[-1], t)
+    stranded = evac.cargo_no_carrier_can_take()
+    if stranded:
+        evac.never_finishes(stranded)
+        return
     while evac.troops_without_seats() > 0:
         if not fleet.cab_seats:
             if evac.airlift.flies and evac.airlift.seats_per_sortie:
@@ -306,10 +310,9 @@ def run_convoy(env: simpy.Environment, evac, convoy: Convoy):
 
     point = choose_crossing(env.now, evac.crossing_main, evac.crossing_alternate, evac.divert_after_hours)
     if point is not evac.crossing_main:
-        detour = evac.route_syria.driving_hours(speed_cap, extra_km=point.extra_km) - syria_driving
         evac.diversions += 1
-        evac.wait("crossing", detour, convoy)
-        yield env.timeout(detour)
+        detour = evac.route_syria.driving_hours(speed_cap, extra_km=point.extra_km) - syria_driving
+        yield env.timeout(evac.drive_detour(convoy, moves.syria_daylight, moves.syria, env.now, detour) - env.now)
     convoy.legs["crossing"] = point.name
     work = point.processing_hours(convoy.size)
     waited = yield from cross_border(env, point, convoy.size, work)

@@ -448,9 +448,17 @@ class Evacuation:
         detour = self.route_syria.driving_hours(speed_cap, extra_km=point.extra_km) - syria if point is not self.crossing_main else 0.0
         if detour:
             self.return_diversions += 1
-        end = self.drive(convoy, moves.syria_daylight, moves.syria, through, syria + detour)
-        convoy.work_hours -= detour
-        self.wait("crossing", detour, convoy)
+        end = self.drive(convoy, moves.syria_daylight, moves.syria, through, syria)
+        return self.drive_detour(convoy, moves.syria_daylight, moves.syria, end, detour)
+
+    def drive_detour(self, convoy: Convoy, daylight: Closures, closed: Closures, t: float, hours: float) -> float:
+        """The detour to the alternate crossing: driven like the leg (halting at night and in closures), its
+        driving hours charged to the crossing that sent the convoy round."""
+        if hours <= 0:
+            return t
+        end = self.drive(convoy, daylight, closed, t, hours)
+        convoy.work_hours -= hours
+        self.wait("crossing", hours, convoy)
         return end
 
     def trip_ends(self, convoy: Convoy) -> None:
@@ -602,6 +610,13 @@ class Evacuation:
                 f"conservation broken: loads {inv.to_move} to move, {moved} moved, {still} left; people {g.at_start}+{g.inflow}, "
                 f"{people_left} left, {g.at_base} at the base; vehicles {vehicles}, {self.vehicles_at_base} at the base"
             )
+
+    def cargo_no_carrier_can_take(self) -> str:
+        """Why cargo left at the base can never go (no truck of its carriers in this replication, no aircraft flying), or ''."""
+        for cls in self.inventory.classes:
+            if cls.remaining and not ("air" in cls.carriers and self.airlift.flies):
+                return f"{cls.remaining} loads of {cls.name}: no truck of its carriers ({', '.join(sorted(cls.carriers))}) and no aircraft can take them"
+        return ""
 
     def never_finishes(self, reason: str) -> None:
         """The base can never empty in this replication, for ``reason``: it runs to the horizon and says why."""

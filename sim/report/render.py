@@ -211,6 +211,11 @@ def summary_rows(summary: dict) -> tuple[list[Row], list[Row], list[Row]]:
     probabilities = [Row(labels[kind], percent(summary[window_key(kind, window)]), percent_ci(summary[window_key(kind, window)])) for kind in labels]
     ordered = sorted(summary["mean_wait_hours"].items(), key=lambda kv: -kv[1])
     waits = [Row(f"wait: {display_name(cause)}", f"{hours:,.0f} convoy-hours") for cause, hours in ordered]
+    sorties = summary.get("mean_sortie_wait_hours", {})
+    waits += [Row(f"airlift wait: {cause}", f"{hours:,.1f} sortie-hours") for cause, hours in sorties.items() if hours > 0]
+    short = summary.get("air_cover_short")
+    if short:
+        waits.append(Row("convoys short of Apache cover", f"{short['convoys_uncovered']:.1f} a replication, {short['hours_short']:.0f} hours uncovered"))
     waits += [Row(f"busy: {display_name(resource)}", f"{100 * share:.0f}%") for resource, share in summary["mean_utilisation"].items()]
     return days, probabilities, waits
 
@@ -329,7 +334,7 @@ def report_context(folder: Path, not_drawn: list[str] | None = None) -> dict:
         "replications": comparison.get("replications"),
         "figures": [f for f in figure_entries(folder, analysis.fields) if not (kind == "nowcast" and f.name == "nowcast")],
         "tables": _tables(folder, kind, manifest),
-        "warnings": [str(w) for w in manifest.get("warnings", [])],
+        "warnings": [str(w) for w in [*manifest.get("warnings", []), *summary.get("warnings", [])]],
         "nowcast_html": Markup(render_nowcast_section(folder)) if kind == "nowcast" else "",
         "provenance": provenance(scenarios),
         "manifest": manifest_rows(manifest),
