@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import sys
+from itertools import groupby
 from pathlib import Path
 from typing import Annotated
 
@@ -69,13 +70,18 @@ def validate(scenario: ScenarioArg, set_: SetOpt = None) -> None:
     from sim.scenario.provenance import provenance_rows
 
     loaded = _load(scenario, set_)
-    table = Table(title=f"{loaded.scenario.scenario.title}", show_lines=False)
-    table.add_column("parameter", style="cyan", no_wrap=True)
-    table.add_column("value")
-    table.add_column("source", overflow="fold")
-    for row in provenance_rows(loaded.scenario):
-        table.add_row(row.parameter, row.value, row.source)
-    console.print(table)
+    console.print(f"[bold]{escape(loaded.scenario.scenario.title)}[/]: each group of parameters under its source")
+    # One small table per group, its source once above it; values and sources are shown as written
+    # (rich would read "[civilian, military]" as markup). The kind of source stands beside each value.
+    for source, rows in groupby(provenance_rows(loaded.scenario), key=lambda r: r.source):
+        console.print(f"\n[dim]source:[/] {escape(source or 'none given')}", soft_wrap=False)
+        table = Table(box=None, show_header=False, pad_edge=False)
+        table.add_column("parameter", style="cyan", no_wrap=True)
+        table.add_column("value", overflow="fold")
+        table.add_column("kind of source", style="dim", no_wrap=True)
+        for row in rows:
+            table.add_row(escape(row.parameter), escape(row.value), row.kind)
+        console.print(table)
     console.print(f"[green]valid:[/] {escape(str(scenario))}")
 
 

@@ -22,6 +22,7 @@ import base64
 import json
 import math
 from dataclasses import dataclass
+from itertools import groupby
 from pathlib import Path
 
 from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
@@ -94,12 +95,20 @@ class ComparisonRow:
 
 
 @dataclass(frozen=True)
+class SourceGroup:
+    """The numbers of one scenario group under their source, shown once: parameter, value and kind of source per row."""
+
+    source: str
+    rows: list[Row]
+
+
+@dataclass(frozen=True)
 class ProvenanceSection:
     """Where each number of one scenario comes from, under a heading that says which scenario (A or B) it is."""
 
     anchor: str
     heading: str
-    rows: list[Row]
+    groups: list[SourceGroup]
 
 
 def png_data_uri(path: Path) -> str:
@@ -218,15 +227,13 @@ def provenance(scenarios: list[RunScenario]) -> list[ProvenanceSection]:
     ]
 
 
-def provenance_rows_of(scenario: Scenario) -> list[Row]:
-    """Parameter, value or distribution, and source of every number of one scenario."""
-    try:
-        from sim.scenario.provenance import provenance_rows
-    except ImportError:  # older checkouts: list the numbers without their sources
-        from sim.scenario.draws import numeric_fields
+def provenance_rows_of(scenario: Scenario) -> list[SourceGroup]:
+    """Every number of one scenario, group by group under its source (written once): parameter, value or
+    distribution, and the kind of its source (seed, report, doctrine, precedent, assumption or unsourced)."""
+    from sim.scenario.provenance import provenance_rows
 
-        return [Row(path, value.describe() if hasattr(value, "describe") else f"{value:g}") for path, value in numeric_fields(scenario).items()]
-    return [Row(r.parameter, r.value, r.source) for r in provenance_rows(scenario)]
+    grouped = groupby(provenance_rows(scenario), key=lambda r: r.source)
+    return [SourceGroup(source, [Row(r.parameter, r.value, r.kind) for r in rows]) for source, rows in grouped]
 
 
 def manifest_rows(manifest: dict) -> list[Row]:
