@@ -42,11 +42,12 @@ class UserError(Exception):
 
 
 def register(app: typer.Typer) -> None:
-    """Add the four analysis commands to the application."""
+    """Add the analysis commands to the application."""
     app.command()(sensitivity)
     app.command()(discover)
     app.command()(calibrate)
     app.command()(marginal)
+    app.command()(evidence)
 
 
 # ---- shared plumbing ----------------------------------------------------------------------------
@@ -472,3 +473,103 @@ def marginal(
     _print_table("Days saved and change in P(window)", table, ["days_saved", "days_saved_low", "days_saved_high", "p_window_change"], rows=len(table))
     cli.console.print(f"[bold]{escape(line)}[/]")
     cli._results_in(folder)
+
+
+# ---- evidence -----------------------------------------------------------------------------------
+
+
+def evidence(
+    scenario: ScenarioArg,
+    replications: Annotated[int | None, typer.Option("--replications", "-n", min=20, help="Monte Carlo draws to estimate EVPPI from (default 2000)")] = None,
+    tornado_replications: Annotated[int | None, typer.Option(min=1, help="replications per tornado point (default 40)")] = None,
+    seed: SeedOpt = 20260223,
+    jobs: JobsOpt = None,
+    scheduler: SchedulerOpt = None,
+    dask_local: DaskLocalOpt = None,
+    set_: SetOpt = None,
+    out: OutOpt = None,
+    force: ForceOpt = False,
+    resume: ResumeOpt = False,
+    precise: PreciseOpt = False,
+) -> None:
+    """What to find out first: for each uncertain input, how much knowing it would settle the window question (EVPPI),
+    its tornado swing, and the kind of source behind it."""
+    from sim import cli
+    from sim.analysis.discovery import LABELS
+    from sim.analysis.evidence import BOOTSTRAP, default_blocks
+    from sim.experiment import analyses
+    from sim.experiment.evaluate import scenario_factors
+
+    loaded = cli._load(scenario, set_)
+    s = loaded.scenario
+    chosen = scenario_factors(s)
+    if not chosen:
+        _fail(f"{scenario}: no input is given as a distribution, so knowing any of them would settle nothing; nothing to rank")
+    reps = _setting(replications, "evidence", "replications", precise)
+    tornado_reps = _setting(tornado_replications, "evidence", "tornado_replications", precise)
+    folder = _folder(out, force, f"{s.scenario.name}-evidence", resume, "evidence")
+    executor = _executor(jobs, scheduler, dask_local)
+    with executor:
+        study = _run_with_progress(
+            f"evidence: tornado ({tornado_reps} a point), then {reps} draws",
+            folder,
+            resume,
+            lambda store, p: analyses.run_evidence(s, chosen, seed, reps, tornado_reps, dict(LABELS), executor, store, p),
+        )
+    table = study.tables["evidence"]
+    table.to_csv(folder / "evidence.csv", index=False)
+    study.tables["tornado"].to_csv(folder / "tornado.csv")
+    window = s.scenario.window_days
+    lines = evidence_sentences(table, window, study.extra["p_window"], reps)
+    extra = {
+        "kind": "evidence",
+        "factors": [f.as_record() for f in chosen],
+        "monte_carlo_replications": reps,
+        "tornado_points": study.extra["tornado_points"],
+        "tornado_replications": study.extra["tornado_replications"],
+        "p_window": study.extra["p_window"],
+        "estimator": "regression-based EVPPI (Strong and Oakley 2013): regressogram of the in-window indicator on each input, "
+        "noise of the block means removed (Kelley's epsilon squared); 95% bootstrap intervals",
+        "bootstrap": BOOTSTRAP,
+        "blocks": default_blocks(reps),
+    }
+    _write_common(folder, loaded, seed, study, extra)
+    figures = _draw_figures(folder, "evidence")
+    _report(folder, f"What to find out first: {s.scenario.title}", lines, {"evidence": table}, figures, study.warnings)
+    _print_evidence(table, window)
+    _print_warnings(study.warnings)
+    for line in lines:
+        cli.console.print(escape(line))
+    cli._results_in(folder)
+
+
+def evidence_sentences(table: pd.DataFrame, window: tuple[float, float], p_window: float, replications: int) -> list[str]:
+    """The findings of an evidence table in words: the chance of the window, then what to find out first."""
+    span = f"{window[0]:g}-{window[1]:g} days"
+    lines = [f"{replications} draws from the scenario's distributions: the base empties in {span} in {100 * p_window:.0f}% of them."]
+    guesses = table[table["source_kind"].isin(["assumption", "unsourced"]) & (table["evppi_low"] > 1)]
+    if len(guesses):
+        named = "; ".join(f"{r.label} ({r.source_kind}, settles {r.evppi:.0f}%)" for r in guesses.head(3).itertuples())
+        lines.append(f"Find out first: {named}.")
+    else:
+        lines.append("No assumption or unsourced input clearly settles more than 1% of the uncertainty of the verdict.")
+    return lines
+
+
+def _print_evidence(table: pd.DataFrame, window: tuple[float, float], rows: int = 12) -> None:
+    """The ranked table in words: what knowing each input would settle, its swing, and what backs it."""
+    from rich.table import Table
+
+    from sim import cli
+
+    out = Table(title=f"What to find out first: knowing each input exactly, how much of the uncertainty of 'in {window[0]:g}-{window[1]:g} days' it settles")
+    out.add_column("input")
+    out.add_column("knowing it would settle", justify="right")
+    out.add_column("swing of mean days", justify="right")
+    out.add_column(f"swing of P({window[0]:g}-{window[1]:g})", justify="right")
+    out.add_column("evidence")
+    out.add_column("parameter", style="dim")
+    for r in table.head(rows).itertuples():
+        settles = f"{max(r.evppi, 0):.0f}% ({max(r.evppi_low, 0):.0f}-{r.evppi_high:.0f}%)"
+        out.add_row(escape(r.label), settles, f"{r.swing_days:+.1f} days", f"{r.p_window_swing_points:+.0f} points", r.source_kind, escape(r.input))
+    cli.console.print(out)

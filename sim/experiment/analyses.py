@@ -19,10 +19,12 @@ import pandas as pd
 from sim import sensitivity
 from sim.analysis.calibration import Calibration, calibrate
 from sim.analysis.discovery import input_columns
+from sim.analysis.evidence import evidence_table, evppi_table, in_window
 from sim.analysis.marginal import marginal_table
 from sim.analysis.statistics import closure_days
 from sim.experiment.evaluate import ChunkStore, Factor, at_shares, design_table, evaluate, per_point, shifted
 from sim.experiment.executors import Executor
+from sim.scenario.provenance import kind_of_path
 from sim.scenario.schema import Scenario
 
 Progress = Callable[[int, int], None] | None
@@ -34,6 +36,7 @@ DEFAULTS = {
     "sobol": {"replications": 3, "n": 32},
     "calibrate": {"replications": 2000},
     "marginal": {"replications": 300},
+    "evidence": {"replications": 2000, "tornado_replications": 40},
 }
 PRECISE = {
     "tornado": {"replications": 200},
@@ -41,6 +44,7 @@ PRECISE = {
     "sobol": {"replications": 10, "n": 256},
     "calibrate": {"replications": 20000},
     "marginal": {"replications": 2000},
+    "evidence": {"replications": 10000, "tornado_replications": 200},
 }
 
 # (label, dotted path, change): "+N" shifts the input (its distribution) by N.
@@ -253,3 +257,63 @@ def run_marginal(
     table = marginal_table(base, by_name, scenario.scenario.window_days)
     seconds = time.perf_counter() - start
     return Study({"marginal": table}, rows, replications, len(variants), rep_seconds, seconds)
+
+
+def run_evidence(
+    scenario: Scenario,
+    factors: Sequence[Factor],
+    seed: int,
+    replications: int,
+    tornado_replications: int,
+    labels: dict[str, str] | None = None,
+    executor: Executor | None = None,
+    store: Path | ChunkStore | None = None,
+    progress: Progress = None,
+) -> Study:
+    """What to find out first: each uncertain input's tornado swing, the kind of its source, and the EVPPI on the
+    window question estimated from one Monte Carlo sample of ``replications`` draws from the scenario's distributions.
+
+    The tornado runs first (its own points, ``tornado_replications`` each), then the Monte Carlo (one point whose
+    inputs are drawn, as ``evacsim run`` draws them); both keep their chunks in ``store``. ``rows`` are the Monte
+    Carlo's replications, the table the EVPPI is estimated from.
+    """
+    tornado = run_tornado(scenario, factors, seed, tornado_replications, executor, store, progress)
+    done = len(tornado.rows)
+
+    def advance(rows: int, total: int) -> None:
+        if progress:
+            progress(done + rows, done + total)
+
+    design = pd.DataFrame({"point": [0], "variant": [0]})
+    # The tornado has checked (or made) this study's chunk folder; the Monte Carlo's chunks sit beside its own.
+    monte_carlo_store = ChunkStore(store.folder if isinstance(store, ChunkStore) else store) if store is not None else None
+    rows, rep_seconds = _timed_evaluate(design, scenario, seed, replications, executor, monte_carlo_store, advance)
+    start = time.perf_counter()
+    window = scenario.scenario.window_days
+    inputs = input_columns(rows)
+    evppi = evppi_table(inputs, in_window(closure_days(rows), window), seed)
+    kinds = {name: kind_of_path(scenario, name) for name in inputs.columns}
+    table = evidence_table(evppi, tornado.tables["tornado"], kinds, labels or {})
+    seconds = time.perf_counter() - start
+    study = Study(
+        {"evidence": table, "tornado": tornado.tables["tornado"]},
+        rows,
+        replications,
+        tornado.points + 1,
+        tornado.replication_seconds + rep_seconds,
+        tornado.analysis_seconds + seconds,
+        [*tornado.warnings, *_evidence_warnings(table, replications)],
+    )
+    p_window = float(in_window(closure_days(rows), window).mean())
+    study.extra = {"tornado_points": tornado.points, "tornado_replications": tornado_replications, "p_window": p_window}
+    return study
+
+
+def _evidence_warnings(table: pd.DataFrame, replications: int) -> list[str]:
+    """When the intervals are too wide to rank the inputs that matter."""
+    top = table[table["evppi"] >= 5]
+    wide = top[(top["evppi_high"] - top["evppi_low"]) > top["evppi"]]
+    if len(wide):
+        names = ", ".join(wide["label"])
+        return [f"the intervals of {names} are wider than their estimates with {replications} replications: rank them only roughly; raise --replications"]
+    return []
