@@ -104,3 +104,48 @@ def test_too_few_replications_or_misaligned_outcomes_are_refused():
         evppi_table(x, np.zeros(10), seed=1)
     with pytest.raises(ValueError, match="one outcome per replication"):
         evppi_table(uniform_inputs(100, 9), np.zeros(99), seed=1)
+
+
+# --- the command --------------------------------------------------------------------------------
+
+
+def test_evidence_command_writes_its_ranked_table_figure_manifest_and_report(tmp_path, baseline_path):
+    import json
+
+    from typer.testing import CliRunner
+
+    from sim.cli import app
+
+    out = tmp_path / "evidence"
+    args = ["evidence", str(baseline_path), "-n", "120", "--tornado-replications", "2", "--jobs", "1", "--out", str(out)]
+    result = CliRunner().invoke(app, args)
+    assert result.exit_code == 0, result.output
+    table = pd.read_csv(out / "evidence.csv")
+    assert {"input", "label", "source_kind", "swing_days", "evppi", "evppi_low", "evppi_high"} <= set(table.columns)
+    assert table["evppi"].is_monotonic_decreasing
+    row = table.set_index("input").loc["fleet.het.count"]
+    assert (row["label"], row["source_kind"]) == ("heavy equipment transporters", "assumption")
+    assert table.set_index("input").loc["fleet.civilian.count", "source_kind"] == "report"
+    manifest = json.loads((out / "manifest.json").read_text())
+    assert manifest["kind"] == "evidence" and manifest["monte_carlo_replications"] == 120 and 0 <= manifest["p_window"] <= 1
+    assert len(pd.read_parquet(out / "replications.parquet")) == 120
+    assert (out / "evidence.png").exists() and (out / "report.md").exists()
+    text = " ".join(result.output.split())
+    assert "knowing it would settle" in text and "assumption" in text
+    assert CliRunner().invoke(app, ["report", str(out)]).exit_code == 0
+    page = (out / "report.html").read_text()
+    assert "What to find out first" in page and "of the uncertainty; swing" in page and 'id="figure-evidence"' in page
+    assert CliRunner().invoke(app, ["plot", str(out)]).exit_code == 0
+
+
+def test_evidence_on_a_scenario_without_distributions_says_there_is_nothing_to_rank(tmp_path, baseline_path):
+    from typer.testing import CliRunner
+
+    from sim.cli import app
+    from sim.scenario.draws import uncertain_inputs
+    from sim.scenario.loading import load_scenario
+
+    pins = [f"{i.path}={round(i.distribution.p50) if i.integer else i.distribution.p50:g}" for i in uncertain_inputs(load_scenario(baseline_path).scenario)]
+    args = ["evidence", str(baseline_path), "--out", str(tmp_path / "e"), *(x for pin in pins for x in ("--set", pin))]
+    result = CliRunner().invoke(app, args)
+    assert result.exit_code == 3 and "nothing to rank" in " ".join(result.output.split())

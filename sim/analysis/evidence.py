@@ -176,3 +176,28 @@ def evidence_table(evppi: pd.DataFrame, swings: pd.DataFrame, kinds: dict[str, s
     for column in ("evppi", "evppi_low", "evppi_high"):
         table[column] = 100 * evppi[column].to_numpy(dtype=float)
     return table.sort_values(["evppi", "swing_days"], ascending=[False, False], key=lambda c: c.abs() if c.name == "swing_days" else c, ignore_index=True)
+
+
+GUESSES = ("assumption", "unsourced")
+"""Kinds of source that are guesses: the inputs worth finding out about first, if they settle much."""
+
+
+def in_words(row) -> str:
+    """One input of an evidence table in a planner's words, e.g. ``heavy loads: knowing it would settle 25% (18-33%)
+    of the uncertainty; swing +21.2 days; evidence: assumption``."""
+    settles = f"{max(row.evppi, 0):.0f}% ({max(row.evppi_low, 0):.0f}-{max(row.evppi_high, 0):.0f}%)"
+    return f"{row.label}: knowing it would settle {settles} of the uncertainty; swing {row.swing_days:+.1f} days; evidence: {row.source_kind}"
+
+
+def findings(table: pd.DataFrame, window: tuple[float, float], p_window: float, replications: int, top: int = 5) -> list[str]:
+    """The findings of an evidence table in sentences: the chance of the window in the sample, the inputs that settle
+    most in words, and last what to find out first (the guesses among them whose interval is clearly above 1%)."""
+    lines = [f"{replications} draws from the scenario's distributions: the base empties in {window[0]:g}-{window[1]:g} days in {100 * p_window:.0f}% of them."]
+    lines += [in_words(row) + "." for row in table.head(top).itertuples()]
+    guesses = table[table["source_kind"].isin(GUESSES) & (table["evppi_low"] > 1)]
+    if len(guesses):
+        named = "; ".join(f"{r.label} ({r.source_kind}, settles {r.evppi:.0f}%)" for r in guesses.head(3).itertuples())
+        lines.append(f"Find out first: {named}.")
+    else:
+        lines.append("No assumption or unsourced input clearly settles more than 1% of the uncertainty of the verdict.")
+    return lines

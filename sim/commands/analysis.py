@@ -496,7 +496,7 @@ def evidence(
     its tornado swing, and the kind of source behind it."""
     from sim import cli
     from sim.analysis.discovery import LABELS
-    from sim.analysis.evidence import BOOTSTRAP, default_blocks
+    from sim.analysis.evidence import BOOTSTRAP, default_blocks, findings
     from sim.experiment import analyses
     from sim.experiment.evaluate import scenario_factors
 
@@ -520,7 +520,7 @@ def evidence(
     table.to_csv(folder / "evidence.csv", index=False)
     study.tables["tornado"].to_csv(folder / "tornado.csv")
     window = s.scenario.window_days
-    lines = evidence_sentences(table, window, study.extra["p_window"], reps)
+    lines = findings(table, window, study.extra["p_window"], reps)
     extra = {
         "kind": "evidence",
         "factors": [f.as_record() for f in chosen],
@@ -541,19 +541,6 @@ def evidence(
     for line in lines:
         cli.console.print(escape(line))
     cli._results_in(folder)
-
-
-def evidence_sentences(table: pd.DataFrame, window: tuple[float, float], p_window: float, replications: int) -> list[str]:
-    """The findings of an evidence table in words: the chance of the window, then what to find out first."""
-    span = f"{window[0]:g}-{window[1]:g} days"
-    lines = [f"{replications} draws from the scenario's distributions: the base empties in {span} in {100 * p_window:.0f}% of them."]
-    guesses = table[table["source_kind"].isin(["assumption", "unsourced"]) & (table["evppi_low"] > 1)]
-    if len(guesses):
-        named = "; ".join(f"{r.label} ({r.source_kind}, settles {r.evppi:.0f}%)" for r in guesses.head(3).itertuples())
-        lines.append(f"Find out first: {named}.")
-    else:
-        lines.append("No assumption or unsourced input clearly settles more than 1% of the uncertainty of the verdict.")
-    return lines
 
 
 def _print_evidence(table: pd.DataFrame, window: tuple[float, float], rows: int = 12) -> None:
