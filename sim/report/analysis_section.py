@@ -109,7 +109,8 @@ TABLE_NOTES = {
     "sobol_p_window": "Sobol' indices of P(window): first order (S1) and total (ST), each with its 95% bootstrap half-width.",
     "calibration": (
         "Prior (all draws) and posterior (draws in the target) P5, P50, P95 and mean of each input; width_ratio is the posterior's "
-        "90% width as a share of the prior's, ks the Kolmogorov-Smirnov distance between them."
+        "90% width as a share of the prior's, ks the Kolmogorov-Smirnov distance between them; ks_pvalue tests the accepted draws "
+        "against the rejected ones (independent samples), ks_qvalue adjusts it for testing every input (false discovery rate)."
     ),
     "marginal": "Per added resource, against the baseline on the same replications: days saved and the change in P(window), each with its 95% CI.",
     "evidence": (
