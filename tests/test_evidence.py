@@ -128,6 +128,7 @@ def test_evidence_command_writes_its_ranked_table_figure_manifest_and_report(tmp
     assert table.set_index("input").loc["fleet.civilian.count", "source_kind"] == "report"
     manifest = json.loads((out / "manifest.json").read_text())
     assert manifest["kind"] == "evidence" and manifest["monte_carlo_replications"] == 120 and 0 <= manifest["p_window"] <= 1
+    assert manifest["joint"]["inputs"] == list(table["input"].head(2)) and manifest["joint"]["evppi_low"] <= manifest["joint"]["evppi_high"]
     assert len(pd.read_parquet(out / "replications.parquet")) == 120
     assert (out / "evidence.png").exists() and (out / "report.md").exists()
     text = " ".join(result.output.split())
@@ -135,6 +136,7 @@ def test_evidence_command_writes_its_ranked_table_figure_manifest_and_report(tmp
     assert CliRunner().invoke(app, ["report", str(out)]).exit_code == 0
     page = (out / "report.html").read_text()
     assert "What to find out first" in page and "of the uncertainty; swing" in page and 'id="figure-evidence"' in page
+    assert "together would settle" in page
     assert CliRunner().invoke(app, ["plot", str(out)]).exit_code == 0
 
 
@@ -149,3 +151,15 @@ def test_evidence_on_a_scenario_without_distributions_says_there_is_nothing_to_r
     args = ["evidence", str(baseline_path), "--out", str(tmp_path / "e"), *(x for pin in pins for x in ("--set", pin))]
     result = CliRunner().invoke(app, args)
     assert result.exit_code == 3 and "nothing to rank" in " ".join(result.output.split())
+
+
+def test_two_inputs_that_decide_together_settle_nearly_all_of_it_jointly():
+    # window iff x1 + x2 < 1: a third each alone, all of it together (less what the cells across the diagonal lose)
+    from sim.analysis.evidence import joint_evppi
+
+    x = uniform_inputs(4000, 10)
+    y = (x["decides"] + x["other"] < 1).astype(float).to_numpy()
+    both = joint_evppi(x[["decides", "other"]], y, seed=5)
+    assert both["evppi"] > 0.85 and both["evppi_low"] <= both["evppi"] <= both["evppi_high"] <= 1
+    unrelated = joint_evppi(x[["other", "count"]], (x["decides"] < 0.5).astype(float).to_numpy(), seed=5)
+    assert unrelated["evppi_low"] <= 0 <= unrelated["evppi_high"]

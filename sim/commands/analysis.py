@@ -520,7 +520,7 @@ def evidence(
     table.to_csv(folder / "evidence.csv", index=False)
     study.tables["tornado"].to_csv(folder / "tornado.csv")
     window = s.scenario.window_days
-    lines = findings(table, window, study.extra["p_window"], reps)
+    lines = findings(table, window, study.extra["p_window"], reps, study.extra.get("joint"))
     extra = {
         "kind": "evidence",
         "factors": [f.as_record() for f in chosen],
@@ -528,6 +528,7 @@ def evidence(
         "tornado_points": study.extra["tornado_points"],
         "tornado_replications": study.extra["tornado_replications"],
         "p_window": study.extra["p_window"],
+        "joint": study.extra.get("joint"),
         "estimator": "regression-based EVPPI (Strong and Oakley 2013): regressogram of the in-window indicator on each input, "
         "noise of the block means removed (Kelley's epsilon squared); 95% bootstrap intervals",
         "bootstrap": BOOTSTRAP,

@@ -19,7 +19,7 @@ import pandas as pd
 from sim import sensitivity
 from sim.analysis.calibration import Calibration, calibrate
 from sim.analysis.discovery import input_columns
-from sim.analysis.evidence import evidence_table, evppi_table, in_window
+from sim.analysis.evidence import evidence_table, evppi_table, in_window, joint_evppi
 from sim.analysis.marginal import marginal_table
 from sim.analysis.statistics import closure_days
 from sim.experiment.evaluate import ChunkStore, Factor, at_shares, design_table, evaluate, per_point, shifted
@@ -294,6 +294,9 @@ def run_evidence(
     evppi = evppi_table(inputs, in_window(closure_days(rows), window), seed)
     kinds = {name: kind_of_path(scenario, name) for name in inputs.columns}
     table = evidence_table(evppi, tornado.tables["tornado"], kinds, labels or {})
+    # What the two that settle most decide together (a load per transporter) is in neither single share.
+    pair = list(table["input"].head(2))
+    joint = joint_evppi(inputs[pair], in_window(closure_days(rows), window), seed) if len(pair) == 2 else None
     seconds = time.perf_counter() - start
     study = Study(
         {"evidence": table, "tornado": tornado.tables["tornado"]},
@@ -306,6 +309,9 @@ def run_evidence(
     )
     p_window = float(in_window(closure_days(rows), window).mean())
     study.extra = {"tornado_points": tornado.points, "tornado_replications": tornado_replications, "p_window": p_window}
+    if joint is not None:
+        percent = {k: 100 * joint[k] for k in ("evppi", "evppi_low", "evppi_high")}
+        study.extra["joint"] = {"inputs": pair, "labels": list(table["label"].head(2)), **percent, "cells": joint["cells"]}
     return study
 
 

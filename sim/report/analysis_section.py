@@ -313,7 +313,8 @@ def _evidence(folder: Path, manifest: dict) -> list[str]:
         return []
     if window is None or table.empty:
         return []
-    return findings(table, window, float(manifest["p_window"]), int(manifest["monte_carlo_replications"]))
+    joint = manifest.get("joint") if isinstance(manifest.get("joint"), dict) else None
+    return findings(table, window, float(manifest["p_window"]), int(manifest["monte_carlo_replications"]), joint)
 
 
 def _nowcast(folder: Path) -> list[str]:
