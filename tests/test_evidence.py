@@ -163,3 +163,22 @@ def test_two_inputs_that_decide_together_settle_nearly_all_of_it_jointly():
     assert both["evppi"] > 0.85 and both["evppi_low"] <= both["evppi"] <= both["evppi_high"] <= 1
     unrelated = joint_evppi(x[["other", "count"]], (x["decides"] < 0.5).astype(float).to_numpy(), seed=5)
     assert unrelated["evppi_low"] <= 0 <= unrelated["evppi_high"]
+
+
+def test_evidence_from_a_finished_run_estimates_from_its_replications_and_refuses_another_scenarios(tmp_path, baseline_path):
+    import json
+
+    from typer.testing import CliRunner
+
+    from sim.cli import app
+
+    run = tmp_path / "run"
+    assert CliRunner().invoke(app, ["run", str(baseline_path), "-n", "60", "--jobs", "1", "--out", str(run)]).exit_code == 0
+    out = tmp_path / "evidence"
+    args = ["evidence", str(baseline_path), "--from", str(run), "--tornado-replications", "2", "--jobs", "1", "--out", str(out)]
+    result = CliRunner().invoke(app, args)
+    assert result.exit_code == 0, result.output
+    manifest = json.loads((out / "manifest.json").read_text())
+    assert manifest["monte_carlo_replications"] == 60 and manifest["monte_carlo_from"] == str(run)
+    other = CliRunner().invoke(app, ["evidence", str(baseline_path), "--set", "escort.teams=9", "--from", str(run), "--out", str(tmp_path / "x")])
+    assert other.exit_code == 3 and "was run on another scenario" in " ".join(other.output.split())

@@ -482,6 +482,7 @@ def evidence(
     scenario: ScenarioArg,
     replications: Annotated[int | None, typer.Option("--replications", "-n", min=20, help="Monte Carlo draws to estimate EVPPI from (default 2000)")] = None,
     tornado_replications: Annotated[int | None, typer.Option(min=1, help="replications per tornado point (default 40)")] = None,
+    from_run: Annotated[Path | None, typer.Option("--from", help="a run folder of this scenario: estimate from its replications, no new draws")] = None,
     seed: SeedOpt = 20260223,
     jobs: JobsOpt = None,
     scheduler: SchedulerOpt = None,
@@ -505,8 +506,12 @@ def evidence(
     chosen = scenario_factors(s)
     if not chosen:
         _fail(f"{scenario}: no input is given as a distribution, so knowing any of them would settle nothing; nothing to rank")
-    reps = _setting(replications, "evidence", "replications", precise)
     tornado_reps = _setting(tornado_replications, "evidence", "tornado_replications", precise)
+    try:
+        given = _run_rows(from_run, s) if from_run is not None else None
+    except UserError as exc:
+        _fail(str(exc))
+    reps = len(given) if given is not None else _setting(replications, "evidence", "replications", precise)
     folder = _folder(out, force, f"{s.scenario.name}-evidence", resume, "evidence")
     executor = _executor(jobs, scheduler, dask_local)
     with executor:
@@ -514,7 +519,7 @@ def evidence(
             f"evidence: tornado ({tornado_reps} a point), then {reps} draws",
             folder,
             resume,
-            lambda store, p: analyses.run_evidence(s, chosen, seed, reps, tornado_reps, dict(LABELS), executor, store, p),
+            lambda store, p: analyses.run_evidence(s, chosen, seed, reps, tornado_reps, dict(LABELS), executor, store, p, given),
         )
     table = study.tables["evidence"]
     table.to_csv(folder / "evidence.csv", index=False)
@@ -525,6 +530,7 @@ def evidence(
         "kind": "evidence",
         "factors": [f.as_record() for f in chosen],
         "monte_carlo_replications": reps,
+        "monte_carlo_from": str(from_run) if from_run is not None else None,
         "tornado_points": study.extra["tornado_points"],
         "tornado_replications": study.extra["tornado_replications"],
         "p_window": study.extra["p_window"],
@@ -542,6 +548,36 @@ def evidence(
     for line in lines:
         cli.console.print(escape(line))
     cli._results_in(folder)
+
+
+def _run_rows(folder: Path, scenario) -> pd.DataFrame:
+    """The replications of a finished ``evacsim run`` of ``scenario`` (the same numbers, --set values included;
+    the kinds of source may differ), with the inputs each drew; :class:`UserError` otherwise."""
+    manifest_path, rows_path = folder / "manifest.json", folder / "replications.parquet"
+    if not rows_path.exists() or not manifest_path.exists():
+        raise UserError(f"{folder}: not a results folder of evacsim run (no replications.parquet and manifest.json); give the folder a run wrote")
+    try:
+        recorded = json.loads(manifest_path.read_text(encoding="utf-8"))
+        same = _without_kinds(recorded["scenario"]) == _without_kinds(scenario.model_dump(mode="json"))
+    except (OSError, ValueError, KeyError, TypeError):
+        raise UserError(f"{manifest_path}: cannot be read as a manifest evacsim wrote; give the folder a run wrote") from None
+    if recorded.get("kind") != "run":
+        raise UserError(f"{folder}: holds the results of evacsim {recorded.get('kind')}, not of evacsim run; its inputs were not drawn as a run draws them")
+    if not same:
+        raise UserError(f"{folder}: was run on another scenario (or other --set values) than {scenario.scenario.name} as given; run it again or drop --from")
+    rows = pd.read_parquet(rows_path)
+    if not any(c.startswith("input.") for c in rows.columns):
+        raise UserError(f"{rows_path}: holds no input columns (input.<path>), so nothing to regress the verdict on")
+    return rows
+
+
+def _without_kinds(node):
+    """A scenario table without its ``source_kind`` entries: they say what backs a number, not what it is."""
+    if isinstance(node, dict):
+        return {k: _without_kinds(v) for k, v in node.items() if k != "source_kind"}
+    if isinstance(node, list):
+        return [_without_kinds(v) for v in node]
+    return node
 
 
 def _print_evidence(table: pd.DataFrame, window: tuple[float, float], rows: int = 12) -> None:

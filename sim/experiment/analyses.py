@@ -269,13 +269,15 @@ def run_evidence(
     executor: Executor | None = None,
     store: Path | ChunkStore | None = None,
     progress: Progress = None,
+    monte_carlo: pd.DataFrame | None = None,
 ) -> Study:
     """What to find out first: each uncertain input's tornado swing, the kind of its source, and the EVPPI on the
     window question estimated from one Monte Carlo sample of ``replications`` draws from the scenario's distributions.
 
     The tornado runs first (its own points, ``tornado_replications`` each), then the Monte Carlo (one point whose
-    inputs are drawn, as ``evacsim run`` draws them); both keep their chunks in ``store``. ``rows`` are the Monte
-    Carlo's replications, the table the EVPPI is estimated from.
+    inputs are drawn, as ``evacsim run`` draws them); both keep their chunks in ``store``. ``monte_carlo``: the rows
+    of a finished run of the same scenario to estimate from instead (``replications`` is then ignored). The study's
+    ``rows`` are the Monte Carlo's replications, the table the EVPPI is estimated from.
     """
     tornado = run_tornado(scenario, factors, seed, tornado_replications, executor, store, progress)
     done = len(tornado.rows)
@@ -287,7 +289,10 @@ def run_evidence(
     design = pd.DataFrame({"point": [0], "variant": [0]})
     # The tornado has checked (or made) this study's chunk folder; the Monte Carlo's chunks sit beside its own.
     monte_carlo_store = ChunkStore(store.folder if isinstance(store, ChunkStore) else store) if store is not None else None
-    rows, rep_seconds = _timed_evaluate(design, scenario, seed, replications, executor, monte_carlo_store, advance)
+    if monte_carlo is None:
+        rows, rep_seconds = _timed_evaluate(design, scenario, seed, replications, executor, monte_carlo_store, advance)
+    else:
+        rows, rep_seconds, replications = monte_carlo, 0.0, len(monte_carlo)
     start = time.perf_counter()
     window = scenario.scenario.window_days
     inputs = input_columns(rows)
