@@ -68,3 +68,26 @@ def test_paired_intervals_of_compare_and_marginal_cover_the_true_difference():
         covered_window += low <= truth <= high
     assert covered_days / 1000 == pytest.approx(0.95, abs=0.02)
     assert covered_window / 1000 == pytest.approx(0.95, abs=0.025)
+
+
+def test_the_tornado_swing_interval_covers_the_true_swing_95_percent_of_the_time():
+    # a factor's low and high points run the same replications: days = 30 + shared noise, + 5 at the high point plus
+    # a little noise of its own. The swing is 5 days; P(window 15-35) changes by P(15 <= N(35, sd) <= 35) - P(15 <= N(30, 6) <= 35).
+    import pandas as pd
+
+    from sim.analysis.paired import swing_intervals
+
+    rng = np.random.default_rng(8)
+    levels = pd.DataFrame({"factor": ["", "x", "x"], "level": ["base", "low", "high"]})
+    sd = np.hypot(6, 1)
+    truth = (stats.norm.cdf(35, 35, sd) - stats.norm.cdf(15, 35, sd)) - (stats.norm.cdf(35, 30, 6) - stats.norm.cdf(15, 30, 6))
+    covered_days = covered_window = 0
+    for _ in range(800):
+        shared = rng.normal(30, 6, size=60)
+        days = np.concatenate([shared, shared, shared + 5 + rng.normal(0, 1, size=60)])
+        rows = pd.DataFrame({"point": np.repeat([0, 1, 2], 60), "replication": np.tile(np.arange(60), 3), "days_to_base_empty": days})
+        found = swing_intervals(levels, rows, (15, 35)).loc["x"]
+        covered_days += found["mean_days.swing_ci_low"] <= 5 <= found["mean_days.swing_ci_high"]
+        covered_window += found["p_window.swing_ci_low"] <= truth <= found["p_window.swing_ci_high"]
+    assert covered_days / 800 == pytest.approx(0.95, abs=0.025)
+    assert covered_window / 800 >= 0.9

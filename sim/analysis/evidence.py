@@ -186,7 +186,8 @@ def evidence_table(evppi: pd.DataFrame, swings: pd.DataFrame, kinds: dict[str, s
     as a share, indexed by input). Columns of the result: ``input`` (dotted path), ``label``, ``source_kind``,
     ``swing_days`` (mean days to base empty with the input at its P95 minus at its P5), ``p_window_swing_points``
     (the same for P(window), percentage points), ``evppi``, ``evppi_low``, ``evppi_high`` (share of the uncertainty of
-    the verdict that knowing the input settles, percent).
+    the verdict that knowing the input settles, percent), and, when the tornado has them, ``swing_days_low`` and
+    ``swing_days_high`` (the swing's paired 95% interval, days).
     """
     table = pd.DataFrame({"input": evppi.index})
     table["label"] = [labels.get(name, name) for name in table["input"]]
@@ -194,6 +195,9 @@ def evidence_table(evppi: pd.DataFrame, swings: pd.DataFrame, kinds: dict[str, s
     swing = swings.reindex(table["input"])
     table["swing_days"] = swing["mean_days.swing"].to_numpy(dtype=float)
     table["p_window_swing_points"] = 100 * swing["p_window.swing"].to_numpy(dtype=float)
+    if "mean_days.swing_ci_low" in swing.columns:  # the tornado's paired 95% interval of the swing
+        table["swing_days_low"] = swing["mean_days.swing_ci_low"].to_numpy(dtype=float)
+        table["swing_days_high"] = swing["mean_days.swing_ci_high"].to_numpy(dtype=float)
     for column in ("evppi", "evppi_low", "evppi_high"):
         table[column] = 100 * evppi[column].to_numpy(dtype=float)
     return table.sort_values(["evppi", "swing_days"], ascending=[False, False], key=lambda c: c.abs() if c.name == "swing_days" else c, ignore_index=True)

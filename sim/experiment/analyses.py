@@ -21,6 +21,7 @@ from sim.analysis.calibration import Calibration, calibrate
 from sim.analysis.discovery import input_columns
 from sim.analysis.evidence import evidence_table, evppi_table, in_window, joint_evppi
 from sim.analysis.marginal import marginal_table
+from sim.analysis.paired import swing_intervals
 from sim.analysis.statistics import closure_days
 from sim.experiment.evaluate import ChunkStore, Factor, at_shares, design_table, evaluate, per_point, shifted
 from sim.experiment.executors import Executor
@@ -117,6 +118,7 @@ def run_tornado(
     start = time.perf_counter()
     points = _outputs(rows, scenario.scenario.window_days)
     effects = sensitivity.tornado_effects(raw, points[["mean_days", "p_window"]])
+    effects = effects.join(swing_intervals(raw[["factor", "level"]], rows, scenario.scenario.window_days))
     seconds = time.perf_counter() - start
     return Study({"tornado": effects, "points": design.join(points, on="point")}, rows, replications, len(design), rep_seconds, seconds)
 

@@ -102,7 +102,10 @@ CAPTIONS = {
 """What each analysis figure shows; ``{p_window}`` and ``{target}`` are filled from the folder."""
 
 TABLE_NOTES = {
-    "tornado": "Mean days to base empty and P(window) with each factor at its P5 (low) and P95 (high), the others at their medians (base); swing: high - low.",
+    "tornado": (
+        "Mean days to base empty and P(window) with each factor at its P5 (low) and P95 (high), the others at their medians (base); swing: high - low, "
+        "with its 95% paired interval over the replications both points share (swing_ci_low, swing_ci_high)."
+    ),
     "morris": "Morris elementary effects on mean days to base empty: mu* (mean absolute effect, days), its 95% interval, sigma (spread) and mu (signed mean).",
     "morris_p_window": "Morris elementary effects on P(window): mu* (mean absolute effect), its 95% interval, sigma (spread) and mu (signed mean).",
     "sobol": "Sobol' indices of mean days to base empty: first order (S1) and total (ST), each with its 95% bootstrap half-width.",
