@@ -33,9 +33,12 @@ def evidence_figure(table: pd.DataFrame, window: tuple[float, float], rows: int 
         fig, (left, right) = plt.subplots(1, 2, figsize=(11, max(3.0, 0.42 * len(shown) + 1.6)), sharey=True, gridspec_kw={"width_ratios": [3, 2]})
         err = [(shown["evppi"] - shown["evppi_low"]).clip(lower=0), (shown["evppi_high"] - shown["evppi"]).clip(lower=0)]
         left.barh(y, shown["evppi"], xerr=err, color=colors, capsize=3)
-        left.set_xlabel(f"share of the uncertainty of 'in {window[0]:g}-{window[1]:g} days' settled by knowing it (%, 95% interval)")
-        right.barh(y, shown["swing_days"], color=colors)
-        right.set_xlabel("swing of mean days to base empty, P5 to P95 (days)")
+        left.set_xlabel(f"knowing it settles this share of the uncertainty\nof 'in {window[0]:g}-{window[1]:g} days' (%, 95% interval)")
+        swing_err = None
+        if {"swing_days_low", "swing_days_high"} <= set(shown.columns):
+            swing_err = [(shown["swing_days"] - shown["swing_days_low"]).clip(lower=0), (shown["swing_days_high"] - shown["swing_days"]).clip(lower=0)]
+        right.barh(y, shown["swing_days"], xerr=swing_err, color=colors, capsize=3)
+        right.set_xlabel("swing of mean days to base empty,\nP5 to P95 (days, 95% interval)")
         for ax in (left, right):
             ax.axvline(0, color="black", lw=0.8)
             ax.grid(axis="x")
