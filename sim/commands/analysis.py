@@ -1,4 +1,5 @@
-"""``evacsim sensitivity``, ``discover``, ``calibrate`` and ``marginal``: what drives the closure date.
+"""``evacsim sensitivity``, ``discover``, ``calibrate``, ``marginal`` and ``evidence``: what drives the closure date,
+and what to find out first.
 
 Thin commands: parse the options, call :mod:`sim.experiment.analyses` or
 :mod:`sim.analysis.discovery`, write tables (CSV), figures (PNG and SVG) and a short
