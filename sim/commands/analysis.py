@@ -497,14 +497,15 @@ def evidence(
     """What to find out first: for each uncertain input, how much knowing it would settle the window question (EVPPI),
     its tornado swing, and the kind of source behind it."""
     from sim import cli
-    from sim.analysis.discovery import LABELS
     from sim.analysis.evidence import BOOTSTRAP, default_blocks, findings
     from sim.experiment import analyses
     from sim.experiment.evaluate import scenario_factors
+    from sim.plots.sensitivity import label
 
     loaded = cli._load(scenario, set_)
     s = loaded.scenario
     chosen = scenario_factors(s)
+    labels = {f.path: label(f.path) for f in chosen}
     if not chosen:
         _fail(f"{scenario}: no input is given as a distribution, so knowing any of them would settle nothing; nothing to rank")
     tornado_reps = _setting(tornado_replications, "evidence", "tornado_replications", precise)
@@ -520,7 +521,7 @@ def evidence(
             f"evidence: tornado ({tornado_reps} a point), then {reps} draws",
             folder,
             resume,
-            lambda store, p: analyses.run_evidence(s, chosen, seed, reps, tornado_reps, dict(LABELS), executor, store, p, given),
+            lambda store, p: analyses.run_evidence(s, chosen, seed, reps, tornado_reps, labels, executor, store, p, given),
         )
     table = study.tables["evidence"]
     table.to_csv(folder / "evidence.csv", index=False)
