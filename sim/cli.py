@@ -72,14 +72,15 @@ def validate(scenario: ScenarioArg, set_: SetOpt = None) -> None:
     loaded = _load(scenario, set_)
     console.print(f"[bold]{escape(loaded.scenario.scenario.title)}[/]: each group of parameters under its source")
     # One small table per group, its source once above it; values and sources are shown as written
-    # (rich would read "[civilian, military]" as markup).
+    # (rich would read "[civilian, military]" as markup). The kind of source stands beside each value.
     for source, rows in groupby(provenance_rows(loaded.scenario), key=lambda r: r.source):
         console.print(f"\n[dim]source:[/] {escape(source or 'none given')}", soft_wrap=False)
         table = Table(box=None, show_header=False, pad_edge=False)
         table.add_column("parameter", style="cyan", no_wrap=True)
         table.add_column("value", overflow="fold")
+        table.add_column("kind of source", style="dim", no_wrap=True)
         for row in rows:
-            table.add_row(escape(row.parameter), escape(row.value))
+            table.add_row(escape(row.parameter), escape(row.value), row.kind)
         console.print(table)
     console.print(f"[green]valid:[/] {escape(str(scenario))}")
 

@@ -77,3 +77,29 @@ def test_a_calibration_reports_progress_as_its_draws_finish_and_gives_the_same_d
     assert [done for done, _ in seen] == sorted(done for done, _ in seen) and seen[0][0] < 40
     whole = pd.DataFrame(run_points((baseline,), [(0, 0, {})], 7, 40))
     assert study.rows["days_to_base_empty"].tolist() == whole["days_to_base_empty"].tolist()
+
+
+# --- the test of prior against posterior holds its stated error rate ------------------------------
+
+
+def test_an_input_that_does_not_bear_on_the_target_is_called_constrained_about_as_often_as_the_test_says():
+    # accepted independently of the input: its p-values must be uniform, so about 5% fall below 0.05. Testing the
+    # posterior against the prior it is drawn from gave far fewer (the samples overlap), a test that could not be read.
+    below = []
+    for seed in range(300):
+        rng = np.random.default_rng(seed)
+        inputs = pd.DataFrame({"unrelated": rng.uniform(0, 1, 400)})
+        days = np.where(rng.uniform(size=400) < 0.3, 20.0, 40.0)
+        below.append(calibrate(inputs, days, (15, 30)).table.loc["unrelated", "ks_pvalue"] < 0.05)
+    assert 0.025 <= np.mean(below) <= 0.08
+
+
+def test_an_input_that_decides_the_target_is_constrained_with_the_distance_the_algebra_gives():
+    # accepted exactly when x < 0.3 for x ~ U(0, 1): the posterior is U(0, 0.3), KS distance to the prior 1 - 0.3 = 0.7.
+    rng = np.random.default_rng(5)
+    inputs = pd.DataFrame({"decides": rng.uniform(0, 1, 2000), "unrelated": rng.uniform(0, 1, 2000)})
+    days = np.where(inputs["decides"] < 0.3, 20.0, 40.0)
+    table = calibrate(inputs, days, (15, 30)).table
+    assert table.loc["decides", "ks"] == pytest.approx(0.7, abs=0.03)
+    assert table.loc["decides", "ks_qvalue"] < 1e-6
+    assert list(informative(table).index) == ["decides"]

@@ -41,23 +41,35 @@ def accept(days: np.ndarray, window: tuple[float, float]) -> np.ndarray:
 
 def prior_posterior(inputs: pd.DataFrame, accepted: np.ndarray) -> pd.DataFrame:
     """Per input: prior and posterior P5/P50/P95 and mean, the posterior's 90% width as a share of the prior's,
-    and the Kolmogorov-Smirnov distance between them (0: the estimate says nothing about the input)."""
+    the Kolmogorov-Smirnov distance between them (``ks``: 0 when the estimate says nothing about the input, up to 1),
+    and whether that shift is more than chance.
+
+    The posterior draws are a subset of the prior's, so a test of one against the other would compare a sample with
+    itself in part and its p-value would not hold. The test is of the accepted draws against the rejected ones,
+    two independent samples whose distributions are equal exactly when the posterior equals the prior:
+    ``ks_pvalue`` is the two-sample KS p-value of accepted against rejected, and ``ks_qvalue`` the same adjusted
+    for testing every input at once (Benjamini-Hochberg false discovery rate).
+    """
     rows = []
     for name in inputs.columns:
         prior = inputs[name].to_numpy(dtype=float)
-        post = prior[accepted]
+        post, rejected = prior[accepted], prior[~accepted]
         p = np.quantile(prior, QUANTILES)
         row = {"input": name, "prior_p5": p[0], "prior_p50": p[1], "prior_p95": p[2], "prior_mean": prior.mean()}
         if len(post):
             q = np.quantile(post, QUANTILES)
             width = (p[2] - p[0]) or 1.0
-            ks = stats.ks_2samp(post, prior)
             row |= {"post_p5": q[0], "post_p50": q[1], "post_p95": q[2], "post_mean": post.mean(), "width_ratio": (q[2] - q[0]) / width}
-            row |= {"ks": ks.statistic, "ks_pvalue": ks.pvalue}
+            row |= {"ks": stats.ks_2samp(post, prior).statistic, "ks_pvalue": stats.ks_2samp(post, rejected).pvalue if len(rejected) else np.nan}
         else:
             row |= dict.fromkeys(("post_p5", "post_p50", "post_p95", "post_mean", "width_ratio", "ks", "ks_pvalue"), np.nan)
         rows.append(row)
-    return pd.DataFrame(rows).set_index("input").sort_values("ks", ascending=False)
+    table = pd.DataFrame(rows).set_index("input")
+    tested = table["ks_pvalue"].notna()
+    table["ks_qvalue"] = np.nan
+    if tested.any():
+        table.loc[tested, "ks_qvalue"] = stats.false_discovery_control(table.loc[tested, "ks_pvalue"].to_numpy(), method="bh")
+    return table.sort_values("ks", ascending=False)
 
 
 def calibrate(
@@ -84,6 +96,10 @@ def calibrate(
     return Calibration(accepted, rate, prior_posterior(inputs, accepted), tuple(warnings))
 
 
-def informative(table: pd.DataFrame, ks_min: float = 0.1, pvalue_max: float = 0.01) -> pd.DataFrame:
-    """The inputs the target constrains: a clear shift between prior and posterior."""
-    return table[(table["ks"] >= ks_min) & (table["ks_pvalue"] <= pvalue_max)]
+def informative(table: pd.DataFrame, ks_min: float = 0.1, qvalue_max: float = 0.01) -> pd.DataFrame:
+    """The inputs the target constrains: a posterior at least ``ks_min`` from its prior (KS distance) and accepted draws
+    that differ from the rejected ones beyond chance (false discovery rate ``qvalue_max`` over all inputs). A table
+    written before the accepted-against-rejected test (no ``ks_qvalue``) is read by its distance alone."""
+    if "ks_qvalue" not in table.columns:
+        return table[table["ks"] >= ks_min]
+    return table[(table["ks"] >= ks_min) & (table["ks_qvalue"] <= qvalue_max)]

@@ -8,6 +8,7 @@ functions over arrays; nothing here knows the model.
 from __future__ import annotations
 
 import numpy as np
+import pandas as pd
 from scipy import stats
 
 from sim.analysis.statistics import window_key
@@ -61,3 +62,33 @@ def paired_comparison(a_days: np.ndarray, b_days: np.ndarray, window: tuple[floa
         window_key("p_within", window): {"a": float(within(a).mean()), "b": float(within(b).mean()), **mean_difference(within(a), within(b))},
         window_key("p_over", window): {"a": float(over(a).mean()), "b": float(over(b).mean()), **mean_difference(over(a), over(b))},
     }
+
+
+def swing_intervals(levels: pd.DataFrame, rows: pd.DataFrame, window: tuple[float, float], outcome: str = "days_to_base_empty") -> pd.DataFrame:
+    """95% intervals of the tornado swings (the factor at its high minus at its low) of mean days and of P(window).
+
+    ``levels`` has one row per design point in point order: ``factor`` and ``level`` (``base``, ``low``, ``high``);
+    ``rows`` one per replication with ``point``, ``replication`` and ``outcome``. The low and high points of a factor
+    run the same replications (common random numbers), so the interval is a paired t interval on the
+    per-replication differences, which are independent across replications. Columns: ``mean_days.swing_ci_low``,
+    ``mean_days.swing_ci_high`` (days), ``p_window.swing_ci_low``, ``p_window.swing_ci_high`` (shares).
+    """
+    by_point = {point: group.sort_values("replication") for point, group in rows.groupby("point")}
+    out = []
+    for factor, group in levels[levels["level"] != "base"].groupby("factor", sort=False):
+        low = by_point[int(group.index[group["level"] == "low"][0])]
+        high = by_point[int(group.index[group["level"] == "high"][0])]
+        pair = low[["replication", outcome]].merge(high[["replication", outcome]], on="replication", suffixes=("_low", "_high"))
+        a, b = pair[f"{outcome}_low"].to_numpy(float), pair[f"{outcome}_high"].to_numpy(float)
+        inside = lambda x: ((x >= window[0]) & (x <= window[1])).astype(float)  # noqa: E731
+        days, share = mean_difference(a, b), mean_difference(inside(a), inside(b))
+        out.append(
+            {
+                "factor": factor,
+                "mean_days.swing_ci_low": days["ci_low"],
+                "mean_days.swing_ci_high": days["ci_high"],
+                "p_window.swing_ci_low": share["ci_low"],
+                "p_window.swing_ci_high": share["ci_high"],
+            }
+        )
+    return pd.DataFrame(out).set_index("factor")

@@ -1,4 +1,5 @@
-"""``evacsim sensitivity``, ``discover``, ``calibrate`` and ``marginal``: what drives the closure date.
+"""``evacsim sensitivity``, ``discover``, ``calibrate``, ``marginal`` and ``evidence``: what drives the closure date,
+and what to find out first.
 
 Thin commands: parse the options, call :mod:`sim.experiment.analyses` or
 :mod:`sim.analysis.discovery`, write tables (CSV), figures (PNG and SVG) and a short
@@ -42,11 +43,12 @@ class UserError(Exception):
 
 
 def register(app: typer.Typer) -> None:
-    """Add the four analysis commands to the application."""
+    """Add the analysis commands to the application."""
     app.command()(sensitivity)
     app.command()(discover)
     app.command()(calibrate)
     app.command()(marginal)
+    app.command()(evidence)
 
 
 # ---- shared plumbing ----------------------------------------------------------------------------
@@ -509,3 +511,128 @@ def marginal(
     _print_table("Days saved and change in the chance of the window", table, "marginal", shown, window, rows=len(table))
     cli.console.print(f"[bold]{escape(line)}[/]")
     cli._results_in(folder)
+
+
+# ---- evidence -----------------------------------------------------------------------------------
+
+
+def evidence(
+    scenario: ScenarioArg,
+    replications: Annotated[int | None, typer.Option("--replications", "-n", min=20, help="Monte Carlo draws to estimate EVPPI from (default 2000)")] = None,
+    tornado_replications: Annotated[int | None, typer.Option(min=1, help="replications per tornado point (default 40)")] = None,
+    from_run: Annotated[Path | None, typer.Option("--from", help="a run folder of this scenario: estimate from its replications, no new draws")] = None,
+    seed: SeedOpt = 20260223,
+    jobs: JobsOpt = None,
+    scheduler: SchedulerOpt = None,
+    dask_local: DaskLocalOpt = None,
+    set_: SetOpt = None,
+    out: OutOpt = None,
+    force: ForceOpt = False,
+    resume: ResumeOpt = False,
+    precise: PreciseOpt = False,
+) -> None:
+    """What to find out first: for each uncertain input, how much knowing it would settle the window question (EVPPI),
+    its tornado swing, and the kind of source behind it."""
+    from sim import cli
+    from sim.analysis.evidence import BOOTSTRAP, default_blocks, findings
+    from sim.experiment import analyses
+    from sim.experiment.evaluate import scenario_factors
+    from sim.plots.sensitivity import label
+
+    loaded = cli._load(scenario, set_)
+    s = loaded.scenario
+    chosen = scenario_factors(s)
+    labels = {f.path: label(f.path) for f in chosen}
+    if not chosen:
+        _fail(f"{scenario}: no input is given as a distribution, so knowing any of them would settle nothing; nothing to rank")
+    tornado_reps = _setting(tornado_replications, "evidence", "tornado_replications", precise)
+    try:
+        given = _run_rows(from_run, s) if from_run is not None else None
+    except UserError as exc:
+        _fail(str(exc))
+    reps = len(given) if given is not None else _setting(replications, "evidence", "replications", precise)
+    folder = _folder(out, force, f"{s.scenario.name}-evidence", resume, "evidence")
+    executor = _executor(jobs, scheduler, dask_local)
+    with executor:
+        study = _run_with_progress(
+            f"evidence: tornado ({tornado_reps} a point), then {reps} draws",
+            folder,
+            resume,
+            lambda store, p: analyses.run_evidence(s, chosen, seed, reps, tornado_reps, labels, executor, store, p, given),
+        )
+    table = study.tables["evidence"]
+    table.to_csv(folder / "evidence.csv", index=False)
+    study.tables["tornado"].to_csv(folder / "tornado.csv")
+    window = s.scenario.window_days
+    lines = findings(table, window, study.extra["p_window"], reps, study.extra.get("joint"))
+    extra = {
+        "kind": "evidence",
+        "factors": [f.as_record() for f in chosen],
+        "monte_carlo_replications": reps,
+        "monte_carlo_from": str(from_run) if from_run is not None else None,
+        "tornado_points": study.extra["tornado_points"],
+        "tornado_replications": study.extra["tornado_replications"],
+        "p_window": study.extra["p_window"],
+        "joint": study.extra.get("joint"),
+        "estimator": "regression-based EVPPI (Strong and Oakley 2013): regressogram of the in-window indicator on each input, "
+        "noise of the block means removed (Kelley's epsilon squared); 95% bootstrap intervals",
+        "bootstrap": BOOTSTRAP,
+        "blocks": default_blocks(reps),
+    }
+    _write_common(folder, loaded, seed, study, extra)
+    figures = _draw_figures(folder, "evidence")
+    _report(folder, f"What to find out first: {s.scenario.title}", lines, {"evidence": table}, figures, study.warnings)
+    _print_evidence(table, window)
+    _print_warnings(study.warnings)
+    for line in lines:
+        cli.console.print(escape(line))
+    cli._results_in(folder)
+
+
+def _run_rows(folder: Path, scenario) -> pd.DataFrame:
+    """The replications of a finished ``evacsim run`` of ``scenario`` (the same numbers, --set values included;
+    the kinds of source may differ), with the inputs each drew; :class:`UserError` otherwise."""
+    manifest_path, rows_path = folder / "manifest.json", folder / "replications.parquet"
+    if not rows_path.exists() or not manifest_path.exists():
+        raise UserError(f"{folder}: not a results folder of evacsim run (no replications.parquet and manifest.json); give the folder a run wrote")
+    try:
+        recorded = json.loads(manifest_path.read_text(encoding="utf-8"))
+        same = _without_kinds(recorded["scenario"]) == _without_kinds(scenario.model_dump(mode="json"))
+    except (OSError, ValueError, KeyError, TypeError):
+        raise UserError(f"{manifest_path}: cannot be read as a manifest evacsim wrote; give the folder a run wrote") from None
+    if recorded.get("kind") != "run":
+        raise UserError(f"{folder}: holds the results of evacsim {recorded.get('kind')}, not of evacsim run; its inputs were not drawn as a run draws them")
+    if not same:
+        raise UserError(f"{folder}: was run on another scenario (or other --set values) than {scenario.scenario.name} as given; run it again or drop --from")
+    rows = pd.read_parquet(rows_path)
+    if not any(c.startswith("input.") for c in rows.columns):
+        raise UserError(f"{rows_path}: holds no input columns (input.<path>), so nothing to regress the verdict on")
+    return rows
+
+
+def _without_kinds(node):
+    """A scenario table without its ``source_kind`` entries: they say what backs a number, not what it is."""
+    if isinstance(node, dict):
+        return {k: _without_kinds(v) for k, v in node.items() if k != "source_kind"}
+    if isinstance(node, list):
+        return [_without_kinds(v) for v in node]
+    return node
+
+
+def _print_evidence(table: pd.DataFrame, window: tuple[float, float], rows: int = 12) -> None:
+    """The ranked table in words: what knowing each input would settle, its swing, and what backs it."""
+    from rich.table import Table
+
+    from sim import cli
+
+    out = Table(title=f"What to find out first: knowing each input exactly, how much of the uncertainty of 'in {window[0]:g}-{window[1]:g} days' it settles")
+    out.add_column("input")
+    out.add_column("knowing it would settle", justify="right")
+    out.add_column("swing of mean days", justify="right")
+    out.add_column(f"swing of P({window[0]:g}-{window[1]:g})", justify="right")
+    out.add_column("evidence")
+    out.add_column("parameter", style="dim")
+    for r in table.head(rows).itertuples():
+        settles = f"{max(r.evppi, 0):.0f}% ({max(r.evppi_low, 0):.0f}-{r.evppi_high:.0f}%)"
+        out.add_row(escape(r.label), settles, f"{r.swing_days:+.1f} days", f"{r.p_window_swing_points:+.0f} points", r.source_kind, escape(r.input))
+    cli.console.print(out)

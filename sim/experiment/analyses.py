@@ -19,10 +19,13 @@ import pandas as pd
 from sim import sensitivity
 from sim.analysis.calibration import Calibration, calibrate
 from sim.analysis.discovery import input_columns
+from sim.analysis.evidence import evidence_table, evppi_table, in_window, joint_evppi
 from sim.analysis.marginal import marginal_table
+from sim.analysis.paired import swing_intervals
 from sim.analysis.statistics import closure_days
 from sim.experiment.evaluate import ChunkStore, Factor, at_shares, design_table, evaluate, per_point, shifted
 from sim.experiment.executors import Executor
+from sim.scenario.provenance import kind_of_path
 from sim.scenario.schema import Scenario
 
 Progress = Callable[[int, int], None] | None
@@ -38,6 +41,7 @@ DEFAULTS = {
     "sobol": {"replications": 3, "n": 128},
     "calibrate": {"replications": 2000},
     "marginal": {"replications": 300},
+    "evidence": {"replications": 2000, "tornado_replications": 40},
 }
 PRECISE = {
     "tornado": {"replications": 200},
@@ -45,6 +49,7 @@ PRECISE = {
     "sobol": {"replications": 10, "n": 256},
     "calibrate": {"replications": 20000},
     "marginal": {"replications": 2000},
+    "evidence": {"replications": 10000, "tornado_replications": 200},
 }
 
 # (label, dotted path, change): "+N" shifts the input (its distribution) by N.
@@ -117,6 +122,7 @@ def run_tornado(
     start = time.perf_counter()
     points = _outputs(rows, scenario.scenario.window_days)
     effects = sensitivity.tornado_effects(raw, points[["mean_days", "p_window"]])
+    effects = effects.join(swing_intervals(raw[["factor", "level"]], rows, scenario.scenario.window_days))
     seconds = time.perf_counter() - start
     return Study({"tornado": effects, "points": design.join(points, on="point")}, rows, replications, len(design), rep_seconds, seconds)
 
@@ -257,3 +263,74 @@ def run_marginal(
     table = marginal_table(base, by_name, scenario.scenario.window_days)
     seconds = time.perf_counter() - start
     return Study({"marginal": table}, rows, replications, len(variants), rep_seconds, seconds)
+
+
+def run_evidence(
+    scenario: Scenario,
+    factors: Sequence[Factor],
+    seed: int,
+    replications: int,
+    tornado_replications: int,
+    labels: dict[str, str] | None = None,
+    executor: Executor | None = None,
+    store: Path | ChunkStore | None = None,
+    progress: Progress = None,
+    monte_carlo: pd.DataFrame | None = None,
+) -> Study:
+    """What to find out first: each uncertain input's tornado swing, the kind of its source, and the EVPPI on the
+    window question estimated from one Monte Carlo sample of ``replications`` draws from the scenario's distributions.
+
+    The tornado runs first (its own points, ``tornado_replications`` each), then the Monte Carlo (one point whose
+    inputs are drawn, as ``evacsim run`` draws them); both keep their chunks in ``store``. ``monte_carlo``: the rows
+    of a finished run of the same scenario to estimate from instead (``replications`` is then ignored). The study's
+    ``rows`` are the Monte Carlo's replications, the table the EVPPI is estimated from.
+    """
+    tornado = run_tornado(scenario, factors, seed, tornado_replications, executor, store, progress)
+    done = len(tornado.rows)
+
+    def advance(rows: int, total: int) -> None:
+        if progress:
+            progress(done + rows, done + total)
+
+    design = pd.DataFrame({"point": [0], "variant": [0]})
+    # The tornado has checked (or made) this study's chunk folder; the Monte Carlo's chunks sit beside its own.
+    monte_carlo_store = ChunkStore(store.folder if isinstance(store, ChunkStore) else store) if store is not None else None
+    if monte_carlo is None:
+        rows, rep_seconds = _timed_evaluate(design, scenario, seed, replications, executor, monte_carlo_store, advance)
+    else:
+        rows, rep_seconds, replications = monte_carlo, 0.0, len(monte_carlo)
+    start = time.perf_counter()
+    window = scenario.scenario.window_days
+    inputs = input_columns(rows)
+    evppi = evppi_table(inputs, in_window(closure_days(rows), window), seed)
+    kinds = {name: kind_of_path(scenario, name) for name in inputs.columns}
+    table = evidence_table(evppi, tornado.tables["tornado"], kinds, labels or {})
+    # What the two that settle most decide together (a load per transporter) is in neither single share.
+    pair = list(table["input"].head(2))
+    joint = joint_evppi(inputs[pair], in_window(closure_days(rows), window), seed) if len(pair) == 2 else None
+    seconds = time.perf_counter() - start
+    study = Study(
+        {"evidence": table, "tornado": tornado.tables["tornado"]},
+        rows,
+        replications,
+        tornado.points + 1,
+        tornado.replication_seconds + rep_seconds,
+        tornado.analysis_seconds + seconds,
+        [*tornado.warnings, *_evidence_warnings(table, replications)],
+    )
+    p_window = float(in_window(closure_days(rows), window).mean())
+    study.extra = {"tornado_points": tornado.points, "tornado_replications": tornado_replications, "p_window": p_window}
+    if joint is not None:
+        percent = {k: 100 * joint[k] for k in ("evppi", "evppi_low", "evppi_high")}
+        study.extra["joint"] = {"inputs": pair, "labels": list(table["label"].head(2)), **percent, "cells": joint["cells"]}
+    return study
+
+
+def _evidence_warnings(table: pd.DataFrame, replications: int) -> list[str]:
+    """When the intervals are too wide to rank the inputs that matter."""
+    top = table[table["evppi"] >= 5]
+    wide = top[(top["evppi_high"] - top["evppi_low"]) > top["evppi"]]
+    if len(wide):
+        names = ", ".join(wide["label"])
+        return [f"the intervals of {names} are wider than their estimates with {replications} replications: rank them only roughly; raise --replications"]
+    return []

@@ -16,6 +16,7 @@ kind (manifest)           figures                       drawn from
 ``nowcast``               nowcast                       ``nowcast.json``, ``weights.parquet``
 ``discover``              discovery                     ``prim_*.csv``, ``discovery.json`` and the
                                                         replications of the folder it read
+``evidence``              evidence                      ``evidence.csv``
 ========================  ============================  =================================================
 
 A figure whose files are gone raises :class:`CannotRedraw` naming what is missing; the
@@ -34,7 +35,7 @@ import pandas as pd
 import pyarrow.parquet as pq
 from matplotlib.figure import Figure
 
-ANALYSIS_KINDS = ("sensitivity-tornado", "sensitivity-morris", "sensitivity-sobol", "calibrate", "marginal", "discover", "nowcast")
+ANALYSIS_KINDS = ("sensitivity-tornado", "sensitivity-morris", "sensitivity-sobol", "calibrate", "marginal", "discover", "nowcast", "evidence")
 
 KIND_FILES = {
     "sensitivity-tornado": "tornado.csv",
@@ -44,6 +45,7 @@ KIND_FILES = {
     "marginal": "marginal.csv",
     "discover": "discovery.json",
     "nowcast": "nowcast.json",
+    "evidence": "evidence.csv",
 }
 """A file only a folder of that kind holds: recognises folders whose manifest has no ``kind``."""
 
@@ -55,6 +57,7 @@ COMMANDS = {
     "marginal": "evacsim marginal SCENARIO",
     "discover": "evacsim discover RESULTS",
     "nowcast": "evacsim nowcast SCENARIO OBSERVATIONS",
+    "evidence": "evacsim evidence SCENARIO",
 }
 """The command that writes each kind of folder, for when the manifest does not record it."""
 
@@ -186,6 +189,12 @@ def marginal(a: AnalysisFolder) -> Figure:
     return marginal_figure(a.table("marginal"), a.window)
 
 
+def evidence(a: AnalysisFolder) -> Figure:
+    from sim.plots.evidence import evidence_figure
+
+    return evidence_figure(pd.read_csv(a.need("evidence.csv")), a.window)
+
+
 def nowcast(a: AnalysisFolder) -> Figure:
     from sim.plots.nowcast import nowcast_figure
 
@@ -241,6 +250,7 @@ ANALYSIS_FIGURES: dict[str, dict[str, Callable[[AnalysisFolder], Figure]]] = {
     "marginal": {"marginal": marginal},
     "discover": {"discovery": discovery},
     "nowcast": {"nowcast": nowcast},
+    "evidence": {"evidence": evidence},
 }
 """The figures each kind of folder gets, by stem, in the order its command draws them."""
 

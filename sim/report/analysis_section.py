@@ -30,6 +30,7 @@ KIND_NAMES = {
     "marginal": "marginal value",
     "discover": "scenario discovery",
     "nowcast": "nowcast",
+    "evidence": "evidence",
     "analysis": "analysis",
 }
 """How the report names each kind of folder."""
@@ -42,6 +43,7 @@ TITLES = {
     "marginal": "Marginal value of resources",
     "discover": "Scenario discovery",
     "nowcast": "Nowcast",
+    "evidence": "What to find out first",
 }
 
 QUESTIONS = {
@@ -52,6 +54,7 @@ QUESTIONS = {
     "marginal": "What does one more of each resource buy?",
     "discover": "Under which conditions does it happen?",
     "nowcast": "What do the reports so far say about the closure?",
+    "evidence": "Which input, known exactly, would settle the window question most, and what backs it?",
 }
 """The heading of the first section for each kind (a run's is whether the base empties in the window)."""
 
@@ -93,20 +96,34 @@ CAPTIONS = {
         "ringed; right, the replications on the box's first two inputs, those meeting the target dark, the box drawn."
     ),
     "nowcast": "The forecast as reports arrived (left) and days to base empty before and after the reports (right).",
+    "evidence": (
+        "What to find out first: left, the share of the uncertainty of {p_window} that knowing each input exactly would settle "
+        "(EVPPI, with its 95% bootstrap interval); right, its tornado swing of mean days to base empty. Colour: the kind of the "
+        "input's source; orange and red are guesses."
+    ),
 }
 """What each analysis figure shows; ``{p_window}`` and ``{target}`` are filled from the folder."""
 
 TABLE_NOTES = {
-    "tornado": "Mean days to base empty and P(window) with each factor at its P5 (low) and P95 (high), the others at their medians (base); swing: high - low.",
+    "tornado": (
+        "Mean days to base empty and P(window) with each factor at its P5 (low) and P95 (high), the others at their medians (base); swing: high - low, "
+        "with its 95% paired interval over the replications both points share (swing_ci_low, swing_ci_high)."
+    ),
     "morris": "Morris elementary effects on mean days to base empty: mu* (mean absolute effect, days), its 95% interval, sigma (spread) and mu (signed mean).",
     "morris_p_window": "Morris elementary effects on P(window): mu* (mean absolute effect), its 95% interval, sigma (spread) and mu (signed mean).",
     "sobol": "Sobol' indices of mean days to base empty: first order (S1) and total (ST), each with its 95% bootstrap half-width.",
     "sobol_p_window": "Sobol' indices of P(window): first order (S1) and total (ST), each with its 95% bootstrap half-width.",
     "calibration": (
         "Prior (all draws) and posterior (draws in the target) P5, P50, P95 and mean of each input; width_ratio is the posterior's "
-        "90% width as a share of the prior's, ks the Kolmogorov-Smirnov distance between them."
+        "90% width as a share of the prior's, ks the Kolmogorov-Smirnov distance between them; ks_pvalue tests the accepted draws "
+        "against the rejected ones (independent samples), ks_qvalue adjusts it for testing every input (false discovery rate)."
     ),
     "marginal": "Per added resource, against the baseline on the same replications: days saved and the change in P(window), each with its 95% CI.",
+    "evidence": (
+        "Per uncertain input: the kind of its source; swing_days and p_window_swing_points, the change in mean days to base empty "
+        "and in P(window) (percentage points) from its P5 to its P95 (tornado); evppi, the share (percent) of the uncertainty of "
+        "the verdict that knowing it exactly would settle, with its 95% interval (evppi_low, evppi_high)."
+    ),
     "prim_trajectory": "Each step of PRIM's peeling: coverage, density, mass and the inputs restricted; the chosen step is marked.",
 }
 
@@ -189,6 +206,8 @@ def summarise(folder: Path, kind: str, manifest: dict) -> AnalysisSummary:
             summary.findings, summary.box = _discovery(folder, manifest)
         elif kind == "nowcast":
             summary.findings = _nowcast(folder)
+        elif kind == "evidence":
+            summary.findings = _evidence(folder, manifest)
     except (KeyError, TypeError, ValueError, IndexError):
         summary.findings = summary.findings or []
     return summary
@@ -301,6 +320,20 @@ def box_table(folder: Path) -> Markup | None:
         rows = ['<tr><td colspan="4">No input restricted: no box beats the whole data set.</td></tr>']
     head = "".join(f"<th>{h}</th>" for h in ("input", "parameter", "in the box", "in the data"))
     return Markup(f'<table class="data"><thead><tr>{head}</tr></thead><tbody>{"".join(rows)}</tbody></table>')
+
+
+def _evidence(folder: Path, manifest: dict) -> list[str]:
+    from sim.analysis.evidence import findings
+
+    window = _window(manifest)
+    try:
+        table = pd.read_csv(folder / "evidence.csv")
+    except (OSError, ValueError):
+        return []
+    if window is None or table.empty:
+        return []
+    joint = manifest.get("joint") if isinstance(manifest.get("joint"), dict) else None
+    return findings(table, window, float(manifest["p_window"]), int(manifest["monte_carlo_replications"]), joint)
 
 
 def _nowcast(folder: Path) -> list[str]:

@@ -100,7 +100,8 @@ class ComparisonRow:
 
 @dataclass(frozen=True)
 class ProvenanceGroup:
-    """Parameters that share one source (a group of the scenario file): its dotted prefix, the source once, its rows."""
+    """Parameters that share one source (a group of the scenario file): its dotted prefix, the source once, and its
+    rows (parameter, value or distribution, and the kind of source in ``note``)."""
 
     name: str
     source: str
@@ -113,23 +114,18 @@ class ProvenanceSection:
 
     anchor: str
     heading: str
-    rows: list[Row]
+    groups: list[ProvenanceGroup]
 
-    @property
-    def groups(self) -> list[ProvenanceGroup]:
-        """The rows in runs that share a source, each run named by the dotted prefix its parameters share."""
-        groups = []
-        for source, rows in groupby(self.rows, key=lambda r: r.note):
-            rows = list(rows)
-            parts = [r.label.split(".") for r in rows]
-            common = []
-            for level in zip(*parts, strict=False):
-                if len(set(level)) != 1:
-                    break
-                common.append(level[0])
-            name = ".".join(common) if common and len(rows) > 1 else ".".join(parts[0][:2]) if len(rows) > 1 else rows[0].label
-            groups.append(ProvenanceGroup(name, source, rows))
-        return groups
+
+def _group_name(rows: list[Row]) -> str:
+    """The dotted prefix a group's parameters share (``fleet.het``), or the one parameter's path."""
+    parts = [r.label.split(".") for r in rows]
+    common = []
+    for level in zip(*parts, strict=False):
+        if len(set(level)) != 1:
+            break
+        common.append(level[0])
+    return ".".join(common) if common and len(rows) > 1 else ".".join(parts[0][:2]) if len(rows) > 1 else rows[0].label
 
 
 def png_data_uri(path: Path) -> str:
@@ -254,15 +250,16 @@ def provenance(scenarios: list[RunScenario]) -> list[ProvenanceSection]:
     ]
 
 
-def provenance_rows_of(scenario: Scenario) -> list[Row]:
-    """Parameter, value or distribution, and source of every number of one scenario."""
-    try:
-        from sim.scenario.provenance import provenance_rows
-    except ImportError:  # older checkouts: list the numbers without their sources
-        from sim.scenario.draws import numeric_fields
+def provenance_rows_of(scenario: Scenario) -> list[ProvenanceGroup]:
+    """Every number of one scenario, group by group under its source (written once): parameter, value or
+    distribution, and the kind of its source (seed, report, doctrine, precedent, assumption or unsourced)."""
+    from sim.scenario.provenance import provenance_rows
 
-        return [Row(path, value.describe() if hasattr(value, "describe") else f"{value:g}") for path, value in numeric_fields(scenario).items()]
-    return [Row(r.parameter, r.value, r.source) for r in provenance_rows(scenario)]
+    groups = []
+    for source, found in groupby(provenance_rows(scenario), key=lambda r: r.source):
+        rows = [Row(r.parameter, r.value, r.kind) for r in found]
+        groups.append(ProvenanceGroup(_group_name(rows), source, rows))
+    return groups
 
 
 def manifest_rows(manifest: dict) -> list[Row]:

@@ -8,7 +8,7 @@ the JSON Schema of the scenario format.
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from pydantic import BaseModel
@@ -16,18 +16,20 @@ from pydantic import BaseModel
 from sim.scenario.distributions import _Distribution
 from sim.scenario.draws import numeric_fields
 from sim.scenario.schema import Scenario
+from sim.scenario.source_kinds import UNSOURCED
 
-NOT_PARAMETERS = frozenset({"source", "title", "description"})
+NOT_PARAMETERS = frozenset({"source", "source_kind", "title", "description"})
 """Fields that describe a group rather than set anything in the model."""
 
 
 @dataclass(frozen=True)
 class ProvenanceRow:
-    """One scenario parameter: its dotted path, its value as written, and its source."""
+    """One scenario parameter: its dotted path, its value as written, its source and the kind of that source."""
 
     parameter: str
     value: str
     source: str
+    kind: str = UNSOURCED
 
 
 def provenance_rows(scenario: Scenario) -> list[ProvenanceRow]:
@@ -40,7 +42,7 @@ def provenance_rows(scenario: Scenario) -> list[ProvenanceRow]:
     rows = [ProvenanceRow(path, describe_value(numbers.get(path, value)), source) for path, value, source in _leaves(scenario, "", "")]
     shown = {row.parameter for row in rows}
     rows += [ProvenanceRow(path, describe_value(value), _source_of(scenario, path)) for path, value in numbers.items() if path not in shown]
-    return rows
+    return [replace(row, kind=kind_of_path(scenario, row.parameter)) for row in rows]
 
 
 def describe_value(value: Any) -> str:
@@ -95,3 +97,22 @@ def _source_of(scenario: Scenario, path: str) -> str:
         if isinstance(node, BaseModel) and getattr(node, "source", None):
             source = node.source
     return source
+
+
+def kind_of_path(scenario: Scenario, path: str) -> str:
+    """The kind of source (seed, report, doctrine, precedent, assumption) behind the number at a dotted path:
+    the kind the deepest group on the path that has a source gives that field; ``unsourced`` if none does."""
+    node: Any = scenario
+    kind = UNSOURCED
+    for part in path.split("."):
+        if isinstance(node, BaseModel) and getattr(node, "source", None):
+            kind = node.kind_of(part)
+        if isinstance(node, BaseModel):
+            node = getattr(node, part, None)
+        elif isinstance(node, dict):
+            node = node.get(part)
+        elif isinstance(node, list) and part.isdigit() and int(part) < len(node):
+            node = node[int(part)]
+        else:
+            break
+    return kind

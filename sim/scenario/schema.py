@@ -10,11 +10,12 @@ Units are in the field names or their descriptions: hours, days, km, truckloads
 from __future__ import annotations
 
 import math
-from typing import Annotated, Literal
+from typing import Annotated, Literal, get_args
 
 from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Discriminator, Field, StrictBool, Tag, ValidationInfo, field_validator
 
 from sim.scenario.distributions import Distribution, _Distribution, support_of
+from sim.scenario.source_kinds import SOURCE_KINDS, kind_of_field, source_kind_table
 
 Source = Annotated[str, Field(min_length=3, description="where the numbers come from: seed quote, report, or 'assumption: why'")]
 
@@ -104,6 +105,34 @@ DispatchRule = Literal["first formed", "first ready", "heavy first"]
 
 class Group(BaseModel):
     model_config = ConfigDict(extra="forbid")
+
+    source_kind: dict[str, str] | None = Field(
+        default=None,
+        description=f"what kind of source backs this group's numbers ({', '.join(SOURCE_KINDS)}): one kind, or a table per field with an optional default",
+    )
+
+    @field_validator("source_kind", mode="before")
+    @classmethod
+    def _known_source_kinds(cls, value: object) -> dict[str, str] | None:
+        if value is not None and "source" not in cls.model_fields:
+            raise ValueError("this group has no source; give source_kind next to the source of the group it describes")
+        return source_kind_table(value, _own_fields(cls))
+
+    def kind_of(self, field: str) -> str:
+        """The kind of source behind one of this group's fields (``unsourced`` if the group names none)."""
+        return kind_of_field(self.source_kind, field)
+
+
+def _own_fields(model: type[BaseModel]) -> list[str]:
+    """The fields a group's ``source_kind`` may name: its numbers and settings, not its sources or the groups inside it
+    (each of which has its own source)."""
+    return [name for name, info in model.model_fields.items() if name not in ("source", "source_kind") and not _holds_group(info.annotation)]
+
+
+def _holds_group(annotation: object) -> bool:
+    if isinstance(annotation, type) and issubclass(annotation, Group):
+        return True
+    return any(_holds_group(arg) for arg in get_args(annotation))
 
 
 class ScenarioInfo(Group):

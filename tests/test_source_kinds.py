@@ -1,0 +1,111 @@
+"""The kind of source behind each number: written per group or per field, refused when unknown (file:line),
+shown beside each value by validate and the report, and given for every uncertain input of every shipped scenario."""
+
+from __future__ import annotations
+
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from sim.scenario.draws import uncertain_inputs
+from sim.scenario.loading import ScenarioError, load_scenario
+from sim.scenario.provenance import kind_of_path, provenance_rows
+from sim.scenario.source_kinds import SOURCE_KINDS, UNSOURCED
+
+ROOT = Path(__file__).resolve().parents[1]
+BASELINE = ROOT / "scenarios" / "qasrak_baseline.toml"
+SHIPPED = sorted((ROOT / "scenarios").glob("*.toml"))
+
+
+def with_kind_line(tmp_path: Path, table: str, line: str) -> tuple[Path, int]:
+    """A copy of the baseline whose ``[table]`` has its ``source_kind`` line replaced by ``line``; returns it and the line number."""
+    lines = BASELINE.read_text(encoding="utf-8").splitlines()
+    header = lines.index(f"[{table}]")
+    number = next(i for i in range(header + 1, len(lines)) if lines[i].startswith("source_kind"))
+    lines[number] = line
+    path = tmp_path / "kinds.toml"
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return path, number + 1
+
+
+@pytest.mark.parametrize("path", SHIPPED, ids=lambda p: p.name)
+def test_every_uncertain_input_of_every_shipped_scenario_has_a_kind_of_source(path):
+    scenario = load_scenario(path).scenario
+    kinds = {item.path: kind_of_path(scenario, item.path) for item in uncertain_inputs(scenario)}
+    assert kinds and all(kind in SOURCE_KINDS for kind in kinds.values()), {p: k for p, k in kinds.items() if k not in SOURCE_KINDS}
+
+
+def test_baseline_kinds_follow_its_source_texts():
+    scenario = load_scenario(BASELINE).scenario
+    assert kind_of_path(scenario, "fleet.civilian.count") == "report"  # Shafaq News: about 100 trucks came in
+    assert kind_of_path(scenario, "fleet.het.count") == "assumption"  # program pages give payload and speed, not how many
+    assert kind_of_path(scenario, "fleet.het.speed_kmh") == "doctrine"
+    assert kind_of_path(scenario, "route.syria.speed_kmh") == "doctrine"  # FM 55-30 march tables
+    assert kind_of_path(scenario, "cargo.classes.heavy.loads") == "assumption"
+    assert kind_of_path(scenario, "crossing.main.minutes_per_vehicle") == "precedent"  # Iraq 2011, 110 vehicles in ~4 h
+    assert kind_of_path(scenario, "scenario.window_days") == "seed"
+
+
+def test_one_kind_covers_the_group_and_a_table_names_fields_with_a_default(tmp_path):
+    path, _ = with_kind_line(tmp_path, "fleet.het", 'source_kind = {speed_kmh = "doctrine", default = "report"}')
+    scenario = load_scenario(path).scenario
+    assert kind_of_path(scenario, "fleet.het.speed_kmh") == "doctrine"
+    assert kind_of_path(scenario, "fleet.het.count") == "report"
+    path, _ = with_kind_line(tmp_path, "loading", 'source_kind = "precedent"')
+    assert kind_of_path(load_scenario(path).scenario, "loading.hours_per_truck") == "precedent"
+
+
+def test_a_value_whose_group_names_no_kind_reads_as_unsourced(tmp_path):
+    path, _ = with_kind_line(tmp_path, "loading", "")
+    rows = {row.parameter: row for row in provenance_rows(load_scenario(path).scenario)}
+    assert rows["loading.teams"].kind == UNSOURCED
+    assert rows["escort.teams"].kind == "assumption"
+
+
+@pytest.mark.parametrize(
+    ("line", "message"),
+    [
+        ('source_kind = "rumour"', "unknown kind of source 'rumour'; use one of seed, report, doctrine, precedent, assumption"),
+        ('source_kind = {count = "assumption", speed = "doctrine"}', "names `speed`, which is not a field of this group; did you mean `speed_kmh`?"),
+        ('source_kind = {count = "hearsay"}', "unknown kind of source 'hearsay'"),
+        ("source_kind = 3", 'must be one kind such as "assumption", or a table per field'),
+    ],
+)
+def test_an_unknown_kind_or_field_is_one_problem_naming_file_line_and_field(tmp_path, line, message):
+    path, number = with_kind_line(tmp_path, "fleet.het", line)
+    with pytest.raises(ScenarioError) as info:
+        load_scenario(path)
+    text = str(info.value)
+    assert len(info.value.problems) == 1 and "\n" not in text
+    assert text.startswith(f"{path}:{number} fleet.het.source_kind: ")
+    assert message in text
+
+
+def test_a_group_without_a_source_refuses_a_kind(tmp_path):
+    with pytest.raises(ScenarioError) as info:
+        load_scenario(BASELINE, ['route.source_kind="report"'])
+    assert "route.source_kind: this group has no source" in str(info.value)
+
+
+def test_validate_shows_each_source_once_and_the_kind_beside_each_value(tmp_path):
+    done = subprocess.run([sys.executable, "-m", "sim", "validate", str(BASELINE)], capture_output=True, text=True, cwd=ROOT, timeout=120, env=_wide())
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.count("about 100 trucks came in from Kurdistan") == 1
+    row = next(line for line in done.stdout.splitlines() if line.startswith("fleet.civilian.count"))
+    assert re.search(r"triangular\(60, 100, 140\)\s+report$", row.rstrip()), row
+
+
+def test_a_bad_kind_exits_3_without_a_traceback(tmp_path):
+    path, number = with_kind_line(tmp_path, "fleet.het", 'source_kind = "rumour"')
+    done = subprocess.run([sys.executable, "-m", "sim", "validate", str(path)], capture_output=True, text=True, cwd=ROOT, timeout=120)
+    assert done.returncode == 3 and "Traceback" not in done.stderr
+    assert f"kinds.toml:{number} fleet.het.source_kind" in " ".join(done.stderr.split())
+
+
+def _wide() -> dict[str, str]:
+    import os
+
+    return {**os.environ, "COLUMNS": "250"}
