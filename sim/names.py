@@ -212,6 +212,10 @@ _TORNADO = {
     "p_window.low": Column("{p}, factor at its P5 (%)", percent),
     "p_window.high": Column("{p}, factor at its P95 (%)", percent),
     "p_window.swing": Column("swing in {p}, P95 - P5 (percentage points)", points),
+    "mean_days.swing_ci_low": Column("swing in mean days: 95% interval, low (days)", lambda v: f"{float(v):+.1f}" if _finite(v) is not None else "—"),
+    "mean_days.swing_ci_high": Column("swing in mean days: 95% interval, high (days)", lambda v: f"{float(v):+.1f}" if _finite(v) is not None else "—"),
+    "p_window.swing_ci_low": Column("swing in {p}: 95% interval, low (percentage points)", points),
+    "p_window.swing_ci_high": Column("swing in {p}: 95% interval, high (percentage points)", points),
 }
 
 _MORRIS = {

@@ -350,6 +350,10 @@ def _nowcast(folder: Path) -> list[str]:
     ]
 
 
+REPORT_LEAVES_OUT = {"tornado": ("mean_days.swing_ci_low", "mean_days.swing_ci_high", "p_window.swing_ci_low", "p_window.swing_ci_high")}
+"""Columns of an analysis CSV that the report's table leaves out to fit the page (the file keeps them)."""
+
+
 def csv_tables(folder: Path, kind: str, manifest: dict | None = None) -> list[dict]:
     """The analysis tables of a folder as HTML, each with what it holds: columns in words and units, inputs by name
     with the dotted path beside them (small), missing numbers ``—``."""
@@ -364,6 +368,10 @@ def csv_tables(folder: Path, kind: str, manifest: dict | None = None) -> list[di
         except (OSError, ValueError):
             continue
         note = TABLE_NOTES.get(path.stem, "")
+        wide = [c for c in REPORT_LEAVES_OUT.get(path.stem, ()) if c in frame.columns]
+        if wide:  # too wide for the page beside the rest; the CSV keeps them
+            frame = frame.drop(columns=wide)
+            note = f"{note} The swings' 95% paired intervals are in {path.name}.".strip()
         empty = [str(c) for c in frame.columns if frame[c].isna().all()] if len(frame) else []
         if empty:  # e.g. a calibration no draw met: its posterior columns hold no number at all
             frame = frame.drop(columns=empty)
