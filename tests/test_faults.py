@@ -6,7 +6,11 @@ from __future__ import annotations
 import datetime as dt
 import errno
 import os
+import signal
+import subprocess
+import sys
 import tempfile
+import time
 from pathlib import Path
 
 import pandas as pd
@@ -205,3 +209,94 @@ def test_a_results_folder_that_cannot_be_written_is_one_line_and_exit_4(tmp_path
     assert len(lines) == 1 and lines[0].startswith("error:"), result.output
     assert ("Permission denied" if kind == "read-only" else "No space left on device") in lines[0]
     assert not [p.name for p in out.iterdir() if p.name.endswith(".tmp")]
+
+
+# ---- kill -9: pool workers and temporaries --------------------------------------------------------
+
+
+def _gone(process) -> bool:
+    import psutil
+
+    try:
+        return process.status() == psutil.STATUS_ZOMBIE
+    except psutil.NoSuchProcess:
+        return True
+
+
+@pytest.mark.parametrize(
+    "command",
+    [
+        ["run", "{scenario}", "-n", "1000000"],
+        ["sweep", "{scenario}", "--vary", "escort.teams=2,4", "-n", "100000"],
+        ["marginal", "{scenario}", "-n", "100000"],
+    ],
+)
+def test_pool_workers_exit_when_their_command_is_killed(tmp_path, baseline_path, command):
+    """``kill -9`` of the command: its pool workers exit within seconds, not blocked on a pipe forever."""
+    psutil = pytest.importorskip("psutil")
+    args = [str(baseline_path) if a == "{scenario}" else a for a in command]
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "sim", *args, "--jobs", "2", "--out", str(tmp_path / "out")],
+        cwd=tmp_path,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    workers: list = []
+    try:
+        parent = psutil.Process(proc.pid)
+        deadline = time.monotonic() + 90
+        while time.monotonic() < deadline and proc.poll() is None:
+            workers = [p for p in parent.children(recursive=True) if p.cmdline()[1:3] == ["-m", "sim"]]
+            if len(workers) >= 2:
+                break
+            time.sleep(0.2)
+        assert len(workers) >= 2, f"no pool workers started (exit status {proc.poll()})"
+        time.sleep(1.0)  # the workers are busy with their first batches
+        os.kill(proc.pid, signal.SIGKILL)
+        proc.wait(timeout=10)
+        deadline = time.monotonic() + 15
+        while time.monotonic() < deadline and not all(_gone(w) for w in workers):
+            time.sleep(0.2)
+        assert all(_gone(w) for w in workers), f"workers {[w.pid for w in workers if not _gone(w)]} outlived their parent"
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait(timeout=10)
+        for w in workers:
+            if not _gone(w):
+                w.kill()
+
+
+def test_a_killed_run_s_temporaries_neither_block_the_next_run_nor_survive_force(tmp_path, baseline_path):
+    out = tmp_path / "out"
+    out.mkdir()
+    leftovers = [out / ".replications.parquet.k1ll3d.tmp", out / ".burndown.parquet.k1ll3d.tmp"]
+    for path in leftovers:
+        path.write_bytes(b"PAR1 half a file")
+    result = invoke("run", baseline_path, "-n", "3", "--jobs", "1", "--out", out)
+    assert result.exit_code == 0, result.output
+    assert not any(p.exists() for p in leftovers)
+    for path in leftovers:
+        path.write_bytes(b"PAR1 half a file")
+    result = invoke("run", baseline_path, "-n", "4", "--jobs", "1", "--out", out, "--force")
+    assert result.exit_code == 0, result.output
+    assert not [p.name for p in out.iterdir() if p.name.endswith(".tmp")]
+    assert len(pd.read_parquet(out / "replications.parquet")) == 4
+
+
+def test_a_folder_with_only_the_temporaries_of_a_killed_sweep_is_taken(tmp_path, baseline_path):
+    out = tmp_path / "out"
+    out.mkdir()
+    (out / ".design.parquet.k1ll3d.tmp").write_bytes(b"")
+    result = invoke("sweep", baseline_path, "--vary", "escort.teams=2,4", "-n", "2", "--jobs", "1", "--out", out)
+    assert result.exit_code == 0, result.output
+    assert not (out / ".design.parquet.k1ll3d.tmp").exists()
+
+
+def test_a_real_results_file_still_makes_a_folder_non_empty(tmp_path, baseline_path):
+    out = tmp_path / "out"
+    out.mkdir()
+    (out / ".replications.parquet.k1ll3d.tmp").write_bytes(b"")
+    (out / "notes.txt").write_text("mine")
+    result = invoke("run", baseline_path, "-n", "3", "--jobs", "1", "--out", out)
+    assert result.exit_code == 4 and "not empty" in result.output

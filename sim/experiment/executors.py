@@ -17,6 +17,8 @@ from __future__ import annotations
 
 import logging
 import os
+import threading
+import time
 from abc import ABC, abstractmethod
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
@@ -113,9 +115,47 @@ class InProcess(Executor):
 
 _SHARED: Any = None
 
+PARENT_CHECK_SECONDS = 0.5
+"""How often a pool worker checks that the process that started it is still alive."""
 
-def _init_worker(shared: Any) -> None:
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # alive, someone else's
+        return True
+    return True
+
+
+def _exit_with_parent(owner: int) -> None:
+    """Make this pool worker exit when ``owner`` (the process running the pool) dies, even killed
+    with ``kill -9``, when the pool is never shut down: without it a worker blocked on its task
+    pipe would wait forever, holding its memory.
+
+    A daemon thread checks every :data:`PARENT_CHECK_SECONDS` that the worker was not re-parented
+    (``os.getppid()`` changed) and, when a fork server started it, that ``owner`` still runs.
+    (Not ``PR_SET_PDEATHSIG``: Linux sends it when the *thread* that forked the worker ends,
+    which may be long before the pool does.)
+    """
+    parent = os.getppid()
+    if not _alive(owner) or (parent == 1 and owner != 1):
+        os._exit(1)
+
+    def watch() -> None:
+        while True:
+            time.sleep(PARENT_CHECK_SECONDS)
+            if os.getppid() != parent or (owner != parent and not _alive(owner)):
+                os._exit(1)
+
+    threading.Thread(target=watch, name="evacsim-parent-watch", daemon=True).start()
+
+
+def _init_worker(shared: Any, parent: int | None = None) -> None:
     global _SHARED
+    if parent is not None:
+        _exit_with_parent(parent)
     _SHARED = shared
 
 
@@ -144,7 +184,7 @@ class LocalPool(Executor):
         attempts: dict[Task, int] = {}
         window = self.jobs * IN_FLIGHT_PER_WORKER
         while True:
-            pool = ProcessPoolExecutor(max_workers=self.jobs, initializer=_init_worker, initargs=(shared,))
+            pool = ProcessPoolExecutor(max_workers=self.jobs, initializer=_init_worker, initargs=(shared, os.getpid()))
             pending: dict[Future, Task] = {}
             try:
                 while True:

@@ -38,7 +38,18 @@ from sim.analysis.design_points import points_table
 from sim.experiment.dataset import clear_dataset, finished_batches, read_column_by_batch, read_dataset, rows_to_table, write_batch
 from sim.experiment.design import Factor, FactorSpecError, build_design
 from sim.experiment.executors import Executor
-from sim.experiment.storage import OutputError, ResumeError, check_same_kind, manifest, scenario_hash, write_atomic, write_json, write_parquet
+from sim.experiment.storage import (
+    OutputError,
+    ResumeError,
+    check_same_kind,
+    holds_results,
+    manifest,
+    remove_leftovers,
+    scenario_hash,
+    write_atomic,
+    write_json,
+    write_parquet,
+)
 from sim.experiment.study import Study, load_study_scenario, resolve_factors
 from sim.replication import Prepared, prepare, record, simulate_one
 from sim.scenario.loading import LoadedScenario, Problem, ScenarioError, locate
@@ -199,7 +210,7 @@ def check_resumable(out: Path, plan: SweepPlan) -> dict[str, Any]:
 def _prepare_folder(out: Path, force: bool) -> None:
     if out.exists() and not out.is_dir():
         raise OutputError(f"{out}: exists and is not a folder; choose another --out")
-    if out.exists() and any(out.iterdir()):
+    if out.exists() and holds_results(out):
         if not force:
             raise OutputError(f"{out}: folder is not empty; pass --resume to finish the sweep in it, --force to start over, or choose another --out")
         check_same_kind(out, "sweep")
@@ -210,6 +221,7 @@ def _prepare_folder(out: Path, force: bool) -> None:
         out.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
         raise OutputError(f"{out}: cannot create the results folder ({exc.strerror or exc})") from None
+    remove_leftovers(out)
 
 
 def run_sweep(
