@@ -137,7 +137,7 @@ def run(
     """Run the Monte Carlo replications of a scenario and answer the window question."""
     from sim.analysis.statistics import summarize
     from sim.experiment.executors import ExecutorError, default_jobs, make_executor
-    from sim.experiment.montecarlo import stream_monte_carlo
+    from sim.experiment.montecarlo import DurationEstimate, stream_monte_carlo
     from sim.experiment.storage import OrderedParquetWriter, OutputError, new_run_dir, prepare_out_dir
     from sim.model.evacuation import RESOURCES, WAIT_CAUSES
     from sim.replication import prepare
@@ -162,8 +162,12 @@ def run(
             jobs = executor.workers
             task = bar.add_task(f"{s.scenario.name}", total=replications or (None if precision else 1000))
 
+            eta = DurationEstimate()
+
             def advance(batch, target):
                 bar.update(task, total=target, advance=len(batch.rows))
+                if line := eta.add(len(batch.rows), target):
+                    bar.console.print(escape(line), highlight=False)
 
             summary_columns = summary_columns_for(WAIT_CAUSES, RESOURCES)
 

@@ -300,3 +300,51 @@ def test_a_real_results_file_still_makes_a_folder_non_empty(tmp_path, baseline_p
     (out / "notes.txt").write_text("mine")
     result = invoke("run", baseline_path, "-n", "3", "--jobs", "1", "--out", out)
     assert result.exit_code == 4 and "not empty" in result.output
+
+
+# ---- -n of any size -------------------------------------------------------------------------------
+
+
+def test_batches_are_made_as_they_are_read():
+    import tracemalloc
+
+    from sim.experiment.executors import batches
+
+    tracemalloc.start()
+    try:
+        cut = batches(5, 10**8 + 5, 100)  # a million batches: ~60 MB when they were a list
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert peak < 2**20, f"{peak / 2**20:.0f} MB"
+    assert len(cut) == 10**6 and cut[0] == range(5, 105) and cut[-1] == range(10**8 - 95, 10**8 + 5)
+    assert list(batches(3, 10, 4)) == [range(3, 7), range(7, 10)] == batches(3, 10, 4)[:]
+
+
+def test_a_run_of_a_trillion_replications_keeps_a_flat_memory_and_says_how_long_it_would_take(tmp_path, baseline_path):
+    """The old run built every batch's task before the first replication: ~180 MB/s, nothing run."""
+    psutil = pytest.importorskip("psutil")
+    log = tmp_path / "stderr.txt"
+    with log.open("w") as stderr:
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "sim", "run", str(baseline_path), "-n", str(10**12), "--jobs", "1", "--out", str(tmp_path / "out")],
+            cwd=tmp_path,
+            stdout=subprocess.DEVNULL,
+            stderr=stderr,
+        )
+    rss: list[float] = []
+    try:
+        watched = psutil.Process(proc.pid)
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline and proc.poll() is None:
+            rss.append(watched.memory_info().rss / 2**20)
+            if ("estimated duration" in log.read_text() and len(rss) >= 16) or rss[-1] > 1000:  # no need to fill the machine
+                break
+            time.sleep(0.5)
+    finally:
+        proc.kill()
+        proc.wait(timeout=10)
+    said = one_line(log.read_text())
+    assert "estimated duration: about" in said and "years more for 1,000,000,000,000 replications" in said, said
+    assert max(rss) < 600, f"peak {max(rss):.0f} MB"
+    assert rss[-1] - rss[len(rss) // 2] < 60, f"grew from {rss[len(rss) // 2]:.0f} to {rss[-1]:.0f} MB"
