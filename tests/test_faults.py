@@ -321,13 +321,15 @@ def test_batches_are_made_as_they_are_read():
     assert list(batches(3, 10, 4)) == [range(3, 7), range(7, 10)] == batches(3, 10, 4)[:]
 
 
-def test_a_run_of_a_trillion_replications_keeps_a_flat_memory_and_says_how_long_it_would_take(tmp_path, baseline_path):
-    """The old run built every batch's task before the first replication: ~180 MB/s, nothing run."""
+@pytest.mark.parametrize("command", [["run", "{scenario}"], ["sweep", "{scenario}", "--vary", "escort.teams=2,4"]])
+def test_a_trillion_replications_keep_a_flat_memory_and_a_run_says_how_long_it_would_take(tmp_path, baseline_path, command):
+    """The old run built every batch's task before the first replication (~180 MB/s, nothing run); the sweep ~60 MB/s."""
     psutil = pytest.importorskip("psutil")
     log = tmp_path / "stderr.txt"
+    args = [str(baseline_path) if a == "{scenario}" else a for a in command]
     with log.open("w") as stderr:
         proc = subprocess.Popen(
-            [sys.executable, "-m", "sim", "run", str(baseline_path), "-n", str(10**12), "--jobs", "1", "--out", str(tmp_path / "out")],
+            [sys.executable, "-m", "sim", *args, "-n", str(10**12), "--jobs", "1", "--out", str(tmp_path / "out")],
             cwd=tmp_path,
             stdout=subprocess.DEVNULL,
             stderr=stderr,
@@ -338,13 +340,16 @@ def test_a_run_of_a_trillion_replications_keeps_a_flat_memory_and_says_how_long_
         deadline = time.monotonic() + 60
         while time.monotonic() < deadline and proc.poll() is None:
             rss.append(watched.memory_info().rss / 2**20)
-            if ("estimated duration" in log.read_text() and len(rss) >= 16) or rss[-1] > 1000:  # no need to fill the machine
+            said = command[0] != "run" or "estimated duration" in log.read_text()
+            if (said and len(rss) >= 16) or rss[-1] > 1000:  # no need to fill the machine
                 break
             time.sleep(0.5)
     finally:
         proc.kill()
         proc.wait(timeout=10)
     said = one_line(log.read_text())
-    assert "estimated duration: about" in said and "years more for 1,000,000,000,000 replications" in said, said
+    assert proc.returncode == -signal.SIGKILL, said  # still running when stopped
+    if command[0] == "run":
+        assert "estimated duration: about" in said and "years more for 1,000,000,000,000 replications" in said, said
     assert max(rss) < 600, f"peak {max(rss):.0f} MB"
     assert rss[-1] - rss[len(rss) // 2] < 60, f"grew from {rss[len(rss) // 2]:.0f} to {rss[-1]:.0f} MB"
