@@ -73,7 +73,7 @@ class DurationEstimate:
             return None
         self.paced += count
         elapsed = now - self.first
-        if self.said or not total or elapsed < self.after_seconds:
+        if self.said or not total or self.paced <= 0 or elapsed < self.after_seconds:
             return None
         self.said = True
         rate = self.paced / elapsed
