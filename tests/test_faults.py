@@ -321,9 +321,16 @@ def test_batches_are_made_as_they_are_read():
     assert list(batches(3, 10, 4)) == [range(3, 7), range(7, 10)] == batches(3, 10, 4)[:]
 
 
-@pytest.mark.parametrize("command", [["run", "{scenario}"], ["sweep", "{scenario}", "--vary", "escort.teams=2,4"]])
+@pytest.mark.parametrize(
+    "command",
+    [
+        ["run", "{scenario}"],
+        ["sweep", "{scenario}", "--vary", "escort.teams=2,4"],
+        ["nowcast", "{scenario}", str(ROOT / "scenarios/observations/qasrak_2026.toml")],
+    ],
+)
 def test_a_trillion_replications_keep_a_flat_memory_and_a_run_says_how_long_it_would_take(tmp_path, baseline_path, command):
-    """The old run built every batch's task before the first replication (~180 MB/s, nothing run); the sweep ~60 MB/s."""
+    """The old run built every batch's task before the first replication (~180 MB/s, nothing run); sweep ~60 MB/s, nowcast ~90."""
     psutil = pytest.importorskip("psutil")
     log = tmp_path / "stderr.txt"
     args = [str(baseline_path) if a == "{scenario}" else a for a in command]
@@ -341,7 +348,7 @@ def test_a_trillion_replications_keep_a_flat_memory_and_a_run_says_how_long_it_w
         while time.monotonic() < deadline and proc.poll() is None:
             rss.append(watched.memory_info().rss / 2**20)
             said = command[0] != "run" or "estimated duration" in log.read_text()
-            if (said and len(rss) >= 16) or rss[-1] > 1000:  # no need to fill the machine
+            if (said and len(rss) >= 24) or rss[-1] > 1000:  # no need to fill the machine
                 break
             time.sleep(0.5)
     finally:
@@ -352,7 +359,8 @@ def test_a_trillion_replications_keep_a_flat_memory_and_a_run_says_how_long_it_w
     if command[0] == "run":
         assert "estimated duration: about" in said and "years more for 1,000,000,000,000 replications" in said, said
     assert max(rss) < 600, f"peak {max(rss):.0f} MB"
-    assert rss[-1] - rss[len(rss) // 2] < 60, f"grew from {rss[len(rss) // 2]:.0f} to {rss[-1]:.0f} MB"
+    settled = rss[2 * len(rss) // 3]  # the last 4 s or more, well after the imports, even on a busy machine
+    assert rss[-1] - settled < 60, f"grew from {settled:.0f} to {rss[-1]:.0f} MB in the last {len(rss) // 3 * 0.5:.0f} s"
 
 
 def test_the_duration_estimate_is_said_once_and_only_for_long_runs(monkeypatch):
