@@ -23,12 +23,13 @@ from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
 from rich.table import Table
 
-from sim.commands._options import EXIT_INTERRUPTED, EXIT_WORKERS, DaskLocalOpt, SchedulerOpt, SeedOpt
+from sim.commands._options import EXIT_INTERRUPTED, EXIT_WORKERS, DaskLocalOpt, EvacsimGroup, SchedulerOpt, SeedOpt
 from sim.scenario.loading import EXIT_BAD_INPUT, LoadedScenario, ScenarioError, load_scenario
 
 EXIT_OUTPUT = 4
 
 app = typer.Typer(
+    cls=EvacsimGroup,
     add_completion=False,
     no_args_is_help=True,
     pretty_exceptions_enable=False,
@@ -39,7 +40,7 @@ errors = Console(stderr=True)
 
 ScenarioArg = Annotated[Path, typer.Argument(help="scenario file, e.g. scenarios/qasrak_baseline.toml", show_default=False)]
 SetOpt = Annotated[list[str] | None, typer.Option("--set", help="override a field by dotted path, value as TOML: --set fleet.civilian.count=120")]
-JobsOpt = Annotated[int | None, typer.Option(help="worker processes (default: all cores)")]
+JobsOpt = Annotated[int | None, typer.Option(min=1, help="worker processes (default: all cores)")]
 
 
 def _load(path: Path, overrides: list[str] | None) -> LoadedScenario:
@@ -153,7 +154,7 @@ def run(
     """Run the Monte Carlo replications of a scenario and answer the window question."""
     from sim.analysis.statistics import summarize
     from sim.experiment.executors import ExecutorError, default_jobs, make_executor
-    from sim.experiment.montecarlo import stream_monte_carlo
+    from sim.experiment.montecarlo import DurationEstimate, stream_monte_carlo
     from sim.experiment.storage import OrderedParquetWriter, OutputError, new_run_dir, prepare_out_dir
     from sim.model.evacuation import RESOURCES, WAIT_CAUSES
     from sim.replication import prepare
@@ -178,8 +179,12 @@ def run(
             jobs = executor.workers
             task = bar.add_task(f"{s.scenario.name}", total=replications or (None if precision else 1000))
 
+            eta = DurationEstimate()
+
             def advance(batch, target):
                 bar.update(task, total=target, advance=len(batch.rows))
+                if line := eta.add(len(batch.rows), target):
+                    bar.console.print(escape(line), highlight=False)
 
             summary_columns = summary_columns_for(WAIT_CAUSES, RESOURCES)
 
@@ -293,7 +298,7 @@ def _print_summary(title: str, summary: dict, window: tuple[float, float]) -> No
 @app.command()
 def bench(
     seconds: Annotated[float, typer.Option(help="wall time for the whole bench, roughly (start-up of processes and Dask adds a few seconds)")] = 20.0,
-    jobs: Annotated[int, typer.Option(help="processes for the parallel measurements")] = 2,
+    jobs: Annotated[int, typer.Option(min=1, help="processes for the parallel measurements")] = 2,
     scenario: Annotated[Path, typer.Option(help="scenario to measure")] = Path("scenarios/qasrak_baseline.toml"),
     parallel: Annotated[bool, typer.Option(help="also measure the local pool, a Dask LocalCluster and parent memory")] = True,
     analysis: Annotated[bool, typer.Option(help="also measure what sensitivity, calibration and discovery add")] = True,

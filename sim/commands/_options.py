@@ -2,14 +2,60 @@
 
 from __future__ import annotations
 
+import errno
 import re
-from typing import Annotated
+from typing import Annotated, Any
 
+import click
 import typer
+from typer.core import TyperGroup
 
 EXIT_WORKERS = 5
 EXIT_INTERRUPTED = 130
 """Exit status when the workers cannot be reached or a batch keeps failing on them."""
+EXIT_OUTPUT = 4
+"""Exit status when the results folder cannot be written (read-only, full, not a folder)."""
+
+_TEMPORARY = re.compile(r"^\.(.+)\.[A-Za-z0-9_]+\.tmp$")
+
+
+def output_problem(exc: BaseException) -> str:
+    """One line for a results file that could not be written: which file (its final name, not the
+    temporary one) and why, e.g. ``results/x/manifest.json: cannot write (Permission denied)``."""
+    from pathlib import Path
+
+    why = getattr(exc, "strerror", None) or str(exc) or exc.__class__.__name__
+    name = getattr(exc, "filename", None)
+    if name is None:
+        return f"cannot write the results ({why}); choose another --out or make room"
+    path = Path(str(name))
+    found = _TEMPORARY.match(path.name)
+    if found:
+        path = path.with_name(found.group(1))
+    return f"{path}: cannot write ({why}); choose another --out or make room"
+
+
+class EvacsimGroup(TyperGroup):
+    """Every command: a results folder that cannot be written (read-only, full) is one line and
+    exit status 4, never a traceback, whichever command and whichever file it was writing."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except OSError as exc:
+            if exc.errno == errno.EPIPE:  # a closed pipe (evacsim schema | head) is click's to handle
+                raise
+            message = output_problem(exc)
+        except Exception as exc:
+            from sim.experiment.storage import OutputError
+
+            if not isinstance(exc, OutputError):
+                raise
+            message = str(exc)
+        from sim import cli
+
+        cli._fail(message, EXIT_OUTPUT)
+
 
 _ADDRESS = re.compile(r"^([a-z]+://)?(\[[0-9a-fA-F:.]+\]|[^\s:/\[\]]+):\d{1,5}$")
 

@@ -22,7 +22,7 @@ from sim.commands._options import EXIT_INTERRUPTED, EXIT_WORKERS, DaskLocalOpt, 
 EXIT_BAD_INPUT = 3
 EXIT_OUTPUT = 4
 
-JobsOpt = Annotated[int | None, typer.Option(help="worker processes (default: all cores)")]
+JobsOpt = Annotated[int | None, typer.Option(min=1, help="worker processes (default: all cores)")]
 RepsOpt = Annotated[int | None, typer.Option("--replications", "-n", min=1, help="replications per design point (default: see docs/ANALYSIS.md)")]
 OutOpt = Annotated[Path | None, typer.Option(help="results folder (default: results/<scenario>-<command>-<UTC time>/)")]
 ForceOpt = Annotated[bool, typer.Option(help="write into a non-empty --out folder (finished chunks of the very same study there are reused)")]

@@ -23,7 +23,7 @@ from sim.commands._options import EXIT_INTERRUPTED, EXIT_WORKERS, DaskLocalOpt, 
 TargetArg = Annotated[Path, typer.Argument(help="a study file (with \\[factors]) or a scenario file (with --vary)", show_default=False)]
 VaryOpt = Annotated[list[str] | None, typer.Option("--vary", help="a factor: path=lo:hi:step, path=lo:hi or path=a,b,c, e.g. escort.teams=2,3,4,6")]
 SetOpt = Annotated[list[str] | None, typer.Option("--set", help="override a scenario field by dotted path, value as TOML")]
-JobsOpt = Annotated[int | None, typer.Option(help="local worker processes (default: all cores)")]
+JobsOpt = Annotated[int | None, typer.Option(min=1, help="local worker processes (default: all cores)")]
 
 
 def sweep(

@@ -22,7 +22,7 @@ def nowcast(
     observations: Annotated[Path, typer.Argument(help="observations file, e.g. scenarios/observations/qasrak_2026.toml", show_default=False)],
     replications: Annotated[int, typer.Option("--replications", "-n", min=1, help="prior replications to weight")] = DEFAULT_REPLICATIONS,
     seed: SeedOpt = 20260223,
-    jobs: Annotated[int | None, typer.Option(help="worker processes (default: all cores)")] = None,
+    jobs: Annotated[int | None, typer.Option(min=1, help="worker processes (default: all cores)")] = None,
     scheduler: SchedulerOpt = None,
     dask_local: DaskLocalOpt = None,
     set_: Annotated[list[str] | None, typer.Option("--set", help="override a scenario field by dotted path: --set pause.probability=0.5")] = None,

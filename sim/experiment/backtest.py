@@ -75,7 +75,7 @@ def run_backtests(
     """Replicate every case and compare it with what was reported."""
     shared = tuple((prepare(c.loaded.scenario), c.history.measure) for c in cases)
     size = max(1, min(50, -(-replications // max(1, executor.workers * 2))))
-    tasks = [(k, seed, r.start, r.stop) for k in range(len(cases)) for r in batches(0, replications, size)]
+    tasks = ((k, seed, r.start, r.stop) for k in range(len(cases)) for r in batches(0, replications, size))
     values = [np.full(replications, np.nan) for _ in cases]
     done = 0
     for case, start, batch in executor.map_unordered(measure_batch, shared, tasks):

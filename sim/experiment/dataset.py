@@ -10,7 +10,7 @@ as done only if its file reads back whole with the number of rows it should have
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -74,7 +74,7 @@ def batch_is_whole(path: Path, expected_rows: int) -> bool:
         return False
 
 
-def finished_batches(out: Path, expected_rows: dict[int, int]) -> set[int]:
+def finished_batches(out: Path, expected_rows: Mapping[int, int]) -> set[int]:
     """The batches of ``expected_rows`` (batch -> rows) whose files read back whole.
 
     Temporary files left by a killed run are removed, and so are batch files that do
@@ -106,7 +106,7 @@ def read_dataset(out: Path, columns: Iterable[str] | None = None) -> pa.Table:
     return table.sort_by([(k, "ascending") for k in keys]) if keys else table
 
 
-def read_column_by_batch(out: Path, batch_rows: dict[int, int], column: str) -> np.ndarray:
+def read_column_by_batch(out: Path, batch_rows: Mapping[int, int], column: str) -> np.ndarray:
     """One column of every batch, in batch order, into one preallocated array (flat memory: no table of the whole study)."""
     values = np.empty(sum(batch_rows.values()), dtype=float)
     at = 0

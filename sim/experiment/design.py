@@ -116,6 +116,14 @@ def make_factor(path: str, spec: object, integer: bool) -> Factor:
     """A factor from its spec; whole-number fields get rounded, distinct levels."""
     low, high, levels = parse_spec(spec)
     if integer:
+        written = levels if levels is not None else (low, high)
+        fractional = [v for v in written if not float(v).is_integer()]
+        if fractional:
+            what = "level" if levels is not None else "range end"
+            raise FactorSpecError(
+                f"is a whole number (a count), so the {what} {fractional[0]:g} cannot be used (it is not rounded for you); "
+                "give whole numbers, e.g. 2,3,4 or 2:10:2"
+            )
         low, high = float(round(low)), float(round(high))
         if levels is not None:
             levels = tuple(dict.fromkeys(float(round(v)) for v in levels))

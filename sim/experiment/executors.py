@@ -17,14 +17,16 @@ from __future__ import annotations
 
 import logging
 import os
+import threading
+import time
 from abc import ABC, abstractmethod
 from collections import deque
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
 from itertools import islice
-from typing import Any, TypeVar
+from typing import Any, TypeVar, overload
 
 import numpy as np
 
@@ -61,9 +63,36 @@ def default_jobs() -> int:
     return os.cpu_count() or 1
 
 
-def batches(start: int, stop: int, size: int) -> list[range]:
-    """Replication indices ``start`` .. ``stop - 1`` cut into ranges of ``size``."""
-    return [range(a, min(a + size, stop)) for a in range(start, stop, size)]
+class Batches(Sequence[range]):
+    """Replication indices ``start`` .. ``stop - 1`` cut into ranges of ``size``, made one at a time as
+    they are read: a run of any ``-n`` costs the same memory before its first replication."""
+
+    def __init__(self, start: int, stop: int, size: int):
+        self.starts = range(start, stop, max(1, size))
+        self.stop = stop
+        self.size = max(1, size)
+
+    def __len__(self) -> int:
+        return len(self.starts)
+
+    @overload
+    def __getitem__(self, index: int) -> range: ...
+    @overload
+    def __getitem__(self, index: slice) -> list[range]: ...
+    def __getitem__(self, index: int | slice) -> range | list[range]:
+        if isinstance(index, slice):
+            return [self[i] for i in range(*index.indices(len(self)))]
+        a = self.starts[index]
+        return range(a, min(a + self.size, self.stop))
+
+    def __iter__(self) -> Iterator[range]:
+        for a in self.starts:
+            yield range(a, min(a + self.size, self.stop))
+
+
+def batches(start: int, stop: int, size: int) -> Batches:
+    """Replication indices ``start`` .. ``stop - 1`` cut into ranges of ``size`` (lazily: see :class:`Batches`)."""
+    return Batches(start, stop, size)
 
 
 class Executor(ABC):
@@ -113,9 +142,47 @@ class InProcess(Executor):
 
 _SHARED: Any = None
 
+PARENT_CHECK_SECONDS = 0.5
+"""How often a pool worker checks that the process that started it is still alive."""
 
-def _init_worker(shared: Any) -> None:
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # alive, someone else's
+        return True
+    return True
+
+
+def _exit_with_parent(owner: int) -> None:
+    """Make this pool worker exit when ``owner`` (the process running the pool) dies, even killed
+    with ``kill -9``, when the pool is never shut down: without it a worker blocked on its task
+    pipe would wait forever, holding its memory.
+
+    A daemon thread checks every :data:`PARENT_CHECK_SECONDS` that the worker was not re-parented
+    (``os.getppid()`` changed) and, when a fork server started it, that ``owner`` still runs.
+    (Not ``PR_SET_PDEATHSIG``: Linux sends it when the *thread* that forked the worker ends,
+    which may be long before the pool does.)
+    """
+    parent = os.getppid()
+    if not _alive(owner) or (parent == 1 and owner != 1):
+        os._exit(1)
+
+    def watch() -> None:
+        while True:
+            time.sleep(PARENT_CHECK_SECONDS)
+            if os.getppid() != parent or (owner != parent and not _alive(owner)):
+                os._exit(1)
+
+    threading.Thread(target=watch, name="evacsim-parent-watch", daemon=True).start()
+
+
+def _init_worker(shared: Any, parent: int | None = None) -> None:
     global _SHARED
+    if parent is not None:
+        _exit_with_parent(parent)
     _SHARED = shared
 
 
@@ -144,7 +211,7 @@ class LocalPool(Executor):
         attempts: dict[Task, int] = {}
         window = self.jobs * IN_FLIGHT_PER_WORKER
         while True:
-            pool = ProcessPoolExecutor(max_workers=self.jobs, initializer=_init_worker, initargs=(shared,))
+            pool = ProcessPoolExecutor(max_workers=self.jobs, initializer=_init_worker, initargs=(shared, os.getpid()))
             pending: dict[Future, Task] = {}
             try:
                 while True:
@@ -320,11 +387,12 @@ def _replication_batch(prepared: Prepared, seed: int, start: int, stop: int) -> 
     return BatchResult(start, stop, rows, cargo, people)
 
 
-def run_batches(prepared: Prepared, seed: int, ranges: list[range], jobs: int = 1, executor: Executor | None = None) -> Iterator[BatchResult]:
-    """Run the batches, yielding each as it completes (any order on a pool or cluster)."""
+def run_batches(prepared: Prepared, seed: int, ranges: Sequence[range], jobs: int = 1, executor: Executor | None = None) -> Iterator[BatchResult]:
+    """Run the batches, yielding each as it completes (any order on a pool or cluster); tasks are
+    made as workers take them, never all at once."""
     if executor is None:
         executor = InProcess() if jobs <= 1 or len(ranges) <= 1 else LocalPool(jobs)
-    yield from executor.map_unordered(_replication_batch, prepared, [(seed, r.start, r.stop) for r in ranges])
+    yield from executor.map_unordered(_replication_batch, prepared, ((seed, r.start, r.stop) for r in ranges))
 
 
 def run_replications(

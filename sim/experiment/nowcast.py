@@ -107,7 +107,7 @@ def run_trajectories(
     ranges = batches(0, count, max(1, min(200, -(-count // max(1, executor.workers * 4)))))
     parts: list[tuple[int, Trajectories]] = []
     try:
-        for start, part in executor.map_unordered(_trajectory_task, prepared, [(seed, r.start, r.stop) for r in ranges]):
+        for start, part in executor.map_unordered(_trajectory_task, prepared, ((seed, r.start, r.stop) for r in ranges)):
             parts.append((start, part))
             if on_batch:
                 on_batch(len(part.replication))

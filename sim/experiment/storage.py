@@ -108,12 +108,36 @@ def check_same_kind(out: Path, kind: str | None) -> None:
         )
 
 
+def is_leftover(path: Path) -> bool:
+    """A temporary file (``.<name>.<random>.tmp``) of a writer that was killed before its rename."""
+    return path.name.startswith(".") and path.name.endswith(".tmp") and path.is_file()
+
+
+def holds_results(folder: Path) -> bool:
+    """Whether ``folder`` holds anything but the temporaries a killed command left (it looks empty then)."""
+    try:
+        return any(not is_leftover(p) for p in folder.iterdir())
+    except OSError as exc:
+        raise OutputError(f"{folder}: cannot read the results folder ({exc.strerror or exc})") from None
+
+
+def remove_leftovers(folder: Path) -> None:
+    """Delete the temporaries a killed command left in ``folder`` (never a finished file)."""
+    try:
+        for path in folder.iterdir():
+            if is_leftover(path):
+                path.unlink(missing_ok=True)
+    except OSError as exc:
+        raise OutputError(f"{folder}: cannot remove the temporary files a killed run left ({exc.strerror or exc})") from None
+
+
 def prepare_out_dir(out: Path, force: bool = False, kind: str | None = None) -> Path:
     """Use ``out`` as the results folder of command ``kind``; refuse a non-empty one unless ``force``,
-    and even then one holding another command's results."""
+    and even then one holding another command's results. Temporaries left by a killed
+    command do not count and are removed."""
     if out.exists() and not out.is_dir():
         raise OutputError(f"{out}: exists and is not a folder; choose another --out")
-    if out.exists() and any(out.iterdir()):
+    if out.exists() and holds_results(out):
         if not force:
             raise OutputError(f"{out}: folder is not empty; choose another --out or pass --force to overwrite its files")
         check_same_kind(out, kind)
@@ -121,6 +145,7 @@ def prepare_out_dir(out: Path, force: bool = False, kind: str | None = None) -> 
         out.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
         raise OutputError(f"{out}: cannot create the results folder ({exc.strerror or exc})") from None
+    remove_leftovers(out)
     return out
 
 

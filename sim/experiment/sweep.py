@@ -25,7 +25,7 @@ import hashlib
 import json
 import math
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -38,7 +38,18 @@ from sim.analysis.design_points import points_table
 from sim.experiment.dataset import clear_dataset, finished_batches, read_column_by_batch, read_dataset, rows_to_table, write_batch
 from sim.experiment.design import Factor, FactorSpecError, build_design
 from sim.experiment.executors import Executor
-from sim.experiment.storage import OutputError, ResumeError, check_same_kind, manifest, scenario_hash, write_atomic, write_json, write_parquet
+from sim.experiment.storage import (
+    OutputError,
+    ResumeError,
+    check_same_kind,
+    holds_results,
+    manifest,
+    remove_leftovers,
+    scenario_hash,
+    write_atomic,
+    write_json,
+    write_parquet,
+)
 from sim.experiment.study import Study, load_study_scenario, resolve_factors
 from sim.replication import Prepared, prepare, record, simulate_one
 from sim.scenario.loading import LoadedScenario, Problem, ScenarioError, locate
@@ -72,8 +83,27 @@ class SweepWork:
         """The (point x replication) pairs of a batch, numbered point-major."""
         return range(batch * self.batch_size, min((batch + 1) * self.batch_size, self.total))
 
-    def expected_rows(self) -> dict[int, int]:
-        return {b: len(self.units(b)) for b in range(self.batch_count)}
+    def expected_rows(self) -> ExpectedRows:
+        """Batch -> rows, made as they are read (a study of any size costs nothing before it runs)."""
+        return ExpectedRows(self)
+
+
+class ExpectedRows(Mapping[int, int]):
+    """The rows each batch of a :class:`SweepWork` holds, as a read-only mapping computed on demand."""
+
+    def __init__(self, work: SweepWork) -> None:
+        self.work = work
+
+    def __getitem__(self, batch: int) -> int:
+        if not (isinstance(batch, int) and 0 <= batch < self.work.batch_count):
+            raise KeyError(batch)
+        return len(self.work.units(batch))
+
+    def __iter__(self) -> Iterator[int]:
+        return iter(range(self.work.batch_count))
+
+    def __len__(self) -> int:
+        return self.work.batch_count
 
 
 def run_sweep_batch(work: SweepWork, batch: int) -> tuple[int, pa.Table]:
@@ -199,7 +229,7 @@ def check_resumable(out: Path, plan: SweepPlan) -> dict[str, Any]:
 def _prepare_folder(out: Path, force: bool) -> None:
     if out.exists() and not out.is_dir():
         raise OutputError(f"{out}: exists and is not a folder; choose another --out")
-    if out.exists() and any(out.iterdir()):
+    if out.exists() and holds_results(out):
         if not force:
             raise OutputError(f"{out}: folder is not empty; pass --resume to finish the sweep in it, --force to start over, or choose another --out")
         check_same_kind(out, "sweep")
@@ -210,6 +240,7 @@ def _prepare_folder(out: Path, force: bool) -> None:
         out.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
         raise OutputError(f"{out}: cannot create the results folder ({exc.strerror or exc})") from None
+    remove_leftovers(out)
 
 
 def run_sweep(
@@ -237,7 +268,7 @@ def run_sweep(
     done = sum(expected[b] for b in kept)
     if on_progress:
         on_progress(done, work.total)
-    todo = [(b,) for b in range(work.batch_count) if b not in kept]
+    todo = ((b,) for b in range(work.batch_count) if b not in kept)  # made as workers take them
     for batch, table in executor.map_unordered(run_sweep_batch, work, todo):
         try:
             write_batch(out, batch, table)
@@ -250,8 +281,9 @@ def run_sweep(
             on_progress(done, work.total)
     table = finish_sweep(out, plan, work)
     wall = time.perf_counter() - started
-    _write_manifest(out, plan, work, executor, status="complete", extra={"wall_seconds": wall, "batches_run": len(todo), "batches_kept": len(kept)})
-    return SweepResult(out, table, len(todo), len(kept), wall)
+    ran = work.batch_count - len(kept)
+    _write_manifest(out, plan, work, executor, status="complete", extra={"wall_seconds": wall, "batches_run": ran, "batches_kept": len(kept)})
+    return SweepResult(out, table, ran, len(kept), wall)
 
 
 def finish_sweep(out: Path, plan: SweepPlan, work: SweepWork) -> pd.DataFrame:

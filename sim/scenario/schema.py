@@ -9,6 +9,7 @@ Units are in the field names or their descriptions: hours, days, km, truckloads
 
 from __future__ import annotations
 
+import datetime as dt
 import math
 from typing import Annotated, Literal, get_args
 
@@ -103,6 +104,25 @@ DISPATCH_RULES = ("first formed", "first ready", "heavy first")
 DispatchRule = Literal["first formed", "first ready", "heavy first"]
 
 
+def _iso_start(value: object) -> object:
+    """Hour 0 as ISO 8601 text; a TOML date or date-time is accepted and kept as its ISO text."""
+    if isinstance(value, (dt.datetime, dt.date)):
+        return value.isoformat()
+    if isinstance(value, dt.time):
+        raise ValueError(f"needs a date, not only a time of day ({value.isoformat()}); write e.g. 2026-02-23T{value.isoformat()}+03:00")
+    if isinstance(value, str):
+        try:
+            dt.datetime.fromisoformat(value)
+        except ValueError as exc:
+            why = "" if "isoformat" in str(exc) else f" ({exc})"
+            raise ValueError(f'must be an ISO 8601 date or date-time such as "2026-02-23" or "2026-02-23T00:00:00+03:00", not {value!r}{why}') from None
+    return value
+
+
+IsoStart = Annotated[str, BeforeValidator(_iso_start)]
+"""Simulation hour 0: ISO 8601 text, checked to be a real date when the scenario is read."""
+
+
 class Group(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
@@ -141,7 +161,7 @@ class ScenarioInfo(Group):
     name: str = Field(pattern=r"^[A-Za-z0-9_.-]+$", description="short name used for results folders")
     title: str
     description: str = ""
-    start: str = Field(default="2026-02-23T00:00:00+03:00", description="simulation hour 0, local time (ISO 8601)")
+    start: IsoStart = Field(default="2026-02-23T00:00:00+03:00", description="simulation hour 0, local time (ISO 8601)")
     window_days: tuple[float, float] = Field(default=(15.0, 30.0), description="the estimate to test, in days from start")
     horizon_days: float = Field(default=150.0, gt=0, le=1000, strict=True, description="a replication still running then is cut off and counted as late")
     source: Source
