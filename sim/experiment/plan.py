@@ -41,7 +41,7 @@ from sim.analysis.statistics import proportion
 from sim.experiment.evaluate import StudyError, shifted
 from sim.experiment.executors import Executor, InProcess
 from sim.experiment.storage import ResumeError, write_json, write_parquet
-from sim.experiment.study import FactorSource, flatten_factors
+from sim.experiment.study import flatten_factors
 from sim.replication import prepare, simulate_one
 from sim.scenario.distributions import is_distribution
 from sim.scenario.draws import numeric_fields, per_event_fields
@@ -193,14 +193,13 @@ def read_plan_options(path: Path | str, scenario: Scenario) -> PlanOptions:
         model = _PlanFile.model_validate(table)
     except ValidationError as exc:
         raise ScenarioError(where, [_problem(err, text) for err in exc.errors()]) from None
-    source = FactorSource(where, text, "levers.")
     problems: list[Problem] = []
     levers = []
     for lever_path, spec in flatten_factors(model.levers, leaves=LEVER_KEYS).items():
         try:
             levers.append(_lever(lever_path, spec, scenario))
         except _LeverProblem as exc:
-            problems.append(Problem(f"levers.{lever_path}{exc.key}", exc.message, _lever_line(source, text, lever_path, exc.key)))
+            problems.append(Problem(f"levers.{lever_path}{exc.key}", exc.message, _lever_line(text, lever_path, exc.key)))
     target = None
     if model.target is not None:
         try:
@@ -232,9 +231,9 @@ class _LeverProblem(Exception):
         self.message = message
 
 
-def _lever_line(source: FactorSource, text: str, path: str, key: str) -> int | None:
-    """The line of ``key`` inside the lever's table, else the lever's own line."""
-    start = source.line(path)
+def _lever_line(text: str, path: str, key: str) -> int | None:
+    """The line of ``key`` inside the lever's table (or inline table), else the lever's own line."""
+    start = _lever_start(text, path)
     if start is None or not key:
         return start
     lines = text.splitlines()
@@ -245,6 +244,18 @@ def _lever_line(source: FactorSource, text: str, path: str, key: str) -> int | N
         if re.match(rf"\s*{re.escape(name)}\s*=", lines[k]) or re.search(rf"[{{,]\s*{re.escape(name)}\s*=", lines[k]):
             return k + 1
     return start
+
+
+def _lever_start(text: str, path: str) -> int | None:
+    """The line that opens a lever: ``[levers."a.b"]``, ``[levers.a.b]``, or ``"a.b" = {...}`` under ``[levers]``."""
+    quoted = rf"[\"']{re.escape(path)}[\"']"
+    bare = r"\s*\.\s*".join(re.escape(part) for part in path.split("."))
+    patterns = (rf"^[ \t]*\[\s*levers\s*\.\s*({quoted}|{bare})\s*\]", rf"^[ \t]*({quoted}|levers\s*\.\s*{quoted})\s*=")
+    for pattern in patterns:
+        m = re.search(pattern, text, re.MULTILINE)
+        if m:
+            return text.count("\n", 0, m.start()) + 1
+    return None
 
 
 def _lever(path: str, spec: object, scenario: Scenario) -> Lever:
@@ -260,7 +271,8 @@ def _lever(path: str, spec: object, scenario: Scenario) -> Lever:
     try:
         given = _LeverFile.model_validate(spec)
     except ValidationError as exc:
-        err = exc.errors()[0]
+        # An unknown key first: a misspelt "cost" is also a missing one.
+        err = sorted(exc.errors(), key=lambda e: e["type"] != "extra_forbidden")[0]
         key = ".".join(str(x) for x in err["loc"][:1])
         message = "unknown key; a lever has add, cost, unit, units and source" if err["type"] == "extra_forbidden" else err["msg"][0].lower() + err["msg"][1:]
         if err["loc"][:1] == ("add",):
