@@ -181,6 +181,9 @@ class PlanOptions:
     def cost(self, units: Candidate) -> float:
         return float(sum(lever.cost * n for lever, n in zip(self.levers, units, strict=True)))
 
+    def within_budget(self, units: Candidate) -> bool:
+        return self.budget is None or self.cost(units) <= self.budget
+
     def identity(self) -> dict[str, Any]:
         return {"levers": [vars(lever) | {"levels": list(lever.levels)} for lever in self.levers], "budget": self.budget, "target": str(self.target)}
 
@@ -454,42 +457,117 @@ def search(
     executor: Executor,
     progress: Callable[[int], None] | None = None,
 ) -> pd.DataFrame:
-    """NSGA-II over the levers (cost down, probability up), a generation at a time on the executor.
+    """NSGA-II over the levers (cost down, probability up), a generation at a time on the executor,
+    then a descent from the cheapest plan found that meets the target.
 
-    The first generation starts with the plan that adds the least and the one that adds the
-    most, so the front spans the range. Plans over the budget are never run: the optimiser
-    is told they break its constraint. Returns one row per plan tried (its search estimate).
+    The first generation starts with the plan that adds the least, the one that adds the most,
+    and each lever alone at its most, so the front spans the range and every lever is seen
+    once. Plans over the budget are never run: the optimiser is told they break its
+    constraint. Returns one row per plan tried (its search estimate) with how it was found.
     """
     optuna.logging.set_verbosity(optuna.logging.WARNING)
-
     sampler = optuna.samplers.NSGAIISampler(population_size=options.population, seed=optimiser_seed(seed))
     study = optuna.create_study(directions=["minimize", "maximize"], sampler=sampler)
-    for pick in (0, -1):
-        study.enqueue_trial({lever.path: lever.levels[pick] for lever in options.levers})
-    first, near = range(options.replications), range(max(options.replications, options.replications_near_target))
+    for params in _first_plans(options.levers):
+        study.enqueue_trial(params)
     rows: dict[Candidate, dict[str, Any]] = {}
+    evaluate = _Evaluator(scenario, options, target, seed, store, executor, progress, rows)
     asked = 0
     while asked < options.trials:
         trials = [study.ask() for _ in range(min(options.population, options.trials - asked))]
         asked += len(trials)
         units = [tuple(_suggest(t, lever) for lever in options.levers) for t in trials]
-        costs = [options.cost(u) for u in units]
-        runnable = [u for u, c in zip(units, costs, strict=True) if options.budget is None or c <= options.budget]
-        run_plans(scenario, [(_shifts(options.levers, u), first) for u in runnable], seed, target.column, store, executor, progress)
-        wider = [u for u in runnable if _near(store.successes(_shifts(options.levers, u), first, target).sum(), len(first), target, options.indifference)]
-        run_plans(scenario, [(_shifts(options.levers, u), near) for u in wider], seed, target.column, store, executor, progress)
-        for trial, u, c in zip(trials, units, costs, strict=True):
-            over = 0.0 if options.budget is None else max(0.0, c - options.budget)
+        found = evaluate([u for u in units if options.within_budget(u)], "optimiser")
+        for trial, u in zip(trials, units, strict=True):
+            over = 0.0 if options.budget is None else max(0.0, options.cost(u) - options.budget)
             trial.set_constraint("budget", over)
-            if over:
-                study.tell(trial, [c, 0.0])
-                continue
-            indices = near if u in wider else first
-            wins = store.successes(_shifts(options.levers, u), indices, target)
-            study.tell(trial, [c, float(wins.mean())])
-            row = rows.setdefault(u, _estimate_row(options, u, wins, "search"))
-            row["trials"] = row.get("trials", 0) + 1
-    return pd.DataFrame(list(rows.values()))
+            study.tell(trial, [options.cost(u), 0.0 if over else found[u]])
+    _descend(options, target, rows, evaluate)
+    columns = [lever.path for lever in options.levers]
+    columns += ["plan", "cost", "search_replications", "search_p", "search_ci_low", "search_ci_high", "found_by", "trials"]
+    return pd.DataFrame(list(rows.values()), columns=columns)
+
+
+def _first_plans(levers: Sequence[Lever]) -> list[dict[str, int]]:
+    least = {lever.path: lever.levels[0] for lever in levers}
+    most = {lever.path: lever.levels[-1] for lever in levers}
+    alone = [least | {lever.path: lever.levels[-1]} for lever in levers]
+    return [least, most, *(p for p in alone if p != most)]
+
+
+@dataclass
+class _Evaluator:
+    """Runs plans for the search: replications ``0 .. replications - 1``, and ``0 .. replications_near_target - 1``
+    for those whose estimate is within reach of the target; records each plan's row."""
+
+    scenario: Scenario
+    options: PlanOptions
+    target: Target
+    seed: int
+    store: DayStore
+    executor: Executor
+    progress: Callable[[int], None] | None
+    rows: dict[Candidate, dict[str, Any]]
+
+    @property
+    def blocks(self) -> tuple[range, range]:
+        return range(self.options.replications), range(max(self.options.replications, self.options.replications_near_target))
+
+    def _run(self, units: Sequence[Candidate], indices: range) -> None:
+        requests = [(_shifts(self.options.levers, u), indices) for u in units]
+        run_plans(self.scenario, requests, self.seed, self.target.column, self.store, self.executor, self.progress)
+
+    def wins(self, u: Candidate, indices: range) -> np.ndarray:
+        return self.store.successes(_shifts(self.options.levers, u), indices, self.target)
+
+    def __call__(self, units: Sequence[Candidate], how: str, near_only: bool = False) -> dict[Candidate, float]:
+        first, near = self.blocks
+        units = list(dict.fromkeys(units))
+        if not near_only:
+            self._run(units, first)
+        wider = units if near_only else [u for u in units if _near(self.wins(u, first).sum(), len(first), self.target, self.options.indifference)]
+        self._run(wider, near)
+        out = {}
+        for u in units:
+            wins = self.wins(u, near if u in wider else first)
+            out[u] = float(wins.mean())
+            row = self.rows.setdefault(u, {"found_by": how, "trials": 0})
+            if len(wins) > row.get("search_replications", 0):
+                row.update(_estimate_row(self.options, u, wins, "search"))
+            row["trials"] += 1
+        return out
+
+
+def _descend(options: PlanOptions, target: Target, rows: dict[Candidate, dict[str, Any]], evaluate: _Evaluator) -> None:
+    """From the cheapest plan whose estimate meets the target, take one step off one lever at a time while
+    the estimate (on the near-target replications, the same for every plan) still meets it, cheapest first.
+
+    The optimiser's few generations leave plans with additions that buy little; this local
+    descent removes them.
+    """
+    _, near = evaluate.blocks
+    meeting = [u for u, r in rows.items() if r["search_replications"] == len(near) and r["search_p"] >= target.probability]
+    if not meeting:
+        return
+    current = min(meeting, key=lambda u: (options.cost(u), -rows[u]["search_p"]))
+    while True:
+        steps = [u for u in _one_step_less(options.levers, current) if options.within_budget(u)]
+        if not steps:
+            return
+        found = evaluate(steps, "descent", near_only=True)
+        better = [u for u in steps if found[u] >= target.probability]
+        if not better:
+            return
+        current = min(better, key=lambda u: (options.cost(u), -found[u]))
+
+
+def _one_step_less(levers: Sequence[Lever], units: Candidate) -> list[Candidate]:
+    out = []
+    for k, lever in enumerate(levers):
+        level = lever.levels.index(units[k])
+        if level > 0:
+            out.append((*units[:k], lever.levels[level - 1], *units[k + 1 :]))
+    return out
 
 
 def _suggest(trial: optuna.trial.Trial, lever: Lever) -> int:
