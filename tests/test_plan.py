@@ -216,3 +216,19 @@ def test_cli_writes_the_plan_tables_figure_and_manifest(tmp_path):
     assert manifest["kind"] == "plan" and manifest["target"] == "P(days <= 30) >= 0.9"
     assert "Add nothing: P(<= 30 days)" in result.output
     assert pd.read_csv(out / "plan.csv").iloc[0]["status"] == "recommended"
+
+
+def test_shipped_plan_study_reads_against_the_baseline():
+    options = read_plan_options(BASELINE.parent / "studies" / "plan_20_days.toml", load_scenario(BASELINE).scenario)
+    assert str(options.target) == "P(days <= 20) >= 0.9"
+    assert {lever.path for lever in options.levers} >= {"fleet.civilian.count", "fleet.het.count", "escort.teams", "crossing.main.lanes"}
+    assert all(lever.source for lever in options.levers)
+
+
+def test_plans_over_the_budget_are_never_run_and_none_found_says_so(tmp_path):
+    loaded = load_scenario(BASELINE)
+    options = dataclasses.replace(read_plan_options(write(tmp_path, SMALL), loaded.scenario), budget=10, trials=4, population=4)
+    result = plan(loaded, options, executor=InProcess())
+    assert set(result.candidates["cost"]) == {0.0}
+    assert result.pick is None and result.check is None
+    assert "No plan within the levers' ranges and the budget of 10 was confirmed to meet P(days <= 20) >= 0.8" in result.sentence
