@@ -21,15 +21,8 @@ from typer.testing import CliRunner
 from sim.analysis.selection import FEASIBLE, INFEASIBLE, FeasibilityCheck, batch_means, check_feasibility, pareto_front
 from sim.cli import app
 from sim.experiment.executors import InProcess
-from sim.experiment.plan import (
-    DayStore,
-    _shifts,
-    grid,
-    parse_target,
-    plan,
-    read_plan_options,
-    run_plans,
-)
+from sim.experiment.plan import DayStore, grid, plan, plan_key, run_plans
+from sim.experiment.plan_file import parse_target, read_plan_options
 from sim.scenario.loading import ScenarioError, load_scenario
 
 from .conftest import BASELINE
@@ -119,8 +112,8 @@ def test_brute_force_grid_gives_the_same_cheapest_plan(small):
     store = DayStore()
     indices = range(400)
     plans = grid(options)
-    run_plans(loaded.scenario, [(_shifts(options.levers, u), indices) for u in plans], options.seed, target.column, store, InProcess())
-    p = {u: store.successes(_shifts(options.levers, u), indices, target).mean() for u in plans}
+    run_plans(loaded.scenario, [(plan_key(options.levers, u), indices) for u in plans], options.seed, target.column, store, InProcess())
+    p = {u: store.successes(plan_key(options.levers, u), indices, target).mean() for u in plans}
     cheapest = min((options.cost(u), -p[u], u) for u in plans if p[u] >= target.probability)[2]
     picked = tuple(int(result.pick[lever.path]) for lever in options.levers)
     assert picked == cheapest == (20, 0)
@@ -141,9 +134,9 @@ def test_set_values_replay_the_plans_replications_bit_for_bit(small):
     units = tuple(int(result.pick[lever.path]) for lever in options.levers)
     as_typed = load_scenario(loaded.path, result.overrides).scenario
     direct, typed = DayStore(), DayStore()
-    run_plans(loaded.scenario, [(_shifts(options.levers, units), range(30))], 5, "days_to_base_empty", direct, InProcess())
+    run_plans(loaded.scenario, [(plan_key(options.levers, units), range(30))], 5, "days_to_base_empty", direct, InProcess())
     run_plans(as_typed, [((), range(30))], 5, "days_to_base_empty", typed, InProcess())
-    assert direct.known[_shifts(options.levers, units)] == typed.known[()]
+    assert direct.known[plan_key(options.levers, units)] == typed.known[()]
 
 
 def test_plan_tables_rank_the_pick_first_and_the_front_is_cheapest_first(small):

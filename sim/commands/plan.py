@@ -45,18 +45,19 @@ def plan_command(
     from sim import cli
     from sim.experiment import plan as p
     from sim.experiment.executors import ExecutorError
+    from sim.experiment.plan_file import parse_target, read_plan_options
     from sim.experiment.storage import OutputError
     from sim.scenario.loading import ScenarioError
 
     goal = None
     if target is not None:
         try:
-            goal = p.parse_target(target)
+            goal = parse_target(target)
         except ValueError as exc:
             _fail(f"--target: {exc}", 2)
     loaded = cli._load(scenario, set_)
     try:
-        study = p.read_plan_options(options, loaded.scenario)
+        study = read_plan_options(options, loaded.scenario)
     except ScenarioError as exc:
         _fail(str(exc), EXIT_BAD_INPUT)
     goal = goal or study.target
