@@ -153,9 +153,6 @@ class PlanOptions:
     def within_budget(self, units: Candidate) -> bool:
         return self.budget is None or self.cost(units) <= self.budget
 
-    def identity(self) -> dict[str, Any]:
-        return {"levers": [vars(lever) | {"levels": list(lever.levels)} for lever in self.levers], "budget": self.budget, "target": str(self.target)}
-
 
 def read_plan_options(path: Path | str, scenario: Scenario) -> PlanOptions:
     """Read and check a plan file against the scenario; a :class:`ScenarioError` names file, line and field."""
