@@ -6,9 +6,9 @@ probability is estimated from replications. So the selection is a *feasibility c
 each candidate against ``p0``, made in cost order, and the cheapest plan found feasible is
 the pick.
 
-The check is the fully sequential procedure of Andradóttir and Kim (2010, "Fully sequential
-procedures for comparing constrained systems via simulation", Naval Research Logistics 57,
-procedure F) and Batur and Kim (2010, ACM TOMACS 20:13), the feasibility half of the
+The check is the fully sequential feasibility check of Andradóttir and Kim (2010, "Fully
+sequential procedures for comparing constrained systems via simulation", Naval Research
+Logistics 57) and Batur and Kim (2010, ACM TOMACS 20:13), the feasibility half of the
 constrained Kim-Nelson procedure. With an indifference zone ``epsilon`` it guarantees, for
 normal observations, that with probability at least ``1 - beta`` a candidate with
 ``P >= p0 + epsilon`` is declared feasible and one with ``P <= p0 - epsilon`` infeasible;
