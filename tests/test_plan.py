@@ -1,0 +1,227 @@
+"""evacsim plan: the cheapest additions that make the date.
+
+A small case on the baseline (contracted trucks 0/20/40, lowboys 0/10/20, target
+P(days <= 20) >= 0.8) is planned once; the tests check it against a brute-force grid on
+the same replications, a fresh run of its ``--set`` values on another seed, a resume
+that runs nothing, and the error messages of bad plan files.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import re
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+from typer.testing import CliRunner
+
+from sim.analysis.selection import FEASIBLE, INFEASIBLE, FeasibilityCheck, batch_means, check_feasibility, pareto_front
+from sim.cli import app
+from sim.experiment.executors import InProcess
+from sim.experiment.plan import DayStore, grid, plan, plan_key, run_plans
+from sim.experiment.plan_file import parse_target, read_plan_options
+from sim.scenario.loading import ScenarioError, load_scenario
+
+from .conftest import BASELINE
+
+SMALL = """\
+name = "small"
+target = "P(days <= 20) >= 0.8"
+trials = 12
+population = 6
+replications = 60
+replications_near_target = 120
+confirm = 3
+check_replications = 200
+
+[levers."fleet.civilian.count"]
+add = "0:40:20"
+cost = 1
+unit = "contracted truck"
+
+[levers."fleet.lowboy.count"]
+add = "0:20:10"
+cost = 1.5
+unit = "contracted lowboy"
+"""
+
+runner = CliRunner()
+
+
+def write(tmp_path: Path, text: str, name: str = "plan.toml") -> Path:
+    path = tmp_path / name
+    path.write_text(text)
+    return path
+
+
+@pytest.fixture(scope="module")
+def small(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("plan")
+    loaded = load_scenario(BASELINE)
+    options = read_plan_options(write(folder, SMALL), loaded.scenario)
+    return loaded, options, folder, plan(loaded, options, executor=InProcess(), folder=folder / "out")
+
+
+# ---- the target and the selection procedure ----------------------------------------------------
+
+
+def test_target_reads_a_fraction_or_a_percentage():
+    assert parse_target("P(days <= 30) >= 0.9") == parse_target(" P( days<=30 ) >= 90% ")
+    assert parse_target("P(force_days <= 25.5) >= 0.8").column == "days_to_force_closure"
+
+
+@pytest.mark.parametrize("text", ["days <= 30", "P(days <= 30) >= 1.5", "P(days <= 30) >= 100%", "P(weeks <= 4) >= 0.9", "P(days <= 0) >= 0.9"])
+def test_a_bad_target_says_how_to_write_one(text):
+    with pytest.raises(ValueError, match=r"P\(days <= 30\) >= 0.9"):
+        parse_target(text)
+
+
+def test_feasibility_check_is_right_outside_the_indifference_zone_at_least_one_minus_beta_of_the_time():
+    check = FeasibilityCheck(threshold=0.9, indifference=0.03, beta=0.05, first_stage=10, batch=20)
+    rng = np.random.default_rng(7)
+    for p, wrong in ((0.93, INFEASIBLE), (0.87, FEASIBLE)):
+        errors = 0
+        for _ in range(400):
+            decision = check_feasibility(batch_means(rng.random(20 * 200) < p, 20), check)
+            errors += decision.verdict == wrong
+        assert errors / 400 <= 0.05
+
+
+def test_feasibility_check_decides_clear_cases_after_the_first_stage():
+    check = FeasibilityCheck(threshold=0.8, indifference=0.03, beta=0.01)
+    assert check_feasibility(np.full(10, 1.0), check).verdict == FEASIBLE
+    assert check_feasibility(np.full(10, 0.5), check).verdict == INFEASIBLE
+    assert check_feasibility(np.full(9, 1.0), check).verdict == "undecided"
+
+
+def test_pareto_front_keeps_only_plans_no_cheaper_plan_beats():
+    cost = np.array([0, 10, 10, 20, 30])
+    p = np.array([0.7, 0.8, 0.75, 0.8, 0.95])
+    assert pareto_front(cost, p).tolist() == [True, True, False, False, True]
+
+
+# ---- the small case ----------------------------------------------------------------------------
+
+
+def test_brute_force_grid_gives_the_same_cheapest_plan(small):
+    loaded, options, _, result = small
+    target = options.target
+    store = DayStore()
+    indices = range(400)
+    plans = grid(options)
+    run_plans(loaded.scenario, [(plan_key(options.levers, u), indices) for u in plans], options.seed, target.column, store, InProcess())
+    p = {u: store.successes(plan_key(options.levers, u), indices, target).mean() for u in plans}
+    cheapest = min((options.cost(u), -p[u], u) for u in plans if p[u] >= target.probability)[2]
+    picked = tuple(int(result.pick[lever.path]) for lever in options.levers)
+    assert picked == cheapest == (20, 0)
+    assert result.sentence.startswith("Add 20 contracted trucks: P(<= 20 days) = ")
+
+
+def test_fresh_run_of_the_set_values_on_another_seed_meets_the_target_within_its_ci(small):
+    _, options, _, result = small
+    assert result.overrides == ['fleet.civilian.count={dist = "triangular", low = 80, mode = 120, high = 160}']
+    assert result.check["seed"] == options.seed + 1
+    assert result.check["meets_target_within_ci"]
+    assert result.check["ci_low"] <= options.target.probability + options.indifference
+    assert result.check["ci_high"] >= options.target.probability
+
+
+def test_set_values_replay_the_plans_replications_bit_for_bit(small):
+    loaded, options, _, result = small
+    units = tuple(int(result.pick[lever.path]) for lever in options.levers)
+    as_typed = load_scenario(loaded.path, result.overrides).scenario
+    direct, typed = DayStore(), DayStore()
+    run_plans(loaded.scenario, [(plan_key(options.levers, units), range(30))], 5, "days_to_base_empty", direct, InProcess())
+    run_plans(as_typed, [((), range(30))], 5, "days_to_base_empty", typed, InProcess())
+    assert direct.known[plan_key(options.levers, units)] == typed.known[()]
+
+
+def test_plan_tables_rank_the_pick_first_and_the_front_is_cheapest_first(small):
+    _, _, _, result = small
+    assert result.ranked.iloc[0]["status"] == "recommended"
+    assert result.ranked.iloc[0]["verdict"] == FEASIBLE
+    assert result.pareto["cost"].is_monotonic_increasing
+    assert result.pareto.iloc[0]["plan"] == "add nothing"
+    assert result.confirmation["shortlist"] == len(result.ranked)
+
+
+def test_a_resumed_plan_runs_nothing_again_and_picks_the_same(small):
+    loaded, options, folder, result = small
+    again = plan(loaded, dataclasses.replace(options, check_replications=0), executor=InProcess(), folder=folder / "out", resume=True)
+    assert again.replications_run == 0
+    assert again.pick["plan"] == result.pick["plan"]
+    assert again.pick["confirm_p"] == result.pick["confirm_p"]
+
+
+# ---- bad plan files ----------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("change", "expected"),
+    [
+        (
+            ('[levers."fleet.lowboy.count"]', '[levers."fleet.lowbo.count"]'),
+            r"plan.toml:15 levers.fleet.lowbo.count: not a number .* did you mean `fleet.lowboy.count`",
+        ),
+        (('add = "0:20:10"', 'add = "0:2.5"'), r'plan.toml:16 levers.fleet.lowboy.count.add: "0:2.5" is not a range of whole units'),
+        (('add = "0:20:10"', 'add = "20:0"'), r"plan.toml:16 levers.fleet.lowboy.count.add: .*high must be at least low"),
+        (("cost = 1.5", "cost = -1"), r"plan.toml:17 levers.fleet.lowboy.count.cost: input should be greater than or equal to 0"),
+        (("cost = 1.5", "price = 1.5"), r"plan.toml:17 levers.fleet.lowboy.count.price: unknown key; a lever has add, cost, unit"),
+        (('add = "0:20:10"', 'add = "-200:0:100"'), r"plan.toml:16 levers.fleet.lowboy.count.add: adding -200 makes the scenario invalid"),
+        (("trials = 12", "trails = 12"), r"plan.toml:3 trails: unknown key"),
+        (('target = "P(days <= 20) >= 0.8"', 'target = "P(days < 20) > 80"'), r'plan.toml:2 target: target "P\(days < 20\) > 80": cannot read it'),
+    ],
+)
+def test_bad_plan_file_names_file_line_and_field(tmp_path, change, expected):
+    path = write(tmp_path, SMALL.replace(*change))
+    with pytest.raises(ScenarioError) as caught:
+        read_plan_options(path, load_scenario(BASELINE).scenario)
+    assert re.search(expected, str(caught.value)), str(caught.value)
+
+
+def test_cli_bad_plan_file_exits_3_without_a_traceback(tmp_path):
+    path = write(tmp_path, SMALL.replace('add = "0:20:10"', 'add = "0:2.5"'))
+    result = runner.invoke(app, ["plan", str(BASELINE), "--options", str(path), "--out", str(tmp_path / "out")])
+    assert result.exit_code == 3, result.output
+    assert "plan.toml:16 levers.fleet.lowboy.count.add" in result.output
+    assert "Traceback" not in result.output
+
+
+def test_cli_bad_target_exits_2(tmp_path):
+    path = write(tmp_path, SMALL)
+    result = runner.invoke(app, ["plan", str(BASELINE), "--options", str(path), "--target", "P(days <= 30) >= 2"])
+    assert result.exit_code == 2, result.output
+    assert "--target" in result.output and "Traceback" not in result.output
+
+
+def test_cli_writes_the_plan_tables_figure_and_manifest(tmp_path):
+    text = SMALL.replace("trials = 12", "trials = 4").replace("population = 6", "population = 4").replace("check_replications = 200", "check_replications = 40")
+    path = write(tmp_path, text)
+    out = tmp_path / "out"
+    result = runner.invoke(app, ["plan", str(BASELINE), "--options", str(path), "--target", "P(days <= 30) >= 0.9", "--jobs", "1", "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    for name in ("plan.csv", "pareto.csv", "candidates.csv", "plan.json", "plan.png", "plan.svg", "manifest.json"):
+        assert (out / name).exists(), name
+    manifest = json.loads((out / "manifest.json").read_text())
+    assert manifest["kind"] == "plan" and manifest["target"] == "P(days <= 30) >= 0.9"
+    assert "Add nothing: P(<= 30 days)" in result.output
+    assert pd.read_csv(out / "plan.csv").iloc[0]["status"] == "recommended"
+
+
+def test_shipped_plan_study_reads_against_the_baseline():
+    options = read_plan_options(BASELINE.parent / "studies" / "plan_20_days.toml", load_scenario(BASELINE).scenario)
+    assert str(options.target) == "P(days <= 20) >= 0.9"
+    assert {lever.path for lever in options.levers} >= {"fleet.civilian.count", "fleet.het.count", "escort.teams", "crossing.main.lanes"}
+    assert all(lever.source for lever in options.levers)
+
+
+def test_plans_over_the_budget_are_never_run_and_none_found_says_so(tmp_path):
+    loaded = load_scenario(BASELINE)
+    options = dataclasses.replace(read_plan_options(write(tmp_path, SMALL), loaded.scenario), budget=10, trials=4, population=4)
+    result = plan(loaded, options, executor=InProcess())
+    assert set(result.candidates["cost"]) == {0.0}
+    assert result.pick is None and result.check is None
+    assert "No plan within the levers' ranges and the budget of 10 was confirmed to meet P(days <= 20) >= 0.8" in result.sentence
