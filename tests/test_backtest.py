@@ -62,3 +62,12 @@ def test_a_case_without_history_is_refused_with_its_file(tmp_path):
     result = runner.invoke(app, ["backtest", str(ROOT / "scenarios" / "qasrak_baseline.toml"), "--out", str(tmp_path / "x")])
     assert result.exit_code == 3
     assert "qasrak_baseline.toml" in result.output and "[history]" in result.output
+
+
+def test_report_reads_a_backtest_folder_in_words(tmp_path):
+    out = tmp_path / "bt"
+    assert runner.invoke(app, ["backtest", "-n", "4", "--jobs", "1", "--out", str(out)]).exit_code == 0
+    result = runner.invoke(app, ["report", str(out)])
+    assert result.exit_code == 0, result.output
+    html = (out / "report.html").read_text()
+    assert "Backtests against past withdrawals" in html and "reported 5-5.5 hours (first convoy across)" in html

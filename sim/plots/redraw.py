@@ -35,7 +35,18 @@ import pandas as pd
 import pyarrow.parquet as pq
 from matplotlib.figure import Figure
 
-ANALYSIS_KINDS = ("sensitivity-tornado", "sensitivity-morris", "sensitivity-sobol", "calibrate", "marginal", "discover", "nowcast", "evidence")
+ANALYSIS_KINDS = (
+    "sensitivity-tornado",
+    "sensitivity-morris",
+    "sensitivity-sobol",
+    "calibrate",
+    "marginal",
+    "discover",
+    "nowcast",
+    "evidence",
+    "backtest",
+    "plan",
+)
 
 KIND_FILES = {
     "sensitivity-tornado": "tornado.csv",
@@ -46,6 +57,8 @@ KIND_FILES = {
     "discover": "discovery.json",
     "nowcast": "nowcast.json",
     "evidence": "evidence.csv",
+    "backtest": "backtest.csv",
+    "plan": "plan.json",
 }
 """A file only a folder of that kind holds: recognises folders whose manifest has no ``kind``."""
 
@@ -58,6 +71,8 @@ COMMANDS = {
     "discover": "evacsim discover RESULTS",
     "nowcast": "evacsim nowcast SCENARIO OBSERVATIONS",
     "evidence": "evacsim evidence SCENARIO",
+    "backtest": "evacsim backtest",
+    "plan": "evacsim plan SCENARIO --options PLAN.toml",
 }
 """The command that writes each kind of folder, for when the manifest does not record it."""
 
@@ -195,6 +210,12 @@ def evidence(a: AnalysisFolder) -> Figure:
     return evidence_figure(pd.read_csv(a.need("evidence.csv")), a.window)
 
 
+def backtest(a: AnalysisFolder) -> Figure:
+    from sim.plots.backtest import backtest_figure
+
+    return backtest_figure(pd.read_csv(a.need("backtest.csv")))
+
+
 def nowcast(a: AnalysisFolder) -> Figure:
     from sim.plots.nowcast import nowcast_figure
 
@@ -251,6 +272,8 @@ ANALYSIS_FIGURES: dict[str, dict[str, Callable[[AnalysisFolder], Figure]]] = {
     "discover": {"discovery": discovery},
     "nowcast": {"nowcast": nowcast},
     "evidence": {"evidence": evidence},
+    "backtest": {"backtest": backtest},
+    "plan": {},  # the command's own figure (plan.png) is the one the report shows
 }
 """The figures each kind of folder gets, by stem, in the order its command draws them."""
 

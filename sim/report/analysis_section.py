@@ -31,6 +31,8 @@ KIND_NAMES = {
     "discover": "scenario discovery",
     "nowcast": "nowcast",
     "evidence": "evidence",
+    "backtest": "backtest",
+    "plan": "plan",
     "analysis": "analysis",
 }
 """How the report names each kind of folder."""
@@ -44,6 +46,8 @@ TITLES = {
     "discover": "Scenario discovery",
     "nowcast": "Nowcast",
     "evidence": "What to find out first",
+    "backtest": "Backtests against past withdrawals",
+    "plan": "The cheapest additions that make the date",
 }
 
 QUESTIONS = {
@@ -55,6 +59,8 @@ QUESTIONS = {
     "discover": "Under which conditions does it happen?",
     "nowcast": "What do the reports so far say about the closure?",
     "evidence": "Which input, known exactly, would settle the window question most, and what backs it?",
+    "backtest": "Does the model predict past withdrawals it was not tuned to?",
+    "plan": "What is the cheapest set of additions that makes the date with the confidence asked for?",
 }
 """The heading of the first section for each kind (a run's is whether the base empties in the window)."""
 
@@ -208,6 +214,10 @@ def summarise(folder: Path, kind: str, manifest: dict) -> AnalysisSummary:
             summary.findings = _nowcast(folder)
         elif kind == "evidence":
             summary.findings = _evidence(folder, manifest)
+        elif kind == "backtest":
+            summary.findings = _backtest(folder)
+        elif kind == "plan":
+            summary.findings = _plan(folder)
     except (KeyError, TypeError, ValueError, IndexError):
         summary.findings = summary.findings or []
     return summary
@@ -320,6 +330,30 @@ def box_table(folder: Path) -> Markup | None:
         rows = ['<tr><td colspan="4">No input restricted: no box beats the whole data set.</td></tr>']
     head = "".join(f"<th>{h}</th>" for h in ("input", "parameter", "in the box", "in the data"))
     return Markup(f'<table class="data"><thead><tr>{head}</tr></thead><tbody>{"".join(rows)}</tbody></table>')
+
+
+def _backtest(folder: Path) -> list[str]:
+    """One sentence a case: what was reported, what the model gives, and whether they overlap."""
+    table = pd.read_csv(folder / "backtest.csv")
+    return [
+        f"{r.what}: reported {r.reported_low:g}-{r.reported_high:g} {r.unit} ({r.measure}); the model gives P10 {r.p10:.1f}, "
+        f"P50 {r.p50:.1f}, P90 {r.p90:.1f} {r.unit}: {r.verdict}."
+        for r in table.itertuples()
+    ]
+
+
+def _plan(folder: Path) -> list[str]:
+    """The recommended plan in words, and its check on another seed."""
+    found = json.loads((folder / "plan.json").read_text(encoding="utf-8"))
+    lines = [str(found["sentence"])] if found.get("sentence") else []
+    check = found.get("check")
+    if isinstance(check, dict) and "p" in check:
+        verdict = "meets" if check.get("meets_target_within_ci") else "does not meet"
+        lines.append(
+            f"A fresh run on seed {check.get('seed')} ({check.get('replications')} replications) gives {100 * check['p']:.1f}% "
+            f"({100 * check['ci_low']:.1f}-{100 * check['ci_high']:.1f}%): it {verdict} the target within its interval."
+        )
+    return lines
 
 
 def _evidence(folder: Path, manifest: dict) -> list[str]:
