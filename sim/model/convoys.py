@@ -95,7 +95,7 @@ class ConvoyPlan:
     ready: bool
     waiting_for: str | None  # "trucks" or "loading" when it should wait for more
     more_cargo_wanted: int  # loads to wait for at staging when waiting for "loading"
-    short_of: str | None = None  # the truck type it waits for, when waiting for "trucks"
+    kinds: frozenset[str] | None = None  # the truck types that may join it, when waiting for "trucks"
 
 
 def convoy_groups(separate_contracted: bool) -> tuple[ConvoyGroup, ...]:
@@ -129,7 +129,7 @@ def plan_next(evac, group: ConvoyGroup, t: float) -> ConvoyPlan | None:
     if not takes_all and (more_trucks_coming or more_cargo_coming):
         wanted = max(1, int(size_min) - vehicle_places) - loadable
         if more_trucks_coming:
-            return ConvoyPlan(loads, used, vehicle_places, False, "trucks", wanted, inv.first_carrier_short(loads, group.kinds))
+            return ConvoyPlan(loads, used, vehicle_places, False, "trucks", wanted, group.kinds)
         return ConvoyPlan(loads, used, vehicle_places, False, "loading", wanted)
     return ConvoyPlan(loads, used, vehicle_places, size > 0, None, 0)
 
@@ -201,14 +201,13 @@ def _wait_to_form(env: simpy.Environment, evac, waiting: list[ConvoyPlan], t: fl
     inv, fleet = evac.inventory, evac.fleet
     first = waiting[0]
     if first.waiting_for == "trucks":
+        short_of = inv.first_carrier_short(first.loads, first.kinds)  # what it waits for as the wait begins
         repaired = fleet.next_repair()
         yield fleet.returned() if repaired is None else fleet.returned() | env.timeout(repaired - t)
+        evac.wait_for_trucks(short_of, env.now - t)
     else:
         staged = inv.staged(t)
         yield env.timeout(inv.hours_until_staged(t, staged + first.more_cargo_wanted)) | fleet.returned()
-    if first.waiting_for == "trucks":
-        evac.wait_for_trucks(first.short_of, env.now - t)
-    else:
         evac.wait("loading", env.now - t)
 
 

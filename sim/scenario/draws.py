@@ -106,9 +106,10 @@ def draw_inputs(inputs: list[UncertainInput], seed: int, index: int) -> dict[str
     bits = np.random.Philox(key=key)
     rng = np.random.Generator(bits)
     state = bits.state
+    counter = state["state"]["counter"]
     out = {}
     for item in inputs:
-        state["state"]["counter"] = np.array([0, 0, item.stream, 0], dtype=np.uint64)
+        counter[:] = (0, 0, item.stream, 0)
         state["buffer_pos"], state["has_uint32"] = 4, 0
         bits.state = state
         value = item.distribution.sample(rng)
