@@ -120,3 +120,11 @@ def test_save_figure_writes_non_empty_png_and_svg(figure, tmp_path):
     assert paths[0].read_bytes().startswith(b"\x89PNG")
     assert b"<svg" in paths[1].read_bytes()[:2000]
     assert sorted(p.name for p in tmp_path.iterdir()) == ["completion.png", "completion.svg"]
+
+
+def test_the_cumulative_share_reads_in_percent_not_as_a_fraction(figure):
+    ecdf_ax = figure.axes[1]
+    ecdf_ax.figure.canvas.draw()
+    assert ecdf_ax.get_ylabel() == "Share of replications finished (%)"
+    ticks = [t.get_text() for t in ecdf_ax.get_yticklabels() if t.get_text()]
+    assert ticks and all(t.endswith("%") for t in ticks)

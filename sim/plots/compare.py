@@ -16,6 +16,7 @@ import numpy as np
 import pandas as pd
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
+from matplotlib.ticker import PercentFormatter
 
 from sim.analysis.statistics import mean_interval, window_probabilities
 from sim.names import share
@@ -128,7 +129,8 @@ def compare_figure(c: Comparison) -> Figure:
             ecdf_ax.step(*ecdf(days), where="post", color=color, ls=style, lw=1.8, label=f"{label}: {within_text(days, c.window)}", gid=gid)
         ecdf_ax.set_ylim(0, 1.02)
         ecdf_ax.set_xlabel(days_label(c.start_date))
-        ecdf_ax.set_ylabel("Share of replications with the base empty (fraction, 0-1)")
+        ecdf_ax.set_ylabel("Share of replications with the base empty (%)")
+        ecdf_ax.yaxis.set_major_formatter(PercentFormatter(xmax=1.0))
         ecdf_ax.set_title("Days to base empty")
         ecdf_ax.legend(loc="lower right")
         add_calendar_axis(ecdf_ax, c.start_date)

@@ -17,6 +17,7 @@ import numpy as np
 from matplotlib.axes import Axes
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
+from matplotlib.ticker import PercentFormatter
 
 from sim.names import share
 from sim.plots.style import BASE_EMPTY_COLOR, DPI, FORCE_CLOSURE_COLOR, WINDOW_ALPHA, WINDOW_COLOR, style_context
@@ -83,7 +84,8 @@ def draw_ecdf(ax: Axes, base_empty: np.ndarray, force_closure: np.ndarray, windo
     ax.step(*ecdf(base_empty), where="post", color=BASE_EMPTY_COLOR, lw=1.8, label="Base empty", gid="ecdf-base-empty")
     ax.step(*ecdf(force_closure), where="post", color=FORCE_CLOSURE_COLOR, lw=1.5, ls="--", label="Force closure", gid="ecdf-force-closure")
     ax.set_ylim(0, 1.02)
-    ax.set_ylabel("Share of replications finished (fraction, 0-1)")
+    ax.set_ylabel("Share of replications finished (%)")
+    ax.yaxis.set_major_formatter(PercentFormatter(xmax=1.0))
     ax.set_title("Cumulative share finished")
     ax.legend(loc="lower right")
     ax.text(
