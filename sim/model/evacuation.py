@@ -346,9 +346,13 @@ class Evacuation:
             self.wake_dispatcher()
 
     def wake_dispatcher(self) -> None:
-        ev, self._dispatch_wake = self._dispatch_wake, self.env.event()
+        self._dispatch_wake = self._fired(self._dispatch_wake)
+
+    def _fired(self, ev: simpy.Event) -> simpy.Event:
+        """Fire ``ev`` for whoever waits on it (if it has not fired yet); the fresh event the next waiter will wait on."""
         if not ev.triggered:
             ev.succeed()
+        return self.env.event()
 
     def next_departure_slot(self, t: float) -> float:
         """``t``, or the start of the next day if today's convoy limit is reached."""
@@ -568,9 +572,7 @@ class Evacuation:
             self._wake_air()
 
     def _wake_air(self) -> None:
-        ev, self._air_wake = self._air_wake, self.env.event()
-        if not ev.triggered:
-            ev.succeed()
+        self._air_wake = self._fired(self._air_wake)
 
     def _log(self, t: float) -> None:
         self.log_t.append(t)
