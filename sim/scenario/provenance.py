@@ -81,38 +81,40 @@ def _leaves(node: Any, prefix: str, source: str) -> Iterator[tuple[str, Any, str
         yield prefix, node, source
 
 
-def _source_of(scenario: Scenario, path: str) -> str:
-    """The source of the deepest group on ``path`` that has one."""
+def _steps(scenario: Scenario, path: str):
+    """Walk down a dotted path: (the node, the part, the node that part leads to), until the path ends or leads nowhere."""
     node: Any = scenario
-    source = ""
     for part in path.split("."):
         if isinstance(node, BaseModel):
-            node = getattr(node, part, None)
+            child = getattr(node, part, None)
         elif isinstance(node, dict):
-            node = node.get(part)
+            child = node.get(part)
         elif isinstance(node, list) and part.isdigit() and int(part) < len(node):
-            node = node[int(part)]
+            child = node[int(part)]
         else:
-            break
-        if isinstance(node, BaseModel) and getattr(node, "source", None):
-            source = node.source
+            return
+        yield node, part, child
+        node = child
+
+
+def _has_source(node: Any) -> bool:
+    return isinstance(node, BaseModel) and bool(getattr(node, "source", None))
+
+
+def _source_of(scenario: Scenario, path: str) -> str:
+    """The source of the deepest group on ``path`` that has one."""
+    source = ""
+    for _, _, child in _steps(scenario, path):
+        if _has_source(child):
+            source = child.source
     return source
 
 
 def kind_of_path(scenario: Scenario, path: str) -> str:
     """The kind of source (seed, report, doctrine, precedent, assumption) behind the number at a dotted path:
     the kind the deepest group on the path that has a source gives that field; ``unsourced`` if none does."""
-    node: Any = scenario
     kind = UNSOURCED
-    for part in path.split("."):
-        if isinstance(node, BaseModel) and getattr(node, "source", None):
+    for node, part, _ in _steps(scenario, path):
+        if _has_source(node):
             kind = node.kind_of(part)
-        if isinstance(node, BaseModel):
-            node = getattr(node, part, None)
-        elif isinstance(node, dict):
-            node = node.get(part)
-        elif isinstance(node, list) and part.isdigit() and int(part) < len(node):
-            node = node[int(part)]
-        else:
-            break
     return kind
