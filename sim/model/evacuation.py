@@ -154,7 +154,6 @@ class Evacuation:
             s.cargo.packout_loads_per_day / 24.0,
             frozenset(k for k in KINDS if int(getattr(s.fleet, k).count) > 0),
         )
-        self.air_eligible_classes = {c.name for c in classes if "air" in c.carriers}
         self.sensitive_classes = {name for name, c in s.cargo.classes.items() if c.is_sensitive}
         self.cargo_at_base = self.inventory.remaining
         self.vehicles_left = int(s.vehicles.count) - self.vehicles_carried
@@ -247,6 +246,10 @@ class Evacuation:
             return int(s.people.security_vehicles)
         return math.ceil(security / self.seats)
 
+    def troops_not_driving(self) -> int:
+        """Troops free to leave beyond the crews the vehicles still at the base need (may be negative when crews are short)."""
+        return self.garrison.free_to_leave - self.vehicles_left * self.crew
+
     def last_element_spare_seats(self) -> int:
         """Seats in the security force's vehicles beyond the security force itself."""
         if self.last_element_by != "convoy":
@@ -257,14 +260,14 @@ class Evacuation:
         """Troops (not the security force) who must still leave by road before the last element, beyond its spare seats."""
         if self.last_element_by != "convoy":
             return 0
-        return max(0, self.garrison.free_to_leave - self.vehicles_left * self.crew - self.last_element_spare_seats())
+        return max(0, self.troops_not_driving() - self.last_element_spare_seats())
 
     def board_road_convoy(self, vehicles: int, trucks: dict[str, int]) -> int:
         """Troops who leave in a convoy: its vehicles' crews, then passengers in the spare seats
         (vehicles, truck cabs, the convoy's own seats), keeping drivers for the vehicles still at the base."""
         crews = self.garrison.leave_by_road(vehicles * self.crew)
         spare = vehicles * (self.seats - self.crew) + self.fleet.seats_in_cabs(trucks) + int(self.scenario.people.seats_per_convoy)
-        free = self.garrison.free_to_leave - self.vehicles_left * self.crew
+        free = self.troops_not_driving()
         return crews + self.garrison.leave_by_road(max(0, min(spare, free)))
 
     # --- waiting ----------------------------------------------------------------------
@@ -507,7 +510,7 @@ class Evacuation:
         """Troops who may fly now: not the security force, not drivers still needed for vehicles (none if aircraft have no seat)."""
         if self.airlift.seats_per_sortie == 0:
             return 0
-        return max(0, self.garrison.free_to_leave - self.vehicles_left * self.crew)
+        return max(0, self.troops_not_driving())
 
     def base_emptied_without_last_element(self) -> None:
         """Nobody was left for the last element: the base emptied when the last cargo, vehicle and person left."""
