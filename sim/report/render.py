@@ -38,7 +38,7 @@ from sim.plots.waits import display_name
 from sim.report.analysis_section import KIND_NAMES, TITLES, caption, csv_tables, design_points_table, summarise
 from sim.report.nowcast_section import render_nowcast_section
 from sim.report.readable import readable
-from sim.scenario.schema import Scenario
+from sim.scenario.schema import Scenario, scenario_from_table
 
 REPORT_NAME = "report.html"
 
@@ -163,7 +163,7 @@ def manifest_scenarios(manifest: dict, where: Path | str = "manifest.json") -> l
     scenarios = []
     for label, entry in labelled:
         try:
-            scenarios.append(RunScenario(label, Scenario.model_validate(entry)))
+            scenarios.append(RunScenario(label, scenario_from_table(entry)))
         except ValidationError as exc:
             raise MalformedResults(_unreadable_scenario(where, label, exc)) from None
     return scenarios
