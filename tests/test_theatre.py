@@ -95,6 +95,21 @@ def test_a_hub_receives_its_feeder_and_empties_after_it():
     assert theatre.hours_to_last_out == pytest.approx(9.0)
 
 
+def test_a_hub_holding_the_trucks_lends_them_to_its_feeder_while_it_waits():
+    # The trucks start at the hub H (listed first). With nothing to send yet, H lends them: H-F 1 h. F loads 1-2 h,
+    # F-H 1 h (3 h: F closes), unload 1 h, back 1 h (5 h); F has finished: on to H 1 h (6 h). H loads 1 h (7 h),
+    # H-X 2 h, crosses 1 h (10 h), X-erbil 2 h (12 h).
+    table = small_theatre(
+        {"h": small_base(loads=0, kind="hub"), "f": small_base(send_to="h"), "x": crossing()},
+        [leg("f", "h", 50), leg("h", "x", 100), leg("x", "erbil", 100)],
+    )
+    _, theatre = run(table)
+    f, h = theatre.bases["f"], theatre.bases["h"]
+    assert f.hours_to_base_empty == pytest.approx(2.0) and f.hours_to_force_closure == pytest.approx(3.0)
+    assert h.hours_to_base_empty == pytest.approx(7.0) and h.hours_to_force_closure == pytest.approx(12.0)
+    assert theatre.hours_to_last_out == pytest.approx(10.0) and theatre.leg_convoys["f-h"] == 4
+
+
 def test_a_base_that_starts_after_another_starts_when_that_one_is_empty():
     # A empties at 1 h (its convoy leaves); B, after A, then loads 1 h and leaves at 2 h, B-X 2 h, crosses 1 h (5 h).
     pools = {
