@@ -268,3 +268,21 @@ def test_schema_documents_the_one_base_file_and_the_theatre():
     theatre = schema["$defs"]["TheatreScenario"]["properties"]
     assert {"sites", "legs", "pools", "theatre"} <= set(theatre)
     assert "start_day" in schema["$defs"]["BaseSite"]["properties"] and "leaves" in schema["$defs"]["BaseSite"]["properties"]
+
+
+def test_one_base_checks_run_base_by_base_on_a_theatre_naming_the_bases_field():
+    table = small_theatre({"a": small_base(), "x": crossing()}, [leg("a", "x", 100), leg("x", "erbil", 100)])
+    table["sites"]["a"]["cargo"]["classes"]["general"]["carriers"] = ["het"]  # the pool has contracted trucks only
+    with pytest.raises(ScenarioError, match=r"sites\.a\.cargo\.classes\.general\.carriers: no carrier in \['het'\] can ever take this cargo"):
+        validate_table(table, "", "test")
+
+
+def test_bounds_of_a_theatre_are_those_of_its_main_base_as_one_base():
+    from sim.bounds import capacity_bounds
+
+    table, _ = read_toml(ARTIFACTS / "one_base_before.toml")
+    one_base = validate_table(table, "", "x")
+    network = validate_table(explicit_network(table), "", "network")
+    alone = {b.resource: b.days for b in capacity_bounds(one_base) if "crossing" not in b.resource}
+    theatre = {b.resource: b.days for b in capacity_bounds(network) if "crossing" not in b.resource}
+    assert theatre == pytest.approx(alone)
