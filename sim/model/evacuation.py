@@ -228,6 +228,7 @@ class Evacuation:
         self.max_per_day = int(s.convoys.max_per_day)
 
         self.queue: list[Convoy] = []
+        self._other_crossings: dict[str, list[str]] = {}  # the crossings a convoy heading for one may divert to
         self._dispatch_wake = env.event()
         self._look_at = math.inf
         self.waits = dict.fromkeys(WAIT_CAUSES, 0.0)
@@ -276,13 +277,13 @@ class Evacuation:
         if self.spec.send_to is not None:
             return net.route_inside(self.name, self.spec.send_to, speed_cap)
         routes = net.routes_out(self.name, speed_cap)
-        if t is not None and len(routes) > 1:
-            for route in routes:
-                if not route.inside or self.theatre.threats[route.inside[0][0].index].is_open(t):
-                    return route
+        if t is None or len(routes) == 1:
+            return routes[0]
+        for route in routes:
+            if not route.inside or self.theatre.threats[route.inside[0][0].index].is_open(t):
+                return route
         return routes[0]
 
-    # --- people and seats -----------------------------------------------------------
     # --- people and seats -----------------------------------------------------------
     def _security_vehicles(self, spec, security: int) -> int:
         """Vehicles the security force keeps and leaves in: as given, or as many as its people need."""
@@ -526,7 +527,9 @@ class Evacuation:
         ``crossing.divert_after_hours`` and another crossing of the base opens sooner (the first to open)."""
         crossings = self.theatre.crossings
         main = crossings[planned]
-        others = [r.crossing for r in self.theatre.network.routes_out(self.name, None) if r.crossing != planned]
+        others = self._other_crossings.get(planned)
+        if others is None:
+            others = self._other_crossings[planned] = [r.crossing for r in self.theatre.network.routes_out(self.name, None) if r.crossing != planned]
         if not others:
             return planned
         if len(others) == 1:
@@ -552,8 +555,8 @@ class Evacuation:
         if at not in net.destinations:
             route = net.route_inside(at, home.name, speed_cap)
             return self.drive_roads(convoy, _reversed(route.inside), t, speed_cap, breakdowns=False)
-        back = min(net.routes_out(home.name, speed_cap), key=lambda r: _back_hours(net, r, at, speed_cap))
-        t = self.drive_roads(convoy, _reversed(_outside_to(net, back, at, speed_cap)), t, speed_cap, breakdowns=False)
+        back, outside, inside = net.way_back(home.name, at, speed_cap)
+        t = self.drive_roads(convoy, outside, t, speed_cap, breakdowns=False)
         chosen = home.choose_crossing(t, back.crossing)
         point = self.theatre.crossings[chosen]
         through, work = cross_empty(point, t, convoy.truck_count)
@@ -561,11 +564,14 @@ class Evacuation:
         self.theatre.on_road(back.inside[-1][0], through - t - work, passage=False)
         convoy.work_hours += work
         convoy.legs["return crossing"] = point.name
-        route = back if chosen == back.crossing else net.crossing_route(home.name, chosen, speed_cap)
-        detour = route.inside_hours - back.inside_hours
-        if chosen != back.crossing:
+        if chosen == back.crossing:
+            detour = 0.0
+        else:
+            route = net.crossing_route(home.name, chosen, speed_cap)
+            detour = route.inside_hours - back.inside_hours
+            inside = _reversed(route.inside)
             self.return_diversions += 1
-        end = self.drive_roads(convoy, _reversed(route.inside), through, speed_cap, breakdowns=False)
+        end = self.drive_roads(convoy, inside, through, speed_cap, breakdowns=False)
         if detour > 0:  # its driving hours are the crossing's doing, not work
             convoy.work_hours -= detour
             self.wait("crossing", detour, convoy)
@@ -605,6 +611,25 @@ class Evacuation:
         if self.spec.send_to is not None:
             self.theatre.bases[self.spec.send_to].feeder_news()
 
+    def _trucks_of_pools_return(self, home: Evacuation, by_pool: dict[str, dict[str, int]], broken: dict[str, int], trip: float) -> None:
+        """Trucks of several pools come back: broken ones are counted against the pools in order of preference."""
+        pools = {p: dict(c) for p, c in by_pool.items()}
+        broken_pools: dict[str, list[str]] = {}  # the pool of each broken truck, by type
+        for kind, n in broken.items():
+            for pool, counts in pools.items():
+                b = min(n, counts.get(kind, 0))
+                counts[kind] = counts.get(kind, 0) - b
+                broken_pools.setdefault(kind, []).extend([pool] * b)
+                n -= b
+        for pool, counts in by_pool.items():
+            for kind, n in counts.items():
+                home.fleet._pool(pool).hours_busy[kind] += n * trip
+        for pool, healthy in pools.items():
+            home.fleet.give_back(healthy, pool)
+        for kind, n in broken.items():
+            for pool in broken_pools.get(kind, [])[:n]:
+                home.fleet.repair(kind, home.repair_hours(), pool)
+
     def trucks_return(self, convoy: Convoy, home: Evacuation | None = None) -> None:
         """The convoy's trucks are back at ``home`` (its own base unless sent where trucks are needed);
         broken ones go to its workshop, each pool's trucks back to that pool."""
@@ -614,22 +639,18 @@ class Evacuation:
         self.fleet.truck_hours_busy += convoy.truck_count * trip
         for kind, n in convoy.trucks.items():
             self.fleet.hours_busy[kind] += n * trip
-        pools = {p: dict(c) for p, c in (convoy.truck_pools or {home.fleet.pools[0].name: convoy.trucks}).items()}
-        broken_pools: dict[str, list[str]] = {}  # the pool of each broken truck, by type
-        for kind, n in broken.items():
-            for pool, counts in pools.items():
-                b = min(n, counts.get(kind, 0))
-                counts[kind] = counts.get(kind, 0) - b
-                broken_pools.setdefault(kind, []).extend([pool] * b)
-                n -= b
-        for pool, counts in (convoy.truck_pools or {home.fleet.pools[0].name: convoy.trucks}).items():
+        by_pool = convoy.truck_pools or {home.fleet.pools[0].name: convoy.trucks}
+        if len(by_pool) == 1:  # the usual case: one pool, as in a one-base scenario
+            ((pool, counts),) = by_pool.items()
+            busy = home.fleet._pool(pool).hours_busy
             for kind, n in counts.items():
-                home.fleet._pool(pool).hours_busy[kind] += n * trip
-        for pool, healthy in pools.items():
-            home.fleet.give_back(healthy, pool)
-        for kind, n in broken.items():  # each broken truck to the workshop, in the order they broke down
-            for pool in broken_pools.get(kind, [])[:n]:
-                home.fleet.repair(kind, home.repair_hours(), pool)
+                busy[kind] += n * trip
+            home.fleet.give_back({k: n - broken.get(k, 0) for k, n in counts.items()} if broken else counts, pool)
+            for kind, n in broken.items():  # each broken truck to the workshop, in the order they broke down
+                for _ in range(n):
+                    home.fleet.repair(kind, home.repair_hours(), pool)
+        else:
+            self._trucks_of_pools_return(home, by_pool, broken, trip)
         if home is not self or home.road_done:
             self.theatre.trucks_arrived(home)
 
@@ -908,13 +929,3 @@ __all__ = ["RESOURCES", "STREAMS", "WAIT_CAUSES", "Closures", "Evacuation", "Out
 def _reversed(steps):
     """The same roads driven the other way."""
     return tuple(reversed(steps))
-
-
-def _outside_to(net, route, destination: str, speed_cap: float | None):
-    """The roads beyond the border from ``route``'s crossing to ``destination``."""
-    return net.outside_path(route.crossing, destination, speed_cap)[1]
-
-
-def _back_hours(net, route, destination: str, speed_cap: float | None) -> float:
-    """Driving hours from ``destination`` back through ``route``'s crossing to its base."""
-    return net.outside_path(route.crossing, destination, speed_cap)[0] + route.inside_hours

@@ -65,6 +65,7 @@ class Fleet:
             pools = [TruckPool("base", counts)]
             here = {"base": dict(counts)}
         self.pools = pools
+        self._pools = {p.name: p for p in pools}
         self.here = {p.name: dict.fromkeys(KINDS, 0) | dict((here or {}).get(p.name, {})) for p in pools}
         self.total = {k: sum(p.total.get(k, 0) for p in pools) for k in counts}
         self.at_base = {k: sum(h.get(k, 0) for h in self.here.values()) for k in counts}
@@ -86,7 +87,7 @@ class Fleet:
         self._pool(pool).hours_busy[kind] += hours
 
     def _pool(self, name: str) -> TruckPool:
-        return next(p for p in self.pools if p.name == name)
+        return self._pools[name]
 
     def collect_repaired(self) -> None:
         """Trucks whose repair is done by now are back at the base."""

@@ -13,6 +13,7 @@ once per replication and speed cap:
 
 from __future__ import annotations
 
+import functools
 import itertools
 import math
 from dataclasses import dataclass, field
@@ -124,6 +125,7 @@ class Network:
                 continue
             g.add_edge(road.start, road.end, road=road)
         self.graph = g
+        self._shape = tuple((road.start, road.end) for road in self.roads)
         self.beyond = frozenset(self.beyond) | frozenset(self.destinations)
         self._inside_nodes = frozenset(n for n in self.sites if n not in self.crossings and n not in self.beyond)
 
@@ -133,15 +135,27 @@ class Network:
 
     # --- routes -------------------------------------------------------------------------
     def _paths(self, source: str, cap: float | None, allowed: frozenset[str]) -> tuple[dict[str, float], dict[str, list[str]]]:
+        """Quickest paths from ``source`` to every site of ``allowed`` it reaches: (hours, paths).
+
+        The candidate paths (every simple path through ``allowed``) depend only on the roads, so
+        networkx finds them once per network shape (:func:`_simple_paths`); each replication only
+        adds up its own driving hours along them. Ties keep networkx's order.
+        """
         key = (source, cap, allowed)
         hit = self._routes.get(key)
         if hit is None:
-            sub = self.graph.subgraph(allowed)
-
-            def weight(_u, _v, data):
-                return data["road"].leg.driving_hours(cap)
-
-            hit = self._routes[key] = nx.single_source_dijkstra(sub, source, weight=weight)
+            hours: dict[str, float] = {source: 0.0}
+            paths: dict[str, list[str]] = {source: [source]}
+            for target, candidates in _simple_paths(self._shape, source, allowed).items():
+                best, best_path = math.inf, None
+                for path, roads in candidates:
+                    h = 0.0
+                    for i in roads:
+                        h += self.roads[i].leg.driving_hours(cap)
+                    if h < best:
+                        best, best_path = h, path
+                hours[target], paths[target] = best, list(best_path)
+            hit = self._routes[key] = (hours, paths)
         return hit
 
     def _steps(self, path: list[str]) -> tuple[tuple[Road, str], ...]:
@@ -178,6 +192,17 @@ class Network:
         if destination not in paths:
             return math.inf, ()
         return hours[destination], self._steps(paths[destination])
+
+    def way_back(self, base: str, destination: str, cap: float | None):
+        """The quickest way back from ``destination`` to ``base``: (its route out, the roads beyond driven back
+        to its crossing, the roads in the country driven back to the base)."""
+        key = ("back", base, destination, cap)
+        hit = self._routes.get(key)
+        if hit is None:
+            back = min(self.routes_out(base, cap), key=lambda r: self.outside_path(r.crossing, destination, cap)[0] + r.inside_hours)
+            outside = tuple(reversed(self.outside_path(back.crossing, destination, cap)[1]))
+            hit = self._routes[key] = (back, outside, tuple(reversed(back.inside)))
+        return hit
 
     def route_inside(self, start: str, end: str, cap: float | None) -> Route | None:
         """Quickest route between two sites in the country (a base to its hub, one base to another)."""
@@ -313,3 +338,24 @@ def _one_base(s: Scenario) -> Network:
     }
     pools = {b: PoolSpec(b, "the base's own", b, {k: int(getattr(s.fleet, k).count) for k in KINDS}, int(s.escort.teams), int(s.air_cover.apaches))}
     return Network(bases, crossings, destinations, sites, roads, pools, shorthand=True)
+
+
+@functools.lru_cache(maxsize=256)
+def _simple_paths(shape: tuple[tuple[str, str], ...], source: str, allowed: frozenset[str]) -> dict[str, list[tuple[tuple[str, ...], tuple[int, ...]]]]:
+    """Every simple path from ``source`` through the sites ``allowed`` of a network of roads ``shape`` (as
+    (from, to) pairs, in file order), by target: the sites in order and the indices of the roads."""
+    g = nx.Graph()
+    for i, (a, b) in enumerate(shape):
+        if not g.has_edge(a, b):
+            g.add_edge(a, b, index=i)
+    sub = g.subgraph(allowed | {source})
+    out: dict[str, list] = {}
+    if source not in sub:
+        return out
+    for target in sub:
+        if target == source:
+            continue
+        for path in nx.all_simple_paths(sub, source, target):
+            roads = tuple(g.edges[a, b]["index"] for a, b in itertools.pairwise(path))
+            out.setdefault(target, []).append((tuple(path), roads))
+    return out
