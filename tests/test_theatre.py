@@ -310,3 +310,12 @@ def test_a_threat_closing_the_first_road_at_departure_sends_the_convoy_by_anothe
     theatre.start()
     env.run(until=simpy.AnyOf(env, [theatre.done(), env.timeout(theatre.horizon_hours)]))
     assert theatre.outcome().bases["a"].hours_to_force_closure == pytest.approx(7.0)
+
+
+def test_set_reaches_a_leg_by_its_index_and_names_a_bad_one(tmp_path):
+    from sim.scenario.loading import apply_overrides
+
+    table = small_theatre({"a": small_base(), "x": crossing()}, [leg("a", "x", 100), leg("x", "erbil", 100)])
+    assert apply_overrides(table, ["legs.1.km=150"])["legs"][1]["km"] == 150
+    with pytest.raises(ScenarioError, match=r"legs\.2\.km: '2' is not an index of the 2 entries there \(0 to 1\)"):
+        apply_overrides(table, ["legs.2.km=150"])

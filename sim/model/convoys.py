@@ -8,8 +8,10 @@ destination and back.
 - ``dispatch_convoys``: let queued convoys leave, by the scenario's dispatch rule,
   when the departure window, daylight, an open road, the day's convoy limit, a
   ground escort and (if needed) air cover allow;
-- ``run_convoy``: Syrian leg, border crossing, Iraqi leg, unload, empty return
-  (which chooses its crossing like a loaded convoy).
+- ``run_convoy``: the roads of its route in the country (the Syrian leg of a one-base
+  scenario; to its hub, for a base that sends to one), the border crossing (another if
+  that one stays shut), the roads beyond (the Iraqi leg), unload, empty return (which
+  chooses its crossing like a loaded convoy).
 
 Every hour a convoy spends between forming and coming back that is not loading,
 driving, halting, crossing, unloading or recovering a broken truck is a wait, and

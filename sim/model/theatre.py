@@ -12,9 +12,8 @@ A one-base scenario is a theatre of one base (the one-base shorthand).
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
-import numpy as np
 import simpy
 
 from sim.model.air_cover import AirCover
@@ -27,7 +26,7 @@ from sim.model.escort import EscortTeams
 from sim.model.fleet import CONTRACTED, Breakdowns, TruckPool
 from sim.model.movement import road_nights
 from sim.model.network import Network, Road, network_of
-from sim.scenario.schema import CONVOY_KINDS, POOL_HOME_THEATRE, Scenario
+from sim.scenario.schema import POOL_HOME_THEATRE, Scenario
 
 
 @dataclass
@@ -41,9 +40,7 @@ class TheatreOutcome:
     leg_wait_hours: dict[str, float]
     pool_utilisation: dict[str, float]
     finished: bool
-    main: str
-    theatre: bool = True
-    extra: dict = field(default_factory=dict)
+    main: str  # the main base: the first listed
 
     @property
     def days_to_last_out(self) -> float:
@@ -336,8 +333,4 @@ def simulate_theatre(scenario: Scenario, streams, trace: bool = False) -> tuple[
     return theatre.outcome(), events
 
 
-def nan_if_stays(value: float, leaves: bool) -> float:
-    return value if leaves else math.nan
-
-
-__all__ = ["CONVOY_KINDS", "Theatre", "TheatreOutcome", "np", "simulate_theatre"]
+__all__ = ["Theatre", "TheatreOutcome", "simulate_theatre"]

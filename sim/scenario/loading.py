@@ -538,17 +538,30 @@ def apply_overrides(table: dict[str, Any], overrides: Sequence[str]) -> dict[str
     out = copy.deepcopy(table)
     for text in overrides:
         path, value = parse_override(text)
-        node = out
+        node: Any = out
         parts = path.split(".")
         for part in parts[:-1]:
-            nxt = node.get(part)
-            if nxt is None:
-                nxt = node[part] = {}
-            if not isinstance(nxt, dict):
+            if isinstance(node, list):  # an array of tables ([[legs]]): the part is its index
+                nxt = node[_index(path, part, node)]
+            else:
+                nxt = node.get(part)
+                if nxt is None:
+                    nxt = node[part] = {}
+            if not isinstance(nxt, (dict, list)):
                 raise ScenarioError("--set", [Problem(path, f"{part} is a value, not a table; cannot set a field inside it")])
             node = nxt
-        node[parts[-1]] = value
+        if isinstance(node, list):
+            node[_index(path, parts[-1], node)] = value
+        else:
+            node[parts[-1]] = value
     return out
+
+
+def _index(path: str, part: str, items: list) -> int:
+    """``part`` of a dotted path as an index into an array of ``items`` (legs.2.km: the third leg)."""
+    if not part.isdigit() or int(part) >= len(items):
+        raise ScenarioError("--set", [Problem(path, f"{part!r} is not an index of the {len(items)} entries there (0 to {len(items) - 1})")])
+    return int(part)
 
 
 def validate_table(table: dict[str, Any], text: str, where: str, overridden: Sequence[str] = ()) -> Scenario:

@@ -557,7 +557,7 @@ Site = Annotated[
 class NetworkLeg(Group):
     """A two-way road between two sites, with its march speeds, halts, threats and movement rules."""
 
-    model_config = ConfigDict(extra="forbid", populate_by_name=True)
+    model_config = ConfigDict(extra="forbid", populate_by_name=True, serialize_by_alias=True)  # "from" and "to", as in the file
 
     start: str = Field(alias="from", description="the site at one end (a leg is a two-way road)")
     end: str = Field(alias="to", description="the site at the other end")
