@@ -10,7 +10,7 @@ import numpy as np
 import pandas as pd
 
 from sim.analysis.statistics import describe_days, proportion, summarize
-from sim.scenario.schema import CrossingSite, DestinationSite, Scenario
+from sim.scenario.schema import Scenario
 
 DEFAULT_REPORTED_END_DAYS = (20.0, 30.0, 60.0)
 """The reported end dates of the whole withdrawal: 'within 20 days', 'within a month', 'over the next two months'."""
@@ -99,12 +99,7 @@ def network_json(s: Scenario) -> dict:
     """``network.json``: the sites at their coordinates and the legs between them, for the network figure."""
     sites = [{"name": n, "title": site.title, "kind": site.kind, "lat": site.lat, "lon": site.lon} for n, site in s.sites.items()]
     legs = [{"from": leg.start, "to": leg.end, "km": _km(leg.km)} for leg in s.legs]
-    return {
-        "sites": sites,
-        "legs": legs,
-        "crossings": [n for n, x in s.sites.items() if isinstance(x, CrossingSite)],
-        "destinations": [n for n, x in s.sites.items() if isinstance(x, DestinationSite)],
-    }
+    return {"sites": sites, "legs": legs}
 
 
 def _km(value) -> float:
