@@ -10,6 +10,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from scipy.stats import ks_2samp
 from typer.testing import CliRunner
 
@@ -319,3 +321,57 @@ def test_set_reaches_a_leg_by_its_index_and_names_a_bad_one(tmp_path):
     assert apply_overrides(table, ["legs.1.km=150"])["legs"][1]["km"] == 150
     with pytest.raises(ScenarioError, match=r"legs\.2\.km: '2' is not an index of the 2 entries there \(0 to 1\)"):
         apply_overrides(table, ["legs.2.km=150"])
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    loads=st.lists(st.integers(0, 60), min_size=3, max_size=3),
+    troops=st.lists(st.integers(0, 40), min_size=3, max_size=3),
+    vehicles=st.lists(st.integers(0, 12), min_size=3, max_size=3),
+    trucks=st.integers(3, 15),
+    hub=st.booleans(),
+    after=st.booleans(),
+    home=st.sampled_from(["theatre", "a", "b", "c"]),
+    seed=st.integers(0, 1000),
+)
+def test_random_theatres_finish_and_lose_nothing(loads, troops, vehicles, trucks, hub, after, home, seed):
+    """Three bases, one of them perhaps a hub the others feed, one perhaps after another, the pool's trucks
+    anywhere: every replication finishes, each base conserves its cargo, people and vehicles (checked inside the
+    model), closes after it empties, and the last out is no earlier than any base that leaves the country."""
+
+    def base(i: int, **extra):
+        b = small_base(loads=loads[i], **extra)
+        # every vehicle has its crew (more vehicles than crews would need lowboys or HETs, as for one base)
+        b["people"] = {"troops": troops[i], "security_force": troops[i] // 4, "seats_per_convoy": 10, "source": "t: test"}
+        b["vehicles"] = {"count": min(vehicles[i], (troops[i] - troops[i] // 4) // 2), "crew": 2, "seats": 4, "source": "t: test"}
+        b["cargo"]["classes"]["general"]["carriers"] = ["civilian", "military"]
+        return b
+
+    sites = {
+        "a": base(0, send_to="c") if hub else base(0),
+        "b": base(1, after="a") if after else base(1),
+        "c": base(2, kind="hub") if hub else base(2),
+        "x": crossing(lanes=2),
+    }
+    legs = [leg("a", "c", 60), leg("b", "c", 80), leg("c", "x", 100), leg("b", "x", 150), leg("x", "erbil", 120)]
+    pools = {
+        "shared": {
+            "title": "shared",
+            "home": home,
+            "fleet": {"civilian": {"count": trucks, "source": "t: test"}, "military": {"count": 3, "source": "t: test"}},
+            "escort": {"teams": 3, "source": "t: test"},
+        }
+    }
+    table = small_theatre(sites, legs, pools)
+    table["convoys"]["size_min"] = 2
+    table["fleet"]["civilian"] = {"cab_seats": 1, "source": "t: test"}  # troops without a seat ride in the cabs
+    scenario = validate_table(table, "", "test")
+    _, outcome, _ = simulate_one(prepare(scenario), seed, 0)
+    theatre = outcome.theatre
+    assert theatre.finished, {n: o.stuck_reason for n, o in theatre.bases.items()}
+    for name, o in theatre.bases.items():
+        assert o.hours_to_force_closure >= o.hours_to_base_empty >= 0, name
+        assert o.loads_by_road + o.loads_by_air == o.loads_at_start - o.loads_handed_over + o.loads_inflow, name
+        assert o.people_by_road + o.people_by_air == o.people_at_start + o.people_inflow, name
+        if not hub or name != "a":
+            assert theatre.hours_to_last_out >= o.hours_to_base_empty - 1e-9 or o.people_at_start + o.loads_at_start == 0, name

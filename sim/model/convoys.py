@@ -175,6 +175,7 @@ def form_convoys(env: simpy.Environment, evac):
         fleet.collect_repaired()
         trucks = _trucks_for_troops(fleet, evac.troops_without_seats(), int(evac.scenario.convoys.size_max))
         if not trucks:
+            evac.theatre.call_trucks(evac)
             repaired = fleet.next_repair()
             yield fleet.returned() if repaired is None else fleet.returned() | env.timeout(repaired - t)
             evac.wait_for_trucks(next(iter(fleet.cab_seats)), env.now - t)
@@ -213,6 +214,7 @@ def _wait_to_form(env: simpy.Environment, evac, waiting: list[ConvoyPlan], t: fl
     first = waiting[0]
     if first.waiting_for == "trucks":
         short_of = inv.first_carrier_short(first.loads, first.kinds)  # what it waits for as the wait begins
+        evac.theatre.call_trucks(evac)
         repaired = fleet.next_repair()
         yield fleet.returned() if repaired is None else fleet.returned() | env.timeout(repaired - t)
         evac.wait_for_trucks(short_of, env.now - t)

@@ -599,6 +599,8 @@ class Evacuation:
         self.last_arrival = max(self.last_arrival, self.env.now)
         self.in_transit -= 1
         self._check_force_closed()
+        if self.stuck and self.in_transit == 0:
+            self._tell_hub()  # a stuck feeder's last convoy on the road has reached the hub
 
     def _check_force_closed(self) -> None:
         """Force closure: the base is empty and nothing is still on the road."""
@@ -733,7 +735,7 @@ class Evacuation:
     @property
     def done_feeding(self) -> bool:
         """A base that stays, is stuck, or whose convoys have all arrived (at its hub, or out)."""
-        return not self.theatre.leaves[self.name] or self.stuck or self.force_closed.triggered
+        return not self.theatre.leaves[self.name] or self.force_closed.triggered or (self.stuck and self.in_transit == 0)
 
     def deliveries(self) -> simpy.Event:
         """Fires when a convoy from a feeder has unloaded at this hub, or a feeder is done."""

@@ -194,11 +194,27 @@ class Theatre:
     def _keeps(self, evac, kind: str) -> bool:
         """Whether a base keeps its idle trucks of ``kind``: it has cargo for them now, or may need their cab seats
         (not a hub with nothing to send until its feeders deliver)."""
-        if evac.road_done or not self.leaves[evac.name] or evac.stuck:
+        if evac.road_done or not self.leaves[evac.name] or evac.stuck or evac.started_at is None:  # not started: idle
             return False
         if evac.inventory.road_remaining(frozenset({kind})) > 0:
             return True
         return kind in evac.fleet.cab_seats and not evac.waiting_for_feeders()
+
+    def call_trucks(self, evac) -> None:
+        """``evac`` waits for trucks: idle ones of its pools at other bases that do not keep them drive over."""
+        if len(self.bases) < 2:
+            return
+        for pool in evac.spec.pools:
+            for other in self.bases.values():
+                if other is evac or pool not in other.fleet.here:
+                    continue
+                here = other.fleet.here[pool]
+                for kind in [k for k, n in here.items() if n > 0]:
+                    if self._needs(evac, kind) and not self._keeps(other, kind):
+                        n = here[kind]
+                        here[kind] = 0
+                        other.fleet.at_base[kind] -= n
+                        self._reposition(other, evac, pool, kind, n)
 
     def trucks_arrived(self, evac) -> None:
         """Trucks are idle at ``evac``: those of kinds it does not keep drive empty to the first base (file order)
