@@ -375,3 +375,34 @@ def test_random_theatres_finish_and_lose_nothing(loads, troops, vehicles, trucks
         assert o.people_by_road + o.people_by_air == o.people_at_start + o.people_inflow, name
         if not hub or name != "a":
             assert theatre.hours_to_last_out >= o.hours_to_base_empty - 1e-9 or o.people_at_start + o.loads_at_start == 0, name
+
+
+def test_a_base_starts_on_its_start_day_and_packs_out_from_then():
+    # B starts at day 0.5 (12 h) with nothing staged and packs 240 loads a day (10 an hour): its 10 loads are
+    # staged at 13 h, loaded by 14 h; B-X 2 h, crossing 1 h: out at 17 h.
+    pools = {
+        "pa": {"title": "A's", "home": "a", "fleet": {"civilian": {"count": 10, "source": "t: test"}}, "escort": {"teams": 5, "source": "t: test"}},
+        "pb": {"title": "B's", "home": "b", "fleet": {"civilian": {"count": 10, "source": "t: test"}}, "escort": {"teams": 5, "source": "t: test"}},
+    }
+    b = small_base(pools=("pb",), start_day=0.5)
+    b["cargo"].update(staged_at_start=0.0, packout_loads_per_day=240)
+    table = small_theatre(
+        {"a": small_base(pools=("pa",)), "b": b, "x": crossing(lanes=2)},
+        [leg("a", "x", 100), leg("b", "x", 100), leg("x", "erbil", 100)],
+        pools,
+    )
+    table["convoys"]["size_min"] = 10  # a convoy waits for all ten loads
+    _, theatre = run(table)
+    assert theatre.bases["b"].hours_to_base_empty == pytest.approx(14.0)
+    assert theatre.hours_to_last_out == pytest.approx(17.0)
+
+
+def test_a_base_that_may_stay_is_left_in_about_its_share_of_replications():
+    table = small_theatre(
+        {"a": small_base(), "k": small_base(leaves=0.3), "x": crossing()},
+        [leg("a", "x", 100), leg("k", "x", 100), leg("x", "erbil", 100)],
+    )
+    rows, _, _ = run_batch(prepare(validate_table(table, "", "test")), 1, range(400))
+    left = np.array([r["base.k.leaves"] for r in rows])
+    assert 0.22 < left.mean() < 0.38  # 0.3 within about 3.5 standard errors
+    assert np.isnan([r["base.k.days_to_base_empty"] for r in rows if not r["base.k.leaves"]]).all()
