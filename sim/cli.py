@@ -161,6 +161,7 @@ def run(
     from sim.model.airlift import SORTIE_WAIT_CAUSES
     from sim.model.evacuation import RESOURCES, WAIT_CAUSES
     from sim.replication import prepare
+    from sim.scenario.theatre_layout import theatre_layout
 
     loaded = _load(scenario, set_)
     s = loaded.scenario
@@ -191,7 +192,7 @@ def run(
                 if line := eta.add(len(batch.rows), target):
                     bar.console.print(escape(line), highlight=False)
 
-            summary_columns = summary_columns_for(WAIT_CAUSES, RESOURCES) + theatre_columns(s, WAIT_CAUSES, RESOURCES, SORTIE_WAIT_CAUSES)
+            summary_columns = summary_columns_for(WAIT_CAUSES, RESOURCES) + theatre_columns(theatre_layout(s), WAIT_CAUSES, RESOURCES, SORTIE_WAIT_CAUSES)
 
             def write(batch) -> None:
                 by_base = _pop_base_burndowns(batch.rows)
@@ -216,7 +217,7 @@ def run(
     window = s.scenario.window_days
     summary = summarize(rows, window, WAIT_CAUSES, RESOURCES)
     if s.is_theatre:
-        summary.update(summarize_theatre(rows, s, window, WAIT_CAUSES, RESOURCES))
+        summary.update(summarize_theatre(rows, theatre_layout(s), window, WAIT_CAUSES, RESOURCES))
     _print_summary(s.scenario.title, summary, window)  # the answer first; the figures take a few seconds more
     try:
         _write_run(folder, loaded, seed, len(rows), summary, jobs)
@@ -283,7 +284,7 @@ def _write_run(folder: Path, loaded: LoadedScenario, seed: int, replications: in
     write_json(folder / "manifest.json", manifest(resolved, loaded.path, list(loaded.overrides), seed, info))
     write_json(folder / "summary.json", summary)
     if loaded.scenario.is_theatre:
-        from sim.analysis.theatre import network_json
+        from sim.scenario.theatre_layout import network_json
 
         write_json(folder / "network.json", network_json(loaded.scenario))
 
