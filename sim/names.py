@@ -12,6 +12,7 @@ from __future__ import annotations
 import math
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 import pandas as pd
 
@@ -194,10 +195,10 @@ def yes_no(value) -> str:
 @dataclass(frozen=True)
 class Column:
     """How one column of an analysis table reads: its words (``{p}`` is the window probability, ``{y}`` the
-    outcome, ``{u}`` the outcome's unit) and how each value is written."""
+    outcome, ``{u}`` the outcome's unit) and how each value is written (None: in the outcome's unit, days or points)."""
 
     words: str
-    show: Callable[[object], str]
+    show: Callable[[Any], str] | None
 
 
 _DAYS_OUTCOME = ("mean days to base empty", "days", days)
@@ -325,7 +326,7 @@ def column_words(stem: str, column: str, window: tuple[float, float] | None = No
     return words.format(p=p, y=outcome.format(p=p), u=unit)
 
 
-def _shower(stem: str, column: str) -> Callable[[object], str]:
+def _shower(stem: str, column: str) -> Callable[[Any], str]:
     spec = TABLES.get(stem, {}).get(column)
     if spec is None:
         return plain
