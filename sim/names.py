@@ -42,6 +42,23 @@ LABELS = {
     "crossing.alternate.closures_per_month": "alternate crossing closures a month",
     "crossing.main.lanes": "crossing lanes",
     "weather.dust_day_probability": "chance of a dust day",
+    "fleet.lowboy.count": "contracted lowboys",
+    "cargo.classes.outsized.loads": "outsized loads (HET only)",
+    "convoys.max_per_day": "convoys a day",
+    "convoys.size_max": "largest convoy",
+    "escort.vehicles_per_team": "vehicles an escort team covers",
+    "escort.rest_hours": "escort rest between missions",
+    "air_cover.sorties_per_aircraft_per_day": "sorties an Apache flies a day",
+    "air_cover.hours_on_station": "Apache hours over a convoy",
+    "airlift.max_on_ground": "aircraft on the strip at once",
+    "airlift.c130j.troops": "C-130J seats",
+    "route.iraq.speed_kmh": "convoy speed in Kurdistan",
+    "route.threats.closure_hours": "hours a route closure lasts",
+    "crossing.alternate.closure_days": "days an alternate crossing closure lasts",
+    "pause.start_day": "day the pause begins",
+    "pause.days": "days the pause lasts",
+    "pause.inflow_loads": "truckloads flowing in",
+    "pause.inflow_troops": "troops flowing in",
 }
 """How planners call the scenario's inputs; other paths are shown as they are."""
 
