@@ -142,6 +142,7 @@ class TruckCycle:
 def truck_cycle(s: Scenario, kind: str, clocks: dict[str, Clock], crossings: list[tuple[CrossingPoint, float]]) -> TruckCycle:
     """The cycle of a truck type: contracted types move under the contracted convoys' rules; military
     trucks and HETs under the military ones, or either when they may join contracted convoys."""
+    kinds: tuple[str, ...]
     if kind in CONTRACTED:
         kinds = ("contracted",)
     else:

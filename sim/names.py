@@ -12,6 +12,7 @@ from __future__ import annotations
 import math
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 import pandas as pd
 
@@ -41,6 +42,23 @@ LABELS = {
     "crossing.alternate.closures_per_month": "alternate crossing closures a month",
     "crossing.main.lanes": "crossing lanes",
     "weather.dust_day_probability": "chance of a dust day",
+    "fleet.lowboy.count": "contracted lowboys",
+    "cargo.classes.outsized.loads": "outsized loads (HET only)",
+    "convoys.max_per_day": "convoys a day",
+    "convoys.size_max": "largest convoy",
+    "escort.vehicles_per_team": "vehicles an escort team covers",
+    "escort.rest_hours": "escort rest between missions",
+    "air_cover.sorties_per_aircraft_per_day": "sorties an Apache flies a day",
+    "air_cover.hours_on_station": "Apache hours over a convoy",
+    "airlift.max_on_ground": "aircraft on the strip at once",
+    "airlift.c130j.troops": "C-130J seats",
+    "route.iraq.speed_kmh": "convoy speed in Kurdistan",
+    "route.threats.closure_hours": "hours a route closure lasts",
+    "crossing.alternate.closure_days": "days an alternate crossing closure lasts",
+    "pause.start_day": "day the pause begins",
+    "pause.days": "days the pause lasts",
+    "pause.inflow_loads": "truckloads flowing in",
+    "pause.inflow_troops": "troops flowing in",
 }
 """How planners call the scenario's inputs; other paths are shown as they are."""
 
@@ -194,10 +212,10 @@ def yes_no(value) -> str:
 @dataclass(frozen=True)
 class Column:
     """How one column of an analysis table reads: its words (``{p}`` is the window probability, ``{y}`` the
-    outcome, ``{u}`` the outcome's unit) and how each value is written."""
+    outcome, ``{u}`` the outcome's unit) and how each value is written (None: in the outcome's unit, days or points)."""
 
     words: str
-    show: Callable[[object], str]
+    show: Callable[[Any], str] | None
 
 
 _DAYS_OUTCOME = ("mean days to base empty", "days", days)
@@ -325,7 +343,7 @@ def column_words(stem: str, column: str, window: tuple[float, float] | None = No
     return words.format(p=p, y=outcome.format(p=p), u=unit)
 
 
-def _shower(stem: str, column: str) -> Callable[[object], str]:
+def _shower(stem: str, column: str) -> Callable[[Any], str]:
     spec = TABLES.get(stem, {}).get(column)
     if spec is None:
         return plain

@@ -1,7 +1,8 @@
 """evacsim plan: the cheapest additions that make the date.
 
 A small case on the baseline (contracted trucks 0/20/40, lowboys 0/10/20, target
-P(days <= 20) >= 0.8) is planned once; the tests check it against a brute-force grid on
+P(days <= 20) >= 0.8; the baseline alone reaches about 76%, 20 more trucks about 79%,
+40 more about 81% on the same 400 replications) is planned once; the tests check it against a brute-force grid on
 the same replications, a fresh run of its ``--set`` values on another seed, a resume
 that runs nothing, and the error messages of bad plan files.
 """
@@ -116,13 +117,13 @@ def test_brute_force_grid_gives_the_same_cheapest_plan(small):
     p = {u: store.successes(plan_key(options.levers, u), indices, target).mean() for u in plans}
     cheapest = min((options.cost(u), -p[u], u) for u in plans if p[u] >= target.probability)[2]
     picked = tuple(int(result.pick[lever.path]) for lever in options.levers)
-    assert picked == cheapest == (20, 0)
-    assert result.sentence.startswith("Add 20 contracted trucks: P(<= 20 days) = ")
+    assert picked == cheapest == (40, 0)
+    assert result.sentence.startswith("Add 40 contracted trucks: P(<= 20 days) = ")
 
 
 def test_fresh_run_of_the_set_values_on_another_seed_meets_the_target_within_its_ci(small):
     _, options, _, result = small
-    assert result.overrides == ['fleet.civilian.count={dist = "triangular", low = 80, mode = 120, high = 160}']
+    assert result.overrides == ['fleet.civilian.count={dist = "triangular", low = 100, mode = 140, high = 180}']
     assert result.check["seed"] == options.seed + 1
     assert result.check["meets_target_within_ci"]
     assert result.check["ci_low"] <= options.target.probability + options.indifference
@@ -139,10 +140,15 @@ def test_set_values_replay_the_plans_replications_bit_for_bit(small):
     assert direct.known[plan_key(options.levers, units)] == typed.known[()]
 
 
-def test_plan_tables_rank_the_pick_first_and_the_front_is_cheapest_first(small):
+def test_plan_tables_list_the_checked_plans_cheapest_first_and_recommend_the_cheapest_feasible(small):
     _, _, _, result = small
-    assert result.ranked.iloc[0]["status"] == "recommended"
-    assert result.ranked.iloc[0]["verdict"] == FEASIBLE
+    ranked = result.ranked
+    assert ranked["cost"].is_monotonic_increasing
+    (pick,) = ranked.index[ranked["status"] == "recommended"]
+    assert ranked.loc[pick, "verdict"] == FEASIBLE and ranked.loc[pick, "plan"] == "add 40 contracted trucks"
+    assert ranked.loc[pick, "cost"] == ranked.loc[ranked["verdict"] == FEASIBLE, "cost"].min()
+    # the cheaper 20 trucks were checked and fell just short: shown above the pick, within the indifference zone
+    assert ranked.loc[: pick - 1, "status"].eq("runner-up (within the indifference zone)").all() and pick >= 1
     assert result.pareto["cost"].is_monotonic_increasing
     assert result.pareto.iloc[0]["plan"] == "add nothing"
     assert result.confirmation["shortlist"] == len(result.ranked)

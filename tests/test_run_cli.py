@@ -125,7 +125,8 @@ def test_validate_shows_carrier_lists_as_written_and_each_source_once(baseline_p
     text = " ".join(result.output.split())
     assert "[civilian, military]" in text and "[het]" in text and "[military, air]" in text
     assert text.count("Shafaq News, 2026-02-23") == 1
-    assert len(result.output.splitlines()) < 300
+    # about 170 rows under 27 sources of up to ten lines: 330 lines; a source repeated on every row would pass 1,000
+    assert len(result.output.splitlines()) < 400
 
 
 def test_sweep_help_keeps_the_study_table_name_in_brackets():

@@ -328,7 +328,7 @@ def test_bad_override_says_it_came_from_set(override, field):
     assert info.value.problems[0].line is None
 
 
-@pytest.mark.parametrize("override", ["fleet.civilian.count", "not a path=3", "convoys.size_max.x=1"])
+@pytest.mark.parametrize("override", ["fleet.civilian.count", "not a path=3", "convoys.size_min.x=1"])
 def test_malformed_override_is_an_error_about_set(override):
     with pytest.raises(ScenarioError) as info:
         load_scenario(BASELINE, overrides=[override])
@@ -429,7 +429,7 @@ def test_provenance_lists_every_number_with_its_source():
         ("airlift.max_on_ground=0", "airlift.max_on_ground", "no aircraft can stand on the strip"),
         ("airlift.aircraft=0", "airlift.aircraft", "no aircraft flies the shuttle"),
         ("escort.vehicles_per_team=0", "escort.vehicles_per_team", "must be >= 1"),
-        ("air_cover.hours_on_station=0.5", "air_cover.when_short", "halts included"),
+        ('air_cover.when_short="wait"', "air_cover.when_short", "halts included"),  # two Apaches, two sorties of 45 min
     ],
 )
 def test_numbers_the_model_cannot_honour_are_refused_not_capped(override, field, words):

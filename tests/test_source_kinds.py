@@ -45,7 +45,13 @@ def test_baseline_kinds_follow_its_source_texts():
     assert kind_of_path(scenario, "fleet.het.speed_kmh") == "doctrine"
     assert kind_of_path(scenario, "route.syria.speed_kmh") == "doctrine"  # FM 55-30 march tables
     assert kind_of_path(scenario, "cargo.classes.heavy.loads") == "assumption"
-    assert kind_of_path(scenario, "crossing.main.minutes_per_vehicle") == "precedent"  # Iraq 2011, 110 vehicles in ~4 h
+    assert kind_of_path(scenario, "crossing.main.minutes_per_vehicle") == "report"  # AFP 2011: the last of 110 vehicles crossed 8 min after the first
+    assert kind_of_path(scenario, "cargo.classes.general.loads") == "precedent"  # containers a soldier, Afghanistan 2013
+    assert kind_of_path(scenario, "cargo.classes.general.handed_over_fraction") == "report"  # al-Shaddadi partly demolished
+    assert kind_of_path(scenario, "fleet.breakdowns_per_1000_km") == "precedent"  # ATA road calls, MIL-T-46780D
+    assert kind_of_path(scenario, "convoys.size_max") == "report"  # convoys of 100-270 vehicles in north-east Syria
+    assert kind_of_path(scenario, "escort.teams") == "assumption"  # no public count; counted from the security force
+    assert kind_of_path(scenario, "crossing.alternate.closure_days") == "report"  # Semalka closures of 10-90 days
     assert kind_of_path(scenario, "scenario.window_days") == "seed"
 
 

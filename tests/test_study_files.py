@@ -62,9 +62,9 @@ def test_every_sweep_factor_form_is_a_sensitivity_range(tmp_path, baseline, text
 )
 def test_a_fixed_number_is_whole_when_written_so(tmp_path, baseline, spec, integer):
     study = tmp_path / "study.toml"
-    study.write_text(f"[factors]\nair_cover.apaches = {spec}\n")
+    study.write_text(f"[factors]\nairlift.aircraft = {spec}\n")
     [factor] = study_factors(study, baseline)
-    assert factor.path == "air_cover.apaches" and factor.integer is integer and factor.median == 4.0
+    assert factor.path == "airlift.aircraft" and factor.integer is integer and factor.median == 3.0  # the baseline's 3 C-130Js
 
 
 @pytest.mark.parametrize(
@@ -113,10 +113,10 @@ def test_a_bad_override_in_the_study_file_is_blamed_on_the_study_file(tmp_path, 
 
 
 def test_a_study_override_valid_only_with_the_command_line_s_is_accepted(tmp_path, baseline_path):
-    """size_min 60 is refused against the baseline's size_max 50, but not with --set convoys.size_max=80."""
+    """size_min 160 is refused against the baseline's size_max (50-150), but not with --set convoys.size_max=200."""
     study = tmp_path / "study.toml"
-    study.write_text(f'name = "t"\nscenario = "{baseline_path.resolve()}"\nset = ["convoys.size_min=60"]\n[factors]\nescort.teams = [2, 4]\n')
+    study.write_text(f'name = "t"\nscenario = "{baseline_path.resolve()}"\nset = ["convoys.size_min=160"]\n[factors]\nescort.teams = [2, 4]\n')
     alone = invoke("sweep", study, "-n", "1", "--jobs", "1", "--out", tmp_path / "a")
     assert alone.exit_code == 3 and f"{study}:3 set:" in alone.output
-    both = invoke("sweep", study, "--set", "convoys.size_max=80", "-n", "1", "--jobs", "1", "--out", tmp_path / "b")
+    both = invoke("sweep", study, "--set", "convoys.size_max=200", "-n", "1", "--jobs", "1", "--out", tmp_path / "b")
     assert both.exit_code == 0, both.output

@@ -118,7 +118,7 @@ def evppi_table(
         raise ValueError(f"only {n} replications: too few to estimate how much any input settles (want hundreds)")
     count = block_count or default_blocks(n)
     coded = {name: blocks(inputs[name].to_numpy(dtype=float), count) for name in inputs.columns}
-    draws = {name: [] for name in inputs.columns}
+    draws: dict[str, list[np.ndarray]] = {name: [] for name in inputs.columns}
     streams = np.random.SeedSequence(seed).spawn(-(-bootstrap // RESAMPLES_PER_DRAW))
     for i, stream in enumerate(streams):
         size = min(RESAMPLES_PER_DRAW, bootstrap - i * RESAMPLES_PER_DRAW)

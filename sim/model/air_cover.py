@@ -75,7 +75,7 @@ class AirCover:
         """Sorties the detachment could have flown in the first ``hours`` (dust days excluded)."""
         days = hours / 24
         whole = int(days)
-        flyable = sum(1 for d in range(whole) if d not in self.dust_days)
+        flyable: float = sum(1 for d in range(whole) if d not in self.dust_days)
         if whole not in self.dust_days:
             flyable += days - whole
         return round(flyable * self.per_day)

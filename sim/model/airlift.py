@@ -78,8 +78,13 @@ def take_off(env: simpy.Environment, lift: Airlift, place) -> None:
     """The aircraft leaves the strip: its place is free, and it is back on the shuttle after its round trip."""
     lift.places.release(place)
     lift.place_hours_busy += lift.ground_hours
-    if lift.shuttle is not None:
-        env.timeout(lift.cycle_hours - lift.ground_hours).callbacks.append(lambda _event: lift.shuttle.put(1))
+    shuttle = lift.shuttle
+    if shuttle is not None:
+
+        def back_on_the_shuttle(_event: simpy.Event) -> None:
+            shuttle.put(1)
+
+        env.timeout(lift.cycle_hours - lift.ground_hours).callbacks.append(back_on_the_shuttle)
 
 
 def fly_sorties(env: simpy.Environment, evac):

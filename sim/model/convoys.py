@@ -23,6 +23,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass, field
 from functools import cached_property
+from typing import Any
 
 import simpy
 
@@ -49,7 +50,8 @@ class Convoy:
     cover_sorties: int = 0
     carries_sensitive: bool = False
     escort_teams: int = 0
-    legs: dict[str, float] = field(default_factory=dict)
+    # when it reached each step (hours), the crossing it took (its name) and the trucks that broke down (by kind)
+    legs: dict[str, Any] = field(default_factory=dict)
     waits: dict[str, float] = field(default_factory=dict)
     work_hours: float = 0.0
     record: dict | None = None  # its entry in a traced replication's timeline

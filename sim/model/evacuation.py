@@ -11,6 +11,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass, field
 from types import SimpleNamespace
+from typing import cast
 
 import numpy as np
 import simpy
@@ -20,6 +21,7 @@ from sim.model.calendar import NEVER, Closures
 from sim.model.cargo import CargoClass, Inventory
 from sim.model.convoys import Convoy
 from sim.model.crossing import CrossingPoint, choose_crossing, cross_empty
+from sim.model.disruptions import PoliticalPause
 from sim.model.escort import EscortView
 from sim.model.fleet import KINDS, Fleet
 from sim.model.movement import daylight_only, departure_window
@@ -793,7 +795,7 @@ class Evacuation:
 
     def reinforcements_arrive(self):
         """A political pause: reinforcements and their equipment flow into the base."""
-        pause = self.pause
+        pause = cast(PoliticalPause, self.pause)  # started only in a replication that has a pause
         yield self.env.timeout(pause.start_hour)
         if self.road_done:
             return
@@ -850,7 +852,7 @@ class Evacuation:
         self.charge_the_queue_to_the_end()
         finished = self.base_empty_at is not None and not self.stuck
         self.check_nothing_lost(finished)
-        empty = self.base_empty_at if finished else self.horizon_hours
+        empty = cast(float, self.base_empty_at) if finished else self.horizon_hours  # finished: the base has emptied
         closure = max(self.last_arrival, empty) if finished else self.horizon_hours
         inv = self.inventory
         span = max(empty, 1e-9)

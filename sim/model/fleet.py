@@ -153,7 +153,7 @@ class Fleet:
 
     def speed_cap(self, used: dict[str, int]) -> float | None:
         """The slowest loaded top speed among the truck types in a convoy (km/h), if any."""
-        caps = [self.speed_kmh[k] for k, n in used.items() if n and self.speed_kmh.get(k)]
+        caps = [cap for k, n in used.items() if n and (cap := self.speed_kmh.get(k))]
         return min(caps) if caps else None
 
 

@@ -77,7 +77,8 @@ def _read_compare_output(folder: Path) -> Comparison:
         label_b = f"{label_b} with {', '.join(overrides)}"
     elif label_a == label_b:
         label_b = f"{label_b} (B)"
-    window = tuple(float(x) for x in meta_a.get("window_days", (15.0, 30.0)))
+    low, high = meta_a.get("window_days", (15.0, 30.0))
+    window = (float(low), float(high))
     start = datetime.datetime.fromisoformat(meta_a["start"]).date() if "start" in meta_a else DEFAULT_START
     return Comparison(label_a, label_b, table["days_a"].to_numpy(float), table["days_b"].to_numpy(float), window, start)
 
@@ -87,7 +88,7 @@ def _run_label(run: Path) -> tuple[str, tuple[float, float] | None, datetime.dat
     if not manifest.exists():
         return run.name, None, None
     meta = json.loads(manifest.read_text(encoding="utf-8")).get("scenario", {}).get("scenario", {})
-    window = tuple(float(x) for x in meta["window_days"]) if "window_days" in meta else None
+    window = (float(meta["window_days"][0]), float(meta["window_days"][1])) if "window_days" in meta else None
     start = datetime.datetime.fromisoformat(meta["start"]).date() if "start" in meta else None
     return meta.get("name", run.name), window, start
 

@@ -72,8 +72,9 @@ def days_label(start_date: datetime.date) -> str:
 def draw_histogram(ax: Axes, base_empty: np.ndarray, force_closure: np.ndarray, window: tuple[float, float]) -> None:
     bins = day_bins(base_empty, force_closure)
     shade_window(ax, window)
-    ax.hist(base_empty, bins=bins, color=BASE_EMPTY_COLOR, alpha=0.75, label="Base empty", gid="hist-base-empty")
-    ax.hist(force_closure, bins=bins, histtype="step", color=FORCE_CLOSURE_COLOR, lw=1.5, label="Force closure", gid="hist-force-closure")
+    # matplotlib's stubs want a Sequence for bins; an array of edges is what its docs and code take
+    ax.hist(base_empty, bins=bins, color=BASE_EMPTY_COLOR, alpha=0.75, label="Base empty", gid="hist-base-empty")  # type: ignore[arg-type]
+    ax.hist(force_closure, bins=bins, histtype="step", color=FORCE_CLOSURE_COLOR, lw=1.5, label="Force closure", gid="hist-force-closure")  # type: ignore[arg-type]
     ax.set_ylabel("Replications (count per day)")
     ax.set_title("Distribution")
     ax.legend(loc="upper right")

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import contextlib
 from collections.abc import Iterator
+from typing import TYPE_CHECKING, Any
 
 import matplotlib
 from cycler import cycler
@@ -16,6 +17,9 @@ from matplotlib.axes import Axes
 from matplotlib.ticker import MaxNLocator
 
 from sim.names import is_whole, label, unit_of
+
+if TYPE_CHECKING:
+    from matplotlib.typing import RcKeyType
 
 matplotlib.use("Agg")
 
@@ -38,7 +42,7 @@ WINDOW_ALPHA = 0.15
 
 DPI = 150
 
-RC_PARAMS: dict[str, object] = {
+RC_PARAMS: dict[RcKeyType, Any] = {
     "axes.prop_cycle": cycler(color=[BLUE, VERMILLION, BLUISH_GREEN, ORANGE, REDDISH_PURPLE, SKY_BLUE, YELLOW, BLACK]),
     "axes.spines.top": False,
     "axes.spines.right": False,
@@ -95,6 +99,6 @@ def overlap_color(*shades: tuple[str, float]) -> tuple[float, float, float]:
 
     mixed = (1.0, 1.0, 1.0)
     for color, alpha in shades:
-        rgb = to_rgb(color)
-        mixed = tuple(alpha * c + (1 - alpha) * m for c, m in zip(rgb, mixed, strict=True))
+        r, g, b = (alpha * c + (1 - alpha) * m for c, m in zip(to_rgb(color), mixed, strict=True))
+        mixed = (r, g, b)
     return mixed

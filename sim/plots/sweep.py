@@ -57,7 +57,7 @@ def read_sweep(folder: Path) -> Sweep:
     manifest = folder / "manifest.json"
     if manifest.exists():
         found = json.loads(manifest.read_text(encoding="utf-8")).get("scenario", {}).get("scenario", {}).get("window_days")
-        window = tuple(float(x) for x in found) if found else window
+        window = (float(found[0]), float(found[1])) if found else window
     design = pd.read_parquet(folder / "design.parquet")
     replications = pd.read_parquet(folder / "replications.parquet", columns=["point", "days_to_base_empty"])
     return sweep_from_tables(design, replications, window)

@@ -12,6 +12,7 @@ import datetime
 from collections.abc import Mapping, Sequence
 
 import numpy as np
+from matplotlib.artist import Artist
 from matplotlib.axes import Axes
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
@@ -146,7 +147,7 @@ def timeline_figure(
         FigureCanvasAgg(fig)
         ax = fig.subplots()
         shade_window(ax, window)
-        handles = draw_closures(ax, closures, last_day, window)
+        handles: list[Artist] = [*draw_closures(ax, closures, last_day, window)]
         handles += draw_convoys(ax, timeline)
         sorties = sortie_spans(timeline)
         if sorties:

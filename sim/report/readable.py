@@ -11,6 +11,7 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping
 from html import escape
+from typing import Any
 
 from markupsafe import Markup
 
@@ -83,8 +84,10 @@ def observation(entry: Mapping) -> str:
         text += f" until {entry['until']}"
     value, low, high = entry.get("value"), entry.get("low"), entry.get("high")
     reported = number(value) if value is not None else span(low, high) if low is not None and high is not None else None
-    if reported is None and (low is not None or high is not None):
-        reported = f"at least {number(low)}" if low is not None else f"at most {number(high)}"
+    if reported is None and low is not None:
+        reported = f"at least {number(low)}"
+    elif reported is None and high is not None:
+        reported = f"at most {number(high)}"
     if reported:
         text += f": {reported}"
     if entry.get("tolerance") is not None:
@@ -120,7 +123,7 @@ def _pairs(entry: Mapping) -> str:
     return "; ".join(parts)
 
 
-def _inline(value: object) -> str | None:
+def _inline(value: Any) -> str | None:
     """A value on one line of text."""
     if is_scalar(value):
         return scalar(value)
@@ -133,7 +136,7 @@ def _inline(value: object) -> str | None:
     return ", ".join(items) if items else "none"
 
 
-def readable(key: str, value: object) -> str | Markup | None:
+def readable(key: str, value: Any) -> str | Markup | None:
     """One manifest field as text or a small HTML list or table; ``None`` to leave it out."""
     if is_scalar(value):
         return scalar(value)

@@ -279,7 +279,9 @@ def _headline(folder: Path, manifest: dict, scenarios: list[RunScenario], kind: 
     """(title, description, question) of the report: the scenario's, or both scenarios' in a comparison;
     an analysis or nowcast title says which analysis it is."""
     prefix = f"{TITLES[kind]}: " if kind in TITLES else ""
-    study = manifest.get("study") if isinstance(manifest.get("study"), dict) else {}
+    study = manifest.get("study")
+    if not isinstance(study, dict):
+        study = {}
     if kind == "sweep":
         prefix = f"Sweep {study['name']}: " if study.get("name") else "Sweep: "
     if not scenarios:

@@ -17,12 +17,15 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import UnionType
-from typing import Any, Union, get_args, get_origin
+from typing import TYPE_CHECKING, Any, Union, get_args, get_origin
 
 from pydantic import BaseModel, ValidationError
 
 from sim.scenario.distributions import DISTRIBUTIONS, support_of
 from sim.scenario.schema import DISTRIBUTION_TAG, NUMBER_TAG, SITE_KINDS, Scenario, TheatreScenario
+
+if TYPE_CHECKING:
+    from pydantic_core import ErrorDetails
 
 EXIT_BAD_INPUT = 3
 """Exit status of every command given a bad scenario, study or observations file."""
@@ -228,7 +231,7 @@ def _scan_inline_table(text: str, i: int, rest: list[str] | None) -> tuple[int, 
         key = _key_parts(k.group(1))
         key_line = text.count("\n", 0, i) + 1
         wanted = rest is not None and _prefix_depth(key, rest) == len(key)
-        i, inner, inner_line = _scan_value(text, k.end(), rest[len(key) :] if wanted else None)
+        i, inner, inner_line = _scan_value(text, k.end(), rest[len(key) :] if wanted and rest is not None else None)
         if wanted and len(key) + inner > depth:
             depth, line = len(key) + inner, inner_line or key_line
         i = _skip_blank(text, i)
@@ -242,8 +245,8 @@ def _scan_array(text: str, i: int, rest: list[str] | None) -> tuple[int, int, in
     i = _skip_blank(text, i + 1)
     while text[i] != "]":
         item_line = text.count("\n", 0, i) + 1
-        wanted = bool(rest) and rest[0] == str(index)
-        i, inner, inner_line = _scan_value(text, i, rest[1:] if wanted else None)
+        wanted = rest is not None and bool(rest) and rest[0] == str(index)
+        i, inner, inner_line = _scan_value(text, i, rest[1:] if wanted and rest is not None else None)
         if wanted:
             depth, line = 1 + inner, inner_line or item_line
         index += 1
@@ -277,7 +280,7 @@ def _lower_first(msg: str) -> str:
     return msg[0].lower() + msg[1:] if msg else msg
 
 
-def _distribution_message(err: dict[str, Any], dist: str, param: str) -> str:
+def _distribution_message(err: ErrorDetails, dist: str, param: str) -> str:
     takes = ", ".join(name for name in DISTRIBUTIONS[dist].model_fields if name != "dist")
     kind = err["type"]
     if kind == "extra_forbidden":
@@ -290,7 +293,7 @@ def _distribution_message(err: dict[str, Any], dist: str, param: str) -> str:
     return f"impossible distribution: {dist} {param}: {msg}" if param else f"impossible distribution: {dist}: {msg}"
 
 
-def _message(err: dict[str, Any], dist: str | None, param: str) -> str:
+def _message(err: ErrorDetails, dist: str | None, param: str) -> str:
     kind = err["type"]
     if dist is not None:
         return _distribution_message(err, dist, param)

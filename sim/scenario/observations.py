@@ -31,11 +31,14 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Annotated, Any, Literal
+from typing import TYPE_CHECKING, Annotated, Any, Literal, cast
 
 from pydantic import BaseModel, ConfigDict, Discriminator, Field, ValidationError, model_validator
 
 from sim.scenario.loading import Problem, ScenarioError, locate, read_toml
+
+if TYPE_CHECKING:
+    from pydantic_core import ErrorDetails
 
 Source = Annotated[str, Field(min_length=3, description="the report the observation comes from: outlet, date, what it said")]
 When = Annotated[dt.datetime | dt.date, Field(description="ISO date (the whole calendar day) or local date-time")]
@@ -67,14 +70,15 @@ class _Valued(_Strict):
             raise ValueError("give the observed `value` with a `tolerance`, or a range `low` .. `high`")
         if ranged and (self.low is None or self.high is None):
             raise ValueError("a range needs both `low` and `high`")
-        if ranged and self.low > self.high:
+        if self.low is not None and self.high is not None and self.low > self.high:
             raise ValueError(f"`low` ({self.low:g}) must be <= `high` ({self.high:g})")
         if self.value is not None and self.tolerance is None:
             raise ValueError("`value` needs a `tolerance` (one standard deviation of the reporting error)")
         return self
 
     def bounds(self) -> tuple[float, float]:
-        return (self.value, self.value) if self.value is not None else (self.low, self.high)
+        # the validator has made sure a range has both ends
+        return (self.value, self.value) if self.value is not None else cast(tuple[float, float], (self.low, self.high))
 
     def spread(self) -> float:
         """The tolerance outside the range; a range without one falls off over a quarter of its width."""
@@ -212,7 +216,7 @@ def _problems(exc: ValidationError, text: str) -> list[Problem]:
     return [Problem(dotted, "; ".join(messages), locate(text, dotted)) for dotted, messages in found.items()]
 
 
-def _message(err: dict[str, Any]) -> str:
+def _message(err: ErrorDetails) -> str:
     kind = err["type"]
     if kind == "extra_forbidden":
         return "unknown field; see docs/NOWCAST.md for the fields of each kind"

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 import math
-from typing import Annotated, ClassVar, Literal, get_args
+from typing import TYPE_CHECKING, Annotated, ClassVar, Literal, TypeAlias, get_args
 
 from pydantic import (
     AfterValidator,
@@ -86,13 +86,58 @@ def quantity(*, ge: float | None = 0, le: float | None = None, gt: float | None 
     ]
 
 
-Count = quantity(ge=0, le=100_000, integer=True)
-Hours = quantity(ge=0, le=24 * 365)
-EventHours = quantity(ge=0, le=24 * 365, per_event=True)
-EventDays = quantity(ge=0, le=365, per_event=True)
-Fraction = quantity(ge=0, le=1)
-Km = quantity(ge=0, le=5_000)
-Speed = quantity(gt=0, le=200)
+if TYPE_CHECKING:
+    # A type built by a call is invisible to a type checker, so it sees what the code reads: a drawn-once number is a
+    # float, because the model reads a scenario resolved for one replication (sim.scenario.draws.resolve), in which
+    # every such number is a float; a per-event number stays a float or a distribution, drawn anew for every event.
+    # Code that reads a scenario as loaded (draws, bounds, provenance) tests for a distribution with isinstance.
+    Count: TypeAlias = float
+    Hours: TypeAlias = float
+    EventHours: TypeAlias = float | _Distribution
+    EventDays: TypeAlias = float | _Distribution
+    Fraction: TypeAlias = float
+    Km: TypeAlias = float
+    Speed: TypeAlias = float
+    Crew: TypeAlias = float
+    Seats: TypeAlias = float
+    TeamVehicles: TypeAlias = float
+    PalletsPerLoad: TypeAlias = float
+    LoadsPerDay: TypeAlias = float
+    BreakdownsPer1000Km: TypeAlias = float
+    ClosuresPerWeek: TypeAlias = float
+    ClosuresPerMonth: TypeAlias = float
+    SortiesPerAircraft: TypeAlias = float
+    SortiesPerDay: TypeAlias = float
+    HoursOnStation: TypeAlias = float
+    HaltMinutes: TypeAlias = float
+    HoursBetweenHalts: TypeAlias = float
+    MinutesPerVehicle: TypeAlias = float
+    Days: TypeAlias = float
+    RunwayMetres: TypeAlias = float
+else:
+    Count = quantity(ge=0, le=100_000, integer=True)
+    Hours = quantity(ge=0, le=24 * 365)
+    EventHours = quantity(ge=0, le=24 * 365, per_event=True)
+    EventDays = quantity(ge=0, le=365, per_event=True)
+    Fraction = quantity(ge=0, le=1)
+    Km = quantity(ge=0, le=5_000)
+    Speed = quantity(gt=0, le=200)
+    Crew = quantity(ge=1, le=10, integer=True)
+    Seats = quantity(ge=1, le=20, integer=True)
+    TeamVehicles = quantity(ge=1, le=100_000, integer=True)
+    PalletsPerLoad = quantity(gt=0, le=20)
+    LoadsPerDay = quantity(gt=0, le=10_000)
+    BreakdownsPer1000Km = quantity(ge=0, le=50)
+    ClosuresPerWeek = quantity(ge=0, le=50)
+    ClosuresPerMonth = quantity(ge=0, le=30)
+    SortiesPerAircraft = quantity(ge=0, le=10)
+    SortiesPerDay = quantity(ge=0, le=200)
+    HoursOnStation = quantity(gt=0, le=12)
+    HaltMinutes = quantity(ge=0, le=120)
+    HoursBetweenHalts = quantity(gt=0, le=24)
+    MinutesPerVehicle = quantity(ge=0, le=600)
+    Days = quantity(ge=0, le=1000)
+    RunwayMetres = quantity(gt=0, le=5000)
 
 
 def _hour_window(value: tuple[float, float]) -> tuple[float, float]:
@@ -222,8 +267,8 @@ class Cargo(Group):
     """Equipment to move and how fast it is packed out to staging."""
 
     classes: dict[str, CargoClass] = Field(min_length=1)
-    pallets_per_load: quantity(gt=0, le=20) = Field(description="463L air pallets per truckload equivalent")
-    packout_loads_per_day: quantity(gt=0, le=10_000) = Field(description="loads the pack-out crews bring to staging per day")
+    pallets_per_load: PalletsPerLoad = Field(description="463L air pallets per truckload equivalent")
+    packout_loads_per_day: LoadsPerDay = Field(description="loads the pack-out crews bring to staging per day")
     staged_at_start: Fraction = Field(description="share of the cargo already packed at hour 0")
     source: Source
 
@@ -232,10 +277,8 @@ class Vehicles(Group):
     """Self-driving vehicles (MRAP, M-ATV, HMMWV) that drive out inside convoys."""
 
     count: Count
-    crew: quantity(ge=1, le=10, integer=True) = Field(default=2, description="people who leave with each vehicle")
-    seats: quantity(ge=1, le=20, integer=True) | None = Field(
-        default=None, description="people each vehicle carries, crew included (unset: its crew); the spare seats take other troops"
-    )
+    crew: Crew = Field(default=2, description="people who leave with each vehicle")
+    seats: Seats | None = Field(default=None, description="people each vehicle carries, crew included (unset: its crew); the spare seats take other troops")
     share_of_convoy: Fraction = Field(default=0.3, description="at most this share of a convoy's places go to them")
     source: Source
 
@@ -274,7 +317,7 @@ class Fleet(Group):
     )
     military: TruckType = Field(description="military PLS and FMTV trucks")
     het: TruckType = Field(description="heavy equipment transporters: the heaviest items (tracked and engineering vehicles, cranes)")
-    breakdowns_per_1000_km: quantity(ge=0, le=50) = Field(description="breakdowns per truck per 1000 km driven")
+    breakdowns_per_1000_km: BreakdownsPer1000Km = Field(description="breakdowns per truck per 1000 km driven")
     recovery_hours: EventHours = Field(description="halt of the convoy to recover one broken truck")
     repair_hours: EventHours = Field(description="time a broken truck is out of service after the trip")
     source: Source
@@ -315,7 +358,7 @@ class Escort(Group):
     """Ground escort: security teams of at least 3 gun trucks, out and back on the Syrian leg."""
 
     teams: Count
-    vehicles_per_team: quantity(ge=1, le=100_000, integer=True) = Field(description="convoy vehicles one team can protect")
+    vehicles_per_team: TeamVehicles = Field(description="convoy vehicles one team can protect")
     rest_hours: Hours = Field(description="crew rest after a mission")
     source: Source
 
@@ -324,8 +367,8 @@ class AirCover(Group):
     """Apache air cover for convoys on the Syrian leg."""
 
     apaches: Count
-    sorties_per_aircraft_per_day: quantity(ge=0, le=10)
-    hours_on_station: quantity(gt=0, le=12)
+    sorties_per_aircraft_per_day: SortiesPerAircraft
+    hours_on_station: HoursOnStation
     share_of_convoys: Fraction = Field(description="share of convoys that need air cover")
     always_for_sensitive: StrictBool = Field(description="convoys carrying a class that air may also carry always need cover")
     when_short: Literal["wait", "go"] = Field(
@@ -343,8 +386,8 @@ class RoadLeg(Group):
     town_km: Km = Field(default=0.0)
     speed_kmh: Speed
     town_speed_kmh: Speed
-    halt_minutes: quantity(ge=0, le=120) = Field(default=15.0)
-    halt_every_hours: quantity(gt=0, le=24) = Field(default=2.0)
+    halt_minutes: HaltMinutes = Field(default=15.0)
+    halt_every_hours: HoursBetweenHalts = Field(default=2.0)
     daylight_only_for: list[ConvoyKind] | None = Field(
         default=None,
         description="convoy kinds (contracted, military) that may move on this leg in daylight only, loaded or empty (unset: all kinds "
@@ -356,7 +399,7 @@ class RoadLeg(Group):
 class Threats(Group):
     """Threats on the Syrian leg that close the road."""
 
-    closures_per_week: quantity(ge=0, le=50)
+    closures_per_week: ClosuresPerWeek
     closure_hours: EventHours
     source: Source
 
@@ -372,8 +415,8 @@ class Route(Group):
 class Closure(Group):
     """A known closure: from a day after start, for a number of days."""
 
-    start_day: quantity(ge=0, le=1000)
-    days: quantity(ge=0, le=1000)
+    start_day: Days
+    days: Days
     source: Source
 
 
@@ -383,9 +426,9 @@ class CrossingPoint(Group):
     name: str
     lanes: Count
     fixed_hours: Hours = Field(description="paperwork per convoy")
-    minutes_per_vehicle: quantity(ge=0, le=600)
+    minutes_per_vehicle: MinutesPerVehicle
     open_hours: HourWindow = Field(default=(0.0, 24.0), description="daily opening hours, local")
-    closures_per_month: quantity(ge=0, le=30) = Field(default=0.0)
+    closures_per_month: ClosuresPerMonth = Field(default=0.0)
     closure_days: EventDays = Field(default=0.0, description="length of each closure")
     scheduled_closures: list[Closure] = Field(default_factory=list)
     extra_km: Km = Field(default=0.0, description="detour to reach it, for an alternate crossing")
@@ -415,15 +458,15 @@ class Aircraft(Group):
     allowed: StrictBool
     pallets: Count
     troops: Count
-    runway_m: quantity(gt=0, le=5000) = Field(description="runway it needs at this weight and surface")
+    runway_m: RunwayMetres = Field(description="runway it needs at this weight and surface")
     source: Source
 
 
 class Airlift(Group):
     """Sorties from the 1.7 km strip: pallets and people."""
 
-    runway_m: quantity(gt=0, le=5000)
-    sorties_per_day: quantity(ge=0, le=200) = Field(description="sorties a day planned for the strip")
+    runway_m: RunwayMetres
+    sorties_per_day: SortiesPerDay = Field(description="sorties a day planned for the strip")
     ground_hours: Hours = Field(description="hours an aircraft spends on the strip: landing, loading, boarding, take-off")
     flight_hours: Hours = Field(description="flight to the destination (hours)")
     max_on_ground: Count = Field(
@@ -452,8 +495,8 @@ class Pause(Group):
     """A political pause: no departures for a while, and reinforcements may flow in."""
 
     probability: Fraction
-    start_day: quantity(ge=0, le=1000)
-    days: quantity(ge=0, le=1000)
+    start_day: Days
+    days: Days
     inflow_loads: Count = Field(default=0)
     inflow_troops: Count = Field(default=0)
     source: Source

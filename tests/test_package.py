@@ -1,0 +1,97 @@
+"""The package as a user installs it: typed, licensed, its version told truly, every dependency's licence listed."""
+
+from __future__ import annotations
+
+import importlib.metadata as metadata
+import re
+import shutil
+import subprocess
+import sys
+import zipfile
+from pathlib import Path
+
+import pytest
+from packaging.requirements import Requirement
+
+import sim
+
+ROOT = Path(__file__).resolve().parents[1]
+DISTRIBUTION = "evacsim"
+
+
+def _name(text: str) -> str:
+    """A distribution name as PEP 503 compares them: ``PyYAML`` and ``pyyaml``, ``typing_extensions`` and ``typing-extensions``."""
+    return re.sub(r"[-_.]+", "-", text).lower()
+
+
+@pytest.fixture(scope="module")
+def wheel(tmp_path_factory: pytest.TempPathFactory) -> zipfile.ZipFile:
+    """The wheel pip builds from a copy of the project (the working tree is left as it is)."""
+    tmp = tmp_path_factory.mktemp("wheel")
+    source = tmp / "source"
+    source.mkdir()
+    for name in ("pyproject.toml", "README.md", "LICENSE"):
+        shutil.copy2(ROOT / name, source / name)
+    shutil.copytree(ROOT / "sim", source / "sim", ignore=shutil.ignore_patterns("__pycache__"))
+    out = tmp / "dist"
+    done = subprocess.run(
+        [sys.executable, "-m", "pip", "wheel", str(source), "--no-deps", "--quiet", "--wheel-dir", str(out)], capture_output=True, text=True, timeout=300
+    )
+    assert done.returncode == 0, f"pip could not build the wheel:\n{done.stderr}"
+    (path,) = out.glob("evacsim-*.whl")
+    return zipfile.ZipFile(path)
+
+
+def _wheel_metadata(wheel: zipfile.ZipFile) -> str:
+    (name,) = (n for n in wheel.namelist() if n.endswith(".dist-info/METADATA"))
+    return wheel.read(name).decode()
+
+
+def test_wheel_ships_py_typed_so_type_checkers_read_its_annotations(wheel: zipfile.ZipFile) -> None:
+    assert "sim/py.typed" in wheel.namelist()
+    assert any(n.startswith("sim/report/templates/") and n.endswith(".j2") for n in wheel.namelist())
+
+
+def test_wheel_says_gpl_3_or_later_and_carries_the_licence_text(wheel: zipfile.ZipFile) -> None:
+    assert "License-Expression: GPL-3.0-or-later" in _wheel_metadata(wheel).splitlines()
+    (text,) = (n for n in wheel.namelist() if n.endswith(".dist-info/licenses/LICENSE"))
+    assert wheel.read(text).decode().lstrip().startswith("GNU GENERAL PUBLIC LICENSE\n                       Version 3, 29 June 2007")
+
+
+def test_installed_package_has_py_typed() -> None:
+    assert (Path(sim.__file__).parent / "py.typed").is_file()
+
+
+def test_version_is_the_installed_distributions() -> None:
+    if not hasattr(sim, "__version__"):
+        pytest.skip("sim.__version__ does not exist yet")
+    assert sim.__version__ == metadata.version(DISTRIBUTION)
+
+
+def _installed_closure(requirements: list[str], extra: str) -> set[str]:
+    """Every distribution installed because of ``requirements`` (as evaluated with ``extra``), followed down."""
+    found: set[str] = set()
+    stack = [r for r in requirements if not (req := Requirement(r)).marker or req.marker.evaluate({"extra": extra})]
+    while stack:
+        req = Requirement(stack.pop())
+        name = _name(req.name)
+        if name in found:
+            continue
+        try:
+            dist = metadata.distribution(name)
+        except metadata.PackageNotFoundError:
+            continue  # a requirement of another platform or Python
+        found.add(name)
+        wanted = {"extra": extra} if name == _name(DISTRIBUTION) else {"extra": next(iter(req.extras), "")}
+        stack += [r for r in dist.requires or [] if not (sub := Requirement(r)).marker or sub.marker.evaluate(wanted)]
+    return found
+
+
+def test_every_installed_dependency_has_its_licence_in_docs_licences() -> None:
+    """docs/LICENCES.md justifies the project's licence by its dependencies': a new one must be listed there."""
+    listed = {_name(m.group(1)) for m in re.finditer(r"^\| \**([A-Za-z0-9_.-]+)\**(?: \(with `\w+`\))? \|", (ROOT / "docs" / "LICENCES.md").read_text(), re.M)}
+    requires = metadata.distribution(DISTRIBUTION).requires or []
+    installed = (_installed_closure(requires, "") | _installed_closure(requires, "test")) - {_name(DISTRIBUTION)}
+    assert installed, "found no installed dependency: is evacsim installed?"
+    missing = sorted(installed - listed)
+    assert not missing, f"add these to docs/LICENCES.md with their licence: {', '.join(missing)}"
