@@ -288,7 +288,9 @@ def capacity_bounds(scenario: Scenario) -> list[Bound]:
     For a theatre, the bounds of its main base as the one-base scenario it stands for
     (:func:`sim.scenario.base_view.base_view`: the resources of its pools all its own, so still lower bounds).
     """
-    if scenario.is_theatre:
+    from sim.scenario.schema import TheatreScenario
+
+    if isinstance(scenario, TheatreScenario):
         from sim.scenario.base_view import base_view
 
         scenario = base_view(scenario, scenario.main_base)

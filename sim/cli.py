@@ -283,7 +283,9 @@ def _write_run(folder: Path, loaded: LoadedScenario, seed: int, replications: in
     info = {"kind": "run", "replications": replications, "jobs": jobs}
     write_json(folder / "manifest.json", manifest(resolved, loaded.path, list(loaded.overrides), seed, info))
     write_json(folder / "summary.json", summary)
-    if loaded.scenario.is_theatre:
+    from sim.scenario.schema import TheatreScenario
+
+    if isinstance(loaded.scenario, TheatreScenario):
         from sim.scenario.theatre_layout import network_json
 
         write_json(folder / "network.json", network_json(loaded.scenario))

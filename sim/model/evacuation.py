@@ -11,7 +11,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass, field
 from types import SimpleNamespace
-from typing import cast
+from typing import TYPE_CHECKING, cast
 
 import numpy as np
 import simpy
@@ -25,8 +25,12 @@ from sim.model.disruptions import PoliticalPause
 from sim.model.escort import EscortView
 from sim.model.fleet import KINDS, Fleet
 from sim.model.movement import daylight_only, departure_window
+from sim.model.network import Route
 from sim.model.people import Garrison
 from sim.scenario.schema import CONVOY_KINDS, Scenario
+
+if TYPE_CHECKING:
+    from sim.model.theatre import TheatreOutcome
 
 WAIT_CAUSES = (
     "trucks",
@@ -126,7 +130,7 @@ class Outcome:
     stuck_reason: str = ""
     inflow_hour: float | None = None
     timeline: list[dict] = field(default_factory=list)
-    theatre: object | None = None  # a TheatreOutcome, for a theatre scenario
+    theatre: TheatreOutcome | None = None  # for a theatre scenario: every base's outcome, legs, pools, the last out
 
     @property
     def days_to_base_empty(self) -> float:
@@ -272,12 +276,14 @@ class Evacuation:
                     classes.append(CargoClass(name, carriers, priority, 0, 0, 0))
 
     # --- routes -------------------------------------------------------------------------
-    def route_out(self, speed_cap: float | None, t: float | None = None):
+    def route_out(self, speed_cap: float | None, t: float | None = None) -> Route:
         """The route a loaded convoy takes: to its hub, or the quickest way out of the country; from ``t``,
         the quickest whose first road is open (a threat closure re-routes convoys not yet on their way)."""
         net = self.theatre.network
         if self.spec.send_to is not None:
-            return net.route_inside(self.name, self.spec.send_to, speed_cap)
+            to_hub = net.route_inside(self.name, self.spec.send_to, speed_cap)
+            assert to_hub is not None, "a base reaches its hub (checked when the scenario is read)"
+            return to_hub
         routes = net.routes_out(self.name, speed_cap)
         if t is None or len(routes) == 1:
             return routes[0]
@@ -531,7 +537,7 @@ class Evacuation:
         main = crossings[planned]
         others = self._other_crossings.get(planned)
         if others is None:
-            others = self._other_crossings[planned] = [r.crossing for r in self.theatre.network.routes_out(self.name, None) if r.crossing != planned]
+            others = self._other_crossings[planned] = [str(r.crossing) for r in self.theatre.network.routes_out(self.name, None) if r.crossing != planned]
         if not others:
             return planned
         if len(others) == 1:
@@ -555,8 +561,9 @@ class Evacuation:
         crossing), then the roads to the base. No breakdowns on the way back."""
         net = self.theatre.network
         if at not in net.destinations:
-            route = net.route_inside(at, home.name, speed_cap)
-            return self.drive_roads(convoy, _reversed(route.inside), t, speed_cap, breakdowns=False)
+            to_hub = net.route_inside(at, home.name, speed_cap)
+            assert to_hub is not None, "a base reaches its hub (checked when the scenario is read)"
+            return self.drive_roads(convoy, _reversed(to_hub.inside), t, speed_cap, breakdowns=False)
         back, outside, inside = net.way_back(home.name, at, speed_cap)
         t = self.drive_roads(convoy, outside, t, speed_cap, breakdowns=False)
         chosen = home.choose_crossing(t, back.crossing)
@@ -570,6 +577,7 @@ class Evacuation:
             detour = 0.0
         else:
             route = net.crossing_route(home.name, chosen, speed_cap)
+            assert route is not None, "a convoy diverts only to a crossing of its base"
             detour = route.inside_hours - back.inside_hours
             inside = _reversed(route.inside)
             self.return_diversions += 1

@@ -154,7 +154,8 @@ class Network:
                         h += self.roads[i].leg.driving_hours(cap)
                     if h < best:
                         best, best_path = h, path
-                hours[target], paths[target] = best, list(best_path)
+                if best_path is not None:
+                    hours[target], paths[target] = best, list(best_path)
             hit = self._routes[key] = (hours, paths)
         return hit
 
@@ -199,8 +200,8 @@ class Network:
         key = ("back", base, destination, cap)
         hit = self._routes.get(key)
         if hit is None:
-            back = min(self.routes_out(base, cap), key=lambda r: self.outside_path(r.crossing, destination, cap)[0] + r.inside_hours)
-            outside = tuple(reversed(self.outside_path(back.crossing, destination, cap)[1]))
+            back = min(self.routes_out(base, cap), key=lambda r: self.outside_path(str(r.crossing), destination, cap)[0] + r.inside_hours)
+            outside = tuple(reversed(self.outside_path(str(back.crossing), destination, cap)[1]))
             hit = self._routes[key] = (back, outside, tuple(reversed(back.inside)))
         return hit
 

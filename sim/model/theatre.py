@@ -95,11 +95,12 @@ class Theatre:
     # --- what is drawn once -------------------------------------------------------------
     def _draw_threats(self) -> list[Closures]:
         """Each road's threat closures, drawn in file order from the threats stream (shared by a road that says so)."""
-        net, out = self.network, []
+        net = self.network
+        out: list[Closures] = []
         by_name: dict[str, Closures] = {}
         for road in net.roads:
             if road.shares_threats_with is not None:
-                out.append(None)
+                out.append(NEVER)  # set below, once the road it shares with has its closures
                 continue
             t = road.threats
             closures = NEVER if t is None else route_threats(self.streams.threats, t.closures_per_week, t.closure_hours, self.horizon_hours)
@@ -138,7 +139,8 @@ class Theatre:
         """When every first road out of a base is closed by threats (a convoy waits at the gate only then)."""
         net = self.network
         if evac.spec.send_to is not None:
-            routes = [net.route_inside(evac.name, evac.spec.send_to, None)]
+            to_hub = net.route_inside(evac.name, evac.spec.send_to, None)
+            routes = [to_hub] if to_hub is not None else []
         else:
             routes = net.routes_out(evac.name, None)
         closed = None

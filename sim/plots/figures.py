@@ -179,7 +179,7 @@ def replay(scenario: dict, seed: int, index: int) -> tuple[list[dict], dict[str,
     closures = {
         "night (no driving in Syria)": evac.daylight.intervals,
         "route closed": evac.threats.intervals,
-        "crossing closed": evac.crossing_main.closures.intervals,
+        "crossing closed": evac.crossing_main.closures.intervals if evac.crossing_main is not None else [],
         "pause": evac.pause_closures.intervals,
         "dust (aircraft grounded)": [(24.0 * d, 24.0 * (d + 1)) for d in sorted(evac.dust_days)],
     }

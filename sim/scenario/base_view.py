@@ -22,7 +22,9 @@ from sim.scenario.schema import (
     Airlift,
     Crossing,
     CrossingPoint,
+    CrossingSite,
     Destination,
+    DestinationSite,
     Escort,
     Fleet,
     RoadLeg,
@@ -122,7 +124,10 @@ def base_view(s: TheatreScenario, base: str) -> Scenario:
             count=_total(counts), speed_kmh=speeds.speed_kmh, cab_seats=speeds.cab_seats, source=speeds.source, source_kind=None
         )
     fleet_group = Fleet.model_construct(
-        **fleet,
+        civilian=fleet["civilian"],
+        lowboy=fleet["lowboy"],
+        military=fleet["military"],
+        het=fleet["het"],
         breakdowns_per_1000_km=s.fleet.breakdowns_per_1000_km,
         recovery_hours=s.fleet.recovery_hours,
         repair_hours=s.fleet.repair_hours,
@@ -149,7 +154,8 @@ def base_view(s: TheatreScenario, base: str) -> Scenario:
             else Threats.model_construct(closures_per_week=0.0, closure_hours=0.0, source="none")
         )
         points = [_point(s, c) for _, c, _, _ in routes[:2]]
-        dest = s.sites[p_out[-1]]
+        site_at_end = s.sites[p_out[-1]]
+        dest = site_at_end if isinstance(site_at_end, DestinationSite) else None
     else:
         syria, iraq, points, dest = _leg_of(g, to_hub), _leg_of(g, None), [], None
         threats = _no_threats()
@@ -187,6 +193,7 @@ def base_view(s: TheatreScenario, base: str) -> Scenario:
 
 def _point(s: TheatreScenario, name: str) -> CrossingPoint:
     x = s.sites[name]
+    assert isinstance(x, CrossingSite), "routes pass crossings"
     return CrossingPoint.model_construct(
         name=x.title,
         lanes=x.lanes,

@@ -557,7 +557,7 @@ class BaseSite(SiteHead):
     people: People
     loading: Loading
     airlift: Airlift | None = Field(default=None, description="its own airstrip and shuttle; none: no sortie flies from it")
-    start_day: quantity(ge=0, le=1000) = Field(default=0.0, description="days after hour 0 when the base starts to empty (pack-out and convoys)")
+    start_day: Days = Field(default=0.0, description="days after hour 0 when the base starts to empty (pack-out and convoys)")
     after: str | None = Field(default=None, description="another base: this one starts when that one is empty (or at its own start_day if that one stays)")
     send_to: str | None = Field(default=None, description="a hub inside the country: its cargo, vehicles and people go there instead of out")
     leaves: Fraction = Field(
@@ -572,9 +572,9 @@ class CrossingSite(SiteHead):
     kind: Literal["crossing"]
     lanes: Count
     fixed_hours: Hours = Field(description="paperwork per convoy")
-    minutes_per_vehicle: quantity(ge=0, le=600)
+    minutes_per_vehicle: MinutesPerVehicle
     open_hours: HourWindow = Field(default=(0.0, 24.0), description="daily opening hours, local")
-    closures_per_month: quantity(ge=0, le=30) = Field(default=0.0)
+    closures_per_month: ClosuresPerMonth = Field(default=0.0)
     closure_days: EventDays = Field(default=0.0, description="length of each closure")
     scheduled_closures: list[Closure] = Field(default_factory=list)
 
@@ -608,8 +608,8 @@ class NetworkLeg(Group):
     town_km: Km = Field(default=0.0)
     speed_kmh: Speed
     town_speed_kmh: Speed
-    halt_minutes: quantity(ge=0, le=120) = Field(default=15.0)
-    halt_every_hours: quantity(gt=0, le=24) = Field(default=2.0)
+    halt_minutes: HaltMinutes = Field(default=15.0)
+    halt_every_hours: HoursBetweenHalts = Field(default=2.0)
     daylight_only_for: list[ConvoyKind] | None = Field(
         default=None,
         description="convoy kinds (contracted, military) moving on this leg by day only (unset: all kinds if convoys.daylight_only, none otherwise)",
@@ -691,7 +691,7 @@ class TheatreFleet(Group):
     lowboy: SpeedsOnly = Field(default_factory=SpeedsOnly)
     military: SpeedsOnly = Field(default_factory=SpeedsOnly)
     het: SpeedsOnly = Field(default_factory=SpeedsOnly)
-    breakdowns_per_1000_km: quantity(ge=0, le=50) = Field(description="breakdowns per truck per 1000 km driven")
+    breakdowns_per_1000_km: BreakdownsPer1000Km = Field(description="breakdowns per truck per 1000 km driven")
     recovery_hours: EventHours = Field(description="halt of the convoy to recover one broken truck")
     repair_hours: EventHours = Field(description="time a broken truck is out of service after the trip")
     source: Source
@@ -700,7 +700,7 @@ class TheatreFleet(Group):
 class TheatreEscort(Group):
     """Escort team size and rest in a theatre (the teams are in the pools)."""
 
-    vehicles_per_team: quantity(ge=1, le=100_000, integer=True) = Field(description="convoy vehicles one team can protect")
+    vehicles_per_team: TeamVehicles = Field(description="convoy vehicles one team can protect")
     rest_hours: Hours = Field(description="crew rest after a mission")
     source: Source
 
@@ -708,8 +708,8 @@ class TheatreEscort(Group):
 class TheatreAirCover(Group):
     """Apache rates and who needs cover in a theatre (the Apaches are in the pools)."""
 
-    sorties_per_aircraft_per_day: quantity(ge=0, le=10)
-    hours_on_station: quantity(gt=0, le=12)
+    sorties_per_aircraft_per_day: SortiesPerAircraft
+    hours_on_station: HoursOnStation
     share_of_convoys: Fraction = Field(description="share of convoys that need air cover")
     always_for_sensitive: StrictBool = Field(description="convoys carrying a class that air may also carry always need cover")
     when_short: Literal["wait", "go"] = Field(default="wait")
@@ -761,17 +761,17 @@ class TheatreScenario(Scenario):
     """A theatre: several bases, crossings, hubs and destinations on a road network, sharing pools of
     trucks, escort teams and Apaches. A one-base file is the simplest theatre (the one-base shorthand)."""
 
-    cargo: None = None
-    vehicles: None = None
-    people: None = None
-    loading: None = None
-    airlift: None = None
-    route: None = None
-    fleet: TheatreFleet
-    escort: TheatreEscort
-    air_cover: TheatreAirCover
-    crossing: TheatreCrossing = Field(default_factory=TheatreCrossing)
-    destination: TheatreDestination
+    cargo: None = None  # type: ignore[assignment]  # a theatre nests these under its bases and pools
+    vehicles: None = None  # type: ignore[assignment]  # a theatre nests these under its bases and pools
+    people: None = None  # type: ignore[assignment]  # a theatre nests these under its bases and pools
+    loading: None = None  # type: ignore[assignment]  # a theatre nests these under its bases and pools
+    airlift: None = None  # type: ignore[assignment]  # a theatre nests these under its bases and pools
+    route: None = None  # type: ignore[assignment]  # a theatre nests these under its bases and pools
+    fleet: TheatreFleet  # type: ignore[assignment]  # a theatre nests these under its bases and pools
+    escort: TheatreEscort  # type: ignore[assignment]  # a theatre nests these under its bases and pools
+    air_cover: TheatreAirCover  # type: ignore[assignment]  # a theatre nests these under its bases and pools
+    crossing: TheatreCrossing = Field(default_factory=TheatreCrossing)  # type: ignore[assignment]  # a theatre nests these under its bases and pools
+    destination: TheatreDestination  # type: ignore[assignment]  # a theatre nests these under its bases and pools
     sites: dict[str, Site] = Field(min_length=1, description="bases, hubs, crossings and destinations by short name; the first base listed is the main base")
     legs: list[NetworkLeg] = Field(min_length=1, description="two-way roads between sites")
     pools: dict[str, Pool] = Field(min_length=1, description="trucks, escort teams and Apaches with a home, by short name")
