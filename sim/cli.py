@@ -299,7 +299,8 @@ def _print_theatre(summary: dict) -> None:
     for name, b in summary["bases"].items():
         if b.get("replications"):
             d = b["days_to_base_empty"]
-            table.add_row(f"{name} empty", f"{d['mean']:.1f}", f"{d['p10']:.1f}", f"{d['p50']:.1f}", f"{d['p90']:.1f}", f"{100 * b['share_left']:.0f}%")
+            days = [f"{d[k]:.1f}" for k in ("mean", "p10", "p50", "p90")]
+            table.add_row(f"{b.get('title', name)} empty", *days, f"{100 * b['share_left']:.0f}%")
     t = summary["theatre"]
     d = t["days_to_last_out"]
     table.add_row("last out of Syria", f"{d['mean']:.1f}", f"{d['p10']:.1f}", f"{d['p50']:.1f}", f"{d['p90']:.1f}", "")

@@ -191,6 +191,7 @@ def test_run_on_a_theatre_writes_the_bases_the_theatre_the_network_and_each_base
     summary = json.loads((out / "summary.json").read_text())
     assert summary["days_to_base_empty"]["mean"] == pytest.approx(1 / 24)  # the main base (a), as today's keys
     assert summary["bases"]["b"]["days_to_base_empty"]["mean"] == pytest.approx(13.5 / 24)
+    assert summary["bases"]["b"]["title"] == "a base" and summary["bases"]["b"]["share_left"] == 1.0
     theatre = summary["theatre"]
     assert theatre["days_to_last_out"]["p50"] == pytest.approx(15.5 / 24)
     assert theatre["p_within"]["20"]["estimate"] == 1.0 and theatre["reported_end_days"] == [20, 30, 60]

@@ -54,7 +54,8 @@ def summarize_theatre(rows: pd.DataFrame, layout, window: tuple[float, float], w
     for name in layout.bases:
         view = base_rows(rows, name)
         share = len(view) / len(rows) if len(rows) else float("nan")
-        bases[name] = {**(summarize(view, window, wait_causes, resources) if len(view) else {"replications": 0}), "share_left": share}
+        title = (getattr(layout, "titles", None) or {}).get(name, name)
+        bases[name] = {**(summarize(view, window, wait_causes, resources) if len(view) else {"replications": 0}), "share_left": share, "title": title}
     days = rows["theatre.days_to_last_out"].to_numpy(dtype=float)
     finished = rows["theatre.finished"].to_numpy(dtype=bool)
     closed = np.where(finished, days, np.inf)

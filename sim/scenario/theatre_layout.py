@@ -14,12 +14,14 @@ DEFAULT_REPORTED_END_DAYS = (20.0, 30.0, 60.0)
 
 @dataclass(frozen=True)
 class TheatreLayout:
-    """A theatre's bases (the main base first), legs (``<from>-<to>``), pools (name -> title) and reported end dates."""
+    """A theatre's bases (the main base first), legs (``<from>-<to>``), pools (name -> title), reported end dates,
+    and the bases' titles (name -> words)."""
 
     bases: tuple[str, ...]
     legs: tuple[str, ...]
     pools: dict[str, str]
     reported_end_days: tuple[float, ...]
+    titles: dict[str, str] | None = None
 
 
 def theatre_layout(s: Scenario) -> TheatreLayout | None:
@@ -28,7 +30,8 @@ def theatre_layout(s: Scenario) -> TheatreLayout | None:
         return None
     info = getattr(s, "theatre", None)
     ends = tuple(info.reported_end_days) if info is not None else DEFAULT_REPORTED_END_DAYS
-    return TheatreLayout(tuple(s.bases), tuple(leg.name for leg in s.legs), {n: p.title for n, p in s.pools.items()}, ends)
+    titles = {n: b.title for n, b in s.bases.items()}
+    return TheatreLayout(tuple(s.bases), tuple(leg.name for leg in s.legs), {n: p.title for n, p in s.pools.items()}, ends, titles)
 
 
 def network_json(s: TheatreScenario) -> dict:
