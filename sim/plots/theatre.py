@@ -1,0 +1,440 @@
+"""The figures of a theatre run: several bases on a road network withdrawing at once.
+
+A theatre results folder is a run folder whose ``summary.json`` has a ``theatre`` entry
+and which holds ``network.json`` (the sites and legs of the scenario). Three figures:
+
+- **theatre_completion**: the cumulative share (percent) of replications in which the last
+  soldier and load has left the country by each day, with the reported end dates marked and
+  labelled with the words of their sources;
+- **theatre_network**: the sites at their coordinates, each leg drawn as wide as the mean
+  number of convoys that used it and coloured by the mean convoy-hours waited on it, the
+  binding resource named in the title;
+- **theatre_burndown**: truck loads still at each base by day, median and P10-P90 band.
+
+Each figure function takes plain tables and returns a matplotlib Figure; the ``theatre_*``
+functions at the end read a results folder and are what ``run`` and ``evacsim plot`` call.
+Day 0 is the scenario's start at 00:00 (the simulation clock's origin).
+"""
+
+from __future__ import annotations
+
+import datetime
+import json
+import math
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+import matplotlib as mpl
+import numpy as np
+import pyarrow.parquet as pq
+from matplotlib.backends.backend_agg import FigureCanvasAgg
+from matplotlib.figure import Figure
+from matplotlib.lines import Line2D
+from matplotlib.ticker import PercentFormatter
+
+from sim.analysis.statistics import DailyCounts
+from sim.names import share
+from sim.plots.completion import add_calendar_axis, days_label, ecdf
+from sim.plots.style import BLACK, BLUE, ORANGE, REDDISH_PURPLE, SKY_BLUE, VERMILLION, style_context
+
+NETWORK_FILE = "network.json"
+
+SITE_STYLE = {
+    "base": ("s", BLUE, "Base (US troops leave it)"),
+    "hub": ("D", REDDISH_PURPLE, "Hub inside Syria"),
+    "crossing": ("^", VERMILLION, "Border crossing"),
+    "destination": ("*", BLACK, "Destination in the Kurdistan Region of Iraq"),
+}
+"""Marker, colour and legend words of each kind of site."""
+
+REPORTED_COLORS = (ORANGE, VERMILLION, REDDISH_PURPLE, SKY_BLUE)
+LEG_WIDTH_POINTS = (1.0, 9.0)
+"""Line widths (points) of the leg with the fewest and the one with the most convoys."""
+
+
+@dataclass(frozen=True)
+class Site:
+    """A place of the theatre: a base, a hub, a border crossing or a destination, at (lat, lon) degrees."""
+
+    name: str
+    title: str
+    kind: str
+    lat: float
+    lon: float
+
+
+@dataclass(frozen=True)
+class Leg:
+    """A two-way road between two sites, ``km`` long; named ``<from>-<to>`` as in the scenario file."""
+
+    start: str
+    end: str
+    km: float
+
+    @property
+    def name(self) -> str:
+        return f"{self.start}-{self.end}"
+
+
+@dataclass(frozen=True)
+class Network:
+    """The sites and legs of a theatre scenario, as ``network.json`` holds them."""
+
+    sites: tuple[Site, ...]
+    legs: tuple[Leg, ...]
+
+    def site(self, name: str) -> Site:
+        return next(s for s in self.sites if s.name == name)
+
+    def title(self, name: str) -> str:
+        """A site's title in words (its name if the network does not list it)."""
+        return next((s.title for s in self.sites if s.name == name), name)
+
+
+@dataclass(frozen=True)
+class LegFlow:
+    """What one leg carried in a run: mean convoys a replication (both ways, loaded and empty) and mean
+    convoy-hours waited on or entering it (closures, nights, the queue at a crossing at its end)."""
+
+    leg: Leg
+    convoys: float
+    wait_hours: float
+
+
+@dataclass(frozen=True)
+class ReportedEnd:
+    """A reported end of the whole withdrawal: days after day 0, and the words and source that said so."""
+
+    days: float
+    words: str
+
+
+def read_network(path: Path) -> Network:
+    """``network.json`` as a :class:`Network` (``{"sites": [{name, title, kind, lat, lon}], "legs": [{from, to, km}]}``)."""
+    data = json.loads(Path(path).read_text(encoding="utf-8"))
+    sites = tuple(Site(str(s["name"]), str(s.get("title") or s["name"]), str(s["kind"]), float(s["lat"]), float(s["lon"])) for s in data["sites"])
+    legs = tuple(Leg(str(leg["from"]), str(leg["to"]), float(leg["km"])) for leg in data["legs"])
+    return Network(sites, legs)
+
+
+def is_theatre_summary(summary: dict) -> bool:
+    """A run of a theatre scenario: its summary has the ``theatre`` answers."""
+    return isinstance(summary.get("theatre"), dict)
+
+
+def base_names(columns: list[str]) -> list[str]:
+    """The bases of a theatre burn-down, in the order of its columns (``cargo_loads.<base>``)."""
+    return [c.split(".", 1)[1] for c in columns if c.startswith("cargo_loads.")]
+
+
+def leg_flows(network: Network, means: dict[str, float]) -> list[LegFlow]:
+    """Each leg with its mean convoys and convoy-hours waited, from the means of the ``leg.<from>-<to>.*`` columns
+    (a leg the run has no column for carried nothing)."""
+    return [LegFlow(leg, means.get(f"leg.{leg.name}.convoys", 0.0), means.get(f"leg.{leg.name}.wait_hours", 0.0)) for leg in network.legs]
+
+
+_REPORTED = re.compile(r"(\d+(?:\.\d+)?)\s*days?\s*:\s*([^;]+)")
+
+
+def reported_ends(days: list[float], source: str = "") -> list[ReportedEnd]:
+    """The reported end dates with their words: a scenario's ``[theatre] source`` may give them as
+    ``"20 days: 'within 20 days' (a diplomat, AFP, 2026-02-23); 30 days: ..."``; a date it does not
+    describe is labelled ``reported end: N days``."""
+    described = {float(m.group(1)): m.group(2).strip() for m in _REPORTED.finditer(source or "")}
+    return [ReportedEnd(float(d), described.get(float(d), f"reported end: {float(d):g} days")) for d in days]
+
+
+def _new_figure(size: tuple[float, float] | None = None) -> Figure:
+    fig = Figure(layout="constrained", figsize=size)
+    FigureCanvasAgg(fig)  # so fig.canvas.draw() renders, as for a pyplot figure
+    return fig
+
+
+def theatre_completion_figure(
+    days_to_last_out: np.ndarray,
+    reported: list[ReportedEnd],
+    start_date: datetime.date,
+    p_within: dict[str, dict] | None = None,
+) -> Figure:
+    """Cumulative share (%) of replications in which the last soldier and load has left the country by each day,
+    with each reported end date drawn as a vertical line labelled with its source's words and, when
+    ``p_within`` (``{"20": {estimate, ci_low, ci_high}}``, 0-1 fractions) holds it, the chance of being out by then.
+
+    A replication cut off at the horizon (``inf``) counts as not out by any date: the curve stays below 100%.
+    """
+    days = np.asarray(days_to_last_out, dtype=float)
+    if days.size == 0:
+        raise ValueError("theatre_completion_figure needs at least one replication")
+    finite = days[np.isfinite(days)]
+    with style_context():
+        fig = _new_figure((10.0, 5.0))
+        ax = fig.subplots()
+        x, y = ecdf(finite) if finite.size else (np.array([0.0]), np.array([0.0]))
+        y = y * finite.size / days.size
+        ax.step(
+            np.concatenate([[0.0], x]),
+            np.concatenate([[0.0], y]),
+            where="post",
+            color=BLUE,
+            lw=2.0,
+            label="Last soldier and load out of Syria",
+            gid="ecdf-last-out",
+        )
+        right = max(float(finite.max()) if finite.size else 0.0, *(r.days for r in reported)) * 1.08 + 1
+        for i, end in enumerate(reported):
+            color = REPORTED_COLORS[i % len(REPORTED_COLORS)]
+            chance = (p_within or {}).get(f"{end.days:g}")
+            label = f"Day {end.days:g} ({start_date + datetime.timedelta(days=end.days):%d %b}): {end.words}"
+            if chance:
+                label += f"; out by then in {_percent_ci(chance)} of replications"
+            ax.axvline(end.days, color=color, ls="--", lw=1.4, label=label, gid=f"reported-{end.days:g}")
+            ax.text(
+                end.days,
+                1.01,
+                f"{end.days:g} days",
+                color=color,
+                ha="center",
+                va="bottom",
+                fontsize=8,
+                transform=ax.get_xaxis_transform(),
+                gid=f"reported-label-{end.days:g}",
+            )
+        ax.set_xlim(0, right)
+        ax.set_ylim(0, 1.0)
+        ax.yaxis.set_major_formatter(PercentFormatter(xmax=1.0))
+        ax.set_ylabel("Replications with everyone out of Syria (%)")
+        ax.set_xlabel(days_label(start_date))
+        add_calendar_axis(ax, start_date)
+        fig.legend(*ax.get_legend_handles_labels(), loc="outside lower center", fontsize=8, frameon=False)
+        fig.suptitle(f"When does the last US soldier leave Syria? {days.size} replications")
+    return fig
+
+
+def _percent_ci(p: dict) -> str:
+    return f"{share(p['estimate'])} (95% CI {share(p['ci_low'])}-{share(p['ci_high'])})"
+
+
+def _leg_widths(convoys: np.ndarray) -> np.ndarray:
+    """Line widths (points) proportional to the mean convoys, from the thinnest to the thickest width."""
+    low, high = LEG_WIDTH_POINTS
+    top = float(convoys.max()) if convoys.size else 0.0
+    return np.full(convoys.shape, low) if top <= 0 else low + (high - low) * convoys / top
+
+
+def network_figure(network: Network, flows: list[LegFlow], binding: str, utilisation: dict[str, float] | None = None) -> Figure:
+    """The theatre on a map: sites at their coordinates with their titles; each leg as wide as the mean convoys
+    that used it and coloured by the mean convoy-hours waited on it; the binding resource named in the title.
+
+    ``utilisation`` (pool title -> busy share, 0-1) is written in a note under the legend when given.
+    """
+    if not network.sites:
+        raise ValueError("network_figure needs at least one site")
+    convoys = np.array([f.convoys for f in flows], dtype=float)
+    waits = np.array([f.wait_hours for f in flows], dtype=float)
+    norm = mpl.colors.Normalize(vmin=0.0, vmax=max(float(waits.max()) if waits.size else 0.0, 1.0))
+    cmap = mpl.colormaps["viridis_r"]
+    with style_context():
+        fig = _new_figure((11.0, 6.5))
+        ax = fig.subplots()
+        span = max(s.lon for s in network.sites) - min(s.lon for s in network.sites)
+        for flow, width in zip(flows, _leg_widths(convoys), strict=True):
+            a, b = network.site(flow.leg.start), network.site(flow.leg.end)
+            ax.plot([a.lon, b.lon], [a.lat, b.lat], color=cmap(norm(flow.wait_hours)), lw=width, solid_capstyle="round", zorder=1, gid=f"leg-{flow.leg.name}")
+            if math.hypot(a.lon - b.lon, a.lat - b.lat) < 0.12 * span:
+                continue  # a short leg's numbers would cover its sites' titles; the report's table has them
+            ax.annotate(
+                f"{flow.leg.km:.0f} km\n{flow.convoys:.0f} convoys",
+                ((a.lon + b.lon) / 2, (a.lat + b.lat) / 2),
+                fontsize=7,
+                color="#333333",
+                ha="center",
+                va="center",
+                bbox={"boxstyle": "round,pad=0.15", "facecolor": "white", "edgecolor": "none", "alpha": 0.8},
+                zorder=2,
+            )
+        kinds_drawn = []
+        for site in network.sites:
+            marker, color, _ = SITE_STYLE.get(site.kind, ("o", BLACK, site.kind))
+            ax.scatter(
+                [site.lon], [site.lat], marker=marker, s=110 if marker != "*" else 220, color=color, edgecolor="white", zorder=3, gid=f"site-{site.name}"
+            )
+            ax.annotate(
+                site.title, (site.lon, site.lat), xytext=(6, 6), textcoords="offset points", fontsize=9, weight="bold", zorder=4, gid=f"title-{site.name}"
+            )
+            if site.kind not in kinds_drawn:
+                kinds_drawn.append(site.kind)
+        _frame_map(ax, network)
+        bar = fig.colorbar(mpl.cm.ScalarMappable(norm=norm, cmap=cmap), ax=ax, shrink=0.8)
+        bar.set_label("Convoy-hours waited on the leg (mean per replication)")
+        handles = [
+            Line2D([], [], marker=SITE_STYLE[k][0], color=SITE_STYLE[k][1], ls="", markersize=9, label=SITE_STYLE[k][2]) for k in kinds_drawn if k in SITE_STYLE
+        ]
+        top = float(convoys.max()) if convoys.size else 0.0
+        for value in sorted({round(top), round(top / 2)} - {0}):
+            handles.append(Line2D([], [], color="#777777", lw=_leg_widths(np.array([value, top]))[0], label=f"Road leg: {value:.0f} convoys a replication"))
+        if top <= 0:
+            handles.append(Line2D([], [], color="#777777", lw=LEG_WIDTH_POINTS[0], label="Road leg (no convoys recorded)"))
+        legend = ax.legend(handles=handles, loc="lower left", fontsize=8, frameon=True, framealpha=0.9, title="Line width: convoys both ways")
+        legend.set_gid("legend")
+        if utilisation:
+            note = "Busy share of each truck pool: " + ", ".join(f"{name} {share(value)}" for name, value in utilisation.items())
+            ax.text(
+                0.99,
+                0.01,
+                note,
+                transform=ax.transAxes,
+                ha="right",
+                va="bottom",
+                fontsize=8,
+                gid="utilisation",
+                bbox={"facecolor": "white", "edgecolor": "#bbbbbb"},
+            )
+        fig.suptitle(f"The theatre: convoys and waits on each road leg. Binding resource: {binding}")
+    return fig
+
+
+def _frame_map(ax, network: Network) -> None:
+    """Degrees on both axes, one km east as long as one km north (so the map is not stretched)."""
+    lats = [s.lat for s in network.sites]
+    lon_span = max(s.lon for s in network.sites) - min(s.lon for s in network.sites)
+    ax.set_xmargin(max(0.08, 0.25 / max(lon_span, 0.25)))  # room for the titles right of the easternmost site
+    ax.set_ymargin(0.15)
+    # The box keeps its size and the latitudes widen to fill it: a flat theatre leaves room for the legend.
+    ax.set_aspect(1.0 / math.cos(math.radians(float(np.mean(lats)))), adjustable="datalim")
+    ax.set_xlabel("Longitude (degrees east)")
+    ax.set_ylabel("Latitude (degrees north)")
+    ax.grid(True, axis="both", lw=0.4)
+
+
+def base_burndown_figure(loads: dict[str, DailyCounts | np.ndarray], titles: dict[str, str], start_date: datetime.date) -> Figure:
+    """Truck loads still at each base at 00:00 each day: the median across replications and the P10-P90 band,
+    one panel per base (``loads``: base name -> (replication x day) array or :class:`DailyCounts`)."""
+    if not loads:
+        raise ValueError("base_burndown_figure needs at least one base")
+    counts = {name: c if isinstance(c, DailyCounts) else _daily(c) for name, c in loads.items()}
+    busy = [np.flatnonzero(c.percentile(90) > 0) for c in counts.values()]
+    last = max([int(b[-1]) + 1 if b.size else 1 for b in busy]) + 2
+    last = min(last, min(c.histogram.shape[0] for c in counts.values()) - 1)
+    n = len(counts)
+    columns = min(n, 2)
+    rows = math.ceil(n / columns)
+    with style_context():
+        fig = _new_figure((10.0, 3.2 * rows + 0.6))
+        axes = np.atleast_1d(fig.subplots(rows, columns, sharex=True, squeeze=False)).ravel()
+        for ax, (name, c) in zip(axes, counts.items(), strict=False):
+            _draw_band(ax, c, last)
+            ax.set_title(titles.get(name, name), gid=f"title-{name}")
+            ax.set_ylabel("Truck loads at the base (loads)")
+            ax.set_xlabel(days_label(start_date))
+            ax.set_xlim(0, max(last, 1))
+            ax.set_ylim(bottom=0)
+            ax.legend(loc="upper right")
+            add_calendar_axis(ax, start_date)
+        for ax in axes[n:]:
+            ax.set_visible(False)
+        fig.suptitle(f"Cargo still at each base at 00:00 each day: {next(iter(counts.values())).replications} replications")
+    return fig
+
+
+def _daily(counts: np.ndarray) -> DailyCounts:
+    out = DailyCounts()
+    out.add(np.asarray(counts).round().astype(np.int64))
+    return out
+
+
+def _draw_band(ax, counts: DailyCounts, days: int) -> None:
+    """The median and the P10-P90 band of one base (the shared fan drawer, without the P25-P75 band)."""
+    fan = {p: values[: days + 1] for p, values in counts.fan((10, 50, 90)).items()}
+    x = np.arange(fan[50].size)
+    ax.fill_between(x, fan[10], fan[90], step="post", color=BLUE, alpha=0.2, lw=0, label="P10-P90", gid="band-10-90")
+    ax.step(x, fan[50], where="post", color=BLUE, lw=1.8, label="Median", gid="median")
+
+
+def read_base_burndown(path: Path) -> dict[str, DailyCounts]:
+    """The per-base loads of a theatre ``burndown.parquet`` (``cargo_loads.<base>``), a slice at a time."""
+    source = pq.ParquetFile(path)
+    bases = base_names(source.schema_arrow.names)
+    out = {b: DailyCounts() for b in bases}
+    for batch in source.iter_batches(columns=["day", *(f"cargo_loads.{b}" for b in bases)]):
+        days = batch.column("day").to_numpy()
+        starts = int(np.count_nonzero(days == 0))  # each replication's rows begin at day 0
+        for b, counts in out.items():
+            counts.add_rows(days, batch.column(f"cargo_loads.{b}").to_numpy(), replications=starts)
+    return out
+
+
+# What `run` and `evacsim plot` call on a theatre folder (sim.plots.figures.plot_run).
+
+
+@dataclass(frozen=True)
+class TheatreFolder:
+    """A theatre run folder, read once: its summary, manifest, network and the replication columns figures use."""
+
+    folder: Path
+    summary: dict
+    manifest: dict
+    network: Network
+    means: dict[str, float]
+    days_to_last_out: np.ndarray
+
+    @property
+    def start_date(self) -> datetime.date:
+        return datetime.datetime.fromisoformat(self.manifest["scenario"]["scenario"]["start"]).date()
+
+    @property
+    def theatre_table(self) -> dict:
+        """The scenario's ``[theatre]`` table (reported end days and their source), ``{}`` if the manifest has none."""
+        table = self.manifest.get("scenario", {}).get("theatre")
+        return table if isinstance(table, dict) else {}
+
+    def reported(self) -> list[ReportedEnd]:
+        days = self.summary["theatre"].get("reported_end_days") or self.theatre_table.get("reported_end_days") or []
+        return reported_ends([float(d) for d in days], str(self.theatre_table.get("source") or ""))
+
+    def pool_titles(self) -> dict[str, str]:
+        pools = self.manifest.get("scenario", {}).get("pools") or {}
+        return {name: str(p.get("title") or name) for name, p in pools.items() if isinstance(p, dict)}
+
+
+def read_theatre(folder: Path) -> TheatreFolder:
+    """A theatre run folder: the means of its leg and pool columns and its days to the last out."""
+    folder = Path(folder)
+    summary = json.loads((folder / "summary.json").read_text(encoding="utf-8"))
+    manifest = json.loads((folder / "manifest.json").read_text(encoding="utf-8"))
+    network = read_network(folder / NETWORK_FILE)
+    path = folder / "replications.parquet"
+    wanted = [c for c in pq.read_schema(path).names if c.startswith(("leg.", "utilisation.")) or c in ("theatre.days_to_last_out", "finished")]
+    table = pq.read_table(path, columns=wanted).to_pandas()
+    days = table["theatre.days_to_last_out"].to_numpy(dtype=float)
+    days = np.where(np.isnan(days), np.inf, days)  # not out by the horizon: later than any date
+    if "finished" in table.columns:
+        days = np.where(table["finished"].to_numpy(dtype=bool), days, np.inf)
+    means = {c: float(table[c].mean()) for c in table.columns if c.startswith(("leg.", "utilisation."))}
+    return TheatreFolder(folder, summary, manifest, network, means, days)
+
+
+def theatre_completion(t: TheatreFolder) -> Figure:
+    return theatre_completion_figure(t.days_to_last_out, t.reported(), t.start_date, t.summary["theatre"].get("p_within"))
+
+
+def theatre_network(t: TheatreFolder) -> Figure:
+    titles = t.pool_titles()
+    utilisation = {
+        titles.get(k.split(".", 1)[1], k.split(".", 1)[1]): v for k, v in t.means.items() if k.startswith("utilisation.") and k.split(".", 1)[1] in titles
+    }
+    return network_figure(t.network, leg_flows(t.network, t.means), str(t.summary["theatre"].get("binding") or "not named"), utilisation)
+
+
+def theatre_burndown(t: TheatreFolder) -> Figure:
+    loads = read_base_burndown(t.folder / "burndown.parquet")
+    return base_burndown_figure(loads, {s.name: s.title for s in t.network.sites}, t.start_date)
+
+
+THEATRE_FIGURES: dict[str, Callable[[TheatreFolder], Figure]] = {
+    "theatre_completion": theatre_completion,
+    "theatre_network": theatre_network,
+    "theatre_burndown": theatre_burndown,
+}
+"""The figures a theatre run gets besides those of every run, by stem, in reading order."""
