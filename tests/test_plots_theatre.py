@@ -63,6 +63,8 @@ def write_theatre_folder(folder: Path) -> Path:
         rows[f"leg.{leg}.convoys"] = np.full(N, convoys)
         rows[f"leg.{leg}.wait_hours"] = np.full(N, LEG_WAITS[leg])
     rows["utilisation.contracted"] = np.full(N, 0.62)
+    rows["base.qasrak.leaves"] = np.ones(N, bool)
+    rows["base.rmelan.leaves"] = np.arange(N) % 4 != 0  # Rmelan moves in 30 of 40 replications
     pd.DataFrame(rows).to_parquet(folder / "replications.parquet")
     burndown = []
     for rep in range(N):
@@ -82,7 +84,17 @@ def write_theatre_folder(folder: Path) -> Path:
         "binding": "contracted trucks (theatre pool)",
         "reported_end_days": [20, 30, 60],
     }
-    (folder / "summary.json").write_text(json.dumps({"replications": N, "window_days": [15, 30], "theatre": theatre}))
+    bases = {
+        "qasrak": {
+            "days_to_base_empty": {"mean": 10.5, "p10": 10.0, "p50": 10.5, "p90": 11.0},
+            "p_15_to_30": {"estimate": 0.0, "ci_low": 0.0, "ci_high": 0.09},
+        },
+        "rmelan": {
+            "days_to_base_empty": {"mean": 29.5, "p10": 29.0, "p50": 29.5, "p90": 30.0},
+            "p_15_to_30": {"estimate": 0.75, "ci_low": 0.6, "ci_high": 0.86},
+        },
+    }
+    (folder / "summary.json").write_text(json.dumps({"replications": N, "window_days": [15, 30], "bases": bases, "theatre": theatre}))
     scenario = {
         "scenario": {"start": "2026-02-23T00:00:00+03:00"},
         "theatre": {"reported_end_days": [20, 30, 60], "source": SOURCE},
@@ -243,3 +255,76 @@ def test_every_theatre_figure_is_written_as_png_and_svg(folder):
         paths = save_figure(draw(t), folder / stem)
         assert paths[0].read_bytes().startswith(b"\x89PNG")
         assert b"<svg" in paths[1].read_bytes()[:2000]
+
+
+def test_plot_run_hook_draws_the_theatre_figures_into_the_folder(folder):
+    from sim.plots.figures import FIGURE_ORDER, plot_theatre
+
+    paths = plot_theatre(folder)
+    assert sorted(p.name for p in paths) == sorted(f"{stem}.{fmt}" for stem in THEATRE_FIGURES for fmt in ("png", "svg"))
+    assert FIGURE_ORDER[:3] == ("theatre_completion", "theatre_network", "theatre_burndown")
+
+
+def test_a_theatre_run_without_its_network_file_is_a_user_error(folder, tmp_path):
+    import shutil
+
+    from sim.plots.figures import NotResultsFolder, plot_theatre
+
+    broken = tmp_path / "broken"
+    shutil.copytree(folder, broken)
+    (broken / "network.json").unlink()
+    with pytest.raises(NotResultsFolder, match="network or theatre columns cannot be read"):
+        plot_theatre(broken)
+
+
+# The report's theatre section
+
+
+@pytest.fixture(scope="module")
+def section(folder):
+    from sim.report.render import environment
+    from sim.report.theatre_section import theatre_context
+
+    summary = json.loads((folder / "summary.json").read_text())
+    manifest = json.loads((folder / "manifest.json").read_text())
+    context = theatre_context(folder, summary, manifest)
+    return context, environment().get_template("theatre_section.html.j2").render(theatre=context)
+
+
+def test_section_answers_when_the_last_soldier_leaves_in_words(section):
+    context, html = section
+    assert context["answer"][0] == (
+        "The last US soldier and load leave Syria on day 29.5 at the median (24 Mar 2026): "
+        "by day 14.0 (09 Mar 2026) in 10% of replications, by day 45.0 (09 Apr 2026) in 90%."
+    )
+    assert (
+        context["answer"][1]
+        == "Out within 20 days (15 Mar 2026), as reported 'within 20 days' (a diplomat, AFP, 2026-02-23): 28% (95% CI 16%-42%) of replications."
+    )
+    assert context["answer"][-1] == "What decides it: contracted trucks (theatre pool)."
+    assert "<h2>The whole withdrawal</h2>" in html
+
+
+def test_section_has_a_row_per_base_with_its_share_moving_and_its_days(section):
+    context, html = section
+    rows = {r.title: r for r in context["bases"]}
+    assert list(rows) == ["Qasrak", "Rmelan"]
+    assert rows["Rmelan"].leaves == "75%"
+    assert rows["Rmelan"].p10_p50_p90 == "29.0 / 29.5 / 30.0"
+    assert rows["Rmelan"].in_window == "75% (95% CI 60%-86%)"
+    assert "<td>Rmelan</td>" in html
+
+
+def test_section_has_a_row_per_leg_and_per_pool(section):
+    context, html = section
+    assert "<td>Rmelan - al-Waleed crossing</td>" in html
+    legs = {r.title: r for r in context["legs"]}
+    assert legs["Rmelan - al-Waleed crossing"].convoys == "50.0"
+    assert legs["Rmelan - al-Waleed crossing"].wait_hours == "300"
+    assert [(p.title, p.busy) for p in context["pools"]] == [("Contracted trucks", "62%")]
+
+
+def test_a_run_that_is_not_a_theatre_has_no_theatre_section(folder):
+    from sim.report.theatre_section import theatre_context
+
+    assert theatre_context(folder, {"days_to_base_empty": {}}, {}) is None
