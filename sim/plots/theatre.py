@@ -239,14 +239,17 @@ def network_figure(network: Network, flows: list[LegFlow], binding: str, utilisa
         fig = _new_figure((11.0, 6.5))
         ax = fig.subplots()
         span = max(s.lon for s in network.sites) - min(s.lon for s in network.sites)
+        centre = (float(np.mean([s.lon for s in network.sites])), float(np.mean([s.lat for s in network.sites])))
         for flow, width in zip(flows, _leg_widths(convoys), strict=True):
             a, b = network.site(flow.leg.start), network.site(flow.leg.end)
             ax.plot([a.lon, b.lon], [a.lat, b.lat], color=cmap(norm(flow.wait_hours)), lw=width, solid_capstyle="round", zorder=1, gid=f"leg-{flow.leg.name}")
             if math.hypot(a.lon - b.lon, a.lat - b.lat) < 0.12 * span:
                 continue  # a short leg's numbers would cover its sites' titles; the report's table has them
             ax.annotate(
-                f"{flow.leg.km:.0f} km\n{flow.convoys:.0f} convoys",
+                f"{flow.leg.km:.0f} km, {flow.convoys:.0f} convoys",
                 ((a.lon + b.lon) / 2, (a.lat + b.lat) / 2),
+                xytext=_away(((a.lon + b.lon) / 2, (a.lat + b.lat) / 2), centre, 10),
+                textcoords="offset points",
                 fontsize=7,
                 color="#333333",
                 ha="center",
@@ -260,8 +263,19 @@ def network_figure(network: Network, flows: list[LegFlow], binding: str, utilisa
             ax.scatter(
                 [site.lon], [site.lat], marker=marker, s=110 if marker != "*" else 220, color=color, edgecolor="white", zorder=3, gid=f"site-{site.name}"
             )
+            near = [(o.lon, o.lat) for o in network.sites if o is not site and math.hypot(o.lon - site.lon, o.lat - site.lat) < 0.08 * span]
+            offset = _away((site.lon, site.lat), tuple(np.mean(near, axis=0)), 9) if near else (7.0, 7.0)
             ax.annotate(
-                site.title, (site.lon, site.lat), xytext=(6, 6), textcoords="offset points", fontsize=9, weight="bold", zorder=4, gid=f"title-{site.name}"
+                site.title,
+                (site.lon, site.lat),
+                xytext=offset,
+                textcoords="offset points",
+                ha="left" if offset[0] >= 0 else "right",
+                va="bottom" if offset[1] >= 0 else "top",
+                fontsize=9,
+                weight="bold",
+                zorder=4,
+                gid=f"title-{site.name}",
             )
             if site.kind not in kinds_drawn:
                 kinds_drawn.append(site.kind)
@@ -295,11 +309,21 @@ def network_figure(network: Network, flows: list[LegFlow], binding: str, utilisa
     return fig
 
 
+def _away(point: tuple[float, float], origin: tuple[float, float], points: float) -> tuple[float, float]:
+    """An offset of ``points`` (typographic points) from ``point`` directly away from ``origin``: titles of sites close
+    together, and the numbers of legs that meet, spread apart instead of covering one another."""
+    dx, dy = point[0] - origin[0], point[1] - origin[1]
+    length = math.hypot(dx, dy)
+    if length == 0:
+        return (points, points)
+    return (points * dx / length, points * dy / length)
+
+
 def _frame_map(ax, network: Network) -> None:
     """Degrees on both axes, one km east as long as one km north (so the map is not stretched)."""
     lats = [s.lat for s in network.sites]
     lon_span = max(s.lon for s in network.sites) - min(s.lon for s in network.sites)
-    ax.set_xmargin(max(0.08, 0.25 / max(lon_span, 0.25)))  # room for the titles right of the easternmost site
+    ax.set_xmargin(max(0.1, 0.25 / max(lon_span, 0.25)))  # room for the titles right of the easternmost site
     ax.set_ymargin(0.15)
     # The box keeps its size and the latitudes widen to fill it: a flat theatre leaves room for the legend.
     ax.set_aspect(1.0 / math.cos(math.radians(float(np.mean(lats)))), adjustable="datalim")
