@@ -136,7 +136,9 @@ def test_sweep_help_keeps_the_study_table_name_in_brackets():
 def test_schema_is_the_json_schema_of_the_scenario_format():
     result = run("schema")
     schema = json.loads(result.output)
-    assert "fleet" in schema["properties"] and schema["additionalProperties"] is False
+    one_base, theatre = schema["$defs"]["Scenario"], schema["$defs"]["TheatreScenario"]
+    assert "fleet" in one_base["properties"] and one_base["additionalProperties"] is False
+    assert {"sites", "legs", "pools"} <= set(theatre["properties"])
 
 
 def test_ctrl_c_stops_a_run_with_status_130_and_leaves_no_half_written_file(tmp_path, baseline_path):

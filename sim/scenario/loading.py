@@ -22,7 +22,7 @@ from typing import Any, Union, get_args, get_origin
 from pydantic import BaseModel, ValidationError
 
 from sim.scenario.distributions import DISTRIBUTIONS, support_of
-from sim.scenario.schema import DISTRIBUTION_TAG, NUMBER_TAG, Scenario
+from sim.scenario.schema import DISTRIBUTION_TAG, NUMBER_TAG, SITE_KINDS, Scenario, TheatreScenario
 
 EXIT_BAD_INPUT = 3
 """Exit status of every command given a bad scenario, study or observations file."""
@@ -261,6 +261,8 @@ def _split_loc(loc: Iterable[Any]) -> tuple[str, str | None, str]:
     with a number is reported at that field.
     """
     parts = [str(item) for item in loc]
+    if len(parts) > 2 and parts[0] == "sites" and parts[2] in SITE_KINDS:  # pydantic names the kind of site it tried
+        del parts[2]
     for i, part in enumerate(parts):
         if part == DISTRIBUTION_TAG and (i + 1 == len(parts) or parts[i + 1] in DISTRIBUTIONS):
             dist = parts[i + 1] if i + 1 < len(parts) else None
@@ -299,6 +301,8 @@ def _message(err: dict[str, Any], dist: str | None, param: str) -> str:
     if kind == "union_tag_invalid":
         given = err["input"].get("dist") if isinstance(err.get("input"), dict) else None
         return f"unknown distribution {given!r}; use one of {', '.join(DISTRIBUTIONS)}"
+    if kind == "site_kind":
+        return f"a site needs kind = {', '.join(SITE_KINDS[:-1])} or {SITE_KINDS[-1]}"
     if kind == "union_tag_not_found":
         return 'a distribution table needs a `dist` key (e.g. dist = "triangular")'
     if err["loc"] and err["loc"][-1] == NUMBER_TAG:
@@ -308,7 +312,7 @@ def _message(err: dict[str, Any], dist: str | None, param: str) -> str:
 
 def _allowed_fields(parent: Sequence[str]) -> list[str]:
     """The field names the schema allows in the table at ``parent`` (a dotted path's parts)."""
-    model: Any = Scenario
+    model: Any = TheatreScenario if parent[:1] and parent[0] in ("sites", "legs", "pools", "theatre") else Scenario
     skip = False
     for part in parent:
         if skip:  # a dict key or list index
@@ -533,13 +537,19 @@ def apply_overrides(table: dict[str, Any], overrides: Sequence[str]) -> dict[str
 
 def validate_table(table: dict[str, Any], text: str, where: str, overridden: Sequence[str] = ()) -> Scenario:
     """Validate a raw table as a :class:`Scenario`, or raise :class:`ScenarioError`."""
+    model = TheatreScenario if "sites" in table else Scenario  # a file without [sites] is the one-base shorthand
     try:
-        scenario = Scenario.model_validate(table)
+        scenario = model.model_validate(table)
     except ValidationError as exc:
         problems = _problems_from(exc, text)
         _mark_overrides(problems, overridden)
         raise ScenarioError(where, problems) from None
-    problems = feasibility_problems(scenario)
+    if isinstance(scenario, TheatreScenario):
+        from sim.scenario.network_checks import network_problems
+
+        problems = [Problem(field, message) for field, message in network_problems(scenario)]
+    else:
+        problems = feasibility_problems(scenario)
     if problems:
         for p in problems:
             p.line = locate(text, p.field)

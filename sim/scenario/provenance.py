@@ -59,8 +59,19 @@ def describe_value(value: Any) -> str:
 
 
 def schema_json() -> dict[str, Any]:
-    """The JSON Schema of a scenario file."""
-    return Scenario.model_json_schema()
+    """The JSON Schema of a scenario file: a one-base file (the one-base shorthand) or a theatre (a file with ``[sites]``)."""
+    from pydantic.json_schema import models_json_schema
+
+    from sim.scenario.schema import TheatreScenario
+
+    _, defs = models_json_schema([(Scenario, "validation"), (TheatreScenario, "validation")], title="Scenario: one base, or a theatre")
+    return {
+        "title": "Scenario: one base, or a theatre",
+        "description": "A one-base file (no [sites]: Scenario, the one-base shorthand) or a theatre of several bases on a road network "
+        "(with [sites], [[legs]] and [pools]: TheatreScenario); docs/MODEL.md, 'Theatre', explains both.",
+        "oneOf": [{"$ref": "#/$defs/Scenario"}, {"$ref": "#/$defs/TheatreScenario"}],
+        **defs,
+    }
 
 
 def _leaves(node: Any, prefix: str, source: str) -> Iterator[tuple[str, Any, str]]:

@@ -11,9 +11,21 @@ from __future__ import annotations
 
 import datetime as dt
 import math
-from typing import Annotated, Literal, get_args
+from typing import Annotated, ClassVar, Literal, get_args
 
-from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Discriminator, Field, StrictBool, Tag, ValidationInfo, field_validator
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Discriminator,
+    Field,
+    StrictBool,
+    Tag,
+    ValidationInfo,
+    field_validator,
+    model_validator,
+)
 
 from sim.scenario.distributions import Distribution, _Distribution, support_of
 from sim.scenario.source_kinds import SOURCE_KINDS, kind_of_field, source_kind_table
@@ -475,6 +487,205 @@ class History(Group):
         return "hours" if self.measure == "first convoy across" else "days"
 
 
+# --- the theatre: several bases on a road network ------------------------------------------------
+
+SITE_KINDS = ("base", "hub", "crossing", "destination")
+"""What a site of a theatre is: a base that empties, a hub (a base others send their cargo and people to
+before it empties in turn), a border crossing, or a destination outside the country."""
+
+POOL_HOME_THEATRE = "theatre"
+
+
+class SiteHead(Group):
+    """What every site has: its kind, its name in words and where it is."""
+
+    title: str = Field(min_length=1, description="the site's name in words, e.g. 'Qasrak' or 'al-Waleed'")
+    lat: float = Field(ge=-90, le=90, strict=False, description="latitude, degrees north (for the network figure)")
+    lon: float = Field(ge=-180, le=180, strict=False, description="longitude, degrees east (for the network figure)")
+    source: Source
+
+
+class BaseSite(SiteHead):
+    """A base (or hub) of the theatre: today's per-base groups nested under it, and when it starts."""
+
+    kind: Literal["base", "hub"] = Field(description="base: empties out of the country (or into its send_to hub); hub: others send to it, then it empties")
+    cargo: Cargo
+    vehicles: Vehicles
+    people: People
+    loading: Loading
+    airlift: Airlift | None = Field(default=None, description="its own airstrip and shuttle; none: no sortie flies from it")
+    start_day: quantity(ge=0, le=1000) = Field(default=0.0, description="days after hour 0 when the base starts to empty (pack-out and convoys)")
+    after: str | None = Field(default=None, description="another base: this one starts when that one is empty (or at its own start_day if that one stays)")
+    send_to: str | None = Field(default=None, description="a hub inside the country: its cargo, vehicles and people go there instead of out")
+    leaves: Fraction = Field(
+        default=1.0, description="probability that the base is left at all (a Bernoulli input): one that stays sends nothing and is not waited for"
+    )
+    pools: list[str] = Field(min_length=1, description="the resource pools its convoys may draw from, in order of preference")
+
+
+class CrossingSite(SiteHead):
+    """A border crossing of the theatre: today's crossing.main fields."""
+
+    kind: Literal["crossing"]
+    lanes: Count
+    fixed_hours: Hours = Field(description="paperwork per convoy")
+    minutes_per_vehicle: quantity(ge=0, le=600)
+    open_hours: HourWindow = Field(default=(0.0, 24.0), description="daily opening hours, local")
+    closures_per_month: quantity(ge=0, le=30) = Field(default=0.0)
+    closure_days: EventDays = Field(default=0.0, description="length of each closure")
+    scheduled_closures: list[Closure] = Field(default_factory=list)
+
+
+class DestinationSite(SiteHead):
+    """A destination outside the country where convoys unload (destination.unload_hours_per_truck a truck)."""
+
+    kind: Literal["destination"]
+    unload_teams: Count
+
+
+def _site_kind(value: object) -> str | None:
+    kind = value.get("kind") if isinstance(value, dict) else getattr(value, "kind", None)
+    return "base" if kind == "hub" else kind
+
+
+Site = Annotated[
+    Annotated[BaseSite, Tag("base")] | Annotated[CrossingSite, Tag("crossing")] | Annotated[DestinationSite, Tag("destination")],
+    Discriminator(_site_kind, custom_error_type="site_kind", custom_error_message="a site needs kind = base, hub, crossing or destination"),
+]
+
+
+class NetworkLeg(Group):
+    """A two-way road between two sites, with its march speeds, halts, threats and movement rules."""
+
+    model_config = ConfigDict(extra="forbid", populate_by_name=True)
+
+    start: str = Field(alias="from", description="the site at one end (a leg is a two-way road)")
+    end: str = Field(alias="to", description="the site at the other end")
+    km: Km
+    town_km: Km = Field(default=0.0)
+    speed_kmh: Speed
+    town_speed_kmh: Speed
+    halt_minutes: quantity(ge=0, le=120) = Field(default=15.0)
+    halt_every_hours: quantity(gt=0, le=24) = Field(default=2.0)
+    daylight_only_for: list[ConvoyKind] | None = Field(
+        default=None,
+        description="convoy kinds (contracted, military) moving on this leg by day only (unset: all kinds if convoys.daylight_only, none otherwise)",
+    )
+    threats: Threats | None = Field(default=None, description="threats that close this leg for hours (none: never closed)")
+    shares_threats_with: str | None = Field(
+        default=None, description="another leg, named 'from-to', whose threat closures this one shares (the same road for most of its length)"
+    )
+    source: Source
+
+    @property
+    def name(self) -> str:
+        """The leg's name in results: ``<from>-<to>`` as written in the file."""
+        return f"{self.start}-{self.end}"
+
+
+class PoolTrucks(Group):
+    """Trucks of one type in a pool."""
+
+    count: Count
+    source: Source
+
+
+class PoolFleet(Group):
+    """A pool's trucks by type (any subset); speeds, cab seats and breakdowns are the top-level fleet's."""
+
+    civilian: PoolTrucks | None = None
+    lowboy: PoolTrucks | None = None
+    military: PoolTrucks | None = None
+    het: PoolTrucks | None = None
+
+
+class PoolEscort(Group):
+    """A pool's ground escort teams (team size and rest are the top-level escort's)."""
+
+    teams: Count
+    source: Source
+
+
+class PoolAirCover(Group):
+    """A pool's Apaches (sorties a day, time on station and who needs cover are the top-level air_cover's)."""
+
+    apaches: Count
+    source: Source
+
+
+class Pool(Group):
+    """Resources with a home: trucks, escort teams and Apaches that convoys of the bases listing the pool draw from."""
+
+    title: str = Field(min_length=1, description="the pool in words, e.g. 'contracted trucks from Kurdistan'")
+    home: str = Field(
+        default=POOL_HOME_THEATRE,
+        description="'theatre' (its trucks start at the first base to start that lists it) or a base's name (they start there)",
+    )
+    fleet: PoolFleet | None = None
+    escort: PoolEscort | None = None
+    air_cover: PoolAirCover | None = None
+
+
+class TheatreInfo(Group):
+    """The theatre question: the end dates reported for the whole withdrawal."""
+
+    reported_end_days: list[float] = Field(default_factory=lambda: [20.0, 30.0, 60.0], description="reported end dates, days from hour 0, to mark")
+    source: Source
+
+
+class SpeedsOnly(Group):
+    """A truck type's speed and cab seats in a theatre (its count is in the pools)."""
+
+    speed_kmh: Speed | None = Field(default=None, description="loaded top speed, if slower than the convoy's march speed")
+    cab_seats: Count = Field(default=0, description="troops who may ride in each truck's cab besides its driver")
+    source: Source = "none: no speed limit or cab seats given"
+
+
+class TheatreFleet(Group):
+    """Truck speeds, cab seats, breakdowns and repair for every pool of a theatre."""
+
+    civilian: SpeedsOnly = Field(default_factory=SpeedsOnly)
+    lowboy: SpeedsOnly = Field(default_factory=SpeedsOnly)
+    military: SpeedsOnly = Field(default_factory=SpeedsOnly)
+    het: SpeedsOnly = Field(default_factory=SpeedsOnly)
+    breakdowns_per_1000_km: quantity(ge=0, le=50) = Field(description="breakdowns per truck per 1000 km driven")
+    recovery_hours: EventHours = Field(description="halt of the convoy to recover one broken truck")
+    repair_hours: EventHours = Field(description="time a broken truck is out of service after the trip")
+    source: Source
+
+
+class TheatreEscort(Group):
+    """Escort team size and rest in a theatre (the teams are in the pools)."""
+
+    vehicles_per_team: quantity(ge=1, le=100_000, integer=True) = Field(description="convoy vehicles one team can protect")
+    rest_hours: Hours = Field(description="crew rest after a mission")
+    source: Source
+
+
+class TheatreAirCover(Group):
+    """Apache rates and who needs cover in a theatre (the Apaches are in the pools)."""
+
+    sorties_per_aircraft_per_day: quantity(ge=0, le=10)
+    hours_on_station: quantity(gt=0, le=12)
+    share_of_convoys: Fraction = Field(description="share of convoys that need air cover")
+    always_for_sensitive: StrictBool = Field(description="convoys carrying a class that air may also carry always need cover")
+    when_short: Literal["wait", "go"] = Field(default="wait")
+    source: Source
+
+
+class TheatreCrossing(Group):
+    """When convoys divert to another crossing (the crossings are sites)."""
+
+    divert_after_hours: Hours = Field(default=24.0, description="divert when the crossing a convoy reaches stays closed longer than this")
+
+
+class TheatreDestination(Group):
+    """Unloading at every destination (the destinations and their teams are sites)."""
+
+    unload_hours_per_truck: Hours
+    source: Source
+
+
 class Scenario(Group):
     """A whole evacuation scenario, validated once; the model only reads it."""
 
@@ -494,3 +705,52 @@ class Scenario(Group):
     weather: Weather
     pause: Pause
     history: History | None = Field(default=None, description="for a backtest case (scenarios/history/): the reported outcome of a past withdrawal")
+
+    is_theatre: ClassVar[bool] = False
+    """A one-base file (the one-base shorthand); :class:`TheatreScenario` is the network form."""
+
+
+ONE_BASE_GROUPS = ("cargo", "vehicles", "people", "loading", "airlift", "route")
+"""Top-level groups of a one-base file that a theatre scenario nests under each base (or, for ``route``, gives as legs)."""
+
+
+class TheatreScenario(Scenario):
+    """A theatre: several bases, crossings, hubs and destinations on a road network, sharing pools of
+    trucks, escort teams and Apaches. A one-base file is the simplest theatre (the one-base shorthand)."""
+
+    cargo: None = None
+    vehicles: None = None
+    people: None = None
+    loading: None = None
+    airlift: None = None
+    route: None = None
+    fleet: TheatreFleet
+    escort: TheatreEscort
+    air_cover: TheatreAirCover
+    crossing: TheatreCrossing = Field(default_factory=TheatreCrossing)
+    destination: TheatreDestination
+    sites: dict[str, Site] = Field(min_length=1, description="bases, hubs, crossings and destinations by short name; the first base listed is the main base")
+    legs: list[NetworkLeg] = Field(min_length=1, description="two-way roads between sites")
+    pools: dict[str, Pool] = Field(min_length=1, description="trucks, escort teams and Apaches with a home, by short name")
+    theatre: TheatreInfo | None = None
+
+    is_theatre: ClassVar[bool] = True
+
+    @model_validator(mode="before")
+    @classmethod
+    def _no_one_base_groups(cls, data: object) -> object:
+        if isinstance(data, dict):
+            for name in ONE_BASE_GROUPS:
+                if name in data:
+                    where = "[[legs]]" if name == "route" else f"[sites.<base>.{name}]"
+                    raise ValueError(f"`{name}` is a one-base group: in a theatre scenario (one with [sites]) give it as {where}")
+        return data
+
+    @property
+    def bases(self) -> dict[str, BaseSite]:
+        """The bases and hubs in file order; the first is the main base."""
+        return {name: site for name, site in self.sites.items() if isinstance(site, BaseSite)}
+
+    @property
+    def main_base(self) -> str:
+        return next(iter(self.bases))

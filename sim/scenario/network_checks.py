@@ -1,0 +1,84 @@
+"""Checks of a theatre scenario's network that no single field can make: names that must refer
+to sites, legs and pools, and roads that must lead each base out of the country (or to its hub)."""
+
+from __future__ import annotations
+
+import networkx as nx
+
+from sim.scenario.schema import POOL_HOME_THEATRE, BaseSite, CrossingSite, DestinationSite, TheatreScenario
+
+
+def network_problems(s: TheatreScenario) -> list[tuple[str, str]]:
+    """(dotted field, message) for every broken reference or unreachable site of a theatre."""
+    out: list[tuple[str, str]] = []
+    sites, bases = s.sites, s.bases
+    if not bases:
+        out.append(("sites", "a theatre needs at least one site of kind base"))
+        return out
+    leg_names = {leg.name for leg in s.legs}
+    for i, leg in enumerate(s.legs):
+        for field, name in (("from", leg.start), ("to", leg.end)):
+            if name not in sites:
+                out.append((f"legs.{i}.{field}", f"no site named {name!r}; sites are {', '.join(sites)}"))
+        if leg.start == leg.end:
+            out.append((f"legs.{i}.to", "a leg joins two different sites"))
+        if leg.shares_threats_with is not None and leg.shares_threats_with not in leg_names - {leg.name}:
+            out.append((f"legs.{i}.shares_threats_with", f"no other leg named {leg.shares_threats_with!r} (legs are named 'from-to')"))
+    for name, pool in s.pools.items():
+        if pool.home != POOL_HOME_THEATRE and pool.home not in bases:
+            out.append((f"pools.{name}.home", f"must be 'theatre' or a base's name, not {pool.home!r}"))
+    for name, base in bases.items():
+        for pool in base.pools:
+            if pool not in s.pools:
+                out.append((f"sites.{name}.pools", f"no pool named {pool!r}; pools are {', '.join(s.pools)}"))
+        if base.send_to is not None:
+            target = sites.get(base.send_to)
+            if not isinstance(target, BaseSite) or target.kind != "hub" or base.send_to == name:
+                out.append((f"sites.{name}.send_to", f"must name another site of kind hub, not {base.send_to!r}"))
+        if base.after is not None and (base.after not in bases or base.after == name):
+            out.append((f"sites.{name}.after", f"must name another base, not {base.after!r}"))
+    if out:
+        return out
+    out += _phasing_cycles(s)
+    out += _unreachable(s)
+    return out
+
+
+def _phasing_cycles(s: TheatreScenario) -> list[tuple[str, str]]:
+    graph = nx.DiGraph((name, base.after) for name, base in s.bases.items() if base.after)
+    graph.add_edges_from((name, base.send_to) for name, base in s.bases.items() if base.send_to)
+    try:
+        cycle = nx.find_cycle(graph)
+    except nx.NetworkXNoCycle:
+        return []
+    first = cycle[0][0]
+    return [(f"sites.{first}.after", "bases wait on each other in a circle (after / send_to): " + " -> ".join([a for a, _ in cycle] + [first]))]
+
+
+def _unreachable(s: TheatreScenario) -> list[tuple[str, str]]:
+    """Each base must reach its hub inside the country, or a destination through a crossing."""
+    roads = nx.Graph((leg.start, leg.end) for leg in s.legs)
+    roads.add_nodes_from(s.sites)
+    crossings = {n for n, site in s.sites.items() if isinstance(site, CrossingSite)}
+    destinations = {n for n, site in s.sites.items() if isinstance(site, DestinationSite)}
+    inside = roads.subgraph(n for n in roads if n not in destinations)
+    out = []
+    for name, base in s.bases.items():
+        if base.send_to is not None:
+            if not nx.has_path(inside.subgraph(n for n in inside if n not in crossings), name, base.send_to):
+                out.append((f"sites.{name}.send_to", f"no road inside the country leads from {name} to its hub {base.send_to}"))
+            continue
+        reach = nx.node_connected_component(inside.subgraph(n for n in inside if n not in crossings or n == name), name)
+        ways_out = [c for c in crossings if any(roads.has_edge(c, n) for n in reach)]
+        if not ways_out:
+            out.append((f"sites.{name}", f"no road leads from {name} to a border crossing"))
+            continue
+        if not any(any(roads.has_edge(c, d) for d in destinations) or _reaches(roads, c, destinations, crossings) for c in ways_out):
+            out.append((f"sites.{name}", f"no road leads from the crossings {name} reaches to a destination"))
+    return out
+
+
+def _reaches(roads: nx.Graph, crossing: str, destinations: set[str], crossings: set[str]) -> bool:
+    """Whether a destination lies beyond ``crossing`` without passing another crossing."""
+    outside = roads.subgraph(n for n in roads if n not in crossings or n == crossing)
+    return any(d in outside and nx.has_path(outside, crossing, d) for d in destinations)
