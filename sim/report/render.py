@@ -34,6 +34,7 @@ from sim.experiment.storage import write_atomic
 from sim.plots.completion import window_labels
 from sim.plots.figures import FIGURE_ORDER, NotResultsFolder, expected_figures, folder_kind, plot_folder
 from sim.plots.redraw import ANALYSIS_KINDS
+from sim.plots.theatre import THEATRE_FIGURES, is_theatre_summary
 from sim.plots.waits import display_name
 from sim.report.analysis_section import KIND_NAMES, TITLES, caption, csv_tables, design_points_table, summarise
 from sim.report.nowcast_section import render_nowcast_section
@@ -387,7 +388,8 @@ def render_report(folder: Path, replot: bool = False) -> Path:
     kind = folder_kind(folder)
     read_manifest(folder)  # a malformed manifest is a user error, not a traceback while drawing from it
     not_drawn: list[str] = []
-    if replot or not all((folder / f"{stem}.png").exists() for stem in expected_figures(kind)):
+    expected = [*expected_figures(kind), *(THEATRE_FIGURES if kind == "run" and is_theatre_summary(_read_json(folder / "summary.json")) else ())]
+    if replot or not all((folder / f"{stem}.png").exists() for stem in expected):
         try:
             not_drawn = plot_folder(folder).skipped
         except NotResultsFolder:
