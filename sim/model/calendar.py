@@ -49,6 +49,22 @@ class Closures:
             union._close(start, end)
         return union
 
+    def __and__(self, other: Closures) -> Closures:
+        """Closed only where both are closed (a way out is shut while every road out is)."""
+        if other is self:
+            return self
+        out = []
+        i = j = 0
+        while i < len(self.starts) and j < len(other.starts):
+            start, end = max(self.starts[i], other.starts[j]), min(self.ends[i], other.ends[j])
+            if start < end:
+                out.append((start, end))
+            if self.ends[i] < other.ends[j]:
+                i += 1
+            else:
+                j += 1
+        return Closures(out)
+
     def _close(self, start: float, end: float) -> None:
         """Add the closed interval ``[start, end)``, merging those it overlaps or touches."""
         first = bisect_left(self.ends, start)

@@ -35,6 +35,7 @@ class Inventory:
     truck_kinds: frozenset[str] = frozenset({"civilian", "lowboy", "military", "het"})
     taken: int = 0
     inflow_total: int = 0
+    start_hour: float = 0.0  # when pack-out starts (a theatre base that starts later)
     _road: list[CargoClass] = field(init=False)
     _air: list[CargoClass] = field(init=False)
     _truck_order: dict[str, list[str]] = field(init=False)
@@ -64,7 +65,7 @@ class Inventory:
 
     def staged(self, t: float) -> int:
         """Loads packed and waiting in staging at hour ``t``."""
-        packed = self.staged_at_start + self.packout_loads_per_hour * t
+        packed = self.staged_at_start + self.packout_loads_per_hour * (t - self.start_hour)
         if packed > self.to_move:
             packed = self.to_move
         return max(0, int(packed) - self.taken)
@@ -75,7 +76,7 @@ class Inventory:
         if self.staged(t) >= need:
             return 0.0
         target = self.taken + need
-        return max(0.0, (target - self.staged_at_start) / self.packout_loads_per_hour - t) + 1e-9
+        return max(0.0, (target - self.staged_at_start) / self.packout_loads_per_hour + self.start_hour - t) + 1e-9
 
     def road_remaining(self, kinds: frozenset[str] | None = None) -> int:
         """Loads still at the base that trucks may take (only trucks of ``kinds``, if given)."""

@@ -24,7 +24,7 @@ from functools import cached_property
 
 import simpy
 
-from sim.model.crossing import choose_crossing, cross_border
+from sim.model.crossing import cross_border
 from sim.model.escort import escort_mission
 from sim.model.fleet import CONTRACTED, KINDS, convoy_kind
 from sim.model.loading import loading_hours
@@ -51,6 +51,8 @@ class Convoy:
     waits: dict[str, float] = field(default_factory=dict)
     work_hours: float = 0.0
     record: dict | None = None  # its entry in a traced replication's timeline
+    truck_pools: dict[str, dict[str, int]] = field(default_factory=dict)  # its trucks by pool, then type
+    escort_from: list = field(default_factory=list)  # (escort pool, teams) it took
 
     # A convoy's make-up is fixed once it is formed, so these are counted once.
     @cached_property
@@ -143,6 +145,10 @@ def form_convoys(env: simpy.Environment, evac):
         fleet.collect_repaired()
         plans = _plans_until_ready(evac, groups, t)
         if not plans:
+            if evac.feeders and evac.waiting_for_feeders():  # a hub: more comes in from the bases sending to it
+                yield evac.deliveries() | fleet.returned()
+                evac.wait("loading", env.now - t)
+                continue
             break
         if not plans[-1].ready:
             waiting = [plan for plan in plans if plan.waiting_for]
@@ -170,9 +176,11 @@ def form_convoys(env: simpy.Environment, evac):
             yield fleet.returned() if repaired is None else fleet.returned() | env.timeout(repaired - t)
             evac.wait_for_trucks(next(iter(fleet.cab_seats)), env.now - t)
             continue
-        fleet.send(trucks)
+        pools = fleet.send(trucks)
         people = evac.garrison.leave_by_road(min(evac.troops_without_seats(), fleet.seats_in_cabs(trucks)))
-        evac.queue_convoy(evac.new_convoy(trucks, {}, 0, people, t))
+        convoy = evac.new_convoy(trucks, {}, 0, people, t)
+        convoy.truck_pools = pools
+        evac.queue_convoy(convoy)
     evac.road_dispatch_done()
     if evac.last_element_by == "convoy":
         yield evac.cargo_departed()
@@ -214,13 +222,14 @@ def _wait_to_form(env: simpy.Environment, evac, waiting: list[ConvoyPlan], t: fl
 def _load_and_queue(env: simpy.Environment, evac, plan: ConvoyPlan, t: float):
     """Load a planned convoy with its cargo, vehicles and troops, then queue it for departure."""
     evac.inventory.load_convoy(plan.loads)
-    evac.fleet.send(plan.trucks)
+    pools = evac.fleet.send(plan.trucks)
     vehicles = plan.vehicle_places
     evac.vehicles_left -= vehicles
     people = evac.board_road_convoy(vehicles, plan.trucks)
     convoy = evac.new_convoy(plan.trucks, plan.loads, vehicles, people, t)
+    convoy.truck_pools = pools
     convoy.carries_sensitive = any(plan.loads.get(name) for name in evac.sensitive_classes)
-    hours = loading_hours(convoy.truck_count, evac.loading_teams, evac.scenario.loading.hours_per_truck)
+    hours = loading_hours(convoy.truck_count, evac.loading_teams, evac.hours_per_truck)
     if hours:
         yield env.timeout(hours)
     evac.loading_hours_busy += hours
@@ -296,41 +305,59 @@ def _let_go(env: simpy.Environment, evac, queue: list, rule: str) -> tuple[dict[
 
 
 def run_convoy(env: simpy.Environment, evac, convoy: Convoy):
-    """A convoy's trip: Syrian leg, crossing, Iraqi leg, unload, then the trucks return empty."""
+    """A convoy's trip: the roads of its route out (to its hub, or to a crossing), the crossing (another if that
+    one stays shut), the roads beyond to a destination, unload, then the trucks return empty."""
+    theatre = evac.theatre
     departed = env.now
-    moves = evac.movement(convoy.kind)
     speed_cap = evac.fleet.speed_cap(convoy.trucks)
-    syria_driving = evac.route_syria.driving_hours(speed_cap)
-    syria_hours = syria_driving + evac.breakdown_halts(convoy, evac.route_syria.km)
-    at_border = evac.drive(convoy, moves.syria_daylight, moves.syria, env.now, syria_hours)
-    yield env.timeout(at_border - env.now)
+    route = evac.route_out(speed_cap, departed)
+    at_end = evac.drive_roads(convoy, route.inside, env.now, speed_cap)
+    yield env.timeout(at_end - env.now)
     convoy.legs["border"] = env.now
-    escort_mission(env, evac.escort, convoy.escort_teams, env.now - departed, evac.route_syria.driving_hours(), evac.escort_back)
+    back_hours = sum(road.leg.driving_hours() for road, _ in route.inside)
+    for pool, teams in convoy.escort_from:
+        escort_mission(env, pool, teams, env.now - departed, back_hours, pool.back_at_bases)
 
-    point = choose_crossing(env.now, evac.crossing_main, evac.crossing_alternate, evac.divert_after_hours)
-    if point is not evac.crossing_main:
-        evac.diversions += 1
-        detour = evac.route_syria.driving_hours(speed_cap, extra_km=point.extra_km) - syria_driving
-        yield env.timeout(evac.drive_detour(convoy, moves.syria_daylight, moves.syria, env.now, detour) - env.now)
-    convoy.legs["crossing"] = point.name
-    work = point.processing_hours(convoy.size)
-    waited = yield from cross_border(env, point, convoy.size, work)
-    evac.wait("crossing", waited, convoy)
-    convoy.work_hours += work
-    convoy.legs["crossed"] = env.now
+    if route.crossing is None:  # to a hub inside the country
+        hub = theatre.bases[route.to]
+        hub.deliver(convoy)
+        evac.convoy_arrives(convoy)
+        convoy.legs["arrived"] = env.now
+        unload_teams = hub.loading_teams
+    else:
+        planned = route.crossing
+        chosen = evac.choose_crossing(env.now, planned)
+        if chosen != planned:
+            evac.diversions += 1
+            other = theatre.network.crossing_route(evac.name, chosen, speed_cap)
+            last = route.inside[-1][0]
+            nights, closed = theatre.calendars(last, convoy.kind)
+            detour = other.inside_hours - route.inside_hours
+            yield env.timeout(evac.drive_detour(convoy, nights, closed, env.now, detour, last) - env.now)
+            route = other
+        point = theatre.crossings[chosen]
+        convoy.legs["crossing"] = point.name
+        work = point.processing_hours(convoy.size)
+        waited = yield from cross_border(env, point, convoy.size, work)
+        evac.wait("crossing", waited, convoy)
+        theatre.on_road(route.inside[-1][0], waited, passage=False)
+        convoy.work_hours += work
+        convoy.legs["crossed"] = env.now
+        if convoy.load_count or convoy.people:
+            theatre.out_of_country(env.now)
 
-    iraq_hours = evac.route_iraq.driving_hours(speed_cap) + evac.breakdown_halts(convoy, evac.route_iraq.km)
-    arrived = evac.drive(convoy, moves.iraq_daylight, moves.iraq_daylight, env.now, iraq_hours)
-    yield env.timeout(arrived - env.now)
-    evac.convoy_arrives(convoy)
-    convoy.legs["arrived"] = env.now
+        arrived = evac.drive_roads(convoy, route.outside, env.now, speed_cap)
+        yield env.timeout(arrived - env.now)
+        evac.convoy_arrives(convoy)
+        convoy.legs["arrived"] = env.now
+        unload_teams = theatre.network.destinations[route.to].unload_teams
 
     if convoy.truck_count == 0:
         evac.trip_ends(convoy)
         return
-    unload = loading_hours(convoy.load_count, evac.unload_teams, evac.scenario.destination.unload_hours_per_truck)  # one load a loaded truck
+    unload = loading_hours(convoy.load_count, unload_teams, evac.scenario.destination.unload_hours_per_truck)  # one load a loaded truck
     convoy.work_hours += unload
-    back = evac.return_trip(convoy, env.now + unload, speed_cap)
+    back = evac.return_trip(convoy, env.now + unload, speed_cap, evac, route.to)
     yield env.timeout(back - env.now)
     convoy.legs["back"] = env.now
     evac.trucks_return(convoy)

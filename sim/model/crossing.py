@@ -11,7 +11,8 @@ from sim.model.calendar import Closures, daily
 class CrossingPoint:
     """One border crossing as a convoy meets it."""
 
-    def __init__(self, env: simpy.Environment, point, closures: Closures, horizon_hours: float) -> None:
+    def __init__(self, env: simpy.Environment, point, closures: Closures, horizon_hours: float, key: str = "") -> None:
+        self.key = key  # its site name in a theatre
         self.name = point.name
         self.lanes_count = int(point.lanes)
         self.lanes = simpy.Resource(env, capacity=max(1, self.lanes_count))

@@ -19,6 +19,7 @@ class EscortTeams:
         self.rest_hours = rest_hours
         self.team_hours_busy = 0.0
         self.missions = 0
+        self.listeners: list[Callable[[], None]] = []  # bases told when teams are ready again
 
     def needed(self, vehicles: int) -> int:
         """Teams a convoy of this many vehicles needs (all teams at most)."""
@@ -27,6 +28,11 @@ class EscortTeams:
     def take(self, teams: int) -> None:
         """Teams leave with a convoy."""
         self.ready -= teams
+
+    def back_at_bases(self) -> None:
+        """Teams are ready again: every base that calls on this pool may dispatch a convoy waiting for them."""
+        for listener in self.listeners:
+            listener()
 
 
 def escort_mission(env: simpy.Environment, escort: EscortTeams, teams: int, out_hours: float, back_hours: float, back_at_base: Callable[[], None]) -> None:
@@ -44,3 +50,42 @@ def escort_mission(env: simpy.Environment, escort: EscortTeams, teams: int, out_
         back_at_base()
 
     env.timeout(back_hours + escort.rest_hours).callbacks.append(ready_again)
+
+
+class EscortView:
+    """The escort teams one base may call on: its pools' teams, in order of preference.
+
+    With one pool (a one-base scenario) it is that pool; with several, a convoy takes
+    teams from the first pool with teams ready, then the next.
+    """
+
+    def __init__(self, pools: list[EscortTeams], vehicles_per_team: int, rest_hours: float) -> None:
+        self.pools = pools
+        self.teams = sum(p.teams for p in pools)
+        self.vehicles_per_team = max(1, vehicles_per_team)
+        self.rest_hours = rest_hours
+
+    @property
+    def ready(self) -> int:
+        return sum(p.ready for p in self.pools)
+
+    @property
+    def team_hours_busy(self) -> float:
+        return sum(p.team_hours_busy for p in self.pools)
+
+    def needed(self, vehicles: int) -> int:
+        """Teams a convoy of this many vehicles needs (all teams at most)."""
+        return min(self.teams, max(1, math.ceil(vehicles / self.vehicles_per_team)))
+
+    def take(self, teams: int) -> list[tuple[EscortTeams, int]]:
+        """Teams leave with a convoy; returns how many from each pool."""
+        out = []
+        for pool in self.pools:
+            n = min(teams, pool.ready)
+            if n > 0:
+                pool.take(n)
+                out.append((pool, n))
+                teams -= n
+            if teams == 0:
+                break
+        return out

@@ -10,22 +10,20 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
+from types import SimpleNamespace
 
 import numpy as np
 import simpy
 
-from sim.model.air_cover import AirCover
-from sim.model.airlift import Airlift, fly_sorties
-from sim.model.calendar import NEVER, Closures, daily
+from sim.model.airlift import Airlift
+from sim.model.calendar import NEVER, Closures
 from sim.model.cargo import CargoClass, Inventory
-from sim.model.convoys import Convoy, dispatch_convoys, form_convoys, send_for_repair
+from sim.model.convoys import Convoy
 from sim.model.crossing import CrossingPoint, choose_crossing, cross_empty
-from sim.model.disruptions import crossing_closures, dust_days, political_pause, route_threats
-from sim.model.escort import EscortTeams
-from sim.model.fleet import KINDS, Breakdowns, Fleet
-from sim.model.movement import movement_rules
+from sim.model.escort import EscortView
+from sim.model.fleet import KINDS, Fleet
+from sim.model.movement import daylight_only, departure_window
 from sim.model.people import Garrison
-from sim.model.route import Leg
 from sim.scenario.schema import CONVOY_KINDS, Scenario
 
 WAIT_CAUSES = (
@@ -53,15 +51,26 @@ RESOURCES = ("trucks", "loading teams", "escort teams", "apaches", "crossing lan
 
 @dataclass(frozen=True)
 class Movement:
-    """When one kind of convoy may move: its departure calendars and, per leg, its nights and closures."""
+    """When one kind of convoy may leave a base: its departure calendars, in the order their waits are charged."""
 
     departure: tuple[tuple[str, Closures], ...]
-    syria_daylight: Closures
-    syria: Closures
-    iraq_daylight: Closures
 
 
-STREAMS = ("threats", "crossing", "weather", "breakdowns", "cover", "pause")
+NO_STRIP = SimpleNamespace(
+    runway_m=0.0,
+    sorties_per_day=0.0,
+    ground_hours=0.0,
+    flight_hours=0.0,
+    max_on_ground=0,
+    aircraft=0,
+    destination_hours=0.0,
+    c130j=SimpleNamespace(allowed=False, pallets=0, troops=0, runway_m=1.0),
+    c17=SimpleNamespace(allowed=False, pallets=0, troops=0, runway_m=1.0),
+)
+"""A base of a theatre without an airstrip (``airlift`` not given): no sortie flies."""
+
+
+STREAMS = ("threats", "crossing", "weather", "breakdowns", "cover", "pause", "phasing")
 """Random purposes inside a replication, one ``numpy.random.Generator`` each."""
 
 
@@ -75,6 +84,7 @@ class Streams:
     breakdowns: np.random.Generator
     cover: np.random.Generator
     pause: np.random.Generator
+    phasing: np.random.Generator | None = None  # whether each base of a theatre is left (its ``leaves``)
 
 
 @dataclass
@@ -114,6 +124,7 @@ class Outcome:
     stuck_reason: str = ""
     inflow_hour: float | None = None
     timeline: list[dict] = field(default_factory=list)
+    theatre: object | None = None  # a TheatreOutcome, for a theatre scenario
 
     @property
     def days_to_base_empty(self) -> float:
@@ -125,22 +136,39 @@ class Outcome:
 
 
 class Evacuation:
-    """The base and everything that empties it, for one replication."""
+    """One base and everything that empties it, for one replication.
 
-    def __init__(self, env: simpy.Environment, s: Scenario, streams: Streams, trace: bool = False) -> None:
+    The shared parts (pools of trucks, escort teams and Apaches, crossings, roads,
+    weather, pause, breakdowns) belong to the :class:`~sim.model.theatre.Theatre`; a
+    one-base scenario makes a theatre of its own (the one-base shorthand).
+    """
+
+    def __init__(self, env: simpy.Environment, s: Scenario, streams: Streams, trace: bool = False, theatre=None, spec=None) -> None:
+        if theatre is None:
+            from sim.model.theatre import Theatre
+
+            theatre = Theatre(env, s, streams, trace, build=False)
+            spec = theatre.network.bases[theatre.network.main_base]
+            theatre.bases[spec.name] = self
         self.env = env
         self.scenario = s
+        self.theatre = theatre
+        self.spec = spec
+        self.name = spec.name
         self.streams = streams
         self.trace = trace
         self.horizon_hours = 24.0 * s.scenario.horizon_days
-        horizon_days = int(s.scenario.horizon_days)
+        net = theatre.network
 
-        troops = int(s.people.troops)
-        security = min(int(s.people.security_force), troops)
-        self.crew = int(s.vehicles.crew)
-        self.vehicles_carried = max(0, int(s.vehicles.count) - (troops - security) // self.crew)
+        troops = int(spec.people.troops)
+        security = min(int(spec.people.security_force), troops)
+        self.crew = int(spec.vehicles.crew)
+        self.vehicles_carried = max(0, int(spec.vehicles.count) - (troops - security) // self.crew)
+        self.feeders = [b for b in net.bases.values() if b.send_to == spec.name]
+        pools = [theatre.truck_pools[p] for p in spec.pools]
+        counts = {k: sum(p.total[k] for p in pools) for k in KINDS}
         classes = []
-        for name, c in s.cargo.classes.items():
+        for name, c in spec.cargo.classes.items():
             loads = int(c.loads)
             handed = round(loads * c.handed_over_fraction)
             classes.append(CargoClass(name, frozenset(c.carriers), c.priority, loads, handed, loads - handed))
@@ -148,67 +176,56 @@ class Evacuation:
             # more vehicles than the troops can crew: the rest go on lowboys or HETs, as carried armour did in 2019 and 2026
             n = self.vehicles_carried
             classes.append(CargoClass(CARRIED_VEHICLES, frozenset({"lowboy", "het"}), 1, n, 0, n))
+        self._add_feeder_classes(classes)
         self.inventory = Inventory(
             classes,
-            s.cargo.staged_at_start * sum(c.remaining for c in classes),
-            s.cargo.packout_loads_per_day / 24.0,
-            frozenset(k for k in KINDS if int(getattr(s.fleet, k).count) > 0),
+            spec.cargo.staged_at_start * sum(c.remaining for c in classes),
+            spec.cargo.packout_loads_per_day / 24.0,
+            frozenset(k for k in KINDS if counts[k] > 0),
         )
-        self.sensitive_classes = {name for name, c in s.cargo.classes.items() if c.is_sensitive}
+        self.sensitive_classes = {name for name, c in spec.cargo.classes.items() if c.is_sensitive}
+        for feeder in self.feeders:
+            self.sensitive_classes |= {name for name, c in feeder.cargo.classes.items() if c.is_sensitive}
         self.cargo_at_base = self.inventory.remaining
-        self.vehicles_left = int(s.vehicles.count) - self.vehicles_carried
+        self.vehicles_left = int(spec.vehicles.count) - self.vehicles_carried
         self.vehicles_at_base = self.vehicles_left
-        self.seats = int(s.vehicles.seats) if s.vehicles.seats is not None else self.crew
-        self.vehicle_share_places = int(s.vehicles.share_of_convoy * int(s.convoys.size_max))
+        self.vehicles_inflow = 0
+        self.seats = int(spec.vehicles.seats) if spec.vehicles.seats is not None else self.crew
+        self.vehicle_share_places = int(spec.vehicles.share_of_convoy * int(s.convoys.size_max))
         self.convoy_size_min, self.convoy_size_max = s.convoys.size_min, int(s.convoys.size_max)
         self.garrison = Garrison(troops - security, security, troops)
-        self.last_element_by = s.people.last_element_by
-        self.security_vehicles = self._security_vehicles(s, security)
+        self.last_element_by = spec.people.last_element_by
+        self.security_vehicles = self._security_vehicles(spec, security)
+        self.seats_per_convoy = int(spec.people.seats_per_convoy)
+        self.hours_per_truck = spec.loading.hours_per_truck
 
         self.fleet = Fleet(
             env,
-            {k: int(getattr(s.fleet, k).count) for k in KINDS},
+            counts,
             {k: getattr(s.fleet, k).speed_kmh for k in KINDS},
             s.fleet.breakdowns_per_1000_km,
             {k: int(getattr(s.fleet, k).cab_seats) for k in KINDS},
+            pools,
+            {p.name: theatre.trucks_start_at(p.name, spec.name) for p in pools},
         )
-        self.breakdowns = Breakdowns(streams.breakdowns, s.fleet.breakdowns_per_1000_km, s.fleet.recovery_hours, s.fleet.repair_hours)
-        self.loading_teams = int(s.loading.teams)
-        self.unload_teams = int(s.destination.unload_teams)
-        self.escort = EscortTeams(int(s.escort.teams), int(s.escort.vehicles_per_team), s.escort.rest_hours)
+        self.breakdowns = theatre.breakdowns
+        self.loading_teams = int(spec.loading.teams)
+        self.escort = EscortView([theatre.escort_pools[p] for p in spec.pools], int(s.escort.vehicles_per_team), s.escort.rest_hours)
+        for pool in self.escort.pools:
+            pool.listeners.append(self.escort_back)
 
-        self.route_syria = Leg.of(s.route.syria)
-        self.route_iraq = Leg.of(s.route.iraq)
-        self.syria_hours = self.route_syria.driving_hours()
-        threats = route_threats(streams.threats, s.route.threats.closures_per_week, s.route.threats.closure_hours, self.horizon_hours)
-        self.threats = threats
-        c = s.convoys
-        self.daylight = daily(c.daylight[0], c.daylight[1], self.horizon_hours)
-
-        self.crossing_main = CrossingPoint(env, s.crossing.main, crossing_closures(streams.crossing, s.crossing.main, self.horizon_hours), self.horizon_hours)
-        alt = s.crossing.alternate
-        self.crossing_alternate = (
-            None if alt is None else CrossingPoint(env, alt, crossing_closures(streams.crossing, alt, self.horizon_hours), self.horizon_hours)
-        )
-        self.divert_after_hours = s.crossing.divert_after_hours
+        self.daylight = theatre.daylight
+        self.divert_after_hours = theatre.divert_after_hours
         self.diversions = 0
+        self.dust_days = theatre.dust_days
+        self.air_cover = theatre.air_cover_for(spec.pools)
+        self.airlift = Airlift(env, spec.airlift if spec.airlift is not None else NO_STRIP, spec.cargo.pallets_per_load)
 
-        self.dust_days = dust_days(streams.weather, s.weather.dust_day_probability, horizon_days)
-        self.air_cover = AirCover(
-            int(s.air_cover.apaches),
-            s.air_cover.sorties_per_aircraft_per_day,
-            s.air_cover.hours_on_station,
-            self.dust_days,
-            horizon_days,
-            s.air_cover.when_short,
-        )
-        self.airlift = Airlift(env, s.airlift, s.cargo.pallets_per_load)
-
-        self.pause = political_pause(streams.pause, s.pause)
-        self.pause_closures = self.pause.closures if self.pause else NEVER
+        self.pause = theatre.pause
+        self.pause_closures = theatre.pause_closures
         self._movement = {kind: self._movement_of(kind) for kind in CONVOY_KINDS}
         self.departures_by_day: dict[int, int] = {}
-        self.max_per_day = int(c.max_per_day)
+        self.max_per_day = int(s.convoys.max_per_day)
 
         self.queue: list[Convoy] = []
         self._dispatch_wake = env.event()
@@ -226,10 +243,13 @@ class Evacuation:
         self.road_done = False
         self._cargo_departed = env.event()
         self._air_wake = env.event()
+        self._delivered = env.event()
         self.force_closed = env.event()
+        self.emptied = env.event()
         self.in_transit = 0
         self.sorties_on_ground = 0  # loading cargo and people
         self.base_empty_at: float | None = None
+        self.started_at: float | None = None
         self.last_arrival = 0.0
         self.log_t = [0.0]
         self.log_cargo = [self.cargo_at_base]
@@ -237,14 +257,41 @@ class Evacuation:
         self.timeline: list[dict] = []
         self.inflow_hour: float | None = None
 
+    def _add_feeder_classes(self, classes: list[CargoClass]) -> None:
+        """A hub receives its feeders' cargo classes (none at the start): their loads arrive with the convoys."""
+        names = {c.name for c in classes}
+        for feeder in self.feeders:
+            extra = [(n, frozenset(c.carriers), c.priority) for n, c in feeder.cargo.classes.items()]
+            extra.append((CARRIED_VEHICLES, frozenset({"lowboy", "het"}), 1))
+            for name, carriers, priority in extra:
+                if name not in names:
+                    names.add(name)
+                    classes.append(CargoClass(name, carriers, priority, 0, 0, 0))
+
+    # --- routes -------------------------------------------------------------------------
+    def route_out(self, speed_cap: float | None, t: float | None = None):
+        """The route a loaded convoy takes: to its hub, or the quickest way out of the country; from ``t``,
+        the quickest whose first road is open (a threat closure re-routes convoys not yet on their way)."""
+        net = self.theatre.network
+        if self.spec.send_to is not None:
+            return net.route_inside(self.name, self.spec.send_to, speed_cap)
+        routes = net.routes_out(self.name, speed_cap)
+        if t is not None and len(routes) > 1:
+            for route in routes:
+                if not route.inside or self.theatre.threats[route.inside[0][0].index].is_open(t):
+                    return route
+        return routes[0]
+
     # --- people and seats -----------------------------------------------------------
-    def _security_vehicles(self, s: Scenario, security: int) -> int:
+    # --- people and seats -----------------------------------------------------------
+    def _security_vehicles(self, spec, security: int) -> int:
         """Vehicles the security force keeps and leaves in: as given, or as many as its people need."""
-        if s.people.last_element_by != "convoy":
+        if spec.people.last_element_by != "convoy":
             return 0
-        if s.people.security_vehicles is not None:
-            return int(s.people.security_vehicles)
-        return math.ceil(security / self.seats)
+        if spec.people.security_vehicles is not None:
+            return int(spec.people.security_vehicles)
+        seats = int(spec.vehicles.seats) if spec.vehicles.seats is not None else self.crew
+        return math.ceil(security / seats)
 
     def troops_not_driving(self) -> int:
         """Troops free to leave beyond the crews the vehicles still at the base need (may be negative when crews are short)."""
@@ -266,7 +313,7 @@ class Evacuation:
         """Troops who leave in a convoy: its vehicles' crews, then passengers in the spare seats
         (vehicles, truck cabs, the convoy's own seats), keeping drivers for the vehicles still at the base."""
         crews = self.garrison.leave_by_road(vehicles * self.crew)
-        spare = vehicles * (self.seats - self.crew) + self.fleet.seats_in_cabs(trucks) + int(self.scenario.people.seats_per_convoy)
+        spare = vehicles * (self.seats - self.crew) + self.fleet.seats_in_cabs(trucks) + self.seats_per_convoy
         free = self.troops_not_driving()
         return crews + self.garrison.leave_by_road(max(0, min(spare, free)))
 
@@ -286,15 +333,34 @@ class Evacuation:
 
     # --- departures -------------------------------------------------------------------
     def _movement_of(self, kind: str) -> Movement:
-        """When convoys of ``kind`` may leave and move: the movement rules, a pause, and threats on the Syrian leg."""
-        rules = movement_rules(self.scenario, kind, self.horizon_hours)
-        departure = (
-            ("pause", self.pause_closures),
-            ("daylight", rules.syria_nights),
-            ("departure window", rules.departure_window),
-            ("route closed", self.threats),
-        )
-        return Movement(departure, rules.syria_nights, rules.syria_nights | self.threats, rules.iraq_nights)
+        """When convoys of ``kind`` may leave: a pause, the nights and threats of the first road of the base's
+        quickest route (threats: while every first road out is closed), and the departure window."""
+        first = self._first_road()
+        if first is None:
+            nights, window, closed = NEVER, departure_window(self.scenario, kind, False, self.horizon_hours), NEVER
+        else:
+            by_day = daylight_only(first, kind, self.scenario)
+            nights = self.theatre.nights(first, kind)
+            window = departure_window(self.scenario, kind, by_day, self.horizon_hours)
+            closed = self.theatre.first_roads_closed(self)
+        departure = (("pause", self.pause_closures), ("daylight", nights), ("departure window", window), ("route closed", closed))
+        return Movement(departure)
+
+    def _first_road(self):
+        route = self.route_out(None)
+        return route.inside[0][0] if route is not None and route.inside else None
+
+    @property
+    def threats(self) -> Closures:
+        """Threat closures of the first road of the base's quickest route (the Syrian leg of a one-base scenario)."""
+        first = self._first_road()
+        return NEVER if first is None else self.theatre.threats[first.index]
+
+    @property
+    def crossing_main(self) -> CrossingPoint | None:
+        """The crossing of the base's quickest route out (the main crossing of a one-base scenario)."""
+        route = self.route_out(None)
+        return None if route is None or route.crossing is None else self.theatre.crossings[route.crossing]
 
     def movement(self, kind: str) -> Movement:
         return self._movement[kind]
@@ -317,7 +383,7 @@ class Evacuation:
         """A loaded convoy joins the departure queue."""
         convoy.needs_cover = self.needs_air_cover(convoy)
         if convoy.needs_cover:
-            convoy.cover_sorties = self.air_cover.sorties_for(self.route_syria.driving_hours(self.fleet.speed_cap(convoy.trucks)))
+            convoy.cover_sorties = self.air_cover.sorties_for(self.route_out(self.fleet.speed_cap(convoy.trucks)).inside_hours)
         convoy.legs["queued"] = self.env.now
         self.queue.append(convoy)
         self.wake_dispatcher()
@@ -386,9 +452,9 @@ class Evacuation:
         day = int(t // 24)
         self.departures_by_day[day] = self.departures_by_day.get(day, 0) + 1
         self.convoys += 1
-        self.escort.take(convoy.escort_teams)
+        convoy.escort_from = self.escort.take(convoy.escort_teams)
         if convoy.needs_cover:
-            self.air_cover.commit(t, convoy.cover_sorties, self.route_syria.driving_hours(self.fleet.speed_cap(convoy.trucks)))
+            self.air_cover.commit(t, convoy.cover_sorties, self.route_out(self.fleet.speed_cap(convoy.trucks)).inside_hours)
         convoy.legs["departed"] = t
         self.cargo_at_base -= convoy.load_count
         if not convoy.last_element:  # the security force's own vehicles are not among vehicles.count
@@ -410,7 +476,7 @@ class Evacuation:
             self.timeline.append(convoy.record)
         self.in_transit += 1
         if convoy.last_element:
-            self.base_empty_at = t
+            self.mark_empty(t)
         self._check_cargo_departed()
 
     # --- on the road ------------------------------------------------------------------
@@ -429,43 +495,92 @@ class Evacuation:
     def repair_hours(self) -> float:
         return self.breakdowns.repair_time()
 
-    def drive(self, convoy: Convoy, daylight: Closures, closed: Closures, t: float, hours: float) -> float:
+    def drive(self, convoy: Convoy, daylight: Closures, closed: Closures, t: float, hours: float, road=None) -> float:
         """When ``hours`` of driving from ``t`` end: nights (``daylight``) and, on top, road closures
-        (``closed`` includes the nights) halt the convoy; each halt is charged to its cause."""
+        (``closed`` includes the nights) halt the convoy; each halt is charged to its cause (and to ``road``)."""
         by_daylight = daylight.finish(t, hours) if daylight else t + hours
         end = by_daylight if closed is daylight else closed.finish(t, hours)
         if by_daylight > t + hours:
             self.wait("daylight", by_daylight - t - hours, convoy)
         if end > by_daylight:
             self.wait("route closed", end - by_daylight, convoy)
+        if road is not None:
+            self.theatre.on_road(road, end - t - hours)
         convoy.work_hours += hours
         return end
 
-    def return_trip(self, convoy: Convoy, t: float, speed_cap: float | None) -> float:
-        """Empty trucks drive back from ``t``: Iraqi leg, the crossing they choose then (as loaded convoys
-        do: the alternate if the main stays shut too long), Syrian leg (with the detour if diverted)."""
-        moves = self.movement(convoy.kind)
-        t = self.drive(convoy, moves.iraq_daylight, moves.iraq_daylight, t, self.route_iraq.driving_hours(speed_cap))
-        point = choose_crossing(t, self.crossing_main, self.crossing_alternate, self.divert_after_hours)
+    def drive_roads(self, convoy: Convoy, steps, t: float, speed_cap: float | None, breakdowns: bool = True) -> float:
+        """Drive ``steps`` (roads in order) from ``t``: each road's driving hours, its breakdown halts (loaded),
+        its nights and closures for the convoy's kind. Returns the arrival time."""
+        kind = convoy.kind
+        for road, _ in steps:
+            hours = road.leg.driving_hours(speed_cap)
+            if breakdowns:
+                hours += self.breakdown_halts(convoy, road.km)
+            nights, closed = self.theatre.calendars(road, kind)
+            t = self.drive(convoy, nights, closed, t, hours, road)
+        return t
+
+    def choose_crossing(self, t: float, planned: str) -> str:
+        """The crossing a convoy reaching ``planned`` at ``t`` takes: ``planned``, unless it stays shut longer than
+        ``crossing.divert_after_hours`` and another crossing of the base opens sooner (the first to open)."""
+        crossings = self.theatre.crossings
+        main = crossings[planned]
+        others = [r.crossing for r in self.theatre.network.routes_out(self.name, None) if r.crossing != planned]
+        if not others:
+            return planned
+        if len(others) == 1:
+            return choose_crossing(t, main, crossings[others[0]], self.divert_after_hours).key
+        open_others = [c for c in others if crossings[c].lanes_count > 0]
+        if not open_others:
+            return planned
+        if main.lanes_count == 0:
+            return open_others[0]
+        reopens = main.shut.open_at(t)
+        if reopens - t > self.divert_after_hours:
+            best = min(open_others, key=lambda c: crossings[c].shut.open_at(t))
+            if crossings[best].shut.open_at(t) < reopens:
+                return best
+        return planned
+
+    def return_trip(self, convoy: Convoy, t: float, speed_cap: float | None, home: Evacuation, at: str) -> float:
+        """Empty trucks drive back from ``at`` (a destination or a hub) at ``t`` to the base ``home``: from a
+        destination, to the crossing of the quickest way back, where they choose as loaded convoys do (another
+        crossing if that one stays shut too long: the difference in driving hours is a detour, charged to the
+        crossing), then the roads to the base. No breakdowns on the way back."""
+        net = self.theatre.network
+        if at not in net.destinations:
+            route = net.route_inside(at, home.name, speed_cap)
+            return self.drive_roads(convoy, _reversed(route.inside), t, speed_cap, breakdowns=False)
+        back = min(net.routes_out(home.name, speed_cap), key=lambda r: _back_hours(net, r, at, speed_cap))
+        t = self.drive_roads(convoy, _reversed(_outside_to(net, back, at, speed_cap)), t, speed_cap, breakdowns=False)
+        chosen = home.choose_crossing(t, back.crossing)
+        point = self.theatre.crossings[chosen]
         through, work = cross_empty(point, t, convoy.truck_count)
         self.wait("crossing", through - t - work, convoy)
+        self.theatre.on_road(back.inside[-1][0], through - t - work)
         convoy.work_hours += work
         convoy.legs["return crossing"] = point.name
-        syria = self.route_syria.driving_hours(speed_cap)
-        detour = self.route_syria.driving_hours(speed_cap, extra_km=point.extra_km) - syria if point is not self.crossing_main else 0.0
-        if detour:
+        route = back if chosen == back.crossing else net.crossing_route(home.name, chosen, speed_cap)
+        detour = route.inside_hours - back.inside_hours
+        if chosen != back.crossing:
             self.return_diversions += 1
-        end = self.drive(convoy, moves.syria_daylight, moves.syria, through, syria)
-        return self.drive_detour(convoy, moves.syria_daylight, moves.syria, end, detour)
+        end = self.drive_roads(convoy, _reversed(route.inside), through, speed_cap, breakdowns=False)
+        if detour > 0:  # its driving hours are the crossing's doing, not work
+            convoy.work_hours -= detour
+            self.wait("crossing", detour, convoy)
+        return end
 
-    def drive_detour(self, convoy: Convoy, daylight: Closures, closed: Closures, t: float, hours: float) -> float:
-        """The detour to the alternate crossing: driven like the leg (halting at night and in closures), its
+    def drive_detour(self, convoy: Convoy, daylight: Closures, closed: Closures, t: float, hours: float, road=None) -> float:
+        """The detour to another crossing: driven like the road it ends (halting at night and in closures), its
         driving hours charged to the crossing that sent the convoy round."""
         if hours <= 0:
             return t
-        end = self.drive(convoy, daylight, closed, t, hours)
+        end = self.drive(convoy, daylight, closed, t, hours, road)
         convoy.work_hours -= hours
         self.wait("crossing", hours, convoy)
+        if road is not None:
+            self.theatre.on_road(road, hours, passage=False)
         return end
 
     def trip_ends(self, convoy: Convoy) -> None:
@@ -482,17 +597,40 @@ class Evacuation:
         """Force closure: the base is empty and nothing is still on the road."""
         if self.base_empty_at is not None and self.in_transit == 0 and not self.force_closed.triggered:
             self.force_closed.succeed()
+            self._tell_hub()
 
-    def trucks_return(self, convoy: Convoy) -> None:
+    def _tell_hub(self) -> None:
+        """A base sending to a hub is done (closed, or stuck): the hub need not wait for it any more."""
+        if self.spec.send_to is not None:
+            self.theatre.bases[self.spec.send_to].feeder_news()
+
+    def trucks_return(self, convoy: Convoy, home: Evacuation | None = None) -> None:
+        """The convoy's trucks are back at ``home`` (its own base unless sent where trucks are needed);
+        broken ones go to its workshop, each pool's trucks back to that pool."""
+        home = home or self
         broken = convoy.legs.get("broken", {})
-        healthy = {k: n - broken.get(k, 0) for k, n in convoy.trucks.items()}
         trip = self.env.now - convoy.formed_at
         self.fleet.truck_hours_busy += convoy.truck_count * trip
         for kind, n in convoy.trucks.items():
             self.fleet.hours_busy[kind] += n * trip
-        self.fleet.give_back(healthy)
-        if broken:
-            send_for_repair(self, broken)
+        pools = {p: dict(c) for p, c in (convoy.truck_pools or {home.fleet.pools[0].name: convoy.trucks}).items()}
+        broken_pools: dict[str, list[str]] = {}  # the pool of each broken truck, by type
+        for kind, n in broken.items():
+            for pool, counts in pools.items():
+                b = min(n, counts.get(kind, 0))
+                counts[kind] = counts.get(kind, 0) - b
+                broken_pools.setdefault(kind, []).extend([pool] * b)
+                n -= b
+        for pool, counts in (convoy.truck_pools or {home.fleet.pools[0].name: convoy.trucks}).items():
+            for kind, n in counts.items():
+                home.fleet._pool(pool).hours_busy[kind] += n * trip
+        for pool, healthy in pools.items():
+            home.fleet.give_back(healthy, pool)
+        for kind, n in broken.items():  # each broken truck to the workshop, in the order they broke down
+            for pool in broken_pools.get(kind, [])[:n]:
+                home.fleet.repair(kind, home.repair_hours(), pool)
+        if home is not self or home.road_done:
+            self.theatre.trucks_arrived(home)
 
     # --- airlift ----------------------------------------------------------------------
     def air_grounded_until(self, t: float) -> float:
@@ -514,8 +652,14 @@ class Evacuation:
 
     def base_emptied_without_last_element(self) -> None:
         """Nobody was left for the last element: the base emptied when the last cargo, vehicle and person left."""
-        self.base_empty_at = self.env.now
+        self.mark_empty(self.env.now)
         self._check_force_closed()
+
+    def mark_empty(self, t: float) -> None:
+        """The base is empty at ``t``: bases that start after it may start."""
+        self.base_empty_at = t
+        if not self.emptied.triggered and self.emptied.callbacks:  # only a base that starts after this one waits on it
+            self.emptied.succeed()
 
     def last_element_ready(self) -> bool:
         return self._cargo_departed.triggered
@@ -542,12 +686,13 @@ class Evacuation:
         self._log(t)
         arrival = t + self.airlift.flight_hours
         self.last_arrival = max(self.last_arrival, arrival)
+        self.theatre.out_of_country(t)
         if self.trace:
             self.timeline.append(
                 {"kind": "sortie", "number": self.airlift.sorties, "loads": loads, "people": people, "legs": {"departed": t, "arrived": arrival}}
             )
         if last:
-            self.base_empty_at = t
+            self.mark_empty(t)
         self._check_cargo_departed()
         self._check_force_closed()
 
@@ -556,6 +701,46 @@ class Evacuation:
         self.road_done = True
         self._wake_air()
         self._check_cargo_departed()
+        self.theatre.trucks_arrived(self)
+
+    # --- a hub --------------------------------------------------------------------------
+    def waiting_for_feeders(self) -> bool:
+        """A hub whose feeders (bases sending to it) still have cargo, vehicles or people to send."""
+        return any(not self.theatre.bases[f.name].done_feeding for f in self.feeders)
+
+    @property
+    def done_feeding(self) -> bool:
+        """A base that stays, is stuck, or whose convoys have all arrived (at its hub, or out)."""
+        return not self.theatre.leaves[self.name] or self.stuck or self.force_closed.triggered
+
+    def deliveries(self) -> simpy.Event:
+        """Fires when a convoy from a feeder has unloaded at this hub, or a feeder is done."""
+        return self._delivered
+
+    def deliver(self, convoy: Convoy) -> None:
+        """A feeder's convoy unloaded here: its loads join staging (by class), its vehicles and people the base."""
+        inv = self.inventory
+        by_name = {c.name: c for c in inv.classes}
+        for name, n in convoy.loads.items():
+            cls = by_name[name]
+            cls.inflow += n
+            cls.remaining += n
+        loads = convoy.load_count
+        inv.inflow_total += loads
+        inv.staged_at_start += loads
+        inv.to_move = inv._count_to_move()
+        self.cargo_at_base += loads
+        vehicles = convoy.vehicles
+        self.vehicles_left += vehicles
+        self.vehicles_at_base += vehicles
+        self.vehicles_inflow += vehicles
+        self.garrison.reinforce(convoy.people)
+        self._log(self.env.now)
+        self._wake_air()
+        self.feeder_news()
+
+    def feeder_news(self) -> None:
+        self._delivered = self._fired(self._delivered)
 
     def cargo_departed(self) -> simpy.Event:
         """Fires once every load and vehicle has left the base: the last element may go."""
@@ -606,7 +791,7 @@ class Evacuation:
         still = sum(c.remaining for c in inv.classes)
         g = self.garrison
         people_left = g.by_road + g.by_air
-        vehicles = int(self.scenario.vehicles.count) - self.vehicles_carried
+        vehicles = int(self.spec.vehicles.count) - self.vehicles_carried + self.vehicles_inflow
         ok = moved + still == inv.to_move and people_left + g.at_base == g.at_start + g.inflow and self.vehicles_at_base >= 0
         if finished:
             ok = ok and still == 0 and g.at_base == 0 and self.vehicles_at_base == 0 and self.cargo_at_base == 0
@@ -627,6 +812,7 @@ class Evacuation:
         """The base can never empty in this replication, for ``reason``: it runs to the horizon and says why."""
         self.stuck = True
         self.stuck_reason = reason
+        self._tell_hub()
 
     def charge_the_queue_to_the_end(self) -> None:
         """Convoys still queued when the run ends waited from the dispatcher's last look until now, for what held them."""
@@ -644,8 +830,9 @@ class Evacuation:
         closure = max(self.last_arrival, empty) if finished else self.horizon_hours
         inv = self.inventory
         span = max(empty, 1e-9)
-        lanes = self.crossing_main.lane_hours_busy + (self.crossing_alternate.lane_hours_busy if self.crossing_alternate else 0.0)
-        lane_count = self.crossing_main.lanes_count + (self.crossing_alternate.lanes_count if self.crossing_alternate else 0)
+        crossings = self.theatre.crossings.values()
+        lanes = sum(c.lane_hours_busy for c in crossings)
+        lane_count = sum(c.lanes_count for c in crossings)
         trucks = sum(self.fleet.total.values())
         strip_hours = self.airlift.max_on_ground * span if self.airlift.flies else 0.0
         apache_slots = self.air_cover.capacity(span)
@@ -678,8 +865,8 @@ class Evacuation:
             loads_by_road=sum(c.by_road for c in inv.classes),
             loads_by_air=sum(c.by_air for c in inv.classes),
             loads_handed_over=sum(c.handed_over for c in inv.classes),
-            vehicles_at_start=int(self.scenario.vehicles.count),
-            vehicles_by_road=int(self.scenario.vehicles.count) - self.vehicles_carried - self.vehicles_at_base,
+            vehicles_at_start=int(self.spec.vehicles.count),
+            vehicles_by_road=int(self.spec.vehicles.count) + self.vehicles_inflow - self.vehicles_carried - self.vehicles_at_base,
             vehicles_carried=self.vehicles_carried,
             people_at_start=self.garrison.at_start,
             people_inflow=self.garrison.inflow,
@@ -703,18 +890,30 @@ def _share(busy: float, available: float) -> float:
 
 
 def simulate(scenario: Scenario, streams: Streams, trace: bool = False) -> tuple[Outcome, int]:
-    """Run one replication of a resolved scenario; returns its outcome and the SimPy events it took."""
-    env = simpy.Environment()
-    evac = Evacuation(env, scenario, streams, trace)
-    env.process(form_convoys(env, evac))
-    env.process(dispatch_convoys(env, evac))
-    if evac.airlift.flies:
-        env.process(fly_sorties(env, evac))
-    if evac.pause is not None and (evac.pause.inflow_loads or evac.pause.inflow_troops):
-        env.process(evac.reinforcements_arrive())
-    env.run(until=simpy.AnyOf(env, [evac.force_closed, env.timeout(evac.horizon_hours)]))
-    events = next(env._eid)
-    return evac.outcome(), events
+    """Run one replication of a resolved scenario; returns the main base's outcome (with the theatre's, for a
+    theatre scenario, in ``outcome.theatre``) and the SimPy events it took."""
+    from sim.model.theatre import simulate_theatre
+
+    theatre, events = simulate_theatre(scenario, streams, trace)
+    outcome = theatre.bases[theatre.main]
+    if scenario.is_theatre:
+        outcome.theatre = theatre
+    return outcome, events
 
 
 __all__ = ["RESOURCES", "STREAMS", "WAIT_CAUSES", "Closures", "Evacuation", "Outcome", "Streams", "simulate"]
+
+
+def _reversed(steps):
+    """The same roads driven the other way."""
+    return tuple(reversed(steps))
+
+
+def _outside_to(net, route, destination: str, speed_cap: float | None):
+    """The roads beyond the border from ``route``'s crossing to ``destination``."""
+    return net.outside_path(route.crossing, destination, speed_cap)[1]
+
+
+def _back_hours(net, route, destination: str, speed_cap: float | None) -> float:
+    """Driving hours from ``destination`` back through ``route``'s crossing to its base."""
+    return net.outside_path(route.crossing, destination, speed_cap)[0] + route.inside_hours

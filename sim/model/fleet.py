@@ -28,8 +28,27 @@ def convoy_kind(trucks: dict[str, int]) -> str:
     return "contracted" if any(trucks.get(k) for k in CONTRACTED) else "military"
 
 
+class TruckPool:
+    """A pool of trucks with a home (``[pools.*]``): how many of each type in all, and the truck-hours they were busy
+    (on a trip, driving empty to another base, or under repair), wherever they are."""
+
+    def __init__(self, name: str, counts: dict[str, int]) -> None:
+        self.name = name
+        self.total = dict(counts)
+        self.hours_busy = dict.fromkeys(counts, 0.0)
+
+    @property
+    def truck_hours_busy(self) -> float:
+        return sum(self.hours_busy.values())
+
+
 class Fleet:
-    """Trucks of each type at the base, out on the road, or under repair."""
+    """Trucks of each type at one base, out on the road, or under repair.
+
+    The trucks belong to pools (a one-base scenario has one, all at its base); the
+    base takes trucks at hand from its pools in order of preference, and counts as
+    its own every truck of those pools (``total``), wherever it is.
+    """
 
     def __init__(
         self,
@@ -38,31 +57,44 @@ class Fleet:
         speed_kmh: dict[str, float | None],
         breakdowns_per_1000_km: float,
         cab_seats: dict[str, int] | None = None,
+        pools: list[TruckPool] | None = None,
+        here: dict[str, dict[str, int]] | None = None,
     ) -> None:
         self.env = env
-        self.total = dict(counts)
-        self.at_base = dict(counts)
+        if pools is None:
+            pools = [TruckPool("base", counts)]
+            here = {"base": dict(counts)}
+        self.pools = pools
+        self.here = {p.name: dict.fromkeys(KINDS, 0) | dict((here or {}).get(p.name, {})) for p in pools}
+        self.total = {k: sum(p.total.get(k, 0) for p in pools) for k in counts}
+        self.at_base = {k: sum(h.get(k, 0) for h in self.here.values()) for k in counts}
         self.speed_kmh = speed_kmh
-        self.cab_seats = {k: n for k, n in (cab_seats or {}).items() if n > 0 and counts.get(k, 0) > 0}
+        self.cab_seats = {k: n for k, n in (cab_seats or {}).items() if n > 0 and self.total.get(k, 0) > 0}
         self.breakdowns_per_1000_km = breakdowns_per_1000_km
         self.truck_hours_busy = 0.0
         self.hours_busy = dict.fromkeys(counts, 0.0)  # truck-hours away from the base (on a trip or in repair), by type
         self.breakdowns = 0
         self._returned = env.event()
-        self._repaired: list[tuple[float, str]] = []
+        self._repaired: list[tuple[float, str, str]] = []
 
-    def repair(self, kind: str, hours: float) -> None:
+    def repair(self, kind: str, hours: float, pool: str | None = None) -> None:
         """A broken truck goes to the workshop and rejoins the fleet after ``hours``."""
-        heapq.heappush(self._repaired, (self.env.now + hours, kind))
+        pool = pool or self.pools[0].name
+        heapq.heappush(self._repaired, (self.env.now + hours, kind, pool))
         self.truck_hours_busy += hours
         self.hours_busy[kind] += hours
+        self._pool(pool).hours_busy[kind] += hours
+
+    def _pool(self, name: str) -> TruckPool:
+        return next(p for p in self.pools if p.name == name)
 
     def collect_repaired(self) -> None:
         """Trucks whose repair is done by now are back at the base."""
         now = self.env.now
         while self._repaired and self._repaired[0][0] <= now:
-            _, kind = heapq.heappop(self._repaired)
+            _, kind, pool = heapq.heappop(self._repaired)
             self.at_base[kind] += 1
+            self.here[pool][kind] += 1
 
     def next_repair(self) -> float | None:
         """When the next truck under repair is ready, if any."""
@@ -70,27 +102,49 @@ class Fleet:
 
     @property
     def out(self) -> int:
-        """Trucks away from the base (on the road or under repair)."""
+        """Trucks away from the base (on the road, under repair, or at another base)."""
         return sum(self.total.values()) - sum(self.at_base.values())
 
     def away(self, kinds: frozenset[str]) -> int:
-        """Trucks of ``kinds`` away from the base (on the road or under repair)."""
+        """Trucks of ``kinds`` away from the base (on the road, under repair, or at another base of their pool)."""
         return sum(self.total[k] - self.at_base[k] for k in kinds if k in self.total)
 
     def returned(self) -> simpy.Event:
         """An event that fires the next time trucks come back to the base."""
         return self._returned
 
-    def send(self, used: dict[str, int]) -> None:
+    def send(self, used: dict[str, int]) -> dict[str, dict[str, int]]:
+        """Trucks leave with a convoy, taken from the pools in order of preference; returns how many of each pool."""
+        split: dict[str, dict[str, int]] = {}
         for kind, n in used.items():
             self.at_base[kind] -= n
+            for pool, counts in self.here.items():
+                take = min(n, counts.get(kind, 0))
+                if take > 0:
+                    counts[kind] -= take
+                    split.setdefault(pool, {})[kind] = take
+                    n -= take
+                if n == 0:
+                    break
+        return split
 
-    def give_back(self, kind_counts: dict[str, int]) -> None:
-        """Trucks are back at the base and ready for another load."""
+    def give_back(self, kind_counts: dict[str, int], pool: str | None = None) -> None:
+        """Trucks (of ``pool``, or the first) are at the base and ready for another load."""
+        counts = self.here[pool or self.pools[0].name]
         for kind, n in kind_counts.items():
             self.at_base[kind] += n
+            counts[kind] = counts.get(kind, 0) + n
         ev, self._returned = self._returned, self.env.event()
         ev.succeed()
+
+    def take_idle(self, pool: str) -> dict[str, int]:
+        """Every truck of ``pool`` idle at the base leaves it (to drive empty to another base)."""
+        counts = self.here[pool]
+        idle = {k: n for k, n in counts.items() if n > 0}
+        for kind, n in idle.items():
+            counts[kind] = 0
+            self.at_base[kind] -= n
+        return idle
 
     def seats_in_cabs(self, used: dict[str, int]) -> int:
         """Troops of the base the trucks of a convoy can take in their cabs."""

@@ -40,3 +40,17 @@ def movement_rules(s: Scenario, kind: str, horizon_hours: float) -> MovementRule
         window = (max(window[0], c.daylight[0]), min(window[1], c.daylight[1]))
     departure = daily(window[0], max(window[1], window[0] + 0.25), horizon_hours)
     return MovementRules(departure, nights if by_day_in_syria else NEVER, nights if daylight_only(s.route.iraq, kind, s) else NEVER)
+
+
+def departure_window(s: Scenario, kind: str, by_day: bool, horizon_hours: float) -> Closures:
+    """When convoys of ``kind`` may leave: ``convoys.departure_window``, narrowed to daylight if they move by day only on their first road."""
+    c = s.convoys
+    window = c.departure_window
+    if by_day:
+        window = (max(window[0], c.daylight[0]), min(window[1], c.daylight[1]))
+    return daily(window[0], max(window[1], window[0] + 0.25), horizon_hours)
+
+
+def road_nights(road, kind: str, s: Scenario, horizon_hours: float) -> Closures:
+    """The nights a convoy of ``kind`` halts on ``road`` (none if it may move at night there)."""
+    return daily(s.convoys.daylight[0], s.convoys.daylight[1], horizon_hours) if daylight_only(road, kind, s) else NEVER

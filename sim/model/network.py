@@ -1,0 +1,315 @@
+"""The theatre's road network: sites, two-way roads between them, pools, and the quickest routes.
+
+:func:`network_of` reads a *resolved* scenario (every number drawn) into plain records: a
+theatre file as written, or a one-base file expanded into the one-base network (base,
+main and alternate crossings, destination; see docs/MODEL.md, "Theatre"). Routes are the
+quickest paths by driving hours at a convoy's speed cap (networkx Dijkstra), worked out
+once per replication and speed cap:
+
+- *out*: base -> crossing (roads inside the country) -> nearest destination (roads beyond);
+- *to a hub*: base -> hub, inside the country;
+- *back*: the same roads the other way.
+"""
+
+from __future__ import annotations
+
+import itertools
+import math
+from dataclasses import dataclass, field
+from types import SimpleNamespace
+from typing import Any
+
+import networkx as nx
+
+from sim.model.fleet import KINDS
+from sim.model.route import Leg
+from sim.scenario.schema import BaseSite, CrossingSite, Scenario
+
+SHORTHAND_BASE = "base"
+"""The one-base shorthand's names: its base, crossings and destination, its legs and its one pool."""
+SHORTHAND_MAIN, SHORTHAND_ALTERNATE, SHORTHAND_DESTINATION = "main", "alternate", "destination"
+
+
+@dataclass(frozen=True)
+class Road:
+    """A two-way road between two sites: its march (``leg``), threats and movement rules."""
+
+    index: int
+    name: str
+    start: str
+    end: str
+    leg: Leg
+    daylight_only_for: tuple[str, ...] | None
+    threats: Any  # a Threats group, or None
+    shares_threats_with: str | None
+    inside: bool  # in the country (not beyond a crossing)
+
+    @property
+    def km(self) -> float:
+        return self.leg.km
+
+    def other_end(self, site: str) -> str:
+        return self.end if site == self.start else self.start
+
+
+@dataclass(frozen=True)
+class BaseSpec:
+    """One base or hub: its own groups (today's one-base groups) and its phasing."""
+
+    name: str
+    kind: str
+    title: str
+    cargo: Any
+    vehicles: Any
+    people: Any
+    loading: Any
+    airlift: Any  # an Airlift group, or None (no strip)
+    start_day: float
+    after: str | None
+    send_to: str | None
+    leaves: float
+    pools: tuple[str, ...]
+    lat: float = 0.0
+    lon: float = 0.0
+
+
+@dataclass(frozen=True)
+class PoolSpec:
+    """A pool of resources with a home: trucks by type, escort teams, Apaches."""
+
+    name: str
+    title: str
+    home: str
+    trucks: dict[str, int]
+    escort_teams: int
+    apaches: int
+
+
+@dataclass(frozen=True)
+class Route:
+    """A way from one site to another: the roads in order (each with the site it leaves from), and via which crossing."""
+
+    inside: tuple[tuple[Road, str], ...]  # roads in the country, with the site each is entered from
+    crossing: str | None
+    outside: tuple[tuple[Road, str], ...]
+    to: str
+    inside_hours: float
+    outside_hours: float
+
+    @property
+    def hours(self) -> float:
+        return self.inside_hours + self.outside_hours
+
+
+@dataclass
+class Network:
+    """A theatre's sites, roads and pools, read from a resolved scenario."""
+
+    bases: dict[str, BaseSpec]
+    crossings: dict[str, Any]  # name -> an object with CrossingPoint fields (name is the title)
+    destinations: dict[str, Any]  # name -> object with title, unload_teams
+    sites: dict[str, dict[str, Any]]  # name -> {title, kind, lat, lon}
+    roads: list[Road]
+    pools: dict[str, PoolSpec]
+    shorthand: bool
+    beyond: frozenset[str] = frozenset()  # sites beyond the border: destinations and what they reach without a crossing
+    graph: nx.Graph = field(init=False)
+    _routes: dict[tuple, Any] = field(init=False, default_factory=dict)
+
+    def __post_init__(self) -> None:
+        g = nx.Graph()
+        g.add_nodes_from(self.sites)
+        for road in self.roads:
+            if g.has_edge(road.start, road.end):  # two roads between the same sites: keep the first (legs are two-way)
+                continue
+            g.add_edge(road.start, road.end, road=road)
+        self.graph = g
+        self.beyond = frozenset(self.beyond) | frozenset(self.destinations)
+        self._inside_nodes = frozenset(n for n in self.sites if n not in self.crossings and n not in self.beyond)
+
+    @property
+    def main_base(self) -> str:
+        return next(iter(self.bases))
+
+    # --- routes -------------------------------------------------------------------------
+    def _paths(self, source: str, cap: float | None, allowed: frozenset[str]) -> tuple[dict[str, float], dict[str, list[str]]]:
+        key = (source, cap, allowed)
+        hit = self._routes.get(key)
+        if hit is None:
+            sub = self.graph.subgraph(allowed)
+
+            def weight(_u, _v, data):
+                return data["road"].leg.driving_hours(cap)
+
+            hit = self._routes[key] = nx.single_source_dijkstra(sub, source, weight=weight)
+        return hit
+
+    def _steps(self, path: list[str]) -> tuple[tuple[Road, str], ...]:
+        return tuple((self.graph.edges[a, b]["road"], a) for a, b in itertools.pairwise(path))
+
+    def inside_nodes(self) -> frozenset[str]:
+        """Sites in the country: bases, hubs and any other site not a crossing and not beyond one."""
+        return self._inside_nodes
+
+    def routes_out(self, base: str, cap: float | None) -> list[Route]:
+        """Quickest route from ``base`` through each crossing it reaches to the nearest destination, quickest first."""
+        key = ("out", base, cap)
+        hit = self._routes.get(key)
+        if hit is not None:
+            return hit
+        out = []
+        for crossing in self.crossings:
+            hours_in, paths_in = self._paths(base, cap, self.inside_nodes() | {crossing})
+            if crossing not in paths_in:
+                continue
+            hours_out, paths_out = self._paths(crossing, cap, self.beyond | {crossing})
+            reach = [d for d in self.destinations if d in paths_out]
+            if not reach:
+                continue
+            dest = min(reach, key=lambda d: hours_out[d])
+            out.append(Route(self._steps(paths_in[crossing]), crossing, self._steps(paths_out[dest]), dest, hours_in[crossing], hours_out[dest]))
+        out.sort(key=lambda r: r.hours)  # stable: ties keep the file order of crossings
+        self._routes[key] = out
+        return out
+
+    def outside_path(self, crossing: str, destination: str, cap: float | None) -> tuple[float, tuple[tuple[Road, str], ...]]:
+        """Driving hours and roads from ``crossing`` to ``destination`` beyond the border (infinite if none)."""
+        hours, paths = self._paths(crossing, cap, self.beyond | {crossing})
+        if destination not in paths:
+            return math.inf, ()
+        return hours[destination], self._steps(paths[destination])
+
+    def route_inside(self, start: str, end: str, cap: float | None) -> Route | None:
+        """Quickest route between two sites in the country (a base to its hub, one base to another)."""
+        hours, paths = self._paths(start, cap, self.inside_nodes())
+        if end not in paths:
+            return None
+        return Route(self._steps(paths[end]), None, (), end, hours[end], 0.0)
+
+    def crossing_route(self, base: str, crossing: str, cap: float | None) -> Route | None:
+        """The quickest route out of ``base`` that goes through ``crossing``."""
+        return next((r for r in self.routes_out(base, cap) if r.crossing == crossing), None)
+
+
+def network_of(s: Scenario) -> Network:
+    """The network of a resolved scenario: a theatre as written, or a one-base file expanded."""
+    if s.is_theatre:
+        return _theatre(s)
+    return _one_base(s)
+
+
+def _leg(group) -> Leg:
+    return Leg.of(group)
+
+
+def _kinds(value) -> tuple[str, ...] | None:
+    return None if value is None else tuple(value)
+
+
+def _theatre(s) -> Network:
+    bases: dict[str, BaseSpec] = {}
+    crossings: dict[str, Any] = {}
+    destinations: dict[str, Any] = {}
+    sites: dict[str, dict[str, Any]] = {}
+    for name, site in s.sites.items():
+        sites[name] = {"name": name, "title": site.title, "kind": site.kind, "lat": site.lat, "lon": site.lon}
+        if isinstance(site, BaseSite):
+            bases[name] = BaseSpec(
+                name,
+                site.kind,
+                site.title,
+                site.cargo,
+                site.vehicles,
+                site.people,
+                site.loading,
+                site.airlift,
+                float(site.start_day),
+                site.after,
+                site.send_to,
+                float(site.leaves),
+                tuple(site.pools),
+                site.lat,
+                site.lon,
+            )
+        elif isinstance(site, CrossingSite):
+            crossings[name] = _crossing_point(site, site.title, 0.0)
+        else:
+            destinations[name] = SimpleNamespace(name=name, title=site.title, unload_teams=int(site.unload_teams))
+    beyond = _beyond(s)
+    roads = [
+        Road(
+            i,
+            leg.name,
+            leg.start,
+            leg.end,
+            _leg(leg),
+            _kinds(leg.daylight_only_for),
+            leg.threats,
+            leg.shares_threats_with,
+            not (leg.start in beyond or leg.end in beyond),
+        )
+        for i, leg in enumerate(s.legs)
+    ]
+    pools = {}
+    for name, pool in s.pools.items():
+        trucks = {k: int(getattr(pool.fleet, k).count) if pool.fleet is not None and getattr(pool.fleet, k) is not None else 0 for k in KINDS}
+        pools[name] = PoolSpec(
+            name,
+            pool.title,
+            pool.home,
+            trucks,
+            int(pool.escort.teams) if pool.escort else 0,
+            int(pool.air_cover.apaches) if pool.air_cover else 0,
+        )
+    return Network(bases, crossings, destinations, sites, roads, pools, shorthand=False, beyond=frozenset(beyond))
+
+
+def _beyond(s) -> set[str]:
+    """Sites beyond the border: destinations, and any site reached from one without passing a crossing."""
+    g = nx.Graph((leg.start, leg.end) for leg in s.legs)
+    crossings = {n for n, site in s.sites.items() if site.kind == "crossing"}
+    dests = {n for n, site in s.sites.items() if site.kind == "destination"}
+    sub = g.subgraph(n for n in g if n not in crossings)
+    out = set(dests)
+    for d in dests:
+        if d in sub:
+            out |= nx.node_connected_component(sub, d)
+    return out
+
+
+def _crossing_point(point, title: str, extra_km: float) -> SimpleNamespace:
+    return SimpleNamespace(
+        name=title,
+        lanes=point.lanes,
+        fixed_hours=point.fixed_hours,
+        minutes_per_vehicle=point.minutes_per_vehicle,
+        open_hours=point.open_hours,
+        closures_per_month=point.closures_per_month,
+        closure_days=point.closure_days,
+        scheduled_closures=point.scheduled_closures,
+        extra_km=extra_km,
+    )
+
+
+def _one_base(s: Scenario) -> Network:
+    """The one-base shorthand as its network (docs/MODEL.md, "The one-base shorthand")."""
+    b, m, a, d = SHORTHAND_BASE, SHORTHAND_MAIN, SHORTHAND_ALTERNATE, SHORTHAND_DESTINATION
+    bases = {b: BaseSpec(b, "base", b, s.cargo, s.vehicles, s.people, s.loading, s.airlift, 0.0, None, None, 1.0, (b,))}
+    crossings = {m: _crossing_point(s.crossing.main, s.crossing.main.name, 0.0)}
+    syria, iraq = s.route.syria, s.route.iraq
+    roads = [Road(0, f"{b}-{m}", b, m, _leg(syria), _kinds(syria.daylight_only_for), s.route.threats, None, True)]
+    alt = s.crossing.alternate
+    if alt is not None:
+        crossings[a] = _crossing_point(alt, alt.name, alt.extra_km)
+        detour = Leg(syria.km + alt.extra_km, syria.town_km, syria.speed_kmh, syria.town_speed_kmh, syria.halt_minutes, syria.halt_every_hours)
+        roads.append(Road(1, f"{b}-{a}", b, a, detour, _kinds(syria.daylight_only_for), s.route.threats, f"{b}-{m}", True))
+    for name in crossings:
+        roads.append(Road(len(roads), f"{name}-{d}", name, d, _leg(iraq), _kinds(iraq.daylight_only_for), None, None, False))
+    destinations = {d: SimpleNamespace(name=d, title=s.destination.name, unload_teams=int(s.destination.unload_teams))}
+    sites = {
+        b: {"name": b, "title": "the base", "kind": "base", "lat": 0.0, "lon": 0.0},
+        **{n: {"name": n, "title": p.name, "kind": "crossing", "lat": 0.0, "lon": 0.0} for n, p in crossings.items()},
+        d: {"name": d, "title": s.destination.name, "kind": "destination", "lat": 0.0, "lon": 0.0},
+    }
+    pools = {b: PoolSpec(b, "the base's own", b, {k: int(getattr(s.fleet, k).count) for k in KINDS}, int(s.escort.teams), int(s.air_cover.apaches))}
+    return Network(bases, crossings, destinations, sites, roads, pools, shorthand=True)
