@@ -31,6 +31,7 @@ class Prepared:
     inputs: tuple[UncertainInput, ...]
     per_event: frozenset[str]
     fixed: Mapping[str, float] = field(default_factory=dict)
+    burndown_by_base: bool = False  # a theatre run that writes each base's burn-down (rows carry them as "burndown.*" lists)
     _base: Scenario | None = field(default=None, compare=False, repr=False)
 
     @property
@@ -73,7 +74,53 @@ def simulate_one(prepared: Prepared, seed: int, index: int, trace: bool = False)
 
 
 def record(index: int, values: Mapping[str, float], outcome: Outcome, events: int) -> dict[str, object]:
-    """One flat row for ``replications.parquet``: results, waits, utilisation, inputs drawn."""
+    """One flat row for ``replications.parquet``: results, waits, utilisation, inputs drawn; for a theatre,
+    the main base's as the one-base columns, then each base's, the theatre's, each leg's and each pool's."""
+    row = _base_columns(index, outcome, events)
+    if outcome.theatre is not None:
+        row.update(theatre_columns(outcome.theatre))
+    for path, value in values.items():
+        row[f"input.{path}"] = value
+    return row
+
+
+BASE_SUMMARY_COLUMNS = (
+    "days_to_base_empty",
+    "days_to_force_closure",
+    "finished",
+    "convoys",
+    "sorties",
+    "never_finishes",
+    "convoys_uncovered",
+    "air_cover_hours_short",
+    "vehicles_carried",
+)
+"""Columns of each base of a theatre (``base.<name>.<column>``) besides its waits and utilisation."""
+
+
+def theatre_columns(theatre) -> dict[str, object]:
+    """A theatre's own columns: per base (``base.<name>.*``), ``theatre.days_to_last_out``, per leg and per pool."""
+    row: dict[str, object] = {}
+    for name, outcome in theatre.bases.items():
+        leaves = theatre.leaves[name]
+        cols = _base_columns(0, outcome, 0)
+        for col in (*BASE_SUMMARY_COLUMNS, *(c for c in cols if c.startswith(("wait_hours.", "sortie_wait_hours.", "utilisation.")))):
+            value = cols[col]
+            if not leaves and col in ("days_to_base_empty", "days_to_force_closure"):
+                value = float("nan")
+            row[f"base.{name}.{col}"] = value
+        row[f"base.{name}.leaves"] = bool(leaves)
+    row["theatre.days_to_last_out"] = theatre.days_to_last_out
+    row["theatre.finished"] = theatre.finished
+    for leg, n in theatre.leg_convoys.items():
+        row[f"leg.{leg}.convoys"] = n
+        row[f"leg.{leg}.wait_hours"] = theatre.leg_wait_hours[leg]
+    for pool, share in theatre.pool_utilisation.items():
+        row[f"utilisation.{pool}"] = share
+    return row
+
+
+def _base_columns(index: int, outcome: Outcome, events: int) -> dict[str, object]:
     row: dict[str, object] = {
         "replication": index,
         "days_to_base_empty": outcome.days_to_base_empty,
@@ -111,8 +158,6 @@ def record(index: int, values: Mapping[str, float], outcome: Outcome, events: in
         row[f"sortie_wait_hours.{cause}"] = outcome.sortie_waits[cause]
     for resource, share in outcome.utilisation.items():
         row[f"utilisation.{resource}"] = share
-    for path, value in values.items():
-        row[f"input.{path}"] = value
     return row
 
 
@@ -121,7 +166,12 @@ def run_batch(prepared: Prepared, seed: int, indices: range | list[int]) -> tupl
     rows, cargo, people = [], [], []
     for i in indices:
         values, outcome, events = simulate_one(prepared, seed, i)
-        rows.append(record(i, values, outcome, events))
+        row = record(i, values, outcome, events)
+        if prepared.burndown_by_base and outcome.theatre is not None:
+            for name, o in outcome.theatre.bases.items():
+                row[f"burndown.cargo_loads.{name}"] = o.burndown_cargo.tolist()
+                row[f"burndown.people.{name}"] = o.burndown_people.tolist()
+        rows.append(row)
         cargo.append(outcome.burndown_cargo)
         people.append(outcome.burndown_people)
     if not rows:

@@ -67,3 +67,78 @@ def explicit_network(one_base: dict[str, Any]) -> dict[str, Any]:
     out["sites"] = sites
     out["legs"] = legs
     return out
+
+
+SRC = "assumption: a hand-computed test case"
+
+
+def small_base(loads: int = 10, pools: tuple[str, ...] = ("shared",), **extra: Any) -> dict[str, Any]:
+    """A base with ``loads`` loads of general cargo for contracted trucks, all staged, nobody to move, no strip."""
+    return {
+        "kind": "base",
+        "title": "a base",
+        "lat": 36.0,
+        "lon": 41.0,
+        "pools": list(pools),
+        "source": SRC,
+        "cargo": {
+            "pallets_per_load": 1.0,
+            "packout_loads_per_day": 10000,
+            "staged_at_start": 1.0,
+            "source": SRC,
+            "classes": {"general": {"loads": loads, "carriers": ["civilian"], "source": SRC}},
+        },
+        "vehicles": {"count": 0, "source": SRC},
+        "people": {"troops": 0, "security_force": 0, "source": SRC},
+        "loading": {"teams": 10, "hours_per_truck": 1.0, "source": SRC},
+        **extra,
+    }
+
+
+def crossing(lanes: int = 1, **extra: Any) -> dict[str, Any]:
+    """A crossing open day and night: an hour of paperwork a convoy, none a vehicle."""
+    return {
+        "kind": "crossing",
+        "title": "a crossing",
+        "lat": 37.0,
+        "lon": 42.0,
+        "lanes": lanes,
+        "fixed_hours": 1.0,
+        "minutes_per_vehicle": 0.0,
+        "source": SRC,
+        **extra,
+    }
+
+
+def leg(start: str, end: str, km: float, **extra: Any) -> dict[str, Any]:
+    """A road at 50 km/h, no towns, no halts (one every 24 hours of driving), open day and night."""
+    return {"from": start, "to": end, "km": km, "speed_kmh": 50, "town_speed_kmh": 50, "halt_every_hours": 24, "daylight_only_for": [], "source": SRC, **extra}
+
+
+def small_theatre(sites: dict[str, Any], legs: list[dict[str, Any]], pools: dict[str, Any] | None = None, **extra: Any) -> dict[str, Any]:
+    """A theatre with no breakdowns, threats, cover, weather or pause: every hour in it can be worked out by hand."""
+    table: dict[str, Any] = {
+        "scenario": {"name": "small_theatre", "title": "a hand-computed theatre", "horizon_days": 60, "source": SRC},
+        "sites": {**sites, "erbil": {"kind": "destination", "title": "a destination", "lat": 36.2, "lon": 44.0, "unload_teams": 10, "source": SRC}},
+        "legs": legs,
+        "pools": pools
+        or {"shared": {"title": "shared trucks and escorts", "fleet": {"civilian": {"count": 10, "source": SRC}}, "escort": {"teams": 10, "source": SRC}}},
+        "fleet": {"breakdowns_per_1000_km": 0, "recovery_hours": 1, "repair_hours": 1, "source": SRC},
+        "convoys": {
+            "size_min": 1,
+            "size_max": 10,
+            "max_per_day": 10,
+            "departure_window": [0, 24],
+            "daylight_only": False,
+            "dispatch": "first formed",
+            "source": SRC,
+        },
+        "escort": {"vehicles_per_team": 100, "rest_hours": 0, "source": SRC},
+        "air_cover": {"sorties_per_aircraft_per_day": 2, "hours_on_station": 1.5, "share_of_convoys": 0, "always_for_sensitive": False, "source": SRC},
+        "crossing": {"divert_after_hours": 12},
+        "destination": {"unload_hours_per_truck": 1.0, "source": SRC},
+        "weather": {"dust_day_probability": 0, "source": SRC},
+        "pause": {"probability": 0, "start_day": 0, "days": 0, "source": SRC},
+    }
+    table.update(extra)
+    return table

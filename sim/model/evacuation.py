@@ -558,7 +558,7 @@ class Evacuation:
         point = self.theatre.crossings[chosen]
         through, work = cross_empty(point, t, convoy.truck_count)
         self.wait("crossing", through - t - work, convoy)
-        self.theatre.on_road(back.inside[-1][0], through - t - work)
+        self.theatre.on_road(back.inside[-1][0], through - t - work, passage=False)
         convoy.work_hours += work
         convoy.legs["return crossing"] = point.name
         route = back if chosen == back.crossing else net.crossing_route(home.name, chosen, speed_cap)
@@ -569,6 +569,7 @@ class Evacuation:
         if detour > 0:  # its driving hours are the crossing's doing, not work
             convoy.work_hours -= detour
             self.wait("crossing", detour, convoy)
+            self.theatre.on_road(back.inside[-1][0], detour, passage=False)
         return end
 
     def drive_detour(self, convoy: Convoy, daylight: Closures, closed: Closures, t: float, hours: float, road=None) -> float:
@@ -576,11 +577,11 @@ class Evacuation:
         driving hours charged to the crossing that sent the convoy round."""
         if hours <= 0:
             return t
-        end = self.drive(convoy, daylight, closed, t, hours, road)
+        end = self.drive(convoy, daylight, closed, t, hours)
         convoy.work_hours -= hours
         self.wait("crossing", hours, convoy)
-        if road is not None:
-            self.theatre.on_road(road, hours, passage=False)
+        if road is not None:  # the detour and its halts are hours lost on the road it began from
+            self.theatre.on_road(road, end - t, passage=False)
         return end
 
     def trip_ends(self, convoy: Convoy) -> None:

@@ -1,0 +1,147 @@
+"""The theatre: several bases on a road network, each mechanism on a small hand-computed case,
+and the one-base shorthand against its explicit network and against the code before the theatre."""
+
+from __future__ import annotations
+
+import math
+from pathlib import Path
+
+import numpy as np
+import pytest
+from scipy.stats import ks_2samp
+
+from sim.model.evacuation import simulate
+from sim.replication import inputs_for, prepare, record, run_batch, simulate_one, streams_for
+from sim.scenario.draws import resolve, set_values
+from sim.scenario.loading import ScenarioError, load_scenario, read_toml, validate_table
+from tests.theatre_tables import crossing, explicit_network, leg, small_base, small_theatre
+
+ARTIFACTS = Path(__file__).resolve().parent / "artifacts"
+
+
+def run(table: dict, trace: bool = True):
+    scenario = validate_table(table, "", "test")
+    outcome, _ = simulate(resolve(scenario, {}), streams_for(1, 0), trace=trace)
+    return outcome, outcome.theatre
+
+
+def convoys_of(outcome) -> list[dict]:
+    return [e for e in outcome.timeline if e["kind"] == "convoy"]
+
+
+def test_two_bases_share_one_truck_pool_the_second_waits_for_the_trucks_the_first_holds():
+    # Ten contracted trucks start at A (the first base listed). A's convoy: loads 0-1 h, A-X 2 h (to 3),
+    # crossing 1 h (to 4), X-erbil 2 h (arrives 6), unloads 1 h (7), back 2 h (9), empty crossing 0.5 h (9.5),
+    # X-A 2 h (11.5). A needs no more trucks: they drive A-B 1 h (12.5). B loads 1 h (13.5), B-X 1 h (14.5),
+    # crosses 1 h (15.5), X-erbil 2 h: closes at 17.5 h.
+    table = small_theatre(
+        {"a": small_base(), "b": small_base(), "x": crossing()},
+        [leg("a", "x", 100), leg("b", "x", 50), leg("a", "b", 50), leg("x", "erbil", 100)],
+    )
+    main, theatre = run(table)
+    a, b = theatre.bases["a"], theatre.bases["b"]
+    assert a.hours_to_base_empty == pytest.approx(1.0) and a.hours_to_force_closure == pytest.approx(6.0)
+    assert b.hours_to_base_empty == pytest.approx(13.5) and b.hours_to_force_closure == pytest.approx(17.5)
+    assert b.waits["trucks"] == pytest.approx(12.5)
+    assert theatre.hours_to_last_out == pytest.approx(15.5)
+    assert main is a
+    # passages: each loaded trip and each empty return (counted as it sets off, B's at 17.5 h), and the drive A-B
+    assert theatre.leg_convoys == {"a-x": 2, "b-x": 2, "a-b": 1, "x-erbil": 4}
+    # truck-hours busy: A's trip 10 x 11.5 h, the drive to B 10 x 1 h (B's trip is not over when the last base closes)
+    assert theatre.pool_utilisation["shared"] == pytest.approx((115 + 10) / (10 * 15.5))
+
+
+def test_a_closed_crossing_sends_the_loaded_convoy_and_its_empty_return_to_the_other():
+    # X is shut from hour 3 for a day. The first convoy reaches X at 3 h (A-X 2 h after loading): shut 24 h > 12 h,
+    # Y open, so it drives the 1 h difference to Y (4 h), crosses (5 h), Y-erbil 2 h (7 h), unloads (8 h).
+    # Back: the quickest way is through X (erbil-X 2 h, to 10 h), still shut: it crosses empty at Y
+    # (0.5 h, 10.5 h) and drives Y-A 3 h: back at 13.5 h, when the second convoy forms.
+    closed = {"start_day": 3 / 24, "days": 1, "source": "assumption: a closure for the test"}
+    table = small_theatre(
+        {"a": small_base(loads=20), "x": crossing(scheduled_closures=[closed]), "y": crossing()},
+        [leg("a", "x", 100), leg("a", "y", 150), leg("x", "erbil", 100), leg("y", "erbil", 100)],
+    )
+    main, theatre = run(table)
+    first, second = convoys_of(main)
+    assert first["legs"]["crossed"] == pytest.approx(5.0)
+    assert first["legs"]["arrived"] == pytest.approx(7.0)
+    assert first["legs"]["back"] == pytest.approx(13.5)
+    assert second["formed"] == pytest.approx(13.5)
+    # the second convoy reaches X at 16.5 h: shut 10.5 h more, not over 12 h, so it waits there and crosses at 27-28 h
+    assert second["legs"]["crossed"] == pytest.approx(28.0) and main.hours_to_force_closure == pytest.approx(30.0)
+    assert main.diversions == 1 and main.return_diversions == 1
+    assert theatre.leg_wait_hours["a-x"] == pytest.approx(1.0 + 1.0 + 10.5)  # two detours, and the queue at X's gate
+    # passages: A-X loaded twice and the second return; the first return drove erbil-X, crossed at Y, drove Y-A
+    assert theatre.leg_convoys == {"a-x": 3, "a-y": 1, "x-erbil": 3, "y-erbil": 1}
+
+
+def test_a_hub_receives_its_feeder_and_empties_after_it():
+    # F sends to hub H: loads 0-1 h, F-H 1 h: its 10 loads are at H at 2 h (F closes). The trucks unload 1 h,
+    # drive back 1 h (4 h) and, F needing none, on to H 1 h (5 h). H loads 1 h (6 h: empty), H-X 2 h, crosses
+    # 1 h (9 h: the last out), X-erbil 2 h (11 h).
+    table = small_theatre(
+        {"f": small_base(send_to="h"), "h": small_base(loads=0, kind="hub"), "x": crossing()},
+        [leg("f", "h", 50), leg("h", "x", 100), leg("x", "erbil", 100)],
+    )
+    _, theatre = run(table)
+    f, h = theatre.bases["f"], theatre.bases["h"]
+    assert f.hours_to_base_empty == pytest.approx(1.0) and f.hours_to_force_closure == pytest.approx(2.0)
+    assert h.loads_inflow == 10 and h.loads_by_road == 10
+    assert h.hours_to_base_empty == pytest.approx(6.0) and h.hours_to_force_closure == pytest.approx(11.0)
+    assert theatre.hours_to_last_out == pytest.approx(9.0)
+
+
+def test_a_base_that_starts_after_another_starts_when_that_one_is_empty():
+    # A empties at 1 h (its convoy leaves); B, after A, then loads 1 h and leaves at 2 h, B-X 2 h, crosses 1 h (5 h).
+    pools = {
+        "pa": {"title": "A's trucks", "home": "a", "fleet": {"civilian": {"count": 10, "source": "t: test"}}, "escort": {"teams": 5, "source": "t: test"}},
+        "pb": {"title": "B's trucks", "home": "b", "fleet": {"civilian": {"count": 10, "source": "t: test"}}, "escort": {"teams": 5, "source": "t: test"}},
+    }
+    table = small_theatre(
+        {"a": small_base(pools=("pa",)), "b": small_base(pools=("pb",), after="a"), "x": crossing(lanes=2)},
+        [leg("a", "x", 100), leg("b", "x", 100), leg("x", "erbil", 100)],
+        pools,
+    )
+    _, theatre = run(table)
+    assert theatre.bases["a"].hours_to_base_empty == pytest.approx(1.0)
+    assert theatre.bases["b"].hours_to_base_empty == pytest.approx(2.0)
+    assert theatre.hours_to_last_out == pytest.approx(5.0)
+
+
+def test_a_base_that_stays_is_not_waited_for():
+    table = small_theatre(
+        {"a": small_base(), "k": small_base(loads=500, leaves=0.0), "x": crossing()},
+        [leg("a", "x", 100), leg("k", "x", 100), leg("x", "erbil", 100)],
+    )
+    scenario = validate_table(table, "", "test")
+    _, outcome, _ = simulate_one(prepare(scenario), 1, 0)
+    row = record(0, {}, outcome, 0)
+    assert row["base.k.leaves"] is False and math.isnan(row["base.k.days_to_base_empty"])
+    assert row["base.a.leaves"] is True and row["theatre.days_to_last_out"] == pytest.approx(4.0 / 24)
+
+
+def test_the_shorthand_and_its_explicit_network_give_the_same_replications():
+    # one replication's drawn inputs (counts whole) pinned, so both forms read the same numbers; the model's own
+    # draws (threats, crossings, weather, breakdowns, cover, pause) then come from the same streams in the same order
+    table, _ = read_toml(ARTIFACTS / "one_base_before.toml")
+    prepared = prepare(validate_table(table, "", "x"))
+    values = inputs_for(prepared, 1, 0)
+    one_base = set_values(prepared.base, {i.path: values[i.path] for i in prepared.inputs})
+    network = validate_table(explicit_network(one_base.model_dump(mode="json", by_alias=True, exclude_none=True)), "", "network")
+    for index in range(20):
+        a, _ = simulate(one_base, streams_for(3, index))
+        b, _ = simulate(network, streams_for(3, index))
+        assert (a.hours_to_base_empty, a.hours_to_force_closure, a.convoys, a.waits) == (b.hours_to_base_empty, b.hours_to_force_closure, b.convoys, b.waits)
+
+
+def test_the_one_base_file_gives_the_same_answer_as_the_code_before_the_theatre():
+    before = np.load(ARTIFACTS / "one_base_before.npy")
+    rows, _, _ = run_batch(prepare(load_scenario(ARTIFACTS / "one_base_before.toml").scenario), 2, range(2000))
+    after = np.array([r["days_to_base_empty"] for r in rows])
+    assert ks_2samp(before, after).pvalue > 0.01
+
+
+def test_a_leg_to_no_site_is_an_error_naming_the_leg():
+    table = small_theatre({"a": small_base(), "x": crossing()}, [leg("a", "x", 100), leg("x", "nowhere", 100)])
+    with pytest.raises(ScenarioError, match=r"legs\.1\.to: no site named 'nowhere'"):
+        validate_table(table, "", "test")
