@@ -63,6 +63,7 @@ def write_theatre_folder(folder: Path) -> Path:
         rows[f"leg.{leg}.convoys"] = np.full(N, convoys)
         rows[f"leg.{leg}.wait_hours"] = np.full(N, LEG_WAITS[leg])
     rows["utilisation.contracted"] = np.full(N, 0.62)
+    rows["utilisation.escort"] = np.zeros(N)  # a pool without trucks: no busy share to show
     rows["base.qasrak.leaves"] = np.ones(N, bool)
     rows["base.rmelan.leaves"] = np.arange(N) % 4 != 0  # Rmelan moves in 30 of 40 replications
     pd.DataFrame(rows).to_parquet(folder / "replications.parquet")
@@ -98,7 +99,10 @@ def write_theatre_folder(folder: Path) -> Path:
     scenario = {
         "scenario": {"start": "2026-02-23T00:00:00+03:00"},
         "theatre": {"reported_end_days": [20, 30, 60], "source": SOURCE},
-        "pools": {"contracted": {"title": "Contracted trucks", "home": "theatre"}},
+        "pools": {
+            "contracted": {"title": "Contracted trucks", "home": "theatre", "fleet": {"civilian": {"count": 100, "source": "x"}}},
+            "escort": {"title": "Escort teams", "home": "theatre", "escort": {"teams": 6, "source": "x"}},
+        },
     }
     (folder / "manifest.json").write_text(json.dumps({"seed": 1, "scenario": scenario}))
     (folder / "network.json").write_text(json.dumps({"sites": SITES, "legs": LEGS}))

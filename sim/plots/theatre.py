@@ -418,8 +418,14 @@ class TheatreFolder:
         return reported_ends([float(d) for d in days], str(self.theatre_table.get("source") or ""))
 
     def pool_titles(self) -> dict[str, str]:
-        pools = self.manifest.get("scenario", {}).get("pools") or {}
-        return {name: str(p.get("title") or name) for name, p in pools.items() if isinstance(p, dict)}
+        """The titles of the pools that hold trucks (a pool of escort teams and Apaches only has no truck-hours)."""
+        return truck_pool_titles(self.manifest)
+
+
+def truck_pool_titles(manifest: dict) -> dict[str, str]:
+    """Pool name -> title, for the pools of a run's scenario that hold trucks (``utilisation.<pool>`` is their busy share)."""
+    pools = (manifest.get("scenario") or {}).get("pools") or {}
+    return {name: str(p.get("title") or name) for name, p in pools.items() if isinstance(p, dict) and any((p.get("fleet") or {}).values())}
 
 
 def read_theatre(folder: Path) -> TheatreFolder:

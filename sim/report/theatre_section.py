@@ -17,7 +17,7 @@ import numpy as np
 import pyarrow.parquet as pq
 
 from sim.names import share
-from sim.plots.theatre import NETWORK_FILE, Network, is_theatre_summary, read_network, reported_ends
+from sim.plots.theatre import NETWORK_FILE, Network, is_theatre_summary, read_network, reported_ends, truck_pool_titles
 
 
 @dataclass(frozen=True)
@@ -133,7 +133,7 @@ def theatre_context(folder: Path, summary: dict, manifest: dict) -> dict | None:
     network = read_network(folder / NETWORK_FILE)
     means = _column_means(folder / "replications.parquet")
     leaves = {k[len("base.") : -len(".leaves")]: v for k, v in means.items() if k.startswith("base.") and k.endswith(".leaves")}
-    titles = {name: str(p.get("title") or name) for name, p in (scenario.get("pools") or {}).items() if isinstance(p, dict)}
+    titles = truck_pool_titles(manifest)
     source = str((scenario.get("theatre") or {}).get("source") or "")
     return {
         "answer": answer_sentences(summary["theatre"], start, source),
