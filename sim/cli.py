@@ -9,6 +9,7 @@ failing; 130 interrupted.
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import sys
 from itertools import groupby
@@ -153,9 +154,11 @@ def run(
 ) -> None:
     """Run the Monte Carlo replications of a scenario and answer the window question."""
     from sim.analysis.statistics import summarize
+    from sim.analysis.theatre import summarize_theatre, theatre_columns
     from sim.experiment.executors import ExecutorError, default_jobs, make_executor
     from sim.experiment.montecarlo import DurationEstimate, stream_monte_carlo
     from sim.experiment.storage import OrderedParquetWriter, OutputError, new_run_dir, prepare_out_dir
+    from sim.model.airlift import SORTIE_WAIT_CAUSES
     from sim.model.evacuation import RESOURCES, WAIT_CAUSES
     from sim.replication import prepare
 
@@ -171,6 +174,8 @@ def run(
         _fail(str(exc), EXIT_OUTPUT)
     jobs = jobs or default_jobs()
     prepared = prepare(s)
+    if s.is_theatre:  # each base's burn-down rides in the rows to the writer (burndown_table)
+        prepared = dataclasses.replace(prepared, burndown_by_base=True)
     # Rows and burn-downs go straight to disk, in replication order; only the columns
     # of the summary stay in memory, so a run of any size keeps a flat footprint.
     tables = [OrderedParquetWriter(folder / "replications.parquet"), OrderedParquetWriter(folder / "burndown.parquet")]
@@ -186,11 +191,12 @@ def run(
                 if line := eta.add(len(batch.rows), target):
                     bar.console.print(escape(line), highlight=False)
 
-            summary_columns = summary_columns_for(WAIT_CAUSES, RESOURCES)
+            summary_columns = summary_columns_for(WAIT_CAUSES, RESOURCES) + theatre_columns(s, WAIT_CAUSES, RESOURCES, SORTIE_WAIT_CAUSES)
 
             def write(batch) -> None:
+                by_base = _pop_base_burndowns(batch.rows)
                 tables[0].add(batch.start, batch.stop, pa.Table.from_pylist(batch.rows))
-                tables[1].add(batch.start, batch.stop, burndown_table(batch))
+                tables[1].add(batch.start, batch.stop, burndown_table(batch, by_base))
 
             rows = stream_monte_carlo(
                 prepared, seed, write, summary_columns, replications=replications, precision=precision, jobs=jobs, on_batch=advance, executor=executor
@@ -209,6 +215,8 @@ def run(
         _fail("interrupted before the replications finished; nothing was written (for a study that can be resumed, use evacsim sweep)", EXIT_INTERRUPTED)
     window = s.scenario.window_days
     summary = summarize(rows, window, WAIT_CAUSES, RESOURCES)
+    if s.is_theatre:
+        summary.update(summarize_theatre(rows, s, window, WAIT_CAUSES, RESOURCES))
     _print_summary(s.scenario.title, summary, window)  # the answer first; the figures take a few seconds more
     try:
         _write_run(folder, loaded, seed, len(rows), summary, jobs)
@@ -246,17 +254,25 @@ def summary_columns_for(wait_causes: tuple[str, ...], resources: tuple[str, ...]
     ]
 
 
-def burndown_table(batch) -> pa.Table:
-    """A batch's burn-down in long form: replication, day, cargo loads and people still at the base."""
+def burndown_table(batch, by_base: dict[str, list] | None = None) -> pa.Table:
+    """A batch's burn-down in long form: replication, day, cargo loads and people still at the (main) base;
+    in a theatre run also ``cargo_loads.<base>`` and ``people.<base>`` for each base."""
     reps, days = batch.burndown_cargo.shape
-    return pa.table(
-        {
-            "replication": np.arange(batch.start, batch.stop, dtype=np.int64).repeat(days),
-            "day": np.tile(np.arange(days, dtype=np.int64), reps),
-            "cargo_loads": batch.burndown_cargo.reshape(-1),
-            "people": batch.burndown_people.reshape(-1),
-        }
-    )
+    columns = {
+        "replication": np.arange(batch.start, batch.stop, dtype=np.int64).repeat(days),
+        "day": np.tile(np.arange(days, dtype=np.int64), reps),
+        "cargo_loads": batch.burndown_cargo.reshape(-1),
+        "people": batch.burndown_people.reshape(-1),
+    }
+    for key, per_rep in (by_base or {}).items():
+        columns[key] = np.asarray(per_rep, dtype=np.int32).reshape(-1)
+    return pa.table(columns)
+
+
+def _pop_base_burndowns(rows: list[dict]) -> dict[str, list]:
+    """Take each base's burn-down (``burndown.<column>.<base>`` lists) out of a theatre run's rows."""
+    keys = [k for k in rows[0] if k.startswith("burndown.")] if rows else []
+    return {k.removeprefix("burndown."): [row.pop(k) for row in rows] for k in keys}
 
 
 def _write_run(folder: Path, loaded: LoadedScenario, seed: int, replications: int, summary: dict, jobs: int) -> None:
@@ -266,6 +282,30 @@ def _write_run(folder: Path, loaded: LoadedScenario, seed: int, replications: in
     info = {"kind": "run", "replications": replications, "jobs": jobs}
     write_json(folder / "manifest.json", manifest(resolved, loaded.path, list(loaded.overrides), seed, info))
     write_json(folder / "summary.json", summary)
+    if loaded.scenario.is_theatre:
+        from sim.analysis.theatre import network_json
+
+        write_json(folder / "network.json", network_json(loaded.scenario))
+
+
+def _print_theatre(summary: dict) -> None:
+    """The theatre's answers: each base's days to empty, the last out, and the reported end dates."""
+    table = Table(title="Theatre: days from 2026-02-23")
+    for col in ("", "mean", "P10", "P50", "P90", "left in"):
+        table.add_column(col, justify="right" if col else "left")
+    for name, b in summary["bases"].items():
+        if b.get("replications"):
+            d = b["days_to_base_empty"]
+            table.add_row(f"{name} empty", f"{d['mean']:.1f}", f"{d['p10']:.1f}", f"{d['p50']:.1f}", f"{d['p90']:.1f}", f"{100 * b['share_left']:.0f}%")
+    t = summary["theatre"]
+    d = t["days_to_last_out"]
+    table.add_row("last out of Syria", f"{d['mean']:.1f}", f"{d['p10']:.1f}", f"{d['p50']:.1f}", f"{d['p90']:.1f}", "")
+    console.print(table)
+    console.print(
+        "Out within the reported end dates: "
+        + ", ".join(f"{k} days {100 * p['estimate']:.0f}% ({100 * p['ci_low']:.0f}-{100 * p['ci_high']:.0f}%)" for k, p in t["p_within"].items())
+    )
+    console.print(f"Binding: {t['binding']}")
 
 
 def _print_summary(title: str, summary: dict, window: tuple[float, float]) -> None:
@@ -285,6 +325,8 @@ def _print_summary(title: str, summary: dict, window: tuple[float, float]) -> No
         p = summary[key]
         probs.add_row(labels[kind], f"{100 * p['estimate']:.1f}%  ({100 * p['ci_low']:.1f}-{100 * p['ci_high']:.1f}%)")
     console.print(probs)
+    if "theatre" in summary:
+        _print_theatre(summary)
     waits = sorted(summary["mean_wait_hours"].items(), key=lambda kv: -kv[1])[:4]
     console.print("Main waits (convoy-hours per replication): " + ", ".join(f"{c} {h:.0f}" for c, h in waits))
     sortie_waits = {c: h for c, h in summary.get("mean_sortie_wait_hours", {}).items() if h >= 0.05}

@@ -30,7 +30,7 @@ from sim.experiment.storage import ResumeError, write_json, write_parquet
 from sim.replication import prepare, record, simulate_one
 from sim.scenario.distributions import Distribution
 from sim.scenario.draws import numeric_fields, uncertain_inputs
-from sim.scenario.schema import Scenario
+from sim.scenario.schema import Scenario, scenario_from_table
 
 OUTCOME = "days_to_base_empty"
 ROWS_PER_CHUNK = 200
@@ -421,4 +421,4 @@ def _edit(scenario: Scenario, path: str, change: Callable) -> Scenario:
     if not isinstance(node, dict) or last not in node:
         raise StudyError(f"{path}: the scenario has no such field")
     node[last] = change(node[last])
-    return Scenario.model_validate(data)
+    return scenario_from_table(data)

@@ -156,7 +156,7 @@ class Theatre:
         """A convoy drove ``road`` (a passage, loaded or empty) and waited ``waited`` hours on it."""
         if passage:
             self.leg_convoys[road.name] += 1
-        if waited > 0:
+        if waited > 1e-9:  # not the rounding of a drive that never halted
             self.leg_wait_hours[road.name] += waited
 
     def out_of_country(self, t: float) -> None:
@@ -304,7 +304,7 @@ class Theatre:
         utilisation = {}
         for name, pool in self.truck_pools.items():
             trucks = sum(pool.total.values())
-            utilisation[name] = float(min(1.0, pool.truck_hours_busy / (trucks * span))) if trucks else 0.0
+            utilisation[name] = float(min(1.0, pool.truck_hours_busy / (trucks * span))) if trucks else math.nan  # a pool of escorts or Apaches only
         return TheatreOutcome(
             bases=outcomes,
             leaves=dict(self.leaves),

@@ -172,9 +172,9 @@ def replay(scenario: dict, seed: int, index: int) -> tuple[list[dict], dict[str,
     from sim.model.evacuation import Evacuation
     from sim.replication import inputs_for, prepare, simulate_one, streams_for
     from sim.scenario.draws import resolve
-    from sim.scenario.schema import Scenario
+    from sim.scenario.schema import scenario_from_table
 
-    prepared = prepare(Scenario.model_validate(scenario))
+    prepared = prepare(scenario_from_table(scenario))
     _, outcome, _ = simulate_one(prepared, seed, index, trace=True)
     values = inputs_for(prepared, seed, index)
     evac = Evacuation(simpy.Environment(), resolve(prepared.scenario, values, set(prepared.per_event)), streams_for(seed, index))

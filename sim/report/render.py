@@ -40,7 +40,7 @@ from sim.report.analysis_section import KIND_NAMES, TITLES, caption, csv_tables,
 from sim.report.nowcast_section import render_nowcast_section
 from sim.report.readable import readable
 from sim.report.theatre_section import theatre_context
-from sim.scenario.schema import Scenario
+from sim.scenario.schema import Scenario, scenario_from_table
 
 REPORT_NAME = "report.html"
 
@@ -174,7 +174,7 @@ def manifest_scenarios(manifest: dict, where: Path | str = "manifest.json") -> l
     scenarios = []
     for label, entry in labelled:
         try:
-            scenarios.append(RunScenario(label, Scenario.model_validate(entry)))
+            scenarios.append(RunScenario(label, scenario_from_table(entry)))
         except ValidationError as exc:
             raise MalformedResults(_unreadable_scenario(where, label, exc)) from None
     return scenarios

@@ -741,7 +741,7 @@ class TheatreScenario(Scenario):
     def _no_one_base_groups(cls, data: object) -> object:
         if isinstance(data, dict):
             for name in ONE_BASE_GROUPS:
-                if name in data:
+                if data.get(name) is not None:  # a dumped theatre has them as null
                     where = "[[legs]]" if name == "route" else f"[sites.<base>.{name}]"
                     raise ValueError(f"`{name}` is a one-base group: in a theatre scenario (one with [sites]) give it as {where}")
         return data
@@ -754,3 +754,8 @@ class TheatreScenario(Scenario):
     @property
     def main_base(self) -> str:
         return next(iter(self.bases))
+
+
+def scenario_from_table(data: dict) -> Scenario:
+    """A scenario from a table (a TOML file's, or a dumped scenario's): a theatre if it has ``sites``, else one base."""
+    return (TheatreScenario if data.get("sites") else Scenario).model_validate(data)
