@@ -22,6 +22,7 @@ import datetime
 import json
 import math
 import re
+import textwrap
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -246,7 +247,7 @@ def network_figure(network: Network, flows: list[LegFlow], binding: str, utilisa
             if math.hypot(a.lon - b.lon, a.lat - b.lat) < 0.12 * span:
                 continue  # a short leg's numbers would cover its sites' titles; the report's table has them
             ax.annotate(
-                f"{flow.leg.km:.0f} km, {flow.convoys:.0f} convoys",
+                f"{flow.leg.km:.0f} km, {flow.convoys:.0f} convoy{'' if round(flow.convoys) == 1 else 's'}",
                 ((a.lon + b.lon) / 2, (a.lat + b.lat) / 2),
                 xytext=_away(((a.lon + b.lon) / 2, (a.lat + b.lat) / 2), centre, 10),
                 textcoords="offset points",
@@ -293,19 +294,19 @@ def network_figure(network: Network, flows: list[LegFlow], binding: str, utilisa
         legend = ax.legend(handles=handles, loc="lower left", fontsize=8, frameon=True, framealpha=0.9, title="Line width: convoys both ways")
         legend.set_gid("legend")
         if utilisation:
-            note = "Busy share of each truck pool: " + ", ".join(f"{name} {share(value)}" for name, value in utilisation.items())
+            note = "Busy share of the trucks of each pool:\n" + "\n".join(f"{name}: {share(value)}" for name, value in utilisation.items())
             ax.text(
                 0.99,
-                0.01,
+                0.98,
                 note,
                 transform=ax.transAxes,
                 ha="right",
-                va="bottom",
+                va="top",
                 fontsize=8,
                 gid="utilisation",
                 bbox={"facecolor": "white", "edgecolor": "#bbbbbb"},
             )
-        fig.suptitle(f"The theatre: convoys and waits on each road leg. Binding resource: {binding}")
+        fig.suptitle("The theatre: convoys and waits on each road leg\n" + textwrap.fill(f"Binding resource: {binding}", 110), fontsize=11)
     return fig
 
 
@@ -376,16 +377,22 @@ def _draw_band(ax, counts: DailyCounts, days: int) -> None:
     ax.step(x, fan[50], where="post", color=BLUE, lw=1.8, label="Median", gid="median")
 
 
-def read_base_burndown(path: Path) -> dict[str, DailyCounts]:
-    """The per-base loads of a theatre ``burndown.parquet`` (``cargo_loads.<base>``), a slice at a time."""
+def read_base_burndown(path: Path, moving: dict[str, np.ndarray] | None = None) -> dict[str, DailyCounts]:
+    """The per-base loads of a theatre ``burndown.parquet`` (``cargo_loads.<base>``), a slice at a time.
+
+    ``moving`` (base -> the replication numbers in which it moves) keeps a base that may stay to the
+    replications in which it does move: in the others its cargo never leaves, and would hide the fan.
+    """
     source = pq.ParquetFile(path)
     bases = base_names(source.schema_arrow.names)
     out = {b: DailyCounts() for b in bases}
-    for batch in source.iter_batches(columns=["day", *(f"cargo_loads.{b}" for b in bases)]):
+    for batch in source.iter_batches(columns=["replication", "day", *(f"cargo_loads.{b}" for b in bases)]):
         days = batch.column("day").to_numpy()
-        starts = int(np.count_nonzero(days == 0))  # each replication's rows begin at day 0
+        reps = batch.column("replication").to_numpy()
         for b, counts in out.items():
-            counts.add_rows(days, batch.column(f"cargo_loads.{b}").to_numpy(), replications=starts)
+            keep = np.isin(reps, moving[b]) if moving and b in moving else np.ones(days.shape, dtype=bool)
+            starts = int(np.count_nonzero(days[keep] == 0))  # each replication's rows begin at day 0
+            counts.add_rows(days[keep], batch.column(f"cargo_loads.{b}").to_numpy()[keep], replications=starts)
     return out
 
 
@@ -402,6 +409,8 @@ class TheatreFolder:
     network: Network
     means: dict[str, float]
     days_to_last_out: np.ndarray
+    moving: dict[str, np.ndarray]
+    """Base -> the replication numbers in which it moves (``base.<name>.leaves``)."""
 
     @property
     def start_date(self) -> datetime.date:
@@ -435,14 +444,18 @@ def read_theatre(folder: Path) -> TheatreFolder:
     manifest = json.loads((folder / "manifest.json").read_text(encoding="utf-8"))
     network = read_network(folder / NETWORK_FILE)
     path = folder / "replications.parquet"
-    wanted = [c for c in pq.read_schema(path).names if c.startswith(("leg.", "utilisation.")) or c in ("theatre.days_to_last_out", "finished")]
+    names = pq.read_schema(path).names
+    leaves = [c for c in names if c.startswith("base.") and c.endswith(".leaves")]
+    wanted = [c for c in names if c.startswith(("leg.", "utilisation.")) or c in ("replication", "theatre.days_to_last_out", "finished")] + leaves
     table = pq.read_table(path, columns=wanted).to_pandas()
     days = table["theatre.days_to_last_out"].to_numpy(dtype=float)
     days = np.where(np.isnan(days), np.inf, days)  # not out by the horizon: later than any date
     if "finished" in table.columns:
         days = np.where(table["finished"].to_numpy(dtype=bool), days, np.inf)
     means = {c: float(table[c].mean()) for c in table.columns if c.startswith(("leg.", "utilisation."))}
-    return TheatreFolder(folder, summary, manifest, network, means, days)
+    reps = table["replication"].to_numpy() if "replication" in table.columns else np.arange(len(table))
+    moving = {c[len("base.") : -len(".leaves")]: reps[table[c].to_numpy(dtype=bool)] for c in leaves}
+    return TheatreFolder(folder, summary, manifest, network, means, days, moving)
 
 
 def theatre_completion(t: TheatreFolder) -> Figure:
@@ -458,8 +471,13 @@ def theatre_network(t: TheatreFolder) -> Figure:
 
 
 def theatre_burndown(t: TheatreFolder) -> Figure:
-    loads = read_base_burndown(t.folder / "burndown.parquet")
-    return base_burndown_figure(loads, {s.name: s.title for s in t.network.sites}, t.start_date)
+    """Loads left at each base; a base that may stay is drawn over the replications in which it moves, and says so."""
+    moving = {b: reps for b, reps in t.moving.items() if len(reps) < t.days_to_last_out.size}
+    loads = {b: c for b, c in read_base_burndown(t.folder / "burndown.parquet", moving).items() if c.replications}
+    titles = {s.name: s.title for s in t.network.sites}
+    for b, reps in moving.items():
+        titles[b] = f"{titles.get(b, b)}\n(moves in {share(len(reps) / t.days_to_last_out.size)} of replications, drawn over those)"
+    return base_burndown_figure(loads, titles, t.start_date)
 
 
 THEATRE_FIGURES: dict[str, Callable[[TheatreFolder], Figure]] = {

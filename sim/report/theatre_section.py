@@ -13,7 +13,6 @@ import datetime
 from dataclasses import dataclass
 from pathlib import Path
 
-import numpy as np
 import pyarrow.parquet as pq
 
 from sim.names import share
@@ -87,7 +86,7 @@ def base_rows(summary: dict, network: Network, leaves: dict[str, float]) -> list
         rows.append(
             BaseRow(
                 network.title(name),
-                share(leaves[name]) if name in leaves else "—",
+                share(base["share_left"]) if "share_left" in base else share(leaves[name]) if name in leaves else "—",
                 f"{days['mean']:.1f}" if "mean" in days else "—",
                 f"{days['p10']:.1f} / {days['p50']:.1f} / {days['p90']:.1f}" if "p50" in days else "—",
                 _chance(within) if within else "—",
@@ -118,9 +117,9 @@ def pool_rows(means: dict[str, float], titles: dict[str, str]) -> list[PoolRow]:
 
 def _column_means(path: Path) -> dict[str, float]:
     """Means of the per-base, per-leg and per-pool columns of ``replications.parquet``."""
-    names = [c for c in pq.read_schema(path).names if c.startswith(("leg.", "utilisation.", "base."))]
-    table = pq.read_table(path, columns=names)
-    return {c: float(np.nanmean(table.column(c).to_numpy(zero_copy_only=False).astype(float))) for c in names}
+    names = [c for c in pq.read_schema(path).names if c.startswith(("leg.", "utilisation.")) or (c.startswith("base.") and c.endswith(".leaves"))]
+    means = pq.read_table(path, columns=names).to_pandas().astype(float).mean()  # NaN (a leg never used) is skipped
+    return {c: float(means[c]) for c in names}
 
 
 def theatre_context(folder: Path, summary: dict, manifest: dict) -> dict | None:
