@@ -104,3 +104,35 @@ def test_the_reported_end_dates_carry_their_sources_words(theatre):
     assert words[0] == "'within 20 days' (a diplomat, AFP via Hurriyet Daily News, 2026-02-23)"
     assert words[1].startswith("'within a month' (a Syrian government official")
     assert words[2].startswith("'over the next two months' (three US officials, WSJ")
+
+
+@pytest.fixture(scope="module")
+def run_folder(tmp_path_factory) -> Path:
+    """A small run of the shipped theatre, as a newcomer makes it: `evacsim run`, then `evacsim report`."""
+    from typer.testing import CliRunner
+
+    from sim.cli import app
+
+    folder = tmp_path_factory.mktemp("theatre_run")
+    result = CliRunner().invoke(app, ["run", str(THEATRE), "-n", "8", "--jobs", "1", "--seed", "3", "--out", str(folder), "--force"])
+    assert result.exit_code == 0, result.output
+    report = CliRunner().invoke(app, ["report", str(folder)])
+    assert report.exit_code == 0, report.output
+    return folder
+
+
+def test_run_draws_the_theatre_figures_beside_the_main_bases(run_folder):
+    from sim.plots.figures import RUN_FIGURES
+    from sim.plots.theatre import THEATRE_FIGURES
+
+    for stem in (*THEATRE_FIGURES, *RUN_FIGURES):
+        assert (run_folder / f"{stem}.png").read_bytes().startswith(b"\x89PNG"), stem
+
+
+def test_the_report_opens_with_the_whole_withdrawal_and_a_row_per_base(run_folder):
+    html = (run_folder / "report.html").read_text(encoding="utf-8")
+    assert html.index('<section id="theatre">') < html.index('<section id="summary">')
+    assert "The last US soldier and load leave Syria on day" in html
+    for title in ("Qasrak", "Rmelan", "Kharab al-Jir", "Life Stone"):
+        assert f"<td>{title}</td>" in html
+    assert "&#39;within a month&#39; (a Syrian government official" in html
