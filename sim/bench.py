@@ -40,6 +40,10 @@ ONE_CORE_CHUNK = 10
 BATCH_WALL_SECONDS_MIN = 0.5
 PROFILED_REPLICATIONS = 100
 
+BASELINE = "scenarios/qasrak_baseline.toml"
+SECONDS_PER_CONVOY_VS_BASELINE = 1.25
+"""A theatre's cost must grow no faster than its work: seconds per convoy at most 1.25 x the one-base baseline's."""
+
 TARGETS = {
     "model_vs_raw": 0.7,
     "replications_vs_raw": 0.0003,
@@ -91,14 +95,23 @@ def resolve_scenario_path(path: str | Path) -> Path:
     return in_repository if in_repository.exists() else given
 
 
-def one_core_run(prepared: Prepared, seed: int, wall_seconds: float) -> tuple[int, int, float]:
-    """Replications in this process for about ``wall_seconds``: (replications, events, wall seconds)."""
+def convoys_in(row: dict) -> int:
+    """Convoys a replication moved: the one base's, or every base's of a theatre."""
+    per_base = [v for k, v in row.items() if k.startswith("base.") and k.endswith(".convoys")]
+    return int(sum(per_base)) if per_base else int(row["convoys"])
+
+
+def one_core_run(prepared: Prepared, seed: int, wall_seconds: float, convoys: list[int] | None = None) -> tuple[int, int, float]:
+    """Replications in this process for about ``wall_seconds``: (replications, events, wall seconds);
+    the convoys they moved are added to ``convoys[0]`` if given."""
     replications = events = 0
     start = time.perf_counter()
     while True:
         rows, _, _ = run_batch(prepared, seed, range(replications, replications + ONE_CORE_CHUNK))
         replications += len(rows)
         events += sum(int(row["events"]) for row in rows)
+        if convoys is not None:
+            convoys[0] += sum(convoys_in(row) for row in rows)
         wall = time.perf_counter() - start
         if wall >= wall_seconds:
             return replications, events, wall
@@ -217,12 +230,26 @@ def run_bench(scenario_path: str = "scenarios/qasrak_baseline.toml", seconds: fl
     pool. Rates are per wall second; model events include each replication's setup
     (input draws, resolving the scenario), but not loading and preparing the scenario.
     """
-    prepared = prepare(load_scenario(resolve_scenario_path(scenario_path)).scenario)
+    scenario = load_scenario(resolve_scenario_path(scenario_path)).scenario
+    prepared = prepare(scenario)
     raw = raw_resource_events_per_s(seconds / 4)
 
-    replications, events, wall = one_core_run(prepared, seed, seconds / 4)
+    convoys = [0]
+    replications, events, wall = one_core_run(prepared, seed, seconds / 4, convoys)
     one_core_rate = replications / wall
     model_events_per_s = events / wall
+    per_convoy = {"seconds_per_convoy": wall / max(1, convoys[0]), "convoys_per_replication": convoys[0] / replications}
+    if scenario.is_theatre:  # the issue's speed test: cost per convoy against the one-base baseline, in the same run
+        baseline = prepare(load_scenario(resolve_scenario_path(BASELINE)).scenario)
+        base_convoys = [0]
+        _, _, base_wall = one_core_run(baseline, seed, seconds / 4, base_convoys)
+        per_convoy["baseline_seconds_per_convoy"] = base_wall / max(1, base_convoys[0])
+        ratio = per_convoy["seconds_per_convoy"] / per_convoy["baseline_seconds_per_convoy"]
+        per_convoy["seconds_per_convoy_vs_baseline"] = {
+            "value": ratio,
+            "target": SECONDS_PER_CONVOY_VS_BASELINE,
+            "met": bool(ratio <= SECONDS_PER_CONVOY_VS_BASELINE),
+        }
 
     count, batch_size = parallel_plan(one_core_rate, seconds / 2, jobs)
     parallel_wall = parallel_run(prepared, seed, count, jobs, batch_size)
@@ -245,6 +272,7 @@ def run_bench(scenario_path: str = "scenarios/qasrak_baseline.toml", seconds: fl
         "wall_seconds_one_core": wall,
         "replications_per_s": one_core_rate,
         "events_per_replication": events / replications,
+        **per_convoy,
         "model_events_per_s": model_events_per_s,
         "replications_parallel": count,
         "batch_size_parallel": batch_size,

@@ -3,18 +3,22 @@ and the one-base shorthand against its explicit network and against the code bef
 
 from __future__ import annotations
 
+import json
 import math
 from pathlib import Path
 
 import numpy as np
+import pandas as pd
 import pytest
 from scipy.stats import ks_2samp
+from typer.testing import CliRunner
 
+from sim.cli import app
 from sim.model.evacuation import simulate
 from sim.replication import inputs_for, prepare, record, run_batch, simulate_one, streams_for
 from sim.scenario.draws import resolve, set_values
 from sim.scenario.loading import ScenarioError, load_scenario, read_toml, validate_table
-from tests.theatre_tables import crossing, explicit_network, leg, small_base, small_theatre
+from tests.theatre_tables import crossing, explicit_network, leg, small_base, small_theatre, to_toml
 
 ARTIFACTS = Path(__file__).resolve().parent / "artifacts"
 
@@ -91,6 +95,21 @@ def test_a_hub_receives_its_feeder_and_empties_after_it():
     assert theatre.hours_to_last_out == pytest.approx(9.0)
 
 
+def test_a_hub_holding_the_trucks_lends_them_to_its_feeder_while_it_waits():
+    # The trucks start at the hub H (listed first). With nothing to send yet, H lends them: H-F 1 h. F loads 1-2 h,
+    # F-H 1 h (3 h: F closes), unload 1 h, back 1 h (5 h); F has finished: on to H 1 h (6 h). H loads 1 h (7 h),
+    # H-X 2 h, crosses 1 h (10 h), X-erbil 2 h (12 h).
+    table = small_theatre(
+        {"h": small_base(loads=0, kind="hub"), "f": small_base(send_to="h"), "x": crossing()},
+        [leg("f", "h", 50), leg("h", "x", 100), leg("x", "erbil", 100)],
+    )
+    _, theatre = run(table)
+    f, h = theatre.bases["f"], theatre.bases["h"]
+    assert f.hours_to_base_empty == pytest.approx(2.0) and f.hours_to_force_closure == pytest.approx(3.0)
+    assert h.hours_to_base_empty == pytest.approx(7.0) and h.hours_to_force_closure == pytest.approx(12.0)
+    assert theatre.hours_to_last_out == pytest.approx(10.0) and theatre.leg_convoys["f-h"] == 4
+
+
 def test_a_base_that_starts_after_another_starts_when_that_one_is_empty():
     # A empties at 1 h (its convoy leaves); B, after A, then loads 1 h and leaves at 2 h, B-X 2 h, crosses 1 h (5 h).
     pools = {
@@ -145,3 +164,107 @@ def test_a_leg_to_no_site_is_an_error_naming_the_leg():
     table = small_theatre({"a": small_base(), "x": crossing()}, [leg("a", "x", 100), leg("x", "nowhere", 100)])
     with pytest.raises(ScenarioError, match=r"legs\.1\.to: no site named 'nowhere'"):
         validate_table(table, "", "test")
+
+
+def two_bases_file(tmp_path: Path, **changes) -> Path:
+    table = small_theatre(
+        {"a": small_base(), "b": small_base(), "x": crossing()},
+        [leg("a", "x", 100), leg("b", "x", 50), leg("a", "b", 50), leg("x", "erbil", 100)],
+        **changes,
+    )
+    path = tmp_path / "two_bases.toml"
+    path.write_text(to_toml(table))
+    return path
+
+
+def cli(*args: object):
+    result = CliRunner().invoke(app, [str(a) for a in args])
+    return result
+
+
+def test_run_on_a_theatre_writes_the_bases_the_theatre_the_network_and_each_bases_burndown(tmp_path):
+    out = tmp_path / "out"
+    result = cli("run", two_bases_file(tmp_path), "-n", 5, "--jobs", 1, "--out", out)
+    assert result.exit_code == 0, result.output
+    summary = json.loads((out / "summary.json").read_text())
+    assert summary["days_to_base_empty"]["mean"] == pytest.approx(1 / 24)  # the main base (a), as today's keys
+    assert summary["bases"]["b"]["days_to_base_empty"]["mean"] == pytest.approx(13.5 / 24)
+    theatre = summary["theatre"]
+    assert theatre["days_to_last_out"]["p50"] == pytest.approx(15.5 / 24)
+    assert theatre["p_within"]["20"]["estimate"] == 1.0 and theatre["reported_end_days"] == [20, 30, 60]
+    assert theatre["binding"].startswith("trucks: convoys of all bases waited 12 convoy-hours")
+    network = json.loads((out / "network.json").read_text())
+    assert [s["name"] for s in network["sites"]] == ["a", "b", "x", "erbil"]
+    assert {"from": "a", "to": "b", "km": 50.0} in network["legs"]
+    burndown = pd.read_parquet(out / "burndown.parquet")
+    assert {"cargo_loads.a", "people.a", "cargo_loads.b", "people.b"} <= set(burndown.columns)
+    assert burndown.loc[burndown.day == 0, "cargo_loads.b"].tolist() == [10] * 5
+    rows = pd.read_parquet(out / "replications.parquet")
+    assert not any(c.startswith("burndown.") for c in rows.columns)
+    assert rows["leg.a-b.convoys"].tolist() == [1] * 5 and rows["base.b.leaves"].all()
+    assert "last out of Syria" in result.output
+
+
+def test_set_reaches_a_bases_field_by_its_dotted_path(tmp_path):
+    out = tmp_path / "out"
+    result = cli("run", two_bases_file(tmp_path), "-n", 2, "--jobs", 1, "--out", out, "--set", "sites.b.cargo.classes.general.loads=20")
+    assert result.exit_code == 0, result.output
+    summary = json.loads((out / "summary.json").read_text())
+    # B's second convoy needs the trucks back from B's first: B-X 1 h, crossing 1 h, X-erbil 2 h, unload 1 h,
+    # back 2 h + 0.5 h + 1 h: they are at B at 13.5 + 8.5 = 22 h and B's last convoy leaves at 23 h.
+    assert summary["bases"]["b"]["days_to_base_empty"]["mean"] == pytest.approx(23 / 24)
+
+
+def test_a_theatre_file_with_a_broken_reference_exits_3_naming_the_file_line_and_field(tmp_path):
+    path = two_bases_file(tmp_path)
+    path.write_text(path.read_text().replace('pools = ["shared"]', 'pools = ["nowhere"]', 1))
+    result = cli("validate", path)
+    assert result.exit_code == 3
+    assert "sites.a.pools: no pool named 'nowhere'; pools are shared" in result.output
+    assert f"{path}:" in result.output and "Traceback" not in result.output
+
+
+def test_a_one_base_group_at_the_top_of_a_theatre_is_refused_with_where_it_goes(tmp_path):
+    table = small_theatre({"a": small_base(), "x": crossing()}, [leg("a", "x", 100), leg("x", "erbil", 100)])
+    table["people"] = table["sites"]["a"]["people"]
+    with pytest.raises(ScenarioError, match=r"`people` is a one-base group.*\[sites.<base>.people\]"):
+        validate_table(table, "", "test")
+
+
+@pytest.mark.parametrize(
+    ("change", "message"),
+    [
+        (lambda t: t["sites"]["a"].update(send_to="x"), r"sites\.a\.send_to: must name another site of kind hub"),
+        (lambda t: t["sites"]["a"].update(after="a"), r"sites\.a\.after: must name another base"),
+        (lambda t: t["sites"]["x"].pop("kind"), r"sites\.x: a site needs kind = base, hub, crossing or destination"),
+        (lambda t: t["pools"]["shared"].update(home="nowhere"), r"pools\.shared\.home: must be 'theatre' or a base's name"),
+        (lambda t: t["legs"].pop(), r"sites\.a: no road leads from the crossings a reaches to a destination"),
+        (lambda t: t["legs"].pop(0), r"sites\.a: no road leads from a to a border crossing"),
+    ],
+)
+def test_network_mistakes_are_errors_naming_the_field(change, message):
+    table = small_theatre({"a": small_base(), "x": crossing()}, [leg("a", "x", 100), leg("x", "erbil", 100)])
+    change(table)
+    with pytest.raises(ScenarioError, match=message):
+        validate_table(table, "", "test")
+
+
+def test_bench_on_a_theatre_reports_seconds_per_convoy_against_the_baseline(tmp_path):
+    from sim.bench import SECONDS_PER_CONVOY_VS_BASELINE, run_bench
+
+    figures = run_bench(str(two_bases_file(tmp_path)), seconds=1, jobs=1)
+    assert figures["convoys_per_replication"] == 2.0
+    assert figures["seconds_per_convoy"] == pytest.approx(figures["wall_seconds_one_core"] / (2 * figures["replications_one_core"]))
+    ratio = figures["seconds_per_convoy_vs_baseline"]
+    assert ratio["value"] == pytest.approx(figures["seconds_per_convoy"] / figures["baseline_seconds_per_convoy"])
+    assert ratio["target"] == SECONDS_PER_CONVOY_VS_BASELINE and ratio["met"] == (ratio["value"] <= 1.25)
+
+
+def test_schema_documents_the_one_base_file_and_the_theatre():
+    from sim.scenario.provenance import schema_json
+
+    schema = schema_json()
+    assert [ref["$ref"] for ref in schema["oneOf"]] == ["#/$defs/Scenario", "#/$defs/TheatreScenario"]
+    theatre = schema["$defs"]["TheatreScenario"]["properties"]
+    assert {"sites", "legs", "pools", "theatre"} <= set(theatre)
+    assert "start_day" in schema["$defs"]["BaseSite"]["properties"] and "leaves" in schema["$defs"]["BaseSite"]["properties"]

@@ -142,3 +142,45 @@ def small_theatre(sites: dict[str, Any], legs: list[dict[str, Any]], pools: dict
     }
     table.update(extra)
     return table
+
+
+def to_toml(table: dict[str, Any]) -> str:
+    """A table as TOML text (enough for these tests: tables, arrays of tables, numbers, text, lists)."""
+    lines: list[str] = []
+    _write_table(table, [], lines)
+    return "\n".join(lines) + "\n"
+
+
+def _value(v: Any) -> str:
+    import json
+
+    if isinstance(v, bool):
+        return "true" if v else "false"
+    if isinstance(v, (int, float)):
+        return repr(v)
+    if isinstance(v, str):
+        return json.dumps(v)
+    if isinstance(v, (list, tuple)):
+        return "[" + ", ".join(_value(x) for x in v) + "]"
+    if isinstance(v, dict):
+        return "{" + ", ".join(f"{k} = {_value(x)}" for k, x in v.items()) + "}"
+    raise TypeError(type(v))
+
+
+def _write_table(table: dict[str, Any], path: list[str], lines: list[str]) -> None:
+    subtables = {k: v for k, v in table.items() if isinstance(v, dict) and not _is_distribution(v)}
+    arrays = {k: v for k, v in table.items() if isinstance(v, list) and v and all(isinstance(x, dict) for x in v)}
+    for k, v in table.items():
+        if k not in subtables and k not in arrays:
+            lines.append(f"{k} = {_value(v)}")
+    for k, v in subtables.items():
+        lines.append(f"\n[{'.'.join([*path, k])}]")
+        _write_table(v, [*path, k], lines)
+    for k, items in arrays.items():
+        for item in items:
+            lines.append(f"\n[[{'.'.join([*path, k])}]]")
+            _write_table(item, [*path, k], lines)
+
+
+def _is_distribution(v: dict) -> bool:
+    return "dist" in v or (set(v) <= {"closures_per_week", "closure_hours", "source"} and "source" not in v)

@@ -146,6 +146,7 @@ def form_convoys(env: simpy.Environment, evac):
         plans = _plans_until_ready(evac, groups, t)
         if not plans:
             if evac.feeders and evac.waiting_for_feeders():  # a hub: more comes in from the bases sending to it
+                evac.theatre.trucks_arrived(evac)  # meanwhile its idle trucks may serve the feeders
                 yield evac.deliveries() | fleet.returned()
                 evac.wait("loading", env.now - t)
                 continue

@@ -187,16 +187,25 @@ class Theatre:
         return min(leaving, key=lambda b: (b.after is not None, b.start_day, order[b.name])).name
 
     def _needs(self, evac, kind: str) -> bool:
-        """Whether a base still needs trucks of ``kind`` (cargo they can take, or cab seats for its troops)."""
+        """Whether a base still needs trucks of ``kind``: cargo they can take, a hub's feeders still to come, or cab seats."""
         if evac.road_done or not self.leaves[evac.name] or evac.stuck:
             return False
         if evac.inventory.road_remaining(frozenset({kind})) > 0 or evac.waiting_for_feeders():
             return True
         return kind in evac.fleet.cab_seats
 
+    def _keeps(self, evac, kind: str) -> bool:
+        """Whether a base keeps its idle trucks of ``kind``: it has cargo for them now, or may need their cab seats
+        (not a hub with nothing to send until its feeders deliver)."""
+        if evac.road_done or not self.leaves[evac.name] or evac.stuck:
+            return False
+        if evac.inventory.road_remaining(frozenset({kind})) > 0:
+            return True
+        return kind in evac.fleet.cab_seats and not evac.waiting_for_feeders()
+
     def trucks_arrived(self, evac) -> None:
-        """Trucks are idle at ``evac``: those of kinds it no longer needs drive empty to the first base (file
-        order) of their pool that does. Repairs still under way there are forwarded when done."""
+        """Trucks are idle at ``evac``: those of kinds it does not keep drive empty to the first base (file order)
+        of their pool that needs them. Repairs still under way at a finished base are forwarded when done."""
         if len(self.bases) < 2:
             return
         for pool_name, here in evac.fleet.here.items():
@@ -204,7 +213,7 @@ class Theatre:
             if not users:
                 continue
             for kind in [k for k, n in here.items() if n > 0]:
-                if self._needs(evac, kind):
+                if self._keeps(evac, kind):
                     continue
                 target = next((b for b in users if self._needs(b, kind)), None)
                 if target is None:
