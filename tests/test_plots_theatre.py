@@ -148,7 +148,7 @@ def test_completion_marks_each_reported_end_date_at_its_day(completion):
 
 def test_completion_labels_each_date_with_its_source_words_calendar_date_and_chance(completion):
     labels = [t.get_text() for t in completion.legends[0].get_texts()]
-    assert "Day 20 (15 Mar): 'within 20 days' (a diplomat, AFP, 2026-02-23); out by then in 28% (95% CI 16%-42%) of replications" in labels
+    assert "Day 20 (15 Mar): 'within 20 days' (a diplomat, AFP, 2026-02-23); out by then in 28% (95% CI 16% to 42%) of replications" in labels
     assert any(label.startswith("Day 30 (25 Mar): 'within a month' (a Syrian government official") for label in labels)
     assert any(label.startswith("Day 60 (24 Apr): 'over the next two months' (US officials, WSJ") for label in labels)
 
@@ -305,7 +305,7 @@ def test_section_answers_when_the_last_soldier_leaves_in_words(section):
     )
     assert (
         context["answer"][1]
-        == "Out within 20 days (15 Mar 2026), as reported 'within 20 days' (a diplomat, AFP, 2026-02-23): 28% (95% CI 16%-42%) of replications."
+        == "Out within 20 days (15 Mar 2026), as reported 'within 20 days' (a diplomat, AFP, 2026-02-23): 28% (95% CI 16% to 42%) of replications."
     )
     assert context["answer"][-1] == "What decides it: contracted trucks (theatre pool)."
     assert "<h2>The whole withdrawal</h2>" in html
@@ -317,7 +317,7 @@ def test_section_has_a_row_per_base_with_its_share_moving_and_its_days(section):
     assert list(rows) == ["Qasrak", "Rmelan"]
     assert rows["Rmelan"].leaves == "75%"
     assert rows["Rmelan"].p10_p50_p90 == "29.0 / 29.5 / 30.0"
-    assert rows["Rmelan"].in_window == "75% (95% CI 60%-86%)"
+    assert rows["Rmelan"].in_window == "75% (95% CI 60% to 86%)"
     assert "<td>Rmelan</td>" in html
 
 

@@ -189,17 +189,18 @@ def theatre_completion_figure(
             chance = (p_within or {}).get(f"{end.days:g}")
             label = f"Day {end.days:g} ({start_date + datetime.timedelta(days=end.days):%d %b}): {end.words}"
             if chance:
-                label += f"; out by then in {_percent_ci(chance)} of replications"
+                label += f"; out by then in {chance_words(chance)} of replications"
             ax.axvline(end.days, color=color, ls="--", lw=1.4, label=label, gid=f"reported-{end.days:g}")
             ax.text(
                 end.days,
-                1.01,
+                0.97,
                 f"{end.days:g} days",
                 color=color,
                 ha="center",
-                va="bottom",
+                va="top",
                 fontsize=8,
                 transform=ax.get_xaxis_transform(),
+                bbox={"facecolor": "white", "edgecolor": "none", "pad": 1.0},
                 gid=f"reported-label-{end.days:g}",
             )
         ax.set_xlim(0, right)
@@ -213,8 +214,9 @@ def theatre_completion_figure(
     return fig
 
 
-def _percent_ci(p: dict) -> str:
-    return f"{share(p['estimate'])} (95% CI {share(p['ci_low'])}-{share(p['ci_high'])})"
+def chance_words(p: dict) -> str:
+    """A probability with its 95% CI in words, e.g. ``24% (95% CI 21% to 27%)`` (``p``: estimate, ci_low, ci_high as 0-1)."""
+    return f"{share(p['estimate'])} (95% CI {share(p['ci_low'])} to {share(p['ci_high'])})"
 
 
 def _leg_widths(convoys: np.ndarray) -> np.ndarray:

@@ -16,7 +16,7 @@ from pathlib import Path
 import pyarrow.parquet as pq
 
 from sim.names import share
-from sim.plots.theatre import NETWORK_FILE, Network, is_theatre_summary, read_network, reported_ends, truck_pool_titles
+from sim.plots.theatre import NETWORK_FILE, chance_words, Network, is_theatre_summary, read_network, reported_ends, truck_pool_titles
 
 
 @dataclass(frozen=True)
@@ -52,10 +52,6 @@ def _date(start: datetime.date, days: float) -> str:
     return f"{start + datetime.timedelta(days=float(days)):%d %b %Y}"
 
 
-def _chance(p: dict) -> str:
-    return f"{share(p['estimate'])} (95% CI {share(p['ci_low'])}-{share(p['ci_high'])})"
-
-
 def answer_sentences(theatre: dict, start: datetime.date, source: str = "") -> list[str]:
     """The theatre answer in words: when the last soldier leaves (P10/P50/P90 with dates), how likely each reported
     end date is, and what decides it."""
@@ -68,7 +64,7 @@ def answer_sentences(theatre: dict, start: datetime.date, source: str = "") -> l
     for end in reported_ends([float(x) for x in theatre.get("reported_end_days") or []], source):
         p = chances.get(f"{end.days:g}")
         if p:
-            lines.append(f"Out within {end.days:g} days ({_date(start, end.days)}), as reported {end.words}: {_chance(p)} of replications.")
+            lines.append(f"Out within {end.days:g} days ({_date(start, end.days)}), as reported {end.words}: {chance_words(p)} of replications.")
     if theatre.get("binding"):
         lines.append(f"What decides it: {theatre['binding']}.")
     return lines
@@ -89,7 +85,7 @@ def base_rows(summary: dict, network: Network, leaves: dict[str, float]) -> list
                 share(base["share_left"]) if "share_left" in base else share(leaves[name]) if name in leaves else "—",
                 f"{days['mean']:.1f}" if "mean" in days else "—",
                 f"{days['p10']:.1f} / {days['p50']:.1f} / {days['p90']:.1f}" if "p50" in days else "—",
-                _chance(within) if within else "—",
+                chance_words(within) if within else "—",
             )
         )
     return rows
