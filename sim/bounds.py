@@ -282,7 +282,15 @@ class Carriers:
 
 
 def capacity_bounds(scenario: Scenario) -> list[Bound]:
-    """Bounds for a scenario; distributions are taken at their medians (use a resolved scenario for exact ones)."""
+    """Bounds for a scenario; distributions are taken at their medians (use a resolved scenario for exact ones).
+
+    For a theatre, the bounds of its main base as the one-base scenario it stands for
+    (:func:`sim.scenario.base_view.base_view`: the resources of its pools all its own, so still lower bounds).
+    """
+    if scenario.is_theatre:
+        from sim.scenario.base_view import base_view
+
+        scenario = base_view(scenario, scenario.main_base)
     s = resolve(scenario, {}, set())
     horizon_hours = 24.0 * s.scenario.horizon_days
     clocks = convoy_clocks(s, horizon_hours)

@@ -268,3 +268,45 @@ def test_schema_documents_the_one_base_file_and_the_theatre():
     theatre = schema["$defs"]["TheatreScenario"]["properties"]
     assert {"sites", "legs", "pools", "theatre"} <= set(theatre)
     assert "start_day" in schema["$defs"]["BaseSite"]["properties"] and "leaves" in schema["$defs"]["BaseSite"]["properties"]
+
+
+def test_one_base_checks_run_base_by_base_on_a_theatre_naming_the_bases_field():
+    table = small_theatre({"a": small_base(), "x": crossing()}, [leg("a", "x", 100), leg("x", "erbil", 100)])
+    table["sites"]["a"]["cargo"]["classes"]["general"]["carriers"] = ["het"]  # the pool has contracted trucks only
+    with pytest.raises(ScenarioError, match=r"sites\.a\.cargo\.classes\.general\.carriers: no carrier in \['het'\] can ever take this cargo"):
+        validate_table(table, "", "test")
+
+
+def test_bounds_of_a_theatre_are_those_of_its_main_base_as_one_base():
+    from sim.bounds import capacity_bounds
+
+    table, _ = read_toml(ARTIFACTS / "one_base_before.toml")
+    one_base = validate_table(table, "", "x")
+    network = validate_table(explicit_network(table), "", "network")
+    alone = {b.resource: b.days for b in capacity_bounds(one_base) if "crossing" not in b.resource}
+    theatre = {b.resource: b.days for b in capacity_bounds(network) if "crossing" not in b.resource}
+    assert theatre == pytest.approx(alone)
+
+
+def test_a_threat_closing_the_first_road_at_departure_sends_the_convoy_by_another_open_route():
+    # A threat closes A-X from hour 0 to 5. The convoy, loaded at 1 h, finds A-X shut and A-Y open: A-Y 3 h (4 h),
+    # crosses at Y (5 h), Y-erbil 2 h: closes at 7 h (by A-X after the closure it would have arrived at 10 h).
+    import simpy
+
+    from sim.model.calendar import Closures
+    from sim.model.theatre import Theatre
+
+    table = small_theatre(
+        {"a": small_base(), "x": crossing(), "y": crossing()},
+        [leg("a", "x", 100), leg("a", "y", 150), leg("x", "erbil", 100), leg("y", "erbil", 100)],
+    )
+    env = simpy.Environment()
+    theatre = Theatre(env, resolve(validate_table(table, "", "test"), {}), streams_for(1, 0), build=False)
+    theatre.threats[0] = Closures([(0.0, 5.0)])
+    theatre._build_bases()
+    a = theatre.bases["a"]
+    assert a.route_out(None, 1.0).crossing == "y" and a.route_out(None, 6.0).crossing == "x"
+    assert theatre.first_roads_closed(a).intervals == []  # A-Y is open: nothing holds a convoy at the gate
+    theatre.start()
+    env.run(until=simpy.AnyOf(env, [theatre.done(), env.timeout(theatre.horizon_hours)]))
+    assert theatre.outcome().bases["a"].hours_to_force_closure == pytest.approx(7.0)

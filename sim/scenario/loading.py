@@ -443,6 +443,22 @@ def feasibility_problems(s: Scenario) -> list[Problem]:
     return out
 
 
+def theatre_feasibility_problems(s: TheatreScenario) -> list[Problem]:
+    """The one-base feasibility checks, base by base, on the one-base scenario each base stands for
+    (:func:`sim.scenario.base_view.base_view`): its own fields are named under ``sites.<base>``; a problem with
+    a shared or pooled resource names the base it stops."""
+    from sim.scenario.base_view import BASE_GROUPS, base_view
+
+    out: list[Problem] = []
+    for name in s.bases:
+        for p in feasibility_problems(base_view(s, name)):
+            if p.field.split(".")[0] in BASE_GROUPS:
+                out.append(Problem(f"sites.{name}.{p.field}", p.message))
+            else:
+                out.append(Problem(f"sites.{name}", f"{p.field} (for this base, from its pools, roads and the shared groups) {p.message}"))
+    return out
+
+
 def _cover_problems(s: Scenario, low, high) -> list[Problem]:
     """Convoys told to wait for full air cover that no day's sorties could ever give."""
     budget = low(s.air_cover.apaches) * low(s.air_cover.sorties_per_aircraft_per_day)
@@ -547,7 +563,7 @@ def validate_table(table: dict[str, Any], text: str, where: str, overridden: Seq
     if isinstance(scenario, TheatreScenario):
         from sim.scenario.network_checks import network_problems
 
-        problems = [Problem(field, message) for field, message in network_problems(scenario)]
+        problems = [Problem(field, message) for field, message in network_problems(scenario)] or theatre_feasibility_problems(scenario)
     else:
         problems = feasibility_problems(scenario)
     if problems:
