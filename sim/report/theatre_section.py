@@ -16,7 +16,8 @@ from pathlib import Path
 import pyarrow.parquet as pq
 
 from sim.names import share
-from sim.plots.theatre import NETWORK_FILE, Network, chance_words, is_theatre_summary, read_network, reported_ends, truck_pool_titles
+from sim.plots.network_map import Network, read_network
+from sim.plots.theatre import NETWORK_FILE, chance_words, is_theatre_summary, reported_ends, truck_pool_titles
 
 
 @dataclass(frozen=True)
