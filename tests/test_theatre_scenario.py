@@ -136,3 +136,20 @@ def test_the_report_opens_with_the_whole_withdrawal_and_a_row_per_base(run_folde
     for title in ("Qasrak", "Rmelan", "Kharab al-Jir", "Life Stone"):
         assert f"<td>{title}</td>" in html
     assert "&#39;within a month&#39; (a Syrian government official" in html
+
+
+def test_the_theatre_report_fits_a_1280_px_window_with_every_figure_loaded(run_folder, tmp_path):
+    """The theatre section's tables wrap inside their columns: nothing scrolls sideways at 1280 px."""
+    from tests.test_report import CHROMIUM, chromium
+    from tests.test_report_analysis import LAYOUT
+
+    if CHROMIUM is None:
+        pytest.skip("chromium is not installed (Debian: apt-get install chromium, or .ci/install-chromium)")
+    page = run_folder / "report.html"
+    done = chromium("--hide-scrollbars", "--window-size=1280,900", "--virtual-time-budget=5000", "--dump-dom", page.as_uri(), profile=tmp_path / "p")
+    found = LAYOUT.search(done.stdout)
+    assert found, f"the page did not render: {done.stderr[-1500:]}"
+    images, scroll_width, viewport, overflowing = found.groups()
+    assert images == f"loaded {page.read_text(encoding='utf-8').count('<img ')}"
+    assert overflowing == ""
+    assert int(scroll_width) == int(viewport) == 1280
