@@ -334,3 +334,11 @@ def test_a_run_that_is_not_a_theatre_has_no_theatre_section(folder):
     from sim.report.theatre_section import theatre_context
 
     assert theatre_context(folder, {"days_to_base_empty": {}}, {}) is None
+
+
+def test_a_leg_without_numbers_is_drawn_as_carrying_nothing():
+    from sim.plots.network_map import Leg, Network, Site, leg_flows
+
+    network = Network((Site("a", "A", "base", 36.0, 40.0), Site("b", "B", "crossing", 36.5, 42.0)), (Leg("a", "b", 200.0),))
+    flows = leg_flows(network, {"leg.a-b.convoys": float("nan")})
+    assert (flows[0].convoys, flows[0].wait_hours) == (0.0, 0.0)

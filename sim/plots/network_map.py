@@ -94,8 +94,13 @@ def read_network(path: Path) -> Network:
 
 def leg_flows(network: Network, means: dict[str, float]) -> list[LegFlow]:
     """Each leg with its mean convoys and convoy-hours waited, from the means of the ``leg.<from>-<to>.*`` columns
-    (a leg the run has no column for carried nothing)."""
-    return [LegFlow(leg, means.get(f"leg.{leg.name}.convoys", 0.0), means.get(f"leg.{leg.name}.wait_hours", 0.0)) for leg in network.legs]
+    (a leg the run has no column for, or only empty values, carried nothing)."""
+
+    def mean(column: str) -> float:
+        value = means.get(column, 0.0)
+        return value if math.isfinite(value) else 0.0
+
+    return [LegFlow(leg, mean(f"leg.{leg.name}.convoys"), mean(f"leg.{leg.name}.wait_hours")) for leg in network.legs]
 
 
 def _leg_widths(convoys: np.ndarray) -> np.ndarray:
