@@ -35,6 +35,7 @@ from sim.plots.compare import compare_figure, is_compare_folder, read_compare
 from sim.plots.completion import completion_figure, save_figure
 from sim.plots.redraw import ANALYSIS_FIGURES, CannotRedraw, kind_of, read_analysis
 from sim.plots.sweep import factor_figure, heatmap_factors, heatmap_figure, read_sweep
+from sim.plots.theatre import THEATRE_FIGURES, is_theatre_summary, read_theatre
 from sim.plots.timeline import timeline_figure
 from sim.plots.waits import waits_figure
 
@@ -42,6 +43,7 @@ RUN_FILES = ("summary.json", "replications.parquet", "burndown.parquet", "manife
 SWEEP_FILES = ("design.parquet", "points.csv", "replications.parquet")
 
 FIGURE_ORDER = (
+    *THEATRE_FIGURES,  # a theatre run answers for the whole withdrawal first, then for its main base
     "completion",
     "burndown",
     "waits",
@@ -206,6 +208,20 @@ def plot_run(folder: Path) -> list[Path]:
     paths: list[Path] = []
     for stem, draw in RUN_FIGURES.items():
         paths += save_figure(draw(run), folder / stem)
+    if is_theatre_summary(run.summary):
+        paths += plot_theatre(folder)
+    return paths
+
+
+def plot_theatre(folder: Path) -> list[Path]:
+    """The figures of the whole withdrawal (:mod:`sim.plots.theatre`), for a run whose summary has ``theatre``."""
+    try:
+        theatre = read_theatre(folder)
+    except (OSError, ValueError, KeyError) as exc:
+        raise NotResultsFolder(f"{folder}: a theatre run whose network or theatre columns cannot be read ({type(exc).__name__}: {exc}); run it again") from None
+    paths: list[Path] = []
+    for stem, draw in THEATRE_FIGURES.items():
+        paths += save_figure(draw(theatre), folder / stem)
     return paths
 
 

@@ -34,10 +34,12 @@ from sim.experiment.storage import write_atomic
 from sim.plots.completion import window_labels
 from sim.plots.figures import FIGURE_ORDER, NotResultsFolder, expected_figures, folder_kind, plot_folder
 from sim.plots.redraw import ANALYSIS_KINDS
+from sim.plots.theatre import THEATRE_FIGURES, is_theatre_summary
 from sim.plots.waits import display_name
 from sim.report.analysis_section import KIND_NAMES, TITLES, caption, csv_tables, design_points_table, summarise
 from sim.report.nowcast_section import render_nowcast_section
 from sim.report.readable import readable
+from sim.report.theatre_section import theatre_context
 from sim.scenario.schema import Scenario, scenario_from_table
 
 REPORT_NAME = "report.html"
@@ -53,6 +55,15 @@ CAPTIONS = {
     "sweep_factors": "Chance of emptying the base in the window against each factor, with its 95% CI band.",
     "sweep_heatmap": "Chance of emptying the base in the window over two factors.",
     "compare": "Two scenarios: their cumulative shares finished overlaid, and the paired difference replication by replication.",
+    "theatre_completion": (
+        "The whole withdrawal: share of replications in which the last soldier and load have left Syria by each day, "
+        "the reported end dates marked with the words of their sources."
+    ),
+    "theatre_network": (
+        "The theatre on a map: each road leg as wide as the convoys that used it and coloured by the convoy-hours waited on it "
+        "(closures, nights, crossing queues); the binding resource in the title."
+    ),
+    "theatre_burndown": "Truck loads still at each base at 00:00 each day: median and P10-P90 across replications.",
 }
 """Captions of the figures of runs, sweeps and comparisons; those of analysis folders are in :mod:`sim.report.analysis_section`."""
 
@@ -337,6 +348,7 @@ def report_context(folder: Path, not_drawn: list[str] | None = None) -> dict:
         "nowcast_html": Markup(render_nowcast_section(folder)) if kind == "nowcast" else "",
         "provenance": provenance(scenarios),
         "manifest": manifest_rows(manifest),
+        "theatre": theatre_context(folder, summary, manifest) if kind == "run" else None,
     }
     if summary:
         context.update(_rows_or_malformed(folder / "summary.json", _summary_context, summary))
@@ -378,7 +390,8 @@ def render_report(folder: Path, replot: bool = False) -> Path:
     kind = folder_kind(folder)
     read_manifest(folder)  # a malformed manifest is a user error, not a traceback while drawing from it
     not_drawn: list[str] = []
-    if replot or not all((folder / f"{stem}.png").exists() for stem in expected_figures(kind)):
+    expected = [*expected_figures(kind), *(THEATRE_FIGURES if kind == "run" and is_theatre_summary(_read_json(folder / "summary.json")) else ())]
+    if replot or not all((folder / f"{stem}.png").exists() for stem in expected):
         try:
             not_drawn = plot_folder(folder).skipped
         except NotResultsFolder:
