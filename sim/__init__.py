@@ -1,0 +1,54 @@
+"""evacsim: a discrete-event logistics simulator of a base evacuation by road convoy and airlift.
+
+Every study the command line runs is a function here that writes the same results folder::
+
+    import sim
+
+    loaded = sim.load("scenarios/qasrak_baseline.toml")
+    result = sim.run(loaded, 200, seed=7, out="results/notebook-run")
+    result.summary["p_15_to_30"]["estimate"]
+
+The functions live in :mod:`sim.api` and are imported on first use, so ``import sim`` stays
+cheap (no NumPy, SimPy or pandas until a study is called). See docs/API.md.
+"""
+
+from __future__ import annotations
+
+from importlib import import_module, metadata
+from typing import TYPE_CHECKING, Any
+
+try:
+    __version__ = metadata.version("evacsim")
+except metadata.PackageNotFoundError:  # a source tree that was never installed
+    __version__ = "0+unknown"
+
+__all__ = [
+    "__version__",
+    "backtest",
+    "calibrate",
+    "compare",
+    "discover",
+    "evidence",
+    "load",
+    "marginal",
+    "nowcast",
+    "plan",
+    "report",
+    "run",
+    "sensitivity",
+    "sweep",
+]
+
+if TYPE_CHECKING:
+    from sim.api import backtest, calibrate, compare, discover, evidence, load, marginal, nowcast, plan, report, run, sensitivity, sweep
+
+
+def __getattr__(name: str) -> Any:
+    """The studies of :mod:`sim.api`, imported the first time one is asked for."""
+    if name in __all__ and name != "__version__":
+        return getattr(import_module("sim.api"), name)
+    raise AttributeError(f"module 'sim' has no attribute {name!r}")
+
+
+def __dir__() -> list[str]:
+    return sorted({*globals(), *__all__})

@@ -52,9 +52,10 @@ class EvacsimGroup(TyperGroup):
             if not isinstance(exc, OutputError):
                 raise
             message = str(exc)
-        from sim import cli
 
-        cli._fail(message, EXIT_OUTPUT)
+        from sim.commands._console import fail
+
+        fail(message, EXIT_OUTPUT)
 
 
 _ADDRESS = re.compile(r"^([a-z]+://)?(\[[0-9a-fA-F:.]+\]|[^\s:/\[\]]+):\d{1,5}$")

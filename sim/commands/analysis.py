@@ -17,6 +17,7 @@ import pandas as pd
 import typer
 from rich.markup import escape
 
+from sim.commands import _console
 from sim.commands._options import EXIT_INTERRUPTED, EXIT_WORKERS, DaskLocalOpt, SchedulerOpt, SeedOpt
 
 EXIT_BAD_INPUT = 3
@@ -25,8 +26,8 @@ EXIT_OUTPUT = 4
 JobsOpt = Annotated[int | None, typer.Option(min=1, help="worker processes (default: all cores)")]
 RepsOpt = Annotated[int | None, typer.Option("--replications", "-n", min=1, help="replications per design point (default: see docs/ANALYSIS.md)")]
 OutOpt = Annotated[Path | None, typer.Option(help="results folder (default: results/<scenario>-<command>-<UTC time>/)")]
-ForceOpt = Annotated[bool, typer.Option(help="write into a non-empty --out folder (finished chunks of the very same study there are reused)")]
-ResumeOpt = Annotated[bool, typer.Option(help="finish an interrupted study in --out: run only the chunks it is missing")]
+ForceOpt = Annotated[bool, typer.Option(help="write into a non-empty --out folder (finished replications of the very same study there are reused)")]
+ResumeOpt = Annotated[bool, typer.Option(help="finish an interrupted study in --out: run only the replications it is missing")]
 PreciseOpt = Annotated[bool, typer.Option(help="larger designs and more replications (minutes instead of seconds)")]
 SetOpt = Annotated[list[str] | None, typer.Option("--set", help="override a field by dotted path, value as TOML")]
 ScenarioArg = Annotated[Path, typer.Argument(help="scenario file, e.g. scenarios/qasrak_baseline.toml", show_default=False)]
@@ -55,20 +56,20 @@ def register(app: typer.Typer) -> None:
 
 
 def _fail(message: str, status: int = EXIT_BAD_INPUT):
-    from sim import cli
 
-    cli._fail(message, status)
+    _console.fail(message, status)
 
 
 def _folder(out: Path | None, force: bool, name: str, resume: bool = False, kind: str | None = None) -> Path:
-    from sim.experiment.storage import OutputError, new_run_dir, prepare_out_dir
+    from sim.experiment.manifest import prepare_out_dir
+    from sim.experiment.storage import OutputError, new_run_dir
 
     if resume and force:
         _fail("give --resume or --force, not both", 2)
     if resume and out is None:
         _fail("--resume needs --out, the folder of the study to finish", 2)
-    if resume and not (out / "chunks").is_dir():
-        _fail(f"{out}: no finished chunks, so there is no study to resume; run without --resume", EXIT_OUTPUT)
+    if resume and not any((out / name).is_dir() for name in ("replications.parquet", "tornado_replications.parquet")):
+        _fail(f"{out}: no finished replications, so there is no study to resume; run without --resume", EXIT_OUTPUT)
     try:
         return prepare_out_dir(out, force or resume, kind) if out else new_run_dir(Path("results"), name)
     except OutputError as exc:
@@ -87,15 +88,14 @@ def _executor(jobs: int | None, scheduler: str | None, dask_local: int | None = 
 def _run_with_progress(label: str, folder: Path, resume: bool, run):
     """Call ``run(store, progress)`` under a progress bar counting replications, ``store`` keeping
     finished chunks in ``folder``; a failure or an interruption says how to finish the study."""
-    from sim import cli
     from sim.experiment.evaluate import ChunkStore
     from sim.experiment.executors import ExecutorError
     from sim.experiment.storage import OutputError
 
     rerun = f"rerun the same command with --out {folder} --resume"
-    again = f"the finished chunks are kept in {folder}: {rerun}"
+    again = f"the finished replications are kept in {folder}: {rerun}"
     try:
-        with cli._progress() as bar:
+        with _console.progress() as bar:
             task = bar.add_task(label, total=None)
 
             def advance(done: int, total: int) -> None:
@@ -139,7 +139,9 @@ def _draw_figures(folder: Path, kind: str) -> list[str]:
 
 
 def _write_common(folder: Path, loaded, seed: int, study, extra: dict) -> None:
-    from sim.experiment.storage import manifest, write_json, write_parquet
+    from sim.experiment.engine import Store
+    from sim.experiment.manifest import new_manifest, write_manifest
+    from sim.experiment.storage import write_parquet
 
     resolved = loaded.scenario.model_dump(mode="json")
     info = {
@@ -151,8 +153,11 @@ def _write_common(folder: Path, loaded, seed: int, study, extra: dict) -> None:
         "warnings": study.warnings,
         **extra,
     }
-    write_json(folder / "manifest.json", manifest(resolved, loaded.path, list(loaded.overrides), seed, info))
-    write_parquet(folder / "replications.parquet", study.rows)
+    kind = info.pop("kind")
+    write_manifest(folder, new_manifest(kind, resolved, loaded.path, list(loaded.overrides), seed, **info))
+    if extra.get("monte_carlo_from"):  # the rows came from a run's folder: the study ran none of its own
+        Store(folder).clear()
+        write_parquet(folder / "replications.parquet", study.rows)
 
 
 def _report(
@@ -188,17 +193,15 @@ def _has_tabulate() -> bool:
 
 
 def _print_warnings(warnings: list[str]) -> None:
-    from sim import cli
 
     for w in warnings:
-        cli._warn(w)
+        _console.warn(w)
 
 
 def _print_table(title: str, table: pd.DataFrame, stem: str, columns: list[str], window: tuple[float, float] | None, rows: int = 10) -> None:
     """An analysis table on the console as people read it: inputs by name (dotted path beside, dim), columns in words and units."""
     from rich.table import Table
 
-    from sim import cli
     from sim.names import people_table
 
     shown = people_table(table.head(rows), stem, window, columns, short=True)
@@ -211,7 +214,7 @@ def _print_table(title: str, table: pd.DataFrame, stem: str, columns: list[str],
     for _, row in shown.iterrows():
         name = escape(str(row[first])) + (f"\n[dim]{escape(row['parameter'])}[/]" if "parameter" in shown and row["parameter"] != row[first] else "")
         out.add_row(name, *(escape(str(row[c])) for c in rest))
-    cli.console.print(out)
+    _console.console.print(out)
 
 
 # ---- sensitivity --------------------------------------------------------------------------------
@@ -235,7 +238,6 @@ def sensitivity(
     precise: PreciseOpt = False,
 ) -> None:
     """Which uncertain inputs move the closure date most: tornado, Morris or Sobol'."""
-    from sim import cli
     from sim.experiment import analyses
     from sim.experiment.evaluate import StudyError, scenario_factors, study_factors, study_overrides
 
@@ -243,7 +245,7 @@ def sensitivity(
         study_set = study_overrides(factors) if factors else []
     except StudyError as exc:
         _fail(str(exc))
-    loaded = cli._load(scenario, [*study_set, *(set_ or [])])
+    loaded = _console.load(scenario, [*study_set, *(set_ or [])])
     s = loaded.scenario
     try:
         chosen = study_factors(factors, s) if factors else scenario_factors(s)
@@ -287,8 +289,8 @@ def sensitivity(
     tables = {k: v for k, v in study.tables.items() if k != "points"}
     _report(folder, f"Sensitivity ({m}): {s.scenario.title}", [note], tables, figures, study.warnings, window)
     _print_warnings(study.warnings)
-    cli.console.print(note)
-    cli._results_in(folder)
+    _console.console.print(note)
+    _console.results_in(folder)
 
 
 # ---- discover -----------------------------------------------------------------------------------
@@ -305,7 +307,6 @@ def discover(
 
     Discovery runs no replications: it reads those of RESULTS, so it takes no seed, jobs or cluster.
     """
-    from sim import cli
     from sim.analysis import discovery as d
     from sim.plots.discovery import discovery_figure
 
@@ -341,27 +342,26 @@ def discover(
         "box": {k: {"min": float(r["min"]), "max": float(r["max"])} for k, r in found.box.iterrows()},
         "sentence": sentence,
     }
+    from sim.experiment.manifest import write_manifest
     from sim.experiment.storage import write_json
 
     write_json(folder / "discovery.json", summary)
-    write_json(folder / "manifest.json", _discovery_manifest(results, target, min_coverage, found.total))
+    write_manifest(folder, _discovery_manifest(results, target, min_coverage, found.total))
     _report(folder, f"Scenario discovery: {target}", [f"Results: `{results}`", "", sentence], {"chosen box": found.box}, figures, [])
-    cli.console.print(f"[bold]{escape(sentence)}[/]")
-    cli._results_in(folder)
+    _console.console.print(f"[bold]{escape(sentence)}[/]")
+    _console.results_in(folder)
 
 
-def _discovery_manifest(results: Path, target: str, min_coverage: float, replications: int) -> dict:
+def _discovery_manifest(results: Path, target: str, min_coverage: float, replications: int):
     """What a discovery was: the folder it read, its target, and that folder's scenario and seed when it has them."""
-    from sim.experiment.storage import manifest
+    from sim.experiment.manifest import Manifest, ResultsFolderError, new_manifest, read_manifest
 
     try:
-        source = json.loads((results / "manifest.json").read_text())
-    except (OSError, ValueError):
-        source = {}
-    source = source if isinstance(source, dict) else {}
-    extra = {"kind": "discover", "results": str(results), "target": target, "min_coverage": min_coverage, "replications": replications}
-    scenario = source.get("scenario") if isinstance(source.get("scenario"), dict) else {}
-    return manifest(scenario, str(source.get("scenario_path", "")), list(source.get("overrides", [])), source.get("seed"), extra)
+        source = read_manifest(results)
+    except ResultsFolderError:
+        source = Manifest(kind="run")
+    extra = {"results": str(results), "target": target, "min_coverage": min_coverage, "replications": replications}
+    return new_manifest("discover", source.scenario, source.scenario_path, source.overrides, source.seed, **extra)
 
 
 def _read_results(results: Path) -> tuple[pd.DataFrame, list[str] | None]:
@@ -371,10 +371,10 @@ def _read_results(results: Path) -> tuple[pd.DataFrame, list[str] | None]:
     source = results / "replications.parquet"
     if not source.exists():
         raise UserError(f"{results}: no replications.parquet in it; give the folder written by evacsim run, sweep or sensitivity")
-    from sim.experiment.dataset import design_factors
+    from sim.experiment.manifest import design_factors
 
     rows = pd.read_parquet(source)
-    return rows, design_factors(results, rows)
+    return rows, design_factors(results, rows.columns)
 
 
 # ---- calibrate ----------------------------------------------------------------------------------
@@ -405,7 +405,6 @@ def calibrate(
     precise: PreciseOpt = False,
 ) -> None:
     """Which input values make the seed's estimate come true: ABC rejection over the scenario's distributions."""
-    from sim import cli
     from sim.analysis.calibration import informative
     from sim.experiment import analyses
     from sim.names import label
@@ -415,7 +414,7 @@ def calibrate(
         window = _window(target_days)
     except UserError as exc:
         _fail(str(exc), 2)
-    loaded = cli._load(scenario, set_)
+    loaded = _console.load(scenario, set_)
     s = loaded.scenario
     horizon = float(s.scenario.horizon_days)
     if window[0] >= horizon:
@@ -454,8 +453,8 @@ def calibrate(
     _report(folder, f"Calibration to {target}: {s.scenario.title}", lines, {"prior vs posterior": found.table}, figures, study.warnings, tuple(window))
     _print_table(f"Prior vs posterior given {target}", found.table, "calibration", ["prior_p5", "prior_p95", "post_p5", "post_p95", "ks"], window, rows=8)
     _print_warnings(study.warnings)
-    cli.console.print(lines[0])
-    cli._results_in(folder)
+    _console.console.print(lines[0])
+    _console.results_in(folder)
 
 
 # ---- marginal -----------------------------------------------------------------------------------
@@ -475,11 +474,10 @@ def marginal(
     precise: PreciseOpt = False,
 ) -> None:
     """What one more truck, escort team, Apache, loading team, sortie or crossing buys, with 95% CIs."""
-    from sim import cli
     from sim.experiment import analyses
     from sim.experiment.evaluate import StudyError
 
-    loaded = cli._load(scenario, set_)
+    loaded = _console.load(scenario, set_)
     s = loaded.scenario
     reps = _setting(replications, "marginal", "replications", precise)
     folder = _folder(out, force, f"{s.scenario.name}-marginal", resume, "marginal")
@@ -509,8 +507,8 @@ def marginal(
     )
     shown = ["days_saved", "days_saved_low", "days_saved_high", "p_window_change"]
     _print_table("Days saved and change in the chance of the window", table, "marginal", shown, window, rows=len(table))
-    cli.console.print(f"[bold]{escape(line)}[/]")
-    cli._results_in(folder)
+    _console.console.print(f"[bold]{escape(line)}[/]")
+    _console.results_in(folder)
 
 
 # ---- evidence -----------------------------------------------------------------------------------
@@ -533,13 +531,12 @@ def evidence(
 ) -> None:
     """What to find out first: for each uncertain input, how much knowing it would settle the window question (EVPPI),
     its tornado swing, and the kind of source behind it."""
-    from sim import cli
     from sim.analysis.evidence import BOOTSTRAP, default_blocks, findings
     from sim.experiment import analyses
     from sim.experiment.evaluate import scenario_factors
     from sim.plots.sensitivity import label
 
-    loaded = cli._load(scenario, set_)
+    loaded = _console.load(scenario, set_)
     s = loaded.scenario
     chosen = scenario_factors(s)
     labels = {f.path: label(f.path) for f in chosen}
@@ -585,8 +582,8 @@ def evidence(
     _print_evidence(table, window)
     _print_warnings(study.warnings)
     for line in lines:
-        cli.console.print(escape(line))
-    cli._results_in(folder)
+        _console.console.print(escape(line))
+    _console.results_in(folder)
 
 
 def _run_rows(folder: Path, scenario) -> pd.DataFrame:
@@ -623,8 +620,6 @@ def _print_evidence(table: pd.DataFrame, window: tuple[float, float], rows: int 
     """The ranked table in words: what knowing each input would settle, its swing, and what backs it."""
     from rich.table import Table
 
-    from sim import cli
-
     out = Table(title=f"What to find out first: knowing each input exactly, how much of the uncertainty of 'in {window[0]:g}-{window[1]:g} days' it settles")
     out.add_column("input")
     out.add_column("knowing it would settle", justify="right")
@@ -635,4 +630,4 @@ def _print_evidence(table: pd.DataFrame, window: tuple[float, float], rows: int 
     for r in table.head(rows).itertuples():
         settles = f"{max(r.evppi, 0):.0f}% ({max(r.evppi_low, 0):.0f}-{r.evppi_high:.0f}%)"
         out.add_row(escape(r.label), settles, f"{r.swing_days:+.1f} days", f"{r.p_window_swing_points:+.0f} points", r.source_kind, escape(r.input))
-    cli.console.print(out)
+    _console.console.print(out)

@@ -18,7 +18,8 @@ import pandas as pd
 import typer
 from rich.markup import escape
 
-from sim.commands._options import EXIT_INTERRUPTED, EXIT_WORKERS, DaskLocalOpt, SchedulerOpt
+from sim.commands import _console
+from sim.commands._options import EXIT_INTERRUPTED, EXIT_OUTPUT, EXIT_WORKERS, DaskLocalOpt, SchedulerOpt
 
 TargetArg = Annotated[Path, typer.Argument(help="a study file (with \\[factors]) or a scenario file (with --vary)", show_default=False)]
 VaryOpt = Annotated[list[str] | None, typer.Option("--vary", help="a factor: path=lo:hi:step, path=lo:hi or path=a,b,c, e.g. escort.teams=2,3,4,6")]
@@ -44,38 +45,37 @@ def sweep(
     force: Annotated[bool, typer.Option(help="start over in a non-empty --out folder")] = False,
 ) -> None:
     """Run every design point of a study, replicated on common random numbers, into a results folder."""
-    from sim import cli
     from sim.experiment.executors import ExecutorError, make_executor
     from sim.experiment.storage import OutputError, new_run_dir
     from sim.experiment.sweep import plan_sweep, run_sweep
     from sim.scenario.loading import EXIT_BAD_INPUT, ScenarioError
 
     if resume and force:
-        cli._fail("give --resume or --force, not both", 2)
+        _console.fail("give --resume or --force, not both", 2)
     if resume and out is None:
-        cli._fail("--resume needs --out, the folder of the sweep to finish", 2)
+        _console.fail("--resume needs --out, the folder of the sweep to finish", 2)
     if design is not None and design not in ("grid", "lhs", "sobol"):
-        cli._fail(f"--design {design}: use grid, lhs or sobol", 2)
+        _console.fail(f"--design {design}: use grid, lhs or sobol", 2)
     try:
         study = _study_from(target, vary or [], set_ or [], name=name, design=design, samples=samples, replications=replications, seed=seed)
     except ScenarioError as exc:
-        cli._fail(str(exc), EXIT_BAD_INPUT)
+        _console.fail(str(exc), EXIT_BAD_INPUT)
     if design in ("lhs", "sobol") and study.samples is None:
-        cli._fail(f"--design {design} needs --samples N, the number of design points", 2)
+        _console.fail(f"--design {design} needs --samples N, the number of design points", 2)
     if study.design == "grid" and samples is not None:
-        cli._fail("--samples sets the points of an lhs or sobol design; a grid runs every combination of the levels", 2)
+        _console.fail("--samples sets the points of an lhs or sobol design; a grid runs every combination of the levels", 2)
     try:
         plan = plan_sweep(study)
     except ScenarioError as exc:
-        cli._fail(str(exc), EXIT_BAD_INPUT)
+        _console.fail(str(exc), EXIT_BAD_INPUT)
     if study.design == "sobol" and study.samples and study.samples & (study.samples - 1):
-        cli._warn(
+        _console.warn(
             f"a Sobol' design is balanced at a power of 2 points; {study.samples} points are valid but less even than "
             f"{1 << (study.samples.bit_length() - 1)} or {1 << study.samples.bit_length()}"
         )
     try:
         folder = out if out is not None else new_run_dir(Path("results"), plan.study.name)
-        with make_executor(jobs, scheduler, dask_local) as executor, cli._progress() as bar:
+        with make_executor(jobs, scheduler, dask_local) as executor, _console.progress() as bar:
             task = bar.add_task(f"{plan.study.name}: {len(plan.design)} points", total=len(plan.design) * plan.study.replications)
             result = run_sweep(
                 plan,
@@ -87,17 +87,17 @@ def sweep(
                 on_progress=lambda done, total: bar.update(task, completed=done, total=total),
             )
     except OutputError as exc:
-        cli._fail(str(exc), cli.EXIT_OUTPUT)
+        _console.fail(str(exc), EXIT_OUTPUT)
     except ExecutorError as exc:
-        cli._fail(f"{exc}; the finished batches are kept in {folder}: rerun with --resume", EXIT_WORKERS)
+        _console.fail(f"{exc}; the finished batches are kept in {folder}: rerun with --resume", EXIT_WORKERS)
     except KeyboardInterrupt:
-        cli._fail(f"interrupted; the finished batches are kept in {folder}: rerun the same command with --out {folder} --resume", EXIT_INTERRUPTED)
+        _console.fail(f"interrupted; the finished batches are kept in {folder}: rerun the same command with --out {folder} --resume", EXIT_INTERRUPTED)
     _print_points(result.points, plan.window_days, plan.study.replications)
     from sim.plots.figures import plot_results
 
     plot_results(result.out)
     kept = f" ({result.batches_kept} batches kept from before)" if result.batches_kept else ""
-    cli._results_in(result.out, f"{len(plan.design)} points x {plan.study.replications} replications in {result.wall_seconds:.1f} s{kept}. ")
+    _console.results_in(result.out, f"{len(plan.design)} points x {plan.study.replications} replications in {result.wall_seconds:.1f} s{kept}. ")
 
 
 def _study_from(target: Path, vary: list[str], overrides: list[str], **options):
@@ -128,7 +128,6 @@ def _study_from(target: Path, vary: list[str], overrides: list[str], **options):
 def _print_points(points, window: tuple[float, float], replications: int) -> None:
     from rich.table import Table
 
-    from sim import cli
     from sim.analysis.statistics import window_key
     from sim.names import label
 
@@ -153,7 +152,7 @@ def _print_points(points, window: tuple[float, float], replications: int) -> Non
             f"{100 * row[over]:.0f}%",
         ]
         table.add_row(*cells)
-    cli.console.print(table)
+    _console.console.print(table)
 
 
 def compare(
@@ -170,34 +169,34 @@ def compare(
     force: Annotated[bool, typer.Option(help="write into a non-empty --out folder")] = False,
 ) -> None:
     """Compare two scenarios (B - A) on paired replications with common random numbers."""
-    from sim import cli
     from sim.experiment.compare import WindowMismatchError, run_compare
     from sim.experiment.executors import ExecutorError, make_executor
-    from sim.experiment.storage import OutputError, manifest, new_run_dir, prepare_out_dir, write_json, write_parquet
+    from sim.experiment.manifest import new_manifest, prepare_out_dir, write_manifest
+    from sim.experiment.storage import OutputError, new_run_dir, write_json, write_parquet
     from sim.plots.compare import PAIRED_FILE
     from sim.plots.figures import plot_results
 
     if b is None and not set_:
-        cli._fail("give a scenario B, or --set overrides that make B from A", 2)
-    loaded_a = cli._load(a, None)
-    loaded_b = cli._load(b or a, set_)
+        _console.fail("give a scenario B, or --set overrides that make B from A", 2)
+    loaded_a = _console.load(a, None)
+    loaded_b = _console.load(b or a, set_)
     try:
         folder = prepare_out_dir(out, force, "compare") if out else new_run_dir(Path("results"), f"{Path(a).stem}-vs-{Path(b).stem if b else 'set'}")
-        with make_executor(jobs, scheduler, dask_local) as executor, cli._progress() as bar:
+        with make_executor(jobs, scheduler, dask_local) as executor, _console.progress() as bar:
             task = bar.add_task("paired replications", total=2 * replications)
             result = run_compare(
                 loaded_a, loaded_b, seed, replications, executor, on_progress=lambda done, total: bar.update(task, completed=done, total=total)
             )
     except WindowMismatchError as exc:
-        cli._fail(str(exc), 3)
+        _console.fail(str(exc), 3)
     except OutputError as exc:
-        cli._fail(str(exc), cli.EXIT_OUTPUT)
+        _console.fail(str(exc), EXIT_OUTPUT)
     except ExecutorError as exc:
-        cli._fail(str(exc), EXIT_WORKERS)
+        _console.fail(str(exc), EXIT_WORKERS)
     except KeyboardInterrupt:
-        cli._fail("interrupted", EXIT_INTERRUPTED)
+        _console.fail("interrupted", EXIT_INTERRUPTED)
     resolved = {"a": loaded_a.scenario.model_dump(mode="json"), "b": loaded_b.scenario.model_dump(mode="json")}
-    write_json(folder / "manifest.json", manifest(resolved, f"{a} vs {b or a}", list(set_ or []), seed, {"kind": "compare", "replications": replications}))
+    write_manifest(folder, new_manifest("compare", resolved, f"{a} vs {b or a}", list(set_ or []), seed, replications=replications))
     write_json(folder / "comparison.json", result.summary)
     write_parquet(folder / PAIRED_FILE, pd.DataFrame({"replication": range(replications), "days_a": result.days_a, "days_b": result.days_b}))
     plot_results(folder)
@@ -205,13 +204,11 @@ def compare(
         sys.stdout.write(json.dumps(result.summary, indent=2) + "\n")
         return
     _print_comparison(result.summary, str(a), f"{b or a} with {', '.join(set_)}" if set_ else str(b))
-    cli._results_in(folder)
+    _console.results_in(folder)
 
 
 def _print_comparison(summary: dict, name_a: str, name_b: str) -> None:
     from rich.table import Table
-
-    from sim import cli
 
     low, high = summary["window_days"]
     table = Table(title=escape(f"B ({name_b}) - A ({name_a}) over {summary['replications']} paired replications (common random numbers)"))
@@ -225,9 +222,9 @@ def _print_comparison(summary: dict, name_a: str, name_b: str) -> None:
     for key, label in ((f"p_{low:g}_to_{high:g}", f"P({low:g}-{high:g} days)"), (f"p_over_{high:g}", f"P(> {high:g} days)")):
         d = summary[key]
         table.add_row(label, f"{100 * d['a']:.1f}%", f"{100 * d['b']:.1f}%", _diff(d, 100, "{:+.1f} pts"), _times(d["variance_reduction"]))
-    cli.console.print(f"A: {escape(name_a)}\nB: {escape(name_b)}")
-    cli.console.print(table)
-    cli.console.print(
+    _console.console.print(f"A: {escape(name_a)}\nB: {escape(name_b)}")
+    _console.console.print(table)
+    _console.console.print(
         "Variance reduction: how many times more replications independent streams would need for the same CI on the difference "
         f"(CI half-width on mean days with independent streams: {days['ci_half_width_independent']:.2f})."
     )

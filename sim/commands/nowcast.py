@@ -31,10 +31,14 @@ def nowcast(
     force: Annotated[bool, typer.Option(help="write into a non-empty --out folder")] = False,
 ) -> None:
     """Update the closure forecast from what has been observed so far (likelihood weighting)."""
-    from sim.cli import EXIT_OUTPUT, _fail, _load, _progress
+    from sim.commands._console import fail as _fail
+    from sim.commands._console import load as _load
+    from sim.commands._console import progress as _progress
+    from sim.commands._options import EXIT_OUTPUT
     from sim.experiment.executors import ExecutorError, make_executor
+    from sim.experiment.manifest import prepare_out_dir
     from sim.experiment.nowcast import run_nowcast
-    from sim.experiment.storage import OutputError, new_run_dir, prepare_out_dir
+    from sim.experiment.storage import OutputError, new_run_dir
     from sim.replication import prepare
     from sim.scenario.loading import EXIT_BAD_INPUT, ScenarioError
     from sim.scenario.observations import load_observations
@@ -66,7 +70,7 @@ def nowcast(
     except OSError as exc:
         _fail(f"{folder}: cannot write results ({exc.strerror or exc})", EXIT_OUTPUT)
     print_nowcast(result, s.scenario.title, s.scenario.window_days)
-    from sim.cli import _results_in
+    from sim.commands._console import results_in as _results_in
 
     _results_in(folder)
 
@@ -114,15 +118,16 @@ def write_nowcast(folder: Path, loaded, seen, seed: int, replications: int, jobs
     """``nowcast.json``, ``weights.parquet``, ``manifest.json`` and ``nowcast.png``/``.svg``, each written atomically."""
     import pandas as pd
 
-    from sim.experiment.storage import manifest, write_json, write_parquet
+    from sim.experiment.manifest import new_manifest, write_manifest
+    from sim.experiment.storage import write_json, write_parquet
     from sim.plots.completion import save_figure
     from sim.plots.nowcast import nowcast_figure
 
     window = loaded.scenario.scenario.window_days
     data = summary(result, seen, measurements, window, replications, seed)
     resolved = loaded.scenario.model_dump(mode="json")
-    extra = {"kind": "nowcast", "replications": replications, "jobs": jobs, "observations_path": seen.path, "observations": seen.file.model_dump(mode="json")}
-    write_json(folder / "manifest.json", manifest(resolved, loaded.path, list(loaded.overrides), seed, extra))
+    extra = {"replications": replications, "jobs": jobs, "observations_path": seen.path, "observations": seen.file.model_dump(mode="json")}
+    write_manifest(folder, new_manifest("nowcast", resolved, loaded.path, list(loaded.overrides), seed, **extra))
     frame = pd.DataFrame(
         {
             "replication": traj.replication,
@@ -142,7 +147,8 @@ def write_nowcast(folder: Path, loaded, seen, seed: int, replications: int, jobs
 def print_nowcast(result, title: str, window: tuple[float, float]) -> None:
     from rich.table import Table
 
-    from sim.cli import _warn, console
+    from sim.commands._console import console
+    from sim.commands._console import warn as _warn
 
     low, high = window
     table = Table(title=f"{title}: nowcast (effective sample {result.effective_sample_size:.0f} of {len(result.weights)})")

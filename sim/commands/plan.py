@@ -14,6 +14,7 @@ from typing import Annotated
 import typer
 from rich.markup import escape
 
+from sim.commands import _console
 from sim.commands._options import EXIT_INTERRUPTED, EXIT_WORKERS, DaskLocalOpt, SchedulerOpt
 from sim.commands.analysis import EXIT_BAD_INPUT, EXIT_OUTPUT, ForceOpt, JobsOpt, OutOpt, ResumeOpt, ScenarioArg, SetOpt, _executor, _fail, _folder
 
@@ -42,7 +43,6 @@ def plan_command(
     """The cheapest set of additions (trucks, teams, sorties, ...) that meets a target such as P(days <= 30) >= 0.9."""
     from dataclasses import replace
 
-    from sim import cli
     from sim.experiment import plan as p
     from sim.experiment.executors import ExecutorError
     from sim.experiment.plan_file import parse_target, read_plan_options
@@ -55,7 +55,7 @@ def plan_command(
             goal = parse_target(target)
         except ValueError as exc:
             _fail(f"--target: {exc}", 2)
-    loaded = cli._load(scenario, set_)
+    loaded = _console.load(scenario, set_)
     try:
         study = read_plan_options(options, loaded.scenario)
     except ScenarioError as exc:
@@ -69,7 +69,7 @@ def plan_command(
     executor = _executor(jobs, scheduler, dask_local)
     rerun = f"rerun the same command with --out {folder} --resume"
     try:
-        with executor, cli._progress() as bar:
+        with executor, _console.progress() as bar:
             task = bar.add_task("plan", total=None)
             result = p.plan(
                 loaded,
@@ -93,23 +93,23 @@ def plan_command(
         _fail(f"interrupted; the plans evaluated so far are kept in {folder}: {rerun}", EXIT_INTERRUPTED)
     _write(folder, loaded, study, goal, seed, result)
     for warning in result.warnings:
-        cli._warn(warning)
-    cli.console.print(f"[bold]{escape(result.sentence)}[/]")
+        _console.warn(warning)
+    _console.console.print(f"[bold]{escape(result.sentence)}[/]")
     if result.overrides:
-        cli.console.print("Check it: evacsim run " + escape(str(scenario)) + " " + " ".join(f"--set '{o}'" for o in result.overrides))
+        _console.console.print("Check it: evacsim run " + escape(str(scenario)) + " " + " ".join(f"--set '{o}'" for o in result.overrides))
     if result.check:
         c = result.check
         verdict = "meets the target within its CI" if c["meets_target_within_ci"] else "does NOT meet the target within its CI"
-        cli.console.print(
+        _console.console.print(
             f"Fresh run on seed {c['seed']} ({c['replications']} replications): {goal.short()} = {c['p']:.1%} "
             f"({c['ci_low']:.1%}-{c['ci_high']:.1%}), {verdict}."
         )
-    cli._results_in(folder)
+    _console.results_in(folder)
 
 
 def _write(folder: Path, loaded, study, goal, seed: int, result) -> None:
     from sim.experiment import plan as p
-    from sim.experiment.storage import manifest, write_json
+    from sim.experiment.manifest import new_manifest, write_manifest
     from sim.plots.completion import save_figure
     from sim.plots.plan import plan_figure
 
@@ -118,7 +118,6 @@ def _write(folder: Path, loaded, study, goal, seed: int, result) -> None:
         figure = plan_figure(result.candidates, result.pareto, result.ranked, goal.probability, study.indifference, goal.short())
         save_figure(figure, folder / "plan")
     info = {
-        "kind": KIND,
         "options_path": study.path,
         "target": str(goal),
         "budget": study.budget,
@@ -138,4 +137,4 @@ def _write(folder: Path, loaded, study, goal, seed: int, result) -> None:
         "check": result.check,
         "warnings": result.warnings,
     }
-    write_json(folder / "manifest.json", manifest(loaded.scenario.model_dump(mode="json"), loaded.path, list(loaded.overrides), seed, info))
+    write_manifest(folder, new_manifest(KIND, loaded.scenario.model_dump(mode="json"), loaded.path, list(loaded.overrides), seed, **info))

@@ -1,6 +1,7 @@
 """Running the replications of a nowcast: traced replications reduced to day-by-day trajectories.
 
-Each worker runs its batch with ``trace=True`` and keeps only a compact summary of
+The replications run on the engine (:mod:`sim.experiment.engine`) with
+:func:`trajectory_record`: each worker runs its batch with ``trace=True`` and keeps only a compact summary of
 every replication (:class:`sim.analysis.nowcast.Trajectories`: daily counts of vehicles
 and convoys leaving and crossing, cargo at the base, the reinforcement inflow), so the
 parent never holds timelines. Observations are turned into
@@ -16,7 +17,8 @@ from collections.abc import Callable
 import numpy as np
 
 from sim.analysis.nowcast import Measurement, Nowcast, Trajectories, nowcast
-from sim.experiment.executors import Executor, batches, make_executor
+from sim.experiment.engine import DAYS, Store, Work, execute
+from sim.experiment.executors import Executor, make_executor
 from sim.model.evacuation import Outcome
 from sim.replication import Prepared, simulate_one
 from sim.scenario.loading import Problem, ScenarioError
@@ -74,19 +76,39 @@ def _inflow_day(outcome: Outcome, cargo: np.ndarray, inflow_hour: float | None) 
     return int(came_in[0]) if len(came_in) else -1
 
 
-def run_trajectory_batch(prepared: Prepared, seed: int, indices: range | list[int]) -> Trajectories:
-    """Replications ``indices``, traced and reduced to their trajectories."""
-    rows = []
+SCALARS = ("days_to_base_empty", "days_to_force_closure", "inflow_loads", "inflow_day")
+"""The numbers of a trajectory that are one per replication; the others are one per day."""
+
+
+def trajectory_record(prepared: Prepared, point: int, index: int, work: Work) -> tuple[dict[str, object], dict[str, np.ndarray]]:
+    """The engine's recorder of a nowcast: replication ``index`` traced, reduced to its trajectory.
+
+    Its row holds the numbers of :data:`SCALARS`; its day series the daily counts, each padded
+    with a 0 to the length of ``cargo_at_base`` (one more day: the state at the end of the horizon).
+    """
     alternate = prepared.scenario.crossing.alternate.name if prepared.scenario.crossing.alternate else None
-    for i in indices:
-        _, outcome, _ = simulate_one(prepared, seed, i, trace=True)
-        rows.append(trajectory(outcome, outcome.inflow_hour, alternate))
-    columns = {name: np.asarray([r[name] for r in rows]) for name in rows[0]} if rows else {}
-    return Trajectories(replication=np.asarray(list(indices), dtype=np.int64), **columns)
+    _, outcome, _ = simulate_one(prepared, work.seed, index, trace=True)
+    found = trajectory(outcome, outcome.inflow_hour, alternate)
+    row: dict[str, object] = {"replication": index, **{k: found[k] for k in SCALARS}}
+    cargo = np.asarray(found["cargo_at_base"])
+    days = {k: np.append(np.asarray(v), 0).astype(np.int32) for k, v in found.items() if k not in SCALARS and k != "cargo_at_base"}
+    return row, {"cargo_at_base": cargo, **days}
 
 
-def _trajectory_task(prepared: Prepared, seed: int, start: int, stop: int) -> tuple[int, Trajectories]:
-    return start, run_trajectory_batch(prepared, seed, range(start, stop))
+def trajectories_of(store: Store) -> Trajectories:
+    """The trajectories a nowcast's store holds, in replication order."""
+    rows = store.read()
+    days = store.read(DAYS)
+    count = rows.num_rows
+    width = days.num_rows // max(1, count)
+    series = {}
+    for name in days.column_names:
+        if name in ("replication", "day"):
+            continue
+        values = days.column(name).to_numpy().reshape(count, width)
+        series[name] = values if name == "cargo_at_base" else values[:, :-1]
+    scalars = {k: rows.column(k).to_numpy() for k in SCALARS}
+    return Trajectories(replication=rows.column("replication").to_numpy(), **scalars, **series)
 
 
 def run_trajectories(
@@ -97,24 +119,22 @@ def run_trajectories(
     on_batch: Callable[[int], None] | None = None,
     executor: Executor | None = None,
 ) -> Trajectories:
-    """Trajectories of replications ``0 .. count - 1`` (index order), on any executor (default: ``jobs`` local processes).
+    """Trajectories of replications ``0 .. count - 1`` (index order), on the engine and any executor (default:
+    ``jobs`` local processes).
 
     A replication depends only on ``seed`` and its index, so the sample is the same bits
     as ``evacsim run`` with the same seed, whatever runs it.
     """
     own = executor is None
     executor = executor or make_executor(jobs)
-    ranges = batches(0, count, max(1, min(200, -(-count // max(1, executor.workers * 4)))))
-    parts: list[tuple[int, Trajectories]] = []
+    store = Store(None)
+    work = Work((prepared,), seed, count, keep_days=True, trace=True, recorder=trajectory_record)
     try:
-        for start, part in executor.map_unordered(_trajectory_task, prepared, ((seed, r.start, r.stop) for r in ranges)):
-            parts.append((start, part))
-            if on_batch:
-                on_batch(len(part.replication))
+        execute(work, store, executor, on_batch=(lambda batch: on_batch(len(batch))) if on_batch else None)
     finally:
         if own:
             executor.close()
-    return Trajectories.concatenate([part for _, part in sorted(parts, key=lambda sp: sp[0])])
+    return trajectories_of(store)
 
 
 def day_of(when: dt.date, start: dt.datetime) -> int:

@@ -26,7 +26,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pandas as pd
-import pyarrow.parquet as pq
+import pyarrow.dataset as ds
 from matplotlib.figure import Figure
 
 from sim.analysis.statistics import window_key
@@ -124,7 +124,7 @@ def read_run(folder: Path) -> RunFolder:
         manifest = json.loads((folder / "manifest.json").read_text(encoding="utf-8"))
         summary = json.loads((folder / "summary.json").read_text(encoding="utf-8"))
         rows = pd.read_parquet(folder / "replications.parquet", columns=_figure_columns(folder / "replications.parquet"))
-        pq.read_metadata(folder / "burndown.parquet")
+        ds.dataset(folder / "burndown.parquet", format="parquet")
     except (OSError, ValueError) as exc:
         raise NotResultsFolder(f"{folder}: cannot read the run's files ({exc})") from None
     return RunFolder(folder, manifest, summary, rows)
@@ -133,7 +133,7 @@ def read_run(folder: Path) -> RunFolder:
 def _figure_columns(path: Path) -> list[str]:
     """The replication columns the figures read (not the drawn inputs): a large run's table stays small in memory."""
     wanted = ("replication", "days_", "finished", "convoys", "sorties", "wait_hours.", "utilisation.")
-    return [name for name in pq.read_schema(path).names if name.startswith(wanted)]
+    return [name for name in ds.dataset(path, format="parquet").schema.names if name.startswith(wanted)]
 
 
 def median_replication(rows: pd.DataFrame) -> int:
