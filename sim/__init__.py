@@ -14,13 +14,8 @@ cheap (no NumPy, SimPy or pandas until a study is called). See docs/API.md.
 
 from __future__ import annotations
 
-from importlib import import_module, metadata
+from importlib import import_module
 from typing import TYPE_CHECKING, Any
-
-try:
-    __version__ = metadata.version("evacsim")
-except metadata.PackageNotFoundError:  # a source tree that was never installed
-    __version__ = "0+unknown"
 
 __all__ = [
     "__version__",
@@ -40,12 +35,20 @@ __all__ = [
 ]
 
 if TYPE_CHECKING:
+    __version__: str
     from sim.api import backtest, calibrate, compare, discover, evidence, load, marginal, nowcast, plan, report, run, sensitivity, sweep
 
 
 def __getattr__(name: str) -> Any:
-    """The studies of :mod:`sim.api`, imported the first time one is asked for."""
-    if name in __all__ and name != "__version__":
+    """The studies of :mod:`sim.api`, imported the first time one is asked for; ``__version__`` from the installed metadata."""
+    if name == "__version__":
+        from importlib import metadata
+
+        try:
+            return metadata.version("evacsim")
+        except metadata.PackageNotFoundError:  # a source tree that was never installed
+            return "0+unknown"
+    if name in __all__:
         return getattr(import_module("sim.api"), name)
     raise AttributeError(f"module 'sim' has no attribute {name!r}")
 

@@ -19,7 +19,6 @@ import typer
 from rich.markup import escape
 from rich.table import Table
 
-from sim import __version__
 from sim.commands import _console, register_all
 from sim.commands._console import console, errors
 from sim.commands._options import EXIT_INTERRUPTED, EXIT_OUTPUT, EXIT_WORKERS, DaskLocalOpt, EvacsimGroup, SchedulerOpt, SeedOpt
@@ -27,7 +26,9 @@ from sim.commands._options import EXIT_INTERRUPTED, EXIT_OUTPUT, EXIT_WORKERS, D
 
 def _version(value: bool) -> None:
     if value:
-        console.print(f"evacsim {__version__}", highlight=False)
+        import sim
+
+        console.print(f"evacsim {sim.__version__}", highlight=False)
         raise typer.Exit()
 
 
@@ -212,7 +213,13 @@ def bench(
     replay: Annotated[int | None, typer.Option(min=1, help="replications streamed through the writer for the memory figure (default: from --seconds)")] = None,
 ) -> None:
     """Measure speed against raw SimPy in the same run; prints JSON (core rates first, then parallel and analysis)."""
-    from sim.bench import bench_plan, busy_warning, machine_load, run_bench
+    bench_module = _benchmarks()
+    bench_plan, busy_warning, machine_load, run_bench = (
+        bench_module.bench.bench_plan,
+        bench_module.bench.busy_warning,
+        bench_module.bench.machine_load,
+        bench_module.bench.run_bench,
+    )
 
     _load(scenario, None)
     load, cores = machine_load()
@@ -228,9 +235,7 @@ def bench(
         plan = bench_plan(seconds, figures["replications_per_s"], jobs, replay)
         bar.update(task, advance=1, description="bench: parallel rates and memory")
         if parallel:
-            from sim.bench_parallel import run_parallel_bench
-
-            figures["parallel"] = run_parallel_bench(
+            figures["parallel"] = bench_module.bench_parallel.run_parallel_bench(
                 str(scenario),
                 seconds=plan.parallel_seconds,
                 jobs=jobs,
@@ -239,11 +244,25 @@ def bench(
             )
             bar.update(task, advance=1, description="bench: analysis overhead")
         if analysis:
-            from sim.bench_analysis import analysis_overhead
-
-            figures["analysis"] = analysis_overhead(str(scenario), jobs=jobs, scale=plan.analysis_scale)
+            figures["analysis"] = bench_module.bench_analysis.analysis_overhead(str(scenario), jobs=jobs, scale=plan.analysis_scale)
             bar.update(task, advance=1)
     sys.stdout.write(json.dumps(figures, indent=2) + "\n")
+
+
+def _benchmarks():
+    """The benchmark harness of the source tree (``benchmarks/``, not part of the installed package: it is
+    development tooling, and a wheel has no scenarios to measure); exit 2 when evacsim runs from a wheel."""
+    import importlib
+
+    root = Path(__file__).resolve().parents[1]
+    if not (root / "benchmarks" / "bench.py").exists():
+        _fail(f"evacsim bench measures a source checkout: run it (or make bench) in the repository; no {root / 'benchmarks'} here", 2)
+    if str(root) not in sys.path:
+        sys.path.insert(0, str(root))
+    module = importlib.import_module("benchmarks")
+    for name in ("bench", "bench_parallel", "bench_analysis"):
+        importlib.import_module(f"benchmarks.{name}")
+    return module
 
 
 register_all(app)

@@ -56,11 +56,11 @@ def report(
     replot: Annotated[bool, typer.Option(help="draw every figure again, even those already in the folder")] = False,
 ) -> None:
     """Write report.html into a results folder: verdict, summary, every figure, provenance and manifest."""
+    from sim import api
     from sim.plots.figures import NotResultsFolder
-    from sim.report import render_report
 
     try:
-        path = render_report(folder, replot=replot)
+        path = api.report(folder, replot=replot)
     except NotResultsFolder as exc:
         _fail(str(exc))
     except OSError as exc:

@@ -13,12 +13,15 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable
+from pathlib import Path
 
 import numpy as np
 
-from sim.analysis.nowcast import Measurement, Nowcast, Trajectories, nowcast
-from sim.experiment.engine import DAYS, Store, Work, execute
+from sim.analysis.nowcast import FAR_TOLERANCES, Measurement, Nowcast, Trajectories, nowcast, steps_table
+from sim.experiment.engine import DAYS, Batch, Store, Work, execute, run_units
 from sim.experiment.executors import Executor, make_executor
+from sim.experiment.manifest import new_manifest, write_manifest
+from sim.experiment.storage import write_json, write_parquet
 from sim.model.evacuation import Outcome
 from sim.replication import Prepared, simulate_one
 from sim.scenario.loading import Problem, ScenarioError
@@ -76,6 +79,9 @@ def _inflow_day(outcome: Outcome, cargo: np.ndarray, inflow_hour: float | None) 
     return int(came_in[0]) if len(came_in) else -1
 
 
+DEFAULT_REPLICATIONS = 2000
+"""Prior replications a nowcast weights, unless told otherwise."""
+
 SCALARS = ("days_to_base_empty", "days_to_force_closure", "inflow_loads", "inflow_day")
 """The numbers of a trajectory that are one per replication; the others are one per day."""
 
@@ -109,6 +115,16 @@ def trajectories_of(store: Store) -> Trajectories:
         series[name] = values if name == "cargo_at_base" else values[:, :-1]
     scalars = {k: rows.column(k).to_numpy() for k in SCALARS}
     return Trajectories(replication=rows.column("replication").to_numpy(), **scalars, **series)
+
+
+def run_trajectory_batch(prepared: Prepared, seed: int, indices: range | list[int]) -> Trajectories:
+    """Replications ``indices`` (any, in the order given), traced and reduced to their trajectories, in this process."""
+    work = Work((prepared,), seed, max(indices, default=0) + 1, keep_days=True, trace=True, recorder=trajectory_record)
+    store = Store(None)
+    for position, index in enumerate(indices):  # each under its position, so that the order given is kept
+        batch = run_units(work, index, index + 1)
+        store.put(Batch(position, position + 1, batch.records, batch.days))
+    return trajectories_of(store)
 
 
 def run_trajectories(
@@ -230,3 +246,68 @@ def run_nowcast(
     traj = run_trajectories(prepared, seed, replications, jobs, on_batch, executor)
     kwargs = {} if min_ess is None else {"min_ess": min_ess}
     return nowcast(traj, measurements, info.window_days, **kwargs), traj, measurements
+
+
+def summary(result, seen, measurements, window, replications: int, seed: int) -> dict:
+    """The ``nowcast.json`` contract: method, prior and posterior forecasts, ESS, warnings, checks and the narrowing."""
+    return {
+        "method": "likelihood weighting (importance sampling with the scenario as proposal; Gaussian kernel per report, flat inside a range)",
+        "observations_path": seen.path,
+        "observations_title": seen.file.observations.title,
+        "replications": replications,
+        "seed": seed,
+        "window_days": list(window),
+        "effective_sample_size": result.effective_sample_size,
+        "warnings": result.warnings,
+        "prior": result.prior,
+        "posterior": result.posterior,
+        "observations": [
+            {
+                "label": m.label,
+                "kind": m.kind,
+                "day": m.day,
+                "until_day": m.until_day,
+                "low": m.low,
+                "high": m.high,
+                "tolerance": m.tolerance,
+                "source": obs.source,
+                "line": line,
+                "simulated_p10": c.simulated_p10,
+                "simulated_p50": c.simulated_p50,
+                "simulated_p90": c.simulated_p90,
+                "closest_tolerances": c.closest_tolerances,
+                "share_within_tolerance": c.share_within,
+                "consistent": c.closest_tolerances <= FAR_TOLERANCES,
+            }
+            for m, obs, line, c in zip(measurements, seen.observations, seen.lines, result.checks, strict=True)
+        ],
+        "steps": steps_table(result.steps, window),
+    }
+
+
+def write_nowcast(folder: Path, loaded, seen, seed: int, replications: int, jobs: int, result, traj, measurements, start_date) -> None:
+    """``nowcast.json``, ``weights.parquet``, ``manifest.json`` and ``nowcast.png``/``.svg``, each written atomically."""
+    import pandas as pd
+
+    from sim.plots.completion import save_figure
+    from sim.plots.nowcast import nowcast_figure
+
+    window = loaded.scenario.scenario.window_days
+    data = summary(result, seen, measurements, window, replications, seed)
+    resolved = loaded.scenario.model_dump(mode="json")
+    extra = {"replications": replications, "jobs": jobs, "observations_path": seen.path, "observations": seen.file.model_dump(mode="json")}
+    write_manifest(folder, new_manifest("nowcast", resolved, loaded.path, list(loaded.overrides), seed, **extra))
+    frame = pd.DataFrame(
+        {
+            "replication": traj.replication,
+            "weight": result.weights,
+            "days_to_base_empty": traj.days_to_base_empty,
+            "days_to_force_closure": traj.days_to_force_closure,
+        }
+    )
+    for k in range(len(measurements)):
+        frame[f"log_likelihood.{k + 1}"] = result.log_likelihoods[:, k]
+    write_parquet(folder / "weights.parquet", frame)
+    write_json(folder / "nowcast.json", data)
+    fig = nowcast_figure(data["steps"], traj.days_to_base_empty, result.weights, window, start_date, result.effective_sample_size)
+    save_figure(fig, folder / "nowcast")

@@ -38,6 +38,7 @@ from sim.analysis.selection import FEASIBLE, UNDECIDED, Decision, FeasibilityChe
 from sim.analysis.statistics import proportion
 from sim.experiment.evaluate import shifted
 from sim.experiment.executors import Executor, InProcess
+from sim.experiment.manifest import new_manifest, write_manifest
 from sim.experiment.plan_file import Candidate, Lever, PlanOptions, Target
 from sim.experiment.storage import ResumeError, write_json, write_parquet
 from sim.replication import prepare, simulate_one
@@ -50,6 +51,9 @@ CONFIRM_FIRST = 1_000_000
 """First replication index of the confirmation block: fresh numbers, not those the search chose on."""
 SEARCH_STREAM = 0x504C414E
 """Spawn key (one word, unlike any replication's) of the optimiser's seed: "PLAN"."""
+KIND = "plan"
+"""The kind of a plan's results folder."""
+
 BATCH = 50
 """Replications in one task on the executor."""
 Progress = Callable[[str, int, int], None] | None
@@ -451,6 +455,8 @@ class PlanResult:
     replications_run: int = 0
     confirmation: dict[str, Any] = field(default_factory=dict)
     warnings: list[str] = field(default_factory=list)
+    folder: Path | None = None
+    """Where the plan's folder was written (set by :func:`sim.api.plan`)."""
 
 
 def plan(
@@ -611,3 +617,35 @@ def grid(options: PlanOptions) -> list[Candidate]:
     for lever in options.levers:
         out = [(*u, n) for u in out for n in lever.levels]
     return out
+
+
+def write_plan_folder(folder: Path, loaded: LoadedScenario, study: PlanOptions, goal: Target, seed: int, result: PlanResult) -> None:
+    """A plan's folder: its tables, its figure (when it tried any plan) and its manifest."""
+    from sim.plots.completion import save_figure
+    from sim.plots.plan import plan_figure
+
+    write_tables(folder, result)
+    if len(result.candidates):
+        figure = plan_figure(result.candidates, result.pareto, result.ranked, goal.probability, study.indifference, goal.short())
+        save_figure(figure, folder / "plan")
+    info = {
+        "options_path": study.path,
+        "target": str(goal),
+        "budget": study.budget,
+        "levers": levers_record(study),
+        "search": {
+            "optimiser": "optuna NSGAIISampler (cost down, probability up)",
+            "optimiser_seed": optimiser_seed(seed),
+            "trials": study.trials,
+            "population": study.population,
+            "replications": study.replications,
+            "replications_near_target": study.replications_near_target,
+        },
+        "confirmation": result.confirmation,
+        "replications_run": result.replications_run,
+        "sentence": result.sentence,
+        "set": result.overrides,
+        "check": result.check,
+        "warnings": result.warnings,
+    }
+    write_manifest(folder, new_manifest(KIND, loaded.scenario.model_dump(mode="json"), loaded.path, list(loaded.overrides), seed, **info))

@@ -19,6 +19,7 @@ from sim.model.airlift import Airlift, fly_sorties
 from sim.model.calendar import NEVER, Closures, daily
 from sim.model.cargo import CargoClass, Inventory
 from sim.model.convoys import Convoy, dispatch_convoys, form_convoys, send_for_repair
+from sim.model.counting import CountingEnvironment
 from sim.model.crossing import CrossingPoint, choose_crossing, cross_empty
 from sim.model.disruptions import crossing_closures, dust_days, political_pause, route_threats
 from sim.model.escort import EscortTeams
@@ -704,7 +705,7 @@ def _share(busy: float, available: float) -> float:
 
 def simulate(scenario: Scenario, streams: Streams, trace: bool = False) -> tuple[Outcome, int]:
     """Run one replication of a resolved scenario; returns its outcome and the SimPy events it took."""
-    env = simpy.Environment()
+    env = CountingEnvironment()
     evac = Evacuation(env, scenario, streams, trace)
     env.process(form_convoys(env, evac))
     env.process(dispatch_convoys(env, evac))
@@ -713,8 +714,7 @@ def simulate(scenario: Scenario, streams: Streams, trace: bool = False) -> tuple
     if evac.pause is not None and (evac.pause.inflow_loads or evac.pause.inflow_troops):
         env.process(evac.reinforcements_arrive())
     env.run(until=simpy.AnyOf(env, [evac.force_closed, env.timeout(evac.horizon_hours)]))
-    events = next(env._eid)
-    return evac.outcome(), events
+    return evac.outcome(), env.scheduled
 
 
 __all__ = ["RESOURCES", "STREAMS", "WAIT_CAUSES", "Closures", "Evacuation", "Outcome", "Streams", "simulate"]
