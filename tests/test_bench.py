@@ -106,9 +106,9 @@ def test_a_busy_machine_is_warned_about_and_an_idle_one_is_not():
 def test_bench_command_shows_its_steps_warns_when_busy_and_keeps_stdout_json(monkeypatch):
     import json
 
-    import benchmarks.bench
     from typer.testing import CliRunner
 
+    import benchmarks.bench
     import sim.cli
     from sim.cli import app
 
