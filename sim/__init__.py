@@ -28,15 +28,15 @@ __all__ = [
     "marginal",
     "nowcast",
     "plan",
-    "report",
     "run",
     "sensitivity",
     "sweep",
+    "write_report",
 ]
 
 if TYPE_CHECKING:
     __version__: str
-    from sim.api import backtest, calibrate, compare, discover, evidence, load, marginal, nowcast, plan, report, run, sensitivity, sweep
+    from sim.api import backtest, calibrate, compare, discover, evidence, load, marginal, nowcast, plan, run, sensitivity, sweep, write_report
 
 
 def __getattr__(name: str) -> Any:

@@ -732,7 +732,7 @@ def plan(
     return result
 
 
-def report(folder: str | Path, *, replot: bool = False) -> Path:
+def write_report(folder: str | Path, *, replot: bool = False) -> Path:
     """``report.html`` in a results folder (``evacsim report``): verdict, summary, every figure, provenance and manifest."""
     from sim.report import render_report
 

@@ -92,7 +92,7 @@ def schema() -> None:
 @app.command()
 def bounds(scenario: ScenarioArg, set_: SetOpt = None) -> None:
     """Rough-cut capacity: the fewest days each resource alone would need (no simulation)."""
-    from sim.bounds import binding, capacity_bounds
+    from sim.analysis.bounds import binding, capacity_bounds
 
     loaded = _load(scenario, set_)
     found = capacity_bounds(loaded.scenario)

@@ -60,7 +60,7 @@ def report(
     from sim.plots.figures import NotResultsFolder
 
     try:
-        path = api.report(folder, replot=replot)
+        path = api.write_report(folder, replot=replot)
     except NotResultsFolder as exc:
         _fail(str(exc))
     except OSError as exc:

@@ -2,7 +2,7 @@
 
 Each study returns its tables, the replication rows it ran, and the wall seconds spent
 replicating and analysing (the overhead ``evacsim bench`` reports). The estimators are
-in :mod:`sim.sensitivity` and :mod:`sim.analysis`; this module only wires the model's
+in :mod:`sim.analysis` (:mod:`sim.analysis.sensitivity` for SALib); this module only wires the model's
 replications to them.
 """
 
@@ -16,7 +16,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from sim import sensitivity
+from sim.analysis import sensitivity
 from sim.analysis.calibration import Calibration, calibrate
 from sim.analysis.discovery import input_columns
 from sim.analysis.evidence import evidence_table, evppi_table, in_window, joint_evppi
