@@ -15,6 +15,8 @@ workers that cannot be reached. The command line turns them into its exit status
 
 from __future__ import annotations
 
+import importlib
+import threading
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
@@ -133,6 +135,25 @@ def run(
     return RunResult(folder, summary, count)
 
 
+def _drawing_soon(progress: Callable[..., None] | None, figures: bool) -> Callable[..., None] | None:
+    """``progress`` that, once the first batch is back, imports the plotting modules in a thread: the parent waits
+    on its workers then, so matplotlib's second of imports is paid while they simulate (the workers are running
+    by then: no fork happens during the import, except a retry's new pool, whose workers import nothing)."""
+    if not figures:
+        return progress
+    started = False
+
+    def advance(*args: Any) -> None:
+        nonlocal started
+        if not started and args and args[0]:
+            started = True
+            threading.Thread(target=importlib.import_module, args=("sim.plots.figures",), name="evacsim-import-plots", daemon=True).start()
+        if progress:
+            progress(*args)
+
+    return advance
+
+
 def _executor(executor: Executor | None, jobs: int | None) -> tuple[Executor, bool]:
     """The executor to run on, and whether this call made it (and so closes it)."""
     return (executor, False) if executor is not None else (make_executor(jobs), True)
@@ -216,7 +237,7 @@ def sweep(
     executor, own = _executor(executor, jobs)
     try:
         with _resumable(folder, "finished batches"):
-            result = run_sweep(plan, folder, executor, resume=resume, force=force, batch_size=batch_size, on_progress=progress)
+            result = run_sweep(plan, folder, executor, resume=resume, force=force, batch_size=batch_size, on_progress=_drawing_soon(progress, figures))
     finally:
         if own:
             executor.close()

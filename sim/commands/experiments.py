@@ -64,16 +64,12 @@ def sweep(
             force=force,
             batch_size=batch_size,
             executor=executor,
-            figures=False,
             progress=lambda done, total: bar.update(task, completed=done, total=total),
         )
     for warning in result.warnings:
         _console.warn(warning)
     window = _sweep_window(result.folder)
     _print_points(result.points, window, result.study.replications)
-    from sim.plots.figures import plot_results
-
-    plot_results(result.folder)
     kept = f" ({result.batches_kept} batches kept from before)" if result.batches_kept else ""
     _console.results_in(result.folder, f"{len(result.points)} points x {result.study.replications} replications in {result.wall_seconds:.1f} s{kept}. ")
 
