@@ -700,7 +700,11 @@ def backtest(
     write_manifest(folder, new_manifest("backtest", {}, "", [], seed, replications=replications, cases=[c.loaded.path for c in loaded]))
     fig = backtest_figure(table)
     for ext in ("png", "svg"):
-        write_atomic(folder / f"backtest.{ext}", lambda tmp, ext=ext: fig.savefig(tmp, format=ext))
+
+        def draw(tmp: Path, ext: str = ext) -> None:
+            fig.savefig(tmp, format=ext)
+
+        write_atomic(folder / f"backtest.{ext}", draw)
     return BacktestResult(folder, table, results)
 
 
@@ -738,7 +742,10 @@ def plan(
     goal = goal or study.target
     if goal is None:
         raise UsageError(f'{options}: no target; give target = "P(days <= 30) >= 0.9" in the plan file or --target')
-    study = replace(study, **{k: v for k, v in {"budget": budget, "trials": trials}.items() if v is not None})
+    if budget is not None:
+        study = replace(study, budget=budget)
+    if trials is not None:
+        study = replace(study, trials=trials)
     seed = study.seed if seed is None else seed
     folder = _analysis_folder(out, force, resume, p.KIND, f"{loaded.scenario.scenario.name}-plan", kept=("chunks",))
     executor, own = _executor(executor, jobs)

@@ -43,6 +43,7 @@ class Prepared:
             else:
                 base = resolve(self.scenario, dict(self.fixed), set(self.per_event))
             object.__setattr__(self, "_base", base)
+            return base
         return self._base
 
     @property

@@ -7,7 +7,6 @@ import re
 from pathlib import Path
 from typing import Annotated, Any
 
-import click
 import typer
 from typer.core import TyperGroup
 
@@ -40,7 +39,7 @@ class EvacsimGroup(TyperGroup):
     """Every command: a results folder that cannot be written (read-only, full) is one line and
     exit status 4, never a traceback, whichever command and whichever file it was writing."""
 
-    def invoke(self, ctx: click.Context) -> Any:
+    def invoke(self, ctx: typer.Context) -> Any:  # type: ignore[override]  # typer vendors click: its Context is typer._click's
         try:
             return super().invoke(ctx)
         except OSError as exc:

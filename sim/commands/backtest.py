@@ -45,7 +45,7 @@ def backtest(
     results, folder = found.cases, found.folder
     shown = Table(title=f"Backtests: {replications} replications a case, seed {seed}")
     for col, justify in (("case", "left"), ("measured", "left"), ("reported", "right"), ("model P10 / P50 / P90", "right"), ("", "left")):
-        shown.add_column(col, justify=justify)
+        shown.add_column(col, justify=justify)  # type: ignore[arg-type]  # "left" or "right"
     for r in results:
         shown.add_row(
             escape(r.what),

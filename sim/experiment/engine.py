@@ -255,7 +255,7 @@ class Store:
                     self.memory[table][(batch.start, batch.stop)] = data
             else:
                 path = self.table_dir(table) / f"part-{batch.start:012d}-{batch.stop:012d}.parquet"
-                write_atomic(path, lambda tmp, data=data: pq.write_table(data, tmp))
+                write_atomic(path, _parquet_writer(data))
 
     def parts(self, table: str = RECORDS) -> list[tuple[int, int]]:
         """The unit ranges of the parts of ``table``, in unit order."""
@@ -367,6 +367,15 @@ class Store:
             return int(found.get("batch_size") or 0) or batch
         write_json(path, {"fingerprint": work.fingerprint(), "batch_size": batch})
         return batch
+
+
+def _parquet_writer(table: pa.Table) -> Callable[[Path], None]:
+    """What :func:`write_atomic` calls to write ``table`` to its temporary file."""
+
+    def write(tmp: Path) -> None:
+        pq.write_table(table, tmp)
+
+    return write
 
 
 def _rows_in(path: Path) -> int | None:

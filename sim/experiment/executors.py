@@ -289,6 +289,7 @@ class DaskExecutor(Executor):
         from distributed import as_completed
 
         source = iter(tasks)
+        iter_tasks: Iterator[Task | None] = source
         shared_future = self.client.scatter(shared, broadcast=True, hash=False)
         stream = as_completed()
         pending: set = set()
@@ -308,9 +309,9 @@ class DaskExecutor(Executor):
                 except Exception as exc:
                     raise ExecutorError(f"a batch failed on the Dask cluster after {self.retries} retries: {exc!r}") from exc
                 future.release()
-                task = next(source, None)
-                if task is not None:
-                    submit(task)
+                following = next(iter_tasks, None)
+                if following is not None:
+                    submit(following)
                 yield result
         finally:
             if pending:

@@ -48,7 +48,11 @@ def write_atomic(path: Path, write: Callable[[Path], None]) -> Path:
 
 def write_json(path: Path, obj: Any) -> Path:
     text = json.dumps(obj, indent=2, sort_keys=False, default=_jsonable) + "\n"
-    return write_atomic(path, lambda tmp: tmp.write_text(text, encoding="utf-8"))
+
+    def write(tmp: Path) -> None:
+        tmp.write_text(text, encoding="utf-8")
+
+    return write_atomic(path, write)
 
 
 def write_parquet(path: Path, frame: pd.DataFrame) -> Path:

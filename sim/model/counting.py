@@ -8,7 +8,7 @@ of events scheduled, the same number SimPy's own event ids reach, through its pu
 from __future__ import annotations
 
 import simpy
-from simpy.core import NORMAL
+from simpy.core import NORMAL, EventPriority
 from simpy.events import Event
 
 
@@ -19,6 +19,6 @@ class CountingEnvironment(simpy.Environment):
         super().__init__(initial_time)
         self.scheduled = 0
 
-    def schedule(self, event: Event, priority: int = NORMAL, delay: float = 0) -> None:
+    def schedule(self, event: Event, priority: EventPriority = NORMAL, delay: float = 0) -> None:
         self.scheduled += 1
         super().schedule(event, priority, delay)

@@ -30,10 +30,11 @@ import pyarrow.dataset as ds
 from matplotlib.figure import Figure
 
 from sim.analysis.statistics import window_key
+from sim.experiment.manifest import ResultsFolderError, read_manifest, results_kind
 from sim.plots.burndown import burndown_figure, read_burndown
 from sim.plots.compare import compare_figure, is_compare_folder, read_compare
 from sim.plots.completion import completion_figure, save_figure
-from sim.plots.redraw import ANALYSIS_FIGURES, CannotRedraw, kind_of, read_analysis
+from sim.plots.redraw import ANALYSIS_FIGURES, CannotRedraw, read_analysis
 from sim.plots.sweep import factor_figure, heatmap_factors, heatmap_figure, read_sweep
 from sim.plots.timeline import timeline_figure
 from sim.plots.waits import waits_figure
@@ -101,17 +102,13 @@ def folder_kind(folder: Path) -> str:
     report.md and a manifest; :class:`NotResultsFolder` for anything else."""
     if not folder.is_dir():
         raise NotResultsFolder(f"{folder}: not a folder; give a results folder written by evacsim (run, sweep, compare, an analysis or nowcast)")
-    if all((folder / name).exists() for name in RUN_FILES):
-        return "run"
-    if all((folder / name).exists() for name in SWEEP_FILES):
-        return "sweep"
-    if is_compare_folder(folder):
-        return "compare"
-    kind = kind_of(folder)
+    kind = results_kind(folder)  # the manifest says what a folder is: no guessing from the files present
+    if kind == "unreadable manifest":
+        raise NotResultsFolder(f"{folder}: its manifest.json cannot be read; run the command again to write the folder")
     if kind is not None:
         return kind
-    if (folder / "report.md").exists() and (folder / "manifest.json").exists():
-        return "analysis"
+    if is_compare_folder(folder):  # a folder holding the two run folders to compare
+        return "compare"
     raise NotResultsFolder(
         f"{folder}: not a results folder (a run has {', '.join(RUN_FILES)}; a sweep has {', '.join(SWEEP_FILES)}; "
         "an analysis or nowcast has manifest.json and its tables); give a folder written by evacsim run, sweep, compare, "
@@ -121,11 +118,11 @@ def folder_kind(folder: Path) -> str:
 
 def read_run(folder: Path) -> RunFolder:
     try:
-        manifest = json.loads((folder / "manifest.json").read_text(encoding="utf-8"))
+        manifest = read_manifest(folder).as_dict()
         summary = json.loads((folder / "summary.json").read_text(encoding="utf-8"))
         rows = pd.read_parquet(folder / "replications.parquet", columns=_figure_columns(folder / "replications.parquet"))
         ds.dataset(folder / "burndown.parquet", format="parquet")
-    except (OSError, ValueError) as exc:
+    except (OSError, ValueError, ResultsFolderError) as exc:
         raise NotResultsFolder(f"{folder}: cannot read the run's files ({exc})") from None
     return RunFolder(folder, manifest, summary, rows)
 
@@ -259,9 +256,10 @@ def plot_folder(folder: Path) -> Plotted:
     kind = folder_kind(folder)
     if kind in ANALYSIS_FIGURES:
         return plot_analysis(folder, kind)
-    if kind == "analysis":
+    drawers = {"run": plot_run, "sweep": plot_sweep, "compare": plot_compare}
+    if kind not in drawers:
         return Plotted([], [f"{folder}: an analysis folder of a kind this version cannot draw; the command that wrote it draws its figures"])
-    return Plotted({"run": plot_run, "sweep": plot_sweep, "compare": plot_compare}[kind](folder), [])
+    return Plotted(drawers[kind](folder), [])
 
 
 def plot_results(folder: Path) -> list[Path]:

@@ -293,6 +293,7 @@ def kind_of(folder: Path) -> str | None:
 
 
 def read_analysis(folder: Path, kind: str) -> AnalysisFolder:
-    path = folder / "manifest.json"
-    manifest = json.loads(path.read_text(encoding="utf-8")) if path.exists() else {}
-    return AnalysisFolder(folder, kind, manifest if isinstance(manifest, dict) else {})
+    from sim.experiment.manifest import read_manifest
+
+    manifest = read_manifest(folder).as_dict() if (folder / "manifest.json").exists() else {}
+    return AnalysisFolder(folder, kind, manifest)
