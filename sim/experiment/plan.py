@@ -23,7 +23,6 @@ killed plan resumes by replaying the search, which finds its evaluations on disk
 
 from __future__ import annotations
 
-import hashlib
 import json
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
@@ -41,6 +40,7 @@ from sim.experiment.executors import Executor, InProcess
 from sim.experiment.manifest import new_manifest, write_manifest
 from sim.experiment.plan_file import Candidate, Lever, PlanOptions, Target
 from sim.experiment.storage import ResumeError, write_json, write_parquet
+from sim.experiment.storage import fingerprint as fingerprint_of
 from sim.replication import prepare, simulate_one
 from sim.scenario.distributions import is_distribution
 from sim.scenario.draws import numeric_fields
@@ -101,8 +101,7 @@ class DayStore:
     def _file(self, shifts: tuple) -> Path | None:
         if self.folder is None:
             return None
-        key = json.dumps(shifts).encode()
-        return self.folder / f"plan-{hashlib.sha256(key).hexdigest()[:16]}.parquet"
+        return self.folder / f"plan-{fingerprint_of(list(shifts))[:16]}.parquet"
 
     def _load(self, shifts: tuple) -> dict[int, tuple[float, bool]]:
         if shifts not in self.known:
@@ -169,10 +168,9 @@ def run_plans(
 
 
 def fingerprint(scenario: Scenario, seed: int) -> str:
-    """What the stored days depend on: the scenario and the seed (not the levers, target or budget)."""
-    digest = hashlib.sha256(json.dumps(scenario.model_dump(mode="json"), sort_keys=True).encode())
-    digest.update(f"plan:{seed}".encode())
-    return digest.hexdigest()[:16]
+    """What the stored days depend on: the scenario and the seed (not the levers, target or budget); evacsim's one
+    fingerprint (:func:`sim.experiment.storage.fingerprint`), cut to 16 hex digits for a folder name."""
+    return fingerprint_of({"plan": scenario.model_dump(mode="json"), "seed": seed})[:16]
 
 
 # ---- search -------------------------------------------------------------------------------------

@@ -21,8 +21,6 @@ Every factor must name a number of the scenario; a wrong path or range is a
 from __future__ import annotations
 
 import difflib
-import hashlib
-import json
 import re
 import tomllib
 from collections.abc import Mapping, Sequence
@@ -107,9 +105,6 @@ class Study:
             "replications": self.replications,
             "seed": self.seed,
         }
-
-    def sha256(self) -> str:
-        return hashlib.sha256(json.dumps(self.identity(), sort_keys=True).encode()).hexdigest()
 
 
 def _jsonable_spec(spec: object) -> object:
