@@ -200,12 +200,16 @@ def batch_size(seconds_per_replication: float, total: int, workers: int) -> int:
 
 
 def probe_seconds(work: Work, probes: int = 2) -> float:
-    """Seconds a replication of the work takes here, from its first units (run in this process)."""
-    count = min(probes, work.total)
+    """Seconds a replication of the work takes here, from its first units run in this process: the first one
+    untimed (it resolves the scenario and fills SciPy's caches, which a worker does once), then ``probes`` more."""
+    if work.total == 0:
+        return 1.0
+    run_units(work, 0, 1)
+    count = min(probes, work.total - 1)
     if count == 0:
         return 1.0
     started = time.perf_counter()
-    run_units(work, 0, count)
+    run_units(work, 1, 1 + count)
     return (time.perf_counter() - started) / count
 
 
