@@ -44,7 +44,7 @@ def main() -> None:
             run = [evacsim, "run", str(SCENARIO), "-n", n, "--jobs", "2", "--out", f"{tmp}/run-{k}"]
             vary = ["--vary", "fleet.civilian.count=60:140", "--vary", "escort.teams=2:6"]
             sweep = [evacsim, "sweep", str(SCENARIO), *vary, "--design", "lhs", "--samples", n, "-n", "1", "--jobs", "2", "--out", f"{tmp}/sweep-{k}"]
-            for which in (("run", "sweep") if k % 2 == 0 else ("sweep", "run")):
+            for which in ("run", "sweep") if k % 2 == 0 else ("sweep", "run"):
                 (run_s if which == "run" else sweep_s).append(timed(run if which == "run" else sweep))
     ratios = [r / s for r, s in zip(run_s, sweep_s, strict=True)]  # rate ratio = time ratio inverted
     print(

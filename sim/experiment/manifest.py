@@ -144,10 +144,12 @@ def read_manifest(folder: Path | str, kind: str | tuple[str, ...] | None = None)
         found = json.loads(path.read_text(encoding="utf-8"))
     except FileNotFoundError:
         raise ResultsFolderError(f"{folder}: no {MANIFEST}, so it holds no results of evacsim; give a folder an evacsim command wrote") from None
-    except (OSError, ValueError) as exc:
-        raise ResultsFolderError(f"{path}: cannot be read ({exc})") from None
+    except ValueError as exc:
+        raise ResultsFolderError(f"{path}: not a JSON file evacsim wrote ({exc}); write the folder again, or restore the file") from None
+    except OSError as exc:
+        raise ResultsFolderError(f"{path}: cannot be read ({exc.strerror or exc})") from None
     if not isinstance(found, dict):
-        raise ResultsFolderError(f"{path}: not a manifest (a JSON object with a kind)")
+        raise ResultsFolderError(f"{path}: holds a JSON {type(found).__name__}, not the object evacsim writes; write the folder again, or restore the file")
     found.setdefault("kind", "run")  # runs written before kinds were recorded
     try:
         manifest = Manifest.model_validate(found)

@@ -30,7 +30,7 @@ import pyarrow.dataset as ds
 from matplotlib.figure import Figure
 
 from sim.analysis.statistics import window_key
-from sim.experiment.manifest import ResultsFolderError, read_manifest, results_kind
+from sim.experiment.manifest import ResultsFolderError, read_manifest
 from sim.plots.burndown import burndown_figure, read_burndown
 from sim.plots.compare import compare_figure, is_compare_folder, read_compare
 from sim.plots.completion import completion_figure, save_figure
@@ -102,11 +102,11 @@ def folder_kind(folder: Path) -> str:
     report.md and a manifest; :class:`NotResultsFolder` for anything else."""
     if not folder.is_dir():
         raise NotResultsFolder(f"{folder}: not a folder; give a results folder written by evacsim (run, sweep, compare, an analysis or nowcast)")
-    kind = results_kind(folder)  # the manifest says what a folder is: no guessing from the files present
-    if kind == "unreadable manifest":
-        raise NotResultsFolder(f"{folder}: its manifest.json cannot be read; run the command again to write the folder")
-    if kind is not None:
-        return kind
+    if (folder / "manifest.json").exists():  # the manifest says what a folder is: no guessing from the files present
+        try:
+            return read_manifest(folder).kind
+        except ResultsFolderError as exc:
+            raise NotResultsFolder(str(exc)) from None
     if is_compare_folder(folder):  # a folder holding the two run folders to compare
         return "compare"
     raise NotResultsFolder(
