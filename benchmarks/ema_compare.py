@@ -64,7 +64,7 @@ def run_ema(points: int) -> None:
     model.uncertainties = [IntegerParameter(name, low, high) for name, (_, low, high) in FACTORS.items()]
     model.outcomes = [ScalarOutcome("days_to_base_empty")]
     with MultiprocessingEvaluator(model, n_processes=2) as evaluator:
-        experiments, outcomes = evaluator.perform_experiments(scenarios=points)
+        _, outcomes = evaluator.perform_experiments(scenarios=points)
     assert len(outcomes["days_to_base_empty"]) == points
 
 
