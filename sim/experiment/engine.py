@@ -416,15 +416,23 @@ def execute(
     size: int | None = None,
     on_batch: Callable[[Batch], None] | None = None,
     on_progress: Callable[[int, int], None] | None = None,
+    todo: Iterable[tuple[int, int]] | None = None,
 ) -> int:
     """Run units ``start`` .. ``stop - 1`` of ``work`` (all by default) into ``store``; returns the batch size used.
 
     Batches are cut by :func:`batch_size` (or ``size``), made as workers take them, and
     each is put in the store as it comes back, then handed to ``on_batch``. With
     ``resume``, the store must hold this work already; its whole parts are kept and only
-    the units they miss run.
+    the units they miss run. ``todo``: the batches to run instead, as unit ranges a caller has cut
+    (a plan runs the replications its own store lacks).
     """
     executor = executor or InProcess()
+    if todo is not None:
+        for batch in executor.map_unordered(run_units, work, todo):
+            store.put(batch)
+            if on_batch:
+                on_batch(batch)
+        return 0
     stop = work.total if stop is None else stop
     stored = store.claim(work, resume, size) if resume else None
     size = size or stored or batch_size(probe_seconds(work), stop - start, executor.workers)

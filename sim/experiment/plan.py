@@ -35,13 +35,14 @@ import pandas as pd
 
 from sim.analysis.selection import FEASIBLE, UNDECIDED, Decision, FeasibilityCheck, batch_means, bonferroni_beta, check_feasibility, pareto_front
 from sim.analysis.statistics import proportion
+from sim.experiment.engine import Batch, Store, Work, execute
 from sim.experiment.evaluate import shifted
 from sim.experiment.executors import Executor, InProcess
 from sim.experiment.manifest import new_manifest, write_manifest
 from sim.experiment.plan_file import Candidate, Lever, PlanOptions, Target
 from sim.experiment.storage import ResumeError, write_json, write_parquet
 from sim.experiment.storage import fingerprint as fingerprint_of
-from sim.replication import prepare, simulate_one
+from sim.replication import Prepared, prepare, simulate_one
 from sim.scenario.distributions import is_distribution
 from sim.scenario.draws import numeric_fields
 from sim.scenario.loading import LoadedScenario, load_scenario
@@ -70,16 +71,11 @@ def plan_scenario(scenario: Scenario, shifts: Iterable[tuple[str, int]]) -> Scen
     return scenario
 
 
-def _candidate_batch(shared: tuple, shifts: tuple[tuple[str, int], ...], start: int, stop: int) -> tuple:
-    """Replications ``start .. stop - 1`` of one plan, in a worker: their days and whether each finished."""
-    scenario, seed, column = shared
-    prepared = prepare(plan_scenario(scenario, shifts))
-    days, finished = [], []
-    for i in range(start, stop):
-        _, outcome, _ = simulate_one(prepared, seed, i)
-        days.append(getattr(outcome, column))
-        finished.append(outcome.finished)
-    return shifts, start, stop, np.asarray(days, float), np.asarray(finished, bool)
+def plan_record(prepared: Prepared, point: int, index: int, work: Work) -> tuple[dict[str, object], dict[str, np.ndarray]]:
+    """The engine's recorder of a plan: replication ``index`` of plan ``point``, its days (the target's column,
+    ``work.context[0]``) and whether it finished."""
+    _, outcome, _ = simulate_one(prepared, work.seed, index)
+    return {"replication": index, "days": float(getattr(outcome, work.context[0])), "finished": bool(outcome.finished)}, {}
 
 
 def plan_key(levers: Sequence[Lever], units: Candidate) -> tuple[tuple[str, int], ...]:
@@ -154,16 +150,32 @@ def run_plans(
     executor: Executor,
     progress: Callable[[int], None] | None = None,
 ) -> int:
-    """Run what the store lacks of each (plan, replications) request; returns the replications run."""
-    tasks = []
+    """Run what the store lacks of each (plan, replications) request on the engine; returns the replications run.
+
+    The plans asked for are the points of one work (each plan's scenario prepared once, here), and the
+    runs of replications the store lacks (at most :data:`BATCH` long) its batches."""
+    wanted: dict[tuple, list[tuple[int, int]]] = {}
     for shifts, indices in dict.fromkeys((s, (r.start, r.stop)) for s, r in requests):
-        tasks += [(shifts, a, b) for a, b in store.missing(shifts, range(*indices))]
+        wanted.setdefault(shifts, []).extend(store.missing(shifts, range(*indices)))
+    plans = [shifts for shifts, runs in wanted.items() if runs]
+    if not plans:
+        return 0
+    replications = max(b for runs in wanted.values() for _, b in runs)
+    points = tuple(prepare(plan_scenario(scenario, shifts)) for shifts in plans)
+    work = Work(points, seed, replications, label_points=True, recorder=plan_record, context=(column,))
+    todo = [(p * replications + a, p * replications + b) for p, shifts in enumerate(plans) for a, b in wanted[shifts]]
     ran = 0
-    for shifts, start, stop, days, finished in executor.map_unordered(_candidate_batch, (scenario, seed, column), tasks):
-        store.add(shifts, start, days, finished)
-        ran += stop - start
+
+    def take(batch: Batch) -> None:
+        nonlocal ran
+        table = batch.records
+        point, start = work.unit(batch.start)
+        store.add(plans[point], start, table["days"].to_numpy(), table["finished"].to_numpy())
+        ran += len(batch)
         if progress:
-            progress(stop - start)
+            progress(len(batch))
+
+    execute(work, Store(None, keep=False), executor, todo=todo, on_batch=take)
     return ran
 
 
