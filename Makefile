@@ -29,11 +29,23 @@ lint: $(STAMP)
 	$(BIN)/ruff check --fix sim tests
 	$(BIN)/ruff format sim tests
 
+# The harness lives in benchmarks/ (not in the installed package); `evacsim bench` imports it from this checkout.
 bench: $(STAMP)
 	$(BIN)/evacsim bench
 
+# evacsim sweep against EMA Workbench on the same replication function (EMA in a venv of its own, never a dependency).
+EMA_VENV := .venv-ema
+$(EMA_VENV)/.installed: pyproject.toml constraints.txt
+	$(PYTHON) -m venv $(EMA_VENV)
+	$(EMA_VENV)/bin/pip install --quiet -e . ema_workbench -c constraints.txt
+	touch $(EMA_VENV)/.installed
+
+.PHONY: ema-compare
+ema-compare: $(EMA_VENV)/.installed
+	$(EMA_VENV)/bin/python benchmarks/ema_compare.py --points 1000 --rounds 5
+
 clean:
-	rm -rf $(VENV) .pytest_cache
+	rm -rf $(VENV) $(EMA_VENV) .pytest_cache
 
 .PHONY: readme-figures
 readme-figures: $(STAMP)

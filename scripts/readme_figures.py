@@ -7,16 +7,16 @@ Writes ``docs/img/completion.png`` and ``docs/img/burndown.png`` (and their SVGs
 from __future__ import annotations
 
 import sys
+import tempfile
 from pathlib import Path
 
-from sim.analysis.statistics import summarize, window_key
-from sim.experiment.montecarlo import run_monte_carlo
-from sim.model.evacuation import RESOURCES, WAIT_CAUSES
-from sim.plots.burndown import burndown_figure
+import pandas as pd
+
+import sim
+from sim.analysis.statistics import window_key
+from sim.plots.burndown import burndown_figure, read_burndown
 from sim.plots.completion import completion_figure, save_figure
 from sim.plots.figures import start_date_of
-from sim.replication import prepare
-from sim.scenario.loading import load_scenario
 
 ROOT = Path(__file__).resolve().parent.parent
 SCENARIO = ROOT / "scenarios" / "qasrak_baseline.toml"
@@ -26,16 +26,18 @@ REPLICATIONS = 500
 
 
 def main(replications: int = REPLICATIONS) -> list[Path]:
-    scenario = load_scenario(SCENARIO).scenario
+    loaded = sim.load(SCENARIO)
+    scenario = loaded.scenario
     window = scenario.scenario.window_days
     start = start_date_of({"scenario": scenario.model_dump(mode="json")})
-    result = run_monte_carlo(prepare(scenario), SEED, replications=replications, jobs=2)
-    summary = summarize(result.rows, window, WAIT_CAUSES, RESOURCES)
-    probabilities = {k: summary[window_key(k, window)]["estimate"] for k in ("p_under", "p_within", "p_over")}
-    rows = result.rows
+    with tempfile.TemporaryDirectory() as tmp:  # the run's folder, as `evacsim run` writes it; only its figures are kept
+        result = sim.run(loaded, replications, seed=SEED, out=Path(tmp) / "run", jobs=2, figures=False)
+        rows = pd.read_parquet(result.folder / "replications.parquet")
+        counts = read_burndown(result.folder / "burndown.parquet")
+    probabilities = {k: result.summary[window_key(k, window)]["estimate"] for k in ("p_under", "p_within", "p_over")}
     completion = completion_figure(rows["days_to_base_empty"].to_numpy(), rows["days_to_force_closure"].to_numpy(), window, start, probabilities)
     paths = save_figure(completion, OUT / "completion")
-    paths += save_figure(burndown_figure(result.burndown_cargo, result.burndown_people, window, start), OUT / "burndown")
+    paths += save_figure(burndown_figure(counts["cargo_loads"], counts["people"], window, start), OUT / "burndown")
     return paths
 
 

@@ -9,25 +9,28 @@ failing; 130 interrupted.
 
 from __future__ import annotations
 
-import dataclasses
 import json
 import sys
 from itertools import groupby
 from pathlib import Path
 from typing import Annotated
 
-import numpy as np
-import pyarrow as pa
 import typer
-from rich.console import Console
 from rich.markup import escape
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
 from rich.table import Table
 
-from sim.commands._options import EXIT_INTERRUPTED, EXIT_WORKERS, DaskLocalOpt, EvacsimGroup, SchedulerOpt, SeedOpt
-from sim.scenario.loading import EXIT_BAD_INPUT, LoadedScenario, ScenarioError, load_scenario
+from sim.commands import _console, register_all
+from sim.commands._console import console, errors
+from sim.commands._options import EXIT_INTERRUPTED, EXIT_OUTPUT, EXIT_WORKERS, DaskLocalOpt, EvacsimGroup, SchedulerOpt, SeedOpt
 
-EXIT_OUTPUT = 4
+
+def _version(value: bool) -> None:
+    if value:
+        import sim
+
+        console.print(f"evacsim {sim.__version__}", highlight=False)
+        raise typer.Exit()
+
 
 app = typer.Typer(
     cls=EvacsimGroup,
@@ -36,34 +39,25 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
     help="Simulate the evacuation of a base: does it close in its window, how likely is that, and what drives it.",
 )
-console = Console()
-errors = Console(stderr=True)
+
+
+@app.callback()
+def main(
+    version: Annotated[bool, typer.Option("--version", callback=_version, is_eager=True, help="print the version of evacsim and exit")] = False,
+) -> None:
+    """Simulate the evacuation of a base: does it close in its window, how likely is that, and what drives it."""
+
 
 ScenarioArg = Annotated[Path, typer.Argument(help="scenario file, e.g. scenarios/qasrak_baseline.toml", show_default=False)]
 SetOpt = Annotated[list[str] | None, typer.Option("--set", help="override a field by dotted path, value as TOML: --set fleet.civilian.count=120")]
 JobsOpt = Annotated[int | None, typer.Option(min=1, help="worker processes (default: all cores)")]
 
 
-def _load(path: Path, overrides: list[str] | None) -> LoadedScenario:
-    try:
-        return load_scenario(path, overrides or [])
-    except ScenarioError as exc:
-        _fail(str(exc), EXIT_BAD_INPUT)
-
-
-def _warn(message: str) -> None:
-    """One warning line on stderr; the message is shown as written (no rich markup)."""
-    errors.print(f"[yellow]warning:[/] {escape(message)}", highlight=False, soft_wrap=True)
-
-
-def _results_in(folder: Path, before: str = "") -> None:
-    """The closing line of a command that wrote a results folder."""
-    console.print(f"{escape(before)}Results in [bold]{escape(str(folder))}[/]")
-
-
-def _fail(message: str, status: int):
-    errors.print(f"[bold red]error:[/] {escape(message)}", highlight=False, markup=True, soft_wrap=True)
-    raise typer.Exit(status)
+_load = _console.load
+_warn = _console.warn
+_fail = _console.fail
+_results_in = _console.results_in
+_progress = _console.progress
 
 
 @app.command()
@@ -98,7 +92,7 @@ def schema() -> None:
 @app.command()
 def bounds(scenario: ScenarioArg, set_: SetOpt = None) -> None:
     """Rough-cut capacity: the fewest days each resource alone would need (no simulation)."""
-    from sim.bounds import binding, capacity_bounds
+    from sim.analysis.bounds import binding, capacity_bounds
 
     loaded = _load(scenario, set_)
     found = capacity_bounds(loaded.scenario)
@@ -126,19 +120,6 @@ def _uncertain(scenario):
     return uncertain_inputs(scenario)
 
 
-def _progress() -> Progress:
-    return Progress(
-        TextColumn("[progress.description]{task.description}"),
-        BarColumn(),
-        MofNCompleteColumn(),
-        TimeElapsedColumn(),
-        TextColumn("eta"),
-        TimeRemainingColumn(),
-        console=errors,
-        transient=True,
-    )
-
-
 @app.command()
 def run(
     scenario: ScenarioArg,
@@ -153,142 +134,46 @@ def run(
     dask_local: DaskLocalOpt = None,
 ) -> None:
     """Run the Monte Carlo replications of a scenario and answer the window question."""
-    from sim.analysis.statistics import summarize
-    from sim.analysis.theatre import summarize_theatre, theatre_columns
-    from sim.experiment.executors import ExecutorError, default_jobs, make_executor
-    from sim.experiment.montecarlo import DurationEstimate, stream_monte_carlo
-    from sim.experiment.storage import OrderedParquetWriter, OutputError, new_run_dir, prepare_out_dir
-    from sim.model.airlift import SORTIE_WAIT_CAUSES
-    from sim.model.evacuation import RESOURCES, WAIT_CAUSES
-    from sim.replication import prepare
-    from sim.scenario.theatre_layout import theatre_layout
+    from sim import api
+    from sim.experiment.executors import ExecutorError, make_executor
+    from sim.experiment.montecarlo import DurationEstimate
+    from sim.experiment.storage import OutputError
 
     loaded = _load(scenario, set_)
-    s = loaded.scenario
     if precision is not None and replications is not None:
         _fail("give --replications or --precision, not both", 2)
     if precision is not None and not 0 < precision < 0.5:
         _fail("--precision must be a half-width between 0 and 0.5, e.g. 0.02", 2)
-    try:
-        folder = prepare_out_dir(out, force, "run") if out else new_run_dir(Path("results"), s.scenario.name)
-    except OutputError as exc:
-        _fail(str(exc), EXIT_OUTPUT)
-    jobs = jobs or default_jobs()
-    prepared = prepare(s)
-    if s.is_theatre:  # each base's burn-down rides in the rows to the writer (burndown_table)
-        prepared = dataclasses.replace(prepared, burndown_by_base=True)
-    # Rows and burn-downs go straight to disk, in replication order; only the columns
-    # of the summary stay in memory, so a run of any size keeps a flat footprint.
-    tables = [OrderedParquetWriter(folder / "replications.parquet"), OrderedParquetWriter(folder / "burndown.parquet")]
+    window = loaded.scenario.scenario.window_days
     try:
         with make_executor(jobs, scheduler, dask_local) as executor, _progress() as bar:
-            jobs = executor.workers
-            task = bar.add_task(f"{s.scenario.name}", total=replications or (None if precision else 1000))
-
+            task = bar.add_task(loaded.scenario.scenario.name, total=replications or (None if precision else 1000))
             eta = DurationEstimate()
 
-            def advance(batch, target):
-                bar.update(task, total=target, advance=len(batch.rows))
-                if line := eta.add(len(batch.rows), target):
+            def advance(batch, target: int) -> None:
+                bar.update(task, total=target, advance=len(batch))
+                if line := eta.add(len(batch), target):
                     bar.console.print(escape(line), highlight=False)
 
-            summary_columns = summary_columns_for(WAIT_CAUSES, RESOURCES) + theatre_columns(theatre_layout(s), WAIT_CAUSES, RESOURCES, SORTIE_WAIT_CAUSES)
-
-            def write(batch) -> None:
-                by_base = _pop_base_burndowns(batch.rows)
-                tables[0].add(batch.start, batch.stop, pa.Table.from_pylist(batch.rows))
-                tables[1].add(batch.start, batch.stop, burndown_table(batch, by_base))
-
-            rows = stream_monte_carlo(
-                prepared, seed, write, summary_columns, replications=replications, precision=precision, jobs=jobs, on_batch=advance, executor=executor
-            )
-            for table in tables:
-                table.close()
-    except (ExecutorError, KeyboardInterrupt, OSError) as exc:
-        for table in tables:
-            table.abort()
-        if out is None and not any(folder.iterdir()):
-            folder.rmdir()
-        if isinstance(exc, ExecutorError):
-            _fail(str(exc), EXIT_WORKERS)
-        if isinstance(exc, OSError):
-            _fail(f"{folder}: cannot write results ({exc.strerror or exc})", EXIT_OUTPUT)
+            result = api.run(loaded, replications, precision=precision, seed=seed, out=out, force=force, executor=executor, on_batch=advance, figures=False)
+    except OutputError as exc:
+        _fail(str(exc), EXIT_OUTPUT)
+    except ExecutorError as exc:
+        _fail(str(exc), EXIT_WORKERS)
+    except KeyboardInterrupt:
         _fail("interrupted before the replications finished; nothing was written (for a study that can be resumed, use evacsim sweep)", EXIT_INTERRUPTED)
-    window = s.scenario.window_days
-    summary = summarize(rows, window, WAIT_CAUSES, RESOURCES)
-    if s.is_theatre:
-        summary.update(summarize_theatre(rows, theatre_layout(s), window, WAIT_CAUSES, RESOURCES))
-    _print_summary(s.scenario.title, summary, window)  # the answer first; the figures take a few seconds more
-    try:
-        _write_run(folder, loaded, seed, len(rows), summary, jobs)
-        from sim.plots.figures import plot_results
+    _print_summary(loaded.scenario.scenario.title, result.summary, window)  # the answer first; the figures take a few seconds more
+    from sim.plots.figures import plot_results
 
-        with errors.status("drawing the figures"):
-            plot_results(folder)
-    except OSError as exc:
-        _fail(f"{folder}: cannot write results ({exc.strerror or exc})", EXIT_OUTPUT)
-    _results_in(folder)
+    with errors.status("drawing the figures"):
+        plot_results(result.folder)
+    _results_in(result.folder)
 
 
 def _window_keys(window: tuple[float, float]) -> dict[str, str]:
     from sim.analysis.statistics import window_key
 
     return {k: window_key(k, window) for k in ("p_under", "p_within", "p_over")}
-
-
-def summary_columns_for(wait_causes: tuple[str, ...], resources: tuple[str, ...]) -> list[str]:
-    """The replication columns that :func:`sim.analysis.statistics.summarize` reads."""
-    from sim.model.airlift import SORTIE_WAIT_CAUSES
-
-    return [
-        "replication",
-        "days_to_base_empty",
-        "days_to_force_closure",
-        "finished",
-        *(f"wait_hours.{c}" for c in wait_causes),
-        *(f"sortie_wait_hours.{c}" for c in SORTIE_WAIT_CAUSES),
-        "convoys_uncovered",
-        "air_cover_hours_short",
-        "vehicles_carried",
-        "never_finishes",
-        *(f"utilisation.{r}" for r in resources),
-    ]
-
-
-def burndown_table(batch, by_base: dict[str, list] | None = None) -> pa.Table:
-    """A batch's burn-down in long form: replication, day, cargo loads and people still at the (main) base;
-    in a theatre run also ``cargo_loads.<base>`` and ``people.<base>`` for each base."""
-    reps, days = batch.burndown_cargo.shape
-    columns = {
-        "replication": np.arange(batch.start, batch.stop, dtype=np.int64).repeat(days),
-        "day": np.tile(np.arange(days, dtype=np.int64), reps),
-        "cargo_loads": batch.burndown_cargo.reshape(-1),
-        "people": batch.burndown_people.reshape(-1),
-    }
-    for key, per_rep in (by_base or {}).items():
-        columns[key] = np.asarray(per_rep, dtype=np.int32).reshape(-1)
-    return pa.table(columns)
-
-
-def _pop_base_burndowns(rows: list[dict]) -> dict[str, list]:
-    """Take each base's burn-down (``burndown.<column>.<base>`` lists) out of a theatre run's rows."""
-    keys = [k for k in rows[0] if k.startswith("burndown.")] if rows else []
-    return {k.removeprefix("burndown."): [row.pop(k) for row in rows] for k in keys}
-
-
-def _write_run(folder: Path, loaded: LoadedScenario, seed: int, replications: int, summary: dict, jobs: int) -> None:
-    from sim.experiment.storage import manifest, write_json
-
-    resolved = loaded.scenario.model_dump(mode="json")
-    info = {"kind": "run", "replications": replications, "jobs": jobs}
-    write_json(folder / "manifest.json", manifest(resolved, loaded.path, list(loaded.overrides), seed, info))
-    write_json(folder / "summary.json", summary)
-    from sim.scenario.schema import TheatreScenario
-
-    if isinstance(loaded.scenario, TheatreScenario):
-        from sim.scenario.theatre_layout import network_json
-
-        write_json(folder / "network.json", network_json(loaded.scenario))
 
 
 def _print_theatre(summary: dict) -> None:
@@ -351,7 +236,13 @@ def bench(
     replay: Annotated[int | None, typer.Option(min=1, help="replications streamed through the writer for the memory figure (default: from --seconds)")] = None,
 ) -> None:
     """Measure speed against raw SimPy in the same run; prints JSON (core rates first, then parallel and analysis)."""
-    from sim.bench import bench_plan, busy_warning, machine_load, run_bench
+    bench_module = _benchmarks()
+    bench_plan, busy_warning, machine_load, run_bench = (
+        bench_module.bench.bench_plan,
+        bench_module.bench.busy_warning,
+        bench_module.bench.machine_load,
+        bench_module.bench.run_bench,
+    )
 
     _load(scenario, None)
     load, cores = machine_load()
@@ -367,9 +258,7 @@ def bench(
         plan = bench_plan(seconds, figures["replications_per_s"], jobs, replay)
         bar.update(task, advance=1, description="bench: parallel rates and memory")
         if parallel:
-            from sim.bench_parallel import run_parallel_bench
-
-            figures["parallel"] = run_parallel_bench(
+            figures["parallel"] = bench_module.bench_parallel.run_parallel_bench(
                 str(scenario),
                 seconds=plan.parallel_seconds,
                 jobs=jobs,
@@ -378,17 +267,25 @@ def bench(
             )
             bar.update(task, advance=1, description="bench: analysis overhead")
         if analysis:
-            from sim.bench_analysis import analysis_overhead
-
-            figures["analysis"] = analysis_overhead(str(scenario), jobs=jobs, scale=plan.analysis_scale)
+            figures["analysis"] = bench_module.bench_analysis.analysis_overhead(str(scenario), jobs=jobs, scale=plan.analysis_scale)
             bar.update(task, advance=1)
     sys.stdout.write(json.dumps(figures, indent=2) + "\n")
 
 
-def _register_command_groups() -> None:
-    from sim.commands import register_all
+def _benchmarks():
+    """The benchmark harness of the source tree (``benchmarks/``, not part of the installed package: it is
+    development tooling, and a wheel has no scenarios to measure); exit 2 when evacsim runs from a wheel."""
+    import importlib
 
-    register_all(app)
+    root = Path(__file__).resolve().parents[1]
+    if not (root / "benchmarks" / "bench.py").exists():
+        _fail(f"evacsim bench measures a source checkout: run it (or make bench) in the repository; no {root / 'benchmarks'} here", 2)
+    if str(root) not in sys.path:
+        sys.path.insert(0, str(root))
+    module = importlib.import_module("benchmarks")
+    for name in ("bench", "bench_parallel", "bench_analysis"):
+        importlib.import_module(f"benchmarks.{name}")
+    return module
 
 
-_register_command_groups()
+register_all(app)

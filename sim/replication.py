@@ -31,14 +31,19 @@ class Prepared:
     inputs: tuple[UncertainInput, ...]
     per_event: frozenset[str]
     fixed: Mapping[str, float] = field(default_factory=dict)
-    burndown_by_base: bool = False  # a theatre run that writes each base's burn-down (rows carry them as "burndown.*" lists)
     _base: Scenario | None = field(default=None, compare=False, repr=False)
+    _parent: Prepared | None = field(default=None, compare=False, repr=False)
 
     @property
     def base(self) -> Scenario:
         """The scenario resolved once: constants as numbers, fixed inputs set, the rest at their medians."""
         if self._base is None:
-            object.__setattr__(self, "_base", resolve(self.scenario, dict(self.fixed), set(self.per_event)))
+            if self._parent is not None:
+                base = set_values(self._parent.base, dict(self.fixed)) if self.fixed else self._parent.base
+            else:
+                base = resolve(self.scenario, dict(self.fixed), set(self.per_event))
+            object.__setattr__(self, "_base", base)
+            return base
         return self._base
 
     @property
@@ -51,6 +56,18 @@ def prepare(scenario: Scenario, fixed: Mapping[str, float] | None = None) -> Pre
     fixed = dict(fixed or {})
     inputs = tuple(i for i in uncertain_inputs(scenario) if i.path not in fixed)
     return Prepared(scenario, inputs, frozenset(per_event_fields(scenario)), fixed)
+
+
+def pin(prepared: Prepared, fixed: Mapping[str, float]) -> Prepared:
+    """A design point of ``prepared``: the same scenario with the inputs of ``fixed`` (dotted path -> value) pinned.
+
+    Cheap: the point shares ``prepared``'s scenario and, once resolved, starts from its resolved
+    scenario with only the pinned numbers replaced (a few copies, not a walk of the whole
+    scenario), which gives the scenario :func:`prepare` with ``fixed`` would resolve.
+    """
+    fixed = {**prepared.fixed, **fixed}
+    inputs = tuple(i for i in prepared.inputs if i.path not in fixed)
+    return Prepared(prepared.scenario, inputs, prepared.per_event, fixed, _parent=prepared)
 
 
 def streams_for(seed: int, index: int) -> Streams:
@@ -161,17 +178,23 @@ def _base_columns(index: int, outcome: Outcome, events: int) -> dict[str, object
     return row
 
 
+def day_series(outcome: Outcome) -> dict[str, np.ndarray]:
+    """A replication's day series for ``burndown.parquet``: truckloads of cargo and people still at the
+    base at 00:00 of each day (one value a day from the start to the horizon)."""
+    series = {"cargo_loads": outcome.burndown_cargo, "people": outcome.burndown_people}
+    if outcome.theatre is not None:  # a theatre also keeps each base's own: cargo_loads.<base>, people.<base>
+        for name, base in outcome.theatre.bases.items():
+            series[f"cargo_loads.{name}"] = base.burndown_cargo
+            series[f"people.{name}"] = base.burndown_people
+    return series
+
+
 def run_batch(prepared: Prepared, seed: int, indices: range | list[int]) -> tuple[list[dict[str, object]], np.ndarray, np.ndarray]:
     """Replications ``indices``: their rows, and burn-down arrays (replication x day) of cargo and people."""
     rows, cargo, people = [], [], []
     for i in indices:
         values, outcome, events = simulate_one(prepared, seed, i)
-        row = record(i, values, outcome, events)
-        if prepared.burndown_by_base and outcome.theatre is not None:
-            for name, o in outcome.theatre.bases.items():
-                row[f"burndown.cargo_loads.{name}"] = o.burndown_cargo.tolist()
-                row[f"burndown.people.{name}"] = o.burndown_people.tolist()
-        rows.append(row)
+        rows.append(record(i, values, outcome, events))
         cargo.append(outcome.burndown_cargo)
         people.append(outcome.burndown_people)
     if not rows:

@@ -86,11 +86,11 @@ def test_marginal_ranks_every_resource(tmp_path, baseline_path):
     assert (out / "marginal.png").exists()
 
 
-def test_rerun_with_force_reuses_finished_chunks(tmp_path, baseline_path):
+def test_rerun_with_force_reuses_finished_replications(tmp_path, baseline_path):
     out = tmp_path / "m"
     assert invoke("marginal", baseline_path, "--replications", "3", "--jobs", "1", "--out", out).exit_code == 0
     first = pd.read_csv(out / "marginal.csv", index_col=0)
-    chunks = sorted((out / "chunks").rglob("*.parquet"))
+    chunks = sorted((out / "replications.parquet").glob("part-*.parquet"))
     assert chunks
     stamp = chunks[0].stat().st_mtime_ns
     assert invoke("marginal", baseline_path, "--replications", "3", "--jobs", "1", "--out", out, "--force").exit_code == 0
@@ -108,10 +108,10 @@ def finished_marginal(tmp_path, baseline_path):
     return out
 
 
-def test_an_interrupted_study_resumes_from_its_chunks_to_the_same_table(finished_marginal, baseline_path):
+def test_an_interrupted_study_resumes_from_its_parts_to_the_same_table(finished_marginal, baseline_path):
     out = finished_marginal
     first = pd.read_csv(out / "marginal.csv", index_col=0)
-    chunks = sorted((out / "chunks").rglob("*.parquet"))
+    chunks = sorted((out / "replications.parquet").glob("part-*.parquet"))
     assert len(chunks) >= 2
     for lost in chunks[1:]:  # as if the run had stopped after its first chunk
         lost.unlink()
@@ -123,12 +123,12 @@ def test_an_interrupted_study_resumes_from_its_chunks_to_the_same_table(finished
     pd.testing.assert_frame_equal(first, pd.read_csv(out / "marginal.csv", index_col=0))
 
 
-def test_a_resume_on_another_number_of_workers_reads_its_chunks_as_written(finished_marginal, baseline_path):
-    """Chunk k holds the points it was written with, whatever --jobs the resume runs on."""
+def test_a_resume_on_another_number_of_workers_reads_its_parts_as_written(finished_marginal, baseline_path):
+    """A part holds the units it was written with, whatever --jobs the resume runs on."""
     out = finished_marginal
     first = pd.read_csv(out / "marginal.csv", index_col=0)
     rows = pd.read_parquet(out / "replications.parquet")
-    for lost in sorted((out / "chunks").rglob("chunk-*.parquet"))[1:]:
+    for lost in sorted((out / "replications.parquet").glob("part-*.parquet"))[1:]:
         lost.unlink()
     result = invoke(*MARGINAL[:1], baseline_path, "--replications", "3", "--jobs", "2", "--out", out, "--resume")
     assert result.exit_code == 0, result.output
@@ -147,9 +147,9 @@ def test_resuming_another_study_is_refused_and_overwrites_nothing(finished_margi
     assert (out / "marginal.csv").read_bytes() == before
 
 
-def test_resume_needs_a_folder_with_finished_chunks_and_not_force(tmp_path, baseline_path):
+def test_resume_needs_a_folder_with_finished_replications_and_not_force(tmp_path, baseline_path):
     empty = invoke(*MARGINAL[:1], baseline_path, *MARGINAL[1:], "--out", tmp_path / "none", "--resume")
-    assert empty.exit_code == 4 and "no finished chunks" in empty.output
+    assert empty.exit_code == 4 and "no finished replications" in empty.output
     assert not (tmp_path / "none").exists()
     both = invoke(*MARGINAL[:1], baseline_path, *MARGINAL[1:], "--out", tmp_path / "none", "--resume", "--force")
     assert both.exit_code == 2 and "not both" in both.output

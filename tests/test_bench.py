@@ -6,7 +6,7 @@ import math
 
 import pytest
 
-from sim.bench import TARGETS, run_bench
+from benchmarks.bench import TARGETS, run_bench
 
 RATES = ("raw_resource_events_per_s", "replications_per_s", "model_events_per_s", "replications_per_s_parallel")
 KEYS = (
@@ -83,7 +83,7 @@ def test_parallel_batches_last_at_least_half_a_second_at_the_one_core_rate(bench
 
 @pytest.mark.parametrize("seconds", [10.0, 20.0, 60.0])
 def test_the_plan_spends_about_the_seconds_asked_for_on_the_whole_bench(seconds):
-    from sim.bench import bench_plan
+    from benchmarks.bench import bench_plan
 
     plan = bench_plan(seconds, replications_per_s=220.0, jobs=2)
     assert plan.estimated_seconds(220.0, 2) == pytest.approx(seconds, rel=0.25)
@@ -91,13 +91,13 @@ def test_the_plan_spends_about_the_seconds_asked_for_on_the_whole_bench(seconds)
 
 
 def test_a_replay_size_given_is_kept():
-    from sim.bench import bench_plan
+    from benchmarks.bench import bench_plan
 
     assert bench_plan(20.0, 220.0, 2, replay_replications=1_000_000).replay_replications == 1_000_000
 
 
 def test_a_busy_machine_is_warned_about_and_an_idle_one_is_not():
-    from sim.bench import busy_warning
+    from benchmarks.bench import busy_warning
 
     assert busy_warning(0.2, 2) is None
     assert "not meaningful" in busy_warning(3.5, 2) and "load average 3.5 on 2 cores" in busy_warning(3.5, 2)
@@ -108,7 +108,7 @@ def test_bench_command_shows_its_steps_warns_when_busy_and_keeps_stdout_json(mon
 
     from typer.testing import CliRunner
 
-    import sim.bench
+    import benchmarks.bench
     import sim.cli
     from sim.cli import app
 
@@ -128,7 +128,7 @@ def test_bench_command_shows_its_steps_warns_when_busy_and_keeps_stdout_json(mon
         def update(self, task, advance=0, description=None):
             steps.append((description, advance))
 
-    monkeypatch.setattr(sim.bench, "machine_load", lambda: (3.0, 2))
+    monkeypatch.setattr(benchmarks.bench, "machine_load", lambda: (3.0, 2))
     monkeypatch.setattr(sim.cli, "_progress", Bar)
     result = CliRunner().invoke(app, ["bench", "--seconds", "1", "--no-parallel", "--no-analysis"])
     assert steps[0] == ("bench: core rates", 1) and steps[1][1] == 1

@@ -9,7 +9,7 @@ from hypothesis import HealthCheck, given, reject, settings
 from hypothesis import strategies as st
 from typer.testing import CliRunner
 
-from sim.bounds import base_empty_bound, binding, capacity_bounds
+from sim.analysis.bounds import base_empty_bound, binding, capacity_bounds
 from sim.cli import app
 from sim.replication import prepare, run_batch, simulate_one
 from sim.scenario.draws import set_values

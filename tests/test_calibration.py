@@ -66,16 +66,18 @@ def _constants_except(path, keep: str, setting: str) -> list[str]:
 
 def test_a_calibration_reports_progress_as_its_draws_finish_and_gives_the_same_draws(baseline):
     """One scenario, many draws: its replications are run in slices, so the bar moves and workers share them."""
-    import pandas as pd
 
     from sim.experiment.analyses import run_calibration
-    from sim.experiment.evaluate import run_points
+    from sim.experiment.engine import Store, Work, execute
+    from sim.replication import prepare
 
     seen = []
     study = run_calibration(baseline, (15.0, 30.0), 7, 40, progress=lambda done, total: seen.append((done, total)))
     assert len(seen) >= 4 and seen[-1] == (40, 40) and all(total == 40 for _, total in seen)
     assert [done for done, _ in seen] == sorted(done for done, _ in seen) and seen[0][0] < 40
-    whole = pd.DataFrame(run_points((baseline,), [(0, 0, {})], 7, 40))
+    store = Store(None)
+    execute(Work((prepare(baseline),), 7, 40), store, size=40)  # in one piece
+    whole = store.read().to_pandas()
     assert study.rows["days_to_base_empty"].tolist() == whole["days_to_base_empty"].tolist()
 
 

@@ -8,10 +8,9 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from sim.experiment.executors import DaskExecutor, ExecutorError, InProcess, LocalPool, batches, make_executor, run_replications
+from sim.experiment.executors import DaskExecutor, ExecutorError, InProcess, LocalPool, make_executor
 from sim.experiment.study import Study
 from sim.experiment.sweep import plan_sweep, read_replications, run_sweep
-from sim.replication import prepare
 
 ROOT = Path(__file__).resolve().parent.parent
 BASELINE = str(ROOT / "scenarios" / "qasrak_baseline.toml")
@@ -39,12 +38,6 @@ def _study(**kw) -> Study:
     return Study(**{**base, **kw})
 
 
-def test_batches_cover_every_replication_once():
-    ranges = batches(3, 40, 7)
-    assert [i for r in ranges for i in r] == list(range(3, 40))
-    assert max(len(r) for r in ranges) == 7
-
-
 def test_pool_yields_every_result_of_every_task():
     with LocalPool(2) as pool:
         assert sorted(pool.map_unordered(_square, 2, [(x,) for x in range(20)])) == sorted(2 * x * x for x in range(20))
@@ -59,15 +52,6 @@ def test_a_worker_that_dies_costs_its_batch_a_retry_not_the_study(tmp_path):
 def test_a_batch_that_keeps_failing_stops_with_a_clear_error():
     with pytest.raises(ExecutorError, match=r"batch .* failed 3 times"), LocalPool(2, retries=2) as pool:
         list(pool.map_unordered(_always_fail, None, [(x,) for x in range(3)]))
-
-
-def test_run_replications_gives_the_same_rows_with_one_or_two_processes(baseline):
-    prepared = prepare(baseline)
-    one = run_replications(prepared, 11, 12, jobs=1, batch_size=4)
-    two = run_replications(prepared, 11, 12, jobs=2, batch_size=5)
-    frame = lambda bs: pd.DataFrame([row for b in bs for row in b.rows])  # noqa: E731
-    pd.testing.assert_frame_equal(frame(one), frame(two))
-    assert [b.start for b in two] == [0, 5, 10]
 
 
 def test_sweep_tables_are_identical_in_process_on_a_pool_and_on_a_local_dask_cluster(tmp_path):

@@ -78,11 +78,11 @@ def test_an_input_column_reads_by_its_planner_name():
 def test_console_table_of_an_analysis_speaks_words_not_dotted_columns(monkeypatch):
     from rich.console import Console
 
-    from sim import cli
+    from sim.commands import _console
     from sim.commands.analysis import _print_table
 
     console = Console(width=200, record=True)
-    monkeypatch.setattr(cli, "console", console)
+    monkeypatch.setattr(_console, "console", console)
     _print_table("Tornado: swing from P5 to P95", tornado_table(), "tornado", ["mean_days.swing", "p_window.swing"], WINDOW)
     text = console.export_text()
     assert "heavy equipment transporters" in text and "percentage points" in text and "+27.5" in text

@@ -9,6 +9,7 @@ import pyarrow.parquet as pq
 import pytest
 
 from sim.analysis.statistics import proportion
+from sim.experiment.manifest import new_manifest, write_manifest
 from sim.plots.figures import plot_results
 from sim.plots.sweep import by_factor, factor_figure, heatmap_factors, heatmap_figure, heatmap_table, sweep_from_tables
 
@@ -116,5 +117,6 @@ def test_plot_results_draws_both_figures_for_a_sweep_folder(tables, tmp_path):
     design.to_parquet(tmp_path / "design.parquet")
     design.to_csv(tmp_path / "points.csv", index=False)
     pq.write_to_dataset(pa.Table.from_pandas(reps, preserve_index=False), tmp_path / "replications.parquet", partition_cols=["point"])
+    write_manifest(tmp_path, new_manifest("sweep", {"scenario": {"window_days": [15, 30]}}))  # a folder says what it is
     names = sorted(p.name for p in plot_results(tmp_path))
     assert names == ["sweep_factors.png", "sweep_factors.svg", "sweep_heatmap.png", "sweep_heatmap.svg"]

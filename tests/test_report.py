@@ -80,7 +80,8 @@ def test_report_draws_missing_figures_first(run_folder, tmp_path):
     folder = tmp_path / "run"
     folder.mkdir()
     for name in ("manifest.json", "summary.json", "replications.parquet", "burndown.parquet"):
-        shutil.copy(run_folder / name, folder / name)
+        copy = shutil.copytree if (run_folder / name).is_dir() else shutil.copy  # the engine writes tables as folders of parts
+        copy(run_folder / name, folder / name)
     render_report(folder)
     assert (folder / "timeline.png").exists()
 

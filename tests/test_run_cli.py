@@ -165,31 +165,31 @@ def test_ctrl_c_stops_a_run_with_status_130_and_leaves_no_half_written_file(tmp_
     assert not out.exists() or not any(out.iterdir())
 
 
-def test_rows_written_batch_by_batch_equal_a_run_kept_in_memory(tmp_path, baseline_path, baseline):
-    from sim.experiment.montecarlo import run_monte_carlo
-    from sim.replication import prepare
+def test_the_library_run_writes_the_folder_the_command_writes(tmp_path, baseline_path):
+    import sim
 
     out = tmp_path / "streamed"
     assert run("run", baseline_path, "-n", 30, "--jobs", 2, "--seed", 6, "--out", out).exit_code == 0
-    kept = run_monte_carlo(prepare(baseline), 6, replications=30, jobs=1)
-    streamed = pd.read_parquet(out / "replications.parquet")
-    pd.testing.assert_frame_equal(streamed, kept.rows[streamed.columns], check_dtype=False)
+    result = sim.run(baseline_path, 30, seed=6, out=tmp_path / "library", figures=False)
+    assert result.replications == 30 and result.folder == tmp_path / "library"
+    for table in ("replications.parquet", "burndown.parquet"):
+        pd.testing.assert_frame_equal(pd.read_parquet(out / table), pd.read_parquet(result.folder / table))
+    assert json.loads((out / "summary.json").read_text()) == result.summary
     burndown = pd.read_parquet(out / "burndown.parquet")
-    assert np.array_equal(burndown["cargo_loads"].to_numpy().reshape(30, -1), kept.burndown_cargo)
+    assert burndown["replication"].tolist() == np.repeat(np.arange(30), len(burndown) // 30).tolist()
 
 
-def test_ordered_writer_puts_batches_in_replication_order_whatever_order_they_finish(tmp_path):
+def test_the_store_reads_batches_in_replication_order_whatever_order_they_finish(tmp_path):
     import pyarrow as pa
 
-    from sim.experiment.storage import OrderedParquetWriter
+    from sim.experiment.engine import Batch, Store
 
-    writer = OrderedParquetWriter(tmp_path / "t.parquet")
+    store = Store(tmp_path)
     for start in (4, 0, 8, 2, 6):
-        writer.add(start, start + 2, pa.table({"replication": [start, start + 1]}))
-    assert not (tmp_path / "t.parquet").exists(), "the file appears only when complete"
-    writer.close()
-    assert pd.read_parquet(tmp_path / "t.parquet")["replication"].tolist() == list(range(10))
-    assert [p.name for p in tmp_path.iterdir()] == ["t.parquet"]
+        store.put(Batch(start, start + 2, pa.table({"replication": [start, start + 1]})))
+    assert store.read().column("replication").to_pylist() == list(range(10))
+    assert pd.read_parquet(tmp_path / "replications.parquet")["replication"].tolist() == list(range(10))
+    assert not [p.name for p in (tmp_path / "replications.parquet").iterdir() if p.name.endswith(".tmp")]
 
 
 def test_pinning_one_input_with_set_leaves_every_other_input_column_identical(run_folder, tmp_path, baseline_path):

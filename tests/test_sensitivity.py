@@ -4,7 +4,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from sim.sensitivity import morris, sobol, sobol_warnings, tornado_design, tornado_effects
+from sim.analysis.sensitivity import morris, sobol, sobol_warnings, tornado_design, tornado_effects
 
 PI = np.pi
 
@@ -90,9 +90,9 @@ def test_tornado_swing_is_high_minus_low_ranked_by_size():
 
 def test_scenario_inputs_are_sampled_through_their_own_distribution():
     """A Sobol' design's truck counts follow the scenario's triangular(60, 100, 140) between its P5 and P95."""
+    from sim.analysis.sensitivity import sobol_design
     from sim.experiment.evaluate import Factor, at_shares
     from sim.scenario.distributions import Triangular
-    from sim.sensitivity import sobol_design
 
     trucks = Triangular(dist="triangular", low=60, mode=100, high=140)
     drawn = Factor("fleet.civilian.count", trucks.ppf(0.05), trucks.ppf(0.95), trucks.p50, True, trucks)

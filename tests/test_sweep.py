@@ -147,7 +147,7 @@ def test_a_non_empty_output_folder_is_never_overwritten_without_resume_or_force(
 
 def test_a_column_only_later_rows_have_is_kept_with_nulls_before():
     """A comparison's batch mixes A's and B's rows; an input only B draws must not vanish from the table."""
-    from sim.experiment.dataset import rows_to_table
+    from sim.experiment.engine import rows_to_table
 
     table = rows_to_table([{"replication": 0, "days_to_base_empty": 30.0}, {"replication": 1, "days_to_base_empty": 31.0, "input.x": 2.5}])
     assert table.column_names == ["replication", "days_to_base_empty", "input.x"]

@@ -5,6 +5,8 @@ Pure functions over arrays and tables; nothing here knows the model.
 
 from __future__ import annotations
 
+from functools import lru_cache
+
 import numpy as np
 import pandas as pd
 from scipy import stats
@@ -24,10 +26,16 @@ def quantile_ci(days: np.ndarray, q: float, confidence: float = 0.95) -> tuple[f
     n = len(x)
     if n == 0:
         return float("nan"), float("nan")
-    alpha = 1 - confidence
-    low = int(stats.binom.ppf(alpha / 2, n, q))
-    high = int(stats.binom.ppf(1 - alpha / 2, n, q)) + 1
+    low, high = order_statistics(n, q, confidence)
     return (float(x[low - 1]) if low >= 1 else float("nan")), (float(x[high - 1]) if high <= n else float("nan"))
+
+
+@lru_cache(maxsize=4096)
+def order_statistics(n: int, q: float, confidence: float = 0.95) -> tuple[int, int]:
+    """The ranks (1-based) of the order statistics bounding the ``q`` quantile of ``n`` values at ``confidence``; kept
+    once computed, since every point of a study has the same ``n``."""
+    alpha = 1 - confidence
+    return int(stats.binom.ppf(alpha / 2, n, q)), int(stats.binom.ppf(1 - alpha / 2, n, q)) + 1
 
 
 def point_summary(days: np.ndarray, window: tuple[float, float]) -> dict[str, float]:

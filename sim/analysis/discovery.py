@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -123,7 +124,7 @@ def discover(x: pd.DataFrame, cases: np.ndarray, min_coverage: float = MIN_COVER
     box = finder.find_box()
     trajectory = box.peeling_trajectory.rename(columns={"res dim": "res_dim"}).reset_index(drop=True).astype(float)
     data_low, data_high = x.min().to_numpy(float), x.max().to_numpy(float)
-    limits = [_limits(np.array(box._box_lims[i].tolist(), dtype=float), x.columns, data_low, data_high) for i in range(len(trajectory))]
+    limits = [_box_at(box, i, x.columns, data_low, data_high) for i in range(len(trajectory))]
     chosen = choose_step(trajectory, min_coverage)
     limits[chosen] = simplify(limits[chosen], x, cases)
     trajectory.loc[chosen, ["coverage", "density", "mass", "res_dim"]] = box_stats(limits[chosen], x, cases)
@@ -162,6 +163,17 @@ def simplify(limits: pd.DataFrame, x: pd.DataFrame, cases: np.ndarray, tolerance
             limits.loc[name, "min"] = np.ceil(row["min"]) if row["min"] > row["data_min"] else row["min"]
             limits.loc[name, "max"] = np.floor(row["max"]) if row["max"] < row["data_max"] else row["max"]
     return limits
+
+
+def _box_at(box: Any, step: int, names: pd.Index, data_low: np.ndarray, data_high: np.ndarray) -> pd.DataFrame:
+    """The restricted inputs of step ``step`` of PRIM's peeling trajectory, through its public API
+    (``select`` the step, read its ``limits``), in the order of the inputs."""
+    box.select(step)
+    lows, highs = data_low.copy(), data_high.copy()
+    for name, row in box.limits.iterrows():
+        at = names.get_loc(name)
+        lows[at], highs[at] = float(row["min"]), float(row["max"])
+    return _limits(np.vstack([lows, highs]), names, data_low, data_high)
 
 
 def _limits(box: np.ndarray, names: pd.Index, data_low: np.ndarray, data_high: np.ndarray) -> pd.DataFrame:

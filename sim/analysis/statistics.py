@@ -6,6 +6,7 @@ Pure functions over arrays and tables; nothing here knows the model.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import lru_cache
 
 import numpy as np
 import pandas as pd
@@ -32,8 +33,15 @@ def proportion(successes: int, n: int, confidence: float = 0.95) -> Proportion:
     """Share of ``n`` replications that succeeded, with a Wilson score interval."""
     if n == 0:
         return Proportion(float("nan"), 0.0, 1.0)
-    ci = stats.binomtest(int(successes), int(n)).proportion_ci(confidence_level=confidence, method="wilson")
-    return Proportion(successes / n, float(ci.low), float(ci.high))
+    return Proportion(successes / n, *wilson_interval(int(successes), int(n), confidence))
+
+
+@lru_cache(maxsize=65536)
+def wilson_interval(successes: int, n: int, confidence: float = 0.95) -> tuple[float, float]:
+    """The Wilson score interval of ``successes`` of ``n`` (SciPy's), kept once computed: a sweep of thousands
+    of 1-replication points asks for the same few intervals thousands of times."""
+    ci = stats.binomtest(successes, n).proportion_ci(confidence_level=confidence, method="wilson")
+    return float(ci.low), float(ci.high)
 
 
 def mean_interval(values: np.ndarray, confidence: float = 0.95, single: str = "nan") -> tuple[float, float, float]:
@@ -48,8 +56,14 @@ def mean_interval(values: np.ndarray, confidence: float = 0.95, single: str = "n
     if n < 2:
         end = mean if single == "point" else float("nan")
         return mean, end, end
-    half = float(stats.t.ppf(0.5 + confidence / 2, n - 1) * values.std(ddof=1) / np.sqrt(n))
+    half = float(t_quantile(0.5 + confidence / 2, n - 1) * values.std(ddof=1) / np.sqrt(n))
     return mean, mean - half, mean + half
+
+
+@lru_cache(maxsize=4096)
+def t_quantile(p: float, dof: int) -> float:
+    """Student's t quantile (SciPy's), kept once computed: every point of a study has the same replications."""
+    return stats.t.ppf(p, dof)
 
 
 def describe_days(days: np.ndarray) -> dict[str, float]:

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import errno
 import re
+from pathlib import Path
 from typing import Annotated, Any
 
-import click
 import typer
 from typer.core import TyperGroup
 
@@ -39,7 +39,7 @@ class EvacsimGroup(TyperGroup):
     """Every command: a results folder that cannot be written (read-only, full) is one line and
     exit status 4, never a traceback, whichever command and whichever file it was writing."""
 
-    def invoke(self, ctx: click.Context) -> Any:
+    def invoke(self, ctx: typer.Context) -> Any:  # type: ignore[override]  # typer vendors click: its Context is typer._click's
         try:
             return super().invoke(ctx)
         except OSError as exc:
@@ -52,9 +52,10 @@ class EvacsimGroup(TyperGroup):
             if not isinstance(exc, OutputError):
                 raise
             message = str(exc)
-        from sim import cli
 
-        cli._fail(message, EXIT_OUTPUT)
+        from sim.commands._console import fail
+
+        fail(message, EXIT_OUTPUT)
 
 
 _ADDRESS = re.compile(r"^([a-z]+://)?(\[[0-9a-fA-F:.]+\]|[^\s:/\[\]]+):\d{1,5}$")
@@ -93,3 +94,10 @@ DaskLocalOpt = Annotated[
     ),
 ]
 SeedOpt = Annotated[int, typer.Option(min=0, help="seed of the run's SeedSequence (a whole number >= 0): same seed, same bits")]
+
+JobsOpt = Annotated[int | None, typer.Option(min=1, help="worker processes (default: all cores)")]
+SetOpt = Annotated[list[str] | None, typer.Option("--set", help="override a field by dotted path, value as TOML: --set fleet.civilian.count=120")]
+OutOpt = Annotated[Path | None, typer.Option(help="results folder (default: results/<scenario>-<command>-<UTC time>/)")]
+ForceOpt = Annotated[bool, typer.Option(help="write into a non-empty --out folder (finished replications of the very same study there are reused)")]
+ResumeOpt = Annotated[bool, typer.Option(help="finish an interrupted study in --out: run only the replications it is missing")]
+ScenarioArg = Annotated[Path, typer.Argument(help="scenario file, e.g. scenarios/qasrak_baseline.toml", show_default=False)]

@@ -1,45 +1,35 @@
 """``evacsim sensitivity``, ``discover``, ``calibrate``, ``marginal`` and ``evidence``: what drives the closure date,
 and what to find out first.
 
-Thin commands: parse the options, call :mod:`sim.experiment.analyses` or
-:mod:`sim.analysis.discovery`, write tables (CSV), figures (PNG and SVG) and a short
-``report.md`` into the results folder. User errors are one paragraph and exit 3.
+Thin commands: parse the options, call the study in :mod:`sim.api` (which writes the tables,
+figures, ``report.md`` and ``manifest.json`` into the results folder) and print what it
+found. User errors are one paragraph and exit 3.
 """
 
 from __future__ import annotations
 
-import json
 from enum import StrEnum
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
-import pandas as pd
 import typer
 from rich.markup import escape
 
-from sim.commands._options import EXIT_INTERRUPTED, EXIT_WORKERS, DaskLocalOpt, SchedulerOpt, SeedOpt
+from sim.commands import _console
+from sim.commands._console import failures
+from sim.commands._options import DaskLocalOpt, ForceOpt, JobsOpt, OutOpt, ResumeOpt, ScenarioArg, SchedulerOpt, SeedOpt, SetOpt
 
-EXIT_BAD_INPUT = 3
-EXIT_OUTPUT = 4
+if TYPE_CHECKING:
+    import pandas as pd
 
-JobsOpt = Annotated[int | None, typer.Option(min=1, help="worker processes (default: all cores)")]
 RepsOpt = Annotated[int | None, typer.Option("--replications", "-n", min=1, help="replications per design point (default: see docs/ANALYSIS.md)")]
-OutOpt = Annotated[Path | None, typer.Option(help="results folder (default: results/<scenario>-<command>-<UTC time>/)")]
-ForceOpt = Annotated[bool, typer.Option(help="write into a non-empty --out folder (finished chunks of the very same study there are reused)")]
-ResumeOpt = Annotated[bool, typer.Option(help="finish an interrupted study in --out: run only the chunks it is missing")]
 PreciseOpt = Annotated[bool, typer.Option(help="larger designs and more replications (minutes instead of seconds)")]
-SetOpt = Annotated[list[str] | None, typer.Option("--set", help="override a field by dotted path, value as TOML")]
-ScenarioArg = Annotated[Path, typer.Argument(help="scenario file, e.g. scenarios/qasrak_baseline.toml", show_default=False)]
 
 
 class Method(StrEnum):
     tornado = "tornado"
     morris = "morris"
     sobol = "sobol"
-
-
-class UserError(Exception):
-    """A problem the user can fix; the message is the one paragraph shown."""
 
 
 def register(app: typer.Typer) -> None:
@@ -51,154 +41,30 @@ def register(app: typer.Typer) -> None:
     app.command()(evidence)
 
 
-# ---- shared plumbing ----------------------------------------------------------------------------
+def _study(label: str, where: tuple[int | None, str | None, int | None], call):
+    """Call a study of :mod:`sim.api` under a progress bar counting replications, on the executor the options
+    ask for (``where``: jobs, scheduler, dask_local)."""
+    from sim.experiment.executors import make_executor
 
+    with failures(), _console.progress() as bar:
+        task = bar.add_task(label, total=None)
 
-def _fail(message: str, status: int = EXIT_BAD_INPUT):
-    from sim import cli
+        def advance(done: int, total: int) -> None:
+            bar.update(task, completed=done, total=total)
 
-    cli._fail(message, status)
-
-
-def _folder(out: Path | None, force: bool, name: str, resume: bool = False, kind: str | None = None) -> Path:
-    from sim.experiment.storage import OutputError, new_run_dir, prepare_out_dir
-
-    if resume and force:
-        _fail("give --resume or --force, not both", 2)
-    if resume and out is None:
-        _fail("--resume needs --out, the folder of the study to finish", 2)
-    if resume and not (out / "chunks").is_dir():
-        _fail(f"{out}: no finished chunks, so there is no study to resume; run without --resume", EXIT_OUTPUT)
-    try:
-        return prepare_out_dir(out, force or resume, kind) if out else new_run_dir(Path("results"), name)
-    except OutputError as exc:
-        _fail(str(exc), EXIT_OUTPUT)
-
-
-def _executor(jobs: int | None, scheduler: str | None, dask_local: int | None = None):
-    from sim.experiment.executors import ExecutorError, make_executor
-
-    try:
-        return make_executor(jobs=jobs, scheduler=scheduler, dask_local=dask_local)
-    except ExecutorError as exc:
-        _fail(str(exc), EXIT_WORKERS)
-
-
-def _run_with_progress(label: str, folder: Path, resume: bool, run):
-    """Call ``run(store, progress)`` under a progress bar counting replications, ``store`` keeping
-    finished chunks in ``folder``; a failure or an interruption says how to finish the study."""
-    from sim import cli
-    from sim.experiment.evaluate import ChunkStore
-    from sim.experiment.executors import ExecutorError
-    from sim.experiment.storage import OutputError
-
-    rerun = f"rerun the same command with --out {folder} --resume"
-    again = f"the finished chunks are kept in {folder}: {rerun}"
-    try:
-        with cli._progress() as bar:
-            task = bar.add_task(label, total=None)
-
-            def advance(done: int, total: int) -> None:
-                bar.update(task, completed=done, total=total)
-
-            return run(ChunkStore(folder, resume), advance)
-    except OutputError as exc:
-        _fail(str(exc), EXIT_OUTPUT)
-    except ExecutorError as exc:
-        _fail(f"{exc}; {again}", EXIT_WORKERS)
-    except OSError as exc:
-        _fail(f"{folder}: cannot write results ({exc.strerror or exc}); make room, then {rerun}", EXIT_OUTPUT)
-    except KeyboardInterrupt:
-        _fail(f"interrupted; {again}", EXIT_INTERRUPTED)
-
-
-def _setting(value: int | None, method: str, key: str, precise: bool) -> int:
-    from sim.experiment.analyses import DEFAULTS, PRECISE
-
-    if value is not None:
-        return value
-    return (PRECISE if precise else DEFAULTS)[method][key]
-
-
-def _save(folder: Path, name: str, fig) -> str:
-    import matplotlib.pyplot as plt
-
-    from sim.plots.completion import save_figure
-
-    save_figure(fig, folder / name)
-    plt.close(fig)
-    return f"{name}.png"
-
-
-def _draw_figures(folder: Path, kind: str) -> list[str]:
-    """Draw an analysis folder's figures from the tables and manifest just written, as ``evacsim plot``
-    redraws them (one way to draw each); returns the PNG names for the report."""
-    from sim.plots.figures import plot_analysis
-
-    return [path.name for path in plot_analysis(folder, kind).paths if path.suffix == ".png"]
-
-
-def _write_common(folder: Path, loaded, seed: int, study, extra: dict) -> None:
-    from sim.experiment.storage import manifest, write_json, write_parquet
-
-    resolved = loaded.scenario.model_dump(mode="json")
-    info = {
-        "points": study.points,
-        "replications_per_point": study.replications_per_point,
-        "replications_total": len(study.rows),
-        "replication_seconds": study.replication_seconds,
-        "analysis_seconds": study.analysis_seconds,
-        "warnings": study.warnings,
-        **extra,
-    }
-    write_json(folder / "manifest.json", manifest(resolved, loaded.path, list(loaded.overrides), seed, info))
-    write_parquet(folder / "replications.parquet", study.rows)
-
-
-def _report(
-    folder: Path,
-    title: str,
-    lines: list[str],
-    tables: dict[str, pd.DataFrame],
-    figures: list[str],
-    warnings: list[str],
-    window: tuple[float, float] | None = None,
-) -> None:
-    """``report.md``: the title, findings, warnings, tables (in words and units when evacsim knows them) and figures."""
-    from sim.names import TABLES, people_table
-
-    parts = [f"# {title}", "", *lines, ""]
-    if warnings:
-        parts += ["## Warnings", "", *[f"- {w}" for w in warnings], ""]
-    for name, table in tables.items():
-        stem = {"prior vs posterior": "calibration"}.get(name, name)
-        shown = people_table(table, stem, window) if stem in TABLES else table
-        index = stem not in TABLES
-        parts += [f"## {name}", "", shown.to_markdown(floatfmt=".3g", index=index) if _has_tabulate() else shown.to_string(index=index), ""]
-    parts += [f"![{f}]({f})" for f in figures]
-    (folder / "report.md").write_text("\n".join(parts) + "\n")
-
-
-def _has_tabulate() -> bool:
-    try:
-        import tabulate  # noqa: F401
-    except ImportError:
-        return False
-    return True
+        with make_executor(*where) as executor:
+            return call(executor, advance)
 
 
 def _print_warnings(warnings: list[str]) -> None:
-    from sim import cli
-
     for w in warnings:
-        cli._warn(w)
+        _console.warn(w)
 
 
 def _print_table(title: str, table: pd.DataFrame, stem: str, columns: list[str], window: tuple[float, float] | None, rows: int = 10) -> None:
     """An analysis table on the console as people read it: inputs by name (dotted path beside, dim), columns in words and units."""
     from rich.table import Table
 
-    from sim import cli
     from sim.names import people_table
 
     shown = people_table(table.head(rows), stem, window, columns, short=True)
@@ -211,10 +77,10 @@ def _print_table(title: str, table: pd.DataFrame, stem: str, columns: list[str],
     for _, row in shown.iterrows():
         name = escape(str(row[first])) + (f"\n[dim]{escape(row['parameter'])}[/]" if "parameter" in shown and row["parameter"] != row[first] else "")
         out.add_row(name, *(escape(str(row[c])) for c in rest))
-    cli.console.print(out)
+    _console.console.print(out)
 
 
-# ---- sensitivity --------------------------------------------------------------------------------
+# ---- the commands --------------------------------------------------------------------------------
 
 
 def sensitivity(
@@ -235,63 +101,48 @@ def sensitivity(
     precise: PreciseOpt = False,
 ) -> None:
     """Which uncertain inputs move the closure date most: tornado, Morris or Sobol'."""
-    from sim import cli
-    from sim.experiment import analyses
-    from sim.experiment.evaluate import StudyError, scenario_factors, study_factors, study_overrides
+    from sim import api
 
-    try:
-        study_set = study_overrides(factors) if factors else []
-    except StudyError as exc:
-        _fail(str(exc))
-    loaded = cli._load(scenario, [*study_set, *(set_ or [])])
-    s = loaded.scenario
-    try:
-        chosen = study_factors(factors, s) if factors else scenario_factors(s)
-    except StudyError as exc:
-        _fail(str(exc))
-    if not chosen:
-        _fail(f"{scenario}: no input is given as a distribution, so there is nothing to vary; name factors with --factors STUDY.toml")
     m = method.value
-    window = tuple(s.scenario.window_days)
-    reps = _setting(replications, m, "replications", precise)
-    folder = _folder(out, force, f"{s.scenario.name}-sensitivity-{m}", resume, f"sensitivity-{m}")
-    executor = _executor(jobs, scheduler, dask_local)
-    with executor:
-        if m == "tornado":
-            study = _run_with_progress(
-                f"tornado, {reps} replications a point", folder, resume, lambda store, p: analyses.run_tornado(s, chosen, seed, reps, executor, store, p)
-            )
-        elif m == "morris":
-            r = _setting(trajectories, m, "trajectories", precise)
-            study = _run_with_progress(
-                f"morris, {reps} replications a point", folder, resume, lambda store, p: analyses.run_morris(s, chosen, seed, reps, r, executor, store, p)
-            )
-        else:
-            size = _setting(n, m, "n", precise)
-            study = _run_with_progress(
-                f"sobol, {reps} replications a point", folder, resume, lambda store, p: analyses.run_sobol(s, chosen, seed, reps, size, executor, store, p)
-            )
-    for name, table in study.tables.items():
-        table.to_csv(folder / f"{name}.csv", index=name != "points")
+    result = _study(
+        f"{m}, replications a point",
+        (jobs, scheduler, dask_local),
+        lambda ex, p: api.sensitivity(
+            scenario,
+            m,
+            factors=factors,
+            trajectories=trajectories,
+            base_samples=n,
+            replications=replications,
+            seed=seed,
+            overrides=set_ or [],
+            out=out,
+            force=force,
+            resume=resume,
+            precise=precise,
+            executor=ex,
+            progress=p,
+        ),
+    )
+    window = _window_of(result)
     if m == "tornado":
-        _print_table("Tornado: swing from P5 to P95", study.tables["tornado"], "tornado", ["mean_days.swing", "p_window.swing"], window)
+        _print_table("Tornado: swing from P5 to P95", result.tables["tornado"], "tornado", ["mean_days.swing", "p_window.swing"], window)
     elif m == "morris":
-        morris = study.tables["morris"].sort_values("mu_star", ascending=False)
+        morris = result.tables["morris"].sort_values("mu_star", ascending=False)
         _print_table("Morris: mean days to base empty", morris, "morris", ["mu_star", "mu_star_conf", "sigma"], window)
     else:
-        sobol = study.tables["sobol"].sort_values("ST", ascending=False)
+        sobol = result.tables["sobol"].sort_values("ST", ascending=False)
         _print_table("Sobol': mean days to base empty", sobol, "sobol", ["S1", "S1_conf", "ST", "ST_conf"], window)
-    note = f"{study.points} design points x {study.replications_per_point} replications each (common random numbers), {len(chosen)} factors."
-    _write_common(folder, loaded, seed, study, {"kind": f"sensitivity-{m}", "factors": [f.as_record() for f in chosen]})
-    figures = _draw_figures(folder, f"sensitivity-{m}")
-    tables = {k: v for k, v in study.tables.items() if k != "points"}
-    _report(folder, f"Sensitivity ({m}): {s.scenario.title}", [note], tables, figures, study.warnings, window)
-    _print_warnings(study.warnings)
-    cli.console.print(note)
-    cli._results_in(folder)
+    _print_warnings(result.warnings)
+    _console.console.print(result.lines[0])
+    _console.results_in(result.folder)
 
 
-# ---- discover -----------------------------------------------------------------------------------
+def _window_of(result) -> tuple[float, float]:
+    """The window of the scenario an analysis ran on, from its manifest."""
+    from sim.experiment.manifest import read_manifest
+
+    return tuple(read_manifest(result.folder).scenario["scenario"]["window_days"])
 
 
 def discover(
@@ -305,89 +156,12 @@ def discover(
 
     Discovery runs no replications: it reads those of RESULTS, so it takes no seed, jobs or cluster.
     """
-    from sim import cli
-    from sim.analysis import discovery as d
-    from sim.plots.discovery import discovery_figure
+    from sim import api
 
-    try:
-        goal = d.parse_target(target)
-    except ValueError as exc:
-        _fail(str(exc), 2)
-    try:
-        rows, factors = _read_results(results)
-        if goal.column not in rows.columns:
-            raise UserError(f"{results}: the results have no column {goal.column} for the target {target}")
-        x = d.input_columns(rows, factors)
-        cases = goal.cases(rows)
-        found = d.discover(x, cases, min_coverage=min_coverage)
-    except (UserError, ValueError) as exc:
-        _fail(str(exc))
-    folder = _folder(out, force, f"{results.name}-discover", kind="discover")
-    what = "meets the target" if target.strip() != "15 <= days <= 30" else "finishes in the window"
-    sentence = d.describe(found, what)
-    trajectory = d.trajectory_table(found)
-    trajectory.to_csv(folder / "prim_trajectory.csv", index_label="step")
-    found.box.to_csv(folder / "prim_box.csv")
-    figures = [_save(folder, "discovery", discovery_figure(found, x, cases, what=target))]
-    summary = {
-        "target": target,
-        "cases": found.cases,
-        "replications": found.total,
-        "base_rate": found.base_rate,
-        "chosen_step": found.chosen,
-        "coverage": float(found.stats["coverage"]),
-        "density": float(found.stats["density"]),
-        "mass": float(found.stats["mass"]),
-        "box": {k: {"min": float(r["min"]), "max": float(r["max"])} for k, r in found.box.iterrows()},
-        "sentence": sentence,
-    }
-    from sim.experiment.storage import write_json
-
-    write_json(folder / "discovery.json", summary)
-    write_json(folder / "manifest.json", _discovery_manifest(results, target, min_coverage, found.total))
-    _report(folder, f"Scenario discovery: {target}", [f"Results: `{results}`", "", sentence], {"chosen box": found.box}, figures, [])
-    cli.console.print(f"[bold]{escape(sentence)}[/]")
-    cli._results_in(folder)
-
-
-def _discovery_manifest(results: Path, target: str, min_coverage: float, replications: int) -> dict:
-    """What a discovery was: the folder it read, its target, and that folder's scenario and seed when it has them."""
-    from sim.experiment.storage import manifest
-
-    try:
-        source = json.loads((results / "manifest.json").read_text())
-    except (OSError, ValueError):
-        source = {}
-    source = source if isinstance(source, dict) else {}
-    extra = {"kind": "discover", "results": str(results), "target": target, "min_coverage": min_coverage, "replications": replications}
-    scenario = source.get("scenario") if isinstance(source.get("scenario"), dict) else {}
-    return manifest(scenario, str(source.get("scenario_path", "")), list(source.get("overrides", [])), source.get("seed"), extra)
-
-
-def _read_results(results: Path) -> tuple[pd.DataFrame, list[str] | None]:
-    """Replication rows of a run, sweep or analysis folder, and the design factors when there is a design."""
-    if not results.is_dir():
-        raise UserError(f"{results}: not a results folder; give the folder written by evacsim run, sweep or sensitivity")
-    source = results / "replications.parquet"
-    if not source.exists():
-        raise UserError(f"{results}: no replications.parquet in it; give the folder written by evacsim run, sweep or sensitivity")
-    from sim.experiment.dataset import design_factors
-
-    rows = pd.read_parquet(source)
-    return rows, design_factors(results, rows)
-
-
-# ---- calibrate ----------------------------------------------------------------------------------
-
-
-def _window(text: str) -> tuple[float, float]:
-    try:
-        low, high = (float(x) for x in text.split(":"))
-    except ValueError:
-        raise UserError(f'--target-days "{text}": write LOW:HIGH in days, e.g. 15:30') from None
-    if not 0 <= low < high:
-        raise UserError(f'--target-days "{text}": LOW must be at least 0 and below HIGH, both in days from the start, e.g. 15:30')
-    return low, high
+    with failures():
+        result = api.discover(results, target, min_coverage=min_coverage, out=out, force=force)
+    _console.console.print(f"[bold]{escape(result.lines[0])}[/]")
+    _console.results_in(result.folder)
 
 
 def calibrate(
@@ -405,60 +179,36 @@ def calibrate(
     precise: PreciseOpt = False,
 ) -> None:
     """Which input values make the seed's estimate come true: ABC rejection over the scenario's distributions."""
-    from sim import cli
-    from sim.analysis.calibration import informative
-    from sim.experiment import analyses
-    from sim.names import label
-    from sim.report.readable import span
+    from sim import api
+    from sim.experiment.folders import parse_window
 
     try:
-        window = _window(target_days)
-    except UserError as exc:
-        _fail(str(exc), 2)
-    loaded = cli._load(scenario, set_)
-    s = loaded.scenario
-    horizon = float(s.scenario.horizon_days)
-    if window[0] >= horizon:
-        _fail(
-            f"--target-days {target_days}: the target starts at or after the scenario's horizon of {horizon:g} days, where every "
-            f"replication is cut off, so no draw can close in it (more replications would not help); choose a target below "
-            f"{horizon:g} days or lengthen the horizon, e.g. --set scenario.horizon_days={int(window[1]) + 30}",
-            2,
-        )
-    beyond = [f"--target-days {target_days} reaches past the horizon of {horizon:g} days: no replication closes after it"] if window[1] > horizon else []
-    reps = _setting(replications, "calibrate", "replications", precise)
-    folder = _folder(out, force, f"{s.scenario.name}-calibrate", resume, "calibrate")
-    executor = _executor(jobs, scheduler, dask_local)
-    with executor:
-        study = _run_with_progress(
-            f"calibration, {reps} draws", folder, resume, lambda store, p: analyses.run_calibration(s, window, seed, reps, executor, store, p)
-        )
-    study.warnings = [*beyond, *study.warnings]
-    found = study.extra["calibration"]
-    inputs = study.extra["inputs"]
-    if inputs.shape[1] == 0:
-        _fail(f"{scenario}: no input is given as a distribution, so there is nothing to calibrate")
-    found.table.to_csv(folder / "calibration.csv")
+        window = parse_window(target_days)
+    except ValueError as exc:
+        _console.fail(str(exc), 2)
+    result = _study(
+        "calibration draws",
+        (jobs, scheduler, dask_local),
+        lambda ex, p: api.calibrate(
+            scenario,
+            window,
+            replications=replications,
+            seed=seed,
+            overrides=set_ or [],
+            out=out,
+            force=force,
+            resume=resume,
+            precise=precise,
+            executor=ex,
+            progress=p,
+        ),
+    )
+    shown = ["prior_p5", "prior_p95", "post_p5", "post_p95", "ks"]
     target = f"{window[0]:g}-{window[1]:g} days"
-    rate = found.acceptance
-    strong = informative(found.table)
-    lines = [
-        f"{int(found.accepted.sum())} of {len(found.accepted)} draws from the priors closed in {target}: acceptance "
-        f"{rate.estimate:.1%} (95% CI {rate.ci_low:.1%}-{rate.ci_high:.1%}).",
-        "",
-        "Inputs the estimate constrains (prior P5-P95 -> posterior P5-P95): "
-        + ("; ".join(f"{label(n)} {span(r.prior_p5, r.prior_p95)} -> {span(r.post_p5, r.post_p95)}" for n, r in strong.iterrows()) or "none clearly."),
-    ]
-    _write_common(folder, loaded, seed, study, {"kind": "calibrate", "target_days": list(window), "acceptance": rate.as_dict()})
-    figures = _draw_figures(folder, "calibrate")
-    _report(folder, f"Calibration to {target}: {s.scenario.title}", lines, {"prior vs posterior": found.table}, figures, study.warnings, tuple(window))
-    _print_table(f"Prior vs posterior given {target}", found.table, "calibration", ["prior_p5", "prior_p95", "post_p5", "post_p95", "ks"], window, rows=8)
-    _print_warnings(study.warnings)
-    cli.console.print(lines[0])
-    cli._results_in(folder)
-
-
-# ---- marginal -----------------------------------------------------------------------------------
+    _print_table(f"Prior vs posterior given {target}", result.tables["calibration"], "calibration", shown, window, rows=8)
+    _print_warnings(result.warnings)
+    _console.console.print(result.lines[0])
+    _console.results_in(result.folder)
 
 
 def marginal(
@@ -475,45 +225,29 @@ def marginal(
     precise: PreciseOpt = False,
 ) -> None:
     """What one more truck, escort team, Apache, loading team, sortie or crossing buys, with 95% CIs."""
-    from sim import cli
-    from sim.experiment import analyses
-    from sim.experiment.evaluate import StudyError
+    from sim import api
 
-    loaded = cli._load(scenario, set_)
-    s = loaded.scenario
-    reps = _setting(replications, "marginal", "replications", precise)
-    folder = _folder(out, force, f"{s.scenario.name}-marginal", resume, "marginal")
-    executor = _executor(jobs, scheduler, dask_local)
-    try:
-        with executor:
-            study = _run_with_progress(
-                f"marginal, {reps} replications a variant", folder, resume, lambda store, p: analyses.run_marginal(s, seed, reps, executor, store, p)
-            )
-    except StudyError as exc:
-        _fail(str(exc))
-    table = study.tables["marginal"]
-    window = tuple(s.scenario.window_days)
-    table.to_csv(folder / "marginal.csv")
-    best, top = table.index[0], table.iloc[0]
-    line = f"{best} buys the most time: {top['days_saved']:.1f} days (95% CI {top['days_saved_low']:.1f}-{top['days_saved_high']:.1f})."
-    _write_common(folder, loaded, seed, study, {"kind": "marginal"})
-    figures = _draw_figures(folder, "marginal")
-    _report(
-        folder,
-        f"Marginal value of resources: {s.scenario.title}",
-        [f"{reps} replications per variant, common random numbers.", "", line],
-        {"marginal": table},
-        figures,
-        [],
-        window,
+    result = _study(
+        "marginal, replications a variant",
+        (jobs, scheduler, dask_local),
+        lambda ex, p: api.marginal(
+            scenario,
+            replications=replications,
+            seed=seed,
+            overrides=set_ or [],
+            out=out,
+            force=force,
+            resume=resume,
+            precise=precise,
+            executor=ex,
+            progress=p,
+        ),
     )
+    table = result.tables["marginal"]
     shown = ["days_saved", "days_saved_low", "days_saved_high", "p_window_change"]
-    _print_table("Days saved and change in the chance of the window", table, "marginal", shown, window, rows=len(table))
-    cli.console.print(f"[bold]{escape(line)}[/]")
-    cli._results_in(folder)
-
-
-# ---- evidence -----------------------------------------------------------------------------------
+    _print_table("Days saved and change in the chance of the window", table, "marginal", shown, _window_of(result), rows=len(table))
+    _console.console.print(f"[bold]{escape(result.lines[0])}[/]")
+    _console.results_in(result.folder)
 
 
 def evidence(
@@ -533,97 +267,36 @@ def evidence(
 ) -> None:
     """What to find out first: for each uncertain input, how much knowing it would settle the window question (EVPPI),
     its tornado swing, and the kind of source behind it."""
-    from sim import cli
-    from sim.analysis.evidence import BOOTSTRAP, default_blocks, findings
-    from sim.experiment import analyses
-    from sim.experiment.evaluate import scenario_factors
-    from sim.plots.sensitivity import label
+    from sim import api
 
-    loaded = cli._load(scenario, set_)
-    s = loaded.scenario
-    chosen = scenario_factors(s)
-    labels = {f.path: label(f.path) for f in chosen}
-    if not chosen:
-        _fail(f"{scenario}: no input is given as a distribution, so knowing any of them would settle nothing; nothing to rank")
-    tornado_reps = _setting(tornado_replications, "evidence", "tornado_replications", precise)
-    try:
-        given = _run_rows(from_run, s) if from_run is not None else None
-    except UserError as exc:
-        _fail(str(exc))
-    reps = len(given) if given is not None else _setting(replications, "evidence", "replications", precise)
-    folder = _folder(out, force, f"{s.scenario.name}-evidence", resume, "evidence")
-    executor = _executor(jobs, scheduler, dask_local)
-    with executor:
-        study = _run_with_progress(
-            f"evidence: tornado ({tornado_reps} a point), then {reps} draws",
-            folder,
-            resume,
-            lambda store, p: analyses.run_evidence(s, chosen, seed, reps, tornado_reps, labels, executor, store, p, given),
-        )
-    table = study.tables["evidence"]
-    table.to_csv(folder / "evidence.csv", index=False)
-    study.tables["tornado"].to_csv(folder / "tornado.csv")
-    window = s.scenario.window_days
-    lines = findings(table, window, study.extra["p_window"], reps, study.extra.get("joint"))
-    extra = {
-        "kind": "evidence",
-        "factors": [f.as_record() for f in chosen],
-        "monte_carlo_replications": reps,
-        "monte_carlo_from": str(from_run) if from_run is not None else None,
-        "tornado_points": study.extra["tornado_points"],
-        "tornado_replications": study.extra["tornado_replications"],
-        "p_window": study.extra["p_window"],
-        "joint": study.extra.get("joint"),
-        "estimator": "regression-based EVPPI (Strong and Oakley 2013): regressogram of the in-window indicator on each input, "
-        "noise of the block means removed (Kelley's epsilon squared); 95% bootstrap intervals",
-        "bootstrap": BOOTSTRAP,
-        "blocks": default_blocks(reps),
-    }
-    _write_common(folder, loaded, seed, study, extra)
-    figures = _draw_figures(folder, "evidence")
-    _report(folder, f"What to find out first: {s.scenario.title}", lines, {"evidence": table}, figures, study.warnings)
-    _print_evidence(table, window)
-    _print_warnings(study.warnings)
-    for line in lines:
-        cli.console.print(escape(line))
-    cli._results_in(folder)
-
-
-def _run_rows(folder: Path, scenario) -> pd.DataFrame:
-    """The replications of a finished ``evacsim run`` of ``scenario`` (the same numbers, --set values included;
-    the kinds of source may differ), with the inputs each drew; :class:`UserError` otherwise."""
-    manifest_path, rows_path = folder / "manifest.json", folder / "replications.parquet"
-    if not rows_path.exists() or not manifest_path.exists():
-        raise UserError(f"{folder}: not a results folder of evacsim run (no replications.parquet and manifest.json); give the folder a run wrote")
-    try:
-        recorded = json.loads(manifest_path.read_text(encoding="utf-8"))
-        same = _without_kinds(recorded["scenario"]) == _without_kinds(scenario.model_dump(mode="json"))
-    except (OSError, ValueError, KeyError, TypeError):
-        raise UserError(f"{manifest_path}: cannot be read as a manifest evacsim wrote; give the folder a run wrote") from None
-    if recorded.get("kind") != "run":
-        raise UserError(f"{folder}: holds the results of evacsim {recorded.get('kind')}, not of evacsim run; its inputs were not drawn as a run draws them")
-    if not same:
-        raise UserError(f"{folder}: was run on another scenario (or other --set values) than {scenario.scenario.name} as given; run it again or drop --from")
-    rows = pd.read_parquet(rows_path)
-    if not any(c.startswith("input.") for c in rows.columns):
-        raise UserError(f"{rows_path}: holds no input columns (input.<path>), so nothing to regress the verdict on")
-    return rows
-
-
-def _without_kinds(node):
-    """A scenario table without its ``source_kind`` entries: they say what backs a number, not what it is."""
-    if isinstance(node, dict):
-        return {k: _without_kinds(v) for k, v in node.items() if k != "source_kind"}
-    if isinstance(node, list):
-        return [_without_kinds(v) for v in node]
-    return node
+    result = _study(
+        "evidence: tornado, then draws",
+        (jobs, scheduler, dask_local),
+        lambda ex, p: api.evidence(
+            scenario,
+            replications=replications,
+            tornado_replications=tornado_replications,
+            from_run=from_run,
+            seed=seed,
+            overrides=set_ or [],
+            out=out,
+            force=force,
+            resume=resume,
+            precise=precise,
+            executor=ex,
+            progress=p,
+        ),
+    )
+    _print_evidence(result.tables["evidence"], _window_of(result))
+    _print_warnings(result.warnings)
+    for line in result.lines:
+        _console.console.print(escape(line))
+    _console.results_in(result.folder)
 
 
 def _print_evidence(table: pd.DataFrame, window: tuple[float, float], rows: int = 12) -> None:
     """The ranked table in words: what knowing each input would settle, its swing, and what backs it."""
     from rich.table import Table
-
-    from sim import cli
 
     out = Table(title=f"What to find out first: knowing each input exactly, how much of the uncertainty of 'in {window[0]:g}-{window[1]:g} days' it settles")
     out.add_column("input")
@@ -635,4 +308,4 @@ def _print_evidence(table: pd.DataFrame, window: tuple[float, float], rows: int 
     for r in table.head(rows).itertuples():
         settles = f"{max(r.evppi, 0):.0f}% ({max(r.evppi_low, 0):.0f}-{r.evppi_high:.0f}%)"
         out.add_row(escape(r.label), settles, f"{r.swing_days:+.1f} days", f"{r.p_window_swing_points:+.0f} points", r.source_kind, escape(r.input))
-    cli.console.print(out)
+    _console.console.print(out)

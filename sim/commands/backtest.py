@@ -8,6 +8,8 @@ from typing import Annotated
 import typer
 from rich.markup import escape
 
+from sim.commands import _console
+from sim.commands._console import failures
 from sim.commands._options import DaskLocalOpt, SchedulerOpt, SeedOpt
 
 CasesArg = Annotated[list[Path] | None, typer.Argument(help="case files or folders (default scenarios/history)", show_default=False)]
@@ -24,43 +26,26 @@ def backtest(
     force: Annotated[bool, typer.Option(help="write into a non-empty --out folder of backtest results")] = False,
 ) -> None:
     """Run every past withdrawal and compare the prediction (P10-P90) with what was reported."""
-    import pandas as pd
     from rich.table import Table
 
-    from sim import cli
-    from sim.commands.analysis import _executor, _fail, _folder
-    from sim.experiment.backtest import HISTORY_DIR, load_cases, run_backtests
-    from sim.experiment.executors import ExecutorError
-    from sim.experiment.storage import OutputError, manifest, write_atomic, write_json
-    from sim.plots.backtest import backtest_figure
-    from sim.scenario.loading import EXIT_BAD_INPUT, ScenarioError
+    from sim import api
+    from sim.experiment.executors import make_executor
 
-    try:
-        loaded = load_cases(cases or [HISTORY_DIR])
-    except ScenarioError as exc:
-        cli._fail(str(exc), EXIT_BAD_INPUT)
-    folder = _folder(out, force, "backtest", kind="backtest")
-    executor = _executor(jobs, scheduler, dask_local)
-    try:
-        with executor, cli._progress() as bar:
-            task = bar.add_task(f"{len(loaded)} cases, {replications} replications each", total=replications * len(loaded))
-            results = run_backtests(loaded, seed, replications, executor, lambda done, total: bar.update(task, completed=done))
-    except ExecutorError as exc:
-        _fail(str(exc), cli.EXIT_WORKERS)
-    table = pd.DataFrame([r.as_row() for r in results])
-    try:
-        write_atomic(folder / "backtest.csv", lambda tmp: table.to_csv(tmp, index=False))
-        write_json(
-            folder / "manifest.json", manifest({}, "", [], seed, {"kind": "backtest", "replications": replications, "cases": [c.loaded.path for c in loaded]})
+    with failures(), make_executor(jobs, scheduler, dask_local) as executor, _console.progress() as bar:
+        task = bar.add_task(f"backtests, {replications} replications a case", total=None)
+        found = api.backtest(
+            cases or [],
+            replications=replications,
+            seed=seed,
+            out=out,
+            force=force,
+            executor=executor,
+            progress=lambda done, total: bar.update(task, completed=done, total=total),
         )
-        fig = backtest_figure(table)
-        for ext in ("png", "svg"):
-            write_atomic(folder / f"backtest.{ext}", lambda tmp, ext=ext: fig.savefig(tmp, format=ext))
-    except OutputError as exc:
-        _fail(str(exc), cli.EXIT_OUTPUT)
+    results, folder = found.cases, found.folder
     shown = Table(title=f"Backtests: {replications} replications a case, seed {seed}")
     for col, justify in (("case", "left"), ("measured", "left"), ("reported", "right"), ("model P10 / P50 / P90", "right"), ("", "left")):
-        shown.add_column(col, justify=justify)
+        shown.add_column(col, justify=justify)  # type: ignore[arg-type]  # "left" or "right"
     for r in results:
         shown.add_row(
             escape(r.what),
@@ -69,10 +54,10 @@ def backtest(
             f"{r.p10:.1f} / {r.p50:.1f} / {r.p90:.1f} {r.unit}",
             r.verdict,
         )
-    cli.console.print(shown)
+    _console.console.print(shown)
     inside = sum(r.inside for r in results)
-    cli.console.print(f"[bold]{inside} of {len(results)} reported ranges overlap the model's 80% interval.[/]")
-    cli._results_in(folder)
+    _console.console.print(f"[bold]{inside} of {len(results)} reported ranges overlap the model's 80% interval.[/]")
+    _console.results_in(folder)
 
 
 def register(app: typer.Typer) -> None:

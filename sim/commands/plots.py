@@ -14,6 +14,8 @@ import typer
 from rich.console import Console
 from rich.markup import escape
 
+from sim.commands import _console
+
 EXIT_NOT_RESULTS = 3
 
 FolderArg = Annotated[
@@ -25,14 +27,12 @@ console = Console()
 
 
 def _fail(message: str) -> None:
-    from sim import cli
 
-    cli._fail(message, EXIT_NOT_RESULTS)
+    _console.fail(message, EXIT_NOT_RESULTS)
 
 
 def plot(folder: FolderArg) -> None:
     """Draw every figure that applies to a results folder into it (PNG and SVG), and list the files written."""
-    from sim import cli
     from sim.plots.figures import NotResultsFolder, plot_folder
 
     try:
@@ -46,7 +46,7 @@ def plot(folder: FolderArg) -> None:
     if not plotted.paths:
         _fail("; ".join(plotted.skipped) or f"{folder}: no figure applies to this folder")
     for line in plotted.skipped:
-        cli._warn(line)
+        _console.warn(line)
     for path in plotted.paths:
         console.print(str(path), highlight=False, soft_wrap=True)
 
@@ -56,11 +56,11 @@ def report(
     replot: Annotated[bool, typer.Option(help="draw every figure again, even those already in the folder")] = False,
 ) -> None:
     """Write report.html into a results folder: verdict, summary, every figure, provenance and manifest."""
+    from sim import api
     from sim.plots.figures import NotResultsFolder
-    from sim.report import render_report
 
     try:
-        path = render_report(folder, replot=replot)
+        path = api.write_report(folder, replot=replot)
     except NotResultsFolder as exc:
         _fail(str(exc))
     except OSError as exc:

@@ -2,7 +2,7 @@
 
 Each study returns its tables, the replication rows it ran, and the wall seconds spent
 replicating and analysing (the overhead ``evacsim bench`` reports). The estimators are
-in :mod:`sim.sensitivity` and :mod:`sim.analysis`; this module only wires the model's
+in :mod:`sim.analysis` (:mod:`sim.analysis.sensitivity` for SALib); this module only wires the model's
 replications to them.
 """
 
@@ -16,7 +16,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from sim import sensitivity
+from sim.analysis import sensitivity
 from sim.analysis.calibration import Calibration, calibrate
 from sim.analysis.discovery import input_columns
 from sim.analysis.evidence import evidence_table, evppi_table, in_window, joint_evppi
@@ -281,11 +281,13 @@ def run_evidence(
     window question estimated from one Monte Carlo sample of ``replications`` draws from the scenario's distributions.
 
     The tornado runs first (its own points, ``tornado_replications`` each), then the Monte Carlo (one point whose
-    inputs are drawn, as ``evacsim run`` draws them); both keep their chunks in ``store``. ``monte_carlo``: the rows
+    inputs are drawn, as ``evacsim run`` draws them); both keep their replications in ``store`` (the tornado's apart). ``monte_carlo``: the rows
     of a finished run of the same scenario to estimate from instead (``replications`` is then ignored). The study's
     ``rows`` are the Monte Carlo's replications, the table the EVPPI is estimated from.
     """
-    tornado = run_tornado(scenario, factors, seed, tornado_replications, executor, store, progress)
+    folder = store.folder if isinstance(store, ChunkStore) else store
+    tornado_store = ChunkStore(folder, isinstance(store, ChunkStore) and store.resume, "tornado_") if folder is not None else None
+    tornado = run_tornado(scenario, factors, seed, tornado_replications, executor, tornado_store, progress)
     done = len(tornado.rows)
 
     def advance(rows: int, total: int) -> None:
@@ -293,8 +295,8 @@ def run_evidence(
             progress(done + rows, done + total)
 
     design = pd.DataFrame({"point": [0], "variant": [0]})
-    # The tornado has checked (or made) this study's chunk folder; the Monte Carlo's chunks sit beside its own.
-    monte_carlo_store = ChunkStore(store.folder if isinstance(store, ChunkStore) else store) if store is not None else None
+    # The tornado has checked (or made) this study's store; the Monte Carlo's replications sit beside its own.
+    monte_carlo_store = ChunkStore(folder) if folder is not None else None
     if monte_carlo is None:
         rows, rep_seconds = _timed_evaluate(design, scenario, seed, replications, executor, monte_carlo_store, advance)
     else:

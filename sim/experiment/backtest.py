@@ -1,5 +1,5 @@
 """Running the backtest cases: each past withdrawal's scenario (``scenarios/history/*.toml``),
-replicated on any executor, measured as its ``[history]`` table says.
+replicated on the engine (:mod:`sim.experiment.engine`), measured as its ``[history]`` table says.
 
 A case is a whole scenario file with a ``[history]`` table: what withdrawal it is, what is
 measured (base empty, force closure, or the first convoy's hours until it has crossed) and
@@ -16,7 +16,8 @@ from pathlib import Path
 import numpy as np
 
 from sim.analysis.backtest import Backtest, backtest
-from sim.experiment.executors import Executor, batches
+from sim.experiment.engine import Batch, Store, Work, execute
+from sim.experiment.executors import Executor
 from sim.replication import Prepared, prepare, simulate_one
 from sim.scenario.loading import LoadedScenario, Problem, ScenarioError, load_scenario
 from sim.scenario.schema import History
@@ -63,24 +64,22 @@ def measure(prepared: Prepared, what: str, seed: int, index: int) -> float:
     return outcome.days_to_base_empty if what == "base empty" else outcome.days_to_force_closure
 
 
-def measure_batch(shared: tuple[tuple[Prepared, str], ...], case: int, seed: int, start: int, stop: int) -> tuple[int, int, np.ndarray]:
-    """Replications ``start`` .. ``stop - 1`` of case number ``case``: their measured values."""
-    prepared, what = shared[case]
-    return case, start, np.array([measure(prepared, what, seed, i) for i in range(start, stop)])
+def measure_record(prepared: Prepared, point: int, index: int, work: Work) -> tuple[dict[str, object], dict[str, np.ndarray]]:
+    """The engine's recorder of a backtest: replication ``index`` of case ``point``, measured as the case says."""
+    return {"replication": index, "value": measure(prepared, work.context[point], work.seed, index)}, {}
 
 
 def run_backtests(
     cases: Sequence[Case], seed: int, replications: int, executor: Executor, on_progress: Callable[[int, int], None] | None = None
 ) -> list[Backtest]:
     """Replicate every case and compare it with what was reported."""
-    shared = tuple((prepare(c.loaded.scenario), c.history.measure) for c in cases)
-    size = max(1, min(50, -(-replications // max(1, executor.workers * 2))))
-    tasks = ((k, seed, r.start, r.stop) for k in range(len(cases)) for r in batches(0, replications, size))
-    values = [np.full(replications, np.nan) for _ in cases]
-    done = 0
-    for case, start, batch in executor.map_unordered(measure_batch, shared, tasks):
-        values[case][start : start + len(batch)] = batch
-        done += len(batch)
-        if on_progress:
-            on_progress(done, replications * len(cases))
+    points = tuple(prepare(c.loaded.scenario) for c in cases)
+    work = Work(points, seed, replications, label_points=True, recorder=measure_record, context=tuple(c.history.measure for c in cases))
+    values = np.full((len(cases), replications), np.nan)
+
+    def take(batch: Batch) -> None:
+        table = batch.records
+        values[table["point"].to_numpy(), table["replication"].to_numpy()] = table["value"].to_numpy()
+
+    execute(work, Store(None, keep=False), executor, on_batch=take, on_progress=on_progress)
     return [backtest(c.name, c.history.what, c.history.measure, c.history.unit, c.history.reported, v) for c, v in zip(cases, values, strict=True)]

@@ -4,8 +4,8 @@ Replication ``i`` of scenario A and of scenario B draw each input they share, an
 random event, from the same stream (``sim.replication.inputs_for`` and ``streams_for``),
 so the difference B - A is measured with far less noise
 than with independent runs; :func:`sim.analysis.paired.paired_comparison` says how
-much less. The two scenarios run as the two points of one batched job on any
-executor, so the parent keeps only the days to base empty of each replication.
+much less. The two scenarios run as the two points of one work on the engine
+(:mod:`sim.experiment.engine`), so the parent keeps only the days to base empty of each replication.
 """
 
 from __future__ import annotations
@@ -16,8 +16,8 @@ from dataclasses import dataclass
 import numpy as np
 
 from sim.analysis.paired import paired_comparison
+from sim.experiment.engine import Batch, Store, Work, execute
 from sim.experiment.executors import Executor
-from sim.experiment.sweep import SweepWork, calibrate_batch_size, run_sweep_batch
 from sim.replication import prepare
 from sim.scenario.loading import LoadedScenario
 
@@ -51,16 +51,14 @@ def run_compare(
     window = a.scenario.scenario.window_days
     if tuple(b.scenario.scenario.window_days) != tuple(window):
         raise WindowMismatchError(f"{a.path} asks about {window} days but {b.path} about {b.scenario.scenario.window_days}; give both the same window_days")
-    points = (prepare(a.scenario), prepare(b.scenario))
-    size = batch_size or calibrate_batch_size(points, seed, replications, executor.workers)
-    work = SweepWork(points, seed, replications, size)
+    work = Work((prepare(a.scenario), prepare(b.scenario)), seed, replications, label_points=True)
     days = np.full((2, replications), np.nan)
-    done = 0
-    for _, table in executor.map_unordered(run_sweep_batch, work, [(k,) for k in range(work.batch_count)]):
+
+    def take(batch: Batch) -> None:
+        table = batch.records
         days[table["point"].to_numpy(), table["replication"].to_numpy()] = table["days_to_base_empty"].to_numpy()
-        done += table.num_rows
-        if on_progress:
-            on_progress(done, work.total)
+
+    execute(work, Store(None, keep=False), executor, size=batch_size, on_batch=take, on_progress=on_progress)
     summary = paired_comparison(days[0], days[1], window)
     summary = {"a": a.path, "b": b.path, "overrides_a": list(a.overrides), "overrides_b": list(b.overrides), "seed": seed, **summary}
     return Comparison(a, b, seed, days[0], days[1], summary)

@@ -7,27 +7,25 @@ a missing value leaves the input to its distribution. Every point runs replicati
 ``0 .. replications - 1``, so points share common random numbers: replication ``i``
 of every point sees the same threats, closures and weather streams.
 
-Chunks of points run on any executor of :mod:`sim.experiment.executors` (this process,
-the local pool of ``evacsim run``, a Dask cluster); each chunk's rows are handed to ``on_chunk`` as it finishes and, with a ``store`` folder, written to
-``store/chunks/`` so that an interrupted study resumes where it stopped.
+The points run on the engine (:mod:`sim.experiment.engine`) on any executor of
+:mod:`sim.experiment.executors` (this process, a local pool, a Dask cluster); with a
+``store`` folder, each batch is written to its ``replications.parquet/`` as it finishes, so
+that an interrupted study resumes where it stopped.
 """
 
 from __future__ import annotations
 
-import hashlib
-import json
-import math
 import tomllib
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
+from sim.experiment.engine import Store, Work, execute
 from sim.experiment.executors import Executor, InProcess, LocalPool
-from sim.experiment.storage import ResumeError, write_json, write_parquet
-from sim.replication import prepare, record, simulate_one
+from sim.replication import Prepared, pin, prepare
 from sim.scenario.distributions import Distribution
 from sim.scenario.draws import numeric_fields, uncertain_inputs
 from sim.scenario.schema import Scenario, scenario_from_table
@@ -182,116 +180,35 @@ def design_table(points: np.ndarray, factors: Sequence[Factor], variant: int = 0
     return pd.DataFrame(data)
 
 
-# ---- running chunks of points -------------------------------------------------------------------
+# ---- running the points on the engine ------------------------------------------------------------
 
 
-def run_points(scenarios: Sequence[Scenario], points: list[tuple], seed: int, replications: int) -> list[dict[str, object]]:
-    """Rows of every replication of each ``(point, variant, fixed)``: one record per replication, with its point.
-    A ``(point, variant, fixed, (start, stop))`` runs only replications ``start`` to ``stop - 1`` of its point."""
-    rows = []
-    ready = {v: prepare(scenarios[v]) for v in {spec[1] for spec in points}}
-    for point, variant, fixed, *part in points:
-        # Preparing walks the whole scenario; pinning inputs only needs the variant's prepared copy filtered.
-        base = ready[variant]
-        prepared = replace(base, inputs=tuple(i for i in base.inputs if i.path not in fixed), fixed=fixed)
-        for i in range(*part[0]) if part else range(replications):  # a slice of a point's replications, or all
-            values, outcome, events = simulate_one(prepared, seed, i)
-            row = record(i, values, outcome, events)
-            row["point"] = point
-            rows.append(row)
-    return rows
-
-
-def _chunk_batch(shared: tuple, chunk: int, points: list) -> tuple[int, list[dict[str, object]]]:
-    """One chunk of points, in a worker: ``shared`` is (scenarios, seed, replications), shipped once."""
-    scenarios, seed, replications = shared
-    return chunk, run_points(scenarios, points, seed, replications)
-
-
-def _point_specs(design: pd.DataFrame) -> list[tuple[int, int, dict[str, float]]]:
+def design_points(design: pd.DataFrame, scenarios: Sequence[Scenario]) -> tuple[Prepared, ...]:
+    """One prepared point per design row: its variant's scenario with the row's values pinned (a missing value
+    leaves the input to its distribution). Each variant is prepared once; points pin it cheaply."""
     paths = [c for c in design.columns if c not in ("point", "variant")]
-    specs = []
-    for raw in design.to_dict("records"):
-        fixed = {p: float(raw[p]) for p in paths if not pd.isna(raw[p])}
-        specs.append((int(raw["point"]), int(raw.get("variant", 0)), fixed))
-    return specs
-
-
-def chunk_points(specs: list, replications: int, workers: int, per_chunk: int | None = None, slice_size: int | None = None) -> list[list]:
-    """Groups of ``per_chunk`` points; by default about ``ROWS_PER_CHUNK`` replications each, and at
-    least ``4 * workers`` groups when there are enough points.
-
-    With ``slice_size``, a design of one point (a calibration: one scenario, many draws) is cut into
-    slices of that many of its replications instead, so that workers share it and progress shows."""
-    if slice_size is not None and len(specs) == 1:
-        return [[(*specs[0], (a, min(a + slice_size, replications)))] for a in range(0, replications, slice_size)]
-    if per_chunk is None:
-        per_chunk = max(1, ROWS_PER_CHUNK // max(1, replications))
-        per_chunk = max(1, min(per_chunk, math.ceil(len(specs) / max(1, 4 * workers))))
-    return [specs[a : a + per_chunk] for a in range(0, len(specs), per_chunk)]
-
-
-def slice_size_for(specs: list, replications: int, workers: int) -> int | None:
-    """Replications a slice of a one-point design (about ``ROWS_PER_CHUNK``, at least ``4 * workers`` slices); ``None``
-    for a design of several points, whose chunks are whole points."""
-    if len(specs) != 1 or replications <= 1:
-        return None
-    return max(1, min(ROWS_PER_CHUNK, math.ceil(replications / (4 * max(1, workers)))))
-
-
-def _stored_layout(folder: Path) -> tuple[int, int | None] | None:
-    """Points per chunk (and replications per slice, for a one-point design) of a study stored in ``folder``, so
-    that a resume on another number of workers reads chunk k as the same replications it was written with."""
-    try:
-        layout = json.loads((folder / "layout.json").read_text())
-        value, size = layout["points_per_chunk"], layout.get("replications_per_chunk")
-    except (OSError, ValueError, KeyError, TypeError, AttributeError):
-        return None
-    if not (isinstance(value, int) and value >= 1):
-        return None
-    return value, size if isinstance(size, int) and size >= 1 else None
-
-
-def _stored_chunk(part: Path, chunk: list) -> pd.DataFrame | None:
-    """A finished chunk's rows if the file holds exactly the points (and replications) of ``chunk`` (else it is run again)."""
-    if not part.exists():
-        return None
-    try:
-        frame = pd.read_parquet(part)
-    except (OSError, ValueError):
-        return None
-    expected = {spec[0] for spec in chunk}
-    if "point" not in frame.columns or set(frame["point"].astype(int)) != expected:
-        return None
-    sliced = [spec[3] for spec in chunk if len(spec) > 3]
-    if sliced:
-        wanted = {i for start, stop in sliced for i in range(start, stop)}
-        if "replication" not in frame.columns or set(frame["replication"].astype(int)) != wanted:
-            return None
-    return frame
-
-
-def design_key(design: pd.DataFrame, scenarios: Sequence[Scenario], seed: int, replications: int) -> str:
-    """A fingerprint of what a stored study computed: design, scenarios, seed and replications."""
-    digest = hashlib.sha256()
-    digest.update(pd.util.hash_pandas_object(design, index=False).to_numpy().tobytes())
-    for s in scenarios:
-        digest.update(json.dumps(s.model_dump(mode="json"), sort_keys=True).encode())
-    digest.update(f"{seed}:{replications}".encode())
-    return digest.hexdigest()[:16]
+    variants = design["variant"].astype(int).to_numpy() if "variant" in design.columns else np.zeros(len(design), dtype=int)
+    ready = {v: prepare(scenarios[v]) for v in sorted(set(variants.tolist()))}
+    points = []
+    for k, raw in enumerate(design[paths].to_dict("records") if paths else [{}] * len(design)):
+        fixed = {p: float(v) for p, v in raw.items() if not pd.isna(v)}
+        points.append(pin(ready[int(variants[k])], fixed) if fixed else ready[int(variants[k])])
+    return tuple(points)
 
 
 @dataclass(frozen=True)
 class ChunkStore:
-    """Where a study keeps its finished chunks: ``folder/chunks/<fingerprint>/``.
+    """Where a study keeps its replications: ``folder/<prefix>replications.parquet/`` (the engine's store).
 
-    With ``resume``, the chunks of this very study (same design, scenarios, seed and
+    With ``resume``, the replications of this very study (same design, scenarios, seed and
     replications) must already be there: resuming a folder of another study would
-    otherwise start it over and overwrite that study's tables.
+    otherwise start it over and overwrite that study's tables. Without it, the finished
+    parts of the very same study are reused and those of another study removed.
     """
 
     folder: Path
     resume: bool = False
+    prefix: str = ""
 
 
 def evaluate(
@@ -304,65 +221,31 @@ def evaluate(
     on_chunk: Callable[[int, int], None] | None = None,
     executor: Executor | None = None,
 ) -> pd.DataFrame:
-    """Run every design point ``replications`` times; one row per (point, replication), sorted.
+    """Run every design point ``replications`` times; one row per (point, replication), in that order.
 
-    With ``store``, finished chunks are kept in ``store/chunks/`` under the design's
-    fingerprint and skipped when the same study is run again. ``on_chunk(rows_done,
-    rows_total)`` is called as chunks finish (for a progress bar).
+    The points run on the engine (:mod:`sim.experiment.engine`); with ``store``, the replications
+    are kept in its folder as they finish and a study run again there resumes. ``on_chunk(rows_done,
+    rows_total)`` is called as batches finish (for a progress bar).
     """
     scenarios = (scenarios,) if isinstance(scenarios, Scenario) else tuple(scenarios)
-    specs = _point_specs(design)
-    workers = executor.workers if executor else jobs
-    total = len(specs) * replications
-    done: dict[int, pd.DataFrame] = {}
-    folder = None
+    work = Work(design_points(design, scenarios), seed, replications, label_points=True)
     if store is None:
-        chunks = chunk_points(specs, replications, workers, slice_size=slice_size_for(specs, replications, workers))
+        kept = Store(None)
+        resume = False
     else:
         chunk_store = store if isinstance(store, ChunkStore) else ChunkStore(Path(store))
-        folder = chunk_store.folder / "chunks" / design_key(design, scenarios, seed, replications)
-        if chunk_store.resume and not folder.is_dir():
-            raise ResumeError(_not_this_study(chunk_store.folder))
-        folder.mkdir(parents=True, exist_ok=True)
-        stored = _stored_layout(folder)
-        if stored is None:
-            size = slice_size_for(specs, replications, workers)
-            chunks = chunk_points(specs, replications, workers, slice_size=size)
-            layout = {"points_per_chunk": 1 if size else (len(chunks[0]) if chunks else 1)} | ({"replications_per_chunk": size} if size else {})
-            write_json(folder / "layout.json", layout)
-        else:
-            chunks = chunk_points(specs, replications, workers, *stored)
-        for k, chunk in enumerate(chunks):
-            frame = _stored_chunk(folder / f"chunk-{k:05d}.parquet", chunk)
-            if frame is not None:
-                done[k] = frame
-    rows_done = sum(len(f) for f in done.values())
-    if on_chunk and rows_done:
-        on_chunk(rows_done, total)
-    todo = [(k, chunk) for k, chunk in enumerate(chunks) if k not in done]
+        kept = Store(chunk_store.folder, chunk_store.prefix)
+        resume = chunk_store.resume or kept.holds(work)
+        if not resume:
+            kept.clear()
     own = executor is None
-    executor = executor or (InProcess() if jobs <= 1 or len(todo) <= 1 else LocalPool(jobs))
+    executor = executor or (InProcess() if jobs <= 1 else LocalPool(jobs))
     try:
-        for k, rows in executor.map_unordered(_chunk_batch, (scenarios, seed, replications), todo):
-            frame = pd.DataFrame(rows)
-            if folder is not None:
-                write_parquet(folder / f"chunk-{k:05d}.parquet", frame)
-            done[k] = frame
-            rows_done += len(frame)
-            if on_chunk:
-                on_chunk(rows_done, total)
+        execute(work, kept, executor, resume=resume, on_progress=on_chunk)
     finally:
         if own:
             executor.close()
-    frames = [done[k] for k in sorted(done)]
-    return pd.concat(frames, ignore_index=True).sort_values(["point", "replication"], ignore_index=True)
-
-
-def _not_this_study(folder: Path) -> str:
-    return (
-        f"{folder}: cannot resume: its finished chunks are of another study (the design, scenario, seed or replications differ); "
-        "resume with the same command and options, --force to run this one in that folder, or choose another --out"
-    )
+    return kept.read().to_pandas()
 
 
 def per_point(rows: pd.DataFrame, window: tuple[float, float], outcome: str = OUTCOME) -> pd.DataFrame:

@@ -16,21 +16,17 @@ the caller.
 from __future__ import annotations
 
 import logging
+import multiprocessing
 import os
 import threading
 import time
 from abc import ABC, abstractmethod
 from collections import deque
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from concurrent.futures.process import BrokenProcessPool
-from dataclasses import dataclass
 from itertools import islice
-from typing import Any, TypeVar, overload
-
-import numpy as np
-
-from sim.replication import Prepared, run_batch
+from typing import Any, TypeVar
 
 R = TypeVar("R")
 Task = tuple[Any, ...]
@@ -47,52 +43,9 @@ class ExecutorError(Exception):
     """A problem with the workers a user can act on: cannot reach a scheduler, versions differ, a batch keeps failing."""
 
 
-@dataclass(frozen=True)
-class BatchResult:
-    """Rows and burn-downs of the replications ``start`` to ``stop - 1``."""
-
-    start: int
-    stop: int
-    rows: list[dict[str, object]]
-    burndown_cargo: np.ndarray
-    burndown_people: np.ndarray
-
-
 def default_jobs() -> int:
     """All cores of this machine."""
     return os.cpu_count() or 1
-
-
-class Batches(Sequence[range]):
-    """Replication indices ``start`` .. ``stop - 1`` cut into ranges of ``size``, made one at a time as
-    they are read: a run of any ``-n`` costs the same memory before its first replication."""
-
-    def __init__(self, start: int, stop: int, size: int):
-        self.starts = range(start, stop, max(1, size))
-        self.stop = stop
-        self.size = max(1, size)
-
-    def __len__(self) -> int:
-        return len(self.starts)
-
-    @overload
-    def __getitem__(self, index: int) -> range: ...
-    @overload
-    def __getitem__(self, index: slice) -> list[range]: ...
-    def __getitem__(self, index: int | slice) -> range | list[range]:
-        if isinstance(index, slice):
-            return [self[i] for i in range(*index.indices(len(self)))]
-        a = self.starts[index]
-        return range(a, min(a + self.size, self.stop))
-
-    def __iter__(self) -> Iterator[range]:
-        for a in self.starts:
-            yield range(a, min(a + self.size, self.stop))
-
-
-def batches(start: int, stop: int, size: int) -> Batches:
-    """Replication indices ``start`` .. ``stop - 1`` cut into ranges of ``size`` (lazily: see :class:`Batches`)."""
-    return Batches(start, stop, size)
 
 
 class Executor(ABC):
@@ -211,6 +164,7 @@ class LocalPool(Executor):
         attempts: dict[Task, int] = {}
         window = self.jobs * IN_FLIGHT_PER_WORKER
         while True:
+            before = set(multiprocessing.active_children())
             pool = ProcessPoolExecutor(max_workers=self.jobs, initializer=_init_worker, initargs=(shared, os.getpid()))
             pending: dict[Future, Task] = {}
             try:
@@ -242,7 +196,7 @@ class LocalPool(Executor):
                     retry.append(task)
                 continue
             finally:
-                _stop_pool(pool, pending)
+                _stop_pool(pool, pending, before)
 
     def _count_attempt(self, attempts: dict[Task, int], task: Task, exc: BaseException) -> None:
         attempts[task] = attempts.get(task, 0) + 1
@@ -250,20 +204,21 @@ class LocalPool(Executor):
             raise ExecutorError(f"batch {task} failed {attempts[task]} times; last error: {exc!r}") from exc
 
 
-def _stop_pool(pool: ProcessPoolExecutor, pending: dict[Future, Task]) -> None:
+def _stop_pool(pool: ProcessPoolExecutor, pending: dict[Future, Task], before: set[multiprocessing.process.BaseProcess]) -> None:
     """Shut a pool down without waiting for batches nobody will read (Ctrl-C, an error, a broken pool)."""
     for future in pending:
         future.cancel()
     if pending:
-        for process in list((getattr(pool, "_processes", None) or {}).values()):
-            if process.is_alive():
+        # The pool's workers are the children this process started after ``before`` (multiprocessing's public list).
+        for process in multiprocessing.active_children():
+            if process not in before and process.is_alive():
                 process.terminate()
     pool.shutdown(wait=True, cancel_futures=True)
 
 
 def _worker_versions() -> dict[str, str]:
     """Versions that decide the bits of a replication, as seen by a worker."""
-    from sim.experiment.storage import package_versions
+    from sim.experiment.manifest import package_versions
 
     found = package_versions()
     return {k: found[k] for k in ("python", "evacsim", "simpy", "numpy", "scipy", "pydantic") if k in found}
@@ -334,6 +289,7 @@ class DaskExecutor(Executor):
         from distributed import as_completed
 
         source = iter(tasks)
+        iter_tasks: Iterator[Task | None] = source
         shared_future = self.client.scatter(shared, broadcast=True, hash=False)
         stream = as_completed()
         pending: set = set()
@@ -353,9 +309,9 @@ class DaskExecutor(Executor):
                 except Exception as exc:
                     raise ExecutorError(f"a batch failed on the Dask cluster after {self.retries} retries: {exc!r}") from exc
                 future.release()
-                task = next(source, None)
-                if task is not None:
-                    submit(task)
+                following = next(iter_tasks, None)
+                if following is not None:
+                    submit(following)
                 yield result
         finally:
             if pending:
@@ -380,41 +336,3 @@ def make_executor(jobs: int | None = None, scheduler: str | None = None, dask_lo
         return DaskExecutor(local_workers=dask_local, retries=retries)
     jobs = jobs or default_jobs()
     return InProcess() if jobs <= 1 else LocalPool(jobs, retries)
-
-
-def _replication_batch(prepared: Prepared, seed: int, start: int, stop: int) -> BatchResult:
-    rows, cargo, people = run_batch(prepared, seed, range(start, stop))
-    return BatchResult(start, stop, rows, cargo, people)
-
-
-def run_batches(prepared: Prepared, seed: int, ranges: Sequence[range], jobs: int = 1, executor: Executor | None = None) -> Iterator[BatchResult]:
-    """Run the batches, yielding each as it completes (any order on a pool or cluster); tasks are
-    made as workers take them, never all at once."""
-    if executor is None:
-        executor = InProcess() if jobs <= 1 or len(ranges) <= 1 else LocalPool(jobs)
-    yield from executor.map_unordered(_replication_batch, prepared, ((seed, r.start, r.stop) for r in ranges))
-
-
-def run_replications(
-    prepared: Prepared,
-    seed: int,
-    count: int,
-    jobs: int = 1,
-    start: int = 0,
-    batch_size: int | None = None,
-    on_batch: Callable[[BatchResult], None] | None = None,
-    executor: Executor | None = None,
-    keep: bool = True,
-) -> list[BatchResult]:
-    """Replications ``start`` .. ``start + count - 1``, as batches sorted by index (none kept with ``keep=False``:
-    ``on_batch`` is then the only one to see them)."""
-    workers = executor.workers if executor is not None else jobs
-    size = batch_size or max(1, min(200, -(-count // max(1, workers * 4))))
-    out = []
-    for result in run_batches(prepared, seed, batches(start, start + count, size), jobs, executor):
-        if on_batch:
-            on_batch(result)
-        if keep:
-            out.append(result)
-    out.sort(key=lambda b: b.start)
-    return out

@@ -1,41 +1,28 @@
-"""A Monte Carlo run: replications of one scenario, a fixed number or until a precision is reached."""
+"""A Monte Carlo run: replications of one scenario, a fixed number or until a precision is reached.
+
+The replications run on the engine (:mod:`sim.experiment.engine`) as the one point of a
+work whose day series are kept: rows go to ``replications.parquet`` and burn-downs to
+``burndown.parquet`` batch by batch, so a run of any size keeps a flat footprint; the
+summary reads back only the columns it needs.
+"""
 
 from __future__ import annotations
 
 import math
 import time
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from collections.abc import Callable
 
 import numpy as np
 import pandas as pd
 
 from sim.analysis.statistics import proportion
-from sim.experiment.executors import BatchResult, Executor, run_replications
+from sim.experiment.engine import Batch, Store, Work, execute
+from sim.experiment.executors import Executor
+from sim.model.airlift import SORTIE_WAIT_CAUSES
+from sim.model.evacuation import RESOURCES, WAIT_CAUSES
 from sim.replication import Prepared
 
 MAX_REPLICATIONS = 200_000
-
-
-@dataclass(frozen=True)
-class MonteCarlo:
-    """Replication rows (one per replication, in index order) and burn-downs (replication x day)."""
-
-    rows: pd.DataFrame
-    burndown_cargo: np.ndarray
-    burndown_people: np.ndarray
-
-    @property
-    def replications(self) -> int:
-        return len(self.rows)
-
-
-def _collect(batches: list[BatchResult]) -> MonteCarlo:
-    batches = sorted(batches, key=lambda b: b.start)
-    rows = pd.DataFrame([row for b in batches for row in b.rows])
-    cargo = np.vstack([b.burndown_cargo for b in batches if len(b.rows)])
-    people = np.vstack([b.burndown_people for b in batches if len(b.rows)])
-    return MonteCarlo(rows, cargo, people)
 
 
 def duration_text(seconds: float) -> str:
@@ -83,38 +70,57 @@ class DurationEstimate:
         return f"estimated duration: about {duration_text(left)} more for {total:,} replications at ~{rate:,.0f} a second; Ctrl-C stops it"
 
 
-def within_window(rows: pd.DataFrame, window: tuple[float, float]) -> int:
-    days = rows["days_to_base_empty"].to_numpy()
+def within_window(days: np.ndarray, window: tuple[float, float]) -> int:
+    """Replications whose base is empty inside the window (days from the start)."""
     return int(((days >= window[0]) & (days <= window[1])).sum())
 
 
-def _replicate(
+def summary_columns() -> list[str]:
+    """The replication columns that :func:`sim.analysis.statistics.summarize` reads."""
+    return [
+        "replication",
+        "days_to_base_empty",
+        "days_to_force_closure",
+        "finished",
+        *(f"wait_hours.{c}" for c in WAIT_CAUSES),
+        *(f"sortie_wait_hours.{c}" for c in SORTIE_WAIT_CAUSES),
+        "convoys_uncovered",
+        "air_cover_hours_short",
+        "vehicles_carried",
+        "never_finishes",
+        *(f"utilisation.{r}" for r in RESOURCES),
+    ]
+
+
+def monte_carlo(
     prepared: Prepared,
     seed: int,
-    replications: int | None,
-    precision: float | None,
-    jobs: int,
-    on_batch: Callable[[BatchResult, int], None] | None,
-    executor: Executor | None,
-    handle: Callable[[BatchResult], None],
+    store: Store,
+    replications: int | None = None,
+    precision: float | None = None,
+    executor: Executor | None = None,
+    on_batch: Callable[[Batch, int], None] | None = None,
 ) -> int:
-    """Run the replications a run asks for, handing each batch to ``handle`` as it comes back; returns how many."""
+    """Run ``replications`` (default 1,000) into ``store``, or keep adding until the 95% CI half-width of
+    P(in window) <= ``precision`` (from 200 replications); returns how many ran.
+
+    ``on_batch(batch, target)`` is called as each batch comes back, with the number of
+    replications currently aimed at (for a progress bar).
+    """
     if precision is not None and not 0 < precision < 0.5:
         raise ValueError("precision must be a half-width between 0 and 0.5 (e.g. 0.02 for +-2 points)")
     window = prepared.window_days
     count, within = 0, 0
     target = (replications or 1000) if precision is None else max(200, replications or 0)
     while True:
-        aim = target
 
-        def take(batch: BatchResult, aim: int = aim) -> None:
+        def take(batch: Batch, aim: int = target) -> None:
             nonlocal within
-            handle(batch)
-            within += within_window(pd.DataFrame(batch.rows, columns=["days_to_base_empty"]), window)
+            within += within_window(batch.records.column("days_to_base_empty").to_numpy(), window)
             if on_batch:
                 on_batch(batch, aim)
 
-        run_replications(prepared, seed, target - count, jobs, start=count, on_batch=take, executor=executor, keep=False)
+        execute(Work((prepared,), seed, target, keep_days=True), store, executor, start=count, stop=target, on_batch=take)
         count = target
         if precision is None:
             return count
@@ -125,45 +131,6 @@ def _replicate(
         target = min(MAX_REPLICATIONS, max(count + 100, math.ceil(count * (half / precision) ** 2 * 1.05)))
 
 
-def run_monte_carlo(
-    prepared: Prepared,
-    seed: int,
-    replications: int | None = None,
-    precision: float | None = None,
-    jobs: int = 1,
-    on_batch: Callable[[BatchResult, int], None] | None = None,
-    executor: Executor | None = None,
-) -> MonteCarlo:
-    """Run ``replications``, or keep adding until the 95% CI half-width of P(in window) <= ``precision``.
-
-    ``on_batch(batch, target)`` is called as each batch comes back, with the number of
-    replications currently aimed at (for a progress bar). ``executor`` (a local pool or a
-    Dask cluster, see :mod:`sim.experiment.executors`) overrides ``jobs``. Every row and
-    burn-down is kept: for very large runs use :func:`stream_monte_carlo`.
-    """
-    done: list[BatchResult] = []
-    _replicate(prepared, seed, replications, precision, jobs, on_batch, executor, done.append)
-    return _collect(done)
-
-
-def stream_monte_carlo(
-    prepared: Prepared,
-    seed: int,
-    sink: Callable[[BatchResult], None],
-    columns: Sequence[str],
-    replications: int | None = None,
-    precision: float | None = None,
-    jobs: int = 1,
-    on_batch: Callable[[BatchResult, int], None] | None = None,
-    executor: Executor | None = None,
-) -> pd.DataFrame:
-    """As :func:`run_monte_carlo`, but each batch goes to ``sink`` (to be written) and only ``columns``
-    of each row are kept: memory grows by a few numbers a replication, not by its whole record."""
-    kept: list[pd.DataFrame] = []
-
-    def handle(batch: BatchResult) -> None:
-        sink(batch)
-        kept.append(pd.DataFrame(batch.rows, columns=list(columns)))
-
-    _replicate(prepared, seed, replications, precision, jobs, on_batch, executor, handle)
-    return pd.concat(kept, ignore_index=True).sort_values("replication", kind="stable").reset_index(drop=True)
+def summary_rows(store: Store) -> pd.DataFrame:
+    """The columns of every replication that the summary reads, in replication order."""
+    return store.read(columns=summary_columns()).to_pandas()

@@ -1,6 +1,7 @@
 """Running the replications of a nowcast: traced replications reduced to day-by-day trajectories.
 
-Each worker runs its batch with ``trace=True`` and keeps only a compact summary of
+The replications run on the engine (:mod:`sim.experiment.engine`) with
+:func:`trajectory_record`: each worker runs its batch with ``trace=True`` and keeps only a compact summary of
 every replication (:class:`sim.analysis.nowcast.Trajectories`: daily counts of vehicles
 and convoys leaving and crossing, cargo at the base, the reinforcement inflow), so the
 parent never holds timelines. Observations are turned into
@@ -12,11 +13,15 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable
+from pathlib import Path
 
 import numpy as np
 
-from sim.analysis.nowcast import Measurement, Nowcast, Trajectories, nowcast
-from sim.experiment.executors import Executor, batches, make_executor
+from sim.analysis.nowcast import FAR_TOLERANCES, Measurement, Nowcast, Trajectories, nowcast, steps_table
+from sim.experiment.engine import DAYS, Batch, Store, Work, execute, run_units
+from sim.experiment.executors import Executor, make_executor
+from sim.experiment.manifest import new_manifest, write_manifest
+from sim.experiment.storage import write_json, write_parquet
 from sim.model.evacuation import Outcome
 from sim.replication import Prepared, simulate_one
 from sim.scenario.loading import Problem, ScenarioError
@@ -74,19 +79,52 @@ def _inflow_day(outcome: Outcome, cargo: np.ndarray, inflow_hour: float | None) 
     return int(came_in[0]) if len(came_in) else -1
 
 
-def run_trajectory_batch(prepared: Prepared, seed: int, indices: range | list[int]) -> Trajectories:
-    """Replications ``indices``, traced and reduced to their trajectories."""
-    rows = []
+DEFAULT_REPLICATIONS = 2000
+"""Prior replications a nowcast weights, unless told otherwise."""
+
+SCALARS = ("days_to_base_empty", "days_to_force_closure", "inflow_loads", "inflow_day")
+"""The numbers of a trajectory that are one per replication; the others are one per day."""
+
+
+def trajectory_record(prepared: Prepared, point: int, index: int, work: Work) -> tuple[dict[str, object], dict[str, np.ndarray]]:
+    """The engine's recorder of a nowcast: replication ``index`` traced, reduced to its trajectory.
+
+    Its row holds the numbers of :data:`SCALARS`; its day series the daily counts, each padded
+    with a 0 to the length of ``cargo_at_base`` (one more day: the state at the end of the horizon).
+    """
     alternate = prepared.scenario.crossing.alternate.name if prepared.scenario.crossing.alternate else None
-    for i in indices:
-        _, outcome, _ = simulate_one(prepared, seed, i, trace=True)
-        rows.append(trajectory(outcome, outcome.inflow_hour, alternate))
-    columns = {name: np.asarray([r[name] for r in rows]) for name in rows[0]} if rows else {}
-    return Trajectories(replication=np.asarray(list(indices), dtype=np.int64), **columns)
+    _, outcome, _ = simulate_one(prepared, work.seed, index, trace=True)
+    found = trajectory(outcome, outcome.inflow_hour, alternate)
+    row: dict[str, object] = {"replication": index, **{k: found[k] for k in SCALARS}}
+    cargo = np.asarray(found["cargo_at_base"])
+    days = {k: np.append(np.asarray(v), 0).astype(np.int32) for k, v in found.items() if k not in SCALARS and k != "cargo_at_base"}
+    return row, {"cargo_at_base": cargo, **days}
 
 
-def _trajectory_task(prepared: Prepared, seed: int, start: int, stop: int) -> tuple[int, Trajectories]:
-    return start, run_trajectory_batch(prepared, seed, range(start, stop))
+def trajectories_of(store: Store) -> Trajectories:
+    """The trajectories a nowcast's store holds, in replication order."""
+    rows = store.read()
+    days = store.read(DAYS)
+    count = rows.num_rows
+    width = days.num_rows // max(1, count)
+    series = {}
+    for name in days.column_names:
+        if name in ("replication", "day"):
+            continue
+        values = days.column(name).to_numpy().reshape(count, width)
+        series[name] = values if name == "cargo_at_base" else values[:, :-1]
+    scalars = {k: rows.column(k).to_numpy() for k in SCALARS}
+    return Trajectories(replication=rows.column("replication").to_numpy(), **scalars, **series)
+
+
+def run_trajectory_batch(prepared: Prepared, seed: int, indices: range | list[int]) -> Trajectories:
+    """Replications ``indices`` (any, in the order given), traced and reduced to their trajectories, in this process."""
+    work = Work((prepared,), seed, max(indices, default=0) + 1, keep_days=True, trace=True, recorder=trajectory_record)
+    store = Store(None)
+    for position, index in enumerate(indices):  # each under its position, so that the order given is kept
+        batch = run_units(work, index, index + 1)
+        store.put(Batch(position, position + 1, batch.records, batch.days))
+    return trajectories_of(store)
 
 
 def run_trajectories(
@@ -97,24 +135,22 @@ def run_trajectories(
     on_batch: Callable[[int], None] | None = None,
     executor: Executor | None = None,
 ) -> Trajectories:
-    """Trajectories of replications ``0 .. count - 1`` (index order), on any executor (default: ``jobs`` local processes).
+    """Trajectories of replications ``0 .. count - 1`` (index order), on the engine and any executor (default:
+    ``jobs`` local processes).
 
     A replication depends only on ``seed`` and its index, so the sample is the same bits
     as ``evacsim run`` with the same seed, whatever runs it.
     """
     own = executor is None
     executor = executor or make_executor(jobs)
-    ranges = batches(0, count, max(1, min(200, -(-count // max(1, executor.workers * 4)))))
-    parts: list[tuple[int, Trajectories]] = []
+    store = Store(None)
+    work = Work((prepared,), seed, count, keep_days=True, trace=True, recorder=trajectory_record)
     try:
-        for start, part in executor.map_unordered(_trajectory_task, prepared, ((seed, r.start, r.stop) for r in ranges)):
-            parts.append((start, part))
-            if on_batch:
-                on_batch(len(part.replication))
+        execute(work, store, executor, on_batch=(lambda batch: on_batch(len(batch))) if on_batch else None)
     finally:
         if own:
             executor.close()
-    return Trajectories.concatenate([part for _, part in sorted(parts, key=lambda sp: sp[0])])
+    return trajectories_of(store)
 
 
 def day_of(when: dt.date, start: dt.datetime) -> int:
@@ -210,3 +246,68 @@ def run_nowcast(
     traj = run_trajectories(prepared, seed, replications, jobs, on_batch, executor)
     kwargs = {} if min_ess is None else {"min_ess": min_ess}
     return nowcast(traj, measurements, info.window_days, **kwargs), traj, measurements
+
+
+def summary(result, seen, measurements, window, replications: int, seed: int) -> dict:
+    """The ``nowcast.json`` contract: method, prior and posterior forecasts, ESS, warnings, checks and the narrowing."""
+    return {
+        "method": "likelihood weighting (importance sampling with the scenario as proposal; Gaussian kernel per report, flat inside a range)",
+        "observations_path": seen.path,
+        "observations_title": seen.file.observations.title,
+        "replications": replications,
+        "seed": seed,
+        "window_days": list(window),
+        "effective_sample_size": result.effective_sample_size,
+        "warnings": result.warnings,
+        "prior": result.prior,
+        "posterior": result.posterior,
+        "observations": [
+            {
+                "label": m.label,
+                "kind": m.kind,
+                "day": m.day,
+                "until_day": m.until_day,
+                "low": m.low,
+                "high": m.high,
+                "tolerance": m.tolerance,
+                "source": obs.source,
+                "line": line,
+                "simulated_p10": c.simulated_p10,
+                "simulated_p50": c.simulated_p50,
+                "simulated_p90": c.simulated_p90,
+                "closest_tolerances": c.closest_tolerances,
+                "share_within_tolerance": c.share_within,
+                "consistent": c.closest_tolerances <= FAR_TOLERANCES,
+            }
+            for m, obs, line, c in zip(measurements, seen.observations, seen.lines, result.checks, strict=True)
+        ],
+        "steps": steps_table(result.steps, window),
+    }
+
+
+def write_nowcast(folder: Path, loaded, seen, seed: int, replications: int, jobs: int, result, traj, measurements, start_date) -> None:
+    """``nowcast.json``, ``weights.parquet``, ``manifest.json`` and ``nowcast.png``/``.svg``, each written atomically."""
+    import pandas as pd
+
+    from sim.plots.completion import save_figure
+    from sim.plots.nowcast import nowcast_figure
+
+    window = loaded.scenario.scenario.window_days
+    data = summary(result, seen, measurements, window, replications, seed)
+    resolved = loaded.scenario.model_dump(mode="json")
+    extra = {"replications": replications, "jobs": jobs, "observations_path": seen.path, "observations": seen.file.model_dump(mode="json")}
+    write_manifest(folder, new_manifest("nowcast", resolved, loaded.path, list(loaded.overrides), seed, **extra))
+    frame = pd.DataFrame(
+        {
+            "replication": traj.replication,
+            "weight": result.weights,
+            "days_to_base_empty": traj.days_to_base_empty,
+            "days_to_force_closure": traj.days_to_force_closure,
+        }
+    )
+    for k in range(len(measurements)):
+        frame[f"log_likelihood.{k + 1}"] = result.log_likelihoods[:, k]
+    write_parquet(folder / "weights.parquet", frame)
+    write_json(folder / "nowcast.json", data)
+    fig = nowcast_figure(data["steps"], traj.days_to_base_empty, result.weights, window, start_date, result.effective_sample_size)
+    save_figure(fig, folder / "nowcast")

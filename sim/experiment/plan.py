@@ -23,7 +23,6 @@ killed plan resumes by replaying the search, which finds its evaluations on disk
 
 from __future__ import annotations
 
-import hashlib
 import json
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
@@ -36,11 +35,14 @@ import pandas as pd
 
 from sim.analysis.selection import FEASIBLE, UNDECIDED, Decision, FeasibilityCheck, batch_means, bonferroni_beta, check_feasibility, pareto_front
 from sim.analysis.statistics import proportion
+from sim.experiment.engine import Batch, Store, Work, execute
 from sim.experiment.evaluate import shifted
 from sim.experiment.executors import Executor, InProcess
+from sim.experiment.manifest import new_manifest, write_manifest
 from sim.experiment.plan_file import Candidate, Lever, PlanOptions, Target
 from sim.experiment.storage import ResumeError, write_json, write_parquet
-from sim.replication import prepare, simulate_one
+from sim.experiment.storage import fingerprint as fingerprint_of
+from sim.replication import Prepared, prepare, simulate_one
 from sim.scenario.distributions import is_distribution
 from sim.scenario.draws import numeric_fields
 from sim.scenario.loading import LoadedScenario, load_scenario
@@ -50,6 +52,9 @@ CONFIRM_FIRST = 1_000_000
 """First replication index of the confirmation block: fresh numbers, not those the search chose on."""
 SEARCH_STREAM = 0x504C414E
 """Spawn key (one word, unlike any replication's) of the optimiser's seed: "PLAN"."""
+KIND = "plan"
+"""The kind of a plan's results folder."""
+
 BATCH = 50
 """Replications in one task on the executor."""
 Progress = Callable[[str, int, int], None] | None
@@ -66,16 +71,11 @@ def plan_scenario(scenario: Scenario, shifts: Iterable[tuple[str, int]]) -> Scen
     return scenario
 
 
-def _candidate_batch(shared: tuple, shifts: tuple[tuple[str, int], ...], start: int, stop: int) -> tuple:
-    """Replications ``start .. stop - 1`` of one plan, in a worker: their days and whether each finished."""
-    scenario, seed, column = shared
-    prepared = prepare(plan_scenario(scenario, shifts))
-    days, finished = [], []
-    for i in range(start, stop):
-        _, outcome, _ = simulate_one(prepared, seed, i)
-        days.append(getattr(outcome, column))
-        finished.append(outcome.finished)
-    return shifts, start, stop, np.asarray(days, float), np.asarray(finished, bool)
+def plan_record(prepared: Prepared, point: int, index: int, work: Work) -> tuple[dict[str, object], dict[str, np.ndarray]]:
+    """The engine's recorder of a plan: replication ``index`` of plan ``point``, its days (the target's column,
+    ``work.context[0]``) and whether it finished."""
+    _, outcome, _ = simulate_one(prepared, work.seed, index)
+    return {"replication": index, "days": float(getattr(outcome, work.context[0])), "finished": bool(outcome.finished)}, {}
 
 
 def plan_key(levers: Sequence[Lever], units: Candidate) -> tuple[tuple[str, int], ...]:
@@ -97,8 +97,7 @@ class DayStore:
     def _file(self, shifts: tuple) -> Path | None:
         if self.folder is None:
             return None
-        key = json.dumps(shifts).encode()
-        return self.folder / f"plan-{hashlib.sha256(key).hexdigest()[:16]}.parquet"
+        return self.folder / f"plan-{fingerprint_of(list(shifts))[:16]}.parquet"
 
     def _load(self, shifts: tuple) -> dict[int, tuple[float, bool]]:
         if shifts not in self.known:
@@ -151,24 +150,39 @@ def run_plans(
     executor: Executor,
     progress: Callable[[int], None] | None = None,
 ) -> int:
-    """Run what the store lacks of each (plan, replications) request; returns the replications run."""
-    tasks = []
+    """Run what the store lacks of each (plan, replications) request on the engine; returns the replications run.
+
+    The plans asked for are the points of one work (each plan's scenario prepared once, here), and the
+    runs of replications the store lacks (at most :data:`BATCH` long) its batches."""
+    wanted: dict[tuple, list[tuple[int, int]]] = {}
     for shifts, indices in dict.fromkeys((s, (r.start, r.stop)) for s, r in requests):
-        tasks += [(shifts, a, b) for a, b in store.missing(shifts, range(*indices))]
+        wanted.setdefault(shifts, []).extend(store.missing(shifts, range(*indices)))
+    plans = [shifts for shifts, runs in wanted.items() if runs]
+    if not plans:
+        return 0
+    replications = max(b for runs in wanted.values() for _, b in runs)
+    points = tuple(prepare(plan_scenario(scenario, shifts)) for shifts in plans)
+    work = Work(points, seed, replications, label_points=True, recorder=plan_record, context=(column,))
+    todo = [(p * replications + a, p * replications + b) for p, shifts in enumerate(plans) for a, b in wanted[shifts]]
     ran = 0
-    for shifts, start, stop, days, finished in executor.map_unordered(_candidate_batch, (scenario, seed, column), tasks):
-        store.add(shifts, start, days, finished)
-        ran += stop - start
+
+    def take(batch: Batch) -> None:
+        nonlocal ran
+        table = batch.records
+        point, start = work.unit(batch.start)
+        store.add(plans[point], start, table["days"].to_numpy(), table["finished"].to_numpy())
+        ran += len(batch)
         if progress:
-            progress(stop - start)
+            progress(len(batch))
+
+    execute(work, Store(None, keep=False), executor, todo=todo, on_batch=take)
     return ran
 
 
 def fingerprint(scenario: Scenario, seed: int) -> str:
-    """What the stored days depend on: the scenario and the seed (not the levers, target or budget)."""
-    digest = hashlib.sha256(json.dumps(scenario.model_dump(mode="json"), sort_keys=True).encode())
-    digest.update(f"plan:{seed}".encode())
-    return digest.hexdigest()[:16]
+    """What the stored days depend on: the scenario and the seed (not the levers, target or budget); evacsim's one
+    fingerprint (:func:`sim.experiment.storage.fingerprint`), cut to 16 hex digits for a folder name."""
+    return fingerprint_of({"plan": scenario.model_dump(mode="json"), "seed": seed})[:16]
 
 
 # ---- search -------------------------------------------------------------------------------------
@@ -451,6 +465,8 @@ class PlanResult:
     replications_run: int = 0
     confirmation: dict[str, Any] = field(default_factory=dict)
     warnings: list[str] = field(default_factory=list)
+    folder: Path | None = None
+    """Where the plan's folder was written (set by :func:`sim.api.plan`)."""
 
 
 def plan(
@@ -611,3 +627,35 @@ def grid(options: PlanOptions) -> list[Candidate]:
     for lever in options.levers:
         out = [(*u, n) for u in out for n in lever.levels]
     return out
+
+
+def write_plan_folder(folder: Path, loaded: LoadedScenario, study: PlanOptions, goal: Target, seed: int, result: PlanResult) -> None:
+    """A plan's folder: its tables, its figure (when it tried any plan) and its manifest."""
+    from sim.plots.completion import save_figure
+    from sim.plots.plan import plan_figure
+
+    write_tables(folder, result)
+    if len(result.candidates):
+        figure = plan_figure(result.candidates, result.pareto, result.ranked, goal.probability, study.indifference, goal.short())
+        save_figure(figure, folder / "plan")
+    info = {
+        "options_path": study.path,
+        "target": str(goal),
+        "budget": study.budget,
+        "levers": levers_record(study),
+        "search": {
+            "optimiser": "optuna NSGAIISampler (cost down, probability up)",
+            "optimiser_seed": optimiser_seed(seed),
+            "trials": study.trials,
+            "population": study.population,
+            "replications": study.replications,
+            "replications_near_target": study.replications_near_target,
+        },
+        "confirmation": result.confirmation,
+        "replications_run": result.replications_run,
+        "sentence": result.sentence,
+        "set": result.overrides,
+        "check": result.check,
+        "warnings": result.warnings,
+    }
+    write_manifest(folder, new_manifest(KIND, loaded.scenario.model_dump(mode="json"), loaded.path, list(loaded.overrides), seed, **info))

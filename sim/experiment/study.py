@@ -21,8 +21,6 @@ Every factor must name a number of the scenario; a wrong path or range is a
 from __future__ import annotations
 
 import difflib
-import hashlib
-import json
 import re
 import tomllib
 from collections.abc import Mapping, Sequence
@@ -107,9 +105,6 @@ class Study:
             "replications": self.replications,
             "seed": self.seed,
         }
-
-    def sha256(self) -> str:
-        return hashlib.sha256(json.dumps(self.identity(), sort_keys=True).encode()).hexdigest()
 
 
 def _jsonable_spec(spec: object) -> object:
@@ -273,3 +268,25 @@ def _missing_scenario(study: Study) -> ScenarioError:
         message += f" (paths are relative to the study file: looked for {study.scenario_path})"
     message += "; fix the path or put the scenario there"
     return ScenarioError(study.source.where, [Problem("scenario", message, locate(study.source.text, "scenario"))])
+
+
+def study_from(target: Path, vary: list[str], overrides: list[str], **options: Any) -> Study:
+    """The study a command line asks for: a study file (options on top) or a scenario with ``--vary`` factors."""
+    table, _ = read_toml(target)
+    factors = parse_vary(vary)
+    if is_study_file(table):
+        study = read_study(target)
+        if overrides:
+            options["overrides"] = (*study.overrides, *overrides)
+        return with_options(study, factors, **options)
+    if not factors:
+        raise ScenarioError(str(target), [Problem("", "is a scenario: say what to vary with --vary path=lo:hi:step, or give a study file with [factors]")])
+    base = Study(
+        name=Path(target).stem,
+        scenario_path=str(target),
+        overrides=tuple(overrides),
+        specs=factors,
+        replications=DEFAULT_REPLICATIONS,
+        seed=DEFAULT_SEED,
+    )
+    return with_options(base, {}, **options)

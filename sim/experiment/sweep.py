@@ -1,17 +1,17 @@
 """A sweep: every design point of a study, replicated on common random numbers, streamed to disk.
 
 Replication ``i`` of every design point uses the streams of ``inputs_for(..., seed, i)`` and ``streams_for(seed, i)``,
-so points differ only by the factors they pin, not by noise. The work is the list
-of (point, replication) pairs in point order, cut into batches of ``batch_size``
-pairs (a batch may span points when each point has few replications). Batches run
-on any executor and each is written to ``replications.parquet/`` as it comes back;
-the parent holds no more than the batches in flight, so its memory stays flat.
+so points differ only by the factors they pin, not by noise. The work runs on the
+engine (:mod:`sim.experiment.engine`): the (point, replication) pairs in point order, cut
+into batches by its one rule (a batch may span points when each point has few
+replications), each written to ``replications.parquet/`` as it comes back; the parent
+holds no more than the batches in flight, so its memory stays flat.
 
 The output folder::
 
     manifest.json         the study, resolved scenario and its hash, seed, versions, command, status
     design.parquet        one row per design point: point, then the factor values
-    replications.parquet/ one row per point x replication (a Parquet dataset, one file per batch)
+    replications.parquet/ one row per point x replication (a Parquet dataset, one part per batch)
     points.csv            per point: mean days, P10/P50/P90, P(<15), P(15-30), P(>30), each with a 95% CI
 
 An interrupted sweep keeps its finished batches; ``resume=True`` runs only the
@@ -21,11 +21,9 @@ manifest, and produces the same tables as an uninterrupted run.
 
 from __future__ import annotations
 
-import hashlib
-import json
 import math
 import time
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -35,85 +33,17 @@ import pandas as pd
 import pyarrow as pa
 
 from sim.analysis.design_points import points_table
-from sim.experiment.dataset import clear_dataset, finished_batches, read_column_by_batch, read_dataset, rows_to_table, write_batch
 from sim.experiment.design import Factor, FactorSpecError, build_design
+from sim.experiment.engine import Store, Work, execute, probe_seconds
+from sim.experiment.engine import batch_size as cut_batches
 from sim.experiment.executors import Executor
-from sim.experiment.storage import (
-    OutputError,
-    ResumeError,
-    check_same_kind,
-    holds_results,
-    manifest,
-    remove_leftovers,
-    scenario_hash,
-    write_atomic,
-    write_json,
-    write_parquet,
-)
+from sim.experiment.manifest import Manifest, ResultsFolderError, check_same_kind, new_manifest, read_manifest, write_manifest
+from sim.experiment.storage import OutputError, ResumeError, fingerprint, holds_results, remove_leftovers, scenario_hash, write_atomic, write_parquet
 from sim.experiment.study import Study, load_study_scenario, resolve_factors
-from sim.replication import Prepared, prepare, record, simulate_one
+from sim.replication import Prepared, pin, prepare
 from sim.scenario.loading import LoadedScenario, Problem, ScenarioError, locate
 
-BATCH_WALL_SECONDS = 0.5
-"""A batch should keep a worker busy at least this long, so that sending it costs little."""
-
-MAX_BATCH = 5000
 OUTPUT_FILES = ("manifest.json", "design.parquet", "points.csv")
-
-
-@dataclass(frozen=True)
-class SweepWork:
-    """What every worker needs, shipped once: the prepared design points, the seed, how the work is cut."""
-
-    points: tuple[Prepared, ...]
-    seed: int
-    replications: int
-    batch_size: int
-
-    @property
-    def total(self) -> int:
-        """Replications of the whole study (points x replications per point)."""
-        return len(self.points) * self.replications
-
-    @property
-    def batch_count(self) -> int:
-        return math.ceil(self.total / self.batch_size)
-
-    def units(self, batch: int) -> range:
-        """The (point x replication) pairs of a batch, numbered point-major."""
-        return range(batch * self.batch_size, min((batch + 1) * self.batch_size, self.total))
-
-    def expected_rows(self) -> ExpectedRows:
-        """Batch -> rows, made as they are read (a study of any size costs nothing before it runs)."""
-        return ExpectedRows(self)
-
-
-class ExpectedRows(Mapping[int, int]):
-    """The rows each batch of a :class:`SweepWork` holds, as a read-only mapping computed on demand."""
-
-    def __init__(self, work: SweepWork) -> None:
-        self.work = work
-
-    def __getitem__(self, batch: int) -> int:
-        if not (isinstance(batch, int) and 0 <= batch < self.work.batch_count):
-            raise KeyError(batch)
-        return len(self.work.units(batch))
-
-    def __iter__(self) -> Iterator[int]:
-        return iter(range(self.work.batch_count))
-
-    def __len__(self) -> int:
-        return self.work.batch_count
-
-
-def run_sweep_batch(work: SweepWork, batch: int) -> tuple[int, pa.Table]:
-    """Run one batch (in a worker): its number and its rows as an Arrow table."""
-    rows = []
-    for unit in work.units(batch):
-        point, index = divmod(unit, work.replications)
-        values, outcome, events = simulate_one(work.points[point], work.seed, index)
-        rows.append({"point": point, **record(index, values, outcome, events)})
-    return batch, rows_to_table(rows)
 
 
 @dataclass(frozen=True)
@@ -133,7 +63,7 @@ class SweepPlan:
         return scenario_hash(self.loaded.scenario.model_dump(mode="json"))
 
     def design_sha256(self) -> str:
-        return hashlib.sha256(json.dumps(self.design.to_numpy().tolist()).encode()).hexdigest()
+        return fingerprint(self.design.to_numpy().tolist())
 
 
 def plan_sweep(study: Study) -> SweepPlan:
@@ -151,25 +81,17 @@ def plan_sweep(study: Study) -> SweepPlan:
 
 
 def point_preparations(plan: SweepPlan) -> tuple[Prepared, ...]:
-    """One prepared scenario per design point, pinning its factor values (they share the scenario object)."""
+    """One prepared scenario per design point, pinning its factor values; every point shares the scenario
+    and, once resolved, its resolution (see :func:`sim.replication.pin`)."""
     base = prepare(plan.loaded.scenario)
     paths = [f.path for f in plan.factors]
-    inputs = tuple(i for i in base.inputs if i.path not in paths)
     values = plan.design[paths].to_numpy(dtype=float)
-    return tuple(Prepared(base.scenario, inputs, base.per_event, dict(zip(paths, (float(v) for v in row), strict=True))) for row in values)
+    return tuple(pin(base, dict(zip(paths, (float(v) for v in row), strict=True))) for row in values)
 
 
-def calibrate_batch_size(points: tuple[Prepared, ...], seed: int, replications: int, workers: int) -> int:
-    """Pairs per batch: enough for a batch to last ``BATCH_WALL_SECONDS``, few enough to give each worker several batches."""
-    total = len(points) * replications
-    probe = min(4, total)
-    start = time.perf_counter()
-    for unit in range(probe):
-        simulate_one(points[unit // replications], seed, unit % replications)
-    per_replication = max(1e-6, (time.perf_counter() - start) / max(1, probe))
-    by_time = math.ceil(BATCH_WALL_SECONDS / per_replication)
-    by_balance = math.ceil(total / (4 * max(1, workers)))
-    return int(max(1, min(MAX_BATCH, by_time, by_balance)))
+def sweep_work(plan: SweepPlan) -> Work:
+    """The engine's work of a sweep: every design point, the study's replications of each, rows labelled by point."""
+    return Work(point_preparations(plan), plan.study.seed, plan.study.replications, label_points=True)
 
 
 @dataclass(frozen=True)
@@ -187,17 +109,16 @@ def _identity(plan: SweepPlan) -> dict[str, Any]:
     return {"study": plan.study.identity(), "scenario_sha256": plan.scenario_sha256(), "seed": plan.study.seed, "design_sha256": plan.design_sha256()}
 
 
-def _read_manifest(out: Path) -> dict[str, Any]:
-    path = out / "manifest.json"
+def _read_manifest(out: Path) -> Manifest:
     try:
-        return json.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise ResumeError(f"{out}: no manifest.json, so there is no sweep to resume; run without --resume") from None
-    except (OSError, json.JSONDecodeError) as exc:
-        raise ResumeError(f"{path}: cannot be read ({exc}); run again with --force to start over") from None
+        return read_manifest(out)
+    except ResultsFolderError as exc:
+        if not (out / "manifest.json").exists():
+            raise ResumeError(f"{out}: no manifest.json, so there is no sweep to resume; run without --resume") from None
+        raise ResumeError(f"{exc}; run again with --force to start over") from None
 
 
-def check_resumable(out: Path, plan: SweepPlan) -> dict[str, Any]:
+def check_resumable(out: Path, plan: SweepPlan) -> Manifest:
     """The manifest of ``out`` if it is this study, scenario and seed; otherwise a :class:`ResumeError` saying what differs.
 
     The scenario is compared by the hash of its resolved content (``--set`` included),
@@ -233,7 +154,7 @@ def _prepare_folder(out: Path, force: bool) -> None:
         if not force:
             raise OutputError(f"{out}: folder is not empty; pass --resume to finish the sweep in it, --force to start over, or choose another --out")
         check_same_kind(out, "sweep")
-        clear_dataset(out)
+        Store(out).clear()
         for name in OUTPUT_FILES:
             (out / name).unlink(missing_ok=True)
     try:
@@ -254,61 +175,48 @@ def run_sweep(
 ) -> SweepResult:
     """Run (or finish) the sweep into ``out``; ``on_progress(done, total)`` counts replications as batches come back."""
     started = time.perf_counter()
-    points = point_preparations(plan)
+    work = sweep_work(plan)
     if resume:
-        previous = check_resumable(out, plan)
-        batch_size = int(previous["batch_size"])
+        batch_size = int(check_resumable(out, plan)["batch_size"])
     else:
         _prepare_folder(out, force)
-        batch_size = batch_size or calibrate_batch_size(points, plan.study.seed, plan.study.replications, executor.workers)
-    work = SweepWork(points, plan.study.seed, plan.study.replications, batch_size)
-    expected = work.expected_rows()
-    kept = finished_batches(out, expected) if resume else set()
-    _write_start(out, plan, work, executor, resume)
-    done = sum(expected[b] for b in kept)
-    if on_progress:
-        on_progress(done, work.total)
-    todo = ((b,) for b in range(work.batch_count) if b not in kept)  # made as workers take them
-    for batch, table in executor.map_unordered(run_sweep_batch, work, todo):
-        try:
-            write_batch(out, batch, table)
-        except OSError as exc:
-            raise OutputError(
-                f"{out}: cannot write batch {batch} ({exc.strerror or exc}); the finished batches are kept: make room and rerun the same command with --resume"
-            ) from None
-        done += table.num_rows
-        if on_progress:
-            on_progress(done, work.total)
-    table = finish_sweep(out, plan, work)
+        batch_size = batch_size or cut_batches(probe_seconds(work), work.total, executor.workers)
+    store = Store(out)
+    kept = len(store.finished(False)) if resume else 0
+    _write_start(out, plan, work, executor, resume, batch_size)
+    size = execute(work, store, executor, resume=resume, size=batch_size, on_progress=on_progress)
+    table = finish_sweep(out, plan, work, store)
     wall = time.perf_counter() - started
-    ran = work.batch_count - len(kept)
-    _write_manifest(out, plan, work, executor, status="complete", extra={"wall_seconds": wall, "batches_run": ran, "batches_kept": len(kept)})
-    return SweepResult(out, table, ran, len(kept), wall)
+    batches = len(store.parts())
+    _write_manifest(out, plan, work, executor, "complete", size, {"wall_seconds": wall, "batches_run": batches - kept, "batches_kept": kept})
+    return SweepResult(out, table, batches - kept, kept, wall)
 
 
-def finish_sweep(out: Path, plan: SweepPlan, work: SweepWork) -> pd.DataFrame:
-    """Check every batch is on disk and write ``points.csv``, reading days batch by batch (batches are in point order)."""
+def finish_sweep(out: Path, plan: SweepPlan, work: Work, store: Store) -> pd.DataFrame:
+    """Check every replication is on disk and write ``points.csv`` (the parts are read in point order)."""
     try:
-        days = read_column_by_batch(out, work.expected_rows(), "days_to_base_empty")
+        days = store.column("days_to_base_empty")
     except (OSError, ValueError, pa.ArrowException) as exc:
         raise OutputError(f"{out}: the replications on disk are incomplete ({exc}); rerun with --resume") from None
+    if len(days) != work.total:
+        raise OutputError(f"{out}: {len(days)} replications on disk, {work.total} expected; rerun with --resume")
     point = np.repeat(np.arange(len(work.points), dtype=np.int64), work.replications)
     table = points_table(plan.design, point, days, plan.window_days)
     write_atomic(out / "points.csv", lambda tmp: table.to_csv(tmp, index=False, float_format="%.10g"))
     return table
 
 
-def _write_start(out: Path, plan: SweepPlan, work: SweepWork, executor: Executor, resume: bool) -> None:
+def _write_start(out: Path, plan: SweepPlan, work: Work, executor: Executor, resume: bool, batch_size: int | None) -> None:
     if not resume or not (out / "design.parquet").exists():
         write_parquet(out / "design.parquet", plan.design)
     (out / "points.csv").unlink(missing_ok=True)
-    _write_manifest(out, plan, work, executor, status="running")
+    _write_manifest(out, plan, work, executor, "running", batch_size)
 
 
-def _write_manifest(out: Path, plan: SweepPlan, work: SweepWork, executor: Executor, status: str, extra: dict[str, Any] | None = None) -> None:
-    resolved = plan.loaded.scenario.model_dump(mode="json")
+def _write_manifest(
+    out: Path, plan: SweepPlan, work: Work, executor: Executor, status: str, batch_size: int | None, extra: dict[str, Any] | None = None
+) -> None:
     info = {
-        "kind": "sweep",
         "status": status,
         **_identity(plan),
         "study_file": plan.study.source.where if plan.study.source.text else None,
@@ -317,14 +225,16 @@ def _write_manifest(out: Path, plan: SweepPlan, work: SweepWork, executor: Execu
         "points": len(work.points),
         "replications_per_point": work.replications,
         "replications_total": work.total,
-        "batch_size": work.batch_size,
-        "batches": work.batch_count,
+        "batch_size": batch_size,
+        "batches": math.ceil(work.total / batch_size) if batch_size else None,
         "executor": executor.description,
         **(extra or {}),
     }
-    write_json(out / "manifest.json", manifest(resolved, plan.loaded.path, list(plan.loaded.overrides), plan.study.seed, info))
+    resolved = plan.loaded.scenario.model_dump(mode="json")
+    seed = info.pop("seed")  # the header's own
+    write_manifest(out, new_manifest("sweep", resolved, plan.loaded.path, list(plan.loaded.overrides), seed, **info))
 
 
 def read_replications(out: Path) -> pd.DataFrame:
-    """All replications of a sweep as one table, sorted by point and replication (for analysis and tests)."""
-    return read_dataset(out).to_pandas()
+    """All replications of a sweep as one table, in point and replication order (for analysis and tests)."""
+    return Store(out).read().to_pandas()

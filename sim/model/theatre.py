@@ -20,6 +20,7 @@ from sim.model.air_cover import AirCover
 from sim.model.airlift import fly_sorties
 from sim.model.calendar import NEVER, Closures, daily
 from sim.model.convoys import dispatch_convoys, form_convoys
+from sim.model.counting import CountingEnvironment
 from sim.model.crossing import CrossingPoint
 from sim.model.disruptions import crossing_closures, dust_days, political_pause, route_threats
 from sim.model.escort import EscortTeams
@@ -343,12 +344,11 @@ class Theatre:
 
 def simulate_theatre(scenario: Scenario, streams, trace: bool = False) -> tuple[TheatreOutcome, int]:
     """Run one replication of a resolved scenario (a theatre, or a one-base file as its one-base network)."""
-    env = simpy.Environment()
+    env = CountingEnvironment()
     theatre = Theatre(env, scenario, streams, trace)
     theatre.start()
     env.run(until=simpy.AnyOf(env, [theatre.done(), env.timeout(theatre.horizon_hours)]))
-    events = next(env._eid)
-    return theatre.outcome(), events
+    return theatre.outcome(), env.scheduled
 
 
 __all__ = ["Theatre", "TheatreOutcome", "simulate_theatre"]

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
-import pyarrow.parquet as pq
+import pyarrow.dataset as ds
 from matplotlib.axes import Axes
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
@@ -103,8 +103,8 @@ def burndown_figure(cargo_loads: np.ndarray | DailyCounts, people: np.ndarray | 
 def read_burndown(path: Path) -> dict[str, DailyCounts]:
     """``burndown.parquet`` read a slice at a time into per-day histograms: memory stays flat however many replications."""
     out = {column: DailyCounts() for column in ("cargo_loads", "people")}
-    source = pq.ParquetFile(path)
-    for batch in source.iter_batches(columns=["day", *out]):
+    source = ds.dataset(path, format="parquet")  # one file, or a folder of parts (evacsim's store)
+    for batch in source.to_batches(columns=["day", *out]):
         days = batch.column("day").to_numpy()
         starts = int(np.count_nonzero(days == 0))  # each replication's rows begin at day 0
         for column, counts in out.items():

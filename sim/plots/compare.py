@@ -8,7 +8,6 @@ so the difference ``B - A`` of replication ``i`` isolates the effect of what cha
 from __future__ import annotations
 
 import datetime
-import json
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -19,6 +18,7 @@ from matplotlib.figure import Figure
 from matplotlib.ticker import PercentFormatter
 
 from sim.analysis.statistics import mean_interval, window_probabilities
+from sim.experiment.manifest import read_manifest
 from sim.names import share
 from sim.plots.completion import add_calendar_axis, days_label, ecdf, shade_window, window_labels
 from sim.plots.style import BLACK, BLUE, ORANGE, style_context
@@ -68,11 +68,12 @@ def is_compare_folder(folder: Path) -> bool:
 def _read_compare_output(folder: Path) -> Comparison:
     """The folder ``evacsim compare`` writes: paired days and a manifest with both scenarios."""
     table = pd.read_parquet(folder / PAIRED_FILE).sort_values("replication")
-    scenarios = json.loads((folder / "manifest.json").read_text(encoding="utf-8")).get("scenario", {})
+    manifest = read_manifest(folder, "compare")
+    scenarios = manifest.scenario
     meta_a = scenarios.get("a", {}).get("scenario", {})
     meta_b = scenarios.get("b", {}).get("scenario", {})
     label_a, label_b = meta_a.get("name", "A"), meta_b.get("name", "B")
-    overrides = [str(o) for o in json.loads((folder / "manifest.json").read_text(encoding="utf-8")).get("overrides") or []]
+    overrides = [str(o) for o in manifest.overrides]
     if overrides:  # --set applies to B: say what was set, not only that something was
         label_b = f"{label_b} with {', '.join(overrides)}"
     elif label_a == label_b:
@@ -87,8 +88,8 @@ def _run_label(run: Path) -> tuple[str, tuple[float, float] | None, datetime.dat
     manifest = run / "manifest.json"
     if not manifest.exists():
         return run.name, None, None
-    meta = json.loads(manifest.read_text(encoding="utf-8")).get("scenario", {}).get("scenario", {})
-    window = (float(meta["window_days"][0]), float(meta["window_days"][1])) if "window_days" in meta else None
+    meta = read_manifest(run).scenario.get("scenario", {})
+    window = tuple(float(x) for x in meta["window_days"]) if "window_days" in meta else None
     start = datetime.datetime.fromisoformat(meta["start"]).date() if "start" in meta else None
     return meta.get("name", run.name), window, start
 

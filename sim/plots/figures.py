@@ -26,14 +26,15 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pandas as pd
-import pyarrow.parquet as pq
+import pyarrow.dataset as ds
 from matplotlib.figure import Figure
 
 from sim.analysis.statistics import window_key
+from sim.experiment.manifest import ResultsFolderError, read_manifest
 from sim.plots.burndown import burndown_figure, read_burndown
 from sim.plots.compare import compare_figure, is_compare_folder, read_compare
 from sim.plots.completion import completion_figure, save_figure
-from sim.plots.redraw import ANALYSIS_FIGURES, CannotRedraw, kind_of, read_analysis
+from sim.plots.redraw import ANALYSIS_FIGURES, CannotRedraw, read_analysis
 from sim.plots.sweep import factor_figure, heatmap_factors, heatmap_figure, read_sweep
 from sim.plots.theatre import THEATRE_FIGURES, is_theatre_summary, read_theatre
 from sim.plots.timeline import timeline_figure
@@ -103,17 +104,13 @@ def folder_kind(folder: Path) -> str:
     report.md and a manifest; :class:`NotResultsFolder` for anything else."""
     if not folder.is_dir():
         raise NotResultsFolder(f"{folder}: not a folder; give a results folder written by evacsim (run, sweep, compare, an analysis or nowcast)")
-    if all((folder / name).exists() for name in RUN_FILES):
-        return "run"
-    if all((folder / name).exists() for name in SWEEP_FILES):
-        return "sweep"
-    if is_compare_folder(folder):
+    if (folder / "manifest.json").exists():  # the manifest says what a folder is: no guessing from the files present
+        try:
+            return read_manifest(folder).kind
+        except ResultsFolderError as exc:
+            raise NotResultsFolder(str(exc)) from None
+    if is_compare_folder(folder):  # a folder holding the two run folders to compare
         return "compare"
-    kind = kind_of(folder)
-    if kind is not None:
-        return kind
-    if (folder / "report.md").exists() and (folder / "manifest.json").exists():
-        return "analysis"
     raise NotResultsFolder(
         f"{folder}: not a results folder (a run has {', '.join(RUN_FILES)}; a sweep has {', '.join(SWEEP_FILES)}; "
         "an analysis or nowcast has manifest.json and its tables); give a folder written by evacsim run, sweep, compare, "
@@ -123,11 +120,11 @@ def folder_kind(folder: Path) -> str:
 
 def read_run(folder: Path) -> RunFolder:
     try:
-        manifest = json.loads((folder / "manifest.json").read_text(encoding="utf-8"))
+        manifest = read_manifest(folder).as_dict()
         summary = json.loads((folder / "summary.json").read_text(encoding="utf-8"))
         rows = pd.read_parquet(folder / "replications.parquet", columns=_figure_columns(folder / "replications.parquet"))
-        pq.read_metadata(folder / "burndown.parquet")
-    except (OSError, ValueError) as exc:
+        ds.dataset(folder / "burndown.parquet", format="parquet")
+    except (OSError, ValueError, ResultsFolderError) as exc:
         raise NotResultsFolder(f"{folder}: cannot read the run's files ({exc})") from None
     return RunFolder(folder, manifest, summary, rows)
 
@@ -135,7 +132,7 @@ def read_run(folder: Path) -> RunFolder:
 def _figure_columns(path: Path) -> list[str]:
     """The replication columns the figures read (not the drawn inputs): a large run's table stays small in memory."""
     wanted = ("replication", "days_", "finished", "convoys", "sorties", "wait_hours.", "utilisation.")
-    return [name for name in pq.read_schema(path).names if name.startswith(wanted)]
+    return [name for name in ds.dataset(path, format="parquet").schema.names if name.startswith(wanted)]
 
 
 def median_replication(rows: pd.DataFrame) -> int:
@@ -275,9 +272,10 @@ def plot_folder(folder: Path) -> Plotted:
     kind = folder_kind(folder)
     if kind in ANALYSIS_FIGURES:
         return plot_analysis(folder, kind)
-    if kind == "analysis":
+    drawers = {"run": plot_run, "sweep": plot_sweep, "compare": plot_compare}
+    if kind not in drawers:
         return Plotted([], [f"{folder}: an analysis folder of a kind this version cannot draw; the command that wrote it draws its figures"])
-    return Plotted({"run": plot_run, "sweep": plot_sweep, "compare": plot_compare}[kind](folder), [])
+    return Plotted(drawers[kind](folder), [])
 
 
 def plot_results(folder: Path) -> list[Path]:

@@ -32,7 +32,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pandas as pd
-import pyarrow.parquet as pq
+import pyarrow.dataset as ds
 from matplotlib.figure import Figure
 
 ANALYSIS_KINDS = (
@@ -191,7 +191,7 @@ def calibration(a: AnalysisFolder) -> Figure:
 
     table = a.table("calibration")
     path = a.need("replications.parquet")
-    columns = [c for c in pq.read_schema(path).names if c.startswith("input.") or c in ("days_to_base_empty", "finished")]
+    columns = [c for c in ds.dataset(path, format="parquet").schema.names if c.startswith("input.") or c in ("days_to_base_empty", "finished")]
     rows = pd.read_parquet(path, columns=columns)
     low, high = (float(x) for x in a.manifest["target_days"])
     accepted = accept(closure_days(rows), (low, high))
@@ -257,10 +257,10 @@ def discovered_rows(a: AnalysisFolder) -> tuple[pd.DataFrame, list[str] | None, 
     source = next((c for c in candidates if (c / "replications.parquet").exists()), None)
     if source is None:
         raise CannotRedraw(f"it is drawn over the replications of {recorded}, which are no longer there")
-    from sim.experiment.dataset import design_factors
+    from sim.experiment.manifest import design_factors
 
     rows = pd.read_parquet(source / "replications.parquet")
-    return rows, design_factors(source, rows), source
+    return rows, design_factors(source, rows.columns), source
 
 
 ANALYSIS_FIGURES: dict[str, dict[str, Callable[[AnalysisFolder], Figure]]] = {
@@ -280,7 +280,7 @@ ANALYSIS_FIGURES: dict[str, dict[str, Callable[[AnalysisFolder], Figure]]] = {
 
 def kind_of(folder: Path) -> str | None:
     """The analysis kind of a folder: its manifest's ``kind``, else the table only that kind writes; ``None`` if neither."""
-    from sim.experiment.storage import results_kind
+    from sim.experiment.manifest import results_kind
 
     path = folder / "manifest.json"
     kind = results_kind(folder)
@@ -293,6 +293,7 @@ def kind_of(folder: Path) -> str | None:
 
 
 def read_analysis(folder: Path, kind: str) -> AnalysisFolder:
-    path = folder / "manifest.json"
-    manifest = json.loads(path.read_text(encoding="utf-8")) if path.exists() else {}
-    return AnalysisFolder(folder, kind, manifest if isinstance(manifest, dict) else {})
+    from sim.experiment.manifest import read_manifest
+
+    manifest = read_manifest(folder).as_dict() if (folder / "manifest.json").exists() else {}
+    return AnalysisFolder(folder, kind, manifest)

@@ -12,7 +12,6 @@ for each value of one factor (values binned when a factor takes many), and draws
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -23,6 +22,7 @@ from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 
 from sim.analysis.statistics import proportion
+from sim.experiment.manifest import read_manifest
 from sim.names import label
 from sim.plots.completion import window_labels
 from sim.plots.style import BLUE, axis_words, style_context, whole_number_ticks
@@ -56,8 +56,8 @@ def read_sweep(folder: Path) -> Sweep:
     window = DEFAULT_WINDOW
     manifest = folder / "manifest.json"
     if manifest.exists():
-        found = json.loads(manifest.read_text(encoding="utf-8")).get("scenario", {}).get("scenario", {}).get("window_days")
-        window = (float(found[0]), float(found[1])) if found else window
+        found = read_manifest(folder).scenario.get("scenario", {}).get("window_days")
+        window = tuple(float(x) for x in found) if found else window
     design = pd.read_parquet(folder / "design.parquet")
     replications = pd.read_parquet(folder / "replications.parquet", columns=["point", "days_to_base_empty"])
     return sweep_from_tables(design, replications, window)

@@ -30,6 +30,8 @@ from markupsafe import Markup
 from pydantic import ValidationError
 
 from sim.analysis.statistics import window_key
+from sim.experiment.manifest import ResultsFolderError
+from sim.experiment.manifest import read_manifest as folder_manifest
 from sim.experiment.storage import write_atomic
 from sim.plots.completion import window_labels
 from sim.plots.figures import FIGURE_ORDER, NotResultsFolder, expected_figures, folder_kind, plot_folder
@@ -195,7 +197,11 @@ def _unreadable_scenario(where: Path | str, label: str, exc: ValidationError) ->
 def read_manifest(folder: Path) -> tuple[dict, list[RunScenario]]:
     """A folder's manifest (``{}`` if it has none) and its scenarios, validated before anything is drawn from them."""
     path = folder / "manifest.json"
-    manifest = _read_json(path)
+    _read_json(path)  # a file that is not a JSON object is said as the report says it
+    try:
+        manifest = folder_manifest(folder).as_dict() if path.exists() else {}
+    except ResultsFolderError as exc:
+        raise MalformedResults(f"{exc}; write the folder again, or restore the file") from None
     return manifest, manifest_scenarios(manifest, path)
 
 

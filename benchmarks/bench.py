@@ -4,7 +4,7 @@ The yardstick is SimPy itself: 100 processes cycling through a ``simpy.Resource`
 capacity 10 is about the cheapest useful thing SimPy can do, so its events per second
 are an upper bound for the model's. The model is then timed on one core and on a
 local process pool, and the ratios to the yardstick are compared with targets. Events
-are counted the way the model counts them: ``next(env._eid)``, the number of events
+are counted the way the model counts them: the events a :class:`~sim.model.counting.CountingEnvironment` schedules, the number of events
 scheduled. Wall times are from :func:`time.perf_counter`. A short profiled run
 splits the model's time between SimPy's own code and the model's logic: dividing
 the model's ratio by SimPy's share gives the ratio it would reach if its logic cost
@@ -29,7 +29,9 @@ from pathlib import Path
 import numpy as np
 import simpy
 
-from sim.experiment.executors import run_replications
+from sim.experiment.engine import Store, Work, execute
+from sim.experiment.executors import make_executor
+from sim.model.counting import CountingEnvironment
 from sim.replication import Prepared, prepare, run_batch
 from sim.scenario.loading import load_scenario
 
@@ -61,13 +63,12 @@ def _cycle_through_resource(env: simpy.Environment, resource: simpy.Resource) ->
 def raw_resource_run(until: float) -> tuple[int, float]:
     """Run the raw loop to simulated hour ``until``: (events scheduled, wall seconds)."""
     start = time.perf_counter()
-    env = simpy.Environment()
+    env = CountingEnvironment()
     resource = simpy.Resource(env, capacity=RAW_CAPACITY)
     for _ in range(RAW_PROCESSES):
         env.process(_cycle_through_resource(env, resource))
     env.run(until=until)
-    events = next(env._eid)
-    return events, time.perf_counter() - start
+    return env.scheduled, time.perf_counter() - start
 
 
 def raw_resource_until(wall_seconds: float) -> float:
@@ -91,7 +92,7 @@ def resolve_scenario_path(path: str | Path) -> Path:
     given = Path(path)
     if given.exists() or given.is_absolute():
         return given
-    in_repository = Path(__file__).resolve().parents[1] / given
+    in_repository = Path(__file__).resolve().parents[1] / given  # benchmarks/ is in the repository's root
     return in_repository if in_repository.exists() else given
 
 
@@ -127,7 +128,8 @@ def parallel_plan(one_core_rate: float, wall_seconds: float, jobs: int) -> tuple
 def parallel_run(prepared: Prepared, seed: int, count: int, jobs: int, batch_size: int) -> float:
     """Wall seconds for ``count`` replications on a pool of ``jobs`` processes (pool start-up included)."""
     start = time.perf_counter()
-    run_replications(prepared, seed, count, jobs=jobs, batch_size=batch_size)
+    with make_executor(jobs) as executor:
+        execute(Work((prepared,), seed, count), Store(None, keep=False), executor, size=batch_size)
     return time.perf_counter() - start
 
 

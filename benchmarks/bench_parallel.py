@@ -37,9 +37,9 @@ from pathlib import Path
 
 import pyarrow as pa
 
-from sim.bench import resolve_scenario_path
+from benchmarks.bench import resolve_scenario_path
+from sim.experiment.engine import BATCH_WALL_SECONDS, Batch, Work, run_units
 from sim.experiment.executors import DaskExecutor, Executor, InProcess, LocalPool
-from sim.experiment.sweep import BATCH_WALL_SECONDS, SweepWork, run_sweep_batch
 from sim.replication import prepare
 from sim.scenario.loading import load_scenario
 
@@ -50,7 +50,7 @@ import json, resource, sys, time
 from pathlib import Path
 
 import pyarrow as pa
-from sim.bench_parallel import ReplayExecutor
+from benchmarks.bench_parallel import ReplayExecutor
 from sim.experiment.executors import LocalPool
 from sim.experiment.study import Study
 from sim.experiment.sweep import plan_sweep, run_sweep
@@ -74,27 +74,29 @@ class ReplayExecutor(InProcess):
 
     def map_unordered(self, fn, shared, tasks):
         proto: bytes | None = None
-        for (batch,) in tasks:
+        for start, stop in tasks:
             if proto is None:
-                proto = pickle.dumps(fn(shared, 0)[1])
-            table = pickle.loads(proto)
-            units = shared.units(batch)
-            table = table.slice(0, len(units))
+                proto = pickle.dumps(fn(shared, start, stop))
+            batch = pickle.loads(proto)
+            units = range(start, stop)
+            table = batch.records.slice(0, len(units))
             replication = pa.array([u % shared.replications for u in units], pa.int64())
             point = pa.array([u // shared.replications for u in units], pa.int64())
             table = table.set_column(table.column_names.index("replication"), "replication", replication)
-            yield batch, table.set_column(table.column_names.index("point"), "point", point)
+            yield Batch(start, stop, table.set_column(table.column_names.index("point"), "point", point))
 
 
-def _work(scenario_path: str, seed: int, count: int, batch_size: int) -> SweepWork:
+def _work(scenario_path: str, seed: int, count: int, batch_size: int) -> tuple[Work, int]:
     prepared = prepare(load_scenario(resolve_scenario_path(scenario_path)).scenario)
-    return SweepWork((prepared,), seed, count, batch_size)
+    return Work((prepared,), seed, count, label_points=True), batch_size
 
 
-def replications_per_s(executor: Executor, work: SweepWork) -> tuple[float, float]:
-    """(replications per wall second, wall seconds) for all the batches of ``work`` on ``executor``."""
+def replications_per_s(executor: Executor, cut: tuple[Work, int]) -> tuple[float, float]:
+    """(replications per wall second, wall seconds) for all the batches of a work cut in batches of a size on ``executor``."""
+    work, size = cut
     start = time.perf_counter()
-    rows = sum(table.num_rows for _, table in executor.map_unordered(run_sweep_batch, work, [(b,) for b in range(work.batch_count)]))
+    tasks = [(a, min(a + size, work.total)) for a in range(0, work.total, size)]
+    rows = sum(batch.records.num_rows for batch in executor.map_unordered(run_units, work, tasks))
     wall = time.perf_counter() - start
     return rows / wall, wall
 
@@ -106,7 +108,7 @@ def parent_peak_rss(scenario_path: str, count: int, jobs: int, mode: str = "pool
     replayed by :class:`ReplayExecutor`: the parent's full work without the simulation).
     """
     with tempfile.TemporaryDirectory() as tmp:
-        env = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[1])}
+        env = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[1])}  # the repository: benchmarks and sim
         done = subprocess.run(
             [sys.executable, "-c", _MEMORY_SCRIPT, str(resolve_scenario_path(scenario_path)), str(count), str(jobs), str(Path(tmp) / "out"), mode],
             capture_output=True,
@@ -152,7 +154,7 @@ def run_parallel_bench(
         "batch_size": batch_size,
         "replications_per_s_one_core": one_rate,
         "wall_seconds_one_core": one_wall,
-        "replications_parallel": many.total,
+        "replications_parallel": many[0].total,
         "replications_per_s_pool": pool_rate,
         "wall_seconds_pool": pool_wall,
         "replications_per_s_dask": dask_rate,

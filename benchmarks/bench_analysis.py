@@ -10,8 +10,8 @@ from __future__ import annotations
 
 import time
 
+from benchmarks.bench import resolve_scenario_path
 from sim.analysis.discovery import discover, input_columns, parse_target
-from sim.bench import resolve_scenario_path
 from sim.experiment import analyses
 from sim.experiment.evaluate import scenario_factors
 from sim.experiment.executors import make_executor

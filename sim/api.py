@@ -1,0 +1,777 @@
+"""evacsim as a library: every study the command line runs, as a function that writes the same results folder.
+
+Each study takes a scenario (a path to a TOML file, or a :class:`~sim.scenario.loading.LoadedScenario`
+from :func:`load`), runs its replications on the engine (:mod:`sim.experiment.engine`) and writes
+its folder (``manifest.json`` first among its files, see :mod:`sim.experiment.manifest`). ``out``
+None makes ``results/<name>-<UTC time>/``. Where replications run: ``jobs`` local processes
+(default 1 from Python: a notebook's process; the command line uses all cores), or an
+``executor`` of :mod:`sim.experiment.executors`.
+
+Errors are exceptions: :class:`~sim.scenario.loading.ScenarioError` for a bad scenario or
+study (its message names the file, line and field), :class:`~sim.experiment.storage.OutputError`
+for a folder that cannot be written, :class:`~sim.experiment.executors.ExecutorError` for
+workers that cannot be reached. The command line turns them into its exit statuses.
+"""
+
+from __future__ import annotations
+
+import importlib
+import threading
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from sim.analysis.statistics import summarize
+from sim.analysis.theatre import summarize_theatre, theatre_columns
+from sim.experiment import analyses
+from sim.experiment.engine import Batch, Store
+from sim.experiment.evaluate import ChunkStore, StudyError, scenario_factors, study_factors, study_overrides
+from sim.experiment.executors import Executor, ExecutorError, make_executor
+from sim.experiment.folders import discovery_manifest, draw_figures, read_results, run_rows, save_figure, write_report_md, write_study
+from sim.experiment.manifest import new_manifest, prepare_out_dir, write_manifest
+from sim.experiment.montecarlo import monte_carlo, summary_rows
+from sim.experiment.storage import OutputError, new_run_dir, write_atomic, write_json, write_parquet
+from sim.model.airlift import SORTIE_WAIT_CAUSES
+from sim.model.evacuation import RESOURCES, WAIT_CAUSES
+from sim.replication import prepare
+from sim.scenario.loading import LoadedScenario, load_scenario
+from sim.scenario.theatre_layout import network_json, theatre_layout
+
+DEFAULT_SEED = 20260223
+RESULTS = Path("results")
+
+ScenarioLike = str | Path | LoadedScenario
+Progress = Callable[[int, int], None] | None
+"""``progress(done, total)``: replications done of the total, as batches come back."""
+
+
+class UsageError(ValueError):
+    """Options that do not go together or a value out of range (the command line's exit status 2)."""
+
+
+class Interrupted(Exception):
+    """A study stopped by Ctrl-C; ``folder`` keeps its finished replications when ``resumable``."""
+
+    def __init__(self, folder: Path, resumable: bool, kept: str = "finished replications") -> None:
+        super().__init__(f"interrupted; the {kept} are kept in {folder}" if resumable else "interrupted")
+        self.folder = folder
+        self.resumable = resumable
+
+
+def load(scenario: str | Path, overrides: Sequence[str] = ()) -> LoadedScenario:
+    """Read and validate a scenario file, with ``--set``-style overrides (``["fleet.civilian.count=120"]``)."""
+    return load_scenario(scenario, list(overrides))
+
+
+def _loaded(scenario: ScenarioLike, overrides: Sequence[str] = ()) -> LoadedScenario:
+    if isinstance(scenario, LoadedScenario):
+        return load_scenario(scenario.path, [*scenario.overrides, *overrides]) if overrides else scenario
+    return load(scenario, overrides)
+
+
+def _folder(out: str | Path | None, force: bool, kind: str, name: str) -> tuple[Path, bool]:
+    """The results folder (made now when ``out`` is None) and whether it was made for this study."""
+    if out is None:
+        return new_run_dir(RESULTS, name), True
+    return prepare_out_dir(Path(out), force, kind), False
+
+
+@dataclass(frozen=True)
+class RunResult:
+    """A finished run: its folder, the ``summary.json`` contract, and how many replications ran."""
+
+    folder: Path
+    summary: dict[str, Any]
+    replications: int
+
+
+def run(
+    scenario: ScenarioLike,
+    replications: int | None = None,
+    *,
+    precision: float | None = None,
+    seed: int = DEFAULT_SEED,
+    overrides: Sequence[str] = (),
+    out: str | Path | None = None,
+    force: bool = False,
+    jobs: int | None = 1,
+    executor: Executor | None = None,
+    figures: bool = True,
+    on_batch: Callable[[Batch, int], None] | None = None,
+) -> RunResult:
+    """The Monte Carlo replications of a scenario (``evacsim run``): ``replications`` (default 1,000), or until the
+    95% CI half-width of P(in window) is at most ``precision``.
+
+    Writes ``replications.parquet`` and ``burndown.parquet`` batch by batch, then ``summary.json``,
+    ``manifest.json`` and (with ``figures``) the figures. ``on_batch(batch, target)`` sees each batch as it
+    comes back (for a progress bar). A failure or Ctrl-C removes what was written.
+    """
+    loaded = _loaded(scenario, overrides)
+    folder, made = _folder(out, force, "run", loaded.scenario.scenario.name)
+    store = Store(folder)
+    store.clear()
+    own = executor is None
+    executor = executor or make_executor(jobs)
+    try:
+        count = monte_carlo(prepare(loaded.scenario), seed, store, replications, precision, executor, on_batch)
+    except BaseException:
+        store.clear()
+        if made and not any(folder.iterdir()):
+            folder.rmdir()
+        raise
+    finally:
+        if own:
+            executor.close()
+    summary = summarize(summary_rows(store), loaded.scenario.scenario.window_days, WAIT_CAUSES, RESOURCES)
+    layout = theatre_layout(loaded.scenario)
+    if layout is not None:  # a theatre: each base's answers, the last out of the country, the network
+        columns = theatre_columns(layout, WAIT_CAUSES, RESOURCES, SORTIE_WAIT_CAUSES)
+        rows = store.read(columns=columns).to_pandas()
+        summary.update(summarize_theatre(rows, layout, loaded.scenario.scenario.window_days, WAIT_CAUSES, RESOURCES))
+    resolved = loaded.scenario.model_dump(mode="json")
+    manifest = new_manifest("run", resolved, loaded.path, list(loaded.overrides), seed, replications=count, jobs=executor.workers)
+    write_manifest(folder, manifest)
+    write_json(folder / "summary.json", summary)
+    if layout is not None:
+        write_json(folder / "network.json", network_json(loaded.scenario))
+    if figures:
+        from sim.plots.figures import plot_results  # matplotlib is heavy: loaded only to draw
+
+        plot_results(folder)
+    return RunResult(folder, summary, count)
+
+
+def _drawing_soon(progress: Callable[..., None] | None, figures: bool) -> Callable[..., None] | None:
+    """``progress`` that, once the first batch is back, imports the plotting modules in a thread: the parent waits
+    on its workers then, so matplotlib's second of imports is paid while they simulate (the workers are running
+    by then: no fork happens during the import, except a retry's new pool, whose workers import nothing)."""
+    if not figures:
+        return progress
+    started = False
+
+    def advance(*args: Any) -> None:
+        nonlocal started
+        if not started and args and args[0]:
+            started = True
+            threading.Thread(target=importlib.import_module, args=("sim.plots.figures",), name="evacsim-import-plots", daemon=True).start()
+        if progress:
+            progress(*args)
+
+    return advance
+
+
+def _executor(executor: Executor | None, jobs: int | None) -> tuple[Executor, bool]:
+    """The executor to run on, and whether this call made it (and so closes it)."""
+    return (executor, False) if executor is not None else (make_executor(jobs), True)
+
+
+@contextmanager
+def _resumable(folder: Path, label: str = "finished replications") -> Iterator[None]:
+    """Failures of a study whose finished replications stay in ``folder``: say how to finish it."""
+    rerun = f"rerun the same command with --out {folder} --resume"
+    try:
+        yield
+    except ExecutorError as exc:
+        raise ExecutorError(f"{exc}; the {label} are kept in {folder}: {rerun}") from exc
+    except OutputError:
+        raise
+    except OSError as exc:
+        raise OutputError(f"{folder}: cannot write results ({exc.strerror or exc}); make room, then {rerun}") from exc
+    except KeyboardInterrupt:
+        raise Interrupted(folder, True, label) from None
+
+
+# ---- sweep and compare ----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class SweepResult:
+    """A finished sweep: its folder, the per-point table (``points.csv``), the study, and warnings."""
+
+    folder: Path
+    points: pd.DataFrame
+    study: Any
+    batches_run: int
+    batches_kept: int
+    wall_seconds: float
+    warnings: list[str] = field(default_factory=list)
+
+
+def sweep(
+    target: str | Path,
+    vary: Sequence[str] = (),
+    *,
+    design: str | None = None,
+    samples: int | None = None,
+    replications: int | None = None,
+    seed: int | None = None,
+    overrides: Sequence[str] = (),
+    name: str | None = None,
+    out: str | Path | None = None,
+    resume: bool = False,
+    force: bool = False,
+    batch_size: int | None = None,
+    jobs: int | None = 1,
+    executor: Executor | None = None,
+    figures: bool = True,
+    progress: Progress = None,
+) -> SweepResult:
+    """Every design point of a study, replicated on common random numbers (``evacsim sweep``): a study file
+    (``target`` with ``[factors]``) or a scenario with ``vary`` factors (``["escort.teams=2,3,4,6"]``)."""
+    from sim.experiment.study import study_from
+    from sim.experiment.sweep import plan_sweep, run_sweep
+
+    if resume and force:
+        raise UsageError("give --resume or --force, not both")
+    if resume and out is None:
+        raise UsageError("--resume needs --out, the folder of the sweep to finish")
+    if design is not None and design not in ("grid", "lhs", "sobol"):
+        raise UsageError(f"--design {design}: use grid, lhs or sobol")
+    study = study_from(Path(target), list(vary), list(overrides), name=name, design=design, samples=samples, replications=replications, seed=seed)
+    if design in ("lhs", "sobol") and study.samples is None:
+        raise UsageError(f"--design {design} needs --samples N, the number of design points")
+    if study.design == "grid" and samples is not None:
+        raise UsageError("--samples sets the points of an lhs or sobol design; a grid runs every combination of the levels")
+    plan = plan_sweep(study)
+    warnings = []
+    if study.design == "sobol" and study.samples and study.samples & (study.samples - 1):
+        warnings.append(
+            f"a Sobol' design is balanced at a power of 2 points; {study.samples} points are valid but less even than "
+            f"{1 << (study.samples.bit_length() - 1)} or {1 << study.samples.bit_length()}"
+        )
+    folder = Path(out) if out is not None else new_run_dir(RESULTS, plan.study.name)
+    executor, own = _executor(executor, jobs)
+    try:
+        with _resumable(folder, "finished batches"):
+            result = run_sweep(plan, folder, executor, resume=resume, force=force, batch_size=batch_size, on_progress=_drawing_soon(progress, figures))
+    finally:
+        if own:
+            executor.close()
+    if figures:
+        from sim.plots.figures import plot_results
+
+        plot_results(result.out)
+    return SweepResult(result.out, result.points, plan.study, result.batches_run, result.batches_kept, result.wall_seconds, warnings)
+
+
+@dataclass(frozen=True)
+class CompareResult:
+    """A finished comparison: its folder and ``comparison.json`` (B - A on paired replications)."""
+
+    folder: Path
+    summary: dict[str, Any]
+
+
+def compare(
+    a: ScenarioLike,
+    b: ScenarioLike | None = None,
+    *,
+    overrides: Sequence[str] = (),
+    replications: int = 1000,
+    seed: int = DEFAULT_SEED,
+    out: str | Path | None = None,
+    force: bool = False,
+    jobs: int | None = 1,
+    executor: Executor | None = None,
+    figures: bool = True,
+    progress: Progress = None,
+) -> CompareResult:
+    """Scenario B against A (``evacsim compare``) on paired replications with common random numbers; B is A with
+    ``overrides`` when not given."""
+    from sim.experiment.compare import run_compare
+    from sim.plots.compare import PAIRED_FILE
+
+    if b is None and not overrides:
+        raise UsageError("give a scenario B, or --set overrides that make B from A")
+    loaded_a = _loaded(a)
+    loaded_b = _loaded(b if b is not None else a, overrides)
+    name_a = Path(loaded_a.path).stem
+    name_b = Path(loaded_b.path).stem if b is not None else "set"
+    folder, _ = _folder(out, force, "compare", f"{name_a}-vs-{name_b}")
+    executor, own = _executor(executor, jobs)
+    try:
+        result = run_compare(loaded_a, loaded_b, seed, replications, executor, on_progress=progress)
+    except KeyboardInterrupt:
+        raise Interrupted(folder, False) from None
+    finally:
+        if own:
+            executor.close()
+    resolved = {"a": loaded_a.scenario.model_dump(mode="json"), "b": loaded_b.scenario.model_dump(mode="json")}
+    where = f"{_given(a)} vs {_given(b) if b is not None else _given(a)}"
+    write_manifest(folder, new_manifest("compare", resolved, where, list(overrides or loaded_b.overrides), seed, replications=replications))
+    write_json(folder / "comparison.json", result.summary)
+    write_parquet(folder / PAIRED_FILE, pd.DataFrame({"replication": range(replications), "days_a": result.days_a, "days_b": result.days_b}))
+    if figures:
+        from sim.plots.figures import plot_results
+
+        plot_results(folder)
+    return CompareResult(folder, result.summary)
+
+
+def _given(scenario: ScenarioLike) -> str:
+    return scenario.path if isinstance(scenario, LoadedScenario) else str(scenario)
+
+
+# ---- the analyses ---------------------------------------------------------------------------------
+
+
+@dataclass
+class AnalysisResult:
+    """A finished analysis: its folder, its tables, the findings said in words, its warnings and the study itself."""
+
+    folder: Path
+    tables: dict[str, pd.DataFrame]
+    lines: list[str]
+    warnings: list[str]
+    study: Any = None
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+def _analysis_folder(
+    out: str | Path | None, force: bool, resume: bool, kind: str, name: str, kept: tuple[str, ...] = ("replications.parquet", "tornado_replications.parquet")
+) -> Path:
+    """The folder of an analysis: ``out`` (refused if it holds another command's results), or a new one; on
+    ``resume``, one that holds some of the study's finished work (``kept``)."""
+    if resume and force:
+        raise UsageError("give --resume or --force, not both")
+    if resume and out is None:
+        raise UsageError("--resume needs --out, the folder of the study to finish")
+    if resume and not any((Path(out) / n).is_dir() for n in kept):  # type: ignore[arg-type]
+        what = "finished replications" if "replications.parquet" in kept else "finished chunks"
+        raise OutputError(f"{out}: no {what}, so there is no study to resume; run without --resume")
+    if out is None:
+        return new_run_dir(RESULTS, name)
+    return prepare_out_dir(Path(out), force or resume, kind)
+
+
+def _setting(value: int | None, method: str, key: str, precise: bool) -> int:
+    if value is not None:
+        return value
+    return int((analyses.PRECISE if precise else analyses.DEFAULTS)[method][key])
+
+
+def _study(folder: Path, resume: bool, executor: Executor | None, jobs: int | None, run: Callable[[Executor, ChunkStore], Any]) -> Any:
+    executor, own = _executor(executor, jobs)
+    try:
+        with _resumable(folder):
+            return run(executor, ChunkStore(folder, resume))
+    finally:
+        if own:
+            executor.close()
+
+
+def sensitivity(
+    scenario: ScenarioLike,
+    method: str = "tornado",
+    *,
+    factors: str | Path | None = None,
+    trajectories: int | None = None,
+    base_samples: int | None = None,
+    replications: int | None = None,
+    seed: int = DEFAULT_SEED,
+    overrides: Sequence[str] = (),
+    out: str | Path | None = None,
+    force: bool = False,
+    resume: bool = False,
+    precise: bool = False,
+    jobs: int | None = 1,
+    executor: Executor | None = None,
+    progress: Progress = None,
+) -> AnalysisResult:
+    """Which uncertain inputs move the closure date most (``evacsim sensitivity``): ``tornado``, ``morris`` or ``sobol``;
+    ``factors`` a study file naming factors and ranges (default: every input the scenario draws)."""
+    if method not in ("tornado", "morris", "sobol"):
+        raise UsageError(f"--method {method}: use tornado, morris or sobol")
+    study_set = study_overrides(Path(factors)) if factors else []
+    loaded = _loaded(scenario, [*study_set, *overrides])
+    s = loaded.scenario
+    chosen = study_factors(Path(factors), s) if factors else scenario_factors(s)
+    if not chosen:
+        raise StudyError(f"{loaded.path}: no input is given as a distribution, so there is nothing to vary; name factors with --factors STUDY.toml")
+    window = tuple(s.scenario.window_days)
+    reps = _setting(replications, method, "replications", precise)
+    folder = _analysis_folder(out, force, resume, f"sensitivity-{method}", f"{s.scenario.name}-sensitivity-{method}")
+    if method == "tornado":
+        study = _study(folder, resume, executor, jobs, lambda ex, store: analyses.run_tornado(s, chosen, seed, reps, ex, store, progress))
+    elif method == "morris":
+        r = _setting(trajectories, method, "trajectories", precise)
+        study = _study(folder, resume, executor, jobs, lambda ex, store: analyses.run_morris(s, chosen, seed, reps, r, ex, store, progress))
+    else:
+        size = _setting(base_samples, method, "n", precise)
+        study = _study(folder, resume, executor, jobs, lambda ex, store: analyses.run_sobol(s, chosen, seed, reps, size, ex, store, progress))
+    for name, table in study.tables.items():
+        table.to_csv(folder / f"{name}.csv", index=name != "points")
+    note = f"{study.points} design points x {study.replications_per_point} replications each (common random numbers), {len(chosen)} factors."
+    write_study(folder, loaded, seed, study, f"sensitivity-{method}", factors=[f.as_record() for f in chosen])
+    figures = draw_figures(folder, f"sensitivity-{method}")
+    tables = {k: v for k, v in study.tables.items() if k != "points"}
+    write_report_md(folder, f"Sensitivity ({method}): {s.scenario.title}", [note], tables, figures, study.warnings, window)  # type: ignore[arg-type]
+    return AnalysisResult(folder, study.tables, [note], study.warnings, study)
+
+
+def calibrate(
+    scenario: ScenarioLike,
+    target_days: tuple[float, float] = (15.0, 30.0),
+    *,
+    replications: int | None = None,
+    seed: int = DEFAULT_SEED,
+    overrides: Sequence[str] = (),
+    out: str | Path | None = None,
+    force: bool = False,
+    resume: bool = False,
+    precise: bool = False,
+    jobs: int | None = 1,
+    executor: Executor | None = None,
+    progress: Progress = None,
+) -> AnalysisResult:
+    """Which input values make the seed's estimate come true (``evacsim calibrate``): ABC rejection over the scenario's
+    distributions, accepting the draws whose base is empty within ``target_days``."""
+    from sim.analysis.calibration import informative
+    from sim.names import label
+    from sim.report.readable import span
+
+    window = (float(target_days[0]), float(target_days[1]))
+    loaded = _loaded(scenario, overrides)
+    s = loaded.scenario
+    horizon = float(s.scenario.horizon_days)
+    text = f"{window[0]:g}:{window[1]:g}"
+    if window[0] >= horizon:
+        raise UsageError(
+            f"--target-days {text}: the target starts at or after the scenario's horizon of {horizon:g} days, where every "
+            f"replication is cut off, so no draw can close in it (more replications would not help); choose a target below "
+            f"{horizon:g} days or lengthen the horizon, e.g. --set scenario.horizon_days={int(window[1]) + 30}"
+        )
+    beyond = [f"--target-days {text} reaches past the horizon of {horizon:g} days: no replication closes after it"] if window[1] > horizon else []
+    reps = _setting(replications, "calibrate", "replications", precise)
+    folder = _analysis_folder(out, force, resume, "calibrate", f"{s.scenario.name}-calibrate")
+    study = _study(folder, resume, executor, jobs, lambda ex, store: analyses.run_calibration(s, window, seed, reps, ex, store, progress))
+    study.warnings = [*beyond, *study.warnings]
+    found = study.extra["calibration"]
+    if study.extra["inputs"].shape[1] == 0:
+        raise StudyError(f"{loaded.path}: no input is given as a distribution, so there is nothing to calibrate")
+    found.table.to_csv(folder / "calibration.csv")
+    target = f"{window[0]:g}-{window[1]:g} days"
+    rate = found.acceptance
+    strong = informative(found.table)
+    lines = [
+        f"{int(found.accepted.sum())} of {len(found.accepted)} draws from the priors closed in {target}: acceptance "
+        f"{rate.estimate:.1%} (95% CI {rate.ci_low:.1%}-{rate.ci_high:.1%}).",
+        "",
+        "Inputs the estimate constrains (prior P5-P95 -> posterior P5-P95): "
+        + ("; ".join(f"{label(n)} {span(r.prior_p5, r.prior_p95)} -> {span(r.post_p5, r.post_p95)}" for n, r in strong.iterrows()) or "none clearly."),
+    ]
+    write_study(folder, loaded, seed, study, "calibrate", target_days=list(window), acceptance=rate.as_dict())
+    figures = draw_figures(folder, "calibrate")
+    write_report_md(folder, f"Calibration to {target}: {s.scenario.title}", lines, {"prior vs posterior": found.table}, figures, study.warnings, window)
+    return AnalysisResult(folder, {"calibration": found.table}, lines, study.warnings, study)
+
+
+def marginal(
+    scenario: ScenarioLike,
+    *,
+    replications: int | None = None,
+    seed: int = DEFAULT_SEED,
+    overrides: Sequence[str] = (),
+    out: str | Path | None = None,
+    force: bool = False,
+    resume: bool = False,
+    precise: bool = False,
+    jobs: int | None = 1,
+    executor: Executor | None = None,
+    progress: Progress = None,
+) -> AnalysisResult:
+    """What one more truck, escort team, Apache, loading team, sortie or crossing buys (``evacsim marginal``), with 95% CIs."""
+    loaded = _loaded(scenario, overrides)
+    s = loaded.scenario
+    reps = _setting(replications, "marginal", "replications", precise)
+    folder = _analysis_folder(out, force, resume, "marginal", f"{s.scenario.name}-marginal")
+    study = _study(folder, resume, executor, jobs, lambda ex, store: analyses.run_marginal(s, seed, reps, ex, store, progress))
+    table = study.tables["marginal"]
+    window = tuple(s.scenario.window_days)
+    table.to_csv(folder / "marginal.csv")
+    best, top = table.index[0], table.iloc[0]
+    line = f"{best} buys the most time: {top['days_saved']:.1f} days (95% CI {top['days_saved_low']:.1f}-{top['days_saved_high']:.1f})."
+    write_study(folder, loaded, seed, study, "marginal")
+    figures = draw_figures(folder, "marginal")
+    lines = [f"{reps} replications per variant, common random numbers.", "", line]
+    write_report_md(folder, f"Marginal value of resources: {s.scenario.title}", lines, {"marginal": table}, figures, [], window)  # type: ignore[arg-type]
+    return AnalysisResult(folder, {"marginal": table}, [line], study.warnings, study)
+
+
+def evidence(
+    scenario: ScenarioLike,
+    *,
+    replications: int | None = None,
+    tornado_replications: int | None = None,
+    from_run: str | Path | None = None,
+    seed: int = DEFAULT_SEED,
+    overrides: Sequence[str] = (),
+    out: str | Path | None = None,
+    force: bool = False,
+    resume: bool = False,
+    precise: bool = False,
+    jobs: int | None = 1,
+    executor: Executor | None = None,
+    progress: Progress = None,
+) -> AnalysisResult:
+    """What to find out first (``evacsim evidence``): for each uncertain input, how much knowing it would settle the window
+    question (EVPPI), its tornado swing, and the kind of source behind it. ``from_run``: a run folder of this scenario
+    to estimate from instead of new draws."""
+    from sim.analysis.evidence import BOOTSTRAP, default_blocks, findings
+    from sim.names import label
+
+    loaded = _loaded(scenario, overrides)
+    s = loaded.scenario
+    chosen = scenario_factors(s)
+    labels = {f.path: label(f.path) for f in chosen}
+    if not chosen:
+        raise StudyError(f"{loaded.path}: no input is given as a distribution, so knowing any of them would settle nothing; nothing to rank")
+    tornado_reps = _setting(tornado_replications, "evidence", "tornado_replications", precise)
+    given = run_rows(Path(from_run), s) if from_run is not None else None
+    reps = len(given) if given is not None else _setting(replications, "evidence", "replications", precise)
+    folder = _analysis_folder(out, force, resume, "evidence", f"{s.scenario.name}-evidence")
+    study = _study(
+        folder, resume, executor, jobs, lambda ex, store: analyses.run_evidence(s, chosen, seed, reps, tornado_reps, labels, ex, store, progress, given)
+    )
+    table = study.tables["evidence"]
+    table.to_csv(folder / "evidence.csv", index=False)
+    study.tables["tornado"].to_csv(folder / "tornado.csv")
+    window = s.scenario.window_days
+    lines = findings(table, window, study.extra["p_window"], reps, study.extra.get("joint"))
+    extra = {
+        "factors": [f.as_record() for f in chosen],
+        "monte_carlo_replications": reps,
+        "monte_carlo_from": str(from_run) if from_run is not None else None,
+        "tornado_points": study.extra["tornado_points"],
+        "tornado_replications": study.extra["tornado_replications"],
+        "p_window": study.extra["p_window"],
+        "joint": study.extra.get("joint"),
+        "estimator": "regression-based EVPPI (Strong and Oakley 2013): regressogram of the in-window indicator on each input, "
+        "noise of the block means removed (Kelley's epsilon squared); 95% bootstrap intervals",
+        "bootstrap": BOOTSTRAP,
+        "blocks": default_blocks(reps),
+    }
+    write_study(folder, loaded, seed, study, "evidence", **extra)
+    figures = draw_figures(folder, "evidence")
+    write_report_md(folder, f"What to find out first: {s.scenario.title}", lines, {"evidence": table}, figures, study.warnings)
+    return AnalysisResult(folder, study.tables, lines, study.warnings, study)
+
+
+def discover(
+    results: str | Path,
+    target: str = "15 <= days <= 30",
+    *,
+    min_coverage: float = 0.5,
+    out: str | Path | None = None,
+    force: bool = False,
+) -> AnalysisResult:
+    """Under which conditions the target happens (``evacsim discover``): PRIM boxes over the inputs of a finished study.
+    Runs no replications: it reads those of ``results``."""
+    from sim.analysis import discovery as d
+    from sim.plots.discovery import discovery_figure
+
+    results = Path(results)
+    try:
+        goal = d.parse_target(target)
+    except ValueError as exc:
+        raise UsageError(str(exc)) from None
+    rows, factors = read_results(results)
+    if goal.column not in rows.columns:
+        raise StudyError(f"{results}: the results have no column {goal.column} for the target {target}")
+    try:
+        x = d.input_columns(rows, factors)
+        cases = goal.cases(rows)
+        found = d.discover(x, cases, min_coverage=min_coverage)
+    except ValueError as exc:
+        raise StudyError(str(exc)) from None
+    folder, _ = _folder(out, force, "discover", f"{results.name}-discover")
+    what = "meets the target" if target.strip() != "15 <= days <= 30" else "finishes in the window"
+    sentence = d.describe(found, what)
+    d.trajectory_table(found).to_csv(folder / "prim_trajectory.csv", index_label="step")
+    found.box.to_csv(folder / "prim_box.csv")
+    figures = [save_figure(folder, "discovery", discovery_figure(found, x, cases, what=target))]
+    summary = {
+        "target": target,
+        "cases": found.cases,
+        "replications": found.total,
+        "base_rate": found.base_rate,
+        "chosen_step": found.chosen,
+        "coverage": float(found.stats["coverage"]),
+        "density": float(found.stats["density"]),
+        "mass": float(found.stats["mass"]),
+        "box": {k: {"min": float(r["min"]), "max": float(r["max"])} for k, r in found.box.iterrows()},
+        "sentence": sentence,
+    }
+    write_json(folder / "discovery.json", summary)
+    write_manifest(folder, discovery_manifest(results, target, min_coverage, found.total))
+    write_report_md(folder, f"Scenario discovery: {target}", [f"Results: `{results}`", "", sentence], {"chosen box": found.box}, figures, [])
+    return AnalysisResult(folder, {"chosen box": found.box}, [sentence], [], found, summary)
+
+
+# ---- nowcast, backtest, plan, report --------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class NowcastResult:
+    """A finished nowcast: its folder, the weighted forecast and the scenario's title and window."""
+
+    folder: Path
+    nowcast: Any
+    title: str
+    window_days: tuple[float, float]
+
+
+def nowcast(
+    scenario: ScenarioLike,
+    observations: str | Path,
+    *,
+    replications: int | None = None,
+    seed: int = DEFAULT_SEED,
+    overrides: Sequence[str] = (),
+    min_ess: float = 30.0,
+    out: str | Path | None = None,
+    force: bool = False,
+    jobs: int | None = 1,
+    executor: Executor | None = None,
+    progress: Callable[[int], None] | None = None,
+) -> NowcastResult:
+    """The closure forecast updated by what has been observed so far (``evacsim nowcast``, likelihood weighting);
+    ``progress(n)`` counts replications as they come back."""
+    from datetime import datetime
+
+    from sim.experiment.nowcast import DEFAULT_REPLICATIONS, run_nowcast, write_nowcast
+    from sim.scenario.observations import load_observations
+
+    loaded = _loaded(scenario, overrides)
+    s = loaded.scenario
+    seen = load_observations(observations)
+    count = replications or DEFAULT_REPLICATIONS
+    folder, _ = _folder(out, force, "nowcast", f"{s.scenario.name}-nowcast")
+    executor, own = _executor(executor, jobs)
+    try:
+        workers = executor.workers
+        result, traj, measurements = run_nowcast(prepare(s), seen, seed, count, workers, min_ess, progress, executor)
+    except KeyboardInterrupt:
+        raise Interrupted(folder, False) from None
+    finally:
+        if own:
+            executor.close()
+    try:
+        write_nowcast(folder, loaded, seen, seed, count, workers, result, traj, measurements, datetime.fromisoformat(s.scenario.start).date())
+    except OutputError:
+        raise
+    except OSError as exc:
+        raise OutputError(f"{folder}: cannot write results ({exc.strerror or exc})") from exc
+    return NowcastResult(folder, result, s.scenario.title, s.scenario.window_days)
+
+
+@dataclass(frozen=True)
+class BacktestResult:
+    """Finished backtests: their folder and one row per case (``backtest.csv``)."""
+
+    folder: Path
+    table: pd.DataFrame
+    cases: list[Any]
+    """One :class:`sim.analysis.backtest.Backtest` per case: reported range, model P10/P50/P90, verdict."""
+
+
+def backtest(
+    cases: Sequence[str | Path] = (),
+    *,
+    replications: int = 300,
+    seed: int = DEFAULT_SEED,
+    out: str | Path | None = None,
+    force: bool = False,
+    jobs: int | None = 1,
+    executor: Executor | None = None,
+    progress: Progress = None,
+) -> BacktestResult:
+    """The model against past withdrawals (``evacsim backtest``): each case file of ``scenarios/history/`` (default) replicated
+    and compared with what was reported."""
+    from sim.experiment.backtest import HISTORY_DIR, load_cases, run_backtests
+    from sim.plots.backtest import backtest_figure
+
+    loaded = load_cases([Path(c) for c in cases] or [HISTORY_DIR])
+    folder, _ = _folder(out, force, "backtest", "backtest")
+    executor, own = _executor(executor, jobs)
+    try:
+        results = run_backtests(loaded, seed, replications, executor, progress)
+    except KeyboardInterrupt:
+        raise Interrupted(folder, False) from None
+    finally:
+        if own:
+            executor.close()
+    table = pd.DataFrame([r.as_row() for r in results])
+    write_atomic(folder / "backtest.csv", lambda tmp: table.to_csv(tmp, index=False))
+    write_manifest(folder, new_manifest("backtest", {}, "", [], seed, replications=replications, cases=[c.loaded.path for c in loaded]))
+    fig = backtest_figure(table)
+    for ext in ("png", "svg"):
+
+        def draw(tmp: Path, ext: str = ext) -> None:
+            fig.savefig(tmp, format=ext)
+
+        write_atomic(folder / f"backtest.{ext}", draw)
+    return BacktestResult(folder, table, results)
+
+
+def plan(
+    scenario: ScenarioLike,
+    options: str | Path,
+    *,
+    target: str | None = None,
+    budget: float | None = None,
+    trials: int | None = None,
+    seed: int | None = None,
+    overrides: Sequence[str] = (),
+    out: str | Path | None = None,
+    force: bool = False,
+    resume: bool = False,
+    jobs: int | None = 1,
+    executor: Executor | None = None,
+    progress: Callable[[str, int, int], None] | None = None,
+) -> Any:
+    """The cheapest set of additions that meets a target such as ``P(days <= 30) >= 0.9`` (``evacsim plan``).
+
+    Returns the plan's result (its ``sentence``, ``overrides`` to check it with, ``check`` on fresh replications);
+    its tables, figure and manifest are in ``result.folder``."""
+    from sim.experiment import plan as p
+    from sim.experiment.plan_file import parse_target, read_plan_options
+
+    goal = None
+    if target is not None:
+        try:
+            goal = parse_target(target)
+        except ValueError as exc:
+            raise UsageError(f"--target: {exc}") from None
+    loaded = _loaded(scenario, overrides)
+    study = read_plan_options(Path(options), loaded.scenario)
+    goal = goal or study.target
+    if goal is None:
+        raise UsageError(f'{options}: no target; give target = "P(days <= 30) >= 0.9" in the plan file or --target')
+    if budget is not None:
+        study = replace(study, budget=budget)
+    if trials is not None:
+        study = replace(study, trials=trials)
+    seed = study.seed if seed is None else seed
+    folder = _analysis_folder(out, force, resume, p.KIND, f"{loaded.scenario.scenario.name}-plan", kept=("chunks",))
+    executor, own = _executor(executor, jobs)
+    try:
+        with _resumable(folder, "plans evaluated so far"):
+            result = p.plan(loaded, study, goal, seed, executor, folder, resume, progress or (lambda label, done, total: None))
+    finally:
+        if own:
+            executor.close()
+    p.write_plan_folder(folder, loaded, study, goal, seed, result)
+    result.folder = folder
+    return result
+
+
+def write_report(folder: str | Path, *, replot: bool = False) -> Path:
+    """``report.html`` in a results folder (``evacsim report``): verdict, summary, every figure, provenance and manifest."""
+    from sim.report import render_report
+
+    return Path(render_report(Path(folder), replot=replot))

@@ -1,0 +1,110 @@
+"""What every command shares to talk to its user: the consoles, one-line errors with an exit status,
+warnings, the progress bar, the closing line, and loading a scenario named on the command line.
+
+Kept apart from :mod:`sim.cli` so that command modules import it and the CLI imports them,
+never the other way round. Nothing here imports the model or SciPy at import time, so that
+``evacsim --help`` stays fast.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from pathlib import Path
+from typing import TYPE_CHECKING, NoReturn
+
+import typer
+from rich.console import Console
+from rich.markup import escape
+
+if TYPE_CHECKING:
+    from rich.progress import Progress
+
+    from sim.scenario.loading import LoadedScenario
+
+EXIT_USAGE = 2
+EXIT_BAD_INPUT = 3
+EXIT_OUTPUT = 4
+EXIT_WORKERS = 5
+EXIT_INTERRUPTED = 130
+
+console = Console()
+errors = Console(stderr=True)
+
+
+def fail(message: str, status: int) -> NoReturn:
+    """One paragraph on stderr, then exit with ``status``."""
+    errors.print(f"[bold red]error:[/] {escape(message)}", highlight=False, markup=True, soft_wrap=True)
+    raise typer.Exit(status)
+
+
+def warn(message: str) -> None:
+    """One warning line on stderr; the message is shown as written (no rich markup)."""
+    errors.print(f"[yellow]warning:[/] {escape(message)}", highlight=False, soft_wrap=True)
+
+
+def results_in(folder: Path, before: str = "") -> None:
+    """The closing line of a command that wrote a results folder."""
+    console.print(f"{escape(before)}Results in [bold]{escape(str(folder))}[/]")
+
+
+def progress() -> Progress:
+    """A progress bar on stderr that counts replications and says how long is left."""
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
+
+    return Progress(
+        TextColumn("[progress.description]{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        TextColumn("eta"),
+        TimeRemainingColumn(),
+        console=errors,
+        transient=True,
+    )
+
+
+def load(path: Path, overrides: Sequence[str] | None) -> LoadedScenario:
+    """The scenario at ``path`` with ``--set`` overrides; a bad one is one paragraph and exit status 3."""
+    from sim.scenario.loading import ScenarioError, load_scenario  # pydantic and SciPy: not for `evacsim --help`
+
+    try:
+        return load_scenario(path, list(overrides or []))
+    except ScenarioError as exc:
+        fail(str(exc), EXIT_BAD_INPUT)
+
+
+@contextmanager
+def failures(interrupted: str = "interrupted") -> Iterator[None]:
+    """What a study's library call raises, as one paragraph and the command line's exit status: 2 wrong usage,
+    3 a bad scenario, study, observations file or results folder, 4 a folder that cannot be written, 5 workers
+    that cannot be reached, 130 interrupted (``interrupted`` is said when the study keeps nothing)."""
+    try:
+        yield
+    except KeyboardInterrupt:
+        fail(interrupted, EXIT_INTERRUPTED)
+    except Exception as exc:
+        fail(*_status_of(exc, interrupted))
+
+
+def _status_of(exc: Exception, interrupted: str) -> tuple[str, int]:
+    # Imported here: these modules are already loaded when a study raised, and `evacsim --help` needs none of them.
+    from sim.api import Interrupted, UsageError
+    from sim.experiment.compare import WindowMismatchError
+    from sim.experiment.evaluate import StudyError
+    from sim.experiment.executors import ExecutorError
+    from sim.experiment.manifest import ResultsFolderError
+    from sim.experiment.storage import OutputError
+    from sim.scenario.loading import ScenarioError
+
+    if isinstance(exc, Interrupted):
+        return (f"{exc}: rerun the same command with --out {exc.folder} --resume" if exc.resumable else interrupted), EXIT_INTERRUPTED
+    if isinstance(exc, UsageError):
+        return str(exc), EXIT_USAGE
+    if isinstance(exc, ScenarioError | StudyError | ResultsFolderError | WindowMismatchError):
+        return str(exc), EXIT_BAD_INPUT
+    if isinstance(exc, OutputError):
+        return str(exc), EXIT_OUTPUT
+    if isinstance(exc, ExecutorError):
+        return str(exc), EXIT_WORKERS
+    raise exc

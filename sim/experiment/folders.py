@@ -1,0 +1,152 @@
+"""Writing and reading the folders of the analysis studies: tables, ``report.md``, figures, and the inputs they read.
+
+The studies of :mod:`sim.api` (sensitivity, calibrate, marginal, evidence, discover) write
+their tables as CSV, their manifest (:mod:`sim.experiment.manifest`), their figures (PNG and
+SVG, drawn from the folder as ``evacsim plot`` redraws them) and a short ``report.md``.
+Their replications are already in the folder: the engine's store wrote them as they ran.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from sim.experiment.engine import Store
+from sim.experiment.evaluate import StudyError
+from sim.experiment.manifest import Manifest, ResultsFolderError, design_factors, new_manifest, read_manifest, write_manifest
+from sim.experiment.storage import write_parquet
+from sim.scenario.loading import LoadedScenario
+from sim.scenario.schema import Scenario
+
+
+def write_study(folder: Path, loaded: LoadedScenario, seed: int, study: Any, kind: str, **fields: Any) -> None:
+    """The manifest of an analysis folder: what ran (points, replications, seconds, warnings) and the kind's ``fields``.
+
+    A study whose rows came from elsewhere (``evidence --from RUN``) writes them as its ``replications.parquet``."""
+    info = {
+        "points": study.points,
+        "replications_per_point": study.replications_per_point,
+        "replications_total": len(study.rows),
+        "replication_seconds": study.replication_seconds,
+        "analysis_seconds": study.analysis_seconds,
+        "warnings": study.warnings,
+        **fields,
+    }
+    write_manifest(folder, new_manifest(kind, loaded.scenario.model_dump(mode="json"), loaded.path, list(loaded.overrides), seed, **info))
+    if fields.get("monte_carlo_from"):  # the rows came from a run's folder: the study ran none of its own
+        Store(folder).clear()
+        write_parquet(folder / "replications.parquet", study.rows)
+
+
+def write_report_md(
+    folder: Path,
+    title: str,
+    lines: list[str],
+    tables: dict[str, pd.DataFrame],
+    figures: list[str],
+    warnings: list[str],
+    window: tuple[float, float] | None = None,
+) -> None:
+    """``report.md``: the title, findings, warnings, tables (in words and units when evacsim knows them) and figures."""
+    from sim.names import TABLES, people_table
+
+    parts = [f"# {title}", "", *lines, ""]
+    if warnings:
+        parts += ["## Warnings", "", *[f"- {w}" for w in warnings], ""]
+    for name, table in tables.items():
+        stem = {"prior vs posterior": "calibration"}.get(name, name)
+        shown = people_table(table, stem, window) if stem in TABLES else table
+        index = stem not in TABLES
+        parts += [f"## {name}", "", shown.to_markdown(floatfmt=".3g", index=index) if _has_tabulate() else shown.to_string(index=index), ""]
+    parts += [f"![{f}]({f})" for f in figures]
+    (folder / "report.md").write_text("\n".join(parts) + "\n")
+
+
+def _has_tabulate() -> bool:
+    try:
+        import tabulate  # noqa: F401
+    except ImportError:
+        return False
+    return True
+
+
+def draw_figures(folder: Path, kind: str) -> list[str]:
+    """Draw an analysis folder's figures from the tables and manifest just written, as ``evacsim plot``
+    redraws them (one way to draw each); returns the PNG names for the report."""
+    from sim.plots.figures import plot_analysis
+
+    return [path.name for path in plot_analysis(folder, kind).paths if path.suffix == ".png"]
+
+
+def save_figure(folder: Path, name: str, fig: Any) -> str:
+    """A figure as ``name.png`` and ``name.svg`` in ``folder``; returns the PNG's name."""
+    import matplotlib.pyplot as plt
+
+    from sim.plots.completion import save_figure as save
+
+    save(fig, folder / name)
+    plt.close(fig)
+    return f"{name}.png"
+
+
+def parse_window(text: str) -> tuple[float, float]:
+    """``"15:30"`` as (15.0, 30.0) days; a :class:`ValueError` says what to write otherwise."""
+    try:
+        low, high = (float(x) for x in text.split(":"))
+    except ValueError:
+        raise ValueError(f'--target-days "{text}": write LOW:HIGH in days, e.g. 15:30') from None
+    if not 0 <= low < high:
+        raise ValueError(f'--target-days "{text}": LOW must be at least 0 and below HIGH, both in days from the start, e.g. 15:30')
+    return low, high
+
+
+def read_results(results: Path) -> tuple[pd.DataFrame, list[str] | None]:
+    """Replication rows of a run, sweep or analysis folder, and the design factors when there is a design."""
+    if not results.is_dir():
+        raise StudyError(f"{results}: not a results folder; give the folder written by evacsim run, sweep or sensitivity")
+    source = results / "replications.parquet"
+    if not source.exists():
+        raise StudyError(f"{results}: no replications.parquet in it; give the folder written by evacsim run, sweep or sensitivity")
+    rows = pd.read_parquet(source)
+    return rows, design_factors(results, rows.columns)
+
+
+def discovery_manifest(results: Path, target: str, min_coverage: float, replications: int) -> Manifest:
+    """What a discovery was: the folder it read, its target, and that folder's scenario and seed when it has them."""
+    try:
+        source = read_manifest(results)
+    except ResultsFolderError:
+        source = Manifest(kind="run")
+    extra = {"results": str(results), "target": target, "min_coverage": min_coverage, "replications": replications}
+    return new_manifest("discover", source.scenario, source.scenario_path, source.overrides, source.seed, **extra)
+
+
+def run_rows(folder: Path, scenario: Scenario) -> pd.DataFrame:
+    """The replications of a finished ``evacsim run`` of ``scenario`` (the same numbers, --set values included;
+    the kinds of source may differ), with the inputs each drew; :class:`StudyError` otherwise."""
+    rows_path = folder / "replications.parquet"
+    if not rows_path.exists() or not (folder / "manifest.json").exists():
+        raise StudyError(f"{folder}: not a results folder of evacsim run (no replications.parquet and manifest.json); give the folder a run wrote")
+    try:
+        recorded = read_manifest(folder)
+    except ResultsFolderError:
+        raise StudyError(f"{folder / 'manifest.json'}: cannot be read as a manifest evacsim wrote; give the folder a run wrote") from None
+    if recorded.kind != "run":
+        raise StudyError(f"{folder}: holds the results of evacsim {recorded.kind}, not of evacsim run; its inputs were not drawn as a run draws them")
+    if without_kinds(recorded.scenario) != without_kinds(scenario.model_dump(mode="json")):
+        raise StudyError(f"{folder}: was run on another scenario (or other --set values) than {scenario.scenario.name} as given; run it again or drop --from")
+    rows = pd.read_parquet(rows_path)
+    if not any(c.startswith("input.") for c in rows.columns):
+        raise StudyError(f"{rows_path}: holds no input columns (input.<path>), so nothing to regress the verdict on")
+    return rows
+
+
+def without_kinds(node: Any) -> Any:
+    """A scenario table without its ``source_kind`` entries: they say what backs a number, not what it is."""
+    if isinstance(node, dict):
+        return {k: without_kinds(v) for k, v in node.items() if k != "source_kind"}
+    if isinstance(node, list):
+        return [without_kinds(v) for v in node]
+    return node

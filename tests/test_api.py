@@ -1,0 +1,61 @@
+"""The library API: `import sim` is cheap and exposes every study; the worked example of docs/API.md runs as written."""
+
+from __future__ import annotations
+
+import json
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pandas as pd
+from typer.testing import CliRunner
+
+import sim
+from sim.cli import app
+
+ROOT = Path(__file__).resolve().parent.parent
+STUDIES = ["backtest", "calibrate", "compare", "discover", "evidence", "load", "marginal", "nowcast", "plan", "run", "sensitivity", "sweep", "write_report"]
+
+
+def test_import_sim_loads_neither_the_model_nor_numpy():
+    code = "import sys, sim; print(json.dumps([m for m in ('numpy', 'simpy', 'pandas', 'sim.api') if m in sys.modules]))"
+    done = subprocess.run([sys.executable, "-c", "import json; " + code], capture_output=True, text=True, check=True)
+    assert json.loads(done.stdout) == []
+
+
+def test_the_command_line_help_loads_neither_scipy_nor_the_model():
+    code = "import sys, json, sim.cli; print(json.dumps([m for m in ('scipy', 'numpy', 'simpy', 'pandas', 'sim.api') if m in sys.modules]))"
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert json.loads(done.stdout) == []
+
+
+def test_every_study_is_in_all_and_resolves_to_the_api():
+    from sim import api
+
+    assert sorted(set(sim.__all__) - {"__version__"}) == STUDIES
+    for name in STUDIES:
+        assert getattr(sim, name) is getattr(api, name)
+    assert re.fullmatch(r"\d+\.\d+\.\d+.*", sim.__version__)
+
+
+def test_version_is_printed_by_the_command_line():
+    result = CliRunner().invoke(app, ["--version"])
+    assert result.exit_code == 0 and result.output.strip() == f"evacsim {sim.__version__}"
+
+
+def test_the_worked_example_of_the_api_document_runs_and_writes_folders_the_commands_read(tmp_path, monkeypatch, capsys):
+    text = (ROOT / "docs" / "API.md").read_text()
+    code = re.search(r"```python\n(.*?)```", text, re.S).group(1)
+    (tmp_path / "scenarios").symlink_to(ROOT / "scenarios")
+    monkeypatch.chdir(tmp_path)
+    exec(compile(code, "docs/API.md", "exec"), {})
+    said = capsys.readouterr().out
+    assert re.search(r"P\(15-30 days\) = \d+% \(\d+%-\d+%\)", said) and "120 contracted trucks:" in said
+    run = tmp_path / "results" / "api-run"
+    assert json.loads((run / "manifest.json").read_text())["kind"] == "run"
+    assert len(pd.read_parquet(run / "replications.parquet")) == 200
+    assert (tmp_path / "results" / "api-tornado" / "tornado.csv").exists()
+    report = CliRunner().invoke(app, ["report", str(run)])
+    assert report.exit_code == 0, report.output
+    assert (run / "report.html").exists()
