@@ -253,7 +253,7 @@ def test_network_mistakes_are_errors_naming_the_field(change, message):
 
 
 def test_bench_on_a_theatre_reports_seconds_per_convoy_against_the_baseline(tmp_path):
-    from sim.bench import SECONDS_PER_CONVOY_VS_BASELINE, run_bench
+    from benchmarks.bench import SECONDS_PER_CONVOY_VS_BASELINE, run_bench
 
     figures = run_bench(str(two_bases_file(tmp_path)), seconds=1, jobs=1)
     assert figures["convoys_per_replication"] == 2.0
@@ -281,7 +281,7 @@ def test_one_base_checks_run_base_by_base_on_a_theatre_naming_the_bases_field():
 
 
 def test_bounds_of_a_theatre_are_those_of_its_main_base_as_one_base():
-    from sim.bounds import capacity_bounds
+    from sim.analysis.bounds import capacity_bounds
 
     table, _ = read_toml(ARTIFACTS / "one_base_before.toml")
     one_base = validate_table(table, "", "x")

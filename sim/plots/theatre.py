@@ -27,12 +27,14 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
+import pyarrow.dataset as ds
 import pyarrow.parquet as pq
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 from matplotlib.ticker import PercentFormatter
 
 from sim.analysis.statistics import DailyCounts
+from sim.experiment.manifest import read_manifest
 from sim.names import share
 from sim.plots.burndown import daily_counts
 from sim.plots.completion import add_calendar_axis, days_label, ecdf
@@ -189,10 +191,10 @@ def read_base_burndown(path: Path, moving: dict[str, np.ndarray] | None = None) 
     ``moving`` (base -> the replication numbers in which it moves) keeps a base that may stay to the
     replications in which it does move: in the others its cargo never leaves, and would hide the fan.
     """
-    source = pq.ParquetFile(path)
-    bases = base_names(source.schema_arrow.names)
+    source = ds.dataset(path, format="parquet")  # one file, or a folder of parts (evacsim's store)
+    bases = base_names(source.schema.names)
     out = {b: DailyCounts() for b in bases}
-    for batch in source.iter_batches(columns=["replication", "day", *(f"cargo_loads.{b}" for b in bases)]):
+    for batch in source.to_batches(columns=["replication", "day", *(f"cargo_loads.{b}" for b in bases)]):
         days = batch.column("day").to_numpy()
         reps = batch.column("replication").to_numpy()
         for b, counts in out.items():
@@ -247,10 +249,10 @@ def read_theatre(folder: Path) -> TheatreFolder:
     """A theatre run folder: the means of its leg and pool columns and its days to the last out."""
     folder = Path(folder)
     summary = json.loads((folder / "summary.json").read_text(encoding="utf-8"))
-    manifest = json.loads((folder / "manifest.json").read_text(encoding="utf-8"))
+    manifest = read_manifest(folder, "run").model_dump(mode="json")
     network = read_network(folder / NETWORK_FILE)
     path = folder / "replications.parquet"
-    names = pq.read_schema(path).names
+    names = ds.dataset(path, format="parquet").schema.names
     leaves = [c for c in names if c.startswith("base.") and c.endswith(".leaves")]
     wanted = [c for c in names if c.startswith(("leg.", "utilisation.")) or c in ("replication", "theatre.days_to_last_out", "finished")] + leaves
     table = pq.read_table(path, columns=wanted).to_pandas()

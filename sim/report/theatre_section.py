@@ -13,6 +13,7 @@ import datetime
 from dataclasses import dataclass
 from pathlib import Path
 
+import pyarrow.dataset as ds
 import pyarrow.parquet as pq
 
 from sim.names import share
@@ -114,7 +115,11 @@ def pool_rows(means: dict[str, float], titles: dict[str, str]) -> list[PoolRow]:
 
 def _column_means(path: Path) -> dict[str, float]:
     """Means of the per-base, per-leg and per-pool columns of ``replications.parquet``."""
-    names = [c for c in pq.read_schema(path).names if c.startswith(("leg.", "utilisation.")) or (c.startswith("base.") and c.endswith(".leaves"))]
+    names = [
+        c
+        for c in ds.dataset(path, format="parquet").schema.names
+        if c.startswith(("leg.", "utilisation.")) or (c.startswith("base.") and c.endswith(".leaves"))
+    ]
     means = pq.read_table(path, columns=names).to_pandas().astype(float).mean()  # NaN (a leg never used) is skipped
     return {c: float(means[c]) for c in names}
 
