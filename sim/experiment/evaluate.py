@@ -26,7 +26,7 @@ import pandas as pd
 from sim.experiment.engine import Store, Work, execute
 from sim.experiment.executors import Executor, InProcess, LocalPool
 from sim.replication import Prepared, pin, prepare
-from sim.scenario.distributions import Distribution
+from sim.scenario.distributions import _Distribution
 from sim.scenario.draws import numeric_fields, uncertain_inputs
 from sim.scenario.schema import Scenario, scenario_from_table
 
@@ -45,7 +45,7 @@ class Factor:
     high: float
     median: float
     integer: bool = False
-    distribution: Distribution | None = field(default=None, compare=False, repr=False)
+    distribution: _Distribution | None = field(default=None, compare=False, repr=False)
 
     def value(self, x: float) -> float:
         """``x`` as the model will see it: whole numbers rounded."""
@@ -114,7 +114,7 @@ def study_factors(path: Path, scenario: Scenario) -> list[Factor]:
         if integer is None:
             integer = drawn[name].integer if name in drawn else written_integer
         value = known[name]
-        median = value.p50 if name in drawn else float(value) if isinstance(value, (int, float)) else (low + high) / 2
+        median = drawn[name].distribution.p50 if name in drawn else float(value) if isinstance(value, (int, float)) else (low + high) / 2
         out.append(Factor(name, low, high, min(max(median, low), high), bool(integer)))
     return out
 
@@ -174,7 +174,7 @@ def at_shares(shares: np.ndarray, factors: Sequence[Factor]) -> np.ndarray:
 
 def design_table(points: np.ndarray, factors: Sequence[Factor], variant: int = 0) -> pd.DataFrame:
     """A design from an array (points x factors) of raw values, whole-number factors rounded."""
-    data = {"point": np.arange(len(points)), "variant": np.full(len(points), variant)}
+    data: dict[str, np.ndarray | list[float]] = {"point": np.arange(len(points)), "variant": np.full(len(points), variant)}
     for j, factor in enumerate(factors):
         data[factor.path] = [factor.value(x) for x in points[:, j]]
     return pd.DataFrame(data)

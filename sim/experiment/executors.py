@@ -282,7 +282,8 @@ class DaskExecutor(Executor):
 
     @property
     def description(self) -> str:
-        where = self.address or f"LocalCluster {self.client.scheduler.address}"
+        scheduler = self.client.scheduler  # None only before the Client has connected, which __init__ waits for
+        where = self.address or f"LocalCluster {scheduler.address if scheduler is not None else '(not connected)'}"
         return f"dask {where} ({self.workers} worker threads)"
 
     def map_unordered(self, fn: BatchFn, shared: Any, tasks: Iterable[Task]) -> Iterator[Any]:

@@ -89,7 +89,10 @@ def _run_label(run: Path) -> tuple[str, tuple[float, float] | None, datetime.dat
     if not manifest.exists():
         return run.name, None, None
     meta = read_manifest(run).scenario.get("scenario", {})
-    window = tuple(float(x) for x in meta["window_days"]) if "window_days" in meta else None
+    window = None
+    if "window_days" in meta:
+        low, high = meta["window_days"]
+        window = (float(low), float(high))
     start = datetime.datetime.fromisoformat(meta["start"]).date() if "start" in meta else None
     return meta.get("name", run.name), window, start
 

@@ -57,7 +57,9 @@ def read_sweep(folder: Path) -> Sweep:
     manifest = folder / "manifest.json"
     if manifest.exists():
         found = read_manifest(folder).scenario.get("scenario", {}).get("window_days")
-        window = tuple(float(x) for x in found) if found else window
+        if found:
+            low, high = found
+            window = (float(low), float(high))
     design = pd.read_parquet(folder / "design.parquet")
     replications = pd.read_parquet(folder / "replications.parquet", columns=["point", "days_to_base_empty"])
     return sweep_from_tables(design, replications, window)

@@ -22,7 +22,7 @@ import datetime
 import json
 import math
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -147,7 +147,7 @@ def chance_words(p: dict) -> str:
     return f"{share(p['estimate'])} (95% CI {share(p['ci_low'])} to {share(p['ci_high'])})"
 
 
-def base_burndown_figure(loads: dict[str, DailyCounts | np.ndarray], titles: dict[str, str], start_date: datetime.date) -> Figure:
+def base_burndown_figure(loads: Mapping[str, DailyCounts | np.ndarray], titles: dict[str, str], start_date: datetime.date) -> Figure:
     """Truck loads still at each base at 00:00 each day: the median across replications and the P10-P90 band,
     one panel per base (``loads``: base name -> (replication x day) array or :class:`DailyCounts`)."""
     if not loads:

@@ -10,7 +10,7 @@ schema can refuse a truck count that could come out negative).
 from __future__ import annotations
 
 import math
-from typing import Annotated, Literal
+from typing import Annotated, Literal, TypeGuard
 
 import numpy as np
 from pydantic import BaseModel, ConfigDict, Field, model_validator
@@ -319,7 +319,7 @@ def support_of(value: float | _Distribution) -> tuple[float, float]:
     return (float(value), float(value))
 
 
-def is_distribution(value: object) -> bool:
+def is_distribution(value: object) -> TypeGuard[_Distribution]:
     """Whether a scenario value is uncertain (a distribution other than a constant)."""
     return isinstance(value, _Distribution) and not isinstance(value, Constant)
 
