@@ -31,7 +31,7 @@ from sim.experiment import analyses
 from sim.experiment.engine import Batch, Store
 from sim.experiment.evaluate import ChunkStore, StudyError, scenario_factors, study_factors, study_overrides
 from sim.experiment.executors import Executor, ExecutorError, make_executor
-from sim.experiment.folders import discovery_manifest, draw_figures, read_results, run_rows, save_figure, write_report_md, write_study
+from sim.experiment.folders import discovery_manifest, read_results, run_rows, write_report_md, write_study
 from sim.experiment.manifest import new_manifest, prepare_out_dir, write_manifest
 from sim.experiment.montecarlo import monte_carlo, summary_rows
 from sim.experiment.storage import OutputError, new_run_dir, write_atomic, write_json, write_parquet
@@ -39,6 +39,7 @@ from sim.model.airlift import SORTIE_WAIT_CAUSES
 from sim.model.evacuation import RESOURCES, WAIT_CAUSES
 from sim.replication import prepare
 from sim.scenario.loading import LoadedScenario, load_scenario
+from sim.scenario.schema import TheatreScenario
 from sim.scenario.theatre_layout import network_json, theatre_layout
 
 DEFAULT_SEED = 20260223
@@ -136,7 +137,7 @@ def run(
     manifest = new_manifest("run", resolved, loaded.path, list(loaded.overrides), seed, replications=count, jobs=executor.workers)
     write_manifest(folder, manifest)
     write_json(folder / "summary.json", summary)
-    if layout is not None:
+    if isinstance(loaded.scenario, TheatreScenario):  # exactly when theatre_layout gave a layout above
         write_json(folder / "network.json", network_json(loaded.scenario))
     if figures:
         from sim.plots.figures import plot_results  # matplotlib is heavy: loaded only to draw
@@ -317,6 +318,25 @@ def _given(scenario: ScenarioLike) -> str:
 
 
 # ---- the analyses ---------------------------------------------------------------------------------
+
+
+def draw_figures(folder: Path, kind: str) -> list[str]:
+    """Draw an analysis folder's figures from the tables and manifest just written, as ``evacsim plot``
+    redraws them (one way to draw each); returns the PNG names for the report."""
+    from sim.plots.figures import plot_analysis
+
+    return [path.name for path in plot_analysis(folder, kind).paths if path.suffix == ".png"]
+
+
+def save_figure(folder: Path, name: str, fig: Any) -> str:
+    """A figure as ``name.png`` and ``name.svg`` in ``folder``; returns the PNG's name."""
+    import matplotlib.pyplot as plt
+
+    from sim.plots.completion import save_figure as save
+
+    save(fig, folder / name)
+    plt.close(fig)
+    return f"{name}.png"
 
 
 @dataclass
@@ -661,7 +681,13 @@ def nowcast(
         if own:
             executor.close()
     try:
-        write_nowcast(folder, loaded, seen, seed, count, workers, result, traj, measurements, datetime.fromisoformat(s.scenario.start).date())
+        data = write_nowcast(folder, loaded, seen, seed, count, workers, result, traj, measurements)
+        from sim.plots.completion import save_figure as save_plot  # matplotlib is heavy: loaded only to draw
+        from sim.plots.nowcast import nowcast_figure
+
+        start_date = datetime.fromisoformat(s.scenario.start).date()
+        fig = nowcast_figure(data["steps"], traj.days_to_base_empty, result.weights, s.scenario.window_days, start_date, result.effective_sample_size)
+        save_plot(fig, folder / "nowcast")
     except OutputError:
         raise
     except OSError as exc:
@@ -765,6 +791,11 @@ def plan(
     finally:
         if own:
             executor.close()
+    if len(result.candidates):  # a figure when it tried any plan
+        from sim.plots.completion import save_figure as save_plot
+        from sim.plots.plan import plan_figure
+
+        save_plot(plan_figure(result.candidates, result.pareto, result.ranked, goal.probability, study.indifference, goal.short()), folder / "plan")
     p.write_plan_folder(folder, loaded, study, goal, seed, result)
     result.folder = folder
     return result

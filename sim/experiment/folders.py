@@ -72,25 +72,6 @@ def _has_tabulate() -> bool:
     return True
 
 
-def draw_figures(folder: Path, kind: str) -> list[str]:
-    """Draw an analysis folder's figures from the tables and manifest just written, as ``evacsim plot``
-    redraws them (one way to draw each); returns the PNG names for the report."""
-    from sim.plots.figures import plot_analysis
-
-    return [path.name for path in plot_analysis(folder, kind).paths if path.suffix == ".png"]
-
-
-def save_figure(folder: Path, name: str, fig: Any) -> str:
-    """A figure as ``name.png`` and ``name.svg`` in ``folder``; returns the PNG's name."""
-    import matplotlib.pyplot as plt
-
-    from sim.plots.completion import save_figure as save
-
-    save(fig, folder / name)
-    plt.close(fig)
-    return f"{name}.png"
-
-
 def parse_window(text: str) -> tuple[float, float]:
     """``"15:30"`` as (15.0, 30.0) days; a :class:`ValueError` says what to write otherwise."""
     try:

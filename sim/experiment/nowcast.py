@@ -198,8 +198,10 @@ def measurements_from(loaded: LoadedObservations, start_iso: str, horizon_days: 
     """The observations on the scenario's clock; dates outside the simulated period, and crossings the
     scenario does not have (``crossings``: name -> main/alternate), are errors (file:line field)."""
     start = dt.datetime.fromisoformat(start_iso)
-    if start.tzinfo is None:
-        start = start.replace(tzinfo=dt.UTC)
+    tz = start.tzinfo
+    if tz is None:
+        tz = dt.UTC
+        start = start.replace(tzinfo=tz)
     out, problems = [], []
     for i, obs in enumerate(loaded.observations):
         day = day_of(obs.date, start)
@@ -210,7 +212,7 @@ def measurements_from(loaded: LoadedObservations, start_iso: str, horizon_days: 
             before = f"is before the scenario's start ({start.date()}); drop it or fix the date"
             wrong = before if d < 0 else f"is after the scenario's horizon ({horizon_days:g} days)"
             problems.append(Problem(f"observation.{i}.{name}", wrong, loaded.line_of(i, name)))
-        label = f"#{i + 1} " + _label(obs, start.tzinfo)
+        label = f"#{i + 1} " + _label(obs, tz)
         role = None
         named = getattr(obs, "crossing", None)
         if named and crossings is not None:
@@ -285,12 +287,10 @@ def summary(result, seen, measurements, window, replications: int, seed: int) ->
     }
 
 
-def write_nowcast(folder: Path, loaded, seen, seed: int, replications: int, jobs: int, result, traj, measurements, start_date) -> None:
-    """``nowcast.json``, ``weights.parquet``, ``manifest.json`` and ``nowcast.png``/``.svg``, each written atomically."""
+def write_nowcast(folder: Path, loaded, seen, seed: int, replications: int, jobs: int, result, traj, measurements) -> dict:
+    """``nowcast.json``, ``weights.parquet`` and ``manifest.json``, each written atomically; returns what
+    ``nowcast.json`` holds (:func:`sim.api.nowcast` draws ``nowcast.png``/``.svg`` from it)."""
     import pandas as pd
-
-    from sim.plots.completion import save_figure
-    from sim.plots.nowcast import nowcast_figure
 
     window = loaded.scenario.scenario.window_days
     data = summary(result, seen, measurements, window, replications, seed)
@@ -309,5 +309,4 @@ def write_nowcast(folder: Path, loaded, seen, seed: int, replications: int, jobs
         frame[f"log_likelihood.{k + 1}"] = result.log_likelihoods[:, k]
     write_parquet(folder / "weights.parquet", frame)
     write_json(folder / "nowcast.json", data)
-    fig = nowcast_figure(data["steps"], traj.days_to_base_empty, result.weights, window, start_date, result.effective_sample_size)
-    save_figure(fig, folder / "nowcast")
+    return data

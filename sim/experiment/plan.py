@@ -630,14 +630,8 @@ def grid(options: PlanOptions) -> list[Candidate]:
 
 
 def write_plan_folder(folder: Path, loaded: LoadedScenario, study: PlanOptions, goal: Target, seed: int, result: PlanResult) -> None:
-    """A plan's folder: its tables, its figure (when it tried any plan) and its manifest."""
-    from sim.plots.completion import save_figure
-    from sim.plots.plan import plan_figure
-
+    """A plan's folder: its tables and its manifest (:func:`sim.api.plan` draws its figure)."""
     write_tables(folder, result)
-    if len(result.candidates):
-        figure = plan_figure(result.candidates, result.pareto, result.ranked, goal.probability, study.indifference, goal.short())
-        save_figure(figure, folder / "plan")
     info = {
         "options_path": study.path,
         "target": str(goal),
