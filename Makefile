@@ -19,10 +19,8 @@ run: $(STAMP)
 test: $(STAMP)
 	$(BIN)/ruff check sim tests
 	$(BIN)/ruff format --check sim tests
-	# turned on when sim/experiment and sim/commands are clean: mypy is clean everywhere else today
-	# $(BIN)/mypy sim
-	# turned on when sim/commands no longer imports sim.cli (the only broken rule today): see [tool.importlinter]
-	# $(BIN)/lint-imports
+	$(BIN)/mypy sim
+	$(BIN)/lint-imports
 	$(BIN)/pytest
 
 lint: $(STAMP)
