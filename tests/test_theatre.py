@@ -57,6 +57,27 @@ def test_two_bases_share_one_truck_pool_the_second_waits_for_the_trucks_the_firs
     assert theatre.pool_utilisation["shared"] == pytest.approx((115 + 10) / (10 * 15.5))
 
 
+def test_a_convoy_short_of_trucks_does_not_wait_for_a_het_standing_at_another_base_that_cannot_carry_its_cargo():
+    # A has 4 loads only army trucks carry and 2 army trucks; convoys want 5 vehicles. The pool's one HET stands at
+    # B, which has nothing to send: it will never drive over, so A sends what it has (it used to wait for ever).
+    # First convoy: loads 1 h, A-X 2 h, crosses 1 h, X-erbil 2 h, unloads 1 h (7), back 2 h (9), empty crossing
+    # 0.5 h, X-A 2 h (11.5); the second loads 1 h: A is empty at 12.5 h, and closes 2 + 1 + 2 h later, at 17.5 h.
+    a = small_base(loads=4, pools=("army", "heavy"))
+    a["cargo"]["classes"]["general"]["carriers"] = ["military"]
+    b = small_base(loads=0, pools=("army", "heavy"))
+    pools = {
+        "army": {"title": "army trucks", "home": "a", "fleet": {"military": {"count": 2, "source": "t: test"}}, "escort": {"teams": 10, "source": "t: test"}},
+        "heavy": {"title": "HETs", "home": "b", "fleet": {"het": {"count": 1, "source": "t: test"}}},
+    }
+    table = small_theatre({"a": a, "b": b, "x": crossing()}, [leg("a", "x", 100), leg("b", "x", 50), leg("a", "b", 50), leg("x", "erbil", 100)], pools)
+    table["convoys"]["size_min"] = 5
+    _, theatre = run(table)
+    a_out = theatre.bases["a"]
+    assert theatre.finished, {n: o.stuck_reason for n, o in theatre.bases.items()}
+    assert a_out.convoys == 2
+    assert a_out.hours_to_base_empty == pytest.approx(12.5) and a_out.hours_to_force_closure == pytest.approx(17.5)
+
+
 def test_a_closed_crossing_sends_the_loaded_convoy_and_its_empty_return_to_the_other():
     # X is shut from hour 3 for a day. The first convoy reaches X at 3 h (A-X 2 h after loading): shut 24 h > 12 h,
     # Y open, so it drives the 1 h difference to Y (4 h), crosses (5 h), Y-erbil 2 h (7 h), unloads (8 h).

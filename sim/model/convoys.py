@@ -130,7 +130,7 @@ def plan_next(evac, group: ConvoyGroup, t: float) -> ConvoyPlan | None:
         return ConvoyPlan(loads, used, vehicle_places, True, None, 0)
     takes_all = loadable == road_left and vehicle_places == vehicles_left
     trucks_limit = staged > loadable and loadable < max_trucks
-    more_trucks_coming = trucks_limit and fleet.away(group.kinds) > 0
+    more_trucks_coming = trucks_limit and _trucks_that_may_come(evac, group.kinds) > 0
     more_cargo_coming = not trucks_limit and staged_all < inv.road_remaining()
     if not takes_all and (more_trucks_coming or more_cargo_coming):
         wanted = max(1, int(size_min) - vehicle_places) - loadable
@@ -138,6 +138,14 @@ def plan_next(evac, group: ConvoyGroup, t: float) -> ConvoyPlan | None:
             return ConvoyPlan(loads, used, vehicle_places, False, "trucks", wanted, group.kinds)
         return ConvoyPlan(loads, used, vehicle_places, False, "loading", wanted)
     return ConvoyPlan(loads, used, vehicle_places, size > 0, None, 0)
+
+
+def _trucks_that_may_come(evac, kinds: frozenset[str]) -> int:
+    """Trucks of ``kinds`` away from the base that a convoy short of trucks may wait for: all those on the road or in
+    repair, but of those standing at another base only the kinds that can carry cargo left here (the others would
+    never be sent, and a base waiting for them would wait for ever: military cargo left, HETs idle elsewhere)."""
+    useless = frozenset(k for k in kinds if evac.inventory.road_remaining(frozenset({k})) == 0)
+    return evac.fleet.away(kinds) - (evac.theatre.standing_elsewhere(evac, useless) if useless else 0)
 
 
 def form_convoys(env: simpy.Environment, evac):

@@ -185,6 +185,12 @@ class Theatre:
         order = {b.name: i for i, b in enumerate(self.network.bases.values())}
         return min(leaving, key=lambda b: (b.after is not None, b.start_day, order[b.name])).name
 
+    def standing_elsewhere(self, evac, kinds: frozenset[str]) -> int:
+        """Trucks of ``kinds`` of ``evac``'s pools standing at the other bases (not on the road, not in repair)."""
+        return sum(
+            other.fleet.here.get(pool, {}).get(kind, 0) for other in self.bases.values() if other is not evac for pool in evac.spec.pools for kind in kinds
+        )
+
     def _needs(self, evac, kind: str) -> bool:
         """Whether a base still needs trucks of ``kind``: cargo they can take, a hub's feeders still to come, or cab seats."""
         if evac.road_done or not self.leaves[evac.name] or evac.stuck:
