@@ -78,6 +78,30 @@ def test_a_convoy_short_of_trucks_does_not_wait_for_a_het_standing_at_another_ba
     assert a_out.hours_to_base_empty == pytest.approx(12.5) and a_out.hours_to_force_closure == pytest.approx(17.5)
 
 
+def test_a_base_short_of_trucks_looks_again_when_the_het_it_counted_on_comes_to_rest_at_another_base():
+    # B sends its one heavy load on the pool's one HET at 1 h: B-X 1 h, crosses 1 h, X-erbil 2 h, unloads 1 h, back
+    # 2 h, empty crossing 0.5 h, X-B 1 h: the HET is back at B at 9.5 h and stays (A has nothing it can carry).
+    # A starts at 2.4 h with 4 army loads, 2 army trucks and convoys of 5 wanted: the HET is on the road, so A waits;
+    # at 9.5 h it looks again (it used to wait for ever) and sends its 2 trucks: loads 1 h (10.5), out and back
+    # 10.5 h (21), loads the last 2 (22 h, empty), which reach Erbil 2 + 1 + 2 h later (27 h).
+    a = small_base(loads=4, pools=("army", "heavy"), start_day=0.1)
+    a["cargo"]["classes"]["general"]["carriers"] = ["military"]
+    b = small_base(loads=1, pools=("army", "heavy"))
+    b["cargo"]["classes"]["general"]["carriers"] = ["het"]
+    pools = {
+        "army": {"title": "army trucks", "home": "a", "fleet": {"military": {"count": 2, "source": "t: test"}}, "escort": {"teams": 10, "source": "t: test"}},
+        "heavy": {"title": "HETs", "home": "b", "fleet": {"het": {"count": 1, "source": "t: test"}}},
+    }
+    table = small_theatre({"a": a, "b": b, "x": crossing()}, [leg("a", "x", 100), leg("b", "x", 50), leg("a", "b", 50), leg("x", "erbil", 100)], pools)
+    table["convoys"]["size_min"] = 5
+    _, theatre = run(table)
+    a_out = theatre.bases["a"]
+    assert theatre.finished, {n: o.stuck_reason for n, o in theatre.bases.items()}
+    assert theatre.bases["b"].hours_to_base_empty == pytest.approx(1.0)
+    assert a_out.waits["trucks"] == pytest.approx((9.5 - 2.4) + (21 - 10.5))  # for the HET, then for its own trucks
+    assert a_out.hours_to_base_empty == pytest.approx(22.0) and a_out.hours_to_force_closure == pytest.approx(27.0)
+
+
 def test_a_closed_crossing_sends_the_loaded_convoy_and_its_empty_return_to_the_other():
     # X is shut from hour 3 for a day. The first convoy reaches X at 3 h (A-X 2 h after loading): shut 24 h > 12 h,
     # Y open, so it drives the 1 h difference to Y (4 h), crosses (5 h), Y-erbil 2 h (7 h), unloads (8 h).

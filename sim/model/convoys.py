@@ -226,7 +226,8 @@ def _wait_to_form(env: simpy.Environment, evac, waiting: list[ConvoyPlan], t: fl
         short_of = inv.first_carrier_short(first.loads, first.kinds)  # what it waits for as the wait begins
         evac.theatre.call_trucks(evac)
         repaired = fleet.next_repair()
-        yield fleet.returned() if repaired is None else fleet.returned() | env.timeout(repaired - t)
+        rest = evac.theatre.trucks_come_to_rest(evac)
+        yield rest if repaired is None else rest | env.timeout(repaired - t)
         evac.wait_for_trucks(short_of, env.now - t)
     else:
         staged = inv.staged(t)
