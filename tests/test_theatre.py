@@ -102,6 +102,30 @@ def test_a_base_short_of_trucks_looks_again_when_the_het_it_counted_on_comes_to_
     assert a_out.hours_to_base_empty == pytest.approx(22.0) and a_out.hours_to_force_closure == pytest.approx(27.0)
 
 
+def test_two_bases_each_holding_one_het_and_wanting_both_do_not_wait_for_each_other():
+    # A and B each hold one HET and two loads only HETs carry; convoys want 5 vehicles. A waits first (for B's HET);
+    # B does not wait for the HET of a base that waits itself (they used to wait for ever): it sends one load at 1 h,
+    # is back at 9.5 h (B-X 1 h, crossing 1 h, X-erbil 2 h, unloading 1 h, back 2 + 0.5 + 1 h) and sends the other
+    # (empty at 10.5 h, closed at 14.5 h). Its HET is back at 19 h and drives to A (1 h): A loads both by 21 h.
+    def het_base() -> dict:
+        base = small_base(loads=2, pools=("one", "two"))
+        base["cargo"]["classes"]["general"]["carriers"] = ["het"]
+        return base
+
+    pools = {
+        "one": {"title": "A's HET", "home": "a", "fleet": {"het": {"count": 1, "source": "t: test"}}, "escort": {"teams": 10, "source": "t: test"}},
+        "two": {"title": "B's HET", "home": "b", "fleet": {"het": {"count": 1, "source": "t: test"}}},
+    }
+    sites = {"a": het_base(), "b": het_base(), "x": crossing()}
+    table = small_theatre(sites, [leg("a", "x", 100), leg("b", "x", 50), leg("a", "b", 50), leg("x", "erbil", 100)], pools)
+    table["convoys"]["size_min"] = 5
+    _, theatre = run(table)
+    a_out, b_out = theatre.bases["a"], theatre.bases["b"]
+    assert theatre.finished, {n: o.stuck_reason for n, o in theatre.bases.items()}
+    assert b_out.hours_to_base_empty == pytest.approx(10.5) and b_out.hours_to_force_closure == pytest.approx(14.5)
+    assert a_out.hours_to_base_empty == pytest.approx(21.0) and a_out.hours_to_force_closure == pytest.approx(26.0)
+
+
 def test_a_closed_crossing_sends_the_loaded_convoy_and_its_empty_return_to_the_other():
     # X is shut from hour 3 for a day. The first convoy reaches X at 3 h (A-X 2 h after loading): shut 24 h > 12 h,
     # Y open, so it drives the 1 h difference to Y (4 h), crosses (5 h), Y-erbil 2 h (7 h), unloads (8 h).

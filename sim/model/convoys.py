@@ -130,7 +130,7 @@ def plan_next(evac, group: ConvoyGroup, t: float) -> ConvoyPlan | None:
         return ConvoyPlan(loads, used, vehicle_places, True, None, 0)
     takes_all = loadable == road_left and vehicle_places == vehicles_left
     trucks_limit = staged > loadable and loadable < max_trucks
-    more_trucks_coming = trucks_limit and _trucks_that_may_come(evac, group.kinds) > 0
+    more_trucks_coming = trucks_limit and _trucks_that_may_come(evac, group.kinds, loadable > 0) > 0
     more_cargo_coming = not trucks_limit and staged_all < inv.road_remaining()
     if not takes_all and (more_trucks_coming or more_cargo_coming):
         wanted = max(1, int(size_min) - vehicle_places) - loadable
@@ -140,12 +140,17 @@ def plan_next(evac, group: ConvoyGroup, t: float) -> ConvoyPlan | None:
     return ConvoyPlan(loads, used, vehicle_places, size > 0, None, 0)
 
 
-def _trucks_that_may_come(evac, kinds: frozenset[str]) -> int:
+def _trucks_that_may_come(evac, kinds: frozenset[str], can_go_without: bool) -> int:
     """Trucks of ``kinds`` away from the base that a convoy short of trucks may wait for: all those on the road or in
-    repair, but of those standing at another base only the kinds that can carry cargo left here (the others would
-    never be sent, and a base waiting for them would wait for ever: military cargo left, HETs idle elsewhere)."""
+    repair, but not those standing at another base that cannot carry cargo left here (they would never be sent:
+    military cargo left, HETs idle elsewhere), nor, when the convoy ``can_go_without`` them, those held by another
+    base that waits for trucks itself (two bases waiting for each other's trucks would wait for ever)."""
     useless = frozenset(k for k in kinds if evac.inventory.road_remaining(frozenset({k})) == 0)
-    return evac.fleet.away(kinds) - (evac.theatre.standing_elsewhere(evac, useless) if useless else 0)
+    theatre = evac.theatre
+    coming = evac.fleet.away(kinds) - (theatre.standing_elsewhere(evac, useless) if useless else 0)
+    if can_go_without and kinds - useless:
+        coming -= theatre.standing_elsewhere(evac, kinds - useless, only_waiting=True)
+    return coming
 
 
 def form_convoys(env: simpy.Environment, evac):
@@ -227,7 +232,9 @@ def _wait_to_form(env: simpy.Environment, evac, waiting: list[ConvoyPlan], t: fl
         evac.theatre.call_trucks(evac)
         repaired = fleet.next_repair()
         rest = evac.theatre.trucks_come_to_rest(evac)
+        evac.waiting_for_trucks = True
         yield rest if repaired is None else rest | env.timeout(repaired - t)
+        evac.waiting_for_trucks = False
         evac.wait_for_trucks(short_of, env.now - t)
     else:
         staged = inv.staged(t)

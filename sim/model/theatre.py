@@ -191,10 +191,15 @@ class Theatre:
         others = [b.fleet.returned() for b in self.bases.values() if b is not evac and set(b.spec.pools) & set(evac.spec.pools)]
         return simpy.AnyOf(self.env, [evac.fleet.returned(), *others]) if others else evac.fleet.returned()
 
-    def standing_elsewhere(self, evac, kinds: frozenset[str]) -> int:
-        """Trucks of ``kinds`` of ``evac``'s pools standing at the other bases (not on the road, not in repair)."""
+    def standing_elsewhere(self, evac, kinds: frozenset[str], only_waiting: bool = False) -> int:
+        """Trucks of ``kinds`` of ``evac``'s pools standing at the other bases (not on the road, not in repair);
+        ``only_waiting``: at those that are themselves waiting for trucks, which keep theirs."""
         return sum(
-            other.fleet.here.get(pool, {}).get(kind, 0) for other in self.bases.values() if other is not evac for pool in evac.spec.pools for kind in kinds
+            other.fleet.here.get(pool, {}).get(kind, 0)
+            for other in self.bases.values()
+            if other is not evac and (other.waiting_for_trucks or not only_waiting)
+            for pool in evac.spec.pools
+            for kind in kinds
         )
 
     def _needs(self, evac, kind: str) -> bool:
