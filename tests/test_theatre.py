@@ -57,6 +57,75 @@ def test_two_bases_share_one_truck_pool_the_second_waits_for_the_trucks_the_firs
     assert theatre.pool_utilisation["shared"] == pytest.approx((115 + 10) / (10 * 15.5))
 
 
+def test_a_convoy_short_of_trucks_does_not_wait_for_a_het_standing_at_another_base_that_cannot_carry_its_cargo():
+    # A has 4 loads only army trucks carry and 2 army trucks; convoys want 5 vehicles. The pool's one HET stands at
+    # B, which has nothing to send: it will never drive over, so A sends what it has (it used to wait for ever).
+    # First convoy: loads 1 h, A-X 2 h, crosses 1 h, X-erbil 2 h, unloads 1 h (7), back 2 h (9), empty crossing
+    # 0.5 h, X-A 2 h (11.5); the second loads 1 h: A is empty at 12.5 h, and closes 2 + 1 + 2 h later, at 17.5 h.
+    a = small_base(loads=4, pools=("army", "heavy"))
+    a["cargo"]["classes"]["general"]["carriers"] = ["military"]
+    b = small_base(loads=0, pools=("army", "heavy"))
+    pools = {
+        "army": {"title": "army trucks", "home": "a", "fleet": {"military": {"count": 2, "source": "t: test"}}, "escort": {"teams": 10, "source": "t: test"}},
+        "heavy": {"title": "HETs", "home": "b", "fleet": {"het": {"count": 1, "source": "t: test"}}},
+    }
+    table = small_theatre({"a": a, "b": b, "x": crossing()}, [leg("a", "x", 100), leg("b", "x", 50), leg("a", "b", 50), leg("x", "erbil", 100)], pools)
+    table["convoys"]["size_min"] = 5
+    _, theatre = run(table)
+    a_out = theatre.bases["a"]
+    assert theatre.finished, {n: o.stuck_reason for n, o in theatre.bases.items()}
+    assert a_out.convoys == 2
+    assert a_out.hours_to_base_empty == pytest.approx(12.5) and a_out.hours_to_force_closure == pytest.approx(17.5)
+
+
+def test_a_base_short_of_trucks_looks_again_when_the_het_it_counted_on_comes_to_rest_at_another_base():
+    # B sends its one heavy load on the pool's one HET at 1 h: B-X 1 h, crosses 1 h, X-erbil 2 h, unloads 1 h, back
+    # 2 h, empty crossing 0.5 h, X-B 1 h: the HET is back at B at 9.5 h and stays (A has nothing it can carry).
+    # A starts at 2.4 h with 4 army loads, 2 army trucks and convoys of 5 wanted: the HET is on the road, so A waits;
+    # at 9.5 h it looks again (it used to wait for ever) and sends its 2 trucks: loads 1 h (10.5), out and back
+    # 10.5 h (21), loads the last 2 (22 h, empty), which reach Erbil 2 + 1 + 2 h later (27 h).
+    a = small_base(loads=4, pools=("army", "heavy"), start_day=0.1)
+    a["cargo"]["classes"]["general"]["carriers"] = ["military"]
+    b = small_base(loads=1, pools=("army", "heavy"))
+    b["cargo"]["classes"]["general"]["carriers"] = ["het"]
+    pools = {
+        "army": {"title": "army trucks", "home": "a", "fleet": {"military": {"count": 2, "source": "t: test"}}, "escort": {"teams": 10, "source": "t: test"}},
+        "heavy": {"title": "HETs", "home": "b", "fleet": {"het": {"count": 1, "source": "t: test"}}},
+    }
+    table = small_theatre({"a": a, "b": b, "x": crossing()}, [leg("a", "x", 100), leg("b", "x", 50), leg("a", "b", 50), leg("x", "erbil", 100)], pools)
+    table["convoys"]["size_min"] = 5
+    _, theatre = run(table)
+    a_out = theatre.bases["a"]
+    assert theatre.finished, {n: o.stuck_reason for n, o in theatre.bases.items()}
+    assert theatre.bases["b"].hours_to_base_empty == pytest.approx(1.0)
+    assert a_out.waits["trucks"] == pytest.approx((9.5 - 2.4) + (21 - 10.5))  # for the HET, then for its own trucks
+    assert a_out.hours_to_base_empty == pytest.approx(22.0) and a_out.hours_to_force_closure == pytest.approx(27.0)
+
+
+def test_two_bases_each_holding_one_het_and_wanting_both_do_not_wait_for_each_other():
+    # A and B each hold one HET and two loads only HETs carry; convoys want 5 vehicles. A waits first (for B's HET);
+    # B does not wait for the HET of a base that waits itself (they used to wait for ever): it sends one load at 1 h,
+    # is back at 9.5 h (B-X 1 h, crossing 1 h, X-erbil 2 h, unloading 1 h, back 2 + 0.5 + 1 h) and sends the other
+    # (empty at 10.5 h, closed at 14.5 h). Its HET is back at 19 h and drives to A (1 h): A loads both by 21 h.
+    def het_base() -> dict:
+        base = small_base(loads=2, pools=("one", "two"))
+        base["cargo"]["classes"]["general"]["carriers"] = ["het"]
+        return base
+
+    pools = {
+        "one": {"title": "A's HET", "home": "a", "fleet": {"het": {"count": 1, "source": "t: test"}}, "escort": {"teams": 10, "source": "t: test"}},
+        "two": {"title": "B's HET", "home": "b", "fleet": {"het": {"count": 1, "source": "t: test"}}},
+    }
+    sites = {"a": het_base(), "b": het_base(), "x": crossing()}
+    table = small_theatre(sites, [leg("a", "x", 100), leg("b", "x", 50), leg("a", "b", 50), leg("x", "erbil", 100)], pools)
+    table["convoys"]["size_min"] = 5
+    _, theatre = run(table)
+    a_out, b_out = theatre.bases["a"], theatre.bases["b"]
+    assert theatre.finished, {n: o.stuck_reason for n, o in theatre.bases.items()}
+    assert b_out.hours_to_base_empty == pytest.approx(10.5) and b_out.hours_to_force_closure == pytest.approx(14.5)
+    assert a_out.hours_to_base_empty == pytest.approx(21.0) and a_out.hours_to_force_closure == pytest.approx(26.0)
+
+
 def test_a_closed_crossing_sends_the_loaded_convoy_and_its_empty_return_to_the_other():
     # X is shut from hour 3 for a day. The first convoy reaches X at 3 h (A-X 2 h after loading): shut 24 h > 12 h,
     # Y open, so it drives the 1 h difference to Y (4 h), crosses (5 h), Y-erbil 2 h (7 h), unloads (8 h).

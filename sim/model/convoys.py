@@ -130,7 +130,7 @@ def plan_next(evac, group: ConvoyGroup, t: float) -> ConvoyPlan | None:
         return ConvoyPlan(loads, used, vehicle_places, True, None, 0)
     takes_all = loadable == road_left and vehicle_places == vehicles_left
     trucks_limit = staged > loadable and loadable < max_trucks
-    more_trucks_coming = trucks_limit and fleet.away(group.kinds) > 0
+    more_trucks_coming = trucks_limit and _trucks_that_may_come(evac, group.kinds, loadable > 0) > 0
     more_cargo_coming = not trucks_limit and staged_all < inv.road_remaining()
     if not takes_all and (more_trucks_coming or more_cargo_coming):
         wanted = max(1, int(size_min) - vehicle_places) - loadable
@@ -138,6 +138,19 @@ def plan_next(evac, group: ConvoyGroup, t: float) -> ConvoyPlan | None:
             return ConvoyPlan(loads, used, vehicle_places, False, "trucks", wanted, group.kinds)
         return ConvoyPlan(loads, used, vehicle_places, False, "loading", wanted)
     return ConvoyPlan(loads, used, vehicle_places, size > 0, None, 0)
+
+
+def _trucks_that_may_come(evac, kinds: frozenset[str], can_go_without: bool) -> int:
+    """Trucks of ``kinds`` away from the base that a convoy short of trucks may wait for: all those on the road or in
+    repair, but not those standing at another base that cannot carry cargo left here (they would never be sent:
+    military cargo left, HETs idle elsewhere), nor, when the convoy ``can_go_without`` them, those held by another
+    base that waits for trucks itself (two bases waiting for each other's trucks would wait for ever)."""
+    useless = frozenset(k for k in kinds if evac.inventory.road_remaining(frozenset({k})) == 0)
+    theatre = evac.theatre
+    coming = evac.fleet.away(kinds) - (theatre.standing_elsewhere(evac, useless) if useless else 0)
+    if can_go_without and kinds - useless:
+        coming -= theatre.standing_elsewhere(evac, kinds - useless, only_waiting=True)
+    return coming
 
 
 def form_convoys(env: simpy.Environment, evac):
@@ -218,7 +231,10 @@ def _wait_to_form(env: simpy.Environment, evac, waiting: list[ConvoyPlan], t: fl
         short_of = inv.first_carrier_short(first.loads, first.kinds)  # what it waits for as the wait begins
         evac.theatre.call_trucks(evac)
         repaired = fleet.next_repair()
-        yield fleet.returned() if repaired is None else fleet.returned() | env.timeout(repaired - t)
+        rest = evac.theatre.trucks_come_to_rest(evac)
+        evac.waiting_for_trucks = True
+        yield rest if repaired is None else rest | env.timeout(repaired - t)
+        evac.waiting_for_trucks = False
         evac.wait_for_trucks(short_of, env.now - t)
     else:
         staged = inv.staged(t)

@@ -245,6 +245,7 @@ class Evacuation:
         self.return_diversions = 0
         self.stuck = False
         self.stuck_reason = ""
+        self.waiting_for_trucks = False  # a convoy too small to form waits for trucks to come
         self.held: dict[int, str] = {}  # what holds each queued convoy, as of the dispatcher's last look
         self.last_look = 0.0
         self.road_done = False

@@ -186,6 +186,23 @@ class Theatre:
         order = {b.name: i for i, b in enumerate(self.network.bases.values())}
         return min(leaving, key=lambda b: (b.after is not None, b.start_day, order[b.name])).name
 
+    def trucks_come_to_rest(self, evac) -> simpy.Event:
+        """Fires the next time trucks come to rest at ``evac`` or at another base sharing one of its pools: a base
+        short of trucks looks again then (those it counted on may have stopped elsewhere, never to come)."""
+        others = [b.fleet.returned() for b in self.bases.values() if b is not evac and set(b.spec.pools) & set(evac.spec.pools)]
+        return simpy.AnyOf(self.env, [evac.fleet.returned(), *others]) if others else evac.fleet.returned()
+
+    def standing_elsewhere(self, evac, kinds: frozenset[str], only_waiting: bool = False) -> int:
+        """Trucks of ``kinds`` of ``evac``'s pools standing at the other bases (not on the road, not in repair);
+        ``only_waiting``: at those that are themselves waiting for trucks, which keep theirs."""
+        return sum(
+            other.fleet.here.get(pool, {}).get(kind, 0)
+            for other in self.bases.values()
+            if other is not evac and (other.waiting_for_trucks or not only_waiting)
+            for pool in evac.spec.pools
+            for kind in kinds
+        )
+
     def _needs(self, evac, kind: str) -> bool:
         """Whether a base still needs trucks of ``kind``: cargo they can take, a hub's feeders still to come, or cab seats."""
         if evac.road_done or not self.leaves[evac.name] or evac.stuck:

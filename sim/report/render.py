@@ -358,7 +358,14 @@ def report_context(folder: Path, not_drawn: list[str] | None = None) -> dict:
     }
     if summary:
         context.update(_rows_or_malformed(folder / "summary.json", _summary_context, summary))
+    if context["theatre"] and context["theatre"]["bases"]:
+        context["heading"] = main_base_heading(context["theatre"]["bases"][0].title)
     return context
+
+
+def main_base_heading(title: str) -> str:
+    """The verdict's heading in a theatre report, which opens with the whole withdrawal: the verdict is the main base's alone."""
+    return f"Does {title}, the main base, empty in the window?"
 
 
 def _tables(folder: Path, kind: str, manifest: dict) -> list[dict]:
