@@ -232,7 +232,7 @@ def test_a_report_naming_a_crossing_the_scenario_lacks_is_refused_with_its_line(
     body = '[[observation]]\nkind = "convoy_crossed"\ndate = 2026-02-24\ncrossing = "Rabia"\nvalue = 40\ntolerance = 10\nsource = "x report"\n'
     path = write(tmp_path, body)
     with pytest.raises(ScenarioError) as info:
-        measurements_from(load_observations(path), baseline.scenario.start, baseline.scenario.horizon_days, crossing_roles(baseline.crossing))
+        measurements_from(load_observations(path), baseline.scenario.start, baseline.scenario.horizon_days, crossing_roles(baseline))
     assert f"{path}:8 observation.0.crossing: 'Rabia' is not a crossing of the scenario" in str(info.value)
 
 
@@ -240,7 +240,7 @@ def test_crossings_are_counted_where_the_report_says(baseline):
     from sim.analysis.nowcast import simulated
     from sim.experiment.nowcast import _role_of, crossing_roles
 
-    roles = crossing_roles(baseline.crossing)
+    roles = crossing_roles(baseline)
     assert _role_of("Al-Waleed", roles) == "main" and _role_of("Semalka", roles) == "alternate"
     days = 3
     zeros = np.zeros((2, days), dtype=np.int32)

@@ -476,3 +476,27 @@ def test_a_base_that_may_stay_is_left_in_about_its_share_of_replications():
     left = np.array([r["base.k.leaves"] for r in rows])
     assert 0.22 < left.mean() < 0.38  # 0.3 within about 3.5 standard errors
     assert np.isnan([r["base.k.days_to_base_empty"] for r in rows if not r["base.k.leaves"]]).all()
+
+
+def test_marginal_adds_each_resource_where_the_theatre_keeps_it():
+    from sim.experiment.analyses import marginal_variants, theatre_path
+    from sim.scenario.loading import load_scenario
+
+    theatre = load_scenario(Path("scenarios/syria_2026_theatre.toml")).scenario
+    assert theatre_path(theatre, "fleet.civilian.count") == "pools.contracted.fleet.civilian.count"
+    assert theatre_path(theatre, "fleet.military.count") == "pools.army.fleet.military.count"
+    assert theatre_path(theatre, "loading.teams") == "sites.qasrak.loading.teams"
+    assert theatre_path(theatre, "crossing.main.lanes") == "sites.al_waleed.lanes"
+    variants = dict(marginal_variants(theatre))
+    before = theatre.pools["contracted"].fleet.civilian.count
+    after = variants["civilian trucks +10"].pools["contracted"].fleet.civilian.count
+    assert after.p50 == pytest.approx(before.p50 + 10)
+
+
+def test_nowcast_reads_a_theatres_crossings_by_their_titles_first_main_then_alternate():
+    from sim.experiment.nowcast import crossing_roles
+    from sim.scenario.loading import load_scenario
+
+    theatre = load_scenario(Path("scenarios/syria_2026_theatre.toml")).scenario
+    titles = [site.title for site in theatre.sites.values() if site.kind == "crossing"]
+    assert crossing_roles(theatre) == {titles[0]: "main", titles[1]: "alternate"}

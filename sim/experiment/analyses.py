@@ -26,7 +26,7 @@ from sim.analysis.statistics import closure_days
 from sim.experiment.evaluate import ChunkStore, Factor, at_shares, design_table, evaluate, per_point, shifted
 from sim.experiment.executors import Executor
 from sim.scenario.provenance import kind_of_path
-from sim.scenario.schema import Scenario
+from sim.scenario.schema import CrossingSite, Scenario, TheatreScenario
 
 Progress = Callable[[int, int], None] | None
 
@@ -245,9 +245,37 @@ def run_calibration(
     return study
 
 
+def theatre_path(scenario: Scenario, path: str) -> str | None:
+    """Where a one-base resource lives in a theatre: trucks, escort teams and Apaches in the first pool (in file
+    order) that holds them, loading teams and sorties at the main base, lanes at the first crossing; None if the
+    theatre has no such resource. A one-base scenario's path is its own."""
+    if not isinstance(scenario, TheatreScenario):
+        return path
+    group, _, rest = path.partition(".")
+    if group in ("fleet", "escort", "air_cover"):
+        for name, pool in scenario.pools.items():
+            held = getattr(pool, group, None)
+            if held is not None and (group != "fleet" or getattr(held, rest.split(".")[0], None) is not None):
+                return f"pools.{name}.{path}"
+        return None
+    if group in ("loading", "airlift"):
+        base = scenario.bases[scenario.main_base]
+        return f"sites.{scenario.main_base}.{path}" if getattr(base, group, None) is not None else None
+    if path == "crossing.main.lanes":
+        crossing = next((n for n, site in scenario.sites.items() if isinstance(site, CrossingSite)), None)
+        return None if crossing is None else f"sites.{crossing}.lanes"
+    return path
+
+
 def marginal_variants(scenario: Scenario, changes: Sequence[tuple[str, str, float]] = RESOURCES) -> list[tuple[str, Scenario]]:
-    """The baseline and one variant per added resource."""
-    return [("baseline", scenario), *((name, shifted(scenario, path, delta)) for name, path, delta in changes)]
+    """The baseline and one variant per added resource (on a theatre: the resource where the theatre keeps it;
+    one it does not have is left out)."""
+    variants: list[tuple[str, Scenario]] = [("baseline", scenario)]
+    for name, path, delta in changes:
+        where = theatre_path(scenario, path)
+        if where is not None:
+            variants.append((name, shifted(scenario, where, delta)))
+    return variants
 
 
 def run_marginal(

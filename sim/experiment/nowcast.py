@@ -26,6 +26,7 @@ from sim.model.evacuation import Outcome
 from sim.replication import Prepared, simulate_one
 from sim.scenario.loading import Problem, ScenarioError
 from sim.scenario.observations import LoadedObservations
+from sim.scenario.schema import CrossingSite, TheatreScenario
 
 
 def _day_counts(times: list[float], sizes: list[int], days: int) -> np.ndarray:
@@ -92,7 +93,7 @@ def trajectory_record(prepared: Prepared, point: int, index: int, work: Work) ->
     Its row holds the numbers of :data:`SCALARS`; its day series the daily counts, each padded
     with a 0 to the length of ``cargo_at_base`` (one more day: the state at the end of the horizon).
     """
-    alternate = prepared.scenario.crossing.alternate.name if prepared.scenario.crossing.alternate else None
+    _, alternate = crossing_names(prepared.scenario)
     _, outcome, _ = simulate_one(prepared, work.seed, index, trace=True)
     found = trajectory(outcome, outcome.inflow_hour, alternate)
     row: dict[str, object] = {"replication": index, **{k: found[k] for k in SCALARS}}
@@ -179,11 +180,22 @@ def _calendar(when: dt.date, tz: dt.tzinfo) -> dt.date:
     return when
 
 
-def crossing_roles(crossing) -> dict[str, str]:
+def crossing_names(scenario) -> tuple[str, str | None]:
+    """The names of a scenario's main and alternate crossings (None: no alternate). A theatre's are its crossing
+    sites' titles in file order: the first is the one reports call main, the second the alternate."""
+    if isinstance(scenario, TheatreScenario):
+        titles = [site.title for site in scenario.sites.values() if isinstance(site, CrossingSite)]
+        return titles[0], titles[1] if len(titles) > 1 else None
+    crossing = scenario.crossing
+    return crossing.main.name, crossing.alternate.name if crossing.alternate is not None else None
+
+
+def crossing_roles(scenario) -> dict[str, str]:
     """A scenario's crossings by name: ``{"al-Waleed": "main", "Semalka / Faysh Khabur": "alternate"}``."""
-    roles = {crossing.main.name: "main"}
-    if crossing.alternate is not None:
-        roles[crossing.alternate.name] = "alternate"
+    main, alternate = crossing_names(scenario)
+    roles = {main: "main"}
+    if alternate is not None:
+        roles[alternate] = "alternate"
     return roles
 
 
@@ -244,7 +256,7 @@ def run_nowcast(
 ) -> tuple[Nowcast, Trajectories, list[Measurement]]:
     """Replicate the scenario and condition its forecast on the observations."""
     info = prepared.scenario.scenario
-    measurements = measurements_from(loaded, info.start, info.horizon_days, crossing_roles(prepared.scenario.crossing))
+    measurements = measurements_from(loaded, info.start, info.horizon_days, crossing_roles(prepared.scenario))
     traj = run_trajectories(prepared, seed, replications, jobs, on_batch, executor)
     kwargs = {} if min_ess is None else {"min_ess": min_ess}
     return nowcast(traj, measurements, info.window_days, **kwargs), traj, measurements
