@@ -78,7 +78,8 @@ def _folder(out: str | Path | None, force: bool, kind: str, name: str) -> tuple[
     """The results folder (made now when ``out`` is None) and whether it was made for this study."""
     if out is None:
         return new_run_dir(RESULTS, name), True
-    return prepare_out_dir(Path(out), force, kind), False
+    existed = Path(out).exists()
+    return prepare_out_dir(Path(out), force, kind), not existed
 
 
 @dataclass(frozen=True)

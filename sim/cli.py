@@ -198,6 +198,11 @@ def _print_theatre(summary: dict) -> None:
 
 
 def _print_summary(title: str, summary: dict, window: tuple[float, float]) -> None:
+    main = ""  # a theatre's one-base answers are its main base's: say whose
+    if "theatre" in summary and summary.get("bases"):
+        first = next(iter(summary["bases"].values()))
+        main = f"{first.get('title', 'main base')} (the main base): "
+        title = f"{title}; {main.removesuffix(': ')}"
     table = Table(title=f"{title}: {summary['replications']} replications")
     table.add_column("days from 2026-02-23")
     for col in ("mean", "P10", "P50", "P90"):
@@ -206,7 +211,7 @@ def _print_summary(title: str, summary: dict, window: tuple[float, float]) -> No
         d = summary[key]
         table.add_row(label, f"{d['mean']:.1f}", f"{d['p10']:.1f}", f"{d['p50']:.1f}", f"{d['p90']:.1f}")
     console.print(table)
-    probs = Table(title="Base empty: probability (95% CI)")
+    probs = Table(title=f"{main.removesuffix(': ') or 'Base'} empty: probability (95% CI)")
     probs.add_column("when")
     probs.add_column("probability", justify="right")
     labels = {"p_under": f"under {window[0]:g} days", "p_within": f"{window[0]:g}-{window[1]:g} days", "p_over": f"over {window[1]:g} days"}
@@ -217,11 +222,11 @@ def _print_summary(title: str, summary: dict, window: tuple[float, float]) -> No
     if "theatre" in summary:
         _print_theatre(summary)
     waits = sorted(summary["mean_wait_hours"].items(), key=lambda kv: -kv[1])[:4]
-    console.print("Main waits (convoy-hours per replication): " + ", ".join(f"{c} {h:.0f}" for c, h in waits))
+    console.print(f"{main}{'main' if main else 'Main'} waits (convoy-hours per replication): " + ", ".join(f"{c} {h:.0f}" for c, h in waits))
     sortie_waits = {c: h for c, h in summary.get("mean_sortie_wait_hours", {}).items() if h >= 0.05}
     if sortie_waits:
         console.print("Airlift waits (sortie-hours per replication): " + ", ".join(f"{c} {h:.1f}" for c, h in sortie_waits.items()))
-    console.print(f"[bold]{escape(summary['verdict'])}[/]")
+    console.print(f"[bold]{escape(main + summary['verdict'])}[/]")
     for warning in summary.get("warnings", []):
         _warn(warning)
 

@@ -64,9 +64,38 @@ LABELS = {
 
 
 def label(path: str) -> str:
-    """A factor's planner name, e.g. ``civilian trucks`` for ``fleet.civilian.count`` (or ``input.fleet.civilian.count``)."""
+    """A factor's planner name, e.g. ``civilian trucks`` for ``fleet.civilian.count`` (or ``input.fleet.civilian.count``).
+
+    A theatre's paths name their site, pool or road first: ``sites.rmelan.cargo.classes.general.loads`` reads
+    ``Rmelan: general cargo truckloads``, ``pools.army.fleet.military.count`` reads ``army pool: military trucks``,
+    ``legs.2.km`` reads ``road 3: km``.
+    """
     path = str(path).removeprefix("input.")
-    return LABELS.get(path, path)
+    if path in LABELS:
+        return LABELS[path]
+    group, _, rest = path.partition(".")
+    name, _, field = rest.partition(".")
+    if group == "sites" and field:
+        return f"{site_title(name)}: {_first_label(field, f'crossing.main.{field}')}"
+    if group == "pools" and field:
+        return f"{name.replace('_', ' ')} pool: {_first_label(field)}"
+    if group == "legs" and name.isdigit() and field:
+        return f"road {int(name) + 1}: {_first_label(field, f'route.{field}', f'route.syria.{field}')}"
+    return path
+
+
+def _first_label(path: str, *alternatives: str) -> str:
+    """The planner name of the first of ``path`` and its ``alternatives`` that has one; else ``path`` in words."""
+    for candidate in (path, *alternatives):
+        if candidate in LABELS:
+            return LABELS[candidate]
+    return path.replace("_", " ").replace(".", ", ")
+
+
+def site_title(key: str) -> str:
+    """A site's key as a name: ``kharab_al_jir`` -> ``Kharab al Jir`` (the scenario's ``title`` is the full name)."""
+    words = key.split("_")
+    return " ".join(w if i and w in ("al", "el", "of") else w.capitalize() for i, w in enumerate(words))
 
 
 _EXACT_UNITS = {

@@ -378,3 +378,20 @@ def test_the_duration_estimate_is_said_once_and_only_for_long_runs(monkeypatch):
     clock = iter([200.0, 203.0])
     short = montecarlo.DurationEstimate()
     assert short.add(200, 1000) is None and short.add(200, 1000) is None  # a few seconds: nothing to say
+
+
+@pytest.mark.parametrize("command", ["report", "plot"])
+def test_a_results_folder_whose_report_or_figures_cannot_be_written_is_exit_4(tmp_path, results_folder, monkeypatch, command):
+    import matplotlib.figure
+
+    from sim import api
+
+    def refuse(*args, **kwargs):
+        raise PermissionError(errno.EACCES, "Permission denied", str(results_folder / "x"))
+
+    monkeypatch.setattr(api, "write_report", refuse)
+    monkeypatch.setattr(matplotlib.figure.Figure, "savefig", refuse)
+    result = invoke(command, results_folder)
+    assert result.exit_code == 4, result.output
+    lines = [line for line in result.output.splitlines() if line.strip()]
+    assert len(lines) == 1 and lines[0].startswith("error:") and "Permission denied" in lines[0], result.output

@@ -87,3 +87,13 @@ def test_console_table_of_an_analysis_speaks_words_not_dotted_columns(monkeypatc
     text = console.export_text()
     assert "heavy equipment transporters" in text and "percentage points" in text and "+27.5" in text
     assert "mean_days.swing" not in text and "p_window.swing" not in text and "0.275" not in text
+
+
+def test_a_theatre_input_reads_by_its_site_pool_or_road_then_the_one_base_name():
+    from sim.names import label
+
+    assert label("input.sites.qasrak.cargo.classes.general.loads") == "Qasrak: general cargo loads"
+    assert label("sites.kharab_al_jir.people.troops") == "Kharab al Jir: troops"
+    assert label("pools.army.fleet.military.count") == "army pool: military trucks"
+    assert label("legs.0.threats.closures_per_week") == "road 1: route closures a week"
+    assert label("sites.al_waleed.minutes_per_vehicle") == "Al Waleed: crossing minutes per vehicle"

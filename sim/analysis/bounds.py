@@ -442,7 +442,7 @@ def crossing_bound(s: Scenario, road_loads: int, clocks: dict[str, Clock], cross
 
     through = hours_until(cleared, vehicles, min(start for _, start, _ in lanes)) if vehicles else 0.0
     arrived = min(clock.iraq.finish(through, iraq.driving_hours()) for clock in clocks.values()) if vehicles else 0.0
-    names = ", ".join(f"{p.name} {max(1, p.lanes_count)} lanes at {p.minutes_per_vehicle:.3g} min a vehicle" for p, _ in crossings)
+    names = ", ".join(f"{p.name} {_lanes(p.lanes_count)} at {p.minutes_per_vehicle:.3g} min a vehicle" for p, _ in crossings)
     return Bound("crossing lanes", days(arrived), f"{vehicles} vehicles; {names}; then the Iraqi leg", "force closure")
 
 
@@ -491,3 +491,9 @@ def binding(bounds: list[Bound]) -> Bound:
 def base_empty_bound(bounds: list[Bound]) -> float:
     """The largest bound on days to base empty (a replication can never be quicker)."""
     return max((b.days for b in bounds if b.applies_to == "base empty"), default=0.0)
+
+
+def _lanes(count: int) -> str:
+    """``1 lane``, ``2 lanes``: a crossing with no lane set still clears convoys through one."""
+    n = max(1, count)
+    return f"{n} lane" if n == 1 else f"{n} lanes"

@@ -40,7 +40,7 @@ def plot(folder: FolderArg) -> None:
     except NotResultsFolder as exc:
         _fail(str(exc))
     except OSError as exc:
-        _fail(f"{folder}: cannot write the figures ({exc.strerror or exc})")
+        _console.fail(f"{folder}: cannot write the figures ({exc.strerror or exc})", _console.EXIT_OUTPUT)
     except (KeyError, TypeError, ValueError, IndexError) as exc:
         _fail(f"{folder}: cannot draw its figures from its files ({type(exc).__name__}: {exc}); write the folder again, or restore its files")
     if not plotted.paths:
@@ -64,7 +64,7 @@ def report(
     except NotResultsFolder as exc:
         _fail(str(exc))
     except OSError as exc:
-        _fail(f"{folder}: cannot write the report ({exc.strerror or exc})")
+        _console.fail(f"{folder}: cannot write the report ({exc.strerror or exc})", _console.EXIT_OUTPUT)
     console.print(f"Report in [bold]{escape(str(path))}[/]")
 
 
