@@ -124,3 +124,15 @@ def test_compare_with_set_names_what_was_set_in_its_console_title_figure_and_rep
     assert CliRunner().invoke(app, ["report", str(out)]).exit_code == 0
     page = (out / "report.html").read_text()
     assert "<h1>qasrak_baseline vs qasrak_baseline with escort.teams=7</h1>" in page
+
+
+def test_a_theatre_comparison_counts_who_is_out_by_each_reported_end_date():
+    from sim.experiment.compare import theatre_comparison
+
+    a = np.array([18.0, 25.0, 40.0, 70.0])
+    b = np.array([15.0, 19.0, 29.0, 50.0])
+    found = theatre_comparison(a, b)
+    assert found["days_to_last_out"]["difference"] == pytest.approx(-10.0)
+    assert (found["p_within_20"]["a"], found["p_within_20"]["b"]) == (0.25, 0.5)
+    assert (found["p_within_30"]["a"], found["p_within_30"]["b"]) == (0.5, 0.75)
+    assert (found["p_within_60"]["a"], found["p_within_60"]["b"]) == (0.75, 1.0)

@@ -169,10 +169,28 @@ def _print_comparison(summary: dict, name_a: str, name_b: str) -> None:
         table.add_row(label, f"{100 * d['a']:.1f}%", f"{100 * d['b']:.1f}%", _diff(d, 100, "{:+.1f} pts"), _times(d["variance_reduction"]))
     _console.console.print(f"A: {escape(name_a)}\nB: {escape(name_b)}")
     _console.console.print(table)
+    if "theatre" in summary:
+        _print_theatre_comparison(summary["theatre"])
     _console.console.print(
         "Variance reduction: how many times more replications independent streams would need for the same CI on the difference "
         f"(CI half-width on mean days with independent streams: {days['ci_half_width_independent']:.2f})."
     )
+
+
+def _print_theatre_comparison(theatre: dict) -> None:
+    """The whole withdrawal, B - A: days to the last out of the country and the chance of being out by each reported end date."""
+    from rich.table import Table
+
+    table = Table(title="The whole withdrawal: last person and load out of the country")
+    for column in ("", "A", "B"):
+        table.add_column(column, justify="right" if column else "left")
+    table.add_column("B - A (95% CI)", justify="right")
+    days = theatre["days_to_last_out"]
+    table.add_row("mean days to the last out", f"{days['a']:.2f}", f"{days['b']:.2f}", _diff(days, 1, "{:+.2f}"))
+    for key, d in theatre.items():
+        if key.startswith("p_within_"):
+            table.add_row(f"P(out within {key.removeprefix('p_within_')} days)", f"{100 * d['a']:.1f}%", f"{100 * d['b']:.1f}%", _diff(d, 100, "{:+.1f} pts"))
+    _console.console.print(table)
 
 
 def _diff(d: dict, scale: float, fmt: str) -> str:

@@ -15,11 +15,24 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from sim.analysis.paired import paired_comparison
+from sim.analysis.paired import mean_difference, paired_comparison
 from sim.experiment.engine import Batch, Store, Work, execute
 from sim.experiment.executors import Executor
 from sim.replication import prepare
 from sim.scenario.loading import LoadedScenario
+
+LAST_OUT = "theatre.days_to_last_out"
+THEATRE_END_DAYS = (20.0, 30.0, 60.0)
+"""The reported end dates of the whole withdrawal a theatre comparison reads (days from hour 0)."""
+
+
+def theatre_comparison(a: np.ndarray, b: np.ndarray) -> dict[str, object]:
+    """B - A in days to the last out of the country, and in P(everyone out within 20, 30 and 60 days), paired."""
+    out: dict[str, object] = {"days_to_last_out": {"a": float(a.mean()), "b": float(b.mean()), **mean_difference(a, b)}}
+    for end in THEATRE_END_DAYS:
+        within_a, within_b = (a <= end).astype(float), (b <= end).astype(float)
+        out[f"p_within_{end:g}"] = {"a": float(within_a.mean()), "b": float(within_b.mean()), **mean_difference(within_a, within_b)}
+    return out
 
 
 class WindowMismatchError(ValueError):
@@ -53,12 +66,18 @@ def run_compare(
         raise WindowMismatchError(f"{a.path} asks about {window} days but {b.path} about {b.scenario.scenario.window_days}; give both the same window_days")
     work = Work((prepare(a.scenario), prepare(b.scenario)), seed, replications, label_points=True)
     days = np.full((2, replications), np.nan)
+    last_out = np.full((2, replications), np.nan)  # a theatre's days to the last out of the country
 
     def take(batch: Batch) -> None:
         table = batch.records
-        days[table["point"].to_numpy(), table["replication"].to_numpy()] = table["days_to_base_empty"].to_numpy()
+        where = table["point"].to_numpy(), table["replication"].to_numpy()
+        days[where] = table["days_to_base_empty"].to_numpy()
+        if LAST_OUT in table.column_names:
+            last_out[where] = table[LAST_OUT].to_numpy()
 
     execute(work, Store(None, keep=False), executor, size=batch_size, on_batch=take, on_progress=on_progress)
     summary = paired_comparison(days[0], days[1], window)
     summary = {"a": a.path, "b": b.path, "overrides_a": list(a.overrides), "overrides_b": list(b.overrides), "seed": seed, **summary}
+    if not np.isnan(last_out).any():  # both are theatres: the whole withdrawal too, out by each reported end date
+        summary["theatre"] = theatre_comparison(last_out[0], last_out[1])
     return Comparison(a, b, seed, days[0], days[1], summary)
