@@ -153,6 +153,8 @@ def test_ctrl_c_stops_a_run_with_status_130_and_leaves_no_half_written_file(tmp_
         stderr=subprocess.PIPE,
         text=True,
         cwd=tmp_path,
+        # as in a terminal: a test runner started in the background (nohup, `&`) ignores SIGINT, and a child inherits that
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
     )
     deadline = time.monotonic() + 90
     while not out.exists() and time.monotonic() < deadline:  # the run has started once it made its folder (slow on a busy machine)
