@@ -77,7 +77,7 @@ def binding(rows: pd.DataFrame, layout, wait_causes: tuple[str, ...]) -> str:
     if not totals or max(totals.values()) <= 0:
         return "nothing waited for: convoys left as soon as they were loaded"
     cause, hours = max(totals.items(), key=lambda kv: kv[1])
-    words = f"{cause}: convoys of all bases together waited {hours:,.0f} convoy-hours per replication on this cause"
+    words = f"{cause}: convoys of all bases waited {hours:,.0f} convoy-hours per replication on this cause"
     if cause == "trucks":
         busy = {p: float(rows[f"utilisation.{p}"].mean()) for p in layout.pools if f"utilisation.{p}" in rows}
         busy = {p: v for p, v in busy.items() if v == v}  # pools with trucks (the others have no share)
