@@ -258,7 +258,7 @@ def _theatre(s) -> Network:
                 site.lon,
             )
         elif isinstance(site, CrossingSite):
-            crossings[name] = _crossing_point(site, site.title, 0.0)
+            crossings[name] = site.as_point()
         else:
             destinations[name] = SimpleNamespace(name=name, title=site.title, unload_teams=int(site.unload_teams))
     beyond = _beyond(s)
@@ -303,30 +303,16 @@ def _beyond(s) -> set[str]:
     return out
 
 
-def _crossing_point(point, title: str, extra_km: float) -> SimpleNamespace:
-    return SimpleNamespace(
-        name=title,
-        lanes=point.lanes,
-        fixed_hours=point.fixed_hours,
-        minutes_per_vehicle=point.minutes_per_vehicle,
-        open_hours=point.open_hours,
-        closures_per_month=point.closures_per_month,
-        closure_days=point.closure_days,
-        scheduled_closures=point.scheduled_closures,
-        extra_km=extra_km,
-    )
-
-
 def _one_base(s: Scenario) -> Network:
     """The one-base shorthand as its network (docs/MODEL.md, "The one-base shorthand")."""
     b, m, a, d = SHORTHAND_BASE, SHORTHAND_MAIN, SHORTHAND_ALTERNATE, SHORTHAND_DESTINATION
     bases = {b: BaseSpec(b, "base", b, s.cargo, s.vehicles, s.people, s.loading, s.airlift, 0.0, None, None, 1.0, (b,))}
-    crossings = {m: _crossing_point(s.crossing.main, s.crossing.main.name, 0.0)}
+    crossings = {m: s.crossing.main.model_copy(update={"extra_km": 0.0})}  # the detour is the alternate's
     syria, iraq = s.route.syria, s.route.iraq
     roads = [Road(0, f"{b}-{m}", b, m, _leg(syria), _kinds(syria.daylight_only_for), s.route.threats, None, True)]
     alt = s.crossing.alternate
     if alt is not None:
-        crossings[a] = _crossing_point(alt, alt.name, alt.extra_km)
+        crossings[a] = alt
         detour = Leg(syria.km + alt.extra_km, syria.town_km, syria.speed_kmh, syria.town_speed_kmh, syria.halt_minutes, syria.halt_every_hours)
         roads.append(Road(1, f"{b}-{a}", b, a, detour, _kinds(syria.daylight_only_for), s.route.threats, f"{b}-{m}", True))
     for name in crossings:

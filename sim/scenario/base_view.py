@@ -194,19 +194,7 @@ def base_view(s: TheatreScenario, base: str) -> Scenario:
 def _point(s: TheatreScenario, name: str) -> CrossingPoint:
     x = s.sites[name]
     assert isinstance(x, CrossingSite), "routes pass crossings"
-    return CrossingPoint.model_construct(
-        name=x.title,
-        lanes=x.lanes,
-        fixed_hours=x.fixed_hours,
-        minutes_per_vehicle=x.minutes_per_vehicle,
-        open_hours=x.open_hours,
-        closures_per_month=x.closures_per_month,
-        closure_days=x.closure_days,
-        scheduled_closures=x.scheduled_closures,
-        extra_km=0.0,
-        source=x.source,
-        source_kind=None,
-    )
+    return x.as_point()
 
 
 def _closed_point() -> CrossingPoint:

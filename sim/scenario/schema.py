@@ -578,6 +578,22 @@ class CrossingSite(SiteHead):
     closure_days: EventDays = Field(default=0.0, description="length of each closure")
     scheduled_closures: list[Closure] = Field(default_factory=list)
 
+    def as_point(self) -> CrossingPoint:
+        """This crossing as the one-base form's crossing point (named by its title; no detour to reach it)."""
+        return CrossingPoint.model_construct(
+            name=self.title,
+            lanes=self.lanes,
+            fixed_hours=self.fixed_hours,
+            minutes_per_vehicle=self.minutes_per_vehicle,
+            open_hours=self.open_hours,
+            closures_per_month=self.closures_per_month,
+            closure_days=self.closure_days,
+            scheduled_closures=self.scheduled_closures,
+            extra_km=0.0,
+            source=self.source,
+            source_kind=None,
+        )
+
 
 class DestinationSite(SiteHead):
     """A destination outside the country where convoys unload (destination.unload_hours_per_truck a truck)."""
