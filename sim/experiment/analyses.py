@@ -26,7 +26,7 @@ from sim.analysis.statistics import closure_days
 from sim.experiment.evaluate import ChunkStore, Factor, at_shares, design_table, evaluate, per_point, shifted
 from sim.experiment.executors import Executor
 from sim.scenario.provenance import kind_of_path
-from sim.scenario.schema import CrossingSite, Scenario, TheatreScenario
+from sim.scenario.schema import Scenario, TheatreScenario
 
 Progress = Callable[[int, int], None] | None
 
@@ -262,7 +262,7 @@ def theatre_path(scenario: Scenario, path: str) -> str | None:
         base = scenario.bases[scenario.main_base]
         return f"sites.{scenario.main_base}.{path}" if getattr(base, group, None) is not None else None
     if path == "crossing.main.lanes":
-        crossing = next((n for n, site in scenario.sites.items() if isinstance(site, CrossingSite)), None)
+        crossing = next(iter(scenario.crossings), None)
         return None if crossing is None else f"sites.{crossing}.lanes"
     return path
 

@@ -26,7 +26,7 @@ from sim.model.evacuation import Outcome
 from sim.replication import Prepared, simulate_one
 from sim.scenario.loading import Problem, ScenarioError
 from sim.scenario.observations import LoadedObservations
-from sim.scenario.schema import CrossingSite, TheatreScenario
+from sim.scenario.schema import TheatreScenario
 
 
 def _day_counts(times: list[float], sizes: list[int], days: int) -> np.ndarray:
@@ -184,7 +184,7 @@ def crossing_names(scenario) -> tuple[str, str | None]:
     """The names of a scenario's main and alternate crossings (None: no alternate). A theatre's are its crossing
     sites' titles in file order: the first is the one reports call main, the second the alternate."""
     if isinstance(scenario, TheatreScenario):
-        titles = [site.title for site in scenario.sites.values() if isinstance(site, CrossingSite)]
+        titles = [site.title for site in scenario.crossings.values()]
         return titles[0], titles[1] if len(titles) > 1 else None
     crossing = scenario.crossing
     return crossing.main.name, crossing.alternate.name if crossing.alternate is not None else None

@@ -24,7 +24,7 @@ import networkx as nx
 
 from sim.model.fleet import KINDS
 from sim.model.route import Leg
-from sim.scenario.schema import BaseSite, CrossingSite, Scenario
+from sim.scenario.schema import BaseSite, CrossingSite, Scenario, TheatreScenario
 
 SHORTHAND_BASE = "base"
 """The one-base shorthand's names: its base, crossings and destination, its legs and its one pool."""
@@ -290,11 +290,10 @@ def _theatre(s) -> Network:
     return Network(bases, crossings, destinations, sites, roads, pools, shorthand=False, beyond=frozenset(beyond))
 
 
-def _beyond(s) -> set[str]:
+def _beyond(s: TheatreScenario) -> set[str]:
     """Sites beyond the border: destinations, and any site reached from one without passing a crossing."""
     g = nx.Graph((leg.start, leg.end) for leg in s.legs)
-    crossings = {n for n, site in s.sites.items() if site.kind == "crossing"}
-    dests = {n for n, site in s.sites.items() if site.kind == "destination"}
+    crossings, dests = set(s.crossings), set(s.destinations)
     sub = g.subgraph(n for n in g if n not in crossings)
     out = set(dests)
     for d in dests:

@@ -22,7 +22,6 @@ from sim.scenario.schema import (
     Airlift,
     Crossing,
     CrossingPoint,
-    CrossingSite,
     Destination,
     DestinationSite,
     Escort,
@@ -96,8 +95,7 @@ def base_view(s: TheatreScenario, base: str) -> Scenario:
     """The one-base scenario ``base`` of the theatre ``s`` stands for (see the module's docstring)."""
     site = s.bases[base]
     g = _roads(s)
-    crossings = [n for n, x in s.sites.items() if x.kind == "crossing"]
-    destinations = [n for n, x in s.sites.items() if x.kind == "destination"]
+    crossings, destinations = list(s.crossings), list(s.destinations)
     inside = {n for n, x in s.sites.items() if x.kind in ("base", "hub")} | {n for n in s.sites if n not in crossings and n not in destinations}
     start = base
     to_hub = None
@@ -192,9 +190,7 @@ def base_view(s: TheatreScenario, base: str) -> Scenario:
 
 
 def _point(s: TheatreScenario, name: str) -> CrossingPoint:
-    x = s.sites[name]
-    assert isinstance(x, CrossingSite), "routes pass crossings"
-    return x.as_point()
+    return s.crossings[name].as_point()  # routes pass crossings
 
 
 def _closed_point() -> CrossingPoint:

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import networkx as nx
 
-from sim.scenario.schema import POOL_HOME_THEATRE, BaseSite, CrossingSite, DestinationSite, TheatreScenario
+from sim.scenario.schema import POOL_HOME_THEATRE, BaseSite, TheatreScenario
 
 
 def network_problems(s: TheatreScenario) -> list[tuple[str, str]]:
@@ -59,8 +59,7 @@ def _unreachable(s: TheatreScenario) -> list[tuple[str, str]]:
     """Each base must reach its hub inside the country, or a destination through a crossing."""
     roads = nx.Graph((leg.start, leg.end) for leg in s.legs)
     roads.add_nodes_from(s.sites)
-    crossings = {n for n, site in s.sites.items() if isinstance(site, CrossingSite)}
-    destinations = {n for n, site in s.sites.items() if isinstance(site, DestinationSite)}
+    crossings, destinations = set(s.crossings), set(s.destinations)
     inside = roads.subgraph(n for n in roads if n not in destinations)
     out = []
     for name, base in s.bases.items():

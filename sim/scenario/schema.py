@@ -814,6 +814,16 @@ class TheatreScenario(Scenario):
     def main_base(self) -> str:
         return next(iter(self.bases))
 
+    @property
+    def crossings(self) -> dict[str, CrossingSite]:
+        """The border crossings in file order (reports call the first the main one)."""
+        return {name: site for name, site in self.sites.items() if isinstance(site, CrossingSite)}
+
+    @property
+    def destinations(self) -> dict[str, DestinationSite]:
+        """The destinations outside the country, in file order."""
+        return {name: site for name, site in self.sites.items() if isinstance(site, DestinationSite)}
+
 
 def scenario_from_table(data: dict) -> Scenario:
     """A scenario from a table (a TOML file's, or a dumped scenario's): a theatre if it has ``sites``, else one base."""
