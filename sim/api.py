@@ -128,12 +128,12 @@ def run(
     finally:
         if own:
             executor.close()
-    summary = summarize(summary_rows(store), loaded.scenario.scenario.window_days, WAIT_CAUSES, RESOURCES)
     layout = theatre_layout(loaded.scenario)
+    window = loaded.scenario.scenario.window_days
+    rows = summary_rows(store, theatre_columns(layout, WAIT_CAUSES, RESOURCES, SORTIE_WAIT_CAUSES))  # one read: [] extra for one base
+    summary = summarize(rows, window, WAIT_CAUSES, RESOURCES)
     if layout is not None:  # a theatre: each base's answers, the last out of the country, the network
-        columns = theatre_columns(layout, WAIT_CAUSES, RESOURCES, SORTIE_WAIT_CAUSES)
-        rows = store.read(columns=columns).to_pandas()
-        summary.update(summarize_theatre(rows, layout, loaded.scenario.scenario.window_days, WAIT_CAUSES, RESOURCES))
+        summary.update(summarize_theatre(rows, layout, window, WAIT_CAUSES, RESOURCES))
     resolved = loaded.scenario.model_dump(mode="json")
     manifest = new_manifest("run", resolved, loaded.path, list(loaded.overrides), seed, replications=count, jobs=executor.workers)
     write_manifest(folder, manifest)

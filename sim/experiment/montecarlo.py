@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import math
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 
 import numpy as np
 import pandas as pd
@@ -131,6 +131,6 @@ def monte_carlo(
         target = min(MAX_REPLICATIONS, max(count + 100, math.ceil(count * (half / precision) ** 2 * 1.05)))
 
 
-def summary_rows(store: Store) -> pd.DataFrame:
-    """The columns of every replication that the summary reads, in replication order."""
-    return store.read(columns=summary_columns()).to_pandas()
+def summary_rows(store: Store, extra: Sequence[str] = ()) -> pd.DataFrame:
+    """The columns of every replication that the summary reads (and ``extra`` ones, e.g. a theatre's), in replication order."""
+    return store.read(columns=list(dict.fromkeys([*summary_columns(), *extra]))).to_pandas()
