@@ -20,7 +20,7 @@ def backtest_figure(table: pd.DataFrame) -> Figure:
     reported_high, p10, p50, p90, paper, crps_model, crps_paper, skill, verdict.
     """
     with style_context():
-        fig = Figure(figsize=(8.0, 1.2 + 1.3 * len(table)), layout="constrained")
+        fig = Figure(figsize=(9.0, 1.2 + 1.4 * len(table)), layout="constrained")
         axes = fig.subplots(len(table), 1, squeeze=False)[:, 0]
         for ax, (_, row) in zip(axes, table.iterrows(), strict=True):
             ax.axvspan(row["reported_low"], row["reported_high"] + 1e-9, color=WINDOW_COLOR, alpha=2 * WINDOW_ALPHA, lw=0)
@@ -34,13 +34,9 @@ def backtest_figure(table: pd.DataFrame) -> Figure:
             hi = max(row["reported_high"], high, row["paper"])
             pad = 0.15 * max(hi - lo, 1.0)
             ax.set_xlim(max(0.0, lo - pad), hi + pad)
-            ax.set_xlabel(f"{row['measure']}, {row['unit']}")
             unit = row["unit"]
-            ax.set_title(
-                f"{row['what']}: {row['verdict']}; CRPS model {row['crps_model']:.2f} {unit}, paper {row['crps_paper']:.2f} {unit}",
-                fontsize="medium",
-                loc="left",
-            )
+            ax.set_xlabel(f"{row['measure']}, {unit}   (typical error, CRPS: model {row['crps_model']:.2f} {unit}, paper {row['crps_paper']:.2f} {unit})")
+            ax.set_title(f"{row['what']}: {row['verdict']}", fontsize="medium", loc="left")
         legend = [
             Patch(color=WINDOW_COLOR, alpha=2 * WINDOW_ALPHA, label="reported range"),
             Line2D([], [], color=BASE_EMPTY_COLOR, lw=6, label="model, P10 to P90"),
@@ -49,5 +45,5 @@ def backtest_figure(table: pd.DataFrame) -> Figure:
         ]
         fig.legend(handles=legend, loc="outside lower center", ncols=4, frameon=False)
         wins = int(table["model_wins"].sum())
-        fig.suptitle(f"Backtests: the model against past withdrawals and a paper forecast (model wins {wins} of {len(table)})")
+        fig.suptitle(f"Backtests: the model against a paper forecast, model wins {wins} of {len(table)}")
     return fig
