@@ -101,7 +101,7 @@ def test_the_multi_base_case_is_a_theatre_whose_paper_forecast_shares_the_pools_
     (case,) = load_cases([HISTORY / "northeast_syria_2019.toml"])
     assert case.loaded.scenario.is_theatre and len(case.loaded.scenario.bases) == 5
     bases = paper_bases(case.loaded.scenario)
-    assert {b.name for b in bases} == {"sarrin", "lafarge", "manbij", "raqqa_tabqa", "tal_baydar"}
+    assert {b.name for b in bases} == {"Sarrin", "Lafarge cement factory", "Manbij outposts", "Raqqa and Tabqa", "Tal Baydar (al-Qulayb strip)"}
     assert len({b.trucks for b in bases}) == 1  # every base sees the shared pools
 
 

@@ -101,7 +101,7 @@ def paper_forecast(bases: Sequence[PaperBase], measure: str) -> PaperForecast:
         raise ValueError("a paper forecast needs at least one base")
     if measure == "first convoy across":
         first = min(bases, key=lambda b: b.start_day)
-        return PaperForecast(first.to_border_hours, f"{first.to_border_hours:.1f} hours: the march table to the border and one convoy's crossing")
+        return PaperForecast(first.to_border_hours, f"{first.to_border_hours:.1f} hours, the march table to the border and one convoy's crossing")
     by_trucks = trucks_days(bases)
     last = max(bases, key=lambda b: b.start_day + b.convoy_days)
     by_convoys = last.start_day + last.convoy_days
@@ -109,10 +109,8 @@ def paper_forecast(bases: Sequence[PaperBase], measure: str) -> PaperForecast:
     loads = sum(b.loads for b in bases)
     trucks = max(b.trucks for b in bases)
     why = (
-        f"{loads:.0f} loads on {trucks:.0f} trucks ({by_trucks:.1f} days) and "
-        f"{last.convoys_per_day:g} convoys a day of {last.convoy_size:.0f} vehicles ({by_convoys:.1f} days"
-        + (f" at {last.name}" if len(bases) > 1 else "")
-        + ")"
+        f"{loads:.0f} loads on {trucks:.0f} trucks take {by_trucks:.1f} days, "
+        f"{last.convoys_per_day:g} convoys a day of {last.convoy_size:.0f} vehicles {by_convoys:.1f} days" + (f" at {last.name}" if len(bases) > 1 else "")
     )
     if measure == "force closure":
         drive = max(b.drive_out_hours for b in bases) / 24.0

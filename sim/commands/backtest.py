@@ -91,7 +91,7 @@ def backtest_sentences(results: list[Backtest]) -> list[str]:
     """One sentence a case, in words and units: the model's and the paper forecast's error and the skill."""
     return [
         f"{r.what}: reported {r.reported_low:g}-{r.reported_high:g} {r.unit} ({r.measure}); the model's typical error (CRPS) is "
-        f"{r.crps_model:.2f} {r.unit}, the paper forecast's {r.crps_paper:.2f} {r.unit} ({r.paper_basis}); skill {r.skill:+.2f}: "
+        f"{r.crps_model:.2f} {r.unit}, the paper forecast's {r.crps_paper:.2f} {r.unit} (it says {r.paper_basis}); skill {r.skill:+.2f}: "
         + ("the model wins." if r.model_wins else "the paper forecast wins.")
         for r in results
     ]

@@ -148,7 +148,7 @@ def paper_bases(scenario: Scenario) -> list[PaperBase]:
         if site.after in out:
             before = out[site.after]
             start = max(start, before.start_day + before.convoy_days)
-        out[name] = paper_base(base_view(s, name), name, trucks, start)
+        out[name] = paper_base(base_view(s, name), site.title, trucks, start)
     return list(out.values())
 
 
