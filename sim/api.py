@@ -703,7 +703,7 @@ class BacktestResult:
     folder: Path
     table: pd.DataFrame
     cases: list[Any]
-    """One :class:`sim.analysis.backtest.Backtest` per case: reported range, model P10/P50/P90, verdict."""
+    """One :class:`sim.analysis.backtest.Backtest` per case: reported range, model P10/P50/P90, paper forecast, CRPS of both, skill."""
 
 
 def backtest(

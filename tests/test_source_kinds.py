@@ -47,12 +47,40 @@ def test_baseline_kinds_follow_its_source_texts():
     assert kind_of_path(scenario, "cargo.classes.heavy.loads") == "assumption"
     assert kind_of_path(scenario, "crossing.main.minutes_per_vehicle") == "report"  # AFP 2011: the last of 110 vehicles crossed 8 min after the first
     assert kind_of_path(scenario, "cargo.classes.general.loads") == "precedent"  # containers a soldier, Afghanistan 2013
-    assert kind_of_path(scenario, "cargo.classes.general.handed_over_fraction") == "report"  # al-Shaddadi partly demolished
+    assert kind_of_path(scenario, "cargo.classes.general.handed_over_fraction") == "assumption"  # a judgement: destruction reported, no share
     assert kind_of_path(scenario, "fleet.breakdowns_per_1000_km") == "precedent"  # ATA road calls, MIL-T-46780D
     assert kind_of_path(scenario, "convoys.size_max") == "report"  # convoys of 100-270 vehicles in north-east Syria
+    assert kind_of_path(scenario, "convoys.max_per_day") == "assumption"  # departures seen, no limit and no three a day reported
     assert kind_of_path(scenario, "escort.teams") == "assumption"  # no public count; counted from the security force
     assert kind_of_path(scenario, "crossing.alternate.closure_days") == "report"  # Semalka closures of 10-90 days
     assert kind_of_path(scenario, "scenario.window_days") == "seed"
+
+
+DECIDING = {
+    "qasrak_baseline.toml": {"convoys.max_per_day", "escort.teams", "cargo.classes.general.handed_over_fraction"},
+    "syria_2026_theatre.toml": {
+        "convoys.max_per_day",
+        "pools.escort.escort.teams",
+        "pools.army.fleet.military.count",
+        "sites.qasrak.cargo.classes.general.handed_over_fraction",
+        "sites.rmelan.cargo.classes.general.loads",
+        "sites.life_stone.cargo.classes.general.loads",
+    },
+}
+"""Inputs with a tornado swing over 2 days (README, docs/SOURCES.md) that no source measures: each must say so."""
+
+
+@pytest.mark.parametrize("name", sorted(DECIDING))
+def test_the_deciding_inputs_no_source_measures_are_marked_assumptions(name):
+    scenario = load_scenario(ROOT / "scenarios" / name).scenario
+    assert {path: kind_of_path(scenario, path) for path in DECIDING[name]} == dict.fromkeys(DECIDING[name], "assumption")
+
+
+@pytest.mark.parametrize("path", SHIPPED, ids=lambda p: p.name)
+def test_no_shipped_scenario_calls_the_departures_a_day_or_the_share_handed_over_a_report(path):
+    scenario = load_scenario(path).scenario
+    judged = [i.path for i in uncertain_inputs(scenario) if i.path.endswith(("max_per_day", "handed_over_fraction"))]
+    assert judged and all(kind_of_path(scenario, p) == "assumption" for p in judged), {p: kind_of_path(scenario, p) for p in judged}
 
 
 def test_one_kind_covers_the_group_and_a_table_names_fields_with_a_default(tmp_path):

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.markup import escape
@@ -11,6 +11,11 @@ from rich.markup import escape
 from sim.commands import _console
 from sim.commands._console import failures
 from sim.commands._options import DaskLocalOpt, SchedulerOpt, SeedOpt
+
+if TYPE_CHECKING:  # numpy and rich's tables: not for `evacsim --help`
+    from rich.table import Table
+
+    from sim.analysis.backtest import Backtest
 
 CasesArg = Annotated[list[Path] | None, typer.Argument(help="case files or folders (default scenarios/history)", show_default=False)]
 
@@ -25,9 +30,7 @@ def backtest(
     out: Annotated[Path | None, typer.Option(help="results folder (default results/backtest-<UTC time>)")] = None,
     force: Annotated[bool, typer.Option(help="write into a non-empty --out folder of backtest results")] = False,
 ) -> None:
-    """Run every past withdrawal and compare the prediction (P10-P90) with what was reported."""
-    from rich.table import Table
-
+    """Run every past withdrawal and score the model and a planner's paper forecast against what was reported (CRPS, skill)."""
     from sim import api
     from sim.experiment.executors import make_executor
 
@@ -43,21 +46,63 @@ def backtest(
             progress=lambda done, total: bar.update(task, completed=done, total=total),
         )
     results, folder = found.cases, found.folder
-    shown = Table(title=f"Backtests: {replications} replications a case, seed {seed}")
-    for col, justify in (("case", "left"), ("measured", "left"), ("reported", "right"), ("model P10 / P50 / P90", "right"), ("", "left")):
+    _console.console.print(backtest_table(results, replications, seed))
+    for line in backtest_sentences(results):
+        _console.console.print(escape(line))
+    wins = sum(r.model_wins for r in results)
+    _console.console.print(
+        f"[bold]The model beats the paper forecast in {wins} of {len(results)} cases and loses {len(results) - wins}; {escape(overall_words(results))}.[/]"
+    )
+    _console.results_in(folder)
+
+
+def backtest_table(results: list[Backtest], replications: int, seed: int) -> Table:
+    """One row a case: reported range, the model's interval, the share of replications inside, both scores and the skill."""
+    from rich.table import Table
+
+    shown = Table(title=f"Backtests: {replications} replications a case, seed {seed}; CRPS in the case's unit, lower is better")
+    columns = (
+        ("case", "left"),
+        ("reported", "right"),
+        ("model P10 / P50 / P90", "right"),
+        ("replications inside", "right"),
+        ("paper forecast", "right"),
+        ("CRPS model / paper", "right"),
+        ("skill", "right"),
+        ("", "left"),
+    )
+    for col, justify in columns:
         shown.add_column(col, justify=justify)  # type: ignore[arg-type]  # "left" or "right"
     for r in results:
         shown.add_row(
-            escape(r.what),
-            r.measure,
+            f"{escape(r.what)} ({r.measure})",
             f"{r.reported_low:g}-{r.reported_high:g} {r.unit}",
             f"{r.p10:.1f} / {r.p50:.1f} / {r.p90:.1f} {r.unit}",
-            r.verdict,
+            f"{100 * r.share_in_reported:.0f}%",
+            f"{r.paper:.1f} {r.unit}",
+            f"{r.crps_model:.2f} / {r.crps_paper:.2f} {r.unit}",
+            f"{r.skill:+.2f}",
+            "model wins" if r.model_wins else "paper wins",
         )
-    _console.console.print(shown)
-    inside = sum(r.inside for r in results)
-    _console.console.print(f"[bold]{inside} of {len(results)} reported ranges overlap the model's 80% interval.[/]")
-    _console.results_in(folder)
+    return shown
+
+
+def backtest_sentences(results: list[Backtest]) -> list[str]:
+    """One sentence a case, in words and units: the model's and the paper forecast's error and the skill."""
+    return [
+        f"{r.what}: reported {r.reported_low:g}-{r.reported_high:g} {r.unit} ({r.measure}); the model's typical error (CRPS) is "
+        f"{r.crps_model:.2f} {r.unit}, the paper forecast's {r.crps_paper:.2f} {r.unit} (it says {r.paper_basis}); skill {r.skill:+.2f}: "
+        + ("the model wins." if r.model_wins else "the paper forecast wins.")
+        for r in results
+    ]
+
+
+def overall_words(results: list[Backtest]) -> str:
+    """The skill over all cases in words."""
+    from sim.analysis.backtest import overall_skill
+
+    value = overall_skill(results)
+    return "no overall skill to give" if value != value else f"overall skill {value:+.2f} (1 - the geometric mean of the CRPS ratios)"
 
 
 def register(app: typer.Typer) -> None:

@@ -16,11 +16,15 @@ from pathlib import Path
 import numpy as np
 
 from sim.analysis.backtest import Backtest, backtest
+from sim.analysis.paper_forecast import PaperBase, PaperForecast, drive_hours, paper_forecast
 from sim.experiment.engine import Batch, Store, Work, execute
 from sim.experiment.executors import Executor
 from sim.replication import Prepared, prepare, simulate_one
+from sim.scenario.base_view import KINDS, base_view
+from sim.scenario.distributions import median_of
+from sim.scenario.draws import resolve
 from sim.scenario.loading import LoadedScenario, Problem, ScenarioError, load_scenario
-from sim.scenario.schema import History
+from sim.scenario.schema import History, RoadLeg, Scenario, TheatreScenario
 
 HISTORY_DIR = Path("scenarios/history")
 
@@ -59,6 +63,12 @@ def measure(prepared: Prepared, what: str, seed: int, index: int) -> float:
             return math.inf
         first = min(crossed, key=lambda legs: legs["departed"])
         return first["crossed"] - first["departed"]
+    theatre = outcome.theatre
+    if theatre is not None and len(theatre.bases) > 1:  # a theatre case: the last of the bases that are left
+        if not theatre.finished:
+            return math.inf
+        left = [b for name, b in theatre.bases.items() if theatre.leaves[name]]
+        return max(((b.days_to_base_empty if what == "base empty" else b.days_to_force_closure) for b in left), default=0.0)
     if not outcome.finished:
         return math.inf
     return outcome.days_to_base_empty if what == "base empty" else outcome.days_to_force_closure
@@ -82,4 +92,66 @@ def run_backtests(
         values[table["point"].to_numpy(), table["replication"].to_numpy()] = table["value"].to_numpy()
 
     execute(work, Store(None, keep=False), executor, on_batch=take, on_progress=on_progress)
-    return [backtest(c.name, c.history.what, c.history.measure, c.history.unit, c.history.reported, v) for c, v in zip(cases, values, strict=True)]
+    out = []
+    for case, v in zip(cases, values, strict=True):
+        h, paper = case.history, paper_forecast_of(case.loaded.scenario, case.history.measure)
+        horizon = case.loaded.scenario.scenario.horizon_days * (24.0 if h.unit == "hours" else 1.0)
+        out.append(backtest(case.name, h.what, h.measure, h.unit, h.reported, v, paper.value, paper.basis, cut_off_at=horizon))
+    return out
+
+
+# --- the paper forecast's planning factors, read from the case file's medians ---------------------------
+
+
+def _hours(leg: RoadLeg) -> float:
+    m = median_of
+    return drive_hours(m(leg.km), m(leg.town_km), m(leg.speed_kmh), m(leg.town_speed_kmh), m(leg.halt_minutes), m(leg.halt_every_hours))
+
+
+def paper_base(s: Scenario, name: str, trucks: float | None = None, start_day: float = 0.0) -> PaperBase:
+    """One base's planning factors from a resolved one-base scenario (or a theatre base's one-base view):
+    each input at its median; ``trucks`` replaces the base's own count where a theatre shares its pools."""
+    m = median_of
+    loads = sum(m(c.loads) * (1.0 - m(c.handed_over_fraction)) for c in s.cargo.classes.values())
+    vehicles = m(s.vehicles.count)
+    point = s.crossing.main if int(m(s.crossing.main.lanes)) > 0 or s.crossing.alternate is None else s.crossing.alternate
+    syria = _hours(s.route.syria)
+    size = m(s.convoys.size_max)
+    first_convoy = min(size, loads + vehicles) if loads + vehicles > 0 else size
+    return PaperBase(
+        name=name,
+        loads=loads,
+        vehicles=vehicles,
+        trucks=sum(m(getattr(s.fleet, kind).count) for kind in KINDS) if trucks is None else trucks,
+        drive_out_hours=syria + m(point.fixed_hours) + _hours(s.route.iraq),
+        to_border_hours=syria + m(point.fixed_hours) + first_convoy * m(point.minutes_per_vehicle) / 60.0,
+        turnaround_hours=m(s.loading.hours_per_truck) + m(s.destination.unload_hours_per_truck),
+        convoys_per_day=m(s.convoys.max_per_day),
+        convoy_size=size,
+        start_day=start_day,
+    )
+
+
+def paper_bases(scenario: Scenario) -> list[PaperBase]:
+    """Every base's planning factors at the scenario's medians: one for a one-base file; for a theatre, each
+    base that is more likely left than not, seeing all the trucks of the pools, starting after the base it waits for."""
+    s = resolve(scenario, {})
+    if not isinstance(s, TheatreScenario):
+        return [paper_base(s, s.scenario.name)]
+    fleets = [pool.fleet for pool in s.pools.values() if pool.fleet is not None]
+    trucks = sum(median_of(trucks.count) for fleet in fleets for kind in KINDS if (trucks := getattr(fleet, kind)) is not None)
+    out: dict[str, PaperBase] = {}
+    for name, site in s.bases.items():
+        if median_of(site.leaves) < 0.5:
+            continue
+        start = median_of(site.start_day)
+        if site.after in out:
+            before = out[site.after]
+            start = max(start, before.start_day + before.convoy_days)
+        out[name] = paper_base(base_view(s, name), site.title, trucks, start)
+    return list(out.values())
+
+
+def paper_forecast_of(scenario: Scenario, measure: str) -> PaperForecast:
+    """The forecast a planner makes on paper for this case (:mod:`sim.analysis.paper_forecast`)."""
+    return paper_forecast(paper_bases(scenario), measure)

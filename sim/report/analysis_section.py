@@ -333,13 +333,18 @@ def box_table(folder: Path) -> Markup | None:
 
 
 def _backtest(folder: Path) -> list[str]:
-    """One sentence a case: what was reported, what the model gives, and whether they overlap."""
+    """One sentence a case: what was reported, what the model and the paper forecast give, their errors and the skill."""
     table = pd.read_csv(folder / "backtest.csv")
-    return [
+    lines = [
         f"{r.what}: reported {r.reported_low:g}-{r.reported_high:g} {r.unit} ({r.measure}); the model gives P10 {r.p10:.1f}, "
-        f"P50 {r.p50:.1f}, P90 {r.p90:.1f} {r.unit}: {r.verdict}."
+        f"P50 {r.p50:.1f}, P90 {r.p90:.1f} {r.unit} ({100 * r.share_in_reported:.0f}% of replications inside the range), the "
+        f"paper forecast {r.paper:.1f} {r.unit}; typical error (CRPS) {r.crps_model:.2f} {r.unit} for the model, "
+        f"{r.crps_paper:.2f} {r.unit} for the paper forecast: {r.verdict}."
         for r in table.itertuples()
     ]
+    wins = int(table["model_wins"].sum())
+    lines.append(f"The model beats the paper forecast in {wins} of {len(table)} cases and loses {len(table) - wins}.")
+    return lines
 
 
 def _plan(folder: Path) -> list[str]:

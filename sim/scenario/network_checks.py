@@ -16,6 +16,7 @@ def network_problems(s: TheatreScenario) -> list[tuple[str, str]]:
         out.append(("sites", "a theatre needs at least one site of kind base"))
         return out
     leg_names = {leg.name for leg in s.legs}
+    out += _repeated_legs(s)
     for i, leg in enumerate(s.legs):
         for field, name in (("from", leg.start), ("to", leg.end)):
             if name not in sites:
@@ -41,6 +42,26 @@ def network_problems(s: TheatreScenario) -> list[tuple[str, str]]:
         return out
     out += _phasing_cycles(s)
     out += _unreachable(s)
+    return out
+
+
+def _repeated_legs(s: TheatreScenario) -> list[tuple[str, str]]:
+    """A road between two sites given twice (either way round): the network would drive one and count convoys on the other."""
+    first: dict[frozenset[str], int] = {}
+    out = []
+    for i, leg in enumerate(s.legs):
+        ends = frozenset((leg.start, leg.end))
+        if ends in first:
+            j = first[ends]
+            out.append(
+                (
+                    f"legs.{i}",
+                    f"the road between {leg.start} and {leg.end} is already legs.{j} ({s.legs[j].name}); a leg is two-way, so give each road once "
+                    "(two different roads between the same sites need a site between them)",
+                )
+            )
+        else:
+            first[ends] = i
     return out
 
 
