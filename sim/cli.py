@@ -138,6 +138,7 @@ def run(
     from sim.experiment.executors import ExecutorError, make_executor
     from sim.experiment.montecarlo import DurationEstimate
     from sim.experiment.storage import OutputError
+    from sim.extras import EXIT_MISSING_EXTRA, MissingExtra
 
     loaded = _load(scenario, set_)
     if precision is not None and replications is not None:
@@ -160,6 +161,8 @@ def run(
         _fail(str(exc), EXIT_OUTPUT)
     except ExecutorError as exc:
         _fail(str(exc), EXIT_WORKERS)
+    except MissingExtra as exc:
+        _fail(str(exc), EXIT_MISSING_EXTRA)
     except KeyboardInterrupt:
         _fail("interrupted before the replications finished; nothing was written (for a study that can be resumed, use evacsim sweep)", EXIT_INTERRUPTED)
     _print_summary(loaded.scenario.scenario.title, result.summary, window)  # the answer first; the figures take a few seconds more
