@@ -51,8 +51,35 @@ def test_model_events_per_second_is_events_per_replication_times_replications_pe
 
 def test_ratios_to_the_raw_loop_follow_from_the_rates(bench):
     raw = bench["raw_resource_events_per_s"]
-    assert bench["model_vs_raw"] == pytest.approx(bench["model_events_per_s"] / raw)
-    assert bench["replications_vs_raw"] == pytest.approx(bench["replications_per_s"] / raw)
+    assert bench["model_vs_raw_of_sums"] == pytest.approx(bench["model_events_per_s"] / raw)
+    assert bench["replications_vs_raw_of_sums"] == pytest.approx(bench["replications_per_s"] / raw)
+    rounds = bench["replications_vs_raw_rounds"]
+    assert bench["replications_vs_raw"] == rounds["median"]
+    assert rounds["q25"] <= rounds["median"] <= rounds["q75"]
+    assert rounds["relative_spread"] == pytest.approx((rounds["q75"] - rounds["q25"]) / rounds["median"])
+    assert bench["rounds"] >= 3
+
+
+def test_the_raw_loop_and_the_scenarios_are_timed_in_alternating_slices(monkeypatch):
+    import benchmarks.bench as b
+    from sim.replication import prepare
+    from sim.scenario.loading import load_scenario
+
+    order = []
+    monkeypatch.setattr(b, "raw_resource_run", lambda until: (order.append("raw"), (1000, 0.01))[1])
+
+    def model_slice(prepared, seed, first, wall_seconds, tally):
+        order.append(prepared.scenario.scenario.name)
+        tally.add(0.01, 500, 2, 10)
+        return first + 2
+
+    monkeypatch.setattr(b, "model_slice", model_slice)
+    monkeypatch.setattr(b, "raw_resource_until", lambda wall: 10.0)
+    baseline = prepare(load_scenario(b.resolve_scenario_path(b.BASELINE)).scenario)
+    theatre = prepare(load_scenario(b.resolve_scenario_path(b.THEATRE)).scenario)
+    raw, model, other = b.interleaved(baseline, 1, seconds=6.0, other=theatre, slice_seconds=0.5)
+    assert order == ["raw", "qasrak_baseline", "syria_2026_theatre"] * 4
+    assert len(raw.wall) == len(model.wall) == len(other.wall) == 4 and sum(model.replications) == 8
 
 
 def test_simpy_share_is_a_share_and_bounds_the_ratio_the_model_could_reach(bench):

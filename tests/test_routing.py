@@ -102,3 +102,28 @@ def test_a_mesh_with_too_many_simple_paths_to_enumerate_is_routed_in_a_moment():
     hours, paths = RoadMap(roads).quickest(str((0, 0)), {str(n) for n in grid})
     assert hours[str((11, 11))] == 22.0 and len(paths[str((11, 11))]) == 23
     assert time.perf_counter() - start < 5.0
+
+
+def test_a_generated_theatre_of_50_bases_and_200_roads_is_valid_and_every_base_has_a_route_out():
+    # The routing bench's theatre (benchmarks/big_theatre.py): before the route engine, enumerating its simple paths
+    # never finished one replication. Each base's quickest way out must pass only roads in the country up to a
+    # crossing, then roads beyond it; the shortest tree of the generator joins every base to a crossing.
+    from benchmarks.big_theatre import big_theatre, routing_seconds
+    from sim.model.network import network_of
+    from sim.replication import prepare
+    from sim.scenario.loading import validate_table
+
+    table = big_theatre(50)
+    assert len([s for s in table["sites"].values() if s["kind"] == "base"]) == 50 and len(table["legs"]) == 200
+    scenario = prepare(validate_table(table, "", "big_theatre_50")).base
+    assert routing_seconds(scenario) < 30.0
+    network = network_of(scenario)
+    for name in network.bases:
+        routes = network.routes_out(name, None)
+        assert routes, name
+        quickest = routes[0]
+        assert [road.inside for road, _ in quickest.inside] == [True] * len(quickest.inside)
+        assert [road.inside for road, _ in quickest.outside] == [False] * len(quickest.outside)
+        assert quickest.hours == min(r.hours for r in routes)
+        sites = [start for _, start in quickest.inside]
+        assert sites[0] == name and len(set(sites)) == len(sites)  # a path, no site twice
