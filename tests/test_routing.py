@@ -93,6 +93,26 @@ def test_dijkstra_gives_the_hours_of_the_quickest_of_every_simple_path(network):
             assert h == best
 
 
+@settings(max_examples=150, deadline=None)
+@given(road_networks(), st.integers(0, 6))
+def test_the_search_is_networkxs_dijkstra_ties_and_all(network, whole_hours):
+    # Whole hours make ties common: the path kept where hours tie must be the one networkx keeps.
+    roads, through = network
+    if whole_hours:
+        roads = [(a, b, float(round(h) % whole_hours + 1)) for a, b, h in roads]
+    road_map = RoadMap(roads)
+
+    def hours(here, _next, road):
+        return road["hours"] if here == "s0" or here in through else None
+
+    graph = nx.Graph()
+    for a, b, h in roads:  # as the model built its graph: the first of two roads joining the same sites
+        if not graph.has_edge(a, b):
+            graph.add_edge(a, b, hours=h)
+    expected = nx.single_source_dijkstra(graph, "s0", weight=hours) if "s0" in graph else ({"s0": 0.0}, {"s0": ["s0"]})
+    assert road_map.quickest("s0", through) == expected
+
+
 def test_a_mesh_with_too_many_simple_paths_to_enumerate_is_routed_in_a_moment():
     # A 12 x 12 grid of bases has more than 10^25 simple paths corner to corner; enumerating them never ends.
     # Dijkstra finds the quickest (22 roads of 1 h) at once.

@@ -126,6 +126,7 @@ class Network:
                 continue
             g.add_edge(road.start, road.end, road=road)
         self.graph = g
+        self._road_between = {(a, b): road for a, b, road in g.edges(data="road")} | {(b, a): road for a, b, road in g.edges(data="road")}
         self.beyond = frozenset(self.beyond) | frozenset(self.destinations)
         self._inside_nodes = frozenset(n for n in self.sites if n not in self.crossings and n not in self.beyond)
 
@@ -144,7 +145,8 @@ class Network:
         return roads.quickest(source, through)
 
     def _steps(self, path: list[str]) -> tuple[tuple[Road, str], ...]:
-        return tuple((self.graph.edges[a, b]["road"], a) for a, b in itertools.pairwise(path))
+        between = self._road_between
+        return tuple((between[a, b], a) for a, b in itertools.pairwise(path))
 
     def inside_nodes(self) -> frozenset[str]:
         """Sites in the country: bases, hubs and any other site not a crossing and not beyond one."""

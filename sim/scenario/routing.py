@@ -4,8 +4,8 @@ The model (:mod:`sim.model.network`: the routes convoys drive, loaded and empty)
 per-base view (:mod:`sim.scenario.base_view`, which the capacity bounds and the per-base
 feasibility checks read) both choose routes here, with the same rule: the quickest path by
 march hours (:func:`march_hours`: open road and towns at a convoy's pace, short halts),
-found by networkx's Dijkstra. Its cost grows with the number of roads (about ``E log V``
-per search), never with the number of possible paths.
+found by Dijkstra as networkx runs it (:class:`RoadMap`). Its cost grows with the number of
+roads (about ``E log V`` per search), never with the number of possible paths.
 
 A search may *pass through* only some sites (``through``: the sites inside the country,
 or those beyond the border); any other site may *end* a path but not be driven through.
@@ -20,6 +20,8 @@ replications whose roads and paces are the same do not search again.
 from __future__ import annotations
 
 import functools
+import heapq
+import itertools
 from collections.abc import Collection, Iterable
 
 import networkx as nx
@@ -51,34 +53,57 @@ Quickest = tuple[dict[str, float], dict[str, list[str]]]
 
 
 class RoadMap:
-    """Sites joined by two-way roads, each with its march hours; where two roads join the same two sites, the first."""
+    """Sites joined by two-way roads, each with its march hours; where two roads join the same two sites, the first.
+
+    The roads are kept as networkx keeps a graph's adjacency (each site's neighbours in the order their roads were
+    given), and :meth:`quickest` runs Dijkstra on them exactly as ``networkx.single_source_dijkstra`` does (the same
+    heap order, so the same path where hours tie), without networkx's per-call dispatch: a replication of the
+    baseline searches a few times with its own drawn road lengths, and networkx's overhead was most of each search.
+    """
 
     def __init__(self, roads: Iterable[tuple[str, str, float]], sites: Iterable[str] = ()) -> None:
-        graph = nx.Graph()
-        graph.add_nodes_from(sites)
+        adjacency: dict[str, dict[str, float]] = {site: {} for site in sites}
         for start, end, hours in roads:
-            if not graph.has_edge(start, end):
-                graph.add_edge(start, end, hours=hours)
-        self.graph = graph
+            if end in adjacency.get(start, ()):
+                continue
+            adjacency.setdefault(start, {})[end] = hours
+            adjacency.setdefault(end, {})[start] = hours
+        self.adjacency = adjacency
         self._searches: dict[tuple[str, frozenset[str]], Quickest] = {}
 
     def quickest(self, start: str, through: Collection[str]) -> Quickest:
         """The quickest path from ``start`` to every site it reaches passing only through the sites of ``through``
-        (others may end a path, not be passed), with its hours: networkx's Dijkstra, once per start and ``through``."""
+        (others may end a path, not be passed), with its hours: Dijkstra, once per start and ``through``."""
         through = frozenset(through)
         key = (start, through)
         hit = self._searches.get(key)
         if hit is None:
-            if start not in self.graph:
-                hit = ({start: 0.0}, {start: [start]})
-            else:
-
-                def hours(here: str, _next: str, road: dict) -> float | None:
-                    return road["hours"] if here == start or here in through else None  # None: a road not taken
-
-                hit = nx.single_source_dijkstra(self.graph, start, weight=hours)
-            self._searches[key] = hit
+            hit = self._searches[key] = self._dijkstra(start, through)
         return hit
+
+    def _dijkstra(self, start: str, through: frozenset[str]) -> Quickest:
+        adjacency = self.adjacency
+        hours: dict[str, float] = {}
+        seen: dict[str, float] = {start: 0.0}
+        paths: dict[str, list[str]] = {start: [start]}
+        order = itertools.count()
+        fringe: list[tuple[float, int, str]] = [(0.0, next(order), start)]
+        while fringe:
+            h, _, site = heapq.heappop(fringe)
+            if site in hours:
+                continue
+            hours[site] = h
+            if site != start and site not in through:
+                continue  # a path may end here, not pass
+            for other, road in adjacency.get(site, {}).items():
+                if other in hours:
+                    continue
+                total = h + road
+                if other not in seen or total < seen[other]:
+                    seen[other] = total
+                    heapq.heappush(fringe, (total, next(order), other))
+                    paths[other] = [*paths[site], other]
+        return hours, paths
 
 
 def beyond_border(roads: Iterable[tuple[str, str]], crossings: Collection[str], destinations: Collection[str]) -> set[str]:
