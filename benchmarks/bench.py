@@ -4,9 +4,10 @@ The yardstick is SimPy itself: 100 processes cycling through a ``simpy.Resource`
 capacity 10 is about the cheapest useful thing SimPy can do, so its events per second
 are an upper bound for the model's. The yardstick and the model are timed on one core in
 *interleaved slices* (about half a second of the raw loop, then of the scenario's
-replications, then of the comparison scenario's, round after round): a shared CPU that
-slows down or speeds up slows both alike, so their ratio holds still where the rates do
-not. Each round gives one ratio; the figure is the median of the rounds' ratios (their
+replications, then of the comparison scenario's, round after round, and the raw loop to
+close): a shared CPU that slows down or speeds up slows both alike, so their ratio holds
+still where the rates do not. Each round gives one ratio, against the mean of the raw
+slices before and after it; the figure is the median of the rounds' ratios (their
 quartiles say how much they scatter), beside the ratio of the summed rates. A theatre's
 seconds per convoy are set against the one-base baseline's the same way, round by round.
 The model is then timed on a local process pool, and the ratios are compared with targets. Events
@@ -24,6 +25,7 @@ from __future__ import annotations
 import cProfile
 import datetime
 import gc
+import itertools
 import math
 import os
 import platform
@@ -253,7 +255,8 @@ def interleaved(
     prepared: Prepared, seed: int, seconds: float, other: Prepared | None = None, slice_seconds: float = SLICE_SECONDS
 ) -> tuple[Tally, Tally, Tally | None]:
     """The raw loop, ``prepared``'s replications and ``other``'s (if given) in alternating slices of about
-    ``slice_seconds`` each, for about ``seconds`` in all: (raw, model, other) tallies, one entry a round."""
+    ``slice_seconds`` each, for about ``seconds`` in all: (raw, model, other) tallies, one entry a round, and the
+    raw loop once more at the end, so that each round's yardstick is the mean of the raw slices before and after it."""
     kinds = 3 if other is not None else 2
     rounds = max(3, round(seconds / (kinds * slice_seconds)))
     until = raw_resource_until(slice_seconds)
@@ -271,6 +274,9 @@ def interleaved(
         if other is not None and another is not None:
             gc.collect()
             next_other = model_slice(other, seed, next_other, slice_seconds, another)
+    gc.collect()
+    events, wall = raw_resource_run(until)  # a last raw slice, so that every round lies between two
+    raw.add(wall, events)
     return raw, model, another
 
 
@@ -301,7 +307,8 @@ def run_bench(scenario_path: str = BASELINE, seconds: float = 5.0, jobs: int = 2
     wall, replications, events, convoys = sum(tally.wall), sum(tally.replications), sum(tally.events), sum(tally.convoys)
     one_core_rate = replications / wall
     model_events_per_s = events / wall
-    raw_rates = [e / w for e, w in zip(raw_tally.events, raw_tally.wall, strict=True)]
+    raw_slices = [e / w for e, w in zip(raw_tally.events, raw_tally.wall, strict=True)]
+    raw_rates = [(a + b) / 2 for a, b in itertools.pairwise(raw_slices)]  # the yardstick before and after each round
     rep_ratios = [r / w / x for r, w, x in zip(tally.replications, tally.wall, raw_rates, strict=True)]
     event_ratios = [e / w / x for e, w, x in zip(tally.events, tally.wall, raw_rates, strict=True)]
     seconds_per_convoy = wall / max(1, convoys)

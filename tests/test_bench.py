@@ -78,8 +78,8 @@ def test_the_raw_loop_and_the_scenarios_are_timed_in_alternating_slices(monkeypa
     baseline = prepare(load_scenario(b.resolve_scenario_path(b.BASELINE)).scenario)
     theatre = prepare(load_scenario(b.resolve_scenario_path(b.THEATRE)).scenario)
     raw, model, other = b.interleaved(baseline, 1, seconds=6.0, other=theatre, slice_seconds=0.5)
-    assert order == ["raw", "qasrak_baseline", "syria_2026_theatre"] * 4
-    assert len(raw.wall) == len(model.wall) == len(other.wall) == 4 and sum(model.replications) == 8
+    assert order == ["raw", "qasrak_baseline", "syria_2026_theatre"] * 4 + ["raw"]
+    assert len(raw.wall) == 5 and len(model.wall) == len(other.wall) == 4 and sum(model.replications) == 8
 
 
 def test_simpy_share_is_a_share_and_bounds_the_ratio_the_model_could_reach(bench):
