@@ -163,3 +163,30 @@ def test_bench_command_shows_its_steps_warns_when_busy_and_keeps_stdout_json(mon
     assert "warning: the machine is busy" in result.output
     figures = json.loads(result.stdout[result.stdout.index("{") :])
     assert figures["load_average"] == {"before": 3.0, "cores": 2, "busy": True}
+
+
+def test_the_routing_bench_reports_seconds_per_convoy_and_routing_per_road_at_each_size():
+    from benchmarks.big_theatre import scaling
+
+    figures = scaling(sizes=(2, 3), seconds=0.1)
+    assert list(figures) == ["2", "3"]
+    for size, f in figures.items():
+        assert f["bases"] == int(size) and f["replications"] >= 2 and f["convoys_per_replication"] > 0
+        assert f["seconds_per_convoy"] == pytest.approx(f["seconds_per_replication"] / f["convoys_per_replication"])
+        assert f["routing_seconds_per_leg"] == pytest.approx(f["routing_seconds_per_replication"] / f["legs"])
+    assert figures["2"]["seconds_per_convoy_vs_smallest"] == 1.0
+
+
+def test_bench_scaling_adds_the_routing_bench_to_the_json(monkeypatch):
+    import json
+
+    from typer.testing import CliRunner
+
+    import benchmarks.big_theatre
+    from sim.cli import app
+
+    monkeypatch.setattr(benchmarks.big_theatre, "scaling", lambda seconds: {"5": {"bases": 5, "seconds_per_convoy": 0.01}})
+    result = CliRunner().invoke(app, ["bench", "--seconds", "1", "--no-parallel", "--no-analysis", "--scaling"])
+    assert result.exit_code == 0, result.output
+    figures = json.loads(result.stdout[result.stdout.index("{") :])
+    assert figures["theatre_scaling"] == {"5": {"bases": 5, "seconds_per_convoy": 0.01}}
