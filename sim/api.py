@@ -35,6 +35,7 @@ from sim.experiment.folders import discovery_manifest, read_results, run_rows, w
 from sim.experiment.manifest import new_manifest, prepare_out_dir, write_manifest
 from sim.experiment.montecarlo import monte_carlo, summary_rows
 from sim.experiment.storage import OutputError, new_run_dir, write_atomic, write_json, write_parquet
+from sim.extras import need
 from sim.model.airlift import SORTIE_WAIT_CAUSES
 from sim.model.evacuation import RESOURCES, WAIT_CAUSES
 from sim.replication import prepare
@@ -592,6 +593,7 @@ def discover(
 ) -> AnalysisResult:
     """Under which conditions the target happens (``evacsim discover``): PRIM boxes over the inputs of a finished study.
     Runs no replications: it reads those of ``results``."""
+    need("discover")
     from sim.analysis import discovery as d
     from sim.plots.discovery import discovery_figure
 
@@ -765,6 +767,7 @@ def plan(
 
     Returns the plan's result (its ``sentence``, ``overrides`` to check it with, ``check`` on fresh replications);
     its tables, figure and manifest are in ``result.folder``."""
+    need("plan")
     from sim.experiment import plan as p
     from sim.experiment.plan_file import parse_target, read_plan_options
 

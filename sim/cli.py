@@ -138,6 +138,7 @@ def run(
     from sim.experiment.executors import ExecutorError, make_executor
     from sim.experiment.montecarlo import DurationEstimate
     from sim.experiment.storage import OutputError
+    from sim.extras import EXIT_MISSING_EXTRA, MissingExtra
 
     loaded = _load(scenario, set_)
     if precision is not None and replications is not None:
@@ -160,6 +161,8 @@ def run(
         _fail(str(exc), EXIT_OUTPUT)
     except ExecutorError as exc:
         _fail(str(exc), EXIT_WORKERS)
+    except MissingExtra as exc:
+        _fail(str(exc), EXIT_MISSING_EXTRA)
     except KeyboardInterrupt:
         _fail("interrupted before the replications finished; nothing was written (for a study that can be resumed, use evacsim sweep)", EXIT_INTERRUPTED)
     _print_summary(loaded.scenario.scenario.title, result.summary, window)  # the answer first; the figures take a few seconds more
@@ -239,8 +242,15 @@ def bench(
     parallel: Annotated[bool, typer.Option(help="also measure the local pool, a Dask LocalCluster and parent memory")] = True,
     analysis: Annotated[bool, typer.Option(help="also measure what sensitivity, calibration and discovery add")] = True,
     replay: Annotated[int | None, typer.Option(min=1, help="replications streamed through the writer for the memory figure (default: from --seconds)")] = None,
+    scaling: Annotated[
+        bool, typer.Option(help="also time seconds per convoy of generated theatres of 5, 10, 25 and 50 bases (benchmarks/big_theatre.py; minutes)")
+    ] = False,
 ) -> None:
-    """Measure speed against raw SimPy in the same run; prints JSON (core rates first, then parallel and analysis)."""
+    """Measure speed against raw SimPy in the same run; prints JSON (core rates first, then parallel and analysis).
+
+    The raw SimPy loop, the scenario and, for comparison, the shipped theatre (or, for a theatre, the baseline) are timed in
+    alternating half-second slices, so that a busy CPU slows them alike: replications a second per raw event a second is
+    the median of the rounds' ratios, and a theatre convoy's seconds are set against a baseline convoy's the same way."""
     bench_module = _benchmarks()
     bench_plan, busy_warning, machine_load, run_bench = (
         bench_module.bench.bench_plan,
@@ -254,7 +264,7 @@ def bench(
     warning = busy_warning(load, cores)
     if warning:
         _warn(warning)
-    steps = [("core rates", True), ("parallel rates and memory", parallel), ("analysis overhead", analysis)]
+    steps = [("core rates", True), ("parallel rates and memory", parallel), ("analysis overhead", analysis), ("theatre scaling", scaling)]
     with _progress() as bar:
         task = bar.add_task("bench: core rates", total=sum(on for _, on in steps))
         core = 0.30 * seconds if (parallel or analysis) else seconds
@@ -273,6 +283,9 @@ def bench(
             bar.update(task, advance=1, description="bench: analysis overhead")
         if analysis:
             figures["analysis"] = bench_module.bench_analysis.analysis_overhead(str(scenario), jobs=jobs, scale=plan.analysis_scale)
+            bar.update(task, advance=1, description="bench: theatre scaling")
+        if scaling:
+            figures["theatre_scaling"] = bench_module.big_theatre.scaling(seconds=max(1.0, 0.05 * seconds))
             bar.update(task, advance=1)
     sys.stdout.write(json.dumps(figures, indent=2) + "\n")
 
@@ -288,7 +301,7 @@ def _benchmarks():
     if str(root) not in sys.path:
         sys.path.insert(0, str(root))
     module = importlib.import_module("benchmarks")
-    for name in ("bench", "bench_parallel", "bench_analysis"):
+    for name in ("bench", "bench_parallel", "bench_analysis", "big_theatre"):
         importlib.import_module(f"benchmarks.{name}")
     return module
 

@@ -51,8 +51,35 @@ def test_model_events_per_second_is_events_per_replication_times_replications_pe
 
 def test_ratios_to_the_raw_loop_follow_from_the_rates(bench):
     raw = bench["raw_resource_events_per_s"]
-    assert bench["model_vs_raw"] == pytest.approx(bench["model_events_per_s"] / raw)
-    assert bench["replications_vs_raw"] == pytest.approx(bench["replications_per_s"] / raw)
+    assert bench["model_vs_raw_of_sums"] == pytest.approx(bench["model_events_per_s"] / raw)
+    assert bench["replications_vs_raw_of_sums"] == pytest.approx(bench["replications_per_s"] / raw)
+    rounds = bench["replications_vs_raw_rounds"]
+    assert bench["replications_vs_raw"] == rounds["median"]
+    assert rounds["q25"] <= rounds["median"] <= rounds["q75"]
+    assert rounds["relative_spread"] == pytest.approx((rounds["q75"] - rounds["q25"]) / rounds["median"])
+    assert bench["rounds"] >= 3
+
+
+def test_the_raw_loop_and_the_scenarios_are_timed_in_alternating_slices(monkeypatch):
+    import benchmarks.bench as b
+    from sim.replication import prepare
+    from sim.scenario.loading import load_scenario
+
+    order = []
+    monkeypatch.setattr(b, "raw_resource_run", lambda until: (order.append("raw"), (1000, 0.01))[1])
+
+    def model_slice(prepared, seed, first, wall_seconds, tally):
+        order.append(prepared.scenario.scenario.name)
+        tally.add(0.01, 500, 2, 10)
+        return first + 2
+
+    monkeypatch.setattr(b, "model_slice", model_slice)
+    monkeypatch.setattr(b, "raw_resource_until", lambda wall: 10.0)
+    baseline = prepare(load_scenario(b.resolve_scenario_path(b.BASELINE)).scenario)
+    theatre = prepare(load_scenario(b.resolve_scenario_path(b.THEATRE)).scenario)
+    raw, model, other = b.interleaved(baseline, 1, seconds=6.0, other=theatre, slice_seconds=0.5)
+    assert order == ["raw", "qasrak_baseline", "syria_2026_theatre"] * 4 + ["raw"]
+    assert len(raw.wall) == 5 and len(model.wall) == len(other.wall) == 4 and sum(model.replications) == 8
 
 
 def test_simpy_share_is_a_share_and_bounds_the_ratio_the_model_could_reach(bench):
@@ -136,3 +163,30 @@ def test_bench_command_shows_its_steps_warns_when_busy_and_keeps_stdout_json(mon
     assert "warning: the machine is busy" in result.output
     figures = json.loads(result.stdout[result.stdout.index("{") :])
     assert figures["load_average"] == {"before": 3.0, "cores": 2, "busy": True}
+
+
+def test_the_routing_bench_reports_seconds_per_convoy_and_routing_per_road_at_each_size():
+    from benchmarks.big_theatre import scaling
+
+    figures = scaling(sizes=(2, 3), seconds=0.1)
+    assert list(figures) == ["2", "3"]
+    for size, f in figures.items():
+        assert f["bases"] == int(size) and f["replications"] >= 2 and f["convoys_per_replication"] > 0
+        assert f["seconds_per_convoy"] == pytest.approx(f["seconds_per_replication"] / f["convoys_per_replication"])
+        assert f["routing_seconds_per_leg"] == pytest.approx(f["routing_seconds_per_replication"] / f["legs"])
+    assert figures["2"]["seconds_per_convoy_vs_smallest"] == 1.0
+
+
+def test_bench_scaling_adds_the_routing_bench_to_the_json(monkeypatch):
+    import json
+
+    from typer.testing import CliRunner
+
+    import benchmarks.big_theatre
+    from sim.cli import app
+
+    monkeypatch.setattr(benchmarks.big_theatre, "scaling", lambda seconds: {"5": {"bases": 5, "seconds_per_convoy": 0.01}})
+    result = CliRunner().invoke(app, ["bench", "--seconds", "1", "--no-parallel", "--no-analysis", "--scaling"])
+    assert result.exit_code == 0, result.output
+    figures = json.loads(result.stdout[result.stdout.index("{") :])
+    assert figures["theatre_scaling"] == {"5": {"bases": 5, "seconds_per_convoy": 0.01}}

@@ -69,12 +69,19 @@ def test_version_is_the_installed_distributions() -> None:
 
 
 def _installed_closure(requirements: list[str], extra: str) -> set[str]:
-    """Every distribution installed because of ``requirements`` (as evaluated with ``extra``), followed down."""
+    """Every distribution installed because of ``requirements`` (as evaluated with ``extra``), followed down;
+    an extra naming others (``evacsim[dask,plan,discover]``) is followed into each of them."""
     found: set[str] = set()
+    seen_extras: set[str] = set()
     stack = [r for r in requirements if not (req := Requirement(r)).marker or req.marker.evaluate({"extra": extra})]
     while stack:
         req = Requirement(stack.pop())
         name = _name(req.name)
+        if name == _name(DISTRIBUTION):  # evacsim's own extras, as `all` names them
+            for sub_extra in req.extras - seen_extras:
+                seen_extras.add(sub_extra)
+                stack += [r for r in requirements if (m := Requirement(r).marker) is not None and m.evaluate({"extra": sub_extra})]
+            continue
         if name in found:
             continue
         try:
@@ -82,7 +89,7 @@ def _installed_closure(requirements: list[str], extra: str) -> set[str]:
         except metadata.PackageNotFoundError:
             continue  # a requirement of another platform or Python
         found.add(name)
-        wanted = {"extra": extra} if name == _name(DISTRIBUTION) else {"extra": next(iter(req.extras), "")}
+        wanted = {"extra": next(iter(req.extras), "")}
         stack += [r for r in dist.requires or [] if not (sub := Requirement(r)).marker or sub.marker.evaluate(wanted)]
     return found
 
@@ -91,7 +98,23 @@ def test_every_installed_dependency_has_its_licence_in_docs_licences() -> None:
     """docs/LICENCES.md justifies the project's licence by its dependencies': a new one must be listed there."""
     listed = {_name(m.group(1)) for m in re.finditer(r"^\| \**([A-Za-z0-9_.-]+)\**(?: \(with `\w+`\))? \|", (ROOT / "docs" / "LICENCES.md").read_text(), re.M)}
     requires = metadata.distribution(DISTRIBUTION).requires or []
-    installed = (_installed_closure(requires, "") | _installed_closure(requires, "test")) - {_name(DISTRIBUTION)}
+    installed = set.union(*(_installed_closure(requires, extra) for extra in ("", "all", "test"))) - {_name(DISTRIBUTION)}
     assert installed, "found no installed dependency: is evacsim installed?"
     missing = sorted(installed - listed)
     assert not missing, f"add these to docs/LICENCES.md with their licence: {', '.join(missing)}"
+
+
+def test_the_core_install_needs_no_gpl_package_prim_is_an_extra() -> None:
+    """docs/LICENCES.md: the core install (no extra) is all permissive; PRIM (GPL-3.0-or-later) comes with `discover`."""
+    from packaging.requirements import Requirement as R
+
+    text = (ROOT / "pyproject.toml").read_text()
+    import tomllib
+
+    project = tomllib.loads(text)["project"]
+    core = {_name(R(r).name) for r in project["dependencies"]}
+    extras = {k: {_name(R(r).name) for r in v} for k, v in project["optional-dependencies"].items()}
+    assert "prim" not in core and extras["discover"] == {"prim"}
+    assert {"optuna", "dask", "distributed"}.isdisjoint(core) and extras["plan"] == {"optuna"} and extras["dask"] == {"dask"}
+    assert "cycler" in core  # imported by sim.plots.style
+    assert project["optional-dependencies"]["all"] == ["evacsim[dask,plan,discover]"]

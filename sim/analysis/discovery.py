@@ -20,6 +20,7 @@ import numpy as np
 import pandas as pd
 
 from sim.analysis.statistics import closure_days
+from sim.extras import need
 from sim.names import label, share
 
 MIN_COVERAGE = 0.5
@@ -113,8 +114,7 @@ def choose_step(trajectory: pd.DataFrame, min_coverage: float = MIN_COVERAGE) ->
 
 def discover(x: pd.DataFrame, cases: np.ndarray, min_coverage: float = MIN_COVERAGE, peel_alpha: float = PEEL_ALPHA, mass_min: float = MASS_MIN) -> Discovery:
     """Run PRIM on inputs ``x`` (one row per replication) for boolean ``cases``; pick a box on the trade-off."""
-    import prim
-
+    prim = need("discover")  # PRIM, GPL-3.0-or-later: an extra
     cases = np.asarray(cases, dtype=bool)
     if x.shape[1] == 0:
         raise ValueError("no varied inputs to explain the outcome: the results hold no input.* columns that change")

@@ -86,11 +86,6 @@ def window_probabilities(days: np.ndarray, window: tuple[float, float]) -> dict[
     }
 
 
-def burndown_fan(counts: np.ndarray, percentiles: tuple[int, ...] = (10, 25, 50, 75, 90)) -> dict[int, np.ndarray]:
-    """Percentiles across replications of a (replication x day) burn-down array."""
-    return {p: np.percentile(counts, p, axis=0) for p in percentiles}
-
-
 def window_key(kind: str, window: tuple[float, float]) -> str:
     """Stable names for scripts: ``p_under_15``, ``p_15_to_30``, ``p_over_30``."""
     low, high = window

@@ -78,7 +78,8 @@ def load(path: Path, overrides: Sequence[str] | None) -> LoadedScenario:
 def failures(interrupted: str = "interrupted") -> Iterator[None]:
     """What a study's library call raises, as one paragraph and the command line's exit status: 2 wrong usage,
     3 a bad scenario, study, observations file or results folder, 4 a folder that cannot be written, 5 workers
-    that cannot be reached, 130 interrupted (``interrupted`` is said when the study keeps nothing)."""
+    that cannot be reached, 6 an optional part of evacsim not installed (:mod:`sim.extras`), 130 interrupted
+    (``interrupted`` is said when the study keeps nothing)."""
     try:
         yield
     except KeyboardInterrupt:
@@ -95,6 +96,7 @@ def _status_of(exc: Exception, interrupted: str) -> tuple[str, int]:
     from sim.experiment.executors import ExecutorError
     from sim.experiment.manifest import ResultsFolderError
     from sim.experiment.storage import OutputError
+    from sim.extras import EXIT_MISSING_EXTRA, MissingExtra
     from sim.scenario.loading import ScenarioError
 
     if isinstance(exc, Interrupted):
@@ -107,4 +109,6 @@ def _status_of(exc: Exception, interrupted: str) -> tuple[str, int]:
         return str(exc), EXIT_OUTPUT
     if isinstance(exc, ExecutorError):
         return str(exc), EXIT_WORKERS
+    if isinstance(exc, MissingExtra):
+        return str(exc), EXIT_MISSING_EXTRA
     raise exc

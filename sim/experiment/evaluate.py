@@ -288,11 +288,6 @@ def shifted(scenario: Scenario, path: str, delta: float) -> Scenario:
     return _edit(scenario, path, move)
 
 
-def with_value(scenario: Scenario, path: str, value: float) -> Scenario:
-    """The scenario with the number at ``path`` set to ``value`` (a constant)."""
-    return _edit(scenario, path, lambda _: value)
-
-
 def _edit(scenario: Scenario, path: str, change: Callable) -> Scenario:
     data = scenario.model_dump(mode="json", exclude_none=True)
     *parents, last = path.split(".")

@@ -28,6 +28,8 @@ from concurrent.futures.process import BrokenProcessPool
 from itertools import islice
 from typing import Any, TypeVar
 
+from sim.extras import need
+
 R = TypeVar("R")
 Task = tuple[Any, ...]
 BatchFn = Callable[..., R]
@@ -241,6 +243,7 @@ class DaskExecutor(Executor):
         processes: bool = True,
         timeout: str = "20s",
     ):
+        need("dask")  # one line and exit status 6 when dask[distributed] is not installed
         from distributed import Client, LocalCluster
 
         self.retries = retries

@@ -30,8 +30,14 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-import optuna
 import pandas as pd
+
+try:
+    import optuna
+except ImportError:  # the `plan` extra
+    from sim.extras import MissingExtra
+
+    raise MissingExtra("plan") from None
 
 from sim.analysis.selection import FEASIBLE, UNDECIDED, Decision, FeasibilityCheck, batch_means, bonferroni_beta, check_feasibility, pareto_front
 from sim.analysis.statistics import proportion

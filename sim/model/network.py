@@ -13,7 +13,6 @@ once per replication and speed cap:
 
 from __future__ import annotations
 
-import functools
 import itertools
 import math
 from dataclasses import dataclass, field
@@ -24,6 +23,7 @@ import networkx as nx
 
 from sim.model.fleet import KINDS
 from sim.model.route import Leg
+from sim.scenario.routing import RoadMap, beyond_border, road_map
 from sim.scenario.schema import BaseSite, CrossingSite, Scenario, TheatreScenario
 
 SHORTHAND_BASE = "base"
@@ -116,6 +116,7 @@ class Network:
     beyond: frozenset[str] = frozenset()  # sites beyond the border: destinations and what they reach without a crossing
     graph: nx.Graph = field(init=False)
     _routes: dict[tuple, Any] = field(init=False, default_factory=dict)
+    _maps: dict[float | None, RoadMap] = field(init=False, default_factory=dict)
 
     def __post_init__(self) -> None:
         g = nx.Graph()
@@ -125,7 +126,7 @@ class Network:
                 continue
             g.add_edge(road.start, road.end, road=road)
         self.graph = g
-        self._shape = tuple((road.start, road.end) for road in self.roads)
+        self._road_between = {(a, b): road for a, b, road in g.edges(data="road")} | {(b, a): road for a, b, road in g.edges(data="road")}
         self.beyond = frozenset(self.beyond) | frozenset(self.destinations)
         self._inside_nodes = frozenset(n for n in self.sites if n not in self.crossings and n not in self.beyond)
 
@@ -134,33 +135,18 @@ class Network:
         return next(iter(self.bases))
 
     # --- routes -------------------------------------------------------------------------
-    def _paths(self, source: str, cap: float | None, allowed: frozenset[str]) -> tuple[dict[str, float], dict[str, list[str]]]:
-        """Quickest paths from ``source`` to every site of ``allowed`` it reaches: (hours, paths).
-
-        The candidate paths (every simple path through ``allowed``) depend only on the roads, so
-        networkx finds them once per network shape (:func:`_simple_paths`); each replication only
-        adds up its own driving hours along them. Ties keep networkx's order.
-        """
-        key = (source, cap, allowed)
-        hit = self._routes.get(key)
-        if hit is None:
-            hours: dict[str, float] = {source: 0.0}
-            paths: dict[str, list[str]] = {source: [source]}
-            for target, candidates in _simple_paths(self._shape, source, allowed).items():
-                best, best_path = math.inf, None
-                for path, roads in candidates:
-                    h = 0.0
-                    for i in roads:
-                        h += self.roads[i].leg.driving_hours(cap)
-                    if h < best:
-                        best, best_path = h, path
-                if best_path is not None:
-                    hours[target], paths[target] = best, list(best_path)
-            hit = self._routes[key] = (hours, paths)
-        return hit
+    def _paths(self, source: str, cap: float | None, through: frozenset[str]) -> tuple[dict[str, float], dict[str, list[str]]]:
+        """Quickest paths from ``source`` passing only through the sites of ``through``: (hours, paths), by the one
+        route engine (:mod:`sim.scenario.routing`: Dijkstra on the roads' driving hours at ``cap``). Its searches
+        are kept per network and driving hours, so replications with the same roads and paces share them."""
+        roads = self._maps.get(cap)
+        if roads is None:
+            roads = self._maps[cap] = road_map(tuple((road.start, road.end, road.leg.driving_hours(cap)) for road in self.roads), tuple(self.sites))
+        return roads.quickest(source, through)
 
     def _steps(self, path: list[str]) -> tuple[tuple[Road, str], ...]:
-        return tuple((self.graph.edges[a, b]["road"], a) for a, b in itertools.pairwise(path))
+        between = self._road_between
+        return tuple((between[a, b], a) for a, b in itertools.pairwise(path))
 
     def inside_nodes(self) -> frozenset[str]:
         """Sites in the country: bases, hubs and any other site not a crossing and not beyond one."""
@@ -173,11 +159,11 @@ class Network:
         if hit is not None:
             return hit
         out = []
+        hours_in, paths_in = self._paths(base, cap, self.inside_nodes())  # crossings end paths, never lie on them
         for crossing in self.crossings:
-            hours_in, paths_in = self._paths(base, cap, self.inside_nodes() | {crossing})
             if crossing not in paths_in:
                 continue
-            hours_out, paths_out = self._paths(crossing, cap, self.beyond | {crossing})
+            hours_out, paths_out = self._paths(crossing, cap, self.beyond)
             reach = [d for d in self.destinations if d in paths_out]
             if not reach:
                 continue
@@ -189,7 +175,7 @@ class Network:
 
     def outside_path(self, crossing: str, destination: str, cap: float | None) -> tuple[float, tuple[tuple[Road, str], ...]]:
         """Driving hours and roads from ``crossing`` to ``destination`` beyond the border (infinite if none)."""
-        hours, paths = self._paths(crossing, cap, self.beyond | {crossing})
+        hours, paths = self._paths(crossing, cap, self.beyond)
         if destination not in paths:
             return math.inf, ()
         return hours[destination], self._steps(paths[destination])
@@ -208,7 +194,7 @@ class Network:
     def route_inside(self, start: str, end: str, cap: float | None) -> Route | None:
         """Quickest route between two sites in the country (a base to its hub, one base to another)."""
         hours, paths = self._paths(start, cap, self.inside_nodes())
-        if end not in paths:
+        if end not in paths or end not in self._inside_nodes:
             return None
         return Route(self._steps(paths[end]), None, (), end, hours[end], 0.0)
 
@@ -292,14 +278,7 @@ def _theatre(s) -> Network:
 
 def _beyond(s: TheatreScenario) -> set[str]:
     """Sites beyond the border: destinations, and any site reached from one without passing a crossing."""
-    g = nx.Graph((leg.start, leg.end) for leg in s.legs)
-    crossings, dests = set(s.crossings), set(s.destinations)
-    sub = g.subgraph(n for n in g if n not in crossings)
-    out = set(dests)
-    for d in dests:
-        if d in sub:
-            out |= nx.node_connected_component(sub, d)
-    return out
+    return beyond_border(((leg.start, leg.end) for leg in s.legs), set(s.crossings), set(s.destinations))
 
 
 def _one_base(s: Scenario) -> Network:
@@ -324,24 +303,3 @@ def _one_base(s: Scenario) -> Network:
     }
     pools = {b: PoolSpec(b, "the base's own", b, {k: int(getattr(s.fleet, k).count) for k in KINDS}, int(s.escort.teams), int(s.air_cover.apaches))}
     return Network(bases, crossings, destinations, sites, roads, pools, shorthand=True)
-
-
-@functools.lru_cache(maxsize=256)
-def _simple_paths(shape: tuple[tuple[str, str], ...], source: str, allowed: frozenset[str]) -> dict[str, list[tuple[tuple[str, ...], tuple[int, ...]]]]:
-    """Every simple path from ``source`` through the sites ``allowed`` of a network of roads ``shape`` (as
-    (from, to) pairs, in file order), by target: the sites in order and the indices of the roads."""
-    g = nx.Graph()
-    for i, (a, b) in enumerate(shape):
-        if not g.has_edge(a, b):
-            g.add_edge(a, b, index=i)
-    sub = g.subgraph(allowed | {source})
-    out: dict[str, list] = {}
-    if source not in sub:
-        return out
-    for target in sub:
-        if target == source:
-            continue
-        for path in nx.all_simple_paths(sub, source, target):
-            roads = tuple(g.edges[a, b]["index"] for a, b in itertools.pairwise(path))
-            out.setdefault(target, []).append((tuple(path), roads))
-    return out

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from sim.scenario.routing import march_hours
+
 
 @dataclass(frozen=True)
 class Leg:
@@ -35,9 +37,4 @@ class Leg:
         return hours
 
     def _driving_hours(self, speed_cap_kmh: float | None, extra_km: float) -> float:
-        open_speed = self.speed_kmh if speed_cap_kmh is None else min(self.speed_kmh, speed_cap_kmh)
-        town_speed = self.town_speed_kmh if speed_cap_kmh is None else min(self.town_speed_kmh, speed_cap_kmh)
-        town_km = min(self.town_km, self.km)
-        moving = (self.km - town_km + extra_km) / open_speed + town_km / town_speed
-        halts = int(moving // self.halt_every_hours) * self.halt_minutes / 60.0
-        return moving + halts
+        return march_hours(self.km, self.town_km, self.speed_kmh, self.town_speed_kmh, self.halt_minutes, self.halt_every_hours, speed_cap_kmh, extra_km)

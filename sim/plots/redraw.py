@@ -96,11 +96,6 @@ class AnalysisFolder:
         return float(low), float(high)
 
     @property
-    def window_label(self) -> str:
-        low, high = self.window
-        return f"P({low:g}-{high:g})"
-
-    @property
     def start_date(self) -> datetime.date:
         return datetime.datetime.fromisoformat(self.manifest["scenario"]["scenario"]["start"]).date()
 

@@ -17,6 +17,7 @@ import itertools
 import networkx as nx
 
 from sim.scenario.distributions import _Distribution
+from sim.scenario.routing import RoadMap, beyond_border, march_hours, road_map
 from sim.scenario.schema import (
     AirCover,
     Airlift,
@@ -26,6 +27,7 @@ from sim.scenario.schema import (
     DestinationSite,
     Escort,
     Fleet,
+    NetworkLeg,
     RoadLeg,
     Route,
     Scenario,
@@ -54,21 +56,21 @@ def _total(values: list):
     return sum(_number(v) for v in values)
 
 
-def _roads(s: TheatreScenario) -> nx.Graph:
+def _roads(s: TheatreScenario) -> tuple[nx.Graph, RoadMap]:
+    """The theatre's roads: a graph with each leg (the first of two joining the same sites), and the route engine's
+    map of them at their march hours, distributions at their medians."""
     g = nx.Graph()
     g.add_nodes_from(s.sites)
     for leg in s.legs:
         if not g.has_edge(leg.start, leg.end):
-            g.add_edge(leg.start, leg.end, leg=leg, hours=_number(leg.km) / _number(leg.speed_kmh))
-    return g
+            g.add_edge(leg.start, leg.end, leg=leg)
+    hours = [(leg.start, leg.end, _march_hours(leg)) for leg in s.legs]
+    return g, road_map(tuple(hours), tuple(s.sites))
 
 
-def _path(g: nx.Graph, a: str, b: str, allowed: set[str]) -> list | None:
-    sub = g.subgraph(allowed | {a, b})
-    try:
-        return nx.shortest_path(sub, a, b, weight="hours")
-    except (nx.NetworkXNoPath, nx.NodeNotFound):
-        return None
+def _march_hours(leg: NetworkLeg) -> float:
+    numbers = (leg.km, leg.town_km, leg.speed_kmh, leg.town_speed_kmh, leg.halt_minutes, leg.halt_every_hours)
+    return march_hours(*(_number(n) for n in numbers))
 
 
 def _leg_of(g: nx.Graph, path: list[str] | None) -> RoadLeg:
@@ -94,24 +96,26 @@ def _leg_of(g: nx.Graph, path: list[str] | None) -> RoadLeg:
 def base_view(s: TheatreScenario, base: str) -> Scenario:
     """The one-base scenario ``base`` of the theatre ``s`` stands for (see the module's docstring)."""
     site = s.bases[base]
-    g = _roads(s)
+    g, roads = _roads(s)
     crossings, destinations = list(s.crossings), list(s.destinations)
-    inside = {n for n, x in s.sites.items() if x.kind in ("base", "hub")} | {n for n in s.sites if n not in crossings and n not in destinations}
+    beyond = beyond_border(((leg.start, leg.end) for leg in s.legs), set(crossings), set(destinations))
+    inside = {n for n in s.sites if n not in crossings and n not in beyond}  # as the model's network: sites not past a crossing
     start = base
     to_hub = None
     if site.send_to is not None:
-        to_hub = _path(g, base, site.send_to, inside)
+        to_hub = roads.quickest(base, inside)[1].get(site.send_to)
         start = site.send_to
     routes = []
+    hours_in, paths_in = roads.quickest(start, inside)  # crossings end paths, never lie on them
     for c in crossings:
-        p_in = _path(g, start, c, inside)
-        if p_in is None:
+        if c not in paths_in:
             continue
-        outs = [p for p in (_path(g, c, d, set(destinations) | (set(s.sites) - inside - set(crossings))) for d in destinations) if p]
-        if not outs:
+        hours_out, paths_out = roads.quickest(c, beyond)
+        reach = [d for d in destinations if d in paths_out]
+        if not reach:
             continue
-        p_out = min(outs, key=lambda p: nx.path_weight(g, p, "hours"))
-        routes.append((nx.path_weight(g, p_in, "hours") + nx.path_weight(g, p_out, "hours"), c, p_in, p_out))
+        d = min(reach, key=lambda d: hours_out[d])
+        routes.append((hours_in[c] + hours_out[d], c, paths_in[c], paths_out[d]))
     routes.sort(key=lambda r: r[0])
     pools = [s.pools[p] for p in site.pools if p in s.pools]
     fleet = {}
