@@ -10,7 +10,7 @@ STAMP := $(VENV)/.installed
 $(STAMP): pyproject.toml constraints.txt
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
-	$(BIN)/pip install --quiet -e '.[test]' -c constraints.txt
+	$(BIN)/pip install --quiet -e '.[serve,test]' -c constraints.txt
 	touch $(STAMP)
 
 run: $(STAMP)
