@@ -7,6 +7,7 @@ Playwright drives the machine's Chromium (``/usr/bin/chromium``, installed in CI
 
 from __future__ import annotations
 
+import json
 import shutil
 import socket
 import threading
@@ -14,6 +15,7 @@ import time
 import urllib.error
 import urllib.request
 from collections.abc import Iterator
+from functools import partial
 
 import numpy as np
 import pyarrow.parquet as pq
@@ -30,6 +32,7 @@ from sim import api  # noqa: E402
 from sim.experiment.executors import InProcess  # noqa: E402
 from sim.whatif.answer import closure, date_answer  # noqa: E402
 from sim.whatif.app import create_app, open_page  # noqa: E402
+from sim.whatif.keep import keep_view  # noqa: E402
 
 REPLICATIONS = 40
 SEED = 20260223
@@ -107,6 +110,11 @@ def test_moving_a_lever_moves_the_date_and_gives_what_evacsim_run_gives(served, 
             status = pg.inner_text("#status")
             overrides = pg.get_attribute("#status", "data-overrides").split("\n")
             assert pg.evaluate("document.documentElement.scrollWidth") <= 1280
+
+            # Keep this view: the scenario file, the results folder and the report, as evacsim run and report write them.
+            page.keep = partial(keep_view, root=tmp_path / "kept")
+            pg.click("#keep")
+            pg.wait_for_function("() => document.getElementById('kept').textContent.startsWith('Kept:')", timeout=WAIT_MS)
         finally:
             browser.close()
 
@@ -126,3 +134,12 @@ def test_moving_a_lever_moves_the_date_and_gives_what_evacsim_run_gives(served, 
     assert after_date == expected["p50_date"]
     assert after_p == expected["p_by_day"]["estimate"]
     assert np.isclose(run.summary["days_to_base_empty"]["p50"], expected["p50_days"])
+
+    (kept,) = (tmp_path / "kept").iterdir()
+    assert (kept / "run" / "report.html").is_file()
+    manifest = json.loads((kept / "run" / "manifest.json").read_text())
+    assert (manifest["overrides"], manifest["seed"], manifest["replications"]) == (overrides, SEED, REPLICATIONS)
+    summary = json.loads((kept / "run" / "summary.json").read_text())
+    assert summary["days_to_base_empty"]["p50"] == run.summary["days_to_base_empty"]["p50"]
+    scenario_text = (kept / "qasrak_baseline-whatif.toml").read_text()
+    assert "max_per_day = 1  # set by the user in evacsim serve on " in scenario_text
