@@ -188,3 +188,34 @@ def test_the_kept_scenario_gives_the_views_numbers_and_says_what_the_user_set_ke
     assert kept.scenario.escort.kind_of("teams") == "assumption"
     assert kept.scenario.escort.kind_of("vehicles_per_team") == "report", "the other fields keep their kinds"
     assert kept.scenario.convoys.kind_of("size_max") == "report"
+
+
+# ---- the command ----------------------------------------------------------------------------------
+
+
+def test_serve_refuses_a_bad_scenario_with_exit_status_3(tmp_path):
+    from typer.testing import CliRunner
+
+    from sim.cli import app
+
+    result = CliRunner().invoke(app, ["serve", str(tmp_path / "missing.toml")])
+    assert result.exit_code == 3, result.output
+
+
+def test_serve_says_when_its_port_is_taken_with_exit_status_2():
+    import socket
+
+    from typer.testing import CliRunner
+
+    from sim.cli import app
+
+    taken = socket.socket()
+    taken.bind(("127.0.0.1", 0))
+    taken.listen()
+    try:
+        port = taken.getsockname()[1]
+        result = CliRunner().invoke(app, ["serve", str(BASELINE), "--port", str(port)])
+    finally:
+        taken.close()
+    assert result.exit_code == 2
+    assert f"--port {port}: cannot listen there" in " ".join(result.output.split())
