@@ -15,13 +15,15 @@ import time
 import urllib.error
 import urllib.request
 from collections.abc import Iterator
+from contextlib import contextmanager
 from functools import partial
+from pathlib import Path
 
 import numpy as np
 import pyarrow.parquet as pq
 import pytest
 
-from tests.conftest import BASELINE
+from tests.conftest import BASELINE, ROOT
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 playwright = pytest.importorskip("playwright.sync_api", reason="playwright is not installed (pip install -e '.[test]')")
@@ -31,7 +33,7 @@ pytestmark = pytest.mark.skipif(CHROMIUM is None, reason="chromium is not instal
 from sim import api  # noqa: E402
 from sim.experiment.executors import InProcess  # noqa: E402
 from sim.whatif.answer import closure, date_answer  # noqa: E402
-from sim.whatif.app import create_app, open_page  # noqa: E402
+from sim.whatif.app import Page, create_app, open_page  # noqa: E402
 from sim.whatif.keep import keep_view  # noqa: E402
 
 REPLICATIONS = 40
@@ -40,11 +42,10 @@ BY_DAY = 20.0
 WAIT_MS = 240_000
 
 
-@pytest.fixture(scope="module")
-def served() -> Iterator[tuple[str, object]]:
-    """The page for the baseline on 40 replications a view, served on a free port of 127.0.0.1."""
-    loaded = api.load(BASELINE)
-    page = open_page(loaded, InProcess(), SEED, REPLICATIONS, by_day=BY_DAY, rank_replications=REPLICATIONS, keep=False)
+@contextmanager
+def serving(scenario: Path, replications: int) -> Iterator[tuple[str, Page]]:
+    """The page for ``scenario`` on ``replications`` a view, served on a free port of 127.0.0.1."""
+    page = open_page(api.load(scenario), InProcess(), SEED, replications, by_day=BY_DAY, rank_replications=replications, keep=False)
     sock = socket.socket()
     sock.bind(("127.0.0.1", 0))
     server = uvicorn.Server(uvicorn.Config(create_app(page), log_level="warning", lifespan="off"))
@@ -53,12 +54,19 @@ def served() -> Iterator[tuple[str, object]]:
     deadline = time.monotonic() + 30
     while not server.started and time.monotonic() < deadline:
         time.sleep(0.05)
-    base = f"http://127.0.0.1:{sock.getsockname()[1]}"
-    yield base, page
-    server.should_exit = True
-    thread.join(timeout=10)
-    page.session.close()
-    sock.close()
+    try:
+        yield f"http://127.0.0.1:{sock.getsockname()[1]}", page
+    finally:
+        server.should_exit = True
+        thread.join(timeout=10)
+        page.session.close()
+        sock.close()
+
+
+@pytest.fixture(scope="module")
+def served() -> Iterator[tuple[str, Page]]:
+    with serving(BASELINE, REPLICATIONS) as found:
+        yield found
 
 
 def _status(url: str) -> int:
@@ -143,3 +151,24 @@ def test_moving_a_lever_moves_the_date_and_gives_what_evacsim_run_gives(served, 
     assert summary["days_to_base_empty"]["p50"] == run.summary["days_to_base_empty"]["p50"]
     scenario_text = (kept / "qasrak_baseline-whatif.toml").read_text()
     assert "max_per_day = 1  # set by the user in evacsim serve on " in scenario_text
+
+
+def test_a_theatre_shows_each_base_on_the_network_map_and_fits_the_screen():
+    with serving(ROOT / "scenarios" / "syria_2026_theatre.toml", 20) as (base, page):
+        with playwright.sync_playwright() as p:
+            browser = p.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox", "--disable-gpu"])
+            try:
+                pg = browser.new_page(viewport={"width": 1280, "height": 900})
+                pg.goto(f"{base}/?token={page.token}")
+                _wait_for(pg, 20, moved=False)
+                rows = pg.locator("#bases-body tr").all_inner_texts()
+                circles = pg.locator("#map circle").count()
+                measure = pg.inner_text("#status")
+                width = pg.evaluate("document.documentElement.scrollWidth")
+            finally:
+                browser.close()
+    assert [r.split("\t")[1] for r in rows] == ["Qasrak", "Rmelan", "Kharab al-Jir", "Life Stone"]
+    assert all("2026-" in r or "does not move" in r for r in rows)
+    assert circles == 4
+    assert "days to the last out of the country" in measure
+    assert width <= 1280

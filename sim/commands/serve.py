@@ -74,7 +74,7 @@ def serve_command(
                     "run replications here, over plain http (not encrypted); use the default 127.0.0.1 unless you mean to share it"
                 )
             _console.console.print("Ctrl-C stops it.")
-            config = uvicorn.Config(create_app(page, loopback=not shared), log_level="warning", lifespan="off")
+            config = uvicorn.Config(create_app(page, loopback=not shared), log_level="warning", lifespan="off", timeout_graceful_shutdown=2)
             uvicorn.Server(config).run(sockets=[sock])
         finally:
             page.session.close()

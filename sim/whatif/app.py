@@ -161,12 +161,22 @@ class Page:
                 "seed": s.seed,
                 "executor": s.executor.description,
             },
+            "network": _network(s),
             "ranking": self.ranking,
             "levers": [lever.as_dict() for lever in self.levers.levers],
             "chosen": self.chosen,
             "by_day": self.by_day,
             "answer": s.answer(self.by_day),
         }
+
+
+def _network(session: WhatIf) -> dict[str, Any] | None:
+    """A theatre's sites (with latitude and longitude) and roads, for the page's map; None on one base."""
+    from sim.scenario.schema import TheatreScenario
+    from sim.scenario.theatre_layout import network_json
+
+    scenario = session.loaded.scenario
+    return network_json(scenario) if isinstance(scenario, TheatreScenario) else None
 
 
 def create_app(page: Page, loopback: bool = True) -> Starlette:

@@ -307,6 +307,8 @@ class WhatIf:
 
     def _base_row(self, name: str, days: np.ndarray) -> dict[str, Any]:
         leaves = ~np.isnan(days)
-        row: dict[str, Any] = {"base": name, "title": site_title(name), "share_leaving": float(leaves.mean()) if len(days) else math.nan}
+        scenario = self.loaded.scenario
+        title = getattr(scenario.bases[name], "title", None) if isinstance(scenario, TheatreScenario) else None
+        row: dict[str, Any] = {"base": name, "title": title or site_title(name), "share_leaving": float(leaves.mean()) if len(days) else math.nan}
         row.update(date_answer(days[leaves], self.start_text, self.horizon, self.horizon, self.window))
         return row

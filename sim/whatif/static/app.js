@@ -3,7 +3,7 @@
 "use strict";
 
 const token = document.querySelector('meta[name="evacsim-token"]').content;
-const state = { levers: [], chosen: {}, byDay: 30, scenario: null, timer: null };
+const state = { levers: [], chosen: {}, byDay: 30, scenario: null, network: null, timer: null };
 
 function $(id) { return document.getElementById(id); }
 
@@ -168,14 +168,49 @@ function drawHistogram(h, moved) {
   }
 }
 
+function drawMap(network, rows) {
+  const svg = $("map");
+  svg.replaceChildren();
+  if (!network) return;
+  const ns = "http://www.w3.org/2000/svg";
+  const sites = Object.fromEntries(network.sites.map((s) => [s.name, s]));
+  const lats = network.sites.map((s) => s.lat), lons = network.sites.map((s) => s.lon);
+  const squeeze = Math.cos((Math.min(...lats) + Math.max(...lats)) / 2 * Math.PI / 180);
+  const spanX = (Math.max(...lons) - Math.min(...lons)) * squeeze || 1, spanY = Math.max(...lats) - Math.min(...lats) || 1;
+  const scale = Math.min(540 / spanX, 190 / spanY);
+  const xy = (s) => [30 + (s.lon - Math.min(...lons)) * squeeze * scale, 205 - (s.lat - Math.min(...lats)) * scale];
+  const add = (tag, attrs, text) => {
+    const node = document.createElementNS(ns, tag);
+    for (const [k, v] of Object.entries(attrs)) node.setAttribute(k, v);
+    if (text !== undefined) node.textContent = text;
+    svg.append(node);
+  };
+  for (const leg of network.legs) {
+    const [x1, y1] = xy(sites[leg.from]), [x2, y2] = xy(sites[leg.to]);
+    add("line", { x1, y1, x2, y2, stroke: "#c3ccd5", "stroke-width": 2 });
+  }
+  const number = Object.fromEntries(rows.map((r, i) => [r.base, i + 1]));
+  for (const s of network.sites) {
+    const [x, y] = xy(s);
+    if (s.name in number) {
+      add("circle", { cx: x, cy: y, r: 9, fill: "#2b6cb0" });
+      add("text", { x, y: y + 4, "font-size": 11, "text-anchor": "middle", fill: "#fff" }, String(number[s.name]));
+    } else {
+      add("rect", { x: x - 5, y: y - 5, width: 10, height: 10, fill: s.kind === "crossing" ? "#a0522d" : "#5b6875" });
+      add("text", { x: x + 8, y: y + (s.kind === "crossing" && s.lat > 37 ? -6 : 14), "font-size": 10, fill: "#5b6875" }, s.title);
+    }
+  }
+}
+
 function renderBases(rows) {
   $("bases").hidden = false;
+  drawMap(state.network, rows);
   const body = $("bases-body");
   body.replaceChildren();
-  for (const r of rows) {
+  for (const [i, r] of rows.entries()) {
     const dates = r.replications ? `${r.p50_date || "after the horizon"} (day ${fixed(r.p50_days, 1)})` : "does not move";
     const spread = r.replications ? `${fixed(r.p10_days, 1)}-${fixed(r.p90_days, 1)}` : "";
-    body.append(el("tr", {}, el("td", {}, r.title), el("td", {}, dates), el("td", {}, spread), el("td", {}, `${pct(r.share_leaving)} of replications`)));
+    body.append(el("tr", {}, el("td", {}, String(i + 1)), el("td", {}, r.title), el("td", {}, dates), el("td", {}, spread), el("td", {}, `${pct(r.share_leaving)} of replications`)));
   }
 }
 
@@ -184,6 +219,7 @@ async function start() {
   const s = await response.json();
   state.scenario = s.scenario;
   state.levers = s.levers;
+  state.network = s.network;
   state.byDay = s.by_day;
   $("title").textContent = s.scenario.title;
   $("subtitle").textContent = `${s.scenario.file} · starts ${s.scenario.start.slice(0, 10)} · ${s.scenario.executor}`;
