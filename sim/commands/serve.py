@@ -74,8 +74,14 @@ def serve_command(
                     "run replications here, over plain http (not encrypted); use the default 127.0.0.1 unless you mean to share it"
                 )
             _console.console.print("Ctrl-C stops it.")
-            config = uvicorn.Config(create_app(page, loopback=not shared), log_level="warning", lifespan="off", timeout_graceful_shutdown=2)
-            uvicorn.Server(config).run(sockets=[sock])
+            config = uvicorn.Config(create_app(page, loopback=not shared), log_level="warning", lifespan="off", timeout_graceful_shutdown=5)
+            server = uvicorn.Server(config)
+            page.stopping = lambda: server.should_exit  # open pages' event streams end, so the server stops at once
+            try:
+                server.run(sockets=[sock])
+            except KeyboardInterrupt:  # uvicorn raises Ctrl-C again once it has shut down: the way to stop a server
+                pass
+            _console.console.print("stopped.")
         finally:
             page.session.close()
             sock.close()

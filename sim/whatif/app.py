@@ -146,6 +146,8 @@ class Page:
     by_day: float
     keep: Callable[[WhatIf, float], dict[str, Any]] | None = None
     chosen: dict[str, float] = field(default_factory=dict)
+    stopping: Callable[[], bool] = lambda: False
+    """True once the server is shutting down: the event streams of open pages end."""
 
     def state(self) -> dict[str, Any]:
         s = self.session
@@ -226,7 +228,7 @@ def create_app(page: Page, loopback: bool = True) -> Starlette:
     async def events(request: Request) -> Response:
         async def stream() -> AsyncIterator[str]:
             version = -1
-            while not await request.is_disconnected():
+            while not page.stopping() and not await request.is_disconnected():
                 now = await run_in_threadpool(page.session.wait, version, 1.0)
                 if now != version:
                     version = now
