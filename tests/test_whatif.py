@@ -219,3 +219,29 @@ def test_serve_says_when_its_port_is_taken_with_exit_status_2():
         taken.close()
     assert result.exit_code == 2
     assert f"--port {port}: cannot listen there" in " ".join(result.output.split())
+
+
+# ---- stale work ---------------------------------------------------------------------------------------
+
+
+def test_moving_a_lever_again_stops_the_work_of_the_view_before_it(loaded, levers):
+    from sim.experiment.executors import InProcess
+    from sim.whatif.session import WhatIf
+
+    session = WhatIf(loaded, InProcess(), seed=7, replications=60)
+    session.first_batch = 10  # batches of 10, 20, 30 replications
+    session.start()
+    try:
+        assert session.until(60, 600, overrides=())
+        first = levers.overrides({"escort.teams": 1})
+        second = levers.overrides({"escort.teams": 2})
+        session.choose(first)
+        assert session.until(10, 600, overrides=first)
+        session.choose(second)
+        assert session.until(60, 600, overrides=second)
+        stale = int(session.views[first].tally.have.sum())
+        assert 10 <= stale < 60, "the first change stopped at the batch in flight when the lever moved again"
+        answer = session.answer(30.0)
+        assert answer["overrides"] == list(second) and answer["replications"] == 60 and not answer["refining"]
+    finally:
+        session.close()

@@ -118,6 +118,7 @@ class WhatIf:
         self.executor = executor
         self.seed = seed
         self.replications = replications
+        self.first_batch = FIRST_BATCH
         self.theatre = isinstance(loaded.scenario, TheatreScenario)
         self.base_names: list[str] = list(loaded.scenario.bases) if isinstance(loaded.scenario, TheatreScenario) else []
         info = loaded.scenario.scenario
@@ -222,7 +223,7 @@ class WhatIf:
         total = self.replications
 
         def todo() -> Iterator[tuple[int, int]]:
-            for a, b in index_ranges(total, self.executor.workers):
+            for a, b in index_ranges(total, self.executor.workers, self.first_batch):
                 for start, stop in unchanged.tally.missing(a, b):
                     yield start, stop
                 if view.overrides:
