@@ -168,7 +168,7 @@ class Page:
             "levers": [lever.as_dict() for lever in self.levers.levers],
             "chosen": self.chosen,
             "by_day": self.by_day,
-            "answer": s.answer(self.by_day),
+            "answer": {**s.answer(self.by_day), "by_day": self.by_day},
         }
 
 

@@ -55,11 +55,12 @@ function renderLevers() {
     const clear = el("button", { type: "button", title: "back to the scenario's value" }, "×");
     const rank = lever.rank ? `rank ${lever.rank} (rank correlation with the date ${fixed(lever.correlation, 2)}); ` : "";
     const range = `${shown(lever, lever.low)} to ${shown(lever, lever.high)} ${unitWords(lever)}`;
+    const now = isShare(lever) ? lever.now.replace(/\d*\.?\d+/g, (x) => `${Number((100 * Number(x)).toPrecision(3))}%`) : lever.now;
     const box = el(
       "div", { class: "lever", id: id + "-box" },
       el("div", {}, el("span", { class: "name" }, lever.label), " ", el("span", { class: `kind ${lever.source_kind}`, title: lever.source_meaning }, lever.source_kind)),
       el("div", { class: "row" }, input, value, clear),
-      el("div", { class: "dim" }, `${rank}range ${range}; in the scenario: ${lever.now}`),
+      el("div", { class: "dim" }, `${rank}range ${range}; in the scenario: ${now}`),
       el("div", { class: "path" }, lever.path),
     );
     input.addEventListener("input", () => {
