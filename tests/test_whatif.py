@@ -245,3 +245,13 @@ def test_moving_a_lever_again_stops_the_work_of_the_view_before_it(loaded, lever
         assert answer["overrides"] == list(second) and answer["replications"] == 60 and not answer["refining"]
     finally:
         session.close()
+
+
+def test_serve_refuses_a_day_d_past_the_horizon_with_exit_status_2():
+    from typer.testing import CliRunner
+
+    from sim.cli import app
+
+    result = CliRunner().invoke(app, ["serve", str(BASELINE), "--by-day", "400"])
+    assert result.exit_code == 2
+    assert "at most the scenario's horizon of 150 days" in " ".join(result.output.split())

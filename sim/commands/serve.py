@@ -56,6 +56,9 @@ def serve_command(
     from sim.experiment.executors import make_executor
 
     loaded = _console.load(scenario, set_)
+    horizon = float(loaded.scenario.scenario.horizon_days)
+    if by_day is not None and not 0 < by_day <= horizon:
+        _console.fail(f"--by-day {by_day:g}: day D must be after the start and at most the scenario's horizon of {horizon:g} days", EXIT_USAGE)
     try:
         sock = _socket(host, port)
     except OSError as exc:

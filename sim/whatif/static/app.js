@@ -111,7 +111,8 @@ function render(a) {
   $("date-range").textContent = c.replications ? `${c.p10_date || "after the horizon"} to ${c.p90_date || "after the horizon"} (days ${fixed(c.p10_days, 1)}-${fixed(c.p90_days, 1)})` : "…";
   $("unchanged-line").textContent = moved && u.replications ? `Unchanged scenario: P50 ${u.p50_date || "after the horizon"} (day ${fixed(u.p50_days, 1)}), P(out by day ${fmtDay(a.by_day)}) ${pct(u.p_by_day.estimate)}` : (moved ? "" : "No lever moved: this is the scenario as written.");
   const diff = $("difference");
-  diff.textContent = moved ? `${a.difference}, paired on the same ${a.replications} replications` : "";
+  const censored = moved && a.paired && a.paired.censored ? ` (${a.paired.censored} cut off at the ${state.scenario.horizon_days}-day horizon counted at it)` : "";
+  diff.textContent = moved ? `${a.difference}, paired on the same ${a.replications} replications${censored}` : "";
   diff.classList.toggle("later", moved && a.paired && a.paired.days_sooner < 0);
   if (c.p_by_day) {
     setNumber("p-by-day", pct(c.p_by_day.estimate), c.p_by_day.estimate);
@@ -130,7 +131,8 @@ function render(a) {
   status.dataset.refining = String(a.refining);
   status.dataset.overrides = a.overrides.join("\n");
   status.textContent = `${a.replications.toLocaleString("en")} of ${a.target.toLocaleString("en")} replications (${a.measure}, seed ${state.scenario.seed})` +
-    (a.refining ? ` · refining, ${fixed(a.seconds, 1)} s since the change` : " · done");
+    (a.refining ? ` · refining, ${fixed(a.seconds, 1)} s since the change` : " · done") +
+    (c.never ? ` · ${c.never} had not finished by the ${state.scenario.horizon_days}-day horizon: never out by day D` : "");
   if (a.error) { $("error").textContent = a.error; $("error").hidden = false; }
   drawHistogram(a.histogram, moved);
   if (a.bases) renderBases(a.bases);
