@@ -255,3 +255,13 @@ def test_serve_refuses_a_day_d_past_the_horizon_with_exit_status_2():
     result = CliRunner().invoke(app, ["serve", str(BASELINE), "--by-day", "400"])
     assert result.exit_code == 2
     assert "at most the scenario's horizon of 150 days" in " ".join(result.output.split())
+
+
+def test_a_change_keeps_the_command_lines_own_set_overrides(levers):
+    from sim.experiment.executors import InProcess
+    from sim.whatif.session import WhatIf
+
+    session = WhatIf(load_scenario(BASELINE, ["loading.teams=3"]), InProcess(), seed=7, replications=20)
+    view = session.view_for(levers.overrides({"escort.teams": 1}))
+    assert view.loaded.scenario.loading.teams == 3
+    assert view.loaded.overrides == ("loading.teams=3", *view.overrides)

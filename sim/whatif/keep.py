@@ -105,7 +105,7 @@ def keep_view(session: WhatIf, by_day: float, root: Path | None = None) -> dict[
     name = session.loaded.scenario.scenario.name
     when = dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M UTC")
     original = Path(session.loaded.path).read_text(encoding="utf-8")
-    text = changed_scenario_text(original, view.overrides, when)
+    text = changed_scenario_text(original, [*session.loaded.overrides, *view.overrides], when)  # the command line's --set too
     folder = new_run_dir(root or api.RESULTS, f"{name}-whatif")
     scenario_file = folder / f"{name}-whatif.toml"
     write_atomic(scenario_file, lambda tmp: tmp.write_text(text, encoding="utf-8"))

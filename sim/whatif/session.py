@@ -150,10 +150,13 @@ class WhatIf:
     def view_for(self, overrides: Sequence[str]) -> View:
         """The view of these overrides, loaded through the command line's own ``--set`` parsing (made once)."""
         key = tuple(overrides)
-        if key not in self.views:
-            loaded = load_scenario(self.loaded.path, key)
-            self.views[key] = View(key, loaded, prepare(loaded.scenario), Tally.empty(self.replications, self.base_names))
-        return self.views[key]
+        with self.changed:
+            if key in self.views:
+                return self.views[key]
+        loaded = load_scenario(self.loaded.path, [*self.loaded.overrides, *key])  # outside the lock: it reads a file
+        view = View(key, loaded, prepare(loaded.scenario), Tally.empty(self.replications, self.base_names))
+        with self.changed:
+            return self.views.setdefault(key, view)
 
     def choose(self, overrides: Sequence[str]) -> View:
         """Make ``overrides`` the current view; the work of the previous one stops at its next batch."""
