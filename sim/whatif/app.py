@@ -244,10 +244,14 @@ def create_app(page: Page, loopback: bool = True) -> Starlette:
     async def keep(request: Request) -> Response:
         if page.keep is None:
             return _json({"error": "keeping is not available in this session"}, 400)
+        from sim.whatif.keep import KeepError
+
         try:
             found = await run_in_threadpool(page.keep, page.session, page.by_day)
-        except Exception as exc:
-            return _json({"error": str(exc)}, 500)
+        except KeepError as exc:
+            return _json({"error": str(exc)}, 409)
+        except Exception as exc:  # a folder that cannot be written, workers lost: said on the page, the session stays up
+            return _json({"error": f"{type(exc).__name__}: {exc}"}, 500)
         return _json(found)
 
     routes = [
