@@ -1,13 +1,14 @@
 """The optional parts of evacsim (pip extras), and the one-line error when a command needs one that is missing.
 
 The core install (``pip install evacsim``) runs, sweeps, analyses and reports on one machine.
-Three packages, each imported by one module only, are extras:
+Packages imported by one module only are extras:
 
 - ``dask``: ``dask[distributed]``, for ``--scheduler`` and ``--dask-local`` (:mod:`sim.experiment.executors`);
 - ``plan``: ``optuna``, for ``evacsim plan`` (:mod:`sim.experiment.plan`);
 - ``discover``: ``prim`` (GPL-3.0-or-later), for ``evacsim discover`` (:mod:`sim.analysis.discovery`);
+- ``serve``: ``starlette`` and ``uvicorn``, for ``evacsim serve``, the what-if page (:mod:`sim.whatif`);
 
-and ``all`` installs the three (``make run``, ``make test`` and ``make bench`` do). A command that
+and ``all`` installs the four (``make run``, ``make test`` and ``make bench`` do). A command that
 needs a missing one stops with exit status 6 and one line naming the ``pip install`` to run.
 """
 
@@ -20,6 +21,7 @@ EXTRAS: dict[str, tuple[str, str]] = {
     "dask": ("distributed", "running on a Dask cluster (--scheduler, --dask-local)"),
     "plan": ("optuna", "evacsim plan"),
     "discover": ("prim", "evacsim discover (PRIM, GPL-3.0-or-later)"),
+    "serve": ("uvicorn", "evacsim serve (the what-if page)"),
 }
 """Extra -> (the module it brings, what needs it)."""
 
