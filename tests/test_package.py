@@ -117,4 +117,5 @@ def test_the_core_install_needs_no_gpl_package_prim_is_an_extra() -> None:
     assert "prim" not in core and extras["discover"] == {"prim"}
     assert {"optuna", "dask", "distributed"}.isdisjoint(core) and extras["plan"] == {"optuna"} and extras["dask"] == {"dask"}
     assert "cycler" in core  # imported by sim.plots.style
-    assert project["optional-dependencies"]["all"] == ["evacsim[dask,plan,discover]"]
+    assert {"starlette", "uvicorn"}.isdisjoint(core) and extras["serve"] == {"starlette", "uvicorn"}
+    assert project["optional-dependencies"]["all"] == ["evacsim[dask,plan,discover,serve]"]
