@@ -421,7 +421,9 @@ class DaskExecutor(Executor):
         source = iter(tasks)
         iter_tasks: Iterator[Task | None] = source
         shared_future = self.client.scatter(shared, broadcast=True, hash=False)
-        stream = as_completed()
+        # with_results: each result is fetched from its worker in the client's event loop as soon as the batch
+        # finishes, while this thread writes the previous one, instead of one blocking round trip per batch here.
+        stream = as_completed(with_results=True)
         pending: set = set()
 
         def submit(task: Task) -> None:
@@ -432,12 +434,16 @@ class DaskExecutor(Executor):
         for task in islice(source, self.workers * IN_FLIGHT_PER_WORKER):
             submit(task)
         try:
-            for future in stream:
-                pending.discard(future)
+            while True:
                 try:
-                    result = future.result()
-                except Exception as exc:
+                    future, result = next(stream)
+                except StopIteration:
+                    return
+                except Exception as exc:  # the batch's own error, raised again by as_completed
                     raise ExecutorError(f"a batch failed on the Dask cluster after {self.retries} retries: {exc!r}") from exc
+                pending.discard(future)
+                if future.status != "finished":
+                    raise ExecutorError(f"a batch was lost on the Dask cluster ({future.status}: {result!r})")
                 future.release()
                 following = next(iter_tasks, None)
                 if following is not None:
