@@ -274,3 +274,10 @@ def test_a_port_that_sends_junk_is_a_clear_error_not_a_crash(junk_server):
     with pytest.raises(ExecutorError, match="not a Dask scheduler"):
         DaskExecutor(address=junk_server, timeout="2s")
     assert time.monotonic() - start < 10
+
+
+def test_a_configuration_that_requires_encryption_refuses_a_plain_tcp_address():
+    import dask.config
+
+    with dask.config.set({"distributed.comm.require-encryption": True}), pytest.raises(ExecutorError, match=r"requires encryption .* plain TCP"):
+        DaskExecutor(address="tcp://127.0.0.1:9", timeout="1s")

@@ -288,6 +288,10 @@ def cluster_security(address: str) -> Security:
         given = (("the certificate authority", tls["ca_file"]), ("this client's certificate", tls["cert"]))
         missing = ", ".join(name for name, value in given if not value)
         raise ExecutorError(f"{address} is a TLS address and evacsim has no certificate to show it (missing: {missing}); {_TLS_HELP}")
+    if scheme == "tcp" and security.require_encryption:
+        raise ExecutorError(
+            f"the Dask configuration requires encryption (distributed.comm.require-encryption) and {address} is plain TCP; give the scheduler's tls:// address"
+        )
     try:
         security.get_connection_args("client")
     except (OSError, ssl.SSLError, ValueError) as exc:
