@@ -352,7 +352,12 @@ def check_handshake(address: str, security: Security, timeout: str | float = CON
 
 
 class DaskExecutor(Executor):
-    """Batches on a Dask distributed cluster: an existing scheduler (``tcp://host:8786``) or a LocalCluster.
+    """Batches on a Dask distributed cluster: an existing scheduler (``tls://host:8786``, or ``tcp://`` on loopback)
+    or a LocalCluster.
+
+    An existing scheduler is reached with distributed's own :class:`~distributed.security.Security`
+    (:func:`cluster_security`: certificates from Dask's configuration) after :func:`check_handshake` has
+    shown, within ``timeout`` (default :data:`CONNECT_TIMEOUT`), that it speaks Dask.
 
     The shared object is scattered to every worker once; batches are submitted with
     ``retries`` and streamed back with ``as_completed``. When a worker dies the
