@@ -38,9 +38,13 @@ $(EMA_VENV)/.installed: pyproject.toml constraints.txt
 	$(EMA_VENV)/bin/pip install --quiet -e . ema_workbench -c constraints.txt
 	touch $(EMA_VENV)/.installed
 
+# make ema-compare PROCESSES=16 POINTS=8000: the same comparison on a bigger machine
+PROCESSES ?= 2
+POINTS ?= 1000
+ROUNDS ?= 5
 .PHONY: ema-compare
 ema-compare: $(EMA_VENV)/.installed
-	$(EMA_VENV)/bin/python benchmarks/ema_compare.py --points 1000 --rounds 5
+	$(EMA_VENV)/bin/python benchmarks/ema_compare.py --points $(POINTS) --rounds $(ROUNDS) --processes $(PROCESSES)
 
 clean:
 	rm -rf $(VENV) $(EMA_VENV) .pytest_cache

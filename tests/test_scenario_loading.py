@@ -398,7 +398,7 @@ def test_any_mutation_loads_or_gives_a_scenario_error(tmp_path, text):
         for line in message.splitlines():
             m = PROBLEM_LINE.match(line)
             assert m and m.group("path") == str(path), line
-            assert m.group("field") or "TOML syntax error" in line or "is not" in line or "cannot" in line, line
+            assert m.group("field") or "TOML syntax error" in line or "is not" in line or "cannot" in line or "is empty" in line, line
         for problem in err.problems:
             assert problem.line is None or 1 <= problem.line <= max(1, len(text.splitlines()))
         return

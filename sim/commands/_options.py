@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import typer
+import typer.main
 from typer.core import TyperGroup
 
 EXIT_WORKERS = 5
@@ -37,7 +38,16 @@ def output_problem(exc: BaseException) -> str:
 
 class EvacsimGroup(TyperGroup):
     """Every command: a results folder that cannot be written (read-only, full) is one line and
-    exit status 4, never a traceback, whichever command and whichever file it was writing."""
+    exit status 4, never a traceback, whichever command and whichever file it was writing.
+    Every command that takes ``--scheduler`` also takes the TLS options (:func:`tls_options`)."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        for command in self.commands.values():
+            names = [param.name for param in command.params]
+            if "scheduler" in names:
+                at = names.index("scheduler") + 1
+                command.params[at:at] = tls_options()
 
     def invoke(self, ctx: typer.Context) -> Any:  # type: ignore[override]  # typer vendors click: its Context is typer._click's
         try:
@@ -66,10 +76,64 @@ def _scheduler_address(ctx: typer.Context, value: str | None) -> str | None:
     if value is None:
         return value
     if not _ADDRESS.match(value):
-        raise typer.BadParameter(f"{value!r} is not a scheduler address; give it as tcp://HOST:PORT, e.g. tcp://10.0.0.5:8786")
+        raise typer.BadParameter(f"{value!r} is not a scheduler address; give it as tls://HOST:PORT or tcp://HOST:PORT, e.g. tls://10.0.0.5:8786")
     if ctx.params.get("dask_local"):
         raise typer.BadParameter("give either --scheduler or --dask-local, not both")
+    from sim.experiment.executors import plain_tcp_risk
+
+    if risk := plain_tcp_risk(value):
+        from sim.commands._console import warn
+
+        warn(risk)
     return value
+
+
+_TLS_KEYS = {
+    "tls_ca_file": "distributed.comm.tls.ca-file",
+    "tls_cert": "distributed.comm.tls.client.cert",
+    "tls_key": "distributed.comm.tls.client.key",
+}
+"""The Dask configuration key each TLS option sets: the same key a Dask config file may set."""
+
+
+def _dask_setting(ctx: typer.Context, param: typer.CallbackParam, value: Path | None) -> None:
+    """Set the Dask configuration key of a TLS option for as long as the command runs (distributed's
+    ``Security`` reads it when the executor connects)."""
+    if value is None or param.name is None:
+        return
+    import dask.config
+
+    ctx.with_resource(dask.config.set({_TLS_KEYS[param.name]: str(value)}))
+
+
+def _pem(flag: str, text: str) -> Any:
+    key = _TLS_KEYS[flag.removeprefix("--").replace("-", "_")]
+    return typer.Option(
+        flag,
+        exists=True,
+        dir_okay=False,
+        readable=True,
+        expose_value=False,
+        callback=_dask_setting,
+        help=f"{text} (or {key} in a Dask config file; docs/CLUSTER.md)",
+        show_default=False,
+    )
+
+
+def _tls(
+    tls_ca_file: Annotated[Path | None, _pem("--tls-ca-file", "the certificate authority (PEM file) that signed the Dask cluster's certificates")] = None,
+    tls_cert: Annotated[Path | None, _pem("--tls-cert", "this client's certificate (PEM file), signed by that authority")] = None,
+    tls_key: Annotated[Path | None, _pem("--tls-key", "this client's private key (PEM file), unless it is inside --tls-cert")] = None,
+) -> None:
+    """Only the signature matters: typer turns it into the TLS options."""
+
+
+def tls_options() -> list[Any]:
+    """``--tls-ca-file``, ``--tls-cert``, ``--tls-key``: the certificates a ``tls://`` scheduler asks for; each
+    sets its Dask configuration key while the command runs (``expose_value=False``: no command takes them)."""
+    holder = typer.Typer()
+    holder.command()(_tls)
+    return list(typer.main.get_command(holder).params)
 
 
 def _local_workers(ctx: typer.Context, value: int | None) -> int | None:
@@ -82,7 +146,7 @@ SchedulerOpt = Annotated[
     str | None,
     typer.Option(
         "--scheduler",
-        help="run on an existing Dask cluster, e.g. tcp://10.0.0.5:8786 (see docs/CLUSTER.md)",
+        help="run on an existing Dask cluster, e.g. tls://10.0.0.5:8786 with --tls-* (see docs/CLUSTER.md)",
         show_default=False,
         callback=_scheduler_address,
     ),

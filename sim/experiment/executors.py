@@ -15,6 +15,8 @@ the caller.
 
 from __future__ import annotations
 
+import asyncio
+import ipaddress
 import logging
 import multiprocessing
 import os
@@ -26,7 +28,10 @@ from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from concurrent.futures.process import BrokenProcessPool
 from itertools import islice
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
+
+if TYPE_CHECKING:
+    from distributed.security import Security
 
 from sim.extras import need
 
@@ -226,8 +231,135 @@ def _worker_versions() -> dict[str, str]:
     return {k: found[k] for k in ("python", "evacsim", "simpy", "numpy", "scipy", "pydantic") if k in found}
 
 
+CONNECT_TIMEOUT = "20s"
+"""How long evacsim waits for a Dask scheduler to accept the connection and answer Dask's handshake."""
+
+_TLS_HELP = (
+    "give the cluster's certificates with --tls-ca-file CA.pem --tls-cert CLIENT.pem --tls-key CLIENT.key, or as "
+    "distributed.comm.tls.ca-file, distributed.comm.tls.client.cert and distributed.comm.tls.client.key in a Dask "
+    "config file (docs/CLUSTER.md)"
+)
+
+
+def _scheme_and_host(address: str) -> tuple[str, str]:
+    """``("tcp", "10.0.0.5")`` for ``tcp://10.0.0.5:8786`` (an address without a scheme is TCP, as in Dask)."""
+    scheme, _, rest = address.rpartition("://")
+    host = rest.rsplit(":", 1)[0] if ":" in rest else rest
+    return (scheme or "tcp"), host.strip("[]")
+
+
+def _is_loopback(host: str) -> bool:
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:  # a host name other than localhost: it may be anywhere
+        return False
+
+
+def plain_tcp_risk(address: str) -> str | None:
+    """The warning for a scheduler reached over plain TCP from outside this machine, or None (TLS, or loopback).
+
+    Dask does not authenticate or encrypt plain TCP: anyone who can reach the scheduler can submit
+    code that every worker runs, and what crosses the network are pickles, which a rogue scheduler
+    can use to run code on the client.
+    """
+    scheme, host = _scheme_and_host(address)
+    if scheme != "tcp" or _is_loopback(host):
+        return None
+    return (
+        f"the scheduler {address} is reached over plain TCP: anyone who can reach it can run code on every worker, "
+        "and the client, scheduler and workers exchange pickles unencrypted and unauthenticated; "
+        f"use a tls:// address and {_TLS_HELP.removeprefix('give ')}"
+    )
+
+
+def cluster_security(address: str) -> Security:
+    """Dask's own :class:`~distributed.security.Security` for a client of ``address``, from Dask's configuration
+    (``distributed.comm.tls.*``: a config file, ``DASK_DISTRIBUTED__COMM__TLS__...`` variables, or evacsim's
+    ``--tls-*`` options). A ``tls://`` address without the client's certificate, or certificates that cannot be
+    read, are an :class:`ExecutorError` before anything connects."""
+    import ssl
+
+    from distributed.security import Security
+
+    security = Security()
+    scheme, _ = _scheme_and_host(address)
+    tls = security.get_tls_config_for_role("client")
+    if scheme == "tls" and not (tls["ca_file"] and tls["cert"]):
+        given = (("the certificate authority", tls["ca_file"]), ("this client's certificate", tls["cert"]))
+        missing = ", ".join(name for name, value in given if not value)
+        raise ExecutorError(f"{address} is a TLS address and evacsim has no certificate to show it (missing: {missing}); {_TLS_HELP}")
+    if scheme == "tcp" and security.require_encryption:
+        raise ExecutorError(
+            f"the Dask configuration requires encryption (distributed.comm.require-encryption) and {address} is plain TCP; give the scheduler's tls:// address"
+        )
+    try:
+        security.get_connection_args("client")
+    except (OSError, ssl.SSLError, ValueError) as exc:
+        raise ExecutorError(f"cannot use the TLS certificates for {address}: {exc}; {_TLS_HELP}") from None
+    return security
+
+
+def check_handshake(address: str, security: Security, timeout: str | float = CONNECT_TIMEOUT) -> None:
+    """Connect to ``address`` and complete Dask's handshake within ``timeout``, or raise :class:`ExecutorError`.
+
+    distributed's ``connect`` bounds the TCP (and TLS) connection by ``timeout`` but then waits for the
+    peer's handshake without limit (``distributed.comm.timeouts.connect`` covers only the connection, and
+    ``distributed.comm.timeouts.tcp`` only a peer that stopped answering), so a port that answers but is
+    not Dask (a web server) made ``Client`` wait for ever, and junk read as a frame length made it try to
+    allocate exabytes. Here the whole exchange has one deadline and any failure is one sentence.
+    """
+    import concurrent.futures
+
+    from dask.utils import parse_timedelta
+    from distributed.comm import CommClosedError, connect
+
+    seconds = float(parse_timedelta(timeout, default="seconds") or 0)
+
+    async def handshake() -> None:
+        comm = await connect(address, timeout=seconds, **security.get_connection_args("client"))
+        await comm.close()
+
+    async def bounded() -> None:
+        # ``connect`` gives up on a port nobody answers within ``seconds`` (an OSError: "cannot reach"); a second
+        # more, and the connection was made but the handshake never came.
+        await asyncio.wait_for(handshake(), seconds + 1)
+
+    # A thread of its own, so that a caller already inside an event loop (a notebook) can use it too.
+    with concurrent.futures.ThreadPoolExecutor(max_workers=1, thread_name_prefix="evacsim-handshake") as thread:
+        try:
+            thread.submit(asyncio.run, bounded()).result()
+        except TimeoutError:
+            raise ExecutorError(
+                f"{address} accepted the connection but did not answer Dask's handshake within {seconds:g} s: it is not a Dask scheduler"
+            ) from None
+        except CommClosedError as exc:
+            scheme, _ = _scheme_and_host(address)
+            cause = exc.__cause__ or exc
+            if scheme == "tls":
+                raise ExecutorError(
+                    f"the scheduler at {address} closed the TLS connection ({cause}): it refused this client's certificate, "
+                    f"or it does not speak TLS; {_TLS_HELP}"
+                ) from None
+            raise ExecutorError(
+                f"{address} closed the connection during Dask's handshake ({cause}): it is not a Dask scheduler, or it expects TLS (a tls:// address)"
+            ) from None
+        except OSError:
+            raise  # cannot reach: said by the caller with the commands that start a cluster
+        except Exception as exc:  # junk read as Dask frames: a huge length (MemoryError), a bad header (ValueError)
+            raise ExecutorError(
+                f"{address} answered with something that is not Dask's protocol ({exc.__class__.__name__}: {exc}): it is not a Dask scheduler"
+            ) from None
+
+
 class DaskExecutor(Executor):
-    """Batches on a Dask distributed cluster: an existing scheduler (``tcp://host:8786``) or a LocalCluster.
+    """Batches on a Dask distributed cluster: an existing scheduler (``tls://host:8786``, or ``tcp://`` on loopback)
+    or a LocalCluster.
+
+    An existing scheduler is reached with distributed's own :class:`~distributed.security.Security`
+    (:func:`cluster_security`: certificates from Dask's configuration) after :func:`check_handshake` has
+    shown, within ``timeout`` (default :data:`CONNECT_TIMEOUT`), that it speaks Dask.
 
     The shared object is scattered to every worker once; batches are submitted with
     ``retries`` and streamed back with ``as_completed``. When a worker dies the
@@ -241,11 +373,12 @@ class DaskExecutor(Executor):
         local_workers: int | None = None,
         retries: int = DEFAULT_RETRIES,
         processes: bool = True,
-        timeout: str = "20s",
+        timeout: str | float | None = None,
     ):
         need("dask")  # one line and exit status 6 when dask[distributed] is not installed
         from distributed import Client, LocalCluster
 
+        timeout = CONNECT_TIMEOUT if timeout is None else timeout
         self.retries = retries
         self.cluster = None
         self.address = address
@@ -260,13 +393,18 @@ class DaskExecutor(Executor):
                 )
                 self.client = Client(self.cluster)
             else:
-                self.client = Client(address, timeout=timeout)
+                security = cluster_security(address)
+                check_handshake(address, security, timeout)
+                self.client = Client(address, security=security, timeout=timeout)
         except (OSError, TimeoutError) as exc:
             self.close()
             raise ExecutorError(
                 f"cannot reach the Dask scheduler at {address}: {exc}; start one with `dask scheduler` and workers with "
                 f"`dask worker {address} --nthreads 1`, or use --dask-local N for a cluster on this machine"
             ) from None
+        except ExecutorError:
+            self.close()
+            raise
         self._check_versions()
 
     def _check_versions(self) -> None:
@@ -295,7 +433,9 @@ class DaskExecutor(Executor):
         source = iter(tasks)
         iter_tasks: Iterator[Task | None] = source
         shared_future = self.client.scatter(shared, broadcast=True, hash=False)
-        stream = as_completed()
+        # with_results: each result is fetched from its worker in the client's event loop as soon as the batch
+        # finishes, while this thread writes the previous one, instead of one blocking round trip per batch here.
+        stream = as_completed(with_results=True)
         pending: set = set()
 
         def submit(task: Task) -> None:
@@ -306,12 +446,16 @@ class DaskExecutor(Executor):
         for task in islice(source, self.workers * IN_FLIGHT_PER_WORKER):
             submit(task)
         try:
-            for future in stream:
-                pending.discard(future)
+            while True:
                 try:
-                    result = future.result()
-                except Exception as exc:
+                    future, result = next(stream)
+                except StopIteration:
+                    return
+                except Exception as exc:  # the batch's own error, raised again by as_completed
                     raise ExecutorError(f"a batch failed on the Dask cluster after {self.retries} retries: {exc!r}") from exc
+                pending.discard(future)
+                if future.status != "finished":
+                    raise ExecutorError(f"a batch was lost on the Dask cluster ({future.status}: {result!r})")
                 future.release()
                 following = next(iter_tasks, None)
                 if following is not None:

@@ -65,6 +65,9 @@ RC_PARAMS: dict[RcKeyType, Any] = {
     "savefig.dpi": DPI,
     "savefig.bbox": "tight",
     "svg.fonttype": "none",
+    # Titles come from scenario files: a '$' in a site's title ('$\\foo{$') is text, never matplotlib mathtext
+    # (which would fail when the figure is drawn, after the answer, or draw something else than written).
+    "text.parse_math": False,
 }
 
 

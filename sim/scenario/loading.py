@@ -11,8 +11,11 @@ from __future__ import annotations
 import copy
 import difflib
 import math
+import os
 import re
+import stat
 import tomllib
+import unicodedata
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -58,35 +61,110 @@ class ScenarioError(Exception):
         return out
 
 
-def read_toml(path: Path | str) -> tuple[dict[str, Any], str]:
-    """Parse a TOML file; returns the table and its text (for locating lines)."""
-    p = Path(path)
+MAX_INPUT_BYTES = 10_000_000
+"""Largest scenario, study, plan or observations file evacsim reads (10 MB; the theatre scenario is about 40 KB)."""
+
+_FILE_KINDS = (
+    (stat.S_ISDIR, "a folder"),
+    (stat.S_ISFIFO, "a named pipe (FIFO)"),
+    (stat.S_ISCHR, "a character device"),
+    (stat.S_ISBLK, "a block device"),
+    (stat.S_ISSOCK, "a socket"),
+)
+
+BIDI_CONTROLS = frozenset("\u061c\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
+"""Unicode bidirectional controls: invisible characters that reorder the text around them (U+202E turns a
+report's heading backwards), so a title could read differently on screen, in a figure and in the report."""
+
+
+def _megabytes(size: int) -> str:
+    return f"{size / 1e6:,.1f} MB" if size < 1e9 else f"{size / 1e9:,.1f} GB"
+
+
+def _read_input(path: Path) -> bytes:
+    """The bytes of an input file, refused before reading when it is not a regular file or is too large to be one."""
     try:
-        # utf-8-sig: a byte-order mark left by a Windows editor is not a syntax error.
-        text = p.read_text(encoding="utf-8-sig")
+        info = os.stat(path)
     except FileNotFoundError:
         raise ScenarioError(str(path), [Problem("", "no such file; check the path")]) from None
-    except IsADirectoryError:
-        raise ScenarioError(str(path), [Problem("", "is a folder, not a TOML file; give the path of a .toml file")]) from None
-    except UnicodeDecodeError as exc:
-        line = _line_of_byte(p, exc.start)
-        raise ScenarioError(str(path), [Problem("", f"is not UTF-8 text (byte {exc.start} cannot be read); save the file as UTF-8", line)]) from None
     except OSError as exc:
         raise ScenarioError(str(path), [Problem("", f"cannot be read ({exc.__class__.__name__}: {exc.strerror or exc})")]) from None
+    if stat.S_ISDIR(info.st_mode):
+        raise ScenarioError(str(path), [Problem("", "is a folder, not a TOML file; give the path of a .toml file")])
+    if not stat.S_ISREG(info.st_mode):
+        kind = next((words for test, words in _FILE_KINDS if test(info.st_mode)), "not a regular file")
+        raise ScenarioError(str(path), [Problem("", f"is {kind}, not a regular file; give the path of a .toml file")])
+    too_big = f"is over the {MAX_INPUT_BYTES / 1e6:g} MB an input file may have (a scenario is a few tens of KB); check the path"
+    if info.st_size > MAX_INPUT_BYTES:
+        raise ScenarioError(str(path), [Problem("", f"is {_megabytes(info.st_size)}: {too_big.removeprefix('is ')}")])
     try:
-        return tomllib.loads(text), text
+        with path.open("rb") as file:  # at most one byte past the limit, whatever the size said (a file still growing)
+            data = file.read(MAX_INPUT_BYTES + 1)
+    except OSError as exc:
+        raise ScenarioError(str(path), [Problem("", f"cannot be read ({exc.__class__.__name__}: {exc.strerror or exc})")]) from None
+    if len(data) > MAX_INPUT_BYTES:
+        raise ScenarioError(str(path), [Problem("", too_big)])
+    return data
+
+
+def _walk_strings(node: Any, dotted: str = "") -> Iterable[tuple[str, str]]:
+    """(dotted field, text) for every key and string value of a TOML table, arrays by index."""
+    items = node.items() if isinstance(node, dict) else enumerate(node) if isinstance(node, list) else ()
+    for key, value in items:
+        here = f"{dotted}.{key}" if dotted else str(key)
+        if isinstance(key, str):
+            yield here, key
+        if isinstance(value, str):
+            yield here, value
+        else:
+            yield from _walk_strings(value, here)
+
+
+def bidi_problem(value: str) -> str | None:
+    """Why ``value`` is refused when it holds a bidirectional control character, or None."""
+    found = sorted({c for c in value if c in BIDI_CONTROLS})
+    if not found:
+        return None
+    names = ", ".join(f"U+{ord(c):04X} {unicodedata.name(c, 'bidirectional control').lower()}" for c in found)
+    return f"holds an invisible bidirectional control character ({names}) that would reorder the text around it on screen and in the report; remove it"
+
+
+def _text_problems(table: dict[str, Any], text: str) -> list[Problem]:
+    problems: dict[str, Problem] = {}
+    for dotted, value in _walk_strings(table):
+        if dotted not in problems and (why := bidi_problem(value)):
+            problems[dotted] = Problem(dotted, why, locate(text, dotted))
+    return list(problems.values())
+
+
+def read_toml(path: Path | str) -> tuple[dict[str, Any], str]:
+    """Parse a TOML file; returns the table and its text (for locating lines).
+
+    Refused, each in one line, before anything is parsed: a path that is not a regular file
+    (a folder, a FIFO, ``/dev/zero``), a file over :data:`MAX_INPUT_BYTES`, an empty file; and
+    after parsing, any text holding a bidirectional control character (:data:`BIDI_CONTROLS`).
+    """
+    p = Path(path)
+    data = _read_input(p)
+    if not data.strip():
+        raise ScenarioError(str(path), [Problem("", "is empty; give the path of a scenario, study, plan or observations file")])
+    try:
+        # utf-8-sig: a byte-order mark left by a Windows editor is not a syntax error.
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = data[: exc.start].count(b"\n") + 1
+        raise ScenarioError(str(path), [Problem("", f"is not UTF-8 text (byte {exc.start} cannot be read); save the file as UTF-8", line)]) from None
+    try:
+        table = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         line = _toml_error_line(str(exc), text)
         message = re.sub(r"\s*\((at line \d+, column \d+|at end of document)\)", "", str(exc))
         raise ScenarioError(str(path), [Problem("", f"TOML syntax error: {message}; fix the syntax", line)]) from None
-
-
-def _line_of_byte(path: Path, offset: int) -> int | None:
-    """The line holding byte ``offset`` of a file (where a byte that is not UTF-8 sits)."""
-    try:
-        return path.read_bytes()[:offset].count(b"\n") + 1
-    except OSError:
-        return None
+    if not table:
+        raise ScenarioError(str(path), [Problem("", "is empty: it holds only comments and blank lines, no TOML values")])
+    if problems := _text_problems(table, text):
+        raise ScenarioError(str(path), problems)
+    return table, text
 
 
 def _toml_error_line(message: str, text: str) -> int | None:
@@ -533,6 +611,9 @@ def parse_override(text: str) -> tuple[str, Any]:
     except tomllib.TOMLDecodeError:
         # Bare words are taken as strings, as a shell user would expect.
         value = raw
+    for _, piece in _walk_strings({"v": value}):
+        if why := bidi_problem(piece):
+            raise ScenarioError("--set", [Problem(path, why)])
     return path, value
 
 

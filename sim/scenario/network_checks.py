@@ -37,7 +37,9 @@ def network_problems(s: TheatreScenario) -> list[tuple[str, str]]:
             if not isinstance(target, BaseSite) or target.kind != "hub" or base.send_to == name:
                 out.append((f"sites.{name}.send_to", f"must name another site of kind hub, not {base.send_to!r}"))
         if base.after is not None and (base.after not in bases or base.after == name):
-            out.append((f"sites.{name}.after", f"must name another base, not {base.after!r}"))
+            out.append((f"sites.{name}.after", _after_problem(s, name, base.after)))
+    if not s.destinations:
+        out.append(("sites", "a theatre needs a destination: no site is of kind destination (where the convoys unload, beyond a crossing)"))
     if out:
         return out
     out += _phasing_cycles(s)
@@ -102,3 +104,14 @@ def _reaches(roads: nx.Graph, crossing: str, destinations: set[str], crossings: 
     """Whether a destination lies beyond ``crossing`` without passing another crossing."""
     outside = roads.subgraph(n for n in roads if n not in crossings or n == crossing)
     return any(d in outside and nx.has_path(outside, crossing, d) for d in destinations)
+
+
+def _after_problem(s: TheatreScenario, name: str, after: str) -> str:
+    """Why ``after`` (the base that base ``name`` waits for) names no other base, in words."""
+    others = ", ".join(b for b in s.bases if b != name) or "none: this is the only base"
+    if after == name:
+        return f"a base cannot wait for itself; name another base: {others}"
+    site = s.sites.get(after)
+    if site is not None:
+        return f"{after!r} is a {site.kind}, not a base; `after` names the base this one waits for: {others}"
+    return f"no site named {after!r}; `after` names the base this one waits for: {others}"

@@ -47,7 +47,8 @@ KINDS = ("vehicles_left", "convoy_crossed", "share_out", "inflow", "pause", "cro
 
 
 class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    # nan and inf are TOML floats, but no report gives them: refused as such, not as "must be >= 0".
+    model_config = ConfigDict(extra="forbid", allow_inf_nan=False)
 
 
 class _Valued(_Strict):
@@ -226,6 +227,10 @@ def _message(err: ErrorDetails) -> str:
         return f"unknown kind {err['input'].get('kind')!r}; use one of {', '.join(KINDS)}"
     if kind == "union_tag_not_found":
         return f"an observation needs a `kind` ({', '.join(KINDS)})"
+    if kind == "finite_number":
+        value = err["input"]
+        what = "is not a number (nan)" if value != value else f"is infinite ({value})"
+        return f"{what}; give the number the report gives"
     if kind.startswith(("date", "datetime")):
         return "must be an ISO date (2026-03-02) or local date-time (2026-03-02T14:00:00)"
     msg = err["msg"].removeprefix("Value error, ")

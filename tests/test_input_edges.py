@@ -1,0 +1,155 @@
+"""Input edges (issue 22): files that are not files, too large or empty; titles that matplotlib would
+read as mathtext or that reorder the report's text; messages that name the real cause."""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+import os
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+from typer.testing import CliRunner
+
+from sim.cli import app
+from sim.scenario.loading import MAX_INPUT_BYTES, ScenarioError, load_scenario
+from sim.scenario.observations import load_observations
+
+ROOT = Path(__file__).parents[1]
+BASELINE = ROOT / "scenarios" / "qasrak_baseline.toml"
+THEATRE = ROOT / "scenarios" / "syria_2026_theatre.toml"
+OBSERVATIONS = ROOT / "scenarios" / "observations" / "qasrak_2026.toml"
+
+
+def _validate(path: Path | str, timeout: float = 60) -> subprocess.CompletedProcess[str]:
+    """``evacsim validate PATH`` in a process of its own, so that a file that would hang the reader fails the test instead."""
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(ROOT), os.environ.get("PYTHONPATH", "")])}
+    return subprocess.run([sys.executable, "-m", "sim", "validate", str(path)], capture_output=True, text=True, timeout=timeout, env=env)
+
+
+def _one_error_line(result: subprocess.CompletedProcess[str]) -> str:
+    assert result.returncode == 3, result.stderr
+    assert "Traceback" not in result.stderr
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1, result.stderr
+    return lines[0]
+
+
+@pytest.mark.parametrize(
+    ("make", "said"),
+    [
+        (lambda folder: Path("/dev/zero"), "is a character device, not a regular file"),
+        (lambda folder: folder, "is a folder, not a TOML file"),
+        (lambda folder: (folder / "empty.toml", (folder / "empty.toml").write_bytes(b""))[0], "is empty"),
+        (lambda folder: (folder / "blank.toml", (folder / "blank.toml").write_text("\n  \n"))[0], "is empty"),
+        (lambda folder: (folder / "notes.toml", (folder / "notes.toml").write_text("# to do\n\n"))[0], "is empty: it holds only comments"),
+    ],
+    ids=["dev-zero", "folder", "empty", "blank", "comments-only"],
+)
+def test_a_path_that_is_no_scenario_file_is_one_line_and_exit_3(tmp_path, make, said):
+    path = make(tmp_path)
+    if not path.exists():
+        pytest.skip(f"{path} does not exist here")
+    line = _one_error_line(_validate(path))
+    assert said in line and str(path) in line
+
+
+def test_a_fifo_is_refused_at_once_instead_of_waiting_for_a_writer(tmp_path):
+    fifo = tmp_path / "scenario.toml"
+    os.mkfifo(fifo)
+    line = _one_error_line(_validate(fifo, timeout=30))
+    assert "is a named pipe (FIFO), not a regular file" in line
+
+
+def test_a_file_over_the_size_limit_is_refused_before_it_is_read(tmp_path):
+    big = tmp_path / "huge.toml"
+    with big.open("wb") as file:
+        file.truncate(MAX_INPUT_BYTES + 1_500_000)  # sparse: no disk used, nothing for the reader to wade through
+    line = _one_error_line(_validate(big))
+    assert "is 11.5 MB: over the 10 MB an input file may have" in line
+
+
+def test_an_observations_file_gets_the_same_checks(tmp_path):
+    fifo = tmp_path / "observations.toml"
+    os.mkfifo(fifo)
+    with pytest.raises(ScenarioError, match="named pipe"):
+        load_observations(fifo)
+    (tmp_path / "empty.toml").write_bytes(b"")
+    with pytest.raises(ScenarioError, match="is empty"):
+        load_observations(tmp_path / "empty.toml")
+
+
+def test_a_file_at_the_limit_is_still_read(tmp_path):
+    text = BASELINE.read_text(encoding="utf-8")
+    padded = tmp_path / "padded.toml"
+    padded.write_text(text + "#" * (MAX_INPUT_BYTES - len(text.encode()) - 1) + "\n", encoding="utf-8")
+    assert padded.stat().st_size == MAX_INPUT_BYTES
+    assert load_scenario(padded).scenario.scenario.title
+
+
+@pytest.mark.parametrize("control", ["\u202e", "\u202a", "\u2066", "\u2069", "\u200e", "\u200f"])
+def test_a_bidirectional_control_in_a_title_is_refused_with_file_line_and_field(tmp_path, control):
+    path = tmp_path / "reversed.toml"
+    text = BASELINE.read_text(encoding="utf-8")
+    title_line = next(i for i, line in enumerate(text.splitlines(), 1) if line.startswith("title = "))
+    path.write_text(text.replace('title = "', f'title = "{control}', 1), encoding="utf-8")
+    with pytest.raises(ScenarioError) as caught:
+        load_scenario(path)
+    assert str(caught.value).startswith(f"{path}:{title_line} scenario.title: holds an invisible bidirectional control character (U+{ord(control):04X}")
+
+
+def test_a_bidirectional_control_in_a_site_title_or_an_override_is_refused(tmp_path):
+    path = tmp_path / "theatre.toml"
+    path.write_text(THEATRE.read_text(encoding="utf-8").replace('title = "Erbil / Harir"', 'title = "Erbil \u2067/ Harir"'), encoding="utf-8")
+    with pytest.raises(ScenarioError, match=r"theatre\.toml:\d+ sites\.erbil_harir\.title: holds .*U\+2067"):
+        load_scenario(path)
+    result = CliRunner().invoke(app, ["validate", str(BASELINE), "--set", 'scenario.title="Qasrak \u202e"'])
+    assert result.exit_code == 3
+    assert "--set scenario.title: holds an invisible bidirectional control character (U+202E" in result.output
+
+
+def test_a_bidirectional_control_in_an_observations_title_is_refused(tmp_path):
+    path = tmp_path / "observations.toml"
+    path.write_text(re.sub(r'(?m)^title = "', 'title = "\u202e', OBSERVATIONS.read_text(encoding="utf-8"), count=1), encoding="utf-8")
+    with pytest.raises(ScenarioError, match=r"observations\.toml:\d+ observations\.title: holds"):
+        load_observations(path)
+
+
+def test_a_dollar_in_a_site_title_is_drawn_as_text_not_mathtext():
+    from sim.plots.theatre import base_burndown_figure
+
+    loads = np.tile(np.arange(12.0, 0.0, -1.0), (5, 1))
+    figure = base_burndown_figure({"qasrak": loads}, {"qasrak": r"$\foo{$ base"}, dt.date(2026, 2, 23))
+    figure.savefig(io.BytesIO(), format="png")  # mathtext would fail here: "Unknown symbol: \foo"
+    assert figure.axes[0].get_title() == r"$\foo{$ base"
+
+
+@pytest.mark.parametrize(("written", "said"), [("nan", "is not a number (nan)"), ("inf", "is infinite (inf)")])
+def test_nan_or_infinity_in_an_observation_says_so(tmp_path, written, said):
+    path = tmp_path / "observations.toml"
+    path.write_text(re.sub(r"(?m)^low = \d+", f"low = {written}", OBSERVATIONS.read_text(encoding="utf-8"), count=1), encoding="utf-8")
+    with pytest.raises(ScenarioError) as caught:
+        load_observations(path)
+    assert re.search(rf"observations\.toml:\d+ observation\.0\.low: {re.escape(said)}", str(caught.value))
+    assert ">= 0" not in str(caught.value) and "greater than" not in str(caught.value)
+
+
+def test_after_naming_a_crossing_says_it_is_a_crossing(tmp_path):
+    path = tmp_path / "theatre.toml"
+    path.write_text(THEATRE.read_text(encoding="utf-8").replace('after = "qasrak"', 'after = "al_waleed"', 1), encoding="utf-8")
+    with pytest.raises(ScenarioError) as caught:
+        load_scenario(path)
+    assert "sites.rmelan.after: 'al_waleed' is a crossing, not a base; `after` names the base this one waits for: qasrak, " in str(caught.value)
+
+
+def test_a_theatre_without_a_destination_says_so(tmp_path):
+    text = THEATRE.read_text(encoding="utf-8")
+    path = tmp_path / "theatre.toml"
+    path.write_text(text[: text.index("[sites.erbil_harir]")] + text[text.index("[[legs]]") :], encoding="utf-8")
+    with pytest.raises(ScenarioError) as caught:
+        load_scenario(path)
+    assert "sites: a theatre needs a destination: no site is of kind destination" in str(caught.value)
