@@ -136,7 +136,6 @@ def run(
     """Run the Monte Carlo replications of a scenario and answer the window question."""
     from sim import api
     from sim.experiment.executors import ExecutorError, make_executor
-    from sim.experiment.montecarlo import DurationEstimate
     from sim.experiment.storage import OutputError
 
     loaded = _load(scenario, set_)
@@ -146,14 +145,11 @@ def run(
         _fail("--precision must be a half-width between 0 and 0.5, e.g. 0.02", 2)
     window = loaded.scenario.scenario.window_days
     try:
-        with make_executor(jobs, scheduler, dask_local) as executor, _progress() as bar:
+        with make_executor(jobs, scheduler, dask_local) as executor, _progress(executor.workers) as bar:
             task = bar.add_task(loaded.scenario.scenario.name, total=replications or (None if precision else 1000))
-            eta = DurationEstimate()
 
             def advance(batch, target: int) -> None:
                 bar.update(task, total=target, advance=len(batch))
-                if line := eta.add(len(batch), target):
-                    bar.console.print(escape(line), highlight=False)
 
             result = api.run(loaded, replications, precision=precision, seed=seed, out=out, force=force, executor=executor, on_batch=advance, figures=False)
     except OutputError as exc:
@@ -255,7 +251,7 @@ def bench(
     if warning:
         _warn(warning)
     steps = [("core rates", True), ("parallel rates and memory", parallel), ("analysis overhead", analysis)]
-    with _progress() as bar:
+    with _progress(unit="steps") as bar:
         task = bar.add_task("bench: core rates", total=sum(on for _, on in steps))
         core = 0.30 * seconds if (parallel or analysis) else seconds
         figures = run_bench(str(scenario), seconds=core, jobs=jobs)
