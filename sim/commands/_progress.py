@@ -70,7 +70,7 @@ class SpeakingProgress(Progress):
         self._say_size(task_id)
         return task_id
 
-    def update(self, task_id: TaskID, **kwargs: Any) -> None:  # type: ignore[override]
+    def update(self, task_id: TaskID, **kwargs: Any) -> None:
         super().update(task_id, **kwargs)
         now = time.monotonic()
         task = self._tasks[task_id]
