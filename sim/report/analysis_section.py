@@ -16,8 +16,8 @@ from pathlib import Path
 import pandas as pd
 from markupsafe import Markup
 
-from sim.names import TABLES, column_words, label, people_table
-from sim.report.readable import number, proportion, span
+from sim.names import TABLES, column_words, label, people_table, window_words
+from sim.report.readable import MISSING, number, proportion, span
 
 KIND_NAMES = {
     "run": "run",
@@ -126,9 +126,13 @@ TABLE_NOTES = {
     ),
     "marginal": "Per added resource, against the baseline on the same replications: days saved and the change in P(window), each with its 95% CI.",
     "evidence": (
-        "Per uncertain input: the kind of its source; swing_days and p_window_swing_points, the change in mean days to base empty "
-        "and in P(window) (percentage points) from its P5 to its P95 (tornado); evppi, the share (percent) of the uncertainty of "
-        "the verdict that knowing it exactly would settle, with its 95% interval (evppi_low, evppi_high)."
+        "Per uncertain input: the kind of its source; the change in mean days to base empty and in the window's probability "
+        "from its P5 to its P95 (a tornado); and the share of the uncertainty of the verdict that knowing it exactly would "
+        "settle (EVPPI), with its 95% bootstrap interval. A share below zero is estimation noise around nothing."
+    ),
+    "backtest": (
+        "Each past withdrawal, configured from public numbers and never tuned to its outcome: what was reported against the "
+        "model's P10 / P50 / P90; inside when the reported range overlaps the model's 80% interval."
     ),
     "prim_trajectory": "Each step of PRIM's peeling: coverage, density, mass and the inputs restricted; the chosen step is marked.",
 }
@@ -411,7 +415,9 @@ def csv_tables(folder: Path, kind: str, manifest: dict | None = None) -> list[di
             frame = frame.drop(columns=empty)
             words = [column_words(path.stem, c, window) for c in empty]
             note = f"{note} Left out, as no row has a value: {', '.join(words)}.".strip()
-        if path.stem in TABLES:
+        if path.stem in READ_AS:
+            frame, note = READ_AS[path.stem](frame, window), TABLE_NOTES.get(path.stem, "")
+        elif path.stem in TABLES:
             frame = people_table(frame, path.stem, window)
         else:
             for column in [c for c in frame.columns if pd.api.types.is_bool_dtype(frame[c])]:
@@ -422,20 +428,79 @@ def csv_tables(folder: Path, kind: str, manifest: dict | None = None) -> list[di
     return tables
 
 
+def _signed(value: object, digits: int = 1) -> str:
+    number_ = pd.to_numeric(value, errors="coerce")
+    return MISSING if pd.isna(number_) else f"{float(number_):+.{digits}f}"
+
+
+def _fixed(value: object, digits: int = 1) -> str:
+    number_ = pd.to_numeric(value, errors="coerce")
+    return MISSING if pd.isna(number_) else f"{float(number_):.{digits}f}"
+
+
+def _interval(low: pd.Series, high: pd.Series, digits: int = 1) -> list[str]:
+    return [MISSING if pd.isna(a) or pd.isna(b) else span(round(float(a), digits), round(float(b), digits)) for a, b in zip(low, high, strict=True)]
+
+
+def _evidence_table(frame: pd.DataFrame, window: tuple[float, float] | None) -> pd.DataFrame:
+    """``evidence.csv`` in words: the input by name (its path under it), the kind of its source, its swings and the share of
+    the verdict's uncertainty knowing it would settle (EVPPI) with its interval."""
+    p = window_words(window)
+    out = pd.DataFrame({"input": frame.get("label", frame["input"]).astype(str), "parameter": frame["input"].astype(str)})
+    if "source_kind" in frame:
+        out["kind of source"] = frame["source_kind"].fillna("unsourced").astype(str)
+    if "swing_days" in frame:
+        out["swing in mean days to base empty, P5 to P95 (days)"] = frame["swing_days"].map(_signed)
+    if "p_window_swing_points" in frame:
+        out[f"swing in {p}, P5 to P95 (points)"] = frame["p_window_swing_points"].map(lambda v: _signed(v, 0))
+    if "evppi" in frame:
+        out["share of the verdict's uncertainty knowing it settles, EVPPI (%)"] = frame["evppi"].map(_fixed)
+    if {"evppi_low", "evppi_high"} <= set(frame.columns):
+        out["95% interval (%)"] = _interval(frame["evppi_low"], frame["evppi_high"])
+    return out
+
+
+def _backtest_table(frame: pd.DataFrame, window: tuple[float, float] | None) -> pd.DataFrame:
+    """``backtest.csv`` in words: one row a past withdrawal, what was reported against the model's P10 / P50 / P90."""
+    unit = frame["unit"].astype(str)
+    out = pd.DataFrame({"past withdrawal": frame["what"].astype(str), "parameter": frame["case"].astype(str), "measured": frame["measure"].astype(str)})
+    out["reported"] = [f"{number(lo)}-{number(hi)} {u}" for lo, hi, u in zip(frame["reported_low"], frame["reported_high"], unit, strict=True)]
+    out["model P10 / P50 / P90"] = [f"{a:.1f} / {b:.1f} / {c:.1f} {u}" for a, b, c, u in zip(frame["p10"], frame["p50"], frame["p90"], unit, strict=True)]
+    if "share_in_reported" in frame:
+        out["replications inside the reported range (%)"] = frame["share_in_reported"].map(lambda v: _fixed(100 * float(v), 0))
+    out["verdict"] = frame["verdict"].astype(str)
+    if "replications" in frame:
+        out["replications"] = frame["replications"].map(lambda v: f"{int(v):,}")
+    return out
+
+
+READ_AS = {"evidence": _evidence_table, "backtest": _backtest_table}
+"""Tables whose every column the report writes in words here (the others through :func:`sim.names.people_table`)."""
+
+
 def html_table(frame: pd.DataFrame) -> Markup:
     """A table of strings or numbers as HTML that wraps inside the page: numbers right-aligned, dotted paths small."""
     from html import escape
 
-    head = "".join(f"<th>{escape(str(c))}</th>" for c in frame.columns)
+    # The dotted path goes small under the input's words, in the same cell: a column of its own squeezes both.
+    beside = "parameter" in frame.columns and len(frame.columns) > 1 and frame.columns[0] != "parameter"
+    shown = [c for c in frame.columns if not (beside and c == "parameter")]
+    head = "".join(f"<th>{escape(str(c))}</th>" for c in shown)
     rows = []
-    for values in frame.itertuples(index=False):
+    for record in frame.to_dict("records"):
         cells = []
-        for column, value in zip(frame.columns, values, strict=True):
-            text = value if isinstance(value, str) else number(value) if isinstance(value, (int, float)) else str(value)
+        for column in shown:
+            text = _text(record[column])
             css = "param" if column == "parameter" else "num" if column not in FIRST_COLUMNS and _numeric(text) else ""
-            cells.append(f'<td class="{css}">{escape(text)}</td>' if css else f"<td>{escape(text)}</td>")
+            path = _text(record["parameter"]) if beside and column == shown[0] else ""
+            under = f'<span class="param">{escape(path)}</span>' if path and path != text else ""
+            cells.append(f'<td class="{css}">{escape(text)}</td>' if css else f"<td>{escape(text)}{under}</td>")
         rows.append("<tr>" + "".join(cells) + "</tr>")
     return Markup(f'<table class="data"><thead><tr>{head}</tr></thead><tbody>{"".join(rows)}</tbody></table>')
+
+
+def _text(value: object) -> str:
+    return value if isinstance(value, str) else number(value) if isinstance(value, (int, float)) else str(value)
 
 
 FIRST_COLUMNS = frozenset({"input", "change", "step", "unit", "factor"})
