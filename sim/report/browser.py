@@ -64,7 +64,8 @@ def check_layout(page: Path, width: int = WINDOW_PX, timeout: float = 60.0) -> L
     if found is None:
         return None
     with tempfile.TemporaryDirectory(prefix="evacsim-layout-") as profile:
-        command = [found, *FLAGS, f"--user-data-dir={profile}", f"--window-size={width},900", "--virtual-time-budget=5000", "--dump-dom", page.resolve().as_uri()]
+        window = [f"--user-data-dir={profile}", f"--window-size={width},900", "--virtual-time-budget=5000"]
+        command = [found, *FLAGS, *window, "--dump-dom", page.resolve().as_uri()]
         try:
             done = subprocess.run(command, capture_output=True, text=True, timeout=timeout, check=False)
         except (OSError, subprocess.TimeoutExpired):
