@@ -161,8 +161,11 @@ def run(
     _print_summary(loaded.scenario.scenario.title, result.summary, window)  # the answer first; the figures take a few seconds more
     from sim.plots.figures import plot_results
 
-    with errors.status("drawing the figures"):
-        plot_results(result.folder)
+    try:
+        with errors.status("drawing the figures"):
+            plot_results(result.folder)
+    except KeyboardInterrupt:  # the replications are written and complete: keep them, say how to draw the figures
+        _fail(f"interrupted while drawing the figures; the results are complete in {result.folder}: evacsim plot {result.folder} draws them", EXIT_INTERRUPTED)
     _results_in(result.folder)
 
 

@@ -134,6 +134,12 @@ TABLE_NOTES = {
         "Each past withdrawal, configured from public numbers and never tuned to its outcome: what was reported against the "
         "model's P10 / P50 / P90; inside when the reported range overlaps the model's 80% interval."
     ),
+    "plan": (
+        "The shortlist, cheapest first: each plan checked on fresh replications until its chance of the target is told apart "
+        "from the target (a sequential feasibility check); the levers' numbers are in plan.csv."
+    ),
+    "pareto": "The cheapest plan for each chance of the target the search reached: no plan is both cheaper and likelier.",
+    "candidates": "Every plan the search tried, as it was tried: its cost and its chance of the target on the search's replications.",
     "prim_trajectory": "Each step of PRIM's peeling: coverage, density, mass and the inputs restricted; the chosen step is marked.",
 }
 
@@ -388,6 +394,9 @@ def _nowcast(folder: Path) -> list[str]:
     ]
 
 
+READING_ORDER = {"plan": -3, "pareto": -2, "candidates": -1}
+"""Tables read before the others (the rest by name): a plan's shortlist, then its front, then every plan tried."""
+
 REPORT_LEAVES_OUT = {"tornado": ("mean_days.swing_ci_low", "mean_days.swing_ci_high", "p_window.swing_ci_low", "p_window.swing_ci_high")}
 """Columns of an analysis CSV that the report's table leaves out to fit the page (the file keeps them)."""
 
@@ -398,7 +407,7 @@ def csv_tables(folder: Path, kind: str, manifest: dict | None = None) -> list[di
     tables = []
     window = _window(manifest or {})
     skip = {"points"} | ({"prim_box"} if kind == "discover" else set())
-    for path in sorted(folder.glob("*.csv")):
+    for path in sorted(folder.glob("*.csv"), key=lambda p: (READING_ORDER.get(p.stem, 0), p.stem)):
         if path.stem in skip:  # the design itself is too wide to read; the box is shown in words above
             continue
         try:
@@ -474,7 +483,33 @@ def _backtest_table(frame: pd.DataFrame, window: tuple[float, float] | None) -> 
     return out
 
 
-READ_AS = {"evidence": _evidence_table, "backtest": _backtest_table}
+def _plan_table(frame: pd.DataFrame, window: tuple[float, float] | None) -> pd.DataFrame:
+    """A plan's ``plan.csv``, ``pareto.csv`` or ``candidates.csv`` in words: each plan as its sentence (the levers' dotted
+    columns say the same in numbers and stay in the CSV), its cost, and its chance of the target in the search and, for
+    the shortlist, on fresh replications."""
+    out = pd.DataFrame({"plan": frame["plan"].astype(str)})
+    if "cost" in frame:
+        out["cost (request points)"] = frame["cost"].map(lambda v: number(float(v)))
+    if "search_p" in frame:
+        out["chance of the target in the search (%)"] = frame["search_p"].map(lambda v: _fixed(100 * float(v), 0))
+        out["search: 95% CI (%), replications"] = [
+            f"{_interval(pd.Series([100 * lo]), pd.Series([100 * hi]), 0)[0]}, {int(n):,}"
+            for lo, hi, n in zip(frame["search_ci_low"], frame["search_ci_high"], frame["search_replications"], strict=True)
+        ]
+    if "confirm_p" in frame:
+        out["on fresh replications (%)"] = frame["confirm_p"].map(lambda v: _fixed(100 * float(v), 1))
+        out["fresh: 95% CI (%), replications"] = [
+            f"{_interval(pd.Series([100 * lo]), pd.Series([100 * hi]), 1)[0]}, {int(n):,}"
+            for lo, hi, n in zip(frame["confirm_ci_low"], frame["confirm_ci_high"], frame["confirm_replications"], strict=True)
+        ]
+    if "verdict" in frame:
+        out["verdict"] = frame["verdict"].astype(str)
+    if "found_by" in frame:
+        out["found by"] = frame["found_by"].astype(str)
+    return out
+
+
+READ_AS = {"evidence": _evidence_table, "backtest": _backtest_table, "plan": _plan_table, "pareto": _plan_table, "candidates": _plan_table}
 """Tables whose every column the report writes in words here (the others through :func:`sim.names.people_table`)."""
 
 
