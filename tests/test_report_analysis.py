@@ -47,7 +47,7 @@ FOLDERS = {
     "plan": ["plan", BASELINE, "--options", "{plan}", "--jobs", "1"],
 }
 
-PLAN = {"trials": 6, "population": 3, "replications": 10, "replications_near_target": 20, "confirm": 2}
+PLAN = {"trials": 6, "population": 3, "replications": 20, "replications_near_target": 30, "confirm": 2}
 """The shipped 20-day plan file, searched briefly: the report tables every plan tried, its front and its shortlist."""
 
 

@@ -16,8 +16,9 @@ from pathlib import Path
 import pandas as pd
 from markupsafe import Markup
 
-from sim.names import TABLES, column_words, label, people_table, window_words
-from sim.report.readable import MISSING, number, proportion, span
+from sim.experiment.tables import READ_AS
+from sim.names import TABLES, column_words, label, people_table
+from sim.report.readable import number, proportion, span
 
 KIND_NAMES = {
     "run": "run",
@@ -435,82 +436,6 @@ def csv_tables(folder: Path, kind: str, manifest: dict | None = None) -> list[di
                 frame = frame.rename(columns={frame.columns[0]: "factor" if "factor" not in frame.columns else ""})
         tables.append({"name": path.stem.replace("_", " "), "note": note, "html": html_table(frame)})
     return tables
-
-
-def _signed(value: object, digits: int = 1) -> str:
-    number_ = pd.to_numeric(value, errors="coerce")
-    return MISSING if pd.isna(number_) else f"{float(number_):+.{digits}f}"
-
-
-def _fixed(value: object, digits: int = 1) -> str:
-    number_ = pd.to_numeric(value, errors="coerce")
-    return MISSING if pd.isna(number_) else f"{float(number_):.{digits}f}"
-
-
-def _interval(low: pd.Series, high: pd.Series, digits: int = 1) -> list[str]:
-    return [MISSING if pd.isna(a) or pd.isna(b) else span(round(float(a), digits), round(float(b), digits)) for a, b in zip(low, high, strict=True)]
-
-
-def _evidence_table(frame: pd.DataFrame, window: tuple[float, float] | None) -> pd.DataFrame:
-    """``evidence.csv`` in words: the input by name (its path under it), the kind of its source, its swings and the share of
-    the verdict's uncertainty knowing it would settle (EVPPI) with its interval."""
-    p = window_words(window)
-    out = pd.DataFrame({"input": frame.get("label", frame["input"]).astype(str), "parameter": frame["input"].astype(str)})
-    if "source_kind" in frame:
-        out["kind of source"] = frame["source_kind"].fillna("unsourced").astype(str)
-    if "swing_days" in frame:
-        out["swing in mean days to base empty, P5 to P95 (days)"] = frame["swing_days"].map(_signed)
-    if "p_window_swing_points" in frame:
-        out[f"swing in {p}, P5 to P95 (points)"] = frame["p_window_swing_points"].map(lambda v: _signed(v, 0))
-    if "evppi" in frame:
-        out["share of the verdict's uncertainty knowing it settles, EVPPI (%)"] = frame["evppi"].map(_fixed)
-    if {"evppi_low", "evppi_high"} <= set(frame.columns):
-        out["95% interval (%)"] = _interval(frame["evppi_low"], frame["evppi_high"])
-    return out
-
-
-def _backtest_table(frame: pd.DataFrame, window: tuple[float, float] | None) -> pd.DataFrame:
-    """``backtest.csv`` in words: one row a past withdrawal, what was reported against the model's P10 / P50 / P90."""
-    unit = frame["unit"].astype(str)
-    out = pd.DataFrame({"past withdrawal": frame["what"].astype(str), "parameter": frame["case"].astype(str), "measured": frame["measure"].astype(str)})
-    out["reported"] = [f"{number(lo)}-{number(hi)} {u}" for lo, hi, u in zip(frame["reported_low"], frame["reported_high"], unit, strict=True)]
-    out["model P10 / P50 / P90"] = [f"{a:.1f} / {b:.1f} / {c:.1f} {u}" for a, b, c, u in zip(frame["p10"], frame["p50"], frame["p90"], unit, strict=True)]
-    if "share_in_reported" in frame:
-        out["replications inside the reported range (%)"] = frame["share_in_reported"].map(lambda v: _fixed(100 * float(v), 0))
-    out["verdict"] = frame["verdict"].astype(str)
-    if "replications" in frame:
-        out["replications"] = frame["replications"].map(lambda v: f"{int(v):,}")
-    return out
-
-
-def _plan_table(frame: pd.DataFrame, window: tuple[float, float] | None) -> pd.DataFrame:
-    """A plan's ``plan.csv``, ``pareto.csv`` or ``candidates.csv`` in words: each plan as its sentence (the levers' dotted
-    columns say the same in numbers and stay in the CSV), its cost, and its chance of the target in the search and, for
-    the shortlist, on fresh replications."""
-    out = pd.DataFrame({"plan": frame["plan"].astype(str)})
-    if "cost" in frame:
-        out["cost (request points)"] = frame["cost"].map(lambda v: number(float(v)))
-    if "search_p" in frame:
-        out["chance of the target in the search (%)"] = frame["search_p"].map(lambda v: _fixed(100 * float(v), 0))
-        out["search: 95% CI (%), replications"] = [
-            f"{_interval(pd.Series([100 * lo]), pd.Series([100 * hi]), 0)[0]}, {int(n):,}"
-            for lo, hi, n in zip(frame["search_ci_low"], frame["search_ci_high"], frame["search_replications"], strict=True)
-        ]
-    if "confirm_p" in frame:
-        out["on fresh replications (%)"] = frame["confirm_p"].map(lambda v: _fixed(100 * float(v), 1))
-        out["fresh: 95% CI (%), replications"] = [
-            f"{_interval(pd.Series([100 * lo]), pd.Series([100 * hi]), 1)[0]}, {int(n):,}"
-            for lo, hi, n in zip(frame["confirm_ci_low"], frame["confirm_ci_high"], frame["confirm_replications"], strict=True)
-        ]
-    if "verdict" in frame:
-        out["verdict"] = frame["verdict"].astype(str)
-    if "found_by" in frame:
-        out["found by"] = frame["found_by"].astype(str)
-    return out
-
-
-READ_AS = {"evidence": _evidence_table, "backtest": _backtest_table, "plan": _plan_table, "pareto": _plan_table, "candidates": _plan_table}
-"""Tables whose every column the report writes in words here (the others through :func:`sim.names.people_table`)."""
 
 
 def html_table(frame: pd.DataFrame) -> Markup:
