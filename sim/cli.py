@@ -20,7 +20,7 @@ from rich.markup import escape
 from rich.table import Table
 
 from sim.commands import _console, register_all
-from sim.commands._console import console, errors
+from sim.commands._console import console
 from sim.commands._options import EXIT_INTERRUPTED, EXIT_OUTPUT, EXIT_WORKERS, DaskLocalOpt, EvacsimGroup, SchedulerOpt, SeedOpt
 
 
@@ -162,7 +162,7 @@ def run(
     from sim.plots.figures import plot_results
 
     try:
-        with errors.status("drawing the figures"):
+        with _console.working("drawing the figures"):
             plot_results(result.folder)
     except KeyboardInterrupt:  # the replications are written and complete: keep them, say how to draw the figures
         _fail(f"interrupted while drawing the figures; the results are complete in {result.folder}: evacsim plot {result.folder} draws them", EXIT_INTERRUPTED)

@@ -124,3 +124,20 @@ def test_a_long_study_on_a_pipe_says_its_size_then_counts_rate_and_time_left(tmp
     assert all(int(m["rate"].replace(",", "")) > 0 and re.fullmatch(r"\d+ (s|min \d\d s|h \d\d min)|[\d.,]+ (days|years)", m["left"]) for m in progress), said
     estimate = next(ESTIMATE.search(line) for line in lines if ESTIMATE.search(line))
     assert int(estimate["total"].replace(",", "")) == counted, said
+
+
+def test_work_that_cannot_count_its_steps_says_it_is_alive_every_interval_off_a_terminal(monkeypatch):
+    from sim.commands import _console
+
+    said = io.StringIO()
+    monkeypatch.setattr(_console, "errors", Console(file=said, width=80))
+    monkeypatch.setenv("EVACSIM_PROGRESS_SECONDS", "0.2")
+    with _console.working("drawing the figures"):
+        time.sleep(0.7)
+    lines = said.getvalue().splitlines()
+    assert len(lines) >= 2 and all(re.fullmatch(r"drawing the figures: \d+ s so far", line) for line in lines), lines
+    quiet = io.StringIO()
+    monkeypatch.setattr(_console, "errors", Console(file=quiet, width=80))
+    with _console.working("drawing the figures"):
+        pass
+    assert quiet.getvalue() == ""  # short work says nothing

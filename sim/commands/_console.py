@@ -81,6 +81,34 @@ def progress(workers: int | None = None, unit: str = "replications") -> Progress
     )
 
 
+@contextmanager
+def working(what: str) -> Iterator[None]:
+    """Work that cannot count its steps (drawing figures, writing a report): a spinner on a terminal; elsewhere a plain
+    line every :data:`PROGRESS_SECONDS` (10 s) while it lasts, so that nohup and CI logs show it is alive (work shorter
+    than that says nothing)."""
+    if errors.is_terminal:
+        with errors.status(what):
+            yield
+        return
+    import threading
+    import time
+
+    started, done = time.monotonic(), threading.Event()
+    every = _progress_seconds()
+
+    def speak() -> None:
+        while not done.wait(every):
+            errors.print(escape(f"{what}: {time.monotonic() - started:.0f} s so far"), highlight=False, soft_wrap=True)
+
+    speaker = threading.Thread(target=speak, name="evacsim-working", daemon=True)
+    speaker.start()
+    try:
+        yield
+    finally:
+        done.set()
+        speaker.join(timeout=1.0)
+
+
 def _progress_seconds() -> float:
     import os
 

@@ -60,7 +60,8 @@ def report(
     from sim.plots.figures import NotResultsFolder
 
     try:
-        path = api.write_report(folder, replot=replot)
+        with _console.working("writing the report"):
+            path = api.write_report(folder, replot=replot)
     except NotResultsFolder as exc:
         _fail(str(exc))
     except OSError as exc:
