@@ -214,7 +214,9 @@ def place_titles(fig: Figure, ax, network: Network, titles: list) -> None:
         title.set_in_layout(False)  # kept inside the map by the placing itself: moving one must not move the layout
     for _ in range(2):  # the constrained layout settles in two passes: boxes are measured where they will be drawn
         fig.canvas.draw()
-    renderer = fig.canvas.get_renderer()
+    canvas = fig.canvas
+    assert isinstance(canvas, FigureCanvasAgg)  # network_figure draws on Agg
+    renderer = canvas.get_renderer()
     pad = 2.0
     frame = ax.get_window_extent(renderer)
     taken = [t.get_window_extent(renderer).expanded(1.0, 1.0) for t in ax.texts if t not in titles]

@@ -166,7 +166,7 @@ def timeline_figure(
         ax.axvline(days_to_base_empty, color=BLACK, lw=1.2, ls="--", gid="base-empty")
         handles.append(Line2D([], [], color=BLACK, lw=1.2, ls="--", label=f"Base empty (day {days_to_base_empty:.1f})"))
         ticks = np.arange(0, rows + 1, max(1, int(np.ceil((rows + 1) / 40))))
-        ax.set_yticks(ticks, ["Airlift" if t == 0 else f"Convoy {number_at[t]}" for t in ticks])
+        ax.set_yticks(ticks, ["Airlift" if t == 0 else f"Convoy {number_at[int(t)]}" for t in ticks])
         ax.set_ylim(rows + 0.8, -0.8)
         ax.set_xlim(0, last_day)
         ax.grid(axis="y", visible=False)
