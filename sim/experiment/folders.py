@@ -56,7 +56,8 @@ def write_report_md(
     if warnings:
         parts += ["## Warnings", "", *[f"- {w}" for w in warnings], ""]
     for name, table in tables.items():
-        parts += [f"## {name}", "", markdown_table(_in_words(name, table, window)), ""]
+        shown = _in_words(name, table, window)
+        parts += [f"## {name}", "", markdown_table(shown) if len(shown) else "No rows: nothing to show.", ""]
     parts += [f"![{f}]({f})" for f in figures]
     (folder / "report.md").write_text("\n".join(parts) + "\n")
 
