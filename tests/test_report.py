@@ -212,3 +212,16 @@ def test_a_report_that_fits_says_nothing_about_its_layout(report, run_folder):
 
     layout = check_layout(report)
     assert layout is not None and layout.fits and layout.scroll_width == layout.viewport == 1280
+
+
+@needs_chromium
+def test_the_layout_flag_catches_a_table_past_the_text_column_though_inside_the_window(report, tmp_path):
+    """The run report's waits table once stuck out of the 1,100 px text column by ~50 px while the window had room:
+    past the column is flagged too, not only past the window."""
+    from sim.report.browser import check_layout
+
+    page = tmp_path / "past-the-column.html"
+    page.write_text(report.read_text(encoding="utf-8").replace("<body>", '<body><div id="past-the-column" style="width:1130px">x</div>', 1), encoding="utf-8")
+    layout = check_layout(page)
+    assert layout is not None and layout.scroll_width == 1280  # the window does not scroll
+    assert not layout.fits and "div#past-the-column" in layout.overflowing
