@@ -127,3 +127,21 @@ def test_backtest_and_plan_tables_read_in_words():
     assert shown.columns[0] == "plan" and "fleet.civilian.count" not in shown.columns
     assert shown.iloc[0].tolist()[1:] == ["106", "88", "74-95, 40", "86.6", "83.1-89.5, 440", "infeasible"]
     assert evidence_table(_evidence(), (15, 30)).columns[4] == "swing in P(15-30 days), P5 to P95 (points)"
+
+
+def test_the_html_report_merges_each_ci_into_one_column_and_says_a_constant_column_once():
+    from sim.report.analysis_section import fewer_columns
+
+    frame = pd.DataFrame(
+        {
+            "change": ["escort teams +1", "loading teams +1"],
+            "replication pairs (count)": ["300", "300"],
+            "days saved, mean (days)": ["0.8", "0.1"],
+            "days saved, 95% CI low (days)": ["0.5", "-0.2"],
+            "days saved, 95% CI high (days)": ["1.1", "0.4"],
+        }
+    )
+    shown, sentence = fewer_columns(frame)
+    assert list(shown.columns) == ["change", "days saved, mean (days)", "days saved, 95% CI (days)"]
+    assert shown["days saved, 95% CI (days)"].tolist() == ["0.5 to 1.1", "-0.2 to 0.4"]
+    assert sentence == "Replication pairs (count): 300 on every row."

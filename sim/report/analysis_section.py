@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import math
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -428,7 +429,8 @@ def csv_tables(folder: Path, kind: str, manifest: dict | None = None) -> list[di
         if path.stem in READ_AS:
             frame, note = READ_AS[path.stem](frame, window), TABLE_NOTES.get(path.stem, "")
         elif path.stem in TABLES:
-            frame = people_table(frame, path.stem, window)
+            frame, same = fewer_columns(people_table(frame, path.stem, window))
+            note = f"{note} {same}".strip()
         else:
             for column in [c for c in frame.columns if pd.api.types.is_bool_dtype(frame[c])]:
                 frame[column] = frame[column].map({True: "yes", False: "no"})
@@ -436,6 +438,28 @@ def csv_tables(folder: Path, kind: str, manifest: dict | None = None) -> list[di
                 frame = frame.rename(columns={frame.columns[0]: "factor" if "factor" not in frame.columns else ""})
         tables.append({"name": path.stem.replace("_", " "), "note": note, "html": html_table(frame)})
     return tables
+
+
+_CI_END = re.compile(r"^(?P<what>.+), 95% CI (?P<end>low|high) \((?P<unit>[^)]*)\)$")
+
+
+def fewer_columns(frame: pd.DataFrame) -> tuple[pd.DataFrame, str]:
+    """A table in words made narrow enough to read at 1,280 px without losing a number: each pair of columns
+    ``X, 95% CI low (u)`` and ``X, 95% CI high (u)`` becomes one ``X, 95% CI (u)`` reading ``-0.3 to 1.3``, and a
+    column that holds one value on every row (the replications of a marginal study) moves to a sentence, returned."""
+    out = frame.copy()
+    for column in list(out.columns):
+        low = _CI_END.match(str(column))
+        high_name = f"{low['what']}, 95% CI high ({low['unit']})" if low and low["end"] == "low" else None
+        if high_name is None or high_name not in out.columns:
+            continue
+        merged = [f"{a} to {b}" for a, b in zip(out[column].astype(str), out[high_name].astype(str), strict=True)]
+        at = list(out.columns).index(column)
+        out = out.drop(columns=[column, high_name])
+        out.insert(at, f"{low['what']}, 95% CI ({low['unit']})", merged)
+    same = [c for c in out.columns[1:] if c != "parameter" and len(out) > 1 and out[c].astype(str).nunique() == 1]
+    sentence = "; ".join(f"{c}: {out[c].iloc[0]} on every row" for c in same)
+    return out.drop(columns=same), (sentence[0].upper() + sentence[1:] + ".") if sentence else ""
 
 
 def html_table(frame: pd.DataFrame) -> Markup:
@@ -491,7 +515,9 @@ def design_points_table(folder: Path, manifest: dict) -> dict | None:
     frame["replications"] = points["replications"].map(whole)
     if "days_mean" in points:
         frame["mean days to base empty (days)"] = points["days_mean"].map(days)
-        frame["95% CI (days)"] = [f"{days(lo)}-{days(hi)}" for lo, hi in zip(points["days_mean_ci_low"], points["days_mean_ci_high"], strict=True)]
+        frame["95% CI (days)"] = [
+            f"{days(lo)}{' to ' if min(lo, hi) < 0 else '-'}{days(hi)}" for lo, hi in zip(points["days_mean_ci_low"], points["days_mean_ci_high"], strict=True)
+        ]
     words = f"P({window[0]:g}-{window[1]:g} days)"
     frame[f"{words} (%)"] = points[key].map(pct)
     frame["95% CI (%)"] = [f"{pct(lo)}-{pct(hi)}" for lo, hi in zip(points[f"{key}_ci_low"], points[f"{key}_ci_high"], strict=True)]
