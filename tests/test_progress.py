@@ -59,6 +59,19 @@ def test_off_a_terminal_the_bar_says_its_size_then_a_line_every_interval_with_ra
     ]
 
 
+def test_small_work_says_its_size_only_in_its_lines_if_it_lasts(monkeypatch):
+    clock = [0.0]
+    monkeypatch.setattr(_progress.time, "monotonic", lambda: clock[0])
+    bar, said = _bar(clock)
+    task = bar.add_task("run", total=30)
+    clock[0] = 1.0
+    bar.update(task, completed=10)
+    assert said.getvalue() == ""  # a few seconds of work: nothing to say, so an error stays one line
+    clock[0] = 12.0
+    bar.update(task, completed=20)
+    assert said.getvalue().splitlines() == ["run: 20 of 30 replications done (67%), 1/s, about 11 s left"]
+
+
 def test_on_a_terminal_only_work_longer_than_a_minute_says_how_long(monkeypatch):
     clock = [0.0]
     monkeypatch.setattr(_progress.time, "monotonic", lambda: clock[0])

@@ -30,6 +30,11 @@ def clock_text(seconds: float) -> str:
     return f"{years:,.1f} years" if years < 10 else f"{years:,.0f} years"
 
 
+SIZE_SAID_FROM = 10_000
+"""Work of at least this many units says its size before it starts (a sweep of 500,000 replications); a run of 30
+says nothing unless it lasts long enough for a line, which gives the total too."""
+
+
 class _Pace:
     """What one task of the bar has said, and its pace since the first work came back (starting the workers and
     the work a resumed study kept are not its pace)."""
@@ -98,8 +103,9 @@ class SpeakingProgress(Progress):
         return not self.console.is_terminal
 
     def _say_size(self, task_id: TaskID) -> None:
+        """Large work says its size before it starts; smaller work says it in its first line, if it lasts that long."""
         task, pace = self._tasks[task_id], self.paces[task_id]
-        if task.total and not pace.said_size and self._speaking:
+        if task.total and task.total >= SIZE_SAID_FROM and not pace.said_size and self._speaking:
             pace.said_size = True
             self._say(f"{task.description}: {task.total:,.0f} {self.unit} to run{self._on_workers()}")
 

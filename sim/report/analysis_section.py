@@ -450,8 +450,10 @@ def fewer_columns(frame: pd.DataFrame) -> tuple[pd.DataFrame, str]:
     out = frame.copy()
     for column in list(out.columns):
         low = _CI_END.match(str(column))
-        high_name = f"{low['what']}, 95% CI high ({low['unit']})" if low and low["end"] == "low" else None
-        if high_name is None or high_name not in out.columns:
+        if low is None or low["end"] != "low":
+            continue
+        high_name = f"{low['what']}, 95% CI high ({low['unit']})"
+        if high_name not in out.columns:
             continue
         merged = [f"{a} to {b}" for a, b in zip(out[column].astype(str), out[high_name].astype(str), strict=True)]
         at = list(out.columns).index(column)
