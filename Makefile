@@ -3,17 +3,24 @@
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
+# Two stamps: `make run` installs what `evacsim run` needs (the core); `make test` adds every extra
+# (dask, plan, discover, serve) and the test extra (pytest, hypothesis, ruff, mypy, import-linter, Playwright).
+RUNTIME := $(VENV)/.runtime
 STAMP := $(VENV)/.installed
 
 .PHONY: run test lint bench clean
 
-$(STAMP): pyproject.toml constraints.txt
+$(RUNTIME): pyproject.toml constraints.txt
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e . -c constraints.txt
+	touch $(RUNTIME)
+
+$(STAMP): $(RUNTIME)
 	$(BIN)/pip install --quiet -e '.[all,test]' -c constraints.txt
 	touch $(STAMP)
 
-run: $(STAMP)
+run: $(RUNTIME)
 	$(BIN)/evacsim run scenarios/qasrak_baseline.toml
 
 test: $(STAMP)
@@ -28,7 +35,7 @@ lint: $(STAMP)
 	$(BIN)/ruff format sim tests
 
 # The harness lives in benchmarks/ (not in the installed package); `evacsim bench` imports it from this checkout.
-bench: $(STAMP)
+bench: $(RUNTIME)
 	$(BIN)/evacsim bench
 
 # evacsim sweep against EMA Workbench on the same replication function (EMA in a venv of its own, never a dependency).
@@ -50,5 +57,5 @@ clean:
 	rm -rf $(VENV) $(EMA_VENV) .pytest_cache
 
 .PHONY: readme-figures
-readme-figures: $(STAMP)
+readme-figures: $(RUNTIME)
 	$(BIN)/python scripts/readme_figures.py

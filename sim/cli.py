@@ -20,7 +20,7 @@ from rich.markup import escape
 from rich.table import Table
 
 from sim.commands import _console, register_all
-from sim.commands._console import console, errors
+from sim.commands._console import console
 from sim.commands._options import EXIT_INTERRUPTED, EXIT_OUTPUT, EXIT_WORKERS, DaskLocalOpt, EvacsimGroup, SchedulerOpt, SeedOpt
 
 
@@ -136,7 +136,6 @@ def run(
     """Run the Monte Carlo replications of a scenario and answer the window question."""
     from sim import api
     from sim.experiment.executors import ExecutorError, make_executor
-    from sim.experiment.montecarlo import DurationEstimate
     from sim.experiment.storage import OutputError
     from sim.extras import EXIT_MISSING_EXTRA, MissingExtra
 
@@ -147,14 +146,11 @@ def run(
         _fail("--precision must be a half-width between 0 and 0.5, e.g. 0.02", 2)
     window = loaded.scenario.scenario.window_days
     try:
-        with make_executor(jobs, scheduler, dask_local) as executor, _progress() as bar:
+        with make_executor(jobs, scheduler, dask_local) as executor, _progress(executor.workers) as bar:
             task = bar.add_task(loaded.scenario.scenario.name, total=replications or (None if precision else 1000))
-            eta = DurationEstimate()
 
             def advance(batch, target: int) -> None:
                 bar.update(task, total=target, advance=len(batch))
-                if line := eta.add(len(batch), target):
-                    bar.console.print(escape(line), highlight=False)
 
             result = api.run(loaded, replications, precision=precision, seed=seed, out=out, force=force, executor=executor, on_batch=advance, figures=False)
     except OutputError as exc:
@@ -168,8 +164,11 @@ def run(
     _print_summary(loaded.scenario.scenario.title, result.summary, window)  # the answer first; the figures take a few seconds more
     from sim.plots.figures import plot_results
 
-    with errors.status("drawing the figures"):
-        plot_results(result.folder)
+    try:
+        with _console.working("drawing the figures"):
+            plot_results(result.folder)
+    except KeyboardInterrupt:  # the replications are written and complete: keep them, say how to draw the figures
+        _fail(f"interrupted while drawing the figures; the results are complete in {result.folder}: evacsim plot {result.folder} draws them", EXIT_INTERRUPTED)
     _results_in(result.folder)
 
 
@@ -265,7 +264,7 @@ def bench(
     if warning:
         _warn(warning)
     steps = [("core rates", True), ("parallel rates and memory", parallel), ("analysis overhead", analysis), ("theatre scaling", scaling)]
-    with _progress() as bar:
+    with _progress(unit="steps") as bar:
         task = bar.add_task("bench: core rates", total=sum(on for _, on in steps))
         core = 0.30 * seconds if (parallel or analysis) else seconds
         figures = run_bench(str(scenario), seconds=core, jobs=jobs)

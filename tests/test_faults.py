@@ -364,22 +364,6 @@ def test_a_trillion_replications_keep_a_flat_memory_and_a_run_says_how_long_it_w
     assert rss[-1] - settled < 60, f"grew from {settled:.0f} to {rss[-1]:.0f} MB in the last {len(rss) // 3 * 0.5:.0f} s"
 
 
-def test_the_duration_estimate_is_said_once_and_only_for_long_runs(monkeypatch):
-    from sim.experiment import montecarlo
-
-    clock = iter([100.0, 101.0, 103.0, 104.0])
-    monkeypatch.setattr(montecarlo.time, "monotonic", lambda: next(clock))
-    eta = montecarlo.DurationEstimate(after_seconds=2.0, longer_than=60.0)
-    assert eta.add(200, 10**6) is None  # the first batch: starting the workers is not their pace
-    assert eta.add(200, 10**6) is None  # 1 s after it: too early to say
-    line = eta.add(200, 10**6)  # 3 s after it: 400 replications in 3 s
-    assert line == "estimated duration: about 2.1 h more for 1,000,000 replications at ~133 a second; Ctrl-C stops it"
-    assert eta.add(200, 10**6) is None
-    clock = iter([200.0, 203.0])
-    short = montecarlo.DurationEstimate()
-    assert short.add(200, 1000) is None and short.add(200, 1000) is None  # a few seconds: nothing to say
-
-
 @pytest.mark.parametrize("command", ["report", "plot"])
 def test_a_results_folder_whose_report_or_figures_cannot_be_written_is_exit_4(tmp_path, results_folder, monkeypatch, command):
     import matplotlib.figure

@@ -342,3 +342,36 @@ def test_a_leg_without_numbers_is_drawn_as_carrying_nothing():
     network = Network((Site("a", "A", "base", 36.0, 40.0), Site("b", "B", "crossing", 36.5, 42.0)), (Leg("a", "b", 200.0),))
     flows = leg_flows(network, {"leg.a-b.convoys": float("nan")})
     assert (flows[0].convoys, flows[0].wait_hours) == (0.0, 0.0)
+
+
+def test_no_two_labels_of_the_theatre_map_overlap_where_rmelan_kharab_al_jir_and_al_waleed_sit_close(tmp_path):
+    """On the shipped theatre (Rmelan, Kharab al-Jir and al-Waleed within 0.3 degrees), every site's title is placed
+    where its box, as the renderer draws it, covers no other title, no leg's numbers and no site marker."""
+    from matplotlib.transforms import Bbox
+
+    from sim.plots.network_map import LegFlow, network_figure, read_network
+    from sim.scenario.loading import load_scenario
+    from sim.scenario.theatre_layout import network_json
+
+    path = tmp_path / "network.json"
+    path.write_text(json.dumps(network_json(load_scenario(Path(__file__).resolve().parents[1] / "scenarios" / "syria_2026_theatre.toml").scenario)))
+    network = read_network(path)
+    flows = [LegFlow(leg, convoys, waits) for leg, convoys, waits in zip(network.legs, (55, 24, 40, 80, 3, 82, 0), (20, 10, 0, 100, 5, 2, 0), strict=True)]
+    fig = network_figure(network, flows, "trucks")
+    fig.canvas.draw()
+    renderer = fig.canvas.get_renderer()
+    ax = map_axes(fig)
+    titles = {t.get_gid(): t.get_window_extent(renderer) for t in ax.texts if (t.get_gid() or "").startswith("title-")}
+    assert set(titles) == {f"title-{s.name}" for s in network.sites}
+    others = [t.get_window_extent(renderer) for t in ax.texts if not (t.get_gid() or "").startswith("title-") and t.get_gid() != "utilisation"]
+    assert len(others) >= 4  # the long legs' numbers
+    boxes = list(titles.items())
+    for i, (name, box) in enumerate(boxes):
+        for other_name, other in boxes[i + 1 :]:
+            assert not box.overlaps(other), f"{name} overlaps {other_name}"
+        assert not any(box.overlaps(o) for o in others), f"{name} covers a leg's numbers"
+        assert ax.get_window_extent(renderer).contains(box.x0, box.y0) and ax.get_window_extent(renderer).contains(box.x1, box.y1)
+    for site in network.sites:
+        x, y = ax.transData.transform((site.lon, site.lat))
+        marker = Bbox.from_extents(x - 4, y - 4, x + 4, y + 4)
+        assert not any(box.overlaps(marker) for box in titles.values()), f"a title covers the site {site.name}"

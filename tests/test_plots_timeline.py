@@ -90,3 +90,21 @@ def test_every_band_is_in_the_legend_and_overlapping_bands_too():
 
 def test_x_label_is_plain_words_with_its_unit(figure):
     assert figure.axes[0].get_xlabel() == "Days since 23 Feb 2026 (days)"
+
+
+def test_convoys_are_drawn_in_order_of_departure_as_the_axis_says_each_labelled_by_its_number():
+    """Convoy 7 formed before 5 but left after it, and 12 left before 11: the rows follow the departures, not the numbers."""
+    departed = {1: 10.0, 2: 20.0, 3: 30.0, 4: 40.0, 5: 50.0, 6: 60.0, 7: 55.0, 8: 70.0, 9: 80.0, 10: 90.0, 11: 110.0, 12: 100.0}
+    timeline = [
+        {"kind": "convoy", "number": n, "vehicles": 30, "loads": 20, "legs": {"departed": t, "border": t + 6.0, "crossed": t + 8.0, "arrived": t + 14.0}}
+        for n, t in sorted(departed.items())
+    ]
+    figure = timeline_figure(timeline, {}, WINDOW, START, days_to_base_empty=6.0, title="order")
+    ax = figure.axes[0]
+    drives = bars_of(ax, "leg-departed-border")
+    assert [start for _, start, _ in drives] == sorted(round(t / 24.0, 6) for t in departed.values())  # row by row, later and later
+    labels = [t.get_text() for t in ax.get_yticklabels()]
+    assert labels == ["Airlift", *(f"Convoy {n}" for n in (1, 2, 3, 4, 5, 7, 6, 8, 9, 10, 12, 11))]
+    row = {int(text.removeprefix("Convoy ")): tick for tick, text in zip(ax.get_yticks(), labels, strict=True) if text != "Airlift"}
+    assert row[7] > row[5] and row[12] < row[11]  # lower on the chart = later: rows grow downwards
+    assert {start: r for r, start, _ in drives}[round(55.0 / 24.0, 6)] == row[7]

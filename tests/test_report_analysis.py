@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.test_plots_analysis import BASELINE, COMMANDS, FIGURES, OBSERVATIONS, TARGET, discover, invoke
+from tests.test_plots_analysis import BASELINE, COMMANDS, FIGURES, OBSERVATIONS, ROOT, TARGET, discover, invoke
 from tests.test_report import CHROMIUM, chromium, needs_chromium
 
 RAW = re.compile(r"\bNone\b|\bnan\b|\bNaN\b|\{|\}|'levels'|'integer'|\bTrue\b|\bFalse\b")
@@ -41,15 +41,41 @@ FOLDERS = {
     "calibrate": [*COMMANDS["calibrate"], "--target-days", "100:200"],  # no draw closes this late: an empty posterior
     "marginal": COMMANDS["marginal"],
     "nowcast": ["nowcast", BASELINE, OBSERVATIONS, "-n", "30", "--jobs", "1"],
+    # every one of the baseline's 34 uncertain inputs, six past withdrawals, every plan a short search tried
+    "evidence": ["evidence", BASELINE, "-n", "40", "--tornado-replications", "1", "--jobs", "1"],
+    "backtest": ["backtest", "{cases}", "-n", "5", "--jobs", "1"],
+    "plan": ["plan", BASELINE, "--options", "{plan}", "--jobs", "1"],
 }
+
+PLAN = {"trials": 6, "population": 3, "replications": 20, "replications_near_target": 30, "confirm": 2}
+"""The shipped 20-day plan file, searched briefly: the report tables every plan tried, its front and its shortlist."""
+
+
+def _inputs(base: Path) -> dict[str, Path]:
+    """What the plan and backtest folders read: a short plan file, and six cases (the three shipped, each again
+    under a longer title, as a backtest with more cases would list them)."""
+    cases = base / "cases"
+    cases.mkdir()
+    for path in sorted((ROOT / "scenarios" / "history").glob("*.toml")):
+        text = path.read_text()
+        (cases / path.name).write_text(text)
+        again = re.sub(r'(?m)^name = "(history_[^"]+)"', r'name = "\1_again"', text, count=1)
+        again = re.sub(r'(?m)^title = "([^"]+)"', r'title = "\1, configured again from the same public reporting"', again, count=1)
+        (cases / f"{path.stem}_again.toml").write_text(again)
+    plan = (ROOT / "scenarios" / "studies" / "plan_20_days.toml").read_text()
+    for key, value in PLAN.items():
+        plan = re.sub(rf"(?m)^{key} = [^#\n]*", f"{key} = {value} ", plan, count=1)
+    (base / "plan.toml").write_text(plan)
+    return {"{cases}": cases, "{plan}": base / "plan.toml"}
 
 
 @pytest.fixture(scope="module")
 def folders(tmp_path_factory) -> dict[str, Path]:
     base = tmp_path_factory.mktemp("reports")
+    inputs = _inputs(base)
     made = {}
     for kind, args in FOLDERS.items():
-        result = invoke(*args, "--out", base / kind)
+        result = invoke(*(inputs.get(str(a), a) for a in args), "--out", base / kind)
         assert result.exit_code == 0, result.output
         made[kind] = base / kind
     made["discover"] = discover(made["sensitivity-tornado"], base / "discover")
@@ -190,3 +216,35 @@ def test_sweep_report_of_a_study_file_carries_its_name(tmp_path):
     assert "civilian" in swept.output and "escort" in swept.output  # the console table names its factors in words (headers wrap)
     assert invoke("report", out).exit_code == 0
     assert "<h1>Sweep fleet_and_escort: " in (out / "report.html").read_text(encoding="utf-8")
+
+
+DOTTED = re.compile(r"^[a-z0-9_]+(\.[a-z0-9_]+)+$|^[a-z0-9]+(_[a-z0-9]+)+$")
+
+
+@pytest.mark.parametrize("kind", [*FOLDERS, "discover"])
+def test_every_table_of_a_report_reads_in_words_without_raw_column_names(pages, kind):
+    """Column headers are words and units: no dotted path (``fleet.civilian.count``) and no snake_case (``search_p``)."""
+    headers = [html.unescape(h) for table in re.findall(r'<table class="data">.*?</table>', pages[kind], re.S) for h in re.findall(r"<th>(.*?)</th>", table)]
+    raw = [h for h in headers if DOTTED.match(h)]
+    assert not raw, f"{kind} report has raw column names: {raw}"
+
+
+def test_the_evidence_report_lists_all_34_inputs_by_name_with_the_path_under_each(pages):
+    table = re.search(r'id="table-\d+">\s*<h2>evidence</h2>.*?</table>', pages["evidence"], re.S).group(0)
+    assert table.count("<tr>") == 1 + 34
+    assert '<td>convoys a day<span class="param">convoys.max_per_day</span></td>' in table
+    assert "<th>kind of source</th>" in table and "EVPPI (%)</th>" in table
+
+
+def test_the_plan_report_reads_its_shortlist_first_each_plan_in_a_sentence(pages):
+    page = pages["plan"]
+    names = re.findall(r'<section class="analysis-table" id="table-\d+">\s*<h2>(.*?)</h2>', page)
+    assert names == ["plan", "pareto", "candidates"]
+    assert "<th>plan</th>" in page and "fleet.civilian.count</th>" not in page
+    assert re.search(r"<td>add [^<]*(contracted trucks|escort teams?|military trucks|loading teams?)", page)
+
+
+def test_the_backtest_report_tables_each_case_in_words(pages):
+    table = re.search(r"<h2>backtest</h2>.*?</table>", pages["backtest"], re.S).group(0)
+    assert table.count("<tr>") == 1 + 6
+    assert "<th>model P10 / P50 / P90</th>" in table and "5-5.5 hours" in table

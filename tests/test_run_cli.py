@@ -167,6 +167,21 @@ def test_ctrl_c_stops_a_run_with_status_130_and_leaves_no_half_written_file(tmp_
     assert not out.exists(), "the folder the run made for --out is removed with what was in it"
 
 
+def test_ctrl_c_while_the_figures_are_drawn_keeps_the_complete_results_and_says_how_to_draw_them(tmp_path, baseline_path, monkeypatch):
+    import sim.plots.figures
+
+    def interrupted(folder):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(sim.plots.figures, "plot_results", interrupted)
+    out = tmp_path / "drawing"
+    result = run("run", baseline_path, "-n", 8, "--jobs", 1, "--out", out)
+    assert result.exit_code == 130, result.output
+    said = " ".join(result.stderr.split())
+    assert "interrupted while drawing the figures" in said and f"evacsim plot {out} draws them" in said and "Traceback" not in said
+    assert (out / "summary.json").exists() and len(pd.read_parquet(out / "replications.parquet")) == 8
+
+
 def test_the_library_run_writes_the_folder_the_command_writes(tmp_path, baseline_path):
     import sim
 

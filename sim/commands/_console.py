@@ -48,11 +48,25 @@ def results_in(folder: Path, before: str = "") -> None:
     console.print(f"{escape(before)}Results in [bold]{escape(str(folder))}[/]")
 
 
-def progress() -> Progress:
-    """A progress bar on stderr that counts replications and says how long is left."""
-    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
+PROGRESS_SECONDS = "EVACSIM_PROGRESS_SECONDS"
+"""Environment variable: seconds between the plain progress lines said off a terminal (default 10). The duration
+estimate is said for work longer than six of them (a minute by default), once the pace of a fifth of one (2 s) is known;
+tests set it short."""
 
-    return Progress(
+
+def progress(workers: int | None = None, unit: str = "replications") -> Progress:
+    """A progress bar on stderr that counts ``unit`` (replications by default) and says how long is left.
+
+    On a terminal it is rich's bar. Under nohup, CI or a pipe, where no bar shows, it speaks instead: the size of the
+    work first, then a plain line every :data:`PROGRESS_SECONDS` (10 s) with the work done, its rate and the time left.
+    On both, work that will take more than a minute says about how long, once its pace is known (a few seconds in).
+    ``workers``: the worker processes the work runs on, said with the estimate.
+    """
+    from rich.progress import BarColumn, MofNCompleteColumn, TextColumn, TimeElapsedColumn, TimeRemainingColumn
+
+    from sim.commands._progress import SpeakingProgress
+
+    return SpeakingProgress(
         TextColumn("[progress.description]{task.description}"),
         BarColumn(),
         MofNCompleteColumn(),
@@ -61,7 +75,48 @@ def progress() -> Progress:
         TimeRemainingColumn(),
         console=errors,
         transient=True,
+        workers=workers,
+        unit=unit,
+        every=_progress_seconds(),
     )
+
+
+@contextmanager
+def working(what: str) -> Iterator[None]:
+    """Work that cannot count its steps (drawing figures, writing a report): a spinner on a terminal; elsewhere a plain
+    line every :data:`PROGRESS_SECONDS` (10 s) while it lasts, so that nohup and CI logs show it is alive (work shorter
+    than that says nothing)."""
+    if errors.is_terminal:
+        with errors.status(what):
+            yield
+        return
+    import threading
+    import time
+
+    started, done = time.monotonic(), threading.Event()
+    every = _progress_seconds()
+
+    def speak() -> None:
+        while not done.wait(every):
+            errors.print(escape(f"{what}: {time.monotonic() - started:.0f} s so far"), highlight=False, soft_wrap=True)
+
+    speaker = threading.Thread(target=speak, name="evacsim-working", daemon=True)
+    speaker.start()
+    try:
+        yield
+    finally:
+        done.set()
+        speaker.join(timeout=1.0)
+
+
+def _progress_seconds() -> float:
+    import os
+
+    try:
+        seconds = float(os.environ.get(PROGRESS_SECONDS, "10"))
+    except ValueError:
+        return 10.0
+    return seconds if seconds > 0 else 10.0
 
 
 def load(path: Path, overrides: Sequence[str] | None) -> LoadedScenario:

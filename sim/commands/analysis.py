@@ -46,14 +46,13 @@ def _study(label: str, where: tuple[int | None, str | None, int | None], call):
     ask for (``where``: jobs, scheduler, dask_local)."""
     from sim.experiment.executors import make_executor
 
-    with failures(), _console.progress() as bar:
+    with failures(), make_executor(*where) as executor, _console.progress(executor.workers) as bar:
         task = bar.add_task(label, total=None)
 
         def advance(done: int, total: int) -> None:
             bar.update(task, completed=done, total=total)
 
-        with make_executor(*where) as executor:
-            return call(executor, advance)
+        return call(executor, advance)
 
 
 def _print_warnings(warnings: list[str]) -> None:
@@ -105,7 +104,7 @@ def sensitivity(
 
     m = method.value
     result = _study(
-        f"{m}, replications a point",
+        f"sensitivity ({m})",
         (jobs, scheduler, dask_local),
         lambda ex, p: api.sensitivity(
             scenario,
@@ -187,7 +186,7 @@ def calibrate(
     except ValueError as exc:
         _console.fail(str(exc), 2)
     result = _study(
-        "calibration draws",
+        "calibration",
         (jobs, scheduler, dask_local),
         lambda ex, p: api.calibrate(
             scenario,
@@ -228,7 +227,7 @@ def marginal(
     from sim import api
 
     result = _study(
-        "marginal, replications a variant",
+        "marginal",
         (jobs, scheduler, dask_local),
         lambda ex, p: api.marginal(
             scenario,
@@ -270,7 +269,7 @@ def evidence(
     from sim import api
 
     result = _study(
-        "evidence: tornado, then draws",
+        "evidence (a tornado, then draws)",
         (jobs, scheduler, dask_local),
         lambda ex, p: api.evidence(
             scenario,

@@ -34,7 +34,7 @@ def backtest(
     from sim import api
     from sim.experiment.executors import make_executor
 
-    with failures(), make_executor(jobs, scheduler, dask_local) as executor, _console.progress() as bar:
+    with failures(), make_executor(jobs, scheduler, dask_local) as executor, _console.progress(executor.workers) as bar:
         task = bar.add_task(f"backtests, {replications} replications a case", total=None)
         found = api.backtest(
             cases or [],

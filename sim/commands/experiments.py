@@ -48,7 +48,7 @@ def sweep(
     from sim import api
     from sim.experiment.executors import make_executor
 
-    with failures(), make_executor(jobs, scheduler, dask_local) as executor, _console.progress() as bar:
+    with failures(), make_executor(jobs, scheduler, dask_local) as executor, _console.progress(executor.workers) as bar:
         task = bar.add_task("sweep", total=None)
         result = api.sweep(
             target,
@@ -132,7 +132,7 @@ def compare(
     loaded_a = _console.load(a, None)
     loaded_b = _console.load(b, set_) if b is not None else None
     _console.load(a, set_)  # B made from A: its overrides are checked before any work
-    with failures(), make_executor(jobs, scheduler, dask_local) as executor, _console.progress() as bar:
+    with failures(), make_executor(jobs, scheduler, dask_local) as executor, _console.progress(executor.workers) as bar:
         task = bar.add_task("paired replications", total=2 * replications)
         result = api.compare(
             loaded_a,

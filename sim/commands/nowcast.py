@@ -37,7 +37,7 @@ def nowcast(
 
     loaded = _console.load(scenario, set_)
     with failures("interrupted before the replications finished; nothing was written"):
-        with make_executor(jobs, scheduler, dask_local) as executor, _console.progress() as bar:
+        with make_executor(jobs, scheduler, dask_local) as executor, _console.progress(executor.workers) as bar:
             task = bar.add_task(f"{loaded.scenario.scenario.name} nowcast", total=replications)
             result = api.nowcast(
                 loaded,

@@ -43,22 +43,21 @@ def plan_command(
     from sim.experiment.executors import make_executor
 
     loaded = _console.load(scenario, set_)
-    with failures(), _console.progress() as bar:
+    with failures(), make_executor(jobs, scheduler, dask_local) as executor, _console.progress(executor.workers) as bar:
         task = bar.add_task("plan", total=None)
-        with make_executor(jobs, scheduler, dask_local) as executor:
-            result = api.plan(
-                loaded,
-                options,
-                target=target,
-                budget=budget,
-                trials=trials,
-                seed=seed,
-                out=out,
-                force=force,
-                resume=resume,
-                executor=executor,
-                progress=lambda label, done, _: bar.update(task, description=f"plan: {label}, replications", completed=done),
-            )
+        result = api.plan(
+            loaded,
+            options,
+            target=target,
+            budget=budget,
+            trials=trials,
+            seed=seed,
+            out=out,
+            force=force,
+            resume=resume,
+            executor=executor,
+            progress=lambda label, done, _: bar.update(task, description=f"plan: {label}", completed=done),
+        )
     for warning in result.warnings:
         _console.warn(warning)
     _console.console.print(f"[bold]{escape(result.sentence)}[/]")

@@ -60,11 +60,17 @@ def report(
     from sim.plots.figures import NotResultsFolder
 
     try:
-        path = api.write_report(folder, replot=replot)
+        with _console.working("writing the report"):
+            path = api.write_report(folder, replot=replot)
     except NotResultsFolder as exc:
         _fail(str(exc))
     except OSError as exc:
         _console.fail(f"{folder}: cannot write the report ({exc.strerror or exc})", _console.EXIT_OUTPUT)
+    from sim.report.browser import check_layout
+
+    layout = check_layout(path)  # the page's own overflow flag, read in a headless Chromium when one is installed
+    if layout is not None and not layout.fits:
+        _console.warn(layout.warning(path))
     console.print(f"Report in [bold]{escape(str(path))}[/]")
 
 

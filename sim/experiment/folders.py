@@ -17,6 +17,7 @@ from sim.experiment.engine import Store
 from sim.experiment.evaluate import StudyError
 from sim.experiment.manifest import Manifest, ResultsFolderError, design_factors, new_manifest, read_manifest, write_manifest
 from sim.experiment.storage import write_parquet
+from sim.experiment.tables import READ_AS, markdown_table
 from sim.scenario.loading import LoadedScenario
 from sim.scenario.schema import Scenario
 
@@ -49,27 +50,36 @@ def write_report_md(
     warnings: list[str],
     window: tuple[float, float] | None = None,
 ) -> None:
-    """``report.md``: the title, findings, warnings, tables (in words and units when evacsim knows them) and figures."""
-    from sim.names import TABLES, people_table
-
+    """``report.md``: the title, findings, warnings, tables and figures, as Markdown a person reads: every table a
+    Markdown table in words and units, each input by name with its dotted path beside it (:mod:`sim.experiment.tables`)."""
     parts = [f"# {title}", "", *lines, ""]
     if warnings:
         parts += ["## Warnings", "", *[f"- {w}" for w in warnings], ""]
     for name, table in tables.items():
-        stem = {"prior vs posterior": "calibration"}.get(name, name)
-        shown = people_table(table, stem, window) if stem in TABLES else table
-        index = stem not in TABLES
-        parts += [f"## {name}", "", shown.to_markdown(floatfmt=".3g", index=index) if _has_tabulate() else shown.to_string(index=index), ""]
+        shown = _in_words(name, table, window)
+        parts += [f"## {name}", "", markdown_table(shown) if len(shown) else "No rows: nothing to show.", ""]
     parts += [f"![{f}]({f})" for f in figures]
     (folder / "report.md").write_text("\n".join(parts) + "\n")
 
 
-def _has_tabulate() -> bool:
-    try:
-        import tabulate  # noqa: F401
-    except ImportError:
-        return False
-    return True
+def _in_words(name: str, table: pd.DataFrame, window: tuple[float, float] | None) -> pd.DataFrame:
+    """A study's table as :func:`write_report_md` shows it: in words when evacsim knows it; otherwise its index (the
+    inputs by dotted path) as a first column named by what it holds."""
+    from sim.names import TABLES, label, people_table
+
+    stem = {"prior vs posterior": "calibration", "chosen box": "prim_box"}.get(name, name)
+    if stem in READ_AS:
+        return READ_AS[stem](table, window)
+    if stem in TABLES:
+        return people_table(table, stem, window)
+    if stem == "prim_box":  # the box PRIM chose: each restricted input's limits in the box and in the data
+        names = [str(i) for i in table.index]
+        out = pd.DataFrame({"input": [label(n) for n in names], "parameter": names})
+        for column, words in (("min", "in the box: from"), ("max", "in the box: to"), ("data_min", "in the data: from"), ("data_max", "in the data: to")):
+            if column in table:
+                out[words] = table[column].to_numpy()
+        return out
+    return table.reset_index() if table.index.name or not isinstance(table.index, pd.RangeIndex) else table
 
 
 def parse_window(text: str) -> tuple[float, float]:

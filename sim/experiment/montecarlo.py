@@ -9,7 +9,6 @@ summary reads back only the columns it needs.
 from __future__ import annotations
 
 import math
-import time
 from collections.abc import Callable, Sequence
 
 import numpy as np
@@ -23,51 +22,6 @@ from sim.model.evacuation import RESOURCES, WAIT_CAUSES
 from sim.replication import Prepared
 
 MAX_REPLICATIONS = 200_000
-
-
-def duration_text(seconds: float) -> str:
-    """``seconds`` as a person says it: ``40 s``, ``12 min``, ``5.2 h``, ``3.1 days``, ``52 years``."""
-    # (unit, its length, the least it is used for): 36 h rather than 1.5 days
-    for unit, length, least in (("years", 365.25 * 86400, 2), ("days", 86400, 2), ("h", 3600, 1), ("min", 60, 1)):
-        if seconds >= least * length:
-            value = seconds / length
-            return f"{value:,.0f} {unit}" if value >= 100 else f"{value:.1f} {unit}" if value < 10 else f"{value:.0f} {unit}"
-    return f"{seconds:.0f} s"
-
-
-class DurationEstimate:
-    """How long a whole run will take, said once its first replications are back.
-
-    Count finished replications with :meth:`add`; it returns one line (and then None)
-    ``after_seconds`` after the first batch came back (so that starting the workers is not
-    counted as their pace), if the whole run looks longer than ``longer_than`` seconds:
-    ``-n 1000000000000`` then says it would take centuries instead of leaving the user to wait.
-    """
-
-    def __init__(self, after_seconds: float = 2.0, longer_than: float = 60.0) -> None:
-        self.after_seconds = after_seconds
-        self.longer_than = longer_than
-        self.first: float | None = None
-        self.done = 0
-        self.paced = 0
-        self.said = False
-
-    def add(self, count: int, total: int | None) -> str | None:
-        now = time.monotonic()
-        self.done += count
-        if self.first is None:
-            self.first = now
-            return None
-        self.paced += count
-        elapsed = now - self.first
-        if self.said or not total or self.paced <= 0 or elapsed < self.after_seconds:
-            return None
-        self.said = True
-        rate = self.paced / elapsed
-        left = max(0, total - self.done) / rate
-        if left < self.longer_than:
-            return None
-        return f"estimated duration: about {duration_text(left)} more for {total:,} replications at ~{rate:,.0f} a second; Ctrl-C stops it"
 
 
 def within_window(days: np.ndarray, window: tuple[float, float]) -> int:

@@ -18,6 +18,7 @@ import numpy as np
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
+from matplotlib.transforms import Bbox
 
 from sim.names import share
 from sim.plots.style import BLACK, BLUE, REDDISH_PURPLE, VERMILLION, style_context
@@ -146,24 +147,26 @@ def network_figure(network: Network, flows: list[LegFlow], binding: str, utilisa
                 zorder=2,
             )
         kinds_drawn = []
+        titles = []
         for site in network.sites:
             marker, color, _ = SITE_STYLE.get(site.kind, ("o", BLACK, site.kind))
             ax.scatter(
                 [site.lon], [site.lat], marker=marker, s=110 if marker != "*" else 220, color=color, edgecolor="white", zorder=3, gid=f"site-{site.name}"
             )
-            near = [(o.lon, o.lat) for o in network.sites if o is not site and math.hypot(o.lon - site.lon, o.lat - site.lat) < 0.08 * span]
-            offset = _away((site.lon, site.lat), tuple(np.mean(near, axis=0)), 9) if near else (7.0, 7.0)
-            ax.annotate(
-                site.title,
-                (site.lon, site.lat),
-                xytext=offset,
-                textcoords="offset points",
-                ha="left" if offset[0] >= 0 else "right",
-                va="bottom" if offset[1] >= 0 else "top",
-                fontsize=9,
-                weight="bold",
-                zorder=4,
-                gid=f"title-{site.name}",
+            titles.append(
+                ax.annotate(
+                    site.title,
+                    (site.lon, site.lat),
+                    xytext=(7.0, 7.0),
+                    textcoords="offset points",
+                    ha="left",
+                    va="bottom",
+                    fontsize=9,
+                    weight="bold",
+                    zorder=4,
+                    gid=f"title-{site.name}",
+                    bbox={"boxstyle": "round,pad=0.1", "facecolor": "white", "edgecolor": "none", "alpha": 0.75},
+                )
             )
             if site.kind not in kinds_drawn:
                 kinds_drawn.append(site.kind)
@@ -194,7 +197,80 @@ def network_figure(network: Network, flows: list[LegFlow], binding: str, utilisa
                 bbox={"facecolor": "white", "edgecolor": "#bbbbbb"},
             )
         fig.suptitle("The theatre: convoys and waits on each road leg\n" + textwrap.fill(f"Binding resource: {binding}", 110), fontsize=11)
+        place_titles(fig, ax, network, titles)
     return fig
+
+
+TITLE_DISTANCES_POINTS = (7.0, 12.0, 18.0, 26.0, 36.0)
+"""How far from its site a title may go, nearest first (typographic points)."""
+
+
+def place_titles(fig: Figure, ax, network: Network, titles: list) -> None:
+    """Move each site's title to the nearest of eight places around its site (then further out) where its box covers
+    no other title, no leg's numbers, no site, the legend or the note, and stays inside the map: sites close together
+    (Rmelan, Kharab al-Jir, al-Waleed) get titles that do not overlap. Deterministic: the most crowded site first,
+    each trying first the direction away from its neighbours."""
+    for title in titles:
+        title.set_in_layout(False)  # kept inside the map by the placing itself: moving one must not move the layout
+    for _ in range(2):  # the constrained layout settles in two passes: boxes are measured where they will be drawn
+        fig.canvas.draw()
+    canvas = fig.canvas
+    assert isinstance(canvas, FigureCanvasAgg)  # network_figure draws on Agg
+    renderer = canvas.get_renderer()
+    pad = 2.0
+    frame = ax.get_window_extent(renderer)
+    taken = [t.get_window_extent(renderer).expanded(1.0, 1.0) for t in ax.texts if t not in titles]
+    taken += [artist.get_window_extent(renderer) for artist in (ax.get_legend(),) if artist is not None]
+    radius = 6.0 * fig.dpi / 72.0
+    sites = {s.name: ax.transData.transform((s.lon, s.lat)) for s in network.sites}
+    taken += [Bbox.from_extents(x - radius, y - radius, x + radius, y + radius) for x, y in sites.values()]
+
+    def crowd(site: Site) -> float:
+        x, y = sites[site.name]
+        return -sum(1.0 for ox, oy in sites.values() if 0 < math.hypot(ox - x, oy - y) < 120.0)
+
+    placed: list[Bbox] = []
+    for site, title in sorted(zip(network.sites, titles, strict=True), key=lambda pair: crowd(pair[0])):
+        x, y = sites[site.name]
+        near = [(ox, oy) for name, (ox, oy) in sites.items() if name != site.name and math.hypot(ox - x, oy - y) < 160.0]
+        away = math.atan2(y - float(np.mean([p[1] for p in near])), x - float(np.mean([p[0] for p in near]))) if near else math.pi / 4
+        directions = sorted((k * math.pi / 4 for k in range(8)), key=lambda a: abs(math.remainder(a - away, 2 * math.pi)))
+        best: tuple[float, tuple[float, float], Bbox] | None = None
+        for distance in TITLE_DISTANCES_POINTS:
+            for angle in directions:
+                box = _try_title(title, renderer, distance, angle)
+                clash = sum(_overlap(box.padded(pad), other) for other in [*taken, *placed]) + _outside(box, frame)
+                if best is None or clash < best[0]:
+                    best = (clash, (distance, angle), box)
+                if clash == 0:
+                    break
+            if best is not None and best[0] == 0:
+                break
+        assert best is not None
+        final = _try_title(title, renderer, *best[1])
+        placed.append(final)
+
+
+def _try_title(title, renderer, distance: float, angle: float) -> Bbox:
+    """Put ``title`` ``distance`` points from its site in direction ``angle``, aligned so that it grows away from the
+    site; returns its box on the canvas."""
+    dx, dy = distance * math.cos(angle), distance * math.sin(angle)
+    title.xyann = (dx, dy)
+    title.set_horizontalalignment("left" if dx > 1e-9 else "right" if dx < -1e-9 else "center")
+    title.set_verticalalignment("bottom" if dy > 1e-9 else "top" if dy < -1e-9 else "center")
+    return title.get_window_extent(renderer)
+
+
+def _overlap(a: Bbox, b: Bbox) -> float:
+    """The area two boxes share on the canvas (0 when they do not meet)."""
+    width = min(a.x1, b.x1) - max(a.x0, b.x0)
+    height = min(a.y1, b.y1) - max(a.y0, b.y0)
+    return width * height if width > 0 and height > 0 else 0.0
+
+
+def _outside(box: Bbox, frame: Bbox) -> float:
+    """How much of ``box`` lies outside the map's frame (its area), so that a title is kept inside the axes."""
+    return box.width * box.height - _overlap(box, frame)
 
 
 def _away(point: tuple[float, float], origin: tuple[float, float], points: float) -> tuple[float, float]:

@@ -56,13 +56,21 @@ BAR_HEIGHT = 0.7
 SORTIE_COLOR = BLUISH_GREEN
 
 
+def in_departure_order(timeline: Sequence[Mapping]) -> list[Mapping]:
+    """The convoys of a timeline in order of departure, the chart's rows 1, 2, ...: a convoy numbered when it formed may
+    leave after a later one (its escort or trucks were not ready), and the axis says departure. Convoys that never left
+    come last, by number."""
+    convoys = [i for i in timeline if i["kind"] == "convoy"]
+    return sorted(convoys, key=lambda i: (i["legs"].get("departed", np.inf), int(i["number"])))
+
+
 def leg_spans(timeline: Sequence[Mapping], start: str, end: str) -> list[tuple[int, float, float]]:
-    """(convoy number, start day, duration in days) of one leg for every convoy that has both ends."""
+    """(row, start day, duration in days) of one leg for every convoy that has both ends; rows in order of departure."""
     out = []
-    for item in timeline:
+    for row, item in enumerate(in_departure_order(timeline), start=1):
         legs = item["legs"]
-        if item["kind"] == "convoy" and start in legs and end in legs:
-            out.append((int(item["number"]), legs[start] / 24.0, (legs[end] - legs[start]) / 24.0))
+        if start in legs and end in legs:
+            out.append((row, legs[start] / 24.0, (legs[end] - legs[start]) / 24.0))
     return out
 
 
@@ -119,12 +127,13 @@ def draw_closures(ax: Axes, closures: Mapping[str, Sequence[tuple[float, float]]
 
 
 def draw_convoys(ax: Axes, timeline: Sequence[Mapping]) -> list[Patch]:
+    """Each convoy's legs on its row, in order of departure (:func:`in_departure_order`)."""
     handles = []
     for start, end, label, color in LEGS:
         spans = leg_spans(timeline, start, end)
         if spans:
-            for number, left, width in spans:
-                ax.broken_barh([(left, width)], (number - BAR_HEIGHT / 2, BAR_HEIGHT), color=color, lw=0, gid=f"leg-{start}-{end}")
+            for row, left, width in spans:
+                ax.broken_barh([(left, width)], (row - BAR_HEIGHT / 2, BAR_HEIGHT), color=color, lw=0, gid=f"leg-{start}-{end}")
             handles.append(Patch(color=color, label=label))
     return handles
 
@@ -141,7 +150,8 @@ def timeline_figure(
     convoys = [i for i in timeline if i["kind"] == "convoy"]
     times = [t for i in timeline for k, t in i["legs"].items() if isinstance(t, (int, float))]
     last_day = max([*times, 24.0 * days_to_base_empty, 24.0]) / 24.0 + 0.5
-    rows = max((int(i["number"]) for i in convoys), default=0)
+    number_at = {row: int(item["number"]) for row, item in enumerate(in_departure_order(timeline), start=1)}
+    rows = len(convoys)
     with style_context():
         fig = Figure(layout="constrained", figsize=(10.0, max(4.5, 1.5 + 0.16 * rows)))
         FigureCanvasAgg(fig)
@@ -156,7 +166,7 @@ def timeline_figure(
         ax.axvline(days_to_base_empty, color=BLACK, lw=1.2, ls="--", gid="base-empty")
         handles.append(Line2D([], [], color=BLACK, lw=1.2, ls="--", label=f"Base empty (day {days_to_base_empty:.1f})"))
         ticks = np.arange(0, rows + 1, max(1, int(np.ceil((rows + 1) / 40))))
-        ax.set_yticks(ticks, ["Airlift" if t == 0 else f"Convoy {t}" for t in ticks])
+        ax.set_yticks(ticks, ["Airlift" if t == 0 else f"Convoy {number_at[int(t)]}" for t in ticks])
         ax.set_ylim(rows + 0.8, -0.8)
         ax.set_xlim(0, last_day)
         ax.grid(axis="y", visible=False)

@@ -10,12 +10,14 @@ from __future__ import annotations
 
 import json
 import math
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import pandas as pd
 from markupsafe import Markup
 
+from sim.experiment.tables import READ_AS
 from sim.names import TABLES, column_words, label, people_table
 from sim.report.readable import number, proportion, span
 
@@ -126,10 +128,20 @@ TABLE_NOTES = {
     ),
     "marginal": "Per added resource, against the baseline on the same replications: days saved and the change in P(window), each with its 95% CI.",
     "evidence": (
-        "Per uncertain input: the kind of its source; swing_days and p_window_swing_points, the change in mean days to base empty "
-        "and in P(window) (percentage points) from its P5 to its P95 (tornado); evppi, the share (percent) of the uncertainty of "
-        "the verdict that knowing it exactly would settle, with its 95% interval (evppi_low, evppi_high)."
+        "Per uncertain input: the kind of its source; the change in mean days to base empty and in the window's probability "
+        "from its P5 to its P95 (a tornado); and the share of the uncertainty of the verdict that knowing it exactly would "
+        "settle (EVPPI), with its 95% bootstrap interval. A share below zero is estimation noise around nothing."
     ),
+    "backtest": (
+        "Each past withdrawal, configured from public numbers and never tuned to its outcome: what was reported against the "
+        "model's P10 / P50 / P90; inside when the reported range overlaps the model's 80% interval."
+    ),
+    "plan": (
+        "The shortlist, cheapest first: each plan checked on fresh replications until its chance of the target is told apart "
+        "from the target (a sequential feasibility check); the levers' numbers are in plan.csv."
+    ),
+    "pareto": "The cheapest plan for each chance of the target the search reached: no plan is both cheaper and likelier.",
+    "candidates": "Every plan the search tried, as it was tried: its cost and its chance of the target on the search's replications.",
     "prim_trajectory": "Each step of PRIM's peeling: coverage, density, mass and the inputs restricted; the chosen step is marked.",
 }
 
@@ -389,6 +401,9 @@ def _nowcast(folder: Path) -> list[str]:
     ]
 
 
+READING_ORDER = {"plan": -3, "pareto": -2, "candidates": -1}
+"""Tables read before the others (the rest by name): a plan's shortlist, then its front, then every plan tried."""
+
 REPORT_LEAVES_OUT = {"tornado": ("mean_days.swing_ci_low", "mean_days.swing_ci_high", "p_window.swing_ci_low", "p_window.swing_ci_high")}
 """Columns of an analysis CSV that the report's table leaves out to fit the page (the file keeps them)."""
 
@@ -399,7 +414,7 @@ def csv_tables(folder: Path, kind: str, manifest: dict | None = None) -> list[di
     tables = []
     window = _window(manifest or {})
     skip = {"points"} | ({"prim_box"} if kind == "discover" else set())
-    for path in sorted(folder.glob("*.csv")):
+    for path in sorted(folder.glob("*.csv"), key=lambda p: (READING_ORDER.get(p.stem, 0), p.stem)):
         if path.stem in skip:  # the design itself is too wide to read; the box is shown in words above
             continue
         try:
@@ -416,8 +431,11 @@ def csv_tables(folder: Path, kind: str, manifest: dict | None = None) -> list[di
             frame = frame.drop(columns=empty)
             words = [column_words(path.stem, c, window) for c in empty]
             note = f"{note} Left out, as no row has a value: {', '.join(words)}.".strip()
-        if path.stem in TABLES:
-            frame = people_table(frame, path.stem, window)
+        if path.stem in READ_AS:
+            frame, note = READ_AS[path.stem](frame, window), TABLE_NOTES.get(path.stem, "")
+        elif path.stem in TABLES:
+            frame, same = fewer_columns(people_table(frame, path.stem, window))
+            note = f"{note} {same}".strip()
         else:
             for column in [c for c in frame.columns if pd.api.types.is_bool_dtype(frame[c])]:
                 frame[column] = frame[column].map({True: "yes", False: "no"})
@@ -427,20 +445,53 @@ def csv_tables(folder: Path, kind: str, manifest: dict | None = None) -> list[di
     return tables
 
 
+_CI_END = re.compile(r"^(?P<what>.+), 95% CI (?P<end>low|high) \((?P<unit>[^)]*)\)$")
+
+
+def fewer_columns(frame: pd.DataFrame) -> tuple[pd.DataFrame, str]:
+    """A table in words made narrow enough to read at 1,280 px without losing a number: each pair of columns
+    ``X, 95% CI low (u)`` and ``X, 95% CI high (u)`` becomes one ``X, 95% CI (u)`` reading ``-0.3 to 1.3``, and a
+    column that holds one value on every row (the replications of a marginal study) moves to a sentence, returned."""
+    out = frame.copy()
+    for column in list(out.columns):
+        low = _CI_END.match(str(column))
+        if low is None or low["end"] != "low":
+            continue
+        high_name = f"{low['what']}, 95% CI high ({low['unit']})"
+        if high_name not in out.columns:
+            continue
+        merged = [f"{a} to {b}" for a, b in zip(out[column].astype(str), out[high_name].astype(str), strict=True)]
+        at = list(out.columns).index(column)
+        out = out.drop(columns=[column, high_name])
+        out.insert(at, f"{low['what']}, 95% CI ({low['unit']})", merged)
+    same = [c for c in out.columns[1:] if c != "parameter" and len(out) > 1 and out[c].astype(str).nunique() == 1]
+    sentence = "; ".join(f"{c}: {out[c].iloc[0]} on every row" for c in same)
+    return out.drop(columns=same), (sentence[0].upper() + sentence[1:] + ".") if sentence else ""
+
+
 def html_table(frame: pd.DataFrame) -> Markup:
     """A table of strings or numbers as HTML that wraps inside the page: numbers right-aligned, dotted paths small."""
     from html import escape
 
-    head = "".join(f"<th>{escape(str(c))}</th>" for c in frame.columns)
+    # The dotted path goes small under the input's words, in the same cell: a column of its own squeezes both.
+    beside = "parameter" in frame.columns and len(frame.columns) > 1 and frame.columns[0] != "parameter"
+    shown = [c for c in frame.columns if not (beside and c == "parameter")]
+    head = "".join(f"<th>{escape(str(c))}</th>" for c in shown)
     rows = []
-    for values in frame.itertuples(index=False):
+    for record in frame.to_dict("records"):
         cells = []
-        for column, value in zip(frame.columns, values, strict=True):
-            text = value if isinstance(value, str) else number(value) if isinstance(value, (int, float)) else str(value)
+        for column in shown:
+            text = _text(record[column])
             css = "param" if column == "parameter" else "num" if column not in FIRST_COLUMNS and _numeric(text) else ""
-            cells.append(f'<td class="{css}">{escape(text)}</td>' if css else f"<td>{escape(text)}</td>")
+            path = _text(record["parameter"]) if beside and column == shown[0] else ""
+            under = f'<span class="param">{escape(path)}</span>' if path and path != text else ""
+            cells.append(f'<td class="{css}">{escape(text)}</td>' if css else f"<td>{escape(text)}{under}</td>")
         rows.append("<tr>" + "".join(cells) + "</tr>")
     return Markup(f'<table class="data"><thead><tr>{head}</tr></thead><tbody>{"".join(rows)}</tbody></table>')
+
+
+def _text(value: object) -> str:
+    return value if isinstance(value, str) else number(value) if isinstance(value, (int, float)) else str(value)
 
 
 FIRST_COLUMNS = frozenset({"input", "change", "step", "unit", "factor"})
@@ -471,7 +522,9 @@ def design_points_table(folder: Path, manifest: dict) -> dict | None:
     frame["replications"] = points["replications"].map(whole)
     if "days_mean" in points:
         frame["mean days to base empty (days)"] = points["days_mean"].map(days)
-        frame["95% CI (days)"] = [f"{days(lo)}-{days(hi)}" for lo, hi in zip(points["days_mean_ci_low"], points["days_mean_ci_high"], strict=True)]
+        frame["95% CI (days)"] = [
+            f"{days(lo)}{' to ' if min(lo, hi) < 0 else '-'}{days(hi)}" for lo, hi in zip(points["days_mean_ci_low"], points["days_mean_ci_high"], strict=True)
+        ]
     words = f"P({window[0]:g}-{window[1]:g} days)"
     frame[f"{words} (%)"] = points[key].map(pct)
     frame["95% CI (%)"] = [f"{pct(lo)}-{pct(hi)}" for lo, hi in zip(points[f"{key}_ci_low"], points[f"{key}_ci_high"], strict=True)]
