@@ -196,6 +196,7 @@ def test_report_warns_when_its_own_overflow_flag_fires_and_keeps_the_report(run_
     """A page wider than the window is written (it loses nothing) but not silently: a warning names what sticks out."""
     from sim.report import render
 
+    monkeypatch.setenv("EVACSIM_LAYOUT_CHECK", "1")
     folder = shutil.copytree(run_folder, tmp_path / "run")
     plain = render.render_html
     monkeypatch.setattr(render, "render_html", lambda context: plain(context).replace("<body>", '<body><div id="too-wide" style="width:2000px">x</div>', 1))
@@ -207,19 +208,21 @@ def test_report_warns_when_its_own_overflow_flag_fires_and_keeps_the_report(run_
 
 
 @needs_chromium
-def test_a_report_that_fits_says_nothing_about_its_layout(report, run_folder):
+def test_a_report_that_fits_says_nothing_about_its_layout(report, run_folder, monkeypatch):
     from sim.report.browser import check_layout
 
+    monkeypatch.setenv("EVACSIM_LAYOUT_CHECK", "1")
     layout = check_layout(report)
     assert layout is not None and layout.fits and layout.scroll_width == layout.viewport == 1280
 
 
 @needs_chromium
-def test_the_layout_flag_catches_a_table_past_the_text_column_though_inside_the_window(report, tmp_path):
+def test_the_layout_flag_catches_a_table_past_the_text_column_though_inside_the_window(report, tmp_path, monkeypatch):
     """The run report's waits table once stuck out of the 1,100 px text column by ~50 px while the window had room:
     past the column is flagged too, not only past the window."""
     from sim.report.browser import check_layout
 
+    monkeypatch.setenv("EVACSIM_LAYOUT_CHECK", "1")
     page = tmp_path / "past-the-column.html"
     page.write_text(report.read_text(encoding="utf-8").replace("<body>", '<body><div id="past-the-column" style="width:1130px">x</div>', 1), encoding="utf-8")
     layout = check_layout(page)
