@@ -17,7 +17,21 @@ from rich.markup import escape
 
 from sim.commands import _console
 from sim.commands._console import failures
-from sim.commands._options import DaskLocalOpt, ForceOpt, JobsOpt, OutOpt, ResumeOpt, ScenarioArg, SchedulerOpt, SeedOpt, SetOpt
+from sim.commands._options import (
+    BaseOpt,
+    ByDayOpt,
+    DaskLocalOpt,
+    ForceOpt,
+    JobsOpt,
+    MeasureChoice,
+    MeasureOpt,
+    OutOpt,
+    ResumeOpt,
+    ScenarioArg,
+    SchedulerOpt,
+    SeedOpt,
+    SetOpt,
+)
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -99,6 +113,9 @@ def sensitivity(
     force: ForceOpt = False,
     resume: ResumeOpt = False,
     precise: PreciseOpt = False,
+    measure: MeasureOpt = MeasureChoice.days,
+    by_day: ByDayOpt = None,
+    base: BaseOpt = None,
 ) -> None:
     """Which uncertain inputs move the closure date most: tornado, Morris or Sobol'."""
     from sim import api
@@ -122,6 +139,9 @@ def sensitivity(
             precise=precise,
             executor=ex,
             progress=p,
+            measure=measure.value,
+            by_day=by_day,
+            base=base,
         ),
     )
     window = _window_of(result)
@@ -147,10 +167,20 @@ def _window_of(result) -> tuple[float, float]:
 
 def discover(
     results: Annotated[Path, typer.Argument(help="a results folder of run, sweep or sensitivity (holds replications.parquet)", show_default=False)],
-    target: Annotated[str, typer.Option(help='cases of interest, e.g. "15 <= days <= 30" or "days > 30" (days: to base empty)')] = "15 <= days <= 30",
+    target: Annotated[
+        str | None,
+        typer.Option(
+            help='cases of interest, e.g. "days <= 30" or "15 <= days <= 30" (days: to the end the measure measures; '
+            "default: out by day D, or inside the window with --measure window)",
+            show_default=False,
+        ),
+    ] = None,
     min_coverage: Annotated[float, typer.Option(min=0.0, max=1.0, help="choose the densest box covering at least this share of the cases")] = 0.5,
     out: OutOpt = None,
     force: ForceOpt = False,
+    measure: MeasureOpt = MeasureChoice.days,
+    by_day: ByDayOpt = None,
+    base: BaseOpt = None,
 ) -> None:
     """Under which conditions the target happens: PRIM boxes over the inputs of a finished study.
 
@@ -159,7 +189,7 @@ def discover(
     from sim import api
 
     with failures():
-        result = api.discover(results, target, min_coverage=min_coverage, out=out, force=force)
+        result = api.discover(results, target, min_coverage=min_coverage, out=out, force=force, measure=measure.value, by_day=by_day, base=base)
     _console.console.print(f"[bold]{escape(result.lines[0])}[/]")
     _console.results_in(result.folder)
 
@@ -223,6 +253,9 @@ def marginal(
     force: ForceOpt = False,
     resume: ResumeOpt = False,
     precise: PreciseOpt = False,
+    measure: MeasureOpt = MeasureChoice.days,
+    by_day: ByDayOpt = None,
+    base: BaseOpt = None,
 ) -> None:
     """What one more truck, escort team, Apache, loading team, sortie or crossing buys, with 95% CIs."""
     from sim import api
@@ -241,6 +274,9 @@ def marginal(
             precise=precise,
             executor=ex,
             progress=p,
+            measure=measure.value,
+            by_day=by_day,
+            base=base,
         ),
     )
     table = result.tables["marginal"]
@@ -264,6 +300,9 @@ def evidence(
     force: ForceOpt = False,
     resume: ResumeOpt = False,
     precise: PreciseOpt = False,
+    measure: MeasureOpt = MeasureChoice.days,
+    by_day: ByDayOpt = None,
+    base: BaseOpt = None,
 ) -> None:
     """What to find out first: for each uncertain input, how much knowing it would settle the window question (EVPPI),
     its tornado swing, and the kind of source behind it."""
@@ -285,6 +324,9 @@ def evidence(
             precise=precise,
             executor=ex,
             progress=p,
+            measure=measure.value,
+            by_day=by_day,
+            base=base,
         ),
     )
     _print_evidence(result.tables["evidence"], _window_of(result))

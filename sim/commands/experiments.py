@@ -19,7 +19,7 @@ from rich.markup import escape
 
 from sim.commands import _console
 from sim.commands._console import failures
-from sim.commands._options import DaskLocalOpt, SchedulerOpt
+from sim.commands._options import BaseOpt, ByDayOpt, DaskLocalOpt, MeasureChoice, MeasureOpt, SchedulerOpt
 
 TargetArg = Annotated[Path, typer.Argument(help="a study file (with \\[factors]) or a scenario file (with --vary)", show_default=False)]
 VaryOpt = Annotated[list[str] | None, typer.Option("--vary", help="a factor: path=lo:hi:step, path=lo:hi or path=a,b,c, e.g. escort.teams=2,3,4,6")]
@@ -43,6 +43,9 @@ def sweep(
     out: Annotated[Path | None, typer.Option(help="output folder (default: results/<study>-<UTC time>/)")] = None,
     resume: Annotated[bool, typer.Option(help="finish an interrupted sweep in --out: run only the missing batches")] = False,
     force: Annotated[bool, typer.Option(help="start over in a non-empty --out folder")] = False,
+    measure: MeasureOpt = MeasureChoice.days,
+    by_day: ByDayOpt = None,
+    base: BaseOpt = None,
 ) -> None:
     """Run every design point of a study, replicated on common random numbers, into a results folder."""
     from sim import api
@@ -64,6 +67,9 @@ def sweep(
             force=force,
             batch_size=batch_size,
             executor=executor,
+            measure=measure.value,
+            by_day=by_day,
+            base=base,
             progress=lambda done, total: bar.update(task, completed=done, total=total),
         )
     for warning in result.warnings:
@@ -122,6 +128,9 @@ def compare(
     as_json: Annotated[bool, typer.Option("--json", help="print the comparison as JSON")] = False,
     out: Annotated[Path | None, typer.Option(help="results folder (default: results/<A>-vs-<B>-<UTC time>/)")] = None,
     force: Annotated[bool, typer.Option(help="write into a non-empty --out folder")] = False,
+    measure: MeasureOpt = MeasureChoice.days,
+    by_day: ByDayOpt = None,
+    base: BaseOpt = None,
 ) -> None:
     """Compare two scenarios (B - A) on paired replications with common random numbers."""
     from sim import api
@@ -144,6 +153,9 @@ def compare(
             force=force,
             executor=executor,
             progress=lambda done, total: bar.update(task, completed=done, total=total),
+            measure=measure.value,
+            by_day=by_day,
+            base=base,
         )
     if as_json:
         sys.stdout.write(json.dumps(result.summary, indent=2) + "\n")
