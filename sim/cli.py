@@ -49,6 +49,9 @@ app = typer.Typer(
     add_completion=False,
     no_args_is_help=True,
     pretty_exceptions_enable=False,
+    # click's own help: it wraps every column to the terminal and never cuts an option name (rich's cut
+    # --tornado-replications to --tornado-replica… at 80 columns)
+    rich_markup_mode=None,
     help="Simulate the evacuation of a base: does it close in its window, how likely is that, and what drives it.",
 )
 
