@@ -170,7 +170,7 @@ def test_a_theatre_is_measured_whole_by_default_and_any_base_on_request(tmp_path
     result = cli("run", path, "-n", 4, "--jobs", 1, "--out", one, "--base", "b")
     assert result.exit_code == 0, result.output
     summary = json.loads((one / "summary.json").read_text())
-    assert summary["headline"]["measure"]["column"] == "base.b.days_to_base_empty" and summary["verdict"].startswith("a base is empty")
+    assert summary["headline"]["measure"]["column"] == "base.b.days_to_base_empty" and summary["verdict"].startswith("A base is empty")
     bad = cli("run", path, "-n", 4, "--jobs", 1, "--out", tmp_path / "bad", "--base", "nowhere")
     assert bad.exit_code == 2 and "its bases are a, b" in " ".join(bad.output.split())
 

@@ -91,6 +91,7 @@ def run_compare(
     if not np.isnan(last_out).any():  # both are theatres: the whole withdrawal too, out by each reported end date
         summary["theatre"] = theatre_comparison(last_out[0], last_out[1])
     closed = np.where(finished, measured, np.inf)
-    summary["measured"] = measured_comparison(measured[0], measured[1], closed[0], closed[1], measure)
-    summary["sentence"] = summary["measured"]["sentence"]
+    measured_summary = measured_comparison(measured[0], measured[1], closed[0], closed[1], measure)
+    summary["measured"] = measured_summary
+    summary["sentence"] = measured_summary["sentence"]
     return Comparison(a, b, seed, days[0], days[1], summary)

@@ -191,7 +191,7 @@ def run_sweep(
     table = finish_sweep(out, plan, work, store, measure)
     wall = time.perf_counter() - started
     batches = len(store.parts())
-    done = {"wall_seconds": wall, "batches_run": batches - kept, "batches_kept": kept}
+    done: dict[str, Any] = {"wall_seconds": wall, "batches_run": batches - kept, "batches_kept": kept}
     if measure is not None:
         done["measure"] = measure.as_record()
     _write_manifest(out, plan, work, executor, "complete", size, done)
