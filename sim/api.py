@@ -25,6 +25,7 @@ from typing import Any
 
 import pandas as pd
 
+from sim.analysis.marginal import marginal_sentence
 from sim.analysis.measure import Measure, MeasureError, headline
 from sim.analysis.statistics import summarize
 from sim.analysis.theatre import summarize_theatre, theatre_columns
@@ -166,17 +167,6 @@ def _measure(scenario: Any, measure: str, by_day: float | None, base: str | None
         return scenario_measure(scenario, measure, by_day, base)
     except MeasureError as exc:
         raise UsageError(str(exc)) from None
-
-
-def marginal_sentence(table: pd.DataFrame, measure: Measure) -> str:
-    """The marginal study's answer: which resource brings the date in most (or raises the chance most), in words."""
-    best, top = table.index[0], table.iloc[0]
-    if measure.kind == "days":
-        change = measure.change_words(-top["days_saved"], -top["days_saved_high"], -top["days_saved_low"])
-        return f"{best} brings the date in most: {change} ({measure.days_words})."
-    key = "p_by_day" if measure.kind == "out-by-day" else "p_window"
-    change = measure.change_words(top[f"{key}_change"], top[f"{key}_change_low"], top[f"{key}_change_high"])
-    return f"{best} raises {measure.words} most: {change}."
 
 
 def _drawing_soon(progress: Callable[..., None] | None, figures: bool) -> Callable[..., None] | None:

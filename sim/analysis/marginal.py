@@ -63,3 +63,14 @@ def marginal_table(base: pd.DataFrame, variants: dict[str, pd.DataFrame], measur
     key = RANK_BY[measure.kind]
     table["significant"] = (table[f"{key}_low"] > 0) | (table[f"{key}_high"] < 0)
     return table.sort_values(key, ascending=False)
+
+
+def marginal_sentence(table: pd.DataFrame, measure: Measure) -> str:
+    """The marginal study's answer: which resource brings the date in most (or raises the chance most), in words."""
+    best, top = table.index[0], table.iloc[0]
+    if measure.kind == "days":
+        change = measure.change_words(-top["days_saved"], -top["days_saved_high"], -top["days_saved_low"])
+        return f"{best} brings the date in most: {change} ({measure.days_words})."
+    key = "p_by_day" if measure.kind == "out-by-day" else "p_window"
+    change = measure.change_words(top[f"{key}_change"], top[f"{key}_change_low"], top[f"{key}_change_high"])
+    return f"{best} raises {measure.words} most: {change}."
