@@ -324,7 +324,7 @@ _TRAJECTORY = {
     "density": Column("density: share of the box's cases of interest (%)", percent),
     "mass": Column("mass: share of all replications in the box (%)", percent),
     "res_dim": Column("inputs restricted (count)", whole),
-    "limits": Column("box", str),
+    "limits": Column("box", lambda v: "every replication (no limit yet)" if v is None or (isinstance(v, float) and math.isnan(v)) else str(v)),
     "chosen": Column("chosen step", yes_no),
 }
 

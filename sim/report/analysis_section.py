@@ -409,7 +409,14 @@ def _nowcast(folder: Path) -> list[str]:
     ]
 
 
-REPORT_LEAVES_OUT = {"tornado": ("mean_days.swing_ci_low", "mean_days.swing_ci_high", "p_window.swing_ci_low", "p_window.swing_ci_high")}
+REPORT_LEAVES_OUT = {
+    "tornado": (
+        *(f"{output}.{end}" for output in ("mean_days", "p_by_day", "p_window") for end in ("swing_ci_low", "swing_ci_high", "base")),
+        "p_window.low",  # the seed's window is a check: its swing stays, its ends are in the file
+        "p_window.high",
+    ),
+    "marginal": ("p_by_day_change_low", "p_by_day_change_high", "p_window_base", "p_window_variant", "p_window_change_low", "p_window_change_high"),
+}
 """Columns of an analysis CSV that the report's table leaves out to fit the page (the file keeps them)."""
 
 
@@ -430,7 +437,12 @@ def csv_tables(folder: Path, kind: str, manifest: dict | None = None) -> list[di
         wide = [c for c in REPORT_LEAVES_OUT.get(path.stem, ()) if c in frame.columns]
         if wide:  # too wide for the page beside the rest; the CSV keeps them
             frame = frame.drop(columns=wide)
-            note = f"{note} The swings' 95% paired intervals are in {path.name}.".strip()
+            kept = (
+                "The swings' 95% paired intervals and the baseline run's values"
+                if path.stem == "tornado"
+                else "The intervals of the chances and P(window)'s ends"
+            )
+            note = f"{note} {kept} are in {path.name}.".strip()
         empty = [str(c) for c in frame.columns if frame[c].isna().all()] if len(frame) else []
         if empty:  # e.g. a calibration no draw met: its posterior columns hold no number at all
             frame = frame.drop(columns=empty)
