@@ -21,7 +21,7 @@ from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Any
+from typing import Any, TypedDict, Unpack
 
 import pandas as pd
 
@@ -64,6 +64,53 @@ class Interrupted(Exception):
         super().__init__(f"interrupted; the {kept} are kept in {folder}" if resumable else "interrupted")
         self.folder = folder
         self.resumable = resumable
+
+
+class SharedOptions(TypedDict, total=False):
+    """The keyword arguments every study shares, as :class:`StudyOptions` names them (for ``**shared``)."""
+
+    seed: int
+    overrides: Sequence[str]
+    out: str | Path | None
+    force: bool
+    resume: bool
+    precise: bool
+    jobs: int | None
+    executor: Executor | None
+    progress: Progress
+    measure: str
+    by_day: float | None
+    base: str | None
+
+
+@dataclass(frozen=True)
+class StudyOptions:
+    """The parameters a study shares with every other (the command line's common options), in one object.
+
+    ``seed`` of the run's SeedSequence; ``overrides`` ``--set`` values; ``out`` the results folder (None: a new one
+    under ``results/``), ``force`` to write into a non-empty one, ``resume`` to finish an interrupted study there;
+    ``precise`` for the larger default designs; ``jobs`` local processes or ``executor`` an executor of
+    :mod:`sim.experiment.executors`; ``progress(done, total)`` replications as they come back; ``measure``
+    (``days``, ``out-by-day``, ``window``), ``by_day`` and ``base`` what the study measures (docs/ANALYSIS.md).
+    A study's own signature then names only what is its own (a method, a design, a number of draws)."""
+
+    seed: int = DEFAULT_SEED
+    overrides: Sequence[str] = ()
+    out: str | Path | None = None
+    force: bool = False
+    resume: bool = False
+    precise: bool = False
+    jobs: int | None = 1
+    executor: Executor | None = None
+    progress: Progress = None
+    measure: str = "days"
+    by_day: float | None = None
+    base: str | None = None
+
+
+def study_options(options: StudyOptions | None, shared: SharedOptions) -> StudyOptions:
+    """``options`` with the keyword arguments a caller gave one by one (``seed=7, out=...``) laid over them."""
+    return replace(options or StudyOptions(), **shared)
 
 
 def load(scenario: str | Path, overrides: Sequence[str] = ()) -> LoadedScenario:
@@ -440,22 +487,25 @@ def sensitivity(
     trajectories: int | None = None,
     base_samples: int | None = None,
     replications: int | None = None,
-    seed: int = DEFAULT_SEED,
-    overrides: Sequence[str] = (),
-    out: str | Path | None = None,
-    force: bool = False,
-    resume: bool = False,
-    precise: bool = False,
-    jobs: int | None = 1,
-    executor: Executor | None = None,
-    progress: Progress = None,
-    measure: str = "days",
-    by_day: float | None = None,
-    base: str | None = None,
+    options: StudyOptions | None = None,
+    **shared: Unpack[SharedOptions],
 ) -> AnalysisResult:
     """Which uncertain inputs move the closure date most (``evacsim sensitivity``): ``tornado``, ``morris`` or ``sobol``;
     ``factors`` a study file naming factors and ranges (default: every input the scenario draws). Factors rank by
     ``measure`` (mean days by default; on a theatre, to the last out unless ``base``)."""
+    o = study_options(options, shared)
+    seed, overrides, out, force, resume, precise, jobs, executor, progress = (
+        o.seed,
+        o.overrides,
+        o.out,
+        o.force,
+        o.resume,
+        o.precise,
+        o.jobs,
+        o.executor,
+        o.progress,
+    )
+    measure, by_day, base = o.measure, o.by_day, o.base
     if method not in ("tornado", "morris", "sobol"):
         raise UsageError(f"--method {method}: use tornado, morris or sobol")
     study_set = study_overrides(Path(factors)) if factors else []
@@ -494,18 +544,23 @@ def calibrate(
     target_days: tuple[float, float] = (15.0, 30.0),
     *,
     replications: int | None = None,
-    seed: int = DEFAULT_SEED,
-    overrides: Sequence[str] = (),
-    out: str | Path | None = None,
-    force: bool = False,
-    resume: bool = False,
-    precise: bool = False,
-    jobs: int | None = 1,
-    executor: Executor | None = None,
-    progress: Progress = None,
+    options: StudyOptions | None = None,
+    **shared: Unpack[SharedOptions],
 ) -> AnalysisResult:
     """Which input values make the seed's estimate come true (``evacsim calibrate``): ABC rejection over the scenario's
     distributions, accepting the draws whose base is empty within ``target_days``."""
+    o = study_options(options, shared)
+    seed, overrides, out, force, resume, precise, jobs, executor, progress = (
+        o.seed,
+        o.overrides,
+        o.out,
+        o.force,
+        o.resume,
+        o.precise,
+        o.jobs,
+        o.executor,
+        o.progress,
+    )
     from sim.analysis.calibration import informative
     from sim.names import label
     from sim.report.readable import span
@@ -550,21 +605,24 @@ def marginal(
     scenario: ScenarioLike,
     *,
     replications: int | None = None,
-    seed: int = DEFAULT_SEED,
-    overrides: Sequence[str] = (),
-    out: str | Path | None = None,
-    force: bool = False,
-    resume: bool = False,
-    precise: bool = False,
-    jobs: int | None = 1,
-    executor: Executor | None = None,
-    progress: Progress = None,
-    measure: str = "days",
-    by_day: float | None = None,
-    base: str | None = None,
+    options: StudyOptions | None = None,
+    **shared: Unpack[SharedOptions],
 ) -> AnalysisResult:
     """What one more truck, escort team, Apache, loading team, sortie or crossing buys (``evacsim marginal``), with 95% CIs,
     ranked by ``measure``, best first (days sooner by default; on a theatre, of the last out unless ``base``)."""
+    o = study_options(options, shared)
+    seed, overrides, out, force, resume, precise, jobs, executor, progress = (
+        o.seed,
+        o.overrides,
+        o.out,
+        o.force,
+        o.resume,
+        o.precise,
+        o.jobs,
+        o.executor,
+        o.progress,
+    )
+    measure, by_day, base = o.measure, o.by_day, o.base
     loaded = _loaded(scenario, overrides)
     s = loaded.scenario
     m = _measure(s, measure, by_day, base)
@@ -588,22 +646,25 @@ def evidence(
     replications: int | None = None,
     tornado_replications: int | None = None,
     from_run: str | Path | None = None,
-    seed: int = DEFAULT_SEED,
-    overrides: Sequence[str] = (),
-    out: str | Path | None = None,
-    force: bool = False,
-    resume: bool = False,
-    precise: bool = False,
-    jobs: int | None = 1,
-    executor: Executor | None = None,
-    progress: Progress = None,
-    measure: str = "days",
-    by_day: float | None = None,
-    base: str | None = None,
+    options: StudyOptions | None = None,
+    **shared: Unpack[SharedOptions],
 ) -> AnalysisResult:
     """What to find out first (``evacsim evidence``): for each uncertain input, how much knowing it would settle the
     uncertainty of ``measure`` (EVPPI; mean days by default, on a theatre to the last out unless ``base``), its tornado
     swing, and the kind of source behind it. ``from_run``: a run folder of this scenario to estimate from instead of new draws."""
+    o = study_options(options, shared)
+    seed, overrides, out, force, resume, precise, jobs, executor, progress = (
+        o.seed,
+        o.overrides,
+        o.out,
+        o.force,
+        o.resume,
+        o.precise,
+        o.jobs,
+        o.executor,
+        o.progress,
+    )
+    measure, by_day, base = o.measure, o.by_day, o.base
     from sim.analysis.evidence import BOOTSTRAP, default_blocks, findings
     from sim.names import label
 

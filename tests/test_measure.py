@@ -233,3 +233,19 @@ def test_every_help_fits_80_columns_without_cutting_an_option_name():
         for option in _options_of(command):
             assert option in flat.split() or f"{option}," in flat or option in flat.replace("…", "#").split(), (name, option)
             assert f"{option[:-2]}…" not in flat, (name, option)
+
+
+# ---- one options object ----------------------------------------------------------------------------
+
+
+def test_the_shared_options_are_one_object_and_the_old_keywords_still_work():
+    import inspect
+
+    from sim import api
+
+    given = api.StudyOptions(seed=3, out="x", measure="out-by-day")
+    assert api.study_options(given, {"seed": 7, "by_day": 20}) == api.StudyOptions(seed=7, out="x", measure="out-by-day", by_day=20)
+    assert api.study_options(None, {}) == api.StudyOptions()
+    for study in (api.sensitivity, api.calibrate, api.marginal, api.evidence):
+        own = set(inspect.signature(study).parameters)
+        assert "options" in own and not own & {"seed", "out", "force", "resume", "executor", "progress", "measure"}, study.__name__
