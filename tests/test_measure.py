@@ -64,7 +64,7 @@ def test_more_of_a_resource_ranks_first_when_it_brings_the_date_in_though_it_lea
     assert table.loc["escort teams +1", "days_saved"] == pytest.approx(6) and table.loc["escort teams +1", "p_window_change"] == pytest.approx(-1)
     assert table.loc["escort teams +1", "p_by_day_change"] == pytest.approx(0)  # out by day 30 either way
     sentence = marginal_sentence(table, Measure())
-    assert sentence.startswith("escort teams +1 brings the date in most: 6.0 days sooner")
+    assert sentence.startswith("escort teams +1 brings the date in most: base empty 6.0 days sooner")
 
 
 def test_a_change_in_a_chance_never_has_an_interval_past_100_points():

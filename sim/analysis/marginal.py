@@ -70,7 +70,7 @@ def marginal_sentence(table: pd.DataFrame, measure: Measure) -> str:
     best, top = table.index[0], table.iloc[0]
     if measure.kind == "days":
         change = measure.change_words(-top["days_saved"], -top["days_saved_high"], -top["days_saved_low"])
-        return f"{best} brings the date in most: {change} ({measure.days_words})."
+        return f"{best} brings the date in most: {measure.subject} {change}."
     key = "p_by_day" if measure.kind == "out-by-day" else "p_window"
     change = measure.change_words(top[f"{key}_change"], top[f"{key}_change_low"], top[f"{key}_change_high"])
     return f"{best} raises {measure.words} most: {change}."
