@@ -18,6 +18,7 @@ from importlib import import_module
 from typing import TYPE_CHECKING, Any
 
 __all__ = [
+    "StudyOptions",
     "__version__",
     "backtest",
     "calibrate",
@@ -36,7 +37,7 @@ __all__ = [
 
 if TYPE_CHECKING:
     __version__: str
-    from sim.api import backtest, calibrate, compare, discover, evidence, load, marginal, nowcast, plan, run, sensitivity, sweep, write_report
+    from sim.api import StudyOptions, backtest, calibrate, compare, discover, evidence, load, marginal, nowcast, plan, run, sensitivity, sweep, write_report
 
 
 def __getattr__(name: str) -> Any:

@@ -21,13 +21,16 @@ from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Any
+from typing import Any, TypedDict, Unpack
 
 import pandas as pd
 
+from sim.analysis.marginal import marginal_sentence
+from sim.analysis.measure import Measure, MeasureError, headline
 from sim.analysis.statistics import summarize
 from sim.analysis.theatre import summarize_theatre, theatre_columns
 from sim.experiment import analyses
+from sim.experiment.analyses import scenario_measure
 from sim.experiment.engine import Batch, Store
 from sim.experiment.evaluate import ChunkStore, StudyError, scenario_factors, study_factors, study_overrides
 from sim.experiment.executors import Executor, ExecutorError, make_executor
@@ -62,6 +65,53 @@ class Interrupted(Exception):
         super().__init__(f"interrupted; the {kept} are kept in {folder}" if resumable else "interrupted")
         self.folder = folder
         self.resumable = resumable
+
+
+class SharedOptions(TypedDict, total=False):
+    """The keyword arguments every study shares, as :class:`StudyOptions` names them (for ``**shared``)."""
+
+    seed: int
+    overrides: Sequence[str]
+    out: str | Path | None
+    force: bool
+    resume: bool
+    precise: bool
+    jobs: int | None
+    executor: Executor | None
+    progress: Progress
+    measure: str
+    by_day: float | None
+    base: str | None
+
+
+@dataclass(frozen=True)
+class StudyOptions:
+    """The parameters a study shares with every other (the command line's common options), in one object.
+
+    ``seed`` of the run's SeedSequence; ``overrides`` ``--set`` values; ``out`` the results folder (None: a new one
+    under ``results/``), ``force`` to write into a non-empty one, ``resume`` to finish an interrupted study there;
+    ``precise`` for the larger default designs; ``jobs`` local processes or ``executor`` an executor of
+    :mod:`sim.experiment.executors`; ``progress(done, total)`` replications as they come back; ``measure``
+    (``days``, ``out-by-day``, ``window``), ``by_day`` and ``base`` what the study measures (docs/ANALYSIS.md).
+    A study's own signature then names only what is its own (a method, a design, a number of draws)."""
+
+    seed: int = DEFAULT_SEED
+    overrides: Sequence[str] = ()
+    out: str | Path | None = None
+    force: bool = False
+    resume: bool = False
+    precise: bool = False
+    jobs: int | None = 1
+    executor: Executor | None = None
+    progress: Progress = None
+    measure: str = "days"
+    by_day: float | None = None
+    base: str | None = None
+
+
+def study_options(options: StudyOptions | None, shared: SharedOptions) -> StudyOptions:
+    """``options`` with the keyword arguments a caller gave one by one (``seed=7, out=...``) laid over them."""
+    return replace(options or StudyOptions(), **shared)
 
 
 def load(scenario: str | Path, overrides: Sequence[str] = ()) -> LoadedScenario:
@@ -105,15 +155,23 @@ def run(
     executor: Executor | None = None,
     figures: bool = True,
     on_batch: Callable[[Batch, int], None] | None = None,
+    measure: str = "days",
+    by_day: float | None = None,
+    base: str | None = None,
 ) -> RunResult:
     """The Monte Carlo replications of a scenario (``evacsim run``): ``replications`` (default 1,000), or until the
     95% CI half-width of P(in window) is at most ``precision``.
+
+    The summary's ``verdict`` is the date (P50 with its calendar date, P10-P90, mean) and P(out by day ``by_day``,
+    default the window's end) of what the run measures: on a theatre the whole withdrawal (the last out of the
+    country) unless ``base`` names one of its bases; ``headline`` holds its numbers, ``window_check`` the seed's window.
 
     Writes ``replications.parquet`` and ``burndown.parquet`` batch by batch, then ``summary.json``,
     ``manifest.json`` and (with ``figures``) the figures. ``on_batch(batch, target)`` sees each batch as it
     comes back (for a progress bar). A failure or Ctrl-C removes what was written.
     """
     loaded = _loaded(scenario, overrides)
+    chosen = _measure(loaded.scenario, measure, by_day, base)
     folder, made = _folder(out, force, "run", loaded.scenario.scenario.name)
     store = Store(folder)
     store.clear()
@@ -135,6 +193,9 @@ def run(
     summary = summarize(rows, window, WAIT_CAUSES, RESOURCES)
     if layout is not None:  # a theatre: each base's answers, the last out of the country, the network
         summary.update(summarize_theatre(rows, layout, window, WAIT_CAUSES, RESOURCES))
+    top = headline(rows, chosen)
+    summary["window_verdict"] = summary["verdict"]  # the seed's question, on the main base, kept for scripts
+    summary.update(headline=top, verdict=top["sentence"], window_check=top["window_check"])
     resolved = loaded.scenario.model_dump(mode="json")
     manifest = new_manifest("run", resolved, loaded.path, list(loaded.overrides), seed, replications=count, jobs=executor.workers)
     write_manifest(folder, manifest)
@@ -146,6 +207,14 @@ def run(
 
         plot_results(folder)
     return RunResult(folder, summary, count)
+
+
+def _measure(scenario: Any, measure: str, by_day: float | None, base: str | None) -> Measure:
+    """What a study measures (``--measure``, ``--by-day``, ``--base``), or :class:`UsageError` saying what to give."""
+    try:
+        return scenario_measure(scenario, measure, by_day, base)
+    except MeasureError as exc:
+        raise UsageError(str(exc)) from None
 
 
 def _drawing_soon(progress: Callable[..., None] | None, figures: bool) -> Callable[..., None] | None:
@@ -202,6 +271,17 @@ class SweepResult:
     batches_kept: int
     wall_seconds: float
     warnings: list[str] = field(default_factory=list)
+    measure: Measure | None = None
+
+    @property
+    def ranked(self) -> pd.DataFrame:
+        """The points best first by the sweep's measure: fewest mean days (sooner is better), or the highest chance."""
+        from sim.analysis.design_points import by_day_key
+        from sim.analysis.statistics import window_key
+
+        m = self.measure or Measure()
+        column = {"days": "days_mean", "out-by-day": by_day_key(m.day), "window": window_key("p_within", m.window)}[m.kind]
+        return self.points.sort_values(column, ascending=m.kind == "days", kind="stable")
 
 
 def sweep(
@@ -222,9 +302,15 @@ def sweep(
     executor: Executor | None = None,
     figures: bool = True,
     progress: Progress = None,
+    measure: str = "days",
+    by_day: float | None = None,
+    base: str | None = None,
 ) -> SweepResult:
     """Every design point of a study, replicated on common random numbers (``evacsim sweep``): a study file
-    (``target`` with ``[factors]``) or a scenario with ``vary`` factors (``["escort.teams=2,3,4,6"]``)."""
+    (``target`` with ``[factors]``) or a scenario with ``vary`` factors (``["escort.teams=2,3,4,6"]``).
+
+    ``points.csv`` summarises what the measure measures (on a theatre the last out unless ``base``), with P(out by
+    day ``by_day``); :attr:`SweepResult.ranked` orders the points by ``measure``, best first (fewest days by default)."""
     from sim.experiment.study import study_from
     from sim.experiment.sweep import plan_sweep, run_sweep
 
@@ -240,6 +326,7 @@ def sweep(
     if study.design == "grid" and samples is not None:
         raise UsageError("--samples sets the points of an lhs or sobol design; a grid runs every combination of the levels")
     plan = plan_sweep(study)
+    chosen = _measure(plan.loaded.scenario, measure, by_day, base)
     warnings = []
     if study.design == "sobol" and study.samples and study.samples & (study.samples - 1):
         warnings.append(
@@ -250,7 +337,9 @@ def sweep(
     executor, own = _executor(executor, jobs)
     try:
         with _resumable(folder, "finished batches"):
-            result = run_sweep(plan, folder, executor, resume=resume, force=force, batch_size=batch_size, on_progress=_drawing_soon(progress, figures))
+            result = run_sweep(
+                plan, folder, executor, resume=resume, force=force, batch_size=batch_size, on_progress=_drawing_soon(progress, figures), measure=chosen
+            )
     finally:
         if own:
             executor.close()
@@ -258,7 +347,7 @@ def sweep(
         from sim.plots.figures import plot_results
 
         plot_results(result.out)
-    return SweepResult(result.out, result.points, plan.study, result.batches_run, result.batches_kept, result.wall_seconds, warnings)
+    return SweepResult(result.out, result.points, plan.study, result.batches_run, result.batches_kept, result.wall_seconds, warnings, chosen)
 
 
 @dataclass(frozen=True)
@@ -282,9 +371,13 @@ def compare(
     executor: Executor | None = None,
     figures: bool = True,
     progress: Progress = None,
+    measure: str = "days",
+    by_day: float | None = None,
+    base: str | None = None,
 ) -> CompareResult:
     """Scenario B against A (``evacsim compare``) on paired replications with common random numbers; B is A with
-    ``overrides`` when not given."""
+    ``overrides`` when not given. ``comparison.json``'s ``measured`` holds B - A by ``measure`` (on a theatre, the
+    last out unless ``base``) and its ``sentence``."""
     from sim.experiment.compare import run_compare
     from sim.plots.compare import PAIRED_FILE
 
@@ -294,10 +387,11 @@ def compare(
     loaded_b = _loaded(b if b is not None else a, overrides)
     name_a = Path(loaded_a.path).stem
     name_b = Path(loaded_b.path).stem if b is not None else "set"
+    chosen = _measure(loaded_a.scenario, measure, by_day, base)
     folder, _ = _folder(out, force, "compare", f"{name_a}-vs-{name_b}")
     executor, own = _executor(executor, jobs)
     try:
-        result = run_compare(loaded_a, loaded_b, seed, replications, executor, on_progress=progress)
+        result = run_compare(loaded_a, loaded_b, seed, replications, executor, on_progress=progress, measure=chosen)
     except KeyboardInterrupt:
         raise Interrupted(folder, False) from None
     finally:
@@ -394,18 +488,25 @@ def sensitivity(
     trajectories: int | None = None,
     base_samples: int | None = None,
     replications: int | None = None,
-    seed: int = DEFAULT_SEED,
-    overrides: Sequence[str] = (),
-    out: str | Path | None = None,
-    force: bool = False,
-    resume: bool = False,
-    precise: bool = False,
-    jobs: int | None = 1,
-    executor: Executor | None = None,
-    progress: Progress = None,
+    options: StudyOptions | None = None,
+    **shared: Unpack[SharedOptions],
 ) -> AnalysisResult:
     """Which uncertain inputs move the closure date most (``evacsim sensitivity``): ``tornado``, ``morris`` or ``sobol``;
-    ``factors`` a study file naming factors and ranges (default: every input the scenario draws)."""
+    ``factors`` a study file naming factors and ranges (default: every input the scenario draws). Factors rank by
+    ``measure`` (mean days by default; on a theatre, to the last out unless ``base``)."""
+    o = study_options(options, shared)
+    seed, overrides, out, force, resume, precise, jobs, executor, progress = (
+        o.seed,
+        o.overrides,
+        o.out,
+        o.force,
+        o.resume,
+        o.precise,
+        o.jobs,
+        o.executor,
+        o.progress,
+    )
+    measure, by_day, base = o.measure, o.by_day, o.base
     if method not in ("tornado", "morris", "sobol"):
         raise UsageError(f"--method {method}: use tornado, morris or sobol")
     study_set = study_overrides(Path(factors)) if factors else []
@@ -415,20 +516,24 @@ def sensitivity(
     if not chosen:
         raise StudyError(f"{loaded.path}: no input is given as a distribution, so there is nothing to vary; name factors with --factors STUDY.toml")
     window = tuple(s.scenario.window_days)
+    m = _measure(s, measure, by_day, base)
     reps = _setting(replications, method, "replications", precise)
     folder = _analysis_folder(out, force, resume, f"sensitivity-{method}", f"{s.scenario.name}-sensitivity-{method}")
     if method == "tornado":
-        study = _study(folder, resume, executor, jobs, lambda ex, store: analyses.run_tornado(s, chosen, seed, reps, ex, store, progress))
+        study = _study(folder, resume, executor, jobs, lambda ex, store: analyses.run_tornado(s, chosen, seed, reps, ex, store, progress, m))
     elif method == "morris":
         r = _setting(trajectories, method, "trajectories", precise)
-        study = _study(folder, resume, executor, jobs, lambda ex, store: analyses.run_morris(s, chosen, seed, reps, r, ex, store, progress))
+        study = _study(folder, resume, executor, jobs, lambda ex, store: analyses.run_morris(s, chosen, seed, reps, r, ex, store, progress, m))
     else:
         size = _setting(base_samples, method, "n", precise)
-        study = _study(folder, resume, executor, jobs, lambda ex, store: analyses.run_sobol(s, chosen, seed, reps, size, ex, store, progress))
+        study = _study(folder, resume, executor, jobs, lambda ex, store: analyses.run_sobol(s, chosen, seed, reps, size, ex, store, progress, m))
     for name, table in study.tables.items():
         table.to_csv(folder / f"{name}.csv", index=name != "points")
-    note = f"{study.points} design points x {study.replications_per_point} replications each (common random numbers), {len(chosen)} factors."
-    write_study(folder, loaded, seed, study, f"sensitivity-{method}", factors=[f.as_record() for f in chosen])
+    note = (
+        f"{study.points} design points x {study.replications_per_point} replications each (common random numbers), {len(chosen)} factors; "
+        f"measured by {m.words}" + (" (the tornado's centre: the baseline run, every input drawn)." if method == "tornado" else ".")
+    )
+    write_study(folder, loaded, seed, study, f"sensitivity-{method}", factors=[f.as_record() for f in chosen], measure=m.as_record())
     figures = draw_figures(folder, f"sensitivity-{method}")
     tables = {k: v for k, v in study.tables.items() if k != "points"}
     write_report_md(folder, f"Sensitivity ({method}): {s.scenario.title}", [note], tables, figures, study.warnings, window)  # type: ignore[arg-type]
@@ -440,18 +545,23 @@ def calibrate(
     target_days: tuple[float, float] = (15.0, 30.0),
     *,
     replications: int | None = None,
-    seed: int = DEFAULT_SEED,
-    overrides: Sequence[str] = (),
-    out: str | Path | None = None,
-    force: bool = False,
-    resume: bool = False,
-    precise: bool = False,
-    jobs: int | None = 1,
-    executor: Executor | None = None,
-    progress: Progress = None,
+    options: StudyOptions | None = None,
+    **shared: Unpack[SharedOptions],
 ) -> AnalysisResult:
     """Which input values make the seed's estimate come true (``evacsim calibrate``): ABC rejection over the scenario's
     distributions, accepting the draws whose base is empty within ``target_days``."""
+    o = study_options(options, shared)
+    seed, overrides, out, force, resume, precise, jobs, executor, progress = (
+        o.seed,
+        o.overrides,
+        o.out,
+        o.force,
+        o.resume,
+        o.precise,
+        o.jobs,
+        o.executor,
+        o.progress,
+    )
     from sim.analysis.calibration import informative
     from sim.names import label
     from sim.report.readable import span
@@ -496,28 +606,35 @@ def marginal(
     scenario: ScenarioLike,
     *,
     replications: int | None = None,
-    seed: int = DEFAULT_SEED,
-    overrides: Sequence[str] = (),
-    out: str | Path | None = None,
-    force: bool = False,
-    resume: bool = False,
-    precise: bool = False,
-    jobs: int | None = 1,
-    executor: Executor | None = None,
-    progress: Progress = None,
+    options: StudyOptions | None = None,
+    **shared: Unpack[SharedOptions],
 ) -> AnalysisResult:
-    """What one more truck, escort team, Apache, loading team, sortie or crossing buys (``evacsim marginal``), with 95% CIs."""
+    """What one more truck, escort team, Apache, loading team, sortie or crossing buys (``evacsim marginal``), with 95% CIs,
+    ranked by ``measure``, best first (days sooner by default; on a theatre, of the last out unless ``base``)."""
+    o = study_options(options, shared)
+    seed, overrides, out, force, resume, precise, jobs, executor, progress = (
+        o.seed,
+        o.overrides,
+        o.out,
+        o.force,
+        o.resume,
+        o.precise,
+        o.jobs,
+        o.executor,
+        o.progress,
+    )
+    measure, by_day, base = o.measure, o.by_day, o.base
     loaded = _loaded(scenario, overrides)
     s = loaded.scenario
+    m = _measure(s, measure, by_day, base)
     reps = _setting(replications, "marginal", "replications", precise)
     folder = _analysis_folder(out, force, resume, "marginal", f"{s.scenario.name}-marginal")
-    study = _study(folder, resume, executor, jobs, lambda ex, store: analyses.run_marginal(s, seed, reps, ex, store, progress))
+    study = _study(folder, resume, executor, jobs, lambda ex, store: analyses.run_marginal(s, seed, reps, ex, store, progress, m))
     table = study.tables["marginal"]
     window = tuple(s.scenario.window_days)
     table.to_csv(folder / "marginal.csv")
-    best, top = table.index[0], table.iloc[0]
-    line = f"{best} buys the most time: {top['days_saved']:.1f} days (95% CI {top['days_saved_low']:.1f}-{top['days_saved_high']:.1f})."
-    write_study(folder, loaded, seed, study, "marginal")
+    line = marginal_sentence(table, m)
+    write_study(folder, loaded, seed, study, "marginal", measure=m.as_record())
     figures = draw_figures(folder, "marginal")
     lines = [f"{reps} replications per variant, common random numbers.", "", line]
     write_report_md(folder, f"Marginal value of resources: {s.scenario.title}", lines, {"marginal": table}, figures, [], window)  # type: ignore[arg-type]
@@ -530,19 +647,25 @@ def evidence(
     replications: int | None = None,
     tornado_replications: int | None = None,
     from_run: str | Path | None = None,
-    seed: int = DEFAULT_SEED,
-    overrides: Sequence[str] = (),
-    out: str | Path | None = None,
-    force: bool = False,
-    resume: bool = False,
-    precise: bool = False,
-    jobs: int | None = 1,
-    executor: Executor | None = None,
-    progress: Progress = None,
+    options: StudyOptions | None = None,
+    **shared: Unpack[SharedOptions],
 ) -> AnalysisResult:
-    """What to find out first (``evacsim evidence``): for each uncertain input, how much knowing it would settle the window
-    question (EVPPI), its tornado swing, and the kind of source behind it. ``from_run``: a run folder of this scenario
-    to estimate from instead of new draws."""
+    """What to find out first (``evacsim evidence``): for each uncertain input, how much knowing it would settle the
+    uncertainty of ``measure`` (EVPPI; mean days by default, on a theatre to the last out unless ``base``), its tornado
+    swing, and the kind of source behind it. ``from_run``: a run folder of this scenario to estimate from instead of new draws."""
+    o = study_options(options, shared)
+    seed, overrides, out, force, resume, precise, jobs, executor, progress = (
+        o.seed,
+        o.overrides,
+        o.out,
+        o.force,
+        o.resume,
+        o.precise,
+        o.jobs,
+        o.executor,
+        o.progress,
+    )
+    measure, by_day, base = o.measure, o.by_day, o.base
     from sim.analysis.evidence import BOOTSTRAP, default_blocks, findings
     from sim.names import label
 
@@ -552,18 +675,19 @@ def evidence(
     labels = {f.path: label(f.path) for f in chosen}
     if not chosen:
         raise StudyError(f"{loaded.path}: no input is given as a distribution, so knowing any of them would settle nothing; nothing to rank")
+    m = _measure(s, measure, by_day, base)
     tornado_reps = _setting(tornado_replications, "evidence", "tornado_replications", precise)
     given = run_rows(Path(from_run), s) if from_run is not None else None
     reps = len(given) if given is not None else _setting(replications, "evidence", "replications", precise)
     folder = _analysis_folder(out, force, resume, "evidence", f"{s.scenario.name}-evidence")
     study = _study(
-        folder, resume, executor, jobs, lambda ex, store: analyses.run_evidence(s, chosen, seed, reps, tornado_reps, labels, ex, store, progress, given)
+        folder, resume, executor, jobs, lambda ex, store: analyses.run_evidence(s, chosen, seed, reps, tornado_reps, labels, ex, store, progress, given, m)
     )
     table = study.tables["evidence"]
     table.to_csv(folder / "evidence.csv", index=False)
     study.tables["tornado"].to_csv(folder / "tornado.csv")
     window = s.scenario.window_days
-    lines = findings(table, window, study.extra["p_window"], reps, study.extra.get("joint"))
+    lines = findings(table, window, study.extra["p_window"], reps, study.extra.get("joint"), measure=m, sample=study.extra)
     extra = {
         "factors": [f.as_record() for f in chosen],
         "monte_carlo_replications": reps,
@@ -571,8 +695,11 @@ def evidence(
         "tornado_points": study.extra["tornado_points"],
         "tornado_replications": study.extra["tornado_replications"],
         "p_window": study.extra["p_window"],
+        "p_by_day": study.extra["p_by_day"],
+        "mean_days": study.extra["mean_days"],
+        "measure": m.as_record(),
         "joint": study.extra.get("joint"),
-        "estimator": "regression-based EVPPI (Strong and Oakley 2013): regressogram of the in-window indicator on each input, "
+        "estimator": f"regression-based EVPPI (Strong and Oakley 2013): regressogram of {m.words} on each input, "
         "noise of the block means removed (Kelley's epsilon squared); 95% bootstrap intervals",
         "bootstrap": BOOTSTRAP,
         "blocks": default_blocks(reps),
@@ -585,23 +712,35 @@ def evidence(
 
 def discover(
     results: str | Path,
-    target: str = "15 <= days <= 30",
+    target: str | None = None,
     *,
     min_coverage: float = 0.5,
     out: str | Path | None = None,
     force: bool = False,
+    measure: str = "days",
+    by_day: float | None = None,
+    base: str | None = None,
 ) -> AnalysisResult:
     """Under which conditions the target happens (``evacsim discover``): PRIM boxes over the inputs of a finished study.
-    Runs no replications: it reads those of ``results``."""
+    Runs no replications: it reads those of ``results``. Without a ``target``, the measure's: out by day ``by_day``
+    (default the window's end) for ``days`` and ``out-by-day``, inside the window for ``window``; ``days`` in a
+    target is what the measure measures (on a theatre, the last out unless ``base``)."""
     need("discover")
+    from dataclasses import replace as with_fields
+
     from sim.analysis import discovery as d
     from sim.plots.discovery import discovery_figure
 
     results = Path(results)
+    m = _results_measure(results, measure, by_day, base)
+    if target is None:
+        target = f"{m.window[0]:g} <= days <= {m.window[1]:g}" if m.kind == "window" else f"days <= {m.day:g}"
     try:
         goal = d.parse_target(target)
     except ValueError as exc:
         raise UsageError(str(exc)) from None
+    if goal.column == "days_to_base_empty" and m.column != goal.column:
+        goal = with_fields(goal, column=m.column, finished=m.finished)
     rows, factors = read_results(results)
     if goal.column not in rows.columns:
         raise StudyError(f"{results}: the results have no column {goal.column} for the target {target}")
@@ -612,13 +751,14 @@ def discover(
     except ValueError as exc:
         raise StudyError(str(exc)) from None
     folder, _ = _folder(out, force, "discover", f"{results.name}-discover")
-    what = "meets the target" if target.strip() != "15 <= days <= 30" else "finishes in the window"
+    what = _target_words(target, m)
     sentence = d.describe(found, what)
     d.trajectory_table(found).to_csv(folder / "prim_trajectory.csv", index_label="step")
     found.box.to_csv(folder / "prim_box.csv")
     figures = [save_figure(folder, "discovery", discovery_figure(found, x, cases, what=target))]
     summary = {
         "target": target,
+        "measure": m.as_record(),
         "cases": found.cases,
         "replications": found.total,
         "base_rate": found.base_rate,
@@ -633,6 +773,41 @@ def discover(
     write_manifest(folder, discovery_manifest(results, target, min_coverage, found.total))
     write_report_md(folder, f"Scenario discovery: {target}", [f"Results: `{results}`", "", sentence], {"chosen box": found.box}, figures, [])
     return AnalysisResult(folder, {"chosen box": found.box}, [sentence], [], found, summary)
+
+
+def _results_measure(results: Path, measure: str, by_day: float | None, base: str | None) -> Measure:
+    """The measure of a study over a finished folder's replications, on the scenario its manifest holds."""
+    from sim.experiment.manifest import ResultsFolderError, read_manifest
+    from sim.scenario.schema import scenario_from_table
+
+    try:
+        resolved = read_manifest(results).scenario
+    except ResultsFolderError:
+        resolved = {}
+    if not resolved or "a" in resolved:
+        return _measure_or_usage(lambda: Measure(measure, by_day=by_day))
+    try:
+        scenario = scenario_from_table(resolved)
+    except ValueError:
+        return _measure_or_usage(lambda: Measure(measure, by_day=by_day))
+    return _measure(scenario, measure, by_day, base)
+
+
+def _measure_or_usage(make: Callable[[], Measure]) -> Measure:
+    try:
+        return make()
+    except MeasureError as exc:
+        raise UsageError(str(exc)) from None
+
+
+def _target_words(target: str, measure: Measure) -> str:
+    """What a discovery's cases are, in words: ``is out by day 30``, ``ends inside the window``, ``meets the target``."""
+    text = " ".join(target.split())
+    if text == f"days <= {measure.day:g}":
+        return {"base empty": "the base empties", "the last out": "everyone is out"}.get(measure.subject, measure.ends_words) + f" by day {measure.day:g}"
+    if text == f"{measure.window[0]:g} <= days <= {measure.window[1]:g}":
+        return "finishes in the window"
+    return "meets the target"
 
 
 # ---- nowcast, backtest, plan, report --------------------------------------------------------------
@@ -762,8 +937,15 @@ def plan(
     jobs: int | None = 1,
     executor: Executor | None = None,
     progress: Callable[[str, int, int], None] | None = None,
+    measure: str = "days",
+    by_day: float | None = None,
+    base: str | None = None,
 ) -> Any:
     """The cheapest set of additions that meets a target such as ``P(days <= 30) >= 0.9`` (``evacsim plan``).
+
+    ``days`` in the target is what the measure measures: on a theatre the whole withdrawal (the last out) unless
+    ``base`` names a base; ``by_day`` replaces the target's day. A plan seeks a chance of being out by a day, so
+    ``measure`` is ``days`` or ``out-by-day`` (the same goal); ``window`` is refused.
 
     Returns the plan's result (its ``sentence``, ``overrides`` to check it with, ``check`` on fresh replications);
     its tables, figure and manifest are in ``result.folder``."""
@@ -782,6 +964,13 @@ def plan(
     goal = goal or study.target
     if goal is None:
         raise UsageError(f'{options}: no target; give target = "P(days <= 30) >= 0.9" in the plan file or --target')
+    m = _measure(loaded.scenario, measure, by_day, base)
+    if m.kind == "window":
+        raise UsageError("--measure window: a plan seeks the cheapest way to be out by a day (P(days <= D) >= p); use --measure days or out-by-day")
+    if goal.measure == "days" and m.column != "days_to_base_empty":
+        goal = replace(goal, subject=m.column)
+    if by_day is not None:
+        goal = replace(goal, days=float(by_day))
     if budget is not None:
         study = replace(study, budget=budget)
     if trials is not None:

@@ -21,7 +21,19 @@ from rich.table import Table
 
 from sim.commands import _console, register_all
 from sim.commands._console import console
-from sim.commands._options import EXIT_INTERRUPTED, EXIT_OUTPUT, EXIT_WORKERS, DaskLocalOpt, EvacsimGroup, SchedulerOpt, SeedOpt
+from sim.commands._options import (
+    EXIT_INTERRUPTED,
+    EXIT_OUTPUT,
+    EXIT_WORKERS,
+    BaseOpt,
+    ByDayOpt,
+    DaskLocalOpt,
+    EvacsimGroup,
+    MeasureChoice,
+    MeasureOpt,
+    SchedulerOpt,
+    SeedOpt,
+)
 
 
 def _version(value: bool) -> None:
@@ -37,6 +49,9 @@ app = typer.Typer(
     add_completion=False,
     no_args_is_help=True,
     pretty_exceptions_enable=False,
+    # click's own help: it wraps every column to the terminal and never cuts an option name (rich's cut
+    # --tornado-replications to --tornado-replica… at 80 columns)
+    rich_markup_mode=None,
     help="Simulate the evacuation of a base: does it close in its window, how likely is that, and what drives it.",
 )
 
@@ -132,8 +147,11 @@ def run(
     force: Annotated[bool, typer.Option(help="write into a non-empty --out folder")] = False,
     scheduler: SchedulerOpt = None,
     dask_local: DaskLocalOpt = None,
+    measure: MeasureOpt = MeasureChoice.days,
+    by_day: ByDayOpt = None,
+    base: BaseOpt = None,
 ) -> None:
-    """Run the Monte Carlo replications of a scenario and answer the window question."""
+    """Run the Monte Carlo replications of a scenario: when everyone is out (the date, P10-P90) and how sure by day D."""
     from sim import api
     from sim.experiment.executors import ExecutorError, make_executor
     from sim.experiment.storage import OutputError
@@ -152,16 +170,31 @@ def run(
             def advance(batch, target: int) -> None:
                 bar.update(task, total=target, advance=len(batch))
 
-            result = api.run(loaded, replications, precision=precision, seed=seed, out=out, force=force, executor=executor, on_batch=advance, figures=False)
+            result = api.run(
+                loaded,
+                replications,
+                precision=precision,
+                seed=seed,
+                out=out,
+                force=force,
+                executor=executor,
+                on_batch=advance,
+                figures=False,
+                measure=measure.value,
+                by_day=by_day,
+                base=base,
+            )
     except OutputError as exc:
         _fail(str(exc), EXIT_OUTPUT)
     except ExecutorError as exc:
         _fail(str(exc), EXIT_WORKERS)
     except MissingExtra as exc:
         _fail(str(exc), EXIT_MISSING_EXTRA)
+    except api.UsageError as exc:
+        _fail(str(exc), 2)
     except KeyboardInterrupt:
         _fail("interrupted before the replications finished; nothing was written (for a study that can be resumed, use evacsim sweep)", EXIT_INTERRUPTED)
-    _print_summary(loaded.scenario.scenario.title, result.summary, window)  # the answer first; the figures take a few seconds more
+    _print_summary(loaded.scenario.scenario.title, result.summary, window, loaded.scenario.scenario.start)  # the answer first; figures after
     from sim.plots.figures import plot_results
 
     try:
@@ -178,42 +211,82 @@ def _window_keys(window: tuple[float, float]) -> dict[str, str]:
     return {k: window_key(k, window) for k in ("p_under", "p_within", "p_over")}
 
 
-def _print_theatre(summary: dict) -> None:
-    """The theatre's answers: each base's days to empty, the last out, and the reported end dates."""
-    table = Table(title="Theatre: days from 2026-02-23")
-    for col in ("", "mean", "P10", "P50", "P90", "left in"):
-        table.add_column(col, justify="right" if col else "left")
-    for name, b in summary["bases"].items():
-        if b.get("replications"):
-            d = b["days_to_base_empty"]
-            days = [f"{d[k]:.1f}" for k in ("mean", "p10", "p50", "p90")]
-            table.add_row(f"{b.get('title', name)} empty", *days, f"{100 * b['share_left']:.0f}%")
-    t = summary["theatre"]
-    d = t["days_to_last_out"]
-    table.add_row("last out of Syria", f"{d['mean']:.1f}", f"{d['p10']:.1f}", f"{d['p50']:.1f}", f"{d['p90']:.1f}", "")
+def _date(start: str, day: float) -> str:
+    """``03-12`` (month-day) of a day from the scenario's own start; the year is in the table's title."""
+    from sim.analysis.measure import calendar_date
+
+    return calendar_date(start, day).strftime("%m-%d")
+
+
+def _when_row(d: dict, start: str) -> list[str]:
+    """mean, P50 with its date, P10-P90 with their dates, of a ``describe_days`` dict."""
+    return [
+        f"{d['mean']:.1f}",
+        f"{d['p50']:.1f} ({_date(start, d['p50'])})",
+        f"{d['p10']:.1f}-{d['p90']:.1f} ({_date(start, d['p10'])} to {_date(start, d['p90'])})",
+    ]
+
+
+def _print_when(summary: dict, start: str) -> None:
+    """The date first: on a theatre the whole withdrawal (the last out of the country), then each base; on one base,
+    base empty and force closure. Days from the scenario's own start, with calendar dates."""
+    from sim.analysis.measure import calendar_date
+
+    theatre = "theatre" in summary
+    year = calendar_date(start, 0).isoformat()
+    table = Table(title=f"When: days from day 0 ({year}), calendar dates (month-day) beside them")
+    table.add_column("")
+    for col in ("mean", "P50 (date)", "P10-P90 (dates)"):
+        table.add_column(col, justify="right")
+    if theatre:
+        table.add_column("has to move\n(share of replications)", justify="right")
+        t = summary["theatre"]
+        table.add_row("[bold]everyone out of the country[/]", *_when_row(t["days_to_last_out"], start), "", style="bold")
+        for name, b in summary["bases"].items():
+            if b.get("replications"):
+                table.add_row(f"{escape(b.get('title', name))} empty", *_when_row(b["days_to_base_empty"], start), f"{100 * b['share_left']:.0f}%")
+            else:
+                table.add_row(f"{escape(b.get('title', name))} empty", "—", "—", "—", "0%")
+    else:
+        for key, label in (("days_to_base_empty", "base empty"), ("days_to_force_closure", "force closure")):
+            table.add_row(label, *_when_row(summary[key], start))
     console.print(table)
+
+
+def _print_sure(summary: dict) -> None:
+    """How sure by day D (the headline's measure), then the seed's window as a check."""
+    top = summary.get("headline")
+    if top:
+        from sim.analysis.measure import Measure
+
+        p = top["p_by_day"]
+        by = Measure.from_record(top["measure"]).by_day_words
+        date = f" ({top['by_day_date']})" if top.get("by_day_date") else ""
+        console.print(f"[bold]{escape(by)}{date}: {100 * p['estimate']:.1f}%[/] (95% CI {100 * p['ci_low']:.1f}-{100 * p['ci_high']:.1f}%)")
+
+
+def _print_theatre(summary: dict) -> None:
+    """The theatre's reported end dates and what binds it (the table of days is :func:`_print_when`)."""
+    t = summary["theatre"]
     console.print(
-        "Out within the reported end dates: "
-        + ", ".join(f"{k} days {100 * p['estimate']:.0f}% ({100 * p['ci_low']:.0f}-{100 * p['ci_high']:.0f}%)" for k, p in t["p_within"].items())
+        "Everyone out by the reported end dates: "
+        + ", ".join(f"day {k} {100 * p['estimate']:.0f}% ({100 * p['ci_low']:.0f}-{100 * p['ci_high']:.0f}%)" for k, p in t["p_within"].items())
     )
     console.print(f"Binding: {t['binding']}")
 
 
-def _print_summary(title: str, summary: dict, window: tuple[float, float]) -> None:
+def _print_summary(title: str, summary: dict, window: tuple[float, float], start: str = "2026-02-23T00:00:00+03:00") -> None:
     main = ""  # a theatre's one-base answers are its main base's: say whose
-    if "theatre" in summary and summary.get("bases"):
+    theatre = "theatre" in summary and bool(summary.get("bases"))
+    if theatre:
         first = next(iter(summary["bases"].values()))
         main = f"{first.get('title', 'main base')} (the main base): "
-        title = f"{title}; {main.removesuffix(': ')}"
-    table = Table(title=f"{title}: {summary['replications']} replications")
-    table.add_column("days from 2026-02-23")
-    for col in ("mean", "P10", "P50", "P90"):
-        table.add_column(col, justify="right")
-    for key, label in (("days_to_base_empty", "base empty"), ("days_to_force_closure", "force closure")):
-        d = summary[key]
-        table.add_row(label, f"{d['mean']:.1f}", f"{d['p10']:.1f}", f"{d['p50']:.1f}", f"{d['p90']:.1f}")
-    console.print(table)
-    probs = Table(title=f"{main.removesuffix(': ') or 'Base'} empty: probability (95% CI)")
+    console.print(f"[bold]{escape(title)}[/]: {summary['replications']} replications")
+    _print_when(summary, start)
+    _print_sure(summary)
+    if theatre:
+        _print_theatre(summary)
+    probs = Table(title=f"The seed's {window[0]:g}-{window[1]:g} days, as a check: {main.removesuffix(': ') or 'base'} empty, probability (95% CI)")
     probs.add_column("when")
     probs.add_column("probability", justify="right")
     labels = {"p_under": f"under {window[0]:g} days", "p_within": f"{window[0]:g}-{window[1]:g} days", "p_over": f"over {window[1]:g} days"}
@@ -221,14 +294,12 @@ def _print_summary(title: str, summary: dict, window: tuple[float, float]) -> No
         p = summary[key]
         probs.add_row(labels[kind], f"{100 * p['estimate']:.1f}%  ({100 * p['ci_low']:.1f}-{100 * p['ci_high']:.1f}%)")
     console.print(probs)
-    if "theatre" in summary:
-        _print_theatre(summary)
     waits = sorted(summary["mean_wait_hours"].items(), key=lambda kv: -kv[1])[:4]
     console.print(f"{main}{'main' if main else 'Main'} waits (convoy-hours per replication): " + ", ".join(f"{c} {h:.0f}" for c, h in waits))
     sortie_waits = {c: h for c, h in summary.get("mean_sortie_wait_hours", {}).items() if h >= 0.05}
     if sortie_waits:
         console.print("Airlift waits (sortie-hours per replication): " + ", ".join(f"{c} {h:.1f}" for c, h in sortie_waits.items()))
-    console.print(f"[bold]{escape(main + summary['verdict'])}[/]")
+    console.print(f"[bold]{escape(summary['verdict'])}[/]")
     for warning in summary.get("warnings", []):
         _warn(warning)
 

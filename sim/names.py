@@ -12,7 +12,7 @@ from __future__ import annotations
 import math
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Protocol
 
 import pandas as pd
 
@@ -251,14 +251,20 @@ _DAYS_OUTCOME = ("mean days to base empty", "days", days)
 _P_OUTCOME = ("{p}", "percentage points", points_size)
 
 _TORNADO = {
-    "mean_days.base": Column("mean days to base empty, every factor at its median (days)", days),
+    "mean_days.base": Column("mean days, the baseline run: every input drawn (days)", days),
     "mean_days.low": Column("mean days, factor at its P5 (days)", days),
     "mean_days.high": Column("mean days, factor at its P95 (days)", days),
     "mean_days.swing": Column("swing in mean days, P95 - P5 (days)", lambda v: f"{float(v):+.1f}" if _finite(v) is not None else "—"),
-    "p_window.base": Column("{p}, every factor at its median (%)", percent),
+    "p_window.base": Column("{p}, the baseline run: every input drawn (%)", percent),
     "p_window.low": Column("{p}, factor at its P5 (%)", percent),
     "p_window.high": Column("{p}, factor at its P95 (%)", percent),
     "p_window.swing": Column("swing in {p}, P95 - P5 (percentage points)", points),
+    "p_by_day.base": Column("{b}, the baseline run: every input drawn (%)", percent),
+    "p_by_day.low": Column("{b}, factor at its P5 (%)", percent),
+    "p_by_day.high": Column("{b}, factor at its P95 (%)", percent),
+    "p_by_day.swing": Column("swing in {b}, P95 - P5 (percentage points)", points),
+    "p_by_day.swing_ci_low": Column("swing in {b}: 95% interval, low (percentage points)", points),
+    "p_by_day.swing_ci_high": Column("swing in {b}: 95% interval, high (percentage points)", points),
     "mean_days.swing_ci_low": Column("swing in mean days: 95% interval, low (days)", lambda v: f"{float(v):+.1f}" if _finite(v) is not None else "—"),
     "mean_days.swing_ci_high": Column("swing in mean days: 95% interval, high (days)", lambda v: f"{float(v):+.1f}" if _finite(v) is not None else "—"),
     "p_window.swing_ci_low": Column("swing in {p}: 95% interval, low (percentage points)", points),
@@ -302,6 +308,11 @@ _MARGINAL = {
     "mean_days_variant": Column("mean days to base empty with the change (days)", days),
     "p_window_base": Column("{p} as it stands (%)", percent),
     "p_window_variant": Column("{p} with the change (%)", percent),
+    "p_by_day_base": Column("{b} as it stands (%)", percent),
+    "p_by_day_variant": Column("{b} with the change (%)", percent),
+    "p_by_day_change": Column("change in {b}, mean (percentage points)", points),
+    "p_by_day_change_low": Column("change in {b}, 95% CI low (percentage points)", points),
+    "p_by_day_change_high": Column("change in {b}, 95% CI high (percentage points)", points),
     "p_window_change": Column("change in {p}, mean (percentage points)", points),
     "p_window_change_low": Column("change in {p}, 95% CI low (percentage points)", points),
     "p_window_change_high": Column("change in {p}, 95% CI high (percentage points)", points),
@@ -313,7 +324,7 @@ _TRAJECTORY = {
     "density": Column("density: share of the box's cases of interest (%)", percent),
     "mass": Column("mass: share of all replications in the box (%)", percent),
     "res_dim": Column("inputs restricted (count)", whole),
-    "limits": Column("box", str),
+    "limits": Column("box", lambda v: "every replication (no limit yet)" if v is None or (isinstance(v, float) and math.isnan(v)) else str(v)),
     "chosen": Column("chosen step", yes_no),
 }
 
@@ -332,6 +343,8 @@ TABLES: dict[str, dict[str, Column]] = {
 SHORT = {
     "mean_days.swing": "mean days: swing (days)",
     "p_window.swing": "{p}: swing (percentage points)",
+    "p_by_day.swing": "{b}: swing (percentage points)",
+    "mean_days.base": "baseline run: mean days",
     "mu_star": "μ* ({u})",
     "mu_star_conf": "± ({u})",
     "sigma": "σ ({u})",
@@ -345,10 +358,11 @@ SHORT = {
     "post_p5": "in target P5",
     "post_p95": "in target P95",
     "ks": "differ, KS (%)",
-    "days_saved": "days saved",
+    "days_saved": "days sooner",
     "days_saved_low": "95% CI low",
     "days_saved_high": "95% CI high",
     "p_window_change": "{p} change (percentage points)",
+    "p_by_day_change": "{b} change (percentage points)",
 }
 """Short column words for the console, where the table's title names the outcome."""
 
@@ -360,29 +374,64 @@ def window_words(window: tuple[float, float] | None) -> str:
     return f"P({window[0]:g}-{window[1]:g} days)" if window else "P(window)"
 
 
-def column_words(stem: str, column: str, window: tuple[float, float] | None = None, short: bool = False) -> str:
+class Measure(Protocol):
+    """What a study measures, as a table names it (:class:`sim.analysis.measure.Measure`; the names sit below analysis)."""
+
+    @property
+    def words(self) -> str: ...
+    @property
+    def by_day_words(self) -> str: ...
+    @property
+    def is_probability(self) -> bool: ...
+
+
+def _outcome(stem: str, measure: Measure | None) -> tuple[str, str, Callable[[Any], str]]:
+    """What a Morris or Sobol' table measures: P(window) for ``*_p_window``, else the study's measure (mean days by default)."""
+    if stem.endswith("_p_window"):
+        return _P_OUTCOME
+    if measure is not None and measure.is_probability:
+        return (measure.words, "percentage points", points_size)
+    if measure is not None:
+        return (measure.words, "days", days)
+    return _DAYS_OUTCOME
+
+
+def by_day_words(window: tuple[float, float] | None, measure: Measure | None = None) -> str:
+    """``P(out by day 30)``: the measure's, else by the window's end."""
+    if measure is not None:
+        return measure.by_day_words
+    return f"P(out by day {window[1]:g})" if window else "P(out by day D)"
+
+
+def column_words(stem: str, column: str, window: tuple[float, float] | None = None, short: bool = False, measure: Measure | None = None) -> str:
     """The words of one column of an analysis table, e.g. ``swing in P(15-30 days), P95 - P5 (percentage points)``
-    (``short``: ``P(15-30 days): swing (points)``, for the console)."""
+    (``short``: ``P(15-30 days): swing (points)``, for the console); ``{b}`` reads P(out by day D) of ``measure``."""
     spec = TABLES.get(stem, {}).get(column)
     if spec is None:
         return column
-    outcome, unit, _ = _P_OUTCOME if stem.endswith("_p_window") else _DAYS_OUTCOME
+    outcome, unit, _ = _outcome(stem, measure)
     p = window_words(window)
+    b = by_day_words(window, measure)
     words = SHORT.get(column, spec.words) if short else spec.words
-    return words.format(p=p, y=outcome.format(p=p), u=unit)
+    return words.format(p=p, b=b, y=outcome.format(p=p), u=unit)
 
 
-def _shower(stem: str, column: str) -> Callable[[Any], str]:
+def _shower(stem: str, column: str, measure: Measure | None = None) -> Callable[[Any], str]:
     spec = TABLES.get(stem, {}).get(column)
     if spec is None:
         return plain
     if spec.show is None:  # Morris: in the unit of the outcome
-        return (_P_OUTCOME if stem.endswith("_p_window") else _DAYS_OUTCOME)[2]
+        return _outcome(stem, measure)[2]
     return spec.show
 
 
 def people_table(
-    table: pd.DataFrame, stem: str, window: tuple[float, float] | None = None, columns: list[str] | None = None, short: bool = False
+    table: pd.DataFrame,
+    stem: str,
+    window: tuple[float, float] | None = None,
+    columns: list[str] | None = None,
+    short: bool = False,
+    measure: Measure | None = None,
 ) -> pd.DataFrame:
     """An analysis table (index: dotted paths or changes) as people read it: every value a string in its unit,
     columns in words, inputs by their planner names with the dotted path in a ``parameter`` column beside them.
@@ -397,6 +446,6 @@ def people_table(
     if stem == "calibration":
         out["unit"] = [unit_of(n) for n in names]
     for column in columns:
-        show = _shower(stem, column)
-        out[column_words(stem, column, window, short)] = [show(v) for v in table[column].tolist()]
+        show = _shower(stem, column, measure)
+        out[column_words(stem, column, window, short, measure)] = [show(v) for v in table[column].tolist()]
     return out

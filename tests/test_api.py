@@ -33,7 +33,8 @@ def test_the_command_line_help_loads_neither_scipy_nor_the_model():
 def test_every_study_is_in_all_and_resolves_to_the_api():
     from sim import api
 
-    assert sorted(set(sim.__all__) - {"__version__"}) == STUDIES
+    assert sorted(set(sim.__all__) - {"__version__", "StudyOptions"}) == STUDIES
+    assert sim.StudyOptions is api.StudyOptions
     for name in STUDIES:
         assert getattr(sim, name) is getattr(api, name)
     assert re.fullmatch(r"\d+\.\d+\.\d+.*", sim.__version__)

@@ -135,7 +135,7 @@ def test_marginal_axes_name_their_units():
         index=["heavy equipment transporters +2", "civilian trucks +10"],
     )
     left, right = marginal_figure(table, (15, 30)).axes
-    assert left.get_xlabel() == "days saved (days): mean and 95% CI"
+    assert left.get_xlabel() == "days sooner (days): mean and 95% CI"
     assert right.get_xlabel() == "change in P(15-30 days) (percentage points): mean and 95% CI"
     assert max(p.get_width() for p in right.patches) == pytest.approx(17.0)
 

@@ -75,6 +75,7 @@ def test_the_tornado_swing_interval_covers_the_true_swing_95_percent_of_the_time
     # a little noise of its own. The swing is 5 days; P(window 15-35) changes by P(15 <= N(35, sd) <= 35) - P(15 <= N(30, 6) <= 35).
     import pandas as pd
 
+    from sim.analysis.measure import Measure
     from sim.analysis.paired import swing_intervals
 
     rng = np.random.default_rng(8)
@@ -86,7 +87,7 @@ def test_the_tornado_swing_interval_covers_the_true_swing_95_percent_of_the_time
         shared = rng.normal(30, 6, size=60)
         days = np.concatenate([shared, shared, shared + 5 + rng.normal(0, 1, size=60)])
         rows = pd.DataFrame({"point": np.repeat([0, 1, 2], 60), "replication": np.tile(np.arange(60), 3), "days_to_base_empty": days})
-        found = swing_intervals(levels, rows, (15, 35)).loc["x"]
+        found = swing_intervals(levels, rows, Measure(window=(15, 35))).loc["x"]
         covered_days += found["mean_days.swing_ci_low"] <= 5 <= found["mean_days.swing_ci_high"]
         covered_window += found["p_window.swing_ci_low"] <= truth <= found["p_window.swing_ci_high"]
     assert covered_days / 800 == pytest.approx(0.95, abs=0.025)

@@ -133,7 +133,7 @@ def test_the_report_opens_with_the_whole_withdrawal_and_a_row_per_base(run_folde
     html = (run_folder / "report.html").read_text(encoding="utf-8")
     assert html.index('<section id="theatre">') < html.index('<section id="verdict">') < html.index('<section id="summary">')
     assert html.index('<a href="#theatre">The whole withdrawal</a>') < html.index('<a href="#verdict">')
-    assert "<h2>Does Qasrak, the main base, empty in the window?</h2>" in html
+    assert "<h2>When is everyone out, and how sure by day 30?</h2>" in html
     assert "Does the base empty in the window?" not in html
     assert "The last US soldier and load leave Syria on day" in html
     for title in ("Qasrak", "Rmelan", "Kharab al-Jir", "Life Stone"):

@@ -11,7 +11,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from sim.analysis.statistics import describe_days, window_key, window_probabilities
+from sim.analysis.statistics import describe_days, proportion, window_key, window_probabilities
 
 PERCENTILES = (10, 50, 90)
 
@@ -38,9 +38,19 @@ def order_statistics(n: int, q: float, confidence: float = 0.95) -> tuple[int, i
     return int(stats.binom.ppf(alpha / 2, n, q)), int(stats.binom.ppf(1 - alpha / 2, n, q)) + 1
 
 
-def point_summary(days: np.ndarray, window: tuple[float, float]) -> dict[str, float]:
-    """One design point: replications, mean days (CI), P10/P50/P90 (CIs), P(under/within/over the window) (Wilson CIs)."""
+def by_day_key(day: float) -> str:
+    """The column of P(out by day D) in a points table: ``p_by_30``."""
+    return f"p_by_{day:g}"
+
+
+def point_summary(days: np.ndarray, window: tuple[float, float], by_day: float | None = None, closed: np.ndarray | None = None) -> dict[str, float]:
+    """One design point: replications, mean days (CI), P10/P50/P90 (CIs), P(out by day ``by_day``, default the window's
+    end) and P(under/within/over the window) (Wilson CIs). ``closed``: the days with ``inf`` for a replication cut off
+    at the horizon (default ``days``); NaN days (a base that did not have to move) are left out."""
     days = np.asarray(days, dtype=float)
+    closed = days if closed is None else np.asarray(closed, dtype=float)
+    keep = ~np.isnan(days)
+    days, closed = days[keep], closed[keep]
     d = describe_days(days)
     out: dict[str, float] = {"replications": len(days), "days_mean": d["mean"], "days_mean_ci_low": d["mean_ci_low"], "days_mean_ci_high": d["mean_ci_high"]}
     for p in PERCENTILES:
@@ -48,7 +58,11 @@ def point_summary(days: np.ndarray, window: tuple[float, float]) -> dict[str, fl
         out[f"days_p{p}"] = d[f"p{p}"]
         out[f"days_p{p}_ci_low"] = low
         out[f"days_p{p}_ci_high"] = high
-    for kind, prop in window_probabilities(days, window).items():
+    day = float(window[1] if by_day is None else by_day)
+    by = proportion(int((closed <= day).sum()), len(closed))
+    key = by_day_key(day)
+    out[key], out[f"{key}_ci_low"], out[f"{key}_ci_high"] = by.estimate, by.ci_low, by.ci_high
+    for kind, prop in window_probabilities(closed, window).items():
         key = window_key(kind, window)
         out[key] = prop.estimate
         out[f"{key}_ci_low"] = prop.ci_low
@@ -56,15 +70,25 @@ def point_summary(days: np.ndarray, window: tuple[float, float]) -> dict[str, fl
     return out
 
 
-def points_table(design: pd.DataFrame, point: np.ndarray, days: np.ndarray, window: tuple[float, float]) -> pd.DataFrame:
+def points_table(
+    design: pd.DataFrame, point: np.ndarray, days: np.ndarray, window: tuple[float, float], by_day: float | None = None, closed: np.ndarray | None = None
+) -> pd.DataFrame:
     """One row per design point: its factor values, then :func:`point_summary` of its replications.
 
-    ``point`` and ``days`` are parallel arrays (one entry per replication), sorted by point.
+    ``point``, ``days`` and ``closed`` (days, ``inf`` where cut off at the horizon; default ``days``) are parallel
+    arrays (one entry per replication), sorted by point.
     """
     point = np.asarray(point)
+    days = np.asarray(days, dtype=float)
+    closed = days if closed is None else np.asarray(closed, dtype=float)
     cuts = np.flatnonzero(np.diff(point)) + 1
-    groups = dict(zip(point[np.r_[0, cuts]].tolist(), np.split(np.asarray(days, dtype=float), cuts), strict=True)) if len(point) else {}
-    rows = [{**design_row, **point_summary(groups.get(int(design_row["point"]), np.empty(0)), window)} for design_row in design.to_dict("records")]
+    starts = point[np.r_[0, cuts]].tolist() if len(point) else []
+    groups = dict(zip(starts, zip(np.split(days, cuts), np.split(closed, cuts), strict=True), strict=True)) if len(point) else {}
+    empty = (np.empty(0), np.empty(0))
+    rows = []
+    for design_row in design.to_dict("records"):
+        group_days, group_closed = groups.get(int(design_row["point"]), empty)
+        rows.append({**design_row, **point_summary(group_days, window, by_day, group_closed)})
     table = pd.DataFrame(rows)
     table["point"] = table["point"].astype(np.int64)
     table["replications"] = table["replications"].astype(np.int64)

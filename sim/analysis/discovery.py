@@ -46,10 +46,20 @@ class Target:
     low_strict: bool = False
     high_strict: bool = False
     text: str = ""
+    finished: str | None = None
+    """The column saying the end came before the horizon, for a column of days other than the base's own."""
 
     def cases(self, rows: pd.DataFrame) -> np.ndarray:
-        """True for each row inside the target; a replication cut off at the horizon is later than any closure target."""
-        x = closure_days(rows, self.column) if self.column in ("days_to_base_empty", "days_to_force_closure") else rows[self.column].to_numpy(dtype=float)
+        """True for each row inside the target; a replication cut off at the horizon is later than any closure target
+        (and one in which the measured base did not have to move is in no target)."""
+        if self.finished is not None and self.finished in rows.columns:
+            days = rows[self.column].to_numpy(dtype=float)
+            done = rows[self.finished].astype(object).where(rows[self.finished].notna(), True).astype(bool).to_numpy()
+            x = np.where(done, days, np.inf)
+        elif self.column in ("days_to_base_empty", "days_to_force_closure"):
+            x = closure_days(rows, self.column)
+        else:
+            x = rows[self.column].to_numpy(dtype=float)
         above = x > self.low if self.low_strict else x >= self.low
         below = x < self.high if self.high_strict else x <= self.high
         return above & below

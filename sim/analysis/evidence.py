@@ -44,6 +44,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from sim.analysis.measure import Measure
+
 BOOTSTRAP = 400
 """Bootstrap resamples of the replications for the intervals."""
 
@@ -178,7 +180,7 @@ def in_window(days: np.ndarray, window: tuple[float, float]) -> np.ndarray:
     return ((days >= window[0]) & (days <= window[1])).astype(float)
 
 
-def evidence_table(evppi: pd.DataFrame, swings: pd.DataFrame, kinds: dict[str, str], labels: dict[str, str]) -> pd.DataFrame:
+def evidence_table(evppi: pd.DataFrame, swings: pd.DataFrame, kinds: dict[str, str], labels: dict[str, str], measure: Measure | None = None) -> pd.DataFrame:
     """What to find out first: per uncertain input, its planner's name, the kind of its source, its tornado swing
     and its EVPPI, ranked by EVPPI.
 
@@ -187,7 +189,9 @@ def evidence_table(evppi: pd.DataFrame, swings: pd.DataFrame, kinds: dict[str, s
     ``swing_days`` (mean days to base empty with the input at its P95 minus at its P5), ``p_window_swing_points``
     (the same for P(window), percentage points), ``evppi``, ``evppi_low``, ``evppi_high`` (share of the uncertainty of
     the verdict that knowing the input settles, percent), and, when the tornado has them, ``swing_days_low`` and
-    ``swing_days_high`` (the swing's paired 95% interval, days).
+    ``swing_days_high`` (the swing's paired 95% interval, days); ``p_by_day_swing_points`` when the tornado has it
+    (P(out by day D), percentage points). EVPPI is of ``measure`` (default: the in-window indicator); ties break on the
+    measure's swing.
     """
     table = pd.DataFrame({"input": evppi.index})
     table["label"] = [labels.get(name, name) for name in table["input"]]
@@ -195,12 +199,16 @@ def evidence_table(evppi: pd.DataFrame, swings: pd.DataFrame, kinds: dict[str, s
     swing = swings.reindex(table["input"])
     table["swing_days"] = swing["mean_days.swing"].to_numpy(dtype=float)
     table["p_window_swing_points"] = 100 * swing["p_window.swing"].to_numpy(dtype=float)
+    if "p_by_day.swing" in swing.columns:
+        table["p_by_day_swing_points"] = 100 * swing["p_by_day.swing"].to_numpy(dtype=float)
     if "mean_days.swing_ci_low" in swing.columns:  # the tornado's paired 95% interval of the swing
         table["swing_days_low"] = swing["mean_days.swing_ci_low"].to_numpy(dtype=float)
         table["swing_days_high"] = swing["mean_days.swing_ci_high"].to_numpy(dtype=float)
     for column in ("evppi", "evppi_low", "evppi_high"):
         table[column] = 100 * evppi[column].to_numpy(dtype=float)
-    return table.sort_values(["evppi", "swing_days"], ascending=[False, False], key=lambda c: c.abs() if c.name == "swing_days" else c, ignore_index=True)
+    tie = {"out-by-day": "p_by_day_swing_points", "window": "p_window_swing_points"}.get(measure.kind if measure else "days", "swing_days")
+    tie = tie if tie in table.columns else "swing_days"
+    return table.sort_values(["evppi", tie], ascending=[False, False], key=lambda c: c.abs() if c.name == tie else c, ignore_index=True)
 
 
 GUESSES = ("assumption", "unsourced")
@@ -214,11 +222,30 @@ def in_words(row) -> str:
     return f"{row.label}: knowing it would settle {settles} of the uncertainty; swing {row.swing_days:+.1f} days; evidence: {row.source_kind}"
 
 
-def findings(table: pd.DataFrame, window: tuple[float, float], p_window: float, replications: int, joint: dict | None = None, top: int = 5) -> list[str]:
-    """The findings of an evidence table in sentences: the chance of the window in the sample, the inputs that settle
+def findings(
+    table: pd.DataFrame,
+    window: tuple[float, float],
+    p_window: float,
+    replications: int,
+    joint: dict | None = None,
+    top: int = 5,
+    measure: Measure | None = None,
+    sample: dict | None = None,
+) -> list[str]:
+    """The findings of an evidence table in sentences: what the sample says (with ``measure`` and ``sample``, its mean
+    days and P(out by day D) first, the seed's window as a check; else the chance of the window), the inputs that settle
     most in words, what the first two settle together (``joint``: ``labels`` and ``evppi``, ``evppi_low``,
     ``evppi_high`` in percent), and last what to find out first (the guesses whose interval is clearly above 1%)."""
-    lines = [f"{replications} draws from the scenario's distributions: the base empties in {window[0]:g}-{window[1]:g} days in {100 * p_window:.0f}% of them."]
+    if measure is not None and sample is not None:
+        lines = [
+            f"{replications} draws from the scenario's distributions: mean {sample['mean_days']:.1f} {measure.days_words}; "
+            f"{measure.by_day_words} {100 * sample['p_by_day']:.0f}%; inside the seed's {window[0]:g}-{window[1]:g}-day window "
+            f"{100 * p_window:.0f}%. Knowing an input settles a share of the uncertainty of {measure.words}."
+        ]
+    else:
+        lines = [
+            f"{replications} draws from the scenario's distributions: the base empties in {window[0]:g}-{window[1]:g} days in {100 * p_window:.0f}% of them."
+        ]
     lines += [in_words(row) + "." for row in table.head(top).itertuples()]
     if joint:
         first, second = joint["labels"]

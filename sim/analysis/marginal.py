@@ -5,7 +5,7 @@ replication ``i`` draws the same cargo, the same threats and the same weather in
 both), so the difference is measured replication by replication and its interval is
 far narrower than the difference of two independent runs.
 
-Pure functions over replication tables (``replication`` and ``days_to_base_empty`` columns).
+Pure functions over replication tables (``replication`` and the measure's columns).
 """
 
 from __future__ import annotations
@@ -13,9 +13,12 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from sim.analysis.measure import Measure
+from sim.analysis.paired import paired_proportion_difference
 from sim.analysis.statistics import mean_interval
 
-OUTCOME = "days_to_base_empty"
+RANK_BY = {"days": "days_saved", "out-by-day": "p_by_day_change", "window": "p_window_change"}
+"""The column each measure ranks the resources by, best first: days saved, or the gain in a chance."""
 
 
 def paired_mean(diff: np.ndarray, confidence: float = 0.95) -> tuple[float, float, float]:
@@ -23,34 +26,51 @@ def paired_mean(diff: np.ndarray, confidence: float = 0.95) -> tuple[float, floa
     return mean_interval(diff, confidence)
 
 
-def marginal_effect(base: pd.DataFrame, variant: pd.DataFrame, window: tuple[float, float], outcome: str = OUTCOME) -> dict[str, float]:
-    """Days saved (baseline minus variant, positive is faster) and the change in P(window), paired by replication."""
-    merged = base[["replication", outcome]].merge(variant[["replication", outcome]], on="replication", suffixes=("_base", "_variant"))
+def marginal_effect(base: pd.DataFrame, variant: pd.DataFrame, measure: Measure) -> dict[str, float]:
+    """Days saved (baseline minus variant: positive is sooner, better), the change in P(out by day D) and in
+    P(window) (variant minus baseline: positive is likelier), paired by replication, of what ``measure`` measures.
+    Probability changes carry Newcombe's paired interval (:data:`~sim.analysis.paired.PROPORTION_INTERVAL`)."""
+    merged = base.merge(variant, on="replication", suffixes=("", "__variant"))
     if merged.empty:
         raise ValueError("the baseline and the variant share no replication: run them with the same seed and indices")
-    b, v = merged[f"{outcome}_base"].to_numpy(float), merged[f"{outcome}_variant"].to_numpy(float)
+    other = merged[[c for c in merged.columns if c.endswith("__variant")]]
+    other = other.rename(columns=lambda c: c.removesuffix("__variant"))
+    b_days, v_days = measure.days(merged), measure.days(other)
+    keep = ~(np.isnan(b_days) | np.isnan(v_days))
+    b, v = b_days[keep], v_days[keep]
     saved, saved_low, saved_high = paired_mean(b - v)
-    inside_b = ((b >= window[0]) & (b <= window[1])).astype(float)
-    inside_v = ((v >= window[0]) & (v <= window[1])).astype(float)
-    dp, dp_low, dp_high = paired_mean(inside_v - inside_b)
-    return {
-        "replications": len(merged),
+    out: dict[str, float] = {
+        "replications": int(keep.sum()),
         "days_saved": saved,
         "days_saved_low": saved_low,
         "days_saved_high": saved_high,
         "mean_days_base": float(b.mean()),
         "mean_days_variant": float(v.mean()),
-        "p_window_base": float(inside_b.mean()),
-        "p_window_variant": float(inside_v.mean()),
-        "p_window_change": dp,
-        "p_window_change_low": dp_low,
-        "p_window_change_high": dp_high,
     }
+    for name, read in (("p_by_day", measure.out_by), ("p_window", measure.in_window)):
+        x, y = read(merged), read(other)
+        change = paired_proportion_difference(x, y)
+        out[f"{name}_base"], out[f"{name}_variant"] = float(np.nanmean(x)), float(np.nanmean(y))
+        out[f"{name}_change"], out[f"{name}_change_low"], out[f"{name}_change_high"] = change["difference"], change["ci_low"], change["ci_high"]
+    return out
 
 
-def marginal_table(base: pd.DataFrame, variants: dict[str, pd.DataFrame], window: tuple[float, float], outcome: str = OUTCOME) -> pd.DataFrame:
-    """One row per variant, ranked by days saved (the resource that buys the most time first)."""
-    rows = [{"change": name, **marginal_effect(base, rows, window, outcome)} for name, rows in variants.items()]
+def marginal_table(base: pd.DataFrame, variants: dict[str, pd.DataFrame], measure: Measure) -> pd.DataFrame:
+    """One row per variant, ranked by ``measure``, best first: the most days saved (sooner is better), or the most
+    gained in the chance. ``significant``: the 95% interval of the measure's change excludes 0."""
+    rows = [{"change": name, **marginal_effect(base, rows, measure)} for name, rows in variants.items()]
     table = pd.DataFrame(rows).set_index("change")
-    table["significant"] = (table["days_saved_low"] > 0) | (table["days_saved_high"] < 0)
-    return table.sort_values("days_saved", ascending=False)
+    key = RANK_BY[measure.kind]
+    table["significant"] = (table[f"{key}_low"] > 0) | (table[f"{key}_high"] < 0)
+    return table.sort_values(key, ascending=False)
+
+
+def marginal_sentence(table: pd.DataFrame, measure: Measure) -> str:
+    """The marginal study's answer: which resource brings the date in most (or raises the chance most), in words."""
+    best, top = table.index[0], table.iloc[0]
+    if measure.kind == "days":
+        change = measure.change_words(-top["days_saved"], -top["days_saved_high"], -top["days_saved_low"])
+        return f"{best} brings the date in most: {measure.subject} {change}."
+    key = "p_by_day" if measure.kind == "out-by-day" else "p_window"
+    change = measure.change_words(top[f"{key}_change"], top[f"{key}_change_low"], top[f"{key}_change_high"])
+    return f"{best} raises {measure.words} most: {change}."

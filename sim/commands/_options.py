@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import errno
 import re
+from enum import StrEnum
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -165,3 +166,25 @@ OutOpt = Annotated[Path | None, typer.Option(help="results folder (default: resu
 ForceOpt = Annotated[bool, typer.Option(help="write into a non-empty --out folder (finished replications of the very same study there are reused)")]
 ResumeOpt = Annotated[bool, typer.Option(help="finish an interrupted study in --out: run only the replications it is missing")]
 ScenarioArg = Annotated[Path, typer.Argument(help="scenario file, e.g. scenarios/qasrak_baseline.toml", show_default=False)]
+
+
+class MeasureChoice(StrEnum):
+    """What a study measures and ranks by (``--measure``)."""
+
+    days = "days"
+    out_by_day = "out-by-day"
+    window = "window"
+
+
+MeasureOpt = Annotated[
+    MeasureChoice,
+    typer.Option(
+        "--measure",
+        help="what to rank and report by: days (mean days to the end, sooner is better), out-by-day (P(out by day D)) or window (P(inside the seed's window))",
+    ),
+]
+ByDayOpt = Annotated[float | None, typer.Option("--by-day", min=0.1, help="D of P(out by day D) (default: the window's end)", show_default=False)]
+BaseOpt = Annotated[
+    str | None,
+    typer.Option("--base", help="on a theatre file: measure this base (its short name), not the whole withdrawal", show_default=False),
+]

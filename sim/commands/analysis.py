@@ -17,7 +17,21 @@ from rich.markup import escape
 
 from sim.commands import _console
 from sim.commands._console import failures
-from sim.commands._options import DaskLocalOpt, ForceOpt, JobsOpt, OutOpt, ResumeOpt, ScenarioArg, SchedulerOpt, SeedOpt, SetOpt
+from sim.commands._options import (
+    BaseOpt,
+    ByDayOpt,
+    DaskLocalOpt,
+    ForceOpt,
+    JobsOpt,
+    MeasureChoice,
+    MeasureOpt,
+    OutOpt,
+    ResumeOpt,
+    ScenarioArg,
+    SchedulerOpt,
+    SeedOpt,
+    SetOpt,
+)
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -60,13 +74,13 @@ def _print_warnings(warnings: list[str]) -> None:
         _console.warn(w)
 
 
-def _print_table(title: str, table: pd.DataFrame, stem: str, columns: list[str], window: tuple[float, float] | None, rows: int = 10) -> None:
+def _print_table(title: str, table: pd.DataFrame, stem: str, columns: list[str], window: tuple[float, float] | None, rows: int = 10, measure=None) -> None:
     """An analysis table on the console as people read it: inputs by name (dotted path beside, dim), columns in words and units."""
     from rich.table import Table
 
     from sim.names import people_table
 
-    shown = people_table(table.head(rows), stem, window, columns, short=True)
+    shown = people_table(table.head(rows), stem, window, columns, short=True, measure=measure)
     out = Table(title=escape(title))
     first = shown.columns[0]
     out.add_column(escape(first), overflow="fold", ratio=None)
@@ -85,7 +99,7 @@ def _print_table(title: str, table: pd.DataFrame, stem: str, columns: list[str],
 def sensitivity(
     scenario: ScenarioArg,
     method: Annotated[Method, typer.Option(help="tornado (one at a time), morris (screening) or sobol (variance shares)")] = Method.tornado,
-    factors: Annotated[Path | None, typer.Option(help='study file naming factors and ranges: \\[factors."escort.teams"] low = 3, high = 10')] = None,
+    factors: Annotated[Path | None, typer.Option(help='study file naming factors and ranges: [factors."escort.teams"] low = 3, high = 10')] = None,
     trajectories: Annotated[int | None, typer.Option(min=2, help="Morris trajectories (default 10)")] = None,
     n: Annotated[int | None, typer.Option("--base-samples", min=2, help="Sobol' base sample n, a power of 2 (default 128): n x (factors + 2) points")] = None,
     replications: RepsOpt = None,
@@ -98,6 +112,9 @@ def sensitivity(
     force: ForceOpt = False,
     resume: ResumeOpt = False,
     precise: PreciseOpt = False,
+    measure: MeasureOpt = MeasureChoice.days,
+    by_day: ByDayOpt = None,
+    base: BaseOpt = None,
 ) -> None:
     """Which uncertain inputs move the closure date most: tornado, Morris or Sobol'."""
     from sim import api
@@ -113,28 +130,48 @@ def sensitivity(
             trajectories=trajectories,
             base_samples=n,
             replications=replications,
-            seed=seed,
-            overrides=set_ or [],
-            out=out,
-            force=force,
-            resume=resume,
-            precise=precise,
-            executor=ex,
-            progress=p,
+            options=api.StudyOptions(
+                seed=seed,
+                overrides=set_ or [],
+                out=out,
+                force=force,
+                resume=resume,
+                precise=precise,
+                executor=ex,
+                progress=p,
+                measure=measure.value,
+                by_day=by_day,
+                base=base,
+            ),
         ),
     )
     window = _window_of(result)
+    chosen = _measure_of(result)
     if m == "tornado":
-        _print_table("Tornado: swing from P5 to P95", result.tables["tornado"], "tornado", ["mean_days.swing", "p_window.swing"], window)
+        swings = ["mean_days.swing", "p_by_day.swing", "p_window.swing"]
+        first = f"{chosen.point_column}.swing"
+        title = f"Tornado: swing from P5 to P95 around the baseline run (every input drawn), ranked by {chosen.words}"
+        _print_table(title, result.tables["tornado"], "tornado", [first, *(c for c in swings if c != first)], window, measure=chosen)
     elif m == "morris":
         morris = result.tables["morris"].sort_values("mu_star", ascending=False)
-        _print_table("Morris: mean days to base empty", morris, "morris", ["mu_star", "mu_star_conf", "sigma"], window)
+        _print_table(f"Morris: {chosen.words}", morris, "morris", ["mu_star", "mu_star_conf", "sigma"], window, measure=chosen)
     else:
         sobol = result.tables["sobol"].sort_values("ST", ascending=False)
-        _print_table("Sobol': mean days to base empty", sobol, "sobol", ["S1", "S1_conf", "ST", "ST_conf"], window)
+        _print_table(f"Sobol': {chosen.words}", sobol, "sobol", ["S1", "S1_conf", "ST", "ST_conf"], window, measure=chosen)
     _print_warnings(result.warnings)
     _console.console.print(result.lines[0])
     _console.results_in(result.folder)
+
+
+def _measure_of(result):
+    """The measure an analysis ran by, from its manifest (mean days to base empty for a folder written before)."""
+    from sim.analysis.measure import Measure
+    from sim.experiment.manifest import read_manifest
+
+    record = read_manifest(result.folder).get("measure")
+    if record:
+        return Measure.from_record(record)
+    return Measure(window=_window_of(result))
 
 
 def _window_of(result) -> tuple[float, float]:
@@ -146,10 +183,20 @@ def _window_of(result) -> tuple[float, float]:
 
 def discover(
     results: Annotated[Path, typer.Argument(help="a results folder of run, sweep or sensitivity (holds replications.parquet)", show_default=False)],
-    target: Annotated[str, typer.Option(help='cases of interest, e.g. "15 <= days <= 30" or "days > 30" (days: to base empty)')] = "15 <= days <= 30",
+    target: Annotated[
+        str | None,
+        typer.Option(
+            help='cases of interest, e.g. "days <= 30" or "15 <= days <= 30" (days: to the end the measure measures; '
+            "default: out by day D, or inside the window with --measure window)",
+            show_default=False,
+        ),
+    ] = None,
     min_coverage: Annotated[float, typer.Option(min=0.0, max=1.0, help="choose the densest box covering at least this share of the cases")] = 0.5,
     out: OutOpt = None,
     force: ForceOpt = False,
+    measure: MeasureOpt = MeasureChoice.days,
+    by_day: ByDayOpt = None,
+    base: BaseOpt = None,
 ) -> None:
     """Under which conditions the target happens: PRIM boxes over the inputs of a finished study.
 
@@ -158,7 +205,7 @@ def discover(
     from sim import api
 
     with failures():
-        result = api.discover(results, target, min_coverage=min_coverage, out=out, force=force)
+        result = api.discover(results, target, min_coverage=min_coverage, out=out, force=force, measure=measure.value, by_day=by_day, base=base)
     _console.console.print(f"[bold]{escape(result.lines[0])}[/]")
     _console.results_in(result.folder)
 
@@ -192,14 +239,7 @@ def calibrate(
             scenario,
             window,
             replications=replications,
-            seed=seed,
-            overrides=set_ or [],
-            out=out,
-            force=force,
-            resume=resume,
-            precise=precise,
-            executor=ex,
-            progress=p,
+            options=api.StudyOptions(seed=seed, overrides=set_ or [], out=out, force=force, resume=resume, precise=precise, executor=ex, progress=p),
         ),
     )
     shown = ["prior_p5", "prior_p95", "post_p5", "post_p95", "ks"]
@@ -222,6 +262,9 @@ def marginal(
     force: ForceOpt = False,
     resume: ResumeOpt = False,
     precise: PreciseOpt = False,
+    measure: MeasureOpt = MeasureChoice.days,
+    by_day: ByDayOpt = None,
+    base: BaseOpt = None,
 ) -> None:
     """What one more truck, escort team, Apache, loading team, sortie or crossing buys, with 95% CIs."""
     from sim import api
@@ -232,19 +275,26 @@ def marginal(
         lambda ex, p: api.marginal(
             scenario,
             replications=replications,
-            seed=seed,
-            overrides=set_ or [],
-            out=out,
-            force=force,
-            resume=resume,
-            precise=precise,
-            executor=ex,
-            progress=p,
+            options=api.StudyOptions(
+                seed=seed,
+                overrides=set_ or [],
+                out=out,
+                force=force,
+                resume=resume,
+                precise=precise,
+                executor=ex,
+                progress=p,
+                measure=measure.value,
+                by_day=by_day,
+                base=base,
+            ),
         ),
     )
     table = result.tables["marginal"]
-    shown = ["days_saved", "days_saved_low", "days_saved_high", "p_window_change"]
-    _print_table("Days saved and change in the chance of the window", table, "marginal", shown, _window_of(result), rows=len(table))
+    chosen = _measure_of(result)
+    shown = ["days_saved", "days_saved_low", "days_saved_high", "p_by_day_change", "p_window_change"]
+    title = f"What one more of each buys, best first by {chosen.words} (days sooner: {chosen.days_words})"
+    _print_table(title, table, "marginal", shown, _window_of(result), rows=len(table), measure=chosen)
     _console.console.print(f"[bold]{escape(result.lines[0])}[/]")
     _console.results_in(result.folder)
 
@@ -263,8 +313,11 @@ def evidence(
     force: ForceOpt = False,
     resume: ResumeOpt = False,
     precise: PreciseOpt = False,
+    measure: MeasureOpt = MeasureChoice.days,
+    by_day: ByDayOpt = None,
+    base: BaseOpt = None,
 ) -> None:
-    """What to find out first: for each uncertain input, how much knowing it would settle the window question (EVPPI),
+    """What to find out first: for each uncertain input, how much knowing it would settle the uncertainty of the measure (EVPPI),
     its tornado swing, and the kind of source behind it."""
     from sim import api
 
@@ -276,35 +329,46 @@ def evidence(
             replications=replications,
             tornado_replications=tornado_replications,
             from_run=from_run,
-            seed=seed,
-            overrides=set_ or [],
-            out=out,
-            force=force,
-            resume=resume,
-            precise=precise,
-            executor=ex,
-            progress=p,
+            options=api.StudyOptions(
+                seed=seed,
+                overrides=set_ or [],
+                out=out,
+                force=force,
+                resume=resume,
+                precise=precise,
+                executor=ex,
+                progress=p,
+                measure=measure.value,
+                by_day=by_day,
+                base=base,
+            ),
         ),
     )
-    _print_evidence(result.tables["evidence"], _window_of(result))
+    _print_evidence(result.tables["evidence"], _window_of(result), _measure_of(result))
     _print_warnings(result.warnings)
     for line in result.lines:
         _console.console.print(escape(line))
     _console.results_in(result.folder)
 
 
-def _print_evidence(table: pd.DataFrame, window: tuple[float, float], rows: int = 12) -> None:
-    """The ranked table in words: what knowing each input would settle, its swing, and what backs it."""
+def _print_evidence(table: pd.DataFrame, window: tuple[float, float], measure=None, rows: int = 12) -> None:
+    """The ranked table in words: what knowing each input would settle of the measure's uncertainty, its swings, and
+    what backs it."""
     from rich.table import Table
 
-    out = Table(title=f"What to find out first: knowing each input exactly, how much of the uncertainty of 'in {window[0]:g}-{window[1]:g} days' it settles")
+    from sim.analysis.measure import Measure
+
+    m = measure or Measure(window=window)
+    out = Table(title=escape(f"What to find out first: knowing each input exactly, how much of the uncertainty of {m.words} it settles"))
     out.add_column("input")
     out.add_column("knowing it would settle", justify="right")
     out.add_column("swing of mean days", justify="right")
-    out.add_column(f"swing of P({window[0]:g}-{window[1]:g})", justify="right")
+    out.add_column(escape(f"swing of {m.by_day_words}"), justify="right")
     out.add_column("evidence")
     out.add_column("parameter", style="dim")
+    by_day = "p_by_day_swing_points" in table.columns
     for r in table.head(rows).itertuples():
         settles = f"{max(r.evppi, 0):.0f}% ({max(r.evppi_low, 0):.0f}-{r.evppi_high:.0f}%)"
-        out.add_row(escape(r.label), settles, f"{r.swing_days:+.1f} days", f"{r.p_window_swing_points:+.0f} points", r.source_kind, escape(r.input))
+        swing = r.p_by_day_swing_points if by_day else r.p_window_swing_points
+        out.add_row(escape(r.label), settles, f"{r.swing_days:+.1f} days", f"{swing:+.0f} points", r.source_kind, escape(r.input))
     _console.console.print(out)

@@ -19,9 +19,9 @@ from rich.markup import escape
 
 from sim.commands import _console
 from sim.commands._console import failures
-from sim.commands._options import DaskLocalOpt, SchedulerOpt
+from sim.commands._options import BaseOpt, ByDayOpt, DaskLocalOpt, MeasureChoice, MeasureOpt, SchedulerOpt
 
-TargetArg = Annotated[Path, typer.Argument(help="a study file (with \\[factors]) or a scenario file (with --vary)", show_default=False)]
+TargetArg = Annotated[Path, typer.Argument(help="a study file (with [factors]) or a scenario file (with --vary)", show_default=False)]
 VaryOpt = Annotated[list[str] | None, typer.Option("--vary", help="a factor: path=lo:hi:step, path=lo:hi or path=a,b,c, e.g. escort.teams=2,3,4,6")]
 SetOpt = Annotated[list[str] | None, typer.Option("--set", help="override a scenario field by dotted path, value as TOML")]
 JobsOpt = Annotated[int | None, typer.Option(min=1, help="local worker processes (default: all cores)")]
@@ -43,6 +43,9 @@ def sweep(
     out: Annotated[Path | None, typer.Option(help="output folder (default: results/<study>-<UTC time>/)")] = None,
     resume: Annotated[bool, typer.Option(help="finish an interrupted sweep in --out: run only the missing batches")] = False,
     force: Annotated[bool, typer.Option(help="start over in a non-empty --out folder")] = False,
+    measure: MeasureOpt = MeasureChoice.days,
+    by_day: ByDayOpt = None,
+    base: BaseOpt = None,
 ) -> None:
     """Run every design point of a study, replicated on common random numbers, into a results folder."""
     from sim import api
@@ -64,47 +67,49 @@ def sweep(
             force=force,
             batch_size=batch_size,
             executor=executor,
+            measure=measure.value,
+            by_day=by_day,
+            base=base,
             progress=lambda done, total: bar.update(task, completed=done, total=total),
         )
     for warning in result.warnings:
         _console.warn(warning)
-    window = _sweep_window(result.folder)
-    _print_points(result.points, window, result.study.replications)
+    _print_points(result)
     kept = f" ({result.batches_kept} batches kept from before)" if result.batches_kept else ""
     _console.results_in(result.folder, f"{len(result.points)} points x {result.study.replications} replications in {result.wall_seconds:.1f} s{kept}. ")
 
 
-def _sweep_window(folder: Path) -> tuple[float, float]:
-    from sim.experiment.manifest import read_manifest
-
-    return tuple(read_manifest(folder).scenario["scenario"]["window_days"])
-
-
-def _print_points(points, window: tuple[float, float], replications: int) -> None:
+def _print_points(result) -> None:
+    """The design points best first by the sweep's measure (sooner, or likelier), with P(out by day D) and the seed's
+    window as a check."""
     from rich.table import Table
 
+    from sim.analysis.design_points import by_day_key
+    from sim.analysis.measure import Measure
     from sim.analysis.statistics import window_key
     from sim.names import label
 
-    within = window_key("p_within", window)
+    points, m = result.points, result.measure or Measure()
+    window = m.window
+    within, by = window_key("p_within", window), by_day_key(m.day)
     factor_columns = list(points.columns[1 : points.columns.get_loc("replications")])
-    shown = points.sort_values(within, ascending=False).head(12)
-    title = f"Design points by P(base empty in {window[0]:g}-{window[1]:g} days), {replications} replications each"
+    shown = result.ranked.head(12)
+    order = "sooner first" if m.kind == "days" else "likelier first"
+    title = f"Design points by {m.words}, {order}; {result.study.replications} replications each"
     table = Table(title=title + (f" (best 12 of {len(points)})" if len(points) > 12 else ""))
     table.add_column("point", justify="right")
     for column in factor_columns:  # in words, the dotted path dim under them
         words = f"{escape(label(column))}\n[dim]{escape(column)}[/]" if label(column) != column else escape(column)
         table.add_column(words, justify="right", overflow="fold")
-    for column in ("mean days", "P10-P90 days", f"P({window[0]:g}-{window[1]:g}) (95% CI)", f"P(>{window[1]:g})"):
-        table.add_column(column, justify="right")
-    over = window_key("p_over", window)
+    for column in ("mean days", "P10-P90 days", f"{m.by_day_words} (95% CI)", f"P({window[0]:g}-{window[1]:g}), a check"):
+        table.add_column(escape(column), justify="right")
     for row in shown.to_dict("records"):
         cells = [str(row["point"]), *(f"{row[c]:,g}" for c in factor_columns)]
         cells += [
             f"{row['days_mean']:.1f}",
             f"{row['days_p10']:.1f}-{row['days_p90']:.1f}",
-            f"{100 * row[within]:.0f}% ({100 * row[within + '_ci_low']:.0f}-{100 * row[within + '_ci_high']:.0f})",
-            f"{100 * row[over]:.0f}%",
+            f"{100 * row[by]:.0f}% ({100 * row[by + '_ci_low']:.0f}-{100 * row[by + '_ci_high']:.0f})",
+            f"{100 * row[within]:.0f}%",
         ]
         table.add_row(*cells)
     _console.console.print(table)
@@ -122,6 +127,9 @@ def compare(
     as_json: Annotated[bool, typer.Option("--json", help="print the comparison as JSON")] = False,
     out: Annotated[Path | None, typer.Option(help="results folder (default: results/<A>-vs-<B>-<UTC time>/)")] = None,
     force: Annotated[bool, typer.Option(help="write into a non-empty --out folder")] = False,
+    measure: MeasureOpt = MeasureChoice.days,
+    by_day: ByDayOpt = None,
+    base: BaseOpt = None,
 ) -> None:
     """Compare two scenarios (B - A) on paired replications with common random numbers."""
     from sim import api
@@ -144,11 +152,15 @@ def compare(
             force=force,
             executor=executor,
             progress=lambda done, total: bar.update(task, completed=done, total=total),
+            measure=measure.value,
+            by_day=by_day,
+            base=base,
         )
     if as_json:
         sys.stdout.write(json.dumps(result.summary, indent=2) + "\n")
         return
     _print_comparison(result.summary, str(a), f"{b or a} with {', '.join(set_)}" if set_ else str(b))
+    _console.console.print(f"[bold]{escape(result.summary['sentence'])}[/]")
     _console.results_in(result.folder)
 
 

@@ -16,7 +16,20 @@ from rich.markup import escape
 
 from sim.commands import _console
 from sim.commands._console import failures
-from sim.commands._options import DaskLocalOpt, ForceOpt, JobsOpt, OutOpt, ResumeOpt, ScenarioArg, SchedulerOpt, SetOpt
+from sim.commands._options import (
+    BaseOpt,
+    ByDayOpt,
+    DaskLocalOpt,
+    ForceOpt,
+    JobsOpt,
+    MeasureChoice,
+    MeasureOpt,
+    OutOpt,
+    ResumeOpt,
+    ScenarioArg,
+    SchedulerOpt,
+    SetOpt,
+)
 
 
 def register(app: typer.Typer) -> None:
@@ -37,6 +50,9 @@ def plan_command(
     out: OutOpt = None,
     force: ForceOpt = False,
     resume: ResumeOpt = False,
+    measure: MeasureOpt = MeasureChoice.days,
+    by_day: ByDayOpt = None,
+    base: BaseOpt = None,
 ) -> None:
     """The cheapest set of additions (trucks, teams, sorties, ...) that meets a target such as P(days <= 30) >= 0.9."""
     from sim import api
@@ -56,7 +72,10 @@ def plan_command(
             force=force,
             resume=resume,
             executor=executor,
-            progress=lambda label, done, _: bar.update(task, description=f"plan: {label}", completed=done),
+            measure=measure.value,
+            by_day=by_day,
+            base=base,
+            progress=lambda label, done, _: bar.update(task, description=f"plan: {label}, replications", completed=done),
         )
     for warning in result.warnings:
         _console.warn(warning)

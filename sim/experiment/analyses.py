@@ -19,8 +19,9 @@ import pandas as pd
 from sim.analysis import sensitivity
 from sim.analysis.calibration import Calibration, calibrate
 from sim.analysis.discovery import input_columns
-from sim.analysis.evidence import evidence_table, evppi_table, in_window, joint_evppi
+from sim.analysis.evidence import evidence_table, evppi_table, joint_evppi
 from sim.analysis.marginal import marginal_table
+from sim.analysis.measure import THEATRE_COLUMN, Measure, MeasureError, measure_on
 from sim.analysis.paired import swing_intervals
 from sim.analysis.statistics import closure_days
 from sim.experiment.evaluate import ChunkStore, Factor, at_shares, design_table, evaluate, per_point, shifted
@@ -83,8 +84,34 @@ class Study:
     extra: dict[str, object] = field(default_factory=dict)
 
 
-def _outputs(rows: pd.DataFrame, window: tuple[float, float]) -> pd.DataFrame:
-    return per_point(rows, window)
+TORNADO_OUTPUTS = ("mean_days", "p_by_day", "p_window")
+"""What the tornado swings: mean days, P(out by day D) and P(window); the chosen measure's first (it ranks the factors)."""
+
+
+def _outputs(rows: pd.DataFrame, measure: Measure) -> pd.DataFrame:
+    return per_point(rows, measure)
+
+
+def default_measure(scenario: Scenario) -> Measure:
+    """The default measure of a scenario: mean days to the end (a theatre's last out, a base's empty)."""
+    return scenario_measure(scenario)
+
+
+def scenario_measure(scenario: Scenario, kind: str = "days", by_day: float | None = None, base: str | None = None) -> Measure:
+    """What a study of ``scenario`` measures: on a theatre the whole withdrawal (days to the last out of the country),
+    or the base named ``base``; on one base, that base. Raises :class:`MeasureError` for a base the scenario lacks."""
+    window = tuple(scenario.scenario.window_days)
+    start = scenario.scenario.start
+    if not isinstance(scenario, TheatreScenario):
+        if base is not None:
+            raise MeasureError(f"--base {base}: the scenario has one base; --base names a base of a theatre file (one with [sites])")
+        return measure_on(kind, window, by_day, "days_to_base_empty", "base empty", start)  # type: ignore[arg-type]
+    if base is None:
+        return measure_on(kind, window, by_day, THEATRE_COLUMN, "the last out", start)  # type: ignore[arg-type]
+    if base not in scenario.bases:
+        raise MeasureError(f"--base {base}: the theatre has no such base; its bases are {', '.join(scenario.bases)}")
+    title = scenario.bases[base].title
+    return measure_on(kind, window, by_day, f"base.{base}.days_to_base_empty", f"{title} empty", start)  # type: ignore[arg-type]
 
 
 def _timed_evaluate(design, scenarios, seed, replications, executor, store, progress) -> tuple[pd.DataFrame, float]:
@@ -113,16 +140,22 @@ def run_tornado(
     executor: Executor | None = None,
     store: Path | ChunkStore | None = None,
     progress: Progress = None,
+    measure: Measure | None = None,
 ) -> Study:
-    """Each factor at its low and high, the others at their medians; every point on the same replications."""
+    """The baseline run (every input drawn from its distribution, as ``evacsim run`` draws them), then each factor
+    pinned at its low (P5) and at its high (P95) with every other input still drawn; every point on the same
+    replications (common random numbers), so a swing is measured replication by replication around a centre the
+    run itself shows. Factors rank by the swing of ``measure`` (default: mean days)."""
+    measure = measure or default_measure(scenario)
     bounds = {f.path: (f.low, f.high) for f in factors}
-    raw = sensitivity.tornado_design(bounds, {f.path: f.median for f in factors})
-    design = design_table(raw[[f.path for f in factors]].to_numpy(), factors)
+    raw = sensitivity.tornado_design(bounds, {f.path: float("nan") for f in factors})
+    design = design_table(raw[[f.path for f in factors]].to_numpy(dtype=float), factors)
     rows, rep_seconds = _timed_evaluate(design, scenario, seed, replications, executor, store, progress)
     start = time.perf_counter()
-    points = _outputs(rows, scenario.scenario.window_days)
-    effects = sensitivity.tornado_effects(raw, points[["mean_days", "p_window"]])
-    effects = effects.join(swing_intervals(raw[["factor", "level"]], rows, scenario.scenario.window_days))
+    points = _outputs(rows, measure)
+    outputs = [measure.point_column, *(c for c in TORNADO_OUTPUTS if c != measure.point_column)]
+    effects = sensitivity.tornado_effects(raw, points[outputs])
+    effects = effects.join(swing_intervals(raw[["factor", "level"]], rows, measure))
     seconds = time.perf_counter() - start
     return Study({"tornado": effects, "points": design.join(points, on="point")}, rows, replications, len(design), rep_seconds, seconds)
 
@@ -136,8 +169,9 @@ def run_morris(
     executor: Executor | None = None,
     store: Path | ChunkStore | None = None,
     progress: Progress = None,
+    measure: Measure | None = None,
 ) -> Study:
-    """Morris elementary effects on mean days and on P(window), each point averaged over ``replications``.
+    """Morris elementary effects on ``measure`` (default mean days) and on P(window), each point averaged over ``replications``.
 
     Trajectories step through shares of each factor's range (see :meth:`Factor.at`), so an
     effect is the change in the output over a step of 2/3 of the range, comparable across factors.
@@ -156,6 +190,7 @@ def run_morris(
         executor,
         store,
         progress,
+        measure,
     )
 
 
@@ -168,8 +203,9 @@ def run_sobol(
     executor: Executor | None = None,
     store: Path | ChunkStore | None = None,
     progress: Progress = None,
+    measure: Measure | None = None,
 ) -> Study:
-    """Sobol' first and total indices of mean days and of P(window), each point averaged over ``replications``.
+    """Sobol' first and total indices of ``measure`` (default mean days) and of P(window), each point averaged over ``replications``.
 
     The Saltelli sample is drawn in shares of each factor's range and mapped through
     :meth:`Factor.at`, so the variance split is over each input's own distribution.
@@ -188,6 +224,7 @@ def run_sobol(
         executor,
         store,
         progress,
+        measure,
     )
 
 
@@ -208,15 +245,18 @@ def _indices_study(
     executor: Executor | None,
     store: Path | ChunkStore | None,
     progress: Progress,
+    measure: Measure | None = None,
 ) -> Study:
     """Run a SALib design drawn in ``shares`` of each factor's range (points x factors, see
-    :meth:`Factor.at`), then its estimator on mean days and on P(window) (tables ``method``
-    and ``method_p_window``); the analysis time is measured apart from the replications'."""
+    :meth:`Factor.at`), then its estimator on the measure (table ``method``: mean days, P(out by day D) or
+    P(window)) and on P(window) (``method_p_window``, the seed's question); the analysis time is measured apart
+    from the replications'."""
+    measure = measure or default_measure(scenario)
     design = design_table(at_shares(shares, factors), factors)
     rows, rep_seconds = _timed_evaluate(design, scenario, seed, replications, executor, store, progress)
     start = time.perf_counter()
-    points = _outputs(rows, scenario.scenario.window_days)
-    days = analyze(points["mean_days"].to_numpy())
+    points = _outputs(rows, measure)
+    days = analyze(points[measure.point_column].to_numpy())
     window = analyze(points["p_window"].to_numpy())
     warnings = [*warn(days), *_noise_warning(points, replications)]
     seconds = time.perf_counter() - start
@@ -279,16 +319,24 @@ def marginal_variants(scenario: Scenario, changes: Sequence[tuple[str, str, floa
 
 
 def run_marginal(
-    scenario: Scenario, seed: int, replications: int, executor: Executor | None = None, store: Path | ChunkStore | None = None, progress: Progress = None
+    scenario: Scenario,
+    seed: int,
+    replications: int,
+    executor: Executor | None = None,
+    store: Path | ChunkStore | None = None,
+    progress: Progress = None,
+    measure: Measure | None = None,
 ) -> Study:
-    """Each added resource against the baseline on the same replications: days saved and change in P(window)."""
+    """Each added resource against the baseline on the same replications: days saved and the change in P(out by
+    day D) and in P(window), ranked by ``measure`` (default: days saved, sooner first)."""
+    measure = measure or default_measure(scenario)
     variants = marginal_variants(scenario)
     design = pd.DataFrame({"point": range(len(variants)), "variant": range(len(variants))})
     rows, rep_seconds = _timed_evaluate(design, [s for _, s in variants], seed, replications, executor, store, progress)
     start = time.perf_counter()
     by_name = {name: rows[rows["point"] == k] for k, (name, _) in enumerate(variants)}
     base = by_name.pop("baseline")
-    table = marginal_table(base, by_name, scenario.scenario.window_days)
+    table = marginal_table(base, by_name, measure)
     seconds = time.perf_counter() - start
     return Study({"marginal": table}, rows, replications, len(variants), rep_seconds, seconds)
 
@@ -304,6 +352,7 @@ def run_evidence(
     store: Path | ChunkStore | None = None,
     progress: Progress = None,
     monte_carlo: pd.DataFrame | None = None,
+    measure: Measure | None = None,
 ) -> Study:
     """What to find out first: each uncertain input's tornado swing, the kind of its source, and the EVPPI on the
     window question estimated from one Monte Carlo sample of ``replications`` draws from the scenario's distributions.
@@ -315,7 +364,8 @@ def run_evidence(
     """
     folder = store.folder if isinstance(store, ChunkStore) else store
     tornado_store = ChunkStore(folder, isinstance(store, ChunkStore) and store.resume, "tornado_") if folder is not None else None
-    tornado = run_tornado(scenario, factors, seed, tornado_replications, executor, tornado_store, progress)
+    measure = measure or default_measure(scenario)
+    tornado = run_tornado(scenario, factors, seed, tornado_replications, executor, tornado_store, progress, measure)
     done = len(tornado.rows)
 
     def advance(rows: int, total: int) -> None:
@@ -330,14 +380,16 @@ def run_evidence(
     else:
         rows, rep_seconds, replications = monte_carlo, 0.0, len(monte_carlo)
     start = time.perf_counter()
-    window = scenario.scenario.window_days
     inputs = input_columns(rows)
-    evppi = evppi_table(inputs, in_window(closure_days(rows), window), seed)
+    outcome = measure.values(rows)
+    kept = ~np.isnan(outcome)  # a base that did not have to move has no value to settle
+    inputs, outcome = inputs[kept].reset_index(drop=True), outcome[kept]
+    evppi = evppi_table(inputs, outcome, seed)
     kinds = {name: kind_of_path(scenario, name) for name in inputs.columns}
-    table = evidence_table(evppi, tornado.tables["tornado"], kinds, labels or {})
+    table = evidence_table(evppi, tornado.tables["tornado"], kinds, labels or {}, measure)
     # What the two that settle most decide together (a load per transporter) is in neither single share.
     pair = list(table["input"].head(2))
-    joint = joint_evppi(inputs[pair], in_window(closure_days(rows), window), seed) if len(pair) == 2 else None
+    joint = joint_evppi(inputs[pair], outcome, seed) if len(pair) == 2 else None
     seconds = time.perf_counter() - start
     study = Study(
         {"evidence": table, "tornado": tornado.tables["tornado"]},
@@ -348,8 +400,14 @@ def run_evidence(
         tornado.analysis_seconds + seconds,
         [*tornado.warnings, *_evidence_warnings(table, replications)],
     )
-    p_window = float(in_window(closure_days(rows), window).mean())
-    study.extra = {"tornado_points": tornado.points, "tornado_replications": tornado_replications, "p_window": p_window}
+    study.extra = {
+        "tornado_points": tornado.points,
+        "tornado_replications": tornado_replications,
+        "p_window": float(np.nanmean(measure.in_window(rows))),
+        "p_by_day": float(np.nanmean(measure.out_by(rows))),
+        "mean_days": float(np.nanmean(measure.days(rows))),
+        "measure": measure.as_record(),
+    }
     if joint is not None:
         percent = {k: 100 * joint[k] for k in ("evppi", "evppi_low", "evppi_high")}
         study.extra["joint"] = {"inputs": pair, "labels": list(table["label"].head(2)), **percent, "cells": joint["cells"]}

@@ -15,7 +15,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from sim.analysis.paired import mean_difference, paired_comparison
+from sim.analysis.measure import Measure
+from sim.analysis.paired import mean_difference, measured_comparison, paired_comparison, proportion_change
 from sim.experiment.engine import Batch, Store, Work, execute
 from sim.experiment.executors import Executor
 from sim.replication import prepare
@@ -30,8 +31,7 @@ def theatre_comparison(a: np.ndarray, b: np.ndarray) -> dict[str, object]:
     """B - A in days to the last out of the country, and in P(everyone out within 20, 30 and 60 days), paired."""
     out: dict[str, object] = {"days_to_last_out": {"a": float(a.mean()), "b": float(b.mean()), **mean_difference(a, b)}}
     for end in THEATRE_END_DAYS:
-        within_a, within_b = (a <= end).astype(float), (b <= end).astype(float)
-        out[f"p_within_{end:g}"] = {"a": float(within_a.mean()), "b": float(within_b.mean()), **mean_difference(within_a, within_b)}
+        out[f"p_within_{end:g}"] = proportion_change((a <= end).astype(float), (b <= end).astype(float))
     return out
 
 
@@ -59,14 +59,19 @@ def run_compare(
     executor: Executor,
     batch_size: int | None = None,
     on_progress: Callable[[int, int], None] | None = None,
+    measure: Measure | None = None,
 ) -> Comparison:
-    """Run ``replications`` paired replications of A and B and compare them (B - A)."""
+    """Run ``replications`` paired replications of A and B and compare them (B - A); ``measured`` in the summary is
+    the comparison by ``measure`` (default: days to base empty), with its sentence."""
+    measure = measure or Measure(window=tuple(a.scenario.scenario.window_days))  # type: ignore[arg-type]
     window = a.scenario.scenario.window_days
     if tuple(b.scenario.scenario.window_days) != tuple(window):
         raise WindowMismatchError(f"{a.path} asks about {window} days but {b.path} about {b.scenario.scenario.window_days}; give both the same window_days")
     work = Work((prepare(a.scenario), prepare(b.scenario)), seed, replications, label_points=True)
     days = np.full((2, replications), np.nan)
     last_out = np.full((2, replications), np.nan)  # a theatre's days to the last out of the country
+    measured = np.full((2, replications), np.nan)  # days of what the measure measures
+    finished = np.ones((2, replications), dtype=bool)
 
     def take(batch: Batch) -> None:
         table = batch.records
@@ -74,10 +79,19 @@ def run_compare(
         days[where] = table["days_to_base_empty"].to_numpy()
         if LAST_OUT in table.column_names:
             last_out[where] = table[LAST_OUT].to_numpy()
+        if measure.column in table.column_names:
+            measured[where] = table[measure.column].to_numpy(zero_copy_only=False).astype(float)
+        if measure.finished in table.column_names:
+            done = table[measure.finished].to_numpy(zero_copy_only=False)
+            finished[where] = np.array([True if v is None else bool(v) for v in done])
 
     execute(work, Store(None, keep=False), executor, size=batch_size, on_batch=take, on_progress=on_progress)
     summary = paired_comparison(days[0], days[1], window)
     summary = {"a": a.path, "b": b.path, "overrides_a": list(a.overrides), "overrides_b": list(b.overrides), "seed": seed, **summary}
     if not np.isnan(last_out).any():  # both are theatres: the whole withdrawal too, out by each reported end date
         summary["theatre"] = theatre_comparison(last_out[0], last_out[1])
+    closed = np.where(finished, measured, np.inf)
+    measured_summary = measured_comparison(measured[0], measured[1], closed[0], closed[1], measure)
+    summary["measured"] = measured_summary
+    summary["sentence"] = measured_summary["sentence"]
     return Comparison(a, b, seed, days[0], days[1], summary)

@@ -23,6 +23,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from sim.analysis.measure import Measure
 from sim.experiment.engine import Store, Work, execute
 from sim.experiment.executors import Executor, InProcess, LocalPool
 from sim.replication import Prepared, pin, prepare
@@ -49,6 +50,8 @@ class Factor:
 
     def value(self, x: float) -> float:
         """``x`` as the model will see it: whole numbers rounded."""
+        if np.isnan(x):  # not pinned: the input is drawn from its distribution
+            return float("nan")
         return float(round(x)) if self.integer else float(x)
 
     def as_record(self) -> dict[str, object]:
@@ -248,16 +251,19 @@ def evaluate(
     return kept.read().to_pandas()
 
 
-def per_point(rows: pd.DataFrame, window: tuple[float, float], outcome: str = OUTCOME) -> pd.DataFrame:
-    """Per design point: replications, mean days, its standard error, and the share within the window."""
-    days = rows[outcome].astype(float)
-    inside = days.between(window[0], window[1])
-    grouped = pd.DataFrame({"point": rows["point"], "days": days, "inside": inside}).groupby("point")
+def per_point(rows: pd.DataFrame, measure: Measure) -> pd.DataFrame:
+    """Per design point, of what ``measure`` measures: replications, mean days, their standard deviation and
+    standard error, P(out by day D) and the share within the window. A replication in which the measured base
+    did not have to move counts in none of them."""
+    days = pd.Series(measure.days(rows), index=rows.index)
+    frame = pd.DataFrame({"point": rows["point"], "days": days, "by_day": measure.out_by(rows), "inside": measure.in_window(rows)})
+    grouped = frame.groupby("point")
     out = pd.DataFrame(
         {
-            "replications": grouped["days"].size(),
+            "replications": grouped["days"].count(),
             "mean_days": grouped["days"].mean(),
             "sd_days": grouped["days"].std(ddof=1),
+            "p_by_day": grouped["by_day"].mean(),
             "p_window": grouped["inside"].mean(),
         }
     )

@@ -81,7 +81,17 @@ def plan_record(prepared: Prepared, point: int, index: int, work: Work) -> tuple
     """The engine's recorder of a plan: replication ``index`` of plan ``point``, its days (the target's column,
     ``work.context[0]``) and whether it finished."""
     _, outcome, _ = simulate_one(prepared, work.seed, index)
-    return {"replication": index, "days": float(getattr(outcome, work.context[0])), "finished": bool(outcome.finished)}, {}
+    column = str(work.context[0])
+    if column.startswith(("theatre.", "base.")) and outcome.theatre is not None:
+        theatre = outcome.theatre
+        if column == "theatre.days_to_last_out":
+            return {"replication": index, "days": float(theatre.days_to_last_out), "finished": bool(theatre.finished)}, {}
+        name = column.split(".")[1]
+        if not theatre.leaves[name]:  # a base that stays has nothing to move: out from day 0
+            return {"replication": index, "days": 0.0, "finished": True}, {}
+        base = theatre.bases[name]
+        return {"replication": index, "days": float(base.days_to_base_empty), "finished": bool(base.finished)}, {}
+    return {"replication": index, "days": float(getattr(outcome, column)), "finished": bool(outcome.finished)}, {}
 
 
 def plan_key(levers: Sequence[Lever], units: Candidate) -> tuple[tuple[str, int], ...]:
@@ -185,10 +195,12 @@ def run_plans(
     return ran
 
 
-def fingerprint(scenario: Scenario, seed: int) -> str:
-    """What the stored days depend on: the scenario and the seed (not the levers, target or budget); evacsim's one
-    fingerprint (:func:`sim.experiment.storage.fingerprint`), cut to 16 hex digits for a folder name."""
-    return fingerprint_of({"plan": scenario.model_dump(mode="json"), "seed": seed})[:16]
+def fingerprint(scenario: Scenario, seed: int, column: str = "days_to_base_empty") -> str:
+    """What the stored days depend on: the scenario, the seed and the column of days kept (not the levers, budget or
+    the target's day); evacsim's one fingerprint (:func:`sim.experiment.storage.fingerprint`), cut to 16 hex digits
+    for a folder name. The base's own column keeps the fingerprint plans had before a theatre could be measured whole."""
+    column_part = {} if column == "days_to_base_empty" else {"column": column}
+    return fingerprint_of({"plan": scenario.model_dump(mode="json"), "seed": seed, **column_part})[:16]
 
 
 # ---- search -------------------------------------------------------------------------------------
@@ -495,7 +507,7 @@ def plan(
         raise ValueError('no target: give one, e.g. "P(days <= 30) >= 0.9"')
     seed = options.seed if seed is None else seed
     scenario = loaded.scenario
-    store = DayStore(_store_folder(folder, scenario, seed, resume))
+    store = DayStore(_store_folder(folder, scenario, seed, resume, target.column))
     executor = executor or InProcess()
     counted = [0]
 
@@ -541,10 +553,10 @@ def plan(
     return result
 
 
-def _store_folder(folder: Path | None, scenario: Scenario, seed: int, resume: bool) -> Path | None:
+def _store_folder(folder: Path | None, scenario: Scenario, seed: int, resume: bool, column: str = "days_to_base_empty") -> Path | None:
     if folder is None:
         return None
-    where = Path(folder) / "chunks" / fingerprint(scenario, seed)
+    where = Path(folder) / "chunks" / fingerprint(scenario, seed, column)
     if resume and not where.is_dir():
         raise ResumeError(
             f"{folder}: cannot resume: its stored plans are of another scenario or seed; resume with the same scenario, --set and --seed, "

@@ -42,10 +42,13 @@ class Target:
     days: float
     probability: float
     measure: str = "days"
+    subject: str | None = None
+    """The replication column ``days`` reads when not the base's own: ``theatre.days_to_last_out`` (a theatre's
+    whole withdrawal) or ``base.<name>.days_to_base_empty`` (one base of it)."""
 
     @property
     def column(self) -> str:
-        return _COLUMNS[self.measure]
+        return self.subject if self.subject is not None and self.measure == "days" else _COLUMNS[self.measure]
 
     def __str__(self) -> str:
         return f"P({self.measure} <= {self.days:g}) >= {self.probability:g}"
@@ -53,6 +56,10 @@ class Target:
     def short(self) -> str:
         """``P(<= 30 days)``: how a sentence names the probability."""
         what = "" if self.measure == "days" else "force closure "
+        if self.measure == "days" and self.subject == "theatre.days_to_last_out":
+            what = "last out "
+        elif self.measure == "days" and self.subject:
+            what = f"{self.subject.split('.')[1]} empty "
         return f"P({what}<= {self.days:g} days)"
 
 

@@ -33,6 +33,7 @@ import pandas as pd
 import pyarrow as pa
 
 from sim.analysis.design_points import points_table
+from sim.analysis.measure import Measure
 from sim.experiment.design import Factor, FactorSpecError, build_design
 from sim.experiment.engine import Store, Work, execute, probe_seconds
 from sim.experiment.engine import batch_size as cut_batches
@@ -172,8 +173,10 @@ def run_sweep(
     force: bool = False,
     batch_size: int | None = None,
     on_progress: Callable[[int, int], None] | None = None,
+    measure: Measure | None = None,
 ) -> SweepResult:
-    """Run (or finish) the sweep into ``out``; ``on_progress(done, total)`` counts replications as batches come back."""
+    """Run (or finish) the sweep into ``out``; ``on_progress(done, total)`` counts replications as batches come back.
+    ``points.csv`` summarises what ``measure`` measures (default: the base; on a theatre, the last out)."""
     started = time.perf_counter()
     work = sweep_work(plan)
     if resume:
@@ -185,23 +188,30 @@ def run_sweep(
     kept = len(store.finished(False)) if resume else 0
     _write_start(out, plan, work, executor, resume, batch_size)
     size = execute(work, store, executor, resume=resume, size=batch_size, on_progress=on_progress)
-    table = finish_sweep(out, plan, work, store)
+    table = finish_sweep(out, plan, work, store, measure)
     wall = time.perf_counter() - started
     batches = len(store.parts())
-    _write_manifest(out, plan, work, executor, "complete", size, {"wall_seconds": wall, "batches_run": batches - kept, "batches_kept": kept})
+    done: dict[str, Any] = {"wall_seconds": wall, "batches_run": batches - kept, "batches_kept": kept}
+    if measure is not None:
+        done["measure"] = measure.as_record()
+    _write_manifest(out, plan, work, executor, "complete", size, done)
     return SweepResult(out, table, batches - kept, kept, wall)
 
 
-def finish_sweep(out: Path, plan: SweepPlan, work: Work, store: Store) -> pd.DataFrame:
-    """Check every replication is on disk and write ``points.csv`` (the parts are read in point order)."""
+def finish_sweep(out: Path, plan: SweepPlan, work: Work, store: Store, measure: Measure | None = None) -> pd.DataFrame:
+    """Check every replication is on disk and write ``points.csv`` (the parts are read in point order) of what
+    ``measure`` measures (default: days to base empty)."""
+    column = measure.column if measure is not None else "days_to_base_empty"
     try:
-        days = store.column("days_to_base_empty")
+        days = store.column(column).astype(float)
+        finished = store.column(measure.finished if measure is not None else "finished")
     except (OSError, ValueError, pa.ArrowException) as exc:
         raise OutputError(f"{out}: the replications on disk are incomplete ({exc}); rerun with --resume") from None
     if len(days) != work.total:
         raise OutputError(f"{out}: {len(days)} replications on disk, {work.total} expected; rerun with --resume")
     point = np.repeat(np.arange(len(work.points), dtype=np.int64), work.replications)
-    table = points_table(plan.design, point, days, plan.window_days)
+    closed = np.where(np.asarray(finished, dtype=bool), days, np.inf)
+    table = points_table(plan.design, point, days, plan.window_days, measure.day if measure is not None else None, closed)
     write_atomic(out / "points.csv", lambda tmp: table.to_csv(tmp, index=False, float_format="%.10g"))
     return table
 

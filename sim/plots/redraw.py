@@ -35,6 +35,8 @@ import pandas as pd
 import pyarrow.dataset as ds
 from matplotlib.figure import Figure
 
+from sim.analysis.measure import Measure
+
 ANALYSIS_KINDS = (
     "sensitivity-tornado",
     "sensitivity-morris",
@@ -105,6 +107,12 @@ class AnalysisFolder:
             raise CannotRedraw(f"{name} is missing from the folder")
         return path
 
+    @property
+    def measure(self) -> Measure:
+        """What the analysis measured (its manifest's ``measure``; mean days to base empty for a folder written before)."""
+        record = self.manifest.get("measure")
+        return Measure.from_record(record) if record else Measure(window=self.window)
+
     def table(self, name: str) -> pd.DataFrame:
         """A table the command wrote with ``DataFrame.to_csv`` (index first), read back bit for bit."""
         return pd.read_csv(self.need(f"{name}.csv"), index_col=0)
@@ -147,16 +155,28 @@ def _quoted(word: str) -> str:
     return shlex.quote(word)
 
 
+def _outcome(m: Measure):
+    """A Morris or Sobol' figure's outcome: the study's measure, in days or percentage points."""
+    from sim.plots.sensitivity import Outcome
+
+    return Outcome(m.words, "percentage points", 100.0) if m.is_probability else Outcome(m.words)
+
+
 def tornado(a: AnalysisFolder) -> Figure:
     from sim.plots.sensitivity import tornado_figure, window_outcome
 
-    return tornado_figure(a.table("tornado"), {"mean_days": "mean days to base empty", "p_window": window_outcome(a.window).words})
+    table, m = a.table("tornado"), a.measure
+    if "p_by_day.swing" not in table.columns:  # a folder written before the tornado measured P(out by day D)
+        return tornado_figure(table, {"mean_days": "mean days to base empty", "p_window": window_outcome(a.window).words})
+    words = {"mean_days": f"mean {m.days_words}", "p_by_day": m.by_day_words, "p_window": m.window_words}
+    second = "mean_days" if m.is_probability else "p_by_day"
+    return tornado_figure(table, {m.point_column: words[m.point_column], second: words[second]})
 
 
 def morris(a: AnalysisFolder) -> Figure:
     from sim.plots.sensitivity import morris_figure
 
-    return morris_figure(a.table("morris").sort_values("mu_star", ascending=False))
+    return morris_figure(a.table("morris").sort_values("mu_star", ascending=False), outcome=_outcome(a.measure))
 
 
 def morris_p_window(a: AnalysisFolder) -> Figure:
@@ -168,7 +188,7 @@ def morris_p_window(a: AnalysisFolder) -> Figure:
 def sobol(a: AnalysisFolder) -> Figure:
     from sim.plots.sensitivity import sobol_figure
 
-    return sobol_figure(a.table("sobol"))
+    return sobol_figure(a.table("sobol"), output=a.measure.words)
 
 
 def sobol_p_window(a: AnalysisFolder) -> Figure:
@@ -196,7 +216,7 @@ def calibration(a: AnalysisFolder) -> Figure:
 def marginal(a: AnalysisFolder) -> Figure:
     from sim.plots.marginal import marginal_figure
 
-    return marginal_figure(a.table("marginal"), a.window)
+    return marginal_figure(a.table("marginal"), a.window, a.measure)
 
 
 def evidence(a: AnalysisFolder) -> Figure:

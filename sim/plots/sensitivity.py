@@ -45,7 +45,7 @@ def _height(count: int) -> float:
     return max(3.0, 0.32 * count + 1.2)
 
 
-_TORNADO_AXES = {"mean_days": ("days", 1.0), "p_window": ("%", 100.0)}
+_TORNADO_AXES = {"mean_days": ("days", 1.0), "p_by_day": ("%", 100.0), "p_window": ("%", 100.0)}
 
 
 def tornado_figure(effects: pd.DataFrame, outputs: dict[str, str], top: int = 15) -> Figure:
@@ -67,7 +67,11 @@ def tornado_figure(effects: pd.DataFrame, outputs: dict[str, str], top: int = 15
             ax.grid(axis="y", visible=False)
         axes[0][0].set_yticks(y, [label(f) for f in table.index])
         fig.legend(*axes[0][0].get_legend_handles_labels(), loc="outside lower center", ncols=2)
-        fig.suptitle("One factor at a time, the others at their medians (common random numbers)")
+        fig.suptitle(
+            "Around the baseline run (every input drawn): one factor at a time at its P5 and P95 (common random numbers)"
+            if "p_by_day.base" in effects.columns
+            else "One factor at a time, the others at their medians (common random numbers)"
+        )
         fig.set_layout_engine("constrained")
     return fig
 

@@ -70,11 +70,12 @@ P_WINDOW = "the chance of emptying the base in the {window} window"
 
 CAPTIONS = {
     "tornado": (
-        "One factor at a time: mean days to base empty (left) and {p_window} (right) with each factor at its P5 (light bar) "
-        "and its P95 (dark bar), every other factor at its median; the largest swing on top."
+        "Around the baseline run (every input drawn; the black line): {measure} (left) and {second} (right) with each factor "
+        "pinned at its P5 (light bar) and at its P95 (dark bar), every other input still drawn, on the same replications; "
+        "the largest swing of {measure} on top."
     ),
     "morris": (
-        "Morris screening of mean days to base empty: each factor's mean absolute effect (mu*, with its 95% interval) against "
+        "Morris screening of {measure}: each factor's mean absolute effect (mu*, with its 95% interval) against "
         "the spread of its effects (sigma). Far right matters most; above the dashed line the effect depends on the other factors."
     ),
     "morris_p_window": (
@@ -82,7 +83,7 @@ CAPTIONS = {
         "effects (sigma). Far right matters most; above the dashed line the effect depends on the other factors."
     ),
     "sobol": (
-        "Sobol' indices of mean days to base empty: the share of its variance each factor explains alone (first order, S1) "
+        "Sobol' indices of {measure}: the share of its variance each factor explains alone (first order, S1) "
         "and with its interactions (total, ST), in percent, with 95% bootstrap intervals; largest total on top. Grey: the interval "
         "includes zero, so the sample cannot tell the index from no effect; a cross: a negative estimate (noise), drawn without a bar."
     ),
@@ -96,8 +97,8 @@ CAPTIONS = {
         "the inputs the target moves most first; an input without an outline had no draw in the target."
     ),
     "marginal": (
-        "What one more of each resource buys: mean days saved (left) and the change in {p_window}, in points (right), "
-        "each with its 95% CI, on the same replications (common random numbers); the most days saved on top."
+        "What one more of each resource buys: mean days sooner (left) and the change in {by_day}, in points (right), "
+        "each with its 95% CI, on the same replications (common random numbers); best first by {measure}."
     ),
     "discovery": (
         "Scenario discovery (PRIM) for {target}: left, the peeling trajectory trading coverage for density, the chosen box "
@@ -105,7 +106,7 @@ CAPTIONS = {
     ),
     "nowcast": "The forecast as reports arrived (left) and days to base empty before and after the reports (right).",
     "evidence": (
-        "What to find out first: left, the share of the uncertainty of {p_window} that knowing each input exactly would settle "
+        "What to find out first: left, the share of the uncertainty of {measure} that knowing each input exactly would settle "
         "(EVPPI, with its 95% bootstrap interval); right, its tornado swing of mean days to base empty. Colour: the kind of the "
         "input's source; orange and red are guesses."
     ),
@@ -114,8 +115,9 @@ CAPTIONS = {
 
 TABLE_NOTES = {
     "tornado": (
-        "Mean days to base empty and P(window) with each factor at its P5 (low) and P95 (high), the others at their medians (base); swing: high - low, "
-        "with its 95% paired interval over the replications both points share (swing_ci_low, swing_ci_high)."
+        "Mean days, P(out by day D) and P(window) with each factor pinned at its P5 (low) and P95 (high), every other input drawn; base: "
+        "the baseline run, every input drawn; swing: high - low, with its 95% paired interval over the replications both points share "
+        "(swing_ci_low, swing_ci_high): a t interval for days, Newcombe's paired score interval for the chances (within -100 and +100 points)."
     ),
     "morris": "Morris elementary effects on mean days to base empty: mu* (mean absolute effect, days), its 95% interval, sigma (spread) and mu (signed mean).",
     "morris_p_window": "Morris elementary effects on P(window): mu* (mean absolute effect), its 95% interval, sigma (spread) and mu (signed mean).",
@@ -126,7 +128,10 @@ TABLE_NOTES = {
         "90% width as a share of the prior's, ks the Kolmogorov-Smirnov distance between them; ks_pvalue tests the accepted draws "
         "against the rejected ones (independent samples), ks_qvalue adjusts it for testing every input (false discovery rate)."
     ),
-    "marginal": "Per added resource, against the baseline on the same replications: days saved and the change in P(window), each with its 95% CI.",
+    "marginal": (
+        "Per added resource, against the baseline on the same replications: days saved (positive: sooner) and the change in P(out by day D) "
+        "and in P(window), each with its 95% CI (Newcombe's paired interval for the chances); ranked by the study's measure, best first."
+    ),
     "evidence": (
         "Per uncertain input: the kind of its source; the change in mean days to base empty and in the window's probability "
         "from its P5 to its P95 (a tornado); and the share of the uncertainty of the verdict that knowing it exactly would "
@@ -134,7 +139,8 @@ TABLE_NOTES = {
     ),
     "backtest": (
         "Each past withdrawal, configured from public numbers and never tuned to its outcome: what was reported against the "
-        "model's P10 / P50 / P90; inside when the reported range overlaps the model's 80% interval."
+        "model's P10 / P50 / P90, the share of replications inside the reported range, and the CRPS of the model and of a "
+        "planner's paper forecast (skill: 1 - model / paper; above zero the model wins)."
     ),
     "plan": (
         "The shortlist, cheapest first: each plan checked on fresh replications until its chance of the target is told apart "
@@ -194,6 +200,8 @@ def caption_fields(folder: Path, kind: str, manifest: dict) -> dict[str, str]:
     """The values captions are filled with: the planning window and the target."""
     window = _window(manifest)
     fields = {"p_window": P_WINDOW.format(window=f"{span(*window)}-day") if window else "the chance of emptying the base in the window"}
+    m = _measure(manifest)
+    fields.update(measure=m.words, by_day=m.by_day_words, second=f"mean {m.days_words}" if m.is_probability else m.by_day_words)
     target = "the target"
     days = manifest.get("target_days")
     if kind == "calibrate" and isinstance(days, list) and len(days) == 2 and all(isinstance(d, (int, float)) for d in days):
@@ -202,6 +210,17 @@ def caption_fields(folder: Path, kind: str, manifest: dict) -> dict[str, str]:
         target = str(_json(folder / "discovery.json").get("target") or manifest.get("target") or target)
     fields["target"] = target
     return fields
+
+
+def _measure(manifest: dict):
+    """What an analysis folder measured (mean days to base empty for one written before studies chose)."""
+    from sim.analysis.measure import Measure
+
+    record = manifest.get("measure")
+    if isinstance(record, dict) and "measure" in record:
+        return Measure.from_record(record)
+    window = _window(manifest)
+    return Measure(window=window) if window else Measure()
 
 
 def caption(stem: str, fields: dict[str, str]) -> str:
@@ -252,9 +271,10 @@ def _sensitivity(folder: Path, kind: str, manifest: dict) -> list[str]:
         return lines
     if method == "tornado":
         name, row = table.index[0], table.iloc[0]
+        centre = "in the baseline run, every input drawn" if "p_by_day.base" in table.columns else "with every factor at its median"
         lines.append(
-            f"{_label(str(name))} moves the closure most: mean days to base empty {number(row['mean_days.low'])} with it at its P5 and "
-            f"{number(row['mean_days.high'])} at its P95, against {number(row['mean_days.base'])} with every factor at its median."
+            f"{_label(str(name))} moves the closure most: mean days {number(row['mean_days.low'])} with it at its P5 and "
+            f"{number(row['mean_days.high'])} at its P95, against {number(row['mean_days.base'])} {centre}."
         )
     elif method == "morris":
         top = table.sort_values("mu_star", ascending=False)
@@ -310,7 +330,11 @@ def _marginal(folder: Path, manifest: dict) -> list[str]:
     table = _table(folder, "marginal")
     if table is not None and not table.empty:
         best, top = table.index[0], table.iloc[0]
-        lines.append(f"{best} buys the most time: {top['days_saved']:.1f} days (95% CI {top['days_saved_low']:.1f} to {top['days_saved_high']:.1f}).")
+        from sim.analysis.marginal import marginal_sentence
+
+        lines.append(
+            marginal_sentence(table, _measure(manifest)) if "p_by_day_change" in table.columns else f"{best} buys the most time: {top['days_saved']:.1f} days."
+        )
     return lines
 
 
@@ -384,7 +408,9 @@ def _evidence(folder: Path, manifest: dict) -> list[str]:
     if window is None or table.empty:
         return []
     joint = manifest.get("joint") if isinstance(manifest.get("joint"), dict) else None
-    return findings(table, window, float(manifest["p_window"]), int(manifest["monte_carlo_replications"]), joint)
+    sample = {k: manifest[k] for k in ("p_by_day", "mean_days") if k in manifest}
+    m = _measure(manifest) if len(sample) == 2 else None
+    return findings(table, window, float(manifest["p_window"]), int(manifest["monte_carlo_replications"]), joint, measure=m, sample=sample or None)
 
 
 def _nowcast(folder: Path) -> list[str]:
@@ -404,7 +430,14 @@ def _nowcast(folder: Path) -> list[str]:
 READING_ORDER = {"plan": -3, "pareto": -2, "candidates": -1}
 """Tables read before the others (the rest by name): a plan's shortlist, then its front, then every plan tried."""
 
-REPORT_LEAVES_OUT = {"tornado": ("mean_days.swing_ci_low", "mean_days.swing_ci_high", "p_window.swing_ci_low", "p_window.swing_ci_high")}
+REPORT_LEAVES_OUT = {
+    "tornado": (
+        *(f"{output}.{end}" for output in ("mean_days", "p_by_day", "p_window") for end in ("swing_ci_low", "swing_ci_high", "base")),
+        "p_window.low",  # the seed's window is a check: its swing stays, its ends are in the file
+        "p_window.high",
+    ),
+    "marginal": ("p_by_day_change_low", "p_by_day_change_high", "p_window_base", "p_window_variant", "p_window_change_low", "p_window_change_high"),
+}
 """Columns of an analysis CSV that the report's table leaves out to fit the page (the file keeps them)."""
 
 
@@ -425,7 +458,12 @@ def csv_tables(folder: Path, kind: str, manifest: dict | None = None) -> list[di
         wide = [c for c in REPORT_LEAVES_OUT.get(path.stem, ()) if c in frame.columns]
         if wide:  # too wide for the page beside the rest; the CSV keeps them
             frame = frame.drop(columns=wide)
-            note = f"{note} The swings' 95% paired intervals are in {path.name}.".strip()
+            kept = (
+                "The swings' 95% paired intervals and the baseline run's values"
+                if path.stem == "tornado"
+                else "The intervals of the chances and P(window)'s ends"
+            )
+            note = f"{note} {kept} are in {path.name}.".strip()
         empty = [str(c) for c in frame.columns if frame[c].isna().all()] if len(frame) else []
         if empty:  # e.g. a calibration no draw met: its posterior columns hold no number at all
             frame = frame.drop(columns=empty)

@@ -343,6 +343,7 @@ def report_context(folder: Path, not_drawn: list[str] | None = None) -> dict:
         "question": question,
         "verdict": summary.get("verdict"),
         "within": None,
+        "headline": None,
         "days": [],
         "probabilities": [],
         "waits": [],
@@ -358,7 +359,9 @@ def report_context(folder: Path, not_drawn: list[str] | None = None) -> dict:
     }
     if summary:
         context.update(_rows_or_malformed(folder / "summary.json", _summary_context, summary))
-    if context["theatre"] and context["theatre"]["bases"]:
+    if context.get("headline"):
+        context["heading"] = context["headline"]["heading"]
+    elif context["theatre"] and context["theatre"]["bases"]:
         context["heading"] = main_base_heading(context["theatre"]["bases"][0].title)
     return context
 
@@ -376,12 +379,38 @@ def _tables(folder: Path, kind: str, manifest: dict) -> list[dict]:
     return csv_tables(folder, kind, manifest) if kind == "analysis" or (kind in ANALYSIS_KINDS and kind != "nowcast") else []
 
 
+def headline_context(top: dict | None) -> dict | None:
+    """The report's big figures from a run's ``headline``: the date (P50 with its calendar date, P10-P90, mean) and
+    P(out by day D); None for a folder written before runs had one (the window's chance leads then)."""
+    if not top:
+        return None
+    from sim.analysis.measure import Measure
+
+    m = Measure.from_record(top["measure"])
+    d, dates = top["days"], top["dates"]
+    when = f"{dates['p10']} to {dates['p90']}" if dates.get("p10") else ""
+    return {
+        "heading": {"base empty": "When is the base empty", "the last out": "When is everyone out"}.get(m.subject, f"When is {m.subject}")
+        + f", and how sure by day {m.day:g}?",
+        "date": f"day {d['p50']:.1f}",
+        "date_note": f"{m.days_words}, P50 ({dates.get('p50') or 'day ' + format(d['p50'], '.1f')}); P10-P90 {d['p10']:.1f}-{d['p90']:.1f} days"
+        + (f" ({when})" if when else "")
+        + f"; mean {d['mean']:.1f}",
+        "p": percent(top["p_by_day"]),
+        "p_label": m.by_day_words,
+        "ci": percent_ci(top["p_by_day"]),
+        "n": top["replications"],
+        "check": top.get("window_check", ""),
+    }
+
+
 def _summary_context(summary: dict) -> dict:
     """The verdict's probability and the summary tables of a run's ``summary.json``."""
     window = tuple(summary["window_days"])
     within = summary[window_key("p_within", window)]
     days, probabilities, waits = summary_rows(summary)
     return {
+        "headline": headline_context(summary.get("headline")),
         "within": {"label": window_labels(window)["p_within"], "estimate": percent(within), "ci": percent_ci(within), "n": summary["replications"]},
         "days": days,
         "probabilities": probabilities,

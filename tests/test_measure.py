@@ -1,0 +1,251 @@
+"""One measure, chosen, everywhere: sooner is better under the default measure, every study names its measure in
+words, a theatre is measured whole by default, compare answers in one sentence, and intervals on a change in a
+chance stay within -100 and +100 points."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pandas as pd
+import pytest
+from typer.testing import CliRunner
+
+from sim.analysis.marginal import marginal_table
+from sim.analysis.measure import Measure, MeasureError, headline
+from sim.analysis.paired import comparison_sentence, measured_comparison, paired_proportion_difference, swing_intervals
+from sim.api import marginal_sentence
+from sim.cli import app
+from tests.test_theatre import two_bases_file
+
+runner = CliRunner()
+
+
+def cli(*args: object):
+    return runner.invoke(app, [str(a) for a in args])
+
+
+def rows(days, finished=None) -> pd.DataFrame:
+    days = np.asarray(days, dtype=float)
+    return pd.DataFrame({"replication": range(len(days)), "days_to_base_empty": days, "finished": np.ones(len(days), bool) if finished is None else finished})
+
+
+# ---- the measure itself ------------------------------------------------------------------------
+
+
+def test_a_measure_names_itself_in_words_and_refuses_what_it_cannot_read():
+    assert Measure().words == "mean days to base empty"
+    assert Measure("out-by-day", by_day=20).words == "P(out by day 20)"
+    assert Measure("window").words == "P(15-30 days)"
+    assert Measure("out-by-day").day == 30  # the window's end by default
+    with pytest.raises(MeasureError, match="use days, out-by-day, window"):
+        Measure("fastest")
+    with pytest.raises(MeasureError, match="--by-day"):
+        Measure(by_day=0)
+
+
+def test_finishing_early_is_out_by_day_30_not_a_miss():
+    found = headline(rows([10, 12, 14, 16, 40], [True, True, True, True, False]), Measure(start="2026-02-23T00:00:00+03:00"))
+    assert found["p_by_day"]["estimate"] == pytest.approx(0.8)  # four of five are out by day 30
+    assert found["p_window"]["estimate"] == pytest.approx(0.2)  # only day 16 is inside 15-30: the check, not the headline
+    assert found["dates"]["p50"] == "2026-03-09" and "by day 14.0 (2026-03-09)" in found["sentence"]
+    assert "P(out by day 30) 80%" in found["sentence"] and "as a check" in found["window_check"]
+
+
+# ---- sooner is better --------------------------------------------------------------------------
+
+
+def test_more_of_a_resource_ranks_first_when_it_brings_the_date_in_though_it_leaves_the_window():
+    # the baseline closes in 16-20 days (inside 15-30); one more escort team brings every replication in by 6 days,
+    # to 10-14 (before the window): the old ranking read this as -100 points in P(15-30) and a harmful lever
+    base = rows(np.linspace(16, 20, 40))
+    table = marginal_table(base, {"escort teams +1": rows(np.linspace(10, 14, 40)), "Apaches +1": rows(np.linspace(16, 20, 40) - 0.1)}, Measure())
+    assert list(table.index) == ["escort teams +1", "Apaches +1"]
+    assert table.loc["escort teams +1", "days_saved"] == pytest.approx(6) and table.loc["escort teams +1", "p_window_change"] == pytest.approx(-1)
+    assert table.loc["escort teams +1", "p_by_day_change"] == pytest.approx(0)  # out by day 30 either way
+    sentence = marginal_sentence(table, Measure())
+    assert sentence.startswith("escort teams +1 brings the date in most: base empty 6.0 days sooner")
+
+
+def test_a_change_in_a_chance_never_has_an_interval_past_100_points():
+    # five paired replications, four that move into the window: a t interval on the differences reaches +135 points
+    low, high = np.array([0, 0, 0, 0, 0.0]), np.array([1, 1, 1, 1, 0.0])
+    d = paired_proportion_difference(low, high)
+    assert d["difference"] == pytest.approx(0.8) and -1 <= d["ci_low"] < 0.8 < d["ci_high"] <= 1
+    assert paired_proportion_difference(high, low)["ci_low"] >= -1
+    levels = pd.DataFrame({"factor": ["", "x", "x"], "level": ["base", "low", "high"]})
+    days = np.concatenate([np.full(5, 40.0), np.full(5, 40.0), [20, 20, 20, 20, 40]])
+    table = pd.DataFrame({"point": np.repeat([0, 1, 2], 5), "replication": np.tile(range(5), 3), "days_to_base_empty": days})
+    found = swing_intervals(levels, table, Measure()).loc["x"]
+    for name in ("p_window", "p_by_day"):
+        assert -1 <= found[f"{name}.swing_ci_low"] and found[f"{name}.swing_ci_high"] <= 1
+
+
+def test_marginal_on_the_command_line_says_sooner_and_names_the_measure(tmp_path, baseline_path):
+    out = tmp_path / "m"
+    result = cli("marginal", baseline_path, "-n", 4, "--jobs", 1, "--out", out, "--measure", "out-by-day", "--by-day", 25)
+    assert result.exit_code == 0, result.output
+    text = " ".join(result.output.split())
+    assert "P(out by day 25)" in text and "raises P(out by day 25) most" in text
+    manifest = json.loads((out / "manifest.json").read_text())
+    assert manifest["measure"]["measure"] == "out-by-day" and manifest["measure"]["by_day"] == 25
+    table = pd.read_csv(out / "marginal.csv", index_col=0)
+    assert table["p_by_day_change"].is_monotonic_decreasing  # ranked by the chosen measure, best first
+
+
+def test_a_sweep_ranks_the_faster_design_first_and_names_its_measure(tmp_path, baseline_path):
+    out = tmp_path / "s"
+    result = cli("sweep", baseline_path, "--vary", "fleet.civilian.count=30,140", "-n", 6, "--jobs", 1, "--out", out)
+    assert result.exit_code == 0, result.output
+    points = pd.read_csv(out / "points.csv")
+    fast, slow = points.loc[points["fleet.civilian.count"] == 140].iloc[0], points.loc[points["fleet.civilian.count"] == 30].iloc[0]
+    assert fast["days_mean"] < slow["days_mean"] and "p_by_30" in points.columns
+    text = " ".join(result.output.split())
+    assert "by mean days to base empty, sooner first" in text
+    table_rows = [line for line in result.output.splitlines() if line.startswith("│")]
+    assert table_rows[0].split("│")[2].strip() == "140"  # the point with more trucks, which is sooner, is listed first
+
+
+def test_the_tornado_centre_is_the_baseline_run_and_more_trucks_bring_the_date_in(tmp_path, baseline_path):
+    factors = tmp_path / "f.toml"
+    factors.write_text('[factors."fleet.civilian.count"]\nlow = 40\nhigh = 140\n')
+    out, run_out = tmp_path / "t", tmp_path / "r"
+    result = cli("sensitivity", baseline_path, "--factors", factors, "-n", 6, "--jobs", 1, "--out", out)
+    assert result.exit_code == 0, result.output
+    assert "baseline run" in " ".join(result.output.split())
+    ran = cli("run", baseline_path, "-n", 6, "--jobs", 1, "--out", run_out)
+    assert ran.exit_code == 0, ran.output
+    tornado = pd.read_csv(out / "tornado.csv", index_col=0)
+    summary = json.loads((run_out / "summary.json").read_text())
+    assert tornado.loc["fleet.civilian.count", "mean_days.base"] == pytest.approx(summary["days_to_base_empty"]["mean"])
+    assert tornado.loc["fleet.civilian.count", "mean_days.swing"] < 0  # more trucks: sooner
+    for name in ("p_window", "p_by_day"):
+        assert tornado[f"{name}.swing_ci_low"].min() >= -1 and tornado[f"{name}.swing_ci_high"].max() <= 1
+
+
+# ---- every study names its measure ---------------------------------------------------------------
+
+
+def test_run_leads_with_the_date_and_the_chance_by_the_day_asked(tmp_path, baseline_path):
+    out = tmp_path / "r"
+    result = cli("run", baseline_path, "-n", 6, "--jobs", 1, "--out", out, "--measure", "out-by-day", "--by-day", 20)
+    assert result.exit_code == 0, result.output
+    text = " ".join(result.output.split())
+    assert text.index("P50 (date)") < text.index("P(out by day 20)") < text.index("as a check")
+    summary = json.loads((out / "summary.json").read_text())
+    assert summary["headline"]["by_day"] == 20 and summary["verdict"] == summary["headline"]["sentence"]
+    assert "15-30 days" in summary["window_check"] and summary["window_verdict"]
+
+
+@pytest.mark.parametrize("command", ["run", "sweep", "compare", "sensitivity", "marginal", "evidence", "discover", "plan"])
+def test_every_study_takes_a_measure_a_day_and_a_base(command):
+    result = runner.invoke(app, [command, "--help"], env={"COLUMNS": "200"})
+    text = result.output
+    assert "--measure" in text and "--by-day" in text and "--base" in text and "out-by-day" in text
+
+
+def test_discover_defaults_to_out_by_the_day_of_its_measure(tmp_path, baseline_path):
+    run_out, out = tmp_path / "r", tmp_path / "d"
+    assert cli("run", baseline_path, "-n", 30, "--jobs", 1, "--out", run_out).exit_code == 0
+    result = cli("discover", run_out, "--out", out, "--by-day", 14)
+    assert result.exit_code == 0, result.output
+    found = json.loads((out / "discovery.json").read_text())
+    assert found["target"] == "days <= 14" and found["measure"]["by_day"] == 14
+    assert "the base empties by day 14" in found["sentence"].lower()
+
+
+# ---- a theatre is measured whole ---------------------------------------------------------------
+
+
+def test_a_theatre_is_measured_whole_by_default_and_any_base_on_request(tmp_path):
+    path = two_bases_file(tmp_path)
+    whole, one = tmp_path / "whole", tmp_path / "one"
+    result = cli("run", path, "-n", 4, "--jobs", 1, "--out", whole)
+    assert result.exit_code == 0, result.output
+    summary = json.loads((whole / "summary.json").read_text())
+    assert summary["headline"]["measure"]["column"] == "theatre.days_to_last_out"
+    assert summary["headline"]["days"]["p50"] == pytest.approx(summary["theatre"]["days_to_last_out"]["p50"])
+    assert summary["verdict"].startswith("Everyone is out by day")
+    assert "has to move" in " ".join(result.output.split()) and "left in" not in result.output
+    result = cli("run", path, "-n", 4, "--jobs", 1, "--out", one, "--base", "b")
+    assert result.exit_code == 0, result.output
+    summary = json.loads((one / "summary.json").read_text())
+    assert summary["headline"]["measure"]["column"] == "base.b.days_to_base_empty" and summary["verdict"].startswith("A base is empty")
+    bad = cli("run", path, "-n", 4, "--jobs", 1, "--out", tmp_path / "bad", "--base", "nowhere")
+    assert bad.exit_code == 2 and "its bases are a, b" in " ".join(bad.output.split())
+
+
+def test_marginal_on_a_theatre_measures_the_last_out(tmp_path):
+    out = tmp_path / "m"
+    result = cli("marginal", two_bases_file(tmp_path), "-n", 3, "--jobs", 1, "--out", out)
+    assert result.exit_code == 0, result.output
+    assert json.loads((out / "manifest.json").read_text())["measure"]["column"] == "theatre.days_to_last_out"
+    assert "days to the last out" in " ".join(result.output.split())
+
+
+def test_a_base_on_a_one_base_file_is_refused(tmp_path, baseline_path):
+    result = cli("run", baseline_path, "-n", 2, "--jobs", 1, "--out", tmp_path / "x", "--base", "qasrak")
+    assert result.exit_code == 2 and "the scenario has one base" in " ".join(result.output.split())
+
+
+# ---- compare answers in one sentence --------------------------------------------------------------
+
+
+def test_compare_says_its_answer_in_one_sentence():
+    a = np.array([15.0, 16, 17, 24, 40])
+    b = a + 7.8
+    closed_a, closed_b = np.where(a > 35, np.inf, a), np.where(b > 35, np.inf, b)
+    found = measured_comparison(a, b, closed_a, closed_b, Measure())
+    assert found["sentence"].startswith("B empties the base 7.8 days later (95% CI 7.8-7.8) than A (mean 30.2 against 22.4 days)")
+    assert "P(out by day 30) is 60% with B against 80% with A (-20.0 points" in found["sentence"]
+    whole = Measure(column="theatre.days_to_last_out", subject="the last out")
+    assert comparison_sentence(found["days"], found["p_by_day"], found["p_window"], whole).startswith("With B everyone is out 7.8 days later")
+    chance = comparison_sentence(found["days"], found["p_by_day"], found["p_window"], Measure("out-by-day"))
+    assert chance.startswith("P(out by day 30) is 60% with B") and "B empties the base 7.8 days later" in chance
+
+
+def test_compare_prints_the_sentence(tmp_path, baseline_path):
+    result = cli("compare", baseline_path, "--set", "fleet.civilian.count=40", "-n", 4, "--jobs", 1, "--out", tmp_path / "c")
+    assert result.exit_code == 0, result.output
+    text = " ".join(result.output.split())
+    assert "B empties the base" in text and "days later" in text and "P(out by day 30) is" in text
+    comparison = json.loads((tmp_path / "c" / "comparison.json").read_text())
+    assert comparison["sentence"] in text and comparison["measured"]["measure"]["measure"] == "days"
+
+
+# ---- --help fits 80 columns ----------------------------------------------------------------------
+
+
+def _options_of(command) -> list[str]:
+    return [name for param in command.params for name in getattr(param, "opts", []) if name.startswith("--")]
+
+
+def test_every_help_fits_80_columns_without_cutting_an_option_name():
+    import typer.main
+
+    group = typer.main.get_command(app)
+    for name, command in group.commands.items():  # type: ignore[attr-defined]
+        result = runner.invoke(app, [name, "--help"], env={"COLUMNS": "80", "TERMINAL_WIDTH": "80"}, terminal_width=80)
+        assert result.exit_code == 0, (name, result.output)
+        lines = result.output.splitlines()
+        assert max(len(line) for line in lines) <= 80, (name, max(lines, key=len))
+        flat = " ".join(result.output.replace("│", " ").split())
+        for option in _options_of(command):
+            assert option in flat.split() or f"{option}," in flat or option in flat.replace("…", "#").split(), (name, option)
+            assert f"{option[:-2]}…" not in flat, (name, option)
+
+
+# ---- one options object ----------------------------------------------------------------------------
+
+
+def test_the_shared_options_are_one_object_and_the_old_keywords_still_work():
+    import inspect
+
+    from sim import api
+
+    given = api.StudyOptions(seed=3, out="x", measure="out-by-day")
+    assert api.study_options(given, {"seed": 7, "by_day": 20}) == api.StudyOptions(seed=7, out="x", measure="out-by-day", by_day=20)
+    assert api.study_options(None, {}) == api.StudyOptions()
+    for study in (api.sensitivity, api.calibrate, api.marginal, api.evidence):
+        own = set(inspect.signature(study).parameters)
+        assert "options" in own and not own & {"seed", "out", "force", "resume", "executor", "progress", "measure"}, study.__name__
