@@ -40,6 +40,9 @@ class Airlift:
         self.waits = dict.fromkeys(SORTIE_WAIT_CAUSES, 0.0)
         self.sorties = 0
 
+    def sortie_flown(self) -> None:
+        self.sorties += 1
+
     @property
     def flies(self) -> bool:
         return self.aircraft is not None and self.sorties_per_day > 0
@@ -151,8 +154,6 @@ def fly_last_element(env: simpy.Environment, evac):
         g = evac.garrison
         from_free = min(g.free_to_leave, lift.seats_per_sortie)
         g.leave_by_air(from_free)
-        rest = lift.seats_per_sortie - from_free
-        g.security_force -= rest
-        g.by_air += rest
+        g.security_leaves_by_air(lift.seats_per_sortie - from_free)
         evac.sortie_departs(0, lift.seats_per_sortie)
         yield env.timeout(max(0.0, lift.interval_hours - lift.ground_hours))

@@ -94,10 +94,6 @@ class Inventory:
     def air_remaining(self) -> int:
         return sum(c.remaining for c in self._air)
 
-    def road_only_remaining(self) -> int:
-        """Loads that only trucks may take."""
-        return sum(c.remaining for c in self._road if "air" not in c.carriers)
-
     def plan_convoy(self, staged: int, trucks: dict[str, int], max_trucks: int, kinds: frozenset[str] | None = None) -> tuple[dict[str, int], dict[str, int]]:
         """Fill up to ``max_trucks`` of the trucks at hand with ``staged`` loads, highest priority first.
 
@@ -152,6 +148,22 @@ class Inventory:
             total += n
         self.taken += total
         return total
+
+    def start(self, t: float) -> None:
+        """Pack-out starts at ``t`` (a theatre base that starts later)."""
+        self.start_hour = t
+
+    def receive(self, loads: dict[str, int]) -> None:
+        """A feeder's convoy unloaded ``loads`` (by class) at this hub: they join staging and must leave again."""
+        by_name = {c.name: c for c in self.classes}
+        for name, n in loads.items():
+            cls = by_name[name]
+            cls.inflow += n
+            cls.remaining += n
+        total = sum(loads.values())
+        self.inflow_total += total
+        self.staged_at_start += total
+        self.to_move = self._count_to_move()
 
     def add_inflow(self, loads: int) -> None:
         """Reinforcements bring cargo in: it joins the road class that leaves last (general equipment) and must leave again."""

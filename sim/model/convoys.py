@@ -385,10 +385,3 @@ def run_convoy(env: simpy.Environment, evac, convoy: Convoy):
     convoy.legs["back"] = env.now
     evac.trucks_return(convoy)
     evac.trip_ends(convoy)
-
-
-def send_for_repair(evac, broken: dict[str, int]) -> None:
-    """Each truck that broke down on a trip goes to the workshop for its own repair time."""
-    for kind, n in broken.items():
-        for _ in range(n):
-            evac.fleet.repair(kind, evac.repair_hours())

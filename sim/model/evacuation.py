@@ -496,7 +496,7 @@ class Evacuation:
             return 0.0
         broken, halts = self.breakdowns.on_leg(convoy.trucks, km)
         if broken:
-            self.fleet.breakdowns += sum(broken.values())
+            self.fleet.broke_down(sum(broken.values()))
             b = convoy.legs.setdefault("broken", {})
             for k, n in broken.items():
                 b[k] = b.get(k, 0) + n
@@ -635,8 +635,7 @@ class Evacuation:
                 broken_pools.setdefault(kind, []).extend([pool] * b)
                 n -= b
         for pool, counts in by_pool.items():
-            for kind, n in counts.items():
-                home.fleet._pool(pool).hours_busy[kind] += n * trip
+            home.fleet.pool_trip_done(pool, counts, trip)
         for pool, healthy in pools.items():
             home.fleet.give_back(healthy, pool)
         for kind, n in broken.items():
@@ -649,15 +648,11 @@ class Evacuation:
         home = home or self
         broken = convoy.legs.get("broken", {})
         trip = self.env.now - convoy.formed_at
-        self.fleet.truck_hours_busy += convoy.truck_count * trip
-        for kind, n in convoy.trucks.items():
-            self.fleet.hours_busy[kind] += n * trip
+        self.fleet.trip_done(convoy.trucks, trip)
         by_pool = convoy.truck_pools or {home.fleet.pools[0].name: convoy.trucks}
         if len(by_pool) == 1:  # the usual case: one pool, as in a one-base scenario
             ((pool, counts),) = by_pool.items()
-            busy = home.fleet._pool(pool).hours_busy
-            for kind, n in counts.items():
-                busy[kind] += n * trip
+            home.fleet.pool_trip_done(pool, counts, trip)
             home.fleet.give_back({k: n - broken.get(k, 0) for k, n in counts.items()} if broken else counts, pool)
             for kind, n in broken.items():  # each broken truck to the workshop, in the order they broke down
                 for _ in range(n):
@@ -716,7 +711,7 @@ class Evacuation:
     def sortie_departs(self, loads: int, people: int, last: bool = False) -> None:
         t = self.env.now
         self.sorties_on_ground -= 1
-        self.airlift.sorties += 1
+        self.airlift.sortie_flown()
         self.cargo_at_base -= loads
         self._log(t)
         arrival = t + self.airlift.flight_hours
@@ -732,6 +727,15 @@ class Evacuation:
         self._check_force_closed()
 
     # --- the end ----------------------------------------------------------------------
+    def begin(self, t: float) -> None:
+        """The base starts to empty at ``t``: pack-out starts."""
+        self.started_at = t
+        self.inventory.start(t)
+
+    def stays(self) -> None:
+        """The base is not left in this replication: nothing will go by road."""
+        self.road_done = True
+
     def road_dispatch_done(self) -> None:
         self.road_done = True
         self._wake_air()
@@ -754,17 +758,8 @@ class Evacuation:
 
     def deliver(self, convoy: Convoy) -> None:
         """A feeder's convoy unloaded here: its loads join staging (by class), its vehicles and people the base."""
-        inv = self.inventory
-        by_name = {c.name: c for c in inv.classes}
-        for name, n in convoy.loads.items():
-            cls = by_name[name]
-            cls.inflow += n
-            cls.remaining += n
-        loads = convoy.load_count
-        inv.inflow_total += loads
-        inv.staged_at_start += loads
-        inv.to_move = inv._count_to_move()
-        self.cargo_at_base += loads
+        self.inventory.receive(convoy.loads)
+        self.cargo_at_base += convoy.load_count
         vehicles = convoy.vehicles
         self.vehicles_left += vehicles
         self.vehicles_at_base += vehicles

@@ -41,6 +41,10 @@ class TruckPool:
     def truck_hours_busy(self) -> float:
         return sum(self.hours_busy.values())
 
+    def busy(self, kind: str, hours: float) -> None:
+        """Trucks of ``kind`` were busy for ``hours`` truck-hours (a trip, a drive to another base, a repair)."""
+        self.hours_busy[kind] += hours
+
 
 class Fleet:
     """Trucks of each type at one base, out on the road, or under repair.
@@ -84,10 +88,31 @@ class Fleet:
         heapq.heappush(self._repaired, (self.env.now + hours, kind, pool))
         self.truck_hours_busy += hours
         self.hours_busy[kind] += hours
-        self._pool(pool).hours_busy[kind] += hours
+        self._pools[pool].busy(kind, hours)
 
-    def _pool(self, name: str) -> TruckPool:
-        return self._pools[name]
+    def broke_down(self, n: int) -> None:
+        """``n`` trucks of this base broke down on the road."""
+        self.breakdowns += n
+
+    def trip_done(self, trucks: dict[str, int], trip: float) -> None:
+        """Trucks sent from this base are back after ``trip`` hours: their truck-hours, in all and by type."""
+        self.truck_hours_busy += sum(trucks.values()) * trip
+        for kind, n in trucks.items():
+            self.hours_busy[kind] += n * trip
+
+    def pool_trip_done(self, pool: str, trucks: dict[str, int], trip: float) -> None:
+        """Trucks of ``pool`` are back after ``trip`` hours: the pool's truck-hours by type."""
+        owner = self._pools[pool]
+        for kind, n in trucks.items():
+            owner.busy(kind, n * trip)
+
+    def idle(self, pool: str) -> dict[str, int]:
+        """Trucks of ``pool`` standing at the base, by type (a copy: read it, do not change it)."""
+        return dict(self.here.get(pool, {}))
+
+    def standing(self, pool: str, kind: str) -> int:
+        """Trucks of ``pool`` and ``kind`` standing at the base."""
+        return self.here.get(pool, {}).get(kind, 0)
 
     def collect_repaired(self) -> None:
         """Trucks whose repair is done by now are back at the base."""
@@ -138,14 +163,13 @@ class Fleet:
         ev, self._returned = self._returned, self.env.event()
         ev.succeed()
 
-    def take_idle(self, pool: str) -> dict[str, int]:
-        """Every truck of ``pool`` idle at the base leaves it (to drive empty to another base)."""
+    def take_idle(self, pool: str, kind: str) -> int:
+        """Every truck of ``pool`` and ``kind`` idle at the base leaves it (to drive empty to another base); how many."""
         counts = self.here[pool]
-        idle = {k: n for k, n in counts.items() if n > 0}
-        for kind, n in idle.items():
-            counts[kind] = 0
-            self.at_base[kind] -= n
-        return idle
+        n = counts[kind]
+        counts[kind] = 0
+        self.at_base[kind] -= n
+        return n
 
     def seats_in_cabs(self, used: dict[str, int]) -> int:
         """Troops of the base the trucks of a convoy can take in their cabs."""

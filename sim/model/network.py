@@ -49,9 +49,6 @@ class Road:
     def km(self) -> float:
         return self.leg.km
 
-    def other_end(self, site: str) -> str:
-        return self.end if site == self.start else self.start
-
 
 @dataclass(frozen=True)
 class BaseSpec:

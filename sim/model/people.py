@@ -46,6 +46,11 @@ class Garrison:
         self.free_to_leave = self.security_force = 0
         return n
 
+    def security_leaves_by_air(self, n: int) -> None:
+        """``n`` of the security force fly out before the last element (seats a sortie had left over)."""
+        self.security_force -= n
+        self.by_air += n
+
     def reinforce(self, troops: int) -> None:
         self.free_to_leave += troops
         self.inflow += troops

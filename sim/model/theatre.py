@@ -196,7 +196,7 @@ class Theatre:
         """Trucks of ``kinds`` of ``evac``'s pools standing at the other bases (not on the road, not in repair);
         ``only_waiting``: at those that are themselves waiting for trucks, which keep theirs."""
         return sum(
-            other.fleet.here.get(pool, {}).get(kind, 0)
+            other.fleet.standing(pool, kind)
             for other in self.bases.values()
             if other is not evac and (other.waiting_for_trucks or not only_waiting)
             for pool in evac.spec.pools
@@ -226,35 +226,28 @@ class Theatre:
             return
         for pool in evac.spec.pools:
             for other in self.bases.values():
-                if other is evac or pool not in other.fleet.here:
+                if other is evac or pool not in other.spec.pools:
                     continue
-                here = other.fleet.here[pool]
-                for kind in [k for k, n in here.items() if n > 0]:
+                for kind in [k for k, n in other.fleet.idle(pool).items() if n > 0]:
                     if self._needs(evac, kind) and not self._keeps(other, kind):
-                        n = here[kind]
-                        here[kind] = 0
-                        other.fleet.at_base[kind] -= n
-                        self._reposition(other, evac, pool, kind, n)
+                        self._reposition(other, evac, pool, kind, other.fleet.take_idle(pool, kind))
 
     def trucks_arrived(self, evac) -> None:
         """Trucks are idle at ``evac``: those of kinds it does not keep drive empty to the first base (file order)
         of their pool that needs them. Repairs still under way at a finished base are forwarded when done."""
         if len(self.bases) < 2:
             return
-        for pool_name, here in evac.fleet.here.items():
+        for pool_name in evac.spec.pools:
             users = [b for b in self.bases.values() if b is not evac and pool_name in b.spec.pools]
             if not users:
                 continue
-            for kind in [k for k, n in here.items() if n > 0]:
+            for kind in [k for k, n in evac.fleet.idle(pool_name).items() if n > 0]:
                 if self._keeps(evac, kind):
                     continue
                 target = next((b for b in users if self._needs(b, kind)), None)
                 if target is None:
                     continue
-                n = here[kind]
-                here[kind] = 0
-                evac.fleet.at_base[kind] -= n
-                self._reposition(evac, target, pool_name, kind, n)
+                self._reposition(evac, target, pool_name, kind, evac.fleet.take_idle(pool_name, kind))
         if evac.road_done and evac.fleet.next_repair() is not None:
             t = evac.fleet.next_repair()
 
@@ -276,7 +269,7 @@ class Theatre:
                 t = closed.finish(t, road.leg.driving_hours(source.fleet.speed_kmh.get(kind)))
                 self.on_road(road, 0.0)
         hours = t - self.env.now
-        self.truck_pools[pool].hours_busy[kind] += n * hours
+        self.truck_pools[pool].busy(kind, n * hours)
 
         def arrive(_event) -> None:
             target.fleet.give_back({kind: n}, pool)
@@ -296,7 +289,7 @@ class Theatre:
         """Start every base that is left: now, at its start day, or when the base it follows is empty."""
         for name, evac in self.bases.items():
             if not self.leaves[name]:
-                evac.road_done = True
+                evac.stays()
                 continue
             spec = evac.spec
             follows = self.bases.get(spec.after) if spec.after else None
@@ -323,8 +316,7 @@ class Theatre:
         self._start_base(evac)
 
     def _start_base(self, evac) -> None:
-        evac.started_at = self.env.now
-        evac.inventory.start_hour = self.env.now
+        evac.begin(self.env.now)
         self.env.process(form_convoys(self.env, evac))
         self.env.process(dispatch_convoys(self.env, evac))
         if evac.airlift.flies:
