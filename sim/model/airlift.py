@@ -12,17 +12,55 @@ sortie-hours waiting, by cause, and as a busy strip.
 from __future__ import annotations
 
 import math
+from dataclasses import dataclass
+from typing import Any
 
 import simpy
+
+from sim.model.parts import BaseSetup, Column, Part, share
 
 SORTIE_WAIT_CAUSES = ("airstrip full", "no aircraft")
 """Why planned sorties waited, in sortie-hours: the strip's places were all taken, or no aircraft was back."""
 
 
-class Airlift:
+@dataclass(frozen=True)
+class Aircraft:
+    """An aircraft type as the strip sees it: allowed, its pallets and seats, the runway it needs (m)."""
+
+    allowed: bool
+    pallets: float
+    troops: float
+    runway_m: float
+
+
+@dataclass(frozen=True)
+class NoStrip:
+    """A base without an airstrip (``airlift`` not given): no sortie flies."""
+
+    runway_m: float = 0.0
+    sorties_per_day: float = 0.0
+    ground_hours: float = 0.0
+    flight_hours: float = 0.0
+    max_on_ground: int = 0
+    aircraft: int = 0
+    destination_hours: float = 0.0
+    c130j: Aircraft = Aircraft(False, 0, 0, 1.0)
+    c17: Aircraft = Aircraft(False, 0, 0, 1.0)
+
+
+NO_STRIP = NoStrip()
+"""A base of a theatre without an airstrip: no sortie flies."""
+
+
+class Airlift(Part):
     """The sortie plan: aircraft type, capacity, the strip's places and the aircraft on the shuttle."""
 
-    def __init__(self, env: simpy.Environment, airlift, pallets_per_load: float) -> None:
+    @classmethod
+    def at_base(cls, setup: BaseSetup) -> Airlift:
+        spec = setup.spec
+        return cls(setup.env, spec.airlift if spec.airlift is not None else NO_STRIP, spec.cargo.pallets_per_load)
+
+    def __init__(self, env: simpy.Environment, airlift: Any, pallets_per_load: float) -> None:
         usable = [a for a in (airlift.c17, airlift.c130j) if a.allowed and a.pallets > 0 and a.runway_m <= airlift.runway_m]
         self.aircraft = usable[0] if usable else None
         self.max_on_ground = int(airlift.max_on_ground)
@@ -42,6 +80,12 @@ class Airlift:
 
     def sortie_flown(self) -> None:
         self.sorties += 1
+
+    def columns(self, span: float) -> dict[str, Column]:
+        cols: dict[str, Column] = {"sorties": self.sorties}
+        cols.update({f"sortie_wait_hours.{cause}": hours for cause, hours in self.waits.items()})
+        cols["utilisation.airlift"] = share(self.place_hours_busy, self.max_on_ground * span if self.flies else 0.0)
+        return cols
 
     @property
     def flies(self) -> bool:
@@ -100,7 +144,7 @@ def fly_sorties(env: simpy.Environment, evac):
         if grounded_until > t:
             yield env.timeout(grounded_until - t)
             continue
-        if evac.last_element_ready() and evac.last_element_by == "sortie":
+        if evac.last_element_ready() and evac.people.last_element_by == "sortie":
             yield from fly_last_element(env, evac)
             return
         if min(inv.air_remaining(), inv.staged(t)) == 0 and evac.people_free_for_air() == 0:

@@ -10,22 +10,15 @@ from __future__ import annotations
 
 import heapq
 import math
+from collections.abc import Callable
+from typing import Any
 
 import numpy as np
 import simpy
 
+from sim.model.convoy import CONTRACTED, KINDS, Convoy
+from sim.model.parts import BaseSetup, Column, Part, share
 from sim.scenario.distributions import draw_one
-
-KINDS = ("civilian", "lowboy", "military", "het")
-"""Truck types, in the order a convoy lists them."""
-
-CONTRACTED = frozenset({"civilian", "lowboy"})
-"""Contracted truck types: a convoy with any of them moves under the contracted convoys' rules."""
-
-
-def convoy_kind(trucks: dict[str, int]) -> str:
-    """``contracted`` if a convoy has any contracted truck, else ``military`` (military trucks, HETs, self-driving vehicles)."""
-    return "contracted" if any(trucks.get(k) for k in CONTRACTED) else "military"
 
 
 class TruckPool:
@@ -46,13 +39,16 @@ class TruckPool:
         self.hours_busy[kind] += hours
 
 
-class Fleet:
+class Fleet(Part):
     """Trucks of each type at one base, out on the road, or under repair.
 
     The trucks belong to pools (a one-base scenario has one, all at its base); the
     base takes trucks at hand from its pools in order of preference, and counts as
-    its own every truck of those pools (``total``), wherever it is.
+    its own every truck of those pools (``total``), wherever it is. Convoys that wait
+    to form for trucks are charged to "trucks" and to the type they are short of.
     """
+
+    causes = ("trucks",)
 
     def __init__(
         self,
@@ -79,8 +75,38 @@ class Fleet:
         self.truck_hours_busy = 0.0
         self.hours_busy = dict.fromkeys(counts, 0.0)  # truck-hours away from the base (on a trip or in repair), by type
         self.breakdowns = 0
+        self.waits_by_kind = dict.fromkeys(KINDS, 0.0)  # hours convoys waited to form, by the type they were short of
         self._returned = env.event()
         self._repaired: list[tuple[float, str, str]] = []
+
+    @classmethod
+    def at_base(cls, setup: BaseSetup) -> Fleet:
+        """A base's trucks: those of its pools, at hand where their pool's home is."""
+        shared, spec, s = setup.shared, setup.spec, setup.scenario
+        pools = [shared.truck_pools[p] for p in spec.pools]
+        counts = {k: sum(p.total[k] for p in pools) for k in KINDS}
+        kinds: dict[str, Any] = {k: getattr(s.fleet, k) for k in KINDS}
+        return cls(
+            setup.env,
+            counts,
+            {k: kinds[k].speed_kmh for k in KINDS},
+            s.fleet.breakdowns_per_1000_km,
+            {k: int(kinds[k].cab_seats) for k in KINDS},
+            pools,
+            {p.name: shared.trucks_start_at(p.name, spec.name) for p in pools},
+        )
+
+    def waited_for(self, kind: str | None, hours: float) -> None:
+        """A convoy waited ``hours`` to form, short of trucks of ``kind``."""
+        if kind is not None and hours > 0:
+            self.waits_by_kind[kind] += hours
+
+    def columns(self, span: float) -> dict[str, Column]:
+        cols: dict[str, Column] = {"breakdowns": self.breakdowns}
+        cols.update({f"wait_hours.trucks ({kind})": hours for kind, hours in self.waits_by_kind.items()})
+        cols["utilisation.trucks"] = share(self.truck_hours_busy, sum(self.total.values()) * span)
+        cols.update({f"utilisation.trucks ({k})": share(self.hours_busy[k], n * span) for k, n in self.total.items()})
+        return cols
 
     def repair(self, kind: str, hours: float, pool: str | None = None) -> None:
         """A broken truck goes to the workshop and rejoins the fleet after ``hours``."""
@@ -105,6 +131,37 @@ class Fleet:
         owner = self._pools[pool]
         for kind, n in trucks.items():
             owner.busy(kind, n * trip)
+
+    def convoy_back(self, convoy: Convoy, now: float, repair_hours: Callable[[], float]) -> None:
+        """A convoy's trucks are back at the base: their trip's truck-hours, each pool's trucks back to that pool,
+        broken ones to the workshop (each for a draw of ``repair_hours``, in the order they broke down)."""
+        broken = convoy.legs.get("broken", {})
+        trip = now - convoy.formed_at
+        self.trip_done(convoy.trucks, trip)
+        by_pool = convoy.truck_pools or {self.pools[0].name: convoy.trucks}
+        if len(by_pool) == 1:  # the usual case: one pool, as in a one-base scenario
+            ((pool, counts),) = by_pool.items()
+            self.pool_trip_done(pool, counts, trip)
+            self.give_back({k: n - broken.get(k, 0) for k, n in counts.items()} if broken else counts, pool)
+            for kind, n in broken.items():
+                for _ in range(n):
+                    self.repair(kind, repair_hours(), pool)
+            return
+        pools = {p: dict(c) for p, c in by_pool.items()}  # several pools: broken trucks count against them in order of preference
+        broken_pools: dict[str, list[str]] = {}  # the pool of each broken truck, by type
+        for kind, n in broken.items():
+            for pool, counts in pools.items():
+                b = min(n, counts.get(kind, 0))
+                counts[kind] = counts.get(kind, 0) - b
+                broken_pools.setdefault(kind, []).extend([pool] * b)
+                n -= b
+        for pool, counts in by_pool.items():
+            self.pool_trip_done(pool, counts, trip)
+        for pool, healthy in pools.items():
+            self.give_back(healthy, pool)
+        for kind, n in broken.items():
+            for pool in broken_pools.get(kind, [])[:n]:
+                self.repair(kind, repair_hours(), pool)
 
     def idle(self, pool: str) -> dict[str, int]:
         """Trucks of ``pool`` standing at the base, by type (a copy: read it, do not change it)."""
@@ -223,3 +280,6 @@ class Breakdowns:
     def repair_time(self) -> float:
         """Hours one broken truck spends in the workshop."""
         return draw_one(self.repair_hours, self.rng)
+
+
+__all__ = ["CONTRACTED", "KINDS", "Breakdowns", "Fleet", "TruckPool"]
