@@ -217,6 +217,13 @@ class Inventory(Part):
         self.staged_at_start += total
         self.to_move = self._count_to_move()
 
+    def no_carrier_can_take(self, aircraft_fly: bool) -> str:
+        """Why cargo left at the base can never go (no truck of its carriers in this replication, no aircraft flying), or ''."""
+        for cls in self.classes:
+            if cls.remaining and not ("air" in cls.carriers and aircraft_fly):
+                return f"{cls.remaining} loads of {cls.name}: no truck of its carriers ({', '.join(sorted(cls.carriers))}) and no aircraft can take them"
+        return ""
+
     def add_inflow(self, loads: int) -> None:
         """Reinforcements bring cargo in: it joins the road class that leaves last (general equipment) and must leave again."""
         target = self._road[-1] if self._road else self.classes[-1]

@@ -7,7 +7,6 @@ mechanism that meets a convoy can read them.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
@@ -50,25 +49,15 @@ class Convoy:
     escort_from: list[tuple[EscortTeams, int]] = field(default_factory=list)  # (escort pool, teams) it took
 
     # A convoy's make-up is fixed once it is formed, so these are counted once.
-    @cached_property
-    def truck_count(self) -> int:
-        return sum(self.trucks.values())
+    truck_count: int = field(init=False)
+    size: int = field(init=False)  # vehicles in the convoy: trucks and self-driving vehicles
+    load_count: int = field(init=False)
+    kind: str = field(init=False)  # contracted (any contracted truck) or military: which movement rules it follows
+    carries_heavy: bool = field(init=False)  # HETs or lowboys, the heavy items' carriers: 'heavy first' lets it go first
 
-    @cached_property
-    def size(self) -> int:
-        """Vehicles in the convoy: trucks and self-driving vehicles."""
-        return self.truck_count + self.vehicles
-
-    @cached_property
-    def load_count(self) -> int:
-        return sum(self.loads.values())
-
-    @cached_property
-    def kind(self) -> str:
-        """``contracted`` (any contracted truck) or ``military``: which movement rules it follows."""
-        return convoy_kind(self.trucks)
-
-    @cached_property
-    def carries_heavy(self) -> bool:
-        """It has HETs or lowboys, the heavy items' carriers: the 'heavy first' dispatch rule lets it go first."""
-        return bool(self.trucks.get("het") or self.trucks.get("lowboy"))
+    def __post_init__(self) -> None:
+        self.truck_count = sum(self.trucks.values())
+        self.size = self.truck_count + self.vehicles
+        self.load_count = sum(self.loads.values())
+        self.kind = convoy_kind(self.trucks)
+        self.carries_heavy = bool(self.trucks.get("het") or self.trucks.get("lowboy"))

@@ -131,7 +131,7 @@ def form_convoys(env: simpy.Environment, evac):
             yield from _wait_to_form(env, evac, waiting, t)
             continue
         yield from _load_and_queue(env, evac, plans[-1], t)
-    stranded = evac.cargo_no_carrier_can_take()
+    stranded = evac.inventory.no_carrier_can_take(evac.airlift.flies)
     if stranded:
         evac.never_finishes(stranded)
         return
@@ -247,13 +247,13 @@ def dispatch_convoys(env: simpy.Environment, evac):
     (a calendar opens, a new day brings slots or air cover), or when a convoy joins
     the queue or escort teams come back.
     """
-    queue: list[Convoy] = evac.queue
+    gate = evac.gate
     while True:
-        evac.charge_the_queue_to_the_end()
-        evac.held, next_look = _let_go(env, evac, queue)
+        gate.charge_to_now()
+        gate.held, next_look = _let_go(env, evac, gate.queue)
         if next_look < math.inf:
-            evac.look_again_at(next_look)
-        yield evac.dispatch_wakeup()
+            gate.look_again_at(next_look)
+        yield gate.wakeup()
 
 
 def _let_go(env: simpy.Environment, evac: Evacuation, queue: list[Convoy]) -> tuple[dict[int, str], float]:
@@ -264,7 +264,7 @@ def _let_go(env: simpy.Environment, evac: Evacuation, queue: list[Convoy]) -> tu
     slots = evac.slots
     blocked_ahead = False  # 'first formed': a convoy ahead cannot go; 'heavy first': one with HETs waits for slots or escorts
     for convoy in slots.order(queue):
-        hold = evac.departure_hold(convoy, now, behind=blocked_ahead)
+        hold = evac.gate.hold(convoy, now, behind=blocked_ahead)
         if hold is None:
             queue.remove(convoy)
             evac.convoy_departs(convoy)

@@ -24,11 +24,11 @@ from sim.model.convoy import Convoy
 from sim.model.crossing import CrossingsAtBase
 from sim.model.escort import EscortView
 from sim.model.fleet import Fleet
-from sim.model.gate import BEHIND, Daylight, DepartureSlots, DepartureWindow, Pause
+from sim.model.gate import Daylight, DepartureSlots, DepartureWindow, Gate, Pause
 from sim.model.loading import Loading
 from sim.model.network import BaseSpec
 from sim.model.outcome import Outcome
-from sim.model.parts import BaseSetup, Column, Part, Waits, departing, holds
+from sim.model.parts import BaseSetup, Column, Part, Waits, departing
 from sim.model.people import PeopleAndSeats
 from sim.model.roads import Roads
 from sim.model.shared import Shared
@@ -82,23 +82,18 @@ class Evacuation:
         self.escort, self.cover, self.airlift = setup.get(EscortView), setup.get(CoverAtBase), setup.get(Airlift)
         self.people, self.inventory = setup.get(PeopleAndSeats), setup.get(Inventory)
         self.garrison = self.people.garrison
-        self.gate = holds(self.parts)
+        self.gate = Gate(env, self.parts, self.waits)
         self.taking = departing(self.parts)
         self.feeders = [b for b in shared.network.bases.values() if b.send_to == spec.name]
         self.cargo_at_base = self.inventory.remaining
         self.convoy_size_min, self.convoy_size_max = s.convoys.size_min, int(s.convoys.size_max)
         for pool in self.escort.pools:
-            pool.listeners.append(self.escort_back)
+            pool.listeners.append(self.gate.teams_back)
 
-        self.queue: list[Convoy] = []
-        self._dispatch_wake = env.event()
-        self._look_at = math.inf
         self.convoys_formed = 0
         self.stuck = False
         self.stuck_reason = ""
         self.waiting_for_trucks = False  # a convoy too small to form waits for trucks to come
-        self.held: dict[int, str] = {}  # what holds each queued convoy, as of the dispatcher's last look
-        self.last_look = 0.0
         self.road_done = False
         self._cargo_departed = env.event()
         self._air_wake = env.event()
@@ -137,53 +132,13 @@ class Evacuation:
     def queue_convoy(self, convoy: Convoy) -> None:
         """A loaded convoy joins the departure queue (whether it needs air cover is drawn now)."""
         self.cover.mark(convoy, self.roads.route_out(self.fleet.speed_cap(convoy.trucks)).inside_hours)
-        convoy.legs["queued"] = self.env.now
-        self.queue.append(convoy)
-        self.wake_dispatcher()
-
-    def dispatch_wakeup(self) -> simpy.Event:
-        """Fires when a convoy joins the queue or escort teams come back."""
-        return self._dispatch_wake
-
-    def escort_back(self) -> None:
-        """Escort teams are ready again: a convoy waiting at the gate may leave."""
-        if self.queue:
-            self.wake_dispatcher()
-
-    def look_again_at(self, t: float) -> None:
-        """Wake the dispatcher at ``t`` at the latest: a timer, unless one is already set sooner.
-
-        A timer that an earlier look set for a later time may still fire: the look it
-        causes finds nothing changed and costs nothing but the look.
-        """
-        if t >= self._look_at:
-            return
-        self._look_at = t
-        timer = self.env.timeout(t - self.env.now)
-        timer.callbacks.append(self._look_now)
-
-    def _look_now(self, _event: simpy.Event) -> None:
-        if self.env.now >= self._look_at:
-            self._look_at = math.inf
-            self.wake_dispatcher()
-
-    def wake_dispatcher(self) -> None:
-        self._dispatch_wake = self._fired(self._dispatch_wake)
+        self.gate.join(convoy)
 
     def _fired(self, ev: simpy.Event) -> simpy.Event:
         """Fire ``ev`` for whoever waits on it (if it has not fired yet); the fresh event the next waiter will wait on."""
         if not ev.triggered:
             ev.succeed()
         return self.env.event()
-
-    def departure_hold(self, convoy: Convoy, t: float, behind: bool = False) -> tuple[str, float] | None:
-        """What keeps ``convoy`` at the base at ``t``, and until when at least: the first part that holds it
-        (in the order of :data:`PARTS`), else a convoy ahead of it that cannot go (``behind``); ``None``: it may leave."""
-        for part in self.gate:
-            held = part.hold(convoy, t)
-            if held is not None:
-                return held
-        return BEHIND if behind else None
 
     def convoy_departs(self, convoy: Convoy) -> None:
         t = self.env.now
@@ -407,30 +362,15 @@ class Evacuation:
                 f"{people_left} left, {g.at_base} at the base; vehicles {vehicles}, {p.vehicles_at_base} at the base"
             )
 
-    def cargo_no_carrier_can_take(self) -> str:
-        """Why cargo left at the base can never go (no truck of its carriers in this replication, no aircraft flying), or ''."""
-        for cls in self.inventory.classes:
-            if cls.remaining and not ("air" in cls.carriers and self.airlift.flies):
-                return f"{cls.remaining} loads of {cls.name}: no truck of its carriers ({', '.join(sorted(cls.carriers))}) and no aircraft can take them"
-        return ""
-
     def never_finishes(self, reason: str) -> None:
         """The base can never empty in this replication, for ``reason``: it runs to the horizon and says why."""
         self.stuck = True
         self.stuck_reason = reason
         self._tell_hub()
 
-    def charge_the_queue_to_the_end(self) -> None:
-        """Convoys still queued when the run ends waited from the dispatcher's last look until now, for what held them."""
-        for convoy in self.queue:
-            cause = self.held.get(convoy.number)
-            if cause:
-                self.wait(cause, self.env.now - self.last_look, convoy)
-        self.last_look = self.env.now
-
     def outcome(self) -> Outcome:
         """The base's outcome: its closure dates, then every part's columns in the order of :data:`PARTS`."""
-        self.charge_the_queue_to_the_end()
+        self.gate.charge_to_now()
         finished = self.base_empty_at is not None and not self.stuck
         self.check_nothing_lost(finished)
         empty = self.base_empty_at if finished and self.base_empty_at is not None else self.horizon_hours

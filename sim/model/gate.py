@@ -11,11 +11,13 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass, field
 
+import simpy
+
 from sim.model.calendar import NEVER, Closures
 from sim.model.convoy import Convoy
 from sim.model.disruptions import PoliticalPause
 from sim.model.movement import daylight_only, departure_window
-from sim.model.parts import BaseSetup, Column, Hold, Part
+from sim.model.parts import BaseSetup, Column, Hold, Part, Waits, holds
 from sim.model.roads import first_road
 from sim.scenario.schema import CONVOY_KINDS
 
@@ -54,6 +56,12 @@ class Pause(Calendar):
     @property
     def brings_inflow(self) -> bool:
         return self.pause is not None and bool(self.pause.inflow_loads or self.pause.inflow_troops)
+
+    def hold(self, convoy: Convoy, now: float) -> Hold | None:
+        closures = self.closures  # the same for every kind of convoy
+        if closures.is_open(now):
+            return None
+        return "pause", closures.open_at(now)
 
     def columns(self, span: float) -> dict[str, Column]:
         return {"pause": self.pause is not None}
@@ -134,3 +142,75 @@ class DepartureSlots(Part):
 
 BEHIND = ("behind another convoy", math.inf)
 """The hold of a convoy that could leave but for one ahead of it that cannot."""
+
+
+class Gate:
+    """The queue of loaded convoys at a base's gate: what holds each (the first of the base's parts that does,
+    in their order), and when the dispatcher looks again.
+
+    Every queued hour is charged to the cause that held the convoy at the dispatcher's last look.
+    """
+
+    def __init__(self, env: simpy.Environment, parts: tuple[Part, ...], waits: Waits) -> None:
+        self.env = env
+        self.parts = holds(parts)
+        self.waits = waits
+        self.queue: list[Convoy] = []
+        self.held: dict[int, str] = {}  # what holds each queued convoy, as of the dispatcher's last look
+        self.last_look = 0.0
+        self._wake = env.event()
+        self._look_at = math.inf
+
+    def join(self, convoy: Convoy) -> None:
+        """A loaded convoy joins the queue."""
+        convoy.legs["queued"] = self.env.now
+        self.queue.append(convoy)
+        self.wake()
+
+    def hold(self, convoy: Convoy, t: float, behind: bool = False) -> Hold | None:
+        """What keeps ``convoy`` at the gate at ``t``, and until when at least: the first part that holds it,
+        else a convoy ahead of it that cannot go (``behind``); ``None``: it may leave."""
+        for part in self.parts:
+            held = part.hold(convoy, t)
+            if held is not None:
+                return held
+        return BEHIND if behind else None
+
+    def wakeup(self) -> simpy.Event:
+        """Fires when a convoy joins the queue, escort teams come back, or a hold may have ended."""
+        return self._wake
+
+    def teams_back(self) -> None:
+        """Escort teams are ready again: a convoy waiting at the gate may leave."""
+        if self.queue:
+            self.wake()
+
+    def look_again_at(self, t: float) -> None:
+        """Wake the dispatcher at ``t`` at the latest: a timer, unless one is already set sooner.
+
+        A timer that an earlier look set for a later time may still fire: the look it
+        causes finds nothing changed and costs nothing but the look.
+        """
+        if t >= self._look_at:
+            return
+        self._look_at = t
+        timer = self.env.timeout(t - self.env.now)
+        timer.callbacks.append(self._look_now)
+
+    def _look_now(self, _event: simpy.Event) -> None:
+        if self.env.now >= self._look_at:
+            self._look_at = math.inf
+            self.wake()
+
+    def wake(self) -> None:
+        if not self._wake.triggered:
+            self._wake.succeed()
+        self._wake = self.env.event()
+
+    def charge_to_now(self) -> None:
+        """Convoys queued since the dispatcher's last look waited until now, for what held them then."""
+        for convoy in self.queue:
+            cause = self.held.get(convoy.number)
+            if cause:
+                self.waits.charge(cause, self.env.now - self.last_look, convoy)
+        self.last_look = self.env.now
