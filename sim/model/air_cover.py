@@ -11,12 +11,12 @@ counted as uncovered, with the hours of cover it went without.
 from __future__ import annotations
 
 import math
-from typing import Any
 
 import numpy as np
 
 from sim.model.convoy import Convoy
 from sim.model.parts import BaseSetup, Column, Hold, Part, share
+from sim.scenario import schema
 
 
 class AirCover:
@@ -94,13 +94,13 @@ class CoverAtBase(Part):
 
     causes = ("air cover",)
 
-    def __init__(self, cover: AirCover, rules: Any, rng: np.random.Generator) -> None:
+    def __init__(self, cover: AirCover, rules: schema.AirCover, rng: np.random.Generator) -> None:
         self.cover = cover
         self.rules = rules  # the scenario's air_cover group
         self.rng = rng
 
     @classmethod
-    def at_base(cls, setup: BaseSetup) -> CoverAtBase:
+    def for_base(cls, setup: BaseSetup) -> CoverAtBase:
         shared = setup.shared
         return cls(shared.air_cover_for(setup.spec.pools), setup.scenario.air_cover, shared.streams.cover)
 

@@ -52,7 +52,7 @@ class Inventory(Part):
     to_move: int = field(init=False)
 
     @classmethod
-    def at_base(cls, setup: BaseSetup) -> Inventory:
+    def for_base(cls, setup: BaseSetup) -> Inventory:
         """A base's cargo by class (vehicles without crew as one more, on lowboys or HETs; a hub also has its
         feeders' classes, empty at the start); only truck types its pools have may carry."""
         spec, net = setup.spec, setup.shared.network

@@ -34,6 +34,10 @@ from sim.model.loading import loading_hours
 
 if TYPE_CHECKING:
     from sim.model.evacuation import Evacuation
+    from sim.model.fleet import Fleet
+
+Steps = Generator[simpy.Event, Any, None]
+"""A SimPy process: the events it waits on, one after another."""
 
 MILITARY = frozenset(KINDS) - CONTRACTED
 
@@ -66,7 +70,7 @@ def convoy_groups(separate_contracted: bool) -> tuple[ConvoyGroup, ...]:
     return (ConvoyGroup(frozenset(KINDS), True),)
 
 
-def plan_next(evac, group: ConvoyGroup, t: float) -> ConvoyPlan | None:
+def plan_next(evac: Evacuation, group: ConvoyGroup, t: float) -> ConvoyPlan | None:
     """The convoy ``group`` would form at ``t``; ``None`` when it has nothing left to take."""
     inv, fleet = evac.inventory, evac.fleet
     road_left = inv.road_remaining(group.kinds)
@@ -95,7 +99,7 @@ def plan_next(evac, group: ConvoyGroup, t: float) -> ConvoyPlan | None:
     return ConvoyPlan(loads, used, vehicle_places, size > 0, None, 0)
 
 
-def _trucks_that_may_come(evac, kinds: frozenset[str], can_go_without: bool) -> int:
+def _trucks_that_may_come(evac: Evacuation, kinds: frozenset[str], can_go_without: bool) -> int:
     """Trucks of ``kinds`` away from the base that a convoy short of trucks may wait for: all those on the road or in
     repair, but not those standing at another base that cannot carry cargo left here (they would never be sent:
     military cargo left, HETs idle elsewhere), nor, when the convoy ``can_go_without`` them, those held by another
@@ -108,7 +112,7 @@ def _trucks_that_may_come(evac, kinds: frozenset[str], can_go_without: bool) -> 
     return coming
 
 
-def form_convoys(env: simpy.Environment, evac):
+def form_convoys(env: simpy.Environment, evac: Evacuation) -> Steps:
     """Form and load convoys until no road cargo and no vehicles are left; then troops without seats; then the last element."""
     fleet = evac.fleet
     groups = convoy_groups(evac.scenario.convoys.separate_contracted)
@@ -166,7 +170,7 @@ def form_convoys(env: simpy.Environment, evac):
         evac.queue_convoy(evac.new_convoy({}, {}, people_and_seats.security_vehicles, people, env.now, last_element=True))
 
 
-def _plans_until_ready(evac, groups: tuple[ConvoyGroup, ...], t: float) -> list[ConvoyPlan]:
+def _plans_until_ready(evac: Evacuation, groups: tuple[ConvoyGroup, ...], t: float) -> list[ConvoyPlan]:
     """The groups' next convoys in order, up to the first that is ready to form (the last one listed then)."""
     plans = []
     for group in groups:
@@ -179,11 +183,12 @@ def _plans_until_ready(evac, groups: tuple[ConvoyGroup, ...], t: float) -> list[
     return plans
 
 
-def _wait_to_form(env: simpy.Environment, evac, waiting: list[ConvoyPlan], t: float):
+def _wait_to_form(env: simpy.Environment, evac: Evacuation, waiting: list[ConvoyPlan], t: float) -> Steps:
     """No convoy can form yet: wait for trucks to come back (or out of repair), or for cargo to be packed."""
     inv, fleet = evac.inventory, evac.fleet
     first = waiting[0]
     if first.waiting_for == "trucks":
+        assert first.kinds is not None, "a convoy waiting for trucks knows which types may join it"
         short_of = inv.first_carrier_short(first.loads, first.kinds)  # what it waits for as the wait begins
         evac.neighbours.call_trucks(evac.name)
         repaired = fleet.next_repair()
@@ -198,7 +203,7 @@ def _wait_to_form(env: simpy.Environment, evac, waiting: list[ConvoyPlan], t: fl
         evac.wait("loading", env.now - t)
 
 
-def _load_and_queue(env: simpy.Environment, evac, plan: ConvoyPlan, t: float):
+def _load_and_queue(env: simpy.Environment, evac: Evacuation, plan: ConvoyPlan, t: float) -> Steps:
     """Load a planned convoy with its cargo, vehicles and troops, then queue it for departure."""
     evac.inventory.load_convoy(plan.loads)
     pools = evac.fleet.send(plan.trucks)
@@ -216,7 +221,7 @@ def _load_and_queue(env: simpy.Environment, evac, plan: ConvoyPlan, t: float):
     evac.queue_convoy(convoy)
 
 
-def _trucks_for_troops(fleet, troops: int, size_max: int) -> dict[str, int]:
+def _trucks_for_troops(fleet: Fleet, troops: int, size_max: int) -> dict[str, int]:
     """Trucks at the base with cab seats, enough for ``troops`` (most seats first), up to a convoy's size."""
     trucks: dict[str, int] = {}
     left, places = troops, size_max
@@ -239,7 +244,7 @@ def _vehicle_places(vehicles_left: int, road_cargo_left: int, size_max: int, sha
     return min(vehicles_left, max(1, share_places), size_max)
 
 
-def dispatch_convoys(env: simpy.Environment, evac):
+def dispatch_convoys(env: simpy.Environment, evac: Evacuation) -> Steps:
     """Let queued convoys leave by the scenario's dispatch rule; charge every queued hour to one cause.
 
     At each look, every waiting convoy's hours since the last look go to the cause
@@ -278,7 +283,7 @@ def _let_go(env: simpy.Environment, evac: Evacuation, queue: list[Convoy]) -> tu
     return held, next_look
 
 
-def run_convoy(env: simpy.Environment, evac: Evacuation, convoy: Convoy) -> Generator[simpy.Event, Any, None]:
+def run_convoy(env: simpy.Environment, evac: Evacuation, convoy: Convoy) -> Steps:
     """A convoy's trip: the roads of its route out (to its hub, or to a crossing), the crossing (another if that
     one stays shut), the roads beyond to a destination, unload, then the trucks return empty."""
     shared, roads = evac.shared, evac.roads

@@ -3,26 +3,27 @@ the alternate crossing convoys divert to when the main one stays shut."""
 
 from __future__ import annotations
 
-from collections.abc import Generator
+from collections.abc import Callable, Generator
 from typing import Any
 
 import simpy
 
 from sim.model.calendar import Closures, daily
 from sim.model.parts import BaseSetup, Column, Part, share
+from sim.scenario import schema
 
 
 class CrossingPoint:
     """One border crossing as a convoy meets it."""
 
-    def __init__(self, env: simpy.Environment, point: Any, closures: Closures, horizon_hours: float, key: str = "") -> None:
+    def __init__(self, env: simpy.Environment, point: schema.CrossingPoint, closures: Closures, horizon_hours: float, key: str = "") -> None:
         self.key = key  # its site name in a theatre
         self.name = point.name
         self.lanes_count = int(point.lanes)
         self.lanes = simpy.Resource(env, capacity=max(1, self.lanes_count))
-        self.fixed_hours = point.fixed_hours
-        self.minutes_per_vehicle = point.minutes_per_vehicle
-        self.extra_km = point.extra_km
+        self.fixed_hours: float = point.fixed_hours
+        self.minutes_per_vehicle: float = point.minutes_per_vehicle
+        self.extra_km: float = point.extra_km
         self.closures = closures
         self.shut = daily(point.open_hours[0], point.open_hours[1], horizon_hours) | closures
         self.lane_hours_busy = 0.0
@@ -74,7 +75,7 @@ class CrossingsAtBase(Part):
 
     causes = ("crossing",)
 
-    def __init__(self, points: dict[str, CrossingPoint], divert_after_hours: float, others_of: Any) -> None:
+    def __init__(self, points: dict[str, CrossingPoint], divert_after_hours: float, others_of: Callable[[str], list[str]]) -> None:
         self.points = points
         self.divert_after_hours = divert_after_hours
         self._others_of = others_of  # crossing -> the other crossings of the base's routes out, in their order
@@ -83,7 +84,7 @@ class CrossingsAtBase(Part):
         self.return_diversions = 0
 
     @classmethod
-    def at_base(cls, setup: BaseSetup) -> CrossingsAtBase:
+    def for_base(cls, setup: BaseSetup) -> CrossingsAtBase:
         net, name = setup.shared.network, setup.spec.name
 
         def others_of(planned: str) -> list[str]:

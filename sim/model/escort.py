@@ -66,7 +66,7 @@ class EscortView(Part):
     causes = ("escort",)
 
     @classmethod
-    def at_base(cls, setup: BaseSetup) -> EscortView:
+    def for_base(cls, setup: BaseSetup) -> EscortView:
         s = setup.scenario
         return cls([setup.shared.escort_pools[p] for p in setup.spec.pools], int(s.escort.vehicles_per_team), s.escort.rest_hours)
 

@@ -11,7 +11,6 @@ from __future__ import annotations
 import heapq
 import math
 from collections.abc import Callable
-from typing import Any
 
 import numpy as np
 import simpy
@@ -19,6 +18,7 @@ import simpy
 from sim.model.convoy import CONTRACTED, KINDS, Convoy
 from sim.model.parts import BaseSetup, Column, Part, share
 from sim.scenario.distributions import draw_one
+from sim.scenario.schema import EventHours, TruckType
 
 
 class TruckPool:
@@ -80,12 +80,12 @@ class Fleet(Part):
         self._repaired: list[tuple[float, str, str]] = []
 
     @classmethod
-    def at_base(cls, setup: BaseSetup) -> Fleet:
+    def for_base(cls, setup: BaseSetup) -> Fleet:
         """A base's trucks: those of its pools, at hand where their pool's home is."""
         shared, spec, s = setup.shared, setup.spec, setup.scenario
         pools = [shared.truck_pools[p] for p in spec.pools]
         counts = {k: sum(p.total[k] for p in pools) for k in KINDS}
-        kinds: dict[str, Any] = {k: getattr(s.fleet, k) for k in KINDS}
+        kinds: dict[str, TruckType] = {k: getattr(s.fleet, k) for k in KINDS}
         return cls(
             setup.env,
             counts,
@@ -248,7 +248,7 @@ class Breakdowns:
     repair.
     """
 
-    def __init__(self, rng: np.random.Generator, per_1000_km: float, recovery_hours, repair_hours) -> None:
+    def __init__(self, rng: np.random.Generator, per_1000_km: float, recovery_hours: EventHours, repair_hours: EventHours) -> None:
         self.rng = rng
         self.mean_gap_km = 1000.0 / per_1000_km if per_1000_km > 0 else math.inf
         self.recovery_hours = recovery_hours

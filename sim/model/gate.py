@@ -50,7 +50,7 @@ class Pause(Calendar):
         self.closures = closures
 
     @classmethod
-    def at_base(cls, setup: BaseSetup) -> Pause:
+    def for_base(cls, setup: BaseSetup) -> Pause:
         return cls(setup.shared.pause, setup.shared.pause_closures)
 
     @property
@@ -74,7 +74,7 @@ class Daylight(Calendar):
     cause = "daylight"
 
     @classmethod
-    def at_base(cls, setup: BaseSetup) -> Daylight:
+    def for_base(cls, setup: BaseSetup) -> Daylight:
         first = first_road(setup.shared, setup.spec)
         return cls({kind: NEVER if first is None else setup.shared.nights(first, kind) for kind in CONVOY_KINDS})
 
@@ -86,7 +86,7 @@ class DepartureWindow(Calendar):
     cause = "departure window"
 
     @classmethod
-    def at_base(cls, setup: BaseSetup) -> DepartureWindow:
+    def for_base(cls, setup: BaseSetup) -> DepartureWindow:
         s, first = setup.scenario, first_road(setup.shared, setup.spec)
         horizon = setup.shared.horizon_hours
         return cls({kind: departure_window(s, kind, first is not None and daylight_only(first, kind, s), horizon) for kind in CONVOY_KINDS})
@@ -105,7 +105,7 @@ class DepartureSlots(Part):
     convoys: int = 0
 
     @classmethod
-    def at_base(cls, setup: BaseSetup) -> DepartureSlots:
+    def for_base(cls, setup: BaseSetup) -> DepartureSlots:
         c = setup.scenario.convoys
         return cls(int(c.max_per_day), c.dispatch)
 

@@ -26,7 +26,7 @@ class Loading(Part):
         self.hours_busy = 0.0
 
     @classmethod
-    def at_base(cls, setup: BaseSetup) -> Loading:
+    def for_base(cls, setup: BaseSetup) -> Loading:
         return cls(int(setup.spec.loading.teams), setup.spec.loading.hours_per_truck)
 
     def hours_for(self, trucks: int) -> float:

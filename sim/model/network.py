@@ -16,15 +16,15 @@ from __future__ import annotations
 import functools
 import itertools
 import math
+from collections.abc import Sequence
 from dataclasses import dataclass, field
-from types import SimpleNamespace
-from typing import Any
+from typing import Any, cast
 
 import networkx as nx
 
-from sim.model.fleet import KINDS
+from sim.model.convoy import KINDS
 from sim.model.route import Leg
-from sim.scenario.schema import BaseSite, CrossingSite, Scenario, TheatreScenario
+from sim.scenario.schema import Airlift, BaseSite, Cargo, CrossingPoint, CrossingSite, Loading, People, Scenario, TheatreScenario, Threats, Vehicles
 
 SHORTHAND_BASE = "base"
 """The one-base shorthand's names: its base, crossings and destination, its legs and its one pool."""
@@ -41,7 +41,7 @@ class Road:
     end: str
     leg: Leg
     daylight_only_for: tuple[str, ...] | None
-    threats: Any  # a Threats group, or None
+    threats: Threats | None
     shares_threats_with: str | None
     inside: bool  # in the country (not beyond a crossing)
 
@@ -57,11 +57,11 @@ class BaseSpec:
     name: str
     kind: str
     title: str
-    cargo: Any
-    vehicles: Any
-    people: Any
-    loading: Any
-    airlift: Any  # an Airlift group, or None (no strip)
+    cargo: Cargo
+    vehicles: Vehicles
+    people: People
+    loading: Loading
+    airlift: Airlift | None  # None: no strip
     start_day: float
     after: str | None
     send_to: str | None
@@ -69,6 +69,33 @@ class BaseSpec:
     pools: tuple[str, ...]
     lat: float = 0.0
     lon: float = 0.0
+
+
+@dataclass(frozen=True)
+class DestinationSpec:
+    """Where convoys unload beyond the border: its name, title and unloading teams."""
+
+    name: str
+    title: str
+    unload_teams: int
+
+
+@dataclass(frozen=True)
+class SiteSpec:
+    """A site of the network as a map shows it."""
+
+    name: str
+    title: str
+    kind: str
+    lat: float = 0.0
+    lon: float = 0.0
+
+
+Steps = tuple[tuple["Road", str], ...]
+"""Roads in order, each with the site it is entered from."""
+
+Paths = tuple[dict[str, float], dict[str, list[str]]]
+"""Quickest paths from one site: driving hours and sites in order, by the site reached."""
 
 
 @dataclass(frozen=True)
@@ -104,15 +131,15 @@ class Network:
     """A theatre's sites, roads and pools, read from a resolved scenario."""
 
     bases: dict[str, BaseSpec]
-    crossings: dict[str, Any]  # name -> an object with CrossingPoint fields (name is the title)
-    destinations: dict[str, Any]  # name -> object with title, unload_teams
-    sites: dict[str, dict[str, Any]]  # name -> {title, kind, lat, lon}
+    crossings: dict[str, CrossingPoint]  # name -> the crossing as a convoy meets it (its name is the title)
+    destinations: dict[str, DestinationSpec]
+    sites: dict[str, SiteSpec]
     roads: list[Road]
     pools: dict[str, PoolSpec]
     shorthand: bool
     beyond: frozenset[str] = frozenset()  # sites beyond the border: destinations and what they reach without a crossing
     graph: nx.Graph = field(init=False)
-    _routes: dict[tuple, Any] = field(init=False, default_factory=dict)
+    _routes: dict[tuple[object, ...], Any] = field(init=False, default_factory=dict)  # worked out once: paths, routes, ways back
 
     def __post_init__(self) -> None:
         g = nx.Graph()
@@ -131,7 +158,7 @@ class Network:
         return next(iter(self.bases))
 
     # --- routes -------------------------------------------------------------------------
-    def _paths(self, source: str, cap: float | None, allowed: frozenset[str]) -> tuple[dict[str, float], dict[str, list[str]]]:
+    def _paths(self, source: str, cap: float | None, allowed: frozenset[str]) -> Paths:
         """Quickest paths from ``source`` to every site of ``allowed`` it reaches: (hours, paths).
 
         The candidate paths (every simple path through ``allowed``) depend only on the roads, so
@@ -154,9 +181,9 @@ class Network:
                 if best_path is not None:
                     hours[target], paths[target] = best, list(best_path)
             hit = self._routes[key] = (hours, paths)
-        return hit
+        return cast(Paths, hit)
 
-    def _steps(self, path: list[str]) -> tuple[tuple[Road, str], ...]:
+    def _steps(self, path: list[str]) -> Steps:
         return tuple((self.graph.edges[a, b]["road"], a) for a, b in itertools.pairwise(path))
 
     def inside_nodes(self) -> frozenset[str]:
@@ -168,7 +195,7 @@ class Network:
         key = ("out", base, cap)
         hit = self._routes.get(key)
         if hit is not None:
-            return hit
+            return cast(list[Route], hit)
         out = []
         for crossing in self.crossings:
             hours_in, paths_in = self._paths(base, cap, self.inside_nodes() | {crossing})
@@ -184,14 +211,14 @@ class Network:
         self._routes[key] = out
         return out
 
-    def outside_path(self, crossing: str, destination: str, cap: float | None) -> tuple[float, tuple[tuple[Road, str], ...]]:
+    def outside_path(self, crossing: str, destination: str, cap: float | None) -> tuple[float, Steps]:
         """Driving hours and roads from ``crossing`` to ``destination`` beyond the border (infinite if none)."""
         hours, paths = self._paths(crossing, cap, self.beyond | {crossing})
         if destination not in paths:
             return math.inf, ()
         return hours[destination], self._steps(paths[destination])
 
-    def way_back(self, base: str, destination: str, cap: float | None):
+    def way_back(self, base: str, destination: str, cap: float | None) -> tuple[Route, Steps, Steps]:
         """The quickest way back from ``destination`` to ``base``: (its route out, the roads beyond driven back
         to its crossing, the roads in the country driven back to the base)."""
         key = ("back", base, destination, cap)
@@ -200,7 +227,7 @@ class Network:
             back = min(self.routes_out(base, cap), key=lambda r: self.outside_path(str(r.crossing), destination, cap)[0] + r.inside_hours)
             outside = tuple(reversed(self.outside_path(str(back.crossing), destination, cap)[1]))
             hit = self._routes[key] = (back, outside, tuple(reversed(back.inside)))
-        return hit
+        return cast(tuple[Route, Steps, Steps], hit)
 
     def route_inside(self, start: str, end: str, cap: float | None) -> Route | None:
         """Quickest route between two sites in the country (a base to its hub, one base to another)."""
@@ -216,73 +243,69 @@ class Network:
 
 def network_of(s: Scenario) -> Network:
     """The network of a resolved scenario: a theatre as written, or a one-base file expanded."""
-    if s.is_theatre:
+    if isinstance(s, TheatreScenario):
         return _theatre(s)
     return _one_base(s)
 
 
-def _leg(group) -> Leg:
-    return Leg.of(group)
-
-
-def _kinds(value) -> tuple[str, ...] | None:
+def _kinds(value: Sequence[str] | None) -> tuple[str, ...] | None:
     return None if value is None else tuple(value)
 
 
-def _theatre(s) -> Network:
+def _theatre(s: TheatreScenario) -> Network:
     bases: dict[str, BaseSpec] = {}
-    crossings: dict[str, Any] = {}
-    destinations: dict[str, Any] = {}
-    sites: dict[str, dict[str, Any]] = {}
+    crossings: dict[str, CrossingPoint] = {}
+    destinations: dict[str, DestinationSpec] = {}
+    sites: dict[str, SiteSpec] = {}
     for name, site in s.sites.items():
-        sites[name] = {"name": name, "title": site.title, "kind": site.kind, "lat": site.lat, "lon": site.lon}
+        sites[name] = SiteSpec(name=name, title=site.title, kind=site.kind, lat=site.lat, lon=site.lon)
         if isinstance(site, BaseSite):
             bases[name] = BaseSpec(
-                name,
-                site.kind,
-                site.title,
-                site.cargo,
-                site.vehicles,
-                site.people,
-                site.loading,
-                site.airlift,
-                float(site.start_day),
-                site.after,
-                site.send_to,
-                float(site.leaves),
-                tuple(site.pools),
-                site.lat,
-                site.lon,
+                name=name,
+                kind=site.kind,
+                title=site.title,
+                cargo=site.cargo,
+                vehicles=site.vehicles,
+                people=site.people,
+                loading=site.loading,
+                airlift=site.airlift,
+                start_day=float(site.start_day),
+                after=site.after,
+                send_to=site.send_to,
+                leaves=float(site.leaves),
+                pools=tuple(site.pools),
+                lat=site.lat,
+                lon=site.lon,
             )
         elif isinstance(site, CrossingSite):
             crossings[name] = site.as_point()
         else:
-            destinations[name] = SimpleNamespace(name=name, title=site.title, unload_teams=int(site.unload_teams))
+            destinations[name] = DestinationSpec(name=name, title=site.title, unload_teams=int(site.unload_teams))
     beyond = _beyond(s)
     roads = [
         Road(
-            i,
-            leg.name,
-            leg.start,
-            leg.end,
-            _leg(leg),
-            _kinds(leg.daylight_only_for),
-            leg.threats,
-            leg.shares_threats_with,
-            not (leg.start in beyond or leg.end in beyond),
+            index=i,
+            name=leg.name,
+            start=leg.start,
+            end=leg.end,
+            leg=Leg.of(leg),
+            daylight_only_for=_kinds(leg.daylight_only_for),
+            threats=leg.threats,
+            shares_threats_with=leg.shares_threats_with,
+            inside=not (leg.start in beyond or leg.end in beyond),
         )
         for i, leg in enumerate(s.legs)
     ]
-    pools = {}
+    pools: dict[str, PoolSpec] = {}
     for name, pool in s.pools.items():
         trucks = {k: int(getattr(pool.fleet, k).count) if pool.fleet is not None and getattr(pool.fleet, k) is not None else 0 for k in KINDS}
         pools[name] = PoolSpec(
-            name,
-            pool.title,
-            pool.home,
-            trucks,
-            int(pool.escort.teams) if pool.escort else 0,
-            int(pool.air_cover.apaches) if pool.air_cover else 0,
+            name=name,
+            title=pool.title,
+            home=pool.home,
+            trucks=trucks,
+            escort_teams=int(pool.escort.teams) if pool.escort else 0,
+            apaches=int(pool.air_cover.apaches) if pool.air_cover else 0,
         )
     return Network(bases, crossings, destinations, sites, roads, pools, shorthand=False, beyond=frozenset(beyond))
 
@@ -302,25 +325,77 @@ def _beyond(s: TheatreScenario) -> set[str]:
 def _one_base(s: Scenario) -> Network:
     """The one-base shorthand as its network (docs/MODEL.md, "The one-base shorthand")."""
     b, m, a, d = SHORTHAND_BASE, SHORTHAND_MAIN, SHORTHAND_ALTERNATE, SHORTHAND_DESTINATION
-    bases = {b: BaseSpec(b, "base", b, s.cargo, s.vehicles, s.people, s.loading, s.airlift, 0.0, None, None, 1.0, (b,))}
+    base = BaseSpec(
+        name=b,
+        kind="base",
+        title=b,
+        cargo=s.cargo,
+        vehicles=s.vehicles,
+        people=s.people,
+        loading=s.loading,
+        airlift=s.airlift,
+        start_day=0.0,
+        after=None,
+        send_to=None,
+        leaves=1.0,
+        pools=(b,),
+    )
     crossings = {m: s.crossing.main.model_copy(update={"extra_km": 0.0})}  # the detour is the alternate's
     syria, iraq = s.route.syria, s.route.iraq
-    roads = [Road(0, f"{b}-{m}", b, m, _leg(syria), _kinds(syria.daylight_only_for), s.route.threats, None, True)]
+    by_day_in_syria = _kinds(syria.daylight_only_for)
+    roads = [
+        Road(
+            index=0,
+            name=f"{b}-{m}",
+            start=b,
+            end=m,
+            leg=Leg.of(syria),
+            daylight_only_for=by_day_in_syria,
+            threats=s.route.threats,
+            shares_threats_with=None,
+            inside=True,
+        )
+    ]
     alt = s.crossing.alternate
     if alt is not None:
         crossings[a] = alt
         detour = Leg(syria.km + alt.extra_km, syria.town_km, syria.speed_kmh, syria.town_speed_kmh, syria.halt_minutes, syria.halt_every_hours)
-        roads.append(Road(1, f"{b}-{a}", b, a, detour, _kinds(syria.daylight_only_for), s.route.threats, f"{b}-{m}", True))
+        roads.append(
+            Road(
+                index=1,
+                name=f"{b}-{a}",
+                start=b,
+                end=a,
+                leg=detour,
+                daylight_only_for=by_day_in_syria,
+                threats=s.route.threats,
+                shares_threats_with=f"{b}-{m}",
+                inside=True,
+            )
+        )
     for name in crossings:
-        roads.append(Road(len(roads), f"{name}-{d}", name, d, _leg(iraq), _kinds(iraq.daylight_only_for), None, None, False))
-    destinations = {d: SimpleNamespace(name=d, title=s.destination.name, unload_teams=int(s.destination.unload_teams))}
+        roads.append(
+            Road(
+                index=len(roads),
+                name=f"{name}-{d}",
+                start=name,
+                end=d,
+                leg=Leg.of(iraq),
+                daylight_only_for=_kinds(iraq.daylight_only_for),
+                threats=None,
+                shares_threats_with=None,
+                inside=False,
+            )
+        )
+    destinations = {d: DestinationSpec(name=d, title=s.destination.name, unload_teams=int(s.destination.unload_teams))}
     sites = {
-        b: {"name": b, "title": "the base", "kind": "base", "lat": 0.0, "lon": 0.0},
-        **{n: {"name": n, "title": p.name, "kind": "crossing", "lat": 0.0, "lon": 0.0} for n, p in crossings.items()},
-        d: {"name": d, "title": s.destination.name, "kind": "destination", "lat": 0.0, "lon": 0.0},
+        b: SiteSpec(name=b, title="the base", kind="base"),
+        **{n: SiteSpec(name=n, title=p.name, kind="crossing") for n, p in crossings.items()},
+        d: SiteSpec(name=d, title=s.destination.name, kind="destination"),
     }
-    pools = {b: PoolSpec(b, "the base's own", b, {k: int(getattr(s.fleet, k).count) for k in KINDS}, int(s.escort.teams), int(s.air_cover.apaches))}
-    return Network(bases, crossings, destinations, sites, roads, pools, shorthand=True)
+    trucks = {k: int(getattr(s.fleet, k).count) for k in KINDS}
+    pool = PoolSpec(name=b, title="the base's own", home=b, trucks=trucks, escort_teams=int(s.escort.teams), apaches=int(s.air_cover.apaches))
+    return Network({b: base}, crossings, destinations, sites, roads, {b: pool}, shorthand=True)
 
 
 @functools.lru_cache(maxsize=256)
@@ -332,7 +407,7 @@ def _simple_paths(shape: tuple[tuple[str, str], ...], source: str, allowed: froz
         if not g.has_edge(a, b):
             g.add_edge(a, b, index=i)
     sub = g.subgraph(allowed | {source})
-    out: dict[str, list] = {}
+    out: dict[str, list[tuple[tuple[str, ...], tuple[int, ...]]]] = {}
     if source not in sub:
         return out
     for target in sub:

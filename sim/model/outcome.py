@@ -29,7 +29,7 @@ class Outcome:
     theatre: TheatreOutcome | None = None  # for a theatre scenario: every base's outcome, legs, pools, the last out
 
     def __getattr__(self, name: str) -> Column:
-        columns = self.__dict__.get("columns")
+        columns: dict[str, Column] | None = self.__dict__.get("columns")
         if columns is None or name not in columns:
             raise AttributeError(f"an outcome has no column or field {name!r}")
         return columns[name]

@@ -82,7 +82,7 @@ class PeopleAndSeats(Part):
         self.seats_per_convoy = 0
 
     @classmethod
-    def at_base(cls, setup: BaseSetup) -> PeopleAndSeats:
+    def for_base(cls, setup: BaseSetup) -> PeopleAndSeats:
         spec = setup.spec
         troops = int(spec.people.troops)
         security = min(int(spec.people.security_force), troops)

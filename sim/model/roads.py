@@ -60,7 +60,7 @@ class Roads(Part):
         self.closed = NEVER if first is None else shared.first_roads_closed(spec.name, spec.send_to)
 
     @classmethod
-    def at_base(cls, setup: BaseSetup) -> Roads:
+    def for_base(cls, setup: BaseSetup) -> Roads:
         return cls(setup.shared, setup.spec, setup.waits, setup.get(Fleet), setup.get(CrossingsAtBase))
 
     def hold(self, convoy: Convoy, now: float) -> Hold | None:
@@ -140,6 +140,7 @@ class Roads(Part):
             assert to_hub is not None, "a base reaches its hub (checked when the scenario is read)"
             return self.drive_roads(convoy, tuple(reversed(to_hub.inside)), t, speed_cap, breakdowns=False)
         back, outside, inside = net.way_back(home, at, speed_cap)
+        assert back.crossing is not None, "a way back from a destination crosses the border"
         t = self.drive_roads(convoy, outside, t, speed_cap, breakdowns=False)
         chosen = self.crossings.choose(t, back.crossing)
         point = self.shared.crossings[chosen]

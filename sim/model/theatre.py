@@ -118,8 +118,8 @@ class Theatre:
                 if target is None:
                     continue
                 self._reposition(evac, target, pool_name, kind, evac.fleet.take_idle(pool_name, kind))
-        if evac.road_done and evac.fleet.next_repair() is not None:
-            t = evac.fleet.next_repair()
+        t = evac.fleet.next_repair()
+        if evac.road_done and t is not None:
 
             def collect(_event: simpy.Event, evac: Evacuation = evac) -> None:
                 evac.fleet.collect_repaired()
@@ -174,7 +174,7 @@ class Theatre:
                 continue
             spec = evac.spec
             follows = self.bases.get(spec.after) if spec.after else None
-            if follows is not None and self.leaves[spec.after]:
+            if follows is not None and self.leaves[follows.name]:
                 self.env.process(self._start_after(evac, follows))
             elif spec.start_day > 0:
                 self.env.process(self._start_later(evac, 24.0 * spec.start_day))
