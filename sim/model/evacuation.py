@@ -24,6 +24,7 @@ from sim.model.convoy import Convoy
 from sim.model.crossing import CrossingsAtBase
 from sim.model.escort import EscortView
 from sim.model.fleet import Fleet
+from sim.model.fuel import Fuel
 from sim.model.gate import Daylight, DepartureSlots, DepartureWindow, Gate, Pause
 from sim.model.loading import Loading
 from sim.model.network import BaseSpec
@@ -45,6 +46,7 @@ PARTS: tuple[type[Part], ...] = (
     DepartureSlots,
     EscortView,
     CoverAtBase,
+    Fuel,
     Airlift,
     PeopleAndSeats,
     Inventory,

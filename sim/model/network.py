@@ -24,7 +24,7 @@ import networkx as nx
 
 from sim.model.convoy import KINDS
 from sim.model.route import Leg
-from sim.scenario.schema import Airlift, BaseSite, Cargo, CrossingPoint, CrossingSite, Loading, People, Scenario, TheatreScenario, Threats, Vehicles
+from sim.scenario.schema import Airlift, BaseSite, Cargo, CrossingPoint, CrossingSite, Fuel, Loading, People, Scenario, TheatreScenario, Threats, Vehicles
 
 SHORTHAND_BASE = "base"
 """The one-base shorthand's names: its base, crossings and destination, its legs and its one pool."""
@@ -69,6 +69,7 @@ class BaseSpec:
     pools: tuple[str, ...]
     lat: float = 0.0
     lon: float = 0.0
+    fuel: Fuel | None = None  # None: fuel never holds a convoy
 
 
 @dataclass(frozen=True)
@@ -276,6 +277,7 @@ def _theatre(s: TheatreScenario) -> Network:
                 pools=tuple(site.pools),
                 lat=site.lat,
                 lon=site.lon,
+                fuel=site.fuel,
             )
         elif isinstance(site, CrossingSite):
             crossings[name] = site.as_point()
@@ -339,6 +341,7 @@ def _one_base(s: Scenario) -> Network:
         send_to=None,
         leaves=1.0,
         pools=(b,),
+        fuel=s.fuel,
     )
     crossings = {m: s.crossing.main.model_copy(update={"extra_km": 0.0})}  # the detour is the alternate's
     syria, iraq = s.route.syria, s.route.iraq
