@@ -77,7 +77,7 @@ class Evacuation:
         self.waits = Waits(WAIT_CAUSES)
         setup = BaseSetup(shared, spec, self.waits)
         for kind in PARTS:
-            setup.built.append(kind.for_base(setup))  # type: ignore[attr-defined]  # each part class has at_base
+            setup.built.append(kind.for_base(setup))
         self.parts: tuple[Part, ...] = (self.waits, *setup.built)
         self.fleet, self.loading, self.pause = setup.get(Fleet), setup.get(Loading), setup.get(Pause)
         self.roads, self.crossings, self.slots = setup.get(Roads), setup.get(CrossingsAtBase), setup.get(DepartureSlots)

@@ -38,10 +38,15 @@ Hold = tuple[str, float]
 class Part:
     """One mechanism of a base: by default it holds no convoy, gives a leaving convoy nothing and has no column.
 
-    ``at_base(setup)`` builds it for one base from the shared context and the parts built before it.
+    ``for_base(setup)`` builds it for one base from the shared context and the parts built before it.
     """
 
     causes: ClassVar[tuple[str, ...]] = ()
+
+    @classmethod
+    def for_base(cls, setup: BaseSetup) -> Part:
+        """This part of the base ``setup`` describes."""
+        raise NotImplementedError(f"{cls.__name__} does not say how a base builds it")
 
     def hold(self, convoy: Convoy, now: float) -> Hold | None:
         """What keeps ``convoy`` at the gate at ``now`` (cause, until), or ``None`` when this part lets it go."""

@@ -67,7 +67,18 @@ class PeopleAndSeats(Part):
     own seats; the security force keeps its vehicles (or seats on a sortie) to leave last.
     """
 
-    def __init__(self, troops: int, security: int, vehicles: int, crew: int, seats: int | None, share_places: int) -> None:
+    def __init__(
+        self,
+        troops: int,
+        security: int,
+        vehicles: int,
+        crew: int,
+        seats: int | None,
+        share_places: int,
+        last_element_by: str = "convoy",
+        security_vehicles: int | None = None,
+        seats_per_convoy: int = 0,
+    ) -> None:
         self.crew = crew
         self.vehicles_at_start = vehicles
         self.vehicles_carried = max(0, vehicles - (troops - security) // crew)
@@ -77,9 +88,11 @@ class PeopleAndSeats(Part):
         self.seats = seats if seats is not None else crew
         self.vehicle_share_places = share_places
         self.garrison = Garrison(troops - security, security, troops)
-        self.last_element_by = "convoy"
-        self.security_vehicles = 0
-        self.seats_per_convoy = 0
+        self.last_element_by = last_element_by
+        self.seats_per_convoy = seats_per_convoy
+        self.security_vehicles = 0  # vehicles the security force keeps and leaves in: as given, or as many as its people need
+        if last_element_by == "convoy":
+            self.security_vehicles = security_vehicles if security_vehicles is not None else math.ceil(security / self.seats)
 
     @classmethod
     def for_base(cls, setup: BaseSetup) -> PeopleAndSeats:
@@ -88,13 +101,18 @@ class PeopleAndSeats(Part):
         security = min(int(spec.people.security_force), troops)
         v = spec.vehicles
         seats = int(v.seats) if v.seats is not None else None
-        people = cls(troops, security, int(v.count), int(v.crew), seats, int(v.share_of_convoy * int(setup.scenario.convoys.size_max)))
-        people.last_element_by = spec.people.last_element_by
-        people.seats_per_convoy = int(spec.people.seats_per_convoy)
-        if people.last_element_by == "convoy":  # vehicles the security force keeps and leaves in: as given, or as its people need
-            given = spec.people.security_vehicles
-            people.security_vehicles = int(given) if given is not None else math.ceil(security / people.seats)
-        return people
+        given = spec.people.security_vehicles
+        return cls(
+            troops,
+            security,
+            int(v.count),
+            int(v.crew),
+            seats,
+            int(v.share_of_convoy * int(setup.scenario.convoys.size_max)),
+            last_element_by=spec.people.last_element_by,
+            security_vehicles=int(given) if given is not None else None,
+            seats_per_convoy=int(spec.people.seats_per_convoy),
+        )
 
     def troops_not_driving(self) -> int:
         """Troops free to leave beyond the crews the vehicles still at the base need (may be negative when crews are short)."""
