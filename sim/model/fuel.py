@@ -22,7 +22,7 @@ class Fuel(Part):
     causes = ("fuel",)
 
     def __init__(self, fills_at_start: int | None, resupply_fills: int = 0, resupply_every_hours: float = 24.0) -> None:
-        self.limited = fills_at_start is not None
+        self.limited = self.may_hold = fills_at_start is not None
         self.fills_at_start = fills_at_start or 0
         self.resupply_fills = resupply_fills
         self.every = resupply_every_hours

@@ -29,6 +29,7 @@ class Calendar(Part):
 
     def __init__(self, by_kind: dict[str, Closures]) -> None:
         self.by_kind = by_kind
+        self.may_hold = any(len(closures) > 0 for closures in by_kind.values())
 
     def hold(self, convoy: Convoy, now: float) -> Hold | None:
         closures = self.by_kind[convoy.kind]

@@ -43,6 +43,9 @@ class Part:
 
     causes: ClassVar[tuple[str, ...]] = ()
 
+    may_hold: bool = True
+    """False for a part that can never hold a convoy in this replication (no pause drawn, no fuel limit): the gate skips it."""
+
     @classmethod
     def for_base(cls, setup: BaseSetup) -> Part:
         """This part of the base ``setup`` describes."""
@@ -91,7 +94,7 @@ class BaseSetup:
 
 def holds(parts: Iterable[Part]) -> tuple[Part, ...]:
     """The parts that may hold a convoy at the gate, in the order they are asked."""
-    return tuple(p for p in parts if type(p).hold is not Part.hold)
+    return tuple(p for p in parts if type(p).hold is not Part.hold and p.may_hold)
 
 
 def departing(parts: Iterable[Part]) -> tuple[Part, ...]:

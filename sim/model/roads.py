@@ -58,6 +58,7 @@ class Roads(Part):
         self.crossings = crossings
         first = first_road(shared, spec)
         self.closed = NEVER if first is None else shared.first_roads_closed(spec.name, spec.send_to)
+        self.may_hold = len(self.closed) > 0
 
     @classmethod
     def for_base(cls, setup: BaseSetup) -> Roads:
