@@ -23,7 +23,8 @@ from sim.model.disruptions import PoliticalPause, crossing_closures, dust_days, 
 from sim.model.escort import EscortTeams
 from sim.model.fleet import Breakdowns, TruckPool
 from sim.model.movement import road_nights
-from sim.model.network import Network, Road, network_of
+from sim.model.network import Network, Road
+from sim.model.sites import network_of
 from sim.model.streams import Streams
 from sim.scenario.schema import POOL_HOME_THEATRE, Scenario
 
