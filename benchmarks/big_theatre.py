@@ -196,7 +196,7 @@ def write_theatre(path: Path, bases: int, legs: int | None = None, seed: int = 0
 def routing_seconds(scenario: Any) -> float:
     """Wall seconds to find, from scratch, every route one replication of the resolved ``scenario`` may drive: each
     base's routes out (or to its hub) and its ways back from each destination, at each truck speed and uncapped."""
-    from sim.model.network import network_of
+    from sim.model.sites import network_of
     from sim.scenario.routing import road_map
 
     road_map.cache_clear()

@@ -17,8 +17,9 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from sim.model.airlift import SORTIE_WAIT_CAUSES
-from sim.model.evacuation import STREAMS, WAIT_CAUSES, Outcome, Streams, simulate
+from sim.model.evacuation import STREAMS, Outcome, Streams
+from sim.model.outcome import TheatreOutcome
+from sim.model.theatre import simulate
 from sim.scenario.draws import UncertainInput, draw_inputs, per_event_fields, resolve, set_values, uncertain_inputs
 from sim.scenario.schema import Scenario
 
@@ -115,7 +116,7 @@ BASE_SUMMARY_COLUMNS = (
 """Columns of each base of a theatre (``base.<name>.<column>``) besides its waits and utilisation."""
 
 
-def theatre_columns(theatre) -> dict[str, object]:
+def theatre_columns(theatre: TheatreOutcome) -> dict[str, object]:
     """A theatre's own columns: per base (``base.<name>.*``), ``theatre.days_to_last_out``, per leg and per pool."""
     row: dict[str, object] = {}
     for name, outcome in theatre.bases.items():
@@ -138,44 +139,18 @@ def theatre_columns(theatre) -> dict[str, object]:
 
 
 def _base_columns(index: int, outcome: Outcome, events: int) -> dict[str, object]:
-    row: dict[str, object] = {
-        "replication": index,
-        "days_to_base_empty": outcome.days_to_base_empty,
-        "days_to_force_closure": outcome.days_to_force_closure,
-        "finished": outcome.finished,
-        "convoys": outcome.convoys,
-        "sorties": outcome.sorties,
-        "apache_sorties": outcome.apache_sorties,
-        "diversions": outcome.diversions,
-        "return_diversions": outcome.return_diversions,
-        "convoys_uncovered": outcome.convoys_uncovered,
-        "air_cover_hours_short": outcome.cover_hours_short,
-        "breakdowns": outcome.breakdowns,
-        "loads_at_start": outcome.loads_at_start,
-        "loads_inflow": outcome.loads_inflow,
-        "loads_by_road": outcome.loads_by_road,
-        "loads_by_air": outcome.loads_by_air,
-        "loads_handed_over": outcome.loads_handed_over,
-        "vehicles_at_start": outcome.vehicles_at_start,
-        "vehicles_by_road": outcome.vehicles_by_road,
-        "vehicles_carried": outcome.vehicles_carried,
-        "people_at_start": outcome.people_at_start,
-        "people_inflow": outcome.people_inflow,
-        "people_by_road": outcome.people_by_road,
-        "people_by_air": outcome.people_by_air,
-        "pause": outcome.pause_happened,
-        "never_finishes": outcome.stuck_reason,
-        "events": events,
-    }
-    for cause in WAIT_CAUSES:
-        row[f"wait_hours.{cause}"] = outcome.waits[cause]
-    for kind, hours in outcome.truck_waits.items():
-        row[f"wait_hours.trucks ({kind})"] = hours
-    for cause in SORTIE_WAIT_CAUSES:
-        row[f"sortie_wait_hours.{cause}"] = outcome.sortie_waits[cause]
-    for resource, share in outcome.utilisation.items():
-        row[f"utilisation.{resource}"] = share
+    """A base's columns as its parts reported them (``sim.model.evacuation.PARTS``): its results, then the
+    SimPy events, then its waits and utilisation (the dotted names)."""
+    row: dict[str, object] = {"replication": index}
+    row.update((name, value) for name, value in outcome.columns.items() if "." not in name)
+    row["events"] = events
+    dotted = sorted((name for name in outcome.columns if "." in name), key=lambda name: _FAMILIES.index(name.split(".", 1)[0]))
+    row.update((name, outcome.columns[name]) for name in dotted)
     return row
+
+
+_FAMILIES = ("wait_hours", "sortie_wait_hours", "utilisation")
+"""The families of a base's dotted columns, in the order the table shows them (a part's columns keep their order inside each)."""
 
 
 def day_series(outcome: Outcome) -> dict[str, np.ndarray]:

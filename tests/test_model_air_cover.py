@@ -56,7 +56,7 @@ def test_one_apache_cannot_cover_a_leg_so_waiting_for_it_is_refused_at_load():
 def test_going_with_what_one_apache_has_leaves_on_time_and_counts_both_convoys_uncovered():
     out = run(cover_for_every_convoy(1, 2, "go"))
     assert out.hours_to_base_empty == pytest.approx(10.0)  # as with no cover at all
-    assert out.convoys_uncovered == 2 and out.cover_hours_short == pytest.approx((5.5 - 3.0) + 5.5)
+    assert out.convoys_uncovered == 2 and out.air_cover_hours_short == pytest.approx((5.5 - 3.0) + 5.5)
     assert out.apache_sorties == 2
 
 

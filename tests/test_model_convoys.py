@@ -182,7 +182,7 @@ def test_a_personnel_convoy_waits_for_the_trucks_with_cab_seats():
 def test_a_replication_that_can_never_finish_says_why():
     lowboys_only = {"heavy": {"loads": 10, "carriers": ["lowboy"], "priority": 1, "source": "test: items only lowboys take"}}
     out = run(deterministic({"cargo.classes": lowboys_only, "fleet.lowboy.count": {"dist": "uniform", "low": 0, "high": 0.4}}))
-    assert not out.finished and out.stuck_reason.startswith("10 loads of heavy: no truck of its carriers (lowboy)")
+    assert not out.finished and out.never_finishes.startswith("10 loads of heavy: no truck of its carriers (lowboy)")
 
 
 def test_a_convoy_held_to_the_horizon_is_charged_to_the_end():

@@ -13,19 +13,20 @@ from sim.model.disruptions import dust_days, route_threats
 from sim.model.evacuation import Evacuation
 from sim.model.fleet import Breakdowns
 from sim.model.route import Leg
+from sim.model.theatre import one_base
 from sim.replication import prepare, streams_for
 from tests.conftest import deterministic
 
 
 def evacuation(overrides: dict | None = None) -> Evacuation:
-    return Evacuation(simpy.Environment(), prepare(deterministic(overrides)).base, streams_for(1, 0))
+    return one_base(simpy.Environment(), prepare(deterministic(overrides)).base, streams_for(1, 0))
 
 
 def test_a_threat_closure_halts_a_convoy_on_the_road_and_is_charged_to_route_closed():
     evac = evacuation()
     convoy = Convoy(1, {"civilian": 10}, {"general": 10}, 0, 0, 0.0)
     # 5.5 h of driving from 10 h; the road is closed 12-20 h: 2 h, the closure, then 3.5 h
-    end = evac.drive(convoy, NEVER, Closures([(12.0, 20.0)]), 10.0, 5.5)
+    end = evac.roads.drive(convoy, NEVER, Closures([(12.0, 20.0)]), 10.0, 5.5)
     assert end == pytest.approx(23.5)
     assert convoy.waits == {"route closed": pytest.approx(8.0)} and convoy.work_hours == pytest.approx(5.5)
 
@@ -34,7 +35,7 @@ def test_a_night_and_a_closure_are_charged_to_their_own_causes():
     evac = evacuation()
     convoy = Convoy(1, {"civilian": 10}, {"general": 10}, 0, 0, 0.0)
     night = Closures([(18.0, 30.0)])
-    end = evac.drive(convoy, night, night | Closures([(30.0, 33.0)]), 16.0, 5.5)  # 2 h, night, closed to 33 h, 3.5 h
+    end = evac.roads.drive(convoy, night, night | Closures([(30.0, 33.0)]), 16.0, 5.5)  # 2 h, night, closed to 33 h, 3.5 h
     assert end == pytest.approx(36.5)
     assert convoy.waits == {"daylight": pytest.approx(12.0), "route closed": pytest.approx(3.0)}
 
@@ -47,7 +48,7 @@ def test_threat_closures_arrive_at_their_weekly_rate():
 
 def test_dust_grounds_the_airlift_until_the_next_clear_day():
     evac = evacuation()
-    evac.dust_days = {1, 2}
+    evac.shared.dust_days = {1, 2}
     assert evac.air_grounded_until(30.0) == 72.0
     assert evac.air_grounded_until(10.0) == 10.0
 

@@ -203,7 +203,7 @@ def test_political_pause_holds_departures_until_it_ends():
     depart = 6 + 24  # loaded at 10 h inside the pause [6 h, 30 h)
     last_crossed = depart + SYRIA + crossing(40) + crossing(LAST)  # 35.5, 37.0, 37.5
     assert_closure(out, depart, last_crossed + IRAQ)  # 30 h, 42 h
-    assert out.pause_happened
+    assert out.pause
     assert out.waits["pause"] == pytest.approx(30.0 - 10.0)  # the last element only queues once the cargo has left, at 30 h
 
 

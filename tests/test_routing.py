@@ -129,7 +129,7 @@ def test_a_generated_theatre_of_50_bases_and_200_roads_is_valid_and_every_base_h
     # never finished one replication. Each base's quickest way out must pass only roads in the country up to a
     # crossing, then roads beyond it; the shortest tree of the generator joins every base to a crossing.
     from benchmarks.big_theatre import big_theatre, routing_seconds
-    from sim.model.network import network_of
+    from sim.model.sites import network_of
     from sim.replication import prepare
     from sim.scenario.loading import validate_table
 

@@ -16,7 +16,7 @@ from scipy.stats import ks_2samp
 from typer.testing import CliRunner
 
 from sim.cli import app
-from sim.model.evacuation import simulate
+from sim.model.theatre import simulate
 from sim.replication import inputs_for, prepare, record, run_batch, simulate_one, streams_for
 from sim.scenario.draws import resolve, set_values
 from sim.scenario.loading import ScenarioError, load_scenario, read_toml, validate_table
@@ -73,7 +73,7 @@ def test_a_convoy_short_of_trucks_does_not_wait_for_a_het_standing_at_another_ba
     table["convoys"]["size_min"] = 5
     _, theatre = run(table)
     a_out = theatre.bases["a"]
-    assert theatre.finished, {n: o.stuck_reason for n, o in theatre.bases.items()}
+    assert theatre.finished, {n: o.never_finishes for n, o in theatre.bases.items()}
     assert a_out.convoys == 2
     assert a_out.hours_to_base_empty == pytest.approx(12.5) and a_out.hours_to_force_closure == pytest.approx(17.5)
 
@@ -96,7 +96,7 @@ def test_a_base_short_of_trucks_looks_again_when_the_het_it_counted_on_comes_to_
     table["convoys"]["size_min"] = 5
     _, theatre = run(table)
     a_out = theatre.bases["a"]
-    assert theatre.finished, {n: o.stuck_reason for n, o in theatre.bases.items()}
+    assert theatre.finished, {n: o.never_finishes for n, o in theatre.bases.items()}
     assert theatre.bases["b"].hours_to_base_empty == pytest.approx(1.0)
     assert a_out.waits["trucks"] == pytest.approx((9.5 - 2.4) + (21 - 10.5))  # for the HET, then for its own trucks
     assert a_out.hours_to_base_empty == pytest.approx(22.0) and a_out.hours_to_force_closure == pytest.approx(27.0)
@@ -121,7 +121,7 @@ def test_two_bases_each_holding_one_het_and_wanting_both_do_not_wait_for_each_ot
     table["convoys"]["size_min"] = 5
     _, theatre = run(table)
     a_out, b_out = theatre.bases["a"], theatre.bases["b"]
-    assert theatre.finished, {n: o.stuck_reason for n, o in theatre.bases.items()}
+    assert theatre.finished, {n: o.never_finishes for n, o in theatre.bases.items()}
     assert b_out.hours_to_base_empty == pytest.approx(10.5) and b_out.hours_to_force_closure == pytest.approx(14.5)
     assert a_out.hours_to_base_empty == pytest.approx(21.0) and a_out.hours_to_force_closure == pytest.approx(26.0)
 
@@ -379,8 +379,8 @@ def test_a_threat_closing_the_first_road_at_departure_sends_the_convoy_by_anothe
     theatre.threats[0] = Closures([(0.0, 5.0)])
     theatre._build_bases()
     a = theatre.bases["a"]
-    assert a.route_out(None, 1.0).crossing == "y" and a.route_out(None, 6.0).crossing == "x"
-    assert theatre.first_roads_closed(a).intervals == []  # A-Y is open: nothing holds a convoy at the gate
+    assert a.roads.route_out(None, 1.0).crossing == "y" and a.roads.route_out(None, 6.0).crossing == "x"
+    assert theatre.shared.first_roads_closed("a", None).intervals == []  # A-Y is open: nothing holds a convoy at the gate
     theatre.start()
     env.run(until=simpy.AnyOf(env, [theatre.done(), env.timeout(theatre.horizon_hours)]))
     assert theatre.outcome().bases["a"].hours_to_force_closure == pytest.approx(7.0)
@@ -440,7 +440,7 @@ def test_random_theatres_finish_and_lose_nothing(loads, troops, vehicles, trucks
     scenario = validate_table(table, "", "test")
     _, outcome, _ = simulate_one(prepare(scenario), seed, 0)
     theatre = outcome.theatre
-    assert theatre.finished, {n: o.stuck_reason for n, o in theatre.bases.items()}
+    assert theatre.finished, {n: o.never_finishes for n, o in theatre.bases.items()}
     for name, o in theatre.bases.items():
         assert o.hours_to_force_closure >= o.hours_to_base_empty >= 0, name
         assert o.loads_by_road + o.loads_by_air == o.loads_at_start - o.loads_handed_over + o.loads_inflow, name

@@ -59,7 +59,7 @@ def trajectory(outcome: Outcome, inflow_hour: float | None = None, alternate: st
         "vehicles_crossed_alternate": _day_counts([t for t, _ in diverted], [v for _, v in diverted], days),
         "convoys_crossed_alternate": _day_counts([t for t, _ in diverted], [1] * len(diverted), days),
         "cargo_at_base": cargo,
-        "inflow_loads": outcome.loads_inflow,
+        "inflow_loads": int(outcome.loads_inflow),
         "inflow_day": _inflow_day(outcome, cargo, inflow_hour),
     }
 

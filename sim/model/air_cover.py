@@ -12,6 +12,12 @@ from __future__ import annotations
 
 import math
 
+import numpy as np
+
+from sim.model.convoy import Convoy
+from sim.model.parts import BaseSetup, Column, Hold, Part, share
+from sim.scenario import schema
+
 
 class AirCover:
     """The day-by-day sortie budget of the Apache detachment, and what it covered."""
@@ -79,3 +85,54 @@ class AirCover:
         if whole not in self.dust_days:
             flyable += days - whole
         return round(flyable * self.per_day)
+
+
+class CoverAtBase(Part):
+    """Air cover as one base's convoys meet it: which convoys need it (all sensitive ones, if the scenario
+    says so, and a share of the others, drawn from the cover stream as each convoy joins the queue), the
+    wait at the gate for a day with enough sorties left, and the sorties flown when it leaves."""
+
+    causes = ("air cover",)
+
+    def __init__(self, cover: AirCover, rules: schema.AirCover, rng: np.random.Generator) -> None:
+        self.cover = cover
+        self.rules = rules  # the scenario's air_cover group
+        self.rng = rng
+
+    @classmethod
+    def for_base(cls, setup: BaseSetup) -> CoverAtBase:
+        shared = setup.shared
+        return cls(shared.air_cover_for(setup.spec.pools), setup.scenario.air_cover, shared.streams.cover)
+
+    def needs_cover(self, convoy: Convoy) -> bool:
+        draw = self.rng.random()
+        if self.rules.always_for_sensitive and convoy.carries_sensitive:
+            return True
+        return bool(draw < self.rules.share_of_convoys)
+
+    def mark(self, convoy: Convoy, leg_hours: float) -> None:
+        """A convoy joins the queue: whether it needs cover, and the sorties its ``leg_hours`` of moving need."""
+        convoy.needs_cover = self.needs_cover(convoy)
+        if convoy.needs_cover:
+            convoy.cover_sorties = self.cover.sorties_for(leg_hours)
+            convoy.cover_hours = leg_hours
+
+    def hold(self, convoy: Convoy, now: float) -> Hold | None:
+        if convoy.needs_cover and self.cover.when_short == "wait":
+            ready = self.cover.earliest(now, convoy.cover_sorties)
+            if ready > now:
+                return "air cover", ready
+        return None
+
+    def departs(self, convoy: Convoy, now: float) -> None:
+        if convoy.needs_cover:
+            self.cover.commit(now, convoy.cover_sorties, convoy.cover_hours)
+
+    def columns(self, span: float) -> dict[str, Column]:
+        c = self.cover
+        return {
+            "apache_sorties": c.sorties_flown,
+            "convoys_uncovered": c.convoys_uncovered,
+            "air_cover_hours_short": c.hours_short,
+            "utilisation.apaches": share(c.sorties_flown, c.capacity(span)),
+        }

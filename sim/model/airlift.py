@@ -12,17 +12,63 @@ sortie-hours waiting, by cause, and as a busy strip.
 from __future__ import annotations
 
 import math
+from collections.abc import Generator
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
 
 import simpy
+
+from sim.model.parts import BaseSetup, Column, Part, share
+from sim.scenario import schema
+
+if TYPE_CHECKING:
+    from sim.model.evacuation import Evacuation
+
+Steps = Generator[simpy.Event, Any, None]
+"""A SimPy process: the events it waits on, one after another."""
 
 SORTIE_WAIT_CAUSES = ("airstrip full", "no aircraft")
 """Why planned sorties waited, in sortie-hours: the strip's places were all taken, or no aircraft was back."""
 
 
-class Airlift:
+@dataclass(frozen=True)
+class Aircraft:
+    """An aircraft type as the strip sees it: allowed, its pallets and seats, the runway it needs (m)."""
+
+    allowed: bool
+    pallets: float
+    troops: float
+    runway_m: float
+
+
+@dataclass(frozen=True)
+class NoStrip:
+    """A base without an airstrip (``airlift`` not given): no sortie flies."""
+
+    runway_m: float = 0.0
+    sorties_per_day: float = 0.0
+    ground_hours: float = 0.0
+    flight_hours: float = 0.0
+    max_on_ground: int = 0
+    aircraft: int = 0
+    destination_hours: float = 0.0
+    c130j: Aircraft = Aircraft(False, 0, 0, 1.0)
+    c17: Aircraft = Aircraft(False, 0, 0, 1.0)
+
+
+NO_STRIP = NoStrip()
+"""A base of a theatre without an airstrip: no sortie flies."""
+
+
+class Airlift(Part):
     """The sortie plan: aircraft type, capacity, the strip's places and the aircraft on the shuttle."""
 
-    def __init__(self, env: simpy.Environment, airlift, pallets_per_load: float) -> None:
+    @classmethod
+    def for_base(cls, setup: BaseSetup) -> Airlift:
+        spec = setup.spec
+        return cls(setup.env, spec.airlift if spec.airlift is not None else NO_STRIP, spec.cargo.pallets_per_load)
+
+    def __init__(self, env: simpy.Environment, airlift: schema.Airlift | NoStrip, pallets_per_load: float) -> None:
         usable = [a for a in (airlift.c17, airlift.c130j) if a.allowed and a.pallets > 0 and a.runway_m <= airlift.runway_m]
         self.aircraft = usable[0] if usable else None
         self.max_on_ground = int(airlift.max_on_ground)
@@ -40,6 +86,15 @@ class Airlift:
         self.waits = dict.fromkeys(SORTIE_WAIT_CAUSES, 0.0)
         self.sorties = 0
 
+    def sortie_flown(self) -> None:
+        self.sorties += 1
+
+    def columns(self, span: float) -> dict[str, Column]:
+        cols: dict[str, Column] = {"sorties": self.sorties}
+        cols.update({f"sortie_wait_hours.{cause}": hours for cause, hours in self.waits.items()})
+        cols["utilisation.airlift"] = share(self.place_hours_busy, self.max_on_ground * span if self.flies else 0.0)
+        return cols
+
     @property
     def flies(self) -> bool:
         return self.aircraft is not None and self.sorties_per_day > 0
@@ -54,7 +109,7 @@ class Airlift:
         return math.inf if self.ground_hours <= 0 else self.max_on_ground * 24.0 / self.ground_hours
 
 
-def land(env: simpy.Environment, lift: Airlift):
+def land(env: simpy.Environment, lift: Airlift) -> Generator[simpy.Event, Any, simpy.resources.resource.Request]:
     """A planned sortie waits for an aircraft, then for a place on the strip; returns the place it holds."""
     t = env.now
     if lift.shuttle is not None:
@@ -67,14 +122,14 @@ def land(env: simpy.Environment, lift: Airlift):
     return place
 
 
-def stand_down(lift: Airlift, place) -> None:
+def stand_down(lift: Airlift, place: simpy.resources.resource.Request) -> None:
     """A sortie that got its aircraft and place but may not fly now gives both back."""
     lift.places.release(place)
     if lift.shuttle is not None:
         lift.shuttle.put(1)
 
 
-def take_off(env: simpy.Environment, lift: Airlift, place) -> None:
+def take_off(env: simpy.Environment, lift: Airlift, place: simpy.resources.resource.Request) -> None:
     """The aircraft leaves the strip: its place is free, and it is back on the shuttle after its round trip."""
     lift.places.release(place)
     lift.place_hours_busy += lift.ground_hours
@@ -87,7 +142,7 @@ def take_off(env: simpy.Environment, lift: Airlift, place) -> None:
         env.timeout(lift.cycle_hours - lift.ground_hours).callbacks.append(back_on_the_shuttle)
 
 
-def fly_sorties(env: simpy.Environment, evac):
+def fly_sorties(env: simpy.Environment, evac: Evacuation) -> Steps:
     """Fly sorties at the planned rhythm while there is cargo or people for them; last, the last element if it goes by air."""
     lift: Airlift = evac.airlift
     inv = evac.inventory
@@ -97,7 +152,7 @@ def fly_sorties(env: simpy.Environment, evac):
         if grounded_until > t:
             yield env.timeout(grounded_until - t)
             continue
-        if evac.last_element_ready() and evac.last_element_by == "sortie":
+        if evac.last_element_ready() and evac.people.last_element_by == "sortie":
             yield from fly_last_element(env, evac)
             return
         if min(inv.air_remaining(), inv.staged(t)) == 0 and evac.people_free_for_air() == 0:
@@ -114,7 +169,7 @@ def fly_sorties(env: simpy.Environment, evac):
         yield env.timeout(lift.interval_hours)
 
 
-def turn_sortie(env: simpy.Environment, evac, place):
+def turn_sortie(env: simpy.Environment, evac: Evacuation, place: simpy.resources.resource.Request) -> Steps:
     """One sortie on the strip: load staged air cargo, board those free to fly when the doors close, take off."""
     lift: Airlift = evac.airlift
     loads = evac.inventory.take_for_air(env.now, lift.loads_per_sortie)
@@ -125,7 +180,7 @@ def turn_sortie(env: simpy.Environment, evac, place):
     evac.sortie_departs(loads, seated)
 
 
-def fly_last_element(env: simpy.Environment, evac):
+def fly_last_element(env: simpy.Environment, evac: Evacuation) -> Steps:
     """The security force leaves by air, in as many sorties as its size needs."""
     lift: Airlift = evac.airlift
     if evac.garrison.at_base == 0:
@@ -151,8 +206,6 @@ def fly_last_element(env: simpy.Environment, evac):
         g = evac.garrison
         from_free = min(g.free_to_leave, lift.seats_per_sortie)
         g.leave_by_air(from_free)
-        rest = lift.seats_per_sortie - from_free
-        g.security_force -= rest
-        g.by_air += rest
+        g.security_leaves_by_air(lift.seats_per_sortie - from_free)
         evac.sortie_departs(0, lift.seats_per_sortie)
         yield env.timeout(max(0.0, lift.interval_hours - lift.ground_hours))

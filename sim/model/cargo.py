@@ -9,6 +9,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from sim.model.convoy import KINDS
+from sim.model.fleet import Fleet
+from sim.model.parts import BaseSetup, Column, Part
+from sim.model.people import PeopleAndSeats
+
+CARRIED_VEHICLES = "vehicles without crew"
+"""The cargo class of self-driving vehicles the troops cannot crew: carried on lowboys or HETs."""
+
 
 @dataclass
 class CargoClass:
@@ -26,8 +34,8 @@ class CargoClass:
 
 
 @dataclass
-class Inventory:
-    """What is left at the base, what is staged, and what has gone by road and air."""
+class Inventory(Part):
+    """What is left at the base, what is staged, and what has gone by road and air (``loads_*`` columns)."""
 
     classes: list[CargoClass]
     staged_at_start: float
@@ -36,11 +44,55 @@ class Inventory:
     taken: int = 0
     inflow_total: int = 0
     start_hour: float = 0.0  # when pack-out starts (a theatre base that starts later)
+    sensitive: frozenset[str] = frozenset()  # classes a convoy carrying any of needs air cover, if the scenario says so
     _road: list[CargoClass] = field(init=False)
     _air: list[CargoClass] = field(init=False)
     _truck_order: dict[str, list[str]] = field(init=False)
     _road_for: dict[frozenset[str], list[CargoClass]] = field(init=False, default_factory=dict)
     to_move: int = field(init=False)
+
+    @classmethod
+    def for_base(cls, setup: BaseSetup) -> Inventory:
+        """A base's cargo by class (vehicles without crew as one more, on lowboys or HETs; a hub also has its
+        feeders' classes, empty at the start); only truck types its pools have may carry."""
+        spec, net = setup.spec, setup.shared.network
+        total = setup.get(Fleet).total
+        carried = setup.get(PeopleAndSeats).vehicles_carried
+        classes = []
+        for name, c in spec.cargo.classes.items():
+            loads = int(c.loads)
+            handed = round(loads * c.handed_over_fraction)
+            classes.append(CargoClass(name, frozenset(c.carriers), c.priority, loads, handed, loads - handed))
+        if carried:
+            # more vehicles than the troops can crew: the rest go on lowboys or HETs, as carried armour did in 2019 and 2026
+            classes.append(CargoClass(CARRIED_VEHICLES, frozenset({"lowboy", "het"}), 1, carried, 0, carried))
+        names = {c.name for c in classes}
+        for feeder in (b for b in net.bases.values() if b.send_to == spec.name):
+            extra = [(n, frozenset(c.carriers), c.priority) for n, c in feeder.cargo.classes.items()]
+            extra.append((CARRIED_VEHICLES, frozenset({"lowboy", "het"}), 1))
+            for name, carriers, priority in extra:
+                if name not in names:
+                    names.add(name)
+                    classes.append(CargoClass(name, carriers, priority, 0, 0, 0))
+        sensitive = {name for name, c in spec.cargo.classes.items() if c.is_sensitive}
+        for feeder in (b for b in net.bases.values() if b.send_to == spec.name):
+            sensitive |= {name for name, c in feeder.cargo.classes.items() if c.is_sensitive}
+        return cls(
+            classes,
+            spec.cargo.staged_at_start * sum(c.remaining for c in classes),
+            spec.cargo.packout_loads_per_day / 24.0,
+            frozenset(k for k in KINDS if total[k] > 0),
+            sensitive=frozenset(sensitive),
+        )
+
+    def columns(self, span: float) -> dict[str, Column]:
+        return {
+            "loads_at_start": sum(c.at_start for c in self.classes),
+            "loads_inflow": self.inflow_total,
+            "loads_by_road": sum(c.by_road for c in self.classes),
+            "loads_by_air": sum(c.by_air for c in self.classes),
+            "loads_handed_over": sum(c.handed_over for c in self.classes),
+        }
 
     def __post_init__(self) -> None:
         self.to_move = self._count_to_move()
@@ -93,10 +145,6 @@ class Inventory:
 
     def air_remaining(self) -> int:
         return sum(c.remaining for c in self._air)
-
-    def road_only_remaining(self) -> int:
-        """Loads that only trucks may take."""
-        return sum(c.remaining for c in self._road if "air" not in c.carriers)
 
     def plan_convoy(self, staged: int, trucks: dict[str, int], max_trucks: int, kinds: frozenset[str] | None = None) -> tuple[dict[str, int], dict[str, int]]:
         """Fill up to ``max_trucks`` of the trucks at hand with ``staged`` loads, highest priority first.
@@ -152,6 +200,29 @@ class Inventory:
             total += n
         self.taken += total
         return total
+
+    def start(self, t: float) -> None:
+        """Pack-out starts at ``t`` (a theatre base that starts later)."""
+        self.start_hour = t
+
+    def receive(self, loads: dict[str, int]) -> None:
+        """A feeder's convoy unloaded ``loads`` (by class) at this hub: they join staging and must leave again."""
+        by_name = {c.name: c for c in self.classes}
+        for name, n in loads.items():
+            cls = by_name[name]
+            cls.inflow += n
+            cls.remaining += n
+        total = sum(loads.values())
+        self.inflow_total += total
+        self.staged_at_start += total
+        self.to_move = self._count_to_move()
+
+    def no_carrier_can_take(self, aircraft_fly: bool) -> str:
+        """Why cargo left at the base can never go (no truck of its carriers in this replication, no aircraft flying), or ''."""
+        for cls in self.classes:
+            if cls.remaining and not ("air" in cls.carriers and aircraft_fly):
+                return f"{cls.remaining} loads of {cls.name}: no truck of its carriers ({', '.join(sorted(cls.carriers))}) and no aircraft can take them"
+        return ""
 
     def add_inflow(self, loads: int) -> None:
         """Reinforcements bring cargo in: it joins the road class that leaves last (general equipment) and must leave again."""

@@ -21,66 +21,25 @@ is charged to exactly one cause (``Convoy.waits``).
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, field
-from functools import cached_property
-from typing import Any
+from collections.abc import Generator
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
 
 import simpy
 
+from sim.model.convoy import CONTRACTED, KINDS, Convoy
 from sim.model.crossing import cross_border
 from sim.model.escort import escort_mission
-from sim.model.fleet import CONTRACTED, KINDS, convoy_kind
 from sim.model.loading import loading_hours
 
+if TYPE_CHECKING:
+    from sim.model.evacuation import Evacuation
+    from sim.model.fleet import Fleet
+
+Steps = Generator[simpy.Event, Any, None]
+"""A SimPy process: the events it waits on, one after another."""
+
 MILITARY = frozenset(KINDS) - CONTRACTED
-
-
-@dataclass
-class Convoy:
-    """A convoy: trucks by type, the loads they carry, vehicles and people riding along."""
-
-    number: int
-    trucks: dict[str, int]
-    loads: dict[str, int]
-    vehicles: int
-    people: int
-    formed_at: float
-    last_element: bool = False
-    needs_cover: bool = False
-    cover_sorties: int = 0
-    carries_sensitive: bool = False
-    escort_teams: int = 0
-    # when it reached each step (hours), the crossing it took (its name) and the trucks that broke down (by kind)
-    legs: dict[str, Any] = field(default_factory=dict)
-    waits: dict[str, float] = field(default_factory=dict)
-    work_hours: float = 0.0
-    record: dict | None = None  # its entry in a traced replication's timeline
-    truck_pools: dict[str, dict[str, int]] = field(default_factory=dict)  # its trucks by pool, then type
-    escort_from: list = field(default_factory=list)  # (escort pool, teams) it took
-
-    # A convoy's make-up is fixed once it is formed, so these are counted once.
-    @cached_property
-    def truck_count(self) -> int:
-        return sum(self.trucks.values())
-
-    @cached_property
-    def size(self) -> int:
-        """Vehicles in the convoy: trucks and self-driving vehicles."""
-        return self.truck_count + self.vehicles
-
-    @cached_property
-    def load_count(self) -> int:
-        return sum(self.loads.values())
-
-    @cached_property
-    def kind(self) -> str:
-        """``contracted`` (any contracted truck) or ``military``: which movement rules it follows."""
-        return convoy_kind(self.trucks)
-
-    @cached_property
-    def carries_heavy(self) -> bool:
-        """It has HETs or lowboys, the heavy items' carriers: the 'heavy first' dispatch rule lets it go first."""
-        return bool(self.trucks.get("het") or self.trucks.get("lowboy"))
 
 
 @dataclass(frozen=True)
@@ -111,15 +70,15 @@ def convoy_groups(separate_contracted: bool) -> tuple[ConvoyGroup, ...]:
     return (ConvoyGroup(frozenset(KINDS), True),)
 
 
-def plan_next(evac, group: ConvoyGroup, t: float) -> ConvoyPlan | None:
+def plan_next(evac: Evacuation, group: ConvoyGroup, t: float) -> ConvoyPlan | None:
     """The convoy ``group`` would form at ``t``; ``None`` when it has nothing left to take."""
     inv, fleet = evac.inventory, evac.fleet
     road_left = inv.road_remaining(group.kinds)
-    vehicles_left = evac.vehicles_left if group.takes_vehicles else 0
+    vehicles_left = evac.people.vehicles_left if group.takes_vehicles else 0
     if road_left == 0 and vehicles_left == 0:
         return None
     size_min, size_max = evac.convoy_size_min, evac.convoy_size_max  # a pinned size_min may be fractional: compared as given
-    vehicle_places = _vehicle_places(vehicles_left, road_left, size_max, evac.vehicle_share_places) if vehicles_left else 0
+    vehicle_places = _vehicle_places(vehicles_left, road_left, size_max, evac.people.vehicle_share_places) if vehicles_left else 0
     max_trucks = size_max - vehicle_places
     staged_all = inv.staged(t)
     staged = min(staged_all, road_left)
@@ -140,20 +99,20 @@ def plan_next(evac, group: ConvoyGroup, t: float) -> ConvoyPlan | None:
     return ConvoyPlan(loads, used, vehicle_places, size > 0, None, 0)
 
 
-def _trucks_that_may_come(evac, kinds: frozenset[str], can_go_without: bool) -> int:
+def _trucks_that_may_come(evac: Evacuation, kinds: frozenset[str], can_go_without: bool) -> int:
     """Trucks of ``kinds`` away from the base that a convoy short of trucks may wait for: all those on the road or in
     repair, but not those standing at another base that cannot carry cargo left here (they would never be sent:
     military cargo left, HETs idle elsewhere), nor, when the convoy ``can_go_without`` them, those held by another
     base that waits for trucks itself (two bases waiting for each other's trucks would wait for ever)."""
     useless = frozenset(k for k in kinds if evac.inventory.road_remaining(frozenset({k})) == 0)
-    theatre = evac.theatre
-    coming = evac.fleet.away(kinds) - (theatre.standing_elsewhere(evac, useless) if useless else 0)
+    neighbours = evac.neighbours
+    coming = evac.fleet.away(kinds) - (neighbours.standing_elsewhere(evac.name, useless) if useless else 0)
     if can_go_without and kinds - useless:
-        coming -= theatre.standing_elsewhere(evac, kinds - useless, only_waiting=True)
+        coming -= neighbours.standing_elsewhere(evac.name, kinds - useless, only_waiting=True)
     return coming
 
 
-def form_convoys(env: simpy.Environment, evac):
+def form_convoys(env: simpy.Environment, evac: Evacuation) -> Steps:
     """Form and load convoys until no road cargo and no vehicles are left; then troops without seats; then the last element."""
     fleet = evac.fleet
     groups = convoy_groups(evac.scenario.convoys.separate_contracted)
@@ -163,7 +122,7 @@ def form_convoys(env: simpy.Environment, evac):
         plans = _plans_until_ready(evac, groups, t)
         if not plans:
             if evac.feeders and evac.waiting_for_feeders():  # a hub: more comes in from the bases sending to it
-                evac.theatre.trucks_arrived(evac)  # meanwhile its idle trucks may serve the feeders
+                evac.neighbours.trucks_arrived(evac.name)  # meanwhile its idle trucks may serve the feeders
                 yield evac.deliveries() | fleet.returned()
                 evac.wait("loading", env.now - t)
                 continue
@@ -176,11 +135,12 @@ def form_convoys(env: simpy.Environment, evac):
             yield from _wait_to_form(env, evac, waiting, t)
             continue
         yield from _load_and_queue(env, evac, plans[-1], t)
-    stranded = evac.cargo_no_carrier_can_take()
+    stranded = evac.inventory.no_carrier_can_take(evac.airlift.flies)
     if stranded:
         evac.never_finishes(stranded)
         return
-    while evac.troops_without_seats() > 0:
+    people_and_seats = evac.people
+    while people_and_seats.troops_without_seats() > 0:
         if not fleet.cab_seats:
             if evac.airlift.flies and evac.airlift.seats_per_sortie:
                 break  # they fly: the last element waits for them (cargo_departed)
@@ -188,29 +148,29 @@ def form_convoys(env: simpy.Environment, evac):
             return
         t = env.now
         fleet.collect_repaired()
-        trucks = _trucks_for_troops(fleet, evac.troops_without_seats(), int(evac.scenario.convoys.size_max))
+        trucks = _trucks_for_troops(fleet, people_and_seats.troops_without_seats(), int(evac.scenario.convoys.size_max))
         if not trucks:
-            evac.theatre.call_trucks(evac)
+            evac.neighbours.call_trucks(evac.name)
             repaired = fleet.next_repair()
             yield fleet.returned() if repaired is None else fleet.returned() | env.timeout(repaired - t)
             evac.wait_for_trucks(next(iter(fleet.cab_seats)), env.now - t)
             continue
         pools = fleet.send(trucks)
-        people = evac.garrison.leave_by_road(min(evac.troops_without_seats(), fleet.seats_in_cabs(trucks)))
+        people = evac.garrison.leave_by_road(min(people_and_seats.troops_without_seats(), fleet.seats_in_cabs(trucks)))
         convoy = evac.new_convoy(trucks, {}, 0, people, t)
         convoy.truck_pools = pools
         evac.queue_convoy(convoy)
     evac.road_dispatch_done()
-    if evac.last_element_by == "convoy":
+    if people_and_seats.last_element_by == "convoy":
         yield evac.cargo_departed()
         if evac.garrison.at_base == 0:
             evac.base_emptied_without_last_element()
             return
         people = evac.garrison.last_element_leaves("convoy")
-        evac.queue_convoy(evac.new_convoy({}, {}, evac.security_vehicles, people, env.now, last_element=True))
+        evac.queue_convoy(evac.new_convoy({}, {}, people_and_seats.security_vehicles, people, env.now, last_element=True))
 
 
-def _plans_until_ready(evac, groups: tuple[ConvoyGroup, ...], t: float) -> list[ConvoyPlan]:
+def _plans_until_ready(evac: Evacuation, groups: tuple[ConvoyGroup, ...], t: float) -> list[ConvoyPlan]:
     """The groups' next convoys in order, up to the first that is ready to form (the last one listed then)."""
     plans = []
     for group in groups:
@@ -223,15 +183,16 @@ def _plans_until_ready(evac, groups: tuple[ConvoyGroup, ...], t: float) -> list[
     return plans
 
 
-def _wait_to_form(env: simpy.Environment, evac, waiting: list[ConvoyPlan], t: float):
+def _wait_to_form(env: simpy.Environment, evac: Evacuation, waiting: list[ConvoyPlan], t: float) -> Steps:
     """No convoy can form yet: wait for trucks to come back (or out of repair), or for cargo to be packed."""
     inv, fleet = evac.inventory, evac.fleet
     first = waiting[0]
     if first.waiting_for == "trucks":
+        assert first.kinds is not None, "a convoy waiting for trucks knows which types may join it"
         short_of = inv.first_carrier_short(first.loads, first.kinds)  # what it waits for as the wait begins
-        evac.theatre.call_trucks(evac)
+        evac.neighbours.call_trucks(evac.name)
         repaired = fleet.next_repair()
-        rest = evac.theatre.trucks_come_to_rest(evac)
+        rest = evac.neighbours.trucks_come_to_rest(evac.name)
         evac.waiting_for_trucks = True
         yield rest if repaired is None else rest | env.timeout(repaired - t)
         evac.waiting_for_trucks = False
@@ -242,26 +203,25 @@ def _wait_to_form(env: simpy.Environment, evac, waiting: list[ConvoyPlan], t: fl
         evac.wait("loading", env.now - t)
 
 
-def _load_and_queue(env: simpy.Environment, evac, plan: ConvoyPlan, t: float):
+def _load_and_queue(env: simpy.Environment, evac: Evacuation, plan: ConvoyPlan, t: float) -> Steps:
     """Load a planned convoy with its cargo, vehicles and troops, then queue it for departure."""
     evac.inventory.load_convoy(plan.loads)
     pools = evac.fleet.send(plan.trucks)
     vehicles = plan.vehicle_places
-    evac.vehicles_left -= vehicles
-    people = evac.board_road_convoy(vehicles, plan.trucks)
+    people = evac.people.board_road_convoy(vehicles, evac.fleet.seats_in_cabs(plan.trucks))
     convoy = evac.new_convoy(plan.trucks, plan.loads, vehicles, people, t)
     convoy.truck_pools = pools
-    convoy.carries_sensitive = any(plan.loads.get(name) for name in evac.sensitive_classes)
-    hours = loading_hours(convoy.truck_count, evac.loading_teams, evac.hours_per_truck)
+    convoy.carries_sensitive = any(plan.loads.get(name) for name in evac.inventory.sensitive)
+    hours = evac.loading.hours_for(convoy.truck_count)
     if hours:
         yield env.timeout(hours)
-    evac.loading_hours_busy += hours
+    evac.loading.worked(hours)
     evac.wait("loading", hours)
     convoy.work_hours += hours
     evac.queue_convoy(convoy)
 
 
-def _trucks_for_troops(fleet, troops: int, size_max: int) -> dict[str, int]:
+def _trucks_for_troops(fleet: Fleet, troops: int, size_max: int) -> dict[str, int]:
     """Trucks at the base with cab seats, enough for ``troops`` (most seats first), up to a convoy's size."""
     trucks: dict[str, int] = {}
     left, places = troops, size_max
@@ -284,7 +244,7 @@ def _vehicle_places(vehicles_left: int, road_cargo_left: int, size_max: int, sha
     return min(vehicles_left, max(1, share_places), size_max)
 
 
-def dispatch_convoys(env: simpy.Environment, evac):
+def dispatch_convoys(env: simpy.Environment, evac: Evacuation) -> Steps:
     """Let queued convoys leave by the scenario's dispatch rule; charge every queued hour to one cause.
 
     At each look, every waiting convoy's hours since the last look go to the cause
@@ -292,49 +252,45 @@ def dispatch_convoys(env: simpy.Environment, evac):
     (a calendar opens, a new day brings slots or air cover), or when a convoy joins
     the queue or escort teams come back.
     """
-    rule = evac.scenario.convoys.dispatch
-    queue: list[Convoy] = evac.queue
+    gate = evac.gate
     while True:
-        evac.charge_the_queue_to_the_end()
-        evac.held, next_look = _let_go(env, evac, queue, rule)
+        gate.charge_to_now()
+        gate.held, next_look = _let_go(env, evac, gate.queue)
         if next_look < math.inf:
-            evac.look_again_at(next_look)
-        yield evac.dispatch_wakeup()
+            gate.look_again_at(next_look)
+        yield gate.wakeup()
 
 
-def _let_go(env: simpy.Environment, evac, queue: list, rule: str) -> tuple[dict[int, str], float]:
+def _let_go(env: simpy.Environment, evac: Evacuation, queue: list[Convoy]) -> tuple[dict[int, str], float]:
     """Send every convoy that may leave now; return what holds each of the others and when to look again."""
     now = env.now
     held: dict[int, str] = {}
     next_look = math.inf
-    order = sorted(queue, key=lambda c: (not c.carries_heavy, c.number)) if rule == "heavy first" else list(queue)
+    slots = evac.slots
     blocked_ahead = False  # 'first formed': a convoy ahead cannot go; 'heavy first': one with HETs waits for slots or escorts
-    for convoy in order:
-        cause, until = evac.departure_hold(convoy, now)
-        if cause is None and blocked_ahead:
-            cause, until = "behind another convoy", math.inf
-        if cause is None:
+    for convoy in slots.order(queue):
+        hold = evac.gate.hold(convoy, now, behind=blocked_ahead)
+        if hold is None:
             queue.remove(convoy)
             evac.convoy_departs(convoy)
             env.process(run_convoy(env, evac, convoy))
             continue
-        if rule == "first formed" and not blocked_ahead:
-            blocked_ahead = True
-        elif rule == "heavy first" and convoy.carries_heavy and cause in ("departure slots", "escort"):
+        cause, until = hold
+        if slots.blocks_behind(convoy, cause):
             blocked_ahead = True
         held[convoy.number] = cause
         next_look = min(next_look, until)
     return held, next_look
 
 
-def run_convoy(env: simpy.Environment, evac, convoy: Convoy):
+def run_convoy(env: simpy.Environment, evac: Evacuation, convoy: Convoy) -> Steps:
     """A convoy's trip: the roads of its route out (to its hub, or to a crossing), the crossing (another if that
     one stays shut), the roads beyond to a destination, unload, then the trucks return empty."""
-    theatre = evac.theatre
+    shared, roads = evac.shared, evac.roads
     departed = env.now
     speed_cap = evac.fleet.speed_cap(convoy.trucks)
-    route = evac.route_out(speed_cap, departed)
-    at_end = evac.drive_roads(convoy, route.inside, env.now, speed_cap)
+    route = roads.route_out(speed_cap, departed)
+    at_end = roads.drive_roads(convoy, route.inside, env.now, speed_cap)
     yield env.timeout(at_end - env.now)
     convoy.legs["border"] = env.now
     back_hours = sum(road.leg.driving_hours() for road, _ in route.inside)
@@ -342,53 +298,45 @@ def run_convoy(env: simpy.Environment, evac, convoy: Convoy):
         escort_mission(env, pool, teams, env.now - departed, back_hours, pool.back_at_bases)
 
     if route.crossing is None:  # to a hub inside the country
-        hub = theatre.bases[route.to]
-        hub.deliver(convoy)
+        unload_teams = evac.neighbours.deliver(route.to, convoy)
         evac.convoy_arrives(convoy)
         convoy.legs["arrived"] = env.now
-        unload_teams = hub.loading_teams
     else:
         planned = route.crossing
-        chosen = evac.choose_crossing(env.now, planned)
+        chosen = evac.crossings.choose(env.now, planned)
         if chosen != planned:
-            evac.diversions += 1
-            other = theatre.network.crossing_route(evac.name, chosen, speed_cap)
+            evac.crossings.diverted()
+            other = shared.network.crossing_route(evac.name, chosen, speed_cap)
+            assert other is not None, "a convoy diverts only to a crossing of its base"
             last = route.inside[-1][0]
-            nights, closed = theatre.calendars(last, convoy.kind)
+            nights, closed = shared.calendars(last, convoy.kind)
             detour = other.inside_hours - route.inside_hours
-            yield env.timeout(evac.drive_detour(convoy, nights, closed, env.now, detour, last) - env.now)
+            yield env.timeout(roads.drive_detour(convoy, nights, closed, env.now, detour, last) - env.now)
             route = other
-        point = theatre.crossings[chosen]
+        point = shared.crossings[chosen]
         convoy.legs["crossing"] = point.name
         work = point.processing_hours(convoy.size)
         waited = yield from cross_border(env, point, convoy.size, work)
         evac.wait("crossing", waited, convoy)
-        theatre.on_road(route.inside[-1][0], waited, passage=False)
+        shared.on_road(route.inside[-1][0], waited, passage=False)
         convoy.work_hours += work
         convoy.legs["crossed"] = env.now
         if convoy.load_count or convoy.people:
-            theatre.out_of_country(env.now)
+            shared.out_of_country(env.now)
 
-        arrived = evac.drive_roads(convoy, route.outside, env.now, speed_cap)
+        arrived = roads.drive_roads(convoy, route.outside, env.now, speed_cap)
         yield env.timeout(arrived - env.now)
         evac.convoy_arrives(convoy)
         convoy.legs["arrived"] = env.now
-        unload_teams = theatre.network.destinations[route.to].unload_teams
+        unload_teams = shared.network.destinations[route.to].unload_teams
 
     if convoy.truck_count == 0:
         evac.trip_ends(convoy)
         return
     unload = loading_hours(convoy.load_count, unload_teams, evac.scenario.destination.unload_hours_per_truck)  # one load a loaded truck
     convoy.work_hours += unload
-    back = evac.return_trip(convoy, env.now + unload, speed_cap, evac, route.to)
+    back = roads.return_trip(convoy, env.now + unload, speed_cap, route.to)
     yield env.timeout(back - env.now)
     convoy.legs["back"] = env.now
     evac.trucks_return(convoy)
     evac.trip_ends(convoy)
-
-
-def send_for_repair(evac, broken: dict[str, int]) -> None:
-    """Each truck that broke down on a trip goes to the workshop for its own repair time."""
-    for kind, n in broken.items():
-        for _ in range(n):
-            evac.fleet.repair(kind, evac.repair_hours())

@@ -14,9 +14,10 @@ import numpy as np
 
 from sim.model.calendar import Closures
 from sim.scenario.distributions import draw_many
+from sim.scenario.schema import CrossingPoint, EventHours, Pause
 
 
-def poisson_closures(rng: np.random.Generator, per_hour: float, duration, horizon_hours: float, hours_per_unit: float = 1.0) -> Closures:
+def poisson_closures(rng: np.random.Generator, per_hour: float, duration: EventHours, horizon_hours: float, hours_per_unit: float = 1.0) -> Closures:
     """Closures arriving at random (``per_hour``) over the horizon, each lasting a draw of ``duration``
     (in hours, or in units of ``hours_per_unit`` hours: 24 for a duration given in days)."""
     n = int(rng.poisson(per_hour * horizon_hours)) if per_hour > 0 else 0
@@ -25,12 +26,12 @@ def poisson_closures(rng: np.random.Generator, per_hour: float, duration, horizo
     return Closures(zip(starts.tolist(), (starts + lengths).tolist(), strict=True))
 
 
-def route_threats(rng: np.random.Generator, closures_per_week: float, closure_hours, horizon_hours: float) -> Closures:
+def route_threats(rng: np.random.Generator, closures_per_week: float, closure_hours: EventHours, horizon_hours: float) -> Closures:
     """Hours the Syrian leg is closed by threats."""
     return poisson_closures(rng, closures_per_week / 168.0, closure_hours, horizon_hours)
 
 
-def crossing_closures(rng: np.random.Generator, point, horizon_hours: float) -> Closures:
+def crossing_closures(rng: np.random.Generator, point: CrossingPoint, horizon_hours: float) -> Closures:
     """Random closures of a crossing (``closures_per_month``, each ``closure_days`` long) plus known ones."""
     random = poisson_closures(rng, point.closures_per_month / (30.0 * 24.0), point.closure_days, horizon_hours, hours_per_unit=24.0)
     known = Closures((24.0 * c.start_day, 24.0 * (c.start_day + c.days)) for c in point.scheduled_closures)
@@ -56,7 +57,7 @@ class PoliticalPause:
         return Closures([(self.start_hour, self.start_hour + self.hours)])
 
 
-def political_pause(rng: np.random.Generator, pause) -> PoliticalPause | None:
+def political_pause(rng: np.random.Generator, pause: Pause) -> PoliticalPause | None:
     """Whether a pause happens in this replication, and its timing."""
     if pause.probability <= 0 or rng.random() >= pause.probability:
         return None

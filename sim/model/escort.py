@@ -8,6 +8,9 @@ from collections.abc import Callable
 
 import simpy
 
+from sim.model.convoy import Convoy
+from sim.model.parts import BaseSetup, Column, Hold, Part, share
+
 
 class EscortTeams:
     """The pool of ground escort teams at the base: how many are ready now."""
@@ -52,12 +55,29 @@ def escort_mission(env: simpy.Environment, escort: EscortTeams, teams: int, out_
     env.timeout(back_hours + escort.rest_hours).callbacks.append(ready_again)
 
 
-class EscortView:
+class EscortView(Part):
     """The escort teams one base may call on: its pools' teams, in order of preference.
 
     With one pool (a one-base scenario) it is that pool; with several, a convoy takes
-    teams from the first pool with teams ready, then the next.
+    teams from the first pool with teams ready, then the next. A convoy waits at the
+    gate until the teams it needs are ready.
     """
+
+    causes = ("escort",)
+
+    @classmethod
+    def for_base(cls, setup: BaseSetup) -> EscortView:
+        s = setup.scenario
+        return cls([setup.shared.escort_pools[p] for p in setup.spec.pools], int(s.escort.vehicles_per_team), s.escort.rest_hours)
+
+    def hold(self, convoy: Convoy, now: float) -> Hold | None:
+        return ("escort", math.inf) if self.ready < convoy.escort_teams else None
+
+    def departs(self, convoy: Convoy, now: float) -> None:
+        convoy.escort_from = self.take(convoy.escort_teams)
+
+    def columns(self, span: float) -> dict[str, Column]:
+        return {"utilisation.escort teams": share(self.team_hours_busy, self.teams * span)}
 
     def __init__(self, pools: list[EscortTeams], vehicles_per_team: int, rest_hours: float) -> None:
         self.pools = pools

@@ -10,22 +10,15 @@ from __future__ import annotations
 
 import heapq
 import math
+from collections.abc import Callable
 
 import numpy as np
 import simpy
 
+from sim.model.convoy import CONTRACTED, KINDS, Convoy
+from sim.model.parts import BaseSetup, Column, Part, share
 from sim.scenario.distributions import draw_one
-
-KINDS = ("civilian", "lowboy", "military", "het")
-"""Truck types, in the order a convoy lists them."""
-
-CONTRACTED = frozenset({"civilian", "lowboy"})
-"""Contracted truck types: a convoy with any of them moves under the contracted convoys' rules."""
-
-
-def convoy_kind(trucks: dict[str, int]) -> str:
-    """``contracted`` if a convoy has any contracted truck, else ``military`` (military trucks, HETs, self-driving vehicles)."""
-    return "contracted" if any(trucks.get(k) for k in CONTRACTED) else "military"
+from sim.scenario.schema import EventHours, TruckType
 
 
 class TruckPool:
@@ -41,14 +34,21 @@ class TruckPool:
     def truck_hours_busy(self) -> float:
         return sum(self.hours_busy.values())
 
+    def busy(self, kind: str, hours: float) -> None:
+        """Trucks of ``kind`` were busy for ``hours`` truck-hours (a trip, a drive to another base, a repair)."""
+        self.hours_busy[kind] += hours
 
-class Fleet:
+
+class Fleet(Part):
     """Trucks of each type at one base, out on the road, or under repair.
 
     The trucks belong to pools (a one-base scenario has one, all at its base); the
     base takes trucks at hand from its pools in order of preference, and counts as
-    its own every truck of those pools (``total``), wherever it is.
+    its own every truck of those pools (``total``), wherever it is. Convoys that wait
+    to form for trucks are charged to "trucks" and to the type they are short of.
     """
+
+    causes = ("trucks",)
 
     def __init__(
         self,
@@ -75,8 +75,38 @@ class Fleet:
         self.truck_hours_busy = 0.0
         self.hours_busy = dict.fromkeys(counts, 0.0)  # truck-hours away from the base (on a trip or in repair), by type
         self.breakdowns = 0
+        self.waits_by_kind = dict.fromkeys(KINDS, 0.0)  # hours convoys waited to form, by the type they were short of
         self._returned = env.event()
         self._repaired: list[tuple[float, str, str]] = []
+
+    @classmethod
+    def for_base(cls, setup: BaseSetup) -> Fleet:
+        """A base's trucks: those of its pools, at hand where their pool's home is."""
+        shared, spec, s = setup.shared, setup.spec, setup.scenario
+        pools = [shared.truck_pools[p] for p in spec.pools]
+        counts = {k: sum(p.total[k] for p in pools) for k in KINDS}
+        kinds: dict[str, TruckType] = {k: getattr(s.fleet, k) for k in KINDS}
+        return cls(
+            setup.env,
+            counts,
+            {k: kinds[k].speed_kmh for k in KINDS},
+            s.fleet.breakdowns_per_1000_km,
+            {k: int(kinds[k].cab_seats) for k in KINDS},
+            pools,
+            {p.name: shared.trucks_start_at(p.name, spec.name) for p in pools},
+        )
+
+    def waited_for(self, kind: str | None, hours: float) -> None:
+        """A convoy waited ``hours`` to form, short of trucks of ``kind``."""
+        if kind is not None and hours > 0:
+            self.waits_by_kind[kind] += hours
+
+    def columns(self, span: float) -> dict[str, Column]:
+        cols: dict[str, Column] = {"breakdowns": self.breakdowns}
+        cols.update({f"wait_hours.trucks ({kind})": hours for kind, hours in self.waits_by_kind.items()})
+        cols["utilisation.trucks"] = share(self.truck_hours_busy, sum(self.total.values()) * span)
+        cols.update({f"utilisation.trucks ({k})": share(self.hours_busy[k], n * span) for k, n in self.total.items()})
+        return cols
 
     def repair(self, kind: str, hours: float, pool: str | None = None) -> None:
         """A broken truck goes to the workshop and rejoins the fleet after ``hours``."""
@@ -84,10 +114,62 @@ class Fleet:
         heapq.heappush(self._repaired, (self.env.now + hours, kind, pool))
         self.truck_hours_busy += hours
         self.hours_busy[kind] += hours
-        self._pool(pool).hours_busy[kind] += hours
+        self._pools[pool].busy(kind, hours)
 
-    def _pool(self, name: str) -> TruckPool:
-        return self._pools[name]
+    def broke_down(self, n: int) -> None:
+        """``n`` trucks of this base broke down on the road."""
+        self.breakdowns += n
+
+    def trip_done(self, trucks: dict[str, int], trip: float) -> None:
+        """Trucks sent from this base are back after ``trip`` hours: their truck-hours, in all and by type."""
+        self.truck_hours_busy += sum(trucks.values()) * trip
+        for kind, n in trucks.items():
+            self.hours_busy[kind] += n * trip
+
+    def pool_trip_done(self, pool: str, trucks: dict[str, int], trip: float) -> None:
+        """Trucks of ``pool`` are back after ``trip`` hours: the pool's truck-hours by type."""
+        owner = self._pools[pool]
+        for kind, n in trucks.items():
+            owner.busy(kind, n * trip)
+
+    def convoy_back(self, convoy: Convoy, now: float, repair_hours: Callable[[], float]) -> None:
+        """A convoy's trucks are back at the base: their trip's truck-hours, each pool's trucks back to that pool,
+        broken ones to the workshop (each for a draw of ``repair_hours``, in the order they broke down)."""
+        broken = convoy.legs.get("broken", {})
+        trip = now - convoy.formed_at
+        self.trip_done(convoy.trucks, trip)
+        by_pool = convoy.truck_pools or {self.pools[0].name: convoy.trucks}
+        if len(by_pool) == 1:  # the usual case: one pool, as in a one-base scenario
+            ((pool, counts),) = by_pool.items()
+            self.pool_trip_done(pool, counts, trip)
+            self.give_back({k: n - broken.get(k, 0) for k, n in counts.items()} if broken else counts, pool)
+            for kind, n in broken.items():
+                for _ in range(n):
+                    self.repair(kind, repair_hours(), pool)
+            return
+        pools = {p: dict(c) for p, c in by_pool.items()}  # several pools: broken trucks count against them in order of preference
+        broken_pools: dict[str, list[str]] = {}  # the pool of each broken truck, by type
+        for kind, n in broken.items():
+            for pool, counts in pools.items():
+                b = min(n, counts.get(kind, 0))
+                counts[kind] = counts.get(kind, 0) - b
+                broken_pools.setdefault(kind, []).extend([pool] * b)
+                n -= b
+        for pool, counts in by_pool.items():
+            self.pool_trip_done(pool, counts, trip)
+        for pool, healthy in pools.items():
+            self.give_back(healthy, pool)
+        for kind, n in broken.items():
+            for pool in broken_pools.get(kind, [])[:n]:
+                self.repair(kind, repair_hours(), pool)
+
+    def idle(self, pool: str) -> dict[str, int]:
+        """Trucks of ``pool`` standing at the base, by type (a copy: read it, do not change it)."""
+        return dict(self.here.get(pool, {}))
+
+    def standing(self, pool: str, kind: str) -> int:
+        """Trucks of ``pool`` and ``kind`` standing at the base."""
+        return self.here.get(pool, {}).get(kind, 0)
 
     def collect_repaired(self) -> None:
         """Trucks whose repair is done by now are back at the base."""
@@ -138,14 +220,13 @@ class Fleet:
         ev, self._returned = self._returned, self.env.event()
         ev.succeed()
 
-    def take_idle(self, pool: str) -> dict[str, int]:
-        """Every truck of ``pool`` idle at the base leaves it (to drive empty to another base)."""
+    def take_idle(self, pool: str, kind: str) -> int:
+        """Every truck of ``pool`` and ``kind`` idle at the base leaves it (to drive empty to another base); how many."""
         counts = self.here[pool]
-        idle = {k: n for k, n in counts.items() if n > 0}
-        for kind, n in idle.items():
-            counts[kind] = 0
-            self.at_base[kind] -= n
-        return idle
+        n = counts[kind]
+        counts[kind] = 0
+        self.at_base[kind] -= n
+        return n
 
     def seats_in_cabs(self, used: dict[str, int]) -> int:
         """Troops of the base the trucks of a convoy can take in their cabs."""
@@ -167,7 +248,7 @@ class Breakdowns:
     repair.
     """
 
-    def __init__(self, rng: np.random.Generator, per_1000_km: float, recovery_hours, repair_hours) -> None:
+    def __init__(self, rng: np.random.Generator, per_1000_km: float, recovery_hours: EventHours, repair_hours: EventHours) -> None:
         self.rng = rng
         self.mean_gap_km = 1000.0 / per_1000_km if per_1000_km > 0 else math.inf
         self.recovery_hours = recovery_hours
@@ -199,3 +280,6 @@ class Breakdowns:
     def repair_time(self) -> float:
         """Hours one broken truck spends in the workshop."""
         return draw_one(self.repair_hours, self.rng)
+
+
+__all__ = ["CONTRACTED", "KINDS", "Breakdowns", "Fleet", "TruckPool"]

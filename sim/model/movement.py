@@ -9,10 +9,19 @@ is narrowed to ``convoys.daylight``.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Protocol
 
 from sim.model.calendar import NEVER, Closures, daily
 from sim.scenario.schema import CONVOY_KINDS, Scenario
+
+
+class MovementRule(Protocol):
+    """A road or leg that may name the convoy kinds moving on it by day only."""
+
+    @property
+    def daylight_only_for(self) -> Sequence[str] | None: ...
 
 
 @dataclass(frozen=True)
@@ -24,7 +33,7 @@ class MovementRules:
     iraq_nights: Closures
 
 
-def daylight_only(leg, kind: str, s: Scenario) -> bool:
+def daylight_only(leg: MovementRule, kind: str, s: Scenario) -> bool:
     """Whether convoys of ``kind`` may move on ``leg`` (``route.syria`` or ``route.iraq``) in daylight only."""
     kinds = leg.daylight_only_for if leg.daylight_only_for is not None else (CONVOY_KINDS if s.convoys.daylight_only else ())
     return kind in kinds
@@ -51,6 +60,6 @@ def departure_window(s: Scenario, kind: str, by_day: bool, horizon_hours: float)
     return daily(window[0], max(window[1], window[0] + 0.25), horizon_hours)
 
 
-def road_nights(road, kind: str, s: Scenario, horizon_hours: float) -> Closures:
+def road_nights(road: MovementRule, kind: str, s: Scenario, horizon_hours: float) -> Closures:
     """The nights a convoy of ``kind`` halts on ``road`` (none if it may move at night there)."""
     return daily(s.convoys.daylight[0], s.convoys.daylight[1], horizon_hours) if daylight_only(road, kind, s) else NEVER

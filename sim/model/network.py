@@ -1,8 +1,7 @@
 """The theatre's road network: sites, two-way roads between them, pools, and the quickest routes.
 
-:func:`network_of` reads a *resolved* scenario (every number drawn) into plain records: a
-theatre file as written, or a one-base file expanded into the one-base network (base,
-main and alternate crossings, destination; see docs/MODEL.md, "Theatre"). Routes are the
+:func:`sim.model.sites.network_of` reads a *resolved* scenario into these plain records (a
+theatre file as written, or a one-base file expanded; see docs/MODEL.md, "Theatre"). Routes are the
 quickest paths by driving hours at a convoy's speed cap (networkx Dijkstra), worked out
 once per replication and speed cap:
 
@@ -16,19 +15,13 @@ from __future__ import annotations
 import itertools
 import math
 from dataclasses import dataclass, field
-from types import SimpleNamespace
-from typing import Any
+from typing import Any, cast
 
 import networkx as nx
 
-from sim.model.fleet import KINDS
 from sim.model.route import Leg
-from sim.scenario.routing import RoadMap, beyond_border, road_map
-from sim.scenario.schema import BaseSite, CrossingSite, Scenario, TheatreScenario
-
-SHORTHAND_BASE = "base"
-"""The one-base shorthand's names: its base, crossings and destination, its legs and its one pool."""
-SHORTHAND_MAIN, SHORTHAND_ALTERNATE, SHORTHAND_DESTINATION = "main", "alternate", "destination"
+from sim.scenario.routing import RoadMap, road_map
+from sim.scenario.schema import Airlift, Cargo, CrossingPoint, Fuel, Loading, People, Threats, Vehicles
 
 
 @dataclass(frozen=True)
@@ -41,16 +34,13 @@ class Road:
     end: str
     leg: Leg
     daylight_only_for: tuple[str, ...] | None
-    threats: Any  # a Threats group, or None
+    threats: Threats | None
     shares_threats_with: str | None
     inside: bool  # in the country (not beyond a crossing)
 
     @property
     def km(self) -> float:
         return self.leg.km
-
-    def other_end(self, site: str) -> str:
-        return self.end if site == self.start else self.start
 
 
 @dataclass(frozen=True)
@@ -60,11 +50,11 @@ class BaseSpec:
     name: str
     kind: str
     title: str
-    cargo: Any
-    vehicles: Any
-    people: Any
-    loading: Any
-    airlift: Any  # an Airlift group, or None (no strip)
+    cargo: Cargo
+    vehicles: Vehicles
+    people: People
+    loading: Loading
+    airlift: Airlift | None  # None: no strip
     start_day: float
     after: str | None
     send_to: str | None
@@ -72,6 +62,34 @@ class BaseSpec:
     pools: tuple[str, ...]
     lat: float = 0.0
     lon: float = 0.0
+    fuel: Fuel | None = None  # None: fuel never holds a convoy
+
+
+@dataclass(frozen=True)
+class DestinationSpec:
+    """Where convoys unload beyond the border: its name, title and unloading teams."""
+
+    name: str
+    title: str
+    unload_teams: int
+
+
+@dataclass(frozen=True)
+class SiteSpec:
+    """A site of the network as a map shows it."""
+
+    name: str
+    title: str
+    kind: str
+    lat: float = 0.0
+    lon: float = 0.0
+
+
+Steps = tuple[tuple["Road", str], ...]
+"""Roads in order, each with the site it is entered from."""
+
+Paths = tuple[dict[str, float], dict[str, list[str]]]
+"""Quickest paths from one site: driving hours and sites in order, by the site reached."""
 
 
 @dataclass(frozen=True)
@@ -107,15 +125,15 @@ class Network:
     """A theatre's sites, roads and pools, read from a resolved scenario."""
 
     bases: dict[str, BaseSpec]
-    crossings: dict[str, Any]  # name -> an object with CrossingPoint fields (name is the title)
-    destinations: dict[str, Any]  # name -> object with title, unload_teams
-    sites: dict[str, dict[str, Any]]  # name -> {title, kind, lat, lon}
+    crossings: dict[str, CrossingPoint]  # name -> the crossing as a convoy meets it (its name is the title)
+    destinations: dict[str, DestinationSpec]
+    sites: dict[str, SiteSpec]
     roads: list[Road]
     pools: dict[str, PoolSpec]
     shorthand: bool
     beyond: frozenset[str] = frozenset()  # sites beyond the border: destinations and what they reach without a crossing
     graph: nx.Graph = field(init=False)
-    _routes: dict[tuple, Any] = field(init=False, default_factory=dict)
+    _routes: dict[tuple[object, ...], Any] = field(init=False, default_factory=dict)  # worked out once: routes, ways back
     _maps: dict[float | None, RoadMap] = field(init=False, default_factory=dict)
 
     def __post_init__(self) -> None:
@@ -135,7 +153,7 @@ class Network:
         return next(iter(self.bases))
 
     # --- routes -------------------------------------------------------------------------
-    def _paths(self, source: str, cap: float | None, through: frozenset[str]) -> tuple[dict[str, float], dict[str, list[str]]]:
+    def _paths(self, source: str, cap: float | None, through: frozenset[str]) -> Paths:
         """Quickest paths from ``source`` passing only through the sites of ``through``: (hours, paths), by the one
         route engine (:mod:`sim.scenario.routing`: Dijkstra on the roads' driving hours at ``cap``). Its searches
         are kept per network and driving hours, so replications with the same roads and paces share them."""
@@ -144,7 +162,7 @@ class Network:
             roads = self._maps[cap] = road_map(tuple((road.start, road.end, road.leg.driving_hours(cap)) for road in self.roads), tuple(self.sites))
         return roads.quickest(source, through)
 
-    def _steps(self, path: list[str]) -> tuple[tuple[Road, str], ...]:
+    def _steps(self, path: list[str]) -> Steps:
         between = self._road_between
         return tuple((between[a, b], a) for a, b in itertools.pairwise(path))
 
@@ -157,7 +175,7 @@ class Network:
         key = ("out", base, cap)
         hit = self._routes.get(key)
         if hit is not None:
-            return hit
+            return cast(list[Route], hit)
         out = []
         hours_in, paths_in = self._paths(base, cap, self.inside_nodes())  # crossings end paths, never lie on them
         for crossing in self.crossings:
@@ -173,14 +191,14 @@ class Network:
         self._routes[key] = out
         return out
 
-    def outside_path(self, crossing: str, destination: str, cap: float | None) -> tuple[float, tuple[tuple[Road, str], ...]]:
+    def outside_path(self, crossing: str, destination: str, cap: float | None) -> tuple[float, Steps]:
         """Driving hours and roads from ``crossing`` to ``destination`` beyond the border (infinite if none)."""
         hours, paths = self._paths(crossing, cap, self.beyond)
         if destination not in paths:
             return math.inf, ()
         return hours[destination], self._steps(paths[destination])
 
-    def way_back(self, base: str, destination: str, cap: float | None):
+    def way_back(self, base: str, destination: str, cap: float | None) -> tuple[Route, Steps, Steps]:
         """The quickest way back from ``destination`` to ``base``: (its route out, the roads beyond driven back
         to its crossing, the roads in the country driven back to the base)."""
         key = ("back", base, destination, cap)
@@ -189,7 +207,7 @@ class Network:
             back = min(self.routes_out(base, cap), key=lambda r: self.outside_path(str(r.crossing), destination, cap)[0] + r.inside_hours)
             outside = tuple(reversed(self.outside_path(str(back.crossing), destination, cap)[1]))
             hit = self._routes[key] = (back, outside, tuple(reversed(back.inside)))
-        return hit
+        return cast(tuple[Route, Steps, Steps], hit)
 
     def route_inside(self, start: str, end: str, cap: float | None) -> Route | None:
         """Quickest route between two sites in the country (a base to its hub, one base to another)."""
@@ -201,105 +219,3 @@ class Network:
     def crossing_route(self, base: str, crossing: str, cap: float | None) -> Route | None:
         """The quickest route out of ``base`` that goes through ``crossing``."""
         return next((r for r in self.routes_out(base, cap) if r.crossing == crossing), None)
-
-
-def network_of(s: Scenario) -> Network:
-    """The network of a resolved scenario: a theatre as written, or a one-base file expanded."""
-    if s.is_theatre:
-        return _theatre(s)
-    return _one_base(s)
-
-
-def _leg(group) -> Leg:
-    return Leg.of(group)
-
-
-def _kinds(value) -> tuple[str, ...] | None:
-    return None if value is None else tuple(value)
-
-
-def _theatre(s) -> Network:
-    bases: dict[str, BaseSpec] = {}
-    crossings: dict[str, Any] = {}
-    destinations: dict[str, Any] = {}
-    sites: dict[str, dict[str, Any]] = {}
-    for name, site in s.sites.items():
-        sites[name] = {"name": name, "title": site.title, "kind": site.kind, "lat": site.lat, "lon": site.lon}
-        if isinstance(site, BaseSite):
-            bases[name] = BaseSpec(
-                name,
-                site.kind,
-                site.title,
-                site.cargo,
-                site.vehicles,
-                site.people,
-                site.loading,
-                site.airlift,
-                float(site.start_day),
-                site.after,
-                site.send_to,
-                float(site.leaves),
-                tuple(site.pools),
-                site.lat,
-                site.lon,
-            )
-        elif isinstance(site, CrossingSite):
-            crossings[name] = site.as_point()
-        else:
-            destinations[name] = SimpleNamespace(name=name, title=site.title, unload_teams=int(site.unload_teams))
-    beyond = _beyond(s)
-    roads = [
-        Road(
-            i,
-            leg.name,
-            leg.start,
-            leg.end,
-            _leg(leg),
-            _kinds(leg.daylight_only_for),
-            leg.threats,
-            leg.shares_threats_with,
-            not (leg.start in beyond or leg.end in beyond),
-        )
-        for i, leg in enumerate(s.legs)
-    ]
-    pools = {}
-    for name, pool in s.pools.items():
-        trucks = {k: int(getattr(pool.fleet, k).count) if pool.fleet is not None and getattr(pool.fleet, k) is not None else 0 for k in KINDS}
-        pools[name] = PoolSpec(
-            name,
-            pool.title,
-            pool.home,
-            trucks,
-            int(pool.escort.teams) if pool.escort else 0,
-            int(pool.air_cover.apaches) if pool.air_cover else 0,
-        )
-    return Network(bases, crossings, destinations, sites, roads, pools, shorthand=False, beyond=frozenset(beyond))
-
-
-def _beyond(s: TheatreScenario) -> set[str]:
-    """Sites beyond the border: destinations, and any site reached from one without passing a crossing."""
-    return beyond_border(((leg.start, leg.end) for leg in s.legs), set(s.crossings), set(s.destinations))
-
-
-def _one_base(s: Scenario) -> Network:
-    """The one-base shorthand as its network (docs/MODEL.md, "The one-base shorthand")."""
-    b, m, a, d = SHORTHAND_BASE, SHORTHAND_MAIN, SHORTHAND_ALTERNATE, SHORTHAND_DESTINATION
-    bases = {b: BaseSpec(b, "base", b, s.cargo, s.vehicles, s.people, s.loading, s.airlift, 0.0, None, None, 1.0, (b,))}
-    crossings = {m: s.crossing.main.model_copy(update={"extra_km": 0.0})}  # the detour is the alternate's
-    syria, iraq = s.route.syria, s.route.iraq
-    roads = [Road(0, f"{b}-{m}", b, m, _leg(syria), _kinds(syria.daylight_only_for), s.route.threats, None, True)]
-    alt = s.crossing.alternate
-    if alt is not None:
-        crossings[a] = alt
-        detour = Leg(syria.km + alt.extra_km, syria.town_km, syria.speed_kmh, syria.town_speed_kmh, syria.halt_minutes, syria.halt_every_hours)
-        roads.append(Road(1, f"{b}-{a}", b, a, detour, _kinds(syria.daylight_only_for), s.route.threats, f"{b}-{m}", True))
-    for name in crossings:
-        roads.append(Road(len(roads), f"{name}-{d}", name, d, _leg(iraq), _kinds(iraq.daylight_only_for), None, None, False))
-    destinations = {d: SimpleNamespace(name=d, title=s.destination.name, unload_teams=int(s.destination.unload_teams))}
-    sites = {
-        b: {"name": b, "title": "the base", "kind": "base", "lat": 0.0, "lon": 0.0},
-        **{n: {"name": n, "title": p.name, "kind": "crossing", "lat": 0.0, "lon": 0.0} for n, p in crossings.items()},
-        d: {"name": d, "title": s.destination.name, "kind": "destination", "lat": 0.0, "lon": 0.0},
-    }
-    pools = {b: PoolSpec(b, "the base's own", b, {k: int(getattr(s.fleet, k).count) for k in KINDS}, int(s.escort.teams), int(s.air_cover.apaches))}
-    return Network(bases, crossings, destinations, sites, roads, pools, shorthand=True)

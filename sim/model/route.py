@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from sim.scenario.routing import march_hours
+from sim.scenario.schema import NetworkLeg, RoadLeg
 
 
 @dataclass(frozen=True)
@@ -24,7 +25,7 @@ class Leg:
     _hours: dict[tuple[float | None, float], float] = field(default_factory=dict, init=False, repr=False, compare=False)
 
     @classmethod
-    def of(cls, leg) -> Leg:
+    def of(cls, leg: RoadLeg | NetworkLeg) -> Leg:
         """The leg a resolved scenario's ``route.syria`` or ``route.iraq`` describes."""
         return cls(leg.km, leg.town_km, leg.speed_kmh, leg.town_speed_kmh, leg.halt_minutes, leg.halt_every_hours)
 

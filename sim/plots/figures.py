@@ -166,7 +166,7 @@ def replay(scenario: dict, seed: int, index: int) -> tuple[list[dict], dict[str,
     """
     import simpy
 
-    from sim.model.evacuation import Evacuation
+    from sim.model.theatre import one_base
     from sim.replication import inputs_for, prepare, simulate_one, streams_for
     from sim.scenario.draws import resolve
     from sim.scenario.schema import scenario_from_table
@@ -174,13 +174,14 @@ def replay(scenario: dict, seed: int, index: int) -> tuple[list[dict], dict[str,
     prepared = prepare(scenario_from_table(scenario))
     _, outcome, _ = simulate_one(prepared, seed, index, trace=True)
     values = inputs_for(prepared, seed, index)
-    evac = Evacuation(simpy.Environment(), resolve(prepared.scenario, values, set(prepared.per_event)), streams_for(seed, index))
+    evac = one_base(simpy.Environment(), resolve(prepared.scenario, values, set(prepared.per_event)), streams_for(seed, index))
+    shared, crossing = evac.shared, evac.roads.route_out(None).crossing
     closures = {
-        "night (no driving in Syria)": evac.daylight.intervals,
-        "route closed": evac.threats.intervals,
-        "crossing closed": evac.crossing_main.closures.intervals if evac.crossing_main is not None else [],
-        "pause": evac.pause_closures.intervals,
-        "dust (aircraft grounded)": [(24.0 * d, 24.0 * (d + 1)) for d in sorted(evac.dust_days)],
+        "night (no driving in Syria)": shared.daylight.intervals,
+        "route closed": evac.roads.threats.intervals,
+        "crossing closed": shared.crossings[crossing].closures.intervals if crossing is not None else [],
+        "pause": evac.pause.closures.intervals,
+        "dust (aircraft grounded)": [(24.0 * d, 24.0 * (d + 1)) for d in sorted(shared.dust_days)],
     }
     return outcome.timeline, closures, outcome.days_to_base_empty
 

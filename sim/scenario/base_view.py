@@ -39,7 +39,7 @@ from sim.scenario.schema import (
 KINDS = ("civilian", "lowboy", "military", "het")
 
 # the fields of the view that come from the base's own groups: a problem found there is the base's
-BASE_GROUPS = ("cargo", "vehicles", "people", "loading", "airlift")
+BASE_GROUPS = ("cargo", "vehicles", "people", "loading", "airlift", "fuel")
 
 
 def _number(value) -> float:
@@ -189,6 +189,7 @@ def base_view(s: TheatreScenario, base: str) -> Scenario:
         weather=s.weather,
         pause=s.pause,
         history=None,
+        fuel=site.fuel,
         source_kind=None,
     )
 

@@ -502,6 +502,23 @@ class Pause(Group):
     source: Source
 
 
+class Fuel(Group):
+    """Bulk fuel at a base, counted in convoy fills (the fuel one convoy needs for its trip out and back): a convoy
+    leaves only with a fill, and resupply brings more at a fixed rhythm. Unset: fuel never holds a convoy."""
+
+    fills_at_start: Count = Field(description="convoy fills held at the base at hour 0")
+    resupply_fills: Count = Field(default=0, description="convoy fills each resupply brings (0: none comes)")
+    resupply_every_hours: Hours = Field(default=24.0, description="hours between resupplies, the first that many hours after hour 0")
+    source: Source
+
+    @field_validator("resupply_every_hours")
+    @classmethod
+    def _a_rhythm(cls, value: object) -> object:
+        if isinstance(value, (int, float)) and value <= 0:
+            raise ValueError("must be above 0 hours (no resupply at all: resupply_fills = 0)")
+        return value
+
+
 MEASURES = ("base empty", "force closure", "first convoy across")
 """What a backtest compares: days to base empty or to force closure, or hours from the
 first convoy's departure until it has crossed the border."""
@@ -557,6 +574,7 @@ class BaseSite(SiteHead):
     people: People
     loading: Loading
     airlift: Airlift | None = Field(default=None, description="its own airstrip and shuttle; none: no sortie flies from it")
+    fuel: Fuel | None = Field(default=None, description="its bulk fuel (unset: fuel never holds a convoy)")
     start_day: Days = Field(default=0.0, description="days after hour 0 when the base starts to empty (pack-out and convoys)")
     after: str | None = Field(default=None, description="another base: this one starts when that one is empty (or at its own start_day if that one stays)")
     send_to: str | None = Field(default=None, description="a hub inside the country: its cargo, vehicles and people go there instead of out")
@@ -764,12 +782,13 @@ class Scenario(Group):
     weather: Weather
     pause: Pause
     history: History | None = Field(default=None, description="for a backtest case (scenarios/history/): the reported outcome of a past withdrawal")
+    fuel: Fuel | None = Field(default=None, description="bulk fuel at the base (unset: fuel never holds a convoy)")
 
     is_theatre: ClassVar[bool] = False
     """A one-base file (the one-base shorthand); :class:`TheatreScenario` is the network form."""
 
 
-ONE_BASE_GROUPS = ("cargo", "vehicles", "people", "loading", "airlift", "route")
+ONE_BASE_GROUPS = ("cargo", "vehicles", "people", "loading", "airlift", "route", "fuel")
 """Top-level groups of a one-base file that a theatre scenario nests under each base (or, for ``route``, gives as legs)."""
 
 
@@ -783,6 +802,7 @@ class TheatreScenario(Scenario):
     loading: None = None  # type: ignore[assignment]  # a theatre nests these under its bases and pools
     airlift: None = None  # type: ignore[assignment]  # a theatre nests these under its bases and pools
     route: None = None  # type: ignore[assignment]  # a theatre nests these under its bases and pools
+    fuel: None = None  # a theatre nests it under its bases
     fleet: TheatreFleet  # type: ignore[assignment]  # a theatre nests these under its bases and pools
     escort: TheatreEscort  # type: ignore[assignment]  # a theatre nests these under its bases and pools
     air_cover: TheatreAirCover  # type: ignore[assignment]  # a theatre nests these under its bases and pools

@@ -1,0 +1,175 @@
+"""The network a resolved scenario describes: a theatre file as written, or a one-base file expanded.
+
+:func:`network_of` reads a *resolved* scenario (every number drawn) into the plain records of
+:mod:`sim.model.network`: bases (:class:`~sim.model.network.BaseSpec`), crossings, destinations,
+roads and pools. A one-base file becomes the one-base network: its base, the main and alternate
+crossings (the alternate's detour a road of its own, sharing the Syrian leg's threats), the
+destination, and one pool of the base's own trucks, escort teams and Apaches (docs/MODEL.md,
+"The one-base shorthand"). It is expanded after the draws, so its inputs keep their dotted paths.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from sim.model.convoy import KINDS
+from sim.model.network import BaseSpec, DestinationSpec, Network, PoolSpec, Road, SiteSpec
+from sim.model.route import Leg
+from sim.scenario.routing import beyond_border
+from sim.scenario.schema import BaseSite, CrossingPoint, CrossingSite, Scenario, TheatreScenario
+
+SHORTHAND_BASE = "base"
+"""The one-base shorthand's names: its base, crossings and destination, its legs and its one pool."""
+SHORTHAND_MAIN, SHORTHAND_ALTERNATE, SHORTHAND_DESTINATION = "main", "alternate", "destination"
+
+
+def network_of(s: Scenario) -> Network:
+    """The network of a resolved scenario: a theatre as written, or a one-base file expanded."""
+    if isinstance(s, TheatreScenario):
+        return _theatre(s)
+    return _one_base(s)
+
+
+def _kinds(value: Sequence[str] | None) -> tuple[str, ...] | None:
+    return None if value is None else tuple(value)
+
+
+def _theatre(s: TheatreScenario) -> Network:
+    bases: dict[str, BaseSpec] = {}
+    crossings: dict[str, CrossingPoint] = {}
+    destinations: dict[str, DestinationSpec] = {}
+    sites: dict[str, SiteSpec] = {}
+    for name, site in s.sites.items():
+        sites[name] = SiteSpec(name=name, title=site.title, kind=site.kind, lat=site.lat, lon=site.lon)
+        if isinstance(site, BaseSite):
+            bases[name] = BaseSpec(
+                name=name,
+                kind=site.kind,
+                title=site.title,
+                cargo=site.cargo,
+                vehicles=site.vehicles,
+                people=site.people,
+                loading=site.loading,
+                airlift=site.airlift,
+                start_day=float(site.start_day),
+                after=site.after,
+                send_to=site.send_to,
+                leaves=float(site.leaves),
+                pools=tuple(site.pools),
+                lat=site.lat,
+                lon=site.lon,
+                fuel=site.fuel,
+            )
+        elif isinstance(site, CrossingSite):
+            crossings[name] = site.as_point()
+        else:
+            destinations[name] = DestinationSpec(name=name, title=site.title, unload_teams=int(site.unload_teams))
+    beyond = _beyond(s)
+    roads = [
+        Road(
+            index=i,
+            name=leg.name,
+            start=leg.start,
+            end=leg.end,
+            leg=Leg.of(leg),
+            daylight_only_for=_kinds(leg.daylight_only_for),
+            threats=leg.threats,
+            shares_threats_with=leg.shares_threats_with,
+            inside=not (leg.start in beyond or leg.end in beyond),
+        )
+        for i, leg in enumerate(s.legs)
+    ]
+    pools: dict[str, PoolSpec] = {}
+    for name, pool in s.pools.items():
+        trucks = {k: int(getattr(pool.fleet, k).count) if pool.fleet is not None and getattr(pool.fleet, k) is not None else 0 for k in KINDS}
+        pools[name] = PoolSpec(
+            name=name,
+            title=pool.title,
+            home=pool.home,
+            trucks=trucks,
+            escort_teams=int(pool.escort.teams) if pool.escort else 0,
+            apaches=int(pool.air_cover.apaches) if pool.air_cover else 0,
+        )
+    return Network(bases, crossings, destinations, sites, roads, pools, shorthand=False, beyond=frozenset(beyond))
+
+
+def _beyond(s: TheatreScenario) -> set[str]:
+    """Sites beyond the border: destinations, and any site reached from one without passing a crossing."""
+    return beyond_border(((leg.start, leg.end) for leg in s.legs), set(s.crossings), set(s.destinations))
+
+
+def _one_base(s: Scenario) -> Network:
+    """The one-base shorthand as its network (docs/MODEL.md, "The one-base shorthand")."""
+    b, m, a, d = SHORTHAND_BASE, SHORTHAND_MAIN, SHORTHAND_ALTERNATE, SHORTHAND_DESTINATION
+    base = BaseSpec(
+        name=b,
+        kind="base",
+        title=b,
+        cargo=s.cargo,
+        vehicles=s.vehicles,
+        people=s.people,
+        loading=s.loading,
+        airlift=s.airlift,
+        start_day=0.0,
+        after=None,
+        send_to=None,
+        leaves=1.0,
+        pools=(b,),
+        fuel=s.fuel,
+    )
+    crossings = {m: s.crossing.main.model_copy(update={"extra_km": 0.0})}  # the detour is the alternate's
+    syria, iraq = s.route.syria, s.route.iraq
+    by_day_in_syria = _kinds(syria.daylight_only_for)
+    roads = [
+        Road(
+            index=0,
+            name=f"{b}-{m}",
+            start=b,
+            end=m,
+            leg=Leg.of(syria),
+            daylight_only_for=by_day_in_syria,
+            threats=s.route.threats,
+            shares_threats_with=None,
+            inside=True,
+        )
+    ]
+    alt = s.crossing.alternate
+    if alt is not None:
+        crossings[a] = alt
+        detour = Leg(syria.km + alt.extra_km, syria.town_km, syria.speed_kmh, syria.town_speed_kmh, syria.halt_minutes, syria.halt_every_hours)
+        roads.append(
+            Road(
+                index=1,
+                name=f"{b}-{a}",
+                start=b,
+                end=a,
+                leg=detour,
+                daylight_only_for=by_day_in_syria,
+                threats=s.route.threats,
+                shares_threats_with=f"{b}-{m}",
+                inside=True,
+            )
+        )
+    for name in crossings:
+        roads.append(
+            Road(
+                index=len(roads),
+                name=f"{name}-{d}",
+                start=name,
+                end=d,
+                leg=Leg.of(iraq),
+                daylight_only_for=_kinds(iraq.daylight_only_for),
+                threats=None,
+                shares_threats_with=None,
+                inside=False,
+            )
+        )
+    destinations = {d: DestinationSpec(name=d, title=s.destination.name, unload_teams=int(s.destination.unload_teams))}
+    sites = {
+        b: SiteSpec(name=b, title="the base", kind="base"),
+        **{n: SiteSpec(name=n, title=p.name, kind="crossing") for n, p in crossings.items()},
+        d: SiteSpec(name=d, title=s.destination.name, kind="destination"),
+    }
+    trucks = {k: int(getattr(s.fleet, k).count) for k in KINDS}
+    pool = PoolSpec(name=b, title="the base's own", home=b, trucks=trucks, escort_teams=int(s.escort.teams), apaches=int(s.air_cover.apaches))
+    return Network({b: base}, crossings, destinations, sites, roads, {b: pool}, shorthand=True)
