@@ -23,6 +23,16 @@ $(STAMP): $(RUNTIME)
 run: $(RUNTIME)
 	$(BIN)/evacsim run scenarios/qasrak_baseline.toml
 
+# The what-if page (docs/SERVE.md): its packages (the serve extra), then the page on 127.0.0.1 with a token.
+SERVE := $(VENV)/.serve
+$(SERVE): $(RUNTIME)
+	$(BIN)/pip install --quiet -e '.[serve]' -c constraints.txt
+	touch $(SERVE)
+
+.PHONY: serve
+serve: $(SERVE)
+	$(BIN)/evacsim serve scenarios/qasrak_baseline.toml
+
 test: $(STAMP)
 	$(BIN)/ruff check sim tests
 	$(BIN)/ruff format --check sim tests
@@ -35,7 +45,8 @@ lint: $(STAMP)
 	$(BIN)/ruff format sim tests
 
 # The harness lives in benchmarks/ (not in the installed package); `evacsim bench` imports it from this checkout.
-bench: $(RUNTIME)
+# It times the Dask cluster too, so it installs every extra.
+bench: $(STAMP)
 	$(BIN)/evacsim bench
 
 # evacsim sweep against EMA Workbench on the same replication function (EMA in a venv of its own, never a dependency).
