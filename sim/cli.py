@@ -21,7 +21,7 @@ from rich.table import Table
 
 from sim.commands import _console, register_all
 from sim.commands._console import console, errors
-from sim.commands._options import EXIT_INTERRUPTED, EXIT_OUTPUT, EXIT_WORKERS, DaskLocalOpt, EvacsimGroup, SchedulerOpt, SeedOpt
+from sim.commands._options import EXIT_OUTPUT, EXIT_WORKERS, DaskLocalOpt, EvacsimGroup, SchedulerOpt, SeedOpt
 
 
 def _version(value: bool) -> None:
@@ -161,12 +161,15 @@ def run(
     except ExecutorError as exc:
         _fail(str(exc), EXIT_WORKERS)
     except KeyboardInterrupt:
-        _fail("interrupted before the replications finished; nothing was written (for a study that can be resumed, use evacsim sweep)", EXIT_INTERRUPTED)
+        _console.stopped("interrupted before the replications finished; nothing was written (for a study that can be resumed, use evacsim sweep)")
     _print_summary(loaded.scenario.scenario.title, result.summary, window)  # the answer first; the figures take a few seconds more
     from sim.plots.figures import plot_results
 
-    with errors.status("drawing the figures"):
-        plot_results(result.folder)
+    try:
+        with errors.status("drawing the figures"):
+            plot_results(result.folder)
+    except KeyboardInterrupt:  # the answer is written and checked: keep it, and say how to draw the rest
+        _console.stopped(f"interrupted while drawing the figures; the results are complete in {result.folder}: evacsim plot {result.folder} draws them")
     _results_in(result.folder)
 
 

@@ -30,7 +30,8 @@ import pyarrow.dataset as ds
 from matplotlib.figure import Figure
 
 from sim.analysis.statistics import window_key
-from sim.experiment.manifest import ResultsFolderError, read_manifest
+from sim.experiment.manifest import ResultsFolderError, read_manifest, verify_folder
+from sim.experiment.storage import being_written, lock_folder
 from sim.plots.burndown import burndown_figure, read_burndown
 from sim.plots.compare import compare_figure, is_compare_folder, read_compare
 from sim.plots.completion import completion_figure, save_figure
@@ -266,10 +267,28 @@ def _again(command: str) -> str:
     return f"`{command}{force}` draws it again"
 
 
-def plot_folder(folder: Path) -> Plotted:
-    """Draw every figure that applies to a results folder into it (PNG and SVG): the files written, and the figures not drawn and why."""
+def check_folder(folder: Path) -> None:
+    """A results folder as its manifest records it (:func:`sim.experiment.manifest.verify_folder`), or :class:`NotResultsFolder`
+    naming the file that differs; a folder without a manifest (two run folders to compare) has nothing to check."""
+    if not (folder / "manifest.json").exists():
+        return
+    writer = being_written(folder)
+    if writer is not None:
+        raise NotResultsFolder(f"{folder}: another evacsim command is writing this results folder now (process {writer}); wait for it to finish")
+    try:
+        verify_folder(folder)
+    except ResultsFolderError as exc:
+        raise NotResultsFolder(str(exc)) from None
+
+
+def plot_folder(folder: Path, checked: bool = False) -> Plotted:
+    """Draw every figure that applies to a results folder into it (PNG and SVG): the files written, and the figures not drawn and why.
+    The folder is checked against its manifest first (unless ``checked``) and locked while the figures are written."""
     folder = Path(folder)
     kind = folder_kind(folder)
+    if not checked:
+        check_folder(folder)
+    lock_folder(folder)
     if kind in ANALYSIS_FIGURES:
         return plot_analysis(folder, kind)
     drawers = {"run": plot_run, "sweep": plot_sweep, "compare": plot_compare}
