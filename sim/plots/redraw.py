@@ -138,8 +138,8 @@ SHELL_WORDS = frozenset({"|", "||", "&", "&&", ";", ";;", "<", ">", ">>", "<<", 
 
 
 def recorded_command(command: object) -> list[str]:
-    """The argv of the command a manifest records, when it is one evacsim would write: ``evacsim`` and a command, split as the
-    shell splits it, with no shell syntax among its words (a pipeline, a redirection, a substitution); else ``[]``, and no
+    """The argv of the command a manifest records, when it is one evacsim would write: ``evacsim`` and a command, written as
+    :func:`shlex.join` writes an argv, with no shell syntax among its words (a pipeline, a redirection, a substitution); else ``[]``, and no
     advice is made from it. Each word is quoted again (:func:`shlex.quote`) where it is shown."""
     import shlex
 
@@ -148,6 +148,8 @@ def recorded_command(command: object) -> list[str]:
     try:
         words = shlex.split(command)
     except ValueError:
+        return []
+    if shlex.join(words) != command:  # evacsim writes its argv with shlex.join: anything else was written by hand
         return []
     if len(words) < 2 or not words[1].replace("-", "").isalpha() or any(w in SHELL_WORDS for w in words):
         return []
