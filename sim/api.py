@@ -374,7 +374,7 @@ def _analysis_folder(
         raise OutputError(f"{out}: no {what}, so there is no study to resume; run without --resume")
     if out is None:
         return new_run_dir(RESULTS, name)
-    return prepare_out_dir(Path(out), force or resume, kind, keep=resume)
+    return prepare_out_dir(Path(out), force or resume, kind, keep=resume, keep_parts=True)  # the study reuses its own parts
 
 
 def _setting(value: int | None, method: str, key: str, precise: bool) -> int:

@@ -211,7 +211,7 @@ def verify_folder(folder: Path | str, kind: str | tuple[str, ...] | None = None)
     """The manifest of ``folder`` once its files are checked against it: its own content, every result file it records
     (present, the same bytes) and no part it does not record. Raises :class:`FolderMismatch` naming the first file that
     differs, :class:`ResultsFolderError` for a folder with no readable manifest. A manifest written before checksums were
-    recorded is checked for its kind's files only."""
+    recorded is checked for the file that makes its kind (a run's summary, a sweep's design)."""
     folder = Path(folder)
     manifest = read_manifest(folder, kind)
     path = folder / MANIFEST
@@ -226,13 +226,12 @@ def verify_folder(folder: Path | str, kind: str | tuple[str, ...] | None = None)
     complete = body.get("status", "complete") == "complete"  # a sweep still running has parts its manifest cannot know yet
     if isinstance(recorded, dict) and complete:
         _check_files(folder, recorded, redo)
-    if complete:
-        missing = [name for name in KIND_FILES.get(manifest.kind, ()) if not (folder / name).exists()]
-        if missing:
-            raise FolderMismatch(
-                f"{path}: says the folder holds the results of evacsim {manifest.kind}, but it has no {', '.join(missing)}: "
-                f"the manifest's kind was changed or the folder is incomplete; {redo}"
-            )
+    own = KIND_FILES.get(manifest.kind, ())[:1]  # the file that makes a folder of its kind (a run's summary, a sweep's design)
+    if complete and not isinstance(recorded, dict) and own and not (folder / own[0]).exists():
+        raise FolderMismatch(
+            f"{path}: says the folder holds the results of evacsim {manifest.kind}, but it has no {own[0]}: "
+            f"the manifest's kind was changed or the folder is incomplete; {redo}"
+        )
     return manifest
 
 
@@ -240,6 +239,8 @@ def _check_files(folder: Path, recorded: dict[str, Any], redo: str) -> None:
     """Each recorded file present with its recorded bytes, and no part beside them in a table kept as parts."""
     for name, digest in recorded.items():
         path = folder / name
+        if not path.exists() and not path.is_symlink() and name.endswith(".csv"):
+            continue  # a table gone: the figure drawn from it says so, and which command draws it again
         if path.is_symlink() or not path.is_file():
             raise FolderMismatch(f"{path}: is missing (or is no longer a plain file), though {folder / MANIFEST} records it; {redo}")
         if sha256_of(path) != digest:
@@ -308,10 +309,11 @@ def check_same_kind(out: Path, kind: str | None) -> None:
         )
 
 
-def prepare_out_dir(out: Path, force: bool = False, kind: str | None = None, keep: bool = False) -> Path:
+def prepare_out_dir(out: Path, force: bool = False, kind: str | None = None, keep: bool = False, keep_parts: bool = False) -> Path:
     """Use ``out`` as the results folder of command ``kind``, holding its writer's lock (:func:`lock_folder`); refuse a
     non-empty one unless ``force``, and even then one holding another command's results. With ``force``, the files evacsim
-    wrote there before are removed first (:func:`remove_written`), a user's own files never; ``keep`` (a resume) keeps them.
+    wrote there before are removed first (:func:`remove_written`), a user's own files never; ``keep`` (a resume) keeps them,
+    ``keep_parts`` keeps the tables kept as parts (an analysis reuses those of the very same study, checked part by part).
     Temporaries left by a killed command do not count and are removed."""
     if out.exists() and not out.is_dir():
         raise OutputError(f"{out}: exists and is not a folder; choose another --out")
@@ -325,14 +327,15 @@ def prepare_out_dir(out: Path, force: bool = False, kind: str | None = None, kee
             raise OutputError(f"{out}: folder is not empty; choose another --out or pass --force to overwrite its files")
         check_same_kind(out, kind)
         if not keep:
-            remove_written(out)
+            remove_written(out, keep_parts)
     remove_leftovers(out)
     return out
 
 
-def remove_written(folder: Path) -> None:
+def remove_written(folder: Path, keep_parts: bool = False) -> None:
     """Remove what evacsim wrote in ``folder`` (``--force``): the files its manifest records, every kind's files, the known
-    figures and reports, and the parts of tables kept as parts; a user's own files (and folders holding them) stay."""
+    figures and reports, and (unless ``keep_parts``) the parts of tables kept as parts; a user's own files (and folders
+    holding them) stay."""
     recorded: dict[str, Any] = {}
     try:
         found = json.loads((folder / MANIFEST).read_text(encoding="utf-8"))
@@ -345,7 +348,8 @@ def remove_written(folder: Path) -> None:
         for name in sorted(names):
             path = folder / name
             if path.is_dir() and not path.is_symlink():
-                _remove_parts(path)
+                if not keep_parts:
+                    _remove_parts(path)
             elif path.is_file() or path.is_symlink():
                 path.unlink()
         (folder / MANIFEST).unlink(missing_ok=True)
