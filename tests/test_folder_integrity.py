@@ -114,6 +114,24 @@ def test_two_runs_forced_into_one_folder_at_once_the_second_is_refused_with_exit
     assert not (out / ".evacsim.lock").exists(), "the lock file goes when the writer is done"
 
 
+def test_while_a_folder_is_being_written_every_other_command_is_refused_and_then_takes_it(run_folder, tmp_path):
+    from sim.experiment.storage import lock_folder, release_folder
+
+    folder = copy(run_folder, tmp_path)
+    lock_folder(folder)  # this test's process is the writer now, as a run still going would be
+    try:
+        for args in (["report", folder], ["plot", folder], ["run", BASELINE, "-n", 5, "--jobs", 1, "--out", folder, "--force"]):
+            done = evacsim(*args)
+            assert done.returncode == 4, (args, done.stderr)
+            assert f"process {os.getpid()}" in said(done.stderr) and "another evacsim command is writing this results folder now" in said(done.stderr)
+        found = evacsim("discover", folder, "--out", tmp_path / "found")
+        assert found.returncode == 3 and "is writing this results folder now" in said(found.stderr)
+    finally:
+        release_folder(folder)
+    assert not (folder / ".evacsim.lock").exists()
+    assert evacsim("report", folder).returncode == 0
+
+
 def test_force_into_a_theatre_run_s_folder_leaves_none_of_its_files_and_keeps_the_user_s(tmp_path):
     out = tmp_path / "reused"
     assert evacsim("run", THEATRE, "-n", 4, "--jobs", 1, "--out", out, timeout=400).returncode == 0

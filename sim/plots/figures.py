@@ -31,7 +31,7 @@ from matplotlib.figure import Figure
 
 from sim.analysis.statistics import window_key
 from sim.experiment.manifest import ResultsFolderError, read_manifest, verify_folder
-from sim.experiment.storage import being_written, lock_folder
+from sim.experiment.storage import FolderBusy, being_written, lock_folder
 from sim.plots.burndown import burndown_figure, read_burndown
 from sim.plots.compare import compare_figure, is_compare_folder, read_compare
 from sim.plots.completion import completion_figure, save_figure
@@ -102,9 +102,13 @@ def start_date_of(manifest: dict) -> datetime.date:
 def folder_kind(folder: Path) -> str:
     """``run``, ``sweep``, ``compare``, an analysis kind (``sensitivity-tornado``, ``-morris``, ``-sobol``,
     ``calibrate``, ``marginal``, ``discover``), ``nowcast``, or ``analysis`` for another folder with a
-    report.md and a manifest; :class:`NotResultsFolder` for anything else."""
+    report.md and a manifest; :class:`NotResultsFolder` for anything else, :class:`~sim.experiment.storage.FolderBusy`
+    for a folder another command is writing now."""
     if not folder.is_dir():
         raise NotResultsFolder(f"{folder}: not a folder; give a results folder written by evacsim (run, sweep, compare, an analysis or nowcast)")
+    writer = being_written(folder)
+    if writer is not None:  # plot and report write into the folder: a second writer, exit 4 as for any other
+        raise FolderBusy(f"{folder}: another evacsim command is writing this results folder now (process {writer}); wait for it to finish")
     if (folder / "manifest.json").exists():  # the manifest says what a folder is: no guessing from the files present
         try:
             return read_manifest(folder).kind
@@ -272,9 +276,6 @@ def check_folder(folder: Path) -> None:
     naming the file that differs; a folder without a manifest (two run folders to compare) has nothing to check."""
     if not (folder / "manifest.json").exists():
         return
-    writer = being_written(folder)
-    if writer is not None:
-        raise NotResultsFolder(f"{folder}: another evacsim command is writing this results folder now (process {writer}); wait for it to finish")
     try:
         verify_folder(folder)
     except ResultsFolderError as exc:
