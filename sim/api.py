@@ -36,8 +36,8 @@ from sim.experiment.evaluate import ChunkStore, StudyError, scenario_factors, st
 from sim.experiment.executors import Executor, ExecutorError, make_executor
 from sim.experiment.folders import discovery_manifest, read_results, run_rows, write_report_md, write_study
 from sim.experiment.manifest import new_manifest, prepare_out_dir, write_manifest
-from sim.experiment.montecarlo import monte_carlo, summary_rows
-from sim.experiment.storage import OutputError, new_run_dir, write_atomic, write_json, write_parquet
+from sim.experiment.montecarlo import monte_carlo, precision_record, summary_rows
+from sim.experiment.storage import OutputError, new_run_dir, one_writer, release_folder, write_atomic, write_json, write_parquet
 from sim.extras import need
 from sim.model.airlift import SORTIE_WAIT_CAUSES
 from sim.model.evacuation import RESOURCES, WAIT_CAUSES
@@ -142,6 +142,7 @@ class RunResult:
     replications: int
 
 
+@one_writer()
 def run(
     scenario: ScenarioLike,
     replications: int | None = None,
@@ -178,9 +179,10 @@ def run(
     own = executor is None
     executor = executor or make_executor(jobs)
     try:
-        count = monte_carlo(prepare(loaded.scenario), seed, store, replications, precision, executor, on_batch)
+        ran = monte_carlo(prepare(loaded.scenario), seed, store, replications, precision, executor, on_batch)
     except BaseException:
         store.clear()
+        release_folder(folder)
         if made and not any(folder.iterdir()):
             folder.rmdir()
         raise
@@ -196,12 +198,16 @@ def run(
     top = headline(rows, chosen)
     summary["window_verdict"] = summary["verdict"]  # the seed's question, on the main base, kept for scripts
     summary.update(headline=top, verdict=top["sentence"], window_check=top["window_check"])
+    if precision is not None:  # a precision run says what it reached, and when it stopped at the cap short of it
+        summary["precision"], capped = precision_record(precision, ran)
+        summary["warnings"] = [*summary.get("warnings", []), *([capped] if capped else [])]
+    count = ran.replications
     resolved = loaded.scenario.model_dump(mode="json")
     manifest = new_manifest("run", resolved, loaded.path, list(loaded.overrides), seed, replications=count, jobs=executor.workers)
-    write_manifest(folder, manifest)
     write_json(folder / "summary.json", summary)
     if isinstance(loaded.scenario, TheatreScenario):  # exactly when theatre_layout gave a layout above
         write_json(folder / "network.json", network_json(loaded.scenario))
+    write_manifest(folder, manifest)  # last: it records the checksums of the parts and the summary
     if figures:
         from sim.plots.figures import plot_results  # matplotlib is heavy: loaded only to draw
 
@@ -284,6 +290,7 @@ class SweepResult:
         return self.points.sort_values(column, ascending=m.kind == "days", kind="stable")
 
 
+@one_writer()
 def sweep(
     target: str | Path,
     vary: Sequence[str] = (),
@@ -358,6 +365,7 @@ class CompareResult:
     summary: dict[str, Any]
 
 
+@one_writer()
 def compare(
     a: ScenarioLike,
     b: ScenarioLike | None = None,
@@ -399,9 +407,9 @@ def compare(
             executor.close()
     resolved = {"a": loaded_a.scenario.model_dump(mode="json"), "b": loaded_b.scenario.model_dump(mode="json")}
     where = f"{_given(a)} vs {_given(b) if b is not None else _given(a)}"
-    write_manifest(folder, new_manifest("compare", resolved, where, list(overrides or loaded_b.overrides), seed, replications=replications))
     write_json(folder / "comparison.json", result.summary)
     write_parquet(folder / PAIRED_FILE, pd.DataFrame({"replication": range(replications), "days_a": result.days_a, "days_b": result.days_b}))
+    write_manifest(folder, new_manifest("compare", resolved, where, list(overrides or loaded_b.overrides), seed, replications=replications))
     if figures:
         from sim.plots.figures import plot_results
 
@@ -461,7 +469,7 @@ def _analysis_folder(
         raise OutputError(f"{out}: no {what}, so there is no study to resume; run without --resume")
     if out is None:
         return new_run_dir(RESULTS, name)
-    return prepare_out_dir(Path(out), force or resume, kind)
+    return prepare_out_dir(Path(out), force or resume, kind, keep=resume, keep_parts=True)  # the study reuses its own parts
 
 
 def _setting(value: int | None, method: str, key: str, precise: bool) -> int:
@@ -480,6 +488,7 @@ def _study(folder: Path, resume: bool, executor: Executor | None, jobs: int | No
             executor.close()
 
 
+@one_writer()
 def sensitivity(
     scenario: ScenarioLike,
     method: str = "tornado",
@@ -540,6 +549,7 @@ def sensitivity(
     return AnalysisResult(folder, study.tables, [note], study.warnings, study)
 
 
+@one_writer()
 def calibrate(
     scenario: ScenarioLike,
     target_days: tuple[float, float] = (15.0, 30.0),
@@ -602,6 +612,7 @@ def calibrate(
     return AnalysisResult(folder, {"calibration": found.table}, lines, study.warnings, study)
 
 
+@one_writer()
 def marginal(
     scenario: ScenarioLike,
     *,
@@ -641,6 +652,7 @@ def marginal(
     return AnalysisResult(folder, {"marginal": table}, [line], study.warnings, study)
 
 
+@one_writer()
 def evidence(
     scenario: ScenarioLike,
     *,
@@ -710,6 +722,7 @@ def evidence(
     return AnalysisResult(folder, study.tables, lines, study.warnings, study)
 
 
+@one_writer()
 def discover(
     results: str | Path,
     target: str | None = None,
@@ -823,6 +836,7 @@ class NowcastResult:
     window_days: tuple[float, float]
 
 
+@one_writer()
 def nowcast(
     scenario: ScenarioLike,
     observations: str | Path,
@@ -883,6 +897,7 @@ class BacktestResult:
     """One :class:`sim.analysis.backtest.Backtest` per case: reported range, model P10/P50/P90, paper forecast, CRPS of both, skill."""
 
 
+@one_writer()
 def backtest(
     cases: Sequence[str | Path] = (),
     *,
@@ -922,6 +937,7 @@ def backtest(
     return BacktestResult(folder, table, results)
 
 
+@one_writer()
 def plan(
     scenario: ScenarioLike,
     options: str | Path,
@@ -994,6 +1010,7 @@ def plan(
     return result
 
 
+@one_writer()
 def write_report(folder: str | Path, *, replot: bool = False) -> Path:
     """``report.html`` in a results folder (``evacsim report``): verdict, summary, every figure, provenance and manifest."""
     from sim.report import render_report

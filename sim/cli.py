@@ -4,7 +4,7 @@ Exit status: 0 done; 2 wrong command-line usage; 3 a bad scenario, study or
 observations file or ``--set`` override (the message names the file, line and field),
 or a folder that holds no results; 4 the results folder cannot be written or a resume
 does not match its manifest; 5 Dask workers cannot be reached or a batch keeps
-failing; 130 interrupted.
+failing; 130 interrupted (Ctrl-C); 143 stopped by SIGTERM, handled as Ctrl-C.
 """
 
 from __future__ import annotations

@@ -85,15 +85,18 @@ def test_a_sweep_killed_mid_way_resumes_to_the_same_tables(tmp_path, uninterrupt
     pd.testing.assert_frame_equal(points, whole_points)
 
 
-def test_a_batch_file_that_does_not_read_back_whole_is_run_again(tmp_path, uninterrupted):
+def test_a_batch_file_changed_since_it_was_written_is_refused_by_resume_and_force_starts_over(tmp_path, uninterrupted):
+    # issue 22: a doctored part was reused by --resume; the manifest now records each part's SHA-256
     out = tmp_path / "damaged"
     assert evacsim(*SWEEP, "--out", str(out)).returncode == 0
     victim = parts(out)[2]
     victim.write_bytes(victim.read_bytes()[:100])
     (out / "replications.parquet" / ".part-000000000032-000000000040.parquet.abc.tmp").write_bytes(b"half a file")
     done = evacsim(*SWEEP, "--out", str(out), "--resume")
-    assert done.returncode == 0, done.stderr
-    assert json.loads((out / "manifest.json").read_text())["batches_run"] == 1
+    assert done.returncode == 3, done.stderr
+    said = " ".join(done.stderr.split())
+    assert victim.name in said and "SHA-256" in said and "Traceback" not in said
+    assert evacsim(*SWEEP, "--out", str(out), "--force").returncode == 0
     assert not list((out / "replications.parquet").glob(".*"))
     pd.testing.assert_frame_equal(tables(out)[0], tables(uninterrupted)[0])
 

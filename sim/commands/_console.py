@@ -8,6 +8,9 @@ never the other way round. Nothing here imports the model or SciPy at import tim
 
 from __future__ import annotations
 
+import os
+import signal
+import threading
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
@@ -27,6 +30,54 @@ EXIT_BAD_INPUT = 3
 EXIT_OUTPUT = 4
 EXIT_WORKERS = 5
 EXIT_INTERRUPTED = 130
+EXIT_TERMINATED = 143
+"""Stopped by SIGTERM (128 + 15), which a command handles as Ctrl-C: the same message and cleanup."""
+
+
+class Terminated(KeyboardInterrupt):
+    """SIGTERM (``kill PID``, a batch system's time limit), raised where Ctrl-C would be so that every command's Ctrl-C
+    handling applies: a run removes what it made, a resumable study keeps its finished batches."""
+
+
+_TERMINATED = threading.Event()
+
+
+def interrupted_status() -> int:
+    """The exit status of a command stopped by a signal: 143 after SIGTERM, 130 after Ctrl-C (SIGINT)."""
+    return EXIT_TERMINATED if _TERMINATED.is_set() else EXIT_INTERRUPTED
+
+
+def stopped(message: str) -> NoReturn:
+    """One paragraph for a command stopped by Ctrl-C or SIGTERM (saying which), and its exit status."""
+    fail(f"stopped by SIGTERM: {message}" if _TERMINATED.is_set() else message, interrupted_status())
+
+
+@contextmanager
+def sigterm_as_ctrl_c() -> Iterator[None]:
+    """While a command runs, SIGTERM raises :class:`Terminated` (a KeyboardInterrupt) in it, once; pool workers forked
+    meanwhile die of it as before (they inherit the handler, which knows the process it was set in)."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    owner = os.getpid()
+    _TERMINATED.clear()
+
+    def on_sigterm(signum: int, frame: object) -> None:
+        if os.getpid() != owner:  # a worker forked from this process: SIGTERM ends it, as it always did
+            signal.signal(signal.SIGTERM, signal.SIG_DFL)
+            os.kill(os.getpid(), signal.SIGTERM)
+            return
+        if _TERMINATED.is_set():  # a second SIGTERM while the first is being handled: the cleanup goes on
+            return
+        _TERMINATED.set()
+        raise Terminated()
+
+    previous = signal.signal(signal.SIGTERM, on_sigterm)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+
 
 console = Console()
 errors = Console(stderr=True)
@@ -134,13 +185,16 @@ def failures(interrupted: str = "interrupted") -> Iterator[None]:
     """What a study's library call raises, as one paragraph and the command line's exit status: 2 wrong usage,
     3 a bad scenario, study, observations file or results folder, 4 a folder that cannot be written, 5 workers
     that cannot be reached, 6 an optional part of evacsim not installed (:mod:`sim.extras`), 130 interrupted
-    (``interrupted`` is said when the study keeps nothing)."""
+    (143 by SIGTERM; ``interrupted`` is said when the study keeps nothing)."""
     try:
         yield
     except KeyboardInterrupt:
-        fail(interrupted, EXIT_INTERRUPTED)
+        stopped(interrupted)
     except Exception as exc:
-        fail(*_status_of(exc, interrupted))
+        message, status = _status_of(exc, interrupted)
+        if status == EXIT_INTERRUPTED:
+            stopped(message)
+        fail(message, status)
 
 
 def _status_of(exc: Exception, interrupted: str) -> tuple[str, int]:

@@ -51,8 +51,15 @@ class EvacsimGroup(TyperGroup):
                 command.params[at:at] = tls_options()
 
     def invoke(self, ctx: typer.Context) -> Any:  # type: ignore[override]  # typer vendors click: its Context is typer._click's
+        from sim.commands._console import sigterm_as_ctrl_c, stopped
+        from sim.experiment.storage import one_writer
+
         try:
-            return super().invoke(ctx)
+            # SIGTERM is handled as Ctrl-C; the results folders a command locks stay locked until it ends (figures drawn included)
+            with sigterm_as_ctrl_c(), one_writer():
+                return super().invoke(ctx)
+        except KeyboardInterrupt:  # a command that says nothing of its own on Ctrl-C (plot, report): not click's "Aborted!"
+            stopped("interrupted")
         except OSError as exc:
             if exc.errno == errno.EPIPE:  # a closed pipe (evacsim schema | head) is click's to handle
                 raise

@@ -42,7 +42,8 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from sim.experiment.executors import Executor, InProcess
-from sim.experiment.storage import OutputError, ResumeError, fingerprint, write_atomic, write_json
+from sim.experiment.manifest import FolderMismatch
+from sim.experiment.storage import OutputError, ResumeError, fingerprint, sha256_of, write_atomic, write_json
 from sim.replication import Prepared, day_series, record, simulate_one
 
 BATCH_WALL_SECONDS = 0.5
@@ -61,6 +62,8 @@ RECORDS = "replications"
 DAYS = "burndown"
 WORK_FILE = "_work.json"
 """The fingerprint of the work a store holds, beside its parts (readers skip names starting with ``_``)."""
+LEDGER = "_checksums.jsonl"
+"""The SHA-256 of each part as it was written, one line a part, beside the parts: a resume reuses only parts that match."""
 
 _PART = re.compile(r"^part-(\d+)-(\d+)\.parquet$")
 
@@ -259,7 +262,10 @@ class Store:
                     self.memory[table][(batch.start, batch.stop)] = data
             else:
                 path = self.table_dir(table) / f"part-{batch.start:012d}-{batch.stop:012d}.parquet"
-                write_atomic(path, _parquet_writer(data))
+                digest: list[str] = []
+                write_atomic(path, _parquet_writer(data, digest))
+                with open(self.table_dir(table) / LEDGER, "a", encoding="utf-8") as ledger:
+                    ledger.write(json.dumps({"part": path.name, "sha256": digest[0]}) + "\n")
 
     def parts(self, table: str = RECORDS) -> list[tuple[int, int]]:
         """The unit ranges of the parts of ``table``, in unit order."""
@@ -288,17 +294,49 @@ class Store:
                 for tmp in folder.glob(".part-*.tmp"):
                     tmp.unlink(missing_ok=True)
         days = set(self.parts(DAYS))
+        ledgers = {table: self.ledger(table) for table in (RECORDS, DAYS)}
         whole = []
         for part in self.parts():
-            ok = _rows_in(self._path(RECORDS, part)) == part[1] - part[0]
+            ok = self._as_written(RECORDS, part, ledgers[RECORDS]) and _rows_in(self._path(RECORDS, part)) == part[1] - part[0]
             if ok and keep_days:
-                ok = part in days and _rows_in(self._path(DAYS, part)) is not None
+                ok = part in days and self._as_written(DAYS, part, ledgers[DAYS]) and _rows_in(self._path(DAYS, part)) is not None
             if ok:
                 whole.append(part)
             else:
                 self._path(RECORDS, part).unlink(missing_ok=True)
                 self._path(DAYS, part).unlink(missing_ok=True)
         return whole
+
+    def ledger(self, table: str = RECORDS) -> dict[str, str] | None:
+        """The checksum of each part of ``table`` as it was written (None for a store written before they were kept)."""
+        if self.folder is None:
+            return None
+        path = self.table_dir(table) / LEDGER
+        if not path.is_file():
+            return None
+        found: dict[str, str] = {}
+        for line in path.read_text(encoding="utf-8", errors="replace").splitlines():
+            try:
+                entry = json.loads(line)
+                found[str(entry["part"])] = str(entry["sha256"])
+            except (ValueError, KeyError, TypeError):
+                continue  # a line cut by a kill: its part is run again
+        return found
+
+    def _as_written(self, table: str, part: tuple[int, int], ledger: dict[str, str] | None) -> bool:
+        """Whether a part is the one this store wrote: False for one whose writer was stopped before it recorded it (it runs
+        again); :class:`FolderMismatch` for one whose bytes changed since (a resume never builds on edited replications)."""
+        if ledger is None:
+            return True
+        path = self._path(table, part)
+        if path.name not in ledger:
+            return False
+        if sha256_of(path) != ledger[path.name]:
+            raise FolderMismatch(
+                f"{path}: is not the part evacsim wrote (its SHA-256 differs from the one recorded in {path.parent / LEDGER} when it "
+                "was written: edited, truncated or corrupt), so the study cannot be resumed on it; start over with --force, or restore the file"
+            )
+        return True
 
     def read(self, table: str = RECORDS, columns: list[str] | None = None, start: int = 0, stop: int | None = None) -> pa.Table:
         """The parts of ``table`` from unit ``start`` to ``stop`` (all by default), in unit order, as one table.
@@ -333,7 +371,7 @@ class Store:
             folder = self.table_dir(table)
             if folder.is_dir():
                 for path in folder.iterdir():
-                    if path.name.startswith(("part-", ".part-", WORK_FILE)):
+                    if path.name.startswith(("part-", ".part-", WORK_FILE, LEDGER)):
                         path.unlink(missing_ok=True)
                 if not any(folder.iterdir()):
                     folder.rmdir()
@@ -373,11 +411,13 @@ class Store:
         return batch
 
 
-def _parquet_writer(table: pa.Table) -> Callable[[Path], None]:
-    """What :func:`write_atomic` calls to write ``table`` to its temporary file."""
+def _parquet_writer(table: pa.Table, digest: list[str] | None = None) -> Callable[[Path], None]:
+    """What :func:`write_atomic` calls to write ``table`` to its temporary file; its SHA-256 is appended to ``digest``."""
 
     def write(tmp: Path) -> None:
         pq.write_table(table, tmp)
+        if digest is not None:
+            digest.append(sha256_of(tmp))
 
     return write
 

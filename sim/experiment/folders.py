@@ -12,11 +12,12 @@ from pathlib import Path
 from typing import Any
 
 import pandas as pd
+import pyarrow as pa
 
 from sim.experiment.engine import Store
 from sim.experiment.evaluate import StudyError
-from sim.experiment.manifest import Manifest, ResultsFolderError, design_factors, new_manifest, read_manifest, write_manifest
-from sim.experiment.storage import write_parquet
+from sim.experiment.manifest import Manifest, ResultsFolderError, design_factors, new_manifest, read_manifest, verify_folder, write_manifest
+from sim.experiment.storage import being_written, write_parquet
 from sim.experiment.tables import READ_AS, markdown_table
 from sim.scenario.loading import LoadedScenario
 from sim.scenario.schema import Scenario
@@ -100,8 +101,31 @@ def read_results(results: Path) -> tuple[pd.DataFrame, list[str] | None]:
     source = results / "replications.parquet"
     if not source.exists():
         raise StudyError(f"{results}: no replications.parquet in it; give the folder written by evacsim run, sweep or sensitivity")
-    rows = pd.read_parquet(source)
+    if (results / "manifest.json").exists():
+        checked(results)
+    rows = read_rows(source)
     return rows, design_factors(results, rows.columns)
+
+
+def checked(results: Path, kind: str | None = None) -> Manifest:
+    """The manifest of a results folder another command reads, once the folder is checked against it
+    (:func:`sim.experiment.manifest.verify_folder`) and no command is writing it; :class:`ResultsFolderError` otherwise."""
+    writer = being_written(results)
+    if writer is not None:
+        raise ResultsFolderError(f"{results}: another evacsim command is writing this results folder now (process {writer}); wait for it to finish")
+    return verify_folder(results, kind)
+
+
+def read_rows(path: Path) -> pd.DataFrame:
+    """The replication rows of a results table (a Parquet file or a folder of parts); :class:`ResultsFolderError` naming the file
+    when it cannot be read as Parquet (truncated, corrupt), never the Arrow error alone."""
+    try:
+        return pd.read_parquet(path)
+    except (OSError, ValueError, pa.ArrowException) as exc:
+        raise ResultsFolderError(
+            f"{path}: cannot be read as the Parquet evacsim writes ({type(exc).__name__}: {exc}); it is truncated or corrupt: "
+            "write the folder again with the command that made it, or restore the file"
+        ) from None
 
 
 def discovery_manifest(results: Path, target: str, min_coverage: float, replications: int) -> Manifest:
@@ -121,14 +145,15 @@ def run_rows(folder: Path, scenario: Scenario) -> pd.DataFrame:
     if not rows_path.exists() or not (folder / "manifest.json").exists():
         raise StudyError(f"{folder}: not a results folder of evacsim run (no replications.parquet and manifest.json); give the folder a run wrote")
     try:
-        recorded = read_manifest(folder)
+        read_manifest(folder)
     except ResultsFolderError:
         raise StudyError(f"{folder / 'manifest.json'}: cannot be read as a manifest evacsim wrote; give the folder a run wrote") from None
+    recorded = checked(folder)
     if recorded.kind != "run":
         raise StudyError(f"{folder}: holds the results of evacsim {recorded.kind}, not of evacsim run; its inputs were not drawn as a run draws them")
     if without_kinds(recorded.scenario) != without_kinds(scenario.model_dump(mode="json")):
         raise StudyError(f"{folder}: was run on another scenario (or other --set values) than {scenario.scenario.name} as given; run it again or drop --from")
-    rows = pd.read_parquet(rows_path)
+    rows = read_rows(rows_path)
     if not any(c.startswith("input.") for c in rows.columns):
         raise StudyError(f"{rows_path}: holds no input columns (input.<path>), so nothing to regress the verdict on")
     return rows

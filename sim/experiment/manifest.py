@@ -12,6 +12,7 @@ guessing from the files present.
 from __future__ import annotations
 
 import json
+import shlex
 import subprocess
 import sys
 from collections.abc import Iterable
@@ -23,7 +24,7 @@ from typing import Any
 import pyarrow.parquet as pq
 from pydantic import BaseModel, ConfigDict, ValidationError
 
-from sim.experiment.storage import OutputError, holds_results, remove_leftovers, scenario_hash, write_json
+from sim.experiment.storage import OutputError, fingerprint, holds_results, lock_folder, remove_leftovers, scenario_hash, sha256_of, write_json
 
 MANIFEST = "manifest.json"
 
@@ -46,9 +47,60 @@ KIND_FILES: dict[str, tuple[str, ...]] = {
 
 KINDS: tuple[str, ...] = tuple(KIND_FILES)
 
+WRITTEN_FILES: tuple[str, ...] = (
+    "report.html",
+    "report.md",
+    "network.json",
+    "tornado_replications.parquet",
+    "morris_p_window.csv",
+    "sobol_p_window.csv",
+    "prim_trajectory.csv",
+    "prim_box.csv",
+    "candidates.csv",
+    "pareto.csv",
+    "plan.json",
+    "chunks",
+)
+"""Files some command writes beside its kind's own (:data:`KIND_FILES`): ``--force`` removes them with those."""
+
+FIGURE_NAMES: tuple[str, ...] = (
+    "theatre_completion",
+    "theatre_network",
+    "theatre_burndown",
+    "completion",
+    "burndown",
+    "waits",
+    "timeline",
+    "sweep_factors",
+    "sweep_heatmap",
+    "compare",
+    "tornado",
+    "morris",
+    "morris_p_window",
+    "sobol",
+    "sobol_p_window",
+    "calibration",
+    "marginal",
+    "discovery",
+    "nowcast",
+    "evidence",
+    "backtest",
+    "plan",
+)
+"""Stems of every figure evacsim draws into a results folder (PNG and SVG); kept equal to the figures' own list by a test."""
+
+CHECKSUMS = "checksums"
+"""The manifest's field of SHA-256 checksums: each result file (each Parquet part, the summary) by its path in the folder."""
+CONTENT = "content_sha256"
+"""The manifest's checksum of its own content (every other field): an edited seed, count or kind shows."""
+
 
 class ResultsFolderError(Exception):
     """A folder that holds no results evacsim can read (exit status 3); the message says which folder and why."""
+
+
+class FolderMismatch(ResultsFolderError):
+    """A results folder whose files are not those its manifest records (edited, corrupt, truncated, mixed): exit status 3."""
 
 
 class Manifest(BaseModel):
@@ -119,7 +171,7 @@ def new_manifest(
         "overrides": list(overrides),
         "seed": seed,
         "created_utc": datetime.now(UTC).isoformat(timespec="seconds"),
-        "command": " ".join(["evacsim", *sys.argv[1:]]),
+        "command": shlex.join(["evacsim", *sys.argv[1:]]),
         "versions": package_versions(),
         "git_commit": git_commit(),
         "kind": kind,
@@ -128,8 +180,78 @@ def new_manifest(
 
 
 def write_manifest(folder: Path, manifest: Manifest) -> Path:
-    """Write ``folder/manifest.json`` atomically."""
-    return write_json(folder / MANIFEST, manifest.as_dict())
+    """Write ``folder/manifest.json`` atomically, with the checksum of each result file the folder holds now
+    (:func:`result_files`) and of its own content, so that readers can tell a folder edited, corrupted or mixed since."""
+    body = json.loads(json.dumps(manifest.as_dict(), default=str))
+    scenario = body.pop("scenario", None)
+    body.pop(CONTENT, None)
+    body[CHECKSUMS] = {name: sha256_of(folder / name) for name in result_files(folder, manifest.kind)}
+    body[CONTENT] = fingerprint({**body, **({"scenario": scenario} if scenario is not None else {})})
+    if scenario is not None:
+        body["scenario"] = scenario  # last, as ever: the header stays readable at the top
+    return write_json(folder / MANIFEST, body)
+
+
+def result_files(folder: Path, kind: str) -> list[str]:
+    """The result files of ``folder`` that its manifest vouches for, by path inside the folder: the kind's own files and every
+    Parquet file, a table kept as parts (``replications.parquet/part-*.parquet``) part by part. Figures and reports are not
+    results: they are drawn again from these."""
+    names = [*KIND_FILES.get(kind, ()), "network.json", *(p.name for p in sorted(folder.glob("*.parquet")))]
+    found = []
+    for name in dict.fromkeys(names):
+        path = folder / name
+        if path.is_dir() and not path.is_symlink():
+            found += [f"{name}/{part.name}" for part in sorted(path.glob("part-*.parquet"))]
+        elif path.is_file():
+            found.append(name)
+    return found
+
+
+def verify_folder(folder: Path | str, kind: str | tuple[str, ...] | None = None) -> Manifest:
+    """The manifest of ``folder`` once its files are checked against it: its own content, every result file it records
+    (present, the same bytes) and no part it does not record. Raises :class:`FolderMismatch` naming the first file that
+    differs, :class:`ResultsFolderError` for a folder with no readable manifest. A manifest written before checksums were
+    recorded is checked for the file that makes its kind (a run's summary, a sweep's design)."""
+    folder = Path(folder)
+    manifest = read_manifest(folder, kind)
+    path = folder / MANIFEST
+    body = json.loads(path.read_text(encoding="utf-8"))
+    redo = f"write the folder again (evacsim {manifest.kind} with --force into it), or restore the file"
+    if CONTENT in body and fingerprint({k: v for k, v in body.items() if k != CONTENT}) != body[CONTENT]:
+        raise FolderMismatch(
+            f"{path}: was changed after evacsim wrote it (its content no longer matches the checksum it carries), so its kind, seed, "
+            f"replications and scenario cannot be trusted; {redo}"
+        )
+    recorded = body.get(CHECKSUMS)
+    complete = body.get("status", "complete") == "complete"  # a sweep still running has parts its manifest cannot know yet
+    if isinstance(recorded, dict) and complete:
+        _check_files(folder, recorded, redo)
+    own = KIND_FILES.get(manifest.kind, ())[:1]  # the file that makes a folder of its kind (a run's summary, a sweep's design)
+    if complete and not isinstance(recorded, dict) and own and not (folder / own[0]).exists():
+        raise FolderMismatch(
+            f"{path}: says the folder holds the results of evacsim {manifest.kind}, but it has no {own[0]}: "
+            f"the manifest's kind was changed or the folder is incomplete; {redo}"
+        )
+    return manifest
+
+
+def _check_files(folder: Path, recorded: dict[str, Any], redo: str) -> None:
+    """Each recorded file present with its recorded bytes, and no part beside them in a table kept as parts."""
+    for name, digest in recorded.items():
+        path = folder / name
+        if not path.exists() and not path.is_symlink() and name.endswith(".csv"):
+            continue  # a table gone: the figure drawn from it says so, and which command draws it again
+        if path.is_symlink() or not path.is_file():
+            raise FolderMismatch(f"{path}: is missing (or is no longer a plain file), though {folder / MANIFEST} records it; {redo}")
+        if sha256_of(path) != digest:
+            raise FolderMismatch(
+                f"{path}: is not the file evacsim wrote (its SHA-256 differs from the one {folder / MANIFEST} records: edited, truncated or corrupt); {redo}"
+            )
+    tables = {name.split("/")[0] for name in recorded if "/" in name}
+    for table in sorted(tables):
+        for part in sorted((folder / table).glob("part-*.parquet")):
+            if f"{table}/{part.name}" not in recorded:
+                raise FolderMismatch(f"{part}: is a part {folder / MANIFEST} does not record (another study's replications, or one added by hand); {redo}")
 
 
 def read_manifest(folder: Path | str, kind: str | tuple[str, ...] | None = None) -> Manifest:
@@ -151,6 +273,11 @@ def read_manifest(folder: Path | str, kind: str | tuple[str, ...] | None = None)
     if not isinstance(found, dict):
         raise ResultsFolderError(f"{path}: holds a JSON {type(found).__name__}, not the object evacsim writes; write the folder again, or restore the file")
     found.setdefault("kind", "run")  # runs written before kinds were recorded
+    if found["kind"] not in KIND_FILES:
+        raise ResultsFolderError(
+            f"{path}: its kind {str(found['kind'])[:60]!r} is none evacsim writes ({', '.join(KINDS)}); the manifest was edited: "
+            "write the folder again with the command that made it, or restore the file"
+        )
     try:
         manifest = Manifest.model_validate(found)
     except ValidationError as exc:
@@ -182,22 +309,61 @@ def check_same_kind(out: Path, kind: str | None) -> None:
         )
 
 
-def prepare_out_dir(out: Path, force: bool = False, kind: str | None = None) -> Path:
-    """Use ``out`` as the results folder of command ``kind``; refuse a non-empty one unless ``force``,
-    and even then one holding another command's results. Temporaries left by a killed
-    command do not count and are removed."""
+def prepare_out_dir(out: Path, force: bool = False, kind: str | None = None, keep: bool = False, keep_parts: bool = False) -> Path:
+    """Use ``out`` as the results folder of command ``kind``, holding its writer's lock (:func:`lock_folder`); refuse a
+    non-empty one unless ``force``, and even then one holding another command's results. With ``force``, the files evacsim
+    wrote there before are removed first (:func:`remove_written`), a user's own files never; ``keep`` (a resume) keeps them,
+    ``keep_parts`` keeps the tables kept as parts (an analysis reuses those of the very same study, checked part by part).
+    Temporaries left by a killed command do not count and are removed."""
     if out.exists() and not out.is_dir():
         raise OutputError(f"{out}: exists and is not a folder; choose another --out")
-    if out.exists() and holds_results(out):
-        if not force:
-            raise OutputError(f"{out}: folder is not empty; choose another --out or pass --force to overwrite its files")
-        check_same_kind(out, kind)
     try:
         out.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
         raise OutputError(f"{out}: cannot create the results folder ({exc.strerror or exc})") from None
+    lock_folder(out)
+    if holds_results(out):
+        if not force:
+            raise OutputError(f"{out}: folder is not empty; choose another --out or pass --force to overwrite its files")
+        check_same_kind(out, kind)
+        if not keep:
+            remove_written(out, keep_parts)
     remove_leftovers(out)
     return out
+
+
+def remove_written(folder: Path, keep_parts: bool = False) -> None:
+    """Remove what evacsim wrote in ``folder`` (``--force``): the files its manifest records, every kind's files, the known
+    figures and reports, and (unless ``keep_parts``) the parts of tables kept as parts; a user's own files (and folders
+    holding them) stay."""
+    recorded: dict[str, Any] = {}
+    try:
+        found = json.loads((folder / MANIFEST).read_text(encoding="utf-8"))
+        recorded = found.get(CHECKSUMS) or {} if isinstance(found, dict) else {}
+    except (OSError, ValueError):
+        pass
+    names = {*(n.split("/")[0] for n in recorded if isinstance(n, str)), *(n for files in KIND_FILES.values() for n in files), *WRITTEN_FILES}
+    names |= {f"{stem}.{ext}" for stem in FIGURE_NAMES for ext in ("png", "svg")}
+    try:
+        for name in sorted(names):
+            path = folder / name
+            if path.is_dir() and not path.is_symlink():
+                if not keep_parts:
+                    _remove_parts(path)
+            elif path.is_file() or path.is_symlink():
+                path.unlink()
+        (folder / MANIFEST).unlink(missing_ok=True)
+    except OSError as exc:
+        raise OutputError(f"{folder}: cannot remove the results evacsim wrote there before ({exc.strerror or exc})") from None
+
+
+def _remove_parts(table: Path) -> None:
+    """The parts, chunks and bookkeeping evacsim keeps in a table's folder; the folder itself once nothing else is in it."""
+    for path in table.iterdir():
+        if path.is_file() and (path.name.startswith(("part-", ".part-", "_", "plan-")) or path.suffix == ".parquet"):
+            path.unlink()
+    if not any(table.iterdir()):
+        table.rmdir()
 
 
 def package_versions() -> dict[str, str]:

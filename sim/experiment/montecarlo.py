@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable, Sequence
+from typing import Any, NamedTuple
 
 import numpy as np
 import pandas as pd
@@ -22,6 +23,28 @@ from sim.model.evacuation import RESOURCES, WAIT_CAUSES
 from sim.replication import Prepared
 
 MAX_REPLICATIONS = 200_000
+"""The most replications a ``--precision`` run adds; one that stops here short of its precision says so (:func:`precision_record`)."""
+
+
+class MonteCarloCount(NamedTuple):
+    """How many replications a run ran and, for a ``--precision`` run, the 95% CI half-width of P(in window) it reached."""
+
+    replications: int
+    half_width: float | None = None
+
+
+def precision_record(asked: float, reached: MonteCarloCount) -> tuple[dict[str, Any], str | None]:
+    """What ``summary.json`` records of a ``--precision`` run (``precision``: asked, reached, the cap and whether the run stopped
+    at it), and the warning to print when it stopped at the cap short of the precision asked (None otherwise)."""
+    half = float(reached.half_width if reached.half_width is not None else math.nan)
+    capped = reached.replications >= MAX_REPLICATIONS and not half <= asked
+    record = {"asked_half_width": asked, "reached_half_width": half, "replications_cap": MAX_REPLICATIONS, "stopped_at_cap": capped}
+    if not capped:
+        return record, None
+    return record, (
+        f"stopped at the cap of {MAX_REPLICATIONS:,} replications before reaching the precision asked: the 95% CI of the chance "
+        f"of emptying the base in the window is +-{100 * half:.2f} percentage points wide, not +-{100 * asked:.2f} (--precision {asked:g})"
+    )
 
 
 def within_window(days: np.ndarray, window: tuple[float, float]) -> int:
@@ -54,9 +77,10 @@ def monte_carlo(
     precision: float | None = None,
     executor: Executor | None = None,
     on_batch: Callable[[Batch, int], None] | None = None,
-) -> int:
+) -> MonteCarloCount:
     """Run ``replications`` (default 1,000) into ``store``, or keep adding until the 95% CI half-width of
-    P(in window) <= ``precision`` (from 200 replications); returns how many ran.
+    P(in window) <= ``precision`` (from 200 replications) or :data:`MAX_REPLICATIONS` have run; returns how many ran
+    (and the half-width reached, for a precision run).
 
     ``on_batch(batch, target)`` is called as each batch comes back, with the number of
     replications currently aimed at (for a progress bar).
@@ -77,10 +101,10 @@ def monte_carlo(
         execute(Work((prepared,), seed, target, keep_days=True), store, executor, start=count, stop=target, on_batch=take)
         count = target
         if precision is None:
-            return count
+            return MonteCarloCount(count)
         half = proportion(within, count).half_width
         if half <= precision or count >= MAX_REPLICATIONS:
-            return count
+            return MonteCarloCount(count, half)
         # Half-widths shrink as 1/sqrt(n): aim at the count that should just reach the precision.
         target = min(MAX_REPLICATIONS, max(count + 100, math.ceil(count * (half / precision) ** 2 * 1.05)))
 

@@ -6,11 +6,16 @@ so a run killed half-way never leaves a half-written file behind.
 
 from __future__ import annotations
 
+import atexit
+import fcntl
 import hashlib
 import json
 import os
+import shlex
+import sys
 import tempfile
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -26,6 +31,115 @@ class OutputError(Exception):
 
 class ResumeError(OutputError):
     """``--resume`` asked of a folder that holds another study, scenario or seed (or no study at all)."""
+
+
+class FolderBusy(OutputError):
+    """Another evacsim command is writing the results folder now: one folder is one study, written by one process."""
+
+
+LOCK_FILE = ".evacsim.lock"
+"""The writer's lock of a results folder: held (``flock``) while a command writes the folder, removed when it is done.
+It names the process and the command; one left by a killed command holds no lock and is taken over."""
+
+_HELD: dict[str, tuple[int, Path]] = {}
+"""Results folders this process holds the lock of: resolved folder -> (descriptor of the lock file, its path)."""
+_SCOPES = [0]
+
+
+def lock_folder(folder: Path) -> None:
+    """Hold the writer's lock of ``folder`` (an existing folder) for this process until :func:`release_folder`, the end of
+    the outermost :func:`one_writer` scope, or the end of the process. Taking it again is a no-op.
+
+    Raises :class:`FolderBusy` naming the process that holds it: a second command writing the same
+    folder at once would mix two studies' replications in one folder under one manifest."""
+    key = str(folder.resolve())
+    if key in _HELD:
+        return
+    path = folder / LOCK_FILE
+    while True:
+        try:
+            fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
+        except OSError as exc:
+            raise OutputError(f"{folder}: cannot write in the results folder ({exc.strerror or exc})") from None
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError:
+            holder = os.pread(fd, 400, 0).decode("utf-8", "replace").strip() or "another process"
+            os.close(fd)
+            raise FolderBusy(
+                f"{folder}: another evacsim command is writing this results folder now (process {holder}); "
+                "one folder holds one study: wait for it to finish, or choose another --out"
+            ) from None
+        # The holder before us may have removed the file as it finished: the lock counts only on the file still there.
+        try:
+            same = os.fstat(fd).st_ino == os.stat(path).st_ino
+        except FileNotFoundError:
+            same = False
+        if same:
+            break
+        os.close(fd)
+    os.ftruncate(fd, 0)
+    os.pwrite(fd, f"{os.getpid()}: {shlex.join(['evacsim', *sys.argv[1:]])}\n".encode(), 0)
+    _HELD[key] = (fd, path)
+
+
+def release_folder(folder: Path) -> None:
+    """Give up the writer's lock of ``folder`` and remove its lock file (nothing if this process does not hold it)."""
+    held = _HELD.pop(str(folder.resolve()), None)
+    if held is not None:
+        fd, path = held
+        path.unlink(missing_ok=True)  # while still locked: no other writer can be holding this file
+        os.close(fd)
+
+
+def _release_all() -> None:
+    for key in list(_HELD):
+        release_folder(Path(key))
+
+
+atexit.register(_release_all)
+
+
+@contextmanager
+def one_writer() -> Iterator[None]:
+    """A command (or a library call) that writes results folders: the folders it locked are released when the
+    outermost such scope ends, so a command that draws its figures after its study keeps its folder locked throughout."""
+    before = set(_HELD)
+    _SCOPES[0] += 1
+    try:
+        yield
+    finally:
+        _SCOPES[0] -= 1
+        if _SCOPES[0] == 0:
+            for key in set(_HELD) - before:
+                release_folder(Path(key))
+
+
+def being_written(folder: Path) -> str | None:
+    """Who writes ``folder`` now (``"<pid>: <command>"``) when another process holds its lock, else None."""
+    path = folder / LOCK_FILE
+    if str(folder.resolve()) in _HELD or not path.is_file():
+        return None
+    try:
+        fd = os.open(path, os.O_RDONLY)
+    except OSError:
+        return None
+    try:
+        fcntl.flock(fd, fcntl.LOCK_SH | fcntl.LOCK_NB)
+    except OSError:
+        return os.pread(fd, 400, 0).decode("utf-8", "replace").strip() or "another process"
+    finally:
+        os.close(fd)
+    return None
+
+
+def sha256_of(path: Path) -> str:
+    """SHA-256 of a file's bytes (a result's checksum, as the manifest records it)."""
+    digest = hashlib.sha256()
+    with open(path, "rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
 
 
 def write_atomic(path: Path, write: Callable[[Path], object]) -> Path:
@@ -89,9 +203,9 @@ def is_leftover(path: Path) -> bool:
 
 
 def holds_results(folder: Path) -> bool:
-    """Whether ``folder`` holds anything but the temporaries a killed command left (it looks empty then)."""
+    """Whether ``folder`` holds anything but the temporaries a killed command left and the writer's lock (it looks empty then)."""
     try:
-        return any(not is_leftover(p) for p in folder.iterdir())
+        return any(not is_leftover(p) and p.name != LOCK_FILE for p in folder.iterdir())
     except OSError as exc:
         raise OutputError(f"{folder}: cannot read the results folder ({exc.strerror or exc})") from None
 

@@ -38,8 +38,18 @@ from sim.experiment.design import Factor, FactorSpecError, build_design
 from sim.experiment.engine import Store, Work, execute, probe_seconds
 from sim.experiment.engine import batch_size as cut_batches
 from sim.experiment.executors import Executor
-from sim.experiment.manifest import Manifest, ResultsFolderError, check_same_kind, new_manifest, read_manifest, write_manifest
-from sim.experiment.storage import OutputError, ResumeError, fingerprint, holds_results, remove_leftovers, scenario_hash, write_atomic, write_parquet
+from sim.experiment.manifest import FolderMismatch, Manifest, ResultsFolderError, check_same_kind, new_manifest, remove_written, verify_folder, write_manifest
+from sim.experiment.storage import (
+    OutputError,
+    ResumeError,
+    fingerprint,
+    holds_results,
+    lock_folder,
+    remove_leftovers,
+    scenario_hash,
+    write_atomic,
+    write_parquet,
+)
 from sim.experiment.study import Study, load_study_scenario, resolve_factors
 from sim.replication import Prepared, pin, prepare
 from sim.scenario.loading import LoadedScenario, Problem, ScenarioError, locate
@@ -112,7 +122,9 @@ def _identity(plan: SweepPlan) -> dict[str, Any]:
 
 def _read_manifest(out: Path) -> Manifest:
     try:
-        return read_manifest(out)
+        return verify_folder(out)
+    except FolderMismatch:
+        raise
     except ResultsFolderError as exc:
         if not (out / "manifest.json").exists():
             raise ResumeError(f"{out}: no manifest.json, so there is no sweep to resume; run without --resume") from None
@@ -149,19 +161,22 @@ def check_resumable(out: Path, plan: SweepPlan) -> Manifest:
 
 
 def _prepare_folder(out: Path, force: bool) -> None:
+    """``out`` made ready for a new sweep and locked for it; with ``force``, what evacsim wrote there before is removed."""
     if out.exists() and not out.is_dir():
         raise OutputError(f"{out}: exists and is not a folder; choose another --out")
-    if out.exists() and holds_results(out):
-        if not force:
-            raise OutputError(f"{out}: folder is not empty; pass --resume to finish the sweep in it, --force to start over, or choose another --out")
-        check_same_kind(out, "sweep")
-        Store(out).clear()
-        for name in OUTPUT_FILES:
-            (out / name).unlink(missing_ok=True)
     try:
         out.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
         raise OutputError(f"{out}: cannot create the results folder ({exc.strerror or exc})") from None
+    lock_folder(out)
+    if holds_results(out):
+        if not force:
+            raise OutputError(f"{out}: folder is not empty; pass --resume to finish the sweep in it, --force to start over, or choose another --out")
+        check_same_kind(out, "sweep")
+        remove_written(out)
+        Store(out).clear()
+        for name in OUTPUT_FILES:
+            (out / name).unlink(missing_ok=True)
     remove_leftovers(out)
 
 
@@ -180,6 +195,8 @@ def run_sweep(
     started = time.perf_counter()
     work = sweep_work(plan)
     if resume:
+        if out.is_dir():
+            lock_folder(out)
         batch_size = int(check_resumable(out, plan)["batch_size"])
     else:
         _prepare_folder(out, force)

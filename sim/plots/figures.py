@@ -30,7 +30,8 @@ import pyarrow.dataset as ds
 from matplotlib.figure import Figure
 
 from sim.analysis.statistics import window_key
-from sim.experiment.manifest import ResultsFolderError, read_manifest
+from sim.experiment.manifest import ResultsFolderError, read_manifest, verify_folder
+from sim.experiment.storage import FolderBusy, being_written, lock_folder
 from sim.plots.burndown import burndown_figure, read_burndown
 from sim.plots.compare import compare_figure, is_compare_folder, read_compare
 from sim.plots.completion import completion_figure, save_figure
@@ -101,9 +102,13 @@ def start_date_of(manifest: dict) -> datetime.date:
 def folder_kind(folder: Path) -> str:
     """``run``, ``sweep``, ``compare``, an analysis kind (``sensitivity-tornado``, ``-morris``, ``-sobol``,
     ``calibrate``, ``marginal``, ``discover``), ``nowcast``, or ``analysis`` for another folder with a
-    report.md and a manifest; :class:`NotResultsFolder` for anything else."""
+    report.md and a manifest; :class:`NotResultsFolder` for anything else, :class:`~sim.experiment.storage.FolderBusy`
+    for a folder another command is writing now."""
     if not folder.is_dir():
         raise NotResultsFolder(f"{folder}: not a folder; give a results folder written by evacsim (run, sweep, compare, an analysis or nowcast)")
+    writer = being_written(folder)
+    if writer is not None:  # plot and report write into the folder: a second writer, exit 4 as for any other
+        raise FolderBusy(f"{folder}: another evacsim command is writing this results folder now (process {writer}); wait for it to finish")
     if (folder / "manifest.json").exists():  # the manifest says what a folder is: no guessing from the files present
         try:
             return read_manifest(folder).kind
@@ -267,10 +272,25 @@ def _again(command: str) -> str:
     return f"`{command}{force}` draws it again"
 
 
-def plot_folder(folder: Path) -> Plotted:
-    """Draw every figure that applies to a results folder into it (PNG and SVG): the files written, and the figures not drawn and why."""
+def check_folder(folder: Path) -> None:
+    """A results folder as its manifest records it (:func:`sim.experiment.manifest.verify_folder`), or :class:`NotResultsFolder`
+    naming the file that differs; a folder without a manifest (two run folders to compare) has nothing to check."""
+    if not (folder / "manifest.json").exists():
+        return
+    try:
+        verify_folder(folder)
+    except ResultsFolderError as exc:
+        raise NotResultsFolder(str(exc)) from None
+
+
+def plot_folder(folder: Path, checked: bool = False) -> Plotted:
+    """Draw every figure that applies to a results folder into it (PNG and SVG): the files written, and the figures not drawn and why.
+    The folder is checked against its manifest first (unless ``checked``) and locked while the figures are written."""
     folder = Path(folder)
     kind = folder_kind(folder)
+    if not checked:
+        check_folder(folder)
+    lock_folder(folder)
     if kind in ANALYSIS_FIGURES:
         return plot_analysis(folder, kind)
     drawers = {"run": plot_run, "sweep": plot_sweep, "compare": plot_compare}

@@ -124,16 +124,39 @@ class AnalysisFolder:
         """The command that writes the folder again, figures and all: the one the manifest records when it is that
         command, else one made from the manifest's fields (scenario, results folder, target) and this folder."""
         generic = COMMANDS.get(self.kind, "the command that wrote it")
-        recorded = str(self.manifest.get("command") or "").split()
+        recorded = recorded_command(self.manifest.get("command"))
         if self.kind != "discover" and recorded[:2] == generic.split()[:2]:
-            return " ".join(_out(recorded, self.folder))
+            return " ".join(_quoted(w) for w in _out(recorded, self.folder))
         words = generic.split()
         if self.kind == "discover" and self.manifest.get("results"):
             target = self.manifest.get("target")
             words = ["evacsim", "discover", _quoted(str(self.manifest["results"]))] + (["--target", _quoted(str(target))] if target else [])
         elif self.manifest.get("scenario_path"):
             words = [_quoted(str(self.manifest["scenario_path"])) if w == "SCENARIO" else w for w in words]
-        return " ".join(_out(words, self.folder))
+        return " ".join([*_out(words, self.folder)[:-1], _quoted(str(self.folder))])
+
+
+SHELL_WORDS = frozenset({"|", "||", "&", "&&", ";", ";;", "<", ">", ">>", "<<", "2>", "2>&1", "(", ")", "`"})
+"""Words that are shell syntax, not an argument: a command evacsim writes in its manifest (``shlex.join`` of its argv) has none."""
+
+
+def recorded_command(command: object) -> list[str]:
+    """The argv of the command a manifest records, when it is one evacsim would write: ``evacsim`` and a command, written as
+    :func:`shlex.join` writes an argv, with no shell syntax among its words (a pipeline, a redirection, a substitution); else ``[]``, and no
+    advice is made from it. Each word is quoted again (:func:`shlex.quote`) where it is shown."""
+    import shlex
+
+    if not isinstance(command, str) or not command.startswith("evacsim ") or "\n" in command or "$(" in command or "`" in command:
+        return []
+    try:
+        words = shlex.split(command)
+    except ValueError:
+        return []
+    if shlex.join(words) != command:  # evacsim writes its argv with shlex.join: anything else was written by hand
+        return []
+    if len(words) < 2 or not words[1].replace("-", "").isalpha() or any(w in SHELL_WORDS for w in words):
+        return []
+    return words
 
 
 def _out(words: list[str], folder: Path) -> list[str]:
@@ -146,7 +169,7 @@ def _out(words: list[str], folder: Path) -> list[str]:
             skip = True
         elif not word.startswith("--out=") and word != "--resume":  # redrawn with --force, which --resume excludes
             kept.append(word)
-    return [*kept, "--out", _quoted(str(folder))]
+    return [*kept, "--out", str(folder)]
 
 
 def _quoted(word: str) -> str:

@@ -32,9 +32,9 @@ from pydantic import ValidationError
 from sim.analysis.statistics import window_key
 from sim.experiment.manifest import ResultsFolderError
 from sim.experiment.manifest import read_manifest as folder_manifest
-from sim.experiment.storage import write_atomic
+from sim.experiment.storage import lock_folder, write_atomic
 from sim.plots.completion import window_labels
-from sim.plots.figures import FIGURE_ORDER, NotResultsFolder, expected_figures, folder_kind, plot_folder
+from sim.plots.figures import FIGURE_ORDER, NotResultsFolder, check_folder, expected_figures, folder_kind, plot_folder
 from sim.plots.redraw import ANALYSIS_KINDS
 from sim.plots.theatre import THEATRE_FIGURES, is_theatre_summary
 from sim.plots.waits import display_name
@@ -145,13 +145,32 @@ def png_data_uri(path: Path) -> str:
     return "data:image/png;base64," + base64.b64encode(path.read_bytes()).decode("ascii")
 
 
+def own_file(folder: Path, path: Path) -> bool:
+    """Whether ``path`` is a regular file of ``folder`` itself: not a link (which could point at any file the user can read,
+    then embedded in a report meant for sharing), not a folder, nothing outside it."""
+    try:
+        return not path.is_symlink() and path.is_file() and path.resolve().parent == folder.resolve()
+    except OSError:
+        return False
+
+
 def figure_entries(folder: Path, fields: dict[str, str] | None = None) -> list[FigureEntry]:
     """The folder's PNG figures in reading order (known ones first, then any others by name), each with its caption;
-    ``fields`` fill the captions of analysis figures (the window, the target)."""
-    known = [folder / f"{stem}.png" for stem in FIGURE_ORDER if (folder / f"{stem}.png").exists()]
-    others = sorted(p for p in folder.glob("*.png") if p not in known)
+    ``fields`` fill the captions of analysis figures (the window, the target). Only regular files of the folder
+    (:func:`own_file`) are embedded: :func:`not_embedded` names the others."""
+    known = [folder / f"{stem}.png" for stem in FIGURE_ORDER if own_file(folder, folder / f"{stem}.png")]
+    others = sorted(p for p in folder.glob("*.png") if p not in known and own_file(folder, p))
     fields = {"p_window": "the chance of emptying the base in the window", "target": "the target", **(fields or {})}
     return [FigureEntry(p.stem, CAPTIONS.get(p.stem) or caption(p.stem, fields), png_data_uri(p)) for p in [*known, *others]]
+
+
+def not_embedded(folder: Path) -> list[str]:
+    """One line for each PNG of the folder that the report leaves out because it is not a regular file of the folder."""
+    return [
+        f"{p.name} is not embedded: it is a link or not a plain file of this folder, and a report embeds only the figures evacsim drew into it"
+        for p in sorted(folder.glob("*.png"))
+        if not own_file(folder, p)
+    ]
 
 
 def _read_json(path: Path) -> dict:
@@ -285,6 +304,9 @@ def manifest_rows(manifest: dict) -> list[Row]:
     rows = []
     for key, value in manifest.items():
         if key == "scenario":
+            continue
+        if key == "checksums" and isinstance(value, dict):  # hundreds of parts: their count, not their hashes
+            rows.append(Row(key, f"SHA-256 of {len(value)} result files, checked before this report was written"))
             continue
         text = readable(key, value)
         if text is not None:
@@ -431,18 +453,20 @@ def render_report(folder: Path, replot: bool = False) -> Path:
     folder = Path(folder)
     kind = folder_kind(folder)
     read_manifest(folder)  # a malformed manifest is a user error, not a traceback while drawing from it
+    check_folder(folder)  # an edited summary, a corrupt part or a second study's parts: refused, naming the file
+    lock_folder(folder)
     not_drawn: list[str] = []
     expected = [*expected_figures(kind), *(THEATRE_FIGURES if kind == "run" and is_theatre_summary(_read_json(folder / "summary.json")) else ())]
-    if replot or not all((folder / f"{stem}.png").exists() for stem in expected):
+    if replot or not all(own_file(folder, folder / f"{stem}.png") for stem in expected):  # a link in a figure's place is drawn over
         try:
-            not_drawn = plot_folder(folder).skipped
+            not_drawn = plot_folder(folder, checked=True).skipped
         except NotResultsFolder:
             raise
         except (KeyError, TypeError, ValueError) as exc:
             raise MalformedResults(
                 f"{folder}: cannot draw its figures from its files ({type(exc).__name__}: {exc}); write the folder again, or restore its files"
             ) from None
-    html = render_html(report_context(folder, not_drawn))
+    html = render_html(report_context(folder, [*not_drawn, *not_embedded(folder)]))
     path = write_atomic(folder / REPORT_NAME, lambda tmp: tmp.write_text(html, encoding="utf-8"))
     path.chmod(0o644)  # a report is for sharing
     return path
