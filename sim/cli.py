@@ -22,7 +22,6 @@ from rich.table import Table
 from sim.commands import _console, register_all
 from sim.commands._console import console
 from sim.commands._options import (
-    EXIT_INTERRUPTED,
     EXIT_OUTPUT,
     EXIT_WORKERS,
     BaseOpt,
@@ -193,15 +192,17 @@ def run(
     except api.UsageError as exc:
         _fail(str(exc), 2)
     except KeyboardInterrupt:
-        _fail("interrupted before the replications finished; nothing was written (for a study that can be resumed, use evacsim sweep)", EXIT_INTERRUPTED)
+        _console.stopped("interrupted before the replications finished; nothing was written (for a study that can be resumed, use evacsim sweep)")
     _print_summary(loaded.scenario.scenario.title, result.summary, window, loaded.scenario.scenario.start)  # the answer first; figures after
-    from sim.plots.figures import plot_results
+    from sim.plots.figures import NotResultsFolder, plot_results
 
     try:
         with _console.working("drawing the figures"):
             plot_results(result.folder)
-    except KeyboardInterrupt:  # the replications are written and complete: keep them, say how to draw the figures
-        _fail(f"interrupted while drawing the figures; the results are complete in {result.folder}: evacsim plot {result.folder} draws them", EXIT_INTERRUPTED)
+    except NotResultsFolder as exc:  # the folder changed under the run (a file put among its parts): one paragraph, not a traceback
+        _fail(str(exc), 3)
+    except KeyboardInterrupt:  # the answer is written and checked: keep it, and say how to draw the rest
+        _console.stopped(f"interrupted while drawing the figures; the results are complete in {result.folder}: evacsim plot {result.folder} draws them")
     _results_in(result.folder)
 
 
