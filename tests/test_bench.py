@@ -142,6 +142,9 @@ def test_bench_command_shows_its_steps_warns_when_busy_and_keeps_stdout_json(mon
     steps = []
 
     class Bar:
+        def __init__(self, *args, **kwargs):  # the bar's unit and workers
+            pass
+
         def __enter__(self):
             return self
 

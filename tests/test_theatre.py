@@ -307,7 +307,7 @@ def test_a_one_base_group_at_the_top_of_a_theatre_is_refused_with_where_it_goes(
     ("change", "message"),
     [
         (lambda t: t["sites"]["a"].update(send_to="x"), r"sites\.a\.send_to: must name another site of kind hub"),
-        (lambda t: t["sites"]["a"].update(after="a"), r"sites\.a\.after: must name another base"),
+        (lambda t: t["sites"]["a"].update(after="a"), r"sites\.a\.after: a base cannot wait for itself"),
         (lambda t: t["sites"]["x"].pop("kind"), r"sites\.x: a site needs kind = base, hub, crossing or destination"),
         (lambda t: t["pools"]["shared"].update(home="nowhere"), r"pools\.shared\.home: must be 'theatre' or a base's name"),
         (lambda t: t["legs"].pop(), r"sites\.a: no road leads from the crossings a reaches to a destination"),
