@@ -6,11 +6,11 @@ import hashlib
 import tracemalloc
 
 import pandas as pd
-import pyarrow.parquet as pq
 import pytest
 
 from sim.experiment.engine import DAYS, Store, Work, batch_size, execute, ranges
 from sim.experiment.executors import InProcess, LocalPool
+from sim.experiment.manifest import FolderMismatch
 from sim.experiment.storage import ResumeError, fingerprint
 from sim.replication import pin, prepare
 
@@ -63,18 +63,27 @@ def test_rows_and_day_series_are_the_same_bits_on_one_or_two_processes_however_c
     assert list(one.column("replication")) == list(range(12))
 
 
-def test_a_resume_runs_only_what_no_whole_part_holds(tmp_path, baseline):
+def test_a_resume_runs_only_what_no_part_holds(tmp_path, baseline):
     work = Work((prepare(baseline),), seed=5, replications=9)
     store = Store(tmp_path)
     execute(work, store, size=3)
     whole = store.read().to_pandas()
-    damaged = tmp_path / "replications.parquet" / "part-000000000003-000000000006.parquet"
-    damaged.write_bytes(damaged.read_bytes()[:50])
+    (tmp_path / "replications.parquet" / "part-000000000003-000000000006.parquet").unlink()
     ran = []
     execute(work, store, resume=True, on_batch=lambda b: ran.append((b.start, b.stop)))
     assert ran == [(3, 6)]
     pd.testing.assert_frame_equal(store.read().to_pandas(), whole)
-    assert pq.read_metadata(damaged).num_rows == 3
+
+
+def test_a_resume_refuses_a_part_that_is_not_the_one_it_wrote_naming_it(tmp_path, baseline):
+    """Issue 22: a damaged or doctored part is never reused (nor silently run again): the resume names it."""
+    work = Work((prepare(baseline),), seed=5, replications=9)
+    store = Store(tmp_path)
+    execute(work, store, size=3)
+    damaged = tmp_path / "replications.parquet" / "part-000000000003-000000000006.parquet"
+    damaged.write_bytes(damaged.read_bytes()[:50])
+    with pytest.raises(FolderMismatch, match=r"part-000000000003-000000000006\.parquet: is not the part evacsim wrote"):
+        execute(work, store, resume=True)
 
 
 def test_a_resume_into_a_store_of_other_work_is_refused(tmp_path, baseline):
