@@ -212,14 +212,25 @@ class LocalPool(Executor):
 
 
 def _stop_pool(pool: ProcessPoolExecutor, pending: dict[Future, Task], before: set[multiprocessing.process.BaseProcess]) -> None:
-    """Shut a pool down without waiting for batches nobody will read (Ctrl-C, an error, a broken pool)."""
-    for future in pending:
-        future.cancel()
+    """Shut a pool down without waiting for batches nobody will read (Ctrl-C, an error, a broken pool).
+
+    Its futures are not cancelled one by one: once the workers are gone the pool's manager thread marks every
+    future it holds broken, and a future cancelled beforehand makes it fail with InvalidStateError (a traceback
+    on the console); ``shutdown(cancel_futures=True)`` cancels what is still queued."""
     if pending:
         # The pool's workers are the children this process started after ``before`` (multiprocessing's public list).
-        for process in multiprocessing.active_children():
-            if process not in before and process.is_alive():
-                process.terminate()
+        workers = [p for p in multiprocessing.active_children() if p not in before and p.is_alive()]
+        for process in workers:
+            process.terminate()
+        for process in workers:
+            process.join(timeout=5)
+        # A worker ended while it wrote a result leaves half a message in the result pipe, and the pool's manager
+        # thread then waits in recv() for the rest for ever (so would shutdown and interpreter exit, which join it).
+        # With every worker gone, closing this process's end of that pipe turns the wait into an end of file, which
+        # the manager treats as a broken pool and stops. (CPython's ProcessPoolExecutor keeps no public handle on it.)
+        writer = getattr(getattr(pool, "_result_queue", None), "_writer", None)
+        if writer is not None and not any(p.is_alive() for p in workers):
+            writer.close()
     pool.shutdown(wait=True, cancel_futures=True)
 
 
