@@ -12,21 +12,14 @@ import pytest
 from typer.testing import CliRunner
 
 from sim.cli import app
+from sim.report.browser import FLAGS
 from sim.report.render import REPORT_NAME, render_report
 from tests.test_plots_figures import make_run_folder
 
 ARTIFACTS = Path(__file__).resolve().parent / "artifacts"
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
-CHROMIUM_FLAGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
+# The report's own layout check's flags, less the hidden scrollbars: each test says whether it wants them.
+CHROMIUM_FLAGS = [flag for flag in FLAGS if flag != "--hide-scrollbars"]
 needs_chromium = pytest.mark.skipif(CHROMIUM is None, reason="chromium is not installed (Debian: apt-get install chromium, or .ci/install-chromium)")
 
 
