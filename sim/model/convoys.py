@@ -20,6 +20,7 @@ is charged to exactly one cause (``Convoy.waits``).
 
 from __future__ import annotations
 
+import functools
 import math
 from collections.abc import Generator
 from dataclasses import dataclass
@@ -35,6 +36,7 @@ from sim.model.loading import loading_hours
 if TYPE_CHECKING:
     from sim.model.evacuation import Evacuation
     from sim.model.fleet import Fleet
+    from sim.model.network import Route
 
 Steps = Generator[simpy.Event, Any, None]
 """A SimPy process: the events it waits on, one after another."""
@@ -283,15 +285,46 @@ def _let_go(env: simpy.Environment, evac: Evacuation, queue: list[Convoy]) -> tu
     return held, next_look
 
 
+def _cross(env: simpy.Environment, evac: Evacuation, convoy: Convoy, route: Route, speed_cap: float | None) -> Generator[simpy.Event, Any, Route]:
+    """At the border: the crossing of ``route``, or another if it stays shut too long when the convoy reaches it or
+    shuts while the convoy waits in its queue (the detour driven, as a "crossing" wait); queue and clear it.
+    Returns the route of the crossing taken."""
+    shared, roads, crossings = evac.shared, evac.roads, evac.crossings
+    at = str(route.crossing)
+    chosen = crossings.choose(env.now, at)
+    while True:
+        if chosen != at:
+            crossings.diverted()
+            other = shared.network.crossing_route(evac.name, chosen, speed_cap)
+            assert other is not None, "a convoy diverts only to a crossing of its base"
+            last = route.inside[-1][0]
+            nights, closed = shared.calendars(last, convoy.kind)
+            detour = other.inside_hours - route.inside_hours
+            yield env.timeout(roads.drive_detour(convoy, nights, closed, env.now, detour, last) - env.now)
+            route, at = other, chosen
+        point = shared.crossings[at]
+        convoy.legs["crossing"] = point.name
+        work = point.processing_hours(convoy.size)
+        waited, chosen = yield from cross_border(env, point, convoy.size, work, functools.partial(crossings.choose, planned=at))
+        evac.wait("crossing", waited, convoy)
+        shared.on_road(route.inside[-1][0], waited, passage=False)
+        if chosen == at:
+            convoy.work_hours += work
+            return route
+
+
 def run_convoy(env: simpy.Environment, evac: Evacuation, convoy: Convoy) -> Steps:
     """A convoy's trip: the roads of its route out (to its hub, or to a crossing), the crossing (another if that
     one stays shut), the roads beyond to a destination, unload, then the trucks return empty."""
     shared, roads = evac.shared, evac.roads
     departed = env.now
     speed_cap = evac.fleet.speed_cap(convoy.trucks)
-    route = roads.route_out(speed_cap, departed)
+    route, round_closure = roads.route_for(convoy, speed_cap, departed)
     at_end = roads.drive_roads(convoy, route.inside, env.now, speed_cap)
     yield env.timeout(at_end - env.now)
+    if round_closure:  # the longer way round a scheduled closure: the crossing's doing, not work
+        convoy.work_hours -= round_closure
+        evac.wait("crossing", round_closure, convoy)
     convoy.legs["border"] = env.now
     back_hours = sum(road.leg.driving_hours() for road, _ in route.inside)
     for pool, teams in convoy.escort_from:
@@ -302,24 +335,7 @@ def run_convoy(env: simpy.Environment, evac: Evacuation, convoy: Convoy) -> Step
         evac.convoy_arrives(convoy)
         convoy.legs["arrived"] = env.now
     else:
-        planned = route.crossing
-        chosen = evac.crossings.choose(env.now, planned)
-        if chosen != planned:
-            evac.crossings.diverted()
-            other = shared.network.crossing_route(evac.name, chosen, speed_cap)
-            assert other is not None, "a convoy diverts only to a crossing of its base"
-            last = route.inside[-1][0]
-            nights, closed = shared.calendars(last, convoy.kind)
-            detour = other.inside_hours - route.inside_hours
-            yield env.timeout(roads.drive_detour(convoy, nights, closed, env.now, detour, last) - env.now)
-            route = other
-        point = shared.crossings[chosen]
-        convoy.legs["crossing"] = point.name
-        work = point.processing_hours(convoy.size)
-        waited = yield from cross_border(env, point, convoy.size, work)
-        evac.wait("crossing", waited, convoy)
-        shared.on_road(route.inside[-1][0], waited, passage=False)
-        convoy.work_hours += work
+        route = yield from _cross(env, evac, convoy, route, speed_cap)
         convoy.legs["crossed"] = env.now
         if convoy.load_count or convoy.people:
             shared.out_of_country(env.now)

@@ -3,6 +3,7 @@ the alternate crossing convoys divert to when the main one stays shut."""
 
 from __future__ import annotations
 
+from bisect import bisect_right
 from collections.abc import Callable, Generator
 from typing import Any
 
@@ -13,8 +14,15 @@ from sim.model.parts import BaseSetup, Column, Part, share
 from sim.scenario import schema
 
 
+def scheduled_closures(point: schema.CrossingPoint) -> Closures:
+    """The crossing's ``scheduled_closures`` on the clock (hours): closures known before a convoy sets out."""
+    return Closures((24.0 * c.start_day, 24.0 * (c.start_day + c.days)) for c in point.scheduled_closures)
+
+
 class CrossingPoint:
-    """One border crossing as a convoy meets it."""
+    """One border crossing as a convoy meets it: ``shut`` is every hour it is closed (outside its opening hours, random
+    and scheduled closures); ``known`` only what a planner knows when routing a convoy (``hours``, its opening
+    hours, and ``scheduled``, its scheduled closures)."""
 
     def __init__(self, env: simpy.Environment, point: schema.CrossingPoint, closures: Closures, horizon_hours: float, key: str = "") -> None:
         self.key = key  # its site name in a theatre
@@ -25,7 +33,10 @@ class CrossingPoint:
         self.minutes_per_vehicle: float = point.minutes_per_vehicle
         self.extra_km: float = point.extra_km
         self.closures = closures
-        self.shut = daily(point.open_hours[0], point.open_hours[1], horizon_hours) | closures
+        self.hours = daily(point.open_hours[0], point.open_hours[1], horizon_hours)  # closed outside its opening hours
+        self.shut = self.hours | closures
+        self.scheduled = scheduled_closures(point)
+        self.known = self.hours | self.scheduled
         self.lane_hours_busy = 0.0
         self.convoys = 0
 
@@ -49,17 +60,84 @@ def choose_crossing(t: float, main: CrossingPoint, alternate: CrossingPoint | No
     return main
 
 
-def cross_border(env: simpy.Environment, point: CrossingPoint, vehicles: int, work: float) -> Generator[simpy.Event, Any, float]:
-    """Queue for a lane, wait for the crossing to open, and clear it in ``work`` hours. Returns hours waited."""
+Reconsider = Callable[[float], str]
+"""The crossing a convoy waiting at a shut one would take at a given hour (:meth:`CrossingsAtBase.choose`)."""
+
+
+def cross_border(
+    env: simpy.Environment, point: CrossingPoint, vehicles: int, work: float, reconsider: Reconsider | None = None
+) -> Generator[simpy.Event, Any, tuple[float, str]]:
+    """Queue for a lane, wait for the crossing to open, and clear it in ``work`` hours. Returns the hours waited and
+    the crossing's key.
+
+    With ``reconsider``, a convoy not yet through when the crossing shuts (queued for a lane, at the head of the
+    queue, or being cleared) chooses again as one arriving then would: if ``reconsider`` names another crossing, it
+    leaves for it at once. It returns the hours it spent at this one (clearing begun is lost, and counted as waiting)
+    and that crossing, which it has not crossed yet."""
     arrived = env.now
     with point.lanes.request() as lane:
-        yield lane
+        if reconsider is not None and not lane.triggered:
+            _watch_the_queue(env, point, lane, reconsider, env.active_process, env.now)
+        try:
+            yield lane
+        except simpy.Interrupt as diverted:
+            return env.now - arrived, str(diverted.cause)
+        leaves = None if reconsider is None else _leaves_while_cleared(point, env.now, work, reconsider)
+        if leaves is not None:
+            at, other, worked = leaves
+            yield env.timeout(at - env.now)
+            point.lane_hours_busy += worked
+            return at - arrived, other
         start = point.shut.open_at(env.now)
         done = point.shut.finish(start, work)
         yield env.timeout(done - env.now)
         point.lane_hours_busy += work
         point.convoys += 1
-    return done - arrived - work
+    return done - arrived - work, point.key
+
+
+def _leaves_while_cleared(point: CrossingPoint, t: float, work: float, reconsider: Reconsider) -> tuple[float, str, float] | None:
+    """A convoy at the head of the queue at ``t`` with ``work`` hours of clearing: the first time the crossing is or
+    shuts before it is through when it would choose another, that crossing, and the hours of clearing done by then
+    (``None``: it stays until it is through). The calendar is the replication's, so this is known at ``t``."""
+    shut = point.shut
+    if not shut.is_open(t):
+        other = reconsider(t)
+        if other != point.key:
+            return t, other, 0.0
+    start, left, worked = shut.open_at(t), work, 0.0
+    starts, ends = shut.starts, shut.ends
+    i = bisect_right(starts, start)
+    while i < len(starts) and start + left > starts[i]:
+        done = starts[i] - start
+        other = reconsider(starts[i])
+        if other != point.key:
+            return starts[i], other, worked + done
+        left, worked, start = left - done, worked + done, ends[i]
+        i += 1
+    return None
+
+
+def _watch_the_queue(env: simpy.Environment, point: CrossingPoint, lane: simpy.Event, reconsider: Reconsider, convoy: simpy.Process | None, t: float) -> None:
+    """While ``convoy`` waits for a lane, look again each time the crossing shuts: if the crossing it would choose
+    then (as one arriving then would) is another, it leaves the queue for it (an interrupt naming that crossing).
+
+    Only a timer per closing is added, so a run where no queued convoy diverts keeps its events in the same order.
+    """
+    i = bisect_right(point.shut.starts, t)
+    if i >= len(point.shut.starts) or convoy is None:
+        return
+
+    def look(_event: simpy.Event) -> None:
+        if lane.triggered or not convoy.is_alive:
+            return  # it has its lane (it looks again at the head of the queue) or is gone
+        other = reconsider(env.now)
+        if other != point.key:
+            convoy.interrupt(other)
+        else:
+            _watch_the_queue(env, point, lane, reconsider, convoy, env.now)
+
+    env.timeout(point.shut.starts[i] - t).callbacks.append(look)
 
 
 def cross_empty(point: CrossingPoint, t: float, trucks: int) -> tuple[float, float]:

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from sim.model.calendar import Closures
+from sim.model.crossing import scheduled_closures
 from sim.scenario.distributions import draw_many
 from sim.scenario.schema import CrossingPoint, EventHours, Pause
 
@@ -34,8 +35,7 @@ def route_threats(rng: np.random.Generator, closures_per_week: float, closure_ho
 def crossing_closures(rng: np.random.Generator, point: CrossingPoint, horizon_hours: float) -> Closures:
     """Random closures of a crossing (``closures_per_month``, each ``closure_days`` long) plus known ones."""
     random = poisson_closures(rng, point.closures_per_month / (30.0 * 24.0), point.closure_days, horizon_hours, hours_per_unit=24.0)
-    known = Closures((24.0 * c.start_day, 24.0 * (c.start_day + c.days)) for c in point.scheduled_closures)
-    return random | known
+    return random | scheduled_closures(point)
 
 
 def dust_days(rng: np.random.Generator, probability: float, horizon_days: int) -> set[int]:

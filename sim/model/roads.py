@@ -33,10 +33,48 @@ def route_out(shared: Shared, spec: BaseSpec, speed_cap: float | None, t: float 
     routes = net.routes_out(spec.name, speed_cap)
     if t is None or len(routes) == 1:
         return routes[0]
-    for route in routes:
-        if not route.inside or shared.threats[route.inside[0][0].index].is_open(t):
-            return route
-    return routes[0]
+    return next(iter(_open_routes(shared, routes, t)), routes[0])
+
+
+def _open_routes(shared: Shared, routes: Sequence[Route], t: float) -> list[Route]:
+    """The routes whose first road no threat closes at ``t``, in their order."""
+    return [route for route in routes if not route.inside or shared.threats[route.inside[0][0].index].is_open(t)]
+
+
+def around_known_closures(shared: Shared, spec: BaseSpec, quickest: Route, convoy: Convoy, t: float, speed_cap: float | None) -> Route:
+    """The route ``convoy`` leaving ``spec`` at ``t`` takes: ``quickest`` (:func:`route_out`), unless a scheduled
+    closure of its crossing delays the convoy there; then, of the routes out whose first road is open, the one with
+    the earliest expected arrival at its destination (:func:`expected_arrival`; the first of those that tie).
+
+    A scheduled closure is known when convoys are routed, so the hours it would keep a convoy at the crossing count
+    like hours on the road; random closures are met on arrival, not foreseen, and count for nothing here."""
+    if quickest.crossing is None:
+        return quickest
+    point = shared.crossings[quickest.crossing]
+    if len(point.scheduled) == 0:
+        return quickest
+    at = _drive_known(shared, quickest.inside, convoy.kind, t, speed_cap)
+    work = point.processing_hours(convoy.size)
+    if point.known.finish(at, work) == point.hours.finish(at, work):
+        return quickest  # its scheduled closures do not touch this convoy's passage
+    routes = [r for r in _open_routes(shared, shared.network.routes_out(spec.name, speed_cap), t) if shared.crossings[str(r.crossing)].lanes_count > 0]
+    return min(routes or [quickest], key=lambda route: expected_arrival(shared, route, convoy, t, speed_cap))
+
+
+def expected_arrival(shared: Shared, route: Route, convoy: Convoy, t: float, speed_cap: float | None) -> float:
+    """When ``convoy`` leaving at ``t`` by ``route`` would reach its destination by what is known at ``t``: the roads'
+    driving hours and nights for its kind, the crossing's opening hours and scheduled closures and its processing;
+    not threats, random closures, breakdowns or a queue for a lane."""
+    point = shared.crossings[str(route.crossing)]
+    through = point.known.finish(_drive_known(shared, route.inside, convoy.kind, t, speed_cap), point.processing_hours(convoy.size))
+    return _drive_known(shared, route.outside, convoy.kind, through, speed_cap)
+
+
+def _drive_known(shared: Shared, steps: Steps, kind: str, t: float, speed_cap: float | None) -> float:
+    """When a convoy of ``kind`` driving ``steps`` from ``t`` ends them, halting only for the known nights."""
+    for road, _ in steps:
+        t = shared.nights(road, kind).finish(t, road.leg.driving_hours(speed_cap))
+    return t
 
 
 def first_road(shared: Shared, spec: BaseSpec) -> Road | None:
@@ -71,6 +109,16 @@ class Roads(Part):
 
     def route_out(self, speed_cap: float | None, t: float | None = None) -> Route:
         return route_out(self.shared, self.spec, speed_cap, t)
+
+    def route_for(self, convoy: Convoy, speed_cap: float | None, t: float) -> tuple[Route, float]:
+        """The route ``convoy`` leaving at ``t`` takes, and the hours it drives beyond the quickest route's to go round
+        a scheduled crossing closure (0: the quickest route, whose first road is open)."""
+        quickest = self.route_out(speed_cap, t)
+        route = around_known_closures(self.shared, self.spec, quickest, convoy, t, speed_cap)
+        if route is quickest:
+            return route, 0.0
+        self.crossings.diverted()
+        return route, max(0.0, route.inside_hours - quickest.inside_hours)
 
     @property
     def threats(self) -> Closures:
