@@ -47,7 +47,8 @@ def test_empty_trucks_divert_to_the_open_alternate_instead_of_waiting_out_the_cl
 
 
 def test_without_diversion_the_empty_trucks_wait_out_the_whole_closure():
-    out = run(deterministic(closed_when_the_trucks_come_back(1000)))
+    # no lane at the alternate: the closure, known when the trucks set out back, would otherwise route them there
+    out = run(deterministic({**closed_when_the_trucks_come_back(1000), "crossing.alternate.lanes": 0}))
     reopened = 18.0 + 240.0
     back = reopened + crossing(20) * 0.5 + SYRIA  # 264.25 h
     assert out.hours_to_base_empty == pytest.approx(back + 5.0)
@@ -108,3 +109,28 @@ def test_a_known_closure_over_before_the_convoys_arrive_changes_no_route():
     before = run(deterministic({"crossing.main.scheduled_closures": [{"start_day": 0, "days": 0.5, "source": "test: over at 12 h"}]}))
     assert crossings_used(before) == [deterministic().crossing.main.name] * 2
     assert before.diversions == 0
+
+
+def test_empty_trucks_go_round_a_known_closure_they_would_not_divert_from_on_arrival():
+    # The main crossing is shut (scheduled) from 18 h to 42 h. The empty trucks of the first trip, unloaded at 17.5 h,
+    # would reach it at 22 h and wait 20 h (under the 24 h that makes one arriving divert); known when they set out,
+    # the closure sends them by the alternate, open at 06:00.
+    out = run(
+        deterministic(
+            {
+                "fleet.civilian.count": 20,
+                "crossing.main.scheduled_closures": [{"start_day": 0.75, "days": 1, "source": "test: shut behind the first convoy"}],
+                "crossing.divert_after_hours": 24,
+            }
+        )
+    )
+    unloaded = 5.0 + SYRIA + crossing(20) + IRAQ + 2 * 0.75  # 17.5 h
+    back = 30.0 + (ALT + 20 * 3 / 60) * 0.5 + ALT_SYRIA  # through the alternate at 31.0 h, home at 38.25 h
+    by_main = 42.0 + crossing(20) * 0.5 + SYRIA  # 48.0 h, as before
+    assert back < by_main
+    second = back + 5.0  # loaded at 43.25 h; the main crossing is open again: both convoys take it
+    last_crossed = second + SYRIA + crossing(20) + crossing(LAST)  # 50.375 h
+    assert_closure(out, base_empty_hours=second, force_closure_hours=last_crossed + IRAQ)  # 54.875 h, not 64.625 h
+    assert convoy_legs(out)[0]["back"] == pytest.approx(back)
+    assert out.return_diversions == 1 and out.diversions == 0
+    assert 42.0 - (unloaded + IRAQ) == pytest.approx(20.0)  # by the main crossing: 20 h before it reopens

@@ -8,6 +8,7 @@ detour to another crossing to "crossing"; each road's halts also go on the theat
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 
 from sim.model.calendar import NEVER, Closures
@@ -189,6 +190,7 @@ class Roads(Part):
             assert to_hub is not None, "a base reaches its hub (checked when the scenario is read)"
             return self.drive_roads(convoy, tuple(reversed(to_hub.inside)), t, speed_cap, breakdowns=False)
         back, outside, inside = net.way_back(home, at, speed_cap)
+        back, outside, inside, round_closure = self._around_known_closures_back(convoy, at, t, speed_cap, back, outside, inside)
         assert back.crossing is not None, "a way back from a destination crosses the border"
         t = self.drive_roads(convoy, outside, t, speed_cap, breakdowns=False)
         chosen = self.crossings.choose(t, back.crossing)
@@ -211,4 +213,41 @@ class Roads(Part):
             convoy.work_hours -= detour
             self.waits.charge("crossing", detour, convoy)
             self.shared.on_road(back.inside[-1][0], detour, passage=False)
+        if round_closure > 0:  # the longer way round a scheduled closure, likewise
+            convoy.work_hours -= round_closure
+            self.waits.charge("crossing", round_closure, convoy)
         return end
+
+    def _around_known_closures_back(
+        self, convoy: Convoy, at: str, t: float, speed_cap: float | None, back: Route, outside: Steps, inside: Steps
+    ) -> tuple[Route, Steps, Steps, float]:
+        """The way back empty trucks leaving destination ``at`` at ``t`` take: the quickest (``back``, its roads
+        ``outside`` and ``inside`` in the order driven), unless a scheduled closure of its crossing delays them there;
+        then the way through the crossing with the earliest expected arrival at the base, as loaded convoys choose
+        (:func:`around_known_closures`). Also returns its hours beyond the quickest way's (0 for the quickest)."""
+        shared, net = self.shared, self.shared.network
+        point = shared.crossings[str(back.crossing)]
+        if len(point.scheduled) == 0:
+            return back, outside, inside, 0.0
+        kind, trucks = convoy.kind, convoy.truck_count
+        at_crossing = _drive_known(shared, outside, kind, t, speed_cap)
+        work = point.processing_hours(trucks) * 0.5
+        if point.known.finish(at_crossing, work) == point.hours.finish(at_crossing, work):
+            return back, outside, inside, 0.0
+        quickest_hours = back.inside_hours + net.outside_path(str(back.crossing), at, speed_cap)[0]
+        best, best_at = (back, outside, inside, quickest_hours), math.inf
+        for route in [back, *(r for r in net.routes_out(self.spec.name, speed_cap) if r is not back)]:
+            other = shared.crossings[str(route.crossing)]
+            out_hours, out_steps = net.outside_path(str(route.crossing), at, speed_cap)
+            if other.lanes_count == 0 or out_hours == math.inf:
+                continue
+            way_out, way_in = tuple(reversed(out_steps)), tuple(reversed(route.inside))
+            through = other.known.finish(_drive_known(shared, way_out, kind, t, speed_cap), other.processing_hours(trucks) * 0.5)
+            home = _drive_known(shared, way_in, kind, through, speed_cap)
+            if home < best_at:
+                best, best_at = (route, way_out, way_in, route.inside_hours + out_hours), home
+        route, way_out, way_in, hours = best
+        if route is back:
+            return back, outside, inside, 0.0
+        self.crossings.diverted(empty=True)
+        return route, way_out, way_in, max(0.0, hours - quickest_hours)
