@@ -25,7 +25,7 @@ import simpy
 
 from sim.model.airlift import Airlift
 from sim.model.calendar import Closures
-from sim.model.crossing import CrossingPoint, cross_empty
+from sim.model.crossing import CrossingPoint, cross_empty, scheduled_closures
 from sim.model.fleet import CONTRACTED, KINDS
 from sim.model.loading import loading_hours
 from sim.model.movement import movement_rules
@@ -91,8 +91,7 @@ def crossings_in_use(s: Scenario, horizon_hours: float) -> list[tuple[CrossingPo
     env = simpy.Environment()  # the crossings' lanes are never requested here
 
     def point(p) -> CrossingPoint:
-        known = Closures((24.0 * c.start_day, 24.0 * (c.start_day + c.days)) for c in p.scheduled_closures)
-        return CrossingPoint(env, p, known, horizon_hours)
+        return CrossingPoint(env, p, scheduled_closures(p), horizon_hours)
 
     main, alt = s.crossing.main, s.crossing.alternate
     if alt is None or int(alt.lanes) == 0:
