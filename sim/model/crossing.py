@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from bisect import bisect_right
 from collections.abc import Callable, Generator
+from dataclasses import dataclass
 from typing import Any
 
 import simpy
@@ -39,6 +40,8 @@ class CrossingPoint:
         self.known = self.hours | self.scheduled
         self.lane_hours_busy = 0.0
         self.convoys = 0
+        self.waiting: list[Waiting] = []  # convoys queued for a lane that choose again if it shuts
+        self.being_cleared: list[list[tuple[float, float]]] = []  # for each convoy cleared now: the hours it shuts before it is through
 
     def processing_hours(self, vehicles: int) -> float:
         """Paperwork and inspection for a convoy of ``vehicles`` (hours, one lane)."""
@@ -64,6 +67,20 @@ Reconsider = Callable[[float], str]
 """The crossing a convoy waiting at a shut one would take at a given hour (:meth:`CrossingsAtBase.choose`)."""
 
 
+@dataclass(eq=False)
+class Waiting:
+    """A convoy in a crossing's queue for a lane that chooses again if the crossing shuts (:func:`cross_border`)."""
+
+    lane: simpy.Event
+    convoy: simpy.Process
+    reconsider: Reconsider
+
+    def leaves_at(self, t: float, key: str) -> str | None:
+        """The crossing it leaves for if the crossing ``key`` is shut at ``t`` (``None``: it stays)."""
+        other = self.reconsider(t)
+        return None if other == key else other
+
+
 def cross_border(
     env: simpy.Environment, point: CrossingPoint, vehicles: int, work: float, reconsider: Reconsider | None = None
 ) -> Generator[simpy.Event, Any, tuple[float, str]]:
@@ -73,71 +90,108 @@ def cross_border(
     With ``reconsider``, a convoy not yet through when the crossing shuts (queued for a lane, at the head of the
     queue, or being cleared) chooses again as one arriving then would: if ``reconsider`` names another crossing, it
     leaves for it at once. It returns the hours it spent at this one (clearing begun is lost, and counted as waiting)
-    and that crossing, which it has not crossed yet."""
+    and that crossing, which it has not crossed yet.
+
+    A queued convoy can only be in the queue when the crossing shuts if the convoys holding its lanes are being
+    cleared across that moment: those convoys stop there to let it leave, and one joining later sets its own timer.
+    No event is added where no convoy leaves, so such runs keep their events and their order.
+    """
     arrived = env.now
     with point.lanes.request() as lane:
-        if reconsider is not None and not lane.triggered:
-            _watch_the_queue(env, point, lane, reconsider, env.active_process, env.now)
+        waiting = None
+        if reconsider is not None and not lane.triggered and env.active_process is not None:
+            waiting = Waiting(lane, env.active_process, reconsider)
+            point.waiting.append(waiting)
+            _watch_the_queue(env, point, waiting)
         try:
             yield lane
         except simpy.Interrupt as diverted:
             return env.now - arrived, str(diverted.cause)
-        leaves = None if reconsider is None else _leaves_while_cleared(point, env.now, work, reconsider)
-        if leaves is not None:
-            at, other, worked = leaves
-            yield env.timeout(at - env.now)
-            point.lane_hours_busy += worked
-            return at - arrived, other
-        start = point.shut.open_at(env.now)
-        done = point.shut.finish(start, work)
-        yield env.timeout(done - env.now)
+        finally:
+            if waiting in point.waiting:
+                point.waiting.remove(waiting)
+        if reconsider is None:
+            start = point.shut.open_at(env.now)
+            done = point.shut.finish(start, work)
+            yield env.timeout(done - env.now)
+        else:
+            done, left = yield from _clear(env, point, work, reconsider)
+            if left is not None:
+                return done - arrived, left
         point.lane_hours_busy += work
         point.convoys += 1
     return done - arrived - work, point.key
 
 
-def _leaves_while_cleared(point: CrossingPoint, t: float, work: float, reconsider: Reconsider) -> tuple[float, str, float] | None:
-    """A convoy at the head of the queue at ``t`` with ``work`` hours of clearing: the first time the crossing is or
-    shuts before it is through when it would choose another, that crossing, and the hours of clearing done by then
-    (``None``: it stays until it is through). The calendar is the replication's, so this is known at ``t``."""
+def _clear(env: simpy.Environment, point: CrossingPoint, work: float, reconsider: Reconsider) -> Generator[simpy.Event, Any, tuple[float, str | None]]:
+    """A convoy at the head of the queue is cleared in ``work`` hours while the crossing is open. Each time the crossing
+    is or shuts before it is through, the convoy and those queued behind it choose again; it stops there only if one of
+    them leaves. Returns when it is through or leaves, and the crossing it leaves for (its hours of clearing count as
+    lane hours), or ``None``."""
+    t = env.now
+    done = point.shut.finish(t, work)
+    shuts = _shuts_while_cleared(point, t, work)
+    if not shuts:
+        yield env.timeout(done - t)  # one event for the whole clearing
+        return done, None
+    point.being_cleared.append(shuts)
+    try:
+        for shut_at, worked in shuts:
+            other = reconsider(shut_at)
+            if other == point.key and not any(w.leaves_at(shut_at, point.key) for w in point.waiting):
+                continue
+            if shut_at > env.now:
+                yield env.timeout(shut_at - env.now)
+            _tell_the_queue(point, shut_at)
+            if other != point.key:
+                point.lane_hours_busy += worked
+                return shut_at, other
+        yield env.timeout(done - env.now)
+        return done, None
+    finally:
+        point.being_cleared.remove(shuts)
+
+
+def _shuts_while_cleared(point: CrossingPoint, t: float, work: float) -> list[tuple[float, float]]:
+    """The hours at which the crossing is (at ``t``) or shuts before a convoy at the head of the queue at ``t`` with
+    ``work`` hours of clearing is through, each with the hours of clearing done by then."""
     shut = point.shut
-    if not shut.is_open(t):
-        other = reconsider(t)
-        if other != point.key:
-            return t, other, 0.0
+    out = [] if shut.is_open(t) else [(t, 0.0)]
     start, left, worked = shut.open_at(t), work, 0.0
     starts, ends = shut.starts, shut.ends
     i = bisect_right(starts, start)
     while i < len(starts) and start + left > starts[i]:
         done = starts[i] - start
-        other = reconsider(starts[i])
-        if other != point.key:
-            return starts[i], other, worked + done
+        out.append((starts[i], worked + done))
         left, worked, start = left - done, worked + done, ends[i]
         i += 1
-    return None
+    return out
 
 
-def _watch_the_queue(env: simpy.Environment, point: CrossingPoint, lane: simpy.Event, reconsider: Reconsider, convoy: simpy.Process | None, t: float) -> None:
-    """While ``convoy`` waits for a lane, look again each time the crossing shuts: if the crossing it would choose
-    then (as one arriving then would) is another, it leaves the queue for it (an interrupt naming that crossing).
+def _tell_the_queue(point: CrossingPoint, t: float) -> None:
+    """The crossing is shut at ``t``: each convoy queued for a lane that would take another crossing leaves for it."""
+    for waiting in list(point.waiting):
+        other = waiting.leaves_at(t, point.key)
+        if other is not None and waiting.convoy.is_alive:
+            point.waiting.remove(waiting)
+            waiting.convoy.interrupt(other)
 
-    Only a timer per closing is added, so a run where no queued convoy diverts keeps its events in the same order.
-    """
-    i = bisect_right(point.shut.starts, t)
-    if i >= len(point.shut.starts) or convoy is None:
+
+def _watch_the_queue(env: simpy.Environment, point: CrossingPoint, waiting: Waiting) -> None:
+    """A convoy joining the queue while others are being cleared: if it would leave when the crossing shuts before
+    they are through (they settled whether to stop then before it came), a timer wakes it at the first such hour."""
+    t = env.now
+    hours = sorted(h for shuts in point.being_cleared for h, _ in shuts if h > t)
+    leaves = next((h for h in hours if waiting.leaves_at(h, point.key) is not None), None)
+    if leaves is None:
         return
 
     def look(_event: simpy.Event) -> None:
-        if lane.triggered or not convoy.is_alive:
-            return  # it has its lane (it looks again at the head of the queue) or is gone
-        other = reconsider(env.now)
-        if other != point.key:
-            convoy.interrupt(other)
-        else:
-            _watch_the_queue(env, point, lane, reconsider, convoy, env.now)
+        if waiting.lane.triggered or waiting not in point.waiting:
+            return  # it has its lane (it looks again at the head of the queue) or has left
+        _tell_the_queue(point, env.now)
 
-    env.timeout(point.shut.starts[i] - t).callbacks.append(look)
+    env.timeout(leaves - t).callbacks.append(look)
 
 
 def cross_empty(point: CrossingPoint, t: float, trucks: int) -> tuple[float, float]:
