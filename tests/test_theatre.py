@@ -127,10 +127,10 @@ def test_two_bases_each_holding_one_het_and_wanting_both_do_not_wait_for_each_ot
 
 
 def test_a_closed_crossing_sends_the_loaded_convoy_and_its_empty_return_to_the_other():
-    # X is shut from hour 3 for a day. The first convoy reaches X at 3 h (A-X 2 h after loading): shut 24 h > 12 h,
-    # Y open, so it drives the 1 h difference to Y (4 h), crosses (5 h), Y-erbil 2 h (7 h), unloads (8 h).
-    # Back: the quickest way is through X (erbil-X 2 h, to 10 h), still shut: it crosses empty at Y
-    # (0.5 h, 10.5 h) and drives Y-A 3 h: back at 13.5 h, when the second convoy forms.
+    # X is shut (a scheduled closure, known when convoys set out) from hour 3 for a day. The first convoy leaves at
+    # 1 h: by X (A-X 2 h) it would wait there from 3 h to 27 h; by Y (A-Y 3 h) it crosses at 4-5 h, Y-erbil 2 h (7 h),
+    # unloads (8 h). Back: by X it would wait from 10 h to 27 h; by Y, erbil-Y 2 h (10 h), crosses empty (0.5 h,
+    # 10.5 h) and drives Y-A 3 h: back at 13.5 h, when the second convoy forms.
     closed = {"start_day": 3 / 24, "days": 1, "source": "assumption: a closure for the test"}
     table = small_theatre(
         {"a": small_base(loads=20), "x": crossing(scheduled_closures=[closed]), "y": crossing()},
@@ -142,12 +142,13 @@ def test_a_closed_crossing_sends_the_loaded_convoy_and_its_empty_return_to_the_o
     assert first["legs"]["arrived"] == pytest.approx(7.0)
     assert first["legs"]["back"] == pytest.approx(13.5)
     assert second["formed"] == pytest.approx(13.5)
-    # the second convoy reaches X at 16.5 h: shut 10.5 h more, not over 12 h, so it waits there and crosses at 27-28 h
-    assert second["legs"]["crossed"] == pytest.approx(28.0) and main.hours_to_force_closure == pytest.approx(30.0)
-    assert main.diversions == 1 and main.return_diversions == 1
-    assert theatre.leg_wait_hours["a-x"] == pytest.approx(1.0 + 1.0 + 10.5)  # two detours, and the queue at X's gate
-    # passages: A-X loaded twice and the second return; the first return drove erbil-X, crossed at Y, drove Y-A
-    assert theatre.leg_convoys == {"a-x": 3, "a-y": 1, "x-erbil": 3, "y-erbil": 1}
+    # the second convoy leaves at 14.5 h: by X it would reach it at 16.5 h and wait 10.5 h (under the 12 h that makes
+    # one arriving divert), crossing at 27-28 h; it goes by Y: there at 17.5 h, across at 18.5 h, at erbil at 20.5 h
+    assert second["legs"]["crossed"] == pytest.approx(18.5) and main.hours_to_force_closure == pytest.approx(20.5)
+    assert main.diversions == 2 and main.return_diversions == 2  # its empty return too (X still shut at 23.5 h)
+    assert [c["waits"]["crossing"] for c in (first, second)] == pytest.approx([2.0, 2.0])  # A-Y is 1 h more, each way
+    assert theatre.leg_wait_hours == {"a-x": 0.0, "a-y": 0.0, "x-erbil": 0.0, "y-erbil": 0.0}
+    assert theatre.leg_convoys == {"a-x": 0, "a-y": 4, "x-erbil": 0, "y-erbil": 4}
 
 
 def test_a_hub_receives_its_feeder_and_empties_after_it():
