@@ -19,7 +19,7 @@ import simpy
 
 from sim.model.airlift import fly_sorties
 from sim.model.calendar import Closures
-from sim.model.convoy import CONTRACTED, Convoy
+from sim.model.convoy import CONTRACTED, KINDS, Convoy
 from sim.model.convoys import dispatch_convoys, form_convoys
 from sim.model.counting import CountingEnvironment
 from sim.model.evacuation import Evacuation
@@ -28,6 +28,9 @@ from sim.model.outcome import Outcome, TheatreOutcome
 from sim.model.shared import Shared
 from sim.model.streams import Streams
 from sim.scenario.schema import Scenario
+
+_ONE = {kind: frozenset({kind}) for kind in KINDS}
+"""Each truck type alone, as the cargo's questions take it."""
 
 
 class Theatre:
@@ -43,6 +46,8 @@ class Theatre:
         self.leaves = self.shared.leaves
         self.truck_pools = self.shared.truck_pools
         self.bases: dict[str, Evacuation] = {}
+        self._sharers: dict[str, list[Evacuation]] = {}
+        self._rank = {name: i for i, name in enumerate(self.network.bases)}  # file order
         if build:
             self._build_bases()
 
@@ -56,18 +61,27 @@ class Theatre:
         """Fires the next time trucks come to rest at ``base`` or at another base sharing one of its pools: a base
         short of trucks looks again then (those it counted on may have stopped elsewhere, never to come)."""
         evac = self.bases[base]
-        others = [b.fleet.returned() for b in self.bases.values() if b is not evac and set(b.spec.pools) & set(evac.spec.pools)]
-        return simpy.AnyOf(self.env, [evac.fleet.returned(), *others]) if others else evac.fleet.returned()
+        others = self._sharing(evac)
+        return simpy.AnyOf(self.env, [evac.fleet.returned(), *(b.fleet.returned() for b in others)]) if others else evac.fleet.returned()
+
+    def _sharing(self, evac: Evacuation) -> list[Evacuation]:
+        """The other bases sharing one of ``evac``'s pools, in file order (worked out once)."""
+        others = self._sharers.get(evac.name)
+        if others is None:
+            pools = set(evac.spec.pools)
+            others = self._sharers[evac.name] = [b for b in self.bases.values() if b is not evac and pools & set(b.spec.pools)]
+        return others
 
     def standing_elsewhere(self, base: str, kinds: frozenset[str], only_waiting: bool = False) -> int:
         """Trucks of ``kinds`` of ``base``'s pools standing at the other bases (not on the road, not in repair);
         ``only_waiting``: at those that are themselves waiting for trucks, which keep theirs."""
         evac = self.bases[base]
+        bases = self.bases
         return sum(
-            other.fleet.standing(pool, kind)
-            for other in self.bases.values()
-            if other is not evac and (other.waiting_for_trucks or not only_waiting)
+            bases[other].fleet.standing(pool, kind)
             for pool in evac.spec.pools
+            for other in self.truck_pools[pool].idle_at
+            if other != base and (bases[other].waiting_for_trucks or not only_waiting)
             for kind in kinds
         )
 
@@ -75,7 +89,7 @@ class Theatre:
         """Whether a base still needs trucks of ``kind``: cargo they can take, a hub's feeders still to come, or cab seats."""
         if evac.road_done or not self.leaves[evac.name] or evac.stuck:
             return False
-        if evac.inventory.road_remaining(frozenset({kind})) > 0 or evac.waiting_for_feeders():
+        if evac.inventory.road_remaining(_ONE[kind]) > 0 or evac.waiting_for_feeders():
             return True
         return kind in evac.fleet.cab_seats
 
@@ -84,7 +98,7 @@ class Theatre:
         (not a hub with nothing to send until its feeders deliver)."""
         if evac.road_done or not self.leaves[evac.name] or evac.stuck or evac.started_at is None:  # not started: idle
             return False
-        if evac.inventory.road_remaining(frozenset({kind})) > 0:
+        if evac.inventory.road_remaining(_ONE[kind]) > 0:
             return True
         return kind in evac.fleet.cab_seats and not evac.waiting_for_feeders()
 
@@ -93,13 +107,23 @@ class Theatre:
         if len(self.bases) < 2:
             return
         evac = self.bases[base]
+        needed: dict[str, bool] = {}  # by kind, asked once (nothing below changes what this base needs)
         for pool in evac.spec.pools:
-            for other in self.bases.values():
-                if other is evac or pool not in other.spec.pools:
-                    continue
+            idle_at = self.truck_pools[pool].idle_at
+            if not idle_at or idle_at == {base}:
+                continue
+            for other in self._in_file_order(idle_at, base):
                 for kind in [k for k, n in other.fleet.idle(pool).items() if n > 0]:
-                    if self._needs(evac, kind) and not self._keeps(other, kind):
+                    needs = needed.get(kind)
+                    if needs is None:
+                        needs = needed[kind] = self._needs(evac, kind)
+                    if needs and not self._keeps(other, kind):
                         self._reposition(other, evac, pool, kind, other.fleet.take_idle(pool, kind))
+
+    def _in_file_order(self, names: set[str], but: str) -> list[Evacuation]:
+        """The bases named (but ``but``), in file order: the order in which bases are asked for trucks."""
+        rank = self._rank
+        return [self.bases[name] for name in sorted(names, key=rank.__getitem__) if name != but]
 
     def trucks_arrived(self, base: str) -> None:
         """Trucks are idle at ``base``: those of kinds it does not keep drive empty to the first base (file order)
