@@ -47,6 +47,7 @@ class Theatre:
         self.truck_pools = self.shared.truck_pools
         self.bases: dict[str, Evacuation] = {}
         self._sharers: dict[str, list[Evacuation]] = {}
+        self._users: dict[str, list[Evacuation]] = {}
         self._rank = {name: i for i, name in enumerate(self.network.bases)}  # file order
         if build:
             self._build_bases()
@@ -71,6 +72,13 @@ class Theatre:
             pools = set(evac.spec.pools)
             others = self._sharers[evac.name] = [b for b in self.bases.values() if b is not evac and pools & set(b.spec.pools)]
         return others
+
+    def _pool_users(self, pool: str) -> list[Evacuation]:
+        """The bases that list ``pool``, in file order (worked out once)."""
+        users = self._users.get(pool)
+        if users is None:
+            users = self._users[pool] = [b for b in self.bases.values() if pool in b.spec.pools]
+        return users
 
     def standing_elsewhere(self, base: str, kinds: frozenset[str], only_waiting: bool = False) -> int:
         """Trucks of ``kinds`` of ``base``'s pools standing at the other bases (not on the road, not in repair);
@@ -132,7 +140,7 @@ class Theatre:
             return
         evac = self.bases[base]
         for pool_name in evac.spec.pools:
-            users = [b for b in self.bases.values() if b is not evac and pool_name in b.spec.pools]
+            users = [b for b in self._pool_users(pool_name) if b is not evac]
             if not users:
                 continue
             for kind in [k for k, n in evac.fleet.idle(pool_name).items() if n > 0]:
