@@ -16,6 +16,7 @@ from collections.abc import Generator
 from typing import Any
 
 import simpy
+from simpy.events import Condition
 
 from sim.model.airlift import fly_sorties
 from sim.model.calendar import Closures
@@ -31,6 +32,54 @@ from sim.scenario.schema import Scenario
 
 _ONE = {kind: frozenset({kind}) for kind in KINDS}
 """Each truck type alone, as the cargo's questions take it."""
+
+
+class TrucksAtRest(Condition):
+    """Fires the first time trucks come to rest at one of several bases (one of their fleets' return events fires):
+    what :class:`simpy.AnyOf` over those events does, at the same moment and in the same order, but at the cost of
+    one look a base rather than SimPy's search of every base's callbacks once it has fired.
+
+    SimPy's condition puts a check on each event and, once it has fired, takes them all off again: with every base of
+    a theatre-wide pool waiting on every other's return, each look grew as the square of the bases. Here the waits
+    subscribed to one return one after another share one callback (:class:`_WaitingForTrucks`), which wakes them in
+    the order they subscribed; a wait that has fired, or whose outer condition has (``rest | timeout``), is spent and
+    skipped when the others' returns fire, instead of being searched for and removed.
+    """
+
+    def __init__(self, env: simpy.Environment, events: list[simpy.Event]) -> None:
+        simpy.Event.__init__(self, env)
+        self._evaluate = Condition.any_events
+        self._events = ()  # nothing to report in a value: those waiting on it only look again
+        self._count = 0
+        self._spent = False
+        for event in events:
+            callbacks = event.callbacks
+            if callbacks is None:  # already processed: it fires now, as SimPy's check would
+                self.wake()
+            elif callbacks and type(callbacks[-1]) is _WaitingForTrucks:
+                callbacks[-1].waits.append(self)
+            else:
+                callbacks.append(_WaitingForTrucks(self))
+
+    def wake(self) -> None:
+        if not self.triggered and not self._spent:
+            self.succeed()
+
+    def _remove_check_callbacks(self) -> None:
+        self._spent = True
+
+
+class _WaitingForTrucks:
+    """The waits for trucks to come to rest subscribed, one after another, to one base's return: one callback."""
+
+    __slots__ = ("waits",)
+
+    def __init__(self, first: TrucksAtRest) -> None:
+        self.waits = [first]
+
+    def __call__(self, _event: simpy.Event) -> None:
+        for wait in self.waits:
+            wait.wake()
 
 
 class Theatre:
@@ -63,7 +112,7 @@ class Theatre:
         short of trucks looks again then (those it counted on may have stopped elsewhere, never to come)."""
         evac = self.bases[base]
         others = self._sharing(evac)
-        return simpy.AnyOf(self.env, [evac.fleet.returned(), *(b.fleet.returned() for b in others)]) if others else evac.fleet.returned()
+        return TrucksAtRest(self.env, [evac.fleet.returned(), *(b.fleet.returned() for b in others)]) if others else evac.fleet.returned()
 
     def _sharing(self, evac: Evacuation) -> list[Evacuation]:
         """The other bases sharing one of ``evac``'s pools, in file order (worked out once)."""
