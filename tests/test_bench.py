@@ -198,6 +198,7 @@ def test_the_routing_bench_reports_seconds_per_convoy_and_routing_per_road_at_ea
     for size, f in figures.items():
         assert f["bases"] == int(size) and f["replications"] >= 2 and f["convoys_per_replication"] > 0
         assert f["seconds_per_convoy"] == pytest.approx(f["seconds_per_replication"] / f["convoys_per_replication"])
+        assert 0 < f["cpu_seconds_per_convoy"] <= f["seconds_per_convoy"] * 1.05
         assert f["routing_seconds_per_leg"] == pytest.approx(f["routing_seconds_per_replication"] / f["legs"])
     assert figures["2"]["seconds_per_convoy_vs_smallest"] == 1.0
 
