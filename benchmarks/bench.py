@@ -10,6 +10,12 @@ still where the rates do not. Each round gives one ratio, against the mean of th
 slices before and after it; the figure is the median of the rounds' ratios (their
 quartiles say how much they scatter), beside the ratio of the summed rates. A theatre's
 seconds per convoy are set against the one-base baseline's the same way, round by round.
+Each slice is timed twice: wall seconds, and the CPU seconds of the bench's own thread
+(:func:`time.thread_time`). On a machine that other work keeps busy, a slice's wall time
+includes the time the kernel gave the core to others, in shares that change from slice to
+slice; its CPU time does not, so the ratios (``replications_vs_raw``, ``model_vs_raw``,
+``seconds_per_convoy_vs_baseline``) are taken over CPU seconds, and the wall-second
+ratios are reported beside them (``*_wall``). Rates (per second) stay per wall second.
 The model is then timed on a local process pool, and the ratios are compared with targets. Events
 are counted the way the model counts them: the events a :class:`~sim.model.counting.CountingEnvironment` schedules, the number of events
 scheduled. Wall times are from :func:`time.perf_counter`. A short profiled run
@@ -223,10 +229,11 @@ class Tally:
     events: list[int]
     replications: list[int]
     convoys: list[int]
+    cpu: list[float]  # CPU seconds of the bench's thread in each slice (set by :func:`interleaved`)
 
     @classmethod
     def empty(cls) -> Tally:
-        return cls([], [], [], [])
+        return cls([], [], [], [], [])
 
     def add(self, wall: float, events: int, replications: int = 0, convoys: int = 0) -> None:
         self.wall.append(wall)
@@ -267,17 +274,43 @@ def interleaved(
     next_model = next_other = 0
     for _ in range(rounds):
         gc.collect()
+        cpu = time.thread_time()
         events, wall = raw_resource_run(until)
         raw.add(wall, events)
+        raw.cpu.append(time.thread_time() - cpu)
         gc.collect()
+        cpu = time.thread_time()
         next_model = model_slice(prepared, seed, next_model, slice_seconds, model)
+        model.cpu.append(time.thread_time() - cpu)
         if other is not None and another is not None:
             gc.collect()
+            cpu = time.thread_time()
             next_other = model_slice(other, seed, next_other, slice_seconds, another)
+            another.cpu.append(time.thread_time() - cpu)
     gc.collect()
+    cpu = time.thread_time()
     events, wall = raw_resource_run(until)  # a last raw slice, so that every round lies between two
     raw.add(wall, events)
+    raw.cpu.append(time.thread_time() - cpu)
     return raw, model, another
+
+
+def round_ratios(raw: Tally, model: Tally, seconds: str = "cpu") -> tuple[list[float], list[float]]:
+    """Each round's (replications a second, model events a second) per raw event a second, timed in ``seconds``
+    ("cpu" or "wall"); a round's yardstick is the mean of the raw slices before and after it."""
+    raw_time, model_time = getattr(raw, seconds), getattr(model, seconds)
+    raw_slices = [e / max(t, 1e-12) for e, t in zip(raw.events, raw_time, strict=True)]
+    raw_rates = [(a + b) / 2 for a, b in itertools.pairwise(raw_slices)]
+    reps = [r / max(t, 1e-12) / x for r, t, x in zip(model.replications, model_time, raw_rates, strict=True)]
+    events = [e / max(t, 1e-12) / x for e, t, x in zip(model.events, model_time, raw_rates, strict=True)]
+    return reps, events
+
+
+def convoy_ratios(this: Tally, other: Tally, theatre_first: bool, seconds: str = "cpu") -> list[float]:
+    """Each round's theatre seconds per convoy over the baseline's, timed in ``seconds`` ("cpu" or "wall")."""
+    this_per_convoy = [t / max(1, c) for t, c in zip(getattr(this, seconds), this.convoys, strict=True)]
+    other_per_convoy = [t / max(1, c) for t, c in zip(getattr(other, seconds), other.convoys, strict=True)]
+    return [t / b if theatre_first else b / t for t, b in zip(this_per_convoy, other_per_convoy, strict=True)]
 
 
 def _spread(values: list[float]) -> dict[str, float]:
@@ -307,17 +340,14 @@ def run_bench(scenario_path: str = BASELINE, seconds: float = 5.0, jobs: int = 2
     wall, replications, events, convoys = sum(tally.wall), sum(tally.replications), sum(tally.events), sum(tally.convoys)
     one_core_rate = replications / wall
     model_events_per_s = events / wall
-    raw_slices = [e / w for e, w in zip(raw_tally.events, raw_tally.wall, strict=True)]
-    raw_rates = [(a + b) / 2 for a, b in itertools.pairwise(raw_slices)]  # the yardstick before and after each round
-    rep_ratios = [r / w / x for r, w, x in zip(tally.replications, tally.wall, raw_rates, strict=True)]
-    event_ratios = [e / w / x for e, w, x in zip(tally.events, tally.wall, raw_rates, strict=True)]
+    rep_ratios, event_ratios = round_ratios(raw_tally, tally, "cpu")
+    rep_ratios_wall, event_ratios_wall = round_ratios(raw_tally, tally, "wall")
     seconds_per_convoy = wall / max(1, convoys)
     per_convoy: dict[str, object] = {"seconds_per_convoy": seconds_per_convoy, "convoys_per_replication": convoys / replications}
     if other is not None and other_tally is not None:
-        other_per_convoy = [w / max(1, c) for w, c in zip(other_tally.wall, other_tally.convoys, strict=True)]
-        this_per_convoy = [w / max(1, c) for w, c in zip(tally.wall, tally.convoys, strict=True)]
         theatre_first = scenario.is_theatre or not other.scenario.is_theatre
-        pairs = [t / b if theatre_first else b / t for t, b in zip(this_per_convoy, other_per_convoy, strict=True)]
+        pairs = convoy_ratios(tally, other_tally, theatre_first, "cpu")
+        pairs_wall = convoy_ratios(tally, other_tally, theatre_first, "wall")
         other_seconds = sum(other_tally.wall) / max(1, sum(other_tally.convoys))
         theatre_s, baseline_s = (seconds_per_convoy, other_seconds) if theatre_first else (other_seconds, seconds_per_convoy)
         ratio = _spread(pairs)["median"]
@@ -330,6 +360,7 @@ def run_bench(scenario_path: str = BASELINE, seconds: float = 5.0, jobs: int = 2
             "value": ratio,
             "of_sums": theatre_s / baseline_s,
             "rounds": _spread(pairs),
+            "wall": _spread(pairs_wall),
             "target": SECONDS_PER_CONVOY_VS_BASELINE,
             "met": bool(ratio <= SECONDS_PER_CONVOY_VS_BASELINE),
         }
@@ -367,6 +398,9 @@ def run_bench(scenario_path: str = BASELINE, seconds: float = 5.0, jobs: int = 2
         "parallel_efficiency": speedup / jobs,
         **ratios,
         "replications_vs_raw_rounds": _spread(rep_ratios),
+        "replications_vs_raw_wall": _spread(rep_ratios_wall),
+        "model_vs_raw_wall": _spread(event_ratios_wall),
+        "raw_cpu_share": sum(raw_tally.cpu) / sum(raw_tally.wall),  # below 1: other work took the core part of the time
         "replications_vs_raw_of_sums": one_core_rate / raw,
         "model_vs_raw_of_sums": model_events_per_s / raw,
         "simpy_share": share,

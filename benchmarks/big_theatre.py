@@ -16,7 +16,8 @@ those of the shipped Qasrak-Rmelan road. Such a network has far too many simple 
 enumerate (a 50-base mesh has more than 10^20), so only a route engine whose cost grows
 with the roads (:mod:`sim.scenario.routing`, Dijkstra) can run it.
 
-The bench (:func:`scaling`) times replications of the theatre at each size and divides by
+The bench (:func:`scaling`) times replications of the theatre at each size (wall seconds, and
+the CPU seconds of its thread, which a shared core does not inflate) and divides by
 the convoys they moved: with routing in proportion to the roads, seconds per convoy stay
 about flat as the theatre grows. Figures are wall seconds on one core; on a busy machine
 they are indicative only.
@@ -227,12 +228,12 @@ def scaling(sizes: tuple[int, ...] = SIZES, seconds: float = 5.0, seed: int = 1)
         prepared = prepare(validate_table(table, "", f"big_theatre_{bases}"))
         run_batch(prepared, seed, range(1))  # warm: the scenario resolved once, the routes of its roads found once
         replications = convoys = 0
-        start = time.perf_counter()
+        start, cpu = time.perf_counter(), time.thread_time()
         while replications < 2 or time.perf_counter() - start < seconds:
             rows, _, _ = run_batch(prepared, seed, range(1 + replications, 2 + replications))
             replications += 1
             convoys += sum(int(v) for k, v in rows[0].items() if k.startswith("base.") and k.endswith(".convoys"))
-        wall = time.perf_counter() - start
+        wall, cpu = time.perf_counter() - start, time.thread_time() - cpu
         out[str(bases)] = {
             "bases": bases,
             "legs": len(table["legs"]),
@@ -240,11 +241,13 @@ def scaling(sizes: tuple[int, ...] = SIZES, seconds: float = 5.0, seed: int = 1)
             "convoys_per_replication": convoys / replications,
             "seconds_per_replication": wall / replications,
             "seconds_per_convoy": wall / max(1, convoys),
+            "cpu_seconds_per_convoy": cpu / max(1, convoys),  # what a shared core gave this thread: the figure to compare
             "routing_seconds_per_replication": routing_seconds(prepared.base),
         }
     smallest = out[str(sizes[0])]
     for figures in out.values():
         figures["seconds_per_convoy_vs_smallest"] = figures["seconds_per_convoy"] / smallest["seconds_per_convoy"]
+        figures["cpu_seconds_per_convoy_vs_smallest"] = figures["cpu_seconds_per_convoy"] / smallest["cpu_seconds_per_convoy"]
         figures["routing_seconds_per_leg"] = figures["routing_seconds_per_replication"] / figures["legs"]
     return out
 

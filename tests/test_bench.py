@@ -18,6 +18,9 @@ KEYS = (
     "replications_vs_raw",
     "simpy_share",
     "model_vs_raw_ceiling",
+    "replications_vs_raw_wall",
+    "model_vs_raw_wall",
+    "raw_cpu_share",
     "targets",
     "python",
     "simpy",
@@ -80,6 +83,25 @@ def test_the_raw_loop_and_the_scenarios_are_timed_in_alternating_slices(monkeypa
     raw, model, other = b.interleaved(baseline, 1, seconds=6.0, other=theatre, slice_seconds=0.5)
     assert order == ["raw", "qasrak_baseline", "syria_2026_theatre"] * 4 + ["raw"]
     assert len(raw.wall) == 5 and len(model.wall) == len(other.wall) == 4 and sum(model.replications) == 8
+
+
+def test_round_ratios_are_taken_over_cpu_seconds_with_wall_seconds_beside_them():
+    """A slice that waited for the core (wall 2 s, CPU 0.5 s) counts its CPU seconds: the yardstick's too."""
+    import benchmarks.bench as b
+
+    raw = b.Tally([1.0, 1.0], [1000, 1000], [0, 0], [0, 0], [0.5, 0.5])  # 1,000 events a wall second, 2,000 a CPU second
+    baseline = b.Tally([2.0], [900], [10], [20], [0.5])
+    theatre = b.Tally([1.0], [900], [2], [10], [0.75])
+    reps, events = b.round_ratios(raw, baseline, "cpu")
+    assert reps == [pytest.approx(10 / 0.5 / 2000)] and events == [pytest.approx(900 / 0.5 / 2000)]
+    reps_wall, _ = b.round_ratios(raw, baseline, "wall")
+    assert reps_wall == [pytest.approx(10 / 2.0 / 1000)]
+    assert b.convoy_ratios(theatre, baseline, True, "cpu") == [pytest.approx((0.75 / 10) / (0.5 / 20))]
+    assert b.convoy_ratios(baseline, theatre, False, "wall") == [pytest.approx((1.0 / 10) / (2.0 / 20))]
+
+
+def test_the_bench_got_at_most_its_core(bench):
+    assert 0 < bench["raw_cpu_share"] <= 1.05
 
 
 def test_simpy_share_is_a_share_and_bounds_the_ratio_the_model_could_reach(bench):
@@ -176,6 +198,7 @@ def test_the_routing_bench_reports_seconds_per_convoy_and_routing_per_road_at_ea
     for size, f in figures.items():
         assert f["bases"] == int(size) and f["replications"] >= 2 and f["convoys_per_replication"] > 0
         assert f["seconds_per_convoy"] == pytest.approx(f["seconds_per_replication"] / f["convoys_per_replication"])
+        assert 0 < f["cpu_seconds_per_convoy"] <= f["seconds_per_convoy"] * 1.05
         assert f["routing_seconds_per_leg"] == pytest.approx(f["routing_seconds_per_replication"] / f["legs"])
     assert figures["2"]["seconds_per_convoy_vs_smallest"] == 1.0
 

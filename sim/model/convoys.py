@@ -42,6 +42,8 @@ Steps = Generator[simpy.Event, Any, None]
 """A SimPy process: the events it waits on, one after another."""
 
 MILITARY = frozenset(KINDS) - CONTRACTED
+_ONE = {kind: frozenset({kind}) for kind in KINDS}
+"""Each truck type alone, as the cargo's questions take it."""
 
 
 @dataclass(frozen=True)
@@ -106,9 +108,12 @@ def _trucks_that_may_come(evac: Evacuation, kinds: frozenset[str], can_go_withou
     repair, but not those standing at another base that cannot carry cargo left here (they would never be sent:
     military cargo left, HETs idle elsewhere), nor, when the convoy ``can_go_without`` them, those held by another
     base that waits for trucks itself (two bases waiting for each other's trucks would wait for ever)."""
-    useless = frozenset(k for k in kinds if evac.inventory.road_remaining(frozenset({k})) == 0)
+    coming = evac.fleet.away(kinds)
+    if len(evac.shared.network.bases) == 1:  # no other base to stand at
+        return coming
+    useless = frozenset(k for k in kinds if evac.inventory.road_remaining(_ONE[k]) == 0)
     neighbours = evac.neighbours
-    coming = evac.fleet.away(kinds) - (neighbours.standing_elsewhere(evac.name, useless) if useless else 0)
+    coming -= neighbours.standing_elsewhere(evac.name, useless) if useless else 0
     if can_go_without and kinds - useless:
         coming -= neighbours.standing_elsewhere(evac.name, kinds - useless, only_waiting=True)
     return coming

@@ -29,6 +29,7 @@ class TruckPool:
         self.name = name
         self.total = dict(counts)
         self.hours_busy = dict.fromkeys(counts, 0.0)
+        self.idle_at: set[str] = set()  # the bases where trucks of this pool stand idle now (kept by their fleets)
 
     @property
     def truck_hours_busy(self) -> float:
@@ -59,8 +60,10 @@ class Fleet(Part):
         cab_seats: dict[str, int] | None = None,
         pools: list[TruckPool] | None = None,
         here: dict[str, dict[str, int]] | None = None,
+        base: str = "",
     ) -> None:
         self.env = env
+        self.base = base
         if pools is None:
             pools = [TruckPool("base", counts)]
             here = {"base": dict(counts)}
@@ -78,6 +81,8 @@ class Fleet(Part):
         self.waits_by_kind = dict.fromkeys(KINDS, 0.0)  # hours convoys waited to form, by the type they were short of
         self._returned = env.event()
         self._repaired: list[tuple[float, str, str]] = []
+        for pool in pools:
+            self._note_idle(pool.name)
 
     @classmethod
     def for_base(cls, setup: BaseSetup) -> Fleet:
@@ -94,7 +99,16 @@ class Fleet(Part):
             {k: int(kinds[k].cab_seats) for k in KINDS},
             pools,
             {p.name: shared.trucks_start_at(p.name, spec.name) for p in pools},
+            spec.name,
         )
+
+    def _note_idle(self, pool: str) -> None:
+        """Tell ``pool`` whether trucks of it stand idle here, so that a base short of trucks looks only at the bases
+        that have some (not at every base sharing the pool)."""
+        if any(self.here[pool].values()):
+            self._pools[pool].idle_at.add(self.base)
+        else:
+            self._pools[pool].idle_at.discard(self.base)
 
     def waited_for(self, kind: str | None, hours: float) -> None:
         """A convoy waited ``hours`` to form, short of trucks of ``kind``."""
@@ -178,6 +192,7 @@ class Fleet(Part):
             _, kind, pool = heapq.heappop(self._repaired)
             self.at_base[kind] += 1
             self.here[pool][kind] += 1
+            self._pools[pool].idle_at.add(self.base)
 
     def next_repair(self) -> float | None:
         """When the next truck under repair is ready, if any."""
@@ -209,14 +224,18 @@ class Fleet(Part):
                     n -= take
                 if n == 0:
                     break
+        for pool in split:
+            self._note_idle(pool)
         return split
 
     def give_back(self, kind_counts: dict[str, int], pool: str | None = None) -> None:
         """Trucks (of ``pool``, or the first) are at the base and ready for another load."""
-        counts = self.here[pool or self.pools[0].name]
+        pool = pool or self.pools[0].name
+        counts = self.here[pool]
         for kind, n in kind_counts.items():
             self.at_base[kind] += n
             counts[kind] = counts.get(kind, 0) + n
+        self._note_idle(pool)
         ev, self._returned = self._returned, self.env.event()
         ev.succeed()
 
@@ -226,6 +245,7 @@ class Fleet(Part):
         n = counts[kind]
         counts[kind] = 0
         self.at_base[kind] -= n
+        self._note_idle(pool)
         return n
 
     def seats_in_cabs(self, used: dict[str, int]) -> int:

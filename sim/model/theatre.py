@@ -16,10 +16,11 @@ from collections.abc import Generator
 from typing import Any
 
 import simpy
+from simpy.events import Condition
 
 from sim.model.airlift import fly_sorties
 from sim.model.calendar import Closures
-from sim.model.convoy import CONTRACTED, Convoy
+from sim.model.convoy import CONTRACTED, KINDS, Convoy
 from sim.model.convoys import dispatch_convoys, form_convoys
 from sim.model.counting import CountingEnvironment
 from sim.model.evacuation import Evacuation
@@ -28,6 +29,57 @@ from sim.model.outcome import Outcome, TheatreOutcome
 from sim.model.shared import Shared
 from sim.model.streams import Streams
 from sim.scenario.schema import Scenario
+
+_ONE = {kind: frozenset({kind}) for kind in KINDS}
+"""Each truck type alone, as the cargo's questions take it."""
+
+
+class TrucksAtRest(Condition):
+    """Fires the first time trucks come to rest at one of several bases (one of their fleets' return events fires):
+    what :class:`simpy.AnyOf` over those events does, at the same moment and in the same order, but at the cost of
+    one look a base rather than SimPy's search of every base's callbacks once it has fired.
+
+    SimPy's condition puts a check on each event and, once it has fired, takes them all off again: with every base of
+    a theatre-wide pool waiting on every other's return, each look grew as the square of the bases. Here the waits
+    subscribed to one return one after another share one callback (:class:`_WaitingForTrucks`), which wakes them in
+    the order they subscribed; a wait that has fired, or whose outer condition has (``rest | timeout``), is spent and
+    skipped when the others' returns fire, instead of being searched for and removed.
+    """
+
+    def __init__(self, env: simpy.Environment, events: list[simpy.Event]) -> None:
+        simpy.Event.__init__(self, env)
+        self._evaluate = Condition.any_events
+        self._events = ()  # nothing to report in a value: those waiting on it only look again
+        self._count = 0
+        self._spent = False
+        for event in events:
+            callbacks = event.callbacks
+            if callbacks is None:  # already processed: it fires now, as SimPy's check would
+                self.wake()
+            elif callbacks and type(callbacks[-1]) is _WaitingForTrucks:
+                callbacks[-1].waits.append(self)
+            else:
+                callbacks.append(_WaitingForTrucks(self))
+
+    def wake(self) -> None:
+        if not self.triggered and not self._spent:
+            self.succeed()
+
+    def _remove_check_callbacks(self) -> None:
+        self._spent = True
+
+
+class _WaitingForTrucks:
+    """The waits for trucks to come to rest subscribed, one after another, to one base's return: one callback."""
+
+    __slots__ = ("waits",)
+
+    def __init__(self, first: TrucksAtRest) -> None:
+        self.waits = [first]
+
+    def __call__(self, _event: simpy.Event) -> None:
+        for wait in self.waits:
+            wait.wake()
 
 
 class Theatre:
@@ -43,6 +95,9 @@ class Theatre:
         self.leaves = self.shared.leaves
         self.truck_pools = self.shared.truck_pools
         self.bases: dict[str, Evacuation] = {}
+        self._sharers: dict[str, list[Evacuation]] = {}
+        self._users: dict[str, list[Evacuation]] = {}
+        self._rank = {name: i for i, name in enumerate(self.network.bases)}  # file order
         if build:
             self._build_bases()
 
@@ -56,18 +111,34 @@ class Theatre:
         """Fires the next time trucks come to rest at ``base`` or at another base sharing one of its pools: a base
         short of trucks looks again then (those it counted on may have stopped elsewhere, never to come)."""
         evac = self.bases[base]
-        others = [b.fleet.returned() for b in self.bases.values() if b is not evac and set(b.spec.pools) & set(evac.spec.pools)]
-        return simpy.AnyOf(self.env, [evac.fleet.returned(), *others]) if others else evac.fleet.returned()
+        others = self._sharing(evac)
+        return TrucksAtRest(self.env, [evac.fleet.returned(), *(b.fleet.returned() for b in others)]) if others else evac.fleet.returned()
+
+    def _sharing(self, evac: Evacuation) -> list[Evacuation]:
+        """The other bases sharing one of ``evac``'s pools, in file order (worked out once)."""
+        others = self._sharers.get(evac.name)
+        if others is None:
+            pools = set(evac.spec.pools)
+            others = self._sharers[evac.name] = [b for b in self.bases.values() if b is not evac and pools & set(b.spec.pools)]
+        return others
+
+    def _pool_users(self, pool: str) -> list[Evacuation]:
+        """The bases that list ``pool``, in file order (worked out once)."""
+        users = self._users.get(pool)
+        if users is None:
+            users = self._users[pool] = [b for b in self.bases.values() if pool in b.spec.pools]
+        return users
 
     def standing_elsewhere(self, base: str, kinds: frozenset[str], only_waiting: bool = False) -> int:
         """Trucks of ``kinds`` of ``base``'s pools standing at the other bases (not on the road, not in repair);
         ``only_waiting``: at those that are themselves waiting for trucks, which keep theirs."""
         evac = self.bases[base]
+        bases = self.bases
         return sum(
-            other.fleet.standing(pool, kind)
-            for other in self.bases.values()
-            if other is not evac and (other.waiting_for_trucks or not only_waiting)
+            bases[other].fleet.standing(pool, kind)
             for pool in evac.spec.pools
+            for other in self.truck_pools[pool].idle_at
+            if other != base and (bases[other].waiting_for_trucks or not only_waiting)
             for kind in kinds
         )
 
@@ -75,7 +146,7 @@ class Theatre:
         """Whether a base still needs trucks of ``kind``: cargo they can take, a hub's feeders still to come, or cab seats."""
         if evac.road_done or not self.leaves[evac.name] or evac.stuck:
             return False
-        if evac.inventory.road_remaining(frozenset({kind})) > 0 or evac.waiting_for_feeders():
+        if evac.inventory.road_remaining(_ONE[kind]) > 0 or evac.waiting_for_feeders():
             return True
         return kind in evac.fleet.cab_seats
 
@@ -84,7 +155,7 @@ class Theatre:
         (not a hub with nothing to send until its feeders deliver)."""
         if evac.road_done or not self.leaves[evac.name] or evac.stuck or evac.started_at is None:  # not started: idle
             return False
-        if evac.inventory.road_remaining(frozenset({kind})) > 0:
+        if evac.inventory.road_remaining(_ONE[kind]) > 0:
             return True
         return kind in evac.fleet.cab_seats and not evac.waiting_for_feeders()
 
@@ -93,13 +164,23 @@ class Theatre:
         if len(self.bases) < 2:
             return
         evac = self.bases[base]
+        needed: dict[str, bool] = {}  # by kind, asked once (nothing below changes what this base needs)
         for pool in evac.spec.pools:
-            for other in self.bases.values():
-                if other is evac or pool not in other.spec.pools:
-                    continue
+            idle_at = self.truck_pools[pool].idle_at
+            if not idle_at or idle_at == {base}:
+                continue
+            for other in self._in_file_order(idle_at, base):
                 for kind in [k for k, n in other.fleet.idle(pool).items() if n > 0]:
-                    if self._needs(evac, kind) and not self._keeps(other, kind):
+                    needs = needed.get(kind)
+                    if needs is None:
+                        needs = needed[kind] = self._needs(evac, kind)
+                    if needs and not self._keeps(other, kind):
                         self._reposition(other, evac, pool, kind, other.fleet.take_idle(pool, kind))
+
+    def _in_file_order(self, names: set[str], but: str) -> list[Evacuation]:
+        """The bases named (but ``but``), in file order: the order in which bases are asked for trucks."""
+        rank = self._rank
+        return [self.bases[name] for name in sorted(names, key=rank.__getitem__) if name != but]
 
     def trucks_arrived(self, base: str) -> None:
         """Trucks are idle at ``base``: those of kinds it does not keep drive empty to the first base (file order)
@@ -108,7 +189,7 @@ class Theatre:
             return
         evac = self.bases[base]
         for pool_name in evac.spec.pools:
-            users = [b for b in self.bases.values() if b is not evac and pool_name in b.spec.pools]
+            users = [b for b in self._pool_users(pool_name) if b is not evac]
             if not users:
                 continue
             for kind in [k for k, n in evac.fleet.idle(pool_name).items() if n > 0]:
