@@ -115,3 +115,41 @@ def test_each_strip_waits_for_its_own_aircraft():
     assert cargo_sorties(out) == pytest.approx(sorted([cycle * k + 2.5 for k in range(5)] * 2))
     one_strip = run(airlift(max_on_ground=1, aircraft=1))
     assert out.days_to_base_empty < one_strip.days_to_base_empty  # the same cargo, twice the shuttle
+
+
+def theatre_with_two_strips_at_qasrak(tmp_path, second: tuple[str, str] = ("", "")) -> object:
+    """The shipped theatre with Qasrak's strip written twice, as an array of tables; ``second`` (old, new) edits the second copy."""
+    from pathlib import Path
+
+    from sim.scenario.loading import load_scenario
+
+    text = (Path(__file__).resolve().parents[1] / "scenarios" / "syria_2026_theatre.toml").read_text()
+    start = text.index("[sites.qasrak.airlift]\n")
+    end = text.index("\n[", text.index("[sites.qasrak.airlift.c17]")) + 1
+    block = text[start:end].replace("[sites.qasrak.airlift]", "[[sites.qasrak.airlift]]")
+    second_block = block.replace(*second) if second[0] else block
+    path = tmp_path / "two_strips.toml"
+    path.write_text(text[:start] + block + "\n" + second_block + text[end:])
+    return load_scenario(path).scenario
+
+
+def test_a_theatre_base_may_have_two_strips_and_its_sorties_count_both(tmp_path):
+    from sim.replication import prepare, simulate_one
+
+    two = theatre_with_two_strips_at_qasrak(tmp_path)
+    strips = two.bases["qasrak"].airlift
+    assert isinstance(strips, list) and len(strips) == 2
+    sorties = []
+    for index in range(3):
+        _, qasrak, _ = simulate_one(prepare(two), seed=7, index=index, trace=True)  # the main base's outcome
+        flown = [i for i in qasrak.timeline if i["kind"] == "sortie"]
+        assert qasrak.columns["sorties"] == len(flown) > 0  # every sortie of both strips, once (conservation is checked inside)
+        sorties.append(len(flown))
+    assert any(n > 0 for n in sorties)
+
+
+def test_a_theatre_strip_that_cannot_fly_is_named_with_its_base_and_index(tmp_path):
+    from sim.scenario.loading import ScenarioError
+
+    with pytest.raises(ScenarioError, match=r"sites\.qasrak\.airlift\.1\.max_on_ground"):
+        theatre_with_two_strips_at_qasrak(tmp_path, second=('max_on_ground = {dist = "choice", values = [1, 2]}', "max_on_ground = 0"))
