@@ -58,7 +58,7 @@ WAIT_CAUSES: tuple[str, ...] = tuple(cause for part in PARTS for cause in part.c
 
 RESOURCES = ("trucks", "loading teams", "escort teams", "apaches", "crossing lanes", "airlift")
 """Resources whose utilisation (busy share of the time to base empty) each replication reports;
-``airlift`` is the strip's places (working MOG) busy with aircraft on the ground."""
+``airlift`` is the places (working MOG) of the base's strips busy with aircraft on the ground."""
 
 
 class Evacuation:
