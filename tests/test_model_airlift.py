@@ -101,6 +101,8 @@ def test_a_strip_that_cannot_fly_leaves_the_other_to_carry_everything():
 
     with pytest.raises(ScenarioError, match=r"airlift\.1\.runway_m: must be >= 0"):  # a field error names the strip, not pydantic's branch
         two_strips({}, {"runway_m": -5})
+    with pytest.raises(ScenarioError, match=r"airlift\.1\.sortie_per_day: unknown field; did you mean `sorties_per_day`"):
+        two_strips({}, {"sortie_per_day": 3})
     with pytest.raises(ScenarioError, match=r"airlift\.1\.max_on_ground"):
         two_strips({"sorties_per_day": 4}, {"sorties_per_day": 3, "max_on_ground": 0})
     out = run(two_strips({"sorties_per_day": 4}, {"sorties_per_day": 0}))  # B plans none: A flies the 10 sorties alone, every 6 h

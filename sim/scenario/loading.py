@@ -397,7 +397,7 @@ def _allowed_fields(parent: Sequence[str]) -> list[str]:
     model: Any = TheatreScenario if parent[:1] and parent[0] in ("sites", "legs", "pools", "theatre") else Scenario
     skip = False
     for part in parent:
-        if skip:  # a dict key or list index
+        if skip or part.isdigit():  # a dict key or list index (a base's airlift may be one strip or a list of them)
             skip = False
             continue
         if not (isinstance(model, type) and issubclass(model, BaseModel)) or part not in model.model_fields:
