@@ -19,7 +19,7 @@ import importlib
 import threading
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 from typing import Any, TypedDict, Unpack
 
@@ -114,6 +114,21 @@ def study_options(options: StudyOptions | None, shared: SharedOptions) -> StudyO
     return replace(options or StudyOptions(), **shared)
 
 
+def _options_for(study: str, options: StudyOptions | None, shared: SharedOptions, uses: tuple[str, ...]) -> StudyOptions:
+    """:func:`study_options` for a study that uses only the shared options ``uses``: any other one given (a ``resume``
+    to a study that cannot resume, a ``measure`` to one that measures nothing) is a :class:`UsageError`, never ignored."""
+    o = study_options(options, shared)
+    unused = [f.name for f in fields(StudyOptions) if f.name not in uses and _as_given(getattr(o, f.name)) != _as_given(f.default)]
+    if unused:
+        raise UsageError(f"{study} takes no {', '.join(unused)} (of the shared options it uses {', '.join(uses)})")
+    return o
+
+
+def _as_given(value: object) -> object:
+    """A shared option as compared with its default: no ``--set`` is no ``--set``, in a list or a tuple."""
+    return tuple(value) if isinstance(value, (list, tuple)) else value
+
+
 def load(scenario: str | Path, overrides: Sequence[str] = ()) -> LoadedScenario:
     """Read and validate a scenario file, with ``--set``-style overrides (``["fleet.civilian.count=120"]``)."""
     return load_scenario(scenario, list(overrides))
@@ -148,17 +163,10 @@ def run(
     replications: int | None = None,
     *,
     precision: float | None = None,
-    seed: int = DEFAULT_SEED,
-    overrides: Sequence[str] = (),
-    out: str | Path | None = None,
-    force: bool = False,
-    jobs: int | None = 1,
-    executor: Executor | None = None,
     figures: bool = True,
     on_batch: Callable[[Batch, int], None] | None = None,
-    measure: str = "days",
-    by_day: float | None = None,
-    base: str | None = None,
+    options: StudyOptions | None = None,
+    **shared: Unpack[SharedOptions],
 ) -> RunResult:
     """The Monte Carlo replications of a scenario (``evacsim run``): ``replications`` (default 1,000), or until the
     95% CI half-width of P(in window) is at most ``precision``.
@@ -171,15 +179,15 @@ def run(
     ``manifest.json`` and (with ``figures``) the figures. ``on_batch(batch, target)`` sees each batch as it
     comes back (for a progress bar). A failure or Ctrl-C removes what was written.
     """
-    loaded = _loaded(scenario, overrides)
-    chosen = _measure(loaded.scenario, measure, by_day, base)
-    folder, made = _folder(out, force, "run", loaded.scenario.scenario.name)
+    o = _options_for("run", options, shared, ("seed", "overrides", "out", "force", "jobs", "executor", "measure", "by_day", "base"))
+    loaded = _loaded(scenario, o.overrides)
+    chosen = _measure(loaded.scenario, o.measure, o.by_day, o.base)
+    folder, made = _folder(o.out, o.force, "run", loaded.scenario.scenario.name)
     store = Store(folder)
     store.clear()
-    own = executor is None
-    executor = executor or make_executor(jobs)
+    pool, own = _executor(o.executor, o.jobs)
     try:
-        ran = monte_carlo(prepare(loaded.scenario), seed, store, replications, precision, executor, on_batch)
+        ran = monte_carlo(prepare(loaded.scenario), o.seed, store, replications, precision, pool, on_batch)
     except BaseException:
         store.clear()
         release_folder(folder)
@@ -188,7 +196,7 @@ def run(
         raise
     finally:
         if own:
-            executor.close()
+            pool.close()
     layout = theatre_layout(loaded.scenario)
     window = loaded.scenario.scenario.window_days
     rows = summary_rows(store, theatre_columns(layout, WAIT_CAUSES, RESOURCES, SORTIE_WAIT_CAUSES))  # one read: [] extra for one base
@@ -203,7 +211,7 @@ def run(
         summary["warnings"] = [*summary.get("warnings", []), *([capped] if capped else [])]
     count = ran.replications
     resolved = loaded.scenario.model_dump(mode="json")
-    manifest = new_manifest("run", resolved, loaded.path, list(loaded.overrides), seed, replications=count, jobs=executor.workers)
+    manifest = new_manifest("run", resolved, loaded.path, list(loaded.overrides), o.seed, replications=count, jobs=pool.workers)
     write_json(folder / "summary.json", summary)
     if isinstance(loaded.scenario, TheatreScenario):  # exactly when theatre_layout gave a layout above
         write_json(folder / "network.json", network_json(loaded.scenario))
@@ -370,46 +378,39 @@ def compare(
     a: ScenarioLike,
     b: ScenarioLike | None = None,
     *,
-    overrides: Sequence[str] = (),
     replications: int = 1000,
-    seed: int = DEFAULT_SEED,
-    out: str | Path | None = None,
-    force: bool = False,
-    jobs: int | None = 1,
-    executor: Executor | None = None,
     figures: bool = True,
-    progress: Progress = None,
-    measure: str = "days",
-    by_day: float | None = None,
-    base: str | None = None,
+    options: StudyOptions | None = None,
+    **shared: Unpack[SharedOptions],
 ) -> CompareResult:
     """Scenario B against A (``evacsim compare``) on paired replications with common random numbers; B is A with
     ``overrides`` when not given. ``comparison.json``'s ``measured`` holds B - A by ``measure`` (on a theatre, the
     last out unless ``base``) and its ``sentence``."""
+    o = _options_for("compare", options, shared, ("overrides", "seed", "out", "force", "jobs", "executor", "progress", "measure", "by_day", "base"))
     from sim.experiment.compare import run_compare
     from sim.plots.compare import PAIRED_FILE
 
-    if b is None and not overrides:
+    if b is None and not o.overrides:
         raise UsageError("give a scenario B, or --set overrides that make B from A")
     loaded_a = _loaded(a)
-    loaded_b = _loaded(b if b is not None else a, overrides)
+    loaded_b = _loaded(b if b is not None else a, o.overrides)
     name_a = Path(loaded_a.path).stem
     name_b = Path(loaded_b.path).stem if b is not None else "set"
-    chosen = _measure(loaded_a.scenario, measure, by_day, base)
-    folder, _ = _folder(out, force, "compare", f"{name_a}-vs-{name_b}")
-    executor, own = _executor(executor, jobs)
+    chosen = _measure(loaded_a.scenario, o.measure, o.by_day, o.base)
+    folder, _ = _folder(o.out, o.force, "compare", f"{name_a}-vs-{name_b}")
+    pool, own = _executor(o.executor, o.jobs)
     try:
-        result = run_compare(loaded_a, loaded_b, seed, replications, executor, on_progress=progress, measure=chosen)
+        result = run_compare(loaded_a, loaded_b, o.seed, replications, pool, on_progress=o.progress, measure=chosen)
     except KeyboardInterrupt:
         raise Interrupted(folder, False) from None
     finally:
         if own:
-            executor.close()
+            pool.close()
     resolved = {"a": loaded_a.scenario.model_dump(mode="json"), "b": loaded_b.scenario.model_dump(mode="json")}
     where = f"{_given(a)} vs {_given(b) if b is not None else _given(a)}"
     write_json(folder / "comparison.json", result.summary)
     write_parquet(folder / PAIRED_FILE, pd.DataFrame({"replication": range(replications), "days_a": result.days_a, "days_b": result.days_b}))
-    write_manifest(folder, new_manifest("compare", resolved, where, list(overrides or loaded_b.overrides), seed, replications=replications))
+    write_manifest(folder, new_manifest("compare", resolved, where, list(o.overrides or loaded_b.overrides), o.seed, replications=replications))
     if figures:
         from sim.plots.figures import plot_results
 
@@ -504,45 +505,33 @@ def sensitivity(
     ``factors`` a study file naming factors and ranges (default: every input the scenario draws). Factors rank by
     ``measure`` (mean days by default; on a theatre, to the last out unless ``base``)."""
     o = study_options(options, shared)
-    seed, overrides, out, force, resume, precise, jobs, executor, progress = (
-        o.seed,
-        o.overrides,
-        o.out,
-        o.force,
-        o.resume,
-        o.precise,
-        o.jobs,
-        o.executor,
-        o.progress,
-    )
-    measure, by_day, base = o.measure, o.by_day, o.base
     if method not in ("tornado", "morris", "sobol"):
         raise UsageError(f"--method {method}: use tornado, morris or sobol")
     study_set = study_overrides(Path(factors)) if factors else []
-    loaded = _loaded(scenario, [*study_set, *overrides])
+    loaded = _loaded(scenario, [*study_set, *o.overrides])
     s = loaded.scenario
     chosen = study_factors(Path(factors), s) if factors else scenario_factors(s)
     if not chosen:
         raise StudyError(f"{loaded.path}: no input is given as a distribution, so there is nothing to vary; name factors with --factors STUDY.toml")
     window = tuple(s.scenario.window_days)
-    m = _measure(s, measure, by_day, base)
-    reps = _setting(replications, method, "replications", precise)
-    folder = _analysis_folder(out, force, resume, f"sensitivity-{method}", f"{s.scenario.name}-sensitivity-{method}")
+    m = _measure(s, o.measure, o.by_day, o.base)
+    reps = _setting(replications, method, "replications", o.precise)
+    folder = _analysis_folder(o.out, o.force, o.resume, f"sensitivity-{method}", f"{s.scenario.name}-sensitivity-{method}")
     if method == "tornado":
-        study = _study(folder, resume, executor, jobs, lambda ex, store: analyses.run_tornado(s, chosen, seed, reps, ex, store, progress, m))
+        study = _study(folder, o.resume, o.executor, o.jobs, lambda ex, store: analyses.run_tornado(s, chosen, o.seed, reps, ex, store, o.progress, m))
     elif method == "morris":
-        r = _setting(trajectories, method, "trajectories", precise)
-        study = _study(folder, resume, executor, jobs, lambda ex, store: analyses.run_morris(s, chosen, seed, reps, r, ex, store, progress, m))
+        r = _setting(trajectories, method, "trajectories", o.precise)
+        study = _study(folder, o.resume, o.executor, o.jobs, lambda ex, store: analyses.run_morris(s, chosen, o.seed, reps, r, ex, store, o.progress, m))
     else:
-        size = _setting(base_samples, method, "n", precise)
-        study = _study(folder, resume, executor, jobs, lambda ex, store: analyses.run_sobol(s, chosen, seed, reps, size, ex, store, progress, m))
+        size = _setting(base_samples, method, "n", o.precise)
+        study = _study(folder, o.resume, o.executor, o.jobs, lambda ex, store: analyses.run_sobol(s, chosen, o.seed, reps, size, ex, store, o.progress, m))
     for name, table in study.tables.items():
         table.to_csv(folder / f"{name}.csv", index=name != "points")
     note = (
         f"{study.points} design points x {study.replications_per_point} replications each (common random numbers), {len(chosen)} factors; "
         f"measured by {m.words}" + (" (the tornado's centre: the baseline run, every input drawn)." if method == "tornado" else ".")
     )
-    write_study(folder, loaded, seed, study, f"sensitivity-{method}", factors=[f.as_record() for f in chosen], measure=m.as_record())
+    write_study(folder, loaded, o.seed, study, f"sensitivity-{method}", factors=[f.as_record() for f in chosen], measure=m.as_record())
     figures = draw_figures(folder, f"sensitivity-{method}")
     tables = {k: v for k, v in study.tables.items() if k != "points"}
     write_report_md(folder, f"Sensitivity ({method}): {s.scenario.title}", [note], tables, figures, study.warnings, window)  # type: ignore[arg-type]
@@ -560,24 +549,13 @@ def calibrate(
 ) -> AnalysisResult:
     """Which input values make the seed's estimate come true (``evacsim calibrate``): ABC rejection over the scenario's
     distributions, accepting the draws whose base is empty within ``target_days``."""
-    o = study_options(options, shared)
-    seed, overrides, out, force, resume, precise, jobs, executor, progress = (
-        o.seed,
-        o.overrides,
-        o.out,
-        o.force,
-        o.resume,
-        o.precise,
-        o.jobs,
-        o.executor,
-        o.progress,
-    )
+    o = _options_for("calibrate", options, shared, ("seed", "overrides", "out", "force", "resume", "precise", "jobs", "executor", "progress"))
     from sim.analysis.calibration import informative
     from sim.names import label
     from sim.report.readable import span
 
     window = (float(target_days[0]), float(target_days[1]))
-    loaded = _loaded(scenario, overrides)
+    loaded = _loaded(scenario, o.overrides)
     s = loaded.scenario
     horizon = float(s.scenario.horizon_days)
     text = f"{window[0]:g}:{window[1]:g}"
@@ -588,9 +566,9 @@ def calibrate(
             f"{horizon:g} days or lengthen the horizon, e.g. --set scenario.horizon_days={int(window[1]) + 30}"
         )
     beyond = [f"--target-days {text} reaches past the horizon of {horizon:g} days: no replication closes after it"] if window[1] > horizon else []
-    reps = _setting(replications, "calibrate", "replications", precise)
-    folder = _analysis_folder(out, force, resume, "calibrate", f"{s.scenario.name}-calibrate")
-    study = _study(folder, resume, executor, jobs, lambda ex, store: analyses.run_calibration(s, window, seed, reps, ex, store, progress))
+    reps = _setting(replications, "calibrate", "replications", o.precise)
+    folder = _analysis_folder(o.out, o.force, o.resume, "calibrate", f"{s.scenario.name}-calibrate")
+    study = _study(folder, o.resume, o.executor, o.jobs, lambda ex, store: analyses.run_calibration(s, window, o.seed, reps, ex, store, o.progress))
     study.warnings = [*beyond, *study.warnings]
     found = study.extra["calibration"]
     if study.extra["inputs"].shape[1] == 0:
@@ -606,7 +584,7 @@ def calibrate(
         "Inputs the estimate constrains (prior P5-P95 -> posterior P5-P95): "
         + ("; ".join(f"{label(n)} {span(r.prior_p5, r.prior_p95)} -> {span(r.post_p5, r.post_p95)}" for n, r in strong.iterrows()) or "none clearly."),
     ]
-    write_study(folder, loaded, seed, study, "calibrate", target_days=list(window), acceptance=rate.as_dict())
+    write_study(folder, loaded, o.seed, study, "calibrate", target_days=list(window), acceptance=rate.as_dict())
     figures = draw_figures(folder, "calibrate")
     write_report_md(folder, f"Calibration to {target}: {s.scenario.title}", lines, {"prior vs posterior": found.table}, figures, study.warnings, window)
     return AnalysisResult(folder, {"calibration": found.table}, lines, study.warnings, study)
@@ -623,29 +601,17 @@ def marginal(
     """What one more truck, escort team, Apache, loading team, sortie or crossing buys (``evacsim marginal``), with 95% CIs,
     ranked by ``measure``, best first (days sooner by default; on a theatre, of the last out unless ``base``)."""
     o = study_options(options, shared)
-    seed, overrides, out, force, resume, precise, jobs, executor, progress = (
-        o.seed,
-        o.overrides,
-        o.out,
-        o.force,
-        o.resume,
-        o.precise,
-        o.jobs,
-        o.executor,
-        o.progress,
-    )
-    measure, by_day, base = o.measure, o.by_day, o.base
-    loaded = _loaded(scenario, overrides)
+    loaded = _loaded(scenario, o.overrides)
     s = loaded.scenario
-    m = _measure(s, measure, by_day, base)
-    reps = _setting(replications, "marginal", "replications", precise)
-    folder = _analysis_folder(out, force, resume, "marginal", f"{s.scenario.name}-marginal")
-    study = _study(folder, resume, executor, jobs, lambda ex, store: analyses.run_marginal(s, seed, reps, ex, store, progress, m))
+    m = _measure(s, o.measure, o.by_day, o.base)
+    reps = _setting(replications, "marginal", "replications", o.precise)
+    folder = _analysis_folder(o.out, o.force, o.resume, "marginal", f"{s.scenario.name}-marginal")
+    study = _study(folder, o.resume, o.executor, o.jobs, lambda ex, store: analyses.run_marginal(s, o.seed, reps, ex, store, o.progress, m))
     table = study.tables["marginal"]
     window = tuple(s.scenario.window_days)
     table.to_csv(folder / "marginal.csv")
     line = marginal_sentence(table, m)
-    write_study(folder, loaded, seed, study, "marginal", measure=m.as_record())
+    write_study(folder, loaded, o.seed, study, "marginal", measure=m.as_record())
     figures = draw_figures(folder, "marginal")
     lines = [f"{reps} replications per variant, common random numbers.", "", line]
     write_report_md(folder, f"Marginal value of resources: {s.scenario.title}", lines, {"marginal": table}, figures, [], window)  # type: ignore[arg-type]
@@ -666,34 +632,26 @@ def evidence(
     uncertainty of ``measure`` (EVPPI; mean days by default, on a theatre to the last out unless ``base``), its tornado
     swing, and the kind of source behind it. ``from_run``: a run folder of this scenario to estimate from instead of new draws."""
     o = study_options(options, shared)
-    seed, overrides, out, force, resume, precise, jobs, executor, progress = (
-        o.seed,
-        o.overrides,
-        o.out,
-        o.force,
-        o.resume,
-        o.precise,
-        o.jobs,
-        o.executor,
-        o.progress,
-    )
-    measure, by_day, base = o.measure, o.by_day, o.base
     from sim.analysis.evidence import BOOTSTRAP, default_blocks, findings
     from sim.names import label
 
-    loaded = _loaded(scenario, overrides)
+    loaded = _loaded(scenario, o.overrides)
     s = loaded.scenario
     chosen = scenario_factors(s)
     labels = {f.path: label(f.path) for f in chosen}
     if not chosen:
         raise StudyError(f"{loaded.path}: no input is given as a distribution, so knowing any of them would settle nothing; nothing to rank")
-    m = _measure(s, measure, by_day, base)
-    tornado_reps = _setting(tornado_replications, "evidence", "tornado_replications", precise)
+    m = _measure(s, o.measure, o.by_day, o.base)
+    tornado_reps = _setting(tornado_replications, "evidence", "tornado_replications", o.precise)
     given = run_rows(Path(from_run), s) if from_run is not None else None
-    reps = len(given) if given is not None else _setting(replications, "evidence", "replications", precise)
-    folder = _analysis_folder(out, force, resume, "evidence", f"{s.scenario.name}-evidence")
+    reps = len(given) if given is not None else _setting(replications, "evidence", "replications", o.precise)
+    folder = _analysis_folder(o.out, o.force, o.resume, "evidence", f"{s.scenario.name}-evidence")
     study = _study(
-        folder, resume, executor, jobs, lambda ex, store: analyses.run_evidence(s, chosen, seed, reps, tornado_reps, labels, ex, store, progress, given, m)
+        folder,
+        o.resume,
+        o.executor,
+        o.jobs,
+        lambda ex, store: analyses.run_evidence(s, chosen, o.seed, reps, tornado_reps, labels, ex, store, o.progress, given, m),
     )
     table = study.tables["evidence"]
     table.to_csv(folder / "evidence.csv", index=False)
@@ -716,7 +674,7 @@ def evidence(
         "bootstrap": BOOTSTRAP,
         "blocks": default_blocks(reps),
     }
-    write_study(folder, loaded, seed, study, "evidence", **extra)
+    write_study(folder, loaded, o.seed, study, "evidence", **extra)
     figures = draw_figures(folder, "evidence")
     write_report_md(folder, f"What to find out first: {s.scenario.title}", lines, {"evidence": table}, figures, study.warnings)
     return AnalysisResult(folder, study.tables, lines, study.warnings, study)
@@ -728,16 +686,14 @@ def discover(
     target: str | None = None,
     *,
     min_coverage: float = 0.5,
-    out: str | Path | None = None,
-    force: bool = False,
-    measure: str = "days",
-    by_day: float | None = None,
-    base: str | None = None,
+    options: StudyOptions | None = None,
+    **shared: Unpack[SharedOptions],
 ) -> AnalysisResult:
     """Under which conditions the target happens (``evacsim discover``): PRIM boxes over the inputs of a finished study.
     Runs no replications: it reads those of ``results``. Without a ``target``, the measure's: out by day ``by_day``
     (default the window's end) for ``days`` and ``out-by-day``, inside the window for ``window``; ``days`` in a
     target is what the measure measures (on a theatre, the last out unless ``base``)."""
+    o = _options_for("discover", options, shared, ("out", "force", "measure", "by_day", "base"))
     need("discover")
     from dataclasses import replace as with_fields
 
@@ -745,7 +701,7 @@ def discover(
     from sim.plots.discovery import discovery_figure
 
     results = Path(results)
-    m = _results_measure(results, measure, by_day, base)
+    m = _results_measure(results, o.measure, o.by_day, o.base)
     if target is None:
         target = f"{m.window[0]:g} <= days <= {m.window[1]:g}" if m.kind == "window" else f"days <= {m.day:g}"
     try:
@@ -763,7 +719,7 @@ def discover(
         found = d.discover(x, cases, min_coverage=min_coverage)
     except ValueError as exc:
         raise StudyError(str(exc)) from None
-    folder, _ = _folder(out, force, "discover", f"{results.name}-discover")
+    folder, _ = _folder(o.out, o.force, "discover", f"{results.name}-discover")
     what = _target_words(target, m)
     sentence = d.describe(found, what)
     d.trajectory_table(found).to_csv(folder / "prim_trajectory.csv", index_label="step")
@@ -842,38 +798,35 @@ def nowcast(
     observations: str | Path,
     *,
     replications: int | None = None,
-    seed: int = DEFAULT_SEED,
-    overrides: Sequence[str] = (),
     min_ess: float = 30.0,
-    out: str | Path | None = None,
-    force: bool = False,
-    jobs: int | None = 1,
-    executor: Executor | None = None,
-    progress: Callable[[int], None] | None = None,
+    options: StudyOptions | None = None,
+    **shared: Unpack[SharedOptions],
 ) -> NowcastResult:
     """The closure forecast updated by what has been observed so far (``evacsim nowcast``, likelihood weighting);
-    ``progress(n)`` counts replications as they come back."""
+    ``progress(done, total)`` counts replications as they come back."""
     from datetime import datetime
 
     from sim.experiment.nowcast import DEFAULT_REPLICATIONS, run_nowcast, write_nowcast
     from sim.scenario.observations import load_observations
 
-    loaded = _loaded(scenario, overrides)
+    o = _options_for("nowcast", options, shared, ("seed", "overrides", "out", "force", "jobs", "executor", "progress"))
+
+    loaded = _loaded(scenario, o.overrides)
     s = loaded.scenario
     seen = load_observations(observations)
     count = replications or DEFAULT_REPLICATIONS
-    folder, _ = _folder(out, force, "nowcast", f"{s.scenario.name}-nowcast")
-    executor, own = _executor(executor, jobs)
+    folder, _ = _folder(o.out, o.force, "nowcast", f"{s.scenario.name}-nowcast")
+    pool, own = _executor(o.executor, o.jobs)
     try:
-        workers = executor.workers
-        result, traj, measurements = run_nowcast(prepare(s), seen, seed, count, workers, min_ess, progress, executor)
+        workers = pool.workers
+        result, traj, measurements = run_nowcast(prepare(s), seen, o.seed, count, workers, min_ess, _counted(o.progress, count), pool)
     except KeyboardInterrupt:
         raise Interrupted(folder, False) from None
     finally:
         if own:
-            executor.close()
+            pool.close()
     try:
-        data = write_nowcast(folder, loaded, seen, seed, count, workers, result, traj, measurements)
+        data = write_nowcast(folder, loaded, seen, o.seed, count, workers, result, traj, measurements)
         from sim.plots.completion import save_figure as save_plot  # matplotlib is heavy: loaded only to draw
         from sim.plots.nowcast import nowcast_figure
 
@@ -898,35 +851,46 @@ class BacktestResult:
 
 
 @one_writer()
+def _counted(progress: Progress, total: int) -> Callable[[int], None] | None:
+    """A study's ``progress(done, total)`` fed by an engine that reports the replications each batch brought back."""
+    if progress is None:
+        return None
+    done = 0
+
+    def advanced(n: int) -> None:
+        nonlocal done
+        done += n
+        progress(done, total)
+
+    return advanced
+
+
 def backtest(
     cases: Sequence[str | Path] = (),
     *,
     replications: int = 300,
-    seed: int = DEFAULT_SEED,
-    out: str | Path | None = None,
-    force: bool = False,
-    jobs: int | None = 1,
-    executor: Executor | None = None,
-    progress: Progress = None,
+    options: StudyOptions | None = None,
+    **shared: Unpack[SharedOptions],
 ) -> BacktestResult:
     """The model against past withdrawals (``evacsim backtest``): each case file of ``scenarios/history/`` (default) replicated
     and compared with what was reported."""
+    o = _options_for("backtest", options, shared, ("seed", "out", "force", "jobs", "executor", "progress"))
     from sim.experiment.backtest import HISTORY_DIR, load_cases, run_backtests
     from sim.plots.backtest import backtest_figure
 
     loaded = load_cases([Path(c) for c in cases] or [HISTORY_DIR])
-    folder, _ = _folder(out, force, "backtest", "backtest")
-    executor, own = _executor(executor, jobs)
+    folder, _ = _folder(o.out, o.force, "backtest", "backtest")
+    pool, own = _executor(o.executor, o.jobs)
     try:
-        results = run_backtests(loaded, seed, replications, executor, progress)
+        results = run_backtests(loaded, o.seed, replications, pool, o.progress)
     except KeyboardInterrupt:
         raise Interrupted(folder, False) from None
     finally:
         if own:
-            executor.close()
+            pool.close()
     table = pd.DataFrame([r.as_row() for r in results])
     write_atomic(folder / "backtest.csv", lambda tmp: table.to_csv(tmp, index=False))
-    write_manifest(folder, new_manifest("backtest", {}, "", [], seed, replications=replications, cases=[c.loaded.path for c in loaded]))
+    write_manifest(folder, new_manifest("backtest", {}, "", [], o.seed, replications=replications, cases=[c.loaded.path for c in loaded]))
     fig = backtest_figure(table)
     for ext in ("png", "svg"):
 

@@ -32,6 +32,7 @@ from sim.commands._options import (
     MeasureOpt,
     SchedulerOpt,
     SeedOpt,
+    study_options,
 )
 
 
@@ -169,20 +170,8 @@ def run(
             def advance(batch, target: int) -> None:
                 bar.update(task, total=target, advance=len(batch))
 
-            result = api.run(
-                loaded,
-                replications,
-                precision=precision,
-                seed=seed,
-                out=out,
-                force=force,
-                executor=executor,
-                on_batch=advance,
-                figures=False,
-                measure=measure.value,
-                by_day=by_day,
-                base=base,
-            )
+            options = study_options(executor, seed=seed, out=out, force=force, measure=measure, by_day=by_day, base=base)
+            result = api.run(loaded, replications, precision=precision, on_batch=advance, figures=False, options=options)
     except OutputError as exc:
         _fail(str(exc), EXIT_OUTPUT)
     except ExecutorError as exc:

@@ -60,3 +60,45 @@ def test_the_worked_example_of_the_api_document_runs_and_writes_folders_the_comm
     report = CliRunner().invoke(app, ["report", str(run)])
     assert report.exit_code == 0, report.output
     assert (run / "report.html").exists()
+
+
+def test_a_shared_option_a_study_has_no_use_for_is_refused_never_ignored(tmp_path):
+    from sim import api
+
+    baseline = ROOT / "scenarios" / "qasrak_baseline.toml"
+    for call, word in (
+        (lambda: api.run(baseline, 5, resume=True, out=tmp_path / "run"), "run takes no resume"),
+        (lambda: api.backtest(options=api.StudyOptions(measure="window"), out=tmp_path / "b"), "backtest takes no measure"),
+        (lambda: api.calibrate(baseline, options=api.StudyOptions(base="rmelan", precise=True)), "calibrate takes no base"),
+    ):
+        try:
+            call()
+        except api.UsageError as exc:
+            assert word in str(exc)
+        else:
+            raise AssertionError(f"expected a UsageError: {word}")
+    assert not any(tmp_path.iterdir())  # refused before any folder is made
+
+
+def test_options_in_one_object_or_one_by_one_run_the_same_study(tmp_path):
+    from sim import api
+
+    baseline = ROOT / "scenarios" / "qasrak_baseline.toml"
+    one = api.run(baseline, 12, options=api.StudyOptions(seed=3, overrides=["fleet.civilian.count=90"], out=tmp_path / "one"), figures=False)
+    two = api.run(baseline, 12, seed=3, overrides=["fleet.civilian.count=90"], out=tmp_path / "two", figures=False)
+    other = api.StudyOptions(seed=99, out=tmp_path / "x")
+    laid = api.run(baseline, 12, options=other, seed=3, overrides=["fleet.civilian.count=90"], out=tmp_path / "three", figures=False)
+    tables = [pd.read_parquet(r.folder / "replications.parquet") for r in (one, two, laid)]
+    pd.testing.assert_frame_equal(tables[0], tables[1])
+    pd.testing.assert_frame_equal(tables[0], tables[2])  # keywords are laid over the object
+
+
+def test_the_commands_build_the_options_object_from_their_flags_in_one_place():
+    from sim import api
+    from sim.commands._options import MeasureChoice, study_options
+
+    o = study_options(None, None, set_=None, out=None, measure=MeasureChoice.out_by_day, by_day=20.0)
+    assert o == api.StudyOptions(overrides=[], measure="out-by-day", by_day=20.0)  # no --set: none; no --seed: the study's default
+    assert study_options(seed=7, set_=["escort.teams=4"], resume=True, precise=True) == api.StudyOptions(
+        seed=7, overrides=["escort.teams=4"], resume=True, precise=True
+    )

@@ -119,3 +119,36 @@ def test_the_core_install_needs_no_gpl_package_prim_is_an_extra() -> None:
     assert "cycler" in core  # imported by sim.plots.style
     assert {"starlette", "uvicorn"}.isdisjoint(core) and extras["serve"] == {"starlette", "uvicorn"}
     assert project["optional-dependencies"]["all"] == ["evacsim[dask,plan,discover,serve]"]
+
+
+def _runtime_imports(path: Path) -> set[str]:
+    """Top-level names of the modules a source file imports when it runs (imports under ``if TYPE_CHECKING:`` are for mypy only)."""
+    import ast
+
+    tree = ast.parse(path.read_text())
+    guards = [node for node in ast.walk(tree) if isinstance(node, ast.If) and "TYPE_CHECKING" in ast.unparse(node.test)]
+    typing_only = {id(n) for guard in guards for b in guard.body for n in ast.walk(b)}
+    names = set()
+    for node in ast.walk(tree):
+        if id(node) in typing_only:
+            continue
+        if isinstance(node, ast.Import):
+            names |= {a.name.split(".")[0] for a in node.names}
+        elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
+            names.add(node.module.split(".")[0])
+    return names
+
+
+def test_every_third_party_import_in_sim_is_declared_in_pyproject() -> None:
+    """Declare what you import: every package sim/ imports at run time is a dependency or an extra, not only another's requirement."""
+    import tomllib
+
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
+    declared = {_name(Requirement(r).name) for r in project["dependencies"]}
+    declared |= {_name(Requirement(r).name) for extra in project["optional-dependencies"].values() for r in extra}
+    declared |= {_name(e) for r in project["optional-dependencies"]["dask"] for e in Requirement(r).extras}  # dask[distributed]
+    modules = set().union(*(_runtime_imports(p) for p in (ROOT / "sim").rglob("*.py"))) - set(sys.stdlib_module_names) - {"sim"}
+    assert {"cycler", "markupsafe", "networkx"} <= modules  # the check sees what sim imports
+    by_module = metadata.packages_distributions()
+    undeclared = sorted(m for m in modules if not {_name(d) for d in by_module.get(m, [m])} & declared)
+    assert not undeclared, f"sim/ imports these but pyproject.toml does not declare them: {', '.join(undeclared)}"

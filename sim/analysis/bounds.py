@@ -31,7 +31,7 @@ from sim.model.loading import loading_hours
 from sim.model.movement import movement_rules
 from sim.model.route import Leg
 from sim.scenario.draws import resolve
-from sim.scenario.schema import CONVOY_KINDS, Scenario
+from sim.scenario.schema import CONVOY_KINDS, Scenario, strips_of
 
 
 @dataclass(frozen=True)
@@ -178,13 +178,16 @@ class Shuttle:
     cycle_hours: float
 
     @classmethod
-    def of(cls, s: Scenario) -> Shuttle | None:
-        """The scenario's airlift as the model flies it, or None if it cannot fly."""
-        lift = Airlift(simpy.Environment(), s.airlift, s.cargo.pallets_per_load)
-        if not lift.flies:
-            return None
-        fleet = None if s.airlift.aircraft is None else int(s.airlift.aircraft)
-        return cls(lift.loads_per_sortie, lift.seats_per_sortie, lift.sorties_per_day, lift.max_on_ground, lift.ground_hours, fleet, lift.cycle_hours)
+    def each_of(cls, s: Scenario) -> tuple[Shuttle, ...]:
+        """The scenario's airstrips that fly, each as the model flies it (none: no sortie flies)."""
+        out = []
+        for _, strip in strips_of(s.airlift):
+            lift = Airlift(simpy.Environment(), strip, s.cargo.pallets_per_load)
+            if lift.flies:
+                fleet = None if strip.aircraft is None else int(strip.aircraft)
+                plan = (lift.loads_per_sortie, lift.seats_per_sortie, lift.sorties_per_day, lift.max_on_ground, lift.ground_hours)
+                out.append(cls(*plan, fleet, lift.cycle_hours))
+        return tuple(out)
 
     def limits_per_day(self) -> dict[str, tuple[float, str]]:
         """Sorties a day each limit allows alone ("plan", "strip", "aircraft"), and how that rate comes about."""
@@ -250,7 +253,7 @@ class Carriers:
 
     counts: dict[str, int]
     cycles: dict[str, TruckCycle]
-    shuttle: Shuttle | None
+    shuttles: tuple[Shuttle, ...]  # one a strip that flies
 
     def departures(self, carriers: frozenset[str], loads: int) -> list[tuple[int, list[float]]]:
         """For each carrier in ``carriers`` with capacity: loads it takes a departure, and its earliest
@@ -260,8 +263,8 @@ class Carriers:
             count = self.counts[kind]
             if kind in carriers and count > 0:
                 out.append((count, self.cycles[kind].departures(math.ceil(loads / count))))
-        if "air" in carriers and self.shuttle is not None and self.shuttle.loads_per_sortie > 0:
-            out.append((self.shuttle.loads_per_sortie, self.shuttle.take_offs(math.ceil(loads / self.shuttle.loads_per_sortie))))
+        if "air" in carriers:
+            out.extend((s.loads_per_sortie, s.take_offs(math.ceil(loads / s.loads_per_sortie))) for s in self.shuttles if s.loads_per_sortie > 0)
         return out
 
     def describe(self, carriers: frozenset[str]) -> str:
@@ -276,8 +279,8 @@ class Carriers:
                 first, second = self.cycles[kind].departures(2)
                 parts.append(f"{count} {kind} ({second - first:.0f} h from one departure to the next)")
         if "air" in carriers:
-            s = self.shuttle
-            parts.append("no airlift" if s is None else f"airlift {s.loads_per_sortie} loads a sortie, {s.rate_text()}")
+            strips = [f"{s.loads_per_sortie} loads a sortie, {s.rate_text()}" for s in self.shuttles]
+            parts.append(f"airlift {' / '.join(strips)}" if strips else "no airlift")
         return "; ".join(parts)
 
 
@@ -300,7 +303,7 @@ def capacity_bounds(scenario: Scenario) -> list[Bound]:
     carriers = Carriers(
         {k: int(getattr(s.fleet, k).count) for k in KINDS},
         {k: truck_cycle(s, k, clocks, crossings) for k in KINDS},
-        Shuttle.of(s),
+        Shuttle.each_of(s),
     )
     classes = [ClassLoads(int(c.loads) - round(int(c.loads) * c.handed_over_fraction), frozenset(c.carriers)) for c in s.cargo.classes.values()]
     road_loads = sum(c.loads for c in classes if not c.may_fly)
@@ -313,7 +316,7 @@ def capacity_bounds(scenario: Scenario) -> list[Bound]:
     out.append(escort_bound(s, convoys, road_loads, clocks))
     out.append(crossing_bound(s, road_loads, clocks, crossings))
     if s.people.last_element_by == "sortie":
-        out.append(last_element_by_air_bound(s, classes, carriers.shuttle))
+        out.append(last_element_by_air_bound(s, classes, carriers.shuttles))
     return out
 
 
@@ -355,8 +358,8 @@ def pack_out_bound(s: Scenario, classes: list[ClassLoads], clocks: dict[str, Clo
     after: list[float] = []
     if any(c.carriers & {k for k, n in carriers.counts.items() if n} for c in classes):
         after.append(earliest_departure(clocks.values(), packed + loading_hours(1, int(s.loading.teams), s.loading.hours_per_truck)))
-    if carriers.shuttle is not None and any(c.may_fly for c in classes):
-        after.append(packed + carriers.shuttle.ground_hours)
+    if carriers.shuttles and any(c.may_fly for c in classes):
+        after.append(packed + min(shuttle.ground_hours for shuttle in carriers.shuttles))
     leaves = min(after) if total and after else packed
     return Bound("pack-out", days(leaves), f"{unstaged:.0f} loads to pack at {s.cargo.packout_loads_per_day:.3g} a day, then loaded and away")
 
@@ -445,19 +448,24 @@ def crossing_bound(s: Scenario, road_loads: int, clocks: dict[str, Clock], cross
     return Bound("crossing lanes", days(arrived), f"{vehicles} vehicles; {names}; then the Iraqi leg", "force closure")
 
 
-def last_element_by_air_bound(s: Scenario, classes: list[ClassLoads], shuttle: Shuttle | None) -> Bound:
-    """The security force flies out last, after the sorties that air-only cargo needs: the last of all those sorties bounds base empty."""
+def last_element_by_air_bound(s: Scenario, classes: list[ClassLoads], shuttles: tuple[Shuttle, ...]) -> Bound:
+    """The security force flies out last, after the sorties that air-only cargo needs: the last of all those sorties bounds base empty.
+
+    With several strips, every sortie is counted at the largest loads and seats any strip's sorties take, and
+    the sorties needed leave at the earliest take-offs of all strips together: still a lower bound."""
     people = security_force(s)
     if people == 0:
         return Bound("airlift, last element", 0.0, "no security force")
-    if shuttle is None or shuttle.seats_per_sortie == 0:
+    seats, loads = max((x.seats_per_sortie for x in shuttles), default=0), max((x.loads_per_sortie for x in shuttles), default=0)
+    if seats == 0:
         return Bound("airlift, last element", math.inf, "the security force cannot fly: the airlift does not fly or has no seats")
     air_only = sum(c.loads for c in classes if c.carriers == {"air"})
-    sorties = (math.ceil(air_only / shuttle.loads_per_sortie) if air_only and shuttle.loads_per_sortie else 0) + math.ceil(people / shuttle.seats_per_sortie)
-    if air_only and not shuttle.loads_per_sortie:
+    sorties = (math.ceil(air_only / loads) if air_only and loads else 0) + math.ceil(people / seats)
+    if air_only and not loads:
         return Bound("airlift, last element", math.inf, f"{air_only} air-only loads and no room for them on a sortie")
-    hours = shuttle.take_offs(sorties)[-1]
-    return Bound("airlift, last element", days(hours), f"{sorties} sorties for air-only loads and {people} people last; {shuttle.rate_text()}")
+    hours = sorted(t for x in shuttles for t in x.take_offs(sorties))[sorties - 1]
+    rates = " / ".join(x.rate_text() for x in shuttles)
+    return Bound("airlift, last element", days(hours), f"{sorties} sorties for air-only loads and {people} people last; {rates}")
 
 
 def open_hours(shut: Closures, start: float, end: float) -> float:

@@ -4,13 +4,18 @@ from __future__ import annotations
 
 import errno
 import re
+from dataclasses import replace
 from enum import StrEnum
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 import typer.main
 from typer.core import TyperGroup
+
+if TYPE_CHECKING:
+    from sim.api import Progress, StudyOptions
+    from sim.experiment.executors import Executor
 
 EXIT_WORKERS = 5
 EXIT_INTERRUPTED = 130
@@ -195,3 +200,37 @@ BaseOpt = Annotated[
     str | None,
     typer.Option("--base", help="on a theatre file: measure this base (its short name), not the whole withdrawal", show_default=False),
 ]
+
+
+def study_options(
+    executor: Executor | None = None,
+    progress: Progress = None,
+    *,
+    seed: int | None = None,
+    set_: list[str] | None = None,
+    out: Path | None = None,
+    force: bool = False,
+    resume: bool = False,
+    precise: bool = False,
+    measure: MeasureChoice = MeasureChoice.days,
+    by_day: float | None = None,
+    base: str | None = None,
+) -> StudyOptions:
+    """The options the study commands share (``--seed``, ``--set``, ``--out``, ``--force``, ``--resume``, ``--precise``,
+    ``--measure``, ``--by-day``, ``--base``), with the executor its workers run on and its progress bar, as the one
+    :class:`sim.api.StudyOptions` every study takes; a command passes the flags it has (no ``--seed``: the study's default)."""
+    from sim.api import StudyOptions
+
+    options = StudyOptions(
+        overrides=set_ or [],
+        out=out,
+        force=force,
+        resume=resume,
+        precise=precise,
+        executor=executor,
+        progress=progress,
+        measure=measure.value,
+        by_day=by_day,
+        base=base,
+    )
+    return options if seed is None else replace(options, seed=seed)

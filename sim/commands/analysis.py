@@ -31,6 +31,7 @@ from sim.commands._options import (
     SchedulerOpt,
     SeedOpt,
     SetOpt,
+    study_options,
 )
 
 if TYPE_CHECKING:
@@ -130,19 +131,7 @@ def sensitivity(
             trajectories=trajectories,
             base_samples=n,
             replications=replications,
-            options=api.StudyOptions(
-                seed=seed,
-                overrides=set_ or [],
-                out=out,
-                force=force,
-                resume=resume,
-                precise=precise,
-                executor=ex,
-                progress=p,
-                measure=measure.value,
-                by_day=by_day,
-                base=base,
-            ),
+            options=study_options(ex, p, seed=seed, set_=set_, out=out, force=force, resume=resume, precise=precise, measure=measure, by_day=by_day, base=base),
         ),
     )
     window = _window_of(result)
@@ -205,7 +194,8 @@ def discover(
     from sim import api
 
     with failures():
-        result = api.discover(results, target, min_coverage=min_coverage, out=out, force=force, measure=measure.value, by_day=by_day, base=base)
+        shared = study_options(out=out, force=force, measure=measure, by_day=by_day, base=base)
+        result = api.discover(results, target, min_coverage=min_coverage, options=shared)
     _console.console.print(f"[bold]{escape(result.lines[0])}[/]")
     _console.results_in(result.folder)
 
@@ -239,7 +229,7 @@ def calibrate(
             scenario,
             window,
             replications=replications,
-            options=api.StudyOptions(seed=seed, overrides=set_ or [], out=out, force=force, resume=resume, precise=precise, executor=ex, progress=p),
+            options=study_options(ex, p, seed=seed, set_=set_, out=out, force=force, resume=resume, precise=precise),
         ),
     )
     shown = ["prior_p5", "prior_p95", "post_p5", "post_p95", "ks"]
@@ -275,19 +265,7 @@ def marginal(
         lambda ex, p: api.marginal(
             scenario,
             replications=replications,
-            options=api.StudyOptions(
-                seed=seed,
-                overrides=set_ or [],
-                out=out,
-                force=force,
-                resume=resume,
-                precise=precise,
-                executor=ex,
-                progress=p,
-                measure=measure.value,
-                by_day=by_day,
-                base=base,
-            ),
+            options=study_options(ex, p, seed=seed, set_=set_, out=out, force=force, resume=resume, precise=precise, measure=measure, by_day=by_day, base=base),
         ),
     )
     table = result.tables["marginal"]
@@ -329,19 +307,7 @@ def evidence(
             replications=replications,
             tornado_replications=tornado_replications,
             from_run=from_run,
-            options=api.StudyOptions(
-                seed=seed,
-                overrides=set_ or [],
-                out=out,
-                force=force,
-                resume=resume,
-                precise=precise,
-                executor=ex,
-                progress=p,
-                measure=measure.value,
-                by_day=by_day,
-                base=base,
-            ),
+            options=study_options(ex, p, seed=seed, set_=set_, out=out, force=force, resume=resume, precise=precise, measure=measure, by_day=by_day, base=base),
         ),
     )
     _print_evidence(result.tables["evidence"], _window_of(result), _measure_of(result))

@@ -10,7 +10,7 @@ from rich.markup import escape
 
 from sim.commands import _console
 from sim.commands._console import failures
-from sim.commands._options import DaskLocalOpt, SchedulerOpt, SeedOpt
+from sim.commands._options import DaskLocalOpt, SchedulerOpt, SeedOpt, study_options
 
 if TYPE_CHECKING:  # numpy and rich's tables: not for `evacsim --help`
     from rich.table import Table
@@ -36,15 +36,8 @@ def backtest(
 
     with failures(), make_executor(jobs, scheduler, dask_local) as executor, _console.progress(executor.workers) as bar:
         task = bar.add_task(f"backtests, {replications} replications a case", total=None)
-        found = api.backtest(
-            cases or [],
-            replications=replications,
-            seed=seed,
-            out=out,
-            force=force,
-            executor=executor,
-            progress=lambda done, total: bar.update(task, completed=done, total=total),
-        )
+        progress = lambda done, total: bar.update(task, completed=done, total=total)  # noqa: E731
+        found = api.backtest(cases or [], replications=replications, options=study_options(executor, progress, seed=seed, out=out, force=force))
     results, folder = found.cases, found.folder
     _console.console.print(backtest_table(results, replications, seed))
     for line in backtest_sentences(results):

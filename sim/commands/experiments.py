@@ -19,7 +19,7 @@ from rich.markup import escape
 
 from sim.commands import _console
 from sim.commands._console import failures
-from sim.commands._options import BaseOpt, ByDayOpt, DaskLocalOpt, MeasureChoice, MeasureOpt, SchedulerOpt
+from sim.commands._options import BaseOpt, ByDayOpt, DaskLocalOpt, MeasureChoice, MeasureOpt, SchedulerOpt, study_options
 
 TargetArg = Annotated[Path, typer.Argument(help="a study file (with [factors]) or a scenario file (with --vary)", show_default=False)]
 VaryOpt = Annotated[list[str] | None, typer.Option("--vary", help="a factor: path=lo:hi:step, path=lo:hi or path=a,b,c, e.g. escort.teams=2,3,4,6")]
@@ -142,20 +142,9 @@ def compare(
     _console.load(a, set_)  # B made from A: its overrides are checked before any work
     with failures(), make_executor(jobs, scheduler, dask_local) as executor, _console.progress(executor.workers) as bar:
         task = bar.add_task("paired replications", total=2 * replications)
-        result = api.compare(
-            loaded_a,
-            loaded_b,
-            overrides=(set_ or []) if b is None else [],
-            replications=replications,
-            seed=seed,
-            out=out,
-            force=force,
-            executor=executor,
-            progress=lambda done, total: bar.update(task, completed=done, total=total),
-            measure=measure.value,
-            by_day=by_day,
-            base=base,
-        )
+        progress = lambda done, total: bar.update(task, completed=done, total=total)  # noqa: E731
+        shared = study_options(executor, progress, seed=seed, set_=set_ if b is None else None, out=out, force=force, measure=measure, by_day=by_day, base=base)
+        result = api.compare(loaded_a, loaded_b, replications=replications, options=shared)
     if as_json:
         sys.stdout.write(json.dumps(result.summary, indent=2) + "\n")
         return

@@ -9,7 +9,7 @@ import typer
 
 from sim.commands import _console
 from sim.commands._console import failures
-from sim.commands._options import DaskLocalOpt, SchedulerOpt, SeedOpt
+from sim.commands._options import DaskLocalOpt, SchedulerOpt, SeedOpt, study_options
 
 DEFAULT_REPLICATIONS = 2000
 
@@ -39,17 +39,9 @@ def nowcast(
     with failures("interrupted before the replications finished; nothing was written"):
         with make_executor(jobs, scheduler, dask_local) as executor, _console.progress(executor.workers) as bar:
             task = bar.add_task(f"{loaded.scenario.scenario.name} nowcast", total=replications)
-            result = api.nowcast(
-                loaded,
-                observations,
-                replications=replications,
-                seed=seed,
-                min_ess=min_ess,
-                out=out,
-                force=force,
-                executor=executor,
-                progress=lambda n: bar.update(task, advance=n),
-            )
+            progress = lambda done, total: bar.update(task, completed=done, total=total)  # noqa: E731
+            shared = study_options(executor, progress, seed=seed, out=out, force=force)
+            result = api.nowcast(loaded, observations, replications=replications, min_ess=min_ess, options=shared)
     print_nowcast(result.nowcast, result.title, result.window_days)
     _console.results_in(result.folder)
 

@@ -1,12 +1,14 @@
-"""Airlift from the 1.7 km strip: C-130J (and C-17 where allowed) sorties carrying
-air pallets and people, grounded on dust days and during a pause.
+"""Airlift from a base's airstrips: C-130J (and C-17 where allowed) sorties carrying air pallets
+and people, grounded on dust days and during a pause.
 
-Sorties are planned at ``sorties_per_day``. Each needs an aircraft on the shuttle
-(``aircraft``; back after ground time, two flights and its time at the destination)
-and a place on the strip (``max_on_ground``, the working MOG) for its ground time.
-The strip therefore holds at most ``max_on_ground x 24 / ground_hours`` sorties a
-day: a plan above that, or too few aircraft, is not capped in silence but shows as
-sortie-hours waiting, by cause, and as a busy strip.
+A base may have several strips (:class:`Airstrips`), each flying its own sorties (:class:`Airlift`)
+from the same staged air cargo and the same troops free to fly. On each strip sorties are planned
+at ``sorties_per_day``. Each needs an aircraft on that strip's shuttle (``aircraft``; back after
+ground time, two flights and its time at the destination) and a place on the strip
+(``max_on_ground``, the working MOG) for its ground time. A strip therefore holds at most
+``max_on_ground x 24 / ground_hours`` sorties a day: a plan above that, or too few aircraft, is
+not capped in silence but shows as sortie-hours waiting, by cause, and as a busy strip. The last
+element, if it leaves by air, flies from the first strip listed whose aircraft have seats.
 """
 
 from __future__ import annotations
@@ -60,13 +62,45 @@ NO_STRIP = NoStrip()
 """A base of a theatre without an airstrip: no sortie flies."""
 
 
-class Airlift(Part):
-    """The sortie plan: aircraft type, capacity, the strip's places and the aircraft on the shuttle."""
+class Airstrips(Part):
+    """A base's airstrips, each flying its own sorties; its columns add up their sorties, waits and busy places."""
 
     @classmethod
-    def for_base(cls, setup: BaseSetup) -> Airlift:
+    def for_base(cls, setup: BaseSetup) -> Airstrips:
         spec = setup.spec
-        return cls(setup.env, spec.airlift if spec.airlift is not None else NO_STRIP, spec.cargo.pallets_per_load)
+        strips = spec.airstrips or (NO_STRIP,)
+        return cls(tuple(Airlift(setup.env, strip, spec.cargo.pallets_per_load) for strip in strips))
+
+    def __init__(self, strips: tuple[Airlift, ...]) -> None:
+        self.strips = strips
+        self.flying = tuple(lift for lift in strips if lift.flies)
+        seated = [lift for lift in self.flying if lift.seats_per_sortie > 0]
+        self.last_element_strip: Airlift | None = next(iter(seated or self.flying), None)
+        """Where the last element flies from if it leaves by air: the first strip listed that flies with seats."""
+
+    @property
+    def flies(self) -> bool:
+        return bool(self.flying)
+
+    @property
+    def seats_fly(self) -> bool:
+        """Some strip flies aircraft with seats: troops without a seat on the road may wait for a sortie."""
+        return any(lift.seats_per_sortie for lift in self.flying)
+
+    @property
+    def sorties(self) -> int:
+        return sum(lift.sorties for lift in self.strips)
+
+    def columns(self, span: float) -> dict[str, Column]:
+        cols: dict[str, Column] = {"sorties": self.sorties}
+        cols.update({f"sortie_wait_hours.{cause}": sum(lift.waits[cause] for lift in self.strips) for cause in SORTIE_WAIT_CAUSES})
+        busy = sum(lift.place_hours_busy for lift in self.strips)
+        cols["utilisation.airlift"] = share(busy, sum(lift.max_on_ground * span for lift in self.flying))
+        return cols
+
+
+class Airlift:
+    """One strip's sortie plan: aircraft type, capacity, the strip's places and the aircraft on its shuttle."""
 
     def __init__(self, env: simpy.Environment, airlift: schema.Airlift | NoStrip, pallets_per_load: float) -> None:
         usable = [a for a in (airlift.c17, airlift.c130j) if a.allowed and a.pallets > 0 and a.runway_m <= airlift.runway_m]
@@ -88,12 +122,6 @@ class Airlift(Part):
 
     def sortie_flown(self) -> None:
         self.sorties += 1
-
-    def columns(self, span: float) -> dict[str, Column]:
-        cols: dict[str, Column] = {"sorties": self.sorties}
-        cols.update({f"sortie_wait_hours.{cause}": hours for cause, hours in self.waits.items()})
-        cols["utilisation.airlift"] = share(self.place_hours_busy, self.max_on_ground * span if self.flies else 0.0)
-        return cols
 
     @property
     def flies(self) -> bool:
@@ -142,9 +170,9 @@ def take_off(env: simpy.Environment, lift: Airlift, place: simpy.resources.resou
         env.timeout(lift.cycle_hours - lift.ground_hours).callbacks.append(back_on_the_shuttle)
 
 
-def fly_sorties(env: simpy.Environment, evac: Evacuation) -> Steps:
-    """Fly sorties at the planned rhythm while there is cargo or people for them; last, the last element if it goes by air."""
-    lift: Airlift = evac.airlift
+def fly_sorties(env: simpy.Environment, evac: Evacuation, lift: Airlift) -> Steps:
+    """Fly sorties from one strip at its planned rhythm while there is cargo or people for them; last, the last
+    element if it goes by air from this strip."""
     inv = evac.inventory
     while True:
         t = env.now
@@ -153,9 +181,10 @@ def fly_sorties(env: simpy.Environment, evac: Evacuation) -> Steps:
             yield env.timeout(grounded_until - t)
             continue
         if evac.last_element_ready() and evac.people.last_element_by == "sortie":
-            yield from fly_last_element(env, evac)
+            if lift is evac.airlift.last_element_strip:
+                yield from fly_last_element(env, evac, lift)
             return
-        if min(inv.air_remaining(), inv.staged(t)) == 0 and evac.people_free_for_air() == 0:
+        if min(inv.air_remaining(), inv.staged(t)) == 0 and evac.people_free_for_air(lift) == 0:
             wake = evac.air_wakeup(t)
             if wake is None:
                 return
@@ -165,24 +194,22 @@ def fly_sorties(env: simpy.Environment, evac: Evacuation) -> Steps:
         if evac.air_grounded_until(env.now) > env.now:
             stand_down(lift, place)  # dust or a pause came while it waited for a place: it does not fly
             continue
-        env.process(turn_sortie(env, evac, place))
+        env.process(turn_sortie(env, evac, lift, place))
         yield env.timeout(lift.interval_hours)
 
 
-def turn_sortie(env: simpy.Environment, evac: Evacuation, place: simpy.resources.resource.Request) -> Steps:
+def turn_sortie(env: simpy.Environment, evac: Evacuation, lift: Airlift, place: simpy.resources.resource.Request) -> Steps:
     """One sortie on the strip: load staged air cargo, board those free to fly when the doors close, take off."""
-    lift: Airlift = evac.airlift
     loads = evac.inventory.take_for_air(env.now, lift.loads_per_sortie)
     evac.sortie_boards()
     yield env.timeout(lift.ground_hours)
-    seated = evac.garrison.leave_by_air(min(evac.people_free_for_air(), lift.seats_per_sortie))
+    seated = evac.garrison.leave_by_air(min(evac.people_free_for_air(lift), lift.seats_per_sortie))
     take_off(env, lift, place)
-    evac.sortie_departs(loads, seated)
+    evac.sortie_departs(lift, loads, seated)
 
 
-def fly_last_element(env: simpy.Environment, evac: Evacuation) -> Steps:
-    """The security force leaves by air, in as many sorties as its size needs."""
-    lift: Airlift = evac.airlift
+def fly_last_element(env: simpy.Environment, evac: Evacuation, lift: Airlift) -> Steps:
+    """The security force leaves by air from ``lift``, in as many sorties as its size needs."""
     if evac.garrison.at_base == 0:
         evac.base_emptied_without_last_element()
         return
@@ -201,11 +228,11 @@ def fly_last_element(env: simpy.Environment, evac: Evacuation) -> Steps:
         take_off(env, lift, place)
         if evac.garrison.at_base <= lift.seats_per_sortie:
             n = evac.garrison.last_element_leaves("sortie")
-            evac.sortie_departs(0, n, last=True)
+            evac.sortie_departs(lift, 0, n, last=True)
             return
         g = evac.garrison
         from_free = min(g.free_to_leave, lift.seats_per_sortie)
         g.leave_by_air(from_free)
         g.security_leaves_by_air(lift.seats_per_sortie - from_free)
-        evac.sortie_departs(0, lift.seats_per_sortie)
+        evac.sortie_departs(lift, 0, lift.seats_per_sortie)
         yield env.timeout(max(0.0, lift.interval_hours - lift.ground_hours))

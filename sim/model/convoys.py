@@ -149,7 +149,7 @@ def form_convoys(env: simpy.Environment, evac: Evacuation) -> Steps:
     people_and_seats = evac.people
     while people_and_seats.troops_without_seats() > 0:
         if not fleet.cab_seats:
-            if evac.airlift.flies and evac.airlift.seats_per_sortie:
+            if evac.airlift.seats_fly:
                 break  # they fly: the last element waits for them (cargo_departed)
             evac.never_finishes("troops without a seat: no truck has cab seats and no aircraft seat flies")
             return

@@ -18,7 +18,7 @@ import numpy as np
 import simpy
 
 from sim.model.air_cover import CoverAtBase
-from sim.model.airlift import Airlift
+from sim.model.airlift import Airlift, Airstrips
 from sim.model.cargo import Inventory
 from sim.model.convoy import Convoy
 from sim.model.crossing import CrossingsAtBase
@@ -47,7 +47,7 @@ PARTS: tuple[type[Part], ...] = (
     EscortView,
     CoverAtBase,
     Fuel,
-    Airlift,
+    Airstrips,
     PeopleAndSeats,
     Inventory,
 )
@@ -58,7 +58,7 @@ WAIT_CAUSES: tuple[str, ...] = tuple(cause for part in PARTS for cause in part.c
 
 RESOURCES = ("trucks", "loading teams", "escort teams", "apaches", "crossing lanes", "airlift")
 """Resources whose utilisation (busy share of the time to base empty) each replication reports;
-``airlift`` is the strip's places (working MOG) busy with aircraft on the ground."""
+``airlift`` is the places (working MOG) of the base's strips busy with aircraft on the ground."""
 
 
 class Evacuation:
@@ -81,7 +81,7 @@ class Evacuation:
         self.parts: tuple[Part, ...] = (self.waits, *setup.built)
         self.fleet, self.loading, self.pause = setup.get(Fleet), setup.get(Loading), setup.get(Pause)
         self.roads, self.crossings, self.slots = setup.get(Roads), setup.get(CrossingsAtBase), setup.get(DepartureSlots)
-        self.escort, self.cover, self.airlift = setup.get(EscortView), setup.get(CoverAtBase), setup.get(Airlift)
+        self.escort, self.cover, self.airlift = setup.get(EscortView), setup.get(CoverAtBase), setup.get(Airstrips)
         self.people, self.inventory = setup.get(PeopleAndSeats), setup.get(Inventory)
         self.garrison = self.people.garrison
         self.gate = Gate(env, self.parts, self.waits)
@@ -212,9 +212,9 @@ class Evacuation:
                 return t
             t = t2
 
-    def people_free_for_air(self) -> int:
-        """Troops who may fly now (none if aircraft have no seat)."""
-        return self.people.free_to_fly(self.airlift.seats_per_sortie)
+    def people_free_for_air(self, lift: Airlift) -> int:
+        """Troops who may fly now from ``lift`` (none if its aircraft have no seat)."""
+        return self.people.free_to_fly(lift.seats_per_sortie)
 
     def base_emptied_without_last_element(self) -> None:
         """Nobody was left for the last element: the base emptied when the last cargo, vehicle and person left."""
@@ -244,13 +244,13 @@ class Evacuation:
     def sortie_boards(self) -> None:
         self.sorties_on_ground += 1
 
-    def sortie_departs(self, loads: int, people: int, last: bool = False) -> None:
+    def sortie_departs(self, lift: Airlift, loads: int, people: int, last: bool = False) -> None:
         t = self.env.now
         self.sorties_on_ground -= 1
-        self.airlift.sortie_flown()
+        lift.sortie_flown()
         self.cargo_at_base -= loads
         self._log(t)
-        arrival = t + self.airlift.flight_hours
+        arrival = t + lift.flight_hours
         self.last_arrival = max(self.last_arrival, arrival)
         self.shared.out_of_country(t)
         if self.trace:

@@ -54,7 +54,7 @@ class BaseSpec:
     vehicles: Vehicles
     people: People
     loading: Loading
-    airlift: Airlift | None  # None: no strip
+    airstrips: tuple[Airlift, ...]  # none: no sortie flies
     start_day: float
     after: str | None
     send_to: str | None

@@ -16,7 +16,7 @@ from sim.model.convoy import KINDS
 from sim.model.network import BaseSpec, DestinationSpec, Network, PoolSpec, Road, SiteSpec
 from sim.model.route import Leg
 from sim.scenario.routing import beyond_border
-from sim.scenario.schema import BaseSite, CrossingPoint, CrossingSite, Scenario, TheatreScenario
+from sim.scenario.schema import BaseSite, CrossingPoint, CrossingSite, Scenario, TheatreScenario, strips_of
 
 SHORTHAND_BASE = "base"
 """The one-base shorthand's names: its base, crossings and destination, its legs and its one pool."""
@@ -50,7 +50,7 @@ def _theatre(s: TheatreScenario) -> Network:
                 vehicles=site.vehicles,
                 people=site.people,
                 loading=site.loading,
-                airlift=site.airlift,
+                airstrips=tuple(strip for _, strip in strips_of(site.airlift)),
                 start_day=float(site.start_day),
                 after=site.after,
                 send_to=site.send_to,
@@ -109,7 +109,7 @@ def _one_base(s: Scenario) -> Network:
         vehicles=s.vehicles,
         people=s.people,
         loading=s.loading,
-        airlift=s.airlift,
+        airstrips=tuple(strip for _, strip in strips_of(s.airlift)),
         start_day=0.0,
         after=None,
         send_to=None,

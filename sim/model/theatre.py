@@ -280,8 +280,8 @@ class Theatre:
         evac.begin(self.env.now)
         self.env.process(form_convoys(self.env, evac))
         self.env.process(dispatch_convoys(self.env, evac))
-        if evac.airlift.flies:
-            self.env.process(fly_sorties(self.env, evac))
+        for lift in evac.airlift.flying:
+            self.env.process(fly_sorties(self.env, evac, lift))
 
     def done(self) -> simpy.Event:
         """Fires when every base that is left has closed (everything it sent has arrived)."""

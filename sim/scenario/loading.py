@@ -20,12 +20,12 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import UnionType
-from typing import TYPE_CHECKING, Any, Union, get_args, get_origin
+from typing import TYPE_CHECKING, Annotated, Any, Union, get_args, get_origin
 
 from pydantic import BaseModel, ValidationError
 
 from sim.scenario.distributions import DISTRIBUTIONS, support_of
-from sim.scenario.schema import DISTRIBUTION_TAG, NUMBER_TAG, SITE_KINDS, Scenario, TheatreScenario
+from sim.scenario.schema import AIRSTRIP_TAG, AIRSTRIPS_TAG, DISTRIBUTION_TAG, NUMBER_TAG, SITE_KINDS, Airlift, Scenario, TheatreScenario, strips_of
 
 if TYPE_CHECKING:
     from pydantic_core import ErrorDetails
@@ -344,6 +344,7 @@ def _split_loc(loc: Iterable[Any]) -> tuple[str, str | None, str]:
     parts = [str(item) for item in loc]
     if len(parts) > 2 and parts[0] == "sites" and parts[2] in SITE_KINDS:  # pydantic names the kind of site it tried
         del parts[2]
+    parts = [part for i, part in enumerate(parts) if not (part in (AIRSTRIP_TAG, AIRSTRIPS_TAG) and i and parts[i - 1] == "airlift")]
     for i, part in enumerate(parts):
         if part == DISTRIBUTION_TAG and (i + 1 == len(parts) or parts[i + 1] in DISTRIBUTIONS):
             dist = parts[i + 1] if i + 1 < len(parts) else None
@@ -396,7 +397,7 @@ def _allowed_fields(parent: Sequence[str]) -> list[str]:
     model: Any = TheatreScenario if parent[:1] and parent[0] in ("sites", "legs", "pools", "theatre") else Scenario
     skip = False
     for part in parent:
-        if skip:  # a dict key or list index
+        if skip or part.isdigit():  # a dict key or list index (a base's airlift may be one strip or a list of them)
             skip = False
             continue
         if not (isinstance(model, type) and issubclass(model, BaseModel)) or part not in model.model_fields:
@@ -408,10 +409,12 @@ def _allowed_fields(parent: Sequence[str]) -> list[str]:
 def _inner_model(annotation: Any) -> tuple[Any, bool]:
     """The model in ``X``, ``X | None``, ``dict[str, X]`` or ``list[X]``, and whether a key or index comes first."""
     origin = get_origin(annotation)
+    if origin is Annotated:  # a tagged branch of a union (a base's one airstrip or several)
+        return _inner_model(get_args(annotation)[0])
     if origin in (dict, list):
         return _inner_model(get_args(annotation)[-1])[0], True
     if origin in (Union, UnionType):
-        models = [a for a in get_args(annotation) if isinstance(a, type) and issubclass(a, BaseModel)]
+        models = [m for m, _ in map(_inner_model, get_args(annotation)) if isinstance(m, type) and issubclass(m, BaseModel)]
         return (models[0] if models else None), False
     return annotation, False
 
@@ -457,12 +460,16 @@ def feasibility_problems(s: Scenario) -> list[Problem]:
     def low(v: Any) -> float:
         return support_of(v)[0]
 
-    air_possible = (
-        high(s.airlift.sorties_per_day) > 0
-        and high(s.airlift.max_on_ground) > 0
-        and (s.airlift.aircraft is None or high(s.airlift.aircraft) > 0)
-        and any(a.allowed and high(a.pallets) > 0 and low(a.runway_m) <= high(s.airlift.runway_m) for a in (s.airlift.c130j, s.airlift.c17))
-    )
+    strips = strips_of(s.airlift)
+    flying = [
+        lift
+        for _, lift in strips
+        if high(lift.sorties_per_day) > 0
+        and high(lift.max_on_ground) > 0
+        and (lift.aircraft is None or high(lift.aircraft) > 0)
+        and any(a.allowed and high(a.pallets) > 0 and low(a.runway_m) <= high(lift.runway_m) for a in (lift.c130j, lift.c17))
+    ]
+    air_possible = bool(flying)
     road_possible = high(s.loading.teams) > 0 and high(s.convoys.max_per_day) > 0 and high(s.escort.teams) > 0
     can_carry = {
         "civilian": road_possible and high(s.fleet.civilian.count) > 0,
@@ -480,19 +487,21 @@ def feasibility_problems(s: Scenario) -> list[Problem]:
                     "add a carrier or give that fleet a count",
                 )
             )
-    if high(s.airlift.sorties_per_day) > 0 and high(s.airlift.max_on_ground) == 0:
-        out.append(
-            Problem("airlift.max_on_ground", "is 0: no aircraft can stand on the strip, yet sorties_per_day plans sorties; give places or plan 0 sorties")
-        )
-    if high(s.airlift.sorties_per_day) > 0 and s.airlift.aircraft is not None and high(s.airlift.aircraft) == 0:
-        out.append(
-            Problem(
-                "airlift.aircraft", "is 0: no aircraft flies the shuttle, yet sorties_per_day plans sorties; give aircraft, leave it unset, or plan 0 sorties"
+    for path, lift in strips:
+        if high(lift.sorties_per_day) > 0 and high(lift.max_on_ground) == 0:
+            out.append(
+                Problem(f"{path}.max_on_ground", "is 0: no aircraft can stand on the strip, yet sorties_per_day plans sorties; give places or plan 0 sorties")
             )
-        )
-    for name, aircraft in (("c130j", s.airlift.c130j), ("c17", s.airlift.c17)):
-        if aircraft.allowed and low(aircraft.runway_m) > high(s.airlift.runway_m):
-            out.append(Problem(f"airlift.{name}.runway_m", f"needs more runway than the strip has ({high(s.airlift.runway_m):g} m); set allowed = false"))
+        if high(lift.sorties_per_day) > 0 and lift.aircraft is not None and high(lift.aircraft) == 0:
+            out.append(
+                Problem(
+                    f"{path}.aircraft",
+                    "is 0: no aircraft flies the shuttle, yet sorties_per_day plans sorties; give aircraft, leave it unset, or plan 0 sorties",
+                )
+            )
+        for name, aircraft in (("c130j", lift.c130j), ("c17", lift.c17)):
+            if aircraft.allowed and low(aircraft.runway_m) > high(lift.runway_m):
+                out.append(Problem(f"{path}.{name}.runway_m", f"needs more runway than the strip has ({high(lift.runway_m):g} m); set allowed = false"))
     if low(s.convoys.size_min) > high(s.convoys.size_max):
         out.append(Problem("convoys.size_min", "is larger than convoys.size_max"))
     if high(s.convoys.size_max) < 1:
@@ -512,7 +521,7 @@ def feasibility_problems(s: Scenario) -> list[Problem]:
             out.extend(_cover_problems(s, low, high))
     if low(s.people.security_force) > high(s.people.troops):
         out.append(Problem("people.security_force", "is larger than people.troops"))
-    out.extend(_seat_problems(s, low, high, air_possible))
+    out.extend(_seat_problems(s, low, high, flying))
     if s.people.last_element_by == "sortie" and not air_possible:
         out.append(Problem("people.last_element_by", "the last element is to leave by sortie but no aircraft can fly from the strip"))
     if s.people.last_element_by == "convoy" and not road_possible:
@@ -564,7 +573,7 @@ def _cover_problems(s: Scenario, low, high) -> list[Problem]:
     ]
 
 
-def _seat_problems(s: Scenario, low, high, air_possible: bool) -> list[Problem]:
+def _seat_problems(s: Scenario, low, high, flying: list[Airlift]) -> list[Problem]:
     """People who could never find a seat: the security force in its own vehicles, the others anywhere."""
     out: list[Problem] = []
     p, v = s.people, s.vehicles
@@ -580,7 +589,8 @@ def _seat_problems(s: Scenario, low, high, air_possible: bool) -> list[Problem]:
             )
         )
     trucks = (s.fleet.civilian, s.fleet.lowboy, s.fleet.military, s.fleet.het)
-    air_seats = air_possible and any(a.allowed and high(a.troops) > 0 for a in (s.airlift.c130j, s.airlift.c17))
+    air_possible = bool(flying)
+    air_seats = any(a.allowed and high(a.troops) > 0 for lift in flying for a in (lift.c130j, lift.c17))
     if not air_seats and all(high(t.cab_seats) == 0 or high(t.count) == 0 for t in trucks):
         # seats are then one-off: each vehicle once, and seats_per_convoy once a convoy (at most one convoy a truckload or vehicle)
         seats_high = high(v.seats) if v.seats is not None else high(v.crew)

@@ -484,6 +484,32 @@ class Airlift(Group):
     source: Source
 
 
+def _one_or_several(value: object) -> str:
+    return AIRSTRIPS_TAG if isinstance(value, list) else AIRSTRIP_TAG
+
+
+AIRSTRIP_TAG, AIRSTRIPS_TAG = "airstrip", "airstrips"
+"""The names pydantic gives the two ways of writing a base's airlift (one table, or an array of tables);
+error messages leave them out, as the user wrote one field."""
+
+Airstrips: TypeAlias = Annotated[
+    Annotated[Airlift, Tag(AIRSTRIP_TAG)] | Annotated[list[Airlift], Field(min_length=1), Tag(AIRSTRIPS_TAG)],
+    Discriminator(_one_or_several),
+]
+"""A base's airlift: one strip (``[airlift]``) or several (``[[airlift]]``, each with its own sortie plan,
+places on the ground and aircraft). One strip keeps the dotted paths ``airlift.<field>``; several are
+``airlift.<i>.<field>``."""
+
+
+def strips_of(airlift: Airlift | list[Airlift] | None) -> list[tuple[str, Airlift]]:
+    """A base's airstrips in file order, each with its dotted path under the base (``airlift``, or ``airlift.<i>``)."""
+    if airlift is None:
+        return []
+    if isinstance(airlift, list):
+        return [(f"airlift.{i}", strip) for i, strip in enumerate(airlift)]
+    return [("airlift", airlift)]
+
+
 class Weather(Group):
     """Dust storms that ground aircraft (Apaches and airlift) for whole days."""
 
@@ -573,7 +599,9 @@ class BaseSite(SiteHead):
     vehicles: Vehicles
     people: People
     loading: Loading
-    airlift: Airlift | None = Field(default=None, description="its own airstrip and shuttle; none: no sortie flies from it")
+    airlift: Airstrips | None = Field(
+        default=None, description="its own airstrip and shuttle, or several ([[sites.<base>.airlift]], each flying its own sorties); none: no sortie flies"
+    )
     fuel: Fuel | None = Field(default=None, description="its bulk fuel (unset: fuel never holds a convoy)")
     start_day: Days = Field(default=0.0, description="days after hour 0 when the base starts to empty (pack-out and convoys)")
     after: str | None = Field(default=None, description="another base: this one starts when that one is empty (or at its own start_day if that one stays)")
@@ -778,7 +806,7 @@ class Scenario(Group):
     route: Route
     crossing: Crossing
     destination: Destination
-    airlift: Airlift
+    airlift: Airstrips = Field(description="the base's airstrip and shuttle, or several ([[airlift]], each flying its own sorties)")
     weather: Weather
     pause: Pause
     history: History | None = Field(default=None, description="for a backtest case (scenarios/history/): the reported outcome of a past withdrawal")
