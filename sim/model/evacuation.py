@@ -22,6 +22,7 @@ from sim.model.airlift import Airlift
 from sim.model.cargo import Inventory
 from sim.model.convoy import Convoy
 from sim.model.crossing import CrossingsAtBase
+from sim.model.deadline import Deadline
 from sim.model.escort import EscortView
 from sim.model.fleet import Fleet
 from sim.model.fuel import Fuel
@@ -50,6 +51,7 @@ PARTS: tuple[type[Part], ...] = (
     Airlift,
     PeopleAndSeats,
     Inventory,
+    Deadline,
 )
 """A base's parts, built in this order (a part may use those before it); a convoy at the gate asks those that may hold it in this order."""
 
@@ -82,7 +84,7 @@ class Evacuation:
         self.fleet, self.loading, self.pause = setup.get(Fleet), setup.get(Loading), setup.get(Pause)
         self.roads, self.crossings, self.slots = setup.get(Roads), setup.get(CrossingsAtBase), setup.get(DepartureSlots)
         self.escort, self.cover, self.airlift = setup.get(EscortView), setup.get(CoverAtBase), setup.get(Airlift)
-        self.people, self.inventory = setup.get(PeopleAndSeats), setup.get(Inventory)
+        self.people, self.inventory, self.deadline = setup.get(PeopleAndSeats), setup.get(Inventory), setup.get(Deadline)
         self.garrison = self.people.garrison
         self.gate = Gate(env, self.parts, self.waits)
         self.taking = departing(self.parts)
@@ -298,6 +300,8 @@ class Evacuation:
         self.cargo_at_base += convoy.load_count
         self.people.arrive(convoy.vehicles, convoy.people)
         self._log(self.env.now)
+        if self.deadline.passed:
+            self._leave_behind()
         self._wake_air()
         self.feeder_news()
 
@@ -341,7 +345,26 @@ class Evacuation:
         self.cargo_at_base += pause.inflow_loads
         self.garrison.reinforce(pause.inflow_troops)
         self._log(self.env.now)
+        if self.deadline.passed:
+            self._leave_behind()
         self._wake_air()
+
+    def close_at_deadline(self) -> Generator[simpy.Event, Any, None]:
+        """At the base's deadline, whatever may be left and has not gone stays (unless the base is already empty)."""
+        yield self.env.timeout(self.deadline.hour)
+        if self.base_empty_at is None:
+            self._leave_behind()
+
+    def _leave_behind(self) -> None:
+        """Leave behind what may be left; convoy forming, the strip and the last element look again."""
+        loads, vehicles = self.deadline.leave_behind()
+        if not loads and not vehicles:
+            return
+        self.cargo_at_base -= loads
+        self._log(self.env.now)
+        self.fleet.give_back({})  # no truck comes back: convoys waiting to form for trucks or cargo look again
+        self._wake_air()
+        self._check_cargo_departed()
 
     # --- results ----------------------------------------------------------------------
     def check_nothing_lost(self, finished: bool) -> None:
