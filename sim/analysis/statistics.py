@@ -180,7 +180,12 @@ def summarize(rows, window: tuple[float, float], wait_causes: tuple[str, ...], r
     return out
 
 
-FATE_WORDS = {"loads_destroyed": "loads destroyed", "loads_handed_over": "loads handed over", "vehicles_destroyed": "vehicles destroyed", "vehicles_handed_over": "vehicles handed over"}
+FATE_WORDS = {
+    "loads_destroyed": "loads destroyed",
+    "loads_handed_over": "loads handed over",
+    "vehicles_destroyed": "vehicles destroyed",
+    "vehicles_handed_over": "vehicles handed over",
+}
 """The ``left_behind.*`` columns of what a deadline left, in words."""
 
 
