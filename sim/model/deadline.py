@@ -92,6 +92,7 @@ class Deadline(Part):
         for fate, word in FATE_COLUMNS.items():
             out[f"left_behind.loads_{word}"] = sum(n for name, n in loads.items() if self.fate(name) == fate)
             out[f"left_behind.vehicles_{word}"] = vehicles if self.fate(VEHICLES_IN_PRIORITY) == fate else 0
+        out["left_behind.vehicles_carried"] = carried  # of the vehicles above, those that were to go as loads
         total = sum(loads.values()) + vehicles
         out["left_behind.total"] = total
         out["left_behind.any"] = total > 0
