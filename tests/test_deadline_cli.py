@@ -91,3 +91,34 @@ def test_a_plan_on_what_is_left_refuses_a_scenario_without_a_deadline(tmp_path):
     result = invoke("plan", BASELINE, "--options", ROOT / "scenarios" / "studies" / "plan_20_days.toml", "--target", "P(left <= 0) >= 0.9")
     assert result.exit_code == 2, result.output
     assert "no [deadline]" in " ".join(result.output.split())
+
+
+def _left(estimate: float) -> dict:
+    return {
+        "deadline_day": 6.0,
+        "p_something_left": {"estimate": estimate, "ci_low": 0.0, "ci_high": 1.0},
+        "median_when_left": {"loads_destroyed": 30.0, "loads_handed_over": 0.0, "vehicles_destroyed": 2.0, "vehicles_handed_over": 0.0, "total": 32.0},
+        "median_by_class_when_left": {"general": 30.0, "vehicles": 2.0},
+        "p_closed_after_deadline": {"estimate": 0.5, "ci_low": 0.2, "ci_high": 0.8},
+        "median_days_after_when_after": 1.5,
+    }
+
+
+def test_a_theatre_console_and_report_say_what_each_base_with_a_deadline_left():
+    from sim import cli
+    from sim.report.render import left_behind_lines
+
+    summary = {"theatre": {}, "bases": {"q": {"title": "Qasrak", "left_behind": _left(1.0)}, "r": {"title": "Rmelan"}}}
+    with cli.console.capture() as captured:
+        cli._print_left_behind(summary, "2026-02-23T00:00:00+03:00")
+    text = " ".join(captured.get().split())
+    assert text.startswith("Left behind at Qasrak: By the deadline, day 6 (2026-03-01): 100% of replications leave something behind")
+    assert "the median is 30 loads destroyed, 2 vehicles destroyed (general 30, vehicles 2)" in text
+    assert "in 50% the base empties after the date (median 1.5 days after)" in text and "Rmelan" not in text
+    lines = left_behind_lines(summary, "2026-02-23T00:00:00+03:00")
+    assert len(lines) == 1 and lines[0].startswith("Qasrak: By the deadline, day 6 (2026-03-01): 100%")
+    assert left_behind_lines({"left_behind": _left(0.0)}, None) == [
+        "By the deadline, day 6 (day 6): 0% of replications leave something behind (95% CI 0-100%); "
+        "in 50% the base empties after the date (median 1.5 days after), as convoys loaded before it, the sensitive loads, "
+        "the troops and the vehicles they ride in still leave."
+    ]
