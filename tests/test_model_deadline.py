@@ -160,3 +160,20 @@ def test_a_theatre_base_s_deadline_naming_another_base_s_class_is_refused_at_tha
     table = _theatre({"day": 0.25, "priority": ["heavy"], "source": SRC})
     with pytest.raises(ScenarioError, match=r"sites\.a\.deadline\.priority"):
         validate_table(table, "", "test")
+
+
+def test_an_uncertain_date_is_drawn_once_a_replication_like_any_input():
+    from sim.replication import prepare, simulate_one
+
+    s = deterministic({"cargo.classes.general.loads": 80, "deadline": {"day": {"dist": "uniform", "low": 0.5, "high": 2.0}, "source": "test"}})
+    prepared = prepare(s)
+    # the first convoy's trucks are back at 35.25 h (unloaded 24.5, Iraqi leg 29, empty crossing 0.75 h, Syrian leg
+    # 5.5 h) and load the other 40 loads at once: a date before then leaves those 40, a later one nothing
+    days = []
+    for index in range(8):
+        values, outcome, _ = simulate_one(prepared, seed=3, index=index)
+        day = values["deadline.day"]
+        days.append(day)
+        assert 0.5 <= day <= 2.0 and outcome.columns["left_behind.deadline_day"] == pytest.approx(day)
+        assert outcome.columns["left_behind.total"] == (40 if 24 * day < 35.25 else 0)
+    assert min(days) * 24 < 35.25 < max(days) * 24, "both cases drawn"
