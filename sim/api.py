@@ -223,6 +223,11 @@ def run(
     return RunResult(folder, summary, count)
 
 
+def _has_deadline(scenario: Any) -> bool:
+    """Whether a base of ``scenario`` has a deadline (the file's ``[deadline]``, or a theatre base's own)."""
+    return scenario.deadline is not None or any(site.deadline is not None for site in getattr(scenario, "bases", {}).values())
+
+
 def _measure(scenario: Any, measure: str, by_day: float | None, base: str | None) -> Measure:
     """What a study measures (``--measure``, ``--by-day``, ``--base``), or :class:`UsageError` saying what to give."""
     try:
@@ -947,9 +952,11 @@ def plan(
     m = _measure(loaded.scenario, measure, by_day, base)
     if m.kind == "window":
         raise UsageError("--measure window: a plan seeks the cheapest way to be out by a day (P(days <= D) >= p); use --measure days or out-by-day")
+    if goal.measure == "left" and not _has_deadline(loaded.scenario):
+        raise UsageError(f"target {goal}: the scenario has no [deadline] (nor a base's own), so nothing is ever left behind; add one or target days")
     if goal.measure == "days" and m.column != "days_to_base_empty":
         goal = replace(goal, subject=m.column)
-    if by_day is not None:
+    if by_day is not None and goal.measure != "left":
         goal = replace(goal, days=float(by_day))
     if budget is not None:
         study = replace(study, budget=budget)

@@ -290,8 +290,25 @@ def _print_summary(title: str, summary: dict, window: tuple[float, float], start
     if sortie_waits:
         console.print("Airlift waits (sortie-hours per replication): " + ", ".join(f"{c} {h:.1f}" for c, h in sortie_waits.items()))
     console.print(f"[bold]{escape(summary['verdict'])}[/]")
+    _print_left_behind(summary, start)
     for warning in summary.get("warnings", []):
         _warn(warning)
+
+
+def _print_left_behind(summary: dict, start: str) -> None:
+    """What each base with a deadline leaves behind, and how likely (on a theatre, base by base)."""
+    from sim.analysis.measure import calendar_date
+    from sim.analysis.statistics import left_behind_words
+
+    def words(left: dict) -> str:
+        return left_behind_words(left, calendar_date(start, left["deadline_day"]).isoformat())
+
+    if "theatre" in summary and summary.get("bases"):
+        for name, b in summary["bases"].items():
+            if "left_behind" in b:
+                console.print(f"[bold]Left behind at {escape(b.get('title', name))}[/]: {escape(words(b['left_behind']))}")
+    elif "left_behind" in summary:
+        console.print(f"[bold]Left behind[/]: {escape(words(summary['left_behind']))}")
 
 
 @app.command()

@@ -62,6 +62,7 @@ LABELS = {
     "fuel.fills_at_start": "convoy fills of fuel at the start",
     "fuel.resupply_fills": "convoy fills a fuel resupply brings",
     "fuel.resupply_every_hours": "hours between fuel resupplies",
+    "deadline.day": "deadline (days from the start)",
 }
 """How planners call the scenario's inputs; other paths are shown as they are."""
 
@@ -111,6 +112,7 @@ _EXACT_UNITS = {
     "closures_per_week": "closures a week",
     "closures_per_month": "closures a month",
     "priority": "rank",
+    "day": "days from the start",
 }
 
 _UNITS = (

@@ -122,7 +122,7 @@ def theatre_columns(theatre: TheatreOutcome) -> dict[str, object]:
     for name, outcome in theatre.bases.items():
         leaves = theatre.leaves[name]
         cols = _base_columns(0, outcome, 0)
-        for col in (*BASE_SUMMARY_COLUMNS, *(c for c in cols if c.startswith(("wait_hours.", "sortie_wait_hours.", "utilisation.")))):
+        for col in (*BASE_SUMMARY_COLUMNS, *(c for c in cols if c.startswith(("wait_hours.", "sortie_wait_hours.", "utilisation.", "left_behind.")))):
             value = cols[col]
             if not leaves and col in ("days_to_base_empty", "days_to_force_closure"):
                 value = float("nan")
@@ -149,8 +149,9 @@ def _base_columns(index: int, outcome: Outcome, events: int) -> dict[str, object
     return row
 
 
-_FAMILIES = ("wait_hours", "sortie_wait_hours", "utilisation")
-"""The families of a base's dotted columns, in the order the table shows them (a part's columns keep their order inside each)."""
+_FAMILIES = ("wait_hours", "sortie_wait_hours", "utilisation", "left_behind")
+"""The families of a base's dotted columns, in the order the table shows them (a part's columns keep their order inside each);
+``left_behind`` only for a base with a deadline (``sim/model/deadline.py``)."""
 
 
 def day_series(outcome: Outcome) -> dict[str, np.ndarray]:

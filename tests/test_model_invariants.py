@@ -32,11 +32,14 @@ def check_row(row: dict[str, object], cargo: np.ndarray, people: np.ndarray) -> 
         assert row[f"wait_hours.{cause}"] >= 0, f"{where}: wait_hours.{cause}"
     for resource in RESOURCES:
         assert 0.0 <= row[f"utilisation.{resource}"] <= 1.0, f"{where}: utilisation.{resource}"
-    to_move = row["loads_at_start"] - row["loads_handed_over"] + row["loads_inflow"]
+    # a deadline leaves loads and vehicles behind (those to go as loads among the vehicles); none without one
+    left_loads = row.get("left_behind.loads_destroyed", 0) + row.get("left_behind.loads_handed_over", 0) + row.get("left_behind.vehicles_carried", 0)
+    left_vehicles = row.get("left_behind.vehicles_destroyed", 0) + row.get("left_behind.vehicles_handed_over", 0) - row.get("left_behind.vehicles_carried", 0)
+    to_move = row["loads_at_start"] - row["loads_handed_over"] + row["loads_inflow"] - left_loads
     moved = row["loads_by_road"] + row["loads_by_air"]
     people_total = row["people_at_start"] + row["people_inflow"]
     people_moved = row["people_by_road"] + row["people_by_air"]
-    assert cargo[0] <= to_move and people[0] <= people_total, where
+    assert cargo[0] <= to_move + left_loads and people[0] <= people_total, where
     assert np.all(cargo >= 0) and np.all(people >= 0), where
     if row["loads_inflow"] == 0 and row["people_inflow"] == 0:
         assert np.all(np.diff(cargo) <= 0), f"{where}: cargo burn-down goes up"
@@ -44,7 +47,7 @@ def check_row(row: dict[str, object], cargo: np.ndarray, people: np.ndarray) -> 
     if row["finished"]:
         assert moved == to_move, f"{where}: cargo not conserved"
         assert people_moved == people_total, f"{where}: people not conserved"
-        assert row["vehicles_by_road"] + row["vehicles_carried"] == row["vehicles_at_start"], f"{where}: vehicles left behind"
+        assert row["vehicles_by_road"] + row["vehicles_carried"] + left_vehicles == row["vehicles_at_start"], f"{where}: vehicles lost"
         assert cargo[-1] == 0 and people[-1] == 0, f"{where}: burn-down does not end at 0"
     else:
         assert moved <= to_move and people_moved <= people_total, where
@@ -110,6 +113,32 @@ def test_random_small_scenarios_keep_the_invariants_and_are_deterministic(overri
     again = simulate_one(prepared, seed, index)
     assert record(index, *again) == row
     assert np.array_equal(again[1].burndown_cargo, outcome.burndown_cargo)
+
+
+DEADLINES = st.one_of(
+    st.none(),
+    st.fixed_dictionaries(
+        {
+            "day": st.floats(0.25, 20.0),
+            "left": st.sampled_from(["destroyed", "handed over"]),
+            "priority": st.sampled_from([["vehicles"], ["general", "vehicles"], ["heavy", "vehicles", "general"], []]),
+            "source": st.just("test: a random date"),
+        }
+    ),
+)
+
+
+@settings(max_examples=40, deadline=None, derandomize=True, suppress_health_check=[HealthCheck.too_slow])
+@given(overrides=SMALL, date=DEADLINES, seed=st.integers(0, 10_000), index=st.integers(0, 50))
+def test_random_small_scenarios_with_a_deadline_keep_the_invariants_and_finish(overrides, date, seed, index):
+    """With a deadline, cargo, people and vehicles are still conserved (what did not leave is counted as left behind)."""
+    prepared = prepare(scenario_from({**overrides, **({"deadline": date} if date else {})}))
+    values, outcome, events = simulate_one(prepared, seed, index)
+    row = record(index, values, outcome, events)
+    check_row(row, outcome.burndown_cargo, outcome.burndown_people)
+    if date is not None and row["finished"] and row["days_to_base_empty"] < date["day"]:
+        assert row["left_behind.total"] == 0, "a base empty before its deadline leaves nothing"
+    assert record(index, *simulate_one(prepared, seed, index)) == row
 
 
 def test_a_replication_is_the_same_whichever_batch_runs_it():

@@ -175,7 +175,60 @@ def summarize(rows, window: tuple[float, float], wait_causes: tuple[str, ...], r
         )
     out["mean_utilisation"] = {r: float(rows[f"utilisation.{r}"].mean()) for r in resources}
     out["verdict"] = verdict(probs, window)
+    if "left_behind.any" in rows.columns:
+        out["left_behind"] = left_behind(rows)
     return out
+
+
+FATE_WORDS = {
+    "loads_destroyed": "loads destroyed",
+    "loads_handed_over": "loads handed over",
+    "vehicles_destroyed": "vehicles destroyed",
+    "vehicles_handed_over": "vehicles handed over",
+}
+"""The ``left_behind.*`` columns of what a deadline left, in words."""
+
+
+def left_behind(rows: pd.DataFrame) -> dict:
+    """What a base with a deadline left behind over the replications (``left_behind.*`` columns): the chance it left
+    anything, and, over the replications that did, the median loads and vehicles by fate and by class; how often and
+    how long after the deadline the base emptied (sensitive loads, people and the vehicles they ride in leave after it)."""
+    n = len(rows)
+    left = rows["left_behind.any"].to_numpy(dtype=bool)
+    some = rows[left]
+    after = rows["left_behind.days_after_deadline"].to_numpy(dtype=float)
+    classes = [c.removeprefix("left_behind.class.") for c in rows.columns if c.startswith("left_behind.class.")]
+    return {
+        "deadline_day": float(rows["left_behind.deadline_day"].median()),
+        "p_something_left": proportion(int(left.sum()), n).as_dict(),
+        "median_when_left": {key: float(some[f"left_behind.{key}"].median()) if len(some) else 0.0 for key in (*FATE_WORDS, "total")},
+        "median_by_class_when_left": {c: float(some[f"left_behind.class.{c}"].median()) if len(some) else 0.0 for c in classes},
+        "mean": {key: float(rows[f"left_behind.{key}"].mean()) for key in (*FATE_WORDS, "total")},
+        "p_closed_after_deadline": proportion(int((after > 0).sum()), n).as_dict(),
+        "median_days_after_when_after": float(np.median(after[after > 0])) if (after > 0).any() else 0.0,
+    }
+
+
+def left_behind_words(summary: dict, date: str) -> str:
+    """A planner's sentence on what a deadline left behind (``summary`` from :func:`left_behind`; ``date`` the deadline's calendar date)."""
+    p = summary["p_something_left"]
+    text = (
+        f"By the deadline, day {summary['deadline_day']:g} ({date}): {100 * p['estimate']:.0f}% of replications leave something behind "
+        f"(95% CI {100 * p['ci_low']:.0f}-{100 * p['ci_high']:.0f}%)"
+    )
+    if p["estimate"] > 0:
+        median = summary["median_when_left"]
+        fates = [f"{median[key]:,.0f} {words}" for key, words in FATE_WORDS.items() if median[key] > 0]
+        by_class = [f"{name} {n:,.0f}" for name, n in summary["median_by_class_when_left"].items() if n > 0]
+        text += f"; when they do, the median is {', '.join(fates) or 'a few loads'}"
+        text += f" ({', '.join(by_class)})" if by_class else ""
+    after = summary["p_closed_after_deadline"]
+    if after["estimate"] > 0:
+        text += (
+            f"; in {100 * after['estimate']:.0f}% the base empties after the date (median {summary['median_days_after_when_after']:.1f} days after), "
+            "as convoys loaded before it, the sensitive loads, the troops and the vehicles they ride in still leave"
+        )
+    return text + "."
 
 
 class DailyCounts:

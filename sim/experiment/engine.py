@@ -338,6 +338,15 @@ class Store:
             )
         return True
 
+    def column_names(self, table: str = RECORDS) -> list[str]:
+        """The columns of ``table``'s first part (every part of a run has the same), or none before any is written."""
+        parts = self.parts(table)
+        if not parts:
+            return []
+        if self.folder is None:
+            return list(self.memory[table][parts[0]].column_names)
+        return list(pq.read_schema(self._path(table, parts[0])).names)
+
     def read(self, table: str = RECORDS, columns: list[str] | None = None, start: int = 0, stop: int | None = None) -> pa.Table:
         """The parts of ``table`` from unit ``start`` to ``stop`` (all by default), in unit order, as one table.
 

@@ -110,5 +110,7 @@ def monte_carlo(
 
 
 def summary_rows(store: Store, extra: Sequence[str] = ()) -> pd.DataFrame:
-    """The columns of every replication that the summary reads (and ``extra`` ones, e.g. a theatre's), in replication order."""
-    return store.read(columns=list(dict.fromkeys([*summary_columns(), *extra]))).to_pandas()
+    """The columns of every replication that the summary reads (and ``extra`` ones, e.g. a theatre's; and what a base
+    with a deadline left behind, where one has), in replication order."""
+    left = [c for c in store.column_names() if c.startswith("left_behind.") or (c.startswith("base.") and ".left_behind." in c)]
+    return store.read(columns=list(dict.fromkeys([*summary_columns(), *extra, *left]))).to_pandas()

@@ -82,6 +82,10 @@ def plan_record(prepared: Prepared, point: int, index: int, work: Work) -> tuple
     ``work.context[0]``) and whether it finished."""
     _, outcome, _ = simulate_one(prepared, work.seed, index)
     column = str(work.context[0])
+    if column == "left_behind.total" and outcome.theatre is not None:  # a theatre's bases together
+        theatre = outcome.theatre
+        left = sum(int(base.columns.get(column, 0)) for base in theatre.bases.values())
+        return {"replication": index, "days": float(left), "finished": bool(theatre.finished)}, {}
     if column.startswith(("theatre.", "base.")) and outcome.theatre is not None:
         theatre = outcome.theatre
         if column == "theatre.days_to_last_out":

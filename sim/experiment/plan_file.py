@@ -28,8 +28,9 @@ LEVER_KEYS = frozenset({"add", "cost", "unit", "units", "source"})
 Candidate = tuple[int, ...]
 """A plan: the units it adds to each lever, in the plan file's order."""
 
-_TARGET = re.compile(r"^\s*P\(\s*(days|force_days)\s*<=\s*(\d+(?:\.\d*)?)\s*\)\s*>=\s*(\d*\.?\d+)\s*(%?)\s*$")
-_COLUMNS = {"days": "days_to_base_empty", "force_days": "days_to_force_closure"}
+_TARGET = re.compile(r"^\s*P\(\s*(days|force_days|left)\s*<=\s*(\d+(?:\.\d*)?)\s*\)\s*>=\s*(\d*\.?\d+)\s*(%?)\s*$")
+_COLUMNS = {"days": "days_to_base_empty", "force_days": "days_to_force_closure", "left": "left_behind.total"}
+"""The replication column each measure of a target reads: ``left`` is the loads and vehicles a deadline left behind."""
 
 
 # ---- the target ---------------------------------------------------------------------------------
@@ -37,7 +38,9 @@ _COLUMNS = {"days": "days_to_base_empty", "force_days": "days_to_force_closure"}
 
 @dataclass(frozen=True)
 class Target:
-    """``P(days <= T) >= p``: days to base empty (or ``force_days``, to force closure) by day T, with probability p."""
+    """``P(days <= T) >= p``: days to base empty (or ``force_days``, to force closure) by day T, with probability p;
+    ``P(left <= N) >= p``: at most N loads and vehicles left behind at the deadline (a scenario with a ``deadline``;
+    on a theatre, all its bases together), with probability p. ``days`` holds T or N."""
 
     days: float
     probability: float
@@ -55,6 +58,8 @@ class Target:
 
     def short(self) -> str:
         """``P(<= 30 days)``: how a sentence names the probability."""
+        if self.measure == "left":
+            return f"P(<= {self.days:g} loads and vehicles left behind)"
         what = "" if self.measure == "days" else "force closure "
         if self.measure == "days" and self.subject == "theatre.days_to_last_out":
             what = "last out "
@@ -65,13 +70,16 @@ class Target:
 
 def parse_target(text: str) -> Target:
     """``"P(days <= 30) >= 0.9"`` (or ``>= 90%``) as a :class:`Target`; ValueError with what to write otherwise."""
-    example = 'write it as "P(days <= 30) >= 0.9" (days to base empty, or force_days to force closure; the probability as 0.9 or 90%)'
+    example = (
+        'write it as "P(days <= 30) >= 0.9" (days to base empty, or force_days to force closure, or left for the loads and vehicles '
+        "a deadline leaves behind, e.g. P(left <= 0) >= 0.9; the probability as 0.9 or 90%)"
+    )
     m = _TARGET.match(text or "")
     if not m:
         raise ValueError(f'target "{text}": cannot read it; {example}')
     measure, days, p, percent = m.group(1), float(m.group(2)), float(m.group(3)), m.group(4)
     p = p / 100 if percent else p
-    if days <= 0:
+    if days <= 0 and measure != "left":
         raise ValueError(f'target "{text}": the date must be after day 0; {example}')
     if not 0 < p < 1:
         raise ValueError(f'target "{text}": the probability must be strictly between 0 and 1 (0% and 100%); {example}')

@@ -7,6 +7,7 @@ truck or an aircraft. Loads handed over or destroyed on site never move.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from sim.model.convoy import KINDS
@@ -31,6 +32,7 @@ class CargoClass:
     inflow: int = 0
     by_road: int = 0
     by_air: int = 0
+    left_behind: int = 0  # destroyed or handed over at the base's deadline
 
 
 @dataclass
@@ -96,7 +98,12 @@ class Inventory(Part):
 
     def __post_init__(self) -> None:
         self.to_move = self._count_to_move()
-        self.classes.sort(key=lambda c: (c.priority, c.name))
+        self.arrange(lambda c: (c.priority, c.name))
+
+    def arrange(self, order: Callable[[CargoClass], tuple[int | str, ...]]) -> None:
+        """Fill convoys and aircraft in ``order`` (lowest first): by the classes' own priority, or a deadline's."""
+        self.classes.sort(key=order)
+        self._road_for = {}
         # Only truck types the fleet actually has: cargo that air alone can then take is
         # left to the airlift rather than waited for by the convoys.
         self._road = [c for c in self.classes if c.carriers & self.truck_kinds]
@@ -112,8 +119,21 @@ class Inventory(Part):
         return sum(c.remaining for c in self.classes)
 
     def _count_to_move(self) -> int:
-        """Loads that must leave, inflow included (what was not handed over)."""
-        return sum(c.at_start - c.handed_over + c.inflow for c in self.classes)
+        """Loads that must leave, inflow included (what was not handed over, nor left behind at a deadline)."""
+        return sum(c.at_start - c.handed_over + c.inflow - c.left_behind for c in self.classes)
+
+    def leave_behind(self, kept: frozenset[str]) -> dict[str, int]:
+        """Every load still at the base of a class not in ``kept`` stays there for good (a deadline has passed);
+        returns the loads left, by class."""
+        left = {}
+        for cls in self.classes:
+            if cls.name in kept or cls.remaining == 0:
+                continue
+            left[cls.name] = cls.remaining
+            cls.left_behind += cls.remaining
+            cls.remaining = 0
+        self.to_move = self._count_to_move()
+        return left
 
     def staged(self, t: float) -> int:
         """Loads packed and waiting in staging at hour ``t``."""
@@ -130,10 +150,12 @@ class Inventory(Part):
         target = self.taken + need
         return max(0.0, (target - self.staged_at_start) / self.packout_loads_per_hour + self.start_hour - t) + 1e-9
 
-    def road_remaining(self, kinds: frozenset[str] | None = None) -> int:
-        """Loads still at the base that trucks may take (only trucks of ``kinds``, if given)."""
+    def road_remaining(self, kinds: frozenset[str] | None = None, of: frozenset[str] | None = None) -> int:
+        """Loads still at the base that trucks may take (only trucks of ``kinds``, if given; only of the classes ``of``, if given)."""
         if kinds is None:
             return sum(c.remaining for c in self._road)
+        if of is not None:
+            return sum(c.remaining for c in self._road_classes(kinds) if c.name in of)
         return sum(c.remaining for c in self._road_classes(kinds))
 
     def _road_classes(self, kinds: frozenset[str]) -> list[CargoClass]:

@@ -82,7 +82,8 @@ def plan_next(evac: Evacuation, group: ConvoyGroup, t: float) -> ConvoyPlan | No
     if road_left == 0 and vehicles_left == 0:
         return None
     size_min, size_max = evac.convoy_size_min, evac.convoy_size_max  # a pinned size_min may be fractional: compared as given
-    vehicle_places = _vehicle_places(vehicles_left, road_left, size_max, evac.people.vehicle_share_places) if vehicles_left else 0
+    ahead = evac.deadline.loads_ahead_of_vehicles(group.kinds) if vehicles_left else 0  # every road load without a deadline
+    vehicle_places = _vehicle_places(vehicles_left, ahead, size_max, evac.people.vehicle_share_places) if vehicles_left else 0
     max_trucks = size_max - vehicle_places
     staged_all = inv.staged(t)
     staged = min(staged_all, road_left)
@@ -243,10 +244,10 @@ def _trucks_for_troops(fleet: Fleet, troops: int, size_max: int) -> dict[str, in
     return trucks
 
 
-def _vehicle_places(vehicles_left: int, road_cargo_left: int, size_max: int, share_places: int) -> int:
-    """Places for self-driving vehicles in the next convoy: their share while cargo is
-    left (``share_places``, at least one), the whole convoy once only vehicles are left."""
-    if road_cargo_left == 0:
+def _vehicle_places(vehicles_left: int, cargo_ahead: int, size_max: int, share_places: int) -> int:
+    """Places for self-driving vehicles in the next convoy: their share while cargo that leaves before them is
+    left (``share_places``, at least one; without a deadline, all cargo leaves before them), the whole convoy once none is."""
+    if cargo_ahead == 0:
         return min(vehicles_left, size_max)
     return min(vehicles_left, max(1, share_places), size_max)
 

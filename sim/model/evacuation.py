@@ -10,25 +10,25 @@ closure dates and its parts' own columns. Hour 0 is 2026-02-23 00:00 local.
 
 from __future__ import annotations
 
-import math
 from collections.abc import Generator
 from typing import Any
 
-import numpy as np
 import simpy
 
 from sim.model.air_cover import CoverAtBase
 from sim.model.airlift import Airlift, Airstrips
 from sim.model.cargo import Inventory
+from sim.model.conservation import check_nothing_lost
 from sim.model.convoy import Convoy
 from sim.model.crossing import CrossingsAtBase
+from sim.model.deadline import Deadline
 from sim.model.escort import EscortView
 from sim.model.fleet import Fleet
 from sim.model.fuel import Fuel
 from sim.model.gate import Daylight, DepartureSlots, DepartureWindow, Gate, Pause
 from sim.model.loading import Loading
 from sim.model.network import BaseSpec
-from sim.model.outcome import Outcome
+from sim.model.outcome import Outcome, at_each_midnight
 from sim.model.parts import BaseSetup, Column, Part, Waits, departing
 from sim.model.people import PeopleAndSeats
 from sim.model.roads import Roads
@@ -50,6 +50,7 @@ PARTS: tuple[type[Part], ...] = (
     Airstrips,
     PeopleAndSeats,
     Inventory,
+    Deadline,
 )
 """A base's parts, built in this order (a part may use those before it); a convoy at the gate asks those that may hold it in this order."""
 
@@ -82,7 +83,7 @@ class Evacuation:
         self.fleet, self.loading, self.pause = setup.get(Fleet), setup.get(Loading), setup.get(Pause)
         self.roads, self.crossings, self.slots = setup.get(Roads), setup.get(CrossingsAtBase), setup.get(DepartureSlots)
         self.escort, self.cover, self.airlift = setup.get(EscortView), setup.get(CoverAtBase), setup.get(Airstrips)
-        self.people, self.inventory = setup.get(PeopleAndSeats), setup.get(Inventory)
+        self.people, self.inventory, self.deadline = setup.get(PeopleAndSeats), setup.get(Inventory), setup.get(Deadline)
         self.garrison = self.people.garrison
         self.gate = Gate(env, self.parts, self.waits)
         self.taking = departing(self.parts)
@@ -298,6 +299,8 @@ class Evacuation:
         self.cargo_at_base += convoy.load_count
         self.people.arrive(convoy.vehicles, convoy.people)
         self._log(self.env.now)
+        if self.deadline.passed:
+            self._leave_behind()
         self._wake_air()
         self.feeder_news()
 
@@ -341,29 +344,28 @@ class Evacuation:
         self.cargo_at_base += pause.inflow_loads
         self.garrison.reinforce(pause.inflow_troops)
         self._log(self.env.now)
+        if self.deadline.passed:
+            self._leave_behind()
         self._wake_air()
 
+    def close_at_deadline(self) -> Generator[simpy.Event, Any, None]:
+        """At the base's deadline, whatever may be left and has not gone stays (unless the base is already empty)."""
+        yield self.env.timeout(self.deadline.hour)
+        if self.base_empty_at is None:
+            self._leave_behind()
+
+    def _leave_behind(self) -> None:
+        """Leave behind what may be left; convoy forming, the strip and the last element look again."""
+        loads, vehicles = self.deadline.leave_behind()
+        if not loads and not vehicles:
+            return
+        self.cargo_at_base -= loads
+        self._log(self.env.now)
+        self.fleet.give_back({})  # no truck comes back: convoys waiting to form for trucks or cargo look again
+        self._wake_air()
+        self._check_cargo_departed()
+
     # --- results ----------------------------------------------------------------------
-    def check_nothing_lost(self, finished: bool) -> None:
-        """Every load, vehicle and person at the start (or flowing in) has left, or is still at the base.
-
-        A programmer's check, run on every replication: a violation is a model bug.
-        """
-        inv, p = self.inventory, self.people
-        moved = sum(c.by_road + c.by_air for c in inv.classes)
-        still = sum(c.remaining for c in inv.classes)
-        g = self.garrison
-        people_left = g.by_road + g.by_air
-        vehicles = p.vehicles_at_start - p.vehicles_carried + p.vehicles_inflow
-        ok = moved + still == inv.to_move and people_left + g.at_base == g.at_start + g.inflow and p.vehicles_at_base >= 0
-        if finished:
-            ok = ok and still == 0 and g.at_base == 0 and p.vehicles_at_base == 0 and self.cargo_at_base == 0
-        if not ok:
-            raise AssertionError(
-                f"conservation broken: loads {inv.to_move} to move, {moved} moved, {still} left; people {g.at_start}+{g.inflow}, "
-                f"{people_left} left, {g.at_base} at the base; vehicles {vehicles}, {p.vehicles_at_base} at the base"
-            )
-
     def never_finishes(self, reason: str) -> None:
         """The base can never empty in this replication, for ``reason``: it runs to the horizon and says why."""
         self.stuck = True
@@ -374,7 +376,7 @@ class Evacuation:
         """The base's outcome: its closure dates, then every part's columns in the order of :data:`PARTS`."""
         self.gate.charge_to_now()
         finished = self.base_empty_at is not None and not self.stuck
-        self.check_nothing_lost(finished)
+        check_nothing_lost(self, finished)
         empty = self.base_empty_at if finished and self.base_empty_at is not None else self.horizon_hours
         closure = max(self.last_arrival, empty) if finished else self.horizon_hours
         span = max(empty, 1e-9)
@@ -382,15 +384,12 @@ class Evacuation:
         for part in self.parts:
             columns.update(part.columns(span))
         columns["never_finishes"] = self.stuck_reason
-        days = math.ceil(self.horizon_hours / 24.0) + 1
-        edges = np.arange(days, dtype=float) * 24.0
-        idx = np.searchsorted(np.asarray(self.log_t), edges, side="right") - 1
         return Outcome(
             hours_to_base_empty=empty,
             hours_to_force_closure=closure,
             columns=columns,
-            burndown_cargo=np.asarray(self.log_cargo, dtype=np.int32)[idx],
-            burndown_people=np.asarray(self.log_people, dtype=np.int32)[idx],
+            burndown_cargo=at_each_midnight(self.log_t, self.log_cargo, self.horizon_hours),
+            burndown_people=at_each_midnight(self.log_t, self.log_people, self.horizon_hours),
             inflow_hour=self.inflow_hour,
             timeline=self.timeline,
         )

@@ -21,7 +21,7 @@ import networkx as nx
 
 from sim.model.route import Leg
 from sim.scenario.routing import RoadMap, road_map
-from sim.scenario.schema import Airlift, Cargo, CrossingPoint, Fuel, Loading, People, Threats, Vehicles
+from sim.scenario.schema import Airlift, Cargo, CrossingPoint, Deadline, Fuel, Loading, People, Threats, Vehicles
 
 
 @dataclass(frozen=True)
@@ -63,6 +63,7 @@ class BaseSpec:
     lat: float = 0.0
     lon: float = 0.0
     fuel: Fuel | None = None  # None: fuel never holds a convoy
+    deadline: Deadline | None = None  # None: no date; everything leaves
 
 
 @dataclass(frozen=True)

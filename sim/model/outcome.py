@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -89,4 +90,12 @@ class TheatreOutcome:
         return self.hours_to_last_out / 24.0
 
 
-__all__ = ["Outcome", "TheatreOutcome"]
+def at_each_midnight(log_t: list[float], values: list[int], horizon_hours: float) -> np.ndarray:
+    """A logged count (loads or people at the base, changing at the hours ``log_t``) as it stood at hour 0, 24, 48, ...
+    up to the horizon: the day-by-day burn-down."""
+    edges = np.arange(math.ceil(horizon_hours / 24.0) + 1, dtype=float) * 24.0
+    idx = np.searchsorted(np.asarray(log_t), edges, side="right") - 1
+    return np.asarray(values, dtype=np.int32)[idx]
+
+
+__all__ = ["Outcome", "TheatreOutcome", "at_each_midnight"]

@@ -85,6 +85,7 @@ class PeopleAndSeats(Part):
         self.vehicles_left = vehicles - self.vehicles_carried  # not yet in a convoy
         self.vehicles_at_base = self.vehicles_left  # not yet gone
         self.vehicles_inflow = 0
+        self.vehicles_left_behind = 0  # not needed as seats at a deadline: destroyed or handed over
         self.seats = seats if seats is not None else crew
         self.vehicle_share_places = share_places
         self.garrison = Garrison(troops - security, security, troops)
@@ -149,6 +150,16 @@ class PeopleAndSeats(Part):
     def vehicles_depart(self, n: int) -> None:
         self.vehicles_at_base -= n
 
+    def leave_vehicles_behind(self) -> int:
+        """A deadline has passed: the vehicles not yet in a convoy beyond those the troops still to leave need as seats
+        (the security force apart, in its own) stay at the base for good; returns how many."""
+        needed = math.ceil(self.garrison.free_to_leave / self.seats)
+        left = max(0, self.vehicles_left - needed)
+        self.vehicles_left -= left
+        self.vehicles_at_base -= left
+        self.vehicles_left_behind += left
+        return left
+
     def arrive(self, vehicles: int, people: int) -> None:
         """A feeder's convoy brings ``vehicles`` and ``people`` to this hub: they must leave again."""
         self.vehicles_left += vehicles
@@ -160,7 +171,7 @@ class PeopleAndSeats(Part):
         g = self.garrison
         return {
             "vehicles_at_start": self.vehicles_at_start,
-            "vehicles_by_road": self.vehicles_at_start + self.vehicles_inflow - self.vehicles_carried - self.vehicles_at_base,
+            "vehicles_by_road": self.vehicles_at_start + self.vehicles_inflow - self.vehicles_carried - self.vehicles_at_base - self.vehicles_left_behind,
             "vehicles_carried": self.vehicles_carried,
             "people_at_start": g.at_start,
             "people_inflow": g.inflow,

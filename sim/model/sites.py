@@ -59,6 +59,7 @@ def _theatre(s: TheatreScenario) -> Network:
                 lat=site.lat,
                 lon=site.lon,
                 fuel=site.fuel,
+                deadline=site.deadline or s.deadline,
             )
         elif isinstance(site, CrossingSite):
             crossings[name] = site.as_point()
@@ -116,6 +117,7 @@ def _one_base(s: Scenario) -> Network:
         leaves=1.0,
         pools=(b,),
         fuel=s.fuel,
+        deadline=s.deadline,
     )
     crossings = {m: s.crossing.main.model_copy(update={"extra_km": 0.0})}  # the detour is the alternate's
     syria, iraq = s.route.syria, s.route.iraq

@@ -261,6 +261,8 @@ class Theatre:
                 self.env.process(self._start_later(evac, 24.0 * spec.start_day))
             else:
                 self._start_base(evac)
+            if evac.deadline.given:
+                self.env.process(evac.close_at_deadline())
         for name in self.bases:
             if not self.leaves[name]:
                 self.trucks_arrived(name)

@@ -378,6 +378,7 @@ def report_context(folder: Path, not_drawn: list[str] | None = None) -> dict:
         "provenance": provenance(scenarios),
         "manifest": manifest_rows(manifest),
         "theatre": theatre_context(folder, summary, manifest) if kind == "run" else None,
+        "left_behind": left_behind_lines(summary, scenarios[0].scenario.scenario.start if scenarios else None) if kind == "run" else [],
     }
     if summary:
         context.update(_rows_or_malformed(folder / "summary.json", _summary_context, summary))
@@ -386,6 +387,21 @@ def report_context(folder: Path, not_drawn: list[str] | None = None) -> dict:
     elif context["theatre"] and context["theatre"]["bases"]:
         context["heading"] = main_base_heading(context["theatre"]["bases"][0].title)
     return context
+
+
+def left_behind_lines(summary: dict, start: str | None) -> list[str]:
+    """What each base with a deadline left behind, a sentence each (a theatre's base by base)."""
+    from sim.analysis.measure import calendar_date
+    from sim.analysis.statistics import left_behind_words
+
+    def words(left: dict) -> str:
+        date = calendar_date(start, left["deadline_day"]).isoformat() if start else f"day {left['deadline_day']:g}"
+        return left_behind_words(left, date)
+
+    lines = [f"{b.get('title', name)}: {words(b['left_behind'])}" for name, b in (summary.get("bases") or {}).items() if "left_behind" in b]
+    if not lines and "left_behind" in summary:
+        lines.append(words(summary["left_behind"]))
+    return lines
 
 
 def main_base_heading(title: str) -> str:

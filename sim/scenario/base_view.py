@@ -190,6 +190,7 @@ def base_view(s: TheatreScenario, base: str) -> Scenario:
         pause=s.pause,
         history=None,
         fuel=site.fuel,
+        deadline=site.deadline or s.deadline,
         source_kind=None,
     )
 

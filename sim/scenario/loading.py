@@ -25,7 +25,19 @@ from typing import TYPE_CHECKING, Annotated, Any, Union, get_args, get_origin
 from pydantic import BaseModel, ValidationError
 
 from sim.scenario.distributions import DISTRIBUTIONS, support_of
-from sim.scenario.schema import AIRSTRIP_TAG, AIRSTRIPS_TAG, DISTRIBUTION_TAG, NUMBER_TAG, SITE_KINDS, Airlift, Scenario, TheatreScenario, strips_of
+from sim.scenario.schema import (
+    AIRSTRIP_TAG,
+    AIRSTRIPS_TAG,
+    DISTRIBUTION_TAG,
+    NUMBER_TAG,
+    SITE_KINDS,
+    VEHICLES_IN_PRIORITY,
+    Airlift,
+    Deadline,
+    Scenario,
+    TheatreScenario,
+    strips_of,
+)
 
 if TYPE_CHECKING:
     from pydantic_core import ErrorDetails
@@ -549,6 +561,44 @@ def theatre_feasibility_problems(s: TheatreScenario) -> list[Problem]:
     return out
 
 
+def deadline_problems(deadline: Deadline | None, classes: set[str], horizon_days: float, at: str = "deadline") -> list[Problem]:
+    """A deadline (at ``at``) that would never come, or that names what is not at the base (``classes``: its cargo classes)."""
+    if deadline is None:
+        return []
+    out = []
+    latest = support_of(deadline.day)[1]
+    if latest >= horizon_days:
+        out.append(
+            Problem(
+                f"{at}.day",
+                f"is day {latest:g}, not before the horizon (scenario.horizon_days = {horizon_days:g}): the deadline would never come; "
+                "give an earlier day or a later horizon",
+            )
+        )
+    known = classes | {VEHICLES_IN_PRIORITY}
+    for key, names in (("priority", deadline.priority), ("fate", list(deadline.fate))):
+        unknown = [n for n in names if n not in known]
+        if unknown:
+            out.append(
+                Problem(
+                    f"{at}.{key}",
+                    f"names {', '.join(repr(n) for n in unknown)}, not a cargo class of the base nor {VEHICLES_IN_PRIORITY!r}; "
+                    f"the classes are {', '.join(sorted(classes))}",
+                )
+            )
+    return out
+
+
+def theatre_deadline_problems(s: TheatreScenario) -> list[Problem]:
+    """Each base's own deadline checked against its classes; the theatre's ``[deadline]`` against every base's."""
+    out = []
+    every: set[str] = set()
+    for name, site in s.bases.items():
+        every |= set(site.cargo.classes)
+        out += deadline_problems(site.deadline, set(site.cargo.classes), s.scenario.horizon_days, f"sites.{name}.deadline")
+    return out + deadline_problems(s.deadline, every, s.scenario.horizon_days)
+
+
 def _cover_problems(s: Scenario, low, high) -> list[Problem]:
     """Convoys told to wait for full air cover that no day's sorties could ever give."""
     budget = low(s.air_cover.apaches) * low(s.air_cover.sorties_per_aircraft_per_day)
@@ -671,8 +721,9 @@ def validate_table(table: dict[str, Any], text: str, where: str, overridden: Seq
         from sim.scenario.network_checks import network_problems
 
         problems = [Problem(field, message) for field, message in network_problems(scenario)] or theatre_feasibility_problems(scenario)
+        problems += theatre_deadline_problems(scenario)
     else:
-        problems = feasibility_problems(scenario)
+        problems = feasibility_problems(scenario) + deadline_problems(scenario.deadline, set(scenario.cargo.classes), scenario.scenario.horizon_days)
     if problems:
         for p in problems:
             p.line = locate(text, p.field)

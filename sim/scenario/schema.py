@@ -545,6 +545,52 @@ class Fuel(Group):
         return value
 
 
+FATES = ("destroyed", "handed over")
+"""What is done with what a base leaves behind at its deadline."""
+
+VEHICLES_IN_PRIORITY = "vehicles"
+"""The name ``deadline.priority`` and ``deadline.fate`` give the base's vehicles (self-driving, and those carried as loads)."""
+
+
+class Deadline(Group):
+    """A date set from above: after ``day`` (days from hour 0) what is still at the base and not sensitive is left
+    behind, destroyed or handed over; sensitive loads and people still leave, after the date if need be. Before
+    the date, convoys are filled in ``priority`` order. Unset: no date, everything leaves, however long it takes."""
+
+    day: Days = Field(description="days from hour 0 (scenario.start) after which what is still at the base is left behind")
+    left: Literal["destroyed", "handed over"] = Field(default="destroyed", description="what is done with what is left behind (destroyed or handed over)")
+    fate: dict[str, Literal["destroyed", "handed over"]] = Field(
+        default_factory=dict,
+        description='per cargo class (or "vehicles"): destroyed or handed over, instead of `left` (e.g. {general = "handed over"})',
+    )
+    priority: list[str] = Field(
+        default_factory=lambda: [VEHICLES_IN_PRIORITY],
+        description='what leaves first, after the sensitive loads (which always leave first and are never left): cargo class names and "vehicles", '
+        "first first; classes not named follow by their own priority (default: vehicles before every cargo class)",
+    )
+    source: Source
+
+    @field_validator("day")
+    @classmethod
+    def _after_the_start(cls, value: float | _Distribution) -> float | _Distribution:
+        low = support_of(value)[0]
+        if low <= 0:
+            raise ValueError(f"must be after the start (above 0 days from scenario.start), not {low:g}: a deadline at or before the start leaves everything")
+        return value
+
+    @field_validator("priority")
+    @classmethod
+    def _each_once(cls, value: list[str]) -> list[str]:
+        twice = sorted({name for name in value if value.count(name) > 1})
+        if twice:
+            raise ValueError(f"names {', '.join(twice)} more than once: each class (or vehicles) has one place in the order")
+        return value
+
+    def fate_of(self, name: str) -> str:
+        """What is done with class ``name`` (or ``"vehicles"``) if it is left behind."""
+        return self.fate.get(name, self.left)
+
+
 MEASURES = ("base empty", "force closure", "first convoy across")
 """What a backtest compares: days to base empty or to force closure, or hours from the
 first convoy's departure until it has crossed the border."""
@@ -603,6 +649,7 @@ class BaseSite(SiteHead):
         default=None, description="its own airstrip and shuttle, or several ([[sites.<base>.airlift]], each flying its own sorties); none: no sortie flies"
     )
     fuel: Fuel | None = Field(default=None, description="its bulk fuel (unset: fuel never holds a convoy)")
+    deadline: Deadline | None = Field(default=None, description="its own deadline (unset: the theatre's [deadline], if any)")
     start_day: Days = Field(default=0.0, description="days after hour 0 when the base starts to empty (pack-out and convoys)")
     after: str | None = Field(default=None, description="another base: this one starts when that one is empty (or at its own start_day if that one stays)")
     send_to: str | None = Field(default=None, description="a hub inside the country: its cargo, vehicles and people go there instead of out")
@@ -811,6 +858,9 @@ class Scenario(Group):
     pause: Pause
     history: History | None = Field(default=None, description="for a backtest case (scenarios/history/): the reported outcome of a past withdrawal")
     fuel: Fuel | None = Field(default=None, description="bulk fuel at the base (unset: fuel never holds a convoy)")
+    deadline: Deadline | None = Field(
+        default=None, description="a date after which what is left at the base is destroyed or handed over (in a theatre: every base without its own)"
+    )
 
     is_theatre: ClassVar[bool] = False
     """A one-base file (the one-base shorthand); :class:`TheatreScenario` is the network form."""

@@ -1,0 +1,124 @@
+"""A deadline as a user meets it: `evacsim run` says what is left behind and how likely, `validate` refuses a date
+that cannot be (file, line, field; exit 3), and `plan` takes what is left behind as a target and the date as a lever."""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from sim.analysis.statistics import left_behind_words
+from sim.cli import app
+from sim.experiment.plan_file import parse_target, read_plan_options
+from sim.scenario.loading import load_scenario
+
+ROOT = Path(__file__).resolve().parent.parent
+DEADLINE = ROOT / "scenarios" / "qasrak_deadline.toml"
+BASELINE = ROOT / "scenarios" / "qasrak_baseline.toml"
+runner = CliRunner()
+
+
+def invoke(*args: object):
+    return runner.invoke(app, [str(a) for a in args])
+
+
+def test_run_says_in_words_what_the_deadline_leaves_behind_and_how_likely(tmp_path):
+    # day 5: no replication of the baseline's cargo is out by then (its P10 is about 9 days)
+    out = tmp_path / "run"
+    result = invoke("run", DEADLINE, "-n", 12, "--seed", 7, "--jobs", 1, "--out", out, "--set", "deadline.day=5")
+    assert result.exit_code == 0, result.output
+    text = " ".join(result.output.split())
+    assert "Left behind: By the deadline, day 5 (2026-02-28): 100% of replications leave something behind" in text
+    # the file sends vehicles, outsized and heavy items before general cargo: only general cargo is left, handed over
+    assert re.search(r"the median is [\d,]+ loads handed over \(general [\d,]+\)", text), text
+    summary = json.loads((out / "summary.json").read_text())["left_behind"]
+    assert summary["deadline_day"] == 5 and summary["p_something_left"]["estimate"] == 1.0
+    by_class = summary["median_by_class_when_left"]
+    assert by_class["general"] > 0 and by_class["heavy"] == by_class["sensitive"] == by_class["vehicles"] == 0
+
+
+def test_the_sentence_names_only_what_was_left():
+    summary = {
+        "deadline_day": 20.0,
+        "p_something_left": {"estimate": 0.62, "ci_low": 0.52, "ci_high": 0.71},
+        "median_when_left": {"loads_destroyed": 20.0, "loads_handed_over": 120.0, "vehicles_destroyed": 0.0, "vehicles_handed_over": 0.0, "total": 140.0},
+        "median_by_class_when_left": {"general": 120.0, "heavy": 20.0, "sensitive": 0.0, "vehicles": 0.0},
+        "p_closed_after_deadline": {"estimate": 0.0, "ci_low": 0.0, "ci_high": 0.04},
+        "median_days_after_when_after": 0.0,
+    }
+    assert left_behind_words(summary, "2026-03-15") == (
+        "By the deadline, day 20 (2026-03-15): 62% of replications leave something behind (95% CI 52-71%); "
+        "when they do, the median is 20 loads destroyed, 120 loads handed over (general 120, heavy 20)."
+    )
+
+
+def test_a_run_without_a_deadline_says_nothing_of_it(tmp_path):
+    result = invoke("run", BASELINE, "-n", 3, "--seed", 7, "--jobs", 1, "--out", tmp_path / "run")
+    assert result.exit_code == 0, result.output
+    assert "Left behind" not in result.output
+    assert "left_behind" not in json.loads((tmp_path / "run" / "summary.json").read_text())
+
+
+@pytest.mark.parametrize(
+    ("line", "field", "words"),
+    [
+        ("day = 0", "deadline.day", "after the start"),
+        ("day = 151", "deadline.day", "never come"),
+    ],
+)
+def test_validate_refuses_a_deadline_that_cannot_be_naming_file_line_and_field(tmp_path, line, field, words):
+    bad = tmp_path / "bad.toml"
+    bad.write_text(DEADLINE.read_text().replace("\nday = 20\n", f"\n{line}\n"))
+    number = bad.read_text().splitlines().index(line) + 1
+    result = invoke("validate", bad)
+    assert result.exit_code == 3
+    text = " ".join(result.output.split())
+    assert f"bad.toml:{number}" in text and field in text and words in text and "Traceback" not in text
+
+
+def test_a_plan_targets_what_is_left_behind_and_moves_the_date():
+    target = parse_target("P(left <= 0) >= 0.9")
+    assert (target.column, target.short()) == ("left_behind.total", "P(<= 0 loads and vehicles left behind)")
+    options = read_plan_options(ROOT / "scenarios" / "studies" / "plan_deadline.toml", load_scenario(DEADLINE).scenario)
+    assert str(options.target) == "P(left <= 0) >= 0.9"
+    assert "deadline.day" in {lever.path for lever in options.levers}
+
+
+def test_a_plan_on_what_is_left_refuses_a_scenario_without_a_deadline(tmp_path):
+    result = invoke("plan", BASELINE, "--options", ROOT / "scenarios" / "studies" / "plan_20_days.toml", "--target", "P(left <= 0) >= 0.9")
+    assert result.exit_code == 2, result.output
+    assert "no [deadline]" in " ".join(result.output.split())
+
+
+def _left(estimate: float) -> dict:
+    return {
+        "deadline_day": 6.0,
+        "p_something_left": {"estimate": estimate, "ci_low": 0.0, "ci_high": 1.0},
+        "median_when_left": {"loads_destroyed": 30.0, "loads_handed_over": 0.0, "vehicles_destroyed": 2.0, "vehicles_handed_over": 0.0, "total": 32.0},
+        "median_by_class_when_left": {"general": 30.0, "vehicles": 2.0},
+        "p_closed_after_deadline": {"estimate": 0.5, "ci_low": 0.2, "ci_high": 0.8},
+        "median_days_after_when_after": 1.5,
+    }
+
+
+def test_a_theatre_console_and_report_say_what_each_base_with_a_deadline_left():
+    from sim import cli
+    from sim.report.render import left_behind_lines
+
+    summary = {"theatre": {}, "bases": {"q": {"title": "Qasrak", "left_behind": _left(1.0)}, "r": {"title": "Rmelan"}}}
+    with cli.console.capture() as captured:
+        cli._print_left_behind(summary, "2026-02-23T00:00:00+03:00")
+    text = " ".join(captured.get().split())
+    assert text.startswith("Left behind at Qasrak: By the deadline, day 6 (2026-03-01): 100% of replications leave something behind")
+    assert "the median is 30 loads destroyed, 2 vehicles destroyed (general 30, vehicles 2)" in text
+    assert "in 50% the base empties after the date (median 1.5 days after)" in text and "Rmelan" not in text
+    lines = left_behind_lines(summary, "2026-02-23T00:00:00+03:00")
+    assert len(lines) == 1 and lines[0].startswith("Qasrak: By the deadline, day 6 (2026-03-01): 100%")
+    assert left_behind_lines({"left_behind": _left(0.0)}, None) == [
+        "By the deadline, day 6 (day 6): 0% of replications leave something behind (95% CI 0-100%); "
+        "in 50% the base empties after the date (median 1.5 days after), as convoys loaded before it, the sensitive loads, "
+        "the troops and the vehicles they ride in still leave."
+    ]
