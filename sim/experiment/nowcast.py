@@ -296,7 +296,21 @@ def summary(result, seen, measurements, window, replications: int, seed: int) ->
             for m, obs, line, c in zip(measurements, seen.observations, seen.lines, result.checks, strict=True)
         ],
         "steps": steps_table(result.steps, window),
+        "effects": effects_table(result.effects, window),
     }
+
+
+def effects_table(effects, window: tuple[float, float]) -> list[dict]:
+    """What each report changed (``nowcast.json`` ``effects``): days to base empty (P50, mean) and P(out by the window's
+    end), given every other report and given them all, with the effective sample of each."""
+    by = f"p_by_{window[1]:g}"
+
+    def figures(f: dict) -> dict:
+        base = f["days_to_base_empty"]
+        out_by = f["base_empty"][by]["estimate"]
+        return {"base_empty_p50": base["p50"], "base_empty_mean": base["mean"], by: out_by, "effective_sample_size": f["effective_sample_size"]}
+
+    return [{"label": e.label, "kind": e.kind, "without": figures(e.without), "with": figures(e.with_)} for e in effects]
 
 
 def write_nowcast(folder: Path, loaded, seen, seed: int, replications: int, jobs: int, result, traj, measurements) -> dict:
