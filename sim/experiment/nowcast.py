@@ -59,13 +59,19 @@ def trajectory(outcome: Outcome, inflow_hour: float | None = None, alternate: st
         "vehicles_crossed_alternate": _day_counts([t for t, _ in diverted], [v for _, v in diverted], days),
         "convoys_crossed_alternate": _day_counts([t for t, _ in diverted], [1] * len(diverted), days),
         "cargo_at_base": cargo,
-        "inflow_loads": int(outcome.loads_inflow),
+        "inflow_loads": arrived(outcome),
         "inflow_day": _inflow_day(outcome, cargo, inflow_hour),
     }
 
 
+def arrived(outcome: Outcome) -> int:
+    """Truckloads that came into the base: reinforcements' equipment and, in a reversal, loads brought back (a report
+    of trucks arriving counts both)."""
+    return int(outcome.loads_inflow) + int(outcome.columns.get("loads_returned", 0))
+
+
 def _inflow_day(outcome: Outcome, cargo: np.ndarray, inflow_hour: float | None) -> int:
-    if not outcome.loads_inflow:
+    if not arrived(outcome):
         return -1
     if inflow_hour is not None:
         return int(inflow_hour // 24)
