@@ -277,6 +277,7 @@ def test_cli_runs_the_shipped_observations_and_writes_its_files(tmp_path):
     assert "P(out by day 30)" in said
     html = render_nowcast_section(out)
     assert html.startswith('<section id="nowcast">') and "data:image/png;base64," in html and "Shafaq" in html
+    assert "The report #3 inflow 2026-03-09: 50 +- 15 moved the day everyone is out (P50) from day" in html
     report = CliRunner().invoke(app, ["report", str(out)])
     assert report.exit_code == 0, report.output
     page = (out / "report.html").read_text()
