@@ -20,6 +20,7 @@ import threading
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field, fields, replace
+from datetime import date, datetime
 from pathlib import Path
 from typing import Any, TypedDict, Unpack
 
@@ -795,6 +796,8 @@ class NowcastResult:
     nowcast: Any
     title: str
     window_days: tuple[float, float]
+    start: date | None = None
+    """The scenario's day 0, to turn days into calendar dates."""
 
 
 @one_writer()
@@ -809,8 +812,6 @@ def nowcast(
 ) -> NowcastResult:
     """The closure forecast updated by what has been observed so far (``evacsim nowcast``, likelihood weighting);
     ``progress(done, total)`` counts replications as they come back."""
-    from datetime import datetime
-
     from sim.experiment.nowcast import DEFAULT_REPLICATIONS, run_nowcast, write_nowcast
     from sim.scenario.observations import load_observations
 
@@ -842,7 +843,7 @@ def nowcast(
         raise
     except OSError as exc:
         raise OutputError(f"{folder}: cannot write results ({exc.strerror or exc})") from exc
-    return NowcastResult(folder, result, s.scenario.title, s.scenario.window_days)
+    return NowcastResult(folder, result, s.scenario.title, s.scenario.window_days, datetime.fromisoformat(s.scenario.start).date())
 
 
 @dataclass(frozen=True)

@@ -59,6 +59,7 @@ LABELS = {
     "pause.days": "days the pause lasts",
     "pause.inflow_loads": "truckloads flowing in",
     "pause.inflow_troops": "troops flowing in",
+    "pause.returned_fraction": "share of the loads gone brought back",
     "fuel.fills_at_start": "convoy fills of fuel at the start",
     "fuel.resupply_fills": "convoy fills a fuel resupply brings",
     "fuel.resupply_every_hours": "hours between fuel resupplies",

@@ -35,13 +35,13 @@ def check_row(row: dict[str, object], cargo: np.ndarray, people: np.ndarray) -> 
     # a deadline leaves loads and vehicles behind (those to go as loads among the vehicles); none without one
     left_loads = row.get("left_behind.loads_destroyed", 0) + row.get("left_behind.loads_handed_over", 0) + row.get("left_behind.vehicles_carried", 0)
     left_vehicles = row.get("left_behind.vehicles_destroyed", 0) + row.get("left_behind.vehicles_handed_over", 0) - row.get("left_behind.vehicles_carried", 0)
-    to_move = row["loads_at_start"] - row["loads_handed_over"] + row["loads_inflow"] - left_loads
+    to_move = row["loads_at_start"] - row["loads_handed_over"] + row["loads_inflow"] + row["loads_returned"] - left_loads
     moved = row["loads_by_road"] + row["loads_by_air"]
     people_total = row["people_at_start"] + row["people_inflow"]
     people_moved = row["people_by_road"] + row["people_by_air"]
     assert cargo[0] <= to_move + left_loads and people[0] <= people_total, where
     assert np.all(cargo >= 0) and np.all(people >= 0), where
-    if row["loads_inflow"] == 0 and row["people_inflow"] == 0:
+    if row["loads_inflow"] == 0 and row["loads_returned"] == 0 and row["people_inflow"] == 0:
         assert np.all(np.diff(cargo) <= 0), f"{where}: cargo burn-down goes up"
         assert np.all(np.diff(people) <= 0), f"{where}: people burn-down goes up"
     if row["finished"]:
@@ -99,6 +99,7 @@ SMALL = st.fixed_dictionaries(
         "pause.start_day": st.integers(0, 10),
         "pause.inflow_loads": st.integers(0, 20),
         "pause.inflow_troops": st.integers(0, 30),
+        "pause.returned_fraction": st.sampled_from([0.0, 0.2, 1.0]),
     }
 )
 

@@ -209,6 +209,22 @@ def test_political_pause_holds_departures_until_it_ends():
     assert out.waits["pause"] == pytest.approx(30.0 - 10.0)  # the last element only queues once the cargo has left, at 30 h
 
 
+def test_a_reversal_brings_back_half_of_what_left_and_it_leaves_again():
+    # 20 trucks, two trips for the 40 loads (as the second-trip case): the first convoy leaves at 5 h with 20 loads.
+    # At 12 h a pause of no days brings back half of what had gone by road: 10 loads, packed again at once (pack-out
+    # is far ahead). The second trip leaves at 33 h with 20 loads; the trucks are back 23 h later (56 h, as the first
+    # were at 28 h) and the last 10 loads leave after ceil(10 / 4) = 3 h of loading, at 59 h.
+    out = run(deterministic({"fleet.civilian.count": 20, "pause.probability": 1.0, "pause.start_day": 0.5, "pause.returned_fraction": 0.5}))
+    first, second = 5.0, 33.0
+    round_trip = 28.0 - first
+    third = second + round_trip + math.ceil(10 / 4) * 1.0  # 59 h
+    assert [legs["departed"] for legs in convoy_legs(out)][:3] == pytest.approx([first, second, third])
+    last_crossed = third + SYRIA + crossing(10) + crossing(LAST)  # 64.5 border, 65.25, 65.875
+    assert_closure(out, base_empty_hours=third, force_closure_hours=last_crossed + IRAQ)  # 59 h, 70.375 h
+    assert (out.loads_returned, out.loads_inflow, out.loads_by_road) == (10, 0, 50)  # the 10 are counted on both trips
+    assert list(out.burndown_cargo[:4]) == [40, 30, 10, 0]  # at 00:00 of days 0-3: 40 - 20 + 10 back, - 20, - 10
+
+
 def test_last_element_by_sortie_leaves_after_the_last_cargo_and_a_ground_turn():
     out = run(deterministic({"people.last_element_by": "sortie", "airlift.sorties_per_day": 4, "fleet.civilian.cab_seats": 0}))
     # 80 free troops fly at 2.5 h; the cargo convoy leaves at 10 h; the 20 of the security

@@ -1,6 +1,6 @@
 """evacsim plan: the cheapest additions that make the date.
 
-A small case on the baseline (contracted trucks 0/20/40, lowboys 0/10/20, target
+A small case on the baseline without its pause (``NO_PAUSE``; contracted trucks 0/20/40, lowboys 0/10/20, target
 P(days <= 20) >= 0.8; the baseline alone reaches about 76%, 20 more trucks about 79%,
 40 more about 81% on the same 400 replications) is planned once; the tests check it against a brute-force grid on
 the same replications, a fresh run of its ``--set`` values on another seed, a resume
@@ -51,6 +51,10 @@ unit = "contracted lowboy"
 
 runner = CliRunner()
 
+NO_PAUSE = ("pause.probability=0",)
+"""The case was sized on the baseline before it drew a pause with inflow (issue 23: P(days <= 20) fell from about 76%
+to 68%, out of reach of the levers' 40 trucks); the tests check the plan machinery, not the pause."""
+
 
 def write(tmp_path: Path, text: str, name: str = "plan.toml") -> Path:
     path = tmp_path / name
@@ -61,7 +65,7 @@ def write(tmp_path: Path, text: str, name: str = "plan.toml") -> Path:
 @pytest.fixture(scope="module")
 def small(tmp_path_factory):
     folder = tmp_path_factory.mktemp("plan")
-    loaded = load_scenario(BASELINE)
+    loaded = load_scenario(BASELINE, NO_PAUSE)
     options = read_plan_options(write(folder, SMALL), loaded.scenario)
     return loaded, options, folder, plan(loaded, options, executor=InProcess(), folder=folder / "out")
 
@@ -133,7 +137,7 @@ def test_fresh_run_of_the_set_values_on_another_seed_meets_the_target_within_its
 def test_set_values_replay_the_plans_replications_bit_for_bit(small):
     loaded, options, _, result = small
     units = tuple(int(result.pick[lever.path]) for lever in options.levers)
-    as_typed = load_scenario(loaded.path, result.overrides).scenario
+    as_typed = load_scenario(loaded.path, (*NO_PAUSE, *result.overrides)).scenario
     direct, typed = DayStore(), DayStore()
     run_plans(loaded.scenario, [(plan_key(options.levers, units), range(30))], 5, "days_to_base_empty", direct, InProcess())
     run_plans(as_typed, [((), range(30))], 5, "days_to_base_empty", typed, InProcess())
@@ -207,7 +211,8 @@ def test_cli_writes_the_plan_tables_figure_and_manifest(tmp_path):
     text = SMALL.replace("trials = 12", "trials = 4").replace("population = 6", "population = 4").replace("check_replications = 200", "check_replications = 40")
     path = write(tmp_path, text)
     out = tmp_path / "out"
-    result = runner.invoke(app, ["plan", str(BASELINE), "--options", str(path), "--target", "P(days <= 30) >= 0.9", "--jobs", "1", "--out", str(out)])
+    args = ["plan", str(BASELINE), "--set", NO_PAUSE[0], "--options", str(path), "--target", "P(days <= 30) >= 0.9", "--jobs", "1", "--out", str(out)]
+    result = runner.invoke(app, args)
     assert result.exit_code == 0, result.output
     for name in ("plan.csv", "pareto.csv", "candidates.csv", "plan.json", "plan.png", "plan.svg", "manifest.json"):
         assert (out / name).exists(), name

@@ -198,11 +198,17 @@ def describe(days: np.ndarray, weights: np.ndarray) -> dict[str, float]:
 
 
 def window_probabilities(days: np.ndarray, weights: np.ndarray, window: tuple[float, float]) -> dict[str, dict[str, float]]:
-    """P(< low), P(low-high), P(> high) under the weights, with Wilson intervals on the effective sample size."""
+    """P(< low), P(low-high), P(> high) and P(out by day high) under the weights, with Wilson intervals on the
+    effective sample size."""
     low, high = window
     w = np.asarray(weights, dtype=float) / np.sum(weights)
     n = effective_sample_size(w)
-    masks = {f"p_under_{low:g}": days < low, f"p_{low:g}_to_{high:g}": (days >= low) & (days <= high), f"p_over_{high:g}": days > high}
+    masks = {
+        f"p_under_{low:g}": days < low,
+        f"p_{low:g}_to_{high:g}": (days >= low) & (days <= high),
+        f"p_over_{high:g}": days > high,
+        f"p_by_{high:g}": days <= high,
+    }
     out = {}
     for key, mask in masks.items():
         p = float(w[mask].sum())
@@ -255,6 +261,24 @@ class Step:
 
 
 @dataclass(frozen=True)
+class Effect:
+    """How much one report moved the forecast: the forecast given every other report (``without``) against the one
+    given them all (``with_``), both as :func:`forecast` dicts. For the first report alone, ``without`` is the prior."""
+
+    label: str
+    kind: str
+    without: dict
+    with_: dict
+
+
+def report_effects(traj: Trajectories, loglik: np.ndarray, measurements: list[Measurement], window: tuple[float, float]) -> list[Effect]:
+    """Each report's own effect on the forecast: every report in, against every report but that one."""
+    total = loglik.sum(axis=1)
+    everything = forecast(traj, normalised_weights(total), window)
+    return [Effect(m.label, m.kind, forecast(traj, normalised_weights(total - loglik[:, k]), window), everything) for k, m in enumerate(measurements)]
+
+
+@dataclass(frozen=True)
 class Nowcast:
     """Prior and posterior forecasts, the weights behind them, and whether the observations fit the scenario."""
 
@@ -265,6 +289,8 @@ class Nowcast:
     checks: list[Check]
     steps: list[Step]
     warnings: list[str] = field(default_factory=list)
+    effects: list[Effect] = field(default_factory=list)
+    """What each report changed: :func:`report_effects`."""
 
     @property
     def effective_sample_size(self) -> float:
@@ -313,7 +339,8 @@ def nowcast(traj: Trajectories, measurements: list[Measurement], window: tuple[f
     posterior = forecast(traj, weights, window)
     checks = [check(traj, m) for m in measurements]
     warnings = consistency_warnings(checks, posterior["effective_sample_size"], n, min_ess)
-    return Nowcast(prior, posterior, weights, loglik, checks, narrowing(traj, loglik, measurements, window), warnings)
+    steps = narrowing(traj, loglik, measurements, window)
+    return Nowcast(prior, posterior, weights, loglik, checks, steps, warnings, report_effects(traj, loglik, measurements, window))
 
 
 def steps_table(steps: list[Step], window: tuple[float, float]) -> list[dict]:

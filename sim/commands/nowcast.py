@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from pathlib import Path
 from typing import Annotated
 
@@ -42,11 +43,11 @@ def nowcast(
             progress = lambda done, total: bar.update(task, completed=done, total=total)  # noqa: E731
             shared = study_options(executor, progress, seed=seed, out=out, force=force)
             result = api.nowcast(loaded, observations, replications=replications, min_ess=min_ess, options=shared)
-    print_nowcast(result.nowcast, result.title, result.window_days)
+    print_nowcast(result.nowcast, result.title, result.window_days, result.start)
     _console.results_in(result.folder)
 
 
-def print_nowcast(result, title: str, window: tuple[float, float]) -> None:
+def print_nowcast(result, title: str, window: tuple[float, float], start: dt.date | None = None) -> None:
     from rich.table import Table
 
     from sim.commands._console import console
@@ -70,5 +71,37 @@ def print_nowcast(result, title: str, window: tuple[float, float]) -> None:
             f"{100 * over['estimate']:.0f}% ({100 * over['ci_low']:.0f}-{100 * over['ci_high']:.0f})",
         )
     console.print(table)
+    for line in effect_lines(result, window, start):
+        console.print(line)
     for w in result.warnings:
         _warn(w)
+
+
+def effect_lines(result, window: tuple[float, float], start: dt.date | None = None) -> list[str]:
+    """One sentence per report of an inflow (the reinforcements), and one for the reports as a whole: how much each moved
+    the date everyone is out (base empty P50) and P(out by the window's end), given the other reports."""
+    high = window[1]
+    by = f"p_by_{high:g}"
+
+    def when(f: dict) -> str:
+        p50 = f["days_to_base_empty"]["p50"]
+        date = f" ({(start + dt.timedelta(days=p50)).isoformat()})" if start is not None else ""
+        return f"day {p50:.1f}{date}"
+
+    def chance(f: dict) -> str:
+        return f"{100 * f['base_empty'][by]['estimate']:.1f}%"
+
+    lines = []
+    for e in result.effects:
+        if e.kind != "inflow":
+            continue
+        lines.append(
+            f"The report {e.label} moved the date everyone is out (P50) from {when(e.without)} to {when(e.with_)} and "
+            f"P(out by day {high:g}) from {chance(e.without)} to {chance(e.with_)}, given the other reports "
+            f"(effective sample {e.without['effective_sample_size']:.0f} without it, {e.with_['effective_sample_size']:.0f} with it)."
+        )
+    lines.append(
+        f"All the reports together: date everyone is out (P50) {when(result.prior)} -> {when(result.posterior)}, "
+        f"P(out by day {high:g}) {chance(result.prior)} -> {chance(result.posterior)} (prior -> posterior)."
+    )
+    return lines

@@ -59,13 +59,19 @@ def trajectory(outcome: Outcome, inflow_hour: float | None = None, alternate: st
         "vehicles_crossed_alternate": _day_counts([t for t, _ in diverted], [v for _, v in diverted], days),
         "convoys_crossed_alternate": _day_counts([t for t, _ in diverted], [1] * len(diverted), days),
         "cargo_at_base": cargo,
-        "inflow_loads": int(outcome.loads_inflow),
+        "inflow_loads": arrived(outcome),
         "inflow_day": _inflow_day(outcome, cargo, inflow_hour),
     }
 
 
+def arrived(outcome: Outcome) -> int:
+    """Truckloads that came into the base: reinforcements' equipment and, in a reversal, loads brought back (a report
+    of trucks arriving counts both)."""
+    return int(outcome.loads_inflow) + int(outcome.columns.get("loads_returned", 0))
+
+
 def _inflow_day(outcome: Outcome, cargo: np.ndarray, inflow_hour: float | None) -> int:
-    if not outcome.loads_inflow:
+    if not arrived(outcome):
         return -1
     if inflow_hour is not None:
         return int(inflow_hour // 24)
@@ -296,7 +302,21 @@ def summary(result, seen, measurements, window, replications: int, seed: int) ->
             for m, obs, line, c in zip(measurements, seen.observations, seen.lines, result.checks, strict=True)
         ],
         "steps": steps_table(result.steps, window),
+        "effects": effects_table(result.effects, window),
     }
+
+
+def effects_table(effects, window: tuple[float, float]) -> list[dict]:
+    """What each report changed (``nowcast.json`` ``effects``): days to base empty (P50, mean) and P(out by the window's
+    end), given every other report and given them all, with the effective sample of each."""
+    by = f"p_by_{window[1]:g}"
+
+    def figures(f: dict) -> dict:
+        base = f["days_to_base_empty"]
+        out_by = f["base_empty"][by]["estimate"]
+        return {"base_empty_p50": base["p50"], "base_empty_mean": base["mean"], by: out_by, "effective_sample_size": f["effective_sample_size"]}
+
+    return [{"label": e.label, "kind": e.kind, "without": figures(e.without), "with": figures(e.with_)} for e in effects]
 
 
 def write_nowcast(folder: Path, loaded, seen, seed: int, replications: int, jobs: int, result, traj, measurements) -> dict:

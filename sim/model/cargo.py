@@ -30,6 +30,7 @@ class CargoClass:
     handed_over: int
     remaining: int
     inflow: int = 0
+    returned: int = 0  # loads that had gone by road and were brought back (a reversal)
     by_road: int = 0
     by_air: int = 0
     left_behind: int = 0  # destroyed or handed over at the base's deadline
@@ -37,7 +38,8 @@ class CargoClass:
 
 @dataclass
 class Inventory(Part):
-    """What is left at the base, what is staged, and what has gone by road and air (``loads_*`` columns)."""
+    """What is left at the base, what is staged, and what has gone by road and air (``loads_*`` columns; a load brought
+    back in a reversal and sent again counts twice in ``loads_by_road``, once in ``loads_returned``)."""
 
     classes: list[CargoClass]
     staged_at_start: float
@@ -45,6 +47,7 @@ class Inventory(Part):
     truck_kinds: frozenset[str] = frozenset({"civilian", "lowboy", "military", "het"})
     taken: int = 0
     inflow_total: int = 0
+    returned_total: int = 0
     start_hour: float = 0.0  # when pack-out starts (a theatre base that starts later)
     sensitive: frozenset[str] = frozenset()  # classes a convoy carrying any of needs air cover, if the scenario says so
     _road: list[CargoClass] = field(init=False)
@@ -91,6 +94,7 @@ class Inventory(Part):
         return {
             "loads_at_start": sum(c.at_start for c in self.classes),
             "loads_inflow": self.inflow_total,
+            "loads_returned": self.returned_total,
             "loads_by_road": sum(c.by_road for c in self.classes),
             "loads_by_air": sum(c.by_air for c in self.classes),
             "loads_handed_over": sum(c.handed_over for c in self.classes),
@@ -119,8 +123,8 @@ class Inventory(Part):
         return sum(c.remaining for c in self.classes)
 
     def _count_to_move(self) -> int:
-        """Loads that must leave, inflow included (what was not handed over, nor left behind at a deadline)."""
-        return sum(c.at_start - c.handed_over + c.inflow - c.left_behind for c in self.classes)
+        """Loads that must leave, inflow and loads brought back included (what was not handed over, nor left behind at a deadline)."""
+        return sum(c.at_start - c.handed_over + c.inflow + c.returned - c.left_behind for c in self.classes)
 
     def leave_behind(self, kept: frozenset[str]) -> dict[str, int]:
         """Every load still at the base of a class not in ``kept`` stays there for good (a deadline has passed);
@@ -253,3 +257,16 @@ class Inventory(Part):
         target.remaining += loads
         self.inflow_total += loads
         self.to_move = self._count_to_move()
+
+    def bring_back(self, fraction: float) -> int:
+        """A reversal: ``fraction`` of the loads each class has sent by road (rounded) come back to the base, to be
+        packed and sent again; returns how many."""
+        total = 0
+        for cls in self._road:
+            n = round(cls.by_road * fraction)
+            cls.returned += n
+            cls.remaining += n
+            total += n
+        self.returned_total += total
+        self.to_move = self._count_to_move()
+        return total

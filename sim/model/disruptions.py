@@ -3,7 +3,7 @@
 - route threats close the Syrian leg for hours to days (Poisson arrivals);
 - crossing closures shut a border crossing for days (random, and known ones such as a flood);
 - dust storms ground aircraft for whole days;
-- a political pause stops departures for a while, and reinforcements may flow in.
+- a political pause stops departures for a while; reinforcements may flow in, and loads that had left may come back.
 """
 
 from __future__ import annotations
@@ -45,12 +45,14 @@ def dust_days(rng: np.random.Generator, probability: float, horizon_days: int) -
 
 @dataclass(frozen=True)
 class PoliticalPause:
-    """A pause in departures from ``start_hour`` for ``hours``, and what flows in when it starts."""
+    """A pause in departures from ``start_hour`` for ``hours``, and what flows in when it starts: reinforcements
+    (``inflow_loads`` truckloads, ``inflow_troops``) and, in a reversal, ``returned_fraction`` of the loads gone by road."""
 
     start_hour: float
     hours: float
     inflow_loads: int
     inflow_troops: int
+    returned_fraction: float = 0.0
 
     @property
     def closures(self) -> Closures:
@@ -61,4 +63,5 @@ def political_pause(rng: np.random.Generator, pause: Pause) -> PoliticalPause | 
     """Whether a pause happens in this replication, and its timing."""
     if pause.probability <= 0 or rng.random() >= pause.probability:
         return None
-    return PoliticalPause(24.0 * pause.start_day, 24.0 * pause.days, int(pause.inflow_loads), int(pause.inflow_troops))
+    hours = (24.0 * pause.start_day, 24.0 * pause.days)
+    return PoliticalPause(*hours, int(pause.inflow_loads), int(pause.inflow_troops), float(pause.returned_fraction))

@@ -333,7 +333,8 @@ class Evacuation:
         self.log_people.append(self.garrison.at_base)
 
     def reinforcements_arrive(self) -> Generator[simpy.Event, Any, None]:
-        """A political pause: reinforcements and their equipment flow into the base."""
+        """A political pause: reinforcements and their equipment flow into the base, and in a reversal loads that had
+        left are brought back; none of it comes once the road is done (the base is not re-opened)."""
         pause = self.pause.pause
         assert pause is not None, "started only in a replication that has a pause"
         yield self.env.timeout(pause.start_hour)
@@ -341,7 +342,8 @@ class Evacuation:
             return
         self.inflow_hour = self.env.now
         self.inventory.add_inflow(pause.inflow_loads)
-        self.cargo_at_base += pause.inflow_loads
+        returned = self.inventory.bring_back(pause.returned_fraction)
+        self.cargo_at_base += pause.inflow_loads + returned
         self.garrison.reinforce(pause.inflow_troops)
         self._log(self.env.now)
         if self.deadline.passed:

@@ -39,8 +39,8 @@ class Calendar(Part):
 
 
 class Pause(Calendar):
-    """A political pause: no convoy leaves and no aircraft flies while it lasts; reinforcements may flow in
-    when it starts (``pause`` column: whether a pause happened in the replication)."""
+    """A political pause: no convoy leaves and no aircraft flies while it lasts; reinforcements may flow in and loads
+    that had left may come back when it starts (``pause`` column: whether a pause happened in the replication)."""
 
     causes = ("pause",)
     cause = "pause"
@@ -56,7 +56,8 @@ class Pause(Calendar):
 
     @property
     def brings_inflow(self) -> bool:
-        return self.pause is not None and bool(self.pause.inflow_loads or self.pause.inflow_troops)
+        p = self.pause
+        return p is not None and bool(p.inflow_loads or p.inflow_troops or p.returned_fraction)
 
     def hold(self, convoy: Convoy, now: float) -> Hold | None:
         closures = self.closures  # the same for every kind of convoy

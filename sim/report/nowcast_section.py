@@ -70,6 +70,24 @@ def _step_rows(data: dict) -> str:
     return "<table><thead><tr>" + "".join(f"<th>{h}</th>" for h in head) + "</tr></thead><tbody>" + "".join(rows) + "</tbody></table>"
 
 
+def _effects(data: dict) -> str:
+    """One sentence per report of trucks arriving: how far it moved the date everyone is out and P(out by the window's
+    end), given the other reports (``effects`` of ``nowcast.json``; absent in a folder written before it existed)."""
+    high = data["window_days"][1]
+    by = f"p_by_{high:g}"
+    out = []
+    for e in data.get("effects", []):
+        if e["kind"] != "inflow":
+            continue
+        a, b = e["without"], e["with"]
+        out.append(
+            f"<p>The report {escape(e['label'])} moved the day everyone is out (P50) from day {a['base_empty_p50']:.1f} to "
+            f"day {b['base_empty_p50']:.1f} and P(out by day {high:g}) from {100 * a[by]:.1f}% to {100 * b[by]:.1f}%, given "
+            f"the other reports (effective sample {a['effective_sample_size']:.0f} without it, {b['effective_sample_size']:.0f} with it).</p>"
+        )
+    return "".join(out)
+
+
 def _figure(folder: Path) -> str:
     png = folder / "nowcast.png"
     if not png.exists():
@@ -96,6 +114,7 @@ def render_nowcast_section(folder: Path | str) -> str:
         + intro
         + warnings
         + _forecast_rows(data)
+        + _effects(data)
         + _figure(folder)
         + "<h3>Reports and how the scenario fits them</h3>"
         + _observation_rows(data)

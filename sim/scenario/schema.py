@@ -518,13 +518,19 @@ class Weather(Group):
 
 
 class Pause(Group):
-    """A political pause: no departures for a while, and reinforcements may flow in."""
+    """A political pause: no departures for a while; reinforcements may flow in and equipment that had left may be
+    brought back (a reversal)."""
 
     probability: Fraction
     start_day: Days
     days: Days
     inflow_loads: Count = Field(default=0)
     inflow_troops: Count = Field(default=0)
+    returned_fraction: Fraction = Field(
+        default=0.0,
+        description="a reversal: share of the loads already gone by road that are brought back when the pause starts, "
+        "and must leave again (0-1; rounded per cargo class)",
+    )
     source: Source
 
 
