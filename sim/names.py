@@ -62,6 +62,9 @@ LABELS = {
     "fuel.fills_at_start": "convoy fills of fuel at the start",
     "fuel.resupply_fills": "convoy fills a fuel resupply brings",
     "fuel.resupply_every_hours": "hours between fuel resupplies",
+    "own_transport.trucks": "the base's own trucks",
+    "own_transport.loads_per_trip": "truckloads one of its own trucks carries a trip",
+    "own_transport.seats": "troops one of its own trucks carries a trip",
 }
 """How planners call the scenario's inputs; other paths are shown as they are."""
 

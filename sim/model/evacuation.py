@@ -29,6 +29,7 @@ from sim.model.gate import Daylight, DepartureSlots, DepartureWindow, Gate, Paus
 from sim.model.loading import Loading
 from sim.model.network import BaseSpec
 from sim.model.outcome import Outcome
+from sim.model.own_transport import OwnTransport, trucks_home
 from sim.model.parts import BaseSetup, Column, Part, Waits, departing
 from sim.model.people import PeopleAndSeats
 from sim.model.roads import Roads
@@ -49,6 +50,7 @@ PARTS: tuple[type[Part], ...] = (
     Fuel,
     Airlift,
     PeopleAndSeats,
+    OwnTransport,
     Inventory,
 )
 """A base's parts, built in this order (a part may use those before it); a convoy at the gate asks those that may hold it in this order."""
@@ -82,7 +84,7 @@ class Evacuation:
         self.fleet, self.loading, self.pause = setup.get(Fleet), setup.get(Loading), setup.get(Pause)
         self.roads, self.crossings, self.slots = setup.get(Roads), setup.get(CrossingsAtBase), setup.get(DepartureSlots)
         self.escort, self.cover, self.airlift = setup.get(EscortView), setup.get(CoverAtBase), setup.get(Airlift)
-        self.people, self.inventory = setup.get(PeopleAndSeats), setup.get(Inventory)
+        self.people, self.inventory, self.own = setup.get(PeopleAndSeats), setup.get(Inventory), setup.get(OwnTransport)
         self.garrison = self.people.garrison
         self.gate = Gate(env, self.parts, self.waits)
         self.taking = departing(self.parts)
@@ -124,10 +126,12 @@ class Evacuation:
         self.fleet.waited_for(kind, hours)
 
     # --- departures -------------------------------------------------------------------
-    def new_convoy(self, trucks: dict[str, int], loads: dict[str, int], vehicles: int, people: int, t: float, last_element: bool = False) -> Convoy:
-        """A convoy formed at ``t``, with the escort teams it needs."""
+    def new_convoy(
+        self, trucks: dict[str, int], loads: dict[str, int], vehicles: int, people: int, t: float, last_element: bool = False, own_trucks: int = 0
+    ) -> Convoy:
+        """A convoy formed at ``t``, with the escort teams it needs (``own_trucks``: the base's own organic trucks in it)."""
         self.convoys_formed += 1
-        convoy = Convoy(self.convoys_formed, trucks, loads, vehicles, people, t, last_element=last_element)
+        convoy = Convoy(self.convoys_formed, trucks, loads, vehicles, people, t, last_element=last_element, own_trucks=own_trucks)
         convoy.escort_teams = self.escort.needed(convoy.size)
         return convoy
 
@@ -195,7 +199,8 @@ class Evacuation:
             self.neighbours.feeder_news(self.spec.send_to)
 
     def trucks_return(self, convoy: Convoy) -> None:
-        """The convoy's trucks are back: broken ones go to the workshop, each pool's trucks back to that pool."""
+        """The convoy's trucks are back: broken ones go to the workshop, each pool's trucks back to that pool, the base's own to it."""
+        trucks_home(self, convoy)
         self.fleet.convoy_back(convoy, self.env.now, self.shared.breakdowns.repair_time)
         if self.road_done:
             self.neighbours.trucks_arrived(self.name)

@@ -25,6 +25,7 @@ from sim.model.counting import CountingEnvironment
 from sim.model.evacuation import Evacuation
 from sim.model.network import Network
 from sim.model.outcome import Outcome, TheatreOutcome
+from sim.model.own_transport import own_convoys
 from sim.model.shared import Shared
 from sim.model.streams import Streams
 from sim.scenario.schema import Scenario
@@ -199,6 +200,8 @@ class Theatre:
         evac.begin(self.env.now)
         self.env.process(form_convoys(self.env, evac))
         self.env.process(dispatch_convoys(self.env, evac))
+        if evac.own.moves:
+            self.env.process(own_convoys(self.env, evac))
         if evac.airlift.flies:
             self.env.process(fly_sorties(self.env, evac))
 
@@ -228,6 +231,7 @@ class Theatre:
             pool_utilisation=utilisation,
             finished=finished,
             main=self.network.main_base,
+            same_place={name: self.shared.same_place.get(name, "") for name, spec in self.network.bases.items() if spec.same_place_as is not None},
         )
 
 
