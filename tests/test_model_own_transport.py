@@ -7,9 +7,11 @@ import math
 from typing import Any
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from sim.model.theatre import simulate
-from sim.replication import record, streams_for
+from sim.replication import prepare, record, simulate_one, streams_for
 from sim.scenario.draws import resolve
 from sim.scenario.loading import ScenarioError, validate_table
 from tests.theatre_tables import SRC, crossing, leg, small_base, small_theatre
@@ -160,3 +162,68 @@ def test_a_one_base_file_takes_own_transport_at_its_top(deterministic):
     out, _ = simulate(resolve(deterministic({"cargo.classes": classes, "own_transport": {"trucks": 10, "source": SRC}}), {}), streams_for(1, 0), trace=True)
     assert out.finished and out.columns["own_transport_trips"] == 1 and out.columns["own_transport_loads"] == 10
     assert out.columns["loads_by_road"] == 50 and not math.isnan(out.hours_to_force_closure)
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    loads=st.lists(st.integers(0, 40), min_size=3, max_size=3),
+    troops=st.lists(st.integers(0, 40), min_size=3, max_size=3),
+    own_trucks=st.lists(st.integers(0, 6), min_size=3, max_size=3),
+    loads_per_trip=st.integers(1, 3),
+    seats=st.integers(0, 3),
+    escorted=st.booleans(),
+    pool_military=st.integers(0, 3),
+    hub=st.booleans(),
+    same=st.sampled_from([0.0, 0.5, 1.0]),
+    seed=st.integers(0, 1000),
+)
+def test_random_theatres_with_own_trucks_finish_lose_nothing_and_more_own_trucks_never_strand_a_base(
+    loads, troops, own_trucks, loads_per_trip, seats, escorted, pool_military, hub, same, seed
+):
+    """Three bases, each perhaps with organic trucks, one perhaps a hub the others feed, B perhaps A under another
+    name: every replication finishes (or, never, says why), each base conserves its cargo and people (checked inside
+    the model), and one more organic truck at every base never turns a finished replication into an unfinished one."""
+
+    def table(extra_trucks: int) -> dict[str, Any]:
+        def base(i: int, **extra: Any) -> dict[str, Any]:
+            b = small_base(loads=loads[i], **extra)
+            b["people"] = {"troops": troops[i], "security_force": troops[i] // 4, "seats_per_convoy": 10, "source": SRC}
+            b["cargo"]["classes"]["general"]["carriers"] = ["civilian", "military"]
+            b["cargo"]["classes"]["kit"] = {"loads": loads[i] // 3, "carriers": ["military"], "source": SRC}
+            n = own_trucks[i] + extra_trucks
+            if n:
+                b["own_transport"] = {"trucks": n, "loads_per_trip": loads_per_trip, "seats": seats, "escorted": escorted, "source": SRC}
+            elif pool_military == 0:
+                b["cargo"]["classes"]["kit"]["carriers"] = ["civilian"]  # no military truck anywhere: contracted ones take it
+            return b
+
+        b_extra: dict[str, Any] = {} if hub else {"same_place_as": "a", "same_place": same}
+        sites = {
+            "a": base(0, send_to="c") if hub else base(0),
+            "b": base(1, **b_extra),
+            "c": base(2, kind="hub") if hub else base(2),
+            "x": crossing(lanes=2),
+        }
+        roads = [leg("a", "c", 60), leg("b", "c", 80), leg("c", "x", 100), leg("b", "x", 150), leg("a", "x", 120), leg("x", "erbil", 120)]
+        fleet: dict[str, Any] = {"civilian": {"count": 8, "source": SRC}}
+        if pool_military:
+            fleet["military"] = {"count": pool_military, "source": SRC}
+        pools = {"shared": {"title": "shared", "fleet": fleet, "escort": {"teams": 3, "source": SRC}}}
+        t = small_theatre(sites, roads, pools)
+        t["convoys"]["size_min"] = 2
+        t["fleet"]["civilian"] = {"cab_seats": 1, "source": SRC}
+        return t
+
+    outcomes = []
+    for extra in (0, 1):
+        _, outcome, _ = simulate_one(prepare(validate_table(table(extra), "", "test")), seed, 0)
+        theatre = outcome.theatre
+        for name, o in theatre.bases.items():
+            if not theatre.leaves[name]:  # B drawn to be A: it sends nothing, A moves its cargo and people
+                continue
+            assert o.finished or o.columns["never_finishes"], name
+            assert o.loads_by_road + o.loads_by_air == o.loads_at_start - o.loads_handed_over + o.loads_inflow, name
+            assert o.people_by_road + o.people_by_air == o.people_at_start + o.people_inflow, name
+        outcomes.append(theatre.finished)
+    assert outcomes[0], "a theatre whose every class has a carrier finishes"
+    assert outcomes[1] or not outcomes[0], "one more organic truck at every base stranded a replication"
