@@ -112,3 +112,16 @@ def test_a_chain_of_names_is_refused():
     table["sites"]["c"]["same_place_as"] = "b"
     with pytest.raises(ScenarioError, match=r"sites\.c\.same_place_as(.|\n)*may itself be 'a'"):
         validate_table(table, "", "test")
+
+
+def test_a_replication_has_the_same_columns_whichever_reading_it_drew():
+    # B has organic trucks (and 4 loads of kit only military trucks carry): A reports their columns whether or
+    # not this replication made B and A one place
+    rows = []
+    for p in (0.0, 1.0):
+        table = theatre(p, own_transport={"trucks": 2, "source": SRC})
+        table["sites"]["b"]["cargo"]["classes"]["kit"] = {"loads": 4, "carriers": ["military"], "source": SRC}
+        outcome, events = simulate(resolve(validate_table(table, "", "test"), {}), streams_for(1, 0))
+        rows.append(record(0, {}, outcome, events))
+    assert rows[0].keys() == rows[1].keys()
+    assert rows[0]["base.a.own_transport_trips"] == 0 and rows[1]["base.a.own_transport_trips"] > 0

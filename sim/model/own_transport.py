@@ -12,8 +12,8 @@ military trucks may not carry (heavy items on lowboys and HETs) still waits for 
 
 Counted by truck, not one by one, as the fleet is: the organic trucks do not break down (their recovery is
 the unit's own), their drivers are not among ``people.troops``, and a trip waits to fill until the staged
-cargo fills every truck or no more will come. Columns, for a base that has one: ``own_transport_trips``
-(convoys of its own) and ``own_transport_loads`` (loads they carried).
+cargo fills every truck or no more will come. Columns, for a base that has one (or that a site with one may be,
+``same_place_as``): ``own_transport_trips`` (convoys of its own) and ``own_transport_loads`` (loads they carried).
 """
 
 from __future__ import annotations
@@ -37,8 +37,9 @@ OWN_KIND = "military"
 class OwnTransport(Part):
     """A base's organic trucks: how many, what one carries a trip, how many stand at the base now."""
 
-    def __init__(self, trucks: int, loads_per_trip: int = 1, seats: int = 0, escorted: bool = True) -> None:
+    def __init__(self, trucks: int, loads_per_trip: int = 1, seats: int = 0, escorted: bool = True, reported: bool | None = None) -> None:
         self.trucks = trucks
+        self.reported = trucks > 0 if reported is None else reported  # whether the base has its columns (in every replication alike)
         self.loads_per_trip = loads_per_trip
         self.seats = seats
         self.escorted = escorted
@@ -48,10 +49,13 @@ class OwnTransport(Part):
 
     @classmethod
     def for_base(cls, setup: BaseSetup) -> OwnTransport:
-        group = setup.spec.own_transport
+        spec, bases = setup.spec, setup.shared.network.bases.values()
+        # a base another site may be (same_place_as) reports the columns whether or not this replication merged them
+        reported = spec.own_transport is not None or any(b.same_place_as == spec.name and b.own_transport is not None for b in bases)
+        group = spec.own_transport
         if group is None:
-            return cls(0)
-        return cls(int(group.trucks), int(group.loads_per_trip), int(group.seats), bool(group.escorted))
+            return cls(0, reported=reported)
+        return cls(int(group.trucks), int(group.loads_per_trip), int(group.seats), bool(group.escorted), reported=reported)
 
     @property
     def moves(self) -> bool:
@@ -67,7 +71,7 @@ class OwnTransport(Part):
         self.at_base += trucks
 
     def columns(self, span: float) -> dict[str, Column]:
-        if not self.moves:
+        if not self.reported:
             return {}
         return {"own_transport_trips": self.trips, "own_transport_loads": self.loads}
 
