@@ -64,6 +64,11 @@ LABELS = {
     "fuel.resupply_fills": "convoy fills a fuel resupply brings",
     "fuel.resupply_every_hours": "hours between fuel resupplies",
     "deadline.day": "deadline (days from the start)",
+    "leaves": "chance the site still has to move",
+    "same_place": "chance it is the same place as another base",
+    "own_transport.trucks": "the base's own trucks",
+    "own_transport.loads_per_trip": "truckloads one of its own trucks carries a trip",
+    "own_transport.seats": "troops one of its own trucks carries a trip",
 }
 """How planners call the scenario's inputs; other paths are shown as they are."""
 

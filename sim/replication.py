@@ -128,6 +128,11 @@ def theatre_columns(theatre: TheatreOutcome) -> dict[str, object]:
                 value = float("nan")
             row[f"base.{name}.{col}"] = value
         row[f"base.{name}.leaves"] = bool(leaves)
+        if name in theatre.same_place:
+            row[f"base.{name}.same_place_as"] = theatre.same_place[name]
+        for col in ("own_transport_trips", "own_transport_loads"):
+            if col in cols:
+                row[f"base.{name}.{col}"] = cols[col]
     row["theatre.days_to_last_out"] = theatre.days_to_last_out
     row["theatre.finished"] = theatre.finished
     for leg, n in theatre.leg_convoys.items():

@@ -63,12 +63,27 @@ def test_qasrak_keeps_the_one_base_baselines_groups(theatre):
     assert qasrak.start_day == 0
 
 
-def test_kharab_al_jir_may_already_be_left_and_the_others_wait_for_qasrak(theatre):
+def test_kharab_al_jir_and_life_stone_may_already_be_left_and_the_others_wait_for_qasrak(theatre):
     bases = theatre.bases
-    assert float(bases["kharab_al_jir"].leaves) == 0.5
-    assert all(float(bases[b].leaves) == 1.0 for b in ("qasrak", "rmelan", "life_stone"))
+    assert float(bases["kharab_al_jir"].leaves) == float(bases["life_stone"].leaves) == 0.5  # Okaz, Al Jazeera / Takvim
+    assert all(float(bases[b].leaves) == 1.0 for b in ("qasrak", "rmelan"))
     assert [bases[b].after for b in ("rmelan", "kharab_al_jir", "life_stone")] == ["qasrak"] * 3
     assert all(b.send_to is None for b in bases.values())
+
+
+def test_kharab_al_jir_may_be_rmelan_under_another_name(theatre):
+    # Reuters (French) and Al-Qahera: Rmelan "also known as Kharab al-Jir"; AA lists them as two
+    kharab = theatre.bases["kharab_al_jir"]
+    assert kharab.same_place_as == "rmelan" and float(kharab.same_place) == 0.5
+    assert all(b.same_place_as is None for name, b in theatre.bases.items() if name != "kharab_al_jir")
+
+
+def test_the_two_small_sites_move_in_their_own_trucks_and_the_large_ones_wait_for_the_pools(theatre):
+    bases = theatre.bases
+    assert [name for name, b in bases.items() if b.own_transport is not None] == ["kharab_al_jir", "life_stone"]
+    for name in ("kharab_al_jir", "life_stone"):
+        own = bases[name].own_transport
+        assert (mode(own.trucks), own.loads_per_trip, own.seats, own.escorted) == (6, 1, 2, True)
 
 
 def test_the_bases_share_one_theatre_fleet(theatre):
@@ -94,7 +109,8 @@ def test_every_number_is_sourced_but_the_fields_the_format_gives_no_source(theat
     unsourced = {row.parameter for row in rows if row.kind == "unsourced"}
     assert unsourced == UNSOURCEABLE
     assumptions = {row.parameter for row in rows if row.kind == "assumption"}
-    assert "sites.kharab_al_jir.leaves" in assumptions
+    assert {"sites.kharab_al_jir.leaves", "sites.kharab_al_jir.same_place", "sites.life_stone.leaves"} <= assumptions
+    assert {"sites.kharab_al_jir.own_transport.trucks", "sites.life_stone.own_transport.trucks"} <= assumptions
     assert "sites.rmelan.people.troops" in assumptions
 
 

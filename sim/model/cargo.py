@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 
 from sim.model.convoy import KINDS
 from sim.model.fleet import Fleet
+from sim.model.own_transport import OWN_KIND, OwnTransport
 from sim.model.parts import BaseSetup, Column, Part
 from sim.model.people import PeopleAndSeats
 
@@ -59,7 +60,7 @@ class Inventory(Part):
     @classmethod
     def for_base(cls, setup: BaseSetup) -> Inventory:
         """A base's cargo by class (vehicles without crew as one more, on lowboys or HETs; a hub also has its
-        feeders' classes, empty at the start); only truck types its pools have may carry."""
+        feeders' classes, empty at the start); only truck types its pools (or its own transport) have may carry."""
         spec, net = setup.spec, setup.shared.network
         total = setup.get(Fleet).total
         carried = setup.get(PeopleAndSeats).vehicles_carried
@@ -86,7 +87,7 @@ class Inventory(Part):
             classes,
             spec.cargo.staged_at_start * sum(c.remaining for c in classes),
             spec.cargo.packout_loads_per_day / 24.0,
-            frozenset(k for k in KINDS if total[k] > 0),
+            frozenset(k for k in KINDS if total[k] > 0 or (k == OWN_KIND and setup.get(OwnTransport).moves)),
             sensitive=frozenset(sensitive),
         )
 

@@ -47,6 +47,7 @@ class Convoy:
     record: dict[str, Any] | None = None  # its entry in a traced replication's timeline
     truck_pools: dict[str, dict[str, int]] = field(default_factory=dict)  # its trucks by pool, then type
     escort_from: list[tuple[EscortTeams, int]] = field(default_factory=list)  # (escort pool, teams) it took
+    own_trucks: int = 0  # the base's own organic trucks in it (sim.model.own_transport), not of any pool
 
     # A convoy's make-up is fixed once it is formed, so these are counted once.
     truck_count: int = field(init=False)
@@ -57,7 +58,7 @@ class Convoy:
 
     def __post_init__(self) -> None:
         self.truck_count = sum(self.trucks.values())
-        self.size = self.truck_count + self.vehicles
+        self.size = self.truck_count + self.vehicles + self.own_trucks
         self.load_count = sum(self.loads.values())
         self.kind = convoy_kind(self.trucks)
         self.carries_heavy = bool(self.trucks.get("het") or self.trucks.get("lowboy"))

@@ -32,6 +32,7 @@ from sim.model.convoy import CONTRACTED, KINDS, Convoy
 from sim.model.crossing import cross_border
 from sim.model.escort import escort_mission
 from sim.model.loading import loading_hours
+from sim.model.own_transport import OWN_KIND
 
 if TYPE_CHECKING:
     from sim.model.evacuation import Evacuation
@@ -137,6 +138,9 @@ def form_convoys(env: simpy.Environment, evac: Evacuation) -> Steps:
             break
         if not plans[-1].ready:
             waiting = [plan for plan in plans if plan.waiting_for]
+            if not waiting and evac.own.moves and evac.inventory.road_remaining(frozenset({OWN_KIND})) > 0:
+                yield evac.fleet.returned()  # the base's own trucks will take it: look again when they load or come back
+                continue
             if not waiting:
                 evac.never_finishes("a convoy could never form: no truck at the base or on its way can take the cargo left")
                 return
@@ -150,8 +154,8 @@ def form_convoys(env: simpy.Environment, evac: Evacuation) -> Steps:
     people_and_seats = evac.people
     while people_and_seats.troops_without_seats() > 0:
         if not fleet.cab_seats:
-            if evac.airlift.seats_fly:
-                break  # they fly: the last element waits for them (cargo_departed)
+            if evac.airlift.seats_fly or evac.own.carries_troops:
+                break  # they fly, or ride the base's own trucks: the last element waits for them (cargo_departed)
             evac.never_finishes("troops without a seat: no truck has cab seats and no aircraft seat flies")
             return
         t = env.now
@@ -352,7 +356,7 @@ def run_convoy(env: simpy.Environment, evac: Evacuation, convoy: Convoy) -> Step
         convoy.legs["arrived"] = env.now
         unload_teams = shared.network.destinations[route.to].unload_teams
 
-    if convoy.truck_count == 0:
+    if convoy.truck_count == 0 and not convoy.own_trucks:
         evac.trip_ends(convoy)
         return
     unload = loading_hours(convoy.load_count, unload_teams, evac.scenario.destination.unload_hours_per_truck)  # one load a loaded truck

@@ -14,12 +14,19 @@ be; the base closes when the last of them has gone. A base that empties before i
 from __future__ import annotations
 
 import math
+from collections.abc import Generator
+from typing import TYPE_CHECKING, Any
 
 from sim.model.cargo import CARRIED_VEHICLES, Inventory
 from sim.model.parts import BaseSetup, Column, Part
 from sim.model.people import PeopleAndSeats
 from sim.scenario.schema import VEHICLES_IN_PRIORITY
 from sim.scenario.schema import Deadline as DeadlineGroup
+
+if TYPE_CHECKING:
+    import simpy
+
+    from sim.model.evacuation import Evacuation
 
 FATE_COLUMNS = {"destroyed": "destroyed", "handed over": "handed_over"}
 """A fate as the column names write it."""
@@ -104,4 +111,23 @@ class Deadline(Part):
         return out
 
 
-__all__ = ["Deadline"]
+def close_at_deadline(base: Evacuation) -> Generator[simpy.Event, Any, None]:
+    """At the base's deadline, whatever may be left and has not gone stays (unless the base is already empty)."""
+    yield base.env.timeout(base.deadline.hour)
+    if base.base_empty_at is None:
+        leave_behind(base)
+
+
+def leave_behind(base: Evacuation) -> None:
+    """Leave behind what may be left; convoy forming, the strip and the last element look again."""
+    loads, vehicles = base.deadline.leave_behind()
+    if not loads and not vehicles:
+        return
+    base.cargo_at_base -= loads
+    base._log(base.env.now)
+    base.fleet.give_back({})  # no truck comes back: convoys waiting to form for trucks or cargo look again
+    base._wake_air()
+    base._check_cargo_departed()
+
+
+__all__ = ["Deadline", "close_at_deadline", "leave_behind"]

@@ -21,7 +21,7 @@ from sim.model.cargo import Inventory
 from sim.model.conservation import check_nothing_lost
 from sim.model.convoy import Convoy
 from sim.model.crossing import CrossingsAtBase
-from sim.model.deadline import Deadline
+from sim.model.deadline import Deadline, leave_behind
 from sim.model.escort import EscortView
 from sim.model.fleet import Fleet
 from sim.model.fuel import Fuel
@@ -29,6 +29,7 @@ from sim.model.gate import Daylight, DepartureSlots, DepartureWindow, Gate, Paus
 from sim.model.loading import Loading
 from sim.model.network import BaseSpec
 from sim.model.outcome import Outcome, at_each_midnight
+from sim.model.own_transport import OwnTransport, trucks_home
 from sim.model.parts import BaseSetup, Column, Part, Waits, departing
 from sim.model.people import PeopleAndSeats
 from sim.model.roads import Roads
@@ -49,6 +50,7 @@ PARTS: tuple[type[Part], ...] = (
     Fuel,
     Airstrips,
     PeopleAndSeats,
+    OwnTransport,
     Inventory,
     Deadline,
 )
@@ -84,6 +86,7 @@ class Evacuation:
         self.roads, self.crossings, self.slots = setup.get(Roads), setup.get(CrossingsAtBase), setup.get(DepartureSlots)
         self.escort, self.cover, self.airlift = setup.get(EscortView), setup.get(CoverAtBase), setup.get(Airstrips)
         self.people, self.inventory, self.deadline = setup.get(PeopleAndSeats), setup.get(Inventory), setup.get(Deadline)
+        self.own = setup.get(OwnTransport)
         self.garrison = self.people.garrison
         self.gate = Gate(env, self.parts, self.waits)
         self.taking = departing(self.parts)
@@ -125,10 +128,12 @@ class Evacuation:
         self.fleet.waited_for(kind, hours)
 
     # --- departures -------------------------------------------------------------------
-    def new_convoy(self, trucks: dict[str, int], loads: dict[str, int], vehicles: int, people: int, t: float, last_element: bool = False) -> Convoy:
-        """A convoy formed at ``t``, with the escort teams it needs."""
+    def new_convoy(
+        self, trucks: dict[str, int], loads: dict[str, int], vehicles: int, people: int, t: float, last_element: bool = False, own_trucks: int = 0
+    ) -> Convoy:
+        """A convoy formed at ``t``, with the escort teams it needs (``own_trucks``: the base's own organic trucks in it)."""
         self.convoys_formed += 1
-        convoy = Convoy(self.convoys_formed, trucks, loads, vehicles, people, t, last_element=last_element)
+        convoy = Convoy(self.convoys_formed, trucks, loads, vehicles, people, t, last_element=last_element, own_trucks=own_trucks)
         convoy.escort_teams = self.escort.needed(convoy.size)
         return convoy
 
@@ -196,7 +201,8 @@ class Evacuation:
             self.neighbours.feeder_news(self.spec.send_to)
 
     def trucks_return(self, convoy: Convoy) -> None:
-        """The convoy's trucks are back: broken ones go to the workshop, each pool's trucks back to that pool."""
+        """The convoy's trucks are back: broken ones go to the workshop, each pool's trucks back to that pool, the base's own to it."""
+        trucks_home(self, convoy)
         self.fleet.convoy_back(convoy, self.env.now, self.shared.breakdowns.repair_time)
         if self.road_done:
             self.neighbours.trucks_arrived(self.name)
@@ -300,7 +306,7 @@ class Evacuation:
         self.people.arrive(convoy.vehicles, convoy.people)
         self._log(self.env.now)
         if self.deadline.passed:
-            self._leave_behind()
+            leave_behind(self)
         self._wake_air()
         self.feeder_news()
 
@@ -347,25 +353,8 @@ class Evacuation:
         self.garrison.reinforce(pause.inflow_troops)
         self._log(self.env.now)
         if self.deadline.passed:
-            self._leave_behind()
+            leave_behind(self)
         self._wake_air()
-
-    def close_at_deadline(self) -> Generator[simpy.Event, Any, None]:
-        """At the base's deadline, whatever may be left and has not gone stays (unless the base is already empty)."""
-        yield self.env.timeout(self.deadline.hour)
-        if self.base_empty_at is None:
-            self._leave_behind()
-
-    def _leave_behind(self) -> None:
-        """Leave behind what may be left; convoy forming, the strip and the last element look again."""
-        loads, vehicles = self.deadline.leave_behind()
-        if not loads and not vehicles:
-            return
-        self.cargo_at_base -= loads
-        self._log(self.env.now)
-        self.fleet.give_back({})  # no truck comes back: convoys waiting to form for trucks or cargo look again
-        self._wake_air()
-        self._check_cargo_departed()
 
     # --- results ----------------------------------------------------------------------
     def never_finishes(self, reason: str) -> None:

@@ -21,7 +21,7 @@ import networkx as nx
 
 from sim.model.route import Leg
 from sim.scenario.routing import RoadMap, road_map
-from sim.scenario.schema import Airlift, Cargo, CrossingPoint, Deadline, Fuel, Loading, People, Threats, Vehicles
+from sim.scenario.schema import Airlift, Cargo, CrossingPoint, Deadline, Fuel, Loading, OwnTransport, People, Threats, Vehicles
 
 
 @dataclass(frozen=True)
@@ -64,6 +64,9 @@ class BaseSpec:
     lon: float = 0.0
     fuel: Fuel | None = None  # None: fuel never holds a convoy
     deadline: Deadline | None = None  # None: no date; everything leaves
+    own_transport: OwnTransport | None = None  # None: only its pools' trucks carry its cargo
+    same_place_as: str | None = None  # another base that may be this one under another name
+    same_place: float = 0.0  # the probability that it is
 
 
 @dataclass(frozen=True)

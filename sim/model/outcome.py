@@ -84,6 +84,7 @@ class TheatreOutcome:
     pool_utilisation: dict[str, float]
     finished: bool
     main: str  # the main base: the first listed
+    same_place: dict[str, str] = field(default_factory=dict)  # each site that may be another base under its name: that base if drawn so, else ''
 
     @property
     def days_to_last_out(self) -> float:

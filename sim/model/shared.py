@@ -24,7 +24,7 @@ from sim.model.escort import EscortTeams
 from sim.model.fleet import Breakdowns, TruckPool
 from sim.model.movement import road_nights
 from sim.model.network import Network, Road
-from sim.model.sites import network_of
+from sim.model.sites import network_of, one_place
 from sim.model.streams import Streams
 from sim.scenario.schema import POOL_HOME_THEATRE, Scenario
 
@@ -82,6 +82,7 @@ class Shared:
     pause_closures: Closures
     leaves: dict[str, bool]
     neighbours: Neighbours
+    same_place: dict[str, str] = field(default_factory=dict)  # a site drawn to be one place with the base named: that base
     leg_convoys: dict[str, int] = field(default_factory=dict)
     leg_wait_hours: dict[str, float] = field(default_factory=dict)
     last_out: float = 0.0
@@ -93,6 +94,11 @@ class Shared:
         horizon_hours = 24.0 * s.scenario.horizon_days
         horizon_days = int(s.scenario.horizon_days)
         net = network_of(s)
+        leaves = _draw_leaves(net, streams)
+        same_place = _draw_same_places(net, streams)  # after `leaves`, on the same stream: a theatre without it draws as before
+        net = one_place(net, same_place)
+        for name in same_place:
+            leaves[name] = False  # its cargo and people leave from the base it is one place with
         truck_pools = {name: TruckPool(name, p.trucks) for name, p in net.pools.items()}
         breakdowns = Breakdowns(streams.breakdowns, s.fleet.breakdowns_per_1000_km, s.fleet.recovery_hours, s.fleet.repair_hours)
         escort_pools = {name: EscortTeams(p.escort_teams, int(s.escort.vehicles_per_team), s.escort.rest_hours) for name, p in net.pools.items()}
@@ -130,7 +136,8 @@ class Shared:
             no_cover=no_cover,
             pause=pause,
             pause_closures=pause.closures if pause else NEVER,
-            leaves=_draw_leaves(net, streams),
+            leaves=leaves,
+            same_place=same_place,
             neighbours=neighbours,
             leg_convoys={road.name: 0 for road in net.roads},
             leg_wait_hours={road.name: 0.0 for road in net.roads},
@@ -228,6 +235,19 @@ def _draw_leaves(net: Network, streams: Streams) -> dict[str, bool]:
         else:
             rng = streams.phasing
             out[name] = bool(rng is not None and rng.random() < base.leaves)
+    return out
+
+
+def _draw_same_places(net: Network, streams: Streams) -> dict[str, str]:
+    """Which sites are one place with the base they name (``same_place_as``): a Bernoulli draw for each, in file order,
+    from the phasing stream after the ``leaves`` draws; returns {site: the base it is one place with}."""
+    out = {}
+    for name, base in net.bases.items():
+        if base.same_place_as is None:
+            continue
+        rng = streams.phasing
+        if base.same_place >= 1.0 or (rng is not None and rng.random() < base.same_place):
+            out[name] = base.same_place_as
     return out
 
 

@@ -10,13 +10,14 @@ destination, and one pool of the base's own trucks, escort teams and Apaches (do
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Sequence
 
 from sim.model.convoy import KINDS
 from sim.model.network import BaseSpec, DestinationSpec, Network, PoolSpec, Road, SiteSpec
 from sim.model.route import Leg
 from sim.scenario.routing import beyond_border
-from sim.scenario.schema import BaseSite, CrossingPoint, CrossingSite, Scenario, TheatreScenario, strips_of
+from sim.scenario.schema import BaseSite, Cargo, CrossingPoint, CrossingSite, OwnTransport, People, Scenario, TheatreScenario, strips_of
 
 SHORTHAND_BASE = "base"
 """The one-base shorthand's names: its base, crossings and destination, its legs and its one pool."""
@@ -60,6 +61,9 @@ def _theatre(s: TheatreScenario) -> Network:
                 lon=site.lon,
                 fuel=site.fuel,
                 deadline=site.deadline or s.deadline,
+                own_transport=site.own_transport,
+                same_place_as=site.same_place_as,
+                same_place=float(site.same_place),
             )
         elif isinstance(site, CrossingSite):
             crossings[name] = site.as_point()
@@ -118,6 +122,7 @@ def _one_base(s: Scenario) -> Network:
         pools=(b,),
         fuel=s.fuel,
         deadline=s.deadline,
+        own_transport=s.own_transport,
     )
     crossings = {m: s.crossing.main.model_copy(update={"extra_km": 0.0})}  # the detour is the alternate's
     syria, iraq = s.route.syria, s.route.iraq
@@ -175,3 +180,65 @@ def _one_base(s: Scenario) -> Network:
     trucks = {k: int(getattr(s.fleet, k).count) for k in KINDS}
     pool = PoolSpec(name=b, title="the base's own", home=b, trucks=trucks, escort_teams=int(s.escort.teams), apaches=int(s.air_cover.apaches))
     return Network({b: base}, crossings, destinations, sites, roads, {b: pool}, shorthand=True)
+
+
+def one_place(net: Network, same: dict[str, str]) -> Network:
+    """The network with each site of ``same`` (drawn to be the same place as the base it names) merged into that base:
+    the base's cargo by class (handed-over share weighted by loads), vehicles, troops, security force, loading teams,
+    pack-out and own trucks are the sum of both; its strips and fuel are its own, or the other name's if it has none.
+    The other name's record stays as it is: the caller marks it as not left, so it sends nothing and is not waited for."""
+    if not same:
+        return net
+    bases = dict(net.bases)
+    for name, into in same.items():
+        bases[into] = _merged(bases[into], net.bases[name])
+    return dataclasses.replace(net, bases=bases)
+
+
+def _merged(a: BaseSpec, b: BaseSpec) -> BaseSpec:
+    """One place reported under two names, ``a`` the name kept."""
+    return dataclasses.replace(
+        a,
+        cargo=_cargo(a.cargo, b.cargo),
+        vehicles=a.vehicles.model_copy(update={"count": int(a.vehicles.count) + int(b.vehicles.count)}),
+        people=_people(a.people, b.people),
+        loading=a.loading.model_copy(update={"teams": int(a.loading.teams) + int(b.loading.teams)}),
+        airstrips=a.airstrips or b.airstrips,
+        fuel=a.fuel if a.fuel is not None else b.fuel,
+        own_transport=_own(a.own_transport, b.own_transport),
+    )
+
+
+def _cargo(a: Cargo, b: Cargo) -> Cargo:
+    classes = dict(a.classes)
+    for name, cls in b.classes.items():
+        mine = classes.get(name)
+        if mine is None:
+            classes[name] = cls
+            continue
+        loads = int(mine.loads) + int(cls.loads)
+        handed = float(mine.loads) * float(mine.handed_over_fraction) + float(cls.loads) * float(cls.handed_over_fraction)
+        classes[name] = mine.model_copy(update={"loads": loads, "handed_over_fraction": handed / loads if loads else 0.0})
+    total_a = sum(int(c.loads) for c in a.classes.values())
+    total_b = sum(int(c.loads) for c in b.classes.values())
+    staged = (total_a * float(a.staged_at_start) + total_b * float(b.staged_at_start)) / (total_a + total_b) if total_a + total_b else 0.0
+    return a.model_copy(
+        update={"classes": classes, "packout_loads_per_day": float(a.packout_loads_per_day) + float(b.packout_loads_per_day), "staged_at_start": staged}
+    )
+
+
+def _people(a: People, b: People) -> People:
+    both = a.security_vehicles is not None and b.security_vehicles is not None
+    return a.model_copy(
+        update={
+            "troops": int(a.troops) + int(b.troops),
+            "security_force": int(a.security_force) + int(b.security_force),
+            "security_vehicles": int(a.security_vehicles) + int(b.security_vehicles) if both else None,  # type: ignore[arg-type]
+        }
+    )
+
+
+def _own(a: OwnTransport | None, b: OwnTransport | None) -> OwnTransport | None:
+    if a is None or b is None:
+        return a if b is None else b
+    return a.model_copy(update={"trucks": int(a.trucks) + int(b.trucks)})

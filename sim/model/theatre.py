@@ -23,9 +23,11 @@ from sim.model.calendar import Closures
 from sim.model.convoy import CONTRACTED, KINDS, Convoy
 from sim.model.convoys import dispatch_convoys, form_convoys
 from sim.model.counting import CountingEnvironment
+from sim.model.deadline import close_at_deadline
 from sim.model.evacuation import Evacuation
 from sim.model.network import Network
 from sim.model.outcome import Outcome, TheatreOutcome
+from sim.model.own_transport import own_convoys
 from sim.model.shared import Shared
 from sim.model.streams import Streams
 from sim.scenario.schema import Scenario
@@ -262,7 +264,7 @@ class Theatre:
             else:
                 self._start_base(evac)
             if evac.deadline.given:
-                self.env.process(evac.close_at_deadline())
+                self.env.process(close_at_deadline(evac))
         for name in self.bases:
             if not self.leaves[name]:
                 self.trucks_arrived(name)
@@ -282,6 +284,8 @@ class Theatre:
         evac.begin(self.env.now)
         self.env.process(form_convoys(self.env, evac))
         self.env.process(dispatch_convoys(self.env, evac))
+        if evac.own.moves:
+            self.env.process(own_convoys(self.env, evac))
         for lift in evac.airlift.flying:
             self.env.process(fly_sorties(self.env, evac, lift))
 
@@ -311,6 +315,7 @@ class Theatre:
             pool_utilisation=utilisation,
             finished=finished,
             main=self.network.main_base,
+            same_place={name: self.shared.same_place.get(name, "") for name, spec in self.network.bases.items() if spec.same_place_as is not None},
         )
 
 

@@ -39,7 +39,7 @@ from sim.scenario.schema import (
 KINDS = ("civilian", "lowboy", "military", "het")
 
 # the fields of the view that come from the base's own groups: a problem found there is the base's
-BASE_GROUPS = ("cargo", "vehicles", "people", "loading", "airlift", "fuel")
+BASE_GROUPS = ("cargo", "vehicles", "people", "loading", "airlift", "fuel", "own_transport")
 
 
 def _number(value) -> float:
@@ -191,6 +191,7 @@ def base_view(s: TheatreScenario, base: str) -> Scenario:
         history=None,
         fuel=site.fuel,
         deadline=site.deadline or s.deadline,
+        own_transport=site.own_transport,
         source_kind=None,
     )
 

@@ -486,7 +486,7 @@ def feasibility_problems(s: Scenario) -> list[Problem]:
     can_carry = {
         "civilian": road_possible and high(s.fleet.civilian.count) > 0,
         "lowboy": road_possible and high(s.fleet.lowboy.count) > 0,
-        "military": road_possible and high(s.fleet.military.count) > 0,
+        "military": road_possible and (high(s.fleet.military.count) > 0 or (s.own_transport is not None and high(s.own_transport.trucks) > 0)),
         "het": road_possible and high(s.fleet.het.count) > 0,
         "air": air_possible,
     }
@@ -641,7 +641,9 @@ def _seat_problems(s: Scenario, low, high, flying: list[Airlift]) -> list[Proble
     trucks = (s.fleet.civilian, s.fleet.lowboy, s.fleet.military, s.fleet.het)
     air_possible = bool(flying)
     air_seats = any(a.allowed and high(a.troops) > 0 for lift in flying for a in (lift.c130j, lift.c17))
-    if not air_seats and all(high(t.cab_seats) == 0 or high(t.count) == 0 for t in trucks):
+    own = s.own_transport
+    own_seats = own is not None and high(own.trucks) > 0 and high(own.seats) > 0  # they shuttle until everyone has left
+    if not air_seats and not own_seats and all(high(t.cab_seats) == 0 or high(t.count) == 0 for t in trucks):
         # seats are then one-off: each vehicle once, and seats_per_convoy once a convoy (at most one convoy a truckload or vehicle)
         seats_high = high(v.seats) if v.seats is not None else high(v.crew)
         convoys = sum(high(c.loads) for c in s.cargo.classes.values()) + high(v.count)

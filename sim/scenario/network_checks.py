@@ -38,6 +38,10 @@ def network_problems(s: TheatreScenario) -> list[tuple[str, str]]:
                 out.append((f"sites.{name}.send_to", f"must name another site of kind hub, not {base.send_to!r}"))
         if base.after is not None and (base.after not in bases or base.after == name):
             out.append((f"sites.{name}.after", _after_problem(s, name, base.after)))
+        if base.same_place_as is not None:
+            problem = _same_place_problem(s, name, base.same_place_as)
+            if problem:
+                out.append((f"sites.{name}.same_place_as", problem))
     if not s.destinations:
         out.append(("sites", "a theatre needs a destination: no site is of kind destination (where the convoys unload, beyond a crossing)"))
     if out:
@@ -115,3 +119,19 @@ def _after_problem(s: TheatreScenario, name: str, after: str) -> str:
     if site is not None:
         return f"{after!r} is a {site.kind}, not a base; `after` names the base this one waits for: {others}"
     return f"no site named {after!r}; `after` names the base this one waits for: {others}"
+
+
+def _same_place_problem(s: TheatreScenario, name: str, other: str) -> str:
+    """Why ``other`` cannot be the place site ``name`` may be under another name, in words ('' if it can)."""
+    bases = s.bases
+    target = bases.get(other)
+    plain = ", ".join(b for b, site in bases.items() if b != name and site.kind == "base" and site.send_to is None) or "none"
+    if other == name:
+        return f"a site cannot be another name for itself; name another base: {plain}"
+    if target is None:
+        return f"no base named {other!r}; `same_place_as` names the base this site may be under another name: {plain}"
+    if target.same_place_as is not None:
+        return f"{other!r} may itself be {target.same_place_as!r}: name the base both may be ({target.same_place_as!r}) directly"
+    if "hub" in (target.kind, bases[name].kind) or target.send_to is not None or bases[name].send_to is not None:
+        return "two names for one place are merged only between bases that leave the country themselves (no hub, no send_to)"
+    return ""

@@ -597,6 +597,29 @@ class Deadline(Group):
         return self.fate.get(name, self.left)
 
 
+class OwnTransport(Group):
+    """A base's own transport: its units' organic military trucks, driven by its own people, that carry its cargo
+    (the classes military trucks may carry) and its troops in convoys of their own, from the base's start, without
+    waiting for the shared pools; the shared pools' trucks take what is left to them. Its convoys leave under the
+    same rules as any military convoy (departure window, daylight, roads, the day's departure slots, air cover,
+    crossings) and with a ground escort unless ``escorted = false``. Unset: the base has no transport of its own."""
+
+    trucks: Count = Field(description="organic trucks the base's units hold and drive (PLS, FMTV), carrying cargo and troops")
+    loads_per_trip: Count = Field(default=1, description="truckload equivalents one organic truck carries a trip (a PLS with its trailer: 2)")
+    seats: Count = Field(
+        default=0, description="troops of the base one organic truck carries out a trip besides its driver (its drivers are not counted in people.troops)"
+    )
+    escorted: bool = Field(default=True, description="false: its convoys move without a ground escort (the base's own gun trucks guard them)")
+    source: Source
+
+    @field_validator("loads_per_trip")
+    @classmethod
+    def _carries_something(cls, value: object) -> object:
+        if isinstance(value, (int, float)) and value < 1:
+            raise ValueError("must be at least 1 truckload equivalent a trip (no own transport at all: leave the group out)")
+        return value
+
+
 MEASURES = ("base empty", "force closure", "first convoy across")
 """What a backtest compares: days to base empty or to force closure, or hours from the
 first convoy's departure until it has crossed the border."""
@@ -656,6 +679,7 @@ class BaseSite(SiteHead):
     )
     fuel: Fuel | None = Field(default=None, description="its bulk fuel (unset: fuel never holds a convoy)")
     deadline: Deadline | None = Field(default=None, description="its own deadline (unset: the theatre's [deadline], if any)")
+    own_transport: OwnTransport | None = Field(default=None, description="its own organic trucks (unset: only the shared pools' trucks carry its cargo)")
     start_day: Days = Field(default=0.0, description="days after hour 0 when the base starts to empty (pack-out and convoys)")
     after: str | None = Field(default=None, description="another base: this one starts when that one is empty (or at its own start_day if that one stays)")
     send_to: str | None = Field(default=None, description="a hub inside the country: its cargo, vehicles and people go there instead of out")
@@ -663,6 +687,12 @@ class BaseSite(SiteHead):
         default=1.0, description="probability that the base is left at all (a Bernoulli input): one that stays sends nothing and is not waited for"
     )
     pools: list[str] = Field(min_length=1, description="the resource pools its convoys may draw from, in order of preference")
+    same_place_as: str | None = Field(
+        default=None,
+        description="another base that reports may call by this site's name (two names, one place): drawn per replication with "
+        "probability same_place, this site's cargo, vehicles, people and teams then join that base's and this name sends nothing",
+    )
+    same_place: Fraction = Field(default=0.5, description="probability that this site and same_place_as are one place (a Bernoulli input)")
 
 
 class CrossingSite(SiteHead):
@@ -867,12 +897,13 @@ class Scenario(Group):
     deadline: Deadline | None = Field(
         default=None, description="a date after which what is left at the base is destroyed or handed over (in a theatre: every base without its own)"
     )
+    own_transport: OwnTransport | None = Field(default=None, description="the base's own organic trucks (unset: only the fleet's trucks carry its cargo)")
 
     is_theatre: ClassVar[bool] = False
     """A one-base file (the one-base shorthand); :class:`TheatreScenario` is the network form."""
 
 
-ONE_BASE_GROUPS = ("cargo", "vehicles", "people", "loading", "airlift", "route", "fuel")
+ONE_BASE_GROUPS = ("cargo", "vehicles", "people", "loading", "airlift", "route", "fuel", "own_transport")
 """Top-level groups of a one-base file that a theatre scenario nests under each base (or, for ``route``, gives as legs)."""
 
 
@@ -887,6 +918,7 @@ class TheatreScenario(Scenario):
     airlift: None = None  # type: ignore[assignment]  # a theatre nests these under its bases and pools
     route: None = None  # type: ignore[assignment]  # a theatre nests these under its bases and pools
     fuel: None = None  # a theatre nests it under its bases
+    own_transport: None = None  # a theatre nests it under its bases
     fleet: TheatreFleet  # type: ignore[assignment]  # a theatre nests these under its bases and pools
     escort: TheatreEscort  # type: ignore[assignment]  # a theatre nests these under its bases and pools
     air_cover: TheatreAirCover  # type: ignore[assignment]  # a theatre nests these under its bases and pools
