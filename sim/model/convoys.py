@@ -152,7 +152,9 @@ def form_convoys(env: simpy.Environment, evac: Evacuation) -> Steps:
         if not trucks:
             evac.neighbours.call_trucks(evac.name)
             repaired = fleet.next_repair()
+            evac.forming_wait = ("trucks with cab seats for the troops left", t)
             yield fleet.returned() if repaired is None else fleet.returned() | env.timeout(repaired - t)
+            evac.forming_wait = None
             evac.wait_for_trucks(next(iter(fleet.cab_seats)), env.now - t)
             continue
         pools = fleet.send(trucks)
@@ -194,12 +196,16 @@ def _wait_to_form(env: simpy.Environment, evac: Evacuation, waiting: list[Convoy
         repaired = fleet.next_repair()
         rest = evac.neighbours.trucks_come_to_rest(evac.name)
         evac.waiting_for_trucks = True
+        evac.forming_wait = (f"trucks ({short_of})" if short_of else "trucks", t)
         yield rest if repaired is None else rest | env.timeout(repaired - t)
         evac.waiting_for_trucks = False
+        evac.forming_wait = None
         evac.wait_for_trucks(short_of, env.now - t)
     else:
         staged = inv.staged(t)
+        evac.forming_wait = ("cargo to be packed out", t)
         yield env.timeout(inv.hours_until_staged(t, staged + first.more_cargo_wanted)) | fleet.returned()
+        evac.forming_wait = None
         evac.wait("loading", env.now - t)
 
 
@@ -255,7 +261,8 @@ def dispatch_convoys(env: simpy.Environment, evac: Evacuation) -> Steps:
     gate = evac.gate
     while True:
         gate.charge_to_now()
-        gate.held, next_look = _let_go(env, evac, gate.queue)
+        held, next_look = _let_go(env, evac, gate.queue)
+        gate.record_holds(held)
         if next_look < math.inf:
             gate.look_again_at(next_look)
         yield gate.wakeup()

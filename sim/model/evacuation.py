@@ -34,6 +34,7 @@ from sim.model.people import PeopleAndSeats
 from sim.model.roads import Roads
 from sim.model.shared import Shared
 from sim.model.streams import STREAMS, Streams
+from sim.names import AT_HORIZON
 
 PARTS: tuple[type[Part], ...] = (
     Fleet,
@@ -96,6 +97,7 @@ class Evacuation:
         self.stuck = False
         self.stuck_reason = ""
         self.waiting_for_trucks = False  # a convoy too small to form waits for trucks to come
+        self.forming_wait: tuple[str, float] | None = None  # what the next convoy waits for to form, and since when (hours)
         self.road_done = False
         self._cargo_departed = env.event()
         self._air_wake = env.event()
@@ -370,6 +372,44 @@ class Evacuation:
         self.stuck_reason = reason
         self._tell_hub()
 
+    def reason_at_horizon(self) -> str:
+        """Why a base that never became empty is not, in words: what is still at the base at the horizon, and
+        what held it there and since when (the gate's causes for the queued convoys, the next convoy's wait to
+        form, convoys on the road, loads for the strip, a hub's feeders, a start that never came)."""
+        p, queued = self.people, self.gate.queue
+        people = self.garrison.at_base + sum(c.people for c in queued)  # those in a queued convoy have not left either
+        vehicles = p.vehicles_at_base + sum(c.vehicles for c in queued if c.last_element)
+        left = [f"{n:,} {what}" for n, what in ((self.cargo_at_base, "loads"), (vehicles, "vehicles"), (people, "people")) if n]
+        head = f"{AT_HORIZON} (day {self.horizon_hours / 24:g}) {_words(left) or 'nothing'} still at the base"
+        return f"{head}: {'; '.join(self._holds_at_horizon())}"
+
+    def _holds_at_horizon(self) -> list[str]:
+        """What held the base at the horizon, one phrase a cause."""
+        if self.started_at is None:
+            after = self.spec.after
+            return [f"it never started (it starts when {after} is empty)" if after else f"it never started (start day {self.spec.start_day:g})"]
+        out = []
+        by_cause: dict[str, list[float]] = {}
+        for convoy in self.gate.queue:
+            cause = self.gate.held.get(convoy.number) or "nothing yet (it had just formed)"
+            by_cause.setdefault(cause, []).append(self.gate.held_since.get(convoy.number, convoy.legs.get("queued", self.env.now)))
+        for cause, since in by_cause.items():
+            out.append(f"{len(since)} convoy{'s' if len(since) > 1 else ''} held at the gate by {cause} since day {min(since) / 24:.1f}")
+        if self.forming_wait is not None:
+            cause, since = self.forming_wait
+            out.append(f"the next convoy waiting to form for {cause} since day {since / 24:.1f}")
+        if self.in_transit:
+            out.append(f"{self.in_transit} convoy{'s' if self.in_transit > 1 else ''} still on the road")
+        air = self.inventory.air_remaining()
+        if air:
+            flown = f"{self.airlift.sorties} sorties flown" if self.airlift.flies else "no aircraft flies"
+            out.append(f"{air} loads for the airlift ({flown})")
+        if self.feeders and self.waiting_for_feeders():
+            out.append(f"waiting for the bases that send to it ({_words([f.name for f in self.feeders])})")
+        if not out and self.road_done and not self._cargo_departed.triggered:
+            out.append("the last element waiting for the last cargo, vehicles and troops to leave")
+        return out or ["no convoy, sortie or wait was under way (a model bug: please report it)"]
+
     def outcome(self) -> Outcome:
         """The base's outcome: its closure dates, then every part's columns in the order of :data:`PARTS`."""
         self.gate.charge_to_now()
@@ -381,7 +421,7 @@ class Evacuation:
         columns: dict[str, Column] = {"days_to_base_empty": empty / 24.0, "days_to_force_closure": closure / 24.0, "finished": finished}
         for part in self.parts:
             columns.update(part.columns(span))
-        columns["never_finishes"] = self.stuck_reason
+        columns["never_finishes"] = self.stuck_reason or ("" if finished or not self.shared.leaves[self.name] else self.reason_at_horizon())
         days = math.ceil(self.horizon_hours / 24.0) + 1
         edges = np.arange(days, dtype=float) * 24.0
         idx = np.searchsorted(np.asarray(self.log_t), edges, side="right") - 1
@@ -394,6 +434,11 @@ class Evacuation:
             inflow_hour=self.inflow_hour,
             timeline=self.timeline,
         )
+
+
+def _words(items: list[str]) -> str:
+    """``a``, ``a and b``, ``a, b and c``."""
+    return items[0] if len(items) == 1 else ", ".join(items[:-1]) + " and " + items[-1] if items else ""
 
 
 __all__ = ["PARTS", "RESOURCES", "STREAMS", "WAIT_CAUSES", "Evacuation", "Outcome", "Streams"]

@@ -158,6 +158,7 @@ class Gate:
         self.waits = waits
         self.queue: list[Convoy] = []
         self.held: dict[int, str] = {}  # what holds each queued convoy, as of the dispatcher's last look
+        self.held_since: dict[int, float] = {}  # since when (hours) that cause has held it
         self.last_look = 0.0
         self._wake = env.event()
         self._look_at = math.inf
@@ -176,6 +177,12 @@ class Gate:
             if held is not None:
                 return held
         return BEHIND if behind else None
+
+    def record_holds(self, held: dict[int, str]) -> None:
+        """The dispatcher's look: what holds each queued convoy now (a cause that goes on holding keeps its start)."""
+        now = self.env.now
+        self.held_since = {n: self.held_since.get(n, now) if self.held.get(n) == cause else now for n, cause in held.items()}
+        self.held = held
 
     def wakeup(self) -> simpy.Event:
         """Fires when a convoy joins the queue, escort teams come back, or a hold may have ended."""
