@@ -4,7 +4,8 @@ destination and back.
 - ``form_convoys``: take trucks at hand and staged cargo, add self-driving vehicles
   and troops in the seats they have, load, and queue the convoy for departure;
   then, if troops are left without seats, personnel convoys of trucks with cab
-  seats; last, the security force in its own vehicles;
+  seats, or else a shuttle of the base's own vehicles back from the destination
+  (``shuttle_troops``); last, the security force in its own vehicles;
 - ``dispatch_convoys``: let queued convoys leave, by the scenario's dispatch rule,
   when the departure window, daylight, an open road, the day's convoy limit, a
   ground escort and (if needed) air cover allow;
@@ -144,8 +145,15 @@ def form_convoys(env: simpy.Environment, evac: Evacuation) -> Steps:
         if not fleet.cab_seats:
             if evac.airlift.flies and evac.airlift.seats_per_sortie:
                 break  # they fly: the last element waits for them (cargo_departed)
-            evac.never_finishes("troops without a seat: no truck has cab seats and no aircraft seat flies")
-            return
+            vehicles = min(people_and_seats.vehicles_driving_out(), int(evac.scenario.convoys.size_max))
+            if people_and_seats.shuttle_seats(vehicles) <= 0:
+                evac.never_finishes(
+                    f"{people_and_seats.troops_without_seats()} troops without a seat: no truck has cab seats, no aircraft seat flies, "
+                    "and no vehicle that drove out has a seat beyond its crew to come back for them"
+                )
+                return
+            env.process(shuttle_troops(env, evac, vehicles))
+            break  # the shuttle carries them: the last element waits for them (cargo_departed)
         t = env.now
         fleet.collect_repaired()
         trucks = _trucks_for_troops(fleet, people_and_seats.troops_without_seats(), int(evac.scenario.convoys.size_max))
@@ -170,6 +178,30 @@ def form_convoys(env: simpy.Environment, evac: Evacuation) -> Steps:
             return
         people = evac.garrison.last_element_leaves("convoy")
         evac.queue_convoy(evac.new_convoy({}, {}, people_and_seats.security_vehicles, people, env.now, last_element=True))
+
+
+def shuttle_troops(env: simpy.Environment, evac: Evacuation, vehicles: int) -> Steps:
+    """Troops left without a seat once the cargo has gone (no cab seat, no aircraft seat): ``vehicles`` of the base's
+    own that drove out come back empty from the destination, under the same rules as empty trucks, and carry them
+    out in their spare seats (and the convoy's own), trip after trip, as a shuttle march does; each trip is a
+    convoy at the gate like any other (escort, slots, window), whose vehicles then return for the next."""
+    people = evac.people
+    evac.forming_wait = ("the vehicles of the troops' shuttle to reach the destination", env.now)
+    while evac.vehicles_arrived < vehicles:
+        yield evac.vehicles_in
+    t = env.now
+    empty = Convoy(0, {}, {}, vehicles, 0, t, shuttle=True)
+    evac.forming_wait = ("the shuttle of the base's own vehicles to come back from the destination", t)
+    yield env.timeout(evac.roads.return_trip(empty, t, None, evac.roads.route_out(None, t).to) - t)
+    while people.troops_without_seats() > 0:
+        evac.forming_wait = None
+        convoy = evac.new_convoy({}, {}, vehicles, people.board_shuttle(vehicles), env.now)
+        convoy.shuttle = True
+        evac.queue_convoy(convoy)
+        if people.troops_without_seats() == 0:
+            return
+        evac.forming_wait = ("the troops' shuttle to come back", env.now)
+        yield evac.shuttle_back
 
 
 def _plans_until_ready(evac: Evacuation, groups: tuple[ConvoyGroup, ...], t: float) -> list[ConvoyPlan]:
@@ -337,6 +369,13 @@ def run_convoy(env: simpy.Environment, evac: Evacuation, convoy: Convoy) -> Step
         convoy.legs["arrived"] = env.now
         unload_teams = shared.network.destinations[route.to].unload_teams
 
+    if convoy.shuttle:
+        back = roads.return_trip(convoy, env.now, speed_cap, route.to)
+        yield env.timeout(back - env.now)
+        convoy.legs["back"] = env.now
+        evac.trip_ends(convoy)
+        evac.shuttle_returns()
+        return
     if convoy.truck_count == 0:
         evac.trip_ends(convoy)
         return

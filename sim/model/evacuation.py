@@ -103,6 +103,9 @@ class Evacuation:
         self._air_wake = env.event()
         self._delivered = env.event()
         self.force_closed = env.event()
+        self.shuttle_back = env.event()  # fires when the troops' shuttle is back at the base
+        self.vehicles_in = env.event()  # fires when a convoy brings self-driving vehicles to its destination
+        self.vehicles_arrived = 0
         self.emptied = env.event()
         self.in_transit = 0
         self.sorties_on_ground = 0  # loading cargo and people
@@ -150,7 +153,7 @@ class Evacuation:
             part.departs(convoy, t)
         convoy.legs["departed"] = t
         self.cargo_at_base -= convoy.load_count
-        if not convoy.last_element:  # the security force's own vehicles are not among vehicles.count
+        if not convoy.last_element and not convoy.shuttle:  # the security force's and the shuttle's vehicles have left already or are not counted
             self.people.vehicles_depart(convoy.vehicles)
         self._log(t)
         if self.trace:
@@ -181,6 +184,10 @@ class Evacuation:
     def convoy_arrives(self, convoy: Convoy) -> None:
         self.last_arrival = max(self.last_arrival, self.env.now)
         self.in_transit -= 1
+        if convoy.vehicles and not convoy.last_element and not convoy.shuttle:
+            self.vehicles_arrived += convoy.vehicles
+            if self.vehicles_in.callbacks:  # only a shuttle waits on it (an event fired for nobody still costs one)
+                self.vehicles_in = self._fired(self.vehicles_in)
         self._check_force_closed()
         if self.stuck and self.in_transit == 0:
             self._tell_hub()  # a stuck feeder's last convoy on the road has reached the hub
@@ -195,6 +202,10 @@ class Evacuation:
         """A base sending to a hub is done (closed, or stuck): the hub need not wait for it any more."""
         if self.spec.send_to is not None:
             self.neighbours.feeder_news(self.spec.send_to)
+
+    def shuttle_returns(self) -> None:
+        """The troops' shuttle is back at the base for the next troops without a seat."""
+        self.shuttle_back = self._fired(self.shuttle_back)
 
     def trucks_return(self, convoy: Convoy) -> None:
         """The convoy's trucks are back: broken ones go to the workshop, each pool's trucks back to that pool."""
@@ -298,7 +309,7 @@ class Evacuation:
         """A feeder's convoy unloaded here: its loads join staging (by class), its vehicles and people the base."""
         self.inventory.receive(convoy.loads)
         self.cargo_at_base += convoy.load_count
-        self.people.arrive(convoy.vehicles, convoy.people)
+        self.people.arrive(0 if convoy.shuttle else convoy.vehicles, convoy.people)  # a shuttle's vehicles go back for more
         self._log(self.env.now)
         self._wake_air()
         self.feeder_news()
