@@ -141,11 +141,13 @@ def form_convoys(env: simpy.Environment, evac: Evacuation) -> Steps:
         evac.never_finishes(stranded)
         return
     people_and_seats = evac.people
+    size_max = int(evac.scenario.convoys.size_max)
+    vehicles = min(people_and_seats.vehicles_driving_out(), size_max)
+    shuttle = people_and_seats.shuttle_seats(vehicles) > _cab_seats_a_trip(fleet, size_max) if vehicles else False
     while people_and_seats.troops_without_seats() > 0:
-        if not fleet.cab_seats:
-            if evac.airlift.flies and evac.airlift.seats_per_sortie:
+        if not fleet.cab_seats or shuttle:  # a shuttle that seats more a trip than the cabs do takes them (more cab seats never slow them)
+            if not fleet.cab_seats and evac.airlift.flies and evac.airlift.seats_per_sortie:
                 break  # they fly: the last element waits for them (cargo_departed)
-            vehicles = min(people_and_seats.vehicles_driving_out(), int(evac.scenario.convoys.size_max))
             if people_and_seats.shuttle_seats(vehicles) <= 0:
                 evac.never_finishes(
                     f"{people_and_seats.troops_without_seats()} troops without a seat: no truck has cab seats, no aircraft seat flies, "
@@ -257,6 +259,16 @@ def _load_and_queue(env: simpy.Environment, evac: Evacuation, plan: ConvoyPlan, 
     evac.wait("loading", hours)
     convoy.work_hours += hours
     evac.queue_convoy(convoy)
+
+
+def _cab_seats_a_trip(fleet: Fleet, size_max: int) -> int:
+    """Cab seats in the largest personnel convoy the base's trucks could form (most seats first, up to a convoy's size)."""
+    seats, places = 0, size_max
+    for kind in sorted(fleet.cab_seats, key=lambda k: -fleet.cab_seats[k]):
+        n = min(fleet.total.get(kind, 0), places)
+        seats += n * fleet.cab_seats[kind]
+        places -= n
+    return seats
 
 
 def _trucks_for_troops(fleet: Fleet, troops: int, size_max: int) -> dict[str, int]:
