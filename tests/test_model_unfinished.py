@@ -45,3 +45,17 @@ def test_a_base_that_never_starts_and_one_waiting_for_trucks_say_so_in_a_theatre
 def test_a_finished_replication_names_nothing():
     out = run(deterministic())
     assert out.columns["finished"] is True and out.columns["never_finishes"] == ""
+
+
+def test_a_file_that_can_never_seat_its_troops_is_refused_by_validate_with_the_seats_missing():
+    from typer.testing import CliRunner
+
+    from sim.cli import app
+
+    sets = ["airlift.c130j.allowed=false", "people.troops=800", "people.security_force=100", "vehicles.count=100", "vehicles.seats=2"]
+    sets += ["people.seats_per_convoy=0"]
+    result = CliRunner().invoke(app, ["validate", str(ROOT / "scenarios" / "qasrak_baseline.toml"), *(a for s in sets for a in ("--set", s))])
+    # 700 troops before the security force; 100 vehicles of 2 seats (their crews) seat 200; none can shuttle back
+    assert result.exit_code == 3, result.output
+    words = " ".join(result.output.split())
+    assert "people.troops" in words and "seat at most 200 (500 seats missing)" in words
