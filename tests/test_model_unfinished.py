@@ -59,3 +59,11 @@ def test_a_file_that_can_never_seat_its_troops_is_refused_by_validate_with_the_s
     assert result.exit_code == 3, result.output
     words = " ".join(result.output.split())
     assert "people.troops" in words and "seat at most 200 (500 seats missing)" in words
+
+
+def test_a_base_waiting_for_trucks_repaired_at_another_base_is_told_when_they_are_back():
+    # seed 7, replication 392 of the shipped theatre: Rmelan waited from day 23.5 for a HET under repair at Life Stone,
+    # which came back there without a word; Life Stone waited for Rmelan's military trucks; neither finished by day 150
+    s = scenario_from({}, ROOT / "scenarios" / "syria_2026_theatre.toml")
+    theatre = simulate_one(prepare(s), 7, 392)[1].theatre
+    assert theatre is not None and theatre.finished, {n: o.columns["never_finishes"] for n, o in theatre.bases.items()}
