@@ -391,6 +391,7 @@ class Evacuation:
         people = self.garrison.at_base + sum(c.people for c in queued)  # those in a queued convoy have not left either
         vehicles = p.vehicles_at_base + sum(c.vehicles for c in queued if c.last_element)
         left = [f"{n:,} {what}" for n, what in ((self.cargo_at_base, "loads"), (vehicles, "vehicles"), (people, "people")) if n]
+        left = [w.replace("1 loads", "1 load").replace("1 vehicles", "1 vehicle").replace("1 people", "1 person") if w.split()[0] == "1" else w for w in left]
         head = f"{AT_HORIZON} (day {self.horizon_hours / 24:g}) {_words(left) or 'nothing'} still at the base"
         return f"{head}: {'; '.join(self._holds_at_horizon())}"
 
@@ -414,7 +415,7 @@ class Evacuation:
         air = self.inventory.air_remaining()
         if air:
             flown = f"{self.airlift.sorties} sorties flown" if self.airlift.flies else "no aircraft flies"
-            out.append(f"{air} loads for the airlift ({flown})")
+            out.append(f"{air} load{'s' if air > 1 else ''} for the airlift ({flown})")
         if self.feeders and self.waiting_for_feeders():
             out.append(f"waiting for the bases that send to it ({_words([f.name for f in self.feeders])})")
         if not out and self.road_done and not self._cargo_departed.triggered:
