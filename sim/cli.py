@@ -265,7 +265,8 @@ def _print_theatre(summary: dict) -> None:
     console.print(f"Binding: {t['binding']}")
 
 
-def _print_summary(title: str, summary: dict, window: tuple[float, float], start: str = "2026-02-23T00:00:00+03:00") -> None:
+def _print_summary(title: str, summary: dict, window: tuple[float, float], start: str) -> None:
+    """The answer on the console; days are counted from ``start``, the scenario's own day 0 (never a fixed date)."""
     main = ""  # a theatre's one-base answers are its main base's: say whose
     theatre = "theatre" in summary and bool(summary.get("bases"))
     if theatre:

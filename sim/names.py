@@ -16,6 +16,10 @@ from typing import Any, Protocol
 
 import pandas as pd
 
+AT_HORIZON = "at the horizon"
+"""How a replication's ``never_finishes`` reason starts when the horizon cut it off (it might have finished
+later): what was left and what held it. Any other reason means the base could never have emptied."""
+
 LABELS = {
     "fleet.civilian.count": "civilian trucks",
     "fleet.military.count": "military trucks",

@@ -112,6 +112,8 @@ BASE_SUMMARY_COLUMNS = (
     "convoys_uncovered",
     "air_cover_hours_short",
     "vehicles_carried",
+    "shuttle_trips",
+    "people_by_shuttle",
 )
 """Columns of each base of a theatre (``base.<name>.<column>``) besides its waits and utilisation."""
 

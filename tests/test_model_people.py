@@ -12,7 +12,7 @@ import pytest
 
 from sim.scenario.loading import ScenarioError
 from tests.conftest import deterministic
-from tests.test_model_verification import IRAQ, SYRIA, assert_closure, crossing, run
+from tests.test_model_verification import IRAQ, LAST, SYRIA, assert_closure, crossing, run
 
 ROUND_TRIP_EMPTY = SYRIA + crossing(40) + IRAQ + IRAQ + crossing(40) * 0.5 + SYRIA  # 22.25 h
 
@@ -51,9 +51,29 @@ def test_more_troops_than_seats_means_a_later_date():
 
 def test_troops_who_could_never_find_a_seat_are_refused_at_load():
     with pytest.raises(ScenarioError) as err:
-        deterministic({"people.troops": 120, "vehicles.count": 10, "vehicles.seats": 5, "fleet.civilian.cab_seats": 0})
-    # 100 free troops, no airlift, no cab seats: 10 vehicles of 5 seats seat at most 50
-    assert "people.troops" in str(err.value) and "seat at most 50" in str(err.value)
+        deterministic({"people.troops": 120, "vehicles.count": 10, "vehicles.seats": 2, "fleet.civilian.cab_seats": 0})
+    # 100 free troops, no airlift, no cab seats, no convoy seats: 10 vehicles of 2 seats (their crews) seat at most 20,
+    # and none has a seat beyond its crew to shuttle back for the other 80
+    assert "people.troops" in str(err.value) and "seat at most 20 (80 seats missing)" in str(err.value)
+
+
+def test_troops_without_any_seat_leave_by_a_shuttle_of_the_vehicles_that_drove_out():
+    out = run(deterministic({"people.troops": 100, "vehicles.count": 10, "vehicles.crew": 2, "vehicles.seats": 4, "fleet.civilian.cab_seats": 0}))
+    # 80 free troops, no cab seat, no aircraft: the cargo convoy (40 trucks and the 10 vehicles) leaves at 10 h with
+    # 20 crews and 20 passengers and arrives at 10 + 5.5 + crossing(50) + 4.5 = 21.75 h. The other 40 have no seat:
+    # the 10 vehicles drive back empty (4.5 + crossing(10) / 2 + 5.5 = 10.375 h) and shuttle them out, 2 spare
+    # seats each, 20 a trip: trip 1 leaves at 32.125 h, is back 10.75 + 10.375 h later, trip 2 leaves at 53.25 h
+    # and the security force (20 in 5 vehicles) right behind it: the base is empty then.
+    back_empty = IRAQ + crossing(10) * 0.5 + SYRIA
+    arrived = 10.0 + SYRIA + crossing(50) + IRAQ
+    second = arrived + back_empty + (SYRIA + crossing(10) + IRAQ) + back_empty
+    at_border = second + SYRIA + crossing(10)  # the last element waits for the shuttle's lane
+    assert_closure(out, base_empty_hours=second, force_closure_hours=at_border + crossing(LAST) + IRAQ)
+    shuttles = [i for i in out.timeline if i["kind"] == "convoy" and not i["last_element"]][1:]
+    assert [(c["vehicles"], c["people"], c["loads"]) for c in shuttles] == [(10, 20, 0), (10, 20, 0)]
+    assert shuttles[0]["legs"]["departed"] == pytest.approx(arrived + back_empty)
+    assert out.columns["shuttle_trips"] == 2 and out.columns["people_by_shuttle"] == 40 and out.people_by_road == 100
+    assert out.columns["vehicles_by_road"] == 10  # the shuttle's trips do not count its vehicles twice
 
 
 def test_spare_vehicle_seats_take_troops_with_the_cargo():

@@ -12,6 +12,8 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
+from sim.names import AT_HORIZON
+
 
 @dataclass(frozen=True)
 class Proportion:
@@ -139,7 +141,7 @@ def summarize(rows, window: tuple[float, float], wait_causes: tuple[str, ...], r
     out["unfinished_at_horizon"] = unfinished
     out["warnings"] = []
     reasons = rows["never_finishes"].fillna("").astype(str) if "never_finishes" in rows.columns else pd.Series([""] * len(rows))
-    never = reasons[reasons != ""]
+    never = reasons[(reasons != "") & ~reasons.str.startswith(AT_HORIZON)]  # cut off by the horizon: the warning below
     out["never_finish"] = {str(reason): int(n) for reason, n in never.value_counts().items()}
     for reason, n in out["never_finish"].items():
         out["warnings"].append(f"{n} of {len(rows)} replications could never empty the base: {reason}; they count as later than {window[1]:g} days")
@@ -148,7 +150,8 @@ def summarize(rows, window: tuple[float, float], wait_causes: tuple[str, ...], r
         horizon = float(base[~finished].max())
         out["warnings"].append(
             f"{unfinished} of {len(rows)} replications had not emptied the base at the horizon ({horizon:g} days): they count as "
-            f"later than {window[1]:g} days, and days shown as {horizon:g} mean {horizon:g} or more; raise scenario.horizon_days to see how late"
+            f"later than {window[1]:g} days, and days shown as {horizon:g} mean {horizon:g} or more; raise scenario.horizon_days to see how late "
+            "(each one's never_finishes column says what was left and what held it)"
         )
     out["mean_wait_hours"] = {c: float(rows[f"wait_hours.{c}"].mean()) for c in wait_causes}
     out["mean_sortie_wait_hours"] = {c.split(".", 1)[1]: float(rows[c].mean()) for c in rows.columns if c.startswith("sortie_wait_hours.")}

@@ -35,6 +35,7 @@ class Convoy:
     people: int
     formed_at: float
     last_element: bool = False
+    shuttle: bool = False  # the base's own vehicles, back from the destination to carry troops without a seat: they return
     needs_cover: bool = False
     cover_sorties: int = 0
     cover_hours: float = 0.0  # hours of moving its air cover must cover

@@ -4,7 +4,8 @@ destination and back.
 - ``form_convoys``: take trucks at hand and staged cargo, add self-driving vehicles
   and troops in the seats they have, load, and queue the convoy for departure;
   then, if troops are left without seats, personnel convoys of trucks with cab
-  seats; last, the security force in its own vehicles;
+  seats, or else a shuttle of the base's own vehicles back from the destination
+  (``shuttle_troops``); last, the security force in its own vehicles;
 - ``dispatch_convoys``: let queued convoys leave, by the scenario's dispatch rule,
   when the departure window, daylight, an open road, the day's convoy limit, a
   ground escort and (if needed) air cover allow;
@@ -33,6 +34,7 @@ from sim.model.crossing import cross_border
 from sim.model.escort import escort_mission
 from sim.model.loading import loading_hours
 from sim.model.own_transport import OWN_KIND
+from sim.model.shuttle import cab_seats_a_trip, shuttle_troops
 
 if TYPE_CHECKING:
     from sim.model.evacuation import Evacuation
@@ -152,19 +154,30 @@ def form_convoys(env: simpy.Environment, evac: Evacuation) -> Steps:
         evac.never_finishes(stranded)
         return
     people_and_seats = evac.people
+    size_max = int(evac.scenario.convoys.size_max)
+    vehicles = min(people_and_seats.vehicles_driving_out(), size_max)
+    shuttle = people_and_seats.shuttle_seats(vehicles) > cab_seats_a_trip(fleet, size_max) if vehicles else False
     while people_and_seats.troops_without_seats() > 0:
-        if not fleet.cab_seats:
-            if evac.airlift.seats_fly or evac.own.carries_troops:
+        if not fleet.cab_seats or shuttle:  # a shuttle that seats more a trip than the cabs do takes them (more cab seats never slow them)
+            if not fleet.cab_seats and (evac.airlift.seats_fly or evac.own.carries_troops):
                 break  # they fly, or ride the base's own trucks: the last element waits for them (cargo_departed)
-            evac.never_finishes("troops without a seat: no truck has cab seats and no aircraft seat flies")
-            return
+            if people_and_seats.shuttle_seats(vehicles) <= 0:
+                evac.never_finishes(
+                    f"{people_and_seats.troops_without_seats()} troops without a seat: no truck has cab seats, no aircraft seat flies, "
+                    "and no vehicle that drove out has a seat beyond its crew to come back for them"
+                )
+                return
+            env.process(shuttle_troops(env, evac, vehicles))
+            break  # the shuttle carries them: the last element waits for them (cargo_departed)
         t = env.now
         fleet.collect_repaired()
         trucks = _trucks_for_troops(fleet, people_and_seats.troops_without_seats(), int(evac.scenario.convoys.size_max))
         if not trucks:
             evac.neighbours.call_trucks(evac.name)
             repaired = fleet.next_repair()
+            evac.forming_wait = ("trucks with cab seats for the troops left", t)
             yield fleet.returned() if repaired is None else fleet.returned() | env.timeout(repaired - t)
+            evac.forming_wait = None
             evac.wait_for_trucks(next(iter(fleet.cab_seats)), env.now - t)
             continue
         pools = fleet.send(trucks)
@@ -206,12 +219,16 @@ def _wait_to_form(env: simpy.Environment, evac: Evacuation, waiting: list[Convoy
         repaired = fleet.next_repair()
         rest = evac.neighbours.trucks_come_to_rest(evac.name)
         evac.waiting_for_trucks = True
+        evac.forming_wait = (f"trucks ({short_of})" if short_of else "trucks", t)
         yield rest if repaired is None else rest | env.timeout(repaired - t)
         evac.waiting_for_trucks = False
+        evac.forming_wait = None
         evac.wait_for_trucks(short_of, env.now - t)
     else:
         staged = inv.staged(t)
+        evac.forming_wait = ("cargo to be packed out", t)
         yield env.timeout(inv.hours_until_staged(t, staged + first.more_cargo_wanted)) | fleet.returned()
+        evac.forming_wait = None
         evac.wait("loading", env.now - t)
 
 
@@ -267,7 +284,8 @@ def dispatch_convoys(env: simpy.Environment, evac: Evacuation) -> Steps:
     gate = evac.gate
     while True:
         gate.charge_to_now()
-        gate.held, next_look = _let_go(env, evac, gate.queue)
+        held, next_look = _let_go(env, evac, gate.queue)
+        gate.record_holds(held)
         if next_look < math.inf:
             gate.look_again_at(next_look)
         yield gate.wakeup()
@@ -356,6 +374,13 @@ def run_convoy(env: simpy.Environment, evac: Evacuation, convoy: Convoy) -> Step
         convoy.legs["arrived"] = env.now
         unload_teams = shared.network.destinations[route.to].unload_teams
 
+    if convoy.shuttle:
+        back = roads.return_trip(convoy, env.now, speed_cap, route.to)
+        yield env.timeout(back - env.now)
+        convoy.legs["back"] = env.now
+        evac.trip_ends(convoy)
+        evac.shuttle_returns()
+        return
     if convoy.truck_count == 0 and not convoy.own_trucks:
         evac.trip_ends(convoy)
         return

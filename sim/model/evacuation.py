@@ -35,6 +35,7 @@ from sim.model.people import PeopleAndSeats
 from sim.model.roads import Roads
 from sim.model.shared import Shared
 from sim.model.streams import STREAMS, Streams
+from sim.model.unfinished import reason_at_horizon
 
 PARTS: tuple[type[Part], ...] = (
     Fleet,
@@ -97,17 +98,17 @@ class Evacuation:
             pool.listeners.append(self.gate.teams_back)
 
         self.convoys_formed = 0
-        self.stuck = False
-        self.stuck_reason = ""
+        self.stuck, self.stuck_reason = False, ""
         self.waiting_for_trucks = False  # a convoy too small to form waits for trucks to come
+        self.forming_wait: tuple[str, float] | None = None  # what the next convoy waits for to form, and since when (hours)
         self.road_done = False
-        self._cargo_departed = env.event()
-        self._air_wake = env.event()
-        self._delivered = env.event()
+        self._cargo_departed, self._air_wake, self._delivered = env.event(), env.event(), env.event()
         self.force_closed = env.event()
+        self.shuttle_back = env.event()  # fires when the troops' shuttle is back at the base
+        self.vehicles_in = env.event()  # fires when a convoy brings self-driving vehicles to its destination
+        self.vehicles_arrived = 0
         self.emptied = env.event()
-        self.in_transit = 0
-        self.sorties_on_ground = 0  # loading cargo and people
+        self.in_transit = self.sorties_on_ground = 0  # convoys on the road; sorties on the ground loading cargo and people
         self.base_empty_at: float | None = None
         self.started_at: float | None = None
         self.last_arrival = 0.0
@@ -154,7 +155,7 @@ class Evacuation:
             part.departs(convoy, t)
         convoy.legs["departed"] = t
         self.cargo_at_base -= convoy.load_count
-        if not convoy.last_element:  # the security force's own vehicles are not among vehicles.count
+        if not convoy.last_element and not convoy.shuttle:  # the security force's and the shuttle's vehicles have left already or are not counted
             self.people.vehicles_depart(convoy.vehicles)
         self._log(t)
         if self.trace:
@@ -185,6 +186,10 @@ class Evacuation:
     def convoy_arrives(self, convoy: Convoy) -> None:
         self.last_arrival = max(self.last_arrival, self.env.now)
         self.in_transit -= 1
+        if convoy.vehicles and not convoy.last_element and not convoy.shuttle:
+            self.vehicles_arrived += convoy.vehicles
+            if self.vehicles_in.callbacks:  # only a shuttle waits on it (an event fired for nobody still costs one)
+                self.vehicles_in = self._fired(self.vehicles_in)
         self._check_force_closed()
         if self.stuck and self.in_transit == 0:
             self._tell_hub()  # a stuck feeder's last convoy on the road has reached the hub
@@ -199,6 +204,10 @@ class Evacuation:
         """A base sending to a hub is done (closed, or stuck): the hub need not wait for it any more."""
         if self.spec.send_to is not None:
             self.neighbours.feeder_news(self.spec.send_to)
+
+    def shuttle_returns(self) -> None:
+        """The troops' shuttle is back at the base for the next troops without a seat."""
+        self.shuttle_back = self._fired(self.shuttle_back)
 
     def trucks_return(self, convoy: Convoy) -> None:
         """The convoy's trucks are back: broken ones go to the workshop, each pool's trucks back to that pool, the base's own to it."""
@@ -303,7 +312,7 @@ class Evacuation:
         """A feeder's convoy unloaded here: its loads join staging (by class), its vehicles and people the base."""
         self.inventory.receive(convoy.loads)
         self.cargo_at_base += convoy.load_count
-        self.people.arrive(convoy.vehicles, convoy.people)
+        self.people.arrive(0 if convoy.shuttle else convoy.vehicles, convoy.people)  # a shuttle's vehicles go back for more
         self._log(self.env.now)
         if self.deadline.passed:
             leave_behind(self)
@@ -374,7 +383,7 @@ class Evacuation:
         columns: dict[str, Column] = {"days_to_base_empty": empty / 24.0, "days_to_force_closure": closure / 24.0, "finished": finished}
         for part in self.parts:
             columns.update(part.columns(span))
-        columns["never_finishes"] = self.stuck_reason
+        columns["never_finishes"] = self.stuck_reason or ("" if finished or not self.shared.leaves[self.name] else reason_at_horizon(self))
         return Outcome(
             hours_to_base_empty=empty,
             hours_to_force_closure=closure,

@@ -188,11 +188,16 @@ class Fleet(Part):
     def collect_repaired(self) -> None:
         """Trucks whose repair is done by now are back at the base."""
         now = self.env.now
+        back = False
         while self._repaired and self._repaired[0][0] <= now:
             _, kind, pool = heapq.heappop(self._repaired)
             self.at_base[kind] += 1
             self.here[pool][kind] += 1
             self._pools[pool].idle_at.add(self.base)
+            back = True
+        if back and self._returned.callbacks:  # another base waiting for trucks to come to rest counted these (issue 23: it waited for ever)
+            ev, self._returned = self._returned, self.env.event()
+            ev.succeed()
 
     def next_repair(self) -> float | None:
         """When the next truck under repair is ready, if any."""

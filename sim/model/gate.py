@@ -159,6 +159,7 @@ class Gate:
         self.waits = waits
         self.queue: list[Convoy] = []
         self.held: dict[int, str] = {}  # what holds each queued convoy, as of the dispatcher's last look
+        self.held_since: dict[int, float] = {}  # since when (hours) that cause has held it
         self.last_look = 0.0
         self._wake = env.event()
         self._look_at = math.inf
@@ -178,6 +179,12 @@ class Gate:
                 return held
         return BEHIND if behind else None
 
+    def record_holds(self, held: dict[int, str]) -> None:
+        """The dispatcher's look: what holds each queued convoy now (a cause that goes on holding keeps its start)."""
+        now = self.env.now
+        self.held_since = {n: self.held_since.get(n, now) if self.held.get(n) == cause else now for n, cause in held.items()}
+        self.held = held
+
     def wakeup(self) -> simpy.Event:
         """Fires when a convoy joins the queue, escort teams come back, or a hold may have ended."""
         return self._wake
@@ -191,16 +198,20 @@ class Gate:
         """Wake the dispatcher at ``t`` at the latest: a timer, unless one is already set sooner.
 
         A timer that an earlier look set for a later time may still fire: the look it
-        causes finds nothing changed and costs nothing but the look.
+        causes finds nothing changed and costs nothing but the look. The timer knows its own
+        time: the clock it fires at (``now + (t - now)`` in floating point) may fall an ulp
+        short of ``t``, and a timer that compared the clock with ``t`` would then never wake
+        the dispatcher nor let a later look set another (a run that stalled for 150 days).
         """
         if t >= self._look_at:
             return
         self._look_at = t
-        timer = self.env.timeout(t - self.env.now)
-        timer.callbacks.append(self._look_now)
+        timer = self.env.timeout(max(0.0, t - self.env.now))
+        timer.callbacks.append(lambda _event: self._look_now(t))
 
-    def _look_now(self, _event: simpy.Event) -> None:
-        if self.env.now >= self._look_at:
+    def _look_now(self, t: float) -> None:
+        """The timer set for ``t`` fires: wake the dispatcher unless a sooner look has replaced it."""
+        if self._look_at <= t:
             self._look_at = math.inf
             self.wake()
 

@@ -91,6 +91,8 @@ class PeopleAndSeats(Part):
         self.garrison = Garrison(troops - security, security, troops)
         self.last_element_by = last_element_by
         self.seats_per_convoy = seats_per_convoy
+        self.shuttle_trips = 0  # trips of the base's own vehicles back for troops without a seat
+        self.people_by_shuttle = 0
         self.security_vehicles = 0  # vehicles the security force keeps and leaves in: as given, or as many as its people need
         if last_element_by == "convoy":
             self.security_vehicles = security_vehicles if security_vehicles is not None else math.ceil(security / self.seats)
@@ -147,6 +149,22 @@ class PeopleAndSeats(Part):
         free = self.troops_not_driving()
         return crews + self.garrison.leave_by_road(max(0, min(spare, free)))
 
+    def vehicles_driving_out(self) -> int:
+        """The base's self-driving vehicles that have joined a convoy out (not carried): those a shuttle may bring back."""
+        return self.vehicles_at_start + self.vehicles_inflow - self.vehicles_carried - self.vehicles_left
+
+    def shuttle_seats(self, vehicles: int) -> int:
+        """Troops a shuttle of ``vehicles`` carries: their seats beyond their crews (who drive them back and out
+        again, already counted as gone), and the convoy's own seats."""
+        return vehicles * (self.seats - self.crew) + self.seats_per_convoy
+
+    def board_shuttle(self, vehicles: int) -> int:
+        """Troops without a seat board a shuttle of ``vehicles``; returns how many."""
+        n = self.garrison.leave_by_road(min(self.troops_without_seats(), self.shuttle_seats(vehicles)))
+        self.shuttle_trips += 1
+        self.people_by_shuttle += n
+        return n
+
     def vehicles_depart(self, n: int) -> None:
         self.vehicles_at_base -= n
 
@@ -177,4 +195,6 @@ class PeopleAndSeats(Part):
             "people_inflow": g.inflow,
             "people_by_road": g.by_road,
             "people_by_air": g.by_air,
+            "people_by_shuttle": self.people_by_shuttle,
+            "shuttle_trips": self.shuttle_trips,
         }

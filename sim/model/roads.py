@@ -195,7 +195,7 @@ class Roads(Part):
         t = self.drive_roads(convoy, outside, t, speed_cap, breakdowns=False)
         chosen = self.crossings.choose(t, back.crossing)
         point = self.shared.crossings[chosen]
-        through, work = cross_empty(point, t, convoy.truck_count)
+        through, work = cross_empty(point, t, convoy.truck_count or convoy.size)  # a shuttle: its vehicles
         self.waits.charge("crossing", through - t - work, convoy)
         self.shared.on_road(back.inside[-1][0], through - t - work, passage=False)
         convoy.work_hours += work

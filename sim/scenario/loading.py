@@ -648,12 +648,16 @@ def _seat_problems(s: Scenario, low, high, flying: list[Airlift]) -> list[Proble
         seats_high = high(v.seats) if v.seats is not None else high(v.crew)
         convoys = sum(high(c.loads) for c in s.cargo.classes.values()) + high(v.count)
         road_seats = high(v.count) * seats_high + high(p.seats_per_convoy) * convoys
-        if low(p.troops) - high(p.security_force) > road_seats:
+        # vehicles that drove out shuttle back for the rest (sim.model.convoys.shuttle_troops) if they have a seat beyond their crew
+        shuttles = high(v.count) > 0 and (seats_high > low(v.crew) or high(p.seats_per_convoy) > 0)
+        if not shuttles and low(p.troops) - high(p.security_force) > road_seats:
+            missing = low(p.troops) - high(p.security_force) - road_seats
             out.append(
                 Problem(
                     "people.troops",
                     f"at least {low(p.troops) - high(p.security_force):g} troops must leave before the security force, but no aircraft seat "
-                    f"and no truck cab seat is given, and the vehicles and convoys seat at most {road_seats:g}; give seats",
+                    f"and no truck cab seat is given, the vehicles and convoys seat at most {road_seats:g} ({missing:g} seats missing), "
+                    "and no vehicle has a seat beyond its crew to shuttle back for the rest; give seats",
                 )
             )
     if p.last_element_by == "sortie" and air_possible and not air_seats:
