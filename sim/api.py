@@ -203,7 +203,9 @@ def run(
     rows = summary_rows(store, theatre_columns(layout, WAIT_CAUSES, RESOURCES, SORTIE_WAIT_CAUSES))  # one read: [] extra for one base
     summary = summarize(rows, window, WAIT_CAUSES, RESOURCES)
     if layout is not None:  # a theatre: each base's answers, the last out of the country, the network
-        summary.update(summarize_theatre(rows, layout, window, WAIT_CAUSES, RESOURCES))
+        theatre = summarize_theatre(rows, layout, window, WAIT_CAUSES, RESOURCES)
+        summary["warnings"] = [*summary.get("warnings", []), *theatre.pop("warnings")]
+        summary.update(theatre)
     top = headline(rows, chosen)
     summary["window_verdict"] = summary["verdict"]  # the seed's question, on the main base, kept for scripts
     summary.update(headline=top, verdict=top["sentence"], window_check=top["window_check"])

@@ -301,13 +301,13 @@ def _print_left_behind(summary: dict, start: str) -> None:
     from sim.analysis.measure import calendar_date
     from sim.analysis.statistics import left_behind_words
 
-    def words(left: dict) -> str:
-        return left_behind_words(left, calendar_date(start, left["deadline_day"]).isoformat())
+    def words(left: dict, moves: float | None = None) -> str:
+        return left_behind_words(left, calendar_date(start, left["deadline_day"]).isoformat(), moves)
 
     if "theatre" in summary and summary.get("bases"):
         for name, b in summary["bases"].items():
             if "left_behind" in b:
-                console.print(f"[bold]Left behind at {escape(b.get('title', name))}[/]: {escape(words(b['left_behind']))}")
+                console.print(f"[bold]Left behind at {escape(b.get('title', name))}[/]: {escape(words(b['left_behind'], b.get('share_left')))}")
     elif "left_behind" in summary:
         console.print(f"[bold]Left behind[/]: {escape(words(summary['left_behind']))}")
 

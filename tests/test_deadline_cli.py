@@ -33,11 +33,14 @@ def test_run_says_in_words_what_the_deadline_leaves_behind_and_how_likely(tmp_pa
     text = " ".join(result.output.split())
     assert "Left behind: By the deadline, day 5 (2026-02-28): 100% of replications leave something behind" in text
     # the file sends vehicles, outsized and heavy items before general cargo: only general cargo is left, handed over
-    assert re.search(r"the median is [\d,]+ loads handed over \(general [\d,]+\)", text), text
+    assert re.search(r"the median replication \(by loads and vehicles left\) leaves [\d,]+ loads handed over \(general [\d,]+\)", text), text
     summary = json.loads((out / "summary.json").read_text())["left_behind"]
     assert summary["deadline_day"] == 5 and summary["p_something_left"]["estimate"] == 1.0
     by_class = summary["median_by_class_when_left"]
     assert by_class["general"] > 0 and by_class["heavy"] == by_class["sensitive"] == by_class["vehicles"] == 0
+    middle = summary["median_replication"]  # one replication's figures: they add up
+    assert middle["total"] == sum(middle[k] for k in ("loads_destroyed", "loads_handed_over", "vehicles_destroyed", "vehicles_handed_over"))
+    assert middle["total"] == sum(middle["by_class"].values())
 
 
 def test_the_sentence_names_only_what_was_left():
@@ -46,12 +49,20 @@ def test_the_sentence_names_only_what_was_left():
         "p_something_left": {"estimate": 0.62, "ci_low": 0.52, "ci_high": 0.71},
         "median_when_left": {"loads_destroyed": 20.0, "loads_handed_over": 120.0, "vehicles_destroyed": 0.0, "vehicles_handed_over": 0.0, "total": 140.0},
         "median_by_class_when_left": {"general": 120.0, "heavy": 20.0, "sensitive": 0.0, "vehicles": 0.0},
+        "median_replication": {
+            "loads_destroyed": 20,
+            "loads_handed_over": 120,
+            "vehicles_destroyed": 0,
+            "vehicles_handed_over": 0,
+            "total": 140,
+            "by_class": {"general": 120, "heavy": 20, "sensitive": 0, "vehicles": 0},
+        },
         "p_closed_after_deadline": {"estimate": 0.0, "ci_low": 0.0, "ci_high": 0.04},
         "median_days_after_when_after": 0.0,
     }
     assert left_behind_words(summary, "2026-03-15") == (
         "By the deadline, day 20 (2026-03-15): 62% of replications leave something behind (95% CI 52-71%); "
-        "when they do, the median is 20 loads destroyed, 120 loads handed over (general 120, heavy 20)."
+        "when they do, the median replication (by loads and vehicles left) leaves 20 loads destroyed, 120 loads handed over (general 120, heavy 20)."
     )
 
 
@@ -99,6 +110,14 @@ def _left(estimate: float) -> dict:
         "p_something_left": {"estimate": estimate, "ci_low": 0.0, "ci_high": 1.0},
         "median_when_left": {"loads_destroyed": 30.0, "loads_handed_over": 0.0, "vehicles_destroyed": 2.0, "vehicles_handed_over": 0.0, "total": 32.0},
         "median_by_class_when_left": {"general": 30.0, "vehicles": 2.0},
+        "median_replication": {
+            "loads_destroyed": 30,
+            "loads_handed_over": 0,
+            "vehicles_destroyed": 2,
+            "vehicles_handed_over": 0,
+            "total": 32,
+            "by_class": {"general": 30, "vehicles": 2},
+        },
         "p_closed_after_deadline": {"estimate": 0.5, "ci_low": 0.2, "ci_high": 0.8},
         "median_days_after_when_after": 1.5,
     }
@@ -113,7 +132,7 @@ def test_a_theatre_console_and_report_say_what_each_base_with_a_deadline_left():
         cli._print_left_behind(summary, "2026-02-23T00:00:00+03:00")
     text = " ".join(captured.get().split())
     assert text.startswith("Left behind at Qasrak: By the deadline, day 6 (2026-03-01): 100% of replications leave something behind")
-    assert "the median is 30 loads destroyed, 2 vehicles destroyed (general 30, vehicles 2)" in text
+    assert "the median replication (by loads and vehicles left) leaves 30 loads destroyed, 2 vehicles destroyed (general 30, vehicles 2)" in text
     assert "in 50% the base empties after the date (median 1.5 days after)" in text and "Rmelan" not in text
     lines = left_behind_lines(summary, "2026-02-23T00:00:00+03:00")
     assert len(lines) == 1 and lines[0].startswith("Qasrak: By the deadline, day 6 (2026-03-01): 100%")
@@ -122,3 +141,64 @@ def test_a_theatre_console_and_report_say_what_each_base_with_a_deadline_left():
         "in 50% the base empties after the date (median 1.5 days after), as convoys loaded before it, the sensitive loads, "
         "the troops and the vehicles they ride in still leave."
     ]
+
+
+def test_a_theatre_base_s_share_is_over_the_replications_in_which_it_moves_and_its_figures_add_up():
+    # issue: "75% of replications leave something behind" at a base that moves in 40% of them, and
+    # "12 loads destroyed (heavy 10, outsized 1)": medians taken apart that did not add up, with zero terms
+    from sim import cli
+    from sim.analysis.statistics import left_behind
+    from sim.report.render import left_behind_lines
+
+    def row(destroyed: dict[str, int], handed_over: int, days_after: float) -> dict[str, object]:
+        total = sum(destroyed.values()) + handed_over
+        return {
+            "left_behind.any": total > 0,
+            "left_behind.total": total,
+            "left_behind.loads_destroyed": sum(destroyed.values()),
+            "left_behind.loads_handed_over": handed_over,
+            "left_behind.vehicles_destroyed": 0,
+            "left_behind.vehicles_handed_over": 0,
+            "left_behind.deadline_day": 20.0,
+            "left_behind.days_after_deadline": days_after,
+            "left_behind.class.general": handed_over,
+            "left_behind.class.heavy": destroyed.get("heavy", 0),
+            "left_behind.class.outsized": destroyed.get("outsized", 0),
+        }
+
+    import pandas as pd
+
+    rows = pd.DataFrame([row({"heavy": 10}, 0, 1.0), row({"heavy": 12, "outsized": 1}, 40, 2.0), row({"outsized": 1}, 60, 3.0), row({}, 0, 0.0)])
+    summary = left_behind(rows)
+    # the medians taken apart: 10 heavy, 0 outsized... against 13 destroyed; the median replication (totals 10, 53, 61) is the second
+    assert summary["median_replication"]["total"] == 53
+    text = left_behind_words(summary, "2026-03-15", moves=0.4)
+    assert "75% of the replications in which it moves (it moves in 40% of all) leave something behind" in text
+    assert "leaves 13 loads destroyed, 40 loads handed over (general 40, heavy 12, outsized 1)" in text
+    assert " 0 " not in text
+    base = {"theatre": {}, "bases": {"q": {"title": "Qasrak", "share_left": 1.0}, "k": {"title": "Kharab al-Jir", "share_left": 0.4, "left_behind": summary}}}
+    with cli.console.capture() as captured:
+        cli._print_left_behind(base, "2026-02-23T00:00:00+03:00")
+    assert "of the replications in which it moves (it moves in 40% of all)" in " ".join(captured.get().split())
+    assert "in which it moves (it moves in 40% of all)" in left_behind_lines(base, "2026-02-23T00:00:00+03:00")[0]
+
+
+def test_a_theatre_run_warns_of_other_bases_that_never_emptied_and_of_the_country_not_cleared():
+    # issue: Life Stone never finished in 4 of 60 replications and the theatre run said nothing
+    from sim.analysis.theatre import theatre_warnings
+
+    bases = {
+        "qasrak": {"title": "Qasrak", "warnings": ["main base's own warning"]},
+        "life_stone": {
+            "title": "Life Stone",
+            "warnings": [
+                "4 of 29 replications could never empty the base: troops without a seat; they count as later than 30 days",
+                "2.5 convoys per replication left without their whole Syrian leg under Apache cover",
+            ],
+        },
+    }
+    out = theatre_warnings(bases, {"unfinished_at_horizon": 4}, 60)
+    assert out[0] == "Life Stone: 4 of 29 replications could never empty the base: troops without a seat; they count as later than 30 days"
+    assert out[1].startswith("4 of 60 replications had not got everyone out of the country at the horizon")
+    assert len(out) == 2  # the main base's are already the run's; other warnings stay in each base's summary
+    assert theatre_warnings(bases | {"life_stone": {"title": "Life Stone", "warnings": []}}, {"unfinished_at_horizon": 0}, 60) == []

@@ -177,3 +177,22 @@ def test_an_uncertain_date_is_drawn_once_a_replication_like_any_input():
         assert 0.5 <= day <= 2.0 and outcome.columns["left_behind.deadline_day"] == pytest.approx(day)
         assert outcome.columns["left_behind.total"] == (40 if 24 * day < 35.25 else 0)
     assert min(days) * 24 < 35.25 < max(days) * 24, "both cases drawn"
+
+
+def test_a_shuttle_counts_only_the_vehicles_that_drove_out_never_those_left_behind_at_the_deadline():
+    # 100 troops (10 the security force), 60 vehicles of 2 crew and 4 seats: the 90 free troops crew 45, 15 are
+    # carried. 15 drive out with the first convoys (30 troops with them); at the deadline the 60 troops still free
+    # need 60 / 4 = 15 vehicles as seats, so the other 15 stay for good. A shuttle for troops who come after (a
+    # feeder's, a pause's reinforcements) may bring back only the 15 that drove out: counting the 15 left behind,
+    # it would wait for vehicles that never reach the destination (issue: 4 of 60 theatre replications with a
+    # deadline never finished, their troops without a seat).
+    from sim.model.people import PeopleAndSeats
+
+    people = PeopleAndSeats(100, 10, 60, 2, 4, 10)
+    assert people.vehicles_left == 45  # 15 carried: 90 free troops crew 45
+    people.vehicles_left -= 15  # 15 drove out in convoys, their crews with them
+    people.vehicles_at_base -= 15
+    people.garrison.leave_by_road(30)
+    assert people.leave_vehicles_behind() == 30 - 15  # 60 free troops need 15 as seats
+    assert people.vehicles_left_behind == 15
+    assert people.vehicles_driving_out() == 15

@@ -206,24 +206,44 @@ def left_behind(rows: pd.DataFrame) -> dict:
         "p_something_left": proportion(int(left.sum()), n).as_dict(),
         "median_when_left": {key: float(some[f"left_behind.{key}"].median()) if len(some) else 0.0 for key in (*FATE_WORDS, "total")},
         "median_by_class_when_left": {c: float(some[f"left_behind.class.{c}"].median()) if len(some) else 0.0 for c in classes},
+        "median_replication": _median_replication(some, classes),
         "mean": {key: float(rows[f"left_behind.{key}"].mean()) for key in (*FATE_WORDS, "total")},
         "p_closed_after_deadline": proportion(int((after > 0).sum()), n).as_dict(),
         "median_days_after_when_after": float(np.median(after[after > 0])) if (after > 0).any() else 0.0,
     }
 
 
-def left_behind_words(summary: dict, date: str) -> str:
-    """A planner's sentence on what a deadline left behind (``summary`` from :func:`left_behind`; ``date`` the deadline's calendar date)."""
+def _median_replication(some: pd.DataFrame, classes: list[str]) -> dict:
+    """What the median replication left, among those that left anything (by loads and vehicles left, the lower
+    middle one when they are even): its loads and vehicles by fate and by class, which add up, unlike the medians
+    of each figure taken apart. Empty when no replication left anything."""
+    if not len(some):
+        return {}
+    order = np.argsort(some["left_behind.total"].to_numpy(), kind="stable")
+    row = some.iloc[int(order[(len(order) - 1) // 2])]
+    return {
+        **{key: int(row[f"left_behind.{key}"]) for key in (*FATE_WORDS, "total")},
+        "by_class": {c: int(row[f"left_behind.class.{c}"]) for c in classes},
+    }
+
+
+def left_behind_words(summary: dict, date: str, moves: float | None = None) -> str:
+    """A planner's sentence on what a deadline left behind (``summary`` from :func:`left_behind`; ``date`` the deadline's
+    calendar date; ``moves``: for a theatre's base, the share of all replications in which it moves, the ones the
+    summary is over; below 1 the sentence says so)."""
     p = summary["p_something_left"]
+    over = "of replications"
+    if moves is not None and moves < 1:
+        over = f"of the replications in which it moves (it moves in {100 * moves:.0f}% of all)"
     text = (
-        f"By the deadline, day {summary['deadline_day']:g} ({date}): {100 * p['estimate']:.0f}% of replications leave something behind "
+        f"By the deadline, day {summary['deadline_day']:g} ({date}): {100 * p['estimate']:.0f}% {over} leave something behind "
         f"(95% CI {100 * p['ci_low']:.0f}-{100 * p['ci_high']:.0f}%)"
     )
-    if p["estimate"] > 0:
-        median = summary["median_when_left"]
-        fates = [f"{median[key]:,.0f} {words}" for key, words in FATE_WORDS.items() if median[key] > 0]
-        by_class = [f"{name} {n:,.0f}" for name, n in summary["median_by_class_when_left"].items() if n > 0]
-        text += f"; when they do, the median is {', '.join(fates) or 'a few loads'}"
+    middle = summary.get("median_replication")
+    if p["estimate"] > 0 and middle:
+        fates = [f"{middle[key]:,} {words}" for key, words in FATE_WORDS.items() if middle[key] > 0]
+        by_class = [f"{name} {n:,}" for name, n in middle["by_class"].items() if n > 0]
+        text += f"; when they do, the median replication (by loads and vehicles left) leaves {', '.join(fates)}"
         text += f" ({', '.join(by_class)})" if by_class else ""
     after = summary["p_closed_after_deadline"]
     if after["estimate"] > 0:

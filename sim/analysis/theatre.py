@@ -67,7 +67,24 @@ def summarize_theatre(rows: pd.DataFrame, layout, window: tuple[float, float], w
         "reported_end_days": ends,
         "unfinished_at_horizon": int((~finished).sum()),
     }
-    return {"bases": bases, "theatre": theatre}
+    return {"bases": bases, "theatre": theatre, "warnings": theatre_warnings(bases, theatre, len(rows))}
+
+
+def theatre_warnings(bases: dict, theatre: dict, replications: int) -> list[str]:
+    """The warnings a theatre run adds to its main base's own (the one-base answers are its): each other base's
+    replications that never emptied it (by reason, or cut off by the horizon) under its name, and how many
+    replications never got everyone out of the country."""
+    out: list[str] = []
+    for name, b in list(bases.items())[1:]:
+        warnings = b.get("warnings", [])
+        title = b.get("title", name)
+        out.extend(f"{title}: {w}" for w in warnings if "could never empty the base" in w or "had not emptied the base at the horizon" in w)
+    if theatre["unfinished_at_horizon"]:
+        out.append(
+            f"{theatre['unfinished_at_horizon']} of {replications} replications had not got everyone out of the country at the horizon: "
+            "they count as later than every reported end date (each base's never_finishes column says what was left and what held it)"
+        )
+    return out
 
 
 def binding(rows: pd.DataFrame, layout, wait_causes: tuple[str, ...]) -> str:

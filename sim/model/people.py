@@ -150,8 +150,9 @@ class PeopleAndSeats(Part):
         return crews + self.garrison.leave_by_road(max(0, min(spare, free)))
 
     def vehicles_driving_out(self) -> int:
-        """The base's self-driving vehicles that have joined a convoy out (not carried): those a shuttle may bring back."""
-        return self.vehicles_at_start + self.vehicles_inflow - self.vehicles_carried - self.vehicles_left
+        """The base's self-driving vehicles that have joined a convoy out (not carried, not left behind at a deadline):
+        those a shuttle may bring back."""
+        return self.vehicles_at_start + self.vehicles_inflow - self.vehicles_carried - self.vehicles_left - self.vehicles_left_behind
 
     def shuttle_seats(self, vehicles: int) -> int:
         """Troops a shuttle of ``vehicles`` carries: their seats beyond their crews (who drive them back and out

@@ -394,11 +394,12 @@ def left_behind_lines(summary: dict, start: str | None) -> list[str]:
     from sim.analysis.measure import calendar_date
     from sim.analysis.statistics import left_behind_words
 
-    def words(left: dict) -> str:
+    def words(left: dict, moves: float | None = None) -> str:
         date = calendar_date(start, left["deadline_day"]).isoformat() if start else f"day {left['deadline_day']:g}"
-        return left_behind_words(left, date)
+        return left_behind_words(left, date, moves)
 
-    lines = [f"{b.get('title', name)}: {words(b['left_behind'])}" for name, b in (summary.get("bases") or {}).items() if "left_behind" in b]
+    bases = (summary.get("bases") or {}).items()
+    lines = [f"{b.get('title', name)}: {words(b['left_behind'], b.get('share_left'))}" for name, b in bases if "left_behind" in b]
     if not lines and "left_behind" in summary:
         lines.append(words(summary["left_behind"]))
     return lines
