@@ -136,3 +136,30 @@ def test_a_theatre_comparison_counts_who_is_out_by_each_reported_end_date():
     assert (found["p_within_20"]["a"], found["p_within_20"]["b"]) == (0.25, 0.5)
     assert (found["p_within_30"]["a"], found["p_within_30"]["b"]) == (0.5, 0.75)
     assert (found["p_within_60"]["a"], found["p_within_60"]["b"]) == (0.75, 1.0)
+
+
+def test_a_comparison_says_what_a_deadline_leaves_behind_beside_when_the_base_empties(tmp_path):
+    # issue: compare of the baseline and the deadline said nothing of what B leaves behind
+    from typer.testing import CliRunner
+
+    from sim.cli import app
+
+    out = tmp_path / "cmp"
+    deadline = tmp_path / "deadline_day_5.toml"
+    deadline.write_text((ROOT / "scenarios" / "qasrak_deadline.toml").read_text().replace("\nday = 20\n", "\nday = 5\n"))
+    result = CliRunner().invoke(app, ["compare", str(BASELINE), str(deadline), "-n", "4", "--jobs", "1", "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    left = json.loads((out / "comparison.json").read_text())["left_behind"]
+    # day 5: every replication of B leaves something (the baseline's P10 is about 9 days); A has no deadline
+    assert (left["deadline_a"], left["deadline_b"]) == (False, True)
+    assert left["p_something_left"]["a"] == 0.0 and left["p_something_left"]["b"] == 1.0
+    assert left["total"]["a"] == 0.0 and left["total"]["b"] == pytest.approx(left["total"]["difference"]) and left["total"]["b"] > 0
+    text = " ".join(result.output.split())
+    assert "Left behind by the deadline: A has no deadline and leaves nothing; B leaves something in 100% of replications" in text
+    assert "P(anything" in text and "behind (mean)" in text  # the table's rows (rich wraps their labels)
+    assert CliRunner().invoke(app, ["report", str(out)]).exit_code == 0
+    html = next(out.glob("*.html")).read_text() if list(out.glob("*.html")) else (out / "report" / "index.html").read_text()
+    assert "P(anything left behind)" in html
+    plain = CliRunner().invoke(app, ["compare", str(BASELINE), "--set", "escort.teams=7", "-n", "2", "--jobs", "1", "--out", str(tmp_path / "plain")])
+    assert "left_behind" not in json.loads((tmp_path / "plain" / "comparison.json").read_text())
+    assert "Left behind" not in plain.output

@@ -176,6 +176,8 @@ def test_a_theatre_base_s_share_is_over_the_replications_in_which_it_moves_and_i
     assert "75% of the replications in which it moves (it moves in 40% of all) leave something behind" in text
     assert "leaves 13 loads destroyed, 40 loads handed over (general 40, heavy 12, outsized 1)" in text
     assert " 0 " not in text
+    one = {**summary, "median_replication": {**summary["median_replication"], "loads_destroyed": 1, "vehicles_destroyed": 1}}
+    assert "leaves 1 load destroyed, 40 loads handed over, 1 vehicle destroyed" in left_behind_words(one, "2026-03-15")
     base = {"theatre": {}, "bases": {"q": {"title": "Qasrak", "share_left": 1.0}, "k": {"title": "Kharab al-Jir", "share_left": 0.4, "left_behind": summary}}}
     with cli.console.capture() as captured:
         cli._print_left_behind(base, "2026-02-23T00:00:00+03:00")

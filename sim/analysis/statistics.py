@@ -241,7 +241,7 @@ def left_behind_words(summary: dict, date: str, moves: float | None = None) -> s
     )
     middle = summary.get("median_replication")
     if p["estimate"] > 0 and middle:
-        fates = [f"{middle[key]:,} {words}" for key, words in FATE_WORDS.items() if middle[key] > 0]
+        fates = [f"{middle[key]:,} {words.replace('s ', ' ', 1) if middle[key] == 1 else words}" for key, words in FATE_WORDS.items() if middle[key] > 0]
         by_class = [f"{name} {n:,}" for name, n in middle["by_class"].items() if n > 0]
         text += f"; when they do, the median replication (by loads and vehicles left) leaves {', '.join(fates)}"
         text += f" ({', '.join(by_class)})" if by_class else ""

@@ -168,6 +168,12 @@ def _print_comparison(summary: dict, name_a: str, name_b: str) -> None:
     for key, label in ((f"p_{low:g}_to_{high:g}", f"P({low:g}-{high:g} days)"), (f"p_over_{high:g}", f"P(> {high:g} days)")):
         d = summary[key]
         table.add_row(label, f"{100 * d['a']:.1f}%", f"{100 * d['b']:.1f}%", _diff(d, 100, "{:+.1f} pts"), _times(d["variance_reduction"]))
+    left = summary.get("left_behind")
+    if left:  # either side has a deadline: what it leaves behind
+        total, p = left["total"], left["p_something_left"]
+        mean = _diff(total, 1, "{:+,.1f}")
+        table.add_row("loads and vehicles left behind (mean)", f"{total['a']:,.1f}", f"{total['b']:,.1f}", mean, _times(total["variance_reduction"]))
+        table.add_row("P(anything left behind)", f"{100 * p['a']:.1f}%", f"{100 * p['b']:.1f}%", _diff(p, 100, "{:+.1f} pts"), _times(p["variance_reduction"]))
     _console.console.print(f"A: {escape(name_a)}\nB: {escape(name_b)}")
     _console.console.print(table)
     if "theatre" in summary:

@@ -23,6 +23,8 @@ from sim.replication import prepare
 from sim.scenario.loading import LoadedScenario
 
 LAST_OUT = "theatre.days_to_last_out"
+LEFT = "left_behind.total"
+"""Loads and vehicles a base's deadline left behind (``base.<name>.left_behind.total`` on a theatre)."""
 THEATRE_END_DAYS = (20.0, 30.0, 60.0)
 """The reported end dates of the whole withdrawal a theatre comparison reads (days from hour 0)."""
 
@@ -33,6 +35,34 @@ def theatre_comparison(a: np.ndarray, b: np.ndarray) -> dict[str, object]:
     for end in THEATRE_END_DAYS:
         out[f"p_within_{end:g}"] = proportion_change((a <= end).astype(float), (b <= end).astype(float))
     return out
+
+
+def left_behind_comparison(a: np.ndarray, b: np.ndarray, deadline_a: bool, deadline_b: bool) -> dict[str, object]:
+    """What each side's deadline leaves behind, B - A, paired: ``a`` and ``b`` are the loads and vehicles left behind
+    in each replication (on a theatre, all its bases together; 0 for a side without a deadline, which leaves nothing):
+    their means and the chance of leaving anything, with the sentence a planner reads."""
+    out: dict[str, object] = {
+        "deadline_a": deadline_a,
+        "deadline_b": deadline_b,
+        "total": {"a": float(a.mean()), "b": float(b.mean()), **mean_difference(a, b)},
+        "p_something_left": proportion_change((a > 0).astype(float), (b > 0).astype(float)),
+    }
+    out["sentence"] = left_behind_comparison_sentence(out)
+    return out
+
+
+def left_behind_comparison_sentence(left: dict) -> str:
+    """``Left behind by the deadline: A has no deadline and leaves nothing; B leaves something in 62% of replications,
+    140.2 loads and vehicles a replication on average; B - A +140.2 loads and vehicles (95% CI ...).``"""
+    p, total = left["p_something_left"], left["total"]
+
+    def side(name: str) -> str:
+        if not left[f"deadline_{name}"]:
+            return f"{name.upper()} has no deadline and leaves nothing"
+        return f"{name.upper()} leaves something in {100 * p[name]:.0f}% of replications, {total[name]:,.1f} loads and vehicles a replication on average"
+
+    change = f"B - A {total['difference']:+,.1f} loads and vehicles a replication (95% CI {total['ci_low']:+,.1f} to {total['ci_high']:+,.1f})"
+    return f"Left behind by the deadline: {side('a')}; {side('b')}; {change}."
 
 
 class WindowMismatchError(ValueError):
@@ -72,6 +102,8 @@ def run_compare(
     last_out = np.full((2, replications), np.nan)  # a theatre's days to the last out of the country
     measured = np.full((2, replications), np.nan)  # days of what the measure measures
     finished = np.ones((2, replications), dtype=bool)
+    left = np.zeros((2, replications))  # loads and vehicles a deadline left behind (all bases of a theatre together)
+    deadline = np.zeros(2, dtype=bool)  # whether each side has a deadline (its rows have left_behind columns)
 
     def take(batch: Batch) -> None:
         table = batch.records
@@ -81,6 +113,11 @@ def run_compare(
             last_out[where] = table[LAST_OUT].to_numpy()
         if measure.column in table.column_names:
             measured[where] = table[measure.column].to_numpy(zero_copy_only=False).astype(float)
+        columns = [c for c in table.column_names if c.endswith(LEFT) and (c == LEFT or c.startswith("base."))]
+        for column in [c for c in columns if c.startswith("base.")] or columns:  # a theatre's bases, or the one base
+            values = np.array([np.nan if v is None else float(v) for v in table[column].to_pylist()])
+            deadline[np.unique(where[0][~np.isnan(values)])] = True
+            left[where] += np.nan_to_num(values)
         if measure.finished in table.column_names:
             done = table[measure.finished].to_numpy(zero_copy_only=False)
             finished[where] = np.array([True if v is None else bool(v) for v in done])
@@ -94,4 +131,8 @@ def run_compare(
     measured_summary = measured_comparison(measured[0], measured[1], closed[0], closed[1], measure)
     summary["measured"] = measured_summary
     summary["sentence"] = measured_summary["sentence"]
+    if deadline.any():  # what a deadline leaves behind, beside when the base empties
+        left_behind = left_behind_comparison(left[0], left[1], bool(deadline[0]), bool(deadline[1]))
+        summary["left_behind"] = left_behind
+        summary["sentence"] = f"{summary['sentence']} {left_behind['sentence']}"
     return Comparison(a, b, seed, days[0], days[1], summary)

@@ -262,6 +262,12 @@ def comparison_rows(comparison: dict) -> list[ComparisonRow]:
     for kind in ("p_within", "p_over"):
         d = comparison[window_key(kind, window)]
         rows.append(ComparisonRow(labels[kind], f"{100 * d['a']:.1f}%", f"{100 * d['b']:.1f}%", _difference(d, 100, "{:+.1f} pts"), _times(d)))
+    left = comparison.get("left_behind")
+    if left:  # either side has a deadline: what it leaves behind
+        total, p = left["total"], left["p_something_left"]
+        mean = _difference(total, 1, "{:+,.1f}")
+        rows.append(ComparisonRow("loads and vehicles left behind (mean)", f"{total['a']:,.1f}", f"{total['b']:,.1f}", mean, _times(total)))
+        rows.append(ComparisonRow("P(anything left behind)", f"{100 * p['a']:.1f}%", f"{100 * p['b']:.1f}%", _difference(p, 100, "{:+.1f} pts"), _times(p)))
     return rows
 
 
