@@ -204,3 +204,19 @@ def test_a_theatre_run_warns_of_other_bases_that_never_emptied_and_of_the_countr
     assert out[1].startswith("4 of 60 replications had not got everyone out of the country at the horizon")
     assert len(out) == 2  # the main base's are already the run's; other warnings stay in each base's summary
     assert theatre_warnings(bases | {"life_stone": {"title": "Life Stone", "warnings": []}}, {"unfinished_at_horizon": 0}, 60) == []
+
+
+def test_a_theatre_run_cut_off_by_the_horizon_warns_on_the_console_and_in_summary_json(tmp_path):
+    # a horizon of 26 days cuts off about half the theatre's replications at Rmelan and the other bases, not Qasrak alone
+    theatre = ROOT / "scenarios" / "syria_2026_theatre.toml"
+    out = tmp_path / "run"
+    cut = ("--set", "scenario.horizon_days=26", "--set", "scenario.window_days=[15,25]")
+    result = invoke("run", theatre, "-n", 6, "--seed", 3, "--jobs", 1, "--out", out, *cut)
+    assert result.exit_code == 0, result.output
+    summary = json.loads((out / "summary.json").read_text())
+    unfinished = summary["theatre"]["unfinished_at_horizon"]
+    assert unfinished > 0
+    text = " ".join(result.output.split())
+    assert f"{unfinished} of 6 replications had not got everyone out of the country at the horizon" in text
+    assert any(w.startswith("Rmelan: ") and "had not emptied the base at the horizon" in w for w in summary["warnings"])
+    assert "Rmelan: " in text
