@@ -75,13 +75,13 @@ def plan_command(
             measure=measure.value,
             by_day=by_day,
             base=base,
-            progress=lambda label, done, _: bar.update(task, description=f"plan: {label}, replications", completed=done),
+            progress=lambda label, done, _: bar.update(task, description=f"plan ({label})", completed=done),
         )
     for warning in result.warnings:
         _console.warn(warning)
     _console.console.print(f"[bold]{escape(result.sentence)}[/]")
     if result.overrides:
-        _console.console.print("Check it: evacsim run " + escape(str(scenario)) + " " + " ".join(f"--set '{o}'" for o in result.overrides))
+        _console.console.print("Check it: " + escape(check_command(scenario, set_, result.overrides, result.check)))
     if result.check:
         c = result.check
         verdict = "meets the target within its CI" if c["meets_target_within_ci"] else "does NOT meet the target within its CI"
@@ -90,3 +90,11 @@ def plan_command(
             f"({c['ci_low']:.1%}-{c['ci_high']:.1%}), {verdict}."
         )
     _console.results_in(result.folder)
+
+
+def check_command(scenario: Path, given: list[str] | None, overrides: list[str], check: dict | None) -> str:
+    """The ``evacsim run`` that reproduces the plan's fresh run: the scenario, the user's ``--set``, the plan's, and
+    the check's seed and replications (without a check, the run of the plan as it stands)."""
+    sets = " ".join(f"--set '{o}'" for o in [*(given or []), *overrides])
+    fresh = f" --seed {check['seed']} -n {check['replications']}" if check else ""
+    return f"evacsim run {scenario} {sets}{fresh}"
