@@ -137,11 +137,16 @@ def test_run_leads_with_the_date_and_the_chance_by_the_day_asked(tmp_path, basel
     assert "15-30 days" in summary["window_check"] and summary["window_verdict"]
 
 
-@pytest.mark.parametrize("command", ["run", "sweep", "compare", "sensitivity", "marginal", "evidence", "discover", "plan"])
+@pytest.mark.parametrize("command", ["run", "sweep", "compare", "sensitivity", "marginal", "evidence", "discover"])
 def test_every_study_takes_a_measure_a_day_and_a_base(command):
     result = runner.invoke(app, [command, "--help"], env={"COLUMNS": "200"})
     text = result.output
     assert "--measure" in text and "--by-day" in text and "--base" in text and "out-by-day" in text
+
+
+def test_plan_takes_no_measure_as_its_target_fixes_it_but_says_what_its_day_and_base_do():
+    text = " ".join(runner.invoke(app, ["plan", "--help"], env={"COLUMNS": "200"}).output.split())
+    assert "--measure" not in text and "replace the target's day" in text and "this base's" in text
 
 
 def test_discover_defaults_to_out_by_the_day_of_its_measure(tmp_path, baseline_path):
@@ -249,3 +254,14 @@ def test_the_shared_options_are_one_object_and_the_old_keywords_still_work():
     for study in (api.sensitivity, api.calibrate, api.marginal, api.evidence):
         own = set(inspect.signature(study).parameters)
         assert "options" in own and not own & {"seed", "out", "force", "resume", "executor", "progress", "measure"}, study.__name__
+
+
+def test_every_set_option_shows_path_equals_value_not_a_python_type():
+    import typer.main
+
+    group = typer.main.get_command(app)
+    for name, command in group.commands.items():  # type: ignore[attr-defined]
+        text = runner.invoke(app, [name, "--help"], env={"COLUMNS": "200"}).output
+        assert "list[str]" not in text, name
+        if any("--set" in getattr(param, "opts", []) for param in command.params):
+            assert "PATH=VALUE" in text, name

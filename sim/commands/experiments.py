@@ -22,8 +22,10 @@ from sim.commands._console import failures
 from sim.commands._options import BaseOpt, ByDayOpt, DaskLocalOpt, MeasureChoice, MeasureOpt, SchedulerOpt, study_options
 
 TargetArg = Annotated[Path, typer.Argument(help="a study file (with [factors]) or a scenario file (with --vary)", show_default=False)]
-VaryOpt = Annotated[list[str] | None, typer.Option("--vary", help="a factor: path=lo:hi:step, path=lo:hi or path=a,b,c, e.g. escort.teams=2,3,4,6")]
-SetOpt = Annotated[list[str] | None, typer.Option("--set", help="override a scenario field by dotted path, value as TOML")]
+VaryOpt = Annotated[
+    list[str] | None, typer.Option("--vary", metavar="PATH=VALUES", help="a factor: path=lo:hi:step, path=lo:hi or path=a,b,c, e.g. escort.teams=2,3,4,6")
+]
+SetOpt = Annotated[list[str] | None, typer.Option("--set", metavar="PATH=VALUE", help="override a scenario field by dotted path, value as TOML")]
 JobsOpt = Annotated[int | None, typer.Option(min=1, help="local worker processes (default: all cores)")]
 
 
@@ -118,7 +120,7 @@ def _print_points(result) -> None:
 def compare(
     a: Annotated[Path, typer.Argument(help="scenario A (the reference)", show_default=False)],
     b: Annotated[Path | None, typer.Argument(help="scenario B (default: A with the --set overrides)", show_default=False)] = None,
-    set_: Annotated[list[str] | None, typer.Option("--set", help="override a field of B by dotted path, value as TOML")] = None,
+    set_: Annotated[list[str] | None, typer.Option("--set", metavar="PATH=VALUE", help="override a field of B by dotted path, value as TOML")] = None,
     replications: Annotated[int, typer.Option("--replications", "-n", min=2, help="paired replications")] = 1000,
     seed: Annotated[int, typer.Option(min=0, help="seed: replication i of A and of B use the same streams")] = 20260223,
     jobs: JobsOpt = None,

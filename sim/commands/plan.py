@@ -17,13 +17,9 @@ from rich.markup import escape
 from sim.commands import _console
 from sim.commands._console import failures
 from sim.commands._options import (
-    BaseOpt,
-    ByDayOpt,
     DaskLocalOpt,
     ForceOpt,
     JobsOpt,
-    MeasureChoice,
-    MeasureOpt,
     OutOpt,
     ResumeOpt,
     ScenarioArg,
@@ -50,11 +46,19 @@ def plan_command(
     out: OutOpt = None,
     force: ForceOpt = False,
     resume: ResumeOpt = False,
-    measure: MeasureOpt = MeasureChoice.days,
-    by_day: ByDayOpt = None,
-    base: BaseOpt = None,
+    by_day: Annotated[
+        float | None,
+        typer.Option("--by-day", min=0.1, show_default=False, help="replace the target's day: T of P(days <= T) (not N of P(left <= N))"),
+    ] = None,
+    base: Annotated[
+        str | None,
+        typer.Option("--base", show_default=False, help="on a theatre file: the target's days are this base's (its short name), not the last out"),
+    ] = None,
 ) -> None:
-    """The cheapest set of additions (trucks, teams, sorties, ...) that meets a target such as P(days <= 30) >= 0.9."""
+    """The cheapest set of additions (trucks, teams, sorties, ...) that meets a target such as P(days <= 30) >= 0.9.
+
+    The target fixes what is measured (days to base empty, force_days or what a deadline leaves behind), so plan has
+    no choice of measure; --by-day and --base only move the target's day or name the base it counts."""
     from sim import api
     from sim.experiment.executors import make_executor
 
@@ -72,7 +76,6 @@ def plan_command(
             force=force,
             resume=resume,
             executor=executor,
-            measure=measure.value,
             by_day=by_day,
             base=base,
             progress=lambda label, done, _: bar.update(task, description=f"plan ({label})", completed=done),
