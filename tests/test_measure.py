@@ -265,3 +265,23 @@ def test_every_set_option_shows_path_equals_value_not_a_python_type():
         assert "list[str]" not in text, name
         if any("--set" in getattr(param, "opts", []) for param in command.params):
             assert "PATH=VALUE" in text, name
+
+
+def test_the_window_check_names_the_measure_it_checks_so_a_theatre_does_not_read_as_its_main_base():
+    rows = pd.DataFrame({"theatre.days_to_last_out": [10.0, 20.0, 40.0, 25.0], "theatre.finished": [True] * 4})
+    theatre = Measure(column="theatre.days_to_last_out", finished="theatre.finished", subject="the last out")
+    check = headline(rows, theatre)["window_check"]
+    assert check.startswith("The seed's 15-30 days, as a check on the days to the last out (the whole withdrawal, not one base): inside in 50%")
+    assert "sooner in 25%, later in 25%" in check
+    base = rows.rename(columns={"theatre.days_to_last_out": "days_to_base_empty"})
+    assert "as a check on the days to base empty: inside" in headline(base, Measure())["window_check"]
+
+
+def test_a_date_is_the_date_of_the_figure_printed_beside_it():
+    import datetime as dt
+
+    from sim.analysis.measure import calendar_date
+
+    # from a start at 18:00, 16.25 days prints as 16.2, and 16.2 days on is 03-17 (22:48), not 03-18 (00:00)
+    assert f"{16.25:.1f}" == "16.2" and calendar_date("2026-03-01T18:00", 16.25) == dt.date(2026, 3, 17)
+    assert calendar_date("2026-03-01T18:00", 16.26) == dt.date(2026, 3, 18)
