@@ -4,6 +4,7 @@ chance stay within -100 and +100 points."""
 
 from __future__ import annotations
 
+import io
 import json
 
 import numpy as np
@@ -285,3 +286,38 @@ def test_a_date_is_the_date_of_the_figure_printed_beside_it():
     # from a start at 18:00, 16.25 days prints as 16.2, and 16.2 days on is 03-17 (22:48), not 03-18 (00:00)
     assert f"{16.25:.1f}" == "16.2" and calendar_date("2026-03-01T18:00", 16.25) == dt.date(2026, 3, 17)
     assert calendar_date("2026-03-01T18:00", 16.26) == dt.date(2026, 3, 18)
+
+
+def test_a_figure_that_rounds_to_zero_never_reads_minus_zero_and_a_comparison_keeps_one_precision():
+    from sim.analysis.bounds import _per_vehicle
+    from sim.commands.experiments import _diff
+    from sim.names import days, points
+
+    assert (days(-0.01), days(-0.06), points(-0.0001), points(0.033)) == ("0.0", "-0.1", "+0.0", "+3.3")
+    assert _diff({"difference": 0.033, "ci_low": 0.0019, "ci_high": 0.0647}, 100, 1, " pts") == "+3.3 pts (+0.2 to +6.5)"
+    assert _diff({"difference": -1.234, "ci_low": -2.0001, "ci_high": -0.001}, 1, 2) == "-1.23 (-2.00 to +0.00)"
+    assert (_per_vehicle(0.806), _per_vehicle(2.5)) == ("48 s", "2.5 min")
+
+
+def test_the_marginal_table_at_80_columns_wraps_its_headers_never_cuts_them(monkeypatch):
+    from rich.console import Console
+
+    from sim.commands import _console
+    from sim.commands.analysis import _print_table
+
+    said = io.StringIO()
+    monkeypatch.setattr(_console, "console", Console(file=said, width=80, force_terminal=False))
+    table = pd.DataFrame(
+        {
+            "change": ["escort teams +1", "second crossing open"],
+            "days_saved": [0.84, -0.01],
+            "days_saved_low": [-0.03, -0.2],
+            "days_saved_high": [1.71, 0.1],
+            "p_by_day_change": [0.0, 0.0],
+            "p_window_change": [-0.1, 0.0],
+        }
+    )
+    shown = ["days_saved", "days_saved_low", "days_saved_high", "p_by_day_change", "p_window_change"]
+    _print_table("What one more of each buys", table, "marginal", shown, (15, 30), rows=2, measure=Measure())
+    text = said.getvalue()
+    assert "…" not in text and "-0.0 " not in text and max(len(line) for line in text.splitlines()) <= 80, text

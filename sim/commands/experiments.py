@@ -104,7 +104,7 @@ def _print_points(result) -> None:
         words = f"{escape(label(column))}\n[dim]{escape(column)}[/]" if label(column) != column else escape(column)
         table.add_column(words, justify="right", overflow="fold")
     for column in ("mean days", "P10-P90 days", f"{m.by_day_words} (95% CI)", f"P({window[0]:g}-{window[1]:g}), a check"):
-        table.add_column(escape(column), justify="right")
+        table.add_column(escape(column), justify="right", overflow="fold")
     for row in shown.to_dict("records"):
         cells = [str(row["point"]), *(f"{row[c]:,g}" for c in factor_columns)]
         cells += [
@@ -166,10 +166,10 @@ def _print_comparison(summary: dict, name_a: str, name_b: str) -> None:
     table.add_column("B - A (95% CI)", justify="right")
     table.add_column("variance reduction", justify="right")
     days = summary["days_to_base_empty"]
-    table.add_row("mean days", f"{summary['mean_a']:.2f}", f"{summary['mean_b']:.2f}", _diff(days, 1, "{:+.2f}"), _times(days["variance_reduction"]))
+    table.add_row("mean days", f"{summary['mean_a']:.2f}", f"{summary['mean_b']:.2f}", _diff(days, 1, 2), _times(days["variance_reduction"]))
     for key, label in ((f"p_{low:g}_to_{high:g}", f"P({low:g}-{high:g} days)"), (f"p_over_{high:g}", f"P(> {high:g} days)")):
         d = summary[key]
-        table.add_row(label, f"{100 * d['a']:.1f}%", f"{100 * d['b']:.1f}%", _diff(d, 100, "{:+.1f} pts"), _times(d["variance_reduction"]))
+        table.add_row(label, f"{100 * d['a']:.1f}%", f"{100 * d['b']:.1f}%", _diff(d, 100, 1, " pts"), _times(d["variance_reduction"]))
     _console.console.print(f"A: {escape(name_a)}\nB: {escape(name_b)}")
     _console.console.print(table)
     if "theatre" in summary:
@@ -189,15 +189,17 @@ def _print_theatre_comparison(theatre: dict) -> None:
         table.add_column(column, justify="right" if column else "left")
     table.add_column("B - A (95% CI)", justify="right")
     days = theatre["days_to_last_out"]
-    table.add_row("mean days to the last out", f"{days['a']:.2f}", f"{days['b']:.2f}", _diff(days, 1, "{:+.2f}"))
+    table.add_row("mean days to the last out", f"{days['a']:.2f}", f"{days['b']:.2f}", _diff(days, 1, 2))
     for key, d in theatre.items():
         if key.startswith("p_within_"):
-            table.add_row(f"P(out within {key.removeprefix('p_within_')} days)", f"{100 * d['a']:.1f}%", f"{100 * d['b']:.1f}%", _diff(d, 100, "{:+.1f} pts"))
+            table.add_row(f"P(out within {key.removeprefix('p_within_')} days)", f"{100 * d['a']:.1f}%", f"{100 * d['b']:.1f}%", _diff(d, 100, 1, " pts"))
     _console.console.print(table)
 
 
-def _diff(d: dict, scale: float, fmt: str) -> str:
-    return f"{fmt.format(scale * d['difference'])} ({scale * d['ci_low']:+.2f} to {scale * d['ci_high']:+.2f})"
+def _diff(d: dict, scale: float, decimals: int, unit: str = "") -> str:
+    """B - A and its 95% CI, all three to the same ``decimals``: ``+3.3 pts (+0.2 to +6.5)``."""
+    low, mid, high = (f"{round(scale * d[k], decimals) + 0.0:+.{decimals}f}" for k in ("ci_low", "difference", "ci_high"))
+    return f"{mid}{unit} ({low} to {high})"
 
 
 def _times(x: float) -> str:
