@@ -357,8 +357,8 @@ TABLES: dict[str, dict[str, Column]] = {
 
 SHORT = {
     "mean_days.swing": "mean days: swing (days)",
-    "p_window.swing": "{p}: swing (points)",
-    "p_by_day.swing": "{b}: swing (points)",
+    "p_window.swing": "{p}: swing (percentage points)",
+    "p_by_day.swing": "{b}: swing (percentage points)",
     "mean_days.base": "baseline run: mean days",
     "mu_star": "μ* ({u})",
     "mu_star_conf": "± ({u})",
