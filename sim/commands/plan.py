@@ -83,7 +83,7 @@ def plan_command(
     for warning in result.warnings:
         _console.warn(warning)
     _console.console.print(f"[bold]{escape(result.sentence)}[/]")
-    if result.overrides:
+    if result.overrides or result.check:
         _console.console.print("Check it: " + escape(check_command(scenario, set_, result.overrides, result.check)))
     if result.check:
         c = result.check
@@ -98,6 +98,7 @@ def plan_command(
 def check_command(scenario: Path, given: list[str] | None, overrides: list[str], check: dict | None) -> str:
     """The ``evacsim run`` that reproduces the plan's fresh run: the scenario, the user's ``--set``, the plan's, and
     the check's seed and replications (without a check, the run of the plan as it stands)."""
-    sets = " ".join(f"--set '{o}'" for o in [*(given or []), *overrides])
-    fresh = f" --seed {check['seed']} -n {check['replications']}" if check else ""
-    return f"evacsim run {scenario} {sets}{fresh}"
+    words = ["evacsim", "run", str(scenario), *(f"--set '{o}'" for o in [*(given or []), *overrides])]
+    if check:
+        words += ["--seed", str(check["seed"]), "-n", str(check["replications"])]
+    return " ".join(words)
