@@ -64,7 +64,9 @@ def main(
 
 
 ScenarioArg = Annotated[Path, typer.Argument(help="scenario file, e.g. scenarios/qasrak_baseline.toml", show_default=False)]
-SetOpt = Annotated[list[str] | None, typer.Option("--set", help="override a field by dotted path, value as TOML: --set fleet.civilian.count=120")]
+SetOpt = Annotated[
+    list[str] | None, typer.Option("--set", metavar="PATH=VALUE", help="override a field by dotted path, value as TOML: --set fleet.civilian.count=120")
+]
 JobsOpt = Annotated[int | None, typer.Option(min=1, help="worker processes (default: all cores)")]
 
 

@@ -178,9 +178,9 @@ def _finite(value) -> float | None:
 
 
 def days(value) -> str:
-    """Days with one decimal: ``33.1``."""
+    """Days with one decimal: ``33.1`` (a value that rounds to zero is ``0.0``, never ``-0.0``)."""
     v = _finite(value)
-    return "—" if v is None else f"{v:.1f}"
+    return "—" if v is None else f"{round(v, 1) + 0.0:.1f}"
 
 
 def percent(value) -> str:
@@ -194,9 +194,9 @@ def percent(value) -> str:
 
 
 def points(value) -> str:
-    """A change of a 0-1 share in signed percentage points, ``+17.0``."""
+    """A change of a 0-1 share in signed percentage points, ``+17.0`` (one that rounds to zero is ``+0.0``)."""
     v = _finite(value)
-    return "—" if v is None else f"{100 * v:+.1f}"
+    return "—" if v is None else f"{round(100 * v, 1) + 0.0:+.1f}"
 
 
 def share(value) -> str:
@@ -365,9 +365,9 @@ SHORT = {
     "sigma": "σ ({u})",
     "mu": "μ ({u})",
     "S1": "alone, S1 (%)",
-    "S1_conf": "S1 ± (percentage points)",
+    "S1_conf": "S1 ± (points)",
     "ST": "total, ST (%)",
-    "ST_conf": "ST ± (percentage points)",
+    "ST_conf": "ST ± (points)",
     "prior_p5": "all draws P5",
     "prior_p95": "all draws P95",
     "post_p5": "in target P5",
@@ -376,8 +376,8 @@ SHORT = {
     "days_saved": "days sooner",
     "days_saved_low": "95% CI low",
     "days_saved_high": "95% CI high",
-    "p_window_change": "{p} change (percentage points)",
-    "p_by_day_change": "{b} change (percentage points)",
+    "p_window_change": "{p} change (points)",
+    "p_by_day_change": "{b} change (points)",
 }
 """Short column words for the console, where the table's title names the outcome."""
 

@@ -92,7 +92,7 @@ def test_validate_refuses_a_deadline_that_cannot_be_naming_file_line_and_field(t
 
 def test_a_plan_targets_what_is_left_behind_and_moves_the_date():
     target = parse_target("P(left <= 0) >= 0.9")
-    assert (target.column, target.short()) == ("left_behind.total", "P(<= 0 loads and vehicles left behind)")
+    assert (target.column, target.short()) == ("left_behind.total", "P(nothing left behind)")
     options = read_plan_options(ROOT / "scenarios" / "studies" / "plan_deadline.toml", load_scenario(DEADLINE).scenario)
     assert str(options.target) == "P(left <= 0) >= 0.9"
     assert "deadline.day" in {lever.path for lever in options.levers}
@@ -220,3 +220,19 @@ def test_a_theatre_run_cut_off_by_the_horizon_warns_on_the_console_and_in_summar
     assert f"{unfinished} of 6 replications had not got everyone out of the country at the horizon" in text
     assert any(w.startswith("Rmelan: ") and "had not emptied the base at the horizon" in w for w in summary["warnings"])
     assert "Rmelan: " in text
+
+
+def test_a_plan_says_its_target_and_cost_in_the_words_of_its_tables():
+    from sim.commands.plan import check_command
+    from sim.experiment.plan import PlanResult, sentence
+
+    assert parse_target("P(left <= 3) >= 0.9").short() == "P(at most 3 loads and vehicles left behind)"
+    pick = {"plan": "add 20 contracted trucks", "confirm_p": 0.91, "confirm_ci_low": 0.89, "confirm_ci_high": 0.93, "cost": 30, "confirm_replications": 600}
+    result = PlanResult(parse_target("P(left <= 0) >= 0.9"), None, None, None, None, "", pick=pick)  # type: ignore[arg-type]
+    assert sentence(result) == (
+        "Add 20 contracted trucks: P(nothing left behind) = 91% (89-93%), cost 30 request points (target 90%, confirmed on 600 fresh replications)."
+    )
+    # the command printed to check the plan reproduces its fresh run: the same seed and replications
+    check = {"seed": 20260224, "replications": 1000}
+    command = check_command(DEADLINE, ["deadline.day=25"], ["fleet.civilian.count=120"], check)
+    assert command == f"evacsim run {DEADLINE} --set 'deadline.day=25' --set 'fleet.civilian.count=120' --seed 20260224 -n 1000"

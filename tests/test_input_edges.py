@@ -153,3 +153,41 @@ def test_a_theatre_without_a_destination_says_so(tmp_path):
     with pytest.raises(ScenarioError) as caught:
         load_scenario(path)
     assert "sites: a theatre needs a destination: no site is of kind destination" in str(caught.value)
+
+
+# ---- messages a new user met: one consistent sentence each ------------------------------------------
+
+DEADLINE = ROOT / "scenarios" / "qasrak_deadline.toml"
+AFTER_START = "deadline.day: must be after the start (above 0 days from scenario.start)"
+
+
+@pytest.mark.parametrize(
+    ("value", "says"),
+    [
+        ("-1", f"{AFTER_START}, not -1:"),
+        ("0", f"{AFTER_START}, not 0:"),
+        ('{dist="uniform",low=-3,high=20}', f"{AFTER_START} over its whole range:"),
+        ('{dist="uniform",low=10,high=200}', "deadline.day: its range reaches day 200, past the horizon day 150 (scenario.horizon_days)"),
+        ("200", "deadline.day: is day 200, past the horizon day 150 (scenario.horizon_days)"),
+    ],
+)
+def test_a_deadline_before_the_start_or_past_the_horizon_says_so_in_one_way(value, says):
+    with pytest.raises(ScenarioError) as caught:
+        load_scenario(DEADLINE, [f"deadline.day={value}"])
+    text = str(caught.value)
+    assert says in text and ">= 0" not in text, text
+
+
+def test_an_empty_airlift_says_how_to_write_a_base_without_a_strip():
+    with pytest.raises(ScenarioError) as caught:
+        load_scenario(BASELINE, ["airlift=[]"])
+    text = str(caught.value)
+    assert "airlift: needs at least one airstrip: leave `airlift` out for a base without one" in text and "validation" not in text, text
+
+
+def test_a_scenario_given_as_the_observations_says_so_in_one_paragraph():
+    result = CliRunner().invoke(app, ["nowcast", str(BASELINE), str(BASELINE)])
+    assert result.exit_code == 3
+    lines = [line for line in result.output.splitlines() if line.strip()]
+    text = " ".join(result.output.split())
+    assert "this looks like a scenario file, not an observations file" in text and len(lines) <= 4, result.output

@@ -4,6 +4,7 @@ chance stay within -100 and +100 points."""
 
 from __future__ import annotations
 
+import io
 import json
 
 import numpy as np
@@ -137,11 +138,16 @@ def test_run_leads_with_the_date_and_the_chance_by_the_day_asked(tmp_path, basel
     assert "15-30 days" in summary["window_check"] and summary["window_verdict"]
 
 
-@pytest.mark.parametrize("command", ["run", "sweep", "compare", "sensitivity", "marginal", "evidence", "discover", "plan"])
+@pytest.mark.parametrize("command", ["run", "sweep", "compare", "sensitivity", "marginal", "evidence", "discover"])
 def test_every_study_takes_a_measure_a_day_and_a_base(command):
     result = runner.invoke(app, [command, "--help"], env={"COLUMNS": "200"})
     text = result.output
     assert "--measure" in text and "--by-day" in text and "--base" in text and "out-by-day" in text
+
+
+def test_plan_takes_no_measure_as_its_target_fixes_it_but_says_what_its_day_and_base_do():
+    text = " ".join(runner.invoke(app, ["plan", "--help"], env={"COLUMNS": "200"}).output.split())
+    assert "--measure" not in text and "replace the target's day" in text and "this base's" in text
 
 
 def test_discover_defaults_to_out_by_the_day_of_its_measure(tmp_path, baseline_path):
@@ -249,3 +255,69 @@ def test_the_shared_options_are_one_object_and_the_old_keywords_still_work():
     for study in (api.sensitivity, api.calibrate, api.marginal, api.evidence):
         own = set(inspect.signature(study).parameters)
         assert "options" in own and not own & {"seed", "out", "force", "resume", "executor", "progress", "measure"}, study.__name__
+
+
+def test_every_set_option_shows_path_equals_value_not_a_python_type():
+    import typer.main
+
+    group = typer.main.get_command(app)
+    for name, command in group.commands.items():  # type: ignore[attr-defined]
+        text = runner.invoke(app, [name, "--help"], env={"COLUMNS": "200"}).output
+        assert "list[str]" not in text, name
+        if any("--set" in getattr(param, "opts", []) for param in command.params):
+            assert "PATH=VALUE" in text, name
+
+
+def test_the_window_check_names_the_measure_it_checks_so_a_theatre_does_not_read_as_its_main_base():
+    rows = pd.DataFrame({"theatre.days_to_last_out": [10.0, 20.0, 40.0, 25.0], "theatre.finished": [True] * 4})
+    theatre = Measure(column="theatre.days_to_last_out", finished="theatre.finished", subject="the last out")
+    check = headline(rows, theatre)["window_check"]
+    assert check.startswith("The seed's 15-30 days, as a check on the days to the last out (the whole withdrawal, not one base): inside in 50%")
+    assert "sooner in 25%, later in 25%" in check
+    base = rows.rename(columns={"theatre.days_to_last_out": "days_to_base_empty"})
+    assert "as a check on the days to base empty: inside" in headline(base, Measure())["window_check"]
+
+
+def test_a_date_is_the_date_of_the_figure_printed_beside_it():
+    import datetime as dt
+
+    from sim.analysis.measure import calendar_date
+
+    # from a start at 18:00, 16.25 days prints as 16.2, and 16.2 days on is 03-17 (22:48), not 03-18 (00:00)
+    assert f"{16.25:.1f}" == "16.2" and calendar_date("2026-03-01T18:00", 16.25) == dt.date(2026, 3, 17)
+    assert calendar_date("2026-03-01T18:00", 16.26) == dt.date(2026, 3, 18)
+
+
+def test_a_figure_that_rounds_to_zero_never_reads_minus_zero_and_a_comparison_keeps_one_precision():
+    from sim.analysis.bounds import _per_vehicle
+    from sim.commands.experiments import _diff
+    from sim.names import days, points
+
+    assert (days(-0.01), days(-0.06), points(-0.0001), points(0.033)) == ("0.0", "-0.1", "+0.0", "+3.3")
+    assert _diff({"difference": 0.033, "ci_low": 0.0019, "ci_high": 0.0647}, 100, 1, " pts") == "+3.3 pts (+0.2 to +6.5)"
+    assert _diff({"difference": -1.234, "ci_low": -2.0001, "ci_high": -0.001}, 1, 2) == "-1.23 (-2.00 to +0.00)"
+    assert (_per_vehicle(0.806), _per_vehicle(2.5)) == ("48 s", "2.5 min")
+
+
+def test_the_marginal_table_at_80_columns_wraps_its_headers_never_cuts_them(monkeypatch):
+    from rich.console import Console
+
+    from sim.commands import _console
+    from sim.commands.analysis import _print_table
+
+    said = io.StringIO()
+    monkeypatch.setattr(_console, "console", Console(file=said, width=80, force_terminal=False))
+    table = pd.DataFrame(
+        {
+            "change": ["escort teams +1", "second crossing open"],
+            "days_saved": [0.84, -0.01],
+            "days_saved_low": [-0.03, -0.2],
+            "days_saved_high": [1.71, 0.1],
+            "p_by_day_change": [0.0, 0.0],
+            "p_window_change": [-0.1, 0.0],
+        }
+    )
+    shown = ["days_saved", "days_saved_low", "days_saved_high", "p_by_day_change", "p_window_change"]
+    _print_table("What one more of each buys", table, "marginal", shown, (15, 30), rows=2, measure=Measure())
+    text = said.getvalue()
+    assert "…" not in text and "-0.0 " not in text and max(len(line) for line in text.splitlines()) <= 80, text

@@ -218,7 +218,11 @@ def test_cli_writes_the_plan_tables_figure_and_manifest(tmp_path):
         assert (out / name).exists(), name
     manifest = json.loads((out / "manifest.json").read_text())
     assert manifest["kind"] == "plan" and manifest["target"] == "P(days <= 30) >= 0.9"
-    assert "Add nothing: P(<= 30 days)" in result.output
+    assert "Add nothing: P(<= 30 days)" in result.output and "request points" in result.output
+    # the command to check it reproduces the fresh run: the user's --set, the check's seed and replications
+    check = manifest["check"]
+    said = " ".join(result.output.split())
+    assert f"Check it: evacsim run {BASELINE} --set '{NO_PAUSE[0]}'" in said and f"--seed {check['seed']} -n {check['replications']}" in said
     assert pd.read_csv(out / "plan.csv").iloc[0]["status"] == "recommended"
 
 
@@ -235,4 +239,4 @@ def test_plans_over_the_budget_are_never_run_and_none_found_says_so(tmp_path):
     result = plan(loaded, options, executor=InProcess())
     assert set(result.candidates["cost"]) == {0.0}
     assert result.pick is None and result.check is None
-    assert "No plan within the levers' ranges and the budget of 10 was confirmed to meet P(days <= 20) >= 0.8" in result.sentence
+    assert "No plan within the levers' ranges and the budget of 10 request points was confirmed to meet P(days <= 20) >= 0.8" in result.sentence

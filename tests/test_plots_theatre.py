@@ -375,3 +375,9 @@ def test_no_two_labels_of_the_theatre_map_overlap_where_rmelan_kharab_al_jir_and
         x, y = ax.transData.transform((site.lon, site.lat))
         marker = Bbox.from_extents(x - 4, y - 4, x + 4, y + 4)
         assert not any(box.overlaps(marker) for box in titles.values()), f"a title covers the site {site.name}"
+
+
+def test_section_says_the_summary_below_is_the_main_base_not_the_whole_withdrawal(section):
+    context, html = section
+    text = " ".join(html.split())
+    assert f"the Summary below it is for the scenario's main base alone, {context['bases'][0].title}." in text

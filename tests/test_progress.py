@@ -154,3 +154,15 @@ def test_work_that_cannot_count_its_steps_says_it_is_alive_every_interval_off_a_
     with _console.working("drawing the figures"):
         pass
     assert quiet.getvalue() == ""  # short work says nothing
+
+
+def test_work_of_no_known_total_says_the_time_so_far_instead_of_the_time_left(monkeypatch):
+    clock = [0.0]
+    monkeypatch.setattr(_progress.time, "monotonic", lambda: clock[0])
+    bar, said = _bar(clock)
+    task = bar.add_task("plan (search)", total=None)
+    clock[0] = 1.0
+    bar.update(task, completed=100)
+    clock[0] = 12.0
+    bar.update(task, completed=650)
+    assert said.getvalue().splitlines() == ["plan (search): 650 replications done, 50/s, 12 s so far (its total is not known ahead)"]

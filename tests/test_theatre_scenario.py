@@ -172,3 +172,9 @@ def test_the_theatre_report_fits_a_1280_px_window_with_every_figure_loaded(run_f
     assert images == f"loaded {page.read_text(encoding='utf-8').count('<img ')}"
     assert overflowing == ""
     assert int(scroll_width) == int(viewport) == 1280
+
+
+def test_validate_lists_a_list_of_numbers_once_not_again_item_by_item():
+    rows = [row.parameter for row in provenance_rows(load_scenario(THEATRE).scenario)]
+    assert "theatre.reported_end_days" in rows
+    assert not [r for r in rows if r.startswith("theatre.reported_end_days.")]

@@ -444,7 +444,7 @@ def crossing_bound(s: Scenario, road_loads: int, clocks: dict[str, Clock], cross
 
     through = hours_until(cleared, vehicles, min(start for _, start, _ in lanes)) if vehicles else 0.0
     arrived = min(clock.iraq.finish(through, iraq.driving_hours()) for clock in clocks.values()) if vehicles else 0.0
-    names = ", ".join(f"{p.name} {_lanes(p.lanes_count)} at {p.minutes_per_vehicle:.3g} min a vehicle" for p, _ in crossings)
+    names = ", ".join(f"{p.name} {_lanes(p.lanes_count)} at {_per_vehicle(p.minutes_per_vehicle)} a vehicle" for p, _ in crossings)
     return Bound("crossing lanes", days(arrived), f"{vehicles} vehicles; {names}; then the Iraqi leg", "force closure")
 
 
@@ -504,3 +504,8 @@ def _lanes(count: int) -> str:
     """``1 lane``, ``2 lanes``: a crossing with no lane set still clears convoys through one."""
     n = max(1, count)
     return f"{n} lane" if n == 1 else f"{n} lanes"
+
+
+def _per_vehicle(minutes: float) -> str:
+    """A crossing's time a vehicle as a person says it: ``48 s`` under a minute, ``2.5 min`` above."""
+    return f"{60 * minutes:.0f} s" if minutes < 1 else f"{minutes:.1f} min"

@@ -208,13 +208,15 @@ def headline(rows: pd.DataFrame, measure: Measure) -> dict[str, object]:
         return f" ({dates[key]})" if dates[key] else ""
 
     ends = measure.ends_words
+    whole = " (the whole withdrawal, not one base)" if measure.subject == "the last out" else ""
     sentence = (
         f"{ends[0].upper()}{ends[1:]} by day {d['p50']:.1f}{on('p50')} in half the replications (P10-P90 {d['p10']:.1f}-{d['p90']:.1f} days"
         + (f", {dates['p10']} to {dates['p90']}" if dates["p10"] else "")
         + f"; mean {d['mean']:.1f}); {measure.by_day_words} {pct(by_day)}."
     )
     check = (
-        f"The seed's {low:g}-{high:g} days, as a check: inside in {pct(inside)}, sooner in {100 * under.estimate:.0f}%, later in {100 * over.estimate:.0f}%."
+        f"The seed's {low:g}-{high:g} days, as a check on the {measure.days_words}{whole}: inside in {pct(inside)}, "
+        f"sooner in {100 * under.estimate:.0f}%, later in {100 * over.estimate:.0f}%."
     )
     return {
         "measure": measure.as_record(),
@@ -247,8 +249,10 @@ def days_change_words(change: float, low: float | None = None, high: float | Non
 
 
 def calendar_date(start: str, day: float) -> date:
-    """The calendar date ``day`` days after ``start`` (an ISO date or time, local)."""
-    return (datetime.fromisoformat(start) + timedelta(days=float(day))).date()
+    """The calendar date ``day`` days after ``start`` (an ISO date or time, local). ``day`` is taken to the tenth of a
+    day that every figure beside a date shows, so that the date agrees with its figure: from a start at 18:00,
+    16.25 days prints as 16.2 and is 03-17, not 03-18."""
+    return (datetime.fromisoformat(start) + timedelta(days=float(f"{float(day):.1f}"))).date()
 
 
 def indicator(days: np.ndarray, test) -> np.ndarray:

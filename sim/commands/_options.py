@@ -173,7 +173,9 @@ DaskLocalOpt = Annotated[
 SeedOpt = Annotated[int, typer.Option(min=0, help="seed of the run's SeedSequence (a whole number >= 0): same seed, same bits")]
 
 JobsOpt = Annotated[int | None, typer.Option(min=1, help="worker processes (default: all cores)")]
-SetOpt = Annotated[list[str] | None, typer.Option("--set", help="override a field by dotted path, value as TOML: --set fleet.civilian.count=120")]
+SetOpt = Annotated[
+    list[str] | None, typer.Option("--set", metavar="PATH=VALUE", help="override a field by dotted path, value as TOML: --set fleet.civilian.count=120")
+]
 OutOpt = Annotated[Path | None, typer.Option(help="results folder (default: results/<scenario>-<command>-<UTC time>/)")]
 ForceOpt = Annotated[bool, typer.Option(help="write into a non-empty --out folder (finished replications of the very same study there are reused)")]
 ResumeOpt = Annotated[bool, typer.Option(help="finish an interrupted study in --out: run only the replications it is missing")]

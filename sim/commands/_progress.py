@@ -68,10 +68,12 @@ class SpeakingProgress(Progress):
         self.unit = unit
         self.every = every
         self.paces: dict[TaskID, _Pace] = {}
+        self._started: dict[TaskID, float] = {}
 
     def add_task(self, description: str, start: bool = True, total: float | None = 100.0, completed: int = 0, visible: bool = True, **fields: Any) -> TaskID:
         task_id = super().add_task(description, start, total, completed, visible, **fields)
         self.paces[task_id] = _Pace(time.monotonic(), completed)
+        self._started[task_id] = time.monotonic()
         self._say_size(task_id)
         return task_id
 
@@ -80,6 +82,7 @@ class SpeakingProgress(Progress):
         now = time.monotonic()
         task = self._tasks[task_id]
         pace = self.paces.setdefault(task_id, _Pace(now, task.completed))
+        self._started.setdefault(task_id, now)
         self._say_size(task_id)
         rate = pace.observe(task.completed, now)
         left = max(0.0, task.total - task.completed) / rate if rate and task.total else None
@@ -96,6 +99,8 @@ class SpeakingProgress(Progress):
             share = f" ({100 * task.completed / task.total:.0f}%)" if task.total else ""
             speed = f", {rate:,.0f}/s" if rate else ""
             time_left = f", about {clock_text(left)} left" if left is not None else ""
+            if not task.total:
+                time_left = f", {clock_text(now - self._started[task_id])} so far (its total is not known ahead)"
             self._say(f"{task.description}: {task.completed:,.0f}{of} {self.unit} done{share}{speed}{time_left}")
 
     @property

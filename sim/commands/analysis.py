@@ -87,7 +87,7 @@ def _print_table(title: str, table: pd.DataFrame, stem: str, columns: list[str],
     out.add_column(escape(first), overflow="fold", ratio=None)
     rest = [c for c in shown.columns[1:] if c != "parameter"]
     for column in rest:
-        out.add_column(escape(column), justify="left" if column == "unit" else "right")
+        out.add_column(escape(column), justify="left" if column == "unit" else "right", overflow="fold")  # a header wraps, never cut
     for _, row in shown.iterrows():
         name = escape(str(row[first])) + (f"\n[dim]{escape(row['parameter'])}[/]" if "parameter" in shown and row["parameter"] != row[first] else "")
         out.add_row(name, *(escape(str(row[c])) for c in rest))

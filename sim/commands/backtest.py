@@ -65,7 +65,7 @@ def backtest_table(results: list[Backtest], replications: int, seed: int) -> Tab
         ("", "left"),
     )
     for col, justify in columns:
-        shown.add_column(col, justify=justify)  # type: ignore[arg-type]  # "left" or "right"
+        shown.add_column(col, justify=justify, overflow="fold")  # type: ignore[arg-type]  # "left" or "right"
     for r in results:
         shown.add_row(
             f"{escape(r.what)} ({r.measure})",

@@ -22,8 +22,10 @@ from sim.commands._console import failures
 from sim.commands._options import BaseOpt, ByDayOpt, DaskLocalOpt, MeasureChoice, MeasureOpt, SchedulerOpt, study_options
 
 TargetArg = Annotated[Path, typer.Argument(help="a study file (with [factors]) or a scenario file (with --vary)", show_default=False)]
-VaryOpt = Annotated[list[str] | None, typer.Option("--vary", help="a factor: path=lo:hi:step, path=lo:hi or path=a,b,c, e.g. escort.teams=2,3,4,6")]
-SetOpt = Annotated[list[str] | None, typer.Option("--set", help="override a scenario field by dotted path, value as TOML")]
+VaryOpt = Annotated[
+    list[str] | None, typer.Option("--vary", metavar="PATH=VALUES", help="a factor: path=lo:hi:step, path=lo:hi or path=a,b,c, e.g. escort.teams=2,3,4,6")
+]
+SetOpt = Annotated[list[str] | None, typer.Option("--set", metavar="PATH=VALUE", help="override a scenario field by dotted path, value as TOML")]
 JobsOpt = Annotated[int | None, typer.Option(min=1, help="local worker processes (default: all cores)")]
 
 
@@ -102,7 +104,7 @@ def _print_points(result) -> None:
         words = f"{escape(label(column))}\n[dim]{escape(column)}[/]" if label(column) != column else escape(column)
         table.add_column(words, justify="right", overflow="fold")
     for column in ("mean days", "P10-P90 days", f"{m.by_day_words} (95% CI)", f"P({window[0]:g}-{window[1]:g}), a check"):
-        table.add_column(escape(column), justify="right")
+        table.add_column(escape(column), justify="right", overflow="fold")
     for row in shown.to_dict("records"):
         cells = [str(row["point"]), *(f"{row[c]:,g}" for c in factor_columns)]
         cells += [
@@ -118,7 +120,7 @@ def _print_points(result) -> None:
 def compare(
     a: Annotated[Path, typer.Argument(help="scenario A (the reference)", show_default=False)],
     b: Annotated[Path | None, typer.Argument(help="scenario B (default: A with the --set overrides)", show_default=False)] = None,
-    set_: Annotated[list[str] | None, typer.Option("--set", help="override a field of B by dotted path, value as TOML")] = None,
+    set_: Annotated[list[str] | None, typer.Option("--set", metavar="PATH=VALUE", help="override a field of B by dotted path, value as TOML")] = None,
     replications: Annotated[int, typer.Option("--replications", "-n", min=2, help="paired replications")] = 1000,
     seed: Annotated[int, typer.Option(min=0, help="seed: replication i of A and of B use the same streams")] = 20260223,
     jobs: JobsOpt = None,
@@ -164,16 +166,17 @@ def _print_comparison(summary: dict, name_a: str, name_b: str) -> None:
     table.add_column("B - A (95% CI)", justify="right")
     table.add_column("variance reduction", justify="right")
     days = summary["days_to_base_empty"]
-    table.add_row("mean days", f"{summary['mean_a']:.2f}", f"{summary['mean_b']:.2f}", _diff(days, 1, "{:+.2f}"), _times(days["variance_reduction"]))
+    table.add_row("mean days", f"{summary['mean_a']:.2f}", f"{summary['mean_b']:.2f}", _diff(days, 1, 2), _times(days["variance_reduction"]))
     for key, label in ((f"p_{low:g}_to_{high:g}", f"P({low:g}-{high:g} days)"), (f"p_over_{high:g}", f"P(> {high:g} days)")):
         d = summary[key]
-        table.add_row(label, f"{100 * d['a']:.1f}%", f"{100 * d['b']:.1f}%", _diff(d, 100, "{:+.1f} pts"), _times(d["variance_reduction"]))
+        table.add_row(label, f"{100 * d['a']:.1f}%", f"{100 * d['b']:.1f}%", _diff(d, 100, 1, " pts"), _times(d["variance_reduction"]))
     left = summary.get("left_behind")
     if left:  # either side has a deadline: what it leaves behind
         total, p = left["total"], left["p_something_left"]
-        mean = _diff(total, 1, "{:+,.1f}")
-        table.add_row("loads and vehicles left behind (mean)", f"{total['a']:,.1f}", f"{total['b']:,.1f}", mean, _times(total["variance_reduction"]))
-        table.add_row("P(anything left behind)", f"{100 * p['a']:.1f}%", f"{100 * p['b']:.1f}%", _diff(p, 100, "{:+.1f} pts"), _times(p["variance_reduction"]))
+        table.add_row(
+            "loads and vehicles left behind (mean)", f"{total['a']:,.1f}", f"{total['b']:,.1f}", _diff(total, 1, 1), _times(total["variance_reduction"])
+        )
+        table.add_row("P(anything left behind)", f"{100 * p['a']:.1f}%", f"{100 * p['b']:.1f}%", _diff(p, 100, 1, " pts"), _times(p["variance_reduction"]))
     _console.console.print(f"A: {escape(name_a)}\nB: {escape(name_b)}")
     _console.console.print(table)
     if "theatre" in summary:
@@ -193,15 +196,17 @@ def _print_theatre_comparison(theatre: dict) -> None:
         table.add_column(column, justify="right" if column else "left")
     table.add_column("B - A (95% CI)", justify="right")
     days = theatre["days_to_last_out"]
-    table.add_row("mean days to the last out", f"{days['a']:.2f}", f"{days['b']:.2f}", _diff(days, 1, "{:+.2f}"))
+    table.add_row("mean days to the last out", f"{days['a']:.2f}", f"{days['b']:.2f}", _diff(days, 1, 2))
     for key, d in theatre.items():
         if key.startswith("p_within_"):
-            table.add_row(f"P(out within {key.removeprefix('p_within_')} days)", f"{100 * d['a']:.1f}%", f"{100 * d['b']:.1f}%", _diff(d, 100, "{:+.1f} pts"))
+            table.add_row(f"P(out within {key.removeprefix('p_within_')} days)", f"{100 * d['a']:.1f}%", f"{100 * d['b']:.1f}%", _diff(d, 100, 1, " pts"))
     _console.console.print(table)
 
 
-def _diff(d: dict, scale: float, fmt: str) -> str:
-    return f"{fmt.format(scale * d['difference'])} ({scale * d['ci_low']:+.2f} to {scale * d['ci_high']:+.2f})"
+def _diff(d: dict, scale: float, decimals: int, unit: str = "") -> str:
+    """B - A and its 95% CI, all three to the same ``decimals``: ``+3.3 pts (+0.2 to +6.5)``."""
+    low, mid, high = (f"{round(scale * d[k], decimals) + 0.0:+.{decimals}f}" for k in ("ci_low", "difference", "ci_high"))
+    return f"{mid}{unit} ({low} to {high})"
 
 
 def _times(x: float) -> str:

@@ -27,7 +27,9 @@ def nowcast(
     jobs: Annotated[int | None, typer.Option(min=1, help="worker processes (default: all cores)")] = None,
     scheduler: SchedulerOpt = None,
     dask_local: DaskLocalOpt = None,
-    set_: Annotated[list[str] | None, typer.Option("--set", help="override a scenario field by dotted path: --set pause.probability=0.5")] = None,
+    set_: Annotated[
+        list[str] | None, typer.Option("--set", metavar="PATH=VALUE", help="override a scenario field by dotted path: --set pause.probability=0.5")
+    ] = None,
     min_ess: Annotated[float, typer.Option(help="warn when the effective sample size falls below this")] = 30.0,
     out: Annotated[Path | None, typer.Option(help="results folder (default: results/<scenario>-nowcast-<UTC time>/)")] = None,
     force: Annotated[bool, typer.Option(help="write into a non-empty --out folder")] = False,

@@ -17,13 +17,9 @@ from rich.markup import escape
 from sim.commands import _console
 from sim.commands._console import failures
 from sim.commands._options import (
-    BaseOpt,
-    ByDayOpt,
     DaskLocalOpt,
     ForceOpt,
     JobsOpt,
-    MeasureChoice,
-    MeasureOpt,
     OutOpt,
     ResumeOpt,
     ScenarioArg,
@@ -50,11 +46,19 @@ def plan_command(
     out: OutOpt = None,
     force: ForceOpt = False,
     resume: ResumeOpt = False,
-    measure: MeasureOpt = MeasureChoice.days,
-    by_day: ByDayOpt = None,
-    base: BaseOpt = None,
+    by_day: Annotated[
+        float | None,
+        typer.Option("--by-day", min=0.1, show_default=False, help="replace the target's day: T of P(days <= T) (not N of P(left <= N))"),
+    ] = None,
+    base: Annotated[
+        str | None,
+        typer.Option("--base", show_default=False, help="on a theatre file: the target's days are this base's (its short name), not the last out"),
+    ] = None,
 ) -> None:
-    """The cheapest set of additions (trucks, teams, sorties, ...) that meets a target such as P(days <= 30) >= 0.9."""
+    """The cheapest set of additions (trucks, teams, sorties, ...) that meets a target such as P(days <= 30) >= 0.9.
+
+    The target fixes what is measured (days to base empty, force_days or what a deadline leaves behind), so plan has
+    no choice of measure; --by-day and --base only move the target's day or name the base it counts."""
     from sim import api
     from sim.experiment.executors import make_executor
 
@@ -72,16 +76,15 @@ def plan_command(
             force=force,
             resume=resume,
             executor=executor,
-            measure=measure.value,
             by_day=by_day,
             base=base,
-            progress=lambda label, done, _: bar.update(task, description=f"plan: {label}, replications", completed=done),
+            progress=lambda label, done, _: bar.update(task, description=f"plan ({label})", completed=done),
         )
     for warning in result.warnings:
         _console.warn(warning)
     _console.console.print(f"[bold]{escape(result.sentence)}[/]")
-    if result.overrides:
-        _console.console.print("Check it: evacsim run " + escape(str(scenario)) + " " + " ".join(f"--set '{o}'" for o in result.overrides))
+    if result.overrides or result.check:
+        _console.console.print("Check it: " + escape(check_command(scenario, set_, result.overrides, result.check)))
     if result.check:
         c = result.check
         verdict = "meets the target within its CI" if c["meets_target_within_ci"] else "does NOT meet the target within its CI"
@@ -90,3 +93,12 @@ def plan_command(
             f"({c['ci_low']:.1%}-{c['ci_high']:.1%}), {verdict}."
         )
     _console.results_in(result.folder)
+
+
+def check_command(scenario: Path, given: list[str] | None, overrides: list[str], check: dict | None) -> str:
+    """The ``evacsim run`` that reproduces the plan's fresh run: the scenario, the user's ``--set``, the plan's, and
+    the check's seed and replications (without a check, the run of the plan as it stands)."""
+    words = ["evacsim", "run", str(scenario), *(f"--set '{o}'" for o in [*(given or []), *overrides])]
+    if check:
+        words += ["--seed", str(check["seed"]), "-n", str(check["replications"])]
+    return " ".join(words)

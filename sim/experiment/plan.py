@@ -589,21 +589,22 @@ def check_plan(loaded: LoadedScenario, overrides: Sequence[str], target: Target,
 
 def _none_found(options: PlanOptions, target: Target, candidates: pd.DataFrame) -> str:
     best = candidates.sort_values(["search_p", "cost"], ascending=[False, True]).iloc[0] if len(candidates) else None
-    budget = f" and the budget of {options.budget:g}" if options.budget is not None else ""
+    budget = f" and the budget of {options.budget:g} request points" if options.budget is not None else ""
     text = f"no plan within the levers' ranges{budget} was confirmed to meet {target}"
     if best is not None:
-        text += f"; the best found, {best['plan']} (cost {best['cost']:g}), gives {target.short()} = {best['search_p']:.0%}"
+        text += f"; the best found, {best['plan']} (cost {best['cost']:g} request points), gives {target.short()} = {best['search_p']:.0%}"
     return text + "; widen the ranges, add levers or raise the budget"
 
 
 def sentence(result: PlanResult) -> str:
-    """The answer in words: ``add 4 HETs and 20 contracted trucks: P(<= 30 days) = 91% (89-93%), cost 28 units``."""
+    """The answer in words: ``add 4 HETs and 20 contracted trucks: P(<= 30 days) = 91% (89-93%), cost 28 request points``
+    (the cost unit of the plan's tables: a lever's cost per unit, in request points)."""
     if result.pick is None:
         return result.warnings[-1][0].upper() + result.warnings[-1][1:] + "." if result.warnings else "No plan found."
     p = result.pick
     text = (
         f"{p['plan'][0].upper()}{p['plan'][1:]}: {result.target.short()} = {p['confirm_p']:.0%} "
-        f"({100 * p['confirm_ci_low']:.0f}-{100 * p['confirm_ci_high']:.0f}%), cost {p['cost']:g} units"
+        f"({100 * p['confirm_ci_low']:.0f}-{100 * p['confirm_ci_high']:.0f}%), cost {p['cost']:g} request points"
     )
     return text + f" (target {result.target.probability:.0%}, confirmed on {int(p['confirm_replications'])} fresh replications)."
 

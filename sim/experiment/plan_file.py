@@ -57,9 +57,10 @@ class Target:
         return f"P({self.measure} <= {self.days:g}) >= {self.probability:g}"
 
     def short(self) -> str:
-        """``P(<= 30 days)``: how a sentence names the probability."""
+        """``P(<= 30 days)``: how a sentence names the probability (``P(nothing left behind)``, ``P(at most 3 loads
+        and vehicles left behind)`` for a deadline's target)."""
         if self.measure == "left":
-            return f"P(<= {self.days:g} loads and vehicles left behind)"
+            return "P(nothing left behind)" if self.days == 0 else f"P(at most {self.days:g} loads and vehicles left behind)"
         what = "" if self.measure == "days" else "force closure "
         if self.measure == "days" and self.subject == "theatre.days_to_last_out":
             what = "last out "

@@ -31,7 +31,7 @@ def plan_figure(candidates: pd.DataFrame, pareto: pd.DataFrame, ranked: pd.DataF
                     continue
                 yerr = [100 * (rows["confirm_p"] - rows["confirm_ci_low"]), 100 * (rows["confirm_ci_high"] - rows["confirm_p"])]
                 ax.errorbar(rows["cost"], 100 * rows["confirm_p"], yerr=yerr, fmt=marker, ms=12 if marker == "*" else 6, color=color, capsize=3, label=label)
-        ax.set_xlabel("cost of the additions (units of the plan file)")
+        ax.set_xlabel("cost of the additions (request points)")
         ax.set_ylabel(f"{what}, % of replications")
         ax.set_ylim(min(100 * candidates["search_ci_low"].min(), 100 * (probability - 2 * indifference)) - 2, 101)
         ax.legend(loc="lower right", fontsize="small")

@@ -36,6 +36,7 @@ from sim.scenario.schema import (
     Deadline,
     Scenario,
     TheatreScenario,
+    before_the_start,
     strips_of,
 )
 
@@ -438,6 +439,11 @@ def _problems_from(exc: ValidationError, text: str) -> list[Problem]:
     for err in exc.errors():
         dotted, dist, param = _split_loc(err["loc"])
         msg = _message(err, dist, param)
+        if dotted.split(".")[-2:] == ["deadline", "day"] and msg.startswith("must be >= 0"):  # as 0 is refused too
+            given = err.get("input")
+            msg = before_the_start(given if isinstance(given, int | float) else None)
+        if dist is None and dotted.split(".")[-1] == "airlift" and err["type"] == "too_short":
+            msg = "needs at least one airstrip: leave `airlift` out for a base without one"
         if msg not in messages.setdefault(dotted, []):
             messages[dotted].append(msg)
         kinds.setdefault(dotted, err["type"] if dist is None else "distribution")
@@ -566,13 +572,14 @@ def deadline_problems(deadline: Deadline | None, classes: set[str], horizon_days
     if deadline is None:
         return []
     out = []
-    latest = support_of(deadline.day)[1]
+    earliest, latest = support_of(deadline.day)
     if latest >= horizon_days:
+        past = "past" if latest > horizon_days else "on"
+        what = f"is day {latest:g}, {past}" if earliest == latest else f"its range reaches day {latest:g}, {past}"
         out.append(
             Problem(
                 f"{at}.day",
-                f"is day {latest:g}, not before the horizon (scenario.horizon_days = {horizon_days:g}): the deadline would never come; "
-                "give an earlier day or a later horizon",
+                f"{what} the horizon day {horizon_days:g} (scenario.horizon_days): the deadline would never come; give an earlier day or a later horizon",
             )
         )
     known = classes | {VEHICLES_IN_PRIORITY}

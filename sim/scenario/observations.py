@@ -194,6 +194,19 @@ class LoadedObservations:
 def load_observations(path: Path | str) -> LoadedObservations:
     """Read and validate an observations file, or raise :class:`ScenarioError` naming file, line and field."""
     table, text = read_toml(path)
+    if "observations" not in table and "observation" not in table and "scenario" in table:
+        raise ScenarioError(
+            str(path),
+            [
+                Problem(
+                    "scenario",
+                    "this looks like a scenario file, not an observations file (it has a [scenario] table and no [observations] "
+                    "nor [[observation]]): give the scenario first and the file of dated reports second, "
+                    "evacsim nowcast SCENARIO OBSERVATIONS (docs/NOWCAST.md)",
+                    locate(text, "scenario"),
+                )
+            ],
+        )
     try:
         parsed = ObservationsFile.model_validate(table)
     except ValidationError as exc:

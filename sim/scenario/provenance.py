@@ -41,8 +41,19 @@ def provenance_rows(scenario: Scenario) -> list[ProvenanceRow]:
     numbers = numeric_fields(scenario)
     rows = [ProvenanceRow(path, describe_value(numbers.get(path, value)), source) for path, value, source in _leaves(scenario, "", "")]
     shown = {row.parameter for row in rows}
-    rows += [ProvenanceRow(path, describe_value(value), _source_of(scenario, path)) for path, value in numbers.items() if path not in shown]
+    rows += [
+        ProvenanceRow(path, describe_value(value), _source_of(scenario, path))
+        for path, value in numbers.items()
+        if path not in shown and not _item_of(path, shown)
+    ]
     return [replace(row, kind=kind_of_path(scenario, row.parameter)) for row in rows]
+
+
+def _item_of(path: str, shown: set[str]) -> bool:
+    """Whether ``path`` is one number of a list already shown whole (``theatre.reported_end_days.0`` beside
+    ``theatre.reported_end_days  [20, 30, 60]``)."""
+    parent, _, last = path.rpartition(".")
+    return last.isdigit() and parent in shown
 
 
 def describe_value(value: Any) -> str:

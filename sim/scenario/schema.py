@@ -484,6 +484,13 @@ class Airlift(Group):
     source: Source
 
 
+def before_the_start(day: float | None) -> str:
+    """Why a deadline on ``day`` (at or before hour 0; None: a range that reaches it) is refused: one message for 0
+    and for a negative day."""
+    given = f", not {day:g}" if day is not None else " over its whole range"
+    return f"must be after the start (above 0 days from scenario.start){given}: a deadline at or before the start leaves everything"
+
+
 def _one_or_several(value: object) -> str:
     return AIRSTRIPS_TAG if isinstance(value, list) else AIRSTRIP_TAG
 
@@ -581,7 +588,7 @@ class Deadline(Group):
     def _after_the_start(cls, value: float | _Distribution) -> float | _Distribution:
         low = support_of(value)[0]
         if low <= 0:
-            raise ValueError(f"must be after the start (above 0 days from scenario.start), not {low:g}: a deadline at or before the start leaves everything")
+            raise ValueError(before_the_start(low))
         return value
 
     @field_validator("priority")
