@@ -71,7 +71,7 @@ def big_theatre(bases: int, legs: int | None = None, seed: int = 0) -> dict[str,
         r, c = divmod(i, cols)
         name = f"base_{i + 1:02d}"
         site = copy.deepcopy(shipped["sites"][BASE_TEMPLATES[i % len(BASE_TEMPLATES)]])
-        for key in PHASING:
+        for key in (*PHASING, "same_place_as", "same_place"):  # the shipped sites' phasing and names for one place
             site.pop(key, None)
         site["title"] = f"Base {i + 1}"
         site["lat"] = round(36.2 + 0.9 * (r + 0.5) / rows + rng.uniform(-0.05, 0.05), 4)

@@ -198,7 +198,7 @@ def test_report_warns_when_its_own_overflow_flag_fires_and_keeps_the_report(run_
     assert result.exit_code == 0, result.output
     said = " ".join(result.stderr.split())
     assert said.startswith("warning:") and "does not fit a 1280 px window" in said and "div#too-wide" in said, said
-    assert (folder / REPORT_NAME).exists() and f"Report in {folder / REPORT_NAME}" in " ".join(result.stdout.split())
+    assert (folder / REPORT_NAME).exists() and f"Reportin{folder / REPORT_NAME}" in "".join(result.stdout.split())  # the console may wrap a long path anywhere
 
 
 @needs_chromium
