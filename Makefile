@@ -8,7 +8,7 @@ BIN := $(VENV)/bin
 RUNTIME := $(VENV)/.runtime
 STAMP := $(VENV)/.installed
 
-.PHONY: run test lint bench clean
+.PHONY: run test test-slow lint bench clean
 
 $(RUNTIME): pyproject.toml constraints.txt
 	$(PYTHON) -m venv $(VENV)
@@ -38,7 +38,11 @@ test: $(STAMP)
 	$(BIN)/ruff format --check sim tests
 	$(BIN)/mypy sim
 	$(BIN)/lint-imports
-	$(BIN)/pytest
+	$(BIN)/pytest -n auto --dist loadfile -m "not slow"
+
+# The statistical checks that take minutes each (marked slow), one process each core.
+test-slow: $(STAMP)
+	$(BIN)/pytest -n auto -m slow
 
 lint: $(STAMP)
 	$(BIN)/ruff check --fix sim tests

@@ -109,6 +109,7 @@ def test_scenario_inputs_are_sampled_through_their_own_distribution():
     assert drawn.at(np.array([0.0, 0.5, 1.0])) == pytest.approx([trucks.ppf(0.05), 100, trucks.ppf(0.95)])
 
 
+@pytest.mark.slow  # about 4 minutes alone: `make test-slow`
 def test_the_default_sobol_sample_resolves_the_top_inputs_of_the_baseline(baseline):
     """The default sample size was chosen from a pilot: at it, both indices of the two inputs that matter most are told
     apart from zero and they are the tornado's top two: convoys a day, then general cargo loads (the tornado puts general
