@@ -240,3 +240,22 @@ def test_plans_over_the_budget_are_never_run_and_none_found_says_so(tmp_path):
     assert set(result.candidates["cost"]) == {0.0}
     assert result.pick is None and result.check is None
     assert "No plan within the levers' ranges and the budget of 10 request points was confirmed to meet P(days <= 20) >= 0.8" in result.sentence
+
+
+def test_a_plan_that_finds_none_says_the_best_search_estimate_was_not_confirmed_and_why():
+    """The best plan of the search (97% on 30 replications) was not confirmed: the warning says it is a search
+    estimate on so many replications and that only the `confirm` cheapest plans are confirmed, not a bare 97%."""
+    from types import SimpleNamespace
+
+    from sim.experiment.plan import _none_found
+
+    candidates = pd.DataFrame(
+        [
+            {"plan": "add 20 contracted trucks", "cost": 20.0, "search_p": 0.88, "search_replications": 30},
+            {"plan": "add 60 contracted trucks", "cost": 60.0, "search_p": 0.97, "search_replications": 30},
+        ]
+    )
+    said = _none_found(SimpleNamespace(budget=None, confirm=2), parse_target("P(days <= 20) >= 0.9"), candidates)
+    assert said.startswith("no plan within the levers' ranges was confirmed to meet P(days <= 20) >= 0.9")
+    assert "add 60 contracted trucks (cost 60 request points), gave P(<= 20 days) = 97% on its 30 search replications" in said
+    assert "the 2 cheapest plans within reach, `confirm` in the options file" in said

@@ -592,7 +592,11 @@ def _none_found(options: PlanOptions, target: Target, candidates: pd.DataFrame) 
     budget = f" and the budget of {options.budget:g} request points" if options.budget is not None else ""
     text = f"no plan within the levers' ranges{budget} was confirmed to meet {target}"
     if best is not None:
-        text += f"; the best found, {best['plan']} (cost {best['cost']:g} request points), gives {target.short()} = {best['search_p']:.0%}"
+        text += (
+            f"; the best the search found, {best['plan']} (cost {best['cost']:g} request points), gave {target.short()} = {best['search_p']:.0%}"
+            f" on its {int(best['search_replications']):,} search replications, an estimate the confirmation on fresh replications"
+            f" (the {options.confirm} cheapest plans within reach, `confirm` in the options file) did not bear out or did not reach"
+        )
     return text + "; widen the ranges, add levers or raise the budget"
 
 
