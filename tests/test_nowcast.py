@@ -20,6 +20,7 @@ from typer.testing import CliRunner
 from sim.analysis.nowcast import (
     Measurement,
     Trajectories,
+    describe,
     effective_sample_size,
     normalised_weights,
     nowcast,
@@ -121,7 +122,7 @@ def test_a_reinforcement_report_moves_the_forecast_by_the_hand_computed_amount()
     # Two replications with no inflow (out on days 10 and 20), two with 50 truckloads on day 14 (out on days 30 and 40).
     # "50 +- 15 truckloads on day 14": a replication without inflow is 50 / 15 tolerances off, weight
     # a = exp(-(50/15)^2 / 2) = 0.003866 against 1. Out by day 30: (2a + 1) / (2a + 2) = 0.5019 (3 / 4 without the report);
-    # P50 30 (20 without); effective sample (2 + 2a)^2 / (2 + 2a^2) = 2.0154 of 4.
+    # P50 30 (25 without, the plain median); effective sample (2 + 2a)^2 / (2 + 2a^2) = 2.0154 of 4.
     traj = four_replications([10, 20, 30, 40], [0, 0, 50, 50], [-1, -1, 14, 14])
     report = Measurement("inflow", 14, 50, 50, 15, days_tolerance=3, label="inflow day 14")
     result = nowcast(traj, [report], (15, 30))
@@ -131,7 +132,9 @@ def test_a_reinforcement_report_moves_the_forecast_by_the_hand_computed_amount()
     assert effect.without == result.prior
     assert effect.without["base_empty"]["p_by_30"]["estimate"] == pytest.approx(0.75)
     assert effect.with_["base_empty"]["p_by_30"]["estimate"] == pytest.approx((2 * a + 1) / (2 * a + 2)) == pytest.approx(0.5019, abs=1e-4)
-    assert (effect.without["days_to_base_empty"]["p50"], effect.with_["days_to_base_empty"]["p50"]) == (20, 30)
+    # without the report every weight is equal: P50 is the median `evacsim run` gives, (20 + 30) / 2 = 25; with it, the
+    # weighted share at or below 30 days is (2a + 1) / (2a + 2) > 0.5, so the weighted P50 is 30
+    assert (effect.without["days_to_base_empty"]["p50"], effect.with_["days_to_base_empty"]["p50"]) == (25, 30)
     assert result.effective_sample_size == pytest.approx((2 + 2 * a) ** 2 / (2 + 2 * a**2)) == pytest.approx(2.0154, abs=1e-4)
 
 
@@ -336,3 +339,11 @@ def test_crossings_are_counted_where_the_report_says(baseline):
     assert simulated(traj, Measurement("convoy_crossed", 1, 40, 40, 5, crossing="alternate")).tolist() == [0, 40]
     closed = Measurement("crossing_closed", 0, 0, 0, 0.5, until_day=2, crossing="alternate")
     assert simulated(traj, closed).tolist() == [1, 1]
+
+
+def test_the_prior_gives_the_quantiles_run_gives_on_the_same_replications():
+    """With no report every weight is equal: the prior's P10/P50/P90 are numpy's (linear), as `evacsim run` prints."""
+    days = np.array([8.25, 9.0, 12.5, 15.0, 15.3, 16.0, 21.0, 29.2, 33.0, 40.0])
+    prior = describe(days, np.full(len(days), 0.1))
+    assert [prior["p10"], prior["p50"], prior["p90"]] == pytest.approx(list(np.percentile(days, [10, 50, 90])))
+    assert prior["p10"] == pytest.approx(8.25 + 0.9 * 0.75) and prior["p50"] == pytest.approx((15.3 + 16.0) / 2)  # positions 0.9 and 4.5 of 9

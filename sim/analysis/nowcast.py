@@ -192,8 +192,13 @@ def wilson(p: float, n: float, z: float = 1.959964) -> tuple[float, float]:
 
 
 def describe(days: np.ndarray, weights: np.ndarray) -> dict[str, float]:
-    """Weighted mean and P10/P50/P90 of durations in days."""
-    p10, p50, p90 = weighted_quantiles(days, weights)
+    """Weighted mean and P10/P50/P90 of durations in days; with equal weights (the prior) the P10/P50/P90 are those
+    `evacsim run` gives on the same replications (linear interpolation between order statistics)."""
+    w = np.asarray(weights, dtype=float)
+    if len(w) and np.all(w == w[0]):
+        p10, p50, p90 = (float(x) for x in np.percentile(np.asarray(days, dtype=float), [10, 50, 90]))
+    else:
+        p10, p50, p90 = weighted_quantiles(days, weights)
     return {"mean": float(np.dot(days, weights) / weights.sum()), "p10": p10, "p50": p50, "p90": p90}
 
 
