@@ -32,7 +32,7 @@ import simpy
 from sim.model.convoy import CONTRACTED, KINDS, Convoy
 from sim.model.crossing import cross_border
 from sim.model.escort import escort_mission
-from sim.model.loading import loading_hours
+from sim.model.loading import load_and_queue, loading_hours
 from sim.model.own_transport import OWN_KIND
 from sim.model.shuttle import cab_seats_a_trip, shuttle_troops
 
@@ -241,13 +241,7 @@ def _load_and_queue(env: simpy.Environment, evac: Evacuation, plan: ConvoyPlan, 
     convoy = evac.new_convoy(plan.trucks, plan.loads, vehicles, people, t)
     convoy.truck_pools = pools
     convoy.carries_sensitive = any(plan.loads.get(name) for name in evac.inventory.sensitive)
-    hours = evac.loading.hours_for(convoy.truck_count)
-    if hours:
-        yield env.timeout(hours)
-    evac.loading.worked(hours)
-    evac.wait("loading", hours)
-    convoy.work_hours += hours
-    evac.queue_convoy(convoy)
+    yield from load_and_queue(evac, convoy, convoy.truck_count)
 
 
 def _trucks_for_troops(fleet: Fleet, troops: int, size_max: int) -> dict[str, int]:

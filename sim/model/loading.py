@@ -3,8 +3,16 @@
 from __future__ import annotations
 
 import math
+from collections.abc import Generator
+from typing import TYPE_CHECKING, Any
 
 from sim.model.parts import BaseSetup, Column, Part, share
+
+if TYPE_CHECKING:
+    import simpy
+
+    from sim.model.convoy import Convoy
+    from sim.model.evacuation import Evacuation
 
 
 def loading_hours(trucks: int, teams: int, hours_per_truck: float) -> float:
@@ -38,3 +46,15 @@ class Loading(Part):
 
     def columns(self, span: float) -> dict[str, Column]:
         return {"utilisation.loading teams": share(self.hours_busy, span)}
+
+
+def load_and_queue(evac: Evacuation, convoy: Convoy, trucks: int) -> Generator[simpy.Event, Any, None]:
+    """The base's loading teams load ``trucks`` of a formed ``convoy`` (hours charged to "loading" and to the
+    convoy's work), then it joins the departure queue: the same steps for the pools' convoys and the base's own."""
+    hours = evac.loading.hours_for(trucks)
+    if hours:
+        yield evac.env.timeout(hours)
+    evac.loading.worked(hours)
+    evac.wait("loading", hours)
+    convoy.work_hours += hours
+    evac.queue_convoy(convoy)

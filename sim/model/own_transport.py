@@ -24,6 +24,7 @@ from typing import TYPE_CHECKING, Any
 
 import simpy
 
+from sim.model.loading import load_and_queue
 from sim.model.parts import BaseSetup, Column, Part
 
 if TYPE_CHECKING:
@@ -106,7 +107,7 @@ def own_convoys(env: simpy.Environment, evac: Evacuation) -> Steps:
         if own.seats:
             trucks = max(trucks, min(own.at_base, math.ceil(troops / own.seats)))
         assert trucks > 0, "staged cargo its trucks may carry, or troops without a seat, fill at least one truck"
-        yield from _load_and_queue(env, evac, loads, trucks, t)
+        yield from _own_convoy(evac, loads, trucks, t)
 
 
 def own_trucks_back(evac: Evacuation) -> simpy.Event:
@@ -114,7 +115,7 @@ def own_trucks_back(evac: Evacuation) -> simpy.Event:
     return evac.fleet.returned()
 
 
-def _load_and_queue(env: simpy.Environment, evac: Evacuation, loads: dict[str, int], trucks: int, t: float) -> Steps:
+def _own_convoy(evac: Evacuation, loads: dict[str, int], trucks: int, t: float) -> Steps:
     """Load ``trucks`` organic trucks with ``loads`` and as many troops as their seats take, then queue the convoy."""
     own = evac.own
     own.at_base -= trucks
@@ -126,13 +127,7 @@ def _load_and_queue(env: simpy.Environment, evac: Evacuation, loads: dict[str, i
     convoy.carries_sensitive = any(loads.get(name) for name in evac.inventory.sensitive)
     own.trips += 1
     own.loads += convoy.load_count
-    hours = evac.loading.hours_for(convoy.load_count)
-    if hours:
-        yield env.timeout(hours)
-    evac.loading.worked(hours)
-    evac.wait("loading", hours)
-    convoy.work_hours += hours
-    evac.queue_convoy(convoy)
+    yield from load_and_queue(evac, convoy, convoy.load_count)
     evac.fleet.give_back({})  # convoys waiting to form for the pools' trucks look again: the cargo they waited to take may have gone
 
 
