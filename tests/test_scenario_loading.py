@@ -444,3 +444,26 @@ def test_the_heavy_airlift_variant_does_not_make_general_cargo_sensitive():
     air = load_scenario(ROOT / "scenarios" / "qasrak_airlift_heavy.toml").scenario
     assert "air" in air.cargo.classes["general"].carriers and not air.cargo.classes["general"].is_sensitive
     assert air.cargo.classes["sensitive"].is_sensitive
+
+
+@pytest.mark.parametrize(
+    ("variant", "groups"),
+    [
+        ("qasrak_airlift_heavy", {"scenario", "cargo", "airlift"}),
+        ("qasrak_high_threat", {"scenario", "route", "crossing"}),
+        ("qasrak_no_air_escort", {"scenario", "air_cover"}),
+        ("qasrak_deadline", {"scenario", "deadline"}),
+        ("qasrak_political_pause", {"scenario", "pause"}),
+    ],
+)
+def test_each_variant_is_the_baseline_but_for_the_groups_its_header_names(variant, groups):
+    """A variant compared with the baseline shows its own story only: every other group, the pause included, is the
+    baseline's (before, four variants kept no pause and their comparisons mixed the baseline's pause in)."""
+    base = load_scenario(BASELINE).scenario.model_dump()
+    path = ROOT / "scenarios" / f"{variant}.toml"
+    other = load_scenario(path).scenario.model_dump()
+    assert {k for k in base.keys() | other.keys() if base.get(k) != other.get(k)} == groups
+    header = path.read_text().splitlines()[1]
+    assert header.startswith("# A full copy of qasrak_baseline.toml;")
+    for group in groups - {"scenario"}:
+        assert group in header or group.replace("_", " ") in header or (group == "crossing" and "crossings" in header), (group, header)
