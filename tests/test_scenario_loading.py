@@ -467,3 +467,12 @@ def test_each_variant_is_the_baseline_but_for_the_groups_its_header_names(varian
     assert header.startswith("# A full copy of qasrak_baseline.toml;")
     for group in groups - {"scenario"}:
         assert group in header or group.replace("_", " ") in header or (group == "crossing" and "crossings" in header), (group, header)
+
+
+def test_the_theatre_draws_the_baseline_pause_so_its_answer_stands_on_the_same_footing():
+    """The theatre's pause is the baseline's (a quarter of the replications, the reported inflow into Qasrak): without
+    it Qasrak inside the theatre emptied sooner than Qasrak on its own, for no reason a planner would accept."""
+    base = load_scenario(BASELINE).scenario
+    theatre = load_scenario(ROOT / "scenarios" / "syria_2026_theatre.toml").scenario
+    assert theatre.pause.model_dump() == base.pause.model_dump()
+    assert theatre.main_base == "qasrak"
