@@ -88,6 +88,10 @@ class Airstrips(Part):
         return any(lift.seats_per_sortie for lift in self.flying)
 
     @property
+    def carries_troops(self) -> bool:
+        return self.seats_fly
+
+    @property
     def sorties(self) -> int:
         return sum(lift.sorties for lift in self.strips)
 

@@ -288,6 +288,8 @@ class Theatre:
             self.env.process(own_convoys(self.env, evac))
         for lift in evac.airlift.flying:
             self.env.process(fly_sorties(self.env, evac, lift))
+        for part in evac.parts:
+            part.begins(evac)
 
     def done(self) -> simpy.Event:
         """Fires when every base that is left has closed (everything it sent has arrived)."""
