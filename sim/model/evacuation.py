@@ -25,6 +25,7 @@ from sim.model.escort import EscortView
 from sim.model.fleet import Fleet
 from sim.model.fuel import Fuel
 from sim.model.gate import Daylight, DepartureSlots, DepartureWindow, Gate, Pause
+from sim.model.helicopters import Helicopters
 from sim.model.loading import Loading
 from sim.model.network import BaseSpec
 from sim.model.outcome import Outcome, at_each_midnight
@@ -49,6 +50,7 @@ PARTS: tuple[type[Part], ...] = (
     CoverAtBase,
     Fuel,
     Airstrips,
+    Helicopters,
     PeopleAndSeats,
     OwnTransport,
     Inventory,

@@ -656,6 +656,46 @@ class OwnTransport(Group):
         return self.model_copy(update={"trucks": int(self.trucks) + int(other.trucks)})
 
 
+class Helicopters(Group):
+    """Rotary-wing lift from the base (CH-47F Chinooks): helicopters that lift troops and sling or internal loads of the
+    classes they may carry out of the base, from a landing zone (no airstrip needed), at a rhythm of sorties a day each.
+    Unset: no helicopter lifts from the base."""
+
+    helicopters: Count = Field(title="helicopters lifting from the base", description="helicopters that fly sorties from the base (0: none)")
+    sorties_per_day: SortiesPerAircraft = Field(title="sorties a helicopter flies a day", description="sorties each helicopter flies a day, evenly spaced")
+    troops: Count = Field(title="troops a helicopter sortie lifts", description="troops of the base one sortie lifts out (not the security force)")
+    loads: Count = Field(default=0, title="truckloads a helicopter sortie lifts", description="truckload equivalents one sortie lifts out (sling or internal)")
+    round_trip_hours: Hours = Field(title="hours a helicopter round trip takes", description="take-off to take-off: fly out, unload, fly back, load")
+    daylight_only: StrictBool = Field(default=False, description="if true, helicopters take off only between convoys.daylight hours")
+    classes: list[str] = Field(default_factory=list, description="cargo classes helicopters may lift (any carriers); none: troops only")
+    source: Source
+
+    @field_validator("round_trip_hours")
+    @classmethod
+    def _fits_a_day(cls, value: float | _Distribution, info: ValidationInfo) -> float | _Distribution:
+        sorties = info.data.get("sorties_per_day")
+        if sorties is None:
+            return value
+        low, high = support_of(value)[0], support_of(value)[1] * support_of(sorties)[1]
+        if low <= 0:
+            raise ValueError("must be above 0 hours")
+        if high > 24:
+            raise ValueError(
+                f"up to {support_of(sorties)[1]:g} sorties a day of up to {support_of(value)[1]:g} hours each is more than 24 hours a day "
+                "in the air for one helicopter; give fewer sorties_per_day or a shorter round trip"
+            )
+        return value
+
+    def seats_troops(self) -> bool:
+        return support_of(self.helicopters)[1] > 0 and support_of(self.sorties_per_day)[1] > 0 and support_of(self.troops)[1] > 0
+
+    def base_problems(self, base: Scenario) -> list[tuple[str, str]]:
+        unknown = [name for name in self.classes if name not in base.cargo.classes]
+        if unknown:
+            return [("classes", f"names {', '.join(unknown)}, not a cargo class of this base ({', '.join(base.cargo.classes)})")]
+        return []
+
+
 class BaseGroups(Group):
     """The optional groups of a base, each a mechanism of its own: a one-base file gives them at its top, a theatre
     under each base (``[sites.<base>.<group>]``). A new mechanism is one field here (its group, ``None`` when unset);
@@ -664,6 +704,7 @@ class BaseGroups(Group):
 
     fuel: Fuel | None = Field(default=None, description="bulk fuel at the base (unset: fuel never holds a convoy)")
     own_transport: OwnTransport | None = Field(default=None, description="the base's own organic trucks (unset: only the shared pools' trucks carry its cargo)")
+    helicopters: Helicopters | None = Field(default=None, description="helicopters lifting troops and loads out of the base (unset: none)")
 
     @classmethod
     def group_names(cls) -> tuple[str, ...]:
