@@ -106,6 +106,11 @@ def test_a_class_the_base_does_not_have_is_refused_naming_the_field(tmp_path):
         load_scenario(path)
 
 
+def test_loads_without_a_class_to_lift_are_refused_at_the_classes_field():
+    with pytest.raises(ScenarioError, match=r"helicopters\.classes: names no class, but a sortie lifts loads"):
+        deterministic({"helicopters": helicopters(loads=1)})
+
+
 def test_a_theatre_refuses_helicopters_at_its_top():
     table = small_theatre({"a": small_base(), "x": crossing_site()}, [leg("a", "x", 100), leg("x", "erbil", 100)])
     table["helicopters"] = helicopters()

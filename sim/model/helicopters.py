@@ -48,7 +48,7 @@ class Helicopters(Part):
     ) -> None:
         self.helicopters = helicopters
         self.interval_hours = 24.0 / sorties_per_day if sorties_per_day > 0 else math.inf
-        self.troops, self.loads, self.classes = troops, loads if classes else 0, classes
+        self.troops, self.loads, self.classes = troops, loads, classes
         self.flight_hours = round_trip_hours / 2  # take-off to out of the country
         self.daylight = daylight  # None: they fly by night too
         self.reported = reported

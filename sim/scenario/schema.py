@@ -667,7 +667,7 @@ class Helicopters(Group):
     loads: Count = Field(default=0, title="truckloads a helicopter sortie lifts", description="truckload equivalents one sortie lifts out (sling or internal)")
     round_trip_hours: Hours = Field(title="hours a helicopter round trip takes", description="take-off to take-off: fly out, unload, fly back, load")
     daylight_only: StrictBool = Field(default=False, description="if true, helicopters take off only between convoys.daylight hours")
-    classes: list[str] = Field(default_factory=list, description="cargo classes helicopters may lift (any carriers); none: troops only")
+    classes: list[str] = Field(default_factory=list, validate_default=True, description="cargo classes helicopters may lift (any carriers); none: troops only")
     source: Source
 
     @field_validator("round_trip_hours")
@@ -684,6 +684,14 @@ class Helicopters(Group):
                 f"up to {support_of(sorties)[1]:g} sorties a day of up to {support_of(value)[1]:g} hours each is more than 24 hours a day "
                 "in the air for one helicopter; give fewer sorties_per_day or a shorter round trip"
             )
+        return value
+
+    @field_validator("classes")
+    @classmethod
+    def _loads_of_some_class(cls, value: list[str], info: ValidationInfo) -> list[str]:
+        loads = info.data.get("loads")
+        if not value and loads is not None and support_of(loads)[1] > 0:
+            raise ValueError("names no class, but a sortie lifts loads: give the cargo classes helicopters may lift, or loads = 0")
         return value
 
     def seats_troops(self) -> bool:
