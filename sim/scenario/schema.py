@@ -728,10 +728,9 @@ class BaseGroups(Group):
         """Each optional group by name (``None`` when unset)."""
         return {name: getattr(self, name) for name in self.group_names()}
 
-    def same_place_with(self, other: Group) -> BaseGroups:
+    def same_place_with(self, other: Self) -> Self:
         """One place under two names, ``self`` the name kept: group by group, the two combined where both have it
         (as the group says), else the one that has it."""
-        assert isinstance(other, BaseGroups)
         update = {}
         for name, mine in self.groups().items():
             theirs = getattr(other, name)
