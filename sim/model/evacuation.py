@@ -49,10 +49,10 @@ PARTS: tuple[type[Part], ...] = (
     EscortView,
     CoverAtBase,
     Fuel,
+    OwnTransport,
     Airstrips,
     Helicopters,
     PeopleAndSeats,
-    OwnTransport,
     Inventory,
     Deadline,
 )

@@ -69,6 +69,10 @@ class OwnTransport(Part):
     def carries_troops(self) -> bool:
         return self.moves and self.seats > 0
 
+    def begins(self, base: Evacuation) -> None:
+        if self.moves:
+            base.env.process(own_convoys(base.env, base))
+
     def back(self, trucks: int) -> None:
         """``trucks`` organic trucks are back at the base, empty."""
         self.at_base += trucks
