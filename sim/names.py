@@ -4,7 +4,7 @@ One place for the words every reader sees (console tables, report tables, figure
 ``fleet.het.count`` reads "heavy equipment transporters", the tornado's ``p_window.swing``
 reads "swing in P(15-30 days) (percentage points)". Shares of replications are shown in
 percent, changes of a share in percentage points, counts as whole numbers; the dotted path
-may appear beside the words, small. Nothing here knows the model: names only.
+may appear beside the words, small. Nothing here knows the model: names only (and the words the scenario's groups declare).
 """
 
 from __future__ import annotations
@@ -12,6 +12,7 @@ from __future__ import annotations
 import math
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import cache
 from typing import Any, Protocol
 
 import pandas as pd
@@ -64,17 +65,26 @@ LABELS = {
     "pause.inflow_loads": "truckloads flowing in",
     "pause.inflow_troops": "troops flowing in",
     "pause.returned_fraction": "share of the loads gone brought back",
-    "fuel.fills_at_start": "convoy fills of fuel at the start",
-    "fuel.resupply_fills": "convoy fills a fuel resupply brings",
-    "fuel.resupply_every_hours": "hours between fuel resupplies",
     "deadline.day": "deadline (days from the start)",
     "leaves": "chance the site still has to move",
     "same_place": "chance it is the same place as another base",
-    "own_transport.trucks": "the base's own trucks",
-    "own_transport.loads_per_trip": "truckloads one of its own trucks carries a trip",
-    "own_transport.seats": "troops one of its own trucks carries a trip",
 }
-"""How planners call the scenario's inputs; other paths are shown as they are."""
+"""How planners call the scenario's inputs; a base's optional groups (fuel, own transport, ...) declare their own
+words (their fields' ``title``, :func:`words`); other paths are shown as they are."""
+
+
+def words(path: str) -> str | None:
+    """An input's planner name: from :data:`LABELS`, else the words the base's optional groups declare; None if neither has one."""
+    return LABELS[path] if path in LABELS else group_words().get(path)
+
+
+@cache
+def group_words() -> dict[str, str]:
+    """The words a base's optional groups declare for their inputs (their fields' ``title``), read once and only when
+    a name is not in :data:`LABELS` (the schema imports pydantic and SciPy)."""
+    from sim.scenario.schema import BaseGroups
+
+    return BaseGroups.words()
 
 
 def label(path: str) -> str:
@@ -85,8 +95,9 @@ def label(path: str) -> str:
     ``legs.2.km`` reads ``road 3: km``.
     """
     path = str(path).removeprefix("input.")
-    if path in LABELS:
-        return LABELS[path]
+    said = words(path)
+    if said is not None:
+        return said
     group, _, rest = path.partition(".")
     name, _, field = rest.partition(".")
     if group == "sites" and field:
@@ -101,8 +112,9 @@ def label(path: str) -> str:
 def _first_label(path: str, *alternatives: str) -> str:
     """The planner name of the first of ``path`` and its ``alternatives`` that has one; else ``path`` in words."""
     for candidate in (path, *alternatives):
-        if candidate in LABELS:
-            return LABELS[candidate]
+        said = words(candidate)
+        if said is not None:
+            return said
     return path.replace("_", " ").replace(".", ", ")
 
 

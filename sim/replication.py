@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from sim.model.evacuation import STREAMS, Outcome, Streams
+from sim.model.evacuation import STREAMS, THEATRE_PART_COLUMNS, Outcome, Streams
 from sim.model.outcome import TheatreOutcome
 from sim.model.theatre import simulate
 from sim.scenario.draws import UncertainInput, draw_inputs, per_event_fields, resolve, set_values, uncertain_inputs
@@ -132,7 +132,7 @@ def theatre_columns(theatre: TheatreOutcome) -> dict[str, object]:
         row[f"base.{name}.leaves"] = bool(leaves)
         if name in theatre.same_place:
             row[f"base.{name}.same_place_as"] = theatre.same_place[name]
-        for col in ("own_transport_trips", "own_transport_loads"):
+        for col in THEATRE_PART_COLUMNS:
             if col in cols:
                 row[f"base.{name}.{col}"] = cols[col]
     row["theatre.days_to_last_out"] = theatre.days_to_last_out

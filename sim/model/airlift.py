@@ -88,6 +88,14 @@ class Airstrips(Part):
         return any(lift.seats_per_sortie for lift in self.flying)
 
     @property
+    def carries_troops(self) -> bool:
+        return self.seats_fly
+
+    def begins(self, base: Evacuation) -> None:
+        for lift in self.flying:  # each strip flies its own sorties
+            base.env.process(fly_sorties(base.env, base, lift))
+
+    @property
     def sorties(self) -> int:
         return sum(lift.sorties for lift in self.strips)
 

@@ -213,11 +213,12 @@ class Inventory(Part):
             cls.by_road += n
         self.taken += sum(loads.values())
 
-    def take_for_air(self, t: float, capacity_loads: int) -> int:
-        """Load an aircraft with staged air-eligible cargo; returns loads taken."""
+    def take_for_air(self, t: float, capacity_loads: int, classes: frozenset[str] | None = None) -> int:
+        """Load an aircraft with staged air-eligible cargo (only of ``classes``, if given: a helicopter's sling and
+        internal loads, whatever their carriers); returns loads taken."""
         budget = min(capacity_loads, self.staged(t))
         total = 0
-        for cls in self._air:
+        for cls in self._air if classes is None else (c for c in self.classes if c.name in classes):
             n = min(cls.remaining, budget)
             if n <= 0:
                 continue

@@ -159,8 +159,8 @@ def form_convoys(env: simpy.Environment, evac: Evacuation) -> Steps:
     shuttle = people_and_seats.shuttle_seats(vehicles) > cab_seats_a_trip(fleet, size_max) if vehicles else False
     while people_and_seats.troops_without_seats() > 0:
         if not fleet.cab_seats or shuttle:  # a shuttle that seats more a trip than the cabs do takes them (more cab seats never slow them)
-            if not fleet.cab_seats and (evac.airlift.seats_fly or evac.own.carries_troops):
-                break  # they fly, or ride the base's own trucks: the last element waits for them (cargo_departed)
+            if not fleet.cab_seats and any(part.carries_troops for part in evac.parts):
+                break  # they fly, or ride the base's own trucks (or any part that seats troops): the last element waits for them (cargo_departed)
             if people_and_seats.shuttle_seats(vehicles) <= 0:
                 evac.never_finishes(
                     f"{people_and_seats.troops_without_seats()} troops without a seat: no truck has cab seats, no aircraft seat flies, "

@@ -1,11 +1,10 @@
 """The evacuation of a base: its parts assembled for one replication.
 
-A base is the parts listed in :data:`PARTS` (trucks, loading teams, the pause, daylight, the
-departure window, roads and threats, departure slots, escort, air cover, crossings, the airlift,
-cargo, people and seats), each built from the theatre's shared context
-(:class:`~sim.model.shared.Shared`) and the base's own groups. A loaded convoy leaves when no
-part holds it, asked in the order listed; the base's columns of the replication table are its
-closure dates and its parts' own columns. Hour 0 is 2026-02-23 00:00 local.
+A base is the parts listed in :data:`PARTS` (trucks, loading teams, the pause, daylight, the departure window, roads
+and threats, departure slots, escort, air cover, crossings, the airlift, cargo, people and seats, ...), each built from
+the theatre's shared context (:class:`~sim.model.shared.Shared`) and the base's own groups. A loaded convoy leaves when
+no part holds it, asked in the order listed; the base's columns of the replication table are its closure dates and its
+parts' own columns. Hour 0 is 2026-02-23 00:00 local.
 """
 
 from __future__ import annotations
@@ -26,6 +25,7 @@ from sim.model.escort import EscortView
 from sim.model.fleet import Fleet
 from sim.model.fuel import Fuel
 from sim.model.gate import Daylight, DepartureSlots, DepartureWindow, Gate, Pause
+from sim.model.helicopters import Helicopters
 from sim.model.loading import Loading
 from sim.model.network import BaseSpec
 from sim.model.outcome import Outcome, at_each_midnight
@@ -49,9 +49,10 @@ PARTS: tuple[type[Part], ...] = (
     EscortView,
     CoverAtBase,
     Fuel,
-    Airstrips,
-    PeopleAndSeats,
     OwnTransport,
+    Airstrips,
+    Helicopters,
+    PeopleAndSeats,
     Inventory,
     Deadline,
 )
@@ -60,9 +61,11 @@ PARTS: tuple[type[Part], ...] = (
 WAIT_CAUSES: tuple[str, ...] = tuple(cause for part in PARTS for cause in part.causes)
 """Why convoys waited, in convoy-hours: the ``wait_hours.<cause>`` columns of every replication record."""
 
+THEATRE_PART_COLUMNS: tuple[str, ...] = tuple(column for part in PARTS for column in part.theatre_columns)  # base.<name>.<column> in a theatre
+
 RESOURCES = ("trucks", "loading teams", "escort teams", "apaches", "crossing lanes", "airlift")
-"""Resources whose utilisation (busy share of the time to base empty) each replication reports;
-``airlift`` is the places (working MOG) of the base's strips busy with aircraft on the ground."""
+"""Resources whose utilisation (busy share of the time to base empty) each replication reports; ``airlift``: the places
+(working MOG) of the base's strips busy with aircraft on the ground."""
 
 
 class Evacuation:
@@ -102,8 +105,7 @@ class Evacuation:
         self.waiting_for_trucks = False  # a convoy too small to form waits for trucks to come
         self.forming_wait: tuple[str, float] | None = None  # what the next convoy waits for to form, and since when (hours)
         self.road_done = False
-        self._cargo_departed, self._air_wake, self._delivered = env.event(), env.event(), env.event()
-        self.force_closed = env.event()
+        self._cargo_departed, self._air_wake, self._delivered, self.force_closed = env.event(), env.event(), env.event(), env.event()
         self.shuttle_back = env.event()  # fires when the troops' shuttle is back at the base
         self.vehicles_in = env.event()  # fires when a convoy brings self-driving vehicles to its destination
         self.vehicles_arrived = 0
@@ -112,9 +114,7 @@ class Evacuation:
         self.base_empty_at: float | None = None
         self.started_at: float | None = None
         self.last_arrival = 0.0
-        self.log_t = [0.0]
-        self.log_cargo = [self.cargo_at_base]
-        self.log_people = [self.garrison.at_base]
+        self.log_t, self.log_cargo, self.log_people = [0.0], [self.cargo_at_base], [self.garrison.at_base]
         self.timeline: list[dict[str, Any]] = []
         self.inflow_hour: float | None = None
 
@@ -229,8 +229,7 @@ class Evacuation:
             t = t2
 
     def people_free_for_air(self, lift: Airlift) -> int:
-        """Troops who may fly now from ``lift`` (none if its aircraft have no seat)."""
-        return self.people.free_to_fly(lift.seats_per_sortie)
+        return self.people.free_to_fly(lift.seats_per_sortie)  # none if its aircraft have no seat
 
     def base_emptied_without_last_element(self) -> None:
         """Nobody was left for the last element: the base emptied when the last cargo, vehicle and person left."""
@@ -261,18 +260,20 @@ class Evacuation:
         self.sorties_on_ground += 1
 
     def sortie_departs(self, lift: Airlift, loads: int, people: int, last: bool = False) -> None:
-        t = self.env.now
         self.sorties_on_ground -= 1
         lift.sortie_flown()
+        self.flown_out(loads, people, lift.flight_hours, self.airlift.sorties, last)
+
+    def flown_out(self, loads: int, people: int, flight_hours: float, number: int, last: bool = False) -> None:
+        """The ``number``-th aircraft of its kind takes off with ``loads`` and ``people`` (taken already), out ``flight_hours`` later."""
+        t = self.env.now
         self.cargo_at_base -= loads
         self._log(t)
-        arrival = t + lift.flight_hours
+        arrival = t + flight_hours
         self.last_arrival = max(self.last_arrival, arrival)
         self.shared.out_of_country(t)
         if self.trace:
-            self.timeline.append(
-                {"kind": "sortie", "number": self.airlift.sorties, "loads": loads, "people": people, "legs": {"departed": t, "arrived": arrival}}
-            )
+            self.timeline.append({"kind": "sortie", "number": number, "loads": loads, "people": people, "legs": {"departed": t, "arrived": arrival}})
         if last:
             self.mark_empty(t)
         self._check_cargo_departed()
@@ -395,4 +396,4 @@ class Evacuation:
         )
 
 
-__all__ = ["PARTS", "RESOURCES", "STREAMS", "WAIT_CAUSES", "Evacuation", "Outcome", "Streams"]
+__all__ = ["PARTS", "RESOURCES", "STREAMS", "THEATRE_PART_COLUMNS", "WAIT_CAUSES", "Evacuation", "Outcome", "Streams"]

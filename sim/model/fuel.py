@@ -30,7 +30,7 @@ class Fuel(Part):
 
     @classmethod
     def for_base(cls, setup: BaseSetup) -> Fuel:
-        group = setup.spec.fuel
+        group = setup.spec.groups.fuel
         if group is None:
             return cls(None)
         return cls(int(group.fills_at_start), int(group.resupply_fills), float(group.resupply_every_hours))

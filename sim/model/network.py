@@ -21,7 +21,7 @@ import networkx as nx
 
 from sim.model.route import Leg
 from sim.scenario.routing import RoadMap, road_map
-from sim.scenario.schema import Airlift, Cargo, CrossingPoint, Deadline, Fuel, Loading, OwnTransport, People, Threats, Vehicles
+from sim.scenario.schema import Airlift, BaseGroups, Cargo, CrossingPoint, Deadline, Loading, People, Threats, Vehicles
 
 
 @dataclass(frozen=True)
@@ -45,7 +45,7 @@ class Road:
 
 @dataclass(frozen=True)
 class BaseSpec:
-    """One base or hub: its own groups (today's one-base groups) and its phasing."""
+    """One base or hub: its own groups (a one-base file's groups, the optional ones in ``groups``) and its phasing."""
 
     name: str
     kind: str
@@ -62,9 +62,8 @@ class BaseSpec:
     pools: tuple[str, ...]
     lat: float = 0.0
     lon: float = 0.0
-    fuel: Fuel | None = None  # None: fuel never holds a convoy
+    groups: BaseGroups = field(default_factory=BaseGroups)  # its optional groups (fuel, own transport, ...): unset ones are None
     deadline: Deadline | None = None  # None: no date; everything leaves
-    own_transport: OwnTransport | None = None  # None: only its pools' trucks carry its cargo
     same_place_as: str | None = None  # another base that may be this one under another name
     same_place: float = 0.0  # the probability that it is
 

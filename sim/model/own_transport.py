@@ -38,6 +38,8 @@ OWN_KIND = "military"
 class OwnTransport(Part):
     """A base's organic trucks: how many, what one carries a trip, how many stand at the base now."""
 
+    theatre_columns = ("own_transport_trips", "own_transport_loads")
+
     def __init__(self, trucks: int, loads_per_trip: int = 1, seats: int = 0, escorted: bool = True, reported: bool | None = None) -> None:
         self.trucks = trucks
         self.reported = trucks > 0 if reported is None else reported  # whether the base has its columns (in every replication alike)
@@ -52,8 +54,8 @@ class OwnTransport(Part):
     def for_base(cls, setup: BaseSetup) -> OwnTransport:
         spec, bases = setup.spec, setup.shared.network.bases.values()
         # a base another site may be (same_place_as) reports the columns whether or not this replication merged them
-        reported = spec.own_transport is not None or any(b.same_place_as == spec.name and b.own_transport is not None for b in bases)
-        group = spec.own_transport
+        reported = spec.groups.own_transport is not None or any(b.same_place_as == spec.name and b.groups.own_transport is not None for b in bases)
+        group = spec.groups.own_transport
         if group is None:
             return cls(0, reported=reported)
         return cls(int(group.trucks), int(group.loads_per_trip), int(group.seats), bool(group.escorted), reported=reported)
@@ -66,6 +68,10 @@ class OwnTransport(Part):
     @property
     def carries_troops(self) -> bool:
         return self.moves and self.seats > 0
+
+    def begins(self, base: Evacuation) -> None:
+        if self.moves:
+            base.env.process(own_convoys(base.env, base))
 
     def back(self, trucks: int) -> None:
         """``trucks`` organic trucks are back at the base, empty."""

@@ -24,6 +24,7 @@ if TYPE_CHECKING:
     import simpy
 
     from sim.model.convoy import Convoy
+    from sim.model.evacuation import Evacuation
     from sim.model.network import BaseSpec
     from sim.model.shared import Shared
     from sim.scenario.schema import Scenario
@@ -43,8 +44,17 @@ class Part:
 
     causes: ClassVar[tuple[str, ...]] = ()
 
+    theatre_columns: ClassVar[tuple[str, ...]] = ()
+    """Columns of its own a theatre's table repeats per base (``base.<name>.<column>``), where the part reports them."""
+
     may_hold: bool = True
     """False for a part that can never hold a convoy in this replication (no pause drawn, no fuel limit): the gate skips it."""
+
+    @property
+    def carries_troops(self) -> bool:
+        """Whether this part takes troops out itself (aircraft seats, the base's own trucks): then troops without a seat
+        on the road wait for it, and the last element for them."""
+        return False
 
     @classmethod
     def for_base(cls, setup: BaseSetup) -> Part:
@@ -61,6 +71,9 @@ class Part:
     def columns(self, span: float) -> dict[str, Column]:
         """This part's columns of the replication table; ``span`` is the hours to base empty (for utilisation)."""
         return {}
+
+    def begins(self, base: Evacuation) -> None:
+        """``base`` starts to empty: start this part's own activities (a part that moves cargo or people itself)."""
 
 
 P = TypeVar("P", bound=Part)

@@ -17,7 +17,7 @@ from sim.model.convoy import KINDS
 from sim.model.network import BaseSpec, DestinationSpec, Network, PoolSpec, Road, SiteSpec
 from sim.model.route import Leg
 from sim.scenario.routing import beyond_border
-from sim.scenario.schema import BaseSite, Cargo, CrossingPoint, CrossingSite, OwnTransport, People, Scenario, TheatreScenario, strips_of
+from sim.scenario.schema import BaseGroups, BaseSite, Cargo, CrossingPoint, CrossingSite, People, Scenario, TheatreScenario, strips_of
 
 SHORTHAND_BASE = "base"
 """The one-base shorthand's names: its base, crossings and destination, its legs and its one pool."""
@@ -59,9 +59,8 @@ def _theatre(s: TheatreScenario) -> Network:
                 pools=tuple(site.pools),
                 lat=site.lat,
                 lon=site.lon,
-                fuel=site.fuel,
+                groups=BaseGroups.of(site),
                 deadline=site.deadline or s.deadline,
-                own_transport=site.own_transport,
                 same_place_as=site.same_place_as,
                 same_place=float(site.same_place),
             )
@@ -120,9 +119,8 @@ def _one_base(s: Scenario) -> Network:
         send_to=None,
         leaves=1.0,
         pools=(b,),
-        fuel=s.fuel,
+        groups=BaseGroups.of(s),
         deadline=s.deadline,
-        own_transport=s.own_transport,
     )
     crossings = {m: s.crossing.main.model_copy(update={"extra_km": 0.0})}  # the detour is the alternate's
     syria, iraq = s.route.syria, s.route.iraq
@@ -185,7 +183,8 @@ def _one_base(s: Scenario) -> Network:
 def one_place(net: Network, same: dict[str, str]) -> Network:
     """The network with each site of ``same`` (drawn to be the same place as the base it names) merged into that base:
     the base's cargo by class (handed-over share weighted by loads), vehicles, troops, security force, loading teams,
-    pack-out and own trucks are the sum of both; its strips and fuel are its own, or the other name's if it has none.
+    pack-out are the sum of both; its strips are its own, or the other name's if it has none; its optional groups are combined
+    group by group (:meth:`~sim.scenario.schema.BaseGroups.same_place_with`: own trucks add up, fuel is the kept name's, or the other's).
     The other name's record stays as it is: the caller marks it as not left, so it sends nothing and is not waited for."""
     if not same:
         return net
@@ -204,8 +203,7 @@ def _merged(a: BaseSpec, b: BaseSpec) -> BaseSpec:
         people=_people(a.people, b.people),
         loading=a.loading.model_copy(update={"teams": int(a.loading.teams) + int(b.loading.teams)}),
         airstrips=a.airstrips or b.airstrips,
-        fuel=a.fuel if a.fuel is not None else b.fuel,
-        own_transport=_own(a.own_transport, b.own_transport),
+        groups=a.groups.same_place_with(b.groups),
     )
 
 
@@ -236,9 +234,3 @@ def _people(a: People, b: People) -> People:
             "security_vehicles": int(a.security_vehicles) + int(b.security_vehicles) if both else None,  # type: ignore[arg-type]
         }
     )
-
-
-def _own(a: OwnTransport | None, b: OwnTransport | None) -> OwnTransport | None:
-    if a is None or b is None:
-        return a if b is None else b
-    return a.model_copy(update={"trucks": int(a.trucks) + int(b.trucks)})

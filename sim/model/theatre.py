@@ -18,7 +18,6 @@ from typing import Any
 import simpy
 from simpy.events import Condition
 
-from sim.model.airlift import fly_sorties
 from sim.model.calendar import Closures
 from sim.model.convoy import CONTRACTED, KINDS, Convoy
 from sim.model.convoys import dispatch_convoys, form_convoys
@@ -27,7 +26,6 @@ from sim.model.deadline import close_at_deadline
 from sim.model.evacuation import Evacuation
 from sim.model.network import Network
 from sim.model.outcome import Outcome, TheatreOutcome
-from sim.model.own_transport import own_convoys
 from sim.model.shared import Shared
 from sim.model.streams import Streams
 from sim.scenario.schema import Scenario
@@ -284,10 +282,8 @@ class Theatre:
         evac.begin(self.env.now)
         self.env.process(form_convoys(self.env, evac))
         self.env.process(dispatch_convoys(self.env, evac))
-        if evac.own.moves:
-            self.env.process(own_convoys(self.env, evac))
-        for lift in evac.airlift.flying:
-            self.env.process(fly_sorties(self.env, evac, lift))
+        for part in evac.parts:  # the base's own trucks, its strips' sorties, its helicopters, ...
+            part.begins(evac)
 
     def done(self) -> simpy.Event:
         """Fires when every base that is left has closed (everything it sent has arrived)."""

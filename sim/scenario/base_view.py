@@ -21,6 +21,7 @@ from sim.scenario.routing import RoadMap, beyond_border, march_hours, road_map
 from sim.scenario.schema import (
     AirCover,
     Airlift,
+    BaseGroups,
     Crossing,
     CrossingPoint,
     Destination,
@@ -39,7 +40,7 @@ from sim.scenario.schema import (
 KINDS = ("civilian", "lowboy", "military", "het")
 
 # the fields of the view that come from the base's own groups: a problem found there is the base's
-BASE_GROUPS = ("cargo", "vehicles", "people", "loading", "airlift", "fuel", "own_transport")
+BASE_GROUPS = ("cargo", "vehicles", "people", "loading", "airlift", *BaseGroups.group_names())
 
 
 def _number(value) -> float:
@@ -189,9 +190,8 @@ def base_view(s: TheatreScenario, base: str) -> Scenario:
         weather=s.weather,
         pause=s.pause,
         history=None,
-        fuel=site.fuel,
         deadline=site.deadline or s.deadline,
-        own_transport=site.own_transport,
+        **{name: getattr(site, name) for name in BaseGroups.group_names()},
         source_kind=None,
     )
 

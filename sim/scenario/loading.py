@@ -33,6 +33,7 @@ from sim.scenario.schema import (
     SITE_KINDS,
     VEHICLES_IN_PRIORITY,
     Airlift,
+    BaseGroups,
     Deadline,
     Scenario,
     TheatreScenario,
@@ -648,8 +649,8 @@ def _seat_problems(s: Scenario, low, high, flying: list[Airlift]) -> list[Proble
     trucks = (s.fleet.civilian, s.fleet.lowboy, s.fleet.military, s.fleet.het)
     air_possible = bool(flying)
     air_seats = any(a.allowed and high(a.troops) > 0 for lift in flying for a in (lift.c130j, lift.c17))
-    own = s.own_transport
-    own_seats = own is not None and high(own.trucks) > 0 and high(own.seats) > 0  # they shuttle until everyone has left
+    groups = [group for group in BaseGroups.of(s).groups().values() if group is not None]
+    own_seats = any(group.seats_troops() for group in groups)  # the base's own trucks, helicopters, ...: they take troops until everyone has left
     if not air_seats and not own_seats and all(high(t.cab_seats) == 0 or high(t.count) == 0 for t in trucks):
         # seats are then one-off: each vehicle once, and seats_per_convoy once a convoy (at most one convoy a truckload or vehicle)
         seats_high = high(v.seats) if v.seats is not None else high(v.crew)
@@ -669,6 +670,9 @@ def _seat_problems(s: Scenario, low, high, flying: list[Airlift]) -> list[Proble
             )
     if p.last_element_by == "sortie" and air_possible and not air_seats:
         out.append(Problem("people.last_element_by", "is 'sortie', but no aircraft allowed here has a seat (airlift.*.troops = 0)"))
+    for name, group in BaseGroups.of(s).groups().items():  # each optional group checks itself against the base's other groups
+        if group is not None:
+            out += [Problem(f"{name}.{field}", message) for field, message in group.base_problems(s)]
     return out
 
 

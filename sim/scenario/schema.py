@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 import math
-from typing import TYPE_CHECKING, Annotated, ClassVar, Literal, TypeAlias, get_args
+from typing import TYPE_CHECKING, Annotated, ClassVar, Literal, Self, TypeAlias, get_args
 
 from pydantic import (
     AfterValidator,
@@ -198,6 +198,20 @@ class Group(BaseModel):
     def kind_of(self, field: str) -> str:
         """The kind of source behind one of this group's fields (``unsourced`` if the group names none)."""
         return kind_of_field(self.source_kind, field)
+
+    def same_place_with(self, other: Self) -> Self:
+        """This group of a base reported under a second name too (``same_place_as``), ``other`` the second name's:
+        by default the kept name's (a group whose numbers add up says so)."""
+        return self
+
+    def seats_troops(self) -> bool:
+        """Whether this group (a base's optional mechanism), at its highest numbers, takes troops out of the base itself."""
+        return False
+
+    def base_problems(self, base: Scenario) -> list[tuple[str, str]]:
+        """What this group of ``base`` (a one-base scenario, or a theatre's base seen as one) gets wrong against the
+        base's other groups, as (field, message): checked after every field validated."""
+        return []
 
 
 def _own_fields(model: type[BaseModel]) -> list[str]:
@@ -545,9 +559,11 @@ class Fuel(Group):
     """Bulk fuel at a base, counted in convoy fills (the fuel one convoy needs for its trip out and back): a convoy
     leaves only with a fill, and resupply brings more at a fixed rhythm. Unset: fuel never holds a convoy."""
 
-    fills_at_start: Count = Field(description="convoy fills held at the base at hour 0")
-    resupply_fills: Count = Field(default=0, description="convoy fills each resupply brings (0: none comes)")
-    resupply_every_hours: Hours = Field(default=24.0, description="hours between resupplies, the first that many hours after hour 0")
+    fills_at_start: Count = Field(title="convoy fills of fuel at the start", description="convoy fills held at the base at hour 0")
+    resupply_fills: Count = Field(default=0, title="convoy fills a fuel resupply brings", description="convoy fills each resupply brings (0: none comes)")
+    resupply_every_hours: Hours = Field(
+        default=24.0, title="hours between fuel resupplies", description="hours between resupplies, the first that many hours after hour 0"
+    )
     source: Source
 
     @field_validator("resupply_every_hours")
@@ -611,10 +627,16 @@ class OwnTransport(Group):
     same rules as any military convoy (departure window, daylight, roads, the day's departure slots, air cover,
     crossings) and with a ground escort unless ``escorted = false``. Unset: the base has no transport of its own."""
 
-    trucks: Count = Field(description="organic trucks the base's units hold and drive (PLS, FMTV), carrying cargo and troops")
-    loads_per_trip: Count = Field(default=1, description="truckload equivalents one organic truck carries a trip (a PLS with its trailer: 2)")
+    trucks: Count = Field(title="the base's own trucks", description="organic trucks the base's units hold and drive (PLS, FMTV), carrying cargo and troops")
+    loads_per_trip: Count = Field(
+        default=1,
+        title="truckloads one of its own trucks carries a trip",
+        description="truckload equivalents one organic truck carries a trip (a PLS with its trailer: 2)",
+    )
     seats: Count = Field(
-        default=0, description="troops of the base one organic truck carries out a trip besides its driver (its drivers are not counted in people.troops)"
+        default=0,
+        title="troops one of its own trucks carries a trip",
+        description="troops of the base one organic truck carries out a trip besides its driver (its drivers are not counted in people.troops)",
     )
     escorted: bool = Field(default=True, description="false: its convoys move without a ground escort (the base's own gun trucks guard them)")
     source: Source
@@ -625,6 +647,104 @@ class OwnTransport(Group):
         if isinstance(value, (int, float)) and value < 1:
             raise ValueError("must be at least 1 truckload equivalent a trip (no own transport at all: leave the group out)")
         return value
+
+    def seats_troops(self) -> bool:
+        return support_of(self.trucks)[1] > 0 and support_of(self.seats)[1] > 0
+
+    def same_place_with(self, other: OwnTransport) -> OwnTransport:
+        """Two names of one place: the units of both are there, so are their trucks."""
+        return self.model_copy(update={"trucks": int(self.trucks) + int(other.trucks)})
+
+
+class Helicopters(Group):
+    """Rotary-wing lift from the base (CH-47F Chinooks): helicopters that lift troops and sling or internal loads of the
+    classes they may carry out of the base, from a landing zone (no airstrip needed), at a rhythm of sorties a day each.
+    Unset: no helicopter lifts from the base."""
+
+    helicopters: Count = Field(title="helicopters lifting from the base", description="helicopters that fly sorties from the base (0: none)")
+    sorties_per_day: SortiesPerAircraft = Field(title="sorties a helicopter flies a day", description="sorties each helicopter flies a day, evenly spaced")
+    troops: Count = Field(title="troops a helicopter sortie lifts", description="troops of the base one sortie lifts out (not the security force)")
+    loads: Count = Field(default=0, title="truckloads a helicopter sortie lifts", description="truckload equivalents one sortie lifts out (sling or internal)")
+    round_trip_hours: Hours = Field(title="hours a helicopter round trip takes", description="take-off to take-off: fly out, unload, fly back, load")
+    daylight_only: StrictBool = Field(default=False, description="if true, helicopters take off only between convoys.daylight hours")
+    classes: list[str] = Field(default_factory=list, validate_default=True, description="cargo classes helicopters may lift (any carriers); none: troops only")
+    source: Source
+
+    @field_validator("round_trip_hours")
+    @classmethod
+    def _fits_a_day(cls, value: float | _Distribution, info: ValidationInfo) -> float | _Distribution:
+        sorties = info.data.get("sorties_per_day")
+        if sorties is None:
+            return value
+        low, high = support_of(value)[0], support_of(value)[1] * support_of(sorties)[1]
+        if low <= 0:
+            raise ValueError("must be above 0 hours")
+        if high > 24:
+            raise ValueError(
+                f"up to {support_of(sorties)[1]:g} sorties a day of up to {support_of(value)[1]:g} hours each is more than 24 hours a day "
+                "in the air for one helicopter; give fewer sorties_per_day or a shorter round trip"
+            )
+        return value
+
+    @field_validator("classes")
+    @classmethod
+    def _loads_of_some_class(cls, value: list[str], info: ValidationInfo) -> list[str]:
+        loads = info.data.get("loads")
+        if not value and loads is not None and support_of(loads)[1] > 0:
+            raise ValueError("names no class, but a sortie lifts loads: give the cargo classes helicopters may lift, or loads = 0")
+        return value
+
+    def seats_troops(self) -> bool:
+        return support_of(self.helicopters)[1] > 0 and support_of(self.sorties_per_day)[1] > 0 and support_of(self.troops)[1] > 0
+
+    def base_problems(self, base: Scenario) -> list[tuple[str, str]]:
+        unknown = [name for name in self.classes if name not in base.cargo.classes]
+        if unknown:
+            return [("classes", f"names {', '.join(unknown)}, not a cargo class of this base ({', '.join(base.cargo.classes)})")]
+        return []
+
+
+class BaseGroups(Group):
+    """The optional groups of a base, each a mechanism of its own: a one-base file gives them at its top, a theatre
+    under each base (``[sites.<base>.<group>]``). A new mechanism is one field here (its group, ``None`` when unset);
+    the model reads them as ``spec.groups.<group>``, and two names of one place (``same_place_as``) combine them
+    group by group (:meth:`Group.same_place_with`)."""
+
+    fuel: Fuel | None = Field(default=None, description="bulk fuel at the base (unset: fuel never holds a convoy)")
+    own_transport: OwnTransport | None = Field(default=None, description="the base's own organic trucks (unset: only the shared pools' trucks carry its cargo)")
+    helicopters: Helicopters | None = Field(default=None, description="helicopters lifting troops and loads out of the base (unset: none)")
+
+    @classmethod
+    def group_names(cls) -> tuple[str, ...]:
+        """The optional groups, in the order declared."""
+        return tuple(name for name in BaseGroups.model_fields if name != "source_kind")
+
+    @classmethod
+    def of(cls, holder: BaseGroups) -> BaseGroups:
+        """The optional groups of a one-base scenario or of a theatre's base, on their own."""
+        return BaseGroups.model_construct(**{name: getattr(holder, name) for name in cls.group_names()})
+
+    def groups(self) -> dict[str, Group | None]:
+        """Each optional group by name (``None`` when unset)."""
+        return {name: getattr(self, name) for name in self.group_names()}
+
+    def same_place_with(self, other: Self) -> Self:
+        """One place under two names, ``self`` the name kept: group by group, the two combined where both have it
+        (as the group says), else the one that has it."""
+        update = {}
+        for name, mine in self.groups().items():
+            theirs = getattr(other, name)
+            update[name] = theirs if mine is None else mine if theirs is None else mine.same_place_with(theirs)
+        return self.model_copy(update=update)
+
+    @classmethod
+    def words(cls) -> dict[str, str]:
+        """How planners call the groups' inputs, by dotted path (``fuel.fills_at_start``): each field's ``title``."""
+        words = {}
+        for name in cls.group_names():
+            group = next(arg for arg in get_args(cls.model_fields[name].annotation) if isinstance(arg, type) and issubclass(arg, Group))
+            words.update({f"{name}.{field}": info.title for field, info in group.model_fields.items() if info.title})
+        return words
 
 
 MEASURES = ("base empty", "force closure", "first convoy across")
@@ -673,7 +793,7 @@ class SiteHead(Group):
     source: Source
 
 
-class BaseSite(SiteHead):
+class BaseSite(SiteHead, BaseGroups):
     """A base (or hub) of the theatre: today's per-base groups nested under it, and when it starts."""
 
     kind: Literal["base", "hub"] = Field(description="base: empties out of the country (or into its send_to hub); hub: others send to it, then it empties")
@@ -684,9 +804,7 @@ class BaseSite(SiteHead):
     airlift: Airstrips | None = Field(
         default=None, description="its own airstrip and shuttle, or several ([[sites.<base>.airlift]], each flying its own sorties); none: no sortie flies"
     )
-    fuel: Fuel | None = Field(default=None, description="its bulk fuel (unset: fuel never holds a convoy)")
     deadline: Deadline | None = Field(default=None, description="its own deadline (unset: the theatre's [deadline], if any)")
-    own_transport: OwnTransport | None = Field(default=None, description="its own organic trucks (unset: only the shared pools' trucks carry its cargo)")
     start_day: Days = Field(default=0.0, description="days after hour 0 when the base starts to empty (pack-out and convoys)")
     after: str | None = Field(default=None, description="another base: this one starts when that one is empty (or at its own start_day if that one stays)")
     send_to: str | None = Field(default=None, description="a hub inside the country: its cargo, vehicles and people go there instead of out")
@@ -881,7 +999,7 @@ class TheatreDestination(Group):
     source: Source
 
 
-class Scenario(Group):
+class Scenario(BaseGroups):
     """A whole evacuation scenario, validated once; the model only reads it."""
 
     scenario: ScenarioInfo
@@ -900,17 +1018,15 @@ class Scenario(Group):
     weather: Weather
     pause: Pause
     history: History | None = Field(default=None, description="for a backtest case (scenarios/history/): the reported outcome of a past withdrawal")
-    fuel: Fuel | None = Field(default=None, description="bulk fuel at the base (unset: fuel never holds a convoy)")
     deadline: Deadline | None = Field(
         default=None, description="a date after which what is left at the base is destroyed or handed over (in a theatre: every base without its own)"
     )
-    own_transport: OwnTransport | None = Field(default=None, description="the base's own organic trucks (unset: only the fleet's trucks carry its cargo)")
 
     is_theatre: ClassVar[bool] = False
     """A one-base file (the one-base shorthand); :class:`TheatreScenario` is the network form."""
 
 
-ONE_BASE_GROUPS = ("cargo", "vehicles", "people", "loading", "airlift", "route", "fuel", "own_transport")
+ONE_BASE_GROUPS = ("cargo", "vehicles", "people", "loading", "airlift", "route", *BaseGroups.group_names())
 """Top-level groups of a one-base file that a theatre scenario nests under each base (or, for ``route``, gives as legs)."""
 
 
@@ -924,8 +1040,6 @@ class TheatreScenario(Scenario):
     loading: None = None  # type: ignore[assignment]  # a theatre nests these under its bases and pools
     airlift: None = None  # type: ignore[assignment]  # a theatre nests these under its bases and pools
     route: None = None  # type: ignore[assignment]  # a theatre nests these under its bases and pools
-    fuel: None = None  # a theatre nests it under its bases
-    own_transport: None = None  # a theatre nests it under its bases
     fleet: TheatreFleet  # type: ignore[assignment]  # a theatre nests these under its bases and pools
     escort: TheatreEscort  # type: ignore[assignment]  # a theatre nests these under its bases and pools
     air_cover: TheatreAirCover  # type: ignore[assignment]  # a theatre nests these under its bases and pools
