@@ -15,6 +15,7 @@ from collections.abc import Callable
 import numpy as np
 import simpy
 
+from sim.model.at_rest import RestBoard
 from sim.model.convoy import CONTRACTED, KINDS, Convoy
 from sim.model.parts import BaseSetup, Column, Part, share
 from sim.scenario.distributions import draw_one
@@ -80,6 +81,7 @@ class Fleet(Part):
         self.breakdowns = 0
         self.waits_by_kind = dict.fromkeys(KINDS, 0.0)  # hours convoys waited to form, by the type they were short of
         self._returned = env.event()
+        self._board: RestBoard | None = None  # the theatre's waits for trucks to come to rest, if other bases watch this one
         self._repaired: list[tuple[float, str, str]] = []
         for pool in pools:
             self._note_idle(pool.name)
@@ -101,6 +103,17 @@ class Fleet(Part):
             {p.name: shared.trucks_start_at(p.name, spec.name) for p in pools},
             spec.name,
         )
+
+    def watched_on(self, board: RestBoard) -> None:
+        """Bases sharing a pool with this one wait on ``board`` for trucks to come to rest here."""
+        self._board = board
+
+    def _trucks_at_rest(self) -> None:
+        """Trucks came to rest at the base: wake whoever waits for it, and wait on a new return."""
+        if self._board is not None:
+            self._board.before_firing(self.base, self._returned)
+        ev, self._returned = self._returned, self.env.event()
+        ev.succeed()
 
     def _note_idle(self, pool: str) -> None:
         """Tell ``pool`` whether trucks of it stand idle here, so that a base short of trucks looks only at the bases
@@ -195,9 +208,8 @@ class Fleet(Part):
             self.here[pool][kind] += 1
             self._pools[pool].idle_at.add(self.base)
             back = True
-        if back and self._returned.callbacks:  # another base waiting for trucks to come to rest counted these (issue 23: it waited for ever)
-            ev, self._returned = self._returned, self.env.event()
-            ev.succeed()
+        if back and (self._returned.callbacks or (self._board is not None and self._board.watched(self.base))):
+            self._trucks_at_rest()  # another base waiting for trucks to come to rest counted these (issue 23: it waited for ever)
 
     def next_repair(self) -> float | None:
         """When the next truck under repair is ready, if any."""
@@ -213,7 +225,9 @@ class Fleet(Part):
         return sum(self.total[k] - self.at_base[k] for k in kinds if k in self.total)
 
     def returned(self) -> simpy.Event:
-        """An event that fires the next time trucks come back to the base."""
+        """An event that fires the next time trucks come back to the base (to wait on at once)."""
+        if self._board is not None:
+            self._board.before_subscribing(self.base, self._returned)
         return self._returned
 
     def send(self, used: dict[str, int]) -> dict[str, dict[str, int]]:
@@ -241,8 +255,7 @@ class Fleet(Part):
             self.at_base[kind] += n
             counts[kind] = counts.get(kind, 0) + n
         self._note_idle(pool)
-        ev, self._returned = self._returned, self.env.event()
-        ev.succeed()
+        self._trucks_at_rest()
 
     def take_idle(self, pool: str, kind: str) -> int:
         """Every truck of ``pool`` and ``kind`` idle at the base leaves it (to drive empty to another base); how many."""

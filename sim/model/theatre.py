@@ -16,9 +16,9 @@ from collections.abc import Generator
 from typing import Any
 
 import simpy
-from simpy.events import Condition
 
 from sim.model.airlift import fly_sorties
+from sim.model.at_rest import RestBoard
 from sim.model.calendar import Closures
 from sim.model.convoy import CONTRACTED, KINDS, Convoy
 from sim.model.convoys import dispatch_convoys, form_convoys
@@ -36,54 +36,6 @@ _ONE = {kind: frozenset({kind}) for kind in KINDS}
 """Each truck type alone, as the cargo's questions take it."""
 
 
-class TrucksAtRest(Condition):
-    """Fires the first time trucks come to rest at one of several bases (one of their fleets' return events fires):
-    what :class:`simpy.AnyOf` over those events does, at the same moment and in the same order, but at the cost of
-    one look a base rather than SimPy's search of every base's callbacks once it has fired.
-
-    SimPy's condition puts a check on each event and, once it has fired, takes them all off again: with every base of
-    a theatre-wide pool waiting on every other's return, each look grew as the square of the bases. Here the waits
-    subscribed to one return one after another share one callback (:class:`_WaitingForTrucks`), which wakes them in
-    the order they subscribed; a wait that has fired, or whose outer condition has (``rest | timeout``), is spent and
-    skipped when the others' returns fire, instead of being searched for and removed.
-    """
-
-    def __init__(self, env: simpy.Environment, events: list[simpy.Event]) -> None:
-        simpy.Event.__init__(self, env)
-        self._evaluate = Condition.any_events
-        self._events = ()  # nothing to report in a value: those waiting on it only look again
-        self._count = 0
-        self._spent = False
-        for event in events:
-            callbacks = event.callbacks
-            if callbacks is None:  # already processed: it fires now, as SimPy's check would
-                self.wake()
-            elif callbacks and type(callbacks[-1]) is _WaitingForTrucks:
-                callbacks[-1].waits.append(self)
-            else:
-                callbacks.append(_WaitingForTrucks(self))
-
-    def wake(self) -> None:
-        if not self.triggered and not self._spent:
-            self.succeed()
-
-    def _remove_check_callbacks(self) -> None:
-        self._spent = True
-
-
-class _WaitingForTrucks:
-    """The waits for trucks to come to rest subscribed, one after another, to one base's return: one callback."""
-
-    __slots__ = ("waits",)
-
-    def __init__(self, first: TrucksAtRest) -> None:
-        self.waits = [first]
-
-    def __call__(self, _event: simpy.Event) -> None:
-        for wait in self.waits:
-            wait.wake()
-
-
 class Theatre:
     """Everything the bases of one replication share (:attr:`shared`), and the bases themselves; it answers
     what a base asks about the others (:class:`~sim.model.shared.Neighbours`)."""
@@ -98,6 +50,7 @@ class Theatre:
         self.truck_pools = self.shared.truck_pools
         self.bases: dict[str, Evacuation] = {}
         self._sharers: dict[str, list[Evacuation]] = {}
+        self._board: RestBoard | None = None  # the waits for trucks to come to rest (bases that share a pool)
         self._users: dict[str, list[Evacuation]] = {}
         self._rank = {name: i for i, name in enumerate(self.network.bases)}  # file order
         if build:
@@ -113,8 +66,9 @@ class Theatre:
         """Fires the next time trucks come to rest at ``base`` or at another base sharing one of its pools: a base
         short of trucks looks again then (those it counted on may have stopped elsewhere, never to come)."""
         evac = self.bases[base]
-        others = self._sharing(evac)
-        return TrucksAtRest(self.env, [evac.fleet.returned(), *(b.fleet.returned() for b in others)]) if others else evac.fleet.returned()
+        if self._board is None or not self._sharing(evac):
+            return evac.fleet.returned()
+        return self._board.wait(self.env, base)
 
     def _sharing(self, evac: Evacuation) -> list[Evacuation]:
         """The other bases sharing one of ``evac``'s pools, in file order (worked out once)."""
@@ -248,6 +202,11 @@ class Theatre:
     def _build_bases(self) -> None:
         for spec in self.network.bases.values():
             self.bases[spec.name] = Evacuation(self.shared, spec)
+        watches = {name: {name, *(b.name for b in self._sharing(evac))} for name, evac in self.bases.items() if self._sharing(evac)}
+        if watches:
+            self._board = RestBoard(watches)
+            for name in watches:
+                self.bases[name].fleet.watched_on(self._board)
 
     def start(self) -> None:
         """Start every base that is left: now, at its start day, or when the base it follows is empty."""
