@@ -127,10 +127,14 @@ def form_convoys(env: simpy.Environment, evac: Evacuation) -> Steps:
     """Form and load convoys until no road cargo and no vehicles are left; then troops without seats; then the last element."""
     fleet = evac.fleet
     groups = convoy_groups(evac.scenario.convoys.separate_contracted)
+    waited_on: tuple[tuple[object, ...], list[ConvoyPlan]] | None = None  # the base's state and its plans, all waiting for trucks
     while True:
         t = env.now
         fleet.collect_repaired()
-        plans = _plans_until_ready(evac, groups, t)
+        plans = _same_plans(evac, waited_on) or _plans_until_ready(evac, groups, t)
+        waited_on = (_planned_on(evac), plans) if all(plan.waiting_for == "trucks" for plan in plans) else None
+        if not _waits_for_trucks(plans):
+            fleet.wait_for_trucks(False)  # only now: a base that looks again and waits again has waited all along
         if not plans:
             if evac.feeders and evac.waiting_for_feeders():  # a hub: more comes in from the bases sending to it
                 evac.neighbours.trucks_arrived(evac.name)  # meanwhile its idle trucks may serve the feeders
@@ -195,6 +199,35 @@ def form_convoys(env: simpy.Environment, evac: Evacuation) -> Steps:
         evac.queue_convoy(evac.new_convoy({}, {}, people_and_seats.security_vehicles, people, env.now, last_element=True))
 
 
+def _waits_for_trucks(plans: list[ConvoyPlan]) -> bool:
+    """Whether the base's next convoy, so planned, waits for trucks to come (no other base sees the difference while
+    the base looks again: its own flag is read only while it sleeps)."""
+    if not plans or plans[-1].ready:
+        return False
+    return next((plan.waiting_for for plan in plans if plan.waiting_for), None) == "trucks"
+
+
+def _planned_on(evac: Evacuation) -> tuple[object, ...]:
+    """What the base's convoy plans read of its own state: its cargo, the trucks at hand, the vehicles left."""
+    return (evac.inventory.state(), tuple(evac.fleet.at_base.values()), evac.people.vehicles_left, evac.people.vehicle_share_places)
+
+
+def _same_plans(evac: Evacuation, waited_on: tuple[tuple[object, ...], list[ConvoyPlan]] | None) -> list[ConvoyPlan] | None:
+    """The plans of the last look, if planning again would give them: every one waited for trucks, the base's own
+    state is the same, and trucks may still come for each. (A plan waiting for trucks is short of trucks, not of staged
+    cargo: packing more out changes none of it.) ``None`` when the base must plan again."""
+    if waited_on is None:
+        return None
+    state, plans = waited_on
+    if state != _planned_on(evac):
+        return None
+    for plan in plans:
+        assert plan.kinds is not None, "a convoy waiting for trucks knows which types may join it"
+        if _trucks_that_may_come(evac, plan.kinds, any(plan.loads.values())) <= 0:
+            return None
+    return plans
+
+
 def _plans_until_ready(evac: Evacuation, groups: tuple[ConvoyGroup, ...], t: float) -> list[ConvoyPlan]:
     """The groups' next convoys in order, up to the first that is ready to form (the last one listed then)."""
     plans = []
@@ -218,10 +251,9 @@ def _wait_to_form(env: simpy.Environment, evac: Evacuation, waiting: list[Convoy
         evac.neighbours.call_trucks(evac.name)
         repaired = fleet.next_repair()
         rest = evac.neighbours.trucks_come_to_rest(evac.name)
-        evac.waiting_for_trucks = True
+        evac.fleet.wait_for_trucks(True)
         evac.forming_wait = (f"trucks ({short_of})" if short_of else "trucks", t)
         yield rest if repaired is None else rest | env.timeout(repaired - t)
-        evac.waiting_for_trucks = False
         evac.forming_wait = None
         evac.wait_for_trucks(short_of, env.now - t)
     else:

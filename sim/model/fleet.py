@@ -31,6 +31,8 @@ class TruckPool:
         self.total = dict(counts)
         self.hours_busy = dict.fromkeys(counts, 0.0)
         self.idle_at: set[str] = set()  # the bases where trucks of this pool stand idle now (kept by their fleets)
+        self.standing = dict.fromkeys(KINDS, 0)  # its trucks standing idle at its bases, by type (kept by their fleets)
+        self.standing_waiting = dict.fromkeys(KINDS, 0)  # of which at bases waiting for trucks themselves
 
     @property
     def truck_hours_busy(self) -> float:
@@ -83,6 +85,9 @@ class Fleet(Part):
         self._returned = env.event()
         self._board: RestBoard | None = None  # the theatre's waits for trucks to come to rest, if other bases watch this one
         self._repaired: list[tuple[float, str, str]] = []
+        self.waiting = False  # a convoy of the base waits to form for trucks to come
+        self.changes = 0  # how many times the trucks standing here changed
+        self._told = {p.name: dict.fromkeys(KINDS, 0) for p in pools}  # the trucks standing here each pool counts
         for pool in pools:
             self._note_idle(pool.name)
 
@@ -116,12 +121,33 @@ class Fleet(Part):
         ev.succeed()
 
     def _note_idle(self, pool: str) -> None:
-        """Tell ``pool`` whether trucks of it stand idle here, so that a base short of trucks looks only at the bases
-        that have some (not at every base sharing the pool)."""
-        if any(self.here[pool].values()):
-            self._pools[pool].idle_at.add(self.base)
+        """Tell ``pool`` whether and how many trucks of it stand idle here, so that a base short of trucks looks only
+        at the bases that have some (not at every base sharing the pool), and counts them without looking."""
+        owner, here, told = self._pools[pool], self.here[pool], self._told[pool]
+        self.changes += 1
+        for kind, n in here.items():
+            change = n - told[kind]
+            if change:
+                owner.standing[kind] += change
+                if self.waiting:
+                    owner.standing_waiting[kind] += change
+                told[kind] = n
+        if any(here.values()):
+            owner.idle_at.add(self.base)
         else:
-            self._pools[pool].idle_at.discard(self.base)
+            owner.idle_at.discard(self.base)
+
+    def wait_for_trucks(self, waiting: bool) -> None:
+        """A convoy of the base begins (``True``) or ends a wait for trucks to come: its pools count the trucks it
+        keeps standing meanwhile."""
+        if waiting == self.waiting:
+            return
+        self.waiting = waiting
+        sign = 1 if waiting else -1
+        for pool, told in self._told.items():
+            counts = self._pools[pool].standing_waiting
+            for kind, n in told.items():
+                counts[kind] += sign * n
 
     def waited_for(self, kind: str | None, hours: float) -> None:
         """A convoy waited ``hours`` to form, short of trucks of ``kind``."""
@@ -206,7 +232,7 @@ class Fleet(Part):
             _, kind, pool = heapq.heappop(self._repaired)
             self.at_base[kind] += 1
             self.here[pool][kind] += 1
-            self._pools[pool].idle_at.add(self.base)
+            self._note_idle(pool)
             back = True
         if back and (self._returned.callbacks or (self._board is not None and self._board.watched(self.base))):
             self._trucks_at_rest()  # another base waiting for trucks to come to rest counted these (issue 23: it waited for ever)

@@ -12,7 +12,7 @@ A one-base scenario is a theatre of one base (the one-base shorthand).
 from __future__ import annotations
 
 import math
-from collections.abc import Generator
+from collections.abc import Generator, Iterable
 from typing import Any
 
 import simpy
@@ -51,6 +51,8 @@ class Theatre:
         self.bases: dict[str, Evacuation] = {}
         self._sharers: dict[str, list[Evacuation]] = {}
         self._board: RestBoard | None = None  # the waits for trucks to come to rest (bases that share a pool)
+        self._needed_by: dict[str, tuple[object, list[str]]] = {}  # each base's stamp and the truck types it needed then
+        self._settled: dict[tuple[str, str], tuple[object, ...]] = {}  # (base, pool): it keeps all its idle trucks of the pool, as of its stamp then
         self._users: dict[str, list[Evacuation]] = {}
         self._rank = {name: i for i, name in enumerate(self.network.bases)}  # file order
         if build:
@@ -87,16 +89,15 @@ class Theatre:
 
     def standing_elsewhere(self, base: str, kinds: frozenset[str], only_waiting: bool = False) -> int:
         """Trucks of ``kinds`` of ``base``'s pools standing at the other bases (not on the road, not in repair);
-        ``only_waiting``: at those that are themselves waiting for trucks, which keep theirs."""
-        evac = self.bases[base]
-        bases = self.bases
-        return sum(
-            bases[other].fleet.standing(pool, kind)
-            for pool in evac.spec.pools
-            for other in self.truck_pools[pool].idle_at
-            if other != base and (bases[other].waiting_for_trucks or not only_waiting)
-            for kind in kinds
-        )
+        ``only_waiting``: at those that are themselves waiting for trucks, which keep theirs. Counted by the pools."""
+        fleet = self.bases[base].fleet
+        here = 0 if only_waiting and not fleet.waiting else 1
+        total = 0
+        for pool in fleet.pools:
+            counts = pool.standing_waiting if only_waiting else pool.standing
+            for kind in kinds:
+                total += counts[kind] - here * fleet.standing(pool.name, kind)
+        return total
 
     def _needs(self, evac: Evacuation, kind: str) -> bool:
         """Whether a base still needs trucks of ``kind``: cargo they can take, a hub's feeders still to come, or cab seats."""
@@ -116,24 +117,49 @@ class Theatre:
         return kind in evac.fleet.cab_seats and not evac.waiting_for_feeders()
 
     def call_trucks(self, base: str) -> None:
-        """``base`` waits for trucks: idle ones of its pools at other bases that do not keep them drive over."""
+        """``base`` waits for trucks: idle ones of its pools at other bases that do not keep them drive over (the
+        bases in file order, each one's types in their order)."""
         if len(self.bases) < 2:
             return
         evac = self.bases[base]
-        needed: dict[str, bool] = {}  # by kind, asked once (nothing below changes what this base needs)
+        needed: list[str] | None = None  # asked once (nothing below changes what this base needs)
         for pool in evac.spec.pools:
             idle_at = self.truck_pools[pool].idle_at
             if not idle_at or idle_at == {base}:
                 continue
-            for other in self._in_file_order(idle_at, base):
-                for kind in [k for k, n in other.fleet.idle(pool).items() if n > 0]:
-                    needs = needed.get(kind)
-                    if needs is None:
-                        needs = needed[kind] = self._needs(evac, kind)
-                    if needs and not self._keeps(other, kind):
-                        self._reposition(other, evac, pool, kind, other.fleet.take_idle(pool, kind))
+            if needed is None:
+                needed = self._needed(evac)
+            if not needed:
+                return
+            settled = self._settled
+            unsure = [name for name in idle_at if name != base and settled.get((name, pool)) != self._stamp(self.bases[name])]
+            for other in self._in_file_order(unsure, base):
+                fleet = other.fleet
+                kept = True
+                for kind in KINDS:
+                    if fleet.standing(pool, kind) > 0 and not self._keeps(other, kind):
+                        kept = False
+                        if kind in needed:
+                            self._reposition(other, evac, pool, kind, fleet.take_idle(pool, kind))
+                if kept:
+                    settled[other.name, pool] = self._stamp(other)
 
-    def _in_file_order(self, names: set[str], but: str) -> list[Evacuation]:
+    def _needed(self, evac: Evacuation) -> list[str]:
+        """The truck types ``evac`` needs (:meth:`_needs`), asked again only when its state changed."""
+        stamp = (self._stamp(evac), evac.waiting_for_feeders())
+        hit = self._needed_by.get(evac.name)
+        if hit is None or hit[0] != stamp:
+            hit = self._needed_by[evac.name] = (stamp, [kind for kind in KINDS if self._needs(evac, kind)])
+        return hit[1]
+
+    @staticmethod
+    def _stamp(evac: Evacuation) -> tuple[object, ...]:
+        """What whether a base keeps its idle trucks depends on, and can turn from keeping them to not (its trucks
+        standing, its loads left, finished, stuck): a base found keeping all of them with the same stamp still does.
+        (A hub's feeders finishing, or the base starting, only turn it to keeping them.)"""
+        return (evac.fleet.changes, evac.inventory.changes, evac.road_done, evac.stuck)
+
+    def _in_file_order(self, names: Iterable[str], but: str) -> list[Evacuation]:
         """The bases named (but ``but``), in file order: the order in which bases are asked for trucks."""
         rank = self._rank
         return [self.bases[name] for name in sorted(names, key=rank.__getitem__) if name != but]
