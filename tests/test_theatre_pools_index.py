@@ -109,3 +109,79 @@ def test_trucks_standing_elsewhere_are_those_the_other_bases_hold():
     for name, evac in theatre.bases.items():
         by_hand = sum(other.fleet.standing(pool, kind) for other in theatre.bases.values() if other is not evac for pool in evac.spec.pools for kind in kinds)
         assert theatre.standing_elsewhere(name, kinds) == by_hand
+
+
+def _by_hand(theatre: Theatre, name: str, kinds: frozenset[str], only_waiting: bool) -> int:
+    evac = theatre.bases[name]
+    return sum(
+        other.fleet.standing(pool, kind)
+        for other in theatre.bases.values()
+        if other is not evac and (other.fleet.waiting or not only_waiting)
+        for pool in evac.spec.pools
+        for kind in kinds
+    )
+
+
+def test_the_pools_count_the_trucks_standing_at_bases_waiting_or_not_as_they_move():
+    """Trucks leave with convoys, come back, drive empty to other bases and leave the workshop, and bases begin and end
+    waits for trucks: the counts each pool keeps are, at every step, those of a look at every base."""
+    theatre = _theatre(10)
+    env = theatre.env
+    rng = np.random.default_rng(3)
+    names = list(theatre.bases)
+    kinds = frozenset({"civilian", "lowboy", "military", "het"})
+    away: list[tuple[str, str, dict[str, int]]] = []  # (base, pool, trucks) out on the road
+    for step in range(400):
+        evac = theatre.bases[names[int(rng.integers(len(names)))]]
+        fleet, action = evac.fleet, int(rng.integers(5))
+        if action == 0 and any(fleet.at_base.values()):  # a convoy leaves with some of the trucks at hand
+            used = {k: int(rng.integers(0, n + 1)) for k, n in fleet.at_base.items() if n > 0}
+            for pool, counts in fleet.send(used).items():
+                away.append((evac.name, pool, counts))
+        elif action == 1 and away:  # trucks come back to the base they left (or, driven empty, to another)
+            base, pool, counts = away.pop(int(rng.integers(len(away))))
+            target = theatre.bases[base] if rng.random() < 0.7 else next(b for b in theatre.bases.values() if pool in b.spec.pools)
+            target.fleet.give_back(counts, pool)
+        elif action == 2:
+            pool = evac.spec.pools[int(rng.integers(len(evac.spec.pools)))]
+            kind = sorted(kinds)[int(rng.integers(4))]
+            if fleet.standing(pool, kind):
+                away.append((evac.name, pool, {kind: fleet.take_idle(pool, kind)}))
+        elif action == 3:  # a truck goes to the workshop and, later, leaves it
+            pool = evac.spec.pools[0]
+            fleet.repair("civilian", float(rng.integers(0, 3)), pool)
+            env.run(until=env.now + 1)
+            fleet.collect_repaired()
+        else:
+            fleet.wait_for_trucks(bool(rng.integers(2)))
+        if step % 20 == 0 or step == 399:
+            for pool_name, pool in theatre.truck_pools.items():
+                for kind in kinds:
+                    assert pool.standing[kind] == sum(b.fleet.standing(pool_name, kind) for b in theatre.bases.values() if pool_name in b.spec.pools)
+            for name in names:
+                for only_waiting in (False, True):
+                    assert theatre.standing_elsewhere(name, kinds, only_waiting) == _by_hand(theatre, name, kinds, only_waiting)
+    assert any(b.fleet.waiting for b in theatre.bases.values())
+
+
+def test_the_loads_left_for_each_truck_type_follow_every_change_of_the_cargo():
+    theatre = _theatre(5)
+    inv = next(iter(theatre.bases.values())).inventory
+    kinds = [frozenset({k}) for k in ("civilian", "lowboy", "military", "het")] + [frozenset({"civilian", "military"})]
+
+    def by_hand(k: frozenset[str]) -> int:
+        return sum(c.remaining for c in inv.classes if c.carriers & k and c.carriers & inv.truck_kinds)
+
+    for change in (
+        lambda: inv.load_convoy(inv.plan_convoy(10, {"civilian": 5, "military": 5, "lowboy": 2, "het": 1}, 13)[0]),
+        lambda: inv.take_for_air(1e6, 3),
+        lambda: inv.add_inflow(7),
+        lambda: inv.bring_back(0.5),
+        lambda: inv.receive({inv.classes[0].name: 2}),
+        lambda: inv.leave_behind(frozenset()),
+    ):
+        before = inv.state()
+        assert [inv.road_remaining(k) for k in kinds] == [by_hand(k) for k in kinds]  # asked once: kept until a change
+        change()
+        assert inv.state() != before
+        assert [inv.road_remaining(k) for k in kinds] == [by_hand(k) for k in kinds]
