@@ -68,6 +68,7 @@ class ConvoyPlan:
     waiting_for: str | None  # "trucks" or "loading" when it should wait for more
     more_cargo_wanted: int  # loads to wait for at staging when waiting for "loading"
     kinds: frozenset[str] | None = None  # the truck types that may join it, when waiting for "trucks"
+    own: tuple[int, frozenset[str]] | None = None  # of the trucks that may come, what the base's own state decides
 
 
 def convoy_groups(separate_contracted: bool) -> tuple[ConvoyGroup, ...]:
@@ -107,20 +108,26 @@ def plan_next(evac: Evacuation, group: ConvoyGroup, t: float) -> ConvoyPlan | No
     return ConvoyPlan(loads, used, vehicle_places, size > 0, None, 0)
 
 
-def _trucks_that_may_come(evac: Evacuation, kinds: frozenset[str], can_go_without: bool) -> int:
+def _trucks_that_may_come(evac: Evacuation, kinds: frozenset[str], can_go_without: bool, own: tuple[int, frozenset[str]] | None = None) -> int:
     """Trucks of ``kinds`` away from the base that a convoy short of trucks may wait for: all those on the road or in
     repair, but not those standing at another base that cannot carry cargo left here (they would never be sent:
     military cargo left, HETs idle elsewhere), nor, when the convoy ``can_go_without`` them, those held by another
-    base that waits for trucks itself (two bases waiting for each other's trucks would wait for ever)."""
-    coming = evac.fleet.away(kinds)
+    base that waits for trucks itself (two bases waiting for each other's trucks would wait for ever). ``own``: the
+    base's own part (:func:`_away_and_useless`), if known."""
+    coming, useless = own or _away_and_useless(evac, kinds)
     if len(evac.shared.network.bases) == 1:  # no other base to stand at
         return coming
-    useless = frozenset(k for k in kinds if evac.inventory.road_remaining(_ONE[k]) == 0)
     neighbours = evac.neighbours
     coming -= neighbours.standing_elsewhere(evac.name, useless) if useless else 0
     if can_go_without and kinds - useless:
         coming -= neighbours.standing_elsewhere(evac.name, kinds - useless, only_waiting=True)
     return coming
+
+
+def _away_and_useless(evac: Evacuation, kinds: frozenset[str]) -> tuple[int, frozenset[str]]:
+    """The trucks of ``kinds`` away from the base, and the types among ``kinds`` that cannot carry cargo left here:
+    what of :func:`_trucks_that_may_come` the base's own state decides."""
+    return evac.fleet.away(kinds), frozenset(k for k in kinds if evac.inventory.road_remaining(_ONE[k]) == 0)
 
 
 def form_convoys(env: simpy.Environment, evac: Evacuation) -> Steps:
@@ -223,7 +230,9 @@ def _same_plans(evac: Evacuation, waited_on: tuple[tuple[object, ...], list[Conv
         return None
     for plan in plans:
         assert plan.kinds is not None, "a convoy waiting for trucks knows which types may join it"
-        if _trucks_that_may_come(evac, plan.kinds, any(plan.loads.values())) <= 0:
+        if plan.own is None:  # the base's own part, the same while its state is
+            plan.own = _away_and_useless(evac, plan.kinds)
+        if _trucks_that_may_come(evac, plan.kinds, any(plan.loads.values()), plan.own) <= 0:
             return None
     return plans
 

@@ -224,6 +224,17 @@ class Fleet(Part):
         """Trucks of ``pool`` and ``kind`` standing at the base."""
         return self.here.get(pool, {}).get(kind, 0)
 
+    def standing_elsewhere(self, kinds: frozenset[str], only_waiting: bool = False) -> int:
+        """Trucks of ``kinds`` of the base's pools standing idle at the pools' other bases (``only_waiting``: at those
+        waiting for trucks themselves), from the pools' counts."""
+        total = 0
+        for pool in self.pools:
+            counts = pool.standing_waiting if only_waiting else pool.standing
+            here = self.here[pool.name] if self.waiting or not only_waiting else None
+            for kind in kinds:
+                total += counts[kind] - (here[kind] if here is not None else 0)
+        return total
+
     def collect_repaired(self) -> None:
         """Trucks whose repair is done by now are back at the base."""
         now = self.env.now

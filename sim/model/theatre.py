@@ -51,6 +51,7 @@ class Theatre:
         self.bases: dict[str, Evacuation] = {}
         self._sharers: dict[str, list[Evacuation]] = {}
         self._board: RestBoard | None = None  # the waits for trucks to come to rest (bases that share a pool)
+        self._collecting: dict[str, float] = {}  # a finished base's next look at its trucks out of repair: when
         self._needed_by: dict[str, tuple[object, list[str]]] = {}  # each base's stamp and the truck types it needed then
         self._settled: dict[tuple[str, str], tuple[object, ...]] = {}  # (base, pool): it keeps all its idle trucks of the pool, as of its stamp then
         self._users: dict[str, list[Evacuation]] = {}
@@ -90,14 +91,7 @@ class Theatre:
     def standing_elsewhere(self, base: str, kinds: frozenset[str], only_waiting: bool = False) -> int:
         """Trucks of ``kinds`` of ``base``'s pools standing at the other bases (not on the road, not in repair);
         ``only_waiting``: at those that are themselves waiting for trucks, which keep theirs. Counted by the pools."""
-        fleet = self.bases[base].fleet
-        here = 0 if only_waiting and not fleet.waiting else 1
-        total = 0
-        for pool in fleet.pools:
-            counts = pool.standing_waiting if only_waiting else pool.standing
-            for kind in kinds:
-                total += counts[kind] - here * fleet.standing(pool.name, kind)
-        return total
+        return self.bases[base].fleet.standing_elsewhere(kinds, only_waiting)
 
     def _needs(self, evac: Evacuation, kind: str) -> bool:
         """Whether a base still needs trucks of ``kind``: cargo they can take, a hub's feeders still to come, or cab seats."""
@@ -183,12 +177,19 @@ class Theatre:
                 self._reposition(evac, target, pool_name, kind, evac.fleet.take_idle(pool_name, kind))
         t = evac.fleet.next_repair()
         if evac.road_done and t is not None:
+            hours = max(0.0, t - self.env.now)
+            at = self.env.now + hours
+            if self._collecting.get(base) == at:  # already to be collected then: one look is enough
+                return
 
-            def collect(_event: simpy.Event, evac: Evacuation = evac) -> None:
+            def collect(_event: simpy.Event, evac: Evacuation = evac, at: float = at) -> None:
+                if self._collecting.get(evac.name) == at:
+                    del self._collecting[evac.name]
                 evac.fleet.collect_repaired()
                 self.trucks_arrived(evac.name)
 
-            self.env.timeout(max(0.0, t - self.env.now)).callbacks.append(collect)
+            self._collecting[base] = at
+            self.env.timeout(hours).callbacks.append(collect)
 
     def _reposition(self, source: Evacuation, target: Evacuation, pool: str, kind: str, n: int) -> None:
         """``n`` empty trucks drive from one base to another on the quickest road inside the country, under the
