@@ -35,6 +35,7 @@ from sim.model.escort import escort_mission
 from sim.model.loading import load_and_queue, loading_hours
 from sim.model.own_transport import OWN_KIND
 from sim.model.shuttle import cab_seats_a_trip, shuttle_troops
+from sim.model.trucks_wait import planned_on, same_plans, trucks_that_may_come, waits_for_trucks
 
 if TYPE_CHECKING:
     from sim.model.evacuation import Evacuation
@@ -45,8 +46,6 @@ Steps = Generator[simpy.Event, Any, None]
 """A SimPy process: the events it waits on, one after another."""
 
 MILITARY = frozenset(KINDS) - CONTRACTED
-_ONE = {kind: frozenset({kind}) for kind in KINDS}
-"""Each truck type alone, as the cargo's questions take it."""
 
 
 @dataclass(frozen=True)
@@ -98,7 +97,7 @@ def plan_next(evac: Evacuation, group: ConvoyGroup, t: float) -> ConvoyPlan | No
         return ConvoyPlan(loads, used, vehicle_places, True, None, 0)
     takes_all = loadable == road_left and vehicle_places == vehicles_left
     trucks_limit = staged > loadable and loadable < max_trucks
-    more_trucks_coming = trucks_limit and _trucks_that_may_come(evac, group.kinds, loadable > 0) > 0
+    more_trucks_coming = trucks_limit and trucks_that_may_come(evac, group.kinds, loadable > 0) > 0
     more_cargo_coming = not trucks_limit and staged_all < inv.road_remaining()
     if not takes_all and (more_trucks_coming or more_cargo_coming):
         wanted = max(1, int(size_min) - vehicle_places) - loadable
@@ -106,28 +105,6 @@ def plan_next(evac: Evacuation, group: ConvoyGroup, t: float) -> ConvoyPlan | No
             return ConvoyPlan(loads, used, vehicle_places, False, "trucks", wanted, group.kinds)
         return ConvoyPlan(loads, used, vehicle_places, False, "loading", wanted)
     return ConvoyPlan(loads, used, vehicle_places, size > 0, None, 0)
-
-
-def _trucks_that_may_come(evac: Evacuation, kinds: frozenset[str], can_go_without: bool, own: tuple[int, frozenset[str]] | None = None) -> int:
-    """Trucks of ``kinds`` away from the base that a convoy short of trucks may wait for: all those on the road or in
-    repair, but not those standing at another base that cannot carry cargo left here (they would never be sent:
-    military cargo left, HETs idle elsewhere), nor, when the convoy ``can_go_without`` them, those held by another
-    base that waits for trucks itself (two bases waiting for each other's trucks would wait for ever). ``own``: the
-    base's own part (:func:`_away_and_useless`), if known."""
-    coming, useless = own or _away_and_useless(evac, kinds)
-    if len(evac.shared.network.bases) == 1:  # no other base to stand at
-        return coming
-    neighbours = evac.neighbours
-    coming -= neighbours.standing_elsewhere(evac.name, useless) if useless else 0
-    if can_go_without and kinds - useless:
-        coming -= neighbours.standing_elsewhere(evac.name, kinds - useless, only_waiting=True)
-    return coming
-
-
-def _away_and_useless(evac: Evacuation, kinds: frozenset[str]) -> tuple[int, frozenset[str]]:
-    """The trucks of ``kinds`` away from the base, and the types among ``kinds`` that cannot carry cargo left here:
-    what of :func:`_trucks_that_may_come` the base's own state decides."""
-    return evac.fleet.away(kinds), frozenset(k for k in kinds if evac.inventory.road_remaining(_ONE[k]) == 0)
 
 
 def form_convoys(env: simpy.Environment, evac: Evacuation) -> Steps:
@@ -138,9 +115,9 @@ def form_convoys(env: simpy.Environment, evac: Evacuation) -> Steps:
     while True:
         t = env.now
         fleet.collect_repaired()
-        plans = _same_plans(evac, waited_on) or _plans_until_ready(evac, groups, t)
-        waited_on = (_planned_on(evac), plans) if all(plan.waiting_for == "trucks" for plan in plans) else None
-        if not _waits_for_trucks(plans):
+        plans = same_plans(evac, waited_on) or _plans_until_ready(evac, groups, t)
+        waited_on = (planned_on(evac), plans) if all(plan.waiting_for == "trucks" for plan in plans) else None
+        if not waits_for_trucks(plans):
             fleet.wait_for_trucks(False)  # only now: a base that looks again and waits again has waited all along
         if not plans:
             if evac.feeders and evac.waiting_for_feeders():  # a hub: more comes in from the bases sending to it
@@ -204,37 +181,6 @@ def form_convoys(env: simpy.Environment, evac: Evacuation) -> Steps:
             return
         people = evac.garrison.last_element_leaves("convoy")
         evac.queue_convoy(evac.new_convoy({}, {}, people_and_seats.security_vehicles, people, env.now, last_element=True))
-
-
-def _waits_for_trucks(plans: list[ConvoyPlan]) -> bool:
-    """Whether the base's next convoy, so planned, waits for trucks to come (no other base sees the difference while
-    the base looks again: its own flag is read only while it sleeps)."""
-    if not plans or plans[-1].ready:
-        return False
-    return next((plan.waiting_for for plan in plans if plan.waiting_for), None) == "trucks"
-
-
-def _planned_on(evac: Evacuation) -> tuple[object, ...]:
-    """What the base's convoy plans read of its own state: its cargo, the trucks at hand, the vehicles left."""
-    return (evac.inventory.state(), tuple(evac.fleet.at_base.values()), evac.people.vehicles_left, evac.people.vehicle_share_places)
-
-
-def _same_plans(evac: Evacuation, waited_on: tuple[tuple[object, ...], list[ConvoyPlan]] | None) -> list[ConvoyPlan] | None:
-    """The plans of the last look, if planning again would give them: every one waited for trucks, the base's own
-    state is the same, and trucks may still come for each. (A plan waiting for trucks is short of trucks, not of staged
-    cargo: packing more out changes none of it.) ``None`` when the base must plan again."""
-    if waited_on is None:
-        return None
-    state, plans = waited_on
-    if state != _planned_on(evac):
-        return None
-    for plan in plans:
-        assert plan.kinds is not None, "a convoy waiting for trucks knows which types may join it"
-        if plan.own is None:  # the base's own part, the same while its state is
-            plan.own = _away_and_useless(evac, plan.kinds)
-        if _trucks_that_may_come(evac, plan.kinds, any(plan.loads.values()), plan.own) <= 0:
-            return None
-    return plans
 
 
 def _plans_until_ready(evac: Evacuation, groups: tuple[ConvoyGroup, ...], t: float) -> list[ConvoyPlan]:
