@@ -140,7 +140,7 @@ class Theatre:
 
     def _needed(self, evac: Evacuation) -> list[str]:
         """The truck types ``evac`` needs (:meth:`_needs`), asked again only when its state changed."""
-        stamp = (self._stamp(evac), evac.waiting_for_feeders())
+        stamp = self._stamp(evac)
         hit = self._needed_by.get(evac.name)
         if hit is None or hit[0] != stamp:
             hit = self._needed_by[evac.name] = (stamp, [kind for kind in KINDS if self._needs(evac, kind)])
@@ -148,10 +148,10 @@ class Theatre:
 
     @staticmethod
     def _stamp(evac: Evacuation) -> tuple[object, ...]:
-        """What whether a base keeps its idle trucks depends on, and can turn from keeping them to not (its trucks
-        standing, its loads left, finished, stuck): a base found keeping all of them with the same stamp still does.
-        (A hub's feeders finishing, or the base starting, only turn it to keeping them.)"""
-        return (evac.fleet.changes, evac.inventory.changes, evac.road_done, evac.stuck)
+        """Everything whether a base needs trucks, or keeps its idle ones, depends on that can change (its trucks
+        standing, its loads left, whether it started, finished or is stuck, whether its feeders still send): with the
+        same stamp, the same answers."""
+        return (evac.fleet.changes, evac.inventory.changes, evac.road_done, evac.stuck, evac.started_at is None, evac.waiting_for_feeders())
 
     def _in_file_order(self, names: Iterable[str], but: str) -> list[Evacuation]:
         """The bases named (but ``but``), in file order: the order in which bases are asked for trucks."""
