@@ -165,13 +165,13 @@ class Theatre:
             return
         evac = self.bases[base]
         for pool_name in evac.spec.pools:
-            users = [b for b in self._pool_users(pool_name) if b is not evac]
-            if not users:
+            users = self._pool_users(pool_name)
+            if len(users) < 2:
                 continue
             for kind in [k for k, n in evac.fleet.idle(pool_name).items() if n > 0]:
                 if self._keeps(evac, kind):
                     continue
-                target = next((b for b in users if self._needs(b, kind)), None)
+                target = next((b for b in users if b is not evac and kind in self._needed(b)), None)
                 if target is None:
                     continue
                 self._reposition(evac, target, pool_name, kind, evac.fleet.take_idle(pool_name, kind))
