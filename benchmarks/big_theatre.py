@@ -19,8 +19,9 @@ with the roads (:mod:`sim.scenario.routing`, Dijkstra) can run it.
 The bench (:func:`scaling`) times replications of the theatre at each size (wall seconds, and
 the CPU seconds of its thread, which a shared core does not inflate) and divides by
 the convoys they moved: with routing in proportion to the roads, seconds per convoy stay
-about flat as the theatre grows. Figures are wall seconds on one core; on a busy machine
-they are indicative only.
+about flat as the theatre grows. Figures are wall seconds on one core, and the CPU seconds of the thread (the
+figure to compare on a shared machine); ``grows_no_faster_than_convoys`` says whether a convoy's CPU seconds at
+each size are within :data:`PROPORTIONAL` times those at the smallest. On a busy machine they are indicative only.
 """
 
 from __future__ import annotations
@@ -46,6 +47,9 @@ ROAD_FACTOR = 1.3
 """Road km per straight-line km (roads wind)."""
 KM_PER_DEGREE = 111.0
 SIZES = (5, 10, 25, 50)
+PROPORTIONAL = 2.0
+"""A replication's cost grows no faster than its convoys when the CPU seconds of a convoy at each size are at most
+this many times those at the smallest (issue 24: 50 bases against 5); a bench output, never a timed test."""
 PHASING = ("after", "leaves", "start_day", "send_to")
 GENERATED = "generated for the routing bench (benchmarks/big_theatre.py) from the shipped theatre"
 
@@ -248,6 +252,8 @@ def scaling(sizes: tuple[int, ...] = SIZES, seconds: float = 5.0, seed: int = 1)
     for figures in out.values():
         figures["seconds_per_convoy_vs_smallest"] = figures["seconds_per_convoy"] / smallest["seconds_per_convoy"]
         figures["cpu_seconds_per_convoy_vs_smallest"] = figures["cpu_seconds_per_convoy"] / smallest["cpu_seconds_per_convoy"]
+        figures["proportional_limit"] = PROPORTIONAL
+        figures["grows_no_faster_than_convoys"] = bool(figures["cpu_seconds_per_convoy_vs_smallest"] <= PROPORTIONAL)
         figures["routing_seconds_per_leg"] = figures["routing_seconds_per_replication"] / figures["legs"]
     return out
 

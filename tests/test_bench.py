@@ -201,6 +201,9 @@ def test_the_routing_bench_reports_seconds_per_convoy_and_routing_per_road_at_ea
         assert 0 < f["cpu_seconds_per_convoy"] <= f["seconds_per_convoy"] * 1.05
         assert f["routing_seconds_per_leg"] == pytest.approx(f["routing_seconds_per_replication"] / f["legs"])
     assert figures["2"]["seconds_per_convoy_vs_smallest"] == 1.0
+    for f in figures.values():  # the check that cost grows no faster than convoys is an output, not an assertion on speed
+        assert f["proportional_limit"] == 2.0
+        assert f["grows_no_faster_than_convoys"] == (f["cpu_seconds_per_convoy_vs_smallest"] <= 2.0)
 
 
 def test_bench_scaling_adds_the_routing_bench_to_the_json(monkeypatch):

@@ -56,6 +56,8 @@ class Inventory(Part):
     _truck_order: dict[str, list[str]] = field(init=False)
     _road_for: dict[frozenset[str], list[CargoClass]] = field(init=False, default_factory=dict)
     to_move: int = field(init=False)
+    changes: int = field(init=False, default=0)  # how many times the loads left (or their order) changed: see state()
+    _left_by: dict[frozenset[str], int] = field(init=False, default_factory=dict)  # road loads left by truck types (until a change)
 
     @classmethod
     def for_base(cls, setup: BaseSetup) -> Inventory:
@@ -108,6 +110,7 @@ class Inventory(Part):
     def arrange(self, order: Callable[[CargoClass], tuple[int | str, ...]]) -> None:
         """Fill convoys and aircraft in ``order`` (lowest first): by the classes' own priority, or a deadline's."""
         self.classes.sort(key=order)
+        self._changed()
         self._road_for = {}
         # Only truck types the fleet actually has: cargo that air alone can then take is
         # left to the airlift rather than waited for by the convoys.
@@ -117,6 +120,16 @@ class Inventory(Part):
         # general cargo that a contracted truck could take while sensitive cargo waits.
         versatility = {k: sum(k in c.carriers for c in self.classes) for k in self.truck_kinds}
         self._truck_order = {c.name: sorted(c.carriers & self.truck_kinds, key=lambda k: (versatility[k], k)) for c in self.classes}
+
+    def state(self) -> int:
+        """What a convoy's plan reads of the cargo besides the clock (loads left by class, in their order, taken, to
+        move, staged at the start), as the count of its changes: an equal state plans the same convoys."""
+        return self.changes
+
+    def _changed(self) -> None:
+        """Loads left, taken, to move or their order changed (only this class's methods change them)."""
+        self.changes += 1
+        self._left_by.clear()
 
     @property
     def remaining(self) -> int:
@@ -138,6 +151,7 @@ class Inventory(Part):
             cls.left_behind += cls.remaining
             cls.remaining = 0
         self.to_move = self._count_to_move()
+        self._changed()
         return left
 
     def staged(self, t: float) -> int:
@@ -161,7 +175,10 @@ class Inventory(Part):
             return sum(c.remaining for c in self._road)
         if of is not None:
             return sum(c.remaining for c in self._road_classes(kinds) if c.name in of)
-        return sum(c.remaining for c in self._road_classes(kinds))
+        left = self._left_by.get(kinds)
+        if left is None:
+            left = self._left_by[kinds] = sum(c.remaining for c in self._road_classes(kinds))
+        return left
 
     def _road_classes(self, kinds: frozenset[str]) -> list[CargoClass]:
         """The road classes trucks of ``kinds`` may take, in priority order (worked out once)."""
@@ -212,6 +229,7 @@ class Inventory(Part):
             cls.remaining -= n
             cls.by_road += n
         self.taken += sum(loads.values())
+        self._changed()
 
     def take_for_air(self, t: float, capacity_loads: int, classes: frozenset[str] | None = None) -> int:
         """Load an aircraft with staged air-eligible cargo (only of ``classes``, if given: a helicopter's sling and
@@ -227,6 +245,7 @@ class Inventory(Part):
             budget -= n
             total += n
         self.taken += total
+        self._changed()
         return total
 
     def start(self, t: float) -> None:
@@ -244,6 +263,7 @@ class Inventory(Part):
         self.inflow_total += total
         self.staged_at_start += total
         self.to_move = self._count_to_move()
+        self._changed()
 
     def no_carrier_can_take(self, aircraft_fly: bool) -> str:
         """Why cargo left at the base can never go (no truck of its carriers in this replication, no aircraft flying), or ''."""
@@ -259,6 +279,7 @@ class Inventory(Part):
         target.remaining += loads
         self.inflow_total += loads
         self.to_move = self._count_to_move()
+        self._changed()
 
     def bring_back(self, fraction: float) -> int:
         """A reversal: ``fraction`` of the loads each class has sent by road (rounded) come back to the base, to be
@@ -271,4 +292,5 @@ class Inventory(Part):
             total += n
         self.returned_total += total
         self.to_move = self._count_to_move()
+        self._changed()
         return total

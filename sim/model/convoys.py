@@ -35,6 +35,7 @@ from sim.model.escort import escort_mission
 from sim.model.loading import load_and_queue, loading_hours
 from sim.model.own_transport import OWN_KIND
 from sim.model.shuttle import cab_seats_a_trip, shuttle_troops
+from sim.model.trucks_wait import planned_on, same_plans, trucks_that_may_come, waits_for_trucks
 
 if TYPE_CHECKING:
     from sim.model.evacuation import Evacuation
@@ -45,8 +46,6 @@ Steps = Generator[simpy.Event, Any, None]
 """A SimPy process: the events it waits on, one after another."""
 
 MILITARY = frozenset(KINDS) - CONTRACTED
-_ONE = {kind: frozenset({kind}) for kind in KINDS}
-"""Each truck type alone, as the cargo's questions take it."""
 
 
 @dataclass(frozen=True)
@@ -68,6 +67,7 @@ class ConvoyPlan:
     waiting_for: str | None  # "trucks" or "loading" when it should wait for more
     more_cargo_wanted: int  # loads to wait for at staging when waiting for "loading"
     kinds: frozenset[str] | None = None  # the truck types that may join it, when waiting for "trucks"
+    own: tuple[int, frozenset[str]] | None = None  # of the trucks that may come, what the base's own state decides
 
 
 def convoy_groups(separate_contracted: bool) -> tuple[ConvoyGroup, ...]:
@@ -97,7 +97,7 @@ def plan_next(evac: Evacuation, group: ConvoyGroup, t: float) -> ConvoyPlan | No
         return ConvoyPlan(loads, used, vehicle_places, True, None, 0)
     takes_all = loadable == road_left and vehicle_places == vehicles_left
     trucks_limit = staged > loadable and loadable < max_trucks
-    more_trucks_coming = trucks_limit and _trucks_that_may_come(evac, group.kinds, loadable > 0) > 0
+    more_trucks_coming = trucks_limit and trucks_that_may_come(evac, group.kinds, loadable > 0) > 0
     more_cargo_coming = not trucks_limit and staged_all < inv.road_remaining()
     if not takes_all and (more_trucks_coming or more_cargo_coming):
         wanted = max(1, int(size_min) - vehicle_places) - loadable
@@ -107,30 +107,18 @@ def plan_next(evac: Evacuation, group: ConvoyGroup, t: float) -> ConvoyPlan | No
     return ConvoyPlan(loads, used, vehicle_places, size > 0, None, 0)
 
 
-def _trucks_that_may_come(evac: Evacuation, kinds: frozenset[str], can_go_without: bool) -> int:
-    """Trucks of ``kinds`` away from the base that a convoy short of trucks may wait for: all those on the road or in
-    repair, but not those standing at another base that cannot carry cargo left here (they would never be sent:
-    military cargo left, HETs idle elsewhere), nor, when the convoy ``can_go_without`` them, those held by another
-    base that waits for trucks itself (two bases waiting for each other's trucks would wait for ever)."""
-    coming = evac.fleet.away(kinds)
-    if len(evac.shared.network.bases) == 1:  # no other base to stand at
-        return coming
-    useless = frozenset(k for k in kinds if evac.inventory.road_remaining(_ONE[k]) == 0)
-    neighbours = evac.neighbours
-    coming -= neighbours.standing_elsewhere(evac.name, useless) if useless else 0
-    if can_go_without and kinds - useless:
-        coming -= neighbours.standing_elsewhere(evac.name, kinds - useless, only_waiting=True)
-    return coming
-
-
 def form_convoys(env: simpy.Environment, evac: Evacuation) -> Steps:
     """Form and load convoys until no road cargo and no vehicles are left; then troops without seats; then the last element."""
     fleet = evac.fleet
     groups = convoy_groups(evac.scenario.convoys.separate_contracted)
+    waited_on: tuple[tuple[object, ...], list[ConvoyPlan]] | None = None  # the base's state and its plans, all waiting for trucks
     while True:
         t = env.now
         fleet.collect_repaired()
-        plans = _plans_until_ready(evac, groups, t)
+        plans = same_plans(evac, waited_on) or _plans_until_ready(evac, groups, t)
+        waited_on = (planned_on(evac), plans) if all(plan.waiting_for == "trucks" for plan in plans) else None
+        if not waits_for_trucks(plans):
+            fleet.wait_for_trucks(False)  # only now: a base that looks again and waits again has waited all along
         if not plans:
             if evac.feeders and evac.waiting_for_feeders():  # a hub: more comes in from the bases sending to it
                 evac.neighbours.trucks_arrived(evac.name)  # meanwhile its idle trucks may serve the feeders
@@ -218,10 +206,9 @@ def _wait_to_form(env: simpy.Environment, evac: Evacuation, waiting: list[Convoy
         evac.neighbours.call_trucks(evac.name)
         repaired = fleet.next_repair()
         rest = evac.neighbours.trucks_come_to_rest(evac.name)
-        evac.waiting_for_trucks = True
+        evac.fleet.wait_for_trucks(True)
         evac.forming_wait = (f"trucks ({short_of})" if short_of else "trucks", t)
         yield rest if repaired is None else rest | env.timeout(repaired - t)
-        evac.waiting_for_trucks = False
         evac.forming_wait = None
         evac.wait_for_trucks(short_of, env.now - t)
     else:

@@ -102,7 +102,6 @@ class Evacuation:
 
         self.convoys_formed = 0
         self.stuck, self.stuck_reason = False, ""
-        self.waiting_for_trucks = False  # a convoy too small to form waits for trucks to come
         self.forming_wait: tuple[str, float] | None = None  # what the next convoy waits for to form, and since when (hours)
         self.road_done = False
         self._cargo_departed, self._air_wake, self._delivered, self.force_closed = env.event(), env.event(), env.event(), env.event()

@@ -15,6 +15,7 @@ from collections.abc import Callable
 import numpy as np
 import simpy
 
+from sim.model.at_rest import RestBoard
 from sim.model.convoy import CONTRACTED, KINDS, Convoy
 from sim.model.parts import BaseSetup, Column, Part, share
 from sim.scenario.distributions import draw_one
@@ -30,6 +31,8 @@ class TruckPool:
         self.total = dict(counts)
         self.hours_busy = dict.fromkeys(counts, 0.0)
         self.idle_at: set[str] = set()  # the bases where trucks of this pool stand idle now (kept by their fleets)
+        self.standing = dict.fromkeys(KINDS, 0)  # its trucks standing idle at its bases, by type (kept by their fleets)
+        self.standing_waiting = dict.fromkeys(KINDS, 0)  # of which at bases waiting for trucks themselves
 
     @property
     def truck_hours_busy(self) -> float:
@@ -80,7 +83,11 @@ class Fleet(Part):
         self.breakdowns = 0
         self.waits_by_kind = dict.fromkeys(KINDS, 0.0)  # hours convoys waited to form, by the type they were short of
         self._returned = env.event()
+        self._board: RestBoard | None = None  # the theatre's waits for trucks to come to rest, if other bases watch this one
         self._repaired: list[tuple[float, str, str]] = []
+        self.waiting = False  # a convoy of the base waits to form for trucks to come
+        self.changes = 0  # how many times the trucks standing here changed
+        self._told = {p.name: dict.fromkeys(KINDS, 0) for p in pools}  # the trucks standing here each pool counts
         for pool in pools:
             self._note_idle(pool.name)
 
@@ -102,13 +109,45 @@ class Fleet(Part):
             spec.name,
         )
 
+    def watched_on(self, board: RestBoard) -> None:
+        """Bases sharing a pool with this one wait on ``board`` for trucks to come to rest here."""
+        self._board = board
+
+    def _trucks_at_rest(self) -> None:
+        """Trucks came to rest at the base: wake whoever waits for it, and wait on a new return."""
+        if self._board is not None:
+            self._board.before_firing(self.base, self._returned)
+        ev, self._returned = self._returned, self.env.event()
+        ev.succeed()
+
     def _note_idle(self, pool: str) -> None:
-        """Tell ``pool`` whether trucks of it stand idle here, so that a base short of trucks looks only at the bases
-        that have some (not at every base sharing the pool)."""
-        if any(self.here[pool].values()):
-            self._pools[pool].idle_at.add(self.base)
+        """Tell ``pool`` whether and how many trucks of it stand idle here, so that a base short of trucks looks only
+        at the bases that have some (not at every base sharing the pool), and counts them without looking."""
+        owner, here, told = self._pools[pool], self.here[pool], self._told[pool]
+        self.changes += 1
+        for kind, n in here.items():
+            change = n - told[kind]
+            if change:
+                owner.standing[kind] += change
+                if self.waiting:
+                    owner.standing_waiting[kind] += change
+                told[kind] = n
+        if any(here.values()):
+            owner.idle_at.add(self.base)
         else:
-            self._pools[pool].idle_at.discard(self.base)
+            owner.idle_at.discard(self.base)
+
+    def wait_for_trucks(self, waiting: bool) -> None:
+        """A convoy of the base begins (``True``) or ends a wait for trucks to come: its pools count the trucks it
+        keeps standing meanwhile."""
+        if waiting == self.waiting:
+            return
+        self.waiting = waiting
+        sign = 1 if waiting else -1
+        for pool, told in self._told.items():
+            counts = self._pools[pool].standing_waiting
+            for kind, n in told.items():
+                counts[kind] += sign * n
 
     def waited_for(self, kind: str | None, hours: float) -> None:
         """A convoy waited ``hours`` to form, short of trucks of ``kind``."""
@@ -185,6 +224,17 @@ class Fleet(Part):
         """Trucks of ``pool`` and ``kind`` standing at the base."""
         return self.here.get(pool, {}).get(kind, 0)
 
+    def standing_elsewhere(self, kinds: frozenset[str], only_waiting: bool = False) -> int:
+        """Trucks of ``kinds`` of the base's pools standing idle at the pools' other bases (``only_waiting``: at those
+        waiting for trucks themselves), from the pools' counts."""
+        total = 0
+        for pool in self.pools:
+            counts = pool.standing_waiting if only_waiting else pool.standing
+            here = self.here[pool.name] if self.waiting or not only_waiting else None
+            for kind in kinds:
+                total += counts[kind] - (here[kind] if here is not None else 0)
+        return total
+
     def collect_repaired(self) -> None:
         """Trucks whose repair is done by now are back at the base."""
         now = self.env.now
@@ -193,11 +243,10 @@ class Fleet(Part):
             _, kind, pool = heapq.heappop(self._repaired)
             self.at_base[kind] += 1
             self.here[pool][kind] += 1
-            self._pools[pool].idle_at.add(self.base)
+            self._note_idle(pool)
             back = True
-        if back and self._returned.callbacks:  # another base waiting for trucks to come to rest counted these (issue 23: it waited for ever)
-            ev, self._returned = self._returned, self.env.event()
-            ev.succeed()
+        if back and (self._returned.callbacks or (self._board is not None and self._board.watched(self.base))):
+            self._trucks_at_rest()  # another base waiting for trucks to come to rest counted these (issue 23: it waited for ever)
 
     def next_repair(self) -> float | None:
         """When the next truck under repair is ready, if any."""
@@ -213,7 +262,9 @@ class Fleet(Part):
         return sum(self.total[k] - self.at_base[k] for k in kinds if k in self.total)
 
     def returned(self) -> simpy.Event:
-        """An event that fires the next time trucks come back to the base."""
+        """An event that fires the next time trucks come back to the base (to wait on at once)."""
+        if self._board is not None:
+            self._board.before_subscribing(self.base, self._returned)
         return self._returned
 
     def send(self, used: dict[str, int]) -> dict[str, dict[str, int]]:
@@ -241,8 +292,7 @@ class Fleet(Part):
             self.at_base[kind] += n
             counts[kind] = counts.get(kind, 0) + n
         self._note_idle(pool)
-        ev, self._returned = self._returned, self.env.event()
-        ev.succeed()
+        self._trucks_at_rest()
 
     def take_idle(self, pool: str, kind: str) -> int:
         """Every truck of ``pool`` and ``kind`` idle at the base leaves it (to drive empty to another base); how many."""

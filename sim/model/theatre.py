@@ -12,12 +12,12 @@ A one-base scenario is a theatre of one base (the one-base shorthand).
 from __future__ import annotations
 
 import math
-from collections.abc import Generator
+from collections.abc import Generator, Iterable
 from typing import Any
 
 import simpy
-from simpy.events import Condition
 
+from sim.model.at_rest import RestBoard
 from sim.model.calendar import Closures
 from sim.model.convoy import CONTRACTED, KINDS, Convoy
 from sim.model.convoys import dispatch_convoys, form_convoys
@@ -34,54 +34,6 @@ _ONE = {kind: frozenset({kind}) for kind in KINDS}
 """Each truck type alone, as the cargo's questions take it."""
 
 
-class TrucksAtRest(Condition):
-    """Fires the first time trucks come to rest at one of several bases (one of their fleets' return events fires):
-    what :class:`simpy.AnyOf` over those events does, at the same moment and in the same order, but at the cost of
-    one look a base rather than SimPy's search of every base's callbacks once it has fired.
-
-    SimPy's condition puts a check on each event and, once it has fired, takes them all off again: with every base of
-    a theatre-wide pool waiting on every other's return, each look grew as the square of the bases. Here the waits
-    subscribed to one return one after another share one callback (:class:`_WaitingForTrucks`), which wakes them in
-    the order they subscribed; a wait that has fired, or whose outer condition has (``rest | timeout``), is spent and
-    skipped when the others' returns fire, instead of being searched for and removed.
-    """
-
-    def __init__(self, env: simpy.Environment, events: list[simpy.Event]) -> None:
-        simpy.Event.__init__(self, env)
-        self._evaluate = Condition.any_events
-        self._events = ()  # nothing to report in a value: those waiting on it only look again
-        self._count = 0
-        self._spent = False
-        for event in events:
-            callbacks = event.callbacks
-            if callbacks is None:  # already processed: it fires now, as SimPy's check would
-                self.wake()
-            elif callbacks and type(callbacks[-1]) is _WaitingForTrucks:
-                callbacks[-1].waits.append(self)
-            else:
-                callbacks.append(_WaitingForTrucks(self))
-
-    def wake(self) -> None:
-        if not self.triggered and not self._spent:
-            self.succeed()
-
-    def _remove_check_callbacks(self) -> None:
-        self._spent = True
-
-
-class _WaitingForTrucks:
-    """The waits for trucks to come to rest subscribed, one after another, to one base's return: one callback."""
-
-    __slots__ = ("waits",)
-
-    def __init__(self, first: TrucksAtRest) -> None:
-        self.waits = [first]
-
-    def __call__(self, _event: simpy.Event) -> None:
-        for wait in self.waits:
-            wait.wake()
-
-
 class Theatre:
     """Everything the bases of one replication share (:attr:`shared`), and the bases themselves; it answers
     what a base asks about the others (:class:`~sim.model.shared.Neighbours`)."""
@@ -96,6 +48,10 @@ class Theatre:
         self.truck_pools = self.shared.truck_pools
         self.bases: dict[str, Evacuation] = {}
         self._sharers: dict[str, list[Evacuation]] = {}
+        self._board: RestBoard | None = None  # the waits for trucks to come to rest (bases that share a pool)
+        self._collecting: dict[str, float] = {}  # a finished base's next look at its trucks out of repair: when
+        self._needed_by: dict[str, tuple[object, list[str]]] = {}  # each base's stamp and the truck types it needed then
+        self._settled: dict[tuple[str, str], tuple[object, ...]] = {}  # (base, pool): it keeps all its idle trucks of the pool, as of its stamp then
         self._users: dict[str, list[Evacuation]] = {}
         self._rank = {name: i for i, name in enumerate(self.network.bases)}  # file order
         if build:
@@ -111,8 +67,9 @@ class Theatre:
         """Fires the next time trucks come to rest at ``base`` or at another base sharing one of its pools: a base
         short of trucks looks again then (those it counted on may have stopped elsewhere, never to come)."""
         evac = self.bases[base]
-        others = self._sharing(evac)
-        return TrucksAtRest(self.env, [evac.fleet.returned(), *(b.fleet.returned() for b in others)]) if others else evac.fleet.returned()
+        if self._board is None or not self._sharing(evac):
+            return evac.fleet.returned()
+        return self._board.wait(self.env, base)
 
     def _sharing(self, evac: Evacuation) -> list[Evacuation]:
         """The other bases sharing one of ``evac``'s pools, in file order (worked out once)."""
@@ -131,16 +88,8 @@ class Theatre:
 
     def standing_elsewhere(self, base: str, kinds: frozenset[str], only_waiting: bool = False) -> int:
         """Trucks of ``kinds`` of ``base``'s pools standing at the other bases (not on the road, not in repair);
-        ``only_waiting``: at those that are themselves waiting for trucks, which keep theirs."""
-        evac = self.bases[base]
-        bases = self.bases
-        return sum(
-            bases[other].fleet.standing(pool, kind)
-            for pool in evac.spec.pools
-            for other in self.truck_pools[pool].idle_at
-            if other != base and (bases[other].waiting_for_trucks or not only_waiting)
-            for kind in kinds
-        )
+        ``only_waiting``: at those that are themselves waiting for trucks, which keep theirs. Counted by the pools."""
+        return self.bases[base].fleet.standing_elsewhere(kinds, only_waiting)
 
     def _needs(self, evac: Evacuation, kind: str) -> bool:
         """Whether a base still needs trucks of ``kind``: cargo they can take, a hub's feeders still to come, or cab seats."""
@@ -160,24 +109,49 @@ class Theatre:
         return kind in evac.fleet.cab_seats and not evac.waiting_for_feeders()
 
     def call_trucks(self, base: str) -> None:
-        """``base`` waits for trucks: idle ones of its pools at other bases that do not keep them drive over."""
+        """``base`` waits for trucks: idle ones of its pools at other bases that do not keep them drive over (the
+        bases in file order, each one's types in their order)."""
         if len(self.bases) < 2:
             return
         evac = self.bases[base]
-        needed: dict[str, bool] = {}  # by kind, asked once (nothing below changes what this base needs)
+        needed: list[str] | None = None  # asked once (nothing below changes what this base needs)
         for pool in evac.spec.pools:
             idle_at = self.truck_pools[pool].idle_at
             if not idle_at or idle_at == {base}:
                 continue
-            for other in self._in_file_order(idle_at, base):
-                for kind in [k for k, n in other.fleet.idle(pool).items() if n > 0]:
-                    needs = needed.get(kind)
-                    if needs is None:
-                        needs = needed[kind] = self._needs(evac, kind)
-                    if needs and not self._keeps(other, kind):
-                        self._reposition(other, evac, pool, kind, other.fleet.take_idle(pool, kind))
+            if needed is None:
+                needed = self._needed(evac)
+            if not needed:
+                return
+            settled = self._settled
+            unsure = [name for name in idle_at if name != base and settled.get((name, pool)) != self._stamp(self.bases[name])]
+            for other in self._in_file_order(unsure, base):
+                fleet = other.fleet
+                kept = True
+                for kind in KINDS:
+                    if fleet.standing(pool, kind) > 0 and not self._keeps(other, kind):
+                        kept = False
+                        if kind in needed:
+                            self._reposition(other, evac, pool, kind, fleet.take_idle(pool, kind))
+                if kept:
+                    settled[other.name, pool] = self._stamp(other)
 
-    def _in_file_order(self, names: set[str], but: str) -> list[Evacuation]:
+    def _needed(self, evac: Evacuation) -> list[str]:
+        """The truck types ``evac`` needs (:meth:`_needs`), asked again only when its state changed."""
+        stamp = self._stamp(evac)
+        hit = self._needed_by.get(evac.name)
+        if hit is None or hit[0] != stamp:
+            hit = self._needed_by[evac.name] = (stamp, [kind for kind in KINDS if self._needs(evac, kind)])
+        return hit[1]
+
+    @staticmethod
+    def _stamp(evac: Evacuation) -> tuple[object, ...]:
+        """Everything whether a base needs trucks, or keeps its idle ones, depends on that can change (its trucks
+        standing, its loads left, whether it started, finished or is stuck, whether its feeders still send): with the
+        same stamp, the same answers."""
+        return (evac.fleet.changes, evac.inventory.changes, evac.road_done, evac.stuck, evac.started_at is None, evac.waiting_for_feeders())
+
+    def _in_file_order(self, names: Iterable[str], but: str) -> list[Evacuation]:
         """The bases named (but ``but``), in file order: the order in which bases are asked for trucks."""
         rank = self._rank
         return [self.bases[name] for name in sorted(names, key=rank.__getitem__) if name != but]
@@ -189,24 +163,31 @@ class Theatre:
             return
         evac = self.bases[base]
         for pool_name in evac.spec.pools:
-            users = [b for b in self._pool_users(pool_name) if b is not evac]
-            if not users:
+            users = self._pool_users(pool_name)
+            if len(users) < 2:
                 continue
             for kind in [k for k, n in evac.fleet.idle(pool_name).items() if n > 0]:
                 if self._keeps(evac, kind):
                     continue
-                target = next((b for b in users if self._needs(b, kind)), None)
+                target = next((b for b in users if b is not evac and kind in self._needed(b)), None)
                 if target is None:
                     continue
                 self._reposition(evac, target, pool_name, kind, evac.fleet.take_idle(pool_name, kind))
         t = evac.fleet.next_repair()
         if evac.road_done and t is not None:
+            hours = max(0.0, t - self.env.now)
+            at = self.env.now + hours
+            if self._collecting.get(base) == at:  # already to be collected then: one look is enough
+                return
 
-            def collect(_event: simpy.Event, evac: Evacuation = evac) -> None:
+            def collect(_event: simpy.Event, evac: Evacuation = evac, at: float = at) -> None:
+                if self._collecting.get(evac.name) == at:
+                    del self._collecting[evac.name]
                 evac.fleet.collect_repaired()
                 self.trucks_arrived(evac.name)
 
-            self.env.timeout(max(0.0, t - self.env.now)).callbacks.append(collect)
+            self._collecting[base] = at
+            self.env.timeout(hours).callbacks.append(collect)
 
     def _reposition(self, source: Evacuation, target: Evacuation, pool: str, kind: str, n: int) -> None:
         """``n`` empty trucks drive from one base to another on the quickest road inside the country, under the
@@ -246,6 +227,11 @@ class Theatre:
     def _build_bases(self) -> None:
         for spec in self.network.bases.values():
             self.bases[spec.name] = Evacuation(self.shared, spec)
+        watches = {name: {name, *(b.name for b in self._sharing(evac))} for name, evac in self.bases.items() if self._sharing(evac)}
+        if watches:
+            self._board = RestBoard(watches)
+            for name in watches:
+                self.bases[name].fleet.watched_on(self._board)
 
     def start(self) -> None:
         """Start every base that is left: now, at its start day, or when the base it follows is empty."""

@@ -1,0 +1,76 @@
+"""A convoy waiting to form for trucks: which trucks it may wait for, and when a base that looks again keeps its plans.
+
+A base whose next convoy is short of trucks looks again each time trucks come to rest at any base of its pools
+(:mod:`sim.model.at_rest`). Most looks find the same: its own cargo, trucks at hand and vehicles have not changed, so
+its plans have not (a plan short of trucks is not short of staged cargo: packing more out changes none of it), and
+only what other bases hold may have. These functions say what may come, and let such a look keep its plans.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from sim.model.convoy import KINDS
+
+if TYPE_CHECKING:
+    from sim.model.convoys import ConvoyPlan
+    from sim.model.evacuation import Evacuation
+
+_ONE = {kind: frozenset({kind}) for kind in KINDS}
+"""Each truck type alone, as the cargo's questions take it."""
+
+
+def trucks_that_may_come(evac: Evacuation, kinds: frozenset[str], can_go_without: bool, own: tuple[int, frozenset[str]] | None = None) -> int:
+    """Trucks of ``kinds`` away from the base that a convoy short of trucks may wait for: all those on the road or in
+    repair, but not those standing at another base that cannot carry cargo left here (they would never be sent:
+    military cargo left, HETs idle elsewhere), nor, when the convoy ``can_go_without`` them, those held by another
+    base that waits for trucks itself (two bases waiting for each other's trucks would wait for ever). ``own``: the
+    base's own part (:func:`away_and_useless`), if known."""
+    coming, useless = own or away_and_useless(evac, kinds)
+    if len(evac.shared.network.bases) == 1:  # no other base to stand at
+        return coming
+    neighbours = evac.neighbours
+    coming -= neighbours.standing_elsewhere(evac.name, useless) if useless else 0
+    if can_go_without and kinds - useless:
+        coming -= neighbours.standing_elsewhere(evac.name, kinds - useless, only_waiting=True)
+    return coming
+
+
+def away_and_useless(evac: Evacuation, kinds: frozenset[str]) -> tuple[int, frozenset[str]]:
+    """The trucks of ``kinds`` away from the base, and the types among ``kinds`` that cannot carry cargo left here:
+    what of :func:`trucks_that_may_come` the base's own state decides."""
+    return evac.fleet.away(kinds), frozenset(k for k in kinds if evac.inventory.road_remaining(_ONE[k]) == 0)
+
+
+def waits_for_trucks(plans: list[ConvoyPlan]) -> bool:
+    """Whether the base's next convoy, so planned, waits for trucks to come (no other base sees the difference while
+    the base looks again: its own flag is read only while it sleeps)."""
+    if not plans or plans[-1].ready:
+        return False
+    return next((plan.waiting_for for plan in plans if plan.waiting_for), None) == "trucks"
+
+
+def planned_on(evac: Evacuation) -> tuple[object, ...]:
+    """What the base's convoy plans read of its own state: its cargo, the trucks at hand, the vehicles left."""
+    return (evac.inventory.state(), tuple(evac.fleet.at_base.values()), evac.people.vehicles_left, evac.people.vehicle_share_places)
+
+
+def same_plans(evac: Evacuation, waited_on: tuple[tuple[object, ...], list[ConvoyPlan]] | None) -> list[ConvoyPlan] | None:
+    """The plans of the last look, if planning again would give them: every one waited for trucks, the base's own
+    state is the same, and trucks may still come for each. (A plan waiting for trucks is short of trucks, not of staged
+    cargo: packing more out changes none of it.) ``None`` when the base must plan again."""
+    if waited_on is None:
+        return None
+    state, plans = waited_on
+    if state != planned_on(evac):
+        return None
+    for plan in plans:
+        assert plan.kinds is not None, "a convoy waiting for trucks knows which types may join it"
+        if plan.own is None:  # the base's own part, the same while its state is
+            plan.own = away_and_useless(evac, plan.kinds)
+        if trucks_that_may_come(evac, plan.kinds, any(plan.loads.values()), plan.own) <= 0:
+            return None
+    return plans
+
+
+__all__ = ["away_and_useless", "planned_on", "same_plans", "trucks_that_may_come", "waits_for_trucks"]
