@@ -50,6 +50,9 @@ FOLDERS = {
 
 PLAN = {"trials": 6, "population": 3, "replications": 20, "replications_near_target": 30, "confirm": 2}
 """The shipped 20-day plan file, searched briefly: the report tables every plan tried, its front and its shortlist."""
+PLAN_CONFIRM = {"check_replications": 20}
+"""...its pick checked on 20 fresh replications (the file's default: 1,000): the report's words are under test, not the
+check's precision."""
 
 
 def _inputs(base: Path) -> dict[str, Path]:
@@ -66,6 +69,8 @@ def _inputs(base: Path) -> dict[str, Path]:
     plan = (ROOT / "scenarios" / "studies" / "plan_20_days.toml").read_text()
     for key, value in PLAN.items():
         plan = re.sub(rf"(?m)^{key} = [^#\n]*", f"{key} = {value} ", plan, count=1)
+    levers = plan.index("[levers.")
+    plan = plan[:levers] + "".join(f"{key} = {value}\n" for key, value in PLAN_CONFIRM.items()) + "\n" + plan[levers:]
     (base / "plan.toml").write_text(plan)
     return {"{cases}": cases, "{plan}": base / "plan.toml"}
 
