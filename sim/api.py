@@ -71,7 +71,7 @@ class Interrupted(Exception):
 class SharedOptions(TypedDict, total=False):
     """The keyword arguments every study shares, as :class:`StudyOptions` names them (for ``**shared``)."""
 
-    seed: int
+    seed: int | None
     overrides: Sequence[str]
     out: str | Path | None
     force: bool
@@ -89,14 +89,15 @@ class SharedOptions(TypedDict, total=False):
 class StudyOptions:
     """The parameters a study shares with every other (the command line's common options), in one object.
 
-    ``seed`` of the run's SeedSequence; ``overrides`` ``--set`` values; ``out`` the results folder (None: a new one
+    ``seed`` of the run's SeedSequence (None: the study's own, a sweep's or plan's study file's, else 20260223;
+    :meth:`seed_or`); ``overrides`` ``--set`` values; ``out`` the results folder (None: a new one
     under ``results/``), ``force`` to write into a non-empty one, ``resume`` to finish an interrupted study there;
     ``precise`` for the larger default designs; ``jobs`` local processes or ``executor`` an executor of
     :mod:`sim.experiment.executors`; ``progress(done, total)`` replications as they come back; ``measure``
     (``days``, ``out-by-day``, ``window``), ``by_day`` and ``base`` what the study measures (docs/ANALYSIS.md).
     A study's own signature then names only what is its own (a method, a design, a number of draws)."""
 
-    seed: int = DEFAULT_SEED
+    seed: int | None = None
     overrides: Sequence[str] = ()
     out: str | Path | None = None
     force: bool = False
@@ -108,6 +109,10 @@ class StudyOptions:
     measure: str = "days"
     by_day: float | None = None
     base: str | None = None
+
+    def seed_or(self, own: int = DEFAULT_SEED) -> int:
+        """The seed to run on: the one given, else the study's own (``own``: a study file's seed, else 20260223)."""
+        return own if self.seed is None else self.seed
 
 
 def study_options(options: StudyOptions | None, shared: SharedOptions) -> StudyOptions:
@@ -188,7 +193,7 @@ def run(
     store.clear()
     pool, own = _executor(o.executor, o.jobs)
     try:
-        ran = monte_carlo(prepare(loaded.scenario), o.seed, store, replications, precision, pool, on_batch)
+        ran = monte_carlo(prepare(loaded.scenario), o.seed_or(), store, replications, precision, pool, on_batch)
     except BaseException:
         store.clear()
         release_folder(folder)
@@ -214,7 +219,7 @@ def run(
         summary["warnings"] = [*summary.get("warnings", []), *([capped] if capped else [])]
     count = ran.replications
     resolved = loaded.scenario.model_dump(mode="json")
-    manifest = new_manifest("run", resolved, loaded.path, list(loaded.overrides), o.seed, replications=count, jobs=pool.workers)
+    manifest = new_manifest("run", resolved, loaded.path, list(loaded.overrides), o.seed_or(), replications=count, jobs=pool.workers)
     write_json(folder / "summary.json", summary)
     if isinstance(loaded.scenario, TheatreScenario):  # exactly when theatre_layout gave a layout above
         write_json(folder / "network.json", network_json(loaded.scenario))
@@ -314,54 +319,47 @@ def sweep(
     design: str | None = None,
     samples: int | None = None,
     replications: int | None = None,
-    seed: int | None = None,
-    overrides: Sequence[str] = (),
     name: str | None = None,
-    out: str | Path | None = None,
-    resume: bool = False,
-    force: bool = False,
     batch_size: int | None = None,
-    jobs: int | None = 1,
-    executor: Executor | None = None,
     figures: bool = True,
-    progress: Progress = None,
-    measure: str = "days",
-    by_day: float | None = None,
-    base: str | None = None,
+    options: StudyOptions | None = None,
+    **shared: Unpack[SharedOptions],
 ) -> SweepResult:
     """Every design point of a study, replicated on common random numbers (``evacsim sweep``): a study file
     (``target`` with ``[factors]``) or a scenario with ``vary`` factors (``["escort.teams=2,3,4,6"]``).
 
+    ``seed`` None runs on the study file's seed (else 20260223); ``overrides`` are laid over the study file's ``set``.
     ``points.csv`` summarises what the measure measures (on a theatre the last out unless ``base``), with P(out by
     day ``by_day``); :attr:`SweepResult.ranked` orders the points by ``measure``, best first (fewest days by default)."""
+    o = _options_for("sweep", options, shared, ("seed", "overrides", "out", "force", "resume", "jobs", "executor", "progress", "measure", "by_day", "base"))
     from sim.experiment.study import study_from
     from sim.experiment.sweep import plan_sweep, run_sweep
 
-    if resume and force:
+    if o.resume and o.force:
         raise UsageError("give --resume or --force, not both")
-    if resume and out is None:
+    if o.resume and o.out is None:
         raise UsageError("--resume needs --out, the folder of the sweep to finish")
     if design is not None and design not in ("grid", "lhs", "sobol"):
         raise UsageError(f"--design {design}: use grid, lhs or sobol")
-    study = study_from(Path(target), list(vary), list(overrides), name=name, design=design, samples=samples, replications=replications, seed=seed)
+    study = study_from(Path(target), list(vary), list(o.overrides), name=name, design=design, samples=samples, replications=replications, seed=o.seed)
     if design in ("lhs", "sobol") and study.samples is None:
         raise UsageError(f"--design {design} needs --samples N, the number of design points")
     if study.design == "grid" and samples is not None:
         raise UsageError("--samples sets the points of an lhs or sobol design; a grid runs every combination of the levels")
     plan = plan_sweep(study)
-    chosen = _measure(plan.loaded.scenario, measure, by_day, base)
+    chosen = _measure(plan.loaded.scenario, o.measure, o.by_day, o.base)
     warnings = []
     if study.design == "sobol" and study.samples and study.samples & (study.samples - 1):
         warnings.append(
             f"a Sobol' design is balanced at a power of 2 points; {study.samples} points are valid but less even than "
             f"{1 << (study.samples.bit_length() - 1)} or {1 << study.samples.bit_length()}"
         )
-    folder = Path(out) if out is not None else new_run_dir(RESULTS, plan.study.name)
-    executor, own = _executor(executor, jobs)
+    folder = Path(o.out) if o.out is not None else new_run_dir(RESULTS, plan.study.name)
+    executor, own = _executor(o.executor, o.jobs)
     try:
         with _resumable(folder, "finished batches"):
             result = run_sweep(
-                plan, folder, executor, resume=resume, force=force, batch_size=batch_size, on_progress=_drawing_soon(progress, figures), measure=chosen
+                plan, folder, executor, resume=o.resume, force=o.force, batch_size=batch_size, on_progress=_drawing_soon(o.progress, figures), measure=chosen
             )
     finally:
         if own:
@@ -408,7 +406,7 @@ def compare(
     folder, _ = _folder(o.out, o.force, "compare", f"{name_a}-vs-{name_b}")
     pool, own = _executor(o.executor, o.jobs)
     try:
-        result = run_compare(loaded_a, loaded_b, o.seed, replications, pool, on_progress=o.progress, measure=chosen)
+        result = run_compare(loaded_a, loaded_b, o.seed_or(), replications, pool, on_progress=o.progress, measure=chosen)
     except KeyboardInterrupt:
         raise Interrupted(folder, False) from None
     finally:
@@ -418,7 +416,7 @@ def compare(
     where = f"{_given(a)} vs {_given(b) if b is not None else _given(a)}"
     write_json(folder / "comparison.json", result.summary)
     write_parquet(folder / PAIRED_FILE, pd.DataFrame({"replication": range(replications), "days_a": result.days_a, "days_b": result.days_b}))
-    write_manifest(folder, new_manifest("compare", resolved, where, list(o.overrides or loaded_b.overrides), o.seed, replications=replications))
+    write_manifest(folder, new_manifest("compare", resolved, where, list(o.overrides or loaded_b.overrides), o.seed_or(), replications=replications))
     if figures:
         from sim.plots.figures import plot_results
 
@@ -526,20 +524,20 @@ def sensitivity(
     reps = _setting(replications, method, "replications", o.precise)
     folder = _analysis_folder(o.out, o.force, o.resume, f"sensitivity-{method}", f"{s.scenario.name}-sensitivity-{method}")
     if method == "tornado":
-        study = _study(folder, o.resume, o.executor, o.jobs, lambda ex, store: analyses.run_tornado(s, chosen, o.seed, reps, ex, store, o.progress, m))
+        study = _study(folder, o.resume, o.executor, o.jobs, lambda ex, store: analyses.run_tornado(s, chosen, o.seed_or(), reps, ex, store, o.progress, m))
     elif method == "morris":
         r = _setting(trajectories, method, "trajectories", o.precise)
-        study = _study(folder, o.resume, o.executor, o.jobs, lambda ex, store: analyses.run_morris(s, chosen, o.seed, reps, r, ex, store, o.progress, m))
+        study = _study(folder, o.resume, o.executor, o.jobs, lambda ex, store: analyses.run_morris(s, chosen, o.seed_or(), reps, r, ex, store, o.progress, m))
     else:
         size = _setting(base_samples, method, "n", o.precise)
-        study = _study(folder, o.resume, o.executor, o.jobs, lambda ex, store: analyses.run_sobol(s, chosen, o.seed, reps, size, ex, store, o.progress, m))
+        study = _study(folder, o.resume, o.executor, o.jobs, lambda ex, store: analyses.run_sobol(s, chosen, o.seed_or(), reps, size, ex, store, o.progress, m))
     for name, table in study.tables.items():
         table.to_csv(folder / f"{name}.csv", index=name != "points")
     note = (
         f"{study.points} design points x {study.replications_per_point} replications each (common random numbers), {len(chosen)} factors; "
         f"measured by {m.words}" + (" (the tornado's centre: the baseline run, every input drawn)." if method == "tornado" else ".")
     )
-    write_study(folder, loaded, o.seed, study, f"sensitivity-{method}", factors=[f.as_record() for f in chosen], measure=m.as_record())
+    write_study(folder, loaded, o.seed_or(), study, f"sensitivity-{method}", factors=[f.as_record() for f in chosen], measure=m.as_record())
     figures = draw_figures(folder, f"sensitivity-{method}")
     tables = {k: v for k, v in study.tables.items() if k != "points"}
     write_report_md(folder, f"Sensitivity ({method}): {s.scenario.title}", [note], tables, figures, study.warnings, window)  # type: ignore[arg-type]
@@ -576,7 +574,7 @@ def calibrate(
     beyond = [f"--target-days {text} reaches past the horizon of {horizon:g} days: no replication closes after it"] if window[1] > horizon else []
     reps = _setting(replications, "calibrate", "replications", o.precise)
     folder = _analysis_folder(o.out, o.force, o.resume, "calibrate", f"{s.scenario.name}-calibrate")
-    study = _study(folder, o.resume, o.executor, o.jobs, lambda ex, store: analyses.run_calibration(s, window, o.seed, reps, ex, store, o.progress))
+    study = _study(folder, o.resume, o.executor, o.jobs, lambda ex, store: analyses.run_calibration(s, window, o.seed_or(), reps, ex, store, o.progress))
     study.warnings = [*beyond, *study.warnings]
     found = study.extra["calibration"]
     if study.extra["inputs"].shape[1] == 0:
@@ -592,7 +590,7 @@ def calibrate(
         "Inputs the estimate constrains (prior P5-P95 -> posterior P5-P95): "
         + ("; ".join(f"{label(n)} {span(r.prior_p5, r.prior_p95)} -> {span(r.post_p5, r.post_p95)}" for n, r in strong.iterrows()) or "none clearly."),
     ]
-    write_study(folder, loaded, o.seed, study, "calibrate", target_days=list(window), acceptance=rate.as_dict())
+    write_study(folder, loaded, o.seed_or(), study, "calibrate", target_days=list(window), acceptance=rate.as_dict())
     figures = draw_figures(folder, "calibrate")
     write_report_md(folder, f"Calibration to {target}: {s.scenario.title}", lines, {"prior vs posterior": found.table}, figures, study.warnings, window)
     return AnalysisResult(folder, {"calibration": found.table}, lines, study.warnings, study)
@@ -614,12 +612,12 @@ def marginal(
     m = _measure(s, o.measure, o.by_day, o.base)
     reps = _setting(replications, "marginal", "replications", o.precise)
     folder = _analysis_folder(o.out, o.force, o.resume, "marginal", f"{s.scenario.name}-marginal")
-    study = _study(folder, o.resume, o.executor, o.jobs, lambda ex, store: analyses.run_marginal(s, o.seed, reps, ex, store, o.progress, m))
+    study = _study(folder, o.resume, o.executor, o.jobs, lambda ex, store: analyses.run_marginal(s, o.seed_or(), reps, ex, store, o.progress, m))
     table = study.tables["marginal"]
     window = tuple(s.scenario.window_days)
     table.to_csv(folder / "marginal.csv")
     line = marginal_sentence(table, m)
-    write_study(folder, loaded, o.seed, study, "marginal", measure=m.as_record())
+    write_study(folder, loaded, o.seed_or(), study, "marginal", measure=m.as_record())
     figures = draw_figures(folder, "marginal")
     lines = [f"{reps} replications per variant, common random numbers.", "", line]
     write_report_md(folder, f"Marginal value of resources: {s.scenario.title}", lines, {"marginal": table}, figures, [], window)  # type: ignore[arg-type]
@@ -659,7 +657,7 @@ def evidence(
         o.resume,
         o.executor,
         o.jobs,
-        lambda ex, store: analyses.run_evidence(s, chosen, o.seed, reps, tornado_reps, labels, ex, store, o.progress, given, m),
+        lambda ex, store: analyses.run_evidence(s, chosen, o.seed_or(), reps, tornado_reps, labels, ex, store, o.progress, given, m),
     )
     table = study.tables["evidence"]
     table.to_csv(folder / "evidence.csv", index=False)
@@ -682,7 +680,7 @@ def evidence(
         "bootstrap": BOOTSTRAP,
         "blocks": default_blocks(reps),
     }
-    write_study(folder, loaded, o.seed, study, "evidence", **extra)
+    write_study(folder, loaded, o.seed_or(), study, "evidence", **extra)
     figures = draw_figures(folder, "evidence")
     write_report_md(folder, f"What to find out first: {s.scenario.title}", lines, {"evidence": table}, figures, study.warnings)
     return AnalysisResult(folder, study.tables, lines, study.warnings, study)
@@ -827,14 +825,14 @@ def nowcast(
     pool, own = _executor(o.executor, o.jobs)
     try:
         workers = pool.workers
-        result, traj, measurements = run_nowcast(prepare(s), seen, o.seed, count, workers, min_ess, _counted(o.progress, count), pool)
+        result, traj, measurements = run_nowcast(prepare(s), seen, o.seed_or(), count, workers, min_ess, _counted(o.progress, count), pool)
     except KeyboardInterrupt:
         raise Interrupted(folder, False) from None
     finally:
         if own:
             pool.close()
     try:
-        data = write_nowcast(folder, loaded, seen, o.seed, count, workers, result, traj, measurements)
+        data = write_nowcast(folder, loaded, seen, o.seed_or(), count, workers, result, traj, measurements)
         from sim.plots.completion import save_figure as save_plot  # matplotlib is heavy: loaded only to draw
         from sim.plots.nowcast import nowcast_figure
 
@@ -858,7 +856,6 @@ class BacktestResult:
     """One :class:`sim.analysis.backtest.Backtest` per case: reported range, model P10/P50/P90, paper forecast, CRPS of both, skill."""
 
 
-@one_writer()
 def _counted(progress: Progress, total: int) -> Callable[[int], None] | None:
     """A study's ``progress(done, total)`` fed by an engine that reports the replications each batch brought back."""
     if progress is None:
@@ -873,6 +870,7 @@ def _counted(progress: Progress, total: int) -> Callable[[int], None] | None:
     return advanced
 
 
+@one_writer()
 def backtest(
     cases: Sequence[str | Path] = (),
     *,
@@ -890,7 +888,7 @@ def backtest(
     folder, _ = _folder(o.out, o.force, "backtest", "backtest")
     pool, own = _executor(o.executor, o.jobs)
     try:
-        results = run_backtests(loaded, o.seed, replications, pool, o.progress)
+        results = run_backtests(loaded, o.seed_or(), replications, pool, o.progress)
     except KeyboardInterrupt:
         raise Interrupted(folder, False) from None
     finally:
@@ -898,7 +896,7 @@ def backtest(
             pool.close()
     table = pd.DataFrame([r.as_row() for r in results])
     write_atomic(folder / "backtest.csv", lambda tmp: table.to_csv(tmp, index=False))
-    write_manifest(folder, new_manifest("backtest", {}, "", [], o.seed, replications=replications, cases=[c.loaded.path for c in loaded]))
+    write_manifest(folder, new_manifest("backtest", {}, "", [], o.seed_or(), replications=replications, cases=[c.loaded.path for c in loaded]))
     fig = backtest_figure(table)
     for ext in ("png", "svg"):
 
@@ -912,31 +910,27 @@ def backtest(
 @one_writer()
 def plan(
     scenario: ScenarioLike,
-    options: str | Path,
+    plan_file: str | Path,
     *,
     target: str | None = None,
     budget: float | None = None,
     trials: int | None = None,
-    seed: int | None = None,
-    overrides: Sequence[str] = (),
-    out: str | Path | None = None,
-    force: bool = False,
-    resume: bool = False,
-    jobs: int | None = 1,
-    executor: Executor | None = None,
-    progress: Callable[[str, int, int], None] | None = None,
-    measure: str = "days",
-    by_day: float | None = None,
-    base: str | None = None,
+    stage: Callable[[str], None] | None = None,
+    options: StudyOptions | None = None,
+    **shared: Unpack[SharedOptions],
 ) -> Any:
-    """The cheapest set of additions that meets a target such as ``P(days <= 30) >= 0.9`` (``evacsim plan``).
+    """The cheapest set of additions that meets a target such as ``P(days <= 30) >= 0.9`` (``evacsim plan``):
+    ``plan_file`` holds its levers (dotted paths, whole units to add, cost per unit), budget and target.
 
     ``days`` in the target is what the measure measures: on a theatre the whole withdrawal (the last out) unless
     ``base`` names a base; ``by_day`` replaces the target's day. A plan seeks a chance of being out by a day, so
-    ``measure`` is ``days`` or ``out-by-day`` (the same goal); ``window`` is refused.
+    ``measure`` is ``days`` or ``out-by-day`` (the same goal); ``window`` is refused. ``seed`` None runs on the plan
+    file's seed (else 20260223); ``progress(done, total)`` counts replications (``total`` 0: not known in advance) and
+    ``stage(label)`` names the step they are for (``search``, ``confirm``).
 
     Returns the plan's result (its ``sentence``, ``overrides`` to check it with, ``check`` on fresh replications);
     its tables, figure and manifest are in ``result.folder``."""
+    o = _options_for("plan", options, shared, ("seed", "overrides", "out", "force", "resume", "jobs", "executor", "progress", "measure", "by_day", "base"))
     need("plan")
     from sim.experiment import plan as p
     from sim.experiment.plan_file import parse_target, read_plan_options
@@ -947,30 +941,30 @@ def plan(
             goal = parse_target(target)
         except ValueError as exc:
             raise UsageError(f"--target: {exc}") from None
-    loaded = _loaded(scenario, overrides)
-    study = read_plan_options(Path(options), loaded.scenario)
+    loaded = _loaded(scenario, o.overrides)
+    study = read_plan_options(Path(plan_file), loaded.scenario)
     goal = goal or study.target
     if goal is None:
-        raise UsageError(f'{options}: no target; give target = "P(days <= 30) >= 0.9" in the plan file or --target')
-    m = _measure(loaded.scenario, measure, by_day, base)
+        raise UsageError(f'{plan_file}: no target; give target = "P(days <= 30) >= 0.9" in the plan file or --target')
+    m = _measure(loaded.scenario, o.measure, o.by_day, o.base)
     if m.kind == "window":
         raise UsageError("--measure window: a plan seeks the cheapest way to be out by a day (P(days <= D) >= p); use --measure days or out-by-day")
     if goal.measure == "left" and not _has_deadline(loaded.scenario):
         raise UsageError(f"target {goal}: the scenario has no [deadline] (nor a base's own), so nothing is ever left behind; add one or target days")
     if goal.measure == "days" and m.column != "days_to_base_empty":
         goal = replace(goal, subject=m.column)
-    if by_day is not None and goal.measure != "left":
-        goal = replace(goal, days=float(by_day))
+    if o.by_day is not None and goal.measure != "left":
+        goal = replace(goal, days=float(o.by_day))
     if budget is not None:
         study = replace(study, budget=budget)
     if trials is not None:
         study = replace(study, trials=trials)
-    seed = study.seed if seed is None else seed
-    folder = _analysis_folder(out, force, resume, p.KIND, f"{loaded.scenario.scenario.name}-plan", kept=("chunks",))
-    executor, own = _executor(executor, jobs)
+    seed = o.seed_or(study.seed)
+    folder = _analysis_folder(o.out, o.force, o.resume, p.KIND, f"{loaded.scenario.scenario.name}-plan", kept=("chunks",))
+    executor, own = _executor(o.executor, o.jobs)
     try:
         with _resumable(folder, "plans evaluated so far"):
-            result = p.plan(loaded, study, goal, seed, executor, folder, resume, progress or (lambda label, done, total: None))
+            result = p.plan(loaded, study, goal, seed, executor, folder, o.resume, _staged(o.progress, stage))
     finally:
         if own:
             executor.close()
@@ -982,6 +976,18 @@ def plan(
     p.write_plan_folder(folder, loaded, study, goal, seed, result)
     result.folder = folder
     return result
+
+
+def _staged(progress: Progress, stage: Callable[[str], None] | None) -> Callable[[str, int, int], None]:
+    """The plan's ``progress(label, done, total)`` as a study's ``progress(done, total)`` and its ``stage(label)``."""
+
+    def advance(label: str, done: int, total: int) -> None:
+        if stage is not None:
+            stage(label)
+        if progress is not None:
+            progress(done, total)
+
+    return advance
 
 
 @one_writer()

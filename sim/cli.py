@@ -20,18 +20,22 @@ from rich.markup import escape
 from rich.table import Table
 
 from sim.commands import _console, register_all
-from sim.commands._console import console
+from sim.commands._console import EXIT_OUTPUT, EXIT_WORKERS, console
 from sim.commands._options import (
-    EXIT_OUTPUT,
-    EXIT_WORKERS,
+    DEFAULT_SEED,
     BaseOpt,
     ByDayOpt,
     DaskLocalOpt,
     EvacsimGroup,
+    ForceOpt,
+    JobsOpt,
     MeasureChoice,
     MeasureOpt,
+    ScenarioArg,
     SchedulerOpt,
     SeedOpt,
+    SetOpt,
+    out_option,
     study_options,
 )
 
@@ -61,13 +65,6 @@ def main(
     version: Annotated[bool, typer.Option("--version", callback=_version, is_eager=True, help="print the version of evacsim and exit")] = False,
 ) -> None:
     """Simulate the evacuation of a base: does it close in its window, how likely is that, and what drives it."""
-
-
-ScenarioArg = Annotated[Path, typer.Argument(help="scenario file, e.g. scenarios/qasrak_baseline.toml", show_default=False)]
-SetOpt = Annotated[
-    list[str] | None, typer.Option("--set", metavar="PATH=VALUE", help="override a field by dotted path, value as TOML: --set fleet.civilian.count=120")
-]
-JobsOpt = Annotated[int | None, typer.Option(min=1, help="worker processes (default: all cores)")]
 
 
 _load = _console.load
@@ -142,11 +139,11 @@ def run(
     scenario: ScenarioArg,
     replications: Annotated[int | None, typer.Option("--replications", "-n", min=1, help="replications to run (default 1000)")] = None,
     precision: Annotated[float | None, typer.Option(help="instead, add replications until the 95% CI half-width of P(in window) <= this (e.g. 0.02)")] = None,
-    seed: SeedOpt = 20260223,
+    seed: SeedOpt = DEFAULT_SEED,
     jobs: JobsOpt = None,
     set_: SetOpt = None,
-    out: Annotated[Path | None, typer.Option(help="results folder (default: results/<scenario>-<UTC time>/)")] = None,
-    force: Annotated[bool, typer.Option(help="write into a non-empty --out folder")] = False,
+    out: Annotated[Path | None, out_option("results/<scenario>-<UTC time>/")] = None,
+    force: ForceOpt = False,
     scheduler: SchedulerOpt = None,
     dask_local: DaskLocalOpt = None,
     measure: MeasureOpt = MeasureChoice.days,

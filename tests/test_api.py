@@ -15,6 +15,7 @@ import sim
 from sim.cli import app
 
 ROOT = Path(__file__).resolve().parent.parent
+PLAN_FILE = ROOT / "scenarios" / "studies" / "plan_20_days.toml"
 STUDIES = ["backtest", "calibrate", "compare", "discover", "evidence", "load", "marginal", "nowcast", "plan", "run", "sensitivity", "sweep", "write_report"]
 
 
@@ -70,6 +71,8 @@ def test_a_shared_option_a_study_has_no_use_for_is_refused_never_ignored(tmp_pat
         (lambda: api.run(baseline, 5, resume=True, out=tmp_path / "run"), "run takes no resume"),
         (lambda: api.backtest(options=api.StudyOptions(measure="window"), out=tmp_path / "b"), "backtest takes no measure"),
         (lambda: api.calibrate(baseline, options=api.StudyOptions(base="rmelan", precise=True)), "calibrate takes no base"),
+        (lambda: api.sweep(baseline, ["escort.teams=3,6"], precise=True, out=tmp_path / "s"), "sweep takes no precise"),
+        (lambda: api.plan(baseline, PLAN_FILE, options=api.StudyOptions(precise=True, out=tmp_path / "p")), "plan takes no precise"),
     ):
         try:
             call()
@@ -102,3 +105,22 @@ def test_the_commands_build_the_options_object_from_their_flags_in_one_place():
     assert study_options(seed=7, set_=["escort.teams=4"], resume=True, precise=True) == api.StudyOptions(
         seed=7, overrides=["escort.teams=4"], resume=True, precise=True
     )
+    from sim.commands._options import DEFAULT_SEED
+
+    assert DEFAULT_SEED == api.DEFAULT_SEED  # the commands' default seed is the library's
+
+
+def test_sweep_and_plan_take_the_options_object_and_a_study_file_gives_the_seed_unless_one_is_given(tmp_path):
+    """``seed`` None is the study's own: a sweep's study file's seed, else 20260223; a given seed wins."""
+    from sim import api
+
+    baseline = ROOT / "scenarios" / "qasrak_baseline.toml"
+    study = tmp_path / "study.toml"
+    study.write_text(f'name = "s"\nscenario = "{baseline}"\nreplications = 2\nseed = 4\n\n[factors]\nescort.teams = [3, 6]\n')
+    own = api.sweep(study, figures=False, options=api.StudyOptions(out=tmp_path / "own"))
+    given = api.sweep(study, figures=False, options=api.StudyOptions(seed=9, out=tmp_path / "given"))
+    plain = api.sweep(baseline, ["escort.teams=3,6"], replications=2, figures=False, out=tmp_path / "plain")
+    seeds = [json.loads((r.folder / "manifest.json").read_text())["seed"] for r in (own, given, plain)]
+    assert seeds == [4, 9, api.DEFAULT_SEED]
+    assert api.StudyOptions().seed is None and api.StudyOptions().seed_or() == api.DEFAULT_SEED == 20260223
+    assert api.StudyOptions().seed_or(4) == 4 and api.StudyOptions(seed=9).seed_or(4) == 9

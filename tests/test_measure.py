@@ -252,9 +252,48 @@ def test_the_shared_options_are_one_object_and_the_old_keywords_still_work():
     given = api.StudyOptions(seed=3, out="x", measure="out-by-day")
     assert api.study_options(given, {"seed": 7, "by_day": 20}) == api.StudyOptions(seed=7, out="x", measure="out-by-day", by_day=20)
     assert api.study_options(None, {}) == api.StudyOptions()
-    for study in (api.sensitivity, api.calibrate, api.marginal, api.evidence):
+    studies = (api.run, api.sweep, api.compare, api.sensitivity, api.calibrate, api.marginal, api.evidence, api.discover, api.nowcast, api.backtest, api.plan)
+    for study in studies:  # every study, sweep and plan included
         own = set(inspect.signature(study).parameters)
-        assert "options" in own and not own & {"seed", "out", "force", "resume", "executor", "progress", "measure"}, study.__name__
+        assert "options" in own and not own & {"seed", "overrides", "out", "force", "resume", "jobs", "executor", "progress", "measure"}, study.__name__
+
+
+SHARED_FLAGS = {"--seed", "--set", "--jobs", "--out", "--force", "--resume", "--precise", "--scheduler", "--dask-local", "--measure", "--by-day", "--base"}
+
+
+def test_a_shared_option_is_declared_once_so_every_command_says_the_same_of_it():
+    """Each command's --seed, --set, --out, --force, ... is one of the declarations of sim.commands._options (a
+    study file's seed, B's --set, a plan's target day are declared there too), never a copy that could drift."""
+    import typing
+
+    import typer.main
+
+    from sim.commands import _options
+
+    declared = {
+        meta.help
+        for value in vars(_options).values()
+        if typing.get_origin(value) is typing.Annotated
+        for meta in value.__metadata__
+        if getattr(meta, "help", None)
+    }
+    assert len(declared) >= 15
+    group = typer.main.get_command(app)
+    seen = 0
+    for name, command in group.commands.items():  # type: ignore[attr-defined]
+        if name == "bench":  # its --jobs are the processes of its parallel measurements, not a study's workers
+            continue
+        for param in command.params:
+            flags = set(getattr(param, "opts", [])) & SHARED_FLAGS
+            if not flags:
+                continue
+            seen += 1
+            out = flags == {"--out"} and param.help.startswith("results folder (default: results/")  # out_option(folder)
+            assert param.help in declared or out, (name, flags, param.help)
+    assert seen >= 80
+    for name in group.commands:  # type: ignore[attr-defined]
+        text = runner.invoke(app, [name, "--help"], env={"COLUMNS": "200"}).output
+        assert "--install-completion" not in text, name  # the TLS options come without their holder's completion options
 
 
 def test_every_set_option_shows_path_equals_value_not_a_python_type():

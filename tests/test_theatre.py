@@ -279,10 +279,10 @@ def test_run_on_a_theatre_writes_the_bases_the_theatre_the_network_and_each_base
 
 
 def test_set_reaches_a_bases_field_by_its_dotted_path(tmp_path):
-    out = tmp_path / "out"
-    result = cli("run", two_bases_file(tmp_path), "-n", 2, "--jobs", 1, "--out", out, "--set", "sites.b.cargo.classes.general.loads=20")
-    assert result.exit_code == 0, result.output
-    summary = json.loads((out / "summary.json").read_text())
+    from sim import api
+
+    # the library's run, which `evacsim run --set` calls, without drawing the figures (the override is under test)
+    summary = api.run(two_bases_file(tmp_path), 2, overrides=["sites.b.cargo.classes.general.loads=20"], out=tmp_path / "out", figures=False).summary
     # B's second convoy needs the trucks back from B's first: B-X 1 h, crossing 1 h, X-erbil 2 h, unload 1 h,
     # back 2 h + 0.5 h + 1 h: they are at B at 13.5 + 8.5 = 22 h and B's last convoy leaves at 23 h.
     assert summary["bases"]["b"]["days_to_base_empty"]["mean"] == pytest.approx(23 / 24)

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import errno
 import re
-from dataclasses import replace
+from collections.abc import Iterator
+from contextlib import contextmanager
 from enum import StrEnum
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
@@ -13,15 +14,12 @@ import typer
 import typer.main
 from typer.core import TyperGroup
 
+from sim.commands._console import EXIT_OUTPUT
+
 if TYPE_CHECKING:
     from sim.api import Progress, StudyOptions
     from sim.experiment.executors import Executor
 
-EXIT_WORKERS = 5
-EXIT_INTERRUPTED = 130
-"""Exit status when the workers cannot be reached or a batch keeps failing on them."""
-EXIT_OUTPUT = 4
-"""Exit status when the results folder cannot be written (read-only, full, not a folder)."""
 
 _TEMPORARY = re.compile(r"^\.(.+)\.[A-Za-z0-9_]+\.tmp$")
 
@@ -146,7 +144,7 @@ def tls_options() -> list[Any]:
     sets its Dask configuration key while the command runs (``expose_value=False``: no command takes them)."""
     holder = typer.Typer()
     holder.command()(_tls)
-    return list(typer.main.get_command(holder).params)
+    return [param for param in typer.main.get_command(holder).params if param.name in _TLS_KEYS]  # not the holder's --install-completion
 
 
 def _local_workers(ctx: typer.Context, value: int | None) -> int | None:
@@ -170,15 +168,44 @@ DaskLocalOpt = Annotated[
         "--dask-local", min=1, help="start a Dask LocalCluster of N single-threaded workers on this machine", show_default=False, callback=_local_workers
     ),
 ]
-SeedOpt = Annotated[int, typer.Option(min=0, help="seed of the run's SeedSequence (a whole number >= 0): same seed, same bits")]
+DEFAULT_SEED = 20260223
+"""The seed a study runs on unless given one (:data:`sim.api.DEFAULT_SEED`; here so ``--help`` imports no study)."""
 
-JobsOpt = Annotated[int | None, typer.Option(min=1, help="worker processes (default: all cores)")]
+SeedOpt = Annotated[int, typer.Option(min=0, help="seed of the run's SeedSequence (a whole number >= 0): same seed, same bits")]
+FileSeedOpt = Annotated[
+    int | None,
+    typer.Option(
+        "--seed",
+        min=0,
+        show_default=False,
+        help=f"seed of the run's SeedSequence (a whole number >= 0; default: the study or plan file's, else {DEFAULT_SEED}): same seed, same bits",
+    ),
+]
+"""``--seed`` of ``sweep`` and ``plan``, whose study file may give the seed."""
+
+JobsOpt = Annotated[int | None, typer.Option(min=1, help="local worker processes (default: all cores)")]
 SetOpt = Annotated[
     list[str] | None, typer.Option("--set", metavar="PATH=VALUE", help="override a field by dotted path, value as TOML: --set fleet.civilian.count=120")
 ]
-OutOpt = Annotated[Path | None, typer.Option(help="results folder (default: results/<scenario>-<command>-<UTC time>/)")]
-ForceOpt = Annotated[bool, typer.Option(help="write into a non-empty --out folder (finished replications of the very same study there are reused)")]
+SetBOpt = Annotated[
+    list[str] | None, typer.Option("--set", metavar="PATH=VALUE", help="override a field of B by dotted path, value as TOML: --set escort.teams=6")
+]
+"""``--set`` of ``compare``: it makes scenario B (from A when no B is given); A is run as its file says."""
+
+
+def out_option(folder: str = "results/<scenario>-<command>-<UTC time>/") -> Any:
+    """``--out``, saying the folder a command makes when none is given (``folder``)."""
+    return typer.Option(help=f"results folder (default: {folder})")
+
+
+OutOpt = Annotated[Path | None, out_option()]
+ForceOpt = Annotated[
+    bool, typer.Option(help="write into a non-empty --out folder of this command's results (what evacsim wrote there is replaced; other files stay)")
+]
+ReusingForceOpt = Annotated[bool, typer.Option(help="write into a non-empty --out folder (finished replications of the very same study there are reused)")]
+"""``--force`` of the analyses and ``plan``, which keep the parts of the very same study's tables."""
 ResumeOpt = Annotated[bool, typer.Option(help="finish an interrupted study in --out: run only the replications it is missing")]
+PreciseOpt = Annotated[bool, typer.Option(help="larger designs and more replications (minutes instead of seconds)")]
 ScenarioArg = Annotated[Path, typer.Argument(help="scenario file, e.g. scenarios/qasrak_baseline.toml", show_default=False)]
 
 
@@ -202,6 +229,16 @@ BaseOpt = Annotated[
     str | None,
     typer.Option("--base", help="on a theatre file: measure this base (its short name), not the whole withdrawal", show_default=False),
 ]
+TargetDayOpt = Annotated[
+    float | None,
+    typer.Option("--by-day", min=0.1, show_default=False, help="replace the target's day: T of P(days <= T) (not N of P(left <= N))"),
+]
+"""``--by-day`` of ``plan``: its target fixes what is measured, so the day moves the target."""
+TargetBaseOpt = Annotated[
+    str | None,
+    typer.Option("--base", show_default=False, help="on a theatre file: the target's days are this base's (its short name), not the last out"),
+]
+"""``--base`` of ``plan``: the base whose days the target counts."""
 
 
 def study_options(
@@ -220,10 +257,11 @@ def study_options(
 ) -> StudyOptions:
     """The options the study commands share (``--seed``, ``--set``, ``--out``, ``--force``, ``--resume``, ``--precise``,
     ``--measure``, ``--by-day``, ``--base``), with the executor its workers run on and its progress bar, as the one
-    :class:`sim.api.StudyOptions` every study takes; a command passes the flags it has (no ``--seed``: the study's default)."""
+    :class:`sim.api.StudyOptions` every study takes; a command passes the flags it has (no ``--seed``: the study's own)."""
     from sim.api import StudyOptions
 
-    options = StudyOptions(
+    return StudyOptions(
+        seed=seed,
         overrides=set_ or [],
         out=out,
         force=force,
@@ -235,4 +273,37 @@ def study_options(
         by_day=by_day,
         base=base,
     )
-    return options if seed is None else replace(options, seed=seed)
+
+
+class Workers:
+    """Where a study command's replications run and how far they are: the executor its ``--jobs``, ``--scheduler`` or
+    ``--dask-local`` asked for, and the progress bar that counts them (:func:`on_workers`)."""
+
+    def __init__(self, executor: Executor, bar: Any, task: Any, label: str) -> None:
+        self.executor = executor
+        self._bar, self._task, self._label = bar, task, label
+
+    def progress(self, done: int, total: int) -> None:
+        """A study's ``progress(done, total)``: replications done of the total (0: not known yet)."""
+        self._bar.update(self._task, completed=done, total=total or None)
+
+    def options(self, **flags: Any) -> StudyOptions:
+        """The study's options from the command's flags (:func:`study_options`), on these workers and this bar."""
+        return study_options(self.executor, self.progress, **flags)
+
+    def stage(self, step: str) -> None:
+        """The step the replications are for, beside the bar's label: ``plan (confirm)``."""
+        self._bar.update(self._task, description=f"{self._label} ({step})")
+
+
+@contextmanager
+def on_workers(
+    label: str, jobs: int | None, scheduler: str | None, dask_local: int | None, total: int | None = None, interrupted: str = "interrupted"
+) -> Iterator[Workers]:
+    """A study command's workers under a progress bar labelled ``label``, and its failures as one paragraph and the
+    exit status (:func:`sim.commands._console.failures`; ``interrupted``: what a Ctrl-C says when nothing was kept)."""
+    from sim.commands._console import failures, progress
+    from sim.experiment.executors import make_executor
+
+    with failures(interrupted), make_executor(jobs, scheduler, dask_local) as executor, progress(executor.workers) as bar:
+        yield Workers(executor, bar, bar.add_task(label, total=total), label)

@@ -18,6 +18,7 @@ from rich.markup import escape
 from sim.commands import _console
 from sim.commands._console import failures
 from sim.commands._options import (
+    DEFAULT_SEED,
     BaseOpt,
     ByDayOpt,
     DaskLocalOpt,
@@ -26,11 +27,14 @@ from sim.commands._options import (
     MeasureChoice,
     MeasureOpt,
     OutOpt,
+    PreciseOpt,
     ResumeOpt,
+    ReusingForceOpt,
     ScenarioArg,
     SchedulerOpt,
     SeedOpt,
     SetOpt,
+    on_workers,
     study_options,
 )
 
@@ -38,7 +42,6 @@ if TYPE_CHECKING:
     import pandas as pd
 
 RepsOpt = Annotated[int | None, typer.Option("--replications", "-n", min=1, help="replications per design point (default: see docs/ANALYSIS.md)")]
-PreciseOpt = Annotated[bool, typer.Option(help="larger designs and more replications (minutes instead of seconds)")]
 
 
 class Method(StrEnum):
@@ -58,16 +61,9 @@ def register(app: typer.Typer) -> None:
 
 def _study(label: str, where: tuple[int | None, str | None, int | None], call):
     """Call a study of :mod:`sim.api` under a progress bar counting replications, on the executor the options
-    ask for (``where``: jobs, scheduler, dask_local)."""
-    from sim.experiment.executors import make_executor
-
-    with failures(), make_executor(*where) as executor, _console.progress(executor.workers) as bar:
-        task = bar.add_task(label, total=None)
-
-        def advance(done: int, total: int) -> None:
-            bar.update(task, completed=done, total=total)
-
-        return call(executor, advance)
+    ask for (``where``: jobs, scheduler, dask_local): ``call(workers)`` (:class:`sim.commands._options.Workers`)."""
+    with on_workers(label, *where) as workers:
+        return call(workers)
 
 
 def _print_warnings(warnings: list[str]) -> None:
@@ -104,13 +100,13 @@ def sensitivity(
     trajectories: Annotated[int | None, typer.Option(min=2, help="Morris trajectories (default 10)")] = None,
     n: Annotated[int | None, typer.Option("--base-samples", min=2, help="Sobol' base sample n, a power of 2 (default 128): n x (factors + 2) points")] = None,
     replications: RepsOpt = None,
-    seed: SeedOpt = 20260223,
+    seed: SeedOpt = DEFAULT_SEED,
     jobs: JobsOpt = None,
     scheduler: SchedulerOpt = None,
     dask_local: DaskLocalOpt = None,
     set_: SetOpt = None,
     out: OutOpt = None,
-    force: ForceOpt = False,
+    force: ReusingForceOpt = False,
     resume: ResumeOpt = False,
     precise: PreciseOpt = False,
     measure: MeasureOpt = MeasureChoice.days,
@@ -124,14 +120,14 @@ def sensitivity(
     result = _study(
         f"sensitivity ({m})",
         (jobs, scheduler, dask_local),
-        lambda ex, p: api.sensitivity(
+        lambda w: api.sensitivity(
             scenario,
             m,
             factors=factors,
             trajectories=trajectories,
             base_samples=n,
             replications=replications,
-            options=study_options(ex, p, seed=seed, set_=set_, out=out, force=force, resume=resume, precise=precise, measure=measure, by_day=by_day, base=base),
+            options=w.options(seed=seed, set_=set_, out=out, force=force, resume=resume, precise=precise, measure=measure, by_day=by_day, base=base),
         ),
     )
     window = _window_of(result)
@@ -204,13 +200,13 @@ def calibrate(
     scenario: ScenarioArg,
     target_days: Annotated[str, typer.Option(help="window the seed reports, LOW:HIGH days to base empty")] = "15:30",
     replications: RepsOpt = None,
-    seed: SeedOpt = 20260223,
+    seed: SeedOpt = DEFAULT_SEED,
     jobs: JobsOpt = None,
     scheduler: SchedulerOpt = None,
     dask_local: DaskLocalOpt = None,
     set_: SetOpt = None,
     out: OutOpt = None,
-    force: ForceOpt = False,
+    force: ReusingForceOpt = False,
     resume: ResumeOpt = False,
     precise: PreciseOpt = False,
 ) -> None:
@@ -225,11 +221,11 @@ def calibrate(
     result = _study(
         "calibration",
         (jobs, scheduler, dask_local),
-        lambda ex, p: api.calibrate(
+        lambda w: api.calibrate(
             scenario,
             window,
             replications=replications,
-            options=study_options(ex, p, seed=seed, set_=set_, out=out, force=force, resume=resume, precise=precise),
+            options=w.options(seed=seed, set_=set_, out=out, force=force, resume=resume, precise=precise),
         ),
     )
     shown = ["prior_p5", "prior_p95", "post_p5", "post_p95", "ks"]
@@ -243,13 +239,13 @@ def calibrate(
 def marginal(
     scenario: ScenarioArg,
     replications: RepsOpt = None,
-    seed: SeedOpt = 20260223,
+    seed: SeedOpt = DEFAULT_SEED,
     jobs: JobsOpt = None,
     scheduler: SchedulerOpt = None,
     dask_local: DaskLocalOpt = None,
     set_: SetOpt = None,
     out: OutOpt = None,
-    force: ForceOpt = False,
+    force: ReusingForceOpt = False,
     resume: ResumeOpt = False,
     precise: PreciseOpt = False,
     measure: MeasureOpt = MeasureChoice.days,
@@ -262,10 +258,10 @@ def marginal(
     result = _study(
         "marginal",
         (jobs, scheduler, dask_local),
-        lambda ex, p: api.marginal(
+        lambda w: api.marginal(
             scenario,
             replications=replications,
-            options=study_options(ex, p, seed=seed, set_=set_, out=out, force=force, resume=resume, precise=precise, measure=measure, by_day=by_day, base=base),
+            options=w.options(seed=seed, set_=set_, out=out, force=force, resume=resume, precise=precise, measure=measure, by_day=by_day, base=base),
         ),
     )
     table = result.tables["marginal"]
@@ -282,13 +278,13 @@ def evidence(
     replications: Annotated[int | None, typer.Option("--replications", "-n", min=20, help="Monte Carlo draws to estimate EVPPI from (default 2000)")] = None,
     tornado_replications: Annotated[int | None, typer.Option(min=1, help="replications per tornado point (default 40)")] = None,
     from_run: Annotated[Path | None, typer.Option("--from", help="a run folder of this scenario: estimate from its replications, no new draws")] = None,
-    seed: SeedOpt = 20260223,
+    seed: SeedOpt = DEFAULT_SEED,
     jobs: JobsOpt = None,
     scheduler: SchedulerOpt = None,
     dask_local: DaskLocalOpt = None,
     set_: SetOpt = None,
     out: OutOpt = None,
-    force: ForceOpt = False,
+    force: ReusingForceOpt = False,
     resume: ResumeOpt = False,
     precise: PreciseOpt = False,
     measure: MeasureOpt = MeasureChoice.days,
@@ -302,12 +298,12 @@ def evidence(
     result = _study(
         "evidence (a tornado, then draws)",
         (jobs, scheduler, dask_local),
-        lambda ex, p: api.evidence(
+        lambda w: api.evidence(
             scenario,
             replications=replications,
             tornado_replications=tornado_replications,
             from_run=from_run,
-            options=study_options(ex, p, seed=seed, set_=set_, out=out, force=force, resume=resume, precise=precise, measure=measure, by_day=by_day, base=base),
+            options=w.options(seed=seed, set_=set_, out=out, force=force, resume=resume, precise=precise, measure=measure, by_day=by_day, base=base),
         ),
     )
     _print_evidence(result.tables["evidence"], _window_of(result), _measure_of(result))

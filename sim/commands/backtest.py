@@ -9,8 +9,7 @@ import typer
 from rich.markup import escape
 
 from sim.commands import _console
-from sim.commands._console import failures
-from sim.commands._options import DaskLocalOpt, SchedulerOpt, SeedOpt, study_options
+from sim.commands._options import DEFAULT_SEED, DaskLocalOpt, ForceOpt, JobsOpt, SchedulerOpt, SeedOpt, on_workers, out_option
 
 if TYPE_CHECKING:  # numpy and rich's tables: not for `evacsim --help`
     from rich.table import Table
@@ -23,21 +22,19 @@ CasesArg = Annotated[list[Path] | None, typer.Argument(help="case files or folde
 def backtest(
     cases: CasesArg = None,
     replications: Annotated[int, typer.Option("--replications", "-n", min=1, help="replications per case")] = 300,
-    seed: SeedOpt = 20260223,
-    jobs: Annotated[int | None, typer.Option(min=1, help="worker processes (default: all cores)")] = None,
+    seed: SeedOpt = DEFAULT_SEED,
+    jobs: JobsOpt = None,
     scheduler: SchedulerOpt = None,
     dask_local: DaskLocalOpt = None,
-    out: Annotated[Path | None, typer.Option(help="results folder (default results/backtest-<UTC time>)")] = None,
-    force: Annotated[bool, typer.Option(help="write into a non-empty --out folder of backtest results")] = False,
+    out: Annotated[Path | None, out_option("results/backtest-<UTC time>/")] = None,
+    force: ForceOpt = False,
 ) -> None:
     """Run every past withdrawal and score the model and a planner's paper forecast against what was reported (CRPS, skill)."""
     from sim import api
-    from sim.experiment.executors import make_executor
 
-    with failures(), make_executor(jobs, scheduler, dask_local) as executor, _console.progress(executor.workers) as bar:
-        task = bar.add_task(f"backtests, {replications} replications a case", total=None)
-        progress = lambda done, total: bar.update(task, completed=done, total=total)  # noqa: E731
-        found = api.backtest(cases or [], replications=replications, options=study_options(executor, progress, seed=seed, out=out, force=force))
+    with on_workers(f"backtests, {replications} replications a case", jobs, scheduler, dask_local) as workers:
+        shared = workers.options(seed=seed, out=out, force=force)
+        found = api.backtest(cases or [], replications=replications, options=shared)
     results, folder = found.cases, found.folder
     _console.console.print(backtest_table(results, replications, seed))
     for line in backtest_sentences(results):

@@ -18,15 +18,29 @@ import typer
 from rich.markup import escape
 
 from sim.commands import _console
-from sim.commands._console import failures
-from sim.commands._options import BaseOpt, ByDayOpt, DaskLocalOpt, MeasureChoice, MeasureOpt, SchedulerOpt, study_options
+from sim.commands._options import (
+    DEFAULT_SEED,
+    BaseOpt,
+    ByDayOpt,
+    DaskLocalOpt,
+    FileSeedOpt,
+    ForceOpt,
+    JobsOpt,
+    MeasureChoice,
+    MeasureOpt,
+    ResumeOpt,
+    SchedulerOpt,
+    SeedOpt,
+    SetBOpt,
+    SetOpt,
+    on_workers,
+    out_option,
+)
 
 TargetArg = Annotated[Path, typer.Argument(help="a study file (with [factors]) or a scenario file (with --vary)", show_default=False)]
 VaryOpt = Annotated[
     list[str] | None, typer.Option("--vary", metavar="PATH=VALUES", help="a factor: path=lo:hi:step, path=lo:hi or path=a,b,c, e.g. escort.teams=2,3,4,6")
 ]
-SetOpt = Annotated[list[str] | None, typer.Option("--set", metavar="PATH=VALUE", help="override a scenario field by dotted path, value as TOML")]
-JobsOpt = Annotated[int | None, typer.Option(min=1, help="local worker processes (default: all cores)")]
 
 
 def sweep(
@@ -35,45 +49,26 @@ def sweep(
     design: Annotated[str | None, typer.Option(help="grid (every combination), lhs (Latin hypercube) or sobol (scrambled Sobol points)")] = None,
     samples: Annotated[int | None, typer.Option(min=1, help="design points of an lhs or sobol design")] = None,
     replications: Annotated[int | None, typer.Option("--replications", "-n", min=1, help="replications per design point (default 100)")] = None,
-    seed: Annotated[int | None, typer.Option(min=0, help="seed: replication i of every point uses the same streams")] = None,
+    seed: FileSeedOpt = None,
     set_: SetOpt = None,
     name: Annotated[str | None, typer.Option(help="study name (default: the study file's, or the scenario's)")] = None,
     jobs: JobsOpt = None,
     scheduler: SchedulerOpt = None,
     dask_local: DaskLocalOpt = None,
     batch_size: Annotated[int | None, typer.Option(min=1, help="replications per batch (default: enough for >= 0.5 s)")] = None,
-    out: Annotated[Path | None, typer.Option(help="output folder (default: results/<study>-<UTC time>/)")] = None,
-    resume: Annotated[bool, typer.Option(help="finish an interrupted sweep in --out: run only the missing batches")] = False,
-    force: Annotated[bool, typer.Option(help="start over in a non-empty --out folder")] = False,
+    out: Annotated[Path | None, out_option("results/<study>-<UTC time>/")] = None,
+    resume: ResumeOpt = False,
+    force: ForceOpt = False,
     measure: MeasureOpt = MeasureChoice.days,
     by_day: ByDayOpt = None,
     base: BaseOpt = None,
 ) -> None:
     """Run every design point of a study, replicated on common random numbers, into a results folder."""
     from sim import api
-    from sim.experiment.executors import make_executor
 
-    with failures(), make_executor(jobs, scheduler, dask_local) as executor, _console.progress(executor.workers) as bar:
-        task = bar.add_task("sweep", total=None)
-        result = api.sweep(
-            target,
-            vary or [],
-            design=design,
-            samples=samples,
-            replications=replications,
-            seed=seed,
-            overrides=set_ or [],
-            name=name,
-            out=out,
-            resume=resume,
-            force=force,
-            batch_size=batch_size,
-            executor=executor,
-            measure=measure.value,
-            by_day=by_day,
-            base=base,
-            progress=lambda done, total: bar.update(task, completed=done, total=total),
-        )
+    with on_workers("sweep", jobs, scheduler, dask_local) as workers:
+        shared = workers.options(seed=seed, set_=set_, out=out, force=force, resume=resume, measure=measure, by_day=by_day, base=base)
+        result = api.sweep(target, vary or [], design=design, samples=samples, replications=replications, name=name, batch_size=batch_size, options=shared)
     for warning in result.warnings:
         _console.warn(warning)
     _print_points(result)
@@ -120,32 +115,29 @@ def _print_points(result) -> None:
 def compare(
     a: Annotated[Path, typer.Argument(help="scenario A (the reference)", show_default=False)],
     b: Annotated[Path | None, typer.Argument(help="scenario B (default: A with the --set overrides)", show_default=False)] = None,
-    set_: Annotated[list[str] | None, typer.Option("--set", metavar="PATH=VALUE", help="override a field of B by dotted path, value as TOML")] = None,
+    set_: SetBOpt = None,
     replications: Annotated[int, typer.Option("--replications", "-n", min=2, help="paired replications")] = 1000,
-    seed: Annotated[int, typer.Option(min=0, help="seed: replication i of A and of B use the same streams")] = 20260223,
+    seed: SeedOpt = DEFAULT_SEED,
     jobs: JobsOpt = None,
     scheduler: SchedulerOpt = None,
     dask_local: DaskLocalOpt = None,
     as_json: Annotated[bool, typer.Option("--json", help="print the comparison as JSON")] = False,
-    out: Annotated[Path | None, typer.Option(help="results folder (default: results/<A>-vs-<B>-<UTC time>/)")] = None,
-    force: Annotated[bool, typer.Option(help="write into a non-empty --out folder")] = False,
+    out: Annotated[Path | None, out_option("results/<A>-vs-<B>-<UTC time>/")] = None,
+    force: ForceOpt = False,
     measure: MeasureOpt = MeasureChoice.days,
     by_day: ByDayOpt = None,
     base: BaseOpt = None,
 ) -> None:
     """Compare two scenarios (B - A) on paired replications with common random numbers."""
     from sim import api
-    from sim.experiment.executors import make_executor
 
     if b is None and not set_:
         _console.fail("give a scenario B, or --set overrides that make B from A", 2)
     loaded_a = _console.load(a, None)
     loaded_b = _console.load(b, set_) if b is not None else None
     _console.load(a, set_)  # B made from A: its overrides are checked before any work
-    with failures(), make_executor(jobs, scheduler, dask_local) as executor, _console.progress(executor.workers) as bar:
-        task = bar.add_task("paired replications", total=2 * replications)
-        progress = lambda done, total: bar.update(task, completed=done, total=total)  # noqa: E731
-        shared = study_options(executor, progress, seed=seed, set_=set_ if b is None else None, out=out, force=force, measure=measure, by_day=by_day, base=base)
+    with on_workers("paired replications", jobs, scheduler, dask_local, total=2 * replications) as workers:
+        shared = workers.options(seed=seed, set_=set_ if b is None else None, out=out, force=force, measure=measure, by_day=by_day, base=base)
         result = api.compare(loaded_a, loaded_b, replications=replications, options=shared)
     if as_json:
         sys.stdout.write(json.dumps(result.summary, indent=2) + "\n")

@@ -9,8 +9,18 @@ from typing import Annotated
 import typer
 
 from sim.commands import _console
-from sim.commands._console import failures
-from sim.commands._options import DaskLocalOpt, SchedulerOpt, SeedOpt, study_options
+from sim.commands._options import (
+    DEFAULT_SEED,
+    DaskLocalOpt,
+    ForceOpt,
+    JobsOpt,
+    ScenarioArg,
+    SchedulerOpt,
+    SeedOpt,
+    SetOpt,
+    on_workers,
+    out_option,
+)
 
 DEFAULT_REPLICATIONS = 2000
 
@@ -20,31 +30,26 @@ def register(app: typer.Typer) -> None:
 
 
 def nowcast(
-    scenario: Annotated[Path, typer.Argument(help="scenario file, e.g. scenarios/qasrak_baseline.toml", show_default=False)],
+    scenario: ScenarioArg,
     observations: Annotated[Path, typer.Argument(help="observations file, e.g. scenarios/observations/qasrak_2026.toml", show_default=False)],
     replications: Annotated[int, typer.Option("--replications", "-n", min=1, help="prior replications to weight")] = DEFAULT_REPLICATIONS,
-    seed: SeedOpt = 20260223,
-    jobs: Annotated[int | None, typer.Option(min=1, help="worker processes (default: all cores)")] = None,
+    seed: SeedOpt = DEFAULT_SEED,
+    jobs: JobsOpt = None,
     scheduler: SchedulerOpt = None,
     dask_local: DaskLocalOpt = None,
-    set_: Annotated[
-        list[str] | None, typer.Option("--set", metavar="PATH=VALUE", help="override a scenario field by dotted path: --set pause.probability=0.5")
-    ] = None,
+    set_: SetOpt = None,
     min_ess: Annotated[float, typer.Option(help="warn when the effective sample size falls below this")] = 30.0,
-    out: Annotated[Path | None, typer.Option(help="results folder (default: results/<scenario>-nowcast-<UTC time>/)")] = None,
-    force: Annotated[bool, typer.Option(help="write into a non-empty --out folder")] = False,
+    out: Annotated[Path | None, out_option("results/<scenario>-nowcast-<UTC time>/")] = None,
+    force: ForceOpt = False,
 ) -> None:
     """Update the closure forecast from what has been observed so far (likelihood weighting)."""
     from sim import api
-    from sim.experiment.executors import make_executor
 
     loaded = _console.load(scenario, set_)
-    with failures("interrupted before the replications finished; nothing was written"):
-        with make_executor(jobs, scheduler, dask_local) as executor, _console.progress(executor.workers) as bar:
-            task = bar.add_task(f"{loaded.scenario.scenario.name} nowcast", total=replications)
-            progress = lambda done, total: bar.update(task, completed=done, total=total)  # noqa: E731
-            shared = study_options(executor, progress, seed=seed, out=out, force=force)
-            result = api.nowcast(loaded, observations, replications=replications, min_ess=min_ess, options=shared)
+    nothing = "interrupted before the replications finished; nothing was written"
+    with on_workers(f"{loaded.scenario.scenario.name} nowcast", jobs, scheduler, dask_local, total=replications, interrupted=nothing) as workers:
+        shared = workers.options(seed=seed, out=out, force=force)
+        result = api.nowcast(loaded, observations, replications=replications, min_ess=min_ess, options=shared)
     print_nowcast(result.nowcast, result.title, result.window_days, result.start)
     _console.results_in(result.folder)
 

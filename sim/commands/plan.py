@@ -15,16 +15,19 @@ import typer
 from rich.markup import escape
 
 from sim.commands import _console
-from sim.commands._console import failures
 from sim.commands._options import (
     DaskLocalOpt,
-    ForceOpt,
+    FileSeedOpt,
     JobsOpt,
     OutOpt,
     ResumeOpt,
+    ReusingForceOpt,
     ScenarioArg,
     SchedulerOpt,
     SetOpt,
+    TargetBaseOpt,
+    TargetDayOpt,
+    on_workers,
 )
 
 
@@ -38,48 +41,27 @@ def plan_command(
     target: Annotated[str | None, typer.Option(help='e.g. "P(days <= 30) >= 0.9" (default: the plan file\'s target)')] = None,
     budget: Annotated[float | None, typer.Option(min=0, help="most the additions may cost (default: the plan file's, or none)")] = None,
     trials: Annotated[int | None, typer.Option(min=2, help="plans the optimiser proposes (default: the plan file's)")] = None,
-    seed: Annotated[int | None, typer.Option(min=0, help="seed of the run's SeedSequence (default: the plan file's): same seed, same plan")] = None,
+    seed: FileSeedOpt = None,
     jobs: JobsOpt = None,
     scheduler: SchedulerOpt = None,
     dask_local: DaskLocalOpt = None,
     set_: SetOpt = None,
     out: OutOpt = None,
-    force: ForceOpt = False,
+    force: ReusingForceOpt = False,
     resume: ResumeOpt = False,
-    by_day: Annotated[
-        float | None,
-        typer.Option("--by-day", min=0.1, show_default=False, help="replace the target's day: T of P(days <= T) (not N of P(left <= N))"),
-    ] = None,
-    base: Annotated[
-        str | None,
-        typer.Option("--base", show_default=False, help="on a theatre file: the target's days are this base's (its short name), not the last out"),
-    ] = None,
+    by_day: TargetDayOpt = None,
+    base: TargetBaseOpt = None,
 ) -> None:
     """The cheapest set of additions (trucks, teams, sorties, ...) that meets a target such as P(days <= 30) >= 0.9.
 
     The target fixes what is measured (days to base empty, force_days or what a deadline leaves behind), so plan has
     no choice of measure; --by-day and --base only move the target's day or name the base it counts."""
     from sim import api
-    from sim.experiment.executors import make_executor
 
     loaded = _console.load(scenario, set_)
-    with failures(), make_executor(jobs, scheduler, dask_local) as executor, _console.progress(executor.workers) as bar:
-        task = bar.add_task("plan", total=None)
-        result = api.plan(
-            loaded,
-            options,
-            target=target,
-            budget=budget,
-            trials=trials,
-            seed=seed,
-            out=out,
-            force=force,
-            resume=resume,
-            executor=executor,
-            by_day=by_day,
-            base=base,
-            progress=lambda label, done, _: bar.update(task, description=f"plan ({label})", completed=done),
-        )
+    with on_workers("plan", jobs, scheduler, dask_local) as workers:
+        shared = workers.options(seed=seed, out=out, force=force, resume=resume, by_day=by_day, base=base)
+        result = api.plan(loaded, options, target=target, budget=budget, trials=trials, stage=workers.stage, options=shared)
     for warning in result.warnings:
         _console.warn(warning)
     _console.console.print(f"[bold]{escape(result.sentence)}[/]")

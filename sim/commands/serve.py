@@ -16,7 +16,7 @@ from rich.markup import escape
 
 from sim.commands import _console
 from sim.commands._console import EXIT_USAGE
-from sim.commands._options import DaskLocalOpt, JobsOpt, SchedulerOpt, SetOpt
+from sim.commands._options import DEFAULT_SEED, ByDayOpt, DaskLocalOpt, JobsOpt, SchedulerOpt, SeedOpt, SetOpt
 from sim.extras import EXIT_MISSING_EXTRA, MissingExtra
 
 DEFAULT_SCENARIO = Path("scenarios/qasrak_baseline.toml")
@@ -40,8 +40,8 @@ def serve_command(
     host: Annotated[str, typer.Option(help="address to listen on; anything but 127.0.0.1 shares the page on a network")] = "127.0.0.1",
     port: Annotated[int, typer.Option(min=0, max=65535, help="port (0: any free one)")] = 0,
     replications: Annotated[int, typer.Option("--replications", "-n", min=20, help="replications each view refines to")] = 2000,
-    by_day: Annotated[float | None, typer.Option("--by-day", min=0.0, help="day D of P(out by day D) (default: the window's end)")] = None,
-    seed: Annotated[int, typer.Option(min=0, help="seed of every replication's SeedSequence")] = 20260223,
+    by_day: ByDayOpt = None,
+    seed: SeedOpt = DEFAULT_SEED,
     jobs: JobsOpt = None,
     scheduler: SchedulerOpt = None,
     dask_local: DaskLocalOpt = None,

@@ -31,8 +31,6 @@ from sim.scenario.distributions import _Distribution
 from sim.scenario.draws import numeric_fields, uncertain_inputs
 from sim.scenario.schema import Scenario, scenario_from_table
 
-OUTCOME = "days_to_base_empty"
-ROWS_PER_CHUNK = 200
 INNER_RANGE = (0.05, 0.95)
 """Quantiles bounding a scenario input's range in a study: P5 to P95."""
 

@@ -551,7 +551,7 @@ def plan(
         if options.check_replications:
             result.check = check_plan(loaded, result.overrides, target, seed + 1, options.check_replications, executor)
     else:
-        result.warnings.append(_none_found(options, target, candidates))
+        result.warnings.append(_none_found(options, target, candidates, ranked))
     result.sentence = sentence(result)
     result.replications_run = counted[0]
     return result
@@ -587,17 +587,40 @@ def check_plan(loaded: LoadedScenario, overrides: Sequence[str], target: Target,
     }
 
 
-def _none_found(options: PlanOptions, target: Target, candidates: pd.DataFrame) -> str:
+def _none_found(options: PlanOptions, target: Target, candidates: pd.DataFrame, confirmed: pd.DataFrame) -> str:
+    """Why no plan is recommended, never reading as a contradiction: the search's best figure is an estimate on
+    few replications, said beside what fresh replications gave (that plan's own, or the best of those confirmed)."""
     best = candidates.sort_values(["search_p", "cost"], ascending=[False, True]).iloc[0] if len(candidates) else None
     budget = f" and the budget of {options.budget:g} request points" if options.budget is not None else ""
     text = f"no plan within the levers' ranges{budget} was confirmed to meet {target}"
-    if best is not None:
-        text += (
-            f"; the best the search found, {best['plan']} (cost {best['cost']:g} request points), gave {target.short()} = {best['search_p']:.0%}"
-            f" on its {int(best['search_replications']):,} search replications, an estimate the confirmation on fresh replications"
-            f" (the {options.confirm} cheapest plans within reach, `confirm` in the options file) did not bear out or did not reach"
+    if best is None:
+        return text + "; widen the ranges, add levers or raise the budget"
+    text += (
+        f"; the search's best estimate, {target.short()} = {best['search_p']:.0%} for {best['plan']} (cost {best['cost']:g} request points)"
+        f" on its {int(best['search_replications']):,} search replications, was not confirmed on fresh replications"
+    )
+    same = confirmed[confirmed["plan"] == best["plan"]] if len(confirmed) else confirmed
+    if len(same):
+        text += f": on {_fresh(same.iloc[0])} the same plan gave {_confirmed_p(same.iloc[0])}"
+    else:
+        few = (
+            "the cheapest plan within reach of the target is"
+            if options.confirm == 1
+            else f"the {options.confirm} cheapest plans within reach of the target are"
         )
+        text += f" (only {few}, `confirm` in the plan file)"
+        if len(confirmed):
+            top = confirmed.sort_values(["confirm_p", "cost"], ascending=[False, True]).iloc[0]
+            text += f"; the best of those, {top['plan']}, gave {_confirmed_p(top)} on {_fresh(top)}"
     return text + "; widen the ranges, add levers or raise the budget"
+
+
+def _confirmed_p(row: pd.Series) -> str:
+    return f"{row['confirm_p']:.0%} ({100 * row['confirm_ci_low']:.0f}-{100 * row['confirm_ci_high']:.0f}%)"
+
+
+def _fresh(row: pd.Series) -> str:
+    return f"{int(row['confirm_replications']):,} fresh replications"
 
 
 def sentence(result: PlanResult) -> str:
