@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING, Any
 
 import simpy
 
+from sim.model.counting import StartsNow
 from sim.model.parts import BaseSetup, Column, Part, share
 from sim.scenario import schema
 
@@ -194,18 +195,27 @@ def fly_sorties(env: simpy.Environment, evac: Evacuation, lift: Airlift) -> Step
         if evac.air_grounded_until(env.now) > env.now:
             stand_down(lift, place)  # dust or a pause came while it waited for a place: it does not fly
             continue
-        env.process(turn_sortie(env, evac, lift, place))
+        turn_sortie(env, evac, lift, place)
         yield env.timeout(lift.interval_hours)
 
 
-def turn_sortie(env: simpy.Environment, evac: Evacuation, lift: Airlift, place: simpy.resources.resource.Request) -> Steps:
-    """One sortie on the strip: load staged air cargo, board those free to fly when the doors close, take off."""
-    loads = evac.inventory.take_for_air(env.now, lift.loads_per_sortie)
-    evac.sortie_boards()
-    yield env.timeout(lift.ground_hours)
-    seated = evac.garrison.leave_by_air(min(evac.people_free_for_air(lift), lift.seats_per_sortie))
-    take_off(env, lift, place)
-    evac.sortie_departs(lift, loads, seated)
+def turn_sortie(env: simpy.Environment, evac: Evacuation, lift: Airlift, place: simpy.resources.resource.Request) -> None:
+    """One sortie on the strip: load staged air cargo, board those free to fly when the doors close, take off.
+
+    Two steps on callbacks, the first where a process started now would take its first step (the
+    same points of the run as a process, without its end event)."""
+
+    def load(_event: simpy.Event) -> None:
+        loads = evac.inventory.take_for_air(env.now, lift.loads_per_sortie)
+        evac.sortie_boards()
+        env.timeout(lift.ground_hours).callbacks.append(lambda _event: depart(loads))  # type: ignore[union-attr]
+
+    def depart(loads: int) -> None:
+        seated = evac.garrison.leave_by_air(min(evac.people_free_for_air(lift), lift.seats_per_sortie))
+        take_off(env, lift, place)
+        evac.sortie_departs(lift, loads, seated)
+
+    StartsNow(env, load)
 
 
 def fly_last_element(env: simpy.Environment, evac: Evacuation, lift: Airlift) -> Steps:

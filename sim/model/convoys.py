@@ -30,6 +30,7 @@ from typing import TYPE_CHECKING, Any
 import simpy
 
 from sim.model.convoy import CONTRACTED, KINDS, Convoy
+from sim.model.counting import StartsNow
 from sim.model.crossing import cross_border
 from sim.model.escort import escort_mission
 from sim.model.loading import load_and_queue, loading_hours
@@ -267,22 +268,29 @@ def _vehicle_places(vehicles_left: int, cargo_ahead: int, size_max: int, share_p
     return min(vehicles_left, max(1, share_places), size_max)
 
 
-def dispatch_convoys(env: simpy.Environment, evac: Evacuation) -> Steps:
+def dispatch_convoys(env: simpy.Environment, evac: Evacuation) -> None:
     """Let queued convoys leave by the scenario's dispatch rule; charge every queued hour to one cause.
 
     At each look, every waiting convoy's hours since the last look go to the cause
     that held it then; the next look is when the first of those causes can change
     (a calendar opens, a new day brings slots or air cover), or when a convoy joins
-    the queue or escort teams come back.
+    the queue or escort teams come back. The dispatcher is a chain of looks, each
+    run by the event that wakes it (the first where a process started now would
+    take its first step), rather than a process: the same looks at the same points
+    of the run, without a process to resume.
     """
     gate = evac.gate
-    while True:
+
+    def look(_event: simpy.Event | None = None) -> None:
         gate.charge_to_now()
         held, next_look = _let_go(env, evac, gate.queue)
         gate.record_holds(held)
         if next_look < math.inf:
             gate.look_again_at(next_look)
-        yield gate.wakeup()
+        gate.wakeup().callbacks.append(look)  # type: ignore[union-attr]  # a fresh wake-up: not yet processed
+
+    gate.dispatcher = look
+    StartsNow(env, look)
 
 
 def _let_go(env: simpy.Environment, evac: Evacuation, queue: list[Convoy]) -> tuple[dict[int, str], float]:

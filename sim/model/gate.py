@@ -9,6 +9,7 @@ of the base's quickest route out.
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import simpy
@@ -163,6 +164,7 @@ class Gate:
         self.last_look = 0.0
         self._wake = env.event()
         self._look_at = math.inf
+        self.dispatcher: Callable[[simpy.Event | None], None] | None = None  # the dispatcher's look, once it runs
 
     def join(self, convoy: Convoy) -> None:
         """A loaded convoy joins the queue."""
@@ -210,10 +212,19 @@ class Gate:
         timer.callbacks.append(lambda _event: self._look_now(t))
 
     def _look_now(self, t: float) -> None:
-        """The timer set for ``t`` fires: wake the dispatcher unless a sooner look has replaced it."""
+        """The timer set for ``t`` fires: wake the dispatcher unless a sooner look has replaced it.
+
+        When nothing else is due at this hour, the wake-up event would be the next one run: the
+        dispatcher looks at once instead (the same look at the same point of the run, one event fewer).
+        """
         if self._look_at <= t:
             self._look_at = math.inf
-            self.wake()
+            env, look = self.env, self.dispatcher
+            if look is not None and env.peek() > env.now and not self._wake.triggered:
+                self._wake = env.event()  # the dispatcher no longer waits on the one it was given
+                look(None)
+            else:
+                self.wake()
 
     def wake(self) -> None:
         if not self._wake.triggered:

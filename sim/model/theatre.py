@@ -283,7 +283,7 @@ class Theatre:
     def _start_base(self, evac: Evacuation) -> None:
         evac.begin(self.env.now)
         self.env.process(form_convoys(self.env, evac))
-        self.env.process(dispatch_convoys(self.env, evac))
+        dispatch_convoys(self.env, evac)
         if evac.own.moves:
             self.env.process(own_convoys(self.env, evac))
         for lift in evac.airlift.flying:
