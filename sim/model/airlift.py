@@ -208,7 +208,7 @@ def turn_sortie(env: simpy.Environment, evac: Evacuation, lift: Airlift, place: 
     def load(_event: simpy.Event) -> None:
         loads = evac.inventory.take_for_air(env.now, lift.loads_per_sortie)
         evac.sortie_boards()
-        env.timeout(lift.ground_hours).callbacks.append(lambda _event: depart(loads))  # type: ignore[union-attr]
+        env.timeout(lift.ground_hours).callbacks.append(lambda _event: depart(loads))
 
     def depart(loads: int) -> None:
         seated = evac.garrison.leave_by_air(min(evac.people_free_for_air(lift), lift.seats_per_sortie))

@@ -287,7 +287,7 @@ def dispatch_convoys(env: simpy.Environment, evac: Evacuation) -> None:
         gate.record_holds(held)
         if next_look < math.inf:
             gate.look_again_at(next_look)
-        gate.wakeup().callbacks.append(look)  # type: ignore[union-attr]  # a fresh wake-up: not yet processed
+        gate.wakeup().callbacks.append(look)  # a fresh wake-up: not yet processed
 
     gate.dispatcher = look
     StartsNow(env, look)
