@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, Any
 
 import simpy
 
-from sim.model.counting import StartsNow
+from sim.model.events import Places, StartsNow
 from sim.model.parts import BaseSetup, Column, Part, share
 from sim.scenario import schema
 
@@ -115,7 +115,7 @@ class Airlift:
         self.cycle_hours = airlift.ground_hours + 2 * airlift.flight_hours + airlift.destination_hours
         self.loads_per_sortie = math.floor(self.aircraft.pallets / pallets_per_load + 1e-9) if self.aircraft else 0
         self.seats_per_sortie = int(self.aircraft.troops) if self.aircraft else 0
-        self.places = simpy.Resource(env, capacity=max(1, self.max_on_ground))
+        self.places = Places(env, capacity=max(1, self.max_on_ground))
         self.shuttle = None if fleet is None else simpy.Container(env, capacity=max(1, fleet), init=fleet)
         self.place_hours_busy = 0.0
         self.waits = dict.fromkeys(SORTIE_WAIT_CAUSES, 0.0)

@@ -30,9 +30,9 @@ from typing import TYPE_CHECKING, Any
 import simpy
 
 from sim.model.convoy import CONTRACTED, KINDS, Convoy
-from sim.model.counting import StartsNow
 from sim.model.crossing import cross_border
 from sim.model.escort import escort_mission
+from sim.model.events import StartsNow
 from sim.model.loading import load_and_queue, loading_hours
 from sim.model.own_transport import OWN_KIND
 from sim.model.shuttle import cab_seats_a_trip, shuttle_troops

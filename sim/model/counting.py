@@ -7,10 +7,8 @@ of events scheduled, the same number SimPy's own event ids reach, through its pu
 
 from __future__ import annotations
 
-from collections.abc import Callable
-
 import simpy
-from simpy.core import NORMAL, URGENT, EventPriority
+from simpy.core import NORMAL, EventPriority
 from simpy.events import Event
 
 
@@ -24,18 +22,3 @@ class CountingEnvironment(simpy.Environment):
     def schedule(self, event: Event, priority: EventPriority = NORMAL, delay: float = 0) -> None:
         self.scheduled += 1
         super().schedule(event, priority, delay)
-
-
-class StartsNow(Event):
-    """Runs ``step`` where a process started now would take its first step: at this hour, ahead of the events of
-    normal priority already due at it, in the order processes are started (SimPy's ``Initialize``, which it copies).
-
-    An activity that is a chain of callbacks rather than a generator starts with it, so that it changes the model's
-    state at the same point of the run as the process it replaces, without the process's own end event."""
-
-    def __init__(self, env: simpy.Environment, step: Callable[[Event], None]) -> None:
-        self.env = env
-        self.callbacks = [step]
-        self._value = None
-        self._ok = True
-        env.schedule(self, URGENT)

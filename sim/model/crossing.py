@@ -11,6 +11,7 @@ from typing import Any
 import simpy
 
 from sim.model.calendar import Closures, daily
+from sim.model.events import Places
 from sim.model.parts import BaseSetup, Column, Part, share
 from sim.scenario import schema
 
@@ -29,7 +30,7 @@ class CrossingPoint:
         self.key = key  # its site name in a theatre
         self.name = point.name
         self.lanes_count = int(point.lanes)
-        self.lanes = simpy.Resource(env, capacity=max(1, self.lanes_count))
+        self.lanes = Places(env, capacity=max(1, self.lanes_count))
         self.fixed_hours: float = point.fixed_hours
         self.minutes_per_vehicle: float = point.minutes_per_vehicle
         self.extra_km: float = point.extra_km

@@ -227,8 +227,13 @@ class Gate:
                 self.wake()
 
     def wake(self) -> None:
-        if not self._wake.triggered:
-            self._wake.succeed()
+        """Wake the dispatcher: fire the wake-up it waits on. One nobody waits on yet (the dispatcher is already
+        woken, or looking) stays as it is, for the dispatcher to wait on next: firing it would wake nobody."""
+        wake = self._wake
+        if not wake.triggered:
+            if not wake.callbacks:
+                return
+            wake.succeed()
         self._wake = self.env.event()
 
     def charge_to_now(self) -> None:

@@ -1,0 +1,51 @@
+"""Events the model schedules only where they change something: SimPy's own steps, without the events that
+would run for nobody (each stands in for a SimPy construct at the same points of the run, so the model's
+state changes in the same order; only the ``events`` count of a replication falls)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import TYPE_CHECKING
+
+import simpy
+from simpy.core import URGENT
+from simpy.events import Event
+from simpy.resources.resource import Release, Request
+
+
+class StartsNow(Event):
+    """Runs ``step`` where a process started now would take its first step: at this hour, ahead of the events of
+    normal priority already due at it, in the order processes are started (SimPy's ``Initialize``, which it copies).
+
+    An activity that is a chain of callbacks rather than a generator starts with it, so that it changes the model's
+    state at the same point of the run as the process it replaces, without the process's own end event."""
+
+    def __init__(self, env: simpy.Environment, step: Callable[[Event], None]) -> None:
+        self.env = env
+        self.callbacks = [step]
+        self._value = None
+        self._ok = True
+        env.schedule(self, URGENT)
+
+
+class Places(simpy.Resource):
+    """Places taken one at a time (a crossing's lanes, a strip's places on the ground): a :class:`simpy.Resource`
+    whose place given back while nobody waits for one is free at once, without the release event SimPy would run
+    to hand it to a waiter there is none of (one who asks later, at the same hour or after, finds it free as before).
+    """
+
+    if TYPE_CHECKING:
+
+        def request(self) -> Request: ...
+
+    else:
+        request = simpy.Resource.__dict__["request"]  # bound to each instance as SimPy binds its own
+
+    def release(self, request: Request) -> Release | None:  # type: ignore[override]
+        """Give back the place ``request`` holds (or stop waiting for one): SimPy's release, with its event, when
+        someone waits for a place; otherwise the place is free now and there is no event (``None``)."""
+        if self.put_queue:
+            return Release(self, request)
+        if request in self.users:
+            self.users.remove(request)
+        return None
