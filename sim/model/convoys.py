@@ -32,7 +32,7 @@ import simpy
 from sim.model.convoy import CONTRACTED, KINDS, Convoy
 from sim.model.crossing import cross_border
 from sim.model.escort import escort_mission
-from sim.model.events import StartsNow
+from sim.model.events import FirstOf, StartsNow
 from sim.model.loading import load_and_queue, loading_hours
 from sim.model.own_transport import OWN_KIND
 from sim.model.shuttle import cab_seats_a_trip, shuttle_troops
@@ -135,7 +135,7 @@ def form_convoys(env: simpy.Environment, evac: Evacuation) -> Steps:
         if not plans:
             if evac.feeders and evac.waiting_for_feeders():  # a hub: more comes in from the bases sending to it
                 evac.neighbours.trucks_arrived(evac.name)  # meanwhile its idle trucks may serve the feeders
-                yield evac.deliveries() | fleet.returned()
+                yield FirstOf(env, evac.deliveries(), fleet.returned())
                 evac.wait("loading", env.now - t)
                 continue
             break
@@ -177,7 +177,7 @@ def form_convoys(env: simpy.Environment, evac: Evacuation) -> Steps:
             evac.neighbours.call_trucks(evac.name)
             repaired = fleet.next_repair()
             evac.forming_wait = ("trucks with cab seats for the troops left", t)
-            yield fleet.returned() if repaired is None else fleet.returned() | env.timeout(repaired - t)
+            yield fleet.returned() if repaired is None else FirstOf(env, fleet.returned(), env.timeout(repaired - t))
             evac.forming_wait = None
             evac.wait_for_trucks(next(iter(fleet.cab_seats)), env.now - t)
             continue
@@ -221,14 +221,14 @@ def _wait_to_form(env: simpy.Environment, evac: Evacuation, waiting: list[Convoy
         rest = evac.neighbours.trucks_come_to_rest(evac.name)
         evac.waiting_for_trucks = True
         evac.forming_wait = (f"trucks ({short_of})" if short_of else "trucks", t)
-        yield rest if repaired is None else rest | env.timeout(repaired - t)
+        yield rest if repaired is None else FirstOf(env, rest, env.timeout(repaired - t))
         evac.waiting_for_trucks = False
         evac.forming_wait = None
         evac.wait_for_trucks(short_of, env.now - t)
     else:
         staged = inv.staged(t)
         evac.forming_wait = ("cargo to be packed out", t)
-        yield env.timeout(inv.hours_until_staged(t, staged + first.more_cargo_wanted)) | fleet.returned()
+        yield FirstOf(env, env.timeout(inv.hours_until_staged(t, staged + first.more_cargo_wanted)), fleet.returned())
         evac.forming_wait = None
         evac.wait("loading", env.now - t)
 

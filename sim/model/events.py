@@ -5,11 +5,11 @@ state changes in the same order; only the ``events`` count of a replication fall
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, cast
 
 import simpy
 from simpy.core import URGENT
-from simpy.events import Event
+from simpy.events import Condition, Event
 from simpy.resources.resource import Release, Request
 
 
@@ -49,3 +49,36 @@ class Places(simpy.Resource):
         if request in self.users:
             self.users.remove(request)
         return None
+
+
+class FirstOf(Event):
+    """Fires when the first of ``events`` has happened: what ``a | b`` (:class:`simpy.AnyOf`) does, at the same
+    point of the run and with the same callbacks on the events, without building the value (which events had
+    happened) that nobody who waits on it reads; its value is ``None``."""
+
+    def __init__(self, env: simpy.Environment, *events: Event) -> None:
+        super().__init__(env)
+        self._events = events
+        for event in events:
+            if event.callbacks is None:  # already happened: it fires now, as SimPy's check would
+                self._check(event)
+            else:
+                event.callbacks.append(self._check)
+        self.callbacks.append(self._unsubscribe)
+
+    def _check(self, event: Event) -> None:
+        if not self.triggered:
+            if event.ok:
+                self.succeed()
+            else:
+                event.defused = True
+                self.fail(cast(Exception, event.value))
+
+    def _unsubscribe(self, _event: Event) -> None:
+        """As SimPy's condition does once it has fired: its checks come off the events that have not happened (and
+        off those of a condition among them)."""
+        for event in self._events:
+            if event.callbacks and self._check in event.callbacks:
+                event.callbacks.remove(self._check)
+            if isinstance(event, Condition):
+                event._remove_check_callbacks()
