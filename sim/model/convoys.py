@@ -335,7 +335,7 @@ def _cross(env: simpy.Environment, evac: Evacuation, convoy: Convoy, route: Rout
         point = shared.crossings[at]
         convoy.legs["crossing"] = point.name
         work = point.processing_hours(convoy.size)
-        waited, chosen = yield from cross_border(env, point, convoy.size, work, functools.partial(crossings.choose, planned=at))
+        waited, chosen = yield from cross_border(env, point, convoy.size, work, functools.partial(crossings.choose, planned=at), on_own_event=True)
         evac.wait("crossing", waited, convoy)
         shared.on_road(route.inside[-1][0], waited, passage=False)
         if chosen == at:

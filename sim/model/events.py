@@ -50,6 +50,25 @@ class Places(simpy.Resource):
             self.users.remove(request)
         return None
 
+    def request_at_once(self) -> Request:
+        """A request for a place, granted at once without an event when a place is free, nobody queues for one and
+        nothing else is due at this hour: the event SimPy would schedule is the next the run would take, and it
+        would only resume the one process that asks. That process must be running on an event that wakes it alone
+        (its own timeout), so that it goes on now exactly as it would when that next event came. Otherwise (or when
+        no place is free) it is SimPy's request."""
+        env = self._env
+        if len(self.users) >= self.capacity or self.put_queue or env.peek() <= env.now:
+            return self.request()
+        request = Request.__new__(Request)
+        Event.__init__(request, env)
+        request.resource = self
+        request.proc = env.active_process
+        request.usage_since = env.now
+        request._ok, request._value = True, None  # granted ...
+        request.callbacks = None  # type: ignore[assignment]  # ... and as if already processed (SimPy's mark)
+        self.users.append(request)
+        return request
+
 
 class FirstOf(Event):
     """Fires when the first of ``events`` has happened: what ``a | b`` (:class:`simpy.AnyOf`) does, at the same
