@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, Any
 
 import simpy
 
-from sim.model.events import Places, StartsNow
+from sim.model.events import Places, StartsNow, Stock
 from sim.model.parts import BaseSetup, Column, Part, share
 from sim.scenario import schema
 
@@ -116,7 +116,7 @@ class Airlift:
         self.loads_per_sortie = math.floor(self.aircraft.pallets / pallets_per_load + 1e-9) if self.aircraft else 0
         self.seats_per_sortie = int(self.aircraft.troops) if self.aircraft else 0
         self.places = Places(env, capacity=max(1, self.max_on_ground))
-        self.shuttle = None if fleet is None else simpy.Container(env, capacity=max(1, fleet), init=fleet)
+        self.shuttle = None if fleet is None else Stock(env, capacity=max(1, fleet), init=fleet)
         self.place_hours_busy = 0.0
         self.waits = dict.fromkeys(SORTIE_WAIT_CAUSES, 0.0)
         self.sorties = 0
@@ -138,14 +138,20 @@ class Airlift:
         return math.inf if self.ground_hours <= 0 else self.max_on_ground * 24.0 / self.ground_hours
 
 
-def land(env: simpy.Environment, lift: Airlift) -> Generator[simpy.Event, Any, simpy.resources.resource.Request]:
-    """A planned sortie waits for an aircraft, then for a place on the strip; returns the place it holds."""
+def land(env: simpy.Environment, lift: Airlift, alone: bool = False) -> Generator[simpy.Event, Any, simpy.resources.resource.Request]:
+    """A planned sortie waits for an aircraft, then for a place on the strip; returns the place it holds.
+
+    ``alone``: the strip's process runs on an event that woke it alone (its own timer); an aircraft and a place
+    free now are then taken at once when nothing else is due at this hour (no event: the same steps in the same order).
+    """
     t = env.now
     if lift.shuttle is not None:
-        yield lift.shuttle.get(1)
+        got = lift.shuttle.get_at_once(1) if alone else lift.shuttle.get(1)
+        alone = alone and got.processed
+        yield got
         lift.waits["no aircraft"] += env.now - t
     t = env.now
-    place = lift.places.request()
+    place = lift.places.request_at_once() if alone else lift.places.request()
     yield place
     lift.waits["airstrip full"] += env.now - t
     return place
@@ -175,11 +181,13 @@ def fly_sorties(env: simpy.Environment, evac: Evacuation, lift: Airlift) -> Step
     """Fly sorties from one strip at its planned rhythm while there is cargo or people for them; last, the last
     element if it goes by air from this strip."""
     inv = evac.inventory
+    alone = True  # whether the event the strip runs on woke it alone: its start, or its own timer
     while True:
         t = env.now
         grounded_until = evac.air_grounded_until(t)
         if grounded_until > t:
             yield env.timeout(grounded_until - t)
+            alone = True
             continue
         if evac.last_element_ready() and evac.people.last_element_by == "sortie":
             if lift is evac.airlift.last_element_strip:
@@ -190,13 +198,16 @@ def fly_sorties(env: simpy.Environment, evac: Evacuation, lift: Airlift) -> Step
             if wake is None:
                 return
             yield wake
+            alone = False  # the strips of a base may wait on the same news
             continue
-        place = yield from land(env, lift)
+        place = yield from land(env, lift, alone)
         if evac.air_grounded_until(env.now) > env.now:
             stand_down(lift, place)  # dust or a pause came while it waited for a place: it does not fly
+            alone = False
             continue
         turn_sortie(env, evac, lift, place)
         yield env.timeout(lift.interval_hours)
+        alone = True
 
 
 def turn_sortie(env: simpy.Environment, evac: Evacuation, lift: Airlift, place: simpy.resources.resource.Request) -> None:

@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, cast
 import simpy
 from simpy.core import URGENT
 from simpy.events import Condition, Event
+from simpy.resources.container import ContainerGet, ContainerPut
 from simpy.resources.resource import Release, Request
 
 
@@ -68,6 +69,44 @@ class Places(simpy.Resource):
         request.callbacks = None  # type: ignore[assignment]  # ... and as if already processed (SimPy's mark)
         self.users.append(request)
         return request
+
+
+class Stock(simpy.Container):
+    """A stock of things taken and given back by number (the aircraft on a strip's shuttle): a
+    :class:`simpy.Container` whose things given back while nobody waits for one are in stock at once, without the
+    event SimPy would run to hand them to a waiter there is none of; and which a process running on an event that
+    wakes it alone may take from at once (:meth:`get_at_once`), as :meth:`Places.request_at_once` takes a place."""
+
+    if TYPE_CHECKING:
+
+        def get(self, amount: float) -> ContainerGet: ...  # type: ignore[override]
+
+    else:
+        get = simpy.Container.__dict__["get"]  # bound to each instance as SimPy binds its own
+
+    def put(self, amount: float) -> ContainerPut | None:  # type: ignore[override]
+        """Give back ``amount``: SimPy's put, with its event, when someone waits to take or to give back, or the stock
+        is full; otherwise it is in stock now and there is no event (``None``)."""
+        if self.get_queue or self.put_queue or self._capacity - self._level < amount:
+            return ContainerPut(self, amount)
+        self._level += amount
+        return None
+
+    def get_at_once(self, amount: float) -> ContainerGet:
+        """Take ``amount``, at once and without an event when it is in stock, nobody waits and nothing else is due at
+        this hour (see :meth:`Places.request_at_once` for when the caller may ask so); otherwise SimPy's get."""
+        env = self._env
+        if self._level < amount or self.get_queue or env.peek() <= env.now:
+            return self.get(amount)
+        taken = ContainerGet.__new__(ContainerGet)
+        Event.__init__(taken, env)
+        taken.amount = amount
+        taken.resource = self
+        taken.proc = env.active_process
+        self._level -= amount
+        taken._ok, taken._value = True, None  # taken ...
+        taken.callbacks = None  # type: ignore[assignment]  # ... and as if already processed (SimPy's mark)
+        return taken
 
 
 class FirstOf(Event):
