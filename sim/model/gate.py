@@ -191,10 +191,14 @@ class Gate:
         """Fires when a convoy joins the queue, escort teams come back, or a hold may have ended."""
         return self._wake
 
-    def teams_back(self) -> None:
-        """Escort teams are ready again: a convoy waiting at the gate may leave."""
+    def teams_back(self, last: bool = False) -> None:
+        """Escort teams are ready again: a convoy waiting at the gate may leave. ``last``: this is the last thing the
+        step that brought them back does (the dispatcher may then look at once, see :meth:`_wake_or_look`)."""
         if self.queue:
-            self.wake()
+            if last:
+                self._wake_or_look()
+            else:
+                self.wake()
 
     def look_again_at(self, t: float) -> None:
         """Wake the dispatcher at ``t`` at the latest: a timer, unless one is already set sooner.
@@ -212,19 +216,21 @@ class Gate:
         timer.callbacks.append(lambda _event: self._look_now(t))
 
     def _look_now(self, t: float) -> None:
-        """The timer set for ``t`` fires: wake the dispatcher unless a sooner look has replaced it.
-
-        When nothing else is due at this hour, the wake-up event would be the next one run: the
-        dispatcher looks at once instead (the same look at the same point of the run, one event fewer).
-        """
+        """The timer set for ``t`` fires: wake the dispatcher unless a sooner look has replaced it."""
         if self._look_at <= t:
             self._look_at = math.inf
-            env, look = self.env, self.dispatcher
-            if look is not None and env.peek() > env.now and not self._wake.triggered:
-                self._wake = env.event()  # the dispatcher no longer waits on the one it was given
-                look(None)
-            else:
-                self.wake()
+            self._wake_or_look()
+
+    def _wake_or_look(self) -> None:
+        """Wake the dispatcher, as the last thing a step does (a timer's only callback). When nothing else is due at
+        this hour, the wake-up event would be the next one run: the dispatcher looks at once instead (the same look
+        at the same point of the run, one event fewer)."""
+        env, look, wake = self.env, self.dispatcher, self._wake
+        if look is not None and env.peek() > env.now and not wake.triggered and wake.callbacks:
+            self._wake = env.event()  # the dispatcher no longer waits on the one it was given
+            look(None)
+        else:
+            self.wake()
 
     def wake(self) -> None:
         """Wake the dispatcher: fire the wake-up it waits on. One nobody waits on yet (the dispatcher is already
