@@ -177,7 +177,7 @@ def form_convoys(env: simpy.Environment, evac: Evacuation) -> Steps:
             evac.neighbours.call_trucks(evac.name)
             repaired = fleet.next_repair()
             evac.forming_wait = ("trucks with cab seats for the troops left", t)
-            yield fleet.returned() if repaired is None else FirstOf(env, fleet.returned(), env.timeout(repaired - t))
+            yield fleet.returned() if repaired is None else FirstOf(env, fleet.returned(), timer := env.timeout(repaired - t), timer=timer)
             evac.forming_wait = None
             evac.wait_for_trucks(next(iter(fleet.cab_seats)), env.now - t)
             continue
@@ -221,14 +221,14 @@ def _wait_to_form(env: simpy.Environment, evac: Evacuation, waiting: list[Convoy
         rest = evac.neighbours.trucks_come_to_rest(evac.name)
         evac.waiting_for_trucks = True
         evac.forming_wait = (f"trucks ({short_of})" if short_of else "trucks", t)
-        yield rest if repaired is None else FirstOf(env, rest, env.timeout(repaired - t))
+        yield rest if repaired is None else FirstOf(env, rest, timer := env.timeout(repaired - t), timer=timer)
         evac.waiting_for_trucks = False
         evac.forming_wait = None
         evac.wait_for_trucks(short_of, env.now - t)
     else:
         staged = inv.staged(t)
         evac.forming_wait = ("cargo to be packed out", t)
-        yield FirstOf(env, env.timeout(inv.hours_until_staged(t, staged + first.more_cargo_wanted)), fleet.returned())
+        yield FirstOf(env, timer := env.timeout(inv.hours_until_staged(t, staged + first.more_cargo_wanted)), fleet.returned(), timer=timer)
         evac.forming_wait = None
         evac.wait("loading", env.now - t)
 

@@ -251,7 +251,7 @@ class Evacuation:
         """What the strip waits for when it has nothing to fly, or None when it is done."""
         inv = self.inventory
         if inv.air_remaining() > 0 and inv.staged(t) < inv.air_remaining() and inv.staged(t) == 0:
-            return FirstOf(self.env, self.env.timeout(inv.hours_until_staged(t, 1)), self._air_wake)
+            return FirstOf(self.env, timer := self.env.timeout(inv.hours_until_staged(t, 1)), self._air_wake, timer=timer)
         if self.people.last_element_by == "sortie":
             return FirstOf(self.env, self._cargo_departed, self._air_wake)
         if inv.air_remaining() > 0:

@@ -112,11 +112,16 @@ class Stock(simpy.Container):
 class FirstOf(Event):
     """Fires when the first of ``events`` has happened: what ``a | b`` (:class:`simpy.AnyOf`) does, at the same
     point of the run and with the same callbacks on the events, without building the value (which events had
-    happened) that nobody who waits on it reads; its value is ``None``."""
+    happened) that nobody who waits on it reads; its value is ``None``.
 
-    def __init__(self, env: simpy.Environment, *events: Event) -> None:
+    ``timer``, one of ``events``, is a timeout made for this wait alone (nothing else waits on it). When it is the
+    first to fire and nothing else is due at this hour, the wait is over at once: its own event would be the next
+    the run takes, so those waiting on it go on now (the same steps in the same order, one event fewer)."""
+
+    def __init__(self, env: simpy.Environment, *events: Event, timer: Event | None = None) -> None:
         super().__init__(env)
         self._events = events
+        self._timer = timer
         for event in events:
             if event.callbacks is None:  # already happened: it fires now, as SimPy's check would
                 self._check(event)
@@ -126,11 +131,16 @@ class FirstOf(Event):
 
     def _check(self, event: Event) -> None:
         if not self.triggered:
-            if event.ok:
-                self.succeed()
-            else:
+            if not event.ok:
                 event.defused = True
                 self.fail(cast(Exception, event.value))
+            elif event is self._timer and self.env.peek() > self.env.now:
+                self._ok, self._value = True, None  # over now: run what waits on it, as SimPy would next
+                callbacks, self.callbacks = self.callbacks, None  # type: ignore[assignment]
+                for callback in callbacks:
+                    callback(self)
+            else:
+                self.succeed()
 
     def _unsubscribe(self, _event: Event) -> None:
         """As SimPy's condition does once it has fired: its checks come off the events that have not happened (and
