@@ -138,8 +138,9 @@ class Airlift:
         return math.inf if self.ground_hours <= 0 else self.max_on_ground * 24.0 / self.ground_hours
 
 
-def land(env: simpy.Environment, lift: Airlift, alone: bool = False) -> Generator[simpy.Event, Any, simpy.resources.resource.Request]:
-    """A planned sortie waits for an aircraft, then for a place on the strip; returns the place it holds.
+def land(env: simpy.Environment, lift: Airlift, alone: bool = False) -> Generator[simpy.Event, Any, tuple[simpy.resources.resource.Request, bool]]:
+    """A planned sortie waits for an aircraft, then for a place on the strip; returns the place it holds, and
+    whether the strip's process still runs on the event that woke it alone.
 
     ``alone``: the strip's process runs on an event that woke it alone (its own timer); an aircraft and a place
     free now are then taken at once when nothing else is due at this hour (no event: the same steps in the same order).
@@ -152,9 +153,10 @@ def land(env: simpy.Environment, lift: Airlift, alone: bool = False) -> Generato
         lift.waits["no aircraft"] += env.now - t
     t = env.now
     place = lift.places.request_at_once() if alone else lift.places.request()
+    alone = alone and place.processed
     yield place
     lift.waits["airstrip full"] += env.now - t
-    return place
+    return place, alone
 
 
 def stand_down(lift: Airlift, place: simpy.resources.resource.Request) -> None:
@@ -200,23 +202,29 @@ def fly_sorties(env: simpy.Environment, evac: Evacuation, lift: Airlift) -> Step
             yield wake
             alone = False  # the strips of a base may wait on the same news
             continue
-        place = yield from land(env, lift, alone)
+        place, alone = yield from land(env, lift, alone)
         if evac.air_grounded_until(env.now) > env.now:
             stand_down(lift, place)  # dust or a pause came while it waited for a place: it does not fly
             alone = False
             continue
-        turn_sortie(env, evac, lift, place)
-        yield env.timeout(lift.interval_hours)
+        if alone and env.peek() > env.now:  # its turn would start next: it starts now (the next sortie's timer first, as then)
+            next_sortie = env.timeout(lift.interval_hours)
+            turn_sortie(env, evac, lift, place, at_once=True)
+            yield next_sortie
+        else:
+            turn_sortie(env, evac, lift, place)
+            yield env.timeout(lift.interval_hours)
         alone = True
 
 
-def turn_sortie(env: simpy.Environment, evac: Evacuation, lift: Airlift, place: simpy.resources.resource.Request) -> None:
+def turn_sortie(env: simpy.Environment, evac: Evacuation, lift: Airlift, place: simpy.resources.resource.Request, at_once: bool = False) -> None:
     """One sortie on the strip: load staged air cargo, board those free to fly when the doors close, take off.
 
     Two steps on callbacks, the first where a process started now would take its first step (the
-    same points of the run as a process, without its end event)."""
+    same points of the run as a process, without its end event), or now (``at_once``: the caller
+    knows that step would be the next the run takes)."""
 
-    def load(_event: simpy.Event) -> None:
+    def load(_event: simpy.Event | None) -> None:
         loads = evac.inventory.take_for_air(env.now, lift.loads_per_sortie)
         evac.sortie_boards()
         env.timeout(lift.ground_hours).callbacks.append(lambda _event: depart(loads))
@@ -226,7 +234,10 @@ def turn_sortie(env: simpy.Environment, evac: Evacuation, lift: Airlift, place: 
         take_off(env, lift, place)
         evac.sortie_departs(lift, loads, seated)
 
-    StartsNow(env, load)
+    if at_once:
+        load(None)
+    else:
+        StartsNow(env, load)
 
 
 def fly_last_element(env: simpy.Environment, evac: Evacuation, lift: Airlift) -> Steps:
@@ -240,7 +251,7 @@ def fly_last_element(env: simpy.Environment, evac: Evacuation, lift: Airlift) ->
         if grounded_until > t:
             yield env.timeout(grounded_until - t)
             continue
-        place = yield from land(env, lift)
+        place, _ = yield from land(env, lift)
         if evac.air_grounded_until(env.now) > env.now:
             stand_down(lift, place)
             continue
