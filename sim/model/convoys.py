@@ -32,7 +32,7 @@ import simpy
 from sim.model.convoy import CONTRACTED, KINDS, Convoy
 from sim.model.crossing import cross_border
 from sim.model.escort import escort_mission
-from sim.model.events import FirstOf, StartsNow
+from sim.model.events import FirstOf, StartedNow, StartsNow
 from sim.model.loading import load_and_queue, loading_hours
 from sim.model.own_transport import OWN_KIND
 from sim.model.shuttle import cab_seats_a_trip, shuttle_troops
@@ -283,18 +283,28 @@ def dispatch_convoys(env: simpy.Environment, evac: Evacuation) -> None:
 
     def look(_event: simpy.Event | None = None) -> None:
         gate.charge_to_now()
-        held, next_look = _let_go(env, evac, gate.queue)
+        leaving: list[Convoy] = []
+        held, next_look = _let_go(env, evac, gate.queue, leaving)
         gate.record_holds(held)
         if next_look < math.inf:
             gate.look_again_at(next_look)
         gate.wakeup().callbacks.append(look)  # a fresh wake-up: not yet processed
+        # A look is the last thing its step does: with nothing else due at this hour, the convoys' starts would be
+        # the next events the run takes, in the order they left; they start now instead, in that order.
+        at_once = bool(leaving) and env.peek() > env.now
+        for convoy in leaving:
+            if at_once:
+                StartedNow(env, run_convoy(env, evac, convoy))
+            else:
+                env.process(run_convoy(env, evac, convoy))
 
     gate.dispatcher = look
     StartsNow(env, look)
 
 
-def _let_go(env: simpy.Environment, evac: Evacuation, queue: list[Convoy]) -> tuple[dict[int, str], float]:
-    """Send every convoy that may leave now; return what holds each of the others and when to look again."""
+def _let_go(env: simpy.Environment, evac: Evacuation, queue: list[Convoy], leaving: list[Convoy]) -> tuple[dict[int, str], float]:
+    """Send every convoy that may leave now (added to ``leaving``, in the order they leave, for their trips to start);
+    return what holds each of the others and when to look again."""
     now = env.now
     held: dict[int, str] = {}
     next_look = math.inf
@@ -305,7 +315,7 @@ def _let_go(env: simpy.Environment, evac: Evacuation, queue: list[Convoy]) -> tu
         if hold is None:
             queue.remove(convoy)
             evac.convoy_departs(convoy)
-            env.process(run_convoy(env, evac, convoy))
+            leaving.append(convoy)
             continue
         cause, until = hold
         if slots.blocks_behind(convoy, cause):

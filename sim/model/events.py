@@ -4,8 +4,8 @@ state changes in the same order; only the ``events`` count of a replication fall
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from typing import TYPE_CHECKING, cast
+from collections.abc import Callable, Generator
+from typing import TYPE_CHECKING, Any, cast
 
 import simpy
 from simpy.core import URGENT
@@ -27,6 +27,22 @@ class StartsNow(Event):
         self._value = None
         self._ok = True
         env.schedule(self, URGENT)
+
+
+class StartedNow(simpy.Process):
+    """A process whose first step runs now, in the caller's step, rather than at SimPy's start event: for a caller
+    that knows that event would be the next the run takes (nothing else is due at this hour and nothing follows in
+    its own step), so that the process changes the model's state at the same point of the run, one event fewer.
+    From its first ``yield`` on it is an ordinary process (it may be interrupted, and it fires when it ends)."""
+
+    def __init__(self, env: simpy.Environment, generator: Generator[Event, Any, Any]) -> None:
+        self.env = env
+        self.callbacks = []
+        self._generator = generator
+        go = Event(env)
+        go._ok, go._value = True, None  # what the start event would carry
+        self._target = go
+        self._resume(go)
 
 
 class Places(simpy.Resource):
