@@ -20,7 +20,7 @@ import numpy as np
 from sim.model.evacuation import STREAMS, THEATRE_PART_COLUMNS, Outcome, Streams
 from sim.model.outcome import TheatreOutcome
 from sim.model.theatre import simulate
-from sim.scenario.draws import UncertainInput, draw_inputs, per_event_fields, resolve, set_values, uncertain_inputs
+from sim.scenario.draws import Setter, UncertainInput, draw_inputs, per_event_fields, resolve, set_values, uncertain_inputs
 from sim.scenario.schema import Scenario
 
 
@@ -34,6 +34,7 @@ class Prepared:
     fixed: Mapping[str, float] = field(default_factory=dict)
     _base: Scenario | None = field(default=None, compare=False, repr=False)
     _parent: Prepared | None = field(default=None, compare=False, repr=False)
+    _setter: Setter | None = field(default=None, compare=False, repr=False)
 
     @property
     def base(self) -> Scenario:
@@ -46,6 +47,14 @@ class Prepared:
             object.__setattr__(self, "_base", base)
             return base
         return self._base
+
+    def drawn(self, values: Mapping[str, float]) -> Scenario:
+        """The resolved scenario with a replication's draws of the uncertain inputs (``values``, by dotted path) set."""
+        setter = self._setter
+        if setter is None:
+            setter = Setter(tuple(i.path for i in self.inputs))
+            object.__setattr__(self, "_setter", setter)
+        return setter.apply(self.base, values)
 
     @property
     def window_days(self) -> tuple[float, float]:
@@ -86,7 +95,7 @@ def inputs_for(prepared: Prepared, seed: int, index: int) -> dict[str, float]:
 def simulate_one(prepared: Prepared, seed: int, index: int, trace: bool = False) -> tuple[dict[str, float], Outcome, int]:
     """Draw replication ``index``'s inputs and run it: (inputs drawn, outcome, SimPy events)."""
     values = inputs_for(prepared, seed, index)
-    resolved = set_values(prepared.base, {i.path: values[i.path] for i in prepared.inputs})
+    resolved = prepared.drawn(values)
     outcome, events = simulate(resolved, streams_for(seed, index), trace=trace)
     return values, outcome, events
 

@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING, Any
 
 import simpy
 
+from sim.model.events import Places, StartsNow, Stock
 from sim.model.parts import BaseSetup, Column, Part, share
 from sim.scenario import schema
 
@@ -122,8 +123,8 @@ class Airlift:
         self.cycle_hours = airlift.ground_hours + 2 * airlift.flight_hours + airlift.destination_hours
         self.loads_per_sortie = math.floor(self.aircraft.pallets / pallets_per_load + 1e-9) if self.aircraft else 0
         self.seats_per_sortie = int(self.aircraft.troops) if self.aircraft else 0
-        self.places = simpy.Resource(env, capacity=max(1, self.max_on_ground))
-        self.shuttle = None if fleet is None else simpy.Container(env, capacity=max(1, fleet), init=fleet)
+        self.places = Places(env, capacity=max(1, self.max_on_ground))
+        self.shuttle = None if fleet is None else Stock(env, capacity=max(1, fleet), init=fleet)
         self.place_hours_busy = 0.0
         self.waits = dict.fromkeys(SORTIE_WAIT_CAUSES, 0.0)
         self.sorties = 0
@@ -145,17 +146,25 @@ class Airlift:
         return math.inf if self.ground_hours <= 0 else self.max_on_ground * 24.0 / self.ground_hours
 
 
-def land(env: simpy.Environment, lift: Airlift) -> Generator[simpy.Event, Any, simpy.resources.resource.Request]:
-    """A planned sortie waits for an aircraft, then for a place on the strip; returns the place it holds."""
+def land(env: simpy.Environment, lift: Airlift, alone: bool = False) -> Generator[simpy.Event, Any, tuple[simpy.resources.resource.Request, bool]]:
+    """A planned sortie waits for an aircraft, then for a place on the strip; returns the place it holds, and
+    whether the strip's process still runs on the event that woke it alone.
+
+    ``alone``: the strip's process runs on an event that woke it alone (its own timer); an aircraft and a place
+    free now are then taken at once when nothing else is due at this hour (no event: the same steps in the same order).
+    """
     t = env.now
     if lift.shuttle is not None:
-        yield lift.shuttle.get(1)
+        got = lift.shuttle.get_at_once(1) if alone else lift.shuttle.get(1)
+        alone = alone and got.processed
+        yield got
         lift.waits["no aircraft"] += env.now - t
     t = env.now
-    place = lift.places.request()
+    place = lift.places.request_at_once() if alone else lift.places.request()
+    alone = alone and place.processed
     yield place
     lift.waits["airstrip full"] += env.now - t
-    return place
+    return place, alone
 
 
 def stand_down(lift: Airlift, place: simpy.resources.resource.Request) -> None:
@@ -182,11 +191,13 @@ def fly_sorties(env: simpy.Environment, evac: Evacuation, lift: Airlift) -> Step
     """Fly sorties from one strip at its planned rhythm while there is cargo or people for them; last, the last
     element if it goes by air from this strip."""
     inv = evac.inventory
+    alone = True  # whether the event the strip runs on woke it alone: its start, or its own timer
     while True:
         t = env.now
         grounded_until = evac.air_grounded_until(t)
         if grounded_until > t:
             yield env.timeout(grounded_until - t)
+            alone = True
             continue
         if evac.last_element_ready() and evac.people.last_element_by == "sortie":
             if lift is evac.airlift.last_element_strip:
@@ -197,23 +208,44 @@ def fly_sorties(env: simpy.Environment, evac: Evacuation, lift: Airlift) -> Step
             if wake is None:
                 return
             yield wake
+            alone = False  # the strips of a base may wait on the same news
             continue
-        place = yield from land(env, lift)
+        place, alone = yield from land(env, lift, alone)
         if evac.air_grounded_until(env.now) > env.now:
             stand_down(lift, place)  # dust or a pause came while it waited for a place: it does not fly
+            alone = False
             continue
-        env.process(turn_sortie(env, evac, lift, place))
-        yield env.timeout(lift.interval_hours)
+        if alone and env.peek() > env.now:  # its turn would start next: it starts now (the next sortie's timer first, as then)
+            next_sortie = env.timeout(lift.interval_hours)
+            turn_sortie(env, evac, lift, place, at_once=True)
+            yield next_sortie
+        else:
+            turn_sortie(env, evac, lift, place)
+            yield env.timeout(lift.interval_hours)
+        alone = True
 
 
-def turn_sortie(env: simpy.Environment, evac: Evacuation, lift: Airlift, place: simpy.resources.resource.Request) -> Steps:
-    """One sortie on the strip: load staged air cargo, board those free to fly when the doors close, take off."""
-    loads = evac.inventory.take_for_air(env.now, lift.loads_per_sortie)
-    evac.sortie_boards()
-    yield env.timeout(lift.ground_hours)
-    seated = evac.garrison.leave_by_air(min(evac.people_free_for_air(lift), lift.seats_per_sortie))
-    take_off(env, lift, place)
-    evac.sortie_departs(lift, loads, seated)
+def turn_sortie(env: simpy.Environment, evac: Evacuation, lift: Airlift, place: simpy.resources.resource.Request, at_once: bool = False) -> None:
+    """One sortie on the strip: load staged air cargo, board those free to fly when the doors close, take off.
+
+    Two steps on callbacks, the first where a process started now would take its first step (the
+    same points of the run as a process, without its end event), or now (``at_once``: the caller
+    knows that step would be the next the run takes)."""
+
+    def load(_event: simpy.Event | None) -> None:
+        loads = evac.inventory.take_for_air(env.now, lift.loads_per_sortie)
+        evac.sortie_boards()
+        env.timeout(lift.ground_hours).callbacks.append(lambda _event: depart(loads))
+
+    def depart(loads: int) -> None:
+        seated = evac.garrison.leave_by_air(min(evac.people_free_for_air(lift), lift.seats_per_sortie))
+        take_off(env, lift, place)
+        evac.sortie_departs(lift, loads, seated)
+
+    if at_once:
+        load(None)
+    else:
+        StartsNow(env, load)
 
 
 def fly_last_element(env: simpy.Environment, evac: Evacuation, lift: Airlift) -> Steps:
@@ -227,7 +259,7 @@ def fly_last_element(env: simpy.Environment, evac: Evacuation, lift: Airlift) ->
         if grounded_until > t:
             yield env.timeout(grounded_until - t)
             continue
-        place = yield from land(env, lift)
+        place, _ = yield from land(env, lift)
         if evac.air_grounded_until(env.now) > env.now:
             stand_down(lift, place)
             continue

@@ -55,6 +55,7 @@ class Inventory(Part):
     _air: list[CargoClass] = field(init=False)
     _truck_order: dict[str, list[str]] = field(init=False)
     _road_for: dict[frozenset[str], list[CargoClass]] = field(init=False, default_factory=dict)
+    _loading_for: dict[frozenset[str] | None, list[tuple[CargoClass, tuple[str, ...]]]] = field(init=False, default_factory=dict)
     to_move: int = field(init=False)
     changes: int = field(init=False, default=0)  # how many times the loads left (or their order) changed: see state()
     _left_by: dict[frozenset[str], int] = field(init=False, default_factory=dict)  # road loads left by truck types (until a change)
@@ -112,6 +113,7 @@ class Inventory(Part):
         self.classes.sort(key=order)
         self._changed()
         self._road_for = {}
+        self._loading_for = {}
         # Only truck types the fleet actually has: cargo that air alone can then take is
         # left to the airlift rather than waited for by the convoys.
         self._road = [c for c in self.classes if c.carriers & self.truck_kinds]
@@ -187,6 +189,15 @@ class Inventory(Part):
             classes = self._road_for[kinds] = [c for c in self._road if c.carriers & kinds]
         return classes
 
+    def _loading_order(self, kinds: frozenset[str] | None) -> list[tuple[CargoClass, tuple[str, ...]]]:
+        """The road classes trucks of ``kinds`` (all, if not given) may take, in priority order, each with those of
+        its truck types in ``kinds`` in the order they are spent (worked out once)."""
+        order = self._loading_for.get(kinds)
+        if order is None:
+            classes = self._road if kinds is None else self._road_classes(kinds)
+            order = self._loading_for[kinds] = [(c, tuple(k for k in self._truck_order[c.name] if kinds is None or k in kinds)) for c in classes]
+        return order
+
     def air_remaining(self) -> int:
         return sum(c.remaining for c in self._air)
 
@@ -200,13 +211,13 @@ class Inventory(Part):
         budget = min(staged, max_trucks)
         loads: dict[str, int] = {}
         used: dict[str, int] = {}
-        for cls in self._road if kinds is None else self._road_classes(kinds):
+        for cls, order in self._loading_order(kinds):
             if budget <= 0:
                 break
             left = cls.remaining
-            for kind in self._truck_order[cls.name]:
+            for kind in order:
                 n = min(left, free.get(kind, 0), budget)
-                if n <= 0 or (kinds is not None and kind not in kinds):
+                if n <= 0:
                     continue
                 budget -= n
                 left -= n

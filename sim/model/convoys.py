@@ -32,6 +32,7 @@ import simpy
 from sim.model.convoy import CONTRACTED, KINDS, Convoy
 from sim.model.crossing import cross_border
 from sim.model.escort import escort_mission
+from sim.model.events import FirstOf, StartedNow, StartsNow
 from sim.model.loading import load_and_queue, loading_hours
 from sim.model.own_transport import OWN_KIND
 from sim.model.shuttle import cab_seats_a_trip, shuttle_troops
@@ -122,7 +123,7 @@ def form_convoys(env: simpy.Environment, evac: Evacuation) -> Steps:
         if not plans:
             if evac.feeders and evac.waiting_for_feeders():  # a hub: more comes in from the bases sending to it
                 evac.neighbours.trucks_arrived(evac.name)  # meanwhile its idle trucks may serve the feeders
-                yield evac.deliveries() | fleet.returned()
+                yield FirstOf(env, evac.deliveries(), fleet.returned())
                 evac.wait("loading", env.now - t)
                 continue
             break
@@ -164,7 +165,7 @@ def form_convoys(env: simpy.Environment, evac: Evacuation) -> Steps:
             evac.neighbours.call_trucks(evac.name)
             repaired = fleet.next_repair()
             evac.forming_wait = ("trucks with cab seats for the troops left", t)
-            yield fleet.returned() if repaired is None else fleet.returned() | env.timeout(repaired - t)
+            yield fleet.returned() if repaired is None else FirstOf(env, fleet.returned(), timer := env.timeout(repaired - t), timer=timer)
             evac.forming_wait = None
             evac.wait_for_trucks(next(iter(fleet.cab_seats)), env.now - t)
             continue
@@ -208,13 +209,13 @@ def _wait_to_form(env: simpy.Environment, evac: Evacuation, waiting: list[Convoy
         rest = evac.neighbours.trucks_come_to_rest(evac.name)
         evac.fleet.wait_for_trucks(True)
         evac.forming_wait = (f"trucks ({short_of})" if short_of else "trucks", t)
-        yield rest if repaired is None else rest | env.timeout(repaired - t)
+        yield rest if repaired is None else FirstOf(env, rest, timer := env.timeout(repaired - t), timer=timer)
         evac.forming_wait = None
         evac.wait_for_trucks(short_of, env.now - t)
     else:
         staged = inv.staged(t)
         evac.forming_wait = ("cargo to be packed out", t)
-        yield env.timeout(inv.hours_until_staged(t, staged + first.more_cargo_wanted)) | fleet.returned()
+        yield FirstOf(env, timer := env.timeout(inv.hours_until_staged(t, staged + first.more_cargo_wanted)), fleet.returned(), timer=timer)
         evac.forming_wait = None
         evac.wait("loading", env.now - t)
 
@@ -254,26 +255,43 @@ def _vehicle_places(vehicles_left: int, cargo_ahead: int, size_max: int, share_p
     return min(vehicles_left, max(1, share_places), size_max)
 
 
-def dispatch_convoys(env: simpy.Environment, evac: Evacuation) -> Steps:
+def dispatch_convoys(env: simpy.Environment, evac: Evacuation) -> None:
     """Let queued convoys leave by the scenario's dispatch rule; charge every queued hour to one cause.
 
     At each look, every waiting convoy's hours since the last look go to the cause
     that held it then; the next look is when the first of those causes can change
     (a calendar opens, a new day brings slots or air cover), or when a convoy joins
-    the queue or escort teams come back.
+    the queue or escort teams come back. The dispatcher is a chain of looks, each
+    run by the event that wakes it (the first where a process started now would
+    take its first step), rather than a process: the same looks at the same points
+    of the run, without a process to resume.
     """
     gate = evac.gate
-    while True:
+
+    def look(_event: simpy.Event | None = None) -> None:
         gate.charge_to_now()
-        held, next_look = _let_go(env, evac, gate.queue)
+        leaving: list[Convoy] = []
+        held, next_look = _let_go(env, evac, gate.queue, leaving)
         gate.record_holds(held)
         if next_look < math.inf:
             gate.look_again_at(next_look)
-        yield gate.wakeup()
+        gate.wakeup().callbacks.append(look)  # a fresh wake-up: not yet processed
+        # A look is the last thing its step does: with nothing else due at this hour, the convoys' starts would be
+        # the next events the run takes, in the order they left; they start now instead, in that order.
+        at_once = bool(leaving) and env.peek() > env.now
+        for convoy in leaving:
+            if at_once:
+                StartedNow(env, run_convoy(env, evac, convoy))
+            else:
+                env.process(run_convoy(env, evac, convoy))
+
+    gate.dispatcher = look
+    StartsNow(env, look)
 
 
-def _let_go(env: simpy.Environment, evac: Evacuation, queue: list[Convoy]) -> tuple[dict[int, str], float]:
-    """Send every convoy that may leave now; return what holds each of the others and when to look again."""
+def _let_go(env: simpy.Environment, evac: Evacuation, queue: list[Convoy], leaving: list[Convoy]) -> tuple[dict[int, str], float]:
+    """Send every convoy that may leave now (added to ``leaving``, in the order they leave, for their trips to start);
+    return what holds each of the others and when to look again."""
     now = env.now
     held: dict[int, str] = {}
     next_look = math.inf
@@ -284,7 +302,7 @@ def _let_go(env: simpy.Environment, evac: Evacuation, queue: list[Convoy]) -> tu
         if hold is None:
             queue.remove(convoy)
             evac.convoy_departs(convoy)
-            env.process(run_convoy(env, evac, convoy))
+            leaving.append(convoy)
             continue
         cause, until = hold
         if slots.blocks_behind(convoy, cause):
@@ -314,7 +332,7 @@ def _cross(env: simpy.Environment, evac: Evacuation, convoy: Convoy, route: Rout
         point = shared.crossings[at]
         convoy.legs["crossing"] = point.name
         work = point.processing_hours(convoy.size)
-        waited, chosen = yield from cross_border(env, point, convoy.size, work, functools.partial(crossings.choose, planned=at))
+        waited, chosen = yield from cross_border(env, point, convoy.size, work, functools.partial(crossings.choose, planned=at), on_own_event=True)
         evac.wait("crossing", waited, convoy)
         shared.on_road(route.inside[-1][0], waited, passage=False)
         if chosen == at:

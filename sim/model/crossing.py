@@ -11,6 +11,7 @@ from typing import Any
 import simpy
 
 from sim.model.calendar import Closures, daily
+from sim.model.events import Places
 from sim.model.parts import BaseSetup, Column, Part, share
 from sim.scenario import schema
 
@@ -29,7 +30,7 @@ class CrossingPoint:
         self.key = key  # its site name in a theatre
         self.name = point.name
         self.lanes_count = int(point.lanes)
-        self.lanes = simpy.Resource(env, capacity=max(1, self.lanes_count))
+        self.lanes = Places(env, capacity=max(1, self.lanes_count))
         self.fixed_hours: float = point.fixed_hours
         self.minutes_per_vehicle: float = point.minutes_per_vehicle
         self.extra_km: float = point.extra_km
@@ -82,7 +83,7 @@ class Waiting:
 
 
 def cross_border(
-    env: simpy.Environment, point: CrossingPoint, vehicles: int, work: float, reconsider: Reconsider | None = None
+    env: simpy.Environment, point: CrossingPoint, vehicles: int, work: float, reconsider: Reconsider | None = None, on_own_event: bool = False
 ) -> Generator[simpy.Event, Any, tuple[float, str]]:
     """Queue for a lane, wait for the crossing to open, and clear it in ``work`` hours. Returns the hours waited and
     the crossing's key.
@@ -95,9 +96,12 @@ def cross_border(
     A queued convoy can only be in the queue when the crossing shuts if the convoys holding its lanes are being
     cleared across that moment: those convoys stop there to let it leave, and one joining later sets its own timer.
     No event is added where no convoy leaves, so such runs keep their events and their order.
+
+    ``on_own_event``: the convoy reaches the crossing on an event that wakes it alone (the end of its drive); a free
+    lane is then taken at once when nothing else is due at this hour (:meth:`~sim.model.events.Places.request_at_once`).
     """
     arrived = env.now
-    with point.lanes.request() as lane:
+    with point.lanes.request_at_once() if on_own_event else point.lanes.request() as lane:
         waiting = None
         if reconsider is not None and not lane.triggered and env.active_process is not None:
             waiting = Waiting(lane, env.active_process, reconsider)

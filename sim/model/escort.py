@@ -22,7 +22,7 @@ class EscortTeams:
         self.rest_hours = rest_hours
         self.team_hours_busy = 0.0
         self.missions = 0
-        self.listeners: list[Callable[[], None]] = []  # bases told when teams are ready again
+        self.listeners: list[Callable[[bool], None]] = []  # bases told when teams are ready again (whether told last)
 
     def needed(self, vehicles: int) -> int:
         """Teams a convoy of this many vehicles needs (all teams at most)."""
@@ -33,9 +33,11 @@ class EscortTeams:
         self.ready -= teams
 
     def back_at_bases(self) -> None:
-        """Teams are ready again: every base that calls on this pool may dispatch a convoy waiting for them."""
-        for listener in self.listeners:
-            listener()
+        """Teams are ready again: every base that calls on this pool may dispatch a convoy waiting for them (the
+        last told is told so: nothing follows in this step, and its dispatcher may look at once)."""
+        last = len(self.listeners) - 1
+        for i, listener in enumerate(self.listeners):
+            listener(i == last)
 
 
 def escort_mission(env: simpy.Environment, escort: EscortTeams, teams: int, out_hours: float, back_hours: float, back_at_base: Callable[[], None]) -> None:

@@ -22,6 +22,7 @@ from sim.model.convoy import Convoy
 from sim.model.crossing import CrossingsAtBase
 from sim.model.deadline import Deadline, leave_behind
 from sim.model.escort import EscortView
+from sim.model.events import FirstOf
 from sim.model.fleet import Fleet
 from sim.model.fuel import Fuel
 from sim.model.gate import Daylight, DepartureSlots, DepartureWindow, Gate, Pause
@@ -248,9 +249,9 @@ class Evacuation:
         """What the strip waits for when it has nothing to fly, or None when it is done."""
         inv = self.inventory
         if inv.air_remaining() > 0 and inv.staged(t) < inv.air_remaining() and inv.staged(t) == 0:
-            return self.env.timeout(inv.hours_until_staged(t, 1)) | self._air_wake
+            return FirstOf(self.env, timer := self.env.timeout(inv.hours_until_staged(t, 1)), self._air_wake, timer=timer)
         if self.people.last_element_by == "sortie":
-            return self._cargo_departed | self._air_wake
+            return FirstOf(self.env, self._cargo_departed, self._air_wake)
         if inv.air_remaining() > 0:
             return self._air_wake
         return None if self.road_done else self._air_wake

@@ -9,6 +9,7 @@ of the base's quickest route out.
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import simpy
@@ -163,6 +164,7 @@ class Gate:
         self.last_look = 0.0
         self._wake = env.event()
         self._look_at = math.inf
+        self.dispatcher: Callable[[simpy.Event | None], None] | None = None  # the dispatcher's look, once it runs
 
     def join(self, convoy: Convoy) -> None:
         """A loaded convoy joins the queue."""
@@ -189,10 +191,14 @@ class Gate:
         """Fires when a convoy joins the queue, escort teams come back, or a hold may have ended."""
         return self._wake
 
-    def teams_back(self) -> None:
-        """Escort teams are ready again: a convoy waiting at the gate may leave."""
+    def teams_back(self, last: bool = False) -> None:
+        """Escort teams are ready again: a convoy waiting at the gate may leave. ``last``: this is the last thing the
+        step that brought them back does (the dispatcher may then look at once, see :meth:`_wake_or_look`)."""
         if self.queue:
-            self.wake()
+            if last:
+                self._wake_or_look()
+            else:
+                self.wake()
 
     def look_again_at(self, t: float) -> None:
         """Wake the dispatcher at ``t`` at the latest: a timer, unless one is already set sooner.
@@ -213,11 +219,27 @@ class Gate:
         """The timer set for ``t`` fires: wake the dispatcher unless a sooner look has replaced it."""
         if self._look_at <= t:
             self._look_at = math.inf
+            self._wake_or_look()
+
+    def _wake_or_look(self) -> None:
+        """Wake the dispatcher, as the last thing a step does (a timer's only callback). When nothing else is due at
+        this hour, the wake-up event would be the next one run: the dispatcher looks at once instead (the same look
+        at the same point of the run, one event fewer)."""
+        env, look, wake = self.env, self.dispatcher, self._wake
+        if look is not None and env.peek() > env.now and not wake.triggered and wake.callbacks:
+            self._wake = env.event()  # the dispatcher no longer waits on the one it was given
+            look(None)
+        else:
             self.wake()
 
     def wake(self) -> None:
-        if not self._wake.triggered:
-            self._wake.succeed()
+        """Wake the dispatcher: fire the wake-up it waits on. One nobody waits on yet (the dispatcher is already
+        woken, or looking) stays as it is, for the dispatcher to wait on next: firing it would wake nobody."""
+        wake = self._wake
+        if not wake.triggered:
+            if not wake.callbacks:
+                return
+            wake.succeed()
         self._wake = self.env.event()
 
     def charge_to_now(self) -> None:

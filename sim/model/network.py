@@ -12,6 +12,7 @@ once per replication and speed cap:
 
 from __future__ import annotations
 
+import functools
 import itertools
 import math
 from dataclasses import dataclass, field
@@ -135,21 +136,27 @@ class Network:
     pools: dict[str, PoolSpec]
     shorthand: bool
     beyond: frozenset[str] = frozenset()  # sites beyond the border: destinations and what they reach without a crossing
-    graph: nx.Graph = field(init=False)
     _routes: dict[tuple[object, ...], Any] = field(init=False, default_factory=dict)  # worked out once: routes, ways back
     _maps: dict[float | None, RoadMap] = field(init=False, default_factory=dict)
 
     def __post_init__(self) -> None:
+        between: dict[tuple[str, str], Road] = {}
+        for road in self.roads:
+            if (road.start, road.end) not in between:  # two roads between the same sites: keep the first (legs are two-way)
+                between[road.start, road.end] = between[road.end, road.start] = road
+        self._road_between = between
+        self.beyond = frozenset(self.beyond) | frozenset(self.destinations)
+        self._inside_nodes = frozenset(n for n in self.sites if n not in self.crossings and n not in self.beyond)
+
+    @functools.cached_property
+    def graph(self) -> nx.Graph:
+        """The sites and roads as a networkx graph (the first road between two sites), built when first asked for."""
         g = nx.Graph()
         g.add_nodes_from(self.sites)
         for road in self.roads:
-            if g.has_edge(road.start, road.end):  # two roads between the same sites: keep the first (legs are two-way)
-                continue
-            g.add_edge(road.start, road.end, road=road)
-        self.graph = g
-        self._road_between = {(a, b): road for a, b, road in g.edges(data="road")} | {(b, a): road for a, b, road in g.edges(data="road")}
-        self.beyond = frozenset(self.beyond) | frozenset(self.destinations)
-        self._inside_nodes = frozenset(n for n in self.sites if n not in self.crossings and n not in self.beyond)
+            if not g.has_edge(road.start, road.end):
+                g.add_edge(road.start, road.end, road=road)
+        return g
 
     @property
     def main_base(self) -> str:

@@ -267,7 +267,7 @@ class Theatre:
     def _start_base(self, evac: Evacuation) -> None:
         evac.begin(self.env.now)
         self.env.process(form_convoys(self.env, evac))
-        self.env.process(dispatch_convoys(self.env, evac))
+        dispatch_convoys(self.env, evac)
         for part in evac.parts:  # the base's own trucks, its strips' sorties, its helicopters, ...
             part.begins(evac)
 

@@ -11,7 +11,7 @@ import hashlib
 from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import cached_property
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 from pydantic import BaseModel
@@ -164,25 +164,65 @@ def set_values(resolved: Scenario, values: Mapping[str, float]) -> Scenario:
     Only the groups on those paths are copied, so drawing a replication's inputs into a
     scenario resolved once per run costs a few copies, not a walk of the whole scenario.
     """
-    tree: dict = {}
-    for path, value in values.items():
-        node = tree
-        *parents, leaf = path.split(".")
-        for part in parents:
-            node = node.setdefault(part, {})
-        node[leaf] = value
-    return _apply(resolved, tree)
+    return Setter(tuple(values)).apply(resolved, values)
 
 
-def _apply(node: Any, tree: dict) -> Any:
+class Setter:
+    """Sets the numbers at fixed dotted paths in a resolved scenario, the same paths each time (a replication's
+    uncertain inputs): the groups on those paths are worked out once, and each call copies only them.
+
+    A group (a pydantic model of the scenario) is copied as :meth:`pydantic.BaseModel.model_copy` copies it,
+    its fields' values shared and the fields set marked, without the generic copy's per-call checks.
+    """
+
+    def __init__(self, paths: tuple[str, ...]) -> None:
+        tree: dict[str, Any] = {}
+        for path in paths:
+            node = tree
+            *parents, leaf = path.split(".")
+            for part in parents:
+                node = node.setdefault(part, {})
+            node[leaf] = path
+        self.paths = paths
+        self._tree = tree
+
+    def apply(self, resolved: Scenario, values: Mapping[str, float]) -> Scenario:
+        """``resolved`` with the number at each of the setter's paths set to ``values[path]``."""
+        return cast(Scenario, _set(resolved, self._tree, values))
+
+
+def _set(node: Any, tree: dict[str, Any], values: Mapping[str, float]) -> Any:
+    update = {key: _set(_child(node, key), sub, values) if isinstance(sub, dict) else values[sub] for key, sub in tree.items()}
     if isinstance(node, BaseModel):
-        update = {name: _apply(getattr(node, name), sub) if isinstance(sub, dict) else sub for name, sub in tree.items()}
-        return node.model_copy(update=update)
+        return _copy_model(node, update)
     if isinstance(node, dict):
-        return {**node, **{k: _apply(node[k], sub) if isinstance(sub, dict) else sub for k, sub in tree.items()}}
+        return {**node, **update}
     if isinstance(node, list):
         out = list(node)
-        for k, sub in tree.items():
-            out[int(k)] = _apply(out[int(k)], sub) if isinstance(sub, dict) else sub
+        for key, value in update.items():
+            out[int(key)] = value
         return out
     raise KeyError(f"no group to set {sorted(tree)} in")
+
+
+def _child(node: Any, key: str) -> Any:
+    if isinstance(node, BaseModel):
+        return getattr(node, key)
+    if isinstance(node, dict):
+        return node[key]
+    if isinstance(node, list):
+        return node[int(key)]
+    raise KeyError(f"no group {key!r} in a number")
+
+
+def _copy_model(node: BaseModel, update: dict[str, Any]) -> BaseModel:
+    """``node.model_copy(update=update)`` for a scenario group (no extra fields, no private attributes)."""
+    if node.__pydantic_extra__ is not None or node.__pydantic_private__ is not None:
+        return node.model_copy(update=update)
+    cls = type(node)
+    copied = cls.__new__(cls)
+    object.__setattr__(copied, "__dict__", {**node.__dict__, **update})
+    object.__setattr__(copied, "__pydantic_extra__", None)
+    object.__setattr__(copied, "__pydantic_fields_set__", node.__pydantic_fields_set__ | update.keys())
+    object.__setattr__(copied, "__pydantic_private__", None)
+    return copied
