@@ -191,3 +191,19 @@ def test_a_scenario_given_as_the_observations_says_so_in_one_paragraph():
     lines = [line for line in result.output.splitlines() if line.strip()]
     text = " ".join(result.output.split())
     assert "this looks like a scenario file, not an observations file" in text and len(lines) <= 4, result.output
+
+
+@pytest.mark.parametrize(
+    ("path", "says"),
+    [
+        ("studies/plan_20_days.toml", "this is a plan options file (a target and [levers]), not a scenario; give it to `evacsim plan SCENARIO --options FILE`"),
+        ("studies/fleet_and_escort.toml", "this is a study file (a design over the [factors] of the scenario it names), not a scenario; run it with"),
+        ("observations/qasrak_2026.toml", "this is an observations file (dated reports of the evacuation), not a scenario; give it to `evacsim nowcast"),
+    ],
+)
+def test_a_study_or_observations_file_given_as_the_scenario_says_what_it_is_in_one_line(path, says):
+    result = CliRunner().invoke(app, ["validate", str(ROOT / "scenarios" / path)])
+    assert result.exit_code == 2, result.output
+    text = " ".join(result.output.split())
+    assert says in text and "required field" not in text and "unknown field" not in text, result.output
+    assert len([line for line in result.output.splitlines() if line.strip()]) <= 3, result.output

@@ -74,6 +74,25 @@ class ScenarioError(Exception):
         return out
 
 
+class NotAScenario(ScenarioError):
+    """A file of another kind (a study, plan options or observations file) given where a scenario is read: one line
+    saying what it is and which command reads it; wrong usage, exit status 2, not a bad scenario."""
+
+
+def other_kind_of_file(table: dict[str, Any]) -> str | None:
+    """What a TOML file that is not a scenario is, and which command reads it; ``None`` for a scenario (one with a
+    ``[scenario]`` table or ``[sites]``) or a file of no kind evacsim knows (its errors then say what is wrong)."""
+    if isinstance(table.get("scenario"), dict) or "sites" in table:
+        return None
+    if "levers" in table or "target" in table:
+        return "this is a plan options file (a target and [levers]), not a scenario; give it to `evacsim plan SCENARIO --options FILE`"
+    if "factors" in table:
+        return "this is a study file (a design over the [factors] of the scenario it names), not a scenario; run it with `evacsim sweep FILE`"
+    if "observation" in table or "observations" in table:
+        return "this is an observations file (dated reports of the evacuation), not a scenario; give it to `evacsim nowcast SCENARIO FILE`"
+    return None
+
+
 MAX_INPUT_BYTES = 10_000_000
 """Largest scenario, study, plan or observations file evacsim reads (10 MB; the theatre scenario is about 40 KB)."""
 
@@ -766,6 +785,8 @@ class LoadedScenario:
 def load_scenario(path: Path | str, overrides: Sequence[str] = ()) -> LoadedScenario:
     """Read, override (``--set``) and validate a scenario file."""
     table, text = read_toml(path)
+    if (kind := other_kind_of_file(table)) is not None:
+        raise NotAScenario(str(path), [Problem("", kind)])
     table = apply_overrides(table, overrides)
     scenario = validate_table(table, text, str(path), overrides)
     return LoadedScenario(scenario, str(path), table, tuple(overrides))
