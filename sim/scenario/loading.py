@@ -70,8 +70,27 @@ class ScenarioError(Exception):
         out = []
         for p in self.problems:
             where = self.path if p.line is None else f"{self.path}:{p.line}"
-            out.append(f"{where} {p.field}: {p.message}".replace(" : ", ": "))
+            out.append(f"{where} {field_words(p.field)}: {p.message}".replace(" : ", ": "))
         return out
+
+
+def ordinal(n: int) -> str:
+    """``1st``, ``2nd``, ``3rd``, ``4th``, ``11th``, ``22nd``."""
+    suffix = "th" if 10 <= n % 100 <= 20 else {1: "st", 2: "nd", 3: "rd"}.get(n % 10, "th")
+    return f"{n}{suffix}"
+
+
+def field_words(field: str) -> str:
+    """A field as a person counts it: an entry of an array of tables (``[[legs]]``, ``[[observation]]``) by its
+    place from one, the dotted path (counted from zero) beside it: ``legs.2.from`` is ``the 3rd [[legs]], field
+    from (legs.2.from)``; any other field is its dotted path."""
+    parts = field.split(".")
+    if len(parts) < 2 or not parts[1].isdigit() or not parts[0].isidentifier():
+        return field
+    words = f"the {ordinal(int(parts[1]) + 1)} [[{parts[0]}]]"
+    if len(parts) > 2:
+        words += f", field {'.'.join(parts[2:])}"
+    return f"{words} ({field})"
 
 
 class NotAScenario(ScenarioError):
@@ -463,11 +482,36 @@ def _problems_from(exc: ValidationError, text: str) -> list[Problem]:
             msg = before_the_start(given if isinstance(given, int | float) else None)
         if dist is None and dotted.split(".")[-1] == "airlift" and err["type"] == "too_short":
             msg = "needs at least one airstrip: leave `airlift` out for a base without one"
+        if dist is None and err["type"] == "model_type":
+            msg = _group_message(dotted, err.get("input"))
+        if re.fullmatch(r"must be <= 1( over its whole range.*)?", msg):  # a share written as a percentage
+            msg += f"; it is a share between 0 and 1 ({_share_example(err.get('input'))})"
         if msg not in messages.setdefault(dotted, []):
             messages[dotted].append(msg)
         kinds.setdefault(dotted, err["type"] if dist is None else "distribution")
     _suggest_spellings(messages, kinds)
     return [Problem(dotted, "; ".join(msgs), locate(text, dotted)) for dotted, msgs in messages.items()]
+
+
+def _group_message(dotted: str, given: object) -> str:
+    """A single value written where the schema has a group of fields (``fleet.civilian = 5``): which fields the group
+    has, and the one to set."""
+    fields = [name for name in _allowed_fields(dotted.split(".")) if name not in ("source", "source_kind")]
+    if isinstance(given, bool) or not isinstance(given, int | float | str | list):
+        what = "a single value"
+    else:
+        what = {str: "text", list: "a list"}.get(type(given), "a number")
+    shown = ", ".join(fields[:4]) + (", ..." if len(fields) > 4 else "")
+    message = f"is a group of fields ({shown}), not {what}" if fields else f"is a group of fields, not {what}"
+    example = "count" if "count" in fields else (fields[0] if fields else None)
+    return message + (f": set {dotted}.{example}" if example else "")
+
+
+def _share_example(given: object) -> str:
+    """``e.g. 0.3 for 30%``, with the user's own number when it reads as a percentage."""
+    if isinstance(given, int | float) and not isinstance(given, bool) and 1 < given <= 100:
+        return f"e.g. {given / 100:g} for {given:g}%"
+    return "e.g. 0.3 for 30%"
 
 
 def _suggest_spellings(messages: dict[str, list[str]], kinds: dict[str, str]) -> None:
@@ -736,7 +780,8 @@ def apply_overrides(table: dict[str, Any], overrides: Sequence[str]) -> dict[str
 def _index(path: str, part: str, items: list) -> int:
     """``part`` of a dotted path as an index into an array of ``items`` (legs.2.km: the third leg)."""
     if not part.isdigit() or int(part) >= len(items):
-        raise ScenarioError("--set", [Problem(path, f"{part!r} is not an index of the {len(items)} entries there (0 to {len(items) - 1})")])
+        there = f"there are {len(items)}, counted from 0 in a dotted path (0 to {len(items) - 1})"
+        raise ScenarioError("--set", [Problem(path, f"{part!r} is not one of the entries: {there}")])
     return int(part)
 
 
