@@ -200,7 +200,8 @@ def test_loader_names_file_line_and_field_of_an_unknown_key(tmp_path):
     path = write(tmp_path, '[[observation]]\nkind = "vehicles_left"\ndate = 2026-02-24\nvalue = 10\ntolerance = 3\nvehicels = 4\nsource = "x report"\n')
     with pytest.raises(ScenarioError) as info:
         load_observations(path)
-    assert str(info.value) == f"{path}:10 the 1st [[observation]], field vehicels (observation.0.vehicels): unknown field; see docs/NOWCAST.md for the fields of each kind"
+    field = "the 1st [[observation]], field vehicels (observation.0.vehicels)"
+    assert str(info.value) == f"{path}:10 {field}: unknown field; see docs/NOWCAST.md for the fields of each kind"
 
 
 def test_loader_rejects_unknown_kinds_and_missing_sources(tmp_path):

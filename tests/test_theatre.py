@@ -392,7 +392,8 @@ def test_set_reaches_a_leg_by_its_index_and_names_a_bad_one(tmp_path):
 
     table = small_theatre({"a": small_base(), "x": crossing()}, [leg("a", "x", 100), leg("x", "erbil", 100)])
     assert apply_overrides(table, ["legs.1.km=150"])["legs"][1]["km"] == 150
-    with pytest.raises(ScenarioError, match=r"the 3rd \[\[legs\]\], field km \(legs\.2\.km\): '2' is not one of the entries: there are 2, counted from 0 in a dotted path \(0 to 1\)"):
+    said = r"the 3rd \[\[legs\]\], field km \(legs\.2\.km\): '2' is not one of the entries: there are 2, counted from 0 in a dotted path \(0 to 1\)"
+    with pytest.raises(ScenarioError, match=said):
         apply_overrides(table, ["legs.2.km=150"])
 
 
