@@ -497,10 +497,13 @@ def _group_message(dotted: str, given: object) -> str:
     """A single value written where the schema has a group of fields (``fleet.civilian = 5``): which fields the group
     has, and the one to set."""
     fields = [name for name in _allowed_fields(dotted.split(".")) if name not in ("source", "source_kind")]
-    if isinstance(given, bool) or not isinstance(given, int | float | str | list):
-        what = "a single value"
-    else:
-        what = {str: "text", list: "a list"}.get(type(given), "a number")
+    what = "a single value"
+    if isinstance(given, str):
+        what = "text"
+    elif isinstance(given, list):
+        what = "a list"
+    elif isinstance(given, int | float) and not isinstance(given, bool):
+        what = "a number"
     shown = ", ".join(fields[:4]) + (", ..." if len(fields) > 4 else "")
     message = f"is a group of fields ({shown}), not {what}" if fields else f"is a group of fields, not {what}"
     example = "count" if "count" in fields else (fields[0] if fields else None)
