@@ -493,7 +493,7 @@ def test_marginal_adds_each_resource_where_the_theatre_keeps_it():
     assert theatre_path(theatre, "crossing.main.lanes") == "sites.al_waleed.lanes"
     variants = dict(marginal_variants(theatre))
     before = theatre.pools["contracted"].fleet.civilian.count
-    after = variants["civilian trucks +10"].pools["contracted"].fleet.civilian.count
+    after = variants["contracted trucks +10"].pools["contracted"].fleet.civilian.count
     assert after.p50 == pytest.approx(before.p50 + 10)
 
 
