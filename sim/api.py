@@ -206,7 +206,7 @@ def run(
     layout = theatre_layout(loaded.scenario)
     window = loaded.scenario.scenario.window_days
     rows = summary_rows(store, theatre_columns(layout, WAIT_CAUSES, RESOURCES, SORTIE_WAIT_CAUSES))  # one read: [] extra for one base
-    summary = summarize(rows, window, WAIT_CAUSES, RESOURCES)
+    summary = summarize(rows, window, WAIT_CAUSES, RESOURCES, _crew_words(loaded.scenario))
     if layout is not None:  # a theatre: each base's answers, the last out of the country, the network
         theatre = summarize_theatre(rows, layout, window, WAIT_CAUSES, RESOURCES)
         summary["warnings"] = [*summary.get("warnings", []), *theatre.pop("warnings")]
@@ -234,6 +234,19 @@ def run(
 def _has_deadline(scenario: Any) -> bool:
     """Whether a base of ``scenario`` has a deadline (the file's ``[deadline]``, or a theatre base's own)."""
     return scenario.deadline is not None or any(site.deadline is not None for site in getattr(scenario, "bases", {}).values())
+
+
+def _crew_words(scenario: Any) -> str | None:
+    """The people who leave with each vehicle (``vehicles.crew``; a theatre's main base's) in words: ``2 people``."""
+    vehicles = getattr(scenario, "vehicles", None)
+    if vehicles is None and getattr(scenario, "sites", None):
+        from sim.scenario.base_view import base_view
+
+        vehicles = base_view(scenario, scenario.main_base).vehicles
+    if vehicles is None:
+        return None
+    crew = vehicles.crew
+    return f"{crew:g} people" if isinstance(crew, int | float) else f"{crew.describe()} people"
 
 
 def _measure(scenario: Any, measure: str, by_day: float | None, base: str | None) -> Measure:

@@ -251,7 +251,9 @@ def _print_sure(summary: dict) -> None:
         p = top["p_by_day"]
         by = Measure.from_record(top["measure"]).by_day_words
         date = f" ({top['by_day_date']})" if top.get("by_day_date") else ""
-        console.print(f"[bold]{escape(by)}{date}: {100 * p['estimate']:.1f}%[/] (95% CI {100 * p['ci_low']:.1f}-{100 * p['ci_high']:.1f}%)")
+        n, total = top.get("replications"), top.get("all_replications", top.get("replications"))
+        of = f", of the {n} replications in which it moves ({n} of the {total})" if n != total else ""
+        console.print(f"[bold]{escape(by)}{date}: {100 * p['estimate']:.1f}%[/] (95% CI {100 * p['ci_low']:.1f}-{100 * p['ci_high']:.1f}%){of}")
 
 
 def _print_theatre(summary: dict) -> None:

@@ -21,8 +21,12 @@ AT_HORIZON = "at the horizon"
 """How a replication's ``never_finishes`` reason starts when the horizon cut it off (it might have finished
 later): what was left and what held it. Any other reason means the base could never have emptied."""
 
+TRUCK_TYPES = {"civilian": "contracted trucks", "lowboy": "contracted lowboys", "military": "military trucks", "het": "heavy equipment transporters"}
+"""The fleet's truck types (``fleet.civilian``, ...) as planners call them: the civilian type is the contracted
+tractor-trailers (README, plan, evidence)."""
+
 LABELS = {
-    "fleet.civilian.count": "civilian trucks",
+    "fleet.civilian.count": "contracted trucks",
     "fleet.military.count": "military trucks",
     "fleet.het.count": "heavy equipment transporters",
     "escort.teams": "escort teams",
@@ -88,7 +92,7 @@ def group_words() -> dict[str, str]:
 
 
 def label(path: str) -> str:
-    """A factor's planner name, e.g. ``civilian trucks`` for ``fleet.civilian.count`` (or ``input.fleet.civilian.count``).
+    """A factor's planner name, e.g. ``contracted trucks`` for ``fleet.civilian.count`` (or ``input.fleet.civilian.count``).
 
     A theatre's paths name their site, pool or road first: ``sites.rmelan.cargo.classes.general.loads`` reads
     ``Rmelan: general cargo truckloads``, ``pools.army.fleet.military.count`` reads ``army pool: military trucks``,

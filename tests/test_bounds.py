@@ -76,7 +76,7 @@ def test_trucks_that_may_drive_at_night_leave_again_a_day_sooner(deterministic):
         }
     )
     bounds = {b.resource: b for b in capacity_bounds(scenario)}
-    assert bounds["civilian trucks"].days == pytest.approx(54 / 24)
+    assert bounds["contracted trucks"].days == pytest.approx(54 / 24)
     assert bounds["military trucks"].days == pytest.approx(29 / 24)
     rows, _, _ = run_batch(prepare(scenario), 1, range(2))
     assert all(row["days_to_base_empty"] >= 54 / 24 for row in rows)

@@ -38,7 +38,7 @@ def test_the_chosen_box_reads_as_a_sentence():
     x, cases = planted()
     sentence = describe(discover(x, cases, min_coverage=0.8))
     assert sentence.startswith("Finishes in the window in 9")
-    assert "civilian trucks >= 10" in sentence and "escort teams >= 6" in sentence
+    assert "contracted trucks >= 10" in sentence and "escort teams >= 6" in sentence
 
 
 def test_condition_words_for_two_sided_and_upper_limits():

@@ -134,7 +134,7 @@ def test_nan_or_infinity_in_an_observation_says_so(tmp_path, written, said):
     path.write_text(re.sub(r"(?m)^low = \d+", f"low = {written}", OBSERVATIONS.read_text(encoding="utf-8"), count=1), encoding="utf-8")
     with pytest.raises(ScenarioError) as caught:
         load_observations(path)
-    assert re.search(rf"observations\.toml:\d+ observation\.0\.low: {re.escape(said)}", str(caught.value))
+    assert re.search(rf"observations\.toml:\d+ the 1st \[\[observation\]\], field low \(observation\.0\.low\): {re.escape(said)}", str(caught.value))
     assert ">= 0" not in str(caught.value) and "greater than" not in str(caught.value)
 
 
@@ -191,3 +191,56 @@ def test_a_scenario_given_as_the_observations_says_so_in_one_paragraph():
     lines = [line for line in result.output.splitlines() if line.strip()]
     text = " ".join(result.output.split())
     assert "this looks like a scenario file, not an observations file" in text and len(lines) <= 4, result.output
+
+
+@pytest.mark.parametrize(
+    ("path", "says"),
+    [
+        ("studies/plan_20_days.toml", "this is a plan options file (a target and [levers]), not a scenario; give it to `evacsim plan SCENARIO --options FILE`"),
+        ("studies/fleet_and_escort.toml", "this is a study file (a design over the [factors] of the scenario it names), not a scenario; run it with"),
+        ("observations/qasrak_2026.toml", "this is an observations file (dated reports of the evacuation), not a scenario; give it to `evacsim nowcast"),
+    ],
+)
+def test_a_study_or_observations_file_given_as_the_scenario_says_what_it_is_in_one_line(path, says):
+    result = CliRunner().invoke(app, ["validate", str(ROOT / "scenarios" / path)])
+    assert result.exit_code == 2, result.output
+    text = " ".join(result.output.split())
+    assert says in text and "required field" not in text and "unknown field" not in text, result.output
+    assert len([line for line in result.output.splitlines() if line.strip()]) <= 3, result.output
+
+
+def test_a_number_where_a_group_of_fields_belongs_says_which_field_to_set(tmp_path):
+    with pytest.raises(ScenarioError) as caught:
+        load_scenario(BASELINE, ["fleet.civilian=5"])
+    text = str(caught.value)
+    assert "fleet.civilian: is a group of fields (count, speed_kmh, cab_seats), not a number: set fleet.civilian.count" in text, text
+    assert "dictionary" not in text and "TruckType" not in text
+    # written in the file, the same words and its line
+    lines = BASELINE.read_text(encoding="utf-8").splitlines()
+    at = lines.index("[fleet.civilian]")
+    end = next(i for i in range(at + 1, len(lines)) if lines[i].startswith("["))
+    path = tmp_path / "civilian.toml"
+    fleet = lines.index("[fleet]")
+    path.write_text("\n".join([*lines[: fleet + 1], "civilian = 5", *lines[fleet + 1 : at], *lines[end:]]) + "\n", encoding="utf-8")
+    with pytest.raises(ScenarioError) as caught:
+        load_scenario(path)
+    assert f"{path}:{fleet + 2} fleet.civilian: is a group of fields" in str(caught.value), str(caught.value)
+
+
+def test_a_leg_is_counted_from_one_with_its_dotted_path_beside(tmp_path):
+    lines = THEATRE.read_text(encoding="utf-8").splitlines()
+    third = [n for n, line in enumerate(lines) if line.strip() == "[[legs]]"][2]
+    km = next(n for n in range(third, len(lines)) if lines[n].startswith("km ="))
+    lines[km] = "km = -15"
+    path = tmp_path / "theatre.toml"
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    with pytest.raises(ScenarioError) as caught:
+        load_scenario(path)
+    assert f"{path}:{km + 1} the 3rd [[legs]], field km (legs.2.km): must be >= 0" in str(caught.value), str(caught.value)
+
+
+@pytest.mark.parametrize(("value", "example"), [("30", "e.g. 0.3 for 30%"), ("45", "e.g. 0.45 for 45%"), ("1.5", "e.g. 0.015 for 1.5%")])
+def test_a_share_written_as_a_percentage_says_it_is_a_share_between_0_and_1(value, example):
+    with pytest.raises(ScenarioError) as caught:
+        load_scenario(DEADLINE, [f"cargo.classes.general.handed_over_fraction={value}"])
+    assert f"handed_over_fraction: must be <= 1; it is a share between 0 and 1 ({example})" in str(caught.value), str(caught.value)

@@ -53,6 +53,25 @@ def test_finishing_early_is_out_by_day_30_not_a_miss():
     assert "P(out by day 30) 80%" in found["sentence"] and "as a check" in found["window_check"]
 
 
+def test_a_base_that_moves_in_some_replications_says_of_how_many_its_figures_are():
+    from sim.analysis.measure import measure_on
+
+    days = [10.0, 12.0, 14.0, 40.0] + [np.nan] * 12  # the base moves in 4 of the 16 replications
+    table = pd.DataFrame({"base.kj.days_to_base_empty": days, "base.kj.finished": [True, True, True, False] + [np.nan] * 12})
+    found = headline(table, measure_on("days", (15, 30), None, "base.kj.days_to_base_empty", "Kharab al-Jir empty"))
+    assert found["replications"] == 4 and found["all_replications"] == 16
+    assert "Kharab al-Jir is empty by day 13.0 in half of the 4 replications in which it moves (4 of the 16, 25%)" in found["sentence"]
+    assert "P(Kharab al-Jir out by day 30) 75%" in found["sentence"] and found["sentence"].endswith(" of those 4.")
+    from sim import cli as command_line
+
+    with command_line.console.capture() as shown:
+        command_line._print_sure({"headline": found})
+    said = " ".join(shown.get().split())
+    assert said.startswith("P(Kharab al-Jir out by day 30): 75.0%") and "of the 4 replications in which it moves (4 of the 16)" in said, said
+    everywhere = headline(rows([10, 12, 14, 16]), Measure())
+    assert "in half the replications" in everywhere["sentence"] and "of those" not in everywhere["sentence"]
+
+
 # ---- sooner is better --------------------------------------------------------------------------
 
 

@@ -99,9 +99,9 @@ def test_a_strip_that_cannot_fly_leaves_the_other_to_carry_everything():
     """Strip B plans sorties but has no aircraft place: the loader refuses it, naming that strip's field."""
     from sim.scenario.loading import ScenarioError
 
-    with pytest.raises(ScenarioError, match=r"airlift\.1\.runway_m: must be >= 0"):  # a field error names the strip, not pydantic's branch
+    with pytest.raises(ScenarioError, match=r"the 2nd \[\[airlift\]\], field runway_m \(airlift\.1\.runway_m\): must be >= 0"):  # the strip, not a branch
         two_strips({}, {"runway_m": -5})
-    with pytest.raises(ScenarioError, match=r"airlift\.1\.sortie_per_day: unknown field; did you mean `sorties_per_day`"):
+    with pytest.raises(ScenarioError, match=r"\(airlift\.1\.sortie_per_day\): unknown field; did you mean `sorties_per_day`"):
         two_strips({}, {"sortie_per_day": 3})
     with pytest.raises(ScenarioError, match=r"airlift\.1\.max_on_ground"):
         two_strips({"sorties_per_day": 4}, {"sorties_per_day": 3, "max_on_ground": 0})

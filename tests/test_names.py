@@ -62,7 +62,7 @@ def test_marginal_change_reads_in_points_and_replications_as_whole_numbers():
 def test_calibration_table_gives_each_input_its_unit():
     table = pd.DataFrame({"prior_p5": [60.0], "ks": [0.31]}, index=pd.Index(["fleet.civilian.count"], name="input"))
     shown = people_table(table, "calibration", WINDOW)
-    assert shown.loc[0, "unit"] == "count" and shown.loc[0, "input"] == "civilian trucks"
+    assert shown.loc[0, "unit"] == "count" and shown.loc[0, "input"] == "contracted trucks"
     assert shown.iloc[0, -1] == "31.0"
 
 
@@ -97,3 +97,31 @@ def test_a_theatre_input_reads_by_its_site_pool_or_road_then_the_one_base_name()
     assert label("pools.army.fleet.military.count") == "army pool: military trucks"
     assert label("legs.0.threats.closures_per_week") == "road 1: route closures a week"
     assert label("sites.al_waleed.minutes_per_vehicle") == "Al Waleed: crossing minutes per vehicle"
+
+
+# ---- one word for one thing, as the README says it -----------------------------------------------
+
+
+def test_the_civilian_fleet_is_the_contracted_trucks_everywhere_a_person_reads_it():
+    from sim.analysis.bounds import carrier_name
+    from sim.experiment.analyses import RESOURCES
+    from sim.plots.waits import display_name
+
+    assert label("fleet.civilian.count") == "contracted trucks" and display_name("trucks (civilian)") == "contracted trucks"
+    assert "contracted trucks +10" in [name for name, *_ in RESOURCES]
+    assert carrier_name(frozenset({"civilian", "military"})) == "contracted trucks + military trucks"
+    assert carrier_name(frozenset({"het"})) == "heavy equipment transporters"
+    assert display_name("apaches") == "Apaches"
+
+
+def test_the_crew_warning_gives_the_crew_beside_its_path(tmp_path):
+    from typer.testing import CliRunner
+
+    from sim.cli import app
+    from tests.conftest import BASELINE
+
+    args = ["run", str(BASELINE), "-n", "2", "--jobs", "1", "--set", "vehicles.crew=10", "--set", "vehicles.seats=10", "--out", str(tmp_path / "r")]
+    result = CliRunner().invoke(app, args)
+    assert result.exit_code == 0, result.output
+    text = " ".join(result.output.split())
+    assert "could not crew every vehicle (10 people each, vehicles.crew; the security force apart)" in text, text

@@ -200,7 +200,8 @@ def test_loader_names_file_line_and_field_of_an_unknown_key(tmp_path):
     path = write(tmp_path, '[[observation]]\nkind = "vehicles_left"\ndate = 2026-02-24\nvalue = 10\ntolerance = 3\nvehicels = 4\nsource = "x report"\n')
     with pytest.raises(ScenarioError) as info:
         load_observations(path)
-    assert str(info.value) == f"{path}:10 observation.0.vehicels: unknown field; see docs/NOWCAST.md for the fields of each kind"
+    field = "the 1st [[observation]], field vehicels (observation.0.vehicels)"
+    assert str(info.value) == f"{path}:10 {field}: unknown field; see docs/NOWCAST.md for the fields of each kind"
 
 
 def test_loader_rejects_unknown_kinds_and_missing_sources(tmp_path):
@@ -211,8 +212,8 @@ def test_loader_rejects_unknown_kinds_and_missing_sources(tmp_path):
     with pytest.raises(ScenarioError) as info:
         load_observations(write(tmp_path, body))
     lines = info.value.lines()
-    assert any(":5 observation.0.source: required field is missing" in line for line in lines)
-    assert any(":11 observation.1: unknown kind 'teleported'" in line for line in lines)
+    assert any(":5 the 1st [[observation]], field source (observation.0.source): required field is missing" in line for line in lines)
+    assert any(":11 the 2nd [[observation]] (observation.1): unknown kind 'teleported'" in line for line in lines)
 
 
 def test_loader_refuses_a_value_without_tolerance_and_a_backwards_range(tmp_path):
@@ -223,15 +224,15 @@ def test_loader_refuses_a_value_without_tolerance_and_a_backwards_range(tmp_path
     with pytest.raises(ScenarioError) as info:
         load_observations(write(tmp_path, body))
     text = str(info.value)
-    assert ":5 observation.0: `value` needs a `tolerance`" in text
-    assert ":11 observation.1: `low` (0.5) must be <= `high` (0.3)" in text
+    assert ":5 the 1st [[observation]] (observation.0): `value` needs a `tolerance`" in text
+    assert ":11 the 2nd [[observation]] (observation.1): `low` (0.5) must be <= `high` (0.3)" in text
 
 
 def test_a_date_before_the_start_is_refused_with_its_line(tmp_path, baseline):
     path = write(tmp_path, '[[observation]]\nkind = "pause"\ndate = 2026-02-20\nuntil = 2026-02-21\nsource = "x report"\n')
     with pytest.raises(ScenarioError) as info:
         measurements_from(load_observations(path), baseline.scenario.start, baseline.scenario.horizon_days)
-    assert f"{path}:7 observation.0.date: is before the scenario's start (2026-02-23)" in str(info.value)
+    assert f"{path}:7 the 1st [[observation]], field date (observation.0.date): is before the scenario's start (2026-02-23)" in str(info.value)
 
 
 def test_a_report_time_in_another_zone_is_labelled_with_its_local_date(tmp_path, baseline):
@@ -253,7 +254,7 @@ def test_cli_bad_observations_exit_3_without_traceback(tmp_path):
     result = CliRunner().invoke(app, ["nowcast", str(ROOT / "scenarios/qasrak_baseline.toml"), str(path), "--out", str(tmp_path / "out")])
     assert result.exit_code == 3
     assert "Traceback" not in result.output
-    assert f"{path}:7 observation.0.date: must be an ISO date" in result.output.replace("\n", "")
+    assert f"{path}:7 the 1st [[observation]], field date (observation.0.date): must be an ISO date" in result.output.replace("\n", "")
 
 
 def test_cli_runs_the_shipped_observations_and_writes_its_files(tmp_path):
@@ -306,7 +307,7 @@ def test_a_report_naming_a_crossing_the_scenario_lacks_is_refused_with_its_line(
     path = write(tmp_path, body)
     with pytest.raises(ScenarioError) as info:
         measurements_from(load_observations(path), baseline.scenario.start, baseline.scenario.horizon_days, crossing_roles(baseline))
-    assert f"{path}:8 observation.0.crossing: 'Rabia' is not a crossing of the scenario" in str(info.value)
+    assert f"{path}:8 the 1st [[observation]], field crossing (observation.0.crossing): 'Rabia' is not a crossing of the scenario" in str(info.value)
 
 
 def test_crossings_are_counted_where_the_report_says(baseline):

@@ -240,6 +240,17 @@ def test_cli_writes_the_plan_tables_figure_and_manifest(tmp_path):
     assert f"Check it: evacsim run {BASELINE} --set '{NO_PAUSE[0]}'" in said and f"--seed {check['seed']} -n {check['replications']}" in said
     assert pd.read_csv(out / "plan.csv").iloc[0]["status"] == "recommended"
 
+    # evacsim plot draws the plan's figure again from the folder's tables, the same figure the plan drew
+    def svg() -> str:  # the figure less the time it was drawn and the names matplotlib draws at random
+        return re.sub(r"\b[mp][0-9a-f]{10}\b", "id", re.sub(r"<dc:date>.*?</dc:date>", "", (out / "plan.svg").read_text()))
+
+    drawn = svg()
+    (out / "plan.png").unlink()
+    (out / "plan.svg").unlink()
+    again = runner.invoke(app, ["plot", str(out)])
+    assert again.exit_code == 0, again.output
+    assert (out / "plan.png").exists() and svg() == drawn
+
 
 def test_shipped_plan_study_reads_against_the_baseline():
     options = read_plan_options(BASELINE.parent / "studies" / "plan_20_days.toml", load_scenario(BASELINE).scenario)

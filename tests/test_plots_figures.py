@@ -110,3 +110,12 @@ def test_a_folder_that_is_not_a_results_folder_is_one_line_and_exit_status_3(tmp
 def test_a_missing_folder_is_exit_status_3(tmp_path):
     result = CliRunner().invoke(app, ["plot", str(tmp_path / "nowhere")])
     assert result.exit_code == 3 and "not a folder" in result.output
+
+
+@pytest.mark.parametrize("command", ["plot", "report"])
+def test_plot_and_report_name_every_kind_of_folder_they_take(command):
+    from sim.plots.redraw import COMMANDS
+
+    text = " ".join(CliRunner().invoke(app, [command, "--help"], env={"COLUMNS": "200"}).output.split())
+    for kind in ("run", "sweep", "compare", *{c.split()[1] for c in COMMANDS.values()}):
+        assert re.search(rf"\b{kind}\b", text), kind

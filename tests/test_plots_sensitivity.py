@@ -50,7 +50,7 @@ def test_sobol_greys_and_names_indices_whose_interval_includes_zero(sobol_table)
     names = [t.get_text() for t in ax.get_yticklabels()]  # largest total on top, so the last tick is the first row
     totals = dict(zip(names, (to_hex(p.get_facecolor()) for p in bars_by(ax, "sobol-ST")), strict=True))
     assert totals["heavy loads"] != UNRESOLVED and totals["heavy equipment transporters"] != UNRESOLVED
-    assert totals["civilian trucks"] == UNRESOLVED and totals["escort teams"] == UNRESOLVED
+    assert totals["contracted trucks"] == UNRESOLVED and totals["escort teams"] == UNRESOLVED
     legend = [t.get_text() for t in fig.legends[0].get_texts()]
     assert "grey: 95% interval includes 0 (not resolved)" in legend
     assert "resolved: 3 of 5 totals, 2 of 5 first-order shares" in ax.get_title()
@@ -132,7 +132,7 @@ def test_marginal_axes_name_their_units():
             "p_window_change_low": [0.14, 0.0],
             "p_window_change_high": [0.2, 0.04],
         },
-        index=["heavy equipment transporters +2", "civilian trucks +10"],
+        index=["heavy equipment transporters +2", "contracted trucks +10"],
     )
     left, right = marginal_figure(table, (15, 30)).axes
     assert left.get_xlabel() == "days sooner (days): mean and 95% CI"

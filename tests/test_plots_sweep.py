@@ -77,17 +77,17 @@ def test_heatmap_cells_are_p_within_window_per_grid_cell_in_percent(sweep, table
     assert f"{100 * p.estimate:.0f}%\n{100 * p.ci_low:.0f}-{100 * p.ci_high:.0f}%\nn=40" in texts
     assert [t.get_text() for t in ax.get_xticklabels()] == ["60", "100", "140"]
     assert heatmap_table(sweep, TRUCKS, TEAMS).shape == (2, 3)
-    assert ax.get_xlabel() == f"civilian trucks (count)\n{TRUCKS}" and ax.get_ylabel() == f"escort teams (count)\n{TEAMS}"
+    assert ax.get_xlabel() == f"contracted trucks (count)\n{TRUCKS}" and ax.get_ylabel() == f"escort teams (count)\n{TEAMS}"
     assert ax.get_title() == "no other factor varies"
 
 
 def test_each_factor_panel_says_what_it_averages_over_and_how_many_replications_each_point_holds(sweep):
     fig = factor_figure(sweep)
     trucks, teams = (ax for ax in fig.axes if ax.get_visible())
-    assert trucks.get_title() == "civilian trucks\naveraged over escort teams 4-8"
-    assert teams.get_title() == "escort teams\naveraged over civilian trucks 60-140"
+    assert trucks.get_title() == "contracted trucks\naveraged over escort teams 4-8"
+    assert teams.get_title() == "escort teams\naveraged over contracted trucks 60-140"
     assert [t.get_text() for t in trucks.texts if t.get_gid() == "n"] == ["n=80", "n=80", "n=80"]
-    assert trucks.get_xlabel() == f"civilian trucks (count)\n{TRUCKS}"
+    assert trucks.get_xlabel() == f"contracted trucks (count)\n{TRUCKS}"
     fig.canvas.draw()
     assert all(float(t.get_text()).is_integer() for t in teams.get_xticklabels() if t.get_text())
     assert [t.get_text() for t in fig.legends[0].get_texts()] == ["95% CI", "Estimate"]

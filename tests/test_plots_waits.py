@@ -83,6 +83,6 @@ def test_each_truck_type_gets_its_own_bar_when_the_replications_record_it(rows):
     fig = waits_figure(typed, CAUSES, RESOURCES)
     labels, widths = bars(fig.axes[0])
     assert labels[:2] == ["escort", "heavy equipment transporters"]
-    assert "civilian trucks" in labels and "military trucks" in labels and "trucks (all types)" not in labels
+    assert "contracted trucks" in labels and "military trucks" in labels and "trucks (all types)" not in labels
     assert widths[1] == pytest.approx(250.0)
     assert bars(fig.axes[1])[0][0] == "heavy equipment transporters"

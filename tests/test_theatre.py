@@ -234,7 +234,7 @@ def test_the_one_base_file_gives_the_same_answer_as_the_code_before_the_theatre(
 
 def test_a_leg_to_no_site_is_an_error_naming_the_leg():
     table = small_theatre({"a": small_base(), "x": crossing()}, [leg("a", "x", 100), leg("x", "nowhere", 100)])
-    with pytest.raises(ScenarioError, match=r"legs\.1\.to: no site named 'nowhere'"):
+    with pytest.raises(ScenarioError, match=r"the 2nd \[\[legs\]\], field to \(legs\.1\.to\): no site named 'nowhere'"):
         validate_table(table, "", "test")
 
 
@@ -392,7 +392,8 @@ def test_set_reaches_a_leg_by_its_index_and_names_a_bad_one(tmp_path):
 
     table = small_theatre({"a": small_base(), "x": crossing()}, [leg("a", "x", 100), leg("x", "erbil", 100)])
     assert apply_overrides(table, ["legs.1.km=150"])["legs"][1]["km"] == 150
-    with pytest.raises(ScenarioError, match=r"legs\.2\.km: '2' is not an index of the 2 entries there \(0 to 1\)"):
+    said = r"the 3rd \[\[legs\]\], field km \(legs\.2\.km\): '2' is not one of the entries: there are 2, counted from 0 in a dotted path \(0 to 1\)"
+    with pytest.raises(ScenarioError, match=said):
         apply_overrides(table, ["legs.2.km=150"])
 
 
@@ -492,7 +493,7 @@ def test_marginal_adds_each_resource_where_the_theatre_keeps_it():
     assert theatre_path(theatre, "crossing.main.lanes") == "sites.al_waleed.lanes"
     variants = dict(marginal_variants(theatre))
     before = theatre.pools["contracted"].fleet.civilian.count
-    after = variants["civilian trucks +10"].pools["contracted"].fleet.civilian.count
+    after = variants["contracted trucks +10"].pools["contracted"].fleet.civilian.count
     assert after.p50 == pytest.approx(before.p50 + 10)
 
 

@@ -30,6 +30,7 @@ from sim.model.fleet import CONTRACTED, KINDS
 from sim.model.loading import loading_hours
 from sim.model.movement import movement_rules
 from sim.model.route import Leg
+from sim.names import TRUCK_TYPES
 from sim.scenario.draws import resolve
 from sim.scenario.schema import CONVOY_KINDS, Scenario, strips_of
 
@@ -224,11 +225,12 @@ class Shuttle:
 
 
 def carrier_name(carriers: frozenset[str]) -> str:
-    """A set of carriers as the bounds table names it: 'het trucks', 'military trucks + airlift', 'all trucks'."""
+    """A set of carriers as the bounds table names it: 'heavy equipment transporters', 'military trucks + airlift',
+    'all trucks'."""
     trucks = [k for k in KINDS if k in carriers]
     words = []
     if trucks:
-        words.append("all trucks" if len(trucks) == len(KINDS) else " + ".join(trucks) + " trucks")
+        words.append("all trucks" if len(trucks) == len(KINDS) else " + ".join(TRUCK_TYPES[k] for k in trucks))
     if "air" in carriers:
         words.append("airlift")
     return " + ".join(words)
@@ -274,10 +276,10 @@ class Carriers:
             if kind in carriers:
                 count = self.counts[kind]
                 if count == 0:
-                    parts.append(f"no {kind} trucks")
+                    parts.append(f"no {TRUCK_TYPES[kind]}")
                     continue
                 first, second = self.cycles[kind].departures(2)
-                parts.append(f"{count} {kind} ({second - first:.0f} h from one departure to the next)")
+                parts.append(f"{count} {TRUCK_TYPES[kind]} ({second - first:.0f} h from one departure to the next)")
         if "air" in carriers:
             strips = [f"{s.loads_per_sortie} loads a sortie, {s.rate_text()}" for s in self.shuttles]
             parts.append(f"airlift {' / '.join(strips)}" if strips else "no airlift")

@@ -198,7 +198,7 @@ def _number(value: float) -> str:
 
 
 def condition(name: str, row: pd.Series) -> str:
-    """One limit in words: ``civilian trucks >= 90``, ``escort teams <= 5``, ``5 <= Apaches <= 8``."""
+    """One limit in words: ``contracted trucks >= 90``, ``escort teams <= 5``, ``5 <= Apaches <= 8``."""
     words = label(name)
     lower = row["min"] > row["data_min"]
     upper = row["max"] < row["data_max"]

@@ -186,7 +186,8 @@ def headline(rows: pd.DataFrame, measure: Measure) -> dict[str, object]:
     """What a planner decides on, from a run's replications: the date (mean, P50 with its calendar date, P10-P90) and
     P(out by day D), with the seed's window beside them as a check; ``sentence`` says it in one line.
 
-    Replications in which the measured base did not have to move are left out (``replications`` counts the rest)."""
+    Replications in which the measured base did not have to move are left out (``replications`` counts the rest,
+    ``all_replications`` the run's); the sentence then says of how many of the run's its figures are."""
     from sim.analysis.statistics import describe_days, proportion
 
     days = measure.days(rows)
@@ -209,10 +210,15 @@ def headline(rows: pd.DataFrame, measure: Measure) -> dict[str, object]:
 
     ends = measure.ends_words
     whole = " (the whole withdrawal, not one base)" if measure.subject == "the last out" else ""
+    total = len(rows)
+    half, of_those = "half the replications", ""
+    if n < total:  # a named base that moves in only some replications: its figures are of those
+        half = f"half of the {n} replications in which it moves ({n} of the {total}, {100 * n / total:.0f}%)"
+        of_those = f" of those {n}"
     sentence = (
-        f"{ends[0].upper()}{ends[1:]} by day {d['p50']:.1f}{on('p50')} in half the replications (P10-P90 {d['p10']:.1f}-{d['p90']:.1f} days"
+        f"{ends[0].upper()}{ends[1:]} by day {d['p50']:.1f}{on('p50')} in {half} (P10-P90 {d['p10']:.1f}-{d['p90']:.1f} days"
         + (f", {dates['p10']} to {dates['p90']}" if dates["p10"] else "")
-        + f"; mean {d['mean']:.1f}); {measure.by_day_words} {pct(by_day)}."
+        + f"; mean {d['mean']:.1f}); {measure.by_day_words} {pct(by_day)}{of_those}."
     )
     check = (
         f"The seed's {low:g}-{high:g} days, as a check on the {measure.days_words}{whole}: inside in {pct(inside)}, "
@@ -221,6 +227,7 @@ def headline(rows: pd.DataFrame, measure: Measure) -> dict[str, object]:
     return {
         "measure": measure.as_record(),
         "replications": n,
+        "all_replications": total,
         "days": d,
         "dates": dates,
         "by_day": measure.day,

@@ -171,13 +171,14 @@ def _progress_seconds() -> float:
 
 
 def load(path: Path, overrides: Sequence[str] | None) -> LoadedScenario:
-    """The scenario at ``path`` with ``--set`` overrides; a bad one is one paragraph and exit status 3."""
-    from sim.scenario.loading import ScenarioError, load_scenario  # pydantic and SciPy: not for `evacsim --help`
+    """The scenario at ``path`` with ``--set`` overrides; a bad one is one paragraph and exit status 3, a file of another
+    kind (a study, plan options or observations file) one line saying which command reads it and exit status 2."""
+    from sim.scenario.loading import NotAScenario, ScenarioError, load_scenario  # pydantic and SciPy: not for `evacsim --help`
 
     try:
         return load_scenario(path, list(overrides or []))
     except ScenarioError as exc:
-        fail(str(exc), EXIT_BAD_INPUT)
+        fail(str(exc), EXIT_USAGE if isinstance(exc, NotAScenario) else EXIT_BAD_INPUT)
 
 
 @contextmanager
@@ -206,11 +207,11 @@ def _status_of(exc: Exception, interrupted: str) -> tuple[str, int]:
     from sim.experiment.manifest import ResultsFolderError
     from sim.experiment.storage import OutputError
     from sim.extras import EXIT_MISSING_EXTRA, MissingExtra
-    from sim.scenario.loading import ScenarioError
+    from sim.scenario.loading import NotAScenario, ScenarioError
 
     if isinstance(exc, Interrupted):
         return (f"{exc}: rerun the same command with --out {exc.folder} --resume" if exc.resumable else interrupted), EXIT_INTERRUPTED
-    if isinstance(exc, UsageError):
+    if isinstance(exc, UsageError | NotAScenario):
         return str(exc), EXIT_USAGE
     if isinstance(exc, ScenarioError | StudyError | ResultsFolderError | WindowMismatchError):
         return str(exc), EXIT_BAD_INPUT

@@ -20,7 +20,10 @@ EXIT_NOT_RESULTS = 3
 
 FolderArg = Annotated[
     Path,
-    typer.Argument(help="results folder written by evacsim run, sweep, compare, sensitivity, calibrate, marginal, discover or nowcast", show_default=False),
+    typer.Argument(
+        help="results folder written by evacsim run, sweep, compare, sensitivity, calibrate, marginal, discover, nowcast, evidence, backtest or plan",
+        show_default=False,
+    ),
 ]
 
 console = Console()

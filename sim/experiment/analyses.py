@@ -55,7 +55,7 @@ PRECISE = {
 
 # (label, dotted path, change): "+N" shifts the input (its distribution) by N.
 RESOURCES: tuple[tuple[str, str, float], ...] = (
-    ("civilian trucks +10", "fleet.civilian.count", 10),
+    ("contracted trucks +10", "fleet.civilian.count", 10),
     ("military trucks +5", "fleet.military.count", 5),
     ("escort teams +1", "escort.teams", 1),
     ("Apaches +1", "air_cover.apaches", 1),

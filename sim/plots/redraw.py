@@ -17,6 +17,9 @@ kind (manifest)           figures                       drawn from
 ``discover``              discovery                     ``prim_*.csv``, ``discovery.json`` and the
                                                         replications of the folder it read
 ``evidence``              evidence                      ``evidence.csv``
+``backtest``              backtest                      ``backtest.csv``
+``plan``                  plan                          ``candidates.csv``, ``pareto.csv``, ``plan.csv``,
+                                                        the manifest's target
 ========================  ============================  =================================================
 
 A figure whose files are gone raises :class:`CannotRedraw` naming what is missing; the
@@ -28,7 +31,7 @@ from __future__ import annotations
 import datetime
 import json
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import pandas as pd
@@ -254,6 +257,37 @@ def backtest(a: AnalysisFolder) -> Figure:
     return backtest_figure(pd.read_csv(a.need("backtest.csv")))
 
 
+def plan(a: AnalysisFolder) -> Figure:
+    """The plan's figure from its tables (``candidates.csv``, ``pareto.csv``, ``plan.csv``) and its manifest's target,
+    drawn as :func:`sim.api.plan` draws it."""
+    from sim.experiment.plan_file import PlanOptions, parse_target
+    from sim.plots.plan import plan_figure
+
+    if "target" not in a.manifest:
+        raise CannotRedraw("the manifest does not say the plan's target")
+    goal = parse_target(str(a.manifest["target"]))
+    if goal.measure == "days":  # the days of a theatre's whole withdrawal, or of the base --base named
+        words = recorded_command(a.manifest.get("command"))
+        base = words[words.index("--base") + 1] if "--base" in words[:-1] else None
+        if base is not None:
+            goal = replace(goal, subject=f"base.{base}.days_to_base_empty")
+        elif a.manifest.get("scenario", {}).get("sites"):  # a theatre file (one with [sites])
+            goal = replace(goal, subject="theatre.days_to_last_out")
+    candidates = _csv(a, "candidates.csv")
+    if candidates.empty:
+        raise CannotRedraw("the plan tried no plan (every one was over the budget), so there is nothing to draw")
+    indifference = (a.manifest.get("confirmation") or {}).get("indifference", PlanOptions.indifference)
+    return plan_figure(candidates, _csv(a, "pareto.csv"), _csv(a, "plan.csv"), goal.probability, float(indifference), goal.short())
+
+
+def _csv(a: AnalysisFolder, name: str) -> pd.DataFrame:
+    """A table written with ``to_csv(index=False)``; one written with no rows nor columns reads as an empty table."""
+    try:
+        return pd.read_csv(a.need(name))
+    except pd.errors.EmptyDataError:
+        return pd.DataFrame()
+
+
 def nowcast(a: AnalysisFolder) -> Figure:
     from sim.plots.nowcast import nowcast_figure
 
@@ -311,7 +345,7 @@ ANALYSIS_FIGURES: dict[str, dict[str, Callable[[AnalysisFolder], Figure]]] = {
     "nowcast": {"nowcast": nowcast},
     "evidence": {"evidence": evidence},
     "backtest": {"backtest": backtest},
-    "plan": {},  # the command's own figure (plan.png) is the one the report shows
+    "plan": {"plan": plan},
 }
 """The figures each kind of folder gets, by stem, in the order its command draws them."""
 

@@ -84,7 +84,7 @@ def style_context() -> Iterator[None]:
 
 def axis_words(factor: str) -> str:
     """A factor's axis label: its planner name and unit, the dotted path after it, e.g.
-    ``civilian trucks (count)\nfleet.civilian.count``."""
+    ``contracted trucks (count)\nfleet.civilian.count``."""
     words = label(factor)
     return f"{words} ({unit_of(factor)})" + (f"\n{factor}" if words != factor else "")
 

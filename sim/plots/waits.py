@@ -17,6 +17,7 @@ from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 
 from sim.analysis.statistics import mean_interval
+from sim.names import TRUCK_TYPES
 from sim.plots.style import BLACK, BLUE, ORANGE, style_context
 
 
@@ -39,8 +40,8 @@ def spread(name: str, values: np.ndarray) -> Spread:
     return Spread(name, mean, low, high, p10, p90)
 
 
-TRUCK_TYPES = {"civilian": "civilian trucks", "lowboy": "contracted lowboys", "military": "military trucks", "het": "heavy equipment transporters"}
-"""The fleet's truck types as planners call them; a per-type column is ``wait_hours.trucks (het)``."""
+RESOURCE_NAMES = {"apaches": "Apaches"}
+"""Resources whose column name is not the word a planner writes."""
 
 
 def with_truck_types(rows: pd.DataFrame, prefix: str, names: tuple[str, ...]) -> list[str]:
@@ -56,13 +57,13 @@ def with_truck_types(rows: pd.DataFrame, prefix: str, names: tuple[str, ...]) ->
 
 def display_name(name: str) -> str:
     """A cause or resource as the figure writes it: ``heavy equipment transporters`` for ``trucks (het)``;
-    ``trucks (all types)`` when the replications do not tell the types apart."""
+    ``trucks (all types)`` when the replications do not tell the types apart; ``Apaches`` for ``apaches``."""
     if name == "trucks":
         return "trucks (all types)"
     if name.startswith("trucks (") and name.endswith(")"):
         kind = name[len("trucks (") : -1]
         return TRUCK_TYPES.get(kind, f"{kind} trucks")
-    return name
+    return RESOURCE_NAMES.get(name, name)
 
 
 def spreads(rows: pd.DataFrame, prefix: str, names: tuple[str, ...], scale: float = 1.0) -> list[Spread]:

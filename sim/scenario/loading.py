@@ -71,8 +71,46 @@ class ScenarioError(Exception):
         out = []
         for p in self.problems:
             where = self.path if p.line is None else f"{self.path}:{p.line}"
-            out.append(f"{where} {p.field}: {p.message}".replace(" : ", ": "))
+            out.append(f"{where} {field_words(p.field)}: {p.message}".replace(" : ", ": "))
         return out
+
+
+def ordinal(n: int) -> str:
+    """``1st``, ``2nd``, ``3rd``, ``4th``, ``11th``, ``22nd``."""
+    suffix = "th" if 10 <= n % 100 <= 20 else {1: "st", 2: "nd", 3: "rd"}.get(n % 10, "th")
+    return f"{n}{suffix}"
+
+
+def field_words(field: str) -> str:
+    """A field as a person counts it: an entry of an array of tables (``[[legs]]``, ``[[observation]]``) by its
+    place from one, the dotted path (counted from zero) beside it: ``legs.2.from`` is ``the 3rd [[legs]], field
+    from (legs.2.from)``; any other field is its dotted path."""
+    parts = field.split(".")
+    if len(parts) < 2 or not parts[1].isdigit() or not parts[0].isidentifier():
+        return field
+    words = f"the {ordinal(int(parts[1]) + 1)} [[{parts[0]}]]"
+    if len(parts) > 2:
+        words += f", field {'.'.join(parts[2:])}"
+    return f"{words} ({field})"
+
+
+class NotAScenario(ScenarioError):
+    """A file of another kind (a study, plan options or observations file) given where a scenario is read: one line
+    saying what it is and which command reads it; wrong usage, exit status 2, not a bad scenario."""
+
+
+def other_kind_of_file(table: dict[str, Any]) -> str | None:
+    """What a TOML file that is not a scenario is, and which command reads it; ``None`` for a scenario (one with a
+    ``[scenario]`` table or ``[sites]``) or a file of no kind evacsim knows (its errors then say what is wrong)."""
+    if isinstance(table.get("scenario"), dict) or "sites" in table:
+        return None
+    if "levers" in table or "target" in table:
+        return "this is a plan options file (a target and [levers]), not a scenario; give it to `evacsim plan SCENARIO --options FILE`"
+    if "factors" in table:
+        return "this is a study file (a design over the [factors] of the scenario it names), not a scenario; run it with `evacsim sweep FILE`"
+    if "observation" in table or "observations" in table:
+        return "this is an observations file (dated reports of the evacuation), not a scenario; give it to `evacsim nowcast SCENARIO FILE`"
+    return None
 
 
 MAX_INPUT_BYTES = 10_000_000
@@ -445,11 +483,39 @@ def _problems_from(exc: ValidationError, text: str) -> list[Problem]:
             msg = before_the_start(given if isinstance(given, int | float) else None)
         if dist is None and dotted.split(".")[-1] == "airlift" and err["type"] == "too_short":
             msg = "needs at least one airstrip: leave `airlift` out for a base without one"
+        if dist is None and err["type"] == "model_type":
+            msg = _group_message(dotted, err.get("input"))
+        if re.fullmatch(r"must be <= 1( over its whole range.*)?", msg):  # a share written as a percentage
+            msg += f"; it is a share between 0 and 1 ({_share_example(err.get('input'))})"
         if msg not in messages.setdefault(dotted, []):
             messages[dotted].append(msg)
         kinds.setdefault(dotted, err["type"] if dist is None else "distribution")
     _suggest_spellings(messages, kinds)
     return [Problem(dotted, "; ".join(msgs), locate(text, dotted)) for dotted, msgs in messages.items()]
+
+
+def _group_message(dotted: str, given: object) -> str:
+    """A single value written where the schema has a group of fields (``fleet.civilian = 5``): which fields the group
+    has, and the one to set."""
+    fields = [name for name in _allowed_fields(dotted.split(".")) if name not in ("source", "source_kind")]
+    what = "a single value"
+    if isinstance(given, str):
+        what = "text"
+    elif isinstance(given, list):
+        what = "a list"
+    elif isinstance(given, int | float) and not isinstance(given, bool):
+        what = "a number"
+    shown = ", ".join(fields[:4]) + (", ..." if len(fields) > 4 else "")
+    message = f"is a group of fields ({shown}), not {what}" if fields else f"is a group of fields, not {what}"
+    example = "count" if "count" in fields else (fields[0] if fields else None)
+    return message + (f": set {dotted}.{example}" if example else "")
+
+
+def _share_example(given: object) -> str:
+    """``e.g. 0.3 for 30%``, with the user's own number when it reads as a percentage."""
+    if isinstance(given, int | float) and not isinstance(given, bool) and 1 < given <= 100:
+        return f"e.g. {given / 100:g} for {given:g}%"
+    return "e.g. 0.3 for 30%"
 
 
 def _suggest_spellings(messages: dict[str, list[str]], kinds: dict[str, str]) -> None:
@@ -721,7 +787,8 @@ def apply_overrides(table: dict[str, Any], overrides: Sequence[str]) -> dict[str
 def _index(path: str, part: str, items: list) -> int:
     """``part`` of a dotted path as an index into an array of ``items`` (legs.2.km: the third leg)."""
     if not part.isdigit() or int(part) >= len(items):
-        raise ScenarioError("--set", [Problem(path, f"{part!r} is not an index of the {len(items)} entries there (0 to {len(items) - 1})")])
+        there = f"there are {len(items)}, counted from 0 in a dotted path (0 to {len(items) - 1})"
+        raise ScenarioError("--set", [Problem(path, f"{part!r} is not one of the entries: {there}")])
     return int(part)
 
 
@@ -770,6 +837,8 @@ class LoadedScenario:
 def load_scenario(path: Path | str, overrides: Sequence[str] = ()) -> LoadedScenario:
     """Read, override (``--set``) and validate a scenario file."""
     table, text = read_toml(path)
+    if (kind := other_kind_of_file(table)) is not None:
+        raise NotAScenario(str(path), [Problem("", kind)])
     table = apply_overrides(table, overrides)
     scenario = validate_table(table, text, str(path), overrides)
     return LoadedScenario(scenario, str(path), table, tuple(overrides))

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import networkx as nx
 
+from sim.scenario.loading import ordinal
 from sim.scenario.schema import POOL_HOME_THEATRE, BaseSite, TheatreScenario
 
 
@@ -62,8 +63,8 @@ def _repeated_legs(s: TheatreScenario) -> list[tuple[str, str]]:
             out.append(
                 (
                     f"legs.{i}",
-                    f"the road between {leg.start} and {leg.end} is already legs.{j} ({s.legs[j].name}); a leg is two-way, so give each road once "
-                    "(two different roads between the same sites need a site between them)",
+                    f"the road between {leg.start} and {leg.end} is already the {ordinal(j + 1)} [[legs]] ({s.legs[j].name}, legs.{j}); "
+                    "a leg is two-way, so give each road once (two different roads between the same sites need a site between them)",
                 )
             )
         else:
