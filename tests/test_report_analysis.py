@@ -138,8 +138,10 @@ def test_calibration_without_accepted_draws_says_so_and_shows_no_empty_columns(p
 
 def test_nowcast_report_states_the_posterior_and_lists_the_reports_without_empty_fields(pages):
     text = visible_text(pages["nowcast"])
-    assert "Given the reports, P(15-30) =" in text
-    assert "2026-02-23 vehicles_left: 24-150 (tolerance 15)" in text
+    assert "All the reports together: date everyone is out (P50) day" in text
+    assert "The seed's 15-30 day window, a report to check: P(15-30) =" in text
+    # issue: reports shown as "vehicles_left: 24-150": in words and units
+    assert "2026-02-23: vehicles left the base, 24-150 vehicles (tolerance 15 vehicles)" in text and "vehicles_left" not in text
     assert "'value'" not in text and "'low'" not in text
     assert pages["nowcast"].count("data:image/png;base64,") == 1
 

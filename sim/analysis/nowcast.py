@@ -28,6 +28,7 @@ Pure functions over arrays: nothing here knows the SimPy model.
 
 from __future__ import annotations
 
+import datetime as dt
 import math
 from dataclasses import dataclass, field
 
@@ -346,6 +347,26 @@ def nowcast(traj: Trajectories, measurements: list[Measurement], window: tuple[f
     warnings = consistency_warnings(checks, posterior["effective_sample_size"], n, min_ess)
     steps = narrowing(traj, loglik, measurements, window)
     return Nowcast(prior, posterior, weights, loglik, checks, steps, warnings, report_effects(traj, loglik, measurements, window))
+
+
+def answer_sentence(prior: dict, posterior: dict, high: float, start: dt.date | None = None) -> str:
+    """The nowcast's answer, as the console and the report both give it: the date everyone is out (base empty P50) and
+    P(out by day ``high``, the window's end), from the scenario alone and given all the reports (``prior`` and
+    ``posterior`` as :func:`forecast` returns them, or as ``nowcast.json`` holds them)."""
+    by = f"p_by_{high:g}"
+
+    def when(f: dict) -> str:
+        p50 = f["days_to_base_empty"]["p50"]
+        date = f" ({(start + dt.timedelta(days=p50)).isoformat()})" if start is not None else ""
+        return f"day {p50:.1f}{date}"
+
+    def chance(f: dict) -> str:
+        return f"{100 * f['base_empty'][by]['estimate']:.1f}%"
+
+    return (
+        f"All the reports together: date everyone is out (P50) {when(prior)} -> {when(posterior)}, "
+        f"P(out by day {high:g}) {chance(prior)} -> {chance(posterior)} (prior -> posterior)."
+    )
 
 
 def steps_table(steps: list[Step], window: tuple[float, float]) -> list[dict]:

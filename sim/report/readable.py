@@ -3,7 +3,7 @@
 :func:`readable` turns one value of a manifest into text (or a small escaped HTML list or
 table for nested values); ``None`` and empty strings give ``None``, meaning "leave the
 field out". Factors read ``escort.teams: 2-6 (whole numbers)``, proportions
-``12.5% (95% CI 8.1-17.9%)``, observations ``2026-02-23 vehicles_left: 24-150 (tolerance 15)``.
+``12.5% (95% CI 8.1-17.9%)``, observations ``2026-02-23: vehicles left the base, 24-150 vehicles (tolerance 15 vehicles)``.
 """
 
 from __future__ import annotations
@@ -78,21 +78,39 @@ def factor(entry: Mapping) -> str:
 
 
 def observation(entry: Mapping) -> str:
-    """A dated report: ``2026-02-23 vehicles_left: 24-150 (tolerance 15); note; source``."""
-    text = " ".join(str(entry[k]) for k in ("date", "kind") if entry.get(k) is not None)
+    """A dated report in words and units: ``2026-02-23: vehicles left the base, 24-150 vehicles (tolerance 15
+    vehicles); note; source`` (a share in percent)."""
+    from sim.scenario.observations import KIND_WORDS
+
+    kind = entry.get("kind")
+    what, unit = KIND_WORDS.get(str(kind), (str(kind) if kind is not None else "", ""))
+    if entry.get("crossing") is not None:
+        what = f"{what} at {entry['crossing']}"
+    scale, unit = (100.0, "%") if unit == "%" else (1.0, f" {unit}" if unit else "")
+
+    def amount(x: object) -> str:
+        return number(scale * float(x)) if isinstance(x, int | float) else str(x)
+
+    text = str(entry["date"]) if entry.get("date") is not None else ""
     if entry.get("until") is not None:
-        text += f" until {entry['until']}"
+        text += f" to {entry['until']}"
+    text = f"{text}: {what}" if text and what else text or what
     value, low, high = entry.get("value"), entry.get("low"), entry.get("high")
-    reported = number(value) if value is not None else span(low, high) if low is not None and high is not None else None
-    if reported is None and low is not None:
-        reported = f"at least {number(low)}"
-    elif reported is None and high is not None:
-        reported = f"at most {number(high)}"
+    reported = None
+    if value is not None:
+        reported = amount(value)
+    elif low is not None and high is not None:
+        reported = f"{amount(low)}-{amount(high)}"
+    elif low is not None:
+        reported = f"at least {amount(low)}"
+    elif high is not None:
+        reported = f"at most {amount(high)}"
     if reported:
-        text += f": {reported}"
+        text += f", {reported}{unit}"
     if entry.get("tolerance") is not None:
-        text += f" (tolerance {number(entry['tolerance'])})"
-    rest = _pairs({k: v for k, v in entry.items() if k not in ("date", "kind", "until", "value", "low", "high", "tolerance")})
+        tolerance_unit = " convoys" if kind in ("pause", "crossing_closed") else unit
+        text += f" (tolerance {amount(entry['tolerance'])}{tolerance_unit})"
+    rest = _pairs({k: v for k, v in entry.items() if k not in ("date", "kind", "until", "value", "low", "high", "tolerance", "crossing")})
     return f"{text}; {rest}" if rest else text
 
 
