@@ -369,7 +369,8 @@ def report_context(folder: Path, not_drawn: list[str] | None = None) -> dict:
         "title": title,
         "description": description,
         "question": question,
-        "verdict": summary.get("verdict"),
+        # a comparison's verdict is the sentence the console gives (B against A, paired), from comparison.json
+        "verdict": summary.get("verdict") or (comparison.get("sentence") if kind == "compare" else None),
         "within": None,
         "headline": None,
         "days": [],
