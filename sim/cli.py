@@ -279,12 +279,17 @@ def _print_summary(title: str, summary: dict, window: tuple[float, float], start
     _print_sure(summary)
     if theatre:
         _print_theatre(summary)
-    probs = Table(title=f"The seed's {window[0]:g}-{window[1]:g} days, as a check: {main.removesuffix(': ') or 'base'} empty, probability (95% CI)")
+    top = summary.get("headline") or {}
+    if "window_subject" in top:  # the check is on what the verdict measures: the whole withdrawal, or the base --base names
+        subject, figures = top["window_subject"], {"p_under": top["p_window_sooner"], "p_within": top["p_window"], "p_over": top["p_window_later"]}
+    else:
+        subject = f"{main.removesuffix(': ') or 'base'} empty"
+        figures = {kind: summary[key] for kind, key in _window_keys(window).items()}
+    probs = Table(title=f"The seed's {window[0]:g}-{window[1]:g} days, as a check on {escape(subject)}: probability (95% CI)")
     probs.add_column("when")
     probs.add_column("probability", justify="right")
     labels = {"p_under": f"under {window[0]:g} days", "p_within": f"{window[0]:g}-{window[1]:g} days", "p_over": f"over {window[1]:g} days"}
-    for kind, key in _window_keys(window).items():
-        p = summary[key]
+    for kind, p in figures.items():
         probs.add_row(labels[kind], f"{100 * p['estimate']:.1f}%  ({100 * p['ci_low']:.1f}-{100 * p['ci_high']:.1f}%)")
     console.print(probs)
     waits = sorted(summary["mean_wait_hours"].items(), key=lambda kv: -kv[1])[:4]
