@@ -80,6 +80,7 @@ _progress = _console.progress
 @app.command()
 def validate(scenario: ScenarioArg, set_: SetOpt = None) -> None:
     """Check a scenario file and print where each of its numbers comes from."""
+    from sim.report.readable import parameter_words, value_in_units
     from sim.scenario.provenance import provenance_rows
 
     loaded = _load(scenario, set_)
@@ -89,11 +90,12 @@ def validate(scenario: ScenarioArg, set_: SetOpt = None) -> None:
     for source, rows in groupby(provenance_rows(loaded.scenario), key=lambda r: r.source):
         console.print(f"\n[dim]source:[/] {escape(source or 'none given')}", soft_wrap=False)
         table = Table(box=None, show_header=False, pad_edge=False)
-        table.add_column("parameter", style="cyan", no_wrap=True)
+        table.add_column("parameter", overflow="fold")
+        table.add_column("dotted path", style="cyan dim", overflow="fold")
         table.add_column("value", overflow="fold")
         table.add_column("kind of source", style="dim", no_wrap=True)
-        for row in rows:
-            table.add_row(escape(row.parameter), escape(row.value), row.kind)
+        for row in rows:  # words first, the dotted path beside (what --set takes), the value in its unit
+            table.add_row(escape(parameter_words(row.parameter)), escape(row.parameter), escape(value_in_units(row.parameter, row.given, row.value)), row.kind)
         console.print(table)
     console.print(f"[green]valid:[/] {escape(str(scenario))}")
 

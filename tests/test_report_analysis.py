@@ -203,6 +203,17 @@ def test_provenance_is_collapsed_per_group_with_its_source_once(pages):
     assert any("fleet.civilian" in g for g in groups)
 
 
+def test_provenance_names_each_number_in_words_with_its_dotted_path_beside_and_shares_in_percent(pages):
+    # issue: "cargo.classes.general.handed_over_fraction | uniform(0, 0.3)", "pause.probability 0.25"
+    page = pages["run"]
+    rows = re.findall(r'<tbody class="source-group">(.*?)</tbody>', page, re.S)
+    cells = " ".join(rows)
+    assert '<td>share of general cargo handed over<span class="param">cargo.classes.general.handed_over_fraction</span></td><td>uniform(0%, 30%)</td>' in cells
+    assert '<td>pause: probability<span class="param">pause.probability</span></td><td>25%</td>' in cells
+    assert '<td>civilian trucks<span class="param">fleet.civilian.count</span></td><td>triangular(60, 100, 140)</td>' in cells
+    assert "uniform(0, 0.3)" not in cells
+
+
 def test_sweep_report_names_the_study_and_tables_its_design_points(pages):
     page = pages["sweep"]
     assert "<h1>Sweep qasrak_baseline: " in page  # a --vary sweep is named after its scenario

@@ -180,3 +180,51 @@ def readable(key: str, value: Any) -> str | Markup | None:
         return Markup('<ul class="plain">' + "".join(f"<li>{escape(line)}</li>" for line in lines) + "</ul>")
     texts = [t for v in items if (t := _inline(v)) is not None]
     return ("; " if any(", " in t for t in texts) else ", ").join(texts) if texts else "none"
+
+
+# ---- a scenario's parameters in words and units (where each number comes from) ---------------------
+
+_IN_UNITS = ("value", "low", "mode", "high", "mean", "sd", "median", "values")
+"""A distribution's arguments in the unit of the parameter it draws (the others are shapes: ``shape``, ``sigma``,
+``weights``, ``p``)."""
+
+
+def parameter_words(path: str) -> str:
+    """A scenario parameter in a planner's words (:func:`sim.names.label`, as the tornado names it); a parameter
+    without a name of its own reads from its path: ``pause.probability`` -> ``pause: probability``."""
+    from sim.names import label
+
+    words = label(path)
+    if words != path:
+        return words
+    group, _, rest = path.partition(".")
+    rest = rest.replace("_", " ").replace(".", ", ")
+    return f"{group.replace('_', ' ')}: {rest}" if rest else group.replace("_", " ")
+
+
+def value_in_units(path: str, given: Any, written: str) -> str:
+    """A parameter's value or distribution in its unit: a share in percent (``pause.probability`` 0.25 -> ``25%``,
+    ``uniform(0, 0.3)`` -> ``uniform(0%, 30%)``), other numbers with their unit (``213 km``); counts and settings as
+    written (``written``, the value as :func:`sim.scenario.provenance.describe_value` gives it)."""
+    from sim.names import unit_of
+    from sim.scenario.distributions import _Distribution
+
+    unit = unit_of(path)
+    share = unit.startswith("share")
+    if isinstance(given, bool) or not isinstance(given, int | float | _Distribution):
+        return written
+
+    def one(x: object) -> str:
+        if isinstance(x, list):
+            return "[" + ", ".join(one(v) for v in x) + "]"
+        if not isinstance(x, int | float):
+            return str(x)
+        return f"{100 * x:.4g}%" if share else f"{x:g}"
+
+    if isinstance(given, _Distribution):
+        args = given.model_dump(exclude={"dist"})
+        parts = [one(v) if k in _IN_UNITS else f"{k} {one(v) if isinstance(v, list) else format(v, 'g')}" for k, v in args.items() if v is not None]
+        text = f"{given.dist}({', '.join(parts)})"  # type: ignore[attr-defined]
+    else:
+        text = one(given)
+    return text if share or unit in ("count", "rank") else f"{text} {unit}"
