@@ -293,6 +293,7 @@ def test_cli_runs_the_shipped_observations_and_writes_its_files(tmp_path):
     assert f"{reinforcements} moved the day everyone is out (P50) from day" in html
     assert "report 1: vehicles left the base, 24-150 vehicles, 2026-02-23, day 0" in html
     assert "importance sampling" not in html and "Gaussian" not in html and "#1" not in html
+    assert all(abs(step["p_by_end"] - 0.5) <= 0.5 for step in data["steps"]) and "<th>P(out by day 30)</th>" in html
     report = CliRunner().invoke(app, ["report", str(out)])
     assert report.exit_code == 0, report.output
     page = (out / "report.html").read_text()

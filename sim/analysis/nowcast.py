@@ -373,7 +373,8 @@ def steps_table(steps: list[Step], window: tuple[float, float]) -> list[dict]:
     """The narrowing as rows (for JSON, the plot and the report): one per step, the prior first.
 
     ``as_of_day`` is the day after the last report of the step is complete (0 for the prior),
-    in days from the start: the forecast an analyst had on the morning of that day.
+    in days from the start: the forecast an analyst had on the morning of that day. ``p_by_end`` is P(out by the
+    window's end), the console's measure; ``p_within`` the seed's window, a check.
     """
     within = f"p_{window[0]:g}_to_{window[1]:g}"
     rows = []
@@ -391,6 +392,7 @@ def steps_table(steps: list[Step], window: tuple[float, float]) -> list[dict]:
                 "force_closure_p50": force["p50"],
                 "force_closure_p90": force["p90"],
                 "p_within": f["base_empty"][within]["estimate"],
+                "p_by_end": f["base_empty"][f"p_by_{window[1]:g}"]["estimate"],
                 "effective_sample_size": f["effective_sample_size"],
             }
         )

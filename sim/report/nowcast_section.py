@@ -75,12 +75,20 @@ def _step_rows(data: dict) -> str:
             f"{s['as_of_day']}",
             reports,
             f"{s['base_empty_p10']:.1f} / {s['base_empty_p50']:.1f} / {s['base_empty_p90']:.1f}",
+            f"{100 * s['p_by_end']:.0f}%" if "p_by_end" in s else "—",  # a folder written before it was kept
             f"{100 * s['p_within']:.0f}%",
             f"{s['effective_sample_size']:.0f}",
         ]
         rows.append("<tr>" + "".join(f"<td>{escape(c)}</td>" for c in cells) + "</tr>")
     low, high = data["window_days"]
-    head = ["Forecast on day", "Reports then known", "Base empty P10 / P50 / P90", f"P({low:g}-{high:g})", "Effective sample"]
+    head = [
+        "Forecast on day",
+        "Reports then known",
+        "Base empty P10 / P50 / P90 (days)",
+        f"P(out by day {high:g})",
+        f"P({low:g}-{high:g}), the seed's window",
+        "Effective sample (replications)",
+    ]
     return "<table><thead><tr>" + "".join(f"<th>{h}</th>" for h in head) + "</tr></thead><tbody>" + "".join(rows) + "</tbody></table>"
 
 
