@@ -77,6 +77,7 @@ _progress = _console.progress
 @app.command()
 def validate(scenario: ScenarioArg, set_: SetOpt = None) -> None:
     """Check a scenario file and print where each of its numbers comes from."""
+    from sim.report.readable import parameter_words, value_in_units
     from sim.scenario.provenance import provenance_rows
 
     loaded = _load(scenario, set_)
@@ -86,11 +87,12 @@ def validate(scenario: ScenarioArg, set_: SetOpt = None) -> None:
     for source, rows in groupby(provenance_rows(loaded.scenario), key=lambda r: r.source):
         console.print(f"\n[dim]source:[/] {escape(source or 'none given')}", soft_wrap=False)
         table = Table(box=None, show_header=False, pad_edge=False)
-        table.add_column("parameter", style="cyan", no_wrap=True)
+        table.add_column("parameter", overflow="fold")
+        table.add_column("dotted path", style="cyan dim", overflow="fold")
         table.add_column("value", overflow="fold")
         table.add_column("kind of source", style="dim", no_wrap=True)
-        for row in rows:
-            table.add_row(escape(row.parameter), escape(row.value), row.kind)
+        for row in rows:  # words first, the dotted path beside (what --set takes), the value in its unit
+            table.add_row(escape(parameter_words(row.parameter)), escape(row.parameter), escape(value_in_units(row.parameter, row.given, row.value)), row.kind)
         console.print(table)
     console.print(f"[green]valid:[/] {escape(str(scenario))}")
 
@@ -278,12 +280,17 @@ def _print_summary(title: str, summary: dict, window: tuple[float, float], start
     _print_sure(summary)
     if theatre:
         _print_theatre(summary)
-    probs = Table(title=f"The seed's {window[0]:g}-{window[1]:g} days, as a check: {main.removesuffix(': ') or 'base'} empty, probability (95% CI)")
+    top = summary.get("headline") or {}
+    if "window_subject" in top:  # the check is on what the verdict measures: the whole withdrawal, or the base --base names
+        subject, figures = top["window_subject"], {"p_under": top["p_window_sooner"], "p_within": top["p_window"], "p_over": top["p_window_later"]}
+    else:
+        subject = f"{main.removesuffix(': ') or 'base'} empty"
+        figures = {kind: summary[key] for kind, key in _window_keys(window).items()}
+    probs = Table(title=f"The seed's {window[0]:g}-{window[1]:g} days, as a check on {escape(subject)}: probability (95% CI)")
     probs.add_column("when")
     probs.add_column("probability", justify="right")
     labels = {"p_under": f"under {window[0]:g} days", "p_within": f"{window[0]:g}-{window[1]:g} days", "p_over": f"over {window[1]:g} days"}
-    for kind, key in _window_keys(window).items():
-        p = summary[key]
+    for kind, p in figures.items():
         probs.add_row(labels[kind], f"{100 * p['estimate']:.1f}%  ({100 * p['ci_low']:.1f}-{100 * p['ci_high']:.1f}%)")
     console.print(probs)
     waits = sorted(summary["mean_wait_hours"].items(), key=lambda kv: -kv[1])[:4]

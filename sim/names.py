@@ -177,6 +177,32 @@ def unit_of(path: str) -> str:
     return "count"
 
 
+def value_words(path: str, value) -> str:
+    """One value of an input in its unit: a share in percent (``25%``), a count as a whole number (``40``), anything
+    else with its unit (``213 km``); ``—`` for a missing value."""
+    v = _finite(value)
+    if v is None:
+        return "—"
+    unit = unit_of(path)
+    if unit.startswith("share"):
+        return f"{100 * v:.3g}%"
+    text = f"{v:.0f}" if is_whole(path) and float(v).is_integer() else f"{v:.3g}"
+    return text if unit in ("count", "rank") else f"{text} {unit}"
+
+
+def pinned_words(path: str, low, high) -> str:
+    """The two values a tornado pins an input at, in its unit: ``0 to 40`` (trucks), ``5% to 20%``, ``200 to 250 km``."""
+    low_text, high_text = value_words(path, low), value_words(path, high)
+    unit = unit_of(path)
+    if not unit.startswith("share") and unit not in ("count", "rank") and low_text.endswith(f" {unit}"):
+        low_text = low_text.removesuffix(f" {unit}")  # the unit once, after the high value
+    return f"{low_text} to {high_text}"
+
+
+PINNED = ("pinned_low", "pinned_high")
+"""The tornado's columns of the values each input is pinned at (its P5 and P95, in the input's own unit: a share 0-1)."""
+
+
 def is_whole(path: str) -> bool:
     """True for an input counted in whole units (trucks, teams, lanes), whose ticks and values read as integers."""
     return unit_of(path) in ("count", "people", "truckloads", "pallets")
@@ -476,6 +502,9 @@ def people_table(
         out["parameter"] = names
     if stem == "calibration":
         out["unit"] = [unit_of(n) for n in names]
+    if stem == "tornado" and all(c in columns for c in PINNED):  # one column: the input's two values, in its unit
+        out["pinned at, P5 to P95"] = [pinned_words(n, lo, hi) for n, lo, hi in zip(names, table[PINNED[0]], table[PINNED[1]], strict=True)]
+        columns = [c for c in columns if c not in PINNED]
     for column in columns:
         show = _shower(stem, column, measure)
         out[column_words(stem, column, window, short, measure)] = [show(v) for v in table[column].tolist()]

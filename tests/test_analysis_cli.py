@@ -41,6 +41,26 @@ def test_sensitivity_with_a_study_file_varies_only_its_factors(tmp_path, baselin
     assert list(pd.read_csv(out / "tornado.csv", index_col=0).index) in (["escort.teams", "air_cover.apaches"], ["air_cover.apaches", "escort.teams"])
 
 
+def test_the_tornado_says_what_values_it_pinned_each_input_at_in_its_unit(tmp_path, baseline_path):
+    # issue: "military trucks -3.5" in the table, tornado.csv and tornado.png, but not from how many trucks to how many
+    study = tmp_path / "study.toml"
+    study.write_text('[factors."fleet.military.count"]\nlow = 0\nhigh = 40\n[factors."weather.dust_day_probability"]\nlow = 0.05\nhigh = 0.2\n')
+    out = tmp_path / "t"
+    args = ["sensitivity", str(baseline_path), "--factors", str(study), "-n", "2", "--jobs", "1", "--out", str(out)]
+    result = runner.invoke(app, args, env={"COLUMNS": "200"})
+    assert result.exit_code == 0, result.output
+    table = pd.read_csv(out / "tornado.csv", index_col=0)
+    assert table.loc["fleet.military.count", ["pinned_low", "pinned_high"]].tolist() == [0, 40]
+    assert table.loc["weather.dust_day_probability", ["pinned_low", "pinned_high"]].tolist() == [0.05, 0.2]
+    lines = [" ".join(line.replace("│", " ").split()) for line in result.output.splitlines()]
+    assert any(line.startswith("military trucks 0 to 40 ") for line in lines), result.output
+    assert any(line.startswith("chance of a dust day 5% to 20% ") for line in lines), result.output
+    from sim.plots.redraw import read_analysis, tornado
+
+    ticks = [t.get_text() for t in tornado(read_analysis(out, "sensitivity-tornado")).axes[0].get_yticklabels()]
+    assert "military trucks\n0 to 40" in ticks and "chance of a dust day\n5% to 20%" in ticks
+
+
 def test_bad_study_file_is_one_paragraph_and_exit_3(tmp_path, baseline_path):
     study = tmp_path / "study.toml"
     study.write_text('[factors."fleet.civilain.count"]\nlow = 1\nhigh = 2\n')

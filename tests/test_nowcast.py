@@ -11,6 +11,8 @@ the closure (see docs/NOWCAST.md).
 from __future__ import annotations
 
 import json
+import re
+from html import unescape as _unescape
 from pathlib import Path
 
 import numpy as np
@@ -277,15 +279,30 @@ def test_cli_runs_the_shipped_observations_and_writes_its_files(tmp_path):
     assert inflow["with"]["base_empty_p50"] > inflow["without"]["base_empty_p50"]
     assert inflow["with"]["effective_sample_size"] < inflow["without"]["effective_sample_size"]
     said = " ".join(result.output.split())
-    assert "The report #3 inflow 2026-03-09: 50 +- 15 moved the date everyone is out (P50) from day" in said
-    assert "P(out by day 30)" in said
+    # issue: "#3 inflow", "50 +- 15": each report in words and units, with its date and day
+    reinforcements = "Report 3 (truckloads came into the base, 50 ± 15 truckloads, 2026-03-09, day 14)"
+    assert f"{reinforcements} moved the date everyone is out (P50) from day" in said
+    assert "P(out by day 30)" in said and "#3" not in said and "+-" not in said
+    answer = re.search(
+        r"All the reports together: date everyone is out \(P50\) day [\d.]+ \(\S+\) -> day [\d.]+ \(\S+\), "
+        r"P\(out by day 30\) [\d.]+% -> [\d.]+% \(prior -> posterior\)\.",
+        said,
+    )
+    assert answer, said
     html = render_nowcast_section(out)
     assert html.startswith('<section id="nowcast">') and "data:image/png;base64," in html and "Shafaq" in html
-    assert "The report #3 inflow 2026-03-09: 50 +- 15 moved the day everyone is out (P50) from day" in html
+    assert f"{reinforcements} moved the day everyone is out (P50) from day" in html
+    assert "report 1: vehicles left the base, 24-150 vehicles, 2026-02-23, day 0" in html
+    assert "importance sampling" not in html and "Gaussian" not in html and "#1" not in html
+    assert all(abs(step["p_by_end"] - 0.5) <= 0.5 for step in data["steps"]) and "<th>P(out by day 30)</th>" in html
     report = CliRunner().invoke(app, ["report", str(out)])
     assert report.exit_code == 0, report.output
     page = (out / "report.html").read_text()
     assert '<section id="nowcast">' in page and "Shafaq" in page and page.count("data:image/png;base64,") == 1
+    # issue: the report opened with P(15-30) while the console answered with the date everyone is out: now the same
+    # sentence, the same numbers, first
+    findings = _unescape(re.sub(r"<[^>]+>", " ", page.split("What do the reports so far say about the closure?")[-1]))
+    assert " ".join(findings.split()).startswith(answer.group(0)), findings[:400]
 
 
 def test_trajectories_are_the_same_bits_in_process_on_a_pool_and_on_dask(prepared):

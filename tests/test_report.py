@@ -104,6 +104,20 @@ def test_report_of_a_compare_folder_names_both_scenarios_and_the_paired_differen
     assert 'id="comparison"' in html and f"{comparison['days_to_base_empty']['difference']:+.2f}" in html
 
 
+def test_report_of_a_compare_folder_opens_with_the_console_s_verdict(compare_folder):
+    # issue: "This comparison folder has no single verdict" while the console gave one sentence
+    import html as html_text
+
+    result = CliRunner().invoke(app, ["report", str(compare_folder)])
+    assert result.exit_code == 0, result.output
+    page = (compare_folder / REPORT_NAME).read_text(encoding="utf-8")
+    sentence = json.loads((compare_folder / "comparison.json").read_text())["sentence"]
+    assert sentence.startswith("B ") and "P(out by day 30)" in sentence
+    assert "no single verdict" not in page
+    first = page.split('<div class="verdict">', 1)[1].split("</div>", 1)[0]
+    assert html_text.escape(sentence, quote=True) in first or sentence in html_text.unescape(first)
+
+
 def _break(folder: Path, name: str, edit) -> None:
     path = folder / name
     path.write_text(edit(path.read_text(encoding="utf-8")), encoding="utf-8")

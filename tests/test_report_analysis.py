@@ -146,8 +146,10 @@ def test_calibration_without_accepted_draws_says_so_and_shows_no_empty_columns(p
 
 def test_nowcast_report_states_the_posterior_and_lists_the_reports_without_empty_fields(pages):
     text = visible_text(pages["nowcast"])
-    assert "Given the reports, P(15-30) =" in text
-    assert "2026-02-23 vehicles_left: 24-150 (tolerance 15)" in text
+    assert "All the reports together: date everyone is out (P50) day" in text
+    assert "The seed's 15-30 day window, a report to check: P(15-30) =" in text
+    # issue: reports shown as "vehicles_left: 24-150": in words and units
+    assert "2026-02-23: vehicles left the base, 24-150 vehicles (tolerance 15 vehicles)" in text and "vehicles_left" not in text
     assert "'value'" not in text and "'low'" not in text
     assert pages["nowcast"].count("data:image/png;base64,") == 1
 
@@ -207,6 +209,17 @@ def test_provenance_is_collapsed_per_group_with_its_source_once(pages):
     assert len(groups) > 5
     assert sum("Shafaq News, 2026-02-23" in g for g in groups) == 1 and page.count("Shafaq News, 2026-02-23") == 1
     assert any("fleet.civilian" in g for g in groups)
+
+
+def test_provenance_names_each_number_in_words_with_its_dotted_path_beside_and_shares_in_percent(pages):
+    # issue: "cargo.classes.general.handed_over_fraction | uniform(0, 0.3)", "pause.probability 0.25"
+    page = pages["run"]
+    rows = re.findall(r'<tbody class="source-group">(.*?)</tbody>', page, re.S)
+    cells = " ".join(rows)
+    assert '<td>share of general cargo handed over<span class="param">cargo.classes.general.handed_over_fraction</span></td><td>uniform(0%, 30%)</td>' in cells
+    assert '<td>pause: probability<span class="param">pause.probability</span></td><td>25%</td>' in cells
+    assert '<td>civilian trucks<span class="param">fleet.civilian.count</span></td><td>triangular(60, 100, 140)</td>' in cells
+    assert "uniform(0, 0.3)" not in cells
 
 
 def test_sweep_report_names_the_study_and_tables_its_design_points(pages):

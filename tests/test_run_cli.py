@@ -120,13 +120,25 @@ def test_validate_prints_the_provenance_of_each_number(baseline_path):
     assert "fleet.civilian.count" in text and "Shafaq News" in text
 
 
+def test_validate_names_each_number_in_words_with_its_dotted_path_and_shares_in_percent(baseline_path):
+    # issue: "cargo.classes.general.handed_over_fraction | uniform(0, 0.3)", "pause.probability 0.25": paths and 0-1 alone
+    result = runner.invoke(app, ["validate", str(baseline_path)], env={"COLUMNS": "250"})
+    assert result.exit_code == 0, result.output
+    lines = [" ".join(line.split()) for line in result.output.splitlines()]
+    assert any(line.startswith("share of general cargo handed over cargo.classes.general.handed_over_fraction uniform(0%, 30%)") for line in lines)
+    assert any(line.startswith("pause: probability pause.probability 25%") for line in lines)
+    assert any(line.startswith("km of the Iraqi leg route.iraq.km uniform(200, 250) km") for line in lines)
+    assert not any("uniform(0, 0.3)" in line for line in lines)
+
+
 def test_validate_shows_carrier_lists_as_written_and_each_source_once(baseline_path):
     result = run("validate", baseline_path)
     text = " ".join(result.output.split())
     assert "[civilian, military]" in text and "[het]" in text and "[military, air]" in text
     assert text.count("Shafaq News, 2026-02-23") == 1
-    # about 170 rows under 27 sources of up to ten lines: 330 lines; a source repeated on every row would pass 1,000
-    assert len(result.output.splitlines()) < 400
+    # about 170 rows under 27 sources of up to ten lines: 330 lines at 80 columns, about 450 now that each row gives its
+    # words beside its dotted path (some rows take two lines); a source repeated on every row would pass 1,000
+    assert len(result.output.splitlines()) < 520
 
 
 def test_sweep_help_keeps_the_study_table_name_in_brackets():

@@ -504,3 +504,27 @@ def test_nowcast_reads_a_theatres_crossings_by_their_titles_first_main_then_alte
     theatre = load_scenario(Path("scenarios/syria_2026_theatre.toml")).scenario
     titles = [site.title for site in theatre.sites.values() if site.kind == "crossing"]
     assert crossing_roles(theatre) == {titles[0]: "main", titles[1]: "alternate"}
+
+
+def test_the_console_s_window_check_is_on_what_the_verdict_measures_and_agrees_with_the_report(tmp_path):
+    # issue: the console's "seed's 15-30 days" table was Qasrak's (45% inside) while the report's check with the same
+    # title was the whole withdrawal's (60%): both now say which and give the same figures
+    from sim import cli as cli_module
+    from sim.report.render import report_context
+
+    for base, subject in ((None, "the days to the last out (the whole withdrawal, not one base)"), ("b", "the days to a base empty")):
+        out = tmp_path / f"out-{base}"
+        result = cli("run", two_bases_file(tmp_path), "-n", 3, "--jobs", 1, "--out", out, *(("--base", base) if base else ()))
+        assert result.exit_code == 0, result.output
+        summary = json.loads((out / "summary.json").read_text())
+        assert summary["headline"]["window_subject"] == subject
+        said = " ".join(result.output.split())
+        assert f"The seed's 15-30 days, as a check on {subject}: probability (95% CI)" in said
+        assert f"as a check on {subject}: inside in" in report_context(out)["headline"]["check"]
+    # the figures are the verdict's measure, not the main base's: make the two differ and read the console
+    summary["p_15_to_30"] = {"estimate": 0.45, "ci_low": 0.4, "ci_high": 0.5}
+    summary["headline"]["p_window"] = {"estimate": 0.6, "ci_low": 0.55, "ci_high": 0.65}
+    with cli_module.console.capture() as captured:
+        cli_module._print_summary("t", summary, (15.0, 30.0), "2026-02-23T00:00:00+03:00")
+    text = captured.get()
+    assert "60.0%  (55.0-65.0%)" in text and "45.0%" not in text

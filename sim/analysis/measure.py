@@ -184,7 +184,9 @@ class Measure:
 
 def headline(rows: pd.DataFrame, measure: Measure) -> dict[str, object]:
     """What a planner decides on, from a run's replications: the date (mean, P50 with its calendar date, P10-P90) and
-    P(out by day D), with the seed's window beside them as a check; ``sentence`` says it in one line.
+    P(out by day D), with the seed's window beside them as a check (inside, sooner, later, on the same measure:
+    ``window_subject`` says which, e.g. "the days to the last out (the whole withdrawal, not one base)", and the
+    console's check table and the report's check sentence both read these); ``sentence`` says it in one line.
 
     Replications in which the measured base did not have to move are left out (``replications`` counts the rest,
     ``all_replications`` the run's); the sentence then says of how many of the run's its figures are."""
@@ -220,8 +222,9 @@ def headline(rows: pd.DataFrame, measure: Measure) -> dict[str, object]:
         + (f", {dates['p10']} to {dates['p90']}" if dates["p10"] else "")
         + f"; mean {d['mean']:.1f}); {measure.by_day_words} {pct(by_day)}{of_those}."
     )
+    subject = f"the {measure.days_words}{whole}"
     check = (
-        f"The seed's {low:g}-{high:g} days, as a check on the {measure.days_words}{whole}: inside in {pct(inside)}, "
+        f"The seed's {low:g}-{high:g} days, as a check on {subject}: inside in {pct(inside)}, "
         f"sooner in {100 * under.estimate:.0f}%, later in {100 * over.estimate:.0f}%."
     )
     return {
@@ -234,6 +237,9 @@ def headline(rows: pd.DataFrame, measure: Measure) -> dict[str, object]:
         "by_day_date": measure.date(measure.day),
         "p_by_day": by_day.as_dict(),
         "p_window": inside.as_dict(),
+        "p_window_sooner": under.as_dict(),
+        "p_window_later": over.as_dict(),
+        "window_subject": subject,
         "sentence": sentence,
         "window_check": check,
     }

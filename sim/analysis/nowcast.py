@@ -28,6 +28,7 @@ Pure functions over arrays: nothing here knows the SimPy model.
 
 from __future__ import annotations
 
+import datetime as dt
 import math
 from dataclasses import dataclass, field
 
@@ -348,11 +349,32 @@ def nowcast(traj: Trajectories, measurements: list[Measurement], window: tuple[f
     return Nowcast(prior, posterior, weights, loglik, checks, steps, warnings, report_effects(traj, loglik, measurements, window))
 
 
+def answer_sentence(prior: dict, posterior: dict, high: float, start: dt.date | None = None) -> str:
+    """The nowcast's answer, as the console and the report both give it: the date everyone is out (base empty P50) and
+    P(out by day ``high``, the window's end), from the scenario alone and given all the reports (``prior`` and
+    ``posterior`` as :func:`forecast` returns them, or as ``nowcast.json`` holds them)."""
+    by = f"p_by_{high:g}"
+
+    def when(f: dict) -> str:
+        p50 = f["days_to_base_empty"]["p50"]
+        date = f" ({(start + dt.timedelta(days=p50)).isoformat()})" if start is not None else ""
+        return f"day {p50:.1f}{date}"
+
+    def chance(f: dict) -> str:
+        return f"{100 * f['base_empty'][by]['estimate']:.1f}%"
+
+    return (
+        f"All the reports together: date everyone is out (P50) {when(prior)} -> {when(posterior)}, "
+        f"P(out by day {high:g}) {chance(prior)} -> {chance(posterior)} (prior -> posterior)."
+    )
+
+
 def steps_table(steps: list[Step], window: tuple[float, float]) -> list[dict]:
     """The narrowing as rows (for JSON, the plot and the report): one per step, the prior first.
 
     ``as_of_day`` is the day after the last report of the step is complete (0 for the prior),
-    in days from the start: the forecast an analyst had on the morning of that day.
+    in days from the start: the forecast an analyst had on the morning of that day. ``p_by_end`` is P(out by the
+    window's end), the console's measure; ``p_within`` the seed's window, a check.
     """
     within = f"p_{window[0]:g}_to_{window[1]:g}"
     rows = []
@@ -370,6 +392,7 @@ def steps_table(steps: list[Step], window: tuple[float, float]) -> list[dict]:
                 "force_closure_p50": force["p50"],
                 "force_closure_p90": force["p90"],
                 "p_within": f["base_empty"][within]["estimate"],
+                "p_by_end": f["base_empty"][f"p_by_{window[1]:g}"]["estimate"],
                 "effective_sample_size": f["effective_sample_size"],
             }
         )

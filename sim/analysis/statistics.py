@@ -196,8 +196,11 @@ FATE_WORDS = {
 
 def left_behind(rows: pd.DataFrame) -> dict:
     """What a base with a deadline left behind over the replications (``left_behind.*`` columns): the chance it left
-    anything, and, over the replications that did, the median loads and vehicles by fate and by class; how often and
-    how long after the deadline the base emptied (sensitive loads, people and the vehicles they ride in leave after it)."""
+    anything; over the replications that did, what the median one of them left (loads and vehicles by fate and by
+    class, which add up: the figures the console and the report give) and the mean over all replications; how often
+    and how long after the deadline the base emptied (sensitive loads, people and the vehicles they ride in leave after
+    it). Medians of each figure taken apart are not given: they need not add up, and a reader comparing them with the
+    median replication's would see two "median" figures for the same thing."""
     n = len(rows)
     left = rows["left_behind.any"].to_numpy(dtype=bool)
     some = rows[left]
@@ -206,8 +209,6 @@ def left_behind(rows: pd.DataFrame) -> dict:
     return {
         "deadline_day": float(rows["left_behind.deadline_day"].median()),
         "p_something_left": proportion(int(left.sum()), n).as_dict(),
-        "median_when_left": {key: float(some[f"left_behind.{key}"].median()) if len(some) else 0.0 for key in (*FATE_WORDS, "total")},
-        "median_by_class_when_left": {c: float(some[f"left_behind.class.{c}"].median()) if len(some) else 0.0 for c in classes},
         "median_replication": _median_replication(some, classes),
         "mean": {key: float(rows[f"left_behind.{key}"].mean()) for key in (*FATE_WORDS, "total")},
         "p_closed_after_deadline": proportion(int((after > 0).sum()), n).as_dict(),

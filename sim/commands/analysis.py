@@ -136,7 +136,8 @@ def sensitivity(
         swings = ["mean_days.swing", "p_by_day.swing", "p_window.swing"]
         first = f"{chosen.point_column}.swing"
         title = f"Tornado: swing from P5 to P95 around the baseline run (every input drawn), ranked by {chosen.words}"
-        _print_table(title, result.tables["tornado"], "tornado", [first, *(c for c in swings if c != first)], window, measure=chosen)
+        pinned = ["pinned_low", "pinned_high"]  # the values each input was pinned at, in its unit, before the swings
+        _print_table(title, result.tables["tornado"], "tornado", [*pinned, first, *(c for c in swings if c != first)], window, measure=chosen)
     elif m == "morris":
         morris = result.tables["morris"].sort_values("mu_star", ascending=False)
         _print_table(f"Morris: {chosen.words}", morris, "morris", ["mu_star", "mu_star_conf", "sigma"], window, measure=chosen)

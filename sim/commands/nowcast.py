@@ -98,17 +98,18 @@ def effect_lines(result, window: tuple[float, float], start: dt.date | None = No
     def chance(f: dict) -> str:
         return f"{100 * f['base_empty'][by]['estimate']:.1f}%"
 
+    from sim.experiment.nowcast import in_sentence
+
     lines = []
     for e in result.effects:
         if e.kind != "inflow":
             continue
         lines.append(
-            f"The report {e.label} moved the date everyone is out (P50) from {when(e.without)} to {when(e.with_)} and "
+            f"{in_sentence(e.label)} moved the date everyone is out (P50) from {when(e.without)} to {when(e.with_)} and "
             f"P(out by day {high:g}) from {chance(e.without)} to {chance(e.with_)}, given the other reports "
             f"(effective sample {e.without['effective_sample_size']:.0f} without it, {e.with_['effective_sample_size']:.0f} with it)."
         )
-    lines.append(
-        f"All the reports together: date everyone is out (P50) {when(result.prior)} -> {when(result.posterior)}, "
-        f"P(out by day {high:g}) {chance(result.prior)} -> {chance(result.posterior)} (prior -> posterior)."
-    )
+    from sim.analysis.nowcast import answer_sentence
+
+    lines.append(answer_sentence(result.prior, result.posterior, high, start))
     return lines

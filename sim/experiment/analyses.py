@@ -156,6 +156,10 @@ def run_tornado(
     outputs = [measure.point_column, *(c for c in TORNADO_OUTPUTS if c != measure.point_column)]
     effects = sensitivity.tornado_effects(raw, points[outputs])
     effects = effects.join(swing_intervals(raw[["factor", "level"]], rows, measure))
+    # the values each factor was pinned at, in its own unit (whole-number factors as the design rounded them)
+    for level, column in (("low", "pinned_low"), ("high", "pinned_high")):
+        at = {f: float(design.loc[i, f]) for i, (f, lv) in enumerate(zip(raw["factor"], raw["level"], strict=True)) if lv == level}
+        effects[column] = [at[f] for f in effects.index]
     seconds = time.perf_counter() - start
     return Study({"tornado": effects, "points": design.join(points, on="point")}, rows, replications, len(design), rep_seconds, seconds)
 

@@ -169,14 +169,23 @@ def day_of(when: dt.date, start: dt.datetime) -> int:
     return int((when - start).total_seconds() // 86400)
 
 
-def _label(obs, tz: dt.tzinfo) -> str:
-    """How tables and figures name a report: kind, local date and what it says."""
-    day = _calendar(obs.date, tz)
+def _label(number: int, obs, tz: dt.tzinfo, day: int, until: int | None) -> str:
+    """How tables and figures name a report, in words and units: ``report 3: truckloads came into the base, 50 ± 15
+    truckloads, 2026-03-09, day 14``; a share is in percent, a pause or closure gives its dates."""
+    from sim.scenario.observations import KIND_WORDS
+
+    what = KIND_WORDS[obs.kind][0]
+    if getattr(obs, "crossing", None):
+        what = f"{what} at {obs.crossing}" if obs.kind == "convoy_crossed" else f"no convoy crossed at {obs.crossing}"
+    date = _calendar(obs.date, tz)
     if obs.kind in ("pause", "crossing_closed"):
-        return f"{obs.kind} {day}..{_calendar(obs.until, tz)}"
+        return f"report {number}: {what}, {date} to {_calendar(obs.until, tz)}, days {day}-{until}"
+    scale, unit = (100.0, "%") if obs.kind == "share_out" else (1.0, " " + KIND_WORDS[obs.kind][1])
     if obs.value is not None:
-        return f"{obs.kind} {day}: {obs.value:g} +- {obs.tolerance:g}"
-    return f"{obs.kind} {day}: {obs.low:g}-{obs.high:g}"
+        amount = f"{scale * obs.value:g} ± {scale * obs.tolerance:g}{unit}"
+    else:
+        amount = f"{scale * obs.low:g}-{scale * obs.high:g}{unit}"
+    return f"report {number}: {what}, {amount}, {date}, day {day}"
 
 
 def _calendar(when: dt.date, tz: dt.tzinfo) -> dt.date:
@@ -230,7 +239,7 @@ def measurements_from(loaded: LoadedObservations, start_iso: str, horizon_days: 
             before = f"is before the scenario's start ({start.date()}); drop it or fix the date"
             wrong = before if d < 0 else f"is after the scenario's horizon ({horizon_days:g} days)"
             problems.append(Problem(f"observation.{i}.{name}", wrong, loaded.line_of(i, name)))
-        label = f"#{i + 1} " + _label(obs, tz)
+        label = _label(i + 1, obs, tz, day, until)
         role = None
         named = getattr(obs, "crossing", None)
         if named and crossings is not None:
@@ -268,10 +277,24 @@ def run_nowcast(
     return nowcast(traj, measurements, info.window_days, **kwargs), traj, measurements
 
 
+METHOD_WORDS = (
+    "each replication of the scenario counts as much as it agrees with every report: fully when it falls inside a reported "
+    "range, less the further it falls outside (by the report's tolerance, a bell curve), and not at all when far off "
+    "(likelihood weighting of the scenario's own replications)"
+)
+"""How the nowcast weighs the replications, in a planner's words (the statistician's name last, in brackets)."""
+
+
+def in_sentence(label: str) -> str:
+    """A report's label as the subject of a sentence: ``Report 3 (truckloads came into the base, ..., day 14)``."""
+    number, _, said = label.partition(": ")
+    return f"{number[:1].upper()}{number[1:]} ({said})" if said else label
+
+
 def summary(result, seen, measurements, window, replications: int, seed: int) -> dict:
     """The ``nowcast.json`` contract: method, prior and posterior forecasts, ESS, warnings, checks and the narrowing."""
     return {
-        "method": "likelihood weighting (importance sampling with the scenario as proposal; Gaussian kernel per report, flat inside a range)",
+        "method": METHOD_WORDS,
         "observations_path": seen.path,
         "observations_title": seen.file.observations.title,
         "replications": replications,

@@ -16,7 +16,7 @@ import pandas as pd
 from matplotlib.figure import Figure
 from matplotlib.patches import Patch
 
-from sim.names import label
+from sim.names import label, pinned_words
 from sim.plots.style import BLUE, ORANGE, SKY_BLUE, VERMILLION, style_context
 
 UNRESOLVED = "#bdbdbd"
@@ -50,10 +50,13 @@ _TORNADO_AXES = {"mean_days": ("days", 1.0), "p_by_day": ("%", 100.0), "p_window
 
 def tornado_figure(effects: pd.DataFrame, outputs: dict[str, str], top: int = 15) -> Figure:
     """One panel per output (``{"mean_days": "mean days to base empty", "p_window": "P(15-30 days)"}``): bars from the
-    base value to each factor's low (light) and high (dark) value, largest swing on top; P(window) in percent."""
+    base value to each factor's low (light) and high (dark) value, largest swing on top; P(window) in percent. Each
+    factor is named with the two values it was pinned at, in its unit (``military trucks`` / ``0 to 40``)."""
     table = effects.head(top).iloc[::-1]
+    pinned = "pinned_low" in table.columns and "pinned_high" in table.columns  # a folder written before keeps its names alone
+    height = max(3.0, 0.5 * len(table) + 1.2) if pinned else _height(len(table))  # two lines a factor: its name, its values
     with style_context():
-        fig, axes = plt.subplots(1, len(outputs), figsize=(5.2 * len(outputs), _height(len(table))), sharey=True, squeeze=False)
+        fig, axes = plt.subplots(1, len(outputs), figsize=(5.2 * len(outputs), height), sharey=True, squeeze=False)
         y = np.arange(len(table))
         for ax, (col, title) in zip(axes[0], outputs.items(), strict=True):
             unit, scale = _TORNADO_AXES.get(col, ("", 1.0))
@@ -65,7 +68,11 @@ def tornado_figure(effects: pd.DataFrame, outputs: dict[str, str], top: int = 15
             ax.set_xlabel(f"{title} ({unit})" if unit else title)
             ax.grid(axis="x")
             ax.grid(axis="y", visible=False)
-        axes[0][0].set_yticks(y, [label(f) for f in table.index])
+        names = [
+            f"{label(f)}\n{pinned_words(str(f), lo, hi)}" if pinned else label(f)
+            for f, lo, hi in zip(table.index, table.get("pinned_low", table.index), table.get("pinned_high", table.index), strict=True)
+        ]
+        axes[0][0].set_yticks(y, names)
         fig.legend(*axes[0][0].get_legend_handles_labels(), loc="outside lower center", ncols=2)
         fig.suptitle(
             "Around the baseline run (every input drawn): one factor at a time at its P5 and P95 (common random numbers)"

@@ -242,7 +242,7 @@ def summarise(folder: Path, kind: str, manifest: dict) -> AnalysisSummary:
         elif kind == "discover":
             summary.findings, summary.box = _discovery(folder, manifest)
         elif kind == "nowcast":
-            summary.findings = _nowcast(folder)
+            summary.findings = _nowcast(folder, manifest)
         elif kind == "evidence":
             summary.findings = _evidence(folder, manifest)
         elif kind == "backtest":
@@ -413,17 +413,27 @@ def _evidence(folder: Path, manifest: dict) -> list[str]:
     return findings(table, window, float(manifest["p_window"]), int(manifest["monte_carlo_replications"]), joint, measure=m, sample=sample or None)
 
 
-def _nowcast(folder: Path) -> list[str]:
+def _nowcast(folder: Path, manifest: dict) -> list[str]:
+    """The console's answer first (the date everyone is out and P(out by the window's end), from the scenario alone and
+    given the reports), then the spread of base empty and the seed's window, a report to check."""
+    import datetime as dt
+
+    from sim.analysis.nowcast import answer_sentence
+
     data = _json(folder / "nowcast.json")
     if not data:
         return []
     low, high = data["window_days"]
     key = f"p_{low:g}_to_{high:g}"
-    prior, posterior = data["prior"]["base_empty"][key], data["posterior"]["base_empty"][key]
-    days = data["posterior"]["days_to_base_empty"]
+    prior, posterior = data["prior"], data["posterior"]
+    info = manifest.get("scenario", {}).get("scenario", {}) if isinstance(manifest.get("scenario"), dict) else {}
+    start = dt.datetime.fromisoformat(info["start"]).date() if isinstance(info, dict) and info.get("start") else None
+    days = posterior["days_to_base_empty"]
     return [
-        f"Given the reports, P({low:g}-{high:g}) = {proportion(posterior)}, against {proportion(prior)} from the scenario alone.",
+        answer_sentence(prior, posterior, high, start),
         f"Base empty P10 / P50 / P90 given the reports: {number(days['p10'])} / {number(days['p50'])} / {number(days['p90'])} days.",
+        f"The seed's {low:g}-{high:g} day window, a report to check: P({low:g}-{high:g}) = {proportion(posterior['base_empty'][key])} "
+        f"given the reports, against {proportion(prior['base_empty'][key])} from the scenario alone.",
     ]
 
 

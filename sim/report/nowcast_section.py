@@ -9,9 +9,13 @@ nowcast. Every value from the files is escaped.
 from __future__ import annotations
 
 import base64
+import datetime as dt
 import json
 from html import escape
 from pathlib import Path
+
+from sim.experiment.nowcast import in_sentence
+from sim.scenario.observations import amount_words
 
 CAPTION = (
     "Left: median and P10-P90 of the day the base empties (solid, band) and the median of force closure (dashed), "
@@ -26,7 +30,7 @@ def _pct(p: dict) -> str:
 
 def _forecast_rows(data: dict) -> str:
     low, high = data["window_days"]
-    within, over = f"p_{low:g}_to_{high:g}", f"p_over_{high:g}"
+    within, over, by = f"p_{low:g}_to_{high:g}", f"p_over_{high:g}", f"p_by_{high:g}"
     rows = []
     for name, f in (("Scenario alone (prior)", data["prior"]), ("Given the reports (posterior)", data["posterior"])):
         b, fc = f["days_to_base_empty"], f["days_to_force_closure"]
@@ -34,12 +38,21 @@ def _forecast_rows(data: dict) -> str:
             name,
             f"{b['p10']:.1f} / {b['p50']:.1f} / {b['p90']:.1f}",
             f"{fc['p10']:.1f} / {fc['p50']:.1f} / {fc['p90']:.1f}",
+            _pct(f["base_empty"][by]),
             _pct(f["base_empty"][within]),
             _pct(f["base_empty"][over]),
             f"{f['effective_sample_size']:.0f}",
         ]
         rows.append("<tr>" + "".join(f"<td>{escape(c)}</td>" for c in cells) + "</tr>")
-    head = ["", "Base empty P10 / P50 / P90 (days)", "Force closure P10 / P50 / P90 (days)", f"P({low:g}-{high:g})", f"P(&gt; {high:g})", "Effective sample"]
+    head = [
+        "",
+        "Base empty P10 / P50 / P90 (days)",
+        "Force closure P10 / P50 / P90 (days)",
+        f"P(out by day {high:g})",
+        f"P({low:g}-{high:g}), the seed's window",
+        f"P(&gt; {high:g})",
+        "Effective sample (replications)",
+    ]
     return "<table><thead><tr>" + "".join(f"<th>{h}</th>" for h in head) + "</tr></thead><tbody>" + "".join(rows) + "</tbody></table>"
 
 
@@ -47,9 +60,10 @@ def _observation_rows(data: dict) -> str:
     rows = []
     for o in data["observations"]:
         fit = "fits" if o["consistent"] else f"inconsistent (closest replication {o['closest_tolerances']:.1f} tolerances away)"
-        cells = [o["label"], f"{o['simulated_p10']:.3g}-{o['simulated_p90']:.3g}", fit, o["source"]]
+        shows = f"{amount_words(o['kind'], o['simulated_p10'])} to {amount_words(o['kind'], o['simulated_p90'])}"
+        cells = [o["label"], shows, fit, o["source"]]
         rows.append("<tr>" + "".join(f"<td>{escape(str(c))}</td>" for c in cells) + "</tr>")
-    head = ["Observation", "Scenario shows (P10-P90)", "Fit", "Source"]
+    head = ["Report", "The scenario alone shows (P10 to P90)", "Fit", "Source"]
     return "<table><thead><tr>" + "".join(f"<th>{h}</th>" for h in head) + "</tr></thead><tbody>" + "".join(rows) + "</tbody></table>"
 
 
@@ -61,12 +75,20 @@ def _step_rows(data: dict) -> str:
             f"{s['as_of_day']}",
             reports,
             f"{s['base_empty_p10']:.1f} / {s['base_empty_p50']:.1f} / {s['base_empty_p90']:.1f}",
+            f"{100 * s['p_by_end']:.0f}%" if "p_by_end" in s else "—",  # a folder written before it was kept
             f"{100 * s['p_within']:.0f}%",
             f"{s['effective_sample_size']:.0f}",
         ]
         rows.append("<tr>" + "".join(f"<td>{escape(c)}</td>" for c in cells) + "</tr>")
     low, high = data["window_days"]
-    head = ["Forecast on day", "Reports then known", "Base empty P10 / P50 / P90", f"P({low:g}-{high:g})", "Effective sample"]
+    head = [
+        "Forecast on day",
+        "Reports then known",
+        "Base empty P10 / P50 / P90 (days)",
+        f"P(out by day {high:g})",
+        f"P({low:g}-{high:g}), the seed's window",
+        "Effective sample (replications)",
+    ]
     return "<table><thead><tr>" + "".join(f"<th>{h}</th>" for h in head) + "</tr></thead><tbody>" + "".join(rows) + "</tbody></table>"
 
 
@@ -81,7 +103,7 @@ def _effects(data: dict) -> str:
             continue
         a, b = e["without"], e["with"]
         out.append(
-            f"<p>The report {escape(e['label'])} moved the day everyone is out (P50) from day {a['base_empty_p50']:.1f} to "
+            f"<p>{escape(in_sentence(e['label']))} moved the day everyone is out (P50) from day {a['base_empty_p50']:.1f} to "
             f"day {b['base_empty_p50']:.1f} and P(out by day {high:g}) from {100 * a[by]:.1f}% to {100 * b[by]:.1f}%, given "
             f"the other reports (effective sample {a['effective_sample_size']:.0f} without it, {b['effective_sample_size']:.0f} with it).</p>"
         )
@@ -104,10 +126,18 @@ def render_nowcast_section(folder: Path | str) -> str:
         return ""
     data = json.loads(path.read_text(encoding="utf-8"))
     warnings = "".join(f'<p class="warning"><strong>Warning:</strong> {escape(w)}</p>' for w in data["warnings"])
+    from sim.analysis.nowcast import answer_sentence
+
+    start = None
+    manifest = folder / "manifest.json"
+    if manifest.exists():
+        info = json.loads(manifest.read_text(encoding="utf-8")).get("scenario", {}).get("scenario", {})
+        start = dt.datetime.fromisoformat(info["start"]).date() if isinstance(info, dict) and info.get("start") else None
     intro = (
+        f"<p><strong>{escape(answer_sentence(data['prior'], data['posterior'], data['window_days'][1], start))}</strong></p>"
         f"<p>Observations: <em>{escape(data['observations_title'])}</em> ({escape(data['observations_path'])}). "
-        f"{data['replications']} replications of the scenario, weighted by how well each matches every report "
-        f"({escape(data['method'])}); effective sample size {data['effective_sample_size']:.0f}.</p>"
+        f"{data['replications']} replications of the scenario: {escape(data['method'])}. Together they weigh as much as "
+        f"{data['effective_sample_size']:.0f} replications would (the effective sample).</p>"
     )
     return (
         '<section id="nowcast">\n<h2>Nowcast: the forecast given what has been reported</h2>\n'

@@ -3,7 +3,7 @@
 :func:`readable` turns one value of a manifest into text (or a small escaped HTML list or
 table for nested values); ``None`` and empty strings give ``None``, meaning "leave the
 field out". Factors read ``escort.teams: 2-6 (whole numbers)``, proportions
-``12.5% (95% CI 8.1-17.9%)``, observations ``2026-02-23 vehicles_left: 24-150 (tolerance 15)``.
+``12.5% (95% CI 8.1-17.9%)``, observations ``2026-02-23: vehicles left the base, 24-150 vehicles (tolerance 15 vehicles)``.
 """
 
 from __future__ import annotations
@@ -78,21 +78,39 @@ def factor(entry: Mapping) -> str:
 
 
 def observation(entry: Mapping) -> str:
-    """A dated report: ``2026-02-23 vehicles_left: 24-150 (tolerance 15); note; source``."""
-    text = " ".join(str(entry[k]) for k in ("date", "kind") if entry.get(k) is not None)
+    """A dated report in words and units: ``2026-02-23: vehicles left the base, 24-150 vehicles (tolerance 15
+    vehicles); note; source`` (a share in percent)."""
+    from sim.scenario.observations import KIND_WORDS
+
+    kind = entry.get("kind")
+    what, unit = KIND_WORDS.get(str(kind), (str(kind) if kind is not None else "", ""))
+    if entry.get("crossing") is not None:
+        what = f"{what} at {entry['crossing']}"
+    scale, unit = (100.0, "%") if unit == "%" else (1.0, f" {unit}" if unit else "")
+
+    def amount(x: object) -> str:
+        return number(scale * float(x)) if isinstance(x, int | float) else str(x)
+
+    text = str(entry["date"]) if entry.get("date") is not None else ""
     if entry.get("until") is not None:
-        text += f" until {entry['until']}"
+        text += f" to {entry['until']}"
+    text = f"{text}: {what}" if text and what else text or what
     value, low, high = entry.get("value"), entry.get("low"), entry.get("high")
-    reported = number(value) if value is not None else span(low, high) if low is not None and high is not None else None
-    if reported is None and low is not None:
-        reported = f"at least {number(low)}"
-    elif reported is None and high is not None:
-        reported = f"at most {number(high)}"
+    reported = None
+    if value is not None:
+        reported = amount(value)
+    elif low is not None and high is not None:
+        reported = f"{amount(low)}-{amount(high)}"
+    elif low is not None:
+        reported = f"at least {amount(low)}"
+    elif high is not None:
+        reported = f"at most {amount(high)}"
     if reported:
-        text += f": {reported}"
+        text += f", {reported}{unit}"
     if entry.get("tolerance") is not None:
-        text += f" (tolerance {number(entry['tolerance'])})"
-    rest = _pairs({k: v for k, v in entry.items() if k not in ("date", "kind", "until", "value", "low", "high", "tolerance")})
+        tolerance_unit = " convoys" if kind in ("pause", "crossing_closed") else unit
+        text += f" (tolerance {amount(entry['tolerance'])}{tolerance_unit})"
+    rest = _pairs({k: v for k, v in entry.items() if k not in ("date", "kind", "until", "value", "low", "high", "tolerance", "crossing")})
     return f"{text}; {rest}" if rest else text
 
 
@@ -162,3 +180,51 @@ def readable(key: str, value: Any) -> str | Markup | None:
         return Markup('<ul class="plain">' + "".join(f"<li>{escape(line)}</li>" for line in lines) + "</ul>")
     texts = [t for v in items if (t := _inline(v)) is not None]
     return ("; " if any(", " in t for t in texts) else ", ").join(texts) if texts else "none"
+
+
+# ---- a scenario's parameters in words and units (where each number comes from) ---------------------
+
+_IN_UNITS = ("value", "low", "mode", "high", "mean", "sd", "median", "values")
+"""A distribution's arguments in the unit of the parameter it draws (the others are shapes: ``shape``, ``sigma``,
+``weights``, ``p``)."""
+
+
+def parameter_words(path: str) -> str:
+    """A scenario parameter in a planner's words (:func:`sim.names.label`, as the tornado names it); a parameter
+    without a name of its own reads from its path: ``pause.probability`` -> ``pause: probability``."""
+    from sim.names import label
+
+    words = label(path)
+    if words != path:
+        return words
+    group, _, rest = path.partition(".")
+    rest = rest.replace("_", " ").replace(".", ", ")
+    return f"{group.replace('_', ' ')}: {rest}" if rest else group.replace("_", " ")
+
+
+def value_in_units(path: str, given: Any, written: str) -> str:
+    """A parameter's value or distribution in its unit: a share in percent (``pause.probability`` 0.25 -> ``25%``,
+    ``uniform(0, 0.3)`` -> ``uniform(0%, 30%)``), other numbers with their unit (``213 km``); counts and settings as
+    written (``written``, the value as :func:`sim.scenario.provenance.describe_value` gives it)."""
+    from sim.names import unit_of
+    from sim.scenario.distributions import _Distribution
+
+    unit = unit_of(path)
+    share = unit.startswith("share")
+    if isinstance(given, bool) or not isinstance(given, int | float | _Distribution):
+        return written
+
+    def one(x: object) -> str:
+        if isinstance(x, list):
+            return "[" + ", ".join(one(v) for v in x) + "]"
+        if not isinstance(x, int | float):
+            return str(x)
+        return f"{100 * x:.4g}%" if share else f"{x:g}"
+
+    if isinstance(given, _Distribution):
+        args = given.model_dump(exclude={"dist"})
+        parts = [one(v) if k in _IN_UNITS else f"{k} {one(v) if isinstance(v, list) else format(v, 'g')}" for k, v in args.items() if v is not None]
+        text = f"{given.dist}({', '.join(parts)})"  # type: ignore[attr-defined]
+    else:
+        text = one(given)
+    return text if share or unit in ("count", "rank") else f"{text} {unit}"

@@ -112,13 +112,24 @@ class ComparisonRow:
 
 
 @dataclass(frozen=True)
+class ParameterRow:
+    """One parameter of a scenario as the report shows it: in words with its dotted path beside, its value or
+    distribution in its unit (shares in percent), and the kind of its source."""
+
+    words: str
+    path: str
+    value: str
+    kind: str
+
+
+@dataclass(frozen=True)
 class ProvenanceGroup:
     """Parameters that share one source (a group of the scenario file): its dotted prefix, the source once, and its
-    rows (parameter, value or distribution, and the kind of source in ``note``)."""
+    rows (:class:`ParameterRow`)."""
 
     name: str
     source: str
-    rows: list[Row]
+    rows: list[ParameterRow]
 
 
 @dataclass(frozen=True)
@@ -130,15 +141,15 @@ class ProvenanceSection:
     groups: list[ProvenanceGroup]
 
 
-def _group_name(rows: list[Row]) -> str:
+def _group_name(rows: list[ParameterRow]) -> str:
     """The dotted prefix a group's parameters share (``fleet.het``), or the one parameter's path."""
-    parts = [r.label.split(".") for r in rows]
+    parts = [r.path.split(".") for r in rows]
     common = []
     for level in zip(*parts, strict=False):
         if len(set(level)) != 1:
             break
         common.append(level[0])
-    return ".".join(common) if common and len(rows) > 1 else ".".join(parts[0][:2]) if len(rows) > 1 else rows[0].label
+    return ".".join(common) if common and len(rows) > 1 else ".".join(parts[0][:2]) if len(rows) > 1 else rows[0].path
 
 
 def png_data_uri(path: Path) -> str:
@@ -294,12 +305,14 @@ def provenance(scenarios: list[RunScenario]) -> list[ProvenanceSection]:
 
 def provenance_rows_of(scenario: Scenario) -> list[ProvenanceGroup]:
     """Every number of one scenario, group by group under its source (written once): parameter, value or
-    distribution, and the kind of its source (seed, report, doctrine, precedent, assumption or unsourced)."""
+    distribution, and the kind of its source (seed, report, doctrine, precedent, assumption or unsourced); each
+    parameter in words with its dotted path beside, each value in its unit, shares in percent."""
+    from sim.report.readable import parameter_words, value_in_units
     from sim.scenario.provenance import provenance_rows
 
     groups = []
     for source, found in groupby(provenance_rows(scenario), key=lambda r: r.source):
-        rows = [Row(r.parameter, r.value, r.kind) for r in found]
+        rows = [ParameterRow(parameter_words(r.parameter), r.parameter, value_in_units(r.parameter, r.given, r.value), r.kind) for r in found]
         groups.append(ProvenanceGroup(_group_name(rows), source, rows))
     return groups
 
@@ -369,7 +382,8 @@ def report_context(folder: Path, not_drawn: list[str] | None = None) -> dict:
         "title": title,
         "description": description,
         "question": question,
-        "verdict": summary.get("verdict"),
+        # a comparison's verdict is the sentence the console gives (B against A, paired), from comparison.json
+        "verdict": summary.get("verdict") or (comparison.get("sentence") if kind == "compare" else None),
         "within": None,
         "headline": None,
         "days": [],

@@ -45,6 +45,23 @@ When = Annotated[dt.datetime | dt.date, Field(description="ISO date (the whole c
 
 KINDS = ("vehicles_left", "convoy_crossed", "share_out", "inflow", "pause", "crossing_closed")
 
+KIND_WORDS = {
+    "vehicles_left": ("vehicles left the base", "vehicles"),
+    "convoy_crossed": ("vehicles crossed into Iraq", "vehicles"),
+    "share_out": ("share of the cargo out of the base", "%"),
+    "inflow": ("truckloads came into the base", "truckloads"),
+    "pause": ("no convoy left the base", "convoys"),
+    "crossing_closed": ("no convoy crossed the border", "convoys"),
+}
+"""What each kind of report says, in a planner's words, and the unit of its number ("%": a share, shown as percent; a
+pause or a closure is checked against the convoys that moved in it)."""
+
+
+def amount_words(kind: str, value: float) -> str:
+    """A number a report of ``kind`` gives (or the scenario shows for it) in its unit: ``50 truckloads``, ``35%``."""
+    unit = KIND_WORDS[kind][1]
+    return f"{100 * value:.3g}%" if unit == "%" else f"{value:.3g} {unit}".rstrip()
+
 
 class _Strict(BaseModel):
     # nan and inf are TOML floats, but no report gives them: refused as such, not as "must be >= 0".

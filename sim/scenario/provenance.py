@@ -8,7 +8,7 @@ the JSON Schema of the scenario format.
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from pydantic import BaseModel
@@ -24,12 +24,14 @@ NOT_PARAMETERS = frozenset({"source", "source_kind", "title", "description"})
 
 @dataclass(frozen=True)
 class ProvenanceRow:
-    """One scenario parameter: its dotted path, its value as written, its source and the kind of that source."""
+    """One scenario parameter: its dotted path, its value as written, its source and the kind of that source;
+    ``given`` is the value itself (a number, a distribution, a setting), for a reader that shows it in its unit."""
 
     parameter: str
     value: str
     source: str
     kind: str = UNSOURCED
+    given: Any = field(default=None, compare=False, repr=False)
 
 
 def provenance_rows(scenario: Scenario) -> list[ProvenanceRow]:
@@ -39,10 +41,13 @@ def provenance_rows(scenario: Scenario) -> list[ProvenanceRow]:
     the source is that of the nearest enclosing group that has one (empty if none does).
     """
     numbers = numeric_fields(scenario)
-    rows = [ProvenanceRow(path, describe_value(numbers.get(path, value)), source) for path, value, source in _leaves(scenario, "", "")]
+    rows = []
+    for path, value, source in _leaves(scenario, "", ""):
+        given = numbers.get(path, value)
+        rows.append(ProvenanceRow(path, describe_value(given), source, given=given))
     shown = {row.parameter for row in rows}
     rows += [
-        ProvenanceRow(path, describe_value(value), _source_of(scenario, path))
+        ProvenanceRow(path, describe_value(value), _source_of(scenario, path), given=value)
         for path, value in numbers.items()
         if path not in shown and not _item_of(path, shown)
     ]
