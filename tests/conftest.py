@@ -22,6 +22,15 @@ from sim.scenario.schema import Scenario
 # the browser tests check the layout themselves and turn this back on where they test the warning.
 os.environ["EVACSIM_LAYOUT_CHECK"] = "0"
 
+# The command line's rich consoles fix their width from COLUMNS when they are made: made here, with COLUMNS unset, they
+# read it again at each print, so a test's `env={"COLUMNS": ...}` holds whichever test imported the CLI first.
+_columns = os.environ.pop("COLUMNS", None)
+import sim.cli  # noqa: E402
+import sim.commands.plots  # noqa: E402,F401
+
+if _columns is not None:
+    os.environ["COLUMNS"] = _columns
+
 ROOT = Path(__file__).resolve().parent.parent
 BASELINE = ROOT / "scenarios" / "qasrak_baseline.toml"
 SCENARIOS = sorted((ROOT / "scenarios").glob("*.toml"))

@@ -139,7 +139,7 @@ def test_evidence_command_writes_its_ranked_table_figure_manifest_and_report(tmp
     assert "together would settle" in page
     # provenance: each group's source once, the kind of source beside each value
     assert page.count("about 100 trucks came in from Kurdistan") == 1
-    civilian = '<td>civilian trucks<span class="param">fleet.civilian.count</span></td><td>triangular(60, 100, 140)</td>'
+    civilian = '<td>contracted trucks<span class="param">fleet.civilian.count</span></td><td>triangular(60, 100, 140)</td>'
     assert f'{civilian}<td class="kind kind-report">report</td>' in page
     assert CliRunner().invoke(app, ["plot", str(out)]).exit_code == 0
 

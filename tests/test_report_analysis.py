@@ -218,7 +218,7 @@ def test_provenance_names_each_number_in_words_with_its_dotted_path_beside_and_s
     cells = " ".join(rows)
     assert '<td>share of general cargo handed over<span class="param">cargo.classes.general.handed_over_fraction</span></td><td>uniform(0%, 30%)</td>' in cells
     assert '<td>pause: probability<span class="param">pause.probability</span></td><td>25%</td>' in cells
-    assert '<td>civilian trucks<span class="param">fleet.civilian.count</span></td><td>triangular(60, 100, 140)</td>' in cells
+    assert '<td>contracted trucks<span class="param">fleet.civilian.count</span></td><td>triangular(60, 100, 140)</td>' in cells
     assert "uniform(0, 0.3)" not in cells
 
 
@@ -233,9 +233,15 @@ def test_sweep_report_names_the_study_and_tables_its_design_points(pages):
 
 def test_sweep_report_of_a_study_file_carries_its_name(tmp_path):
     out = tmp_path / "study"
-    swept = invoke("sweep", Path("scenarios/studies/fleet_and_escort.toml").resolve(), "-n", "1", "--jobs", "1", "--out", out)
-    assert swept.exit_code == 0
-    assert "civilian" in swept.output and "escort" in swept.output  # the console table names its factors in words (headers wrap)
+    from typer.testing import CliRunner
+
+    from sim.cli import app
+
+    study = str(Path("scenarios/studies/fleet_and_escort.toml").resolve())
+    swept = CliRunner().invoke(app, ["sweep", study, "-n", "1", "--jobs", "1", "--out", str(out)], env={"COLUMNS": "200"})
+    assert swept.exit_code == 0, swept.output
+    header = " ".join(swept.output.split("┡")[0].replace("┃", " ").split())
+    assert "contracted trucks" in header and "escort teams" in header  # the console table names its factors in words
     assert invoke("report", out).exit_code == 0
     assert "<h1>Sweep fleet_and_escort: " in (out / "report.html").read_text(encoding="utf-8")
 

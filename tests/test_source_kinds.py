@@ -128,8 +128,8 @@ def test_validate_shows_each_source_once_and_the_kind_beside_each_value(tmp_path
     done = subprocess.run([sys.executable, "-m", "sim", "validate", str(BASELINE)], capture_output=True, text=True, cwd=ROOT, timeout=120, env=_wide())
     assert done.returncode == 0, done.stderr
     assert done.stdout.count("about 100 trucks came in from Kurdistan") == 1
-    row = next(line for line in done.stdout.splitlines() if line.startswith("civilian trucks "))
-    assert re.search(r"^civilian trucks\s+fleet\.civilian\.count\s+triangular\(60, 100, 140\)\s+report$", row.rstrip()), row
+    row = next(line for line in done.stdout.splitlines() if line.startswith("contracted trucks "))
+    assert re.search(r"^contracted trucks\s+fleet\.civilian\.count\s+triangular\(60, 100, 140\)\s+report$", row.rstrip()), row
 
 
 def test_a_bad_kind_exits_3_without_a_traceback(tmp_path):
