@@ -353,20 +353,22 @@ def answer_sentence(prior: dict, posterior: dict, high: float, start: dt.date | 
     """The nowcast's answer, as the console and the report both give it: the date everyone is out (base empty P50) and
     P(out by day ``high``, the window's end), from the scenario alone and given all the reports (``prior`` and
     ``posterior`` as :func:`forecast` returns them, or as ``nowcast.json`` holds them)."""
-    by = f"p_by_{high:g}"
-
-    def when(f: dict) -> str:
-        p50 = f["days_to_base_empty"]["p50"]
-        date = f" ({(start + dt.timedelta(days=p50)).isoformat()})" if start is not None else ""
-        return f"day {p50:.1f}{date}"
-
-    def chance(f: dict) -> str:
-        return f"{100 * f['base_empty'][by]['estimate']:.1f}%"
-
     return (
-        f"All the reports together: date everyone is out (P50) {when(prior)} -> {when(posterior)}, "
-        f"P(out by day {high:g}) {chance(prior)} -> {chance(posterior)} (prior -> posterior)."
+        f"All the reports together: date everyone is out (P50) {when_out(prior, start)} -> {when_out(posterior, start)}, "
+        f"P(out by day {high:g}) {chance_out(prior, high)} -> {chance_out(posterior, high)} (prior -> posterior)."
     )
+
+
+def when_out(f: dict, start: dt.date | None = None) -> str:
+    """The date everyone is out of a forecast (as :func:`forecast` returns it): "day 15.2 (2026-03-10)" (no date without ``start``)."""
+    p50 = f["days_to_base_empty"]["p50"]
+    date = f" ({(start + dt.timedelta(days=p50)).isoformat()})" if start is not None else ""
+    return f"day {p50:.1f}{date}"
+
+
+def chance_out(f: dict, high: float) -> str:
+    """P(out by day ``high``) of a forecast (as :func:`forecast` returns it), in percent: "91.6%"."""
+    return f"{100 * f['base_empty'][f'p_by_{high:g}']['estimate']:.1f}%"
 
 
 def steps_table(steps: list[Step], window: tuple[float, float]) -> list[dict]:

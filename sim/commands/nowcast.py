@@ -88,16 +88,7 @@ def effect_lines(result, window: tuple[float, float], start: dt.date | None = No
     """One sentence per report of an inflow (the reinforcements), and one for the reports as a whole: how much each moved
     the date everyone is out (base empty P50) and P(out by the window's end), given the other reports."""
     high = window[1]
-    by = f"p_by_{high:g}"
-
-    def when(f: dict) -> str:
-        p50 = f["days_to_base_empty"]["p50"]
-        date = f" ({(start + dt.timedelta(days=p50)).isoformat()})" if start is not None else ""
-        return f"day {p50:.1f}{date}"
-
-    def chance(f: dict) -> str:
-        return f"{100 * f['base_empty'][by]['estimate']:.1f}%"
-
+    from sim.analysis.nowcast import answer_sentence, chance_out, when_out
     from sim.experiment.nowcast import in_sentence
 
     lines = []
@@ -105,11 +96,9 @@ def effect_lines(result, window: tuple[float, float], start: dt.date | None = No
         if e.kind != "inflow":
             continue
         lines.append(
-            f"{in_sentence(e.label)} moved the date everyone is out (P50) from {when(e.without)} to {when(e.with_)} and "
-            f"P(out by day {high:g}) from {chance(e.without)} to {chance(e.with_)}, given the other reports "
+            f"{in_sentence(e.label)} moved the date everyone is out (P50) from {when_out(e.without, start)} to {when_out(e.with_, start)} and "
+            f"P(out by day {high:g}) from {chance_out(e.without, high)} to {chance_out(e.with_, high)}, given the other reports "
             f"(effective sample {e.without['effective_sample_size']:.0f} without it, {e.with_['effective_sample_size']:.0f} with it)."
         )
-    from sim.analysis.nowcast import answer_sentence
-
     lines.append(answer_sentence(result.prior, result.posterior, high, start))
     return lines
