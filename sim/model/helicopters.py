@@ -22,6 +22,7 @@ from typing import TYPE_CHECKING, Any
 
 import simpy
 
+from sim.model.calendar import NEVER, Closures
 from sim.model.parts import BaseSetup, Column, Part
 
 if TYPE_CHECKING:
@@ -43,14 +44,14 @@ class Helicopters(Part):
         loads: int = 0,
         round_trip_hours: float = 1.0,
         classes: frozenset[str] = frozenset(),
-        daylight: tuple[float, float] | None = None,
+        nights: Closures = NEVER,
         reported: bool = False,
     ) -> None:
         self.helicopters = helicopters
         self.interval_hours = 24.0 / sorties_per_day if sorties_per_day > 0 else math.inf
         self.troops, self.loads, self.classes = troops, loads, classes
         self.flight_hours = round_trip_hours / 2  # take-off to out of the country
-        self.daylight = daylight  # None: they fly by night too
+        self.nights = nights  # NEVER: they fly by night too
         self.reported = reported
         self.sorties = self.people = self.loads_lifted = 0
 
@@ -59,7 +60,6 @@ class Helicopters(Part):
         group = setup.spec.groups.helicopters
         if group is None:
             return cls(0)
-        daylight = tuple(setup.scenario.convoys.daylight) if group.daylight_only else None
         return cls(
             int(group.helicopters),
             float(group.sorties_per_day),
@@ -67,7 +67,7 @@ class Helicopters(Part):
             int(group.loads),
             float(group.round_trip_hours),
             frozenset(group.classes),
-            (float(daylight[0]), float(daylight[1])) if daylight else None,
+            setup.shared.daylight if group.daylight_only else NEVER,  # the theatre's calendar of nights (convoys.daylight)
             reported=True,
         )
 
@@ -85,11 +85,7 @@ class Helicopters(Part):
 
     def hours_to_daylight(self, t: float) -> float:
         """Hours from ``t`` until a helicopter may take off (0 if it may now)."""
-        if self.daylight is None:
-            return 0.0
-        dawn, dusk = self.daylight
-        hour = t % 24.0
-        return 0.0 if dawn <= hour < dusk else (dawn - hour) % 24.0
+        return self.nights.open_at(t) - t
 
     def fly_one(self, base: Evacuation) -> bool:
         """One helicopter lifts what it can now; whether it flew (it does not with nothing to lift)."""
