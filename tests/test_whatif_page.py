@@ -161,7 +161,10 @@ def test_a_theatre_shows_each_base_on_the_network_map_and_fits_the_screen():
                 pg = browser.new_page(viewport={"width": 1280, "height": 900})
                 pg.goto(f"{base}/?token={page.token}")
                 _wait_for(pg, 20, moved=False)
-                rows = pg.locator("#bases-body tr").all_inner_texts()
+                # Read the cells' own text: a row's innerText carries tabs between cells only once it is laid out.
+                pg.wait_for_function("() => document.querySelectorAll('#bases-body tr').length === 4", timeout=WAIT_MS)
+                rows = ["\t".join(row.locator("td").all_text_contents()) for row in pg.locator("#bases-body tr").all()]
+                shown = pg.is_visible("#bases")
                 circles = pg.locator("#map circle").count()
                 measure = pg.inner_text("#status")
                 width = pg.evaluate("document.documentElement.scrollWidth")
@@ -169,6 +172,6 @@ def test_a_theatre_shows_each_base_on_the_network_map_and_fits_the_screen():
                 browser.close()
     assert [r.split("\t")[1] for r in rows] == ["Qasrak", "Rmelan", "Kharab al-Jir", "Life Stone"]
     assert all("2026-" in r or "does not move" in r for r in rows)
-    assert circles == 4
+    assert circles == 4 and shown
     assert "days to the last out of the country" in measure
     assert width <= 1280
