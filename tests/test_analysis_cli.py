@@ -202,3 +202,16 @@ def test_calibrate_to_a_target_past_the_horizon_says_so_instead_of_asking_for_mo
     assert result.exit_code == 2
     text = " ".join(result.output.split())
     assert "horizon of 150 days" in text and "more replications would not help" in text and "--set scenario.horizon_days=230" in text
+
+
+def test_on_a_narrow_console_the_table_gives_inputs_in_words_without_paths_folded_letter_by_letter(tmp_path, baseline_path):
+    # issue: at 80 columns (piped output) "cargo.classes / .general.load / s" folded down the input column
+    study = tmp_path / "study.toml"
+    study.write_text('[factors."cargo.classes.general.handed_over_fraction"]\nlow = 0\nhigh = 0.3\n[factors."escort.teams"]\nlow = 3\nhigh = 9\n')
+    args = ["sensitivity", str(baseline_path), "--factors", str(study), "-n", "2", "--jobs", "1"]
+    narrow = runner.invoke(app, [*args, "--out", str(tmp_path / "narrow")], env={"COLUMNS": "80"})
+    wide = runner.invoke(app, [*args, "--out", str(tmp_path / "wide")], env={"COLUMNS": "160"})
+    assert narrow.exit_code == 0 and wide.exit_code == 0, narrow.output + wide.output
+    assert "escort teams" in narrow.output and "cargo.classes" not in narrow.output and "escort.teams" not in narrow.output
+    assert max(len(line) for line in narrow.output.splitlines()) <= 80
+    assert "escort.teams" in wide.output and "cargo.classes.general" in wide.output  # on a wide console, beside the words

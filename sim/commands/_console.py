@@ -80,6 +80,18 @@ def sigterm_as_ctrl_c() -> Iterator[None]:
 
 
 console = Console()
+
+PATHS_FROM_COLUMNS = 100
+"""The narrowest console, in characters, on which a table shows each input's dotted path under its words."""
+
+
+def shows_paths() -> bool:
+    """Whether a table shows the inputs' dotted paths under their words: on a console of 100 characters or more. On a
+    narrower one (80, the width of piped output) a path would fold letter by letter, so only the words show; the csv and
+    the report keep the paths."""
+    return console.width >= PATHS_FROM_COLUMNS
+
+
 errors = Console(stderr=True)
 
 

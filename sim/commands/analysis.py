@@ -80,12 +80,13 @@ def _print_table(title: str, table: pd.DataFrame, stem: str, columns: list[str],
     shown = people_table(table.head(rows), stem, window, columns, short=True, measure=measure)
     out = Table(title=escape(title))
     first = shown.columns[0]
-    out.add_column(escape(first), overflow="fold", ratio=None)
+    with_paths = "parameter" in shown and _console.shows_paths()
+    out.add_column(escape(first), overflow="fold")
     rest = [c for c in shown.columns[1:] if c != "parameter"]
     for column in rest:
         out.add_column(escape(column), justify="left" if column == "unit" else "right", overflow="fold")  # a header wraps, never cut
     for _, row in shown.iterrows():
-        name = escape(str(row[first])) + (f"\n[dim]{escape(row['parameter'])}[/]" if "parameter" in shown and row["parameter"] != row[first] else "")
+        name = escape(str(row[first])) + (f"\n[dim]{escape(row['parameter'])}[/]" if with_paths and row["parameter"] != row[first] else "")
         out.add_row(name, *(escape(str(row[c])) for c in rest))
     _console.console.print(out)
 

@@ -96,7 +96,7 @@ def _print_points(result) -> None:
     table = Table(title=title + (f" (best 12 of {len(points)})" if len(points) > 12 else ""))
     table.add_column("point", justify="right")
     for column in factor_columns:  # in words, the dotted path dim under them
-        words = f"{escape(label(column))}\n[dim]{escape(column)}[/]" if label(column) != column else escape(column)
+        words = f"{escape(label(column))}\n[dim]{escape(column)}[/]" if label(column) != column and _console.shows_paths() else escape(label(column))
         table.add_column(words, justify="right", overflow="fold")
     for column in ("mean days", "P10-P90 days", f"{m.by_day_words} (95% CI)", f"P({window[0]:g}-{window[1]:g}), a check"):
         table.add_column(escape(column), justify="right", overflow="fold")
