@@ -134,7 +134,6 @@ class Network:
     sites: dict[str, SiteSpec]
     roads: list[Road]
     pools: dict[str, PoolSpec]
-    shorthand: bool
     beyond: frozenset[str] = frozenset()  # sites beyond the border: destinations and what they reach without a crossing
     _routes: dict[tuple[object, ...], Any] = field(init=False, default_factory=dict)  # worked out once: routes, ways back
     _maps: dict[float | None, RoadMap] = field(init=False, default_factory=dict)
