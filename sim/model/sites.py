@@ -55,8 +55,7 @@ def _theatre(s: TheatreScenario) -> Network:
                 pools=tuple(site.pools),
                 lat=site.lat,
                 lon=site.lon,
-                groups=BaseGroups.of(site),
-                deadline=site.deadline or s.deadline,
+                groups=BaseGroups.of(site, s),  # the theatre's deadline for a base without its own
                 same_place_as=site.same_place_as,
                 same_place=float(site.same_place),
             )

@@ -103,13 +103,12 @@ def as_theatre(s: Scenario) -> TheatreScenario:
         weather=s.weather,
         pause=s.pause,
         history=s.history,
-        deadline=None,  # the base's own
         sites=sites,
         legs=legs,
         pools={BASE: _pool(s)},
         theatre=None,
         source_kind=None,
-        **dict.fromkeys(BaseGroups.group_names()),  # the base's own
+        **dict.fromkeys(BaseGroups.group_names()),  # the base's own (its deadline too)
     )
 
 
@@ -125,7 +124,6 @@ def _base(s: Scenario) -> BaseSite:
         people=s.people,
         loading=s.loading,
         airlift=s.airlift,
-        deadline=s.deadline,
         start_day=0.0,
         after=None,
         send_to=None,
