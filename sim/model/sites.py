@@ -12,6 +12,7 @@ expanded after the draws, so its inputs keep their dotted paths; one builder rea
 from __future__ import annotations
 
 import dataclasses
+import functools
 from collections.abc import Sequence
 
 from sim.model.convoy import KINDS
@@ -89,12 +90,18 @@ def _theatre(s: TheatreScenario) -> Network:
             escort_teams=int(pool.escort.teams) if pool.escort else 0,
             apaches=int(pool.air_cover.apaches) if pool.air_cover else 0,
         )
-    return Network(bases, crossings, destinations, sites, roads, pools, beyond=frozenset(beyond))
+    return Network(bases, crossings, destinations, sites, roads, pools, beyond=beyond)
 
 
-def _beyond(s: TheatreScenario) -> set[str]:
+def _beyond(s: TheatreScenario) -> frozenset[str]:
     """Sites beyond the border: destinations, and any site reached from one without passing a crossing."""
-    return beyond_border(((leg.start, leg.end) for leg in s.legs), set(s.crossings), set(s.destinations))
+    return _beyond_of(tuple((leg.start, leg.end) for leg in s.legs), frozenset(s.crossings), frozenset(s.destinations))
+
+
+@functools.lru_cache(maxsize=256)
+def _beyond_of(roads: tuple[tuple[str, str], ...], crossings: frozenset[str], destinations: frozenset[str]) -> frozenset[str]:
+    """:func:`beyond_border` kept for the road networks seen before: every replication of a scenario has the same one."""
+    return frozenset(beyond_border(roads, crossings, destinations))
 
 
 def one_place(net: Network, same: dict[str, str]) -> Network:
