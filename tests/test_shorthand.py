@@ -4,6 +4,7 @@ one-base file stands for, read by the one network builder, gives the replication
 from __future__ import annotations
 
 import dataclasses
+import re
 from pathlib import Path
 from typing import Any
 
@@ -98,3 +99,27 @@ def test_a_one_base_file_and_its_theatre_written_by_hand_give_the_same_replicati
     assert [{k: row[k] for k in rows_a[0]} for row in rows_b] == rows_a
     assert (cargo_a == cargo_b).all() and (people_a == people_b).all()
     assert len({row["days_to_base_empty"] for row in rows_a}) > 1  # the replications differ: the comparison is not of one number
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "field", "words", "at_line"),
+    [
+        ('count = {dist = "triangular", low = 0, mode = 15, high = 40}', "count = -5", "fleet.military.count", "must be >= 0", True),
+        ("\nlanes = 1\n", "\nlanes = 0\n", "crossing.main.lanes", "no crossing has a lane open", False),  # both crossings shut
+    ],
+)
+def test_validate_names_a_one_base_file_s_own_line_and_field_never_the_expanded_theatre_s(tmp_path, old, new, field, words, at_line):
+    from typer.testing import CliRunner
+
+    from sim.cli import app
+
+    text = (SCENARIOS / "qasrak_baseline.toml").read_text()
+    assert old in text
+    bad = tmp_path / "bad.toml"
+    bad.write_text(text.replace(old, new))
+    result = CliRunner().invoke(app, ["validate", str(bad)])
+    said = " ".join(result.output.split())
+    assert result.exit_code == 3 and "Traceback" not in said
+    where = f"bad.toml:{bad.read_text().splitlines().index(new.strip()) + 1}" if at_line else "bad.toml"
+    assert re.search(rf"{re.escape(where)}\S* {re.escape(field)}: .*{words}", said), said
+    assert "pools.base" not in said and "sites." not in said and "legs." not in said
