@@ -240,9 +240,7 @@ def _crew_words(scenario: Any) -> str | None:
     """The people who leave with each vehicle (``vehicles.crew``; a theatre's main base's) in words: ``2 people``."""
     vehicles = getattr(scenario, "vehicles", None)
     if vehicles is None and getattr(scenario, "sites", None):
-        from sim.scenario.base_view import base_view
-
-        vehicles = base_view(scenario, scenario.main_base).vehicles
+        vehicles = scenario.bases[scenario.main_base].vehicles  # a base's own group: read from the base itself
     if vehicles is None:
         return None
     crew = vehicles.crew

@@ -124,3 +124,17 @@ def test_sweep_and_plan_take_the_options_object_and_a_study_file_gives_the_seed_
     assert seeds == [4, 9, api.DEFAULT_SEED]
     assert api.StudyOptions().seed is None and api.StudyOptions().seed_or() == api.DEFAULT_SEED == 20260223
     assert api.StudyOptions().seed_or(4) == 4 and api.StudyOptions(seed=9).seed_or(4) == 9
+
+
+def test_the_crew_in_words_is_the_one_base_file_s_or_a_theatre_s_main_base_s_own(tmp_path):
+    from sim.api import _crew_words
+    from sim.scenario.loading import load_scenario
+    from tests.theatre_tables import crossing, leg, small_base, small_theatre, to_toml
+
+    assert _crew_words(load_scenario(Path("scenarios/qasrak_baseline.toml")).scenario) == "2 people"
+    main = small_base()
+    main["vehicles"] = {"count": 4, "crew": 3, "source": "t: test"}
+    table = small_theatre({"a": main, "b": small_base(), "x": crossing()}, [leg("a", "x", 100), leg("b", "x", 100), leg("x", "erbil", 100)])
+    path = tmp_path / "t.toml"
+    path.write_text(to_toml(table))
+    assert _crew_words(load_scenario(path).scenario) == "3 people"

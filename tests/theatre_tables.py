@@ -33,8 +33,9 @@ def explicit_network(one_base: dict[str, Any]) -> dict[str, Any]:
     destination = dict(t["destination"])
     out["destination"] = {"unload_hours_per_truck": destination["unload_hours_per_truck"], "source": destination["source"]}
     base = {"kind": "base", "title": "the base", "lat": 36.6, "lon": 40.9, "pools": ["base"], "source": t["scenario"]["source"]}
-    for group in ("cargo", "vehicles", "people", "loading", "airlift"):
-        base[group] = t[group]
+    for group in ("cargo", "vehicles", "people", "loading", "airlift", "deadline", "fuel", "own_transport", "helicopters"):
+        if group in t:
+            base[group] = t[group]  # the file's deadline is its base's own
     sites: dict[str, Any] = {"base": base}
     legs = []
     syria, iraq = dict(t["route"]["syria"]), dict(t["route"]["iraq"])

@@ -54,7 +54,7 @@ class Deadline(Part):
 
     @classmethod
     def for_base(cls, setup: BaseSetup) -> Deadline:
-        return cls(setup.spec.deadline, setup.get(Inventory), setup.get(PeopleAndSeats), tuple(setup.spec.cargo.classes))
+        return cls(setup.spec.groups.deadline, setup.get(Inventory), setup.get(PeopleAndSeats), tuple(setup.spec.cargo.classes))
 
     @property
     def given(self) -> bool:

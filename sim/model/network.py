@@ -22,7 +22,7 @@ import networkx as nx
 
 from sim.model.route import Leg
 from sim.scenario.routing import RoadMap, road_map
-from sim.scenario.schema import Airlift, BaseGroups, Cargo, CrossingPoint, Deadline, Loading, People, Threats, Vehicles
+from sim.scenario.schema import Airlift, BaseGroups, Cargo, CrossingPoint, Loading, People, Threats, Vehicles
 
 
 @dataclass(frozen=True)
@@ -63,8 +63,7 @@ class BaseSpec:
     pools: tuple[str, ...]
     lat: float = 0.0
     lon: float = 0.0
-    groups: BaseGroups = field(default_factory=BaseGroups)  # its optional groups (fuel, own transport, ...): unset ones are None
-    deadline: Deadline | None = None  # None: no date; everything leaves
+    groups: BaseGroups = field(default_factory=BaseGroups)  # its optional groups (fuel, own transport, deadline...): unset ones are None
     same_place_as: str | None = None  # another base that may be this one under another name
     same_place: float = 0.0  # the probability that it is
 
@@ -134,7 +133,6 @@ class Network:
     sites: dict[str, SiteSpec]
     roads: list[Road]
     pools: dict[str, PoolSpec]
-    shorthand: bool
     beyond: frozenset[str] = frozenset()  # sites beyond the border: destinations and what they reach without a crossing
     _routes: dict[tuple[object, ...], Any] = field(init=False, default_factory=dict)  # worked out once: routes, ways back
     _maps: dict[float | None, RoadMap] = field(init=False, default_factory=dict)

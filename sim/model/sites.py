@@ -1,16 +1,18 @@
 """The network a resolved scenario describes: a theatre file as written, or a one-base file expanded.
 
-:func:`network_of` reads a *resolved* scenario (every number drawn) into the plain records of
+:func:`network_of` reads a *resolved* theatre (every number drawn) into the plain records of
 :mod:`sim.model.network`: bases (:class:`~sim.model.network.BaseSpec`), crossings, destinations,
-roads and pools. A one-base file becomes the one-base network: its base, the main and alternate
-crossings (the alternate's detour a road of its own, sharing the Syrian leg's threats), the
-destination, and one pool of the base's own trucks, escort teams and Apaches (docs/MODEL.md,
-"The one-base shorthand"). It is expanded after the draws, so its inputs keep their dotted paths.
+roads and pools. A one-base file is first expanded into the theatre of one base it stands for
+(:func:`sim.scenario.shorthand.as_theatre`: its base, the main and alternate crossings, the
+alternate's detour a road of its own sharing the Syrian leg's threats, the destination, and one pool
+of the base's own trucks, escort teams and Apaches; docs/MODEL.md, "The one-base shorthand"). It is
+expanded after the draws, so its inputs keep their dotted paths; one builder reads both.
 """
 
 from __future__ import annotations
 
 import dataclasses
+import functools
 from collections.abc import Sequence
 
 from sim.model.convoy import KINDS
@@ -18,17 +20,12 @@ from sim.model.network import BaseSpec, DestinationSpec, Network, PoolSpec, Road
 from sim.model.route import Leg
 from sim.scenario.routing import beyond_border
 from sim.scenario.schema import BaseGroups, BaseSite, Cargo, CrossingPoint, CrossingSite, People, Scenario, TheatreScenario, strips_of
-
-SHORTHAND_BASE = "base"
-"""The one-base shorthand's names: its base, crossings and destination, its legs and its one pool."""
-SHORTHAND_MAIN, SHORTHAND_ALTERNATE, SHORTHAND_DESTINATION = "main", "alternate", "destination"
+from sim.scenario.shorthand import as_theatre
 
 
 def network_of(s: Scenario) -> Network:
-    """The network of a resolved scenario: a theatre as written, or a one-base file expanded."""
-    if isinstance(s, TheatreScenario):
-        return _theatre(s)
-    return _one_base(s)
+    """The network of a resolved scenario: a theatre as written, or a one-base file expanded (``as_theatre``)."""
+    return _theatre(as_theatre(s))
 
 
 def _kinds(value: Sequence[str] | None) -> tuple[str, ...] | None:
@@ -59,8 +56,7 @@ def _theatre(s: TheatreScenario) -> Network:
                 pools=tuple(site.pools),
                 lat=site.lat,
                 lon=site.lon,
-                groups=BaseGroups.of(site),
-                deadline=site.deadline or s.deadline,
+                groups=BaseGroups.of(site, s),  # the theatre's deadline for a base without its own
                 same_place_as=site.same_place_as,
                 same_place=float(site.same_place),
             )
@@ -94,90 +90,18 @@ def _theatre(s: TheatreScenario) -> Network:
             escort_teams=int(pool.escort.teams) if pool.escort else 0,
             apaches=int(pool.air_cover.apaches) if pool.air_cover else 0,
         )
-    return Network(bases, crossings, destinations, sites, roads, pools, shorthand=False, beyond=frozenset(beyond))
+    return Network(bases, crossings, destinations, sites, roads, pools, beyond=beyond)
 
 
-def _beyond(s: TheatreScenario) -> set[str]:
+def _beyond(s: TheatreScenario) -> frozenset[str]:
     """Sites beyond the border: destinations, and any site reached from one without passing a crossing."""
-    return beyond_border(((leg.start, leg.end) for leg in s.legs), set(s.crossings), set(s.destinations))
+    return _beyond_of(tuple((leg.start, leg.end) for leg in s.legs), frozenset(s.crossings), frozenset(s.destinations))
 
 
-def _one_base(s: Scenario) -> Network:
-    """The one-base shorthand as its network (docs/MODEL.md, "The one-base shorthand")."""
-    b, m, a, d = SHORTHAND_BASE, SHORTHAND_MAIN, SHORTHAND_ALTERNATE, SHORTHAND_DESTINATION
-    base = BaseSpec(
-        name=b,
-        kind="base",
-        title=b,
-        cargo=s.cargo,
-        vehicles=s.vehicles,
-        people=s.people,
-        loading=s.loading,
-        airstrips=tuple(strip for _, strip in strips_of(s.airlift)),
-        start_day=0.0,
-        after=None,
-        send_to=None,
-        leaves=1.0,
-        pools=(b,),
-        groups=BaseGroups.of(s),
-        deadline=s.deadline,
-    )
-    crossings = {m: s.crossing.main.model_copy(update={"extra_km": 0.0})}  # the detour is the alternate's
-    syria, iraq = s.route.syria, s.route.iraq
-    by_day_in_syria = _kinds(syria.daylight_only_for)
-    roads = [
-        Road(
-            index=0,
-            name=f"{b}-{m}",
-            start=b,
-            end=m,
-            leg=Leg.of(syria),
-            daylight_only_for=by_day_in_syria,
-            threats=s.route.threats,
-            shares_threats_with=None,
-            inside=True,
-        )
-    ]
-    alt = s.crossing.alternate
-    if alt is not None:
-        crossings[a] = alt
-        detour = Leg(syria.km + alt.extra_km, syria.town_km, syria.speed_kmh, syria.town_speed_kmh, syria.halt_minutes, syria.halt_every_hours)
-        roads.append(
-            Road(
-                index=1,
-                name=f"{b}-{a}",
-                start=b,
-                end=a,
-                leg=detour,
-                daylight_only_for=by_day_in_syria,
-                threats=s.route.threats,
-                shares_threats_with=f"{b}-{m}",
-                inside=True,
-            )
-        )
-    for name in crossings:
-        roads.append(
-            Road(
-                index=len(roads),
-                name=f"{name}-{d}",
-                start=name,
-                end=d,
-                leg=Leg.of(iraq),
-                daylight_only_for=_kinds(iraq.daylight_only_for),
-                threats=None,
-                shares_threats_with=None,
-                inside=False,
-            )
-        )
-    destinations = {d: DestinationSpec(name=d, title=s.destination.name, unload_teams=int(s.destination.unload_teams))}
-    sites = {
-        b: SiteSpec(name=b, title="the base", kind="base"),
-        **{n: SiteSpec(name=n, title=p.name, kind="crossing") for n, p in crossings.items()},
-        d: SiteSpec(name=d, title=s.destination.name, kind="destination"),
-    }
-    trucks = {k: int(getattr(s.fleet, k).count) for k in KINDS}
-    pool = PoolSpec(name=b, title="the base's own", home=b, trucks=trucks, escort_teams=int(s.escort.teams), apaches=int(s.air_cover.apaches))
-    return Network({b: base}, crossings, destinations, sites, roads, {b: pool}, shorthand=True)
+@functools.lru_cache(maxsize=256)
+def _beyond_of(roads: tuple[tuple[str, str], ...], crossings: frozenset[str], destinations: frozenset[str]) -> frozenset[str]:
+    """:func:`beyond_border` kept for the road networks seen before: every replication of a scenario has the same one."""
+    return frozenset(beyond_border(roads, crossings, destinations))
 
 
 def one_place(net: Network, same: dict[str, str]) -> Network:

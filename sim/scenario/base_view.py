@@ -13,6 +13,7 @@ hub as its Syrian leg and the hub's way out beyond it. The view is not validated
 from __future__ import annotations
 
 import itertools
+from typing import Any
 
 import networkx as nx
 
@@ -173,6 +174,7 @@ def base_view(s: TheatreScenario, base: str) -> Scenario:
         source_kind=None,
     )
     airlift = site.airlift if site.airlift is not None else _no_strip()
+    groups: dict[str, Any] = BaseGroups.of(site, s).groups()  # the theatre's deadline for a base without its own
     return Scenario.model_construct(
         scenario=s.scenario,
         cargo=site.cargo,
@@ -190,8 +192,7 @@ def base_view(s: TheatreScenario, base: str) -> Scenario:
         weather=s.weather,
         pause=s.pause,
         history=None,
-        deadline=site.deadline or s.deadline,
-        **{name: getattr(site, name) for name in BaseGroups.group_names()},
+        **groups,
         source_kind=None,
     )
 

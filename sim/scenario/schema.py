@@ -713,6 +713,14 @@ class BaseGroups(Group):
     fuel: Fuel | None = Field(default=None, description="bulk fuel at the base (unset: fuel never holds a convoy)")
     own_transport: OwnTransport | None = Field(default=None, description="the base's own organic trucks (unset: only the shared pools' trucks carry its cargo)")
     helicopters: Helicopters | None = Field(default=None, description="helicopters lifting troops and loads out of the base (unset: none)")
+    deadline: Deadline | None = Field(
+        default=None,
+        description="a date after which what is left at the base is destroyed or handed over (unset: none; a theatre's base without its own: "
+        "the theatre's [deadline], if any)",
+    )
+
+    THEATRE_WIDE: ClassVar[tuple[str, ...]] = ("deadline",)
+    """Groups a theatre may also give at its top: the default for every base without its own."""
 
     @classmethod
     def group_names(cls) -> tuple[str, ...]:
@@ -720,9 +728,15 @@ class BaseGroups(Group):
         return tuple(name for name in BaseGroups.model_fields if name != "source_kind")
 
     @classmethod
-    def of(cls, holder: BaseGroups) -> BaseGroups:
-        """The optional groups of a one-base scenario or of a theatre's base, on their own."""
-        return BaseGroups.model_construct(**{name: getattr(holder, name) for name in cls.group_names()})
+    def of(cls, holder: BaseGroups, theatre: BaseGroups | None = None) -> BaseGroups:
+        """The optional groups of a one-base scenario or of a theatre's base, on their own; with ``theatre`` (the
+        theatre scenario the base is in), each theatre-wide group the base does not give is the theatre's."""
+        groups = {name: getattr(holder, name) for name in cls.group_names()}
+        if theatre is not None:
+            for name in cls.THEATRE_WIDE:
+                if groups[name] is None:
+                    groups[name] = getattr(theatre, name)
+        return BaseGroups.model_construct(**groups)
 
     def groups(self) -> dict[str, Group | None]:
         """Each optional group by name (``None`` when unset)."""
@@ -804,7 +818,6 @@ class BaseSite(SiteHead, BaseGroups):
     airlift: Airstrips | None = Field(
         default=None, description="its own airstrip and shuttle, or several ([[sites.<base>.airlift]], each flying its own sorties); none: no sortie flies"
     )
-    deadline: Deadline | None = Field(default=None, description="its own deadline (unset: the theatre's [deadline], if any)")
     start_day: Days = Field(default=0.0, description="days after hour 0 when the base starts to empty (pack-out and convoys)")
     after: str | None = Field(default=None, description="another base: this one starts when that one is empty (or at its own start_day if that one stays)")
     send_to: str | None = Field(default=None, description="a hub inside the country: its cargo, vehicles and people go there instead of out")
@@ -1018,16 +1031,14 @@ class Scenario(BaseGroups):
     weather: Weather
     pause: Pause
     history: History | None = Field(default=None, description="for a backtest case (scenarios/history/): the reported outcome of a past withdrawal")
-    deadline: Deadline | None = Field(
-        default=None, description="a date after which what is left at the base is destroyed or handed over (in a theatre: every base without its own)"
-    )
 
     is_theatre: ClassVar[bool] = False
     """A one-base file (the one-base shorthand); :class:`TheatreScenario` is the network form."""
 
 
-ONE_BASE_GROUPS = ("cargo", "vehicles", "people", "loading", "airlift", "route", *BaseGroups.group_names())
-"""Top-level groups of a one-base file that a theatre scenario nests under each base (or, for ``route``, gives as legs)."""
+ONE_BASE_GROUPS = ("cargo", "vehicles", "people", "loading", "airlift", "route", *(g for g in BaseGroups.group_names() if g not in BaseGroups.THEATRE_WIDE))
+"""Top-level groups of a one-base file that a theatre scenario nests under each base (or, for ``route``, gives as legs);
+a theatre-wide group (the deadline) it may give at its top too, for every base without its own."""
 
 
 class TheatreScenario(Scenario):
