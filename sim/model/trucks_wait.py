@@ -92,19 +92,25 @@ class TrucksWait:
         self.evac, self.plan, self.kinds, self.waited_on = evac, plan, plan.kinds, waited_on
         self.short_of: str | None = None
         self.since = 0.0
+        self._cause = "trucks"  # what it waits for, in words
 
     def begin(self, t: float) -> simpy.Event:
         """The wait begins at ``t`` (now): what the base waits for, idle trucks called over, and the event to wait on
         (trucks come to rest where it watches, or the next truck out of repair)."""
+        self.short_of = short_of = self.evac.inventory.first_carrier_short(self.plan.loads, self.kinds)  # what it waits for as the wait begins
+        self._cause = f"trucks ({short_of})" if short_of else "trucks"
+        return self._again(t)
+
+    def _again(self, t: float) -> simpy.Event:
+        """The wait begins (again) at ``t`` (now), short of the same trucks: :meth:`begin` but what it waits for."""
         evac = self.evac
         env, fleet = evac.env, evac.fleet
-        self.short_of = short_of = evac.inventory.first_carrier_short(self.plan.loads, self.kinds)  # what it waits for as the wait begins
         evac.neighbours.call_trucks(evac.name)
         repaired = fleet.next_repair()
         rest = evac.neighbours.trucks_come_to_rest(evac.name)
         fleet.wait_for_trucks(True)
         self.since = t
-        evac.forming_wait = (f"trucks ({short_of})" if short_of else "trucks", t)
+        evac.forming_wait = (self._cause, t)
         if repaired is not None:
             return FirstOf(env, rest, timer := env.timeout(repaired - t), timer=timer)
         if self.waited_on is not None and isinstance(rest, TrucksAtRest):
@@ -125,7 +131,7 @@ class TrucksWait:
         if evac.fleet.next_repair() is not None or same_plans(evac, self.waited_on) is None:
             return None  # a truck out of repair by now, or plans to make again: its process looks
         self.ends()
-        rest = self.begin(evac.env.now)
+        rest = self._again(evac.env.now)  # the same cargo left: short of the same trucks
         assert isinstance(rest, TrucksAtRest), "no truck in repair, so no timer: it waits on the board again"
         return rest
 
