@@ -12,7 +12,7 @@ A one-base scenario is a theatre of one base (the one-base shorthand).
 from __future__ import annotations
 
 import math
-from collections.abc import Generator, Iterable
+from collections.abc import Generator
 from typing import Any
 
 import simpy
@@ -123,9 +123,17 @@ class Theatre:
                 needed = self._needed(evac)
             if not needed:
                 return
-            giving = [name for name in idle_at if name != base and any(kind in needed for kind in self._idle_not_kept(name, pool))]
-            for other in self._in_file_order(giving, base):
-                for kind in self._idle_not_kept(other.name, pool):
+            giving: list[tuple[Evacuation, tuple[str, ...]]] = []
+            for name in idle_at:  # the bases of the pool with idle trucks: at most a few, whatever the bases
+                if name != base:
+                    loose = self._idle_not_kept(name, pool)
+                    if loose and any(kind in needed for kind in loose):
+                        giving.append((self.bases[name], loose))
+            if len(giving) > 1:
+                rank = self._rank
+                giving.sort(key=lambda given: rank[given[0].name])
+            for other, loose in giving:  # in file order
+                for kind in loose:
                     if kind in needed:
                         self._reposition(other, evac, pool, kind, other.fleet.take_idle(pool, kind))
 
@@ -154,11 +162,6 @@ class Theatre:
         standing, its loads left, whether it started, finished or is stuck, whether its feeders still send): with the
         same stamp, the same answers."""
         return (evac.fleet.changes, evac.inventory.changes, evac.road_done, evac.stuck, evac.started_at is None, evac.waiting_for_feeders())
-
-    def _in_file_order(self, names: Iterable[str], but: str) -> list[Evacuation]:
-        """The bases named (but ``but``), in file order: the order in which bases are asked for trucks."""
-        rank = self._rank
-        return [self.bases[name] for name in sorted(names, key=rank.__getitem__) if name != but]
 
     def trucks_arrived(self, base: str) -> None:
         """Trucks are idle at ``base``: those of kinds it does not keep drive empty to the first base (file order)
