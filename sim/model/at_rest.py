@@ -48,7 +48,7 @@ class TrucksAtRest(Condition):
         """Trucks came to rest where this wait watches: it fires (once)."""
         if not self.triggered:
             self._board.forget(self._number)
-            if self.look_again is not None and self._board.looks_in_place:
+            if self.look_again is not None and self.callbacks and self._board.looks_in_place:  # its base's process waits on it
                 self._sleepers, self.callbacks = self.callbacks, [self._look]
             self.succeed()
 
