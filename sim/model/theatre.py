@@ -123,12 +123,16 @@ class Theatre:
                 needed = self._needed(evac)
             if not needed:
                 return
+            wanted = set(needed)
             giving: list[tuple[Evacuation, tuple[str, ...]]] = []
-            for name in idle_at:  # the bases of the pool with idle trucks: at most a few, whatever the bases
-                if name != base:
-                    loose = self._idle_not_kept(name, pool)
-                    if loose and any(kind in needed for kind in loose):
-                        giving.append((self.bases[name], loose))
+            known, bases, stamp = self._loose, self.bases, self._stamp
+            for name in idle_at:  # the bases of the pool with idle trucks now
+                if name == base:
+                    continue
+                other, hit = bases[name], known.get((name, pool))
+                loose = hit[1] if hit is not None and hit[0] == stamp(other) else self._idle_not_kept(name, pool)
+                if loose and not wanted.isdisjoint(loose):
+                    giving.append((other, loose))
             if len(giving) > 1:
                 rank = self._rank
                 giving.sort(key=lambda given: rank[given[0].name])
