@@ -18,18 +18,26 @@ order of the callbacks, the moment each wait fires and the events scheduled are 
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Set
+from collections.abc import Callable, Mapping, Set
 
 import simpy
-from simpy.events import Condition
+from simpy.events import Condition, EventCallbacks
 
 
 class TrucksAtRest(Condition):
     """Fires the first time trucks come to rest at one of the bases a waiting base watches (its :class:`RestBoard`
-    entry); may be combined with a timer (``rest | timeout``) like any SimPy condition."""
+    entry); may be combined with a timer (``rest | timeout``) like any SimPy condition.
+
+    ``look_again``, when the base's process waits on it alone, is the base's look made at the moment it would wake
+    (:meth:`sim.model.trucks_wait.TrucksWait.look_again`): where that look changes nothing but the base's wait, it
+    returns the new wait, and the process sleeps on there without being resumed (its waiting is handed over); where
+    it would change something, it returns ``None`` and the process wakes as it always did, at the same point."""
+
+    look_again: Callable[[], TrucksAtRest | None] | None = None
 
     def __init__(self, env: simpy.Environment, board: RestBoard, number: int) -> None:
         simpy.Event.__init__(self, env)
+        self._sleepers: EventCallbacks = []  # what waited on it, while its base looks again
         self._evaluate = Condition.any_events
         self._events = ()  # nothing to report in a value: those waiting on it only look again
         self._count = 0
@@ -40,7 +48,27 @@ class TrucksAtRest(Condition):
         """Trucks came to rest where this wait watches: it fires (once)."""
         if not self.triggered:
             self._board.forget(self._number)
+            if self.look_again is not None and self.callbacks and self._board.looks_in_place:  # its base's process waits on it
+                self._sleepers, self.callbacks = self.callbacks, [self._look]
             self.succeed()
+
+    def _look(self, _event: simpy.Event) -> None:
+        """This wait's turn to wake its base, at the very point its process would resume: the base looks again; if
+        that changes nothing but its wait, the process sleeps on the new one (SimPy's ``Process._resume``, as the
+        only thing waiting on this event, moves over, with the process's target); otherwise it resumes now."""
+        assert self.look_again is not None, "only a wait with a look to make is looked at"
+        sleepers = self._sleepers
+        again = self.look_again()
+        if again is None:
+            for callback in sleepers:
+                callback(self)
+            return
+        assert again.callbacks is not None, "a new wait has not fired"
+        again.callbacks.extend(sleepers)
+        for callback in sleepers:
+            process = getattr(callback, "__self__", None)
+            if isinstance(process, simpy.Process):
+                process._target = again  # what the process waits on now (SimPy reads it to interrupt it)
 
     def _remove_check_callbacks(self) -> None:
         """The condition it is part of fired (its timer ran out): it is spent, and no return wakes it."""
@@ -67,6 +95,10 @@ class RestBoard:
     one of its pools). The fleets of the watched bases tell the board before anything subscribes to their return event
     (:meth:`before_subscribing`) and before it fires (:meth:`before_firing`).
     """
+
+    looks_in_place = True
+    """Whether a woken base looks again where it would wake (:attr:`TrucksAtRest.look_again`) before its process is
+    resumed; ``False`` resumes it every time, as before (the tests compare the two)."""
 
     def __init__(self, watches: Mapping[str, Set[str]]) -> None:
         self._watches = {base: frozenset(watched) for base, watched in watches.items()}

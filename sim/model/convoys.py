@@ -36,7 +36,7 @@ from sim.model.events import FirstOf, StartedNow, StartsNow
 from sim.model.loading import load_and_queue, loading_hours
 from sim.model.own_transport import OWN_KIND
 from sim.model.shuttle import cab_seats_a_trip, shuttle_troops
-from sim.model.trucks_wait import planned_on, same_plans, trucks_that_may_come, waits_for_trucks
+from sim.model.trucks_wait import TrucksWait, planned_on, same_plans, trucks_that_may_come, waits_for_trucks
 
 if TYPE_CHECKING:
     from sim.model.evacuation import Evacuation
@@ -135,7 +135,7 @@ def form_convoys(env: simpy.Environment, evac: Evacuation) -> Steps:
             if not waiting:
                 evac.never_finishes("a convoy could never form: no truck at the base or on its way can take the cargo left")
                 return
-            yield from _wait_to_form(env, evac, waiting, t)
+            yield from _wait_to_form(env, evac, waiting, t, waited_on)
             continue
         yield from _load_and_queue(env, evac, plans[-1], t)
     stranded = evac.inventory.no_carrier_can_take(evac.airlift.flies)
@@ -197,21 +197,17 @@ def _plans_until_ready(evac: Evacuation, groups: tuple[ConvoyGroup, ...], t: flo
     return plans
 
 
-def _wait_to_form(env: simpy.Environment, evac: Evacuation, waiting: list[ConvoyPlan], t: float) -> Steps:
-    """No convoy can form yet: wait for trucks to come back (or out of repair), or for cargo to be packed."""
+def _wait_to_form(
+    env: simpy.Environment, evac: Evacuation, waiting: list[ConvoyPlan], t: float, waited_on: tuple[tuple[object, ...], list[ConvoyPlan]] | None
+) -> Steps:
+    """No convoy can form yet: wait for trucks to come back (or out of repair), or for cargo to be packed. A wait
+    for trucks wakes the process only for a look that changes something (:class:`~sim.model.trucks_wait.TrucksWait`)."""
     inv, fleet = evac.inventory, evac.fleet
     first = waiting[0]
     if first.waiting_for == "trucks":
-        assert first.kinds is not None, "a convoy waiting for trucks knows which types may join it"
-        short_of = inv.first_carrier_short(first.loads, first.kinds)  # what it waits for as the wait begins
-        evac.neighbours.call_trucks(evac.name)
-        repaired = fleet.next_repair()
-        rest = evac.neighbours.trucks_come_to_rest(evac.name)
-        evac.fleet.wait_for_trucks(True)
-        evac.forming_wait = (f"trucks ({short_of})" if short_of else "trucks", t)
-        yield rest if repaired is None else FirstOf(env, rest, timer := env.timeout(repaired - t), timer=timer)
-        evac.forming_wait = None
-        evac.wait_for_trucks(short_of, env.now - t)
+        wait = TrucksWait(evac, first, waited_on)
+        yield wait.begin(t)
+        wait.ends()
     else:
         staged = inv.staged(t)
         evac.forming_wait = ("cargo to be packed out", t)

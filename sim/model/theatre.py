@@ -12,7 +12,7 @@ A one-base scenario is a theatre of one base (the one-base shorthand).
 from __future__ import annotations
 
 import math
-from collections.abc import Generator, Iterable
+from collections.abc import Generator
 from typing import Any
 
 import simpy
@@ -51,7 +51,7 @@ class Theatre:
         self._board: RestBoard | None = None  # the waits for trucks to come to rest (bases that share a pool)
         self._collecting: dict[str, float] = {}  # a finished base's next look at its trucks out of repair: when
         self._needed_by: dict[str, tuple[object, list[str]]] = {}  # each base's stamp and the truck types it needed then
-        self._settled: dict[tuple[str, str], tuple[object, ...]] = {}  # (base, pool): it keeps all its idle trucks of the pool, as of its stamp then
+        self._loose: dict[tuple[str, str], tuple[tuple[object, ...], tuple[str, ...]]] = {}  # (base, pool): its stamp, the types idle it did not keep then
         self._users: dict[str, list[Evacuation]] = {}
         self._rank = {name: i for i, name in enumerate(self.network.bases)}  # file order
         if build:
@@ -117,24 +117,40 @@ class Theatre:
         needed: list[str] | None = None  # asked once (nothing below changes what this base needs)
         for pool in evac.spec.pools:
             idle_at = self.truck_pools[pool].idle_at
-            if not idle_at or idle_at == {base}:
+            if not idle_at or (len(idle_at) == 1 and base in idle_at):
                 continue
             if needed is None:
                 needed = self._needed(evac)
             if not needed:
                 return
-            settled = self._settled
-            unsure = [name for name in idle_at if name != base and settled.get((name, pool)) != self._stamp(self.bases[name])]
-            for other in self._in_file_order(unsure, base):
-                fleet = other.fleet
-                kept = True
-                for kind in KINDS:
-                    if fleet.standing(pool, kind) > 0 and not self._keeps(other, kind):
-                        kept = False
-                        if kind in needed:
-                            self._reposition(other, evac, pool, kind, fleet.take_idle(pool, kind))
-                if kept:
-                    settled[other.name, pool] = self._stamp(other)
+            wanted = set(needed)
+            giving: list[tuple[Evacuation, tuple[str, ...]]] = []
+            known, bases, stamp = self._loose, self.bases, self._stamp
+            for name in idle_at:  # the bases of the pool with idle trucks now
+                if name == base:
+                    continue
+                other, hit = bases[name], known.get((name, pool))
+                loose = hit[1] if hit is not None and hit[0] == stamp(other) else self._idle_not_kept(name, pool)
+                if loose and not wanted.isdisjoint(loose):
+                    giving.append((other, loose))
+            if len(giving) > 1:
+                rank = self._rank
+                giving.sort(key=lambda given: rank[given[0].name])
+            for other, loose in giving:  # in file order
+                for kind in loose:
+                    if kind in needed:
+                        self._reposition(other, evac, pool, kind, other.fleet.take_idle(pool, kind))
+
+    def _idle_not_kept(self, name: str, pool: str) -> tuple[str, ...]:
+        """The truck types of ``pool`` idle at the base ``name`` that it does not keep (:meth:`_keeps`), in their
+        order: those another base of the pool may call over. Asked again only when the base's state changed."""
+        other = self.bases[name]
+        stamp = self._stamp(other)
+        hit = self._loose.get((name, pool))
+        if hit is None or hit[0] != stamp:
+            standing = other.fleet.standing
+            hit = self._loose[name, pool] = (stamp, tuple(kind for kind in KINDS if standing(pool, kind) > 0 and not self._keeps(other, kind)))
+        return hit[1]
 
     def _needed(self, evac: Evacuation) -> list[str]:
         """The truck types ``evac`` needs (:meth:`_needs`), asked again only when its state changed."""
@@ -150,11 +166,6 @@ class Theatre:
         standing, its loads left, whether it started, finished or is stuck, whether its feeders still send): with the
         same stamp, the same answers."""
         return (evac.fleet.changes, evac.inventory.changes, evac.road_done, evac.stuck, evac.started_at is None, evac.waiting_for_feeders())
-
-    def _in_file_order(self, names: Iterable[str], but: str) -> list[Evacuation]:
-        """The bases named (but ``but``), in file order: the order in which bases are asked for trucks."""
-        rank = self._rank
-        return [self.bases[name] for name in sorted(names, key=rank.__getitem__) if name != but]
 
     def trucks_arrived(self, base: str) -> None:
         """Trucks are idle at ``base``: those of kinds it does not keep drive empty to the first base (file order)

@@ -10,7 +10,11 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+import simpy
+
+from sim.model.at_rest import TrucksAtRest
 from sim.model.convoy import KINDS
+from sim.model.events import FirstOf
 
 if TYPE_CHECKING:
     from sim.model.convoys import ConvoyPlan
@@ -73,4 +77,63 @@ def same_plans(evac: Evacuation, waited_on: tuple[tuple[object, ...], list[Convo
     return plans
 
 
-__all__ = ["away_and_useless", "planned_on", "same_plans", "trucks_that_may_come", "waits_for_trucks"]
+class TrucksWait:
+    """The base's next convoy waiting to form for trucks, from its first look to the look that changes something.
+
+    Each time trucks come to rest where it watches, the base looks again. A look that finds the same plans
+    (:func:`same_plans`) and no truck out of repair only charges the hours waited so far, calls idle trucks over as
+    any look does (:meth:`~sim.model.shared.Neighbours.call_trucks`) and waits again: :meth:`look_again` makes that
+    look where the base would wake, without resuming its process; only a look that would change something resumes
+    it. ``short_of`` (the truck type it waits for, if known) and ``since`` (hours) are those of the wait under way.
+    """
+
+    def __init__(self, evac: Evacuation, plan: ConvoyPlan, waited_on: tuple[tuple[object, ...], list[ConvoyPlan]] | None) -> None:
+        assert plan.kinds is not None, "a convoy waiting for trucks knows which types may join it"
+        self.evac, self.plan, self.kinds, self.waited_on = evac, plan, plan.kinds, waited_on
+        self.short_of: str | None = None
+        self.since = 0.0
+        self._cause = "trucks"  # what it waits for, in words
+
+    def begin(self, t: float) -> simpy.Event:
+        """The wait begins at ``t`` (now): what the base waits for, idle trucks called over, and the event to wait on
+        (trucks come to rest where it watches, or the next truck out of repair)."""
+        self.short_of = short_of = self.evac.inventory.first_carrier_short(self.plan.loads, self.kinds)  # what it waits for as the wait begins
+        self._cause = f"trucks ({short_of})" if short_of else "trucks"
+        return self._again(t)
+
+    def _again(self, t: float) -> simpy.Event:
+        """The wait begins (again) at ``t`` (now), short of the same trucks: :meth:`begin` but what it waits for."""
+        evac = self.evac
+        env, fleet = evac.env, evac.fleet
+        evac.neighbours.call_trucks(evac.name)
+        repaired = fleet.next_repair()
+        rest = evac.neighbours.trucks_come_to_rest(evac.name)
+        fleet.wait_for_trucks(True)
+        self.since = t
+        evac.forming_wait = (self._cause, t)
+        if repaired is not None:
+            return FirstOf(env, rest, timer := env.timeout(repaired - t), timer=timer)
+        if self.waited_on is not None and isinstance(rest, TrucksAtRest):
+            rest.look_again = self.look_again
+        return rest
+
+    def ends(self) -> None:
+        """The base woke to look again: the hours since the wait began are charged to the trucks it is short of."""
+        evac = self.evac
+        evac.forming_wait = None
+        evac.wait_for_trucks(self.short_of, evac.env.now - self.since)
+
+    def look_again(self) -> TrucksAtRest | None:
+        """Trucks came to rest where the base watches, and it would wake now: when its look would find the same plans
+        and nothing out of repair, make that look here (the hours charged, idle trucks called, the same wait begun
+        anew, in the order its process would) and return the new wait; ``None`` when the process must wake."""
+        evac = self.evac
+        if evac.fleet.next_repair() is not None or same_plans(evac, self.waited_on) is None:
+            return None  # a truck out of repair by now, or plans to make again: its process looks
+        self.ends()
+        rest = self._again(evac.env.now)  # the same cargo left: short of the same trucks
+        assert isinstance(rest, TrucksAtRest), "no truck in repair, so no timer: it waits on the board again"
+        return rest
+
+
+__all__ = ["TrucksWait", "away_and_useless", "planned_on", "same_plans", "trucks_that_may_come", "waits_for_trucks"]
