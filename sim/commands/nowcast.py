@@ -31,7 +31,14 @@ def register(app: typer.Typer) -> None:
 
 def nowcast(
     scenario: ScenarioArg,
-    observations: Annotated[Path, typer.Argument(help="observations file, e.g. scenarios/observations/qasrak_2026.toml", show_default=False)],
+    observations: Annotated[
+        Path,
+        typer.Argument(
+            metavar="OBSERVATIONS",
+            help="observations file, e.g. scenarios/observations/qasrak_2026.toml",
+            show_default=False,
+        ),
+    ],
     replications: Annotated[int, typer.Option("--replications", "-n", min=1, help="prior replications to weight")] = DEFAULT_REPLICATIONS,
     seed: SeedOpt = DEFAULT_SEED,
     jobs: JobsOpt = None,
