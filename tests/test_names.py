@@ -125,3 +125,16 @@ def test_the_crew_warning_gives_the_crew_beside_its_path(tmp_path):
     assert result.exit_code == 0, result.output
     text = " ".join(result.output.split())
     assert "could not crew every vehicle (10 people each, vehicles.crew; the security force apart)" in text, text
+
+
+def test_a_theatre_base_s_crew_warning_gives_its_crew_beside_its_own_path(tmp_path):
+    """Each base of a theatre warns in words first, its own dotted path beside (not the old ``vehicles.crew each``)."""
+    from sim import api
+    from tests.conftest import ROOT
+
+    overrides = ["sites.rmelan.vehicles.crew=10", "sites.rmelan.vehicles.seats=10"]
+    summary = api.run(ROOT / "scenarios" / "syria_2026_theatre.toml", 2, overrides=overrides, out=tmp_path / "r", figures=False, jobs=1).summary
+    rmelan = [w for w in summary["warnings"] if w.startswith("Rmelan: ") and "could not crew every vehicle" in w]
+    assert len(rmelan) == 1, summary["warnings"]
+    assert "could not crew every vehicle (10 people each, sites.rmelan.vehicles.crew; the security force apart)" in rmelan[0]
+    assert "vehicles.crew each" not in " ".join(summary["warnings"]) + " ".join(summary["bases"]["rmelan"]["warnings"])
