@@ -139,6 +139,8 @@ _EXACT_UNITS = {
     "closures_per_month": "closures a month",
     "priority": "rank",
     "day": "days from the start",
+    "leaves": "share, 0-1",
+    "same_place": "share, 0-1",
 }
 
 _UNITS = (
@@ -190,12 +192,39 @@ def value_words(path: str, value) -> str:
     return text if unit in ("count", "rank") else f"{text} {unit}"
 
 
+_COUNTED = {
+    "convoys.size_max": "vehicles",
+    "escort.vehicles_per_team": "vehicles",
+    "airlift.max_on_ground": "aircraft",
+    "fuel.fills_at_start": "convoy fills",
+    "fuel.resupply_fills": "convoy fills",
+    "own_transport.trucks": "trucks",
+    "own_transport.loads_per_trip": "truckloads",
+    "own_transport.seats": "troops",
+}
+"""What an input counted in whole units counts, where its planner name is not already that plural noun
+(``largest convoy`` counts vehicles); the others count what they are named (``military trucks``)."""
+
+
+def counted(path: str) -> str:
+    """What a count input counts, as the word after its number: ``military trucks`` for ``fleet.military.count``,
+    ``vehicles`` for ``convoys.size_max``; a theatre's ``pools.army.fleet.military.count`` counts ``military trucks``."""
+    path = str(path).removeprefix("input.")
+    for ending, noun in _COUNTED.items():
+        if path == ending or path.endswith(f".{ending}"):
+            return noun
+    return label(path).rsplit(": ", 1)[-1]
+
+
 def pinned_words(path: str, low, high) -> str:
-    """The two values a tornado pins an input at, in its unit: ``0 to 40`` (trucks), ``5% to 20%``, ``200 to 250 km``."""
+    """The two values a tornado pins an input at, in its unit, said once after the high value: ``0 to 40 military
+    trucks``, ``20 to 50 vehicles`` (the largest convoy), ``5% to 20%``, ``200 to 250 km``."""
     low_text, high_text = value_words(path, low), value_words(path, high)
     unit = unit_of(path)
     if not unit.startswith("share") and unit not in ("count", "rank") and low_text.endswith(f" {unit}"):
         low_text = low_text.removesuffix(f" {unit}")  # the unit once, after the high value
+    if unit == "count" and high_text != "—":
+        high_text = f"{high_text} {counted(path)}"
     return f"{low_text} to {high_text}"
 
 
