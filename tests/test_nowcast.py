@@ -262,8 +262,16 @@ def test_cli_bad_observations_exit_3_without_traceback(tmp_path):
 def test_cli_runs_the_shipped_observations_and_writes_its_files(tmp_path):
     out = tmp_path / "run"
     args = ["nowcast", str(ROOT / "scenarios/qasrak_baseline.toml"), str(SHIPPED), "-n", "150", "--jobs", "2", "--seed", "3", "--out", str(out)]
-    result = CliRunner().invoke(app, args)
+    result = CliRunner().invoke(app, args, env={"COLUMNS": "200"})
     assert result.exit_code == 0, result.output
+    # the console's table leads with what the sentences and the report lead with: the date everyone is out (P50,
+    # with its calendar date) and P(out by day 30) with its 95% CI, before the spread and the seed's window
+    header = next(line for line in result.output.splitlines() if "date everyone is out (P50)" in line)
+    assert header.index("date everyone is out (P50)") < header.index("P(out by day 30) (95% CI)") < header.index("P(15-30)"), header
+    for row in ("prior (scenario)", "posterior (given reports)"):
+        line = next(line for line in result.output.splitlines() if row in line)
+        cells = [c.strip() for c in line.split("│")[1:-1]]
+        assert re.fullmatch(r"day [\d.]+ \(.+\)", cells[1]) and re.fullmatch(r"[\d.]+% \(\d+-\d+%\)", cells[2]), cells
     for name in ("nowcast.json", "weights.parquet", "manifest.json", "nowcast.png", "nowcast.svg"):
         assert (out / name).exists(), name
     data = json.loads((out / "nowcast.json").read_text())
