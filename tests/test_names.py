@@ -176,4 +176,4 @@ def test_the_report_s_headline_reads_its_iso_dates_as_words():
         "replications": 100,
     }
     note = headline_context(top)["date_note"]
-    assert "P50 (10 Mar 2026)" in note and "(7 Mar 2026 to 15 Mar 2026)" in note and "2026-03" not in note, note
+    assert "P50 (10 Mar 2026)" in note and "(7 Mar to 15 Mar 2026)" in note and "2026-03" not in note, note

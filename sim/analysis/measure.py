@@ -20,7 +20,7 @@ from datetime import date
 import numpy as np
 import pandas as pd
 
-from sim.names import date_of_day, date_words
+from sim.names import date_of_day, date_words, dates_words
 
 MEASURES = ("days", "out-by-day", "window")
 """The measures a study can rank by, as the command line spells them (``--measure``)."""
@@ -224,7 +224,7 @@ def headline(rows: pd.DataFrame, measure: Measure) -> dict[str, object]:
         of_those = f" of those {n}"
     sentence = (
         f"{ends[0].upper()}{ends[1:]} by day {d['p50']:.1f}{on('p50')} in {half} (P10-P90 {d['p10']:.1f}-{d['p90']:.1f} days"
-        + (f", {said['p10']} to {said['p90']}" if said["p10"] else "")
+        + (f", {dates_words(dates['p10'], dates['p90'])}" if dates["p10"] and dates["p90"] else "")
         + f"; mean {d['mean']:.1f}); {measure.by_day_words} {pct(by_day)}{of_those}."
     )
     subject = f"the {measure.days_words}{whole}"

@@ -33,7 +33,7 @@ from sim.analysis.statistics import window_key
 from sim.experiment.manifest import ResultsFolderError
 from sim.experiment.manifest import read_manifest as folder_manifest
 from sim.experiment.storage import lock_folder, write_atomic
-from sim.names import date_words, day_date_words
+from sim.names import date_words, dates_words, day_date_words
 from sim.plots.completion import window_labels
 from sim.plots.figures import FIGURE_ORDER, NotResultsFolder, check_folder, expected_figures, folder_kind, plot_folder
 from sim.plots.redraw import ANALYSIS_KINDS
@@ -447,8 +447,9 @@ def headline_context(top: dict | None) -> dict | None:
 
     m = Measure.from_record(top["measure"])
     d = top["days"]
-    dates = {k: date_words(v) for k, v in top["dates"].items() if v}  # ISO in summary.json, read as 10 Mar 2026
-    when = f"{dates['p10']} to {dates['p90']}" if dates.get("p10") else ""
+    iso = top["dates"]  # ISO in summary.json, read as 10 Mar 2026
+    dates = {k: date_words(v) for k, v in iso.items() if v}
+    when = dates_words(iso["p10"], iso["p90"]) if iso.get("p10") and iso.get("p90") else ""
     return {
         "heading": {"base empty": "When is the base empty", "the last out": "When is everyone out"}.get(m.subject, f"When is {m.subject}")
         + f", and how sure by day {m.day:g}?",
