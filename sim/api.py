@@ -206,9 +206,10 @@ def run(
     layout = theatre_layout(loaded.scenario)
     window = loaded.scenario.scenario.window_days
     rows = summary_rows(store, theatre_columns(layout, WAIT_CAUSES, RESOURCES, SORTIE_WAIT_CAUSES))  # one read: [] extra for one base
-    summary = summarize(rows, window, WAIT_CAUSES, RESOURCES, _crew_words(loaded.scenario))
+    crews = _crews(loaded.scenario)
+    summary = summarize(rows, window, WAIT_CAUSES, RESOURCES, *crews.get(None, (None, "vehicles.crew")))
     if layout is not None:  # a theatre: each base's answers, the last out of the country, the network
-        theatre = summarize_theatre(rows, layout, window, WAIT_CAUSES, RESOURCES)
+        theatre = summarize_theatre(rows, layout, window, WAIT_CAUSES, RESOURCES, {n: words for n, (words, _) in crews.items() if n})
         summary["warnings"] = [*summary.get("warnings", []), *theatre.pop("warnings")]
         summary.update(theatre)
     top = headline(rows, chosen)
@@ -236,15 +237,24 @@ def _has_deadline(scenario: Any) -> bool:
     return scenario.deadline is not None or any(site.deadline is not None for site in getattr(scenario, "bases", {}).values())
 
 
-def _crew_words(scenario: Any) -> str | None:
-    """The people who leave with each vehicle (``vehicles.crew``; a theatre's main base's) in words: ``2 people``."""
-    vehicles = getattr(scenario, "vehicles", None)
-    if vehicles is None and getattr(scenario, "sites", None):
-        vehicles = scenario.bases[scenario.main_base].vehicles  # a base's own group: read from the base itself
-    if vehicles is None:
-        return None
-    crew = vehicles.crew
-    return f"{crew:g} people" if isinstance(crew, int | float) else f"{crew.describe()} people"
+def _crews(scenario: Any) -> dict[str | None, tuple[str, str]]:
+    """The people who leave with each vehicle in words (``2 people``) with the input's dotted path: under None the
+    one-base answers' (a file's ``vehicles.crew``, a theatre's main base's ``sites.<base>.vehicles.crew``), and on a
+    theatre under each base's name its own."""
+
+    def words(vehicles: Any) -> str:
+        crew = vehicles.crew
+        return f"{crew:g} people" if isinstance(crew, int | float) else f"{crew.describe()} people"
+
+    if getattr(scenario, "vehicles", None) is not None:
+        return {None: (words(scenario.vehicles), "vehicles.crew")}
+    if not getattr(scenario, "sites", None):
+        return {}
+    views = {name: site.vehicles for name, site in scenario.bases.items()}  # a base's own group: read from the base itself
+    out: dict[str | None, tuple[str, str]] = {name: (words(v), f"sites.{name}.vehicles.crew") for name, v in views.items() if v is not None}
+    if scenario.main_base in out:
+        out[None] = out[scenario.main_base]
+    return out
 
 
 def _measure(scenario: Any, measure: str, by_day: float | None, base: str | None) -> Measure:

@@ -203,29 +203,28 @@ def _window_keys(window: tuple[float, float]) -> dict[str, str]:
 
 
 def _date(start: str, day: float) -> str:
-    """``03-12`` (month-day) of a day from the scenario's own start; the year is in the table's title."""
-    from sim.analysis.measure import calendar_date
+    """``12 Mar 2026``: the calendar date of a day from the scenario's own start, as everything a person reads writes it."""
+    from sim.names import day_date_words
 
-    return calendar_date(start, day).strftime("%m-%d")
+    return day_date_words(start, day)
 
 
 def _when_row(d: dict, start: str) -> list[str]:
-    """mean, P50 with its date, P10-P90 with their dates, of a ``describe_days`` dict."""
+    """mean, P50 with its date, P10-P90 with their dates (``25 Mar to 10 Apr 2026``), of a ``describe_days`` dict."""
+    from sim.names import date_of_day, dates_words
+
     return [
         f"{d['mean']:.1f}",
         f"{d['p50']:.1f} ({_date(start, d['p50'])})",
-        f"{d['p10']:.1f}-{d['p90']:.1f} ({_date(start, d['p10'])} to {_date(start, d['p90'])})",
+        f"{d['p10']:.1f}-{d['p90']:.1f} ({dates_words(date_of_day(start, d['p10']), date_of_day(start, d['p90']))})",
     ]
 
 
 def _print_when(summary: dict, start: str) -> None:
     """The date first: on a theatre the whole withdrawal (the last out of the country), then each base; on one base,
     base empty and force closure. Days from the scenario's own start, with calendar dates."""
-    from sim.analysis.measure import calendar_date
-
     theatre = "theatre" in summary
-    year = calendar_date(start, 0).isoformat()
-    table = Table(title=f"When: days from day 0 ({year}), calendar dates (month-day) beside them")
+    table = Table(title=f"When: days from day 0 ({_date(start, 0)}), calendar dates beside them")
     table.add_column("")
     for col in ("mean", "P50 (date)", "P10-P90 (dates)"):
         table.add_column(col, justify="right")
@@ -252,7 +251,9 @@ def _print_sure(summary: dict) -> None:
 
         p = top["p_by_day"]
         by = Measure.from_record(top["measure"]).by_day_words
-        date = f" ({top['by_day_date']})" if top.get("by_day_date") else ""
+        from sim.names import date_words
+
+        date = f" ({date_words(top['by_day_date'])})" if top.get("by_day_date") else ""
         n, total = top.get("replications"), top.get("all_replications", top.get("replications"))
         of = f", of the {n} replications in which it moves ({n} of the {total})" if n != total else ""
         console.print(f"[bold]{escape(by)}{date}: {100 * p['estimate']:.1f}%[/] (95% CI {100 * p['ci_low']:.1f}-{100 * p['ci_high']:.1f}%){of}")
@@ -306,11 +307,10 @@ def _print_summary(title: str, summary: dict, window: tuple[float, float], start
 
 def _print_left_behind(summary: dict, start: str) -> None:
     """What each base with a deadline leaves behind, and how likely (on a theatre, base by base)."""
-    from sim.analysis.measure import calendar_date
     from sim.analysis.statistics import left_behind_words
 
     def words(left: dict, moves: float | None = None) -> str:
-        return left_behind_words(left, calendar_date(start, left["deadline_day"]).isoformat(), moves)
+        return left_behind_words(left, _date(start, left["deadline_day"]), moves)
 
     if "theatre" in summary and summary.get("bases"):
         for name, b in summary["bases"].items():

@@ -9,6 +9,7 @@ may appear beside the words, small. Nothing here knows the model: names only (an
 
 from __future__ import annotations
 
+import datetime as dt
 import math
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -139,6 +140,8 @@ _EXACT_UNITS = {
     "closures_per_month": "closures a month",
     "priority": "rank",
     "day": "days from the start",
+    "leaves": "share, 0-1",
+    "same_place": "share, 0-1",
 }
 
 _UNITS = (
@@ -190,12 +193,39 @@ def value_words(path: str, value) -> str:
     return text if unit in ("count", "rank") else f"{text} {unit}"
 
 
+_COUNTED = {
+    "convoys.size_max": "vehicles",
+    "escort.vehicles_per_team": "vehicles",
+    "airlift.max_on_ground": "aircraft",
+    "fuel.fills_at_start": "convoy fills",
+    "fuel.resupply_fills": "convoy fills",
+    "own_transport.trucks": "trucks",
+    "own_transport.loads_per_trip": "truckloads",
+    "own_transport.seats": "troops",
+}
+"""What an input counted in whole units counts, where its planner name is not already that plural noun
+(``largest convoy`` counts vehicles); the others count what they are named (``military trucks``)."""
+
+
+def counted(path: str) -> str:
+    """What a count input counts, as the word after its number: ``military trucks`` for ``fleet.military.count``,
+    ``vehicles`` for ``convoys.size_max``; a theatre's ``pools.army.fleet.military.count`` counts ``military trucks``."""
+    path = str(path).removeprefix("input.")
+    for ending, noun in _COUNTED.items():
+        if path == ending or path.endswith(f".{ending}"):
+            return noun
+    return label(path).rsplit(": ", 1)[-1]
+
+
 def pinned_words(path: str, low, high) -> str:
-    """The two values a tornado pins an input at, in its unit: ``0 to 40`` (trucks), ``5% to 20%``, ``200 to 250 km``."""
+    """The two values a tornado pins an input at, in its unit, said once after the high value: ``0 to 40 military
+    trucks``, ``20 to 50 vehicles`` (the largest convoy), ``5% to 20%``, ``200 to 250 km``."""
     low_text, high_text = value_words(path, low), value_words(path, high)
     unit = unit_of(path)
     if not unit.startswith("share") and unit not in ("count", "rank") and low_text.endswith(f" {unit}"):
         low_text = low_text.removesuffix(f" {unit}")  # the unit once, after the high value
+    if unit == "count" and high_text != "—":
+        high_text = f"{high_text} {counted(path)}"
     return f"{low_text} to {high_text}"
 
 
@@ -290,6 +320,46 @@ def yes_no(value) -> str:
     if isinstance(value, str):
         return value
     return "—" if value is None or (isinstance(value, float) and math.isnan(value)) else ("yes" if bool(value) else "no")
+
+
+# ---- dates as a person reads them ----------------------------------------------------------------
+
+MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
+"""Short month names, in English whatever the machine's locale (``strftime("%b")`` follows the locale)."""
+
+
+def date_words(when: dt.date | str, year: bool = True) -> str:
+    """A calendar date as everything a person reads writes it (console, report, figures, the what-if page): day, short
+    month, year, ``10 Mar 2026``, which US and NATO readers read alike (``03-10`` and ``10/03`` they do not). ``year``
+    False gives ``10 Mar``, for a figure's calendar ticks whose axis names the year. ``when`` is a date, a date-time
+    (its own date) or an ISO text. Machine outputs (summary.json, parquet, CSV, manifest) keep ISO dates."""
+    if isinstance(when, str):
+        when = dt.datetime.fromisoformat(when)
+    day = f"{when.day} {MONTHS[when.month - 1]}"
+    return f"{day} {when.year}" if year else day
+
+
+def dates_words(first: dt.date | str, last: dt.date | str) -> str:
+    """Two dates as a range, the year said once when they share it: ``25 Mar to 10 Apr 2026``, else
+    ``25 Dec 2026 to 10 Jan 2027`` (:func:`date_words`)."""
+    a, b = (dt.datetime.fromisoformat(d) if isinstance(d, str) else d for d in (first, last))
+    return f"{date_words(a, a.year != b.year)} to {date_words(b)}"
+
+
+def date_of_day(start: dt.date | str, day: float) -> dt.date:
+    """The calendar date ``day`` days after ``start`` (a date at 00:00, a local date-time, or an ISO text). ``day`` is
+    taken to the tenth of a day that every figure beside a date shows, so that the date agrees with its figure: from a
+    start at 18:00, 16.25 days prints as 16.2 and is 17 Mar, not 18 Mar."""
+    if isinstance(start, str):
+        start = dt.datetime.fromisoformat(start)
+    if not isinstance(start, dt.datetime):
+        start = dt.datetime.combine(start, dt.time())
+    return (start + dt.timedelta(days=float(f"{float(day):.1f}"))).date()
+
+
+def day_date_words(start: dt.date | str, day: float, year: bool = True) -> str:
+    """The calendar date of day ``day`` from ``start`` in words: ``10 Mar 2026`` (:func:`date_of_day`, :func:`date_words`)."""
+    return date_words(date_of_day(start, day), year)
 
 
 # ---- analysis tables in words ------------------------------------------------------------------

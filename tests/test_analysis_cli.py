@@ -53,12 +53,15 @@ def test_the_tornado_says_what_values_it_pinned_each_input_at_in_its_unit(tmp_pa
     assert table.loc["fleet.military.count", ["pinned_low", "pinned_high"]].tolist() == [0, 40]
     assert table.loc["weather.dust_day_probability", ["pinned_low", "pinned_high"]].tolist() == [0.05, 0.2]
     lines = [" ".join(line.replace("│", " ").split()) for line in result.output.splitlines()]
-    assert any(line.startswith("military trucks 0 to 40 ") for line in lines), result.output
+    # a count says what it counts after its number, once (not "military trucks 0 to 40"): console, report.md, figure
+    assert any(line.startswith("military trucks 0 to 40 military trucks ") for line in lines), result.output
     assert any(line.startswith("chance of a dust day 5% to 20% ") for line in lines), result.output
+    report = (out / "report.md").read_text()
+    assert "| military trucks (`fleet.military.count`) | 0 to 40 military trucks |" in report, report
     from sim.plots.redraw import read_analysis, tornado
 
     ticks = [t.get_text() for t in tornado(read_analysis(out, "sensitivity-tornado")).axes[0].get_yticklabels()]
-    assert "military trucks\n0 to 40" in ticks and "chance of a dust day\n5% to 20%" in ticks
+    assert "military trucks\n0 to 40 military trucks" in ticks and "chance of a dust day\n5% to 20%" in ticks
 
 
 def test_bad_study_file_is_one_paragraph_and_exit_3(tmp_path, baseline_path):

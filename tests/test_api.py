@@ -127,14 +127,15 @@ def test_sweep_and_plan_take_the_options_object_and_a_study_file_gives_the_seed_
 
 
 def test_the_crew_in_words_is_the_one_base_file_s_or_a_theatre_s_main_base_s_own(tmp_path):
-    from sim.api import _crew_words
+    from sim.api import _crews
     from sim.scenario.loading import load_scenario
     from tests.theatre_tables import crossing, leg, small_base, small_theatre, to_toml
 
-    assert _crew_words(load_scenario(Path("scenarios/qasrak_baseline.toml")).scenario) == "2 people"
+    assert _crews(load_scenario(Path("scenarios/qasrak_baseline.toml")).scenario) == {None: ("2 people", "vehicles.crew")}
     main = small_base()
     main["vehicles"] = {"count": 4, "crew": 3, "source": "t: test"}
     table = small_theatre({"a": main, "b": small_base(), "x": crossing()}, [leg("a", "x", 100), leg("b", "x", 100), leg("x", "erbil", 100)])
     path = tmp_path / "t.toml"
     path.write_text(to_toml(table))
-    assert _crew_words(load_scenario(path).scenario) == "3 people"
+    crews = _crews(load_scenario(path).scenario)
+    assert crews[None] == crews["a"] == ("3 people", "sites.a.vehicles.crew")

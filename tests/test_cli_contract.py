@@ -160,3 +160,27 @@ def test_calibrate_and_discover_never_count_a_cut_off_replication_as_closing(tmp
 
     late = parse_target("days > 30").cases(rows)
     assert late[~rows["finished"].to_numpy()].all()
+
+
+def test_every_command_s_usage_line_names_its_arguments_in_words():
+    """`evacsim <command> --help` reads `Usage: evacsim run [OPTIONS] SCENARIO`, never typer's `{scenario}`."""
+    import typer.main
+
+    commands = typer.main.get_command(app).commands  # type: ignore[attr-defined]
+    expected = {
+        "run": "SCENARIO",
+        "compare": "SCENARIO_A [SCENARIO_B]",
+        "nowcast": "SCENARIO OBSERVATIONS",
+        "backtest": "[CASES]...",
+        "plot": "RESULTS_FOLDER",
+        "discover": "RESULTS_FOLDER",
+        "sweep": "STUDY_OR_SCENARIO",
+        "serve": "[SCENARIO]",
+    }
+    for name in commands:
+        result = runner.invoke(app, [name, "--help"], prog_name="evacsim")
+        assert result.exit_code == 0, result.output
+        usage = next(line for line in result.output.splitlines() if line.startswith("Usage:"))
+        assert "{" not in usage and "}" not in usage, usage
+        if name in expected:
+            assert usage == f"Usage: evacsim {name} [OPTIONS] {expected[name]}", usage

@@ -31,7 +31,7 @@ def test_run_says_in_words_what_the_deadline_leaves_behind_and_how_likely(tmp_pa
     result = invoke("run", DEADLINE, "-n", 12, "--seed", 7, "--jobs", 1, "--out", out, "--set", "deadline.day=5")
     assert result.exit_code == 0, result.output
     text = " ".join(result.output.split())
-    assert "Left behind: By the deadline, day 5 (2026-02-28): 100% of replications leave something behind" in text
+    assert "Left behind: By the deadline, day 5 (28 Feb 2026): 100% of replications leave something behind" in text
     # the file sends vehicles, outsized and heavy items before general cargo: only general cargo is left, handed over
     assert re.search(r"the median replication \(by loads and vehicles left\) leaves [\d,]+ loads handed over \(general [\d,]+\)", text), text
     summary = json.loads((out / "summary.json").read_text())["left_behind"]
@@ -134,11 +134,11 @@ def test_a_theatre_console_and_report_say_what_each_base_with_a_deadline_left():
     with cli.console.capture() as captured:
         cli._print_left_behind(summary, "2026-02-23T00:00:00+03:00")
     text = " ".join(captured.get().split())
-    assert text.startswith("Left behind at Qasrak: By the deadline, day 6 (2026-03-01): 100% of replications leave something behind")
+    assert text.startswith("Left behind at Qasrak: By the deadline, day 6 (1 Mar 2026): 100% of replications leave something behind")
     assert "the median replication (by loads and vehicles left) leaves 30 loads destroyed, 2 vehicles destroyed (general 30, vehicles 2)" in text
     assert "in 50% the base empties after the date (median 1.5 days after)" in text and "Rmelan" not in text
     lines = left_behind_lines(summary, "2026-02-23T00:00:00+03:00")
-    assert len(lines) == 1 and lines[0].startswith("Qasrak: By the deadline, day 6 (2026-03-01): 100%")
+    assert len(lines) == 1 and lines[0].startswith("Qasrak: By the deadline, day 6 (1 Mar 2026): 100%")
     assert left_behind_lines({"left_behind": _left(0.0)}, None) == [
         "By the deadline, day 6 (day 6): 0% of replications leave something behind (95% CI 0-100%); "
         "in 50% the base empties after the date (median 1.5 days after), as convoys loaded before it, the sensitive loads, "

@@ -49,7 +49,7 @@ def test_finishing_early_is_out_by_day_30_not_a_miss():
     found = headline(rows([10, 12, 14, 16, 40], [True, True, True, True, False]), Measure(start="2026-02-23T00:00:00+03:00"))
     assert found["p_by_day"]["estimate"] == pytest.approx(0.8)  # four of five are out by day 30
     assert found["p_window"]["estimate"] == pytest.approx(0.2)  # only day 16 is inside 15-30: the check, not the headline
-    assert found["dates"]["p50"] == "2026-03-09" and "by day 14.0 (2026-03-09)" in found["sentence"]
+    assert found["dates"]["p50"] == "2026-03-09" and "by day 14.0 (9 Mar 2026)" in found["sentence"]
     assert "P(out by day 30) 80%" in found["sentence"] and "as a check" in found["window_check"]
 
 

@@ -125,3 +125,55 @@ def test_the_crew_warning_gives_the_crew_beside_its_path(tmp_path):
     assert result.exit_code == 0, result.output
     text = " ".join(result.output.split())
     assert "could not crew every vehicle (10 people each, vehicles.crew; the security force apart)" in text, text
+
+
+def test_a_theatre_base_s_crew_warning_gives_its_crew_beside_its_own_path(tmp_path):
+    """Each base of a theatre warns in words first, its own dotted path beside (not the old ``vehicles.crew each``)."""
+    from sim import api
+    from tests.conftest import ROOT
+
+    overrides = ["sites.rmelan.vehicles.crew=10", "sites.rmelan.vehicles.seats=10"]
+    summary = api.run(ROOT / "scenarios" / "syria_2026_theatre.toml", 2, overrides=overrides, out=tmp_path / "r", figures=False, jobs=1).summary
+    rmelan = [w for w in summary["warnings"] if w.startswith("Rmelan: ") and "could not crew every vehicle" in w]
+    assert len(rmelan) == 1, summary["warnings"]
+    assert "could not crew every vehicle (10 people each, sites.rmelan.vehicles.crew; the security force apart)" in rmelan[0]
+    assert "vehicles.crew each" not in " ".join(summary["warnings"]) + " ".join(summary["bases"]["rmelan"]["warnings"])
+
+
+def test_one_way_of_writing_a_date_for_every_reader(monkeypatch):
+    """Day, short month, year (``10 Mar 2026``): the console, report, figures and the what-if page all call it; ISO
+    stays in summary.json. Not ``03-10``, ``2026-03-10`` or ``10 March``; English months whatever the locale."""
+    import datetime as dt
+    import locale
+
+    from sim.names import date_of_day, date_words, dates_words, day_date_words
+
+    before = locale.setlocale(locale.LC_TIME)
+    try:
+        locale.setlocale(locale.LC_TIME, "fr_FR.UTF-8")  # strftime("%b") would say "mars"
+    except locale.Error:
+        pass
+    try:
+        assert date_words(dt.date(2026, 3, 10)) == "10 Mar 2026"
+        assert date_words(dt.date(2026, 3, 3)) == "3 Mar 2026" and date_words(dt.date(2026, 3, 3), year=False) == "3 Mar"
+        assert date_words("2026-02-23T00:00:00+03:00") == date_words(dt.datetime(2026, 2, 23, 18)) == "23 Feb 2026"
+        assert dates_words("2026-03-25", "2026-04-10") == "25 Mar to 10 Apr 2026"
+        assert dates_words(dt.date(2026, 12, 25), dt.date(2027, 1, 10)) == "25 Dec 2026 to 10 Jan 2027"
+        # the date agrees with the day printed beside it (to the tenth): from 18:00, day 16.25 prints 16.2, on the 17th
+        assert date_of_day("2026-03-01T18:00", 16.25) == dt.date(2026, 3, 17) and day_date_words(dt.date(2026, 2, 23), 15) == "10 Mar 2026"
+    finally:
+        locale.setlocale(locale.LC_TIME, before)
+
+
+def test_the_report_s_headline_reads_its_iso_dates_as_words():
+    from sim.report.render import headline_context
+
+    top = {
+        "measure": {"measure": "days", "window_days": [15, 30], "by_day": 30, "column": "days_to_base_empty", "subject": "base empty"},
+        "days": {"mean": 16.0, "p10": 12.0, "p50": 15.0, "p90": 20.0},
+        "dates": {"mean": "2026-03-11", "p10": "2026-03-07", "p50": "2026-03-10", "p90": "2026-03-15"},
+        "p_by_day": {"estimate": 0.9, "ci_low": 0.85, "ci_high": 0.93},
+        "replications": 100,
+    }
+    note = headline_context(top)["date_note"]
+    assert "P50 (10 Mar 2026)" in note and "(7 Mar to 15 Mar 2026)" in note and "2026-03" not in note, note

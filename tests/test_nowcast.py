@@ -242,7 +242,7 @@ def test_a_report_time_in_another_zone_is_labelled_with_its_local_date(tmp_path,
     path = write(tmp_path, '[[observation]]\nkind = "vehicles_left"\ndate = 2026-02-23T23:30:00Z\nvalue = 40\ntolerance = 10\nsource = "x report"\n')
     (m,) = measurements_from(load_observations(path), baseline.scenario.start, baseline.scenario.horizon_days)
     assert m.day == 1
-    assert "2026-02-24" in m.label and "2026-02-23" not in m.label
+    assert "24 Feb 2026" in m.label and "23 Feb" not in m.label
 
 
 def test_the_shipped_observations_cite_their_reports():
@@ -262,8 +262,16 @@ def test_cli_bad_observations_exit_3_without_traceback(tmp_path):
 def test_cli_runs_the_shipped_observations_and_writes_its_files(tmp_path):
     out = tmp_path / "run"
     args = ["nowcast", str(ROOT / "scenarios/qasrak_baseline.toml"), str(SHIPPED), "-n", "150", "--jobs", "2", "--seed", "3", "--out", str(out)]
-    result = CliRunner().invoke(app, args)
+    result = CliRunner().invoke(app, args, env={"COLUMNS": "200"})
     assert result.exit_code == 0, result.output
+    # the console's table leads with what the sentences and the report lead with: the date everyone is out (P50,
+    # with its calendar date) and P(out by day 30) with its 95% CI, before the spread and the seed's window
+    header = next(line for line in result.output.splitlines() if "date everyone is out (P50)" in line)
+    assert header.index("date everyone is out (P50)") < header.index("P(out by day 30) (95% CI)") < header.index("P(15-30)"), header
+    for row in ("prior (scenario)", "posterior (given reports)"):
+        line = next(line for line in result.output.splitlines() if row in line)
+        cells = [c.strip() for c in line.split("│")[1:-1]]
+        assert re.fullmatch(r"day [\d.]+ \(.+\)", cells[1]) and re.fullmatch(r"[\d.]+% \(\d+-\d+%\)", cells[2]), cells
     for name in ("nowcast.json", "weights.parquet", "manifest.json", "nowcast.png", "nowcast.svg"):
         assert (out / name).exists(), name
     data = json.loads((out / "nowcast.json").read_text())
@@ -280,11 +288,11 @@ def test_cli_runs_the_shipped_observations_and_writes_its_files(tmp_path):
     assert inflow["with"]["effective_sample_size"] < inflow["without"]["effective_sample_size"]
     said = " ".join(result.output.split())
     # issue: "#3 inflow", "50 +- 15": each report in words and units, with its date and day
-    reinforcements = "Report 3 (truckloads came into the base, 50 ± 15 truckloads, 2026-03-09, day 14)"
+    reinforcements = "Report 3 (truckloads came into the base, 50 ± 15 truckloads, 9 Mar 2026, day 14)"
     assert f"{reinforcements} moved the date everyone is out (P50) from day" in said
     assert "P(out by day 30)" in said and "#3" not in said and "+-" not in said
     answer = re.search(
-        r"All the reports together: date everyone is out \(P50\) day [\d.]+ \(\S+\) -> day [\d.]+ \(\S+\), "
+        r"All the reports together: date everyone is out \(P50\) day [\d.]+ \(\d+ [A-Z][a-z]{2} \d{4}\) -> day [\d.]+ \(\d+ [A-Z][a-z]{2} \d{4}\), "
         r"P\(out by day 30\) [\d.]+% -> [\d.]+% \(prior -> posterior\)\.",
         said,
     )
@@ -292,7 +300,7 @@ def test_cli_runs_the_shipped_observations_and_writes_its_files(tmp_path):
     html = render_nowcast_section(out)
     assert html.startswith('<section id="nowcast">') and "data:image/png;base64," in html and "Shafaq" in html
     assert f"{reinforcements} moved the day everyone is out (P50) from day" in html
-    assert "report 1: vehicles left the base, 24-150 vehicles, 2026-02-23, day 0" in html
+    assert "report 1: vehicles left the base, 24-150 vehicles, 23 Feb 2026, day 0" in html
     assert "importance sampling" not in html and "Gaussian" not in html and "#1" not in html
     assert all(abs(step["p_by_end"] - 0.5) <= 0.5 for step in data["steps"]) and "<th>P(out by day 30)</th>" in html
     report = CliRunner().invoke(app, ["report", str(out)])

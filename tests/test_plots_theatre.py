@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime
 import json
+import re
 from pathlib import Path
 
 import numpy as np
@@ -148,9 +149,9 @@ def test_completion_marks_each_reported_end_date_at_its_day(completion):
 
 def test_completion_labels_each_date_with_its_source_words_calendar_date_and_chance(completion):
     labels = [t.get_text() for t in completion.legends[0].get_texts()]
-    assert "Day 20 (15 Mar): 'within 20 days' (a diplomat, AFP, 2026-02-23); out by then in 28% (95% CI 16% to 42%) of replications" in labels
-    assert any(label.startswith("Day 30 (25 Mar): 'within a month' (a Syrian government official") for label in labels)
-    assert any(label.startswith("Day 60 (24 Apr): 'over the next two months' (US officials, WSJ") for label in labels)
+    assert "Day 20 (15 Mar 2026): 'within 20 days' (a diplomat, AFP, 2026-02-23); out by then in 28% (95% CI 16% to 42%) of replications" in labels
+    assert any(label.startswith("Day 30 (25 Mar 2026): 'within a month' (a Syrian government official") for label in labels)
+    assert any(label.startswith("Day 60 (24 Apr 2026): 'over the next two months' (US officials, WSJ") for label in labels)
 
 
 def test_completion_curve_is_the_cumulative_share_of_replications_out(completion):
@@ -175,6 +176,9 @@ def test_a_replication_not_out_by_the_horizon_keeps_the_curve_below_100_percent(
 def test_completion_has_a_calendar_axis(completion):
     ax = completion.axes[0]
     assert any(getattr(child, "get_xlabel", lambda: "")() == "Calendar date (2026)" for child in ax.child_axes)
+    completion.canvas.draw()  # the ticks are day and short month, as every date a person reads (the year on the axis)
+    ticks = [t.get_text() for child in ax.child_axes for t in child.get_xticklabels() if t.get_text()]
+    assert ticks and all(re.fullmatch(r"\d{1,2} (Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec)", t) for t in ticks), ticks
 
 
 # The network figure
@@ -301,7 +305,7 @@ def test_section_answers_when_the_last_soldier_leaves_in_words(section):
     context, html = section
     assert context["answer"][0] == (
         "The last US soldier and load leave Syria on day 29.5 at the median (24 Mar 2026): "
-        "by day 14.0 (09 Mar 2026) in 10% of replications, by day 45.0 (09 Apr 2026) in 90%."
+        "by day 14.0 (9 Mar 2026) in 10% of replications, by day 45.0 (9 Apr 2026) in 90%."
     )
     assert (
         context["answer"][1]

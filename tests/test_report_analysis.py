@@ -149,7 +149,7 @@ def test_nowcast_report_states_the_posterior_and_lists_the_reports_without_empty
     assert "All the reports together: date everyone is out (P50) day" in text
     assert "The seed's 15-30 day window, a report to check: P(15-30) =" in text
     # issue: reports shown as "vehicles_left: 24-150": in words and units
-    assert "2026-02-23: vehicles left the base, 24-150 vehicles (tolerance 15 vehicles)" in text and "vehicles_left" not in text
+    assert "23 Feb 2026: vehicles left the base, 24-150 vehicles (tolerance 15 vehicles)" in text and "vehicles_left" not in text
     assert "'value'" not in text and "'low'" not in text
     assert pages["nowcast"].count("data:image/png;base64,") == 1
 

@@ -15,10 +15,12 @@ The default is ``days``, shown with P(out by day D) beside it. Pure: a measure r
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import date
 
 import numpy as np
 import pandas as pd
+
+from sim.names import date_of_day, date_words, dates_words
 
 MEASURES = ("days", "out-by-day", "window")
 """The measures a study can rank by, as the command line spells them (``--measure``)."""
@@ -176,7 +178,8 @@ class Measure:
         return text
 
     def date(self, day: float) -> str:
-        """The calendar date of day ``day`` from the start (``2026-03-12``); empty without a start."""
+        """The calendar date of day ``day`` from the start as ISO (``2026-03-12``), for summary.json; empty without a
+        start. A person reads it through :func:`sim.names.date_words` (``12 Mar 2026``)."""
         if not self.start or not np.isfinite(day):
             return ""
         return calendar_date(self.start, day).isoformat()
@@ -207,8 +210,10 @@ def headline(rows: pd.DataFrame, measure: Measure) -> dict[str, object]:
     def pct(p) -> str:
         return f"{100 * p.estimate:.0f}% (95% CI {100 * p.ci_low:.0f}-{100 * p.ci_high:.0f}%)"
 
+    said = {k: date_words(v) if v else "" for k, v in dates.items()}  # the sentence is read: 10 Mar 2026, not ISO
+
     def on(key: str) -> str:
-        return f" ({dates[key]})" if dates[key] else ""
+        return f" ({said[key]})" if said[key] else ""
 
     ends = measure.ends_words
     whole = " (the whole withdrawal, not one base)" if measure.subject == "the last out" else ""
@@ -219,7 +224,7 @@ def headline(rows: pd.DataFrame, measure: Measure) -> dict[str, object]:
         of_those = f" of those {n}"
     sentence = (
         f"{ends[0].upper()}{ends[1:]} by day {d['p50']:.1f}{on('p50')} in {half} (P10-P90 {d['p10']:.1f}-{d['p90']:.1f} days"
-        + (f", {dates['p10']} to {dates['p90']}" if dates["p10"] else "")
+        + (f", {dates_words(dates['p10'], dates['p90'])}" if dates["p10"] and dates["p90"] else "")
         + f"; mean {d['mean']:.1f}); {measure.by_day_words} {pct(by_day)}{of_those}."
     )
     subject = f"the {measure.days_words}{whole}"
@@ -262,10 +267,9 @@ def days_change_words(change: float, low: float | None = None, high: float | Non
 
 
 def calendar_date(start: str, day: float) -> date:
-    """The calendar date ``day`` days after ``start`` (an ISO date or time, local). ``day`` is taken to the tenth of a
-    day that every figure beside a date shows, so that the date agrees with its figure: from a start at 18:00,
-    16.25 days prints as 16.2 and is 03-17, not 03-18."""
-    return (datetime.fromisoformat(start) + timedelta(days=float(f"{float(day):.1f}"))).date()
+    """The calendar date ``day`` days after ``start`` (an ISO date or time, local), ``day`` taken to the tenth of a day
+    that every figure beside a date shows (:func:`sim.names.date_of_day`)."""
+    return date_of_day(start, day)
 
 
 def indicator(days: np.ndarray, test) -> np.ndarray:

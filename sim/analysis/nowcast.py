@@ -34,6 +34,8 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from sim.names import day_date_words
+
 KINDS = ("vehicles_left", "convoy_crossed", "share_out", "inflow", "pause", "crossing_closed")
 FAR_TOLERANCES = 3.0
 """An observation no replication comes within this many tolerances of is inconsistent with the scenario."""
@@ -360,9 +362,9 @@ def answer_sentence(prior: dict, posterior: dict, high: float, start: dt.date | 
 
 
 def when_out(f: dict, start: dt.date | None = None) -> str:
-    """The date everyone is out of a forecast (as :func:`forecast` returns it): "day 15.2 (2026-03-10)" (no date without ``start``)."""
+    """The date everyone is out of a forecast (as :func:`forecast` returns it): "day 15.2 (10 Mar 2026)" (no date without ``start``)."""
     p50 = f["days_to_base_empty"]["p50"]
-    date = f" ({(start + dt.timedelta(days=p50)).isoformat()})" if start is not None else ""
+    date = f" ({day_date_words(start, p50)})" if start is not None else ""
     return f"day {p50:.1f}{date}"
 
 

@@ -120,10 +120,13 @@ def closure_days(rows: pd.DataFrame, column: str = "days_to_base_empty") -> np.n
     return np.where(rows["finished"].to_numpy(dtype=bool), days, np.inf)
 
 
-def summarize(rows, window: tuple[float, float], wait_causes: tuple[str, ...], resources: tuple[str, ...], crew: str | None = None) -> dict:
+def summarize(
+    rows, window: tuple[float, float], wait_causes: tuple[str, ...], resources: tuple[str, ...], crew: str | None = None, crew_path: str = "vehicles.crew"
+) -> dict:
     """The ``summary.json`` contract: replications, days (mean, P10/P50/P90), window probabilities with CIs,
     mean convoy-hours waited by cause, mean utilisation, and the verdict. ``crew`` is the crew of each vehicle in words
-    (``2 people``), for the warning when the troops cannot crew every vehicle."""
+    (``2 people``), for the warning when the troops cannot crew every vehicle; ``crew_path`` the input's dotted path,
+    given beside the words (a theatre's base: ``sites.rmelan.vehicles.crew``)."""
     base = rows["days_to_base_empty"].to_numpy()
     force = rows["days_to_force_closure"].to_numpy()
     finished = rows["finished"].to_numpy(dtype=bool)
@@ -175,7 +178,7 @@ def summarize(rows, window: tuple[float, float], wait_causes: tuple[str, ...], r
         share = float((rows["vehicles_carried"] > 0).mean())
         out["warnings"].append(
             f"in {100 * share:.0f}% of replications the troops could not crew every vehicle "
-            f"({f'{crew} each, vehicles.crew' if crew else 'vehicles.crew each'}; the security force apart): "
+            f"({crew or 'the crew'} each, {crew_path}; the security force apart): "
             f"{rows['vehicles_carried'].mean():.1f} vehicles per replication went on lowboys or HETs as loads instead"
         )
     out["mean_utilisation"] = {r: float(rows[f"utilisation.{r}"].mean()) for r in resources}

@@ -44,18 +44,28 @@ def base_rows(rows: pd.DataFrame, base: str) -> pd.DataFrame:
     return view[leaves].reset_index(drop=True)
 
 
-def summarize_theatre(rows: pd.DataFrame, layout, window: tuple[float, float], wait_causes: tuple[str, ...], resources: tuple[str, ...]) -> dict:
+def summarize_theatre(
+    rows: pd.DataFrame,
+    layout,
+    window: tuple[float, float],
+    wait_causes: tuple[str, ...],
+    resources: tuple[str, ...],
+    crews: dict[str, str] | None = None,
+) -> dict:
     """``summary.json``'s ``bases`` (name -> today's fields, over the replications the base was left, with the
     share left) and ``theatre`` (days to the last out; the chance of being out by each reported end date; the binding resource).
 
-    ``layout`` names the bases, legs and pools (:class:`sim.scenario.theatre_layout.TheatreLayout`).
+    ``layout`` names the bases, legs and pools (:class:`sim.scenario.theatre_layout.TheatreLayout`); ``crews`` each
+    base's crew of a vehicle in words (``2 people``), which its warning gives beside ``sites.<base>.vehicles.crew``.
     """
     bases = {}
     for name in layout.bases:
         view = base_rows(rows, name)
         share = len(view) / len(rows) if len(rows) else float("nan")
         title = (getattr(layout, "titles", None) or {}).get(name, name)
-        bases[name] = {**(summarize(view, window, wait_causes, resources) if len(view) else {"replications": 0}), "share_left": share, "title": title}
+        crew, path = (crews or {}).get(name), f"sites.{name}.vehicles.crew"
+        summary = summarize(view, window, wait_causes, resources, crew, path) if len(view) else {"replications": 0}
+        bases[name] = {**summary, "share_left": share, "title": title}
     days = rows["theatre.days_to_last_out"].to_numpy(dtype=float)
     finished = rows["theatre.finished"].to_numpy(dtype=bool)
     closed = np.where(finished, days, np.inf)
@@ -72,13 +82,15 @@ def summarize_theatre(rows: pd.DataFrame, layout, window: tuple[float, float], w
 
 def theatre_warnings(bases: dict, theatre: dict, replications: int) -> list[str]:
     """The warnings a theatre run adds to its main base's own (the one-base answers are its): each other base's
-    replications that never emptied it (by reason, or cut off by the horizon) under its name, and how many
+    replications that never emptied it (by reason, or cut off by the horizon) and its vehicles the troops could not
+    crew, under its name, and how many
     replications never got everyone out of the country."""
     out: list[str] = []
     for name, b in list(bases.items())[1:]:
         warnings = b.get("warnings", [])
         title = b.get("title", name)
-        out.extend(f"{title}: {w}" for w in warnings if "could never empty the base" in w or "had not emptied the base at the horizon" in w)
+        kept = ("could never empty the base", "had not emptied the base at the horizon", "could not crew every vehicle")
+        out.extend(f"{title}: {w}" for w in warnings if any(k in w for k in kept))
     if theatre["unfinished_at_horizon"]:
         out.append(
             f"{theatre['unfinished_at_horizon']} of {replications} replications had not got everyone out of the country at the horizon: "

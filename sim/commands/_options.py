@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 import typer.main
-from typer.core import TyperGroup
+from typer.core import TyperArgument, TyperCommand, TyperGroup
 
 from sim.commands._console import EXIT_OUTPUT
 
@@ -38,6 +38,24 @@ def output_problem(exc: BaseException) -> str:
     if found:
         path = path.with_name(found.group(1))
     return f"{path}: cannot write ({why}); choose another --out or make room"
+
+
+def usage_name(argument: TyperArgument) -> str:
+    """An argument as the usage line writes it, in a planner's words: ``SCENARIO``, ``[SCENARIO_B]``,
+    ``[CASE_FILES]...`` (its metavar, else its name in capitals), never typer's ``{scenario}``."""
+    name = argument.metavar or (argument.name or "").upper()
+    name = name if argument.required else f"[{name}]"
+    return f"{name}..." if argument.nargs != 1 else name
+
+
+class EvacsimCommand(TyperCommand):
+    """A command whose usage line names its arguments as :func:`usage_name` does: ``evacsim run [OPTIONS] SCENARIO``."""
+
+    def collect_usage_pieces(self, ctx: typer.Context) -> list[str]:  # type: ignore[override]  # typer vendors click: its Context is typer._click's
+        pieces = [self.options_metavar] if self.options_metavar else []
+        for param in self.get_params(ctx):
+            pieces.extend([usage_name(param)] if isinstance(param, TyperArgument) else param.get_usage_pieces(ctx))
+        return pieces
 
 
 class EvacsimGroup(TyperGroup):
@@ -206,7 +224,7 @@ ReusingForceOpt = Annotated[bool, typer.Option(help="write into a non-empty --ou
 """``--force`` of the analyses and ``plan``, which keep the parts of the very same study's tables."""
 ResumeOpt = Annotated[bool, typer.Option(help="finish an interrupted study in --out: run only the replications it is missing")]
 PreciseOpt = Annotated[bool, typer.Option(help="larger designs and more replications (minutes instead of seconds)")]
-ScenarioArg = Annotated[Path, typer.Argument(help="scenario file, e.g. scenarios/qasrak_baseline.toml", show_default=False)]
+ScenarioArg = Annotated[Path, typer.Argument(metavar="SCENARIO", help="scenario file, e.g. scenarios/qasrak_baseline.toml", show_default=False)]
 
 
 class MeasureChoice(StrEnum):

@@ -169,7 +169,14 @@ def _window_of(result) -> tuple[float, float]:
 
 
 def discover(
-    results: Annotated[Path, typer.Argument(help="a results folder of run, sweep or sensitivity (holds replications.parquet)", show_default=False)],
+    results: Annotated[
+        Path,
+        typer.Argument(
+            metavar="RESULTS_FOLDER",
+            help="a results folder of run, sweep or sensitivity (holds replications.parquet)",
+            show_default=False,
+        ),
+    ],
     target: Annotated[
         str | None,
         typer.Option(

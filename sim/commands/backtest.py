@@ -16,7 +16,7 @@ if TYPE_CHECKING:  # numpy and rich's tables: not for `evacsim --help`
 
     from sim.analysis.backtest import Backtest
 
-CasesArg = Annotated[list[Path] | None, typer.Argument(help="case files or folders (default scenarios/history)", show_default=False)]
+CasesArg = Annotated[list[Path] | None, typer.Argument(metavar="CASES", help="case files or folders (default scenarios/history)", show_default=False)]
 
 
 def backtest(

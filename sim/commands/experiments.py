@@ -37,7 +37,14 @@ from sim.commands._options import (
     out_option,
 )
 
-TargetArg = Annotated[Path, typer.Argument(help="a study file (with [factors]) or a scenario file (with --vary)", show_default=False)]
+TargetArg = Annotated[
+    Path,
+    typer.Argument(
+        metavar="STUDY_OR_SCENARIO",
+        help="a study file (with [factors]) or a scenario file (with --vary)",
+        show_default=False,
+    ),
+]
 VaryOpt = Annotated[
     list[str] | None, typer.Option("--vary", metavar="PATH=VALUES", help="a factor: path=lo:hi:step, path=lo:hi or path=a,b,c, e.g. escort.teams=2,3,4,6")
 ]
@@ -113,8 +120,8 @@ def _print_points(result) -> None:
 
 
 def compare(
-    a: Annotated[Path, typer.Argument(help="scenario A (the reference)", show_default=False)],
-    b: Annotated[Path | None, typer.Argument(help="scenario B (default: A with the --set overrides)", show_default=False)] = None,
+    a: Annotated[Path, typer.Argument(metavar="SCENARIO_A", help="scenario A (the reference)", show_default=False)],
+    b: Annotated[Path | None, typer.Argument(metavar="SCENARIO_B", help="scenario B (default: A with the --set overrides)", show_default=False)] = None,
     set_: SetBOpt = None,
     replications: Annotated[int, typer.Option("--replications", "-n", min=2, help="paired replications")] = 1000,
     seed: SeedOpt = DEFAULT_SEED,

@@ -31,7 +31,14 @@ def register(app: typer.Typer) -> None:
 
 def nowcast(
     scenario: ScenarioArg,
-    observations: Annotated[Path, typer.Argument(help="observations file, e.g. scenarios/observations/qasrak_2026.toml", show_default=False)],
+    observations: Annotated[
+        Path,
+        typer.Argument(
+            metavar="OBSERVATIONS",
+            help="observations file, e.g. scenarios/observations/qasrak_2026.toml",
+            show_default=False,
+        ),
+    ],
     replications: Annotated[int, typer.Option("--replications", "-n", min=1, help="prior replications to weight")] = DEFAULT_REPLICATIONS,
     seed: SeedOpt = DEFAULT_SEED,
     jobs: JobsOpt = None,
@@ -55,27 +62,36 @@ def nowcast(
 
 
 def print_nowcast(result, title: str, window: tuple[float, float], start: dt.date | None = None) -> None:
+    """The nowcast on the console: what a planner decides on first, the date everyone is out (P50, with its calendar
+    date) and P(out by the window's end), for the scenario alone and given the reports; then the spread, force
+    closure and the seed's window as a check; then what each report moved, in sentences."""
     from rich.table import Table
 
+    from sim.analysis.nowcast import chance_out, when_out
     from sim.commands._console import console
     from sim.commands._console import warn as _warn
 
     low, high = window
     table = Table(title=f"{title}: nowcast (effective sample {result.effective_sample_size:.0f} of {len(result.weights)})")
     table.add_column("")
-    for col in ("base empty P10", "P50", "P90", "force closure P50", f"P({low:g}-{high:g})", f"P(> {high:g})"):
+    heads = ("date everyone is out (P50)", f"P(out by day {high:g}) (95% CI)", "P10-P90 (days)", "force closure P50 (days)")
+    for col in (*heads, f"P({low:g}-{high:g}), the seed's window", f"P(> {high:g})"):
         table.add_column(col, justify="right")
+
+    def ci(p: dict) -> str:
+        return f"({100 * p['ci_low']:.0f}-{100 * p['ci_high']:.0f}%)"
+
     for name, f in (("prior (scenario)", result.prior), ("posterior (given reports)", result.posterior)):
         b, fc, p = f["days_to_base_empty"], f["days_to_force_closure"], f["base_empty"]
-        within, over = p[f"p_{low:g}_to_{high:g}"], p[f"p_over_{high:g}"]
+        by, within, over = p[f"p_by_{high:g}"], p[f"p_{low:g}_to_{high:g}"], p[f"p_over_{high:g}"]
         table.add_row(
             name,
-            f"{b['p10']:.1f}",
-            f"{b['p50']:.1f}",
-            f"{b['p90']:.1f}",
+            when_out(f, start),
+            f"{chance_out(f, high)} {ci(by)}",
+            f"{b['p10']:.1f}-{b['p90']:.1f}",
             f"{fc['p50']:.1f}",
-            f"{100 * within['estimate']:.0f}% ({100 * within['ci_low']:.0f}-{100 * within['ci_high']:.0f})",
-            f"{100 * over['estimate']:.0f}% ({100 * over['ci_low']:.0f}-{100 * over['ci_high']:.0f})",
+            f"{100 * within['estimate']:.0f}% {ci(within)}",
+            f"{100 * over['estimate']:.0f}% {ci(over)}",
         )
     console.print(table)
     for line in effect_lines(result, window, start):

@@ -21,6 +21,7 @@ EXIT_NOT_RESULTS = 3
 FolderArg = Annotated[
     Path,
     typer.Argument(
+        metavar="RESULTS_FOLDER",
         help="results folder written by evacsim run, sweep, compare, sensitivity, calibrate, marginal, discover, nowcast, evidence, backtest or plan",
         show_default=False,
     ),

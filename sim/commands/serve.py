@@ -36,7 +36,7 @@ def _socket(host: str, port: int) -> socket.socket:
 
 
 def serve_command(
-    scenario: Annotated[Path, typer.Argument(help="scenario file (default: the shipped baseline)", show_default=False)] = DEFAULT_SCENARIO,
+    scenario: Annotated[Path, typer.Argument(metavar="SCENARIO", help="scenario file (default: the shipped baseline)", show_default=False)] = DEFAULT_SCENARIO,
     host: Annotated[str, typer.Option(help="address to listen on; anything but 127.0.0.1 shares the page on a network")] = "127.0.0.1",
     port: Annotated[int, typer.Option(min=0, max=65535, help="port (0: any free one)")] = 0,
     replications: Annotated[int, typer.Option("--replications", "-n", min=20, help="replications each view refines to")] = 2000,

@@ -23,6 +23,7 @@ from sim.experiment.executors import Executor, make_executor
 from sim.experiment.manifest import new_manifest, write_manifest
 from sim.experiment.storage import write_json, write_parquet
 from sim.model.evacuation import Outcome
+from sim.names import date_words
 from sim.replication import Prepared, simulate_one
 from sim.scenario.loading import Problem, ScenarioError
 from sim.scenario.observations import LoadedObservations
@@ -171,15 +172,15 @@ def day_of(when: dt.date, start: dt.datetime) -> int:
 
 def _label(number: int, obs, tz: dt.tzinfo, day: int, until: int | None) -> str:
     """How tables and figures name a report, in words and units: ``report 3: truckloads came into the base, 50 ± 15
-    truckloads, 2026-03-09, day 14``; a share is in percent, a pause or closure gives its dates."""
+    truckloads, 9 Mar 2026, day 14``; a share is in percent, a pause or closure gives its dates."""
     from sim.scenario.observations import KIND_WORDS
 
     what = KIND_WORDS[obs.kind][0]
     if getattr(obs, "crossing", None):
         what = f"{what} at {obs.crossing}" if obs.kind == "convoy_crossed" else f"no convoy crossed at {obs.crossing}"
-    date = _calendar(obs.date, tz)
+    date = date_words(_calendar(obs.date, tz))
     if obs.kind in ("pause", "crossing_closed"):
-        return f"report {number}: {what}, {date} to {_calendar(obs.until, tz)}, days {day}-{until}"
+        return f"report {number}: {what}, {date} to {date_words(_calendar(obs.until, tz))}, days {day}-{until}"
     scale, unit = (100.0, "%") if obs.kind == "share_out" else (1.0, " " + KIND_WORDS[obs.kind][1])
     if obs.value is not None:
         amount = f"{scale * obs.value:g} ± {scale * obs.tolerance:g}{unit}"

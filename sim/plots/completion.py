@@ -17,9 +17,9 @@ import numpy as np
 from matplotlib.axes import Axes
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
-from matplotlib.ticker import PercentFormatter
+from matplotlib.ticker import FuncFormatter, PercentFormatter
 
-from sim.names import share
+from sim.names import date_words, share
 from sim.plots.style import BASE_EMPTY_COLOR, DPI, FORCE_CLOSURE_COLOR, WINDOW_ALPHA, WINDOW_COLOR, style_context
 
 FORMATS = ("png", "svg")
@@ -60,13 +60,13 @@ def add_calendar_axis(ax: Axes, start_date: datetime.date) -> None:
     origin = mdates.date2num(datetime.datetime.combine(start_date, datetime.time()))
     top = ax.secondary_xaxis("top", functions=(lambda d: d + origin, lambda n: n - origin))
     top.xaxis.set_major_locator(mdates.AutoDateLocator(minticks=3, maxticks=7))
-    top.xaxis.set_major_formatter(mdates.DateFormatter("%d %b"))
+    top.xaxis.set_major_formatter(FuncFormatter(lambda n, _: date_words(mdates.num2date(n), year=False)))
     top.set_xlabel(f"Calendar date ({start_date.year})")
 
 
 def days_label(start_date: datetime.date) -> str:
     """The day axis: ``Days since 23 Feb 2026 (days)``, day 0 being the start date at 00:00."""
-    return f"Days since {start_date:%d %b %Y} (days)"
+    return f"Days since {date_words(start_date)} (days)"
 
 
 def draw_histogram(ax: Axes, base_empty: np.ndarray, force_closure: np.ndarray, window: tuple[float, float]) -> None:

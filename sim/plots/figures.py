@@ -32,6 +32,7 @@ from matplotlib.figure import Figure
 from sim.analysis.statistics import window_key
 from sim.experiment.manifest import ResultsFolderError, read_manifest, verify_folder
 from sim.experiment.storage import FolderBusy, being_written, lock_folder
+from sim.names import day_date_words
 from sim.plots.burndown import burndown_figure, read_burndown
 from sim.plots.compare import compare_figure, is_compare_folder, read_compare
 from sim.plots.completion import completion_figure, save_figure
@@ -194,7 +195,7 @@ def replay(scenario: dict, seed: int, index: int) -> tuple[list[dict], dict[str,
 def run_timeline(run: RunFolder) -> Figure:
     index = median_replication(run.rows)
     timeline, closures, days = replay(run.manifest["scenario"], int(run.manifest["seed"]), index)
-    title = f"Replication {index}, the median one: base empty on day {days:.1f} ({run.start_date + datetime.timedelta(days=days):%d %b %Y})"
+    title = f"Replication {index}, the median one: base empty on day {days:.1f} ({day_date_words(run.start_date, days)})"
     return timeline_figure(timeline, closures, run.window, run.start_date, days, title)
 
 

@@ -14,6 +14,7 @@ import numpy as np
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 
+from sim.names import date_words
 from sim.plots.completion import add_calendar_axis, day_bins, days_label
 from sim.plots.style import BASE_EMPTY_COLOR, BLACK, FORCE_CLOSURE_COLOR, ORANGE, WINDOW_ALPHA, WINDOW_COLOR, overlap_color, style_context
 
@@ -83,7 +84,7 @@ def nowcast_figure(
         FigureCanvasAgg(fig)
         left, right = fig.subplots(1, 2)
         draw_narrowing(left, rows, window, truth_day)
-        left.set_xlabel(f"Day the forecast was made (days since {start_date:%d %b %Y})")
+        left.set_xlabel(f"Day the forecast was made (days since {date_words(start_date)})")
         add_calendar_axis(left, start_date)
         draw_prior_posterior(right, days, np.asarray(weights, dtype=float), window)
         right.set_xlabel(days_label(start_date))

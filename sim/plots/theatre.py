@@ -35,7 +35,7 @@ from matplotlib.ticker import PercentFormatter
 
 from sim.analysis.statistics import DailyCounts
 from sim.experiment.manifest import read_manifest
-from sim.names import share
+from sim.names import day_date_words, share
 from sim.plots.burndown import daily_counts
 from sim.plots.completion import add_calendar_axis, days_label, ecdf
 from sim.plots.network_map import Network, leg_flows, network_figure, read_network
@@ -115,7 +115,7 @@ def theatre_completion_figure(
         for i, end in enumerate(reported):
             color = REPORTED_COLORS[i % len(REPORTED_COLORS)]
             chance = (p_within or {}).get(f"{end.days:g}")
-            label = f"Day {end.days:g} ({start_date + datetime.timedelta(days=end.days):%d %b}): {end.words}"
+            label = f"Day {end.days:g} ({day_date_words(start_date, end.days)}): {end.words}"
             if chance:
                 label += f"; out by then in {chance_words(chance)} of replications"
             ax.axvline(end.days, color=color, ls="--", lw=1.4, label=label, gid=f"reported-{end.days:g}")

@@ -3,7 +3,7 @@
 :func:`readable` turns one value of a manifest into text (or a small escaped HTML list or
 table for nested values); ``None`` and empty strings give ``None``, meaning "leave the
 field out". Factors read ``escort.teams: 2-6 (whole numbers)``, proportions
-``12.5% (95% CI 8.1-17.9%)``, observations ``2026-02-23: vehicles left the base, 24-150 vehicles (tolerance 15 vehicles)``.
+``12.5% (95% CI 8.1-17.9%)``, observations ``23 Feb 2026: vehicles left the base, 24-150 vehicles (tolerance 15 vehicles)``.
 """
 
 from __future__ import annotations
@@ -77,8 +77,20 @@ def factor(entry: Mapping) -> str:
     return f"{text}; {rest}" if rest else text
 
 
+def _day(value: object) -> str:
+    """A report's date as a person reads it (``23 Feb 2026``); a date with a time of day stays as the file gives it."""
+    from datetime import date
+
+    from sim.names import date_words
+
+    try:
+        return date_words(date.fromisoformat(str(value)))
+    except ValueError:
+        return str(value)
+
+
 def observation(entry: Mapping) -> str:
-    """A dated report in words and units: ``2026-02-23: vehicles left the base, 24-150 vehicles (tolerance 15
+    """A dated report in words and units: ``23 Feb 2026: vehicles left the base, 24-150 vehicles (tolerance 15
     vehicles); note; source`` (a share in percent)."""
     from sim.scenario.observations import KIND_WORDS
 
@@ -91,9 +103,9 @@ def observation(entry: Mapping) -> str:
     def amount(x: object) -> str:
         return number(scale * float(x)) if isinstance(x, int | float) else str(x)
 
-    text = str(entry["date"]) if entry.get("date") is not None else ""
+    text = _day(entry["date"]) if entry.get("date") is not None else ""
     if entry.get("until") is not None:
-        text += f" to {entry['until']}"
+        text += f" to {_day(entry['until'])}"
     text = f"{text}: {what}" if text and what else text or what
     value, low, high = entry.get("value"), entry.get("low"), entry.get("high")
     reported = None

@@ -33,6 +33,7 @@ from sim.analysis.statistics import window_key
 from sim.experiment.manifest import ResultsFolderError
 from sim.experiment.manifest import read_manifest as folder_manifest
 from sim.experiment.storage import lock_folder, write_atomic
+from sim.names import date_words, dates_words, day_date_words
 from sim.plots.completion import window_labels
 from sim.plots.figures import FIGURE_ORDER, NotResultsFolder, check_folder, expected_figures, folder_kind, plot_folder
 from sim.plots.redraw import ANALYSIS_KINDS
@@ -411,11 +412,10 @@ def report_context(folder: Path, not_drawn: list[str] | None = None) -> dict:
 
 def left_behind_lines(summary: dict, start: str | None) -> list[str]:
     """What each base with a deadline left behind, a sentence each (a theatre's base by base)."""
-    from sim.analysis.measure import calendar_date
     from sim.analysis.statistics import left_behind_words
 
     def words(left: dict, moves: float | None = None) -> str:
-        date = calendar_date(start, left["deadline_day"]).isoformat() if start else f"day {left['deadline_day']:g}"
+        date = day_date_words(start, left["deadline_day"]) if start else f"day {left['deadline_day']:g}"
         return left_behind_words(left, date, moves)
 
     bases = (summary.get("bases") or {}).items()
@@ -446,8 +446,10 @@ def headline_context(top: dict | None) -> dict | None:
     from sim.analysis.measure import Measure
 
     m = Measure.from_record(top["measure"])
-    d, dates = top["days"], top["dates"]
-    when = f"{dates['p10']} to {dates['p90']}" if dates.get("p10") else ""
+    d = top["days"]
+    iso = top["dates"]  # ISO in summary.json, read as 10 Mar 2026
+    dates = {k: date_words(v) for k, v in iso.items() if v}
+    when = dates_words(iso["p10"], iso["p90"]) if iso.get("p10") and iso.get("p90") else ""
     return {
         "heading": {"base empty": "When is the base empty", "the last out": "When is everyone out"}.get(m.subject, f"When is {m.subject}")
         + f", and how sure by day {m.day:g}?",

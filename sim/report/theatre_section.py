@@ -16,7 +16,7 @@ from pathlib import Path
 import pyarrow.dataset as ds
 import pyarrow.parquet as pq
 
-from sim.names import share
+from sim.names import day_date_words, share
 from sim.plots.network_map import Network, read_network
 from sim.plots.theatre import NETWORK_FILE, chance_words, is_theatre_summary, reported_ends, truck_pool_titles
 
@@ -51,7 +51,7 @@ class PoolRow:
 
 
 def _date(start: datetime.date, days: float) -> str:
-    return f"{start + datetime.timedelta(days=float(days)):%d %b %Y}"
+    return day_date_words(start, days)
 
 
 def answer_sentences(theatre: dict, start: datetime.date, source: str = "") -> list[str]:

@@ -7,7 +7,6 @@ runs the model. A replication that never finished within the horizon counts as l
 
 from __future__ import annotations
 
-import datetime as dt
 import math
 from typing import Any
 
@@ -15,6 +14,7 @@ import numpy as np
 
 from sim.analysis.paired import mean_difference
 from sim.analysis.statistics import proportion
+from sim.names import day_date_words
 
 PERCENTILES = (10, 50, 90)
 """The date's percentiles on the page: P50 the headline, P10-P90 the spread."""
@@ -27,10 +27,11 @@ def closure(days: np.ndarray, finished: np.ndarray) -> np.ndarray:
 
 
 def calendar_date(start: str, days: float) -> str | None:
-    """The calendar date ``days`` after the scenario's hour 0 (ISO date), None past any date."""
+    """The calendar date ``days`` after the scenario's hour 0 as the page shows it (``10 Mar 2026``, the day taken to
+    the tenth the page shows beside it), None past any date."""
     if not math.isfinite(days):
         return None
-    return (dt.datetime.fromisoformat(start) + dt.timedelta(days=float(days))).date().isoformat()
+    return day_date_words(start, days)
 
 
 def percentile_days(days: np.ndarray, q: float, horizon: float) -> float:
