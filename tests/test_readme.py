@@ -42,4 +42,6 @@ def test_the_readme_gives_the_exit_statuses_the_commands_use():
 
 def test_the_readme_answers_with_the_date_and_the_chance_of_being_out_by_day_30():
     answer = README[README.index("## The answer") : README.index("## The whole withdrawal")]
-    assert "10 March 2026" in answer and "P(out by day 30" in answer and "assumption" in answer
+    from sim.names import date_words
+
+    assert date_words("2026-03-10") in answer and "P(out by day 30" in answer and "assumption" in answer  # as the console writes it
