@@ -36,7 +36,7 @@ from sim.model.events import FirstOf, StartedNow, StartsNow
 from sim.model.loading import load_and_queue, loading_hours
 from sim.model.own_transport import OWN_KIND
 from sim.model.shuttle import cab_seats_a_trip, shuttle_troops
-from sim.model.trucks_wait import away_and_useless, planned_on, same_plans, trucks_that_may_come, waits_for_trucks
+from sim.model.trucks_wait import planned_on, same_plans, trucks_that_may_come, waits_for_trucks
 
 if TYPE_CHECKING:
     from sim.model.evacuation import Evacuation
@@ -78,25 +78,8 @@ def convoy_groups(separate_contracted: bool) -> tuple[ConvoyGroup, ...]:
     return (ConvoyGroup(frozenset(KINDS), True),)
 
 
-@dataclass(slots=True)
-class Filling:
-    """A group's last filling of a convoy (:meth:`~sim.model.cargo.Inventory.plan_convoy`): what it read of the base
-    (the cargo's state, the loads it could take, the group's trucks at hand), the loads and trucks it came to, and
-    the base's own part of the trucks that may come for it (:func:`~sim.model.trucks_wait.away_and_useless`, which
-    reads no more than that), once asked."""
-
-    read: tuple[object, ...]
-    loads: dict[str, int]
-    trucks: dict[str, int]
-    own: tuple[int, frozenset[str]] | None = None
-
-
-def plan_next(evac: Evacuation, group: ConvoyGroup, t: float, last: dict[ConvoyGroup, Filling] | None = None) -> ConvoyPlan | None:
-    """The convoy ``group`` would form at ``t``; ``None`` when it has nothing left to take.
-
-    ``last``: the group's last filling, kept between looks. A base that looks again mostly finds its cargo and the
-    group's trucks at hand as they were (trucks of the other group came back, or none of its own): the filling is then
-    the same, and is not worked out again."""
+def plan_next(evac: Evacuation, group: ConvoyGroup, t: float) -> ConvoyPlan | None:
+    """The convoy ``group`` would form at ``t``; ``None`` when it has nothing left to take."""
     inv, fleet = evac.inventory, evac.fleet
     road_left = inv.road_remaining(group.kinds)
     vehicles_left = evac.people.vehicles_left if group.takes_vehicles else 0
@@ -108,31 +91,19 @@ def plan_next(evac: Evacuation, group: ConvoyGroup, t: float, last: dict[ConvoyG
     max_trucks = size_max - vehicle_places
     staged_all = inv.staged(t)
     staged = min(staged_all, road_left)
-    at_base = fleet.at_base
-    read = (inv.state(), min(staged, max_trucks), *map(at_base.get, group.kinds))
-    filling = last.get(group) if last is not None else None
-    if filling is None or filling.read != read:
-        filling = Filling(read, *inv.plan_convoy(staged, at_base, max_trucks, group.kinds))
-        if last is not None:
-            last[group] = filling
-    loads, used = filling.loads, filling.trucks
+    loads, used = inv.plan_convoy(staged, fleet.at_base, max_trucks, group.kinds)
     loadable = sum(loads.values())
     size = loadable + vehicle_places
     if size >= size_min and size > 0:
         return ConvoyPlan(loads, used, vehicle_places, True, None, 0)
     takes_all = loadable == road_left and vehicle_places == vehicles_left
     trucks_limit = staged > loadable and loadable < max_trucks
-    if trucks_limit:
-        if filling.own is None:
-            filling.own = away_and_useless(evac, group.kinds)
-        more_trucks_coming = trucks_that_may_come(evac, group.kinds, loadable > 0, filling.own) > 0
-    else:
-        more_trucks_coming = False
+    more_trucks_coming = trucks_limit and trucks_that_may_come(evac, group.kinds, loadable > 0) > 0
     more_cargo_coming = not trucks_limit and staged_all < inv.road_remaining()
     if not takes_all and (more_trucks_coming or more_cargo_coming):
         wanted = max(1, int(size_min) - vehicle_places) - loadable
         if more_trucks_coming:
-            return ConvoyPlan(loads, used, vehicle_places, False, "trucks", wanted, group.kinds, filling.own)
+            return ConvoyPlan(loads, used, vehicle_places, False, "trucks", wanted, group.kinds)
         return ConvoyPlan(loads, used, vehicle_places, False, "loading", wanted)
     return ConvoyPlan(loads, used, vehicle_places, size > 0, None, 0)
 
@@ -142,11 +113,10 @@ def form_convoys(env: simpy.Environment, evac: Evacuation) -> Steps:
     fleet = evac.fleet
     groups = convoy_groups(evac.scenario.convoys.separate_contracted)
     waited_on: tuple[tuple[object, ...], list[ConvoyPlan]] | None = None  # the base's state and its plans, all waiting for trucks
-    fillings: dict[ConvoyGroup, Filling] = {}  # each group's last filling of a convoy (plan_next)
     while True:
         t = env.now
         fleet.collect_repaired()
-        plans = same_plans(evac, waited_on) or _plans_until_ready(evac, groups, t, fillings)
+        plans = same_plans(evac, waited_on) or _plans_until_ready(evac, groups, t)
         waited_on = (planned_on(evac), plans) if all(plan.waiting_for == "trucks" for plan in plans) else None
         if not waits_for_trucks(plans):
             fleet.wait_for_trucks(False)  # only now: a base that looks again and waits again has waited all along
@@ -214,11 +184,11 @@ def form_convoys(env: simpy.Environment, evac: Evacuation) -> Steps:
         evac.queue_convoy(evac.new_convoy({}, {}, people_and_seats.security_vehicles, people, env.now, last_element=True))
 
 
-def _plans_until_ready(evac: Evacuation, groups: tuple[ConvoyGroup, ...], t: float, fillings: dict[ConvoyGroup, Filling]) -> list[ConvoyPlan]:
+def _plans_until_ready(evac: Evacuation, groups: tuple[ConvoyGroup, ...], t: float) -> list[ConvoyPlan]:
     """The groups' next convoys in order, up to the first that is ready to form (the last one listed then)."""
     plans = []
     for group in groups:
-        plan = plan_next(evac, group, t, fillings)
+        plan = plan_next(evac, group, t)
         if plan is None:
             continue
         plans.append(plan)
