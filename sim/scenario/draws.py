@@ -110,7 +110,7 @@ def draw_inputs(inputs: list[UncertainInput], seed: int, index: int) -> dict[str
     for item in inputs:
         # the stream's block, its state given as plain lists (Philox's state setter reads them word by word, several
         # times faster than from arrays); the buffer is empty (buffer_pos 4), so its words are never read
-        bits.state = {
+        state: dict[str, Any] = {
             "bit_generator": "Philox",
             "state": {"counter": [0, 0, item.stream, 0], "key": words},
             "buffer": [0, 0, 0, 0],
@@ -118,6 +118,7 @@ def draw_inputs(inputs: list[UncertainInput], seed: int, index: int) -> dict[str
             "has_uint32": 0,
             "uinteger": 0,
         }
+        bits.state = cast(Any, state)  # numpy's stubs name arrays; its setter takes any sequence of words
         value = item.distribution.sample(rng)
         out[item.path] = float(round(value)) if item.integer else value
     return out
