@@ -33,10 +33,8 @@ class Calendar(Part):
         self.may_hold = any(len(closures) > 0 for closures in by_kind.values())
 
     def hold(self, convoy: Convoy, now: float) -> Hold | None:
-        closures = self.by_kind[convoy.kind]
-        if closures.is_open(now):
-            return None
-        return self.cause, closures.open_at(now)
+        opens = self.by_kind[convoy.kind].open_at(now)  # now, when open
+        return None if opens == now else (self.cause, opens)
 
 
 class Pause(Calendar):
@@ -61,10 +59,8 @@ class Pause(Calendar):
         return p is not None and bool(p.inflow_loads or p.inflow_troops or p.returned_fraction)
 
     def hold(self, convoy: Convoy, now: float) -> Hold | None:
-        closures = self.closures  # the same for every kind of convoy
-        if closures.is_open(now):
-            return None
-        return "pause", closures.open_at(now)
+        opens = self.closures.open_at(now)  # the same for every kind of convoy; now, when open
+        return None if opens == now else ("pause", opens)
 
     def columns(self, span: float) -> dict[str, Column]:
         return {"pause": self.pause is not None}
@@ -244,8 +240,12 @@ class Gate:
 
     def charge_to_now(self) -> None:
         """Convoys queued since the dispatcher's last look waited until now, for what held them then."""
-        for convoy in self.queue:
-            cause = self.held.get(convoy.number)
-            if cause:
-                self.waits.charge(cause, self.env.now - self.last_look, convoy)
-        self.last_look = self.env.now
+        now = self.env.now
+        hours = now - self.last_look
+        if hours > 0:  # a look at the same hour charges nothing
+            held, charge = self.held, self.waits.charge
+            for convoy in self.queue:
+                cause = held.get(convoy.number)
+                if cause:
+                    charge(cause, hours, convoy)
+        self.last_look = now

@@ -104,9 +104,8 @@ class Roads(Part):
         return cls(setup.shared, setup.spec, setup.waits, setup.get(Fleet), setup.get(CrossingsAtBase))
 
     def hold(self, convoy: Convoy, now: float) -> Hold | None:
-        if self.closed.is_open(now):
-            return None
-        return "route closed", self.closed.open_at(now)
+        opens = self.closed.open_at(now)  # now, when open
+        return None if opens == now else ("route closed", opens)
 
     def route_out(self, speed_cap: float | None, t: float | None = None) -> Route:
         return route_out(self.shared, self.spec, speed_cap, t)

@@ -96,7 +96,8 @@ class Uniform(_Distribution):
         return self
 
     def sample(self, rng: np.random.Generator) -> float:
-        return float(rng.uniform(self.low, self.high))
+        # numpy's ``rng.uniform(low, high)`` to the bit (``low + (high - low) * U``), without its argument handling
+        return self.low + (self.high - self.low) * rng.random()
 
     def ppf(self, q: float) -> float:
         return self.low + q * (self.high - self.low)
@@ -124,7 +125,12 @@ class Triangular(_ScipyBacked):
     def sample(self, rng: np.random.Generator) -> float:
         if self.low == self.high:
             return self.low
-        return float(rng.triangular(self.low, self.mode, self.high))
+        # numpy's ``rng.triangular`` to the bit (its inverse CDF of one uniform draw), without its argument handling
+        base, left = self.high - self.low, self.mode - self.low
+        u = rng.random()
+        if u <= left / base:
+            return self.low + math.sqrt(u * (left * base))
+        return self.high - math.sqrt((1.0 - u) * ((self.high - self.mode) * base))
 
     def quantiles(self, q: np.ndarray) -> np.ndarray:
         if self.low == self.high:
@@ -221,7 +227,8 @@ class LogNormal(_ScipyBacked):
     sigma: float = Field(gt=0)
 
     def sample(self, rng: np.random.Generator) -> float:
-        return float(rng.lognormal(math.log(self.median), self.sigma))
+        # numpy's ``rng.lognormal`` to the bit (``exp(mu + sigma * Z)``), without its argument handling
+        return math.exp(math.log(self.median) + self.sigma * rng.standard_normal())
 
     def quantiles(self, q: np.ndarray) -> np.ndarray:
         return np.asarray(stats.lognorm.ppf(q, self.sigma, scale=self.median), dtype=float)

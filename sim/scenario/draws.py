@@ -105,13 +105,20 @@ def draw_inputs(inputs: list[UncertainInput], seed: int, index: int) -> dict[str
     key = np.random.SeedSequence(seed, spawn_key=(index, 0)).generate_state(2, np.uint64)
     bits = np.random.Philox(key=key)
     rng = np.random.Generator(bits)
-    state = bits.state
-    counter = state["state"]["counter"]
+    words = [int(word) for word in key]
     out = {}
     for item in inputs:
-        counter[:] = (0, 0, item.stream, 0)
-        state["buffer_pos"], state["has_uint32"] = 4, 0
-        bits.state = state
+        # the stream's block, its state given as plain lists (Philox's state setter reads them word by word, several
+        # times faster than from arrays); the buffer is empty (buffer_pos 4), so its words are never read
+        state: dict[str, Any] = {
+            "bit_generator": "Philox",
+            "state": {"counter": [0, 0, item.stream, 0], "key": words},
+            "buffer": [0, 0, 0, 0],
+            "buffer_pos": 4,
+            "has_uint32": 0,
+            "uinteger": 0,
+        }
+        bits.state = cast(Any, state)  # numpy's stubs name arrays; its setter takes any sequence of words
         value = item.distribution.sample(rng)
         out[item.path] = float(round(value)) if item.integer else value
     return out
