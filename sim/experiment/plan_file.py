@@ -20,7 +20,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from sim.experiment.evaluate import StudyError, shifted
 from sim.experiment.study import flatten_factors
 from sim.scenario.draws import numeric_fields, per_event_fields
-from sim.scenario.loading import Problem, ScenarioError, feasibility_problems, locate, read_toml
+from sim.scenario.loading import Problem, ScenarioError, locate, read_toml, scenario_problems
 from sim.scenario.schema import Scenario
 
 LEVER_KEYS = frozenset({"add", "cost", "unit", "units", "source"})
@@ -294,5 +294,5 @@ def _invalid_with(scenario: Scenario, path: str, units: int) -> str | None:
     except ValidationError as exc:
         err = exc.errors()[0]
         return f"{'.'.join(str(x) for x in err['loc'])}: {err['msg']}"
-    found = feasibility_problems(variant)
+    found = scenario_problems(variant)
     return "; ".join(f"{p.field}: {p.message}" for p in found) if found else None

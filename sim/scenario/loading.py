@@ -801,19 +801,25 @@ def validate_table(table: dict[str, Any], text: str, where: str, overridden: Seq
         problems = _problems_from(exc, text)
         _mark_overrides(problems, overridden)
         raise ScenarioError(where, problems) from None
-    if isinstance(scenario, TheatreScenario):
-        from sim.scenario.network_checks import network_problems
-
-        problems = [Problem(field, message) for field, message in network_problems(scenario)] or theatre_feasibility_problems(scenario)
-        problems += theatre_deadline_problems(scenario)
-    else:
-        problems = feasibility_problems(scenario) + deadline_problems(scenario.deadline, set(scenario.cargo.classes), scenario.scenario.horizon_days)
+    problems = scenario_problems(scenario)
     if problems:
         for p in problems:
             p.line = locate(text, p.field)
         _mark_overrides(problems, overridden)
         raise ScenarioError(where, problems)
     return scenario
+
+
+def scenario_problems(scenario: Scenario) -> list[Problem]:
+    """What makes a scenario that validates field by field unable to run: on a theatre its road network, then each
+    base's feasibility on the one-base scenario it stands for, and the deadlines; on one base its feasibility and
+    deadline. Fields are named as in the file (``sites.<base>.loading.teams`` on a theatre); lines are not set."""
+    if isinstance(scenario, TheatreScenario):
+        from sim.scenario.network_checks import network_problems
+
+        problems = [Problem(field, message) for field, message in network_problems(scenario)] or theatre_feasibility_problems(scenario)
+        return problems + theatre_deadline_problems(scenario)
+    return feasibility_problems(scenario) + deadline_problems(scenario.deadline, set(scenario.cargo.classes), scenario.scenario.horizon_days)
 
 
 def _mark_overrides(problems: list[Problem], overridden: Sequence[str]) -> None:
