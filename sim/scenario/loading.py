@@ -618,6 +618,37 @@ def feasibility_problems(s: Scenario) -> list[Problem]:
     return out
 
 
+def town_km_problem(town_km: Any, km: Any) -> str | None:
+    """Why a leg's ``town_km`` (the stretch through towns, part of the leg) cannot stand beside its ``km`` (the whole
+    leg), or ``None``: a number larger than the leg, or a drawn range that could give more town road than road."""
+    town_low, town_high = support_of(town_km)
+    km_low, km_high = support_of(km)
+    fixed = town_low == town_high and km_low == km_high
+    if fixed and town_high > km_high:
+        return f"is {town_high:g} km, more than the leg's whole km ({km_high:g} km): the stretch through towns is part of the leg; give at most {km_high:g}"
+    if not fixed and town_low > km_high:
+        return (
+            f"every draw ({town_low:g}-{town_high:g} km) is more than the leg's whole km can be ({km_low:g}-{km_high:g} km): "
+            "the stretch through towns is part of the leg; give less town road or a longer leg"
+        )
+    if not fixed and town_high > km_low:
+        return (
+            f"can draw up to {town_high:g} km while the leg's whole km can draw as little as {km_low:g} km (the two ranges overlap), so a "
+            "replication could drive more town road than road: the stretch through towns is part of the leg; give town_km a range "
+            f"at most {km_low:g} km or km a range from {town_high:g} km"
+        )
+    return None
+
+
+def route_problems(s: Scenario) -> list[Problem]:
+    """A one-base scenario's two legs, each with more town road than road (:func:`town_km_problem`)."""
+    out = []
+    for name, leg in (("syria", s.route.syria), ("iraq", s.route.iraq)):
+        if (why := town_km_problem(leg.town_km, leg.km)) is not None:
+            out.append(Problem(f"route.{name}.town_km", why))
+    return out
+
+
 def theatre_feasibility_problems(s: TheatreScenario) -> list[Problem]:
     """The one-base feasibility checks, base by base, on the one-base scenario each base stands for
     (:func:`sim.scenario.base_view.base_view`): its own fields are named under ``sites.<base>``; a problem with
@@ -681,7 +712,7 @@ def _cover_problems(s: Scenario, low, high) -> list[Problem]:
     cap = min(speeds) if speeds else math.inf
     # the longest time on the leg, halts included (a halted convoy needs cover too): the model's march
     # arithmetic (sim.model.route.Leg) at the worst values
-    town = min(low(leg.town_km), high(leg.km))
+    town = low(leg.town_km)  # within the leg's km (route_problems)
     moving = (high(leg.km) - town) / min(low(leg.speed_kmh), cap) + town / min(low(leg.town_speed_kmh), cap)
     hours = moving + int(moving // low(leg.halt_every_hours)) * high(leg.halt_minutes) / 60.0
     needed = math.ceil(hours / low(s.air_cover.hours_on_station) - 1e-9)
@@ -819,7 +850,8 @@ def scenario_problems(scenario: Scenario) -> list[Problem]:
 
         problems = [Problem(field, message) for field, message in network_problems(scenario)] or theatre_feasibility_problems(scenario)
         return problems + theatre_deadline_problems(scenario)
-    return feasibility_problems(scenario) + deadline_problems(scenario.deadline, set(scenario.cargo.classes), scenario.scenario.horizon_days)
+    deadline = deadline_problems(scenario.deadline, set(scenario.cargo.classes), scenario.scenario.horizon_days)
+    return route_problems(scenario) or feasibility_problems(scenario) + deadline
 
 
 def _mark_overrides(problems: list[Problem], overridden: Sequence[str]) -> None:
