@@ -6,7 +6,9 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from typer.testing import CliRunner
 
+from sim.cli import app
 from sim.scenario.loading import ScenarioError, load_scenario
 
 ROOT = Path(__file__).parents[1]
@@ -66,3 +68,31 @@ def test_a_theatre_leg_with_more_town_road_than_road_names_the_leg(tmp_path):
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")
     said = _refused(path)
     assert f"{path}:{at + 1} the 1st [[legs]], field town_km (legs.0.town_km): is 1000 km, more than the leg's whole km (170 km)" in said
+
+
+def _run_refused(*args: str) -> str:
+    result = CliRunner().invoke(app, ["run", *args, "-n", "5"])
+    assert result.exit_code == 3, result.output
+    assert "Traceback" not in result.output
+    return " ".join(result.output.split())
+
+
+def test_a_theatre_path_set_on_a_one_base_file_names_the_set_not_a_group_of_the_file():
+    said = _run_refused(str(BASELINE), "--set", "sites.qasrak.loading.teams=3")
+    assert "sites.qasrak.loading.teams: is not an input of this one-base file: it has no [sites]" in said
+    assert "on it set `loading.teams` (value given with --set)" in said and "one-base group" not in said and "cargo" not in said
+
+
+def test_a_one_base_path_set_on_a_theatre_names_the_set_and_where_it_belongs():
+    said = _run_refused(str(THEATRE), "--set", "loading.teams=3")
+    assert "loading.teams: is not an input of this theatre file" in said and "sites.qasrak.loading.teams (value given with --set)" in said
+
+
+def test_a_set_value_that_stops_the_base_is_blamed_on_the_set_with_why():
+    said = _run_refused(str(BASELINE), "--set", "convoys.max_per_day=0")
+    assert "convoys.max_per_day: 0 is not allowed (value given with --set): with it the scenario could never run" in said
+    assert "convoys can never leave" in said
+    assert ":25 " not in said and ":33 " not in said  # the file's own lines are not at fault
+    # of two --set values, the one that stops the base is named, not the harmless one
+    said = _run_refused(str(BASELINE), "--set", "escort.teams=0", "--set", "fleet.civilian.count=90")
+    assert "escort.teams: 0 is not allowed (value given with --set)" in said and "fleet.civilian.count:" not in said

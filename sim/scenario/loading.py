@@ -877,6 +877,75 @@ def load_scenario(path: Path | str, overrides: Sequence[str] = ()) -> LoadedScen
     table, text = read_toml(path)
     if (kind := other_kind_of_file(table)) is not None:
         raise NotAScenario(str(path), [Problem("", kind)])
+    _refuse_other_shape(table, overrides, str(path))
+    given = table
     table = apply_overrides(table, overrides)
-    scenario = validate_table(table, text, str(path), overrides)
+    try:
+        scenario = validate_table(table, text, str(path), overrides)
+    except ScenarioError as exc:
+        raise _blame_overrides(exc, given, text, str(path), overrides) from None
     return LoadedScenario(scenario, str(path), table, tuple(overrides))
+
+
+def _refuse_other_shape(table: dict[str, Any], overrides: Sequence[str], where: str) -> None:
+    """A ``--set`` path that belongs to the other shape of scenario (``sites.qasrak.loading.teams`` on a one-base file,
+    ``loading.teams`` on a theatre): refused by its own path, before it turns the file into a scenario of that shape."""
+    from sim.scenario.schema import ONE_BASE_GROUPS, Scenario
+
+    theatre = "sites" in table
+    theatre_only = sorted(set(TheatreScenario.model_fields) - set(Scenario.model_fields))
+    problems = []
+    for text in overrides:
+        path, _ = parse_override(text)
+        parts = path.split(".")
+        if not theatre and parts[0] in theatre_only:
+            inner = ".".join(parts[2:]) if parts[0] == "sites" and len(parts) > 2 else None
+            hint = f"; on it set `{inner}`" if inner else ""
+            problems.append(
+                Problem(
+                    path, f"is not an input of this one-base file: it has no [sites], its base's fields stand at the top level{hint} (value given with --set)"
+                )
+            )
+        elif theatre and parts[0] in ONE_BASE_GROUPS:
+            hint = f"; set `sites.<base>.{path}`, e.g. sites.{next(iter(table['sites']))}.{path}" if isinstance(table["sites"], dict) and table["sites"] else ""
+            problems.append(
+                Problem(
+                    path, f"is not an input of this theatre file: each base's {parts[0]} stands under its own [sites.<base>]{hint} (value given with --set)"
+                )
+            )
+    if problems:
+        raise ScenarioError(where, problems)
+
+
+def _blame_overrides(exc: ScenarioError, given: dict[str, Any], text: str, where: str, overrides: Sequence[str]) -> ScenarioError:
+    """A scenario that the file alone makes runnable but its ``--set`` values do not: the problems found elsewhere in the
+    file (``cargo.classes.general.carriers`` after ``--set convoys.max_per_day=0``) are said as the ``--set`` value's, naming it."""
+    if not overrides or any("(value given with --set)" in p.message for p in exc.problems):
+        return exc
+    try:
+        validate_table(given, text, where)
+    except ScenarioError:
+        return exc  # the file is wrong without the --set values: its own lines stand
+    culprits = []
+    for one in overrides:
+        try:
+            validate_table(apply_overrides(given, [one]), text, where, [one])
+        except ScenarioError:
+            culprits.append(one)
+    why = "; ".join(f"`{p.field}` {p.message}" for p in exc.problems)
+    return ScenarioError(
+        where,
+        [
+            Problem(path, f"{_shown(value)} is not allowed (value given with --set): with it the scenario could never run, as {why}")
+            for path, value in (parse_override(o) for o in culprits or overrides)
+        ],
+    )
+
+
+def _shown(value: Any) -> str:
+    """A ``--set`` value as the user wrote it (TOML): ``0``, ``2.5``, ``"convoy"``."""
+    if isinstance(value, str):
+        return f'"{value}"'
+    if isinstance(value, bool):
+        return str(value).lower()
+    return f"{value:g}" if isinstance(value, float) else str(value)
