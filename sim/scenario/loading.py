@@ -95,8 +95,9 @@ def field_words(field: str) -> str:
 
 
 class NotAScenario(ScenarioError):
-    """A file of another kind (a study, plan options or observations file) given where a scenario is read: one line
-    saying what it is and which command reads it; wrong usage, exit status 2, not a bad scenario."""
+    """A file of another kind given where a scenario is read (a study, plan options or observations file), or a scenario
+    where the observations are read: one line saying what it is and which command reads it; wrong usage, exit status 2,
+    not a bad file."""
 
 
 def other_kind_of_file(table: dict[str, Any]) -> str | None:
