@@ -368,3 +368,6 @@ def test_a_theatre_lever_that_stops_a_base_names_the_base_field_with_file_and_li
     said = str(caught.value)
     assert "levers.sites.rmelan.loading.teams.add" in said and "plan.toml:20 " in said
     assert "adding -4 makes the scenario invalid" in said and "sites.rmelan.vehicles.count" in said and "Traceback" not in said
+    with pytest.raises(ScenarioError) as caught:  # a value no field takes: named as the file names it, without pydantic's words
+        read_plan_options(write(tmp_path, THEATRE_PLAN.replace('add = "0:1"', 'add = "-9:0:9"')), theatre)
+    assert "adding -9 makes the scenario invalid (sites.rmelan.loading.teams: must be >= 0)" in str(caught.value)

@@ -495,6 +495,12 @@ def _problems_from(exc: ValidationError, text: str) -> list[Problem]:
     return [Problem(dotted, "; ".join(msgs), locate(text, dotted)) for dotted, msgs in messages.items()]
 
 
+def problems_from(exc: ValidationError, text: str) -> list[Problem]:
+    """A pydantic error on a scenario as the problems validation reports: one per field, named as the file names it
+    (``sites.rmelan.loading.teams``, not pydantic's branches), at its line in ``text`` when there is one."""
+    return _problems_from(exc, text)
+
+
 def _group_message(dotted: str, given: object) -> str:
     """A single value written where the schema has a group of fields (``fleet.civilian = 5``): which fields the group
     has, and the one to set."""
