@@ -306,7 +306,8 @@ def not_results_folder(folder: Path) -> str:
     if (folder / "replications.parquet").exists():
         text += (
             f": it holds replications but no {MANIFEST}, so the command that wrote it did not finish (it was stopped or killed) "
-            "and its figures would stand on part of the replications; finish it with the same command and --resume"
+            "and its figures would stand on part of the replications; run that command again into it with --force (a sweep, "
+            "an analysis or a plan finishes with --resume)"
         )
     return text + f"; give a folder written by evacsim {kinds_in_words()}"
 
