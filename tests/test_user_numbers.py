@@ -86,6 +86,8 @@ def test_a_theatre_path_set_on_a_one_base_file_names_the_set_not_a_group_of_the_
 def test_a_one_base_path_set_on_a_theatre_names_the_set_and_where_it_belongs():
     said = _run_refused(str(THEATRE), "--set", "loading.teams=3")
     assert "loading.teams: is not an input of this theatre file" in said and "sites.qasrak.loading.teams (value given with --set)" in said
+    said = _run_refused(str(THEATRE), "--set", "route.syria.km=200")
+    assert "route.syria.km: is not an input of this theatre file: its roads are its [[legs]]" in said and "(value given with --set)" in said
 
 
 def test_a_set_value_that_stops_the_base_is_blamed_on_the_set_with_why():

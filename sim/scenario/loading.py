@@ -913,6 +913,9 @@ def _refuse_other_shape(table: dict[str, Any], overrides: Sequence[str], where: 
                     path, f"is not an input of this one-base file: it has no [sites], its base's fields stand at the top level{hint} (value given with --set)"
                 )
             )
+        elif theatre and parts[0] == "route":
+            said = "is not an input of this theatre file: its roads are its [[legs]], counted from 0 in a dotted path (e.g. legs.0.km)"
+            problems.append(Problem(path, said + " (value given with --set)"))
         elif theatre and parts[0] in ONE_BASE_GROUPS:
             hint = f"; set `sites.<base>.{path}`, e.g. sites.{next(iter(table['sites']))}.{path}" if isinstance(table["sites"], dict) and table["sites"] else ""
             problems.append(
