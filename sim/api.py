@@ -62,10 +62,14 @@ class UsageError(ValueError):
 class Interrupted(Exception):
     """A study stopped by Ctrl-C; ``folder`` keeps its finished replications when ``resumable``."""
 
-    def __init__(self, folder: Path, resumable: bool, kept: str = "finished replications") -> None:
-        super().__init__(f"interrupted; the {kept} are kept in {folder}" if resumable else "interrupted")
+    def __init__(self, folder: Path, resumable: bool, kept: str = "finished replications", none_finished: bool = False) -> None:
+        said = f"interrupted; the {kept} are kept in {folder}" if resumable else "interrupted"
+        if none_finished:  # stopped before its first batch came back: nothing to resume from
+            said = f"interrupted before any replication finished: none is kept in {folder}; run the same command again"
+        super().__init__(said)
         self.folder = folder
-        self.resumable = resumable
+        self.resumable = resumable and not none_finished
+        self.none_finished = none_finished
 
 
 class SharedOptions(TypedDict, total=False):
@@ -302,7 +306,12 @@ def _resumable(folder: Path, label: str = "finished replications") -> Iterator[N
     except OSError as exc:
         raise OutputError(f"{folder}: cannot write results ({exc.strerror or exc}); make room, then {rerun}") from exc
     except KeyboardInterrupt:
-        raise Interrupted(folder, True, label) from None
+        raise Interrupted(folder, True, label, none_finished=not _holds_finished_work(folder)) from None
+
+
+def _holds_finished_work(folder: Path) -> bool:
+    """Whether a study's folder keeps any finished replications (a part of a table, or a plan's days)."""
+    return any(path.is_file() for pattern in ("part-*.parquet", "plan-*.parquet") for path in folder.rglob(pattern))
 
 
 # ---- sweep and compare ----------------------------------------------------------------------------

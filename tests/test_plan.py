@@ -316,3 +316,58 @@ def test_a_plan_that_finds_none_says_the_best_search_estimate_was_not_confirmed_
     assert "the best of those, add 20 contracted trucks, gave 84% (81-87%) on 600 fresh replications" in cheaper
     told = sentence(SimpleNamespace(pick=None, warnings=[said]))
     assert told.startswith("No plan within") and told.endswith("raise the budget.") and " 97% " in told and " 86% " in told
+
+
+THEATRE_PLAN = """\
+name = "theatre_small"
+target = "P(days <= 40) >= 0.5"
+seed = 1
+trials = 2
+population = 2
+replications = 20
+replications_near_target = 20
+indifference = 0.2
+confirm = 1
+batch = 10
+first_stage = 2
+check_replications = 0
+
+[levers."pools.contracted.fleet.civilian.count"]
+add = "0:10:10"
+cost = 1
+unit = "contracted truck"
+
+[levers."sites.rmelan.loading.teams"]
+add = "0:1"
+cost = 3
+unit = "loading team"
+"""
+
+
+def test_a_theatre_plan_runs_end_to_end_with_a_pool_lever_and_a_base_lever(tmp_path):
+    # the levers' ends are checked base by base through the theatre's bases (it crashed on the one-base checks)
+    theatre = BASELINE.parent / "syria_2026_theatre.toml"
+    out = tmp_path / "out"
+    args = ["plan", str(theatre), "--options", str(write(tmp_path, THEATRE_PLAN)), "--base", "rmelan", "--jobs", "1", "--out", str(out)]
+    result = runner.invoke(app, args)
+    assert result.exit_code == 0, result.output
+    said = " ".join(result.output.split())
+    assert "P(rmelan empty <= 40 days)" in said and "request points" in said
+    table = pd.read_csv(out / "plan.csv")
+    assert {"pools.contracted.fleet.civilian.count", "sites.rmelan.loading.teams"} <= set(table.columns)
+    assert table.iloc[0]["status"] == "recommended"
+    manifest = json.loads((out / "manifest.json").read_text())
+    assert manifest["kind"] == "plan" and [lever["path"] for lever in manifest["levers"]] == list(table.columns[:2])
+
+
+def test_a_theatre_lever_that_stops_a_base_names_the_base_field_with_file_and_line(tmp_path):
+    theatre = load_scenario(BASELINE.parent / "syria_2026_theatre.toml").scenario
+    text = THEATRE_PLAN.replace('add = "0:1"', 'add = "-4:0:4"')
+    with pytest.raises(ScenarioError) as caught:
+        read_plan_options(write(tmp_path, text), theatre)
+    said = str(caught.value)
+    assert "levers.sites.rmelan.loading.teams.add" in said and "plan.toml:20 " in said
+    assert "adding -4 makes the scenario invalid" in said and "sites.rmelan.vehicles.count" in said and "Traceback" not in said
+    with pytest.raises(ScenarioError) as caught:  # a value no field takes: named as the file names it, without pydantic's words
+        read_plan_options(write(tmp_path, THEATRE_PLAN.replace('add = "0:1"', 'add = "-9:0:9"')), theatre)
+    assert "adding -9 makes the scenario invalid (sites.rmelan.loading.teams: must be >= 0)" in str(caught.value)

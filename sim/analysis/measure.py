@@ -172,9 +172,11 @@ class Measure:
         """A change in words, sooner or likelier first: ``3.1 days sooner (95% CI 2.6-3.6)``, ``+12 points``."""
         if self.kind == "days":
             return days_change_words(change, low, high)
-        text = f"{100 * change:+.1f} points in {self.words}"
+        from sim.analysis.statistics import signed
+
+        text = f"{signed(100 * change)} points in {self.words}"
         if low is not None and high is not None:
-            text += f" (95% CI {100 * low:+.1f} to {100 * high:+.1f})"
+            text += f" (95% CI {signed(100 * low)} to {signed(100 * high)})"
         return text
 
     def date(self, day: float) -> str:

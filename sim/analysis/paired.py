@@ -12,7 +12,7 @@ import pandas as pd
 from scipy import stats
 
 from sim.analysis.measure import Measure
-from sim.analysis.statistics import wilson_interval, window_key
+from sim.analysis.statistics import signed, wilson_interval, window_key
 
 PROPORTION_INTERVAL = "Newcombe's hybrid score interval for a difference of paired proportions (1998, method 10)"
 """How every interval on a change in a probability is made: it stays within -100 and +100 points by construction."""
@@ -153,7 +153,7 @@ def comparison_sentence(days: dict, by_day: dict, window: dict, measure: Measure
     def chance(d: dict, words: str) -> str:
         return (
             f"{words} is {100 * d['b']:.0f}% with B against {100 * d['a']:.0f}% with A "
-            f"({100 * d['difference']:+.1f} points, 95% CI {100 * d['ci_low']:+.1f} to {100 * d['ci_high']:+.1f})"
+            f"({signed(100 * d['difference'])} points, 95% CI {signed(100 * d['ci_low'])} to {signed(100 * d['ci_high'])})"
         )
 
     if measure.kind == "days":

@@ -31,6 +31,15 @@ class Proportion:
         return {"estimate": self.estimate, "ci_low": self.ci_low, "ci_high": self.ci_high}
 
 
+def signed(value: float, decimals: int = 1, thousands: bool = False) -> str:
+    """A change with its sign, as a person reads it: ``+6.4``, ``-2.0``, and ``+0.0`` for a change that rounds to
+    nothing (never ``-0.0``, which reads as a loss that is not there)."""
+    shown = round(float(value), decimals)
+    if shown == 0:
+        shown = 0.0  # -0.0 compares equal to 0: the sign of a change too small to show is dropped
+    return f"{shown:+,.{decimals}f}" if thousands else f"{shown:+.{decimals}f}"
+
+
 def proportion(successes: int, n: int, confidence: float = 0.95) -> Proportion:
     """Share of ``n`` replications that succeeded, with a Wilson score interval."""
     if n == 0:

@@ -222,7 +222,9 @@ def _status_of(exc: Exception, interrupted: str) -> tuple[str, int]:
     from sim.scenario.loading import NotAScenario, ScenarioError
 
     if isinstance(exc, Interrupted):
-        return (f"{exc}: rerun the same command with --out {exc.folder} --resume" if exc.resumable else interrupted), EXIT_INTERRUPTED
+        if exc.resumable:
+            return f"{exc}: rerun the same command with --out {exc.folder} --resume", EXIT_INTERRUPTED
+        return (str(exc) if exc.none_finished else interrupted), EXIT_INTERRUPTED
     if isinstance(exc, UsageError | NotAScenario):
         return str(exc), EXIT_USAGE
     if isinstance(exc, ScenarioError | StudyError | ResultsFolderError | WindowMismatchError):

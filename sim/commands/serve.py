@@ -1,7 +1,7 @@
 """``evacsim serve``: the what-if page, a local web application over the engine (:mod:`sim.whatif`).
 
 Thin command: load the scenario, start the session on the executor every command uses, rank the
-levers, print the address with its token, and serve until Ctrl-C (exit 0). A bad scenario exits 3,
+levers, print the address with its token, and serve until Ctrl-C (exit 130) or SIGTERM (143). A bad scenario exits 3,
 a port that cannot be opened 2, the page's packages missing 6 (with the line that installs them).
 """
 
@@ -15,7 +15,7 @@ import typer
 from rich.markup import escape
 
 from sim.commands import _console
-from sim.commands._console import EXIT_USAGE
+from sim.commands._console import EXIT_BAD_INPUT, EXIT_TERMINATED, EXIT_USAGE
 from sim.commands._options import DEFAULT_SEED, ByDayOpt, DaskLocalOpt, JobsOpt, SchedulerOpt, SeedOpt, SetOpt
 from sim.extras import EXIT_MISSING_EXTRA, MissingExtra
 
@@ -36,7 +36,12 @@ def _socket(host: str, port: int) -> socket.socket:
 
 
 def serve_command(
-    scenario: Annotated[Path, typer.Argument(metavar="SCENARIO", help="scenario file (default: the shipped baseline)", show_default=False)] = DEFAULT_SCENARIO,
+    scenario: Annotated[
+        Path | None,
+        typer.Argument(
+            metavar="SCENARIO", help=f"scenario file (default: the shipped baseline, {DEFAULT_SCENARIO}, from the current folder)", show_default=False
+        ),
+    ] = None,
     host: Annotated[str, typer.Option(help="address to listen on; anything but 127.0.0.1 shares the page on a network")] = "127.0.0.1",
     port: Annotated[int, typer.Option(min=0, max=65535, help="port (0: any free one)")] = 0,
     replications: Annotated[int, typer.Option("--replications", "-n", min=20, help="replications each view refines to")] = 2000,
@@ -56,6 +61,13 @@ def serve_command(
         _console.fail(str(MissingExtra("serve")), EXIT_MISSING_EXTRA)
     from sim.experiment.executors import make_executor
 
+    if scenario is None and not DEFAULT_SCENARIO.exists():
+        _console.fail(
+            f"no scenario given, and the default, {DEFAULT_SCENARIO}, is read relative to the current folder ({Path.cwd()}), which has "
+            "none: run evacsim serve from the evacsim folder, or give a scenario file: evacsim serve path/to/scenario.toml",
+            EXIT_BAD_INPUT,
+        )
+    scenario = scenario or DEFAULT_SCENARIO
     loaded = _console.load(scenario, set_)
     horizon = float(loaded.scenario.scenario.horizon_days)
     if by_day is not None and not 0 < by_day <= horizon:
@@ -65,6 +77,7 @@ def serve_command(
     except OSError as exc:
         _console.fail(f"--host {host} --port {port}: cannot listen there ({exc.strerror or exc}); choose another --port, or 0 for any free one", EXIT_USAGE)
     shared = host not in LOOPBACK
+    status = 0
     with _console.failures(), make_executor(jobs, scheduler, dask_local) as executor:
         _console.console.print(f"ranking the levers on the first replications of {escape(str(scenario))} ({escape(executor.description)})...")
         page = open_page(loaded, executor, seed, replications, by_day)
@@ -83,9 +96,10 @@ def serve_command(
             page.stopping = lambda: server.should_exit  # open pages' event streams end, so the server stops at once
             try:
                 server.run(sockets=[sock])
-            except KeyboardInterrupt:  # uvicorn raises Ctrl-C again once it has shut down: the way to stop a server
-                pass
-            _console.console.print("stopped.")
+            except KeyboardInterrupt:  # uvicorn raises the signal again once it has shut down: the way to stop a server
+                status = _console.interrupted_status()  # 130 after Ctrl-C, 143 after SIGTERM, as every command
+            _console.console.print("stopped by SIGTERM." if status == EXIT_TERMINATED else "stopped.")
         finally:
             page.session.close()
             sock.close()
+    raise typer.Exit(status)

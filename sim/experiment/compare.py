@@ -17,6 +17,7 @@ import numpy as np
 
 from sim.analysis.measure import Measure
 from sim.analysis.paired import mean_difference, measured_comparison, paired_comparison, proportion_change
+from sim.analysis.statistics import signed
 from sim.experiment.engine import Batch, Store, Work, execute
 from sim.experiment.executors import Executor
 from sim.replication import prepare
@@ -61,7 +62,8 @@ def left_behind_comparison_sentence(left: dict) -> str:
             return f"{name.upper()} has no deadline and leaves nothing"
         return f"{name.upper()} leaves something in {100 * p[name]:.0f}% of replications, {total[name]:,.1f} loads and vehicles a replication on average"
 
-    change = f"B - A {total['difference']:+,.1f} loads and vehicles a replication (95% CI {total['ci_low']:+,.1f} to {total['ci_high']:+,.1f})"
+    low, high = signed(total["ci_low"], thousands=True), signed(total["ci_high"], thousands=True)
+    change = f"B - A {signed(total['difference'], thousands=True)} loads and vehicles a replication (95% CI {low} to {high})"
     return f"Left behind by the deadline: {side('a')}; {side('b')}; {change}."
 
 

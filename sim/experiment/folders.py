@@ -16,7 +16,16 @@ import pyarrow as pa
 
 from sim.experiment.engine import Store
 from sim.experiment.evaluate import StudyError
-from sim.experiment.manifest import Manifest, ResultsFolderError, design_factors, new_manifest, read_manifest, verify_folder, write_manifest
+from sim.experiment.manifest import (
+    Manifest,
+    ResultsFolderError,
+    design_factors,
+    new_manifest,
+    not_results_folder,
+    read_manifest,
+    verify_folder,
+    write_manifest,
+)
 from sim.experiment.storage import being_written, write_parquet
 from sim.experiment.tables import READ_AS, markdown_table
 from sim.scenario.loading import LoadedScenario
@@ -101,8 +110,9 @@ def read_results(results: Path) -> tuple[pd.DataFrame, list[str] | None]:
     source = results / "replications.parquet"
     if not source.exists():
         raise StudyError(f"{results}: no replications.parquet in it; give the folder written by evacsim run, sweep or sensitivity")
-    if (results / "manifest.json").exists():
-        checked(results)
+    if not (results / "manifest.json").exists():  # a killed command's folder: part of the replications, as report and plot refuse it
+        raise ResultsFolderError(not_results_folder(results))
+    checked(results)
     rows = read_rows(source)
     return rows, design_factors(results, rows.columns)
 
@@ -142,6 +152,8 @@ def run_rows(folder: Path, scenario: Scenario) -> pd.DataFrame:
     """The replications of a finished ``evacsim run`` of ``scenario`` (the same numbers, --set values included;
     the kinds of source may differ), with the inputs each drew; :class:`StudyError` otherwise."""
     rows_path = folder / "replications.parquet"
+    if rows_path.exists() and not (folder / "manifest.json").exists():  # a killed run's folder, refused as report refuses it
+        raise ResultsFolderError(not_results_folder(folder))
     if not rows_path.exists() or not (folder / "manifest.json").exists():
         raise StudyError(f"{folder}: not a results folder of evacsim run (no replications.parquet and manifest.json); give the folder a run wrote")
     try:

@@ -288,6 +288,30 @@ def read_manifest(folder: Path | str, kind: str | tuple[str, ...] | None = None)
     return manifest
 
 
+def kinds_in_words() -> str:
+    """The commands that write a results folder, from :data:`KIND_FILES` (the three sensitivity methods as one):
+    ``run, sweep, compare, sensitivity, ..., backtest or plan``."""
+    names = list(dict.fromkeys(kind.split("-")[0] for kind in KINDS))
+    return ", ".join(names[:-1]) + " or " + names[-1]
+
+
+def not_results_folder(folder: Path) -> str:
+    """Why ``folder`` is refused as a results folder when it has no manifest (every command that reads one says the
+    same): what each kind holds, and, when it holds replications, that the command that wrote it did not finish."""
+    run, sweep = KIND_FILES["run"], KIND_FILES["sweep"]
+    text = (
+        f"{folder}: not a results folder (a run has {', '.join([*run, MANIFEST])}; a sweep has {', '.join([*sweep, MANIFEST])}; "
+        f"every other kind has {MANIFEST} and its tables)"
+    )
+    if (folder / "replications.parquet").exists():
+        text += (
+            f": it holds replications but no {MANIFEST}, so the command that wrote it did not finish (it was stopped or killed) "
+            "and its figures would stand on part of the replications; run that command again into it with --force (a sweep, "
+            "an analysis or a plan finishes with --resume)"
+        )
+    return text + f"; give a folder written by evacsim {kinds_in_words()}"
+
+
 def results_kind(folder: Path) -> str | None:
     """The kind of results ``folder`` holds (its manifest's), None when it has no manifest,
     ``unreadable manifest`` when it has one that cannot be read."""

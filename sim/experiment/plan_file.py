@@ -20,7 +20,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from sim.experiment.evaluate import StudyError, shifted
 from sim.experiment.study import flatten_factors
 from sim.scenario.draws import numeric_fields, per_event_fields
-from sim.scenario.loading import Problem, ScenarioError, feasibility_problems, locate, read_toml
+from sim.scenario.loading import Problem, ScenarioError, locate, problems_from, read_toml, scenario_problems
 from sim.scenario.schema import Scenario
 
 LEVER_KEYS = frozenset({"add", "cost", "unit", "units", "source"})
@@ -291,8 +291,8 @@ def _invalid_with(scenario: Scenario, path: str, units: int) -> str | None:
         variant = shifted(scenario, path, units)
     except StudyError as exc:
         return str(exc)
-    except ValidationError as exc:
-        err = exc.errors()[0]
-        return f"{'.'.join(str(x) for x in err['loc'])}: {err['msg']}"
-    found = feasibility_problems(variant)
+    except ValidationError as exc:  # named as the file names it (sites.rmelan.loading.teams), as validation says it
+        found = problems_from(exc, "")
+    else:
+        found = scenario_problems(variant)
     return "; ".join(f"{p.field}: {p.message}" for p in found) if found else None

@@ -17,7 +17,7 @@ from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 from matplotlib.ticker import PercentFormatter
 
-from sim.analysis.statistics import mean_interval, window_probabilities
+from sim.analysis.statistics import mean_interval, signed, window_probabilities
 from sim.experiment.manifest import read_manifest
 from sim.names import share
 from sim.plots.completion import add_calendar_axis, days_label, ecdf, shade_window, window_labels
@@ -144,7 +144,7 @@ def compare_figure(c: Comparison) -> Figure:
         edges = np.histogram_bin_edges(diff, bins="auto")
         diff_ax.hist(diff, bins=edges, color=BLUE, alpha=0.75, gid="difference")
         diff_ax.axvline(0, color=BLACK, lw=1.0)
-        diff_ax.axvspan(low, high, color=ORANGE, alpha=0.35, lw=0, label=f"Mean {mean:+.1f} days (95% CI {low:+.1f} to {high:+.1f})", gid="mean-ci")
+        diff_ax.axvspan(low, high, color=ORANGE, alpha=0.35, lw=0, label=f"Mean {signed(mean)} days (95% CI {signed(low)} to {signed(high)})", gid="mean-ci")
         diff_ax.axvline(mean, color=ORANGE, lw=1.8, gid="mean")
         later = float((diff > 0).mean())
         diff_ax.set_title(f"Paired difference {c.label_b} - {c.label_a}")

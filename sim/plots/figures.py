@@ -30,7 +30,7 @@ import pyarrow.dataset as ds
 from matplotlib.figure import Figure
 
 from sim.analysis.statistics import window_key
-from sim.experiment.manifest import ResultsFolderError, read_manifest, verify_folder
+from sim.experiment.manifest import ResultsFolderError, not_results_folder, read_manifest, verify_folder
 from sim.experiment.storage import FolderBusy, being_written, lock_folder
 from sim.names import day_date_words
 from sim.plots.burndown import burndown_figure, read_burndown
@@ -41,9 +41,6 @@ from sim.plots.sweep import factor_figure, heatmap_factors, heatmap_figure, read
 from sim.plots.theatre import THEATRE_FIGURES, is_theatre_summary, read_theatre
 from sim.plots.timeline import timeline_figure
 from sim.plots.waits import waits_figure
-
-RUN_FILES = ("summary.json", "replications.parquet", "burndown.parquet", "manifest.json")
-SWEEP_FILES = ("design.parquet", "points.csv", "replications.parquet")
 
 FIGURE_ORDER = (
     *THEATRE_FIGURES,  # a theatre run answers for the whole withdrawal first, then for its main base
@@ -117,11 +114,7 @@ def folder_kind(folder: Path) -> str:
             raise NotResultsFolder(str(exc)) from None
     if is_compare_folder(folder):  # a folder holding the two run folders to compare
         return "compare"
-    raise NotResultsFolder(
-        f"{folder}: not a results folder (a run has {', '.join(RUN_FILES)}; a sweep has {', '.join(SWEEP_FILES)}; "
-        "an analysis or nowcast has manifest.json and its tables); give a folder written by evacsim run, sweep, compare, "
-        "sensitivity, calibrate, marginal, discover or nowcast"
-    )
+    raise NotResultsFolder(not_results_folder(folder))
 
 
 def read_run(folder: Path) -> RunFolder:

@@ -29,7 +29,7 @@ from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescap
 from markupsafe import Markup
 from pydantic import ValidationError
 
-from sim.analysis.statistics import window_key
+from sim.analysis.statistics import signed, window_key
 from sim.experiment.manifest import ResultsFolderError
 from sim.experiment.manifest import read_manifest as folder_manifest
 from sim.experiment.storage import lock_folder, write_atomic
@@ -268,23 +268,25 @@ def comparison_rows(comparison: dict) -> list[ComparisonRow]:
     """Mean days and the window probabilities of A and B, and their paired difference, from a ``comparison.json``."""
     days = comparison["days_to_base_empty"]
     mean_a, mean_b = f"{comparison['mean_a']:.1f}", f"{comparison['mean_b']:.1f}"
-    rows = [ComparisonRow("mean days to base empty", mean_a, mean_b, _difference(days, 1, "{:+.2f}"), _times(days))]
+    rows = [ComparisonRow("mean days to base empty", mean_a, mean_b, _difference(days, 1, decimals=2), _times(days))]
     window = tuple(comparison["window_days"])
     labels = window_labels(window)
     for kind in ("p_within", "p_over"):
         d = comparison[window_key(kind, window)]
-        rows.append(ComparisonRow(labels[kind], f"{100 * d['a']:.1f}%", f"{100 * d['b']:.1f}%", _difference(d, 100, "{:+.1f} pts"), _times(d)))
+        rows.append(ComparisonRow(labels[kind], f"{100 * d['a']:.1f}%", f"{100 * d['b']:.1f}%", _difference(d, 100, " pts"), _times(d)))
     left = comparison.get("left_behind")
     if left:  # either side has a deadline: what it leaves behind
         total, p = left["total"], left["p_something_left"]
-        mean = _difference(total, 1, "{:+,.1f}")
+        mean = _difference(total, 1, thousands=True)
         rows.append(ComparisonRow("loads and vehicles left behind (mean)", f"{total['a']:,.1f}", f"{total['b']:,.1f}", mean, _times(total)))
-        rows.append(ComparisonRow("P(anything left behind)", f"{100 * p['a']:.1f}%", f"{100 * p['b']:.1f}%", _difference(p, 100, "{:+.1f} pts"), _times(p)))
+        rows.append(ComparisonRow("P(anything left behind)", f"{100 * p['a']:.1f}%", f"{100 * p['b']:.1f}%", _difference(p, 100, " pts"), _times(p)))
     return rows
 
 
-def _difference(d: dict, scale: float, fmt: str) -> str:
-    return f"{fmt.format(scale * d['difference'])} ({scale * d['ci_low']:+.2f} to {scale * d['ci_high']:+.2f})"
+def _difference(d: dict, scale: float, unit: str = "", decimals: int = 1, thousands: bool = False) -> str:
+    """B - A with its 95% CI, signed (``+6.4 pts (+0.00 to +12.81)``), never ``-0.0``."""
+    low, high = signed(scale * d["ci_low"], 2), signed(scale * d["ci_high"], 2)
+    return f"{signed(scale * d['difference'], decimals, thousands)}{unit} ({low} to {high})"
 
 
 def _times(d: dict) -> str:

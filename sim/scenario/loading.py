@@ -95,8 +95,9 @@ def field_words(field: str) -> str:
 
 
 class NotAScenario(ScenarioError):
-    """A file of another kind (a study, plan options or observations file) given where a scenario is read: one line
-    saying what it is and which command reads it; wrong usage, exit status 2, not a bad scenario."""
+    """A file of another kind given where a scenario is read (a study, plan options or observations file), or a scenario
+    where the observations are read: one line saying what it is and which command reads it; wrong usage, exit status 2,
+    not a bad file."""
 
 
 def other_kind_of_file(table: dict[str, Any]) -> str | None:
@@ -494,6 +495,12 @@ def _problems_from(exc: ValidationError, text: str) -> list[Problem]:
     return [Problem(dotted, "; ".join(msgs), locate(text, dotted)) for dotted, msgs in messages.items()]
 
 
+def problems_from(exc: ValidationError, text: str) -> list[Problem]:
+    """A pydantic error on a scenario as the problems validation reports: one per field, named as the file names it
+    (``sites.rmelan.loading.teams``, not pydantic's branches), at its line in ``text`` when there is one."""
+    return _problems_from(exc, text)
+
+
 def _group_message(dotted: str, given: object) -> str:
     """A single value written where the schema has a group of fields (``fleet.civilian = 5``): which fields the group
     has, and the one to set."""
@@ -618,6 +625,37 @@ def feasibility_problems(s: Scenario) -> list[Problem]:
     return out
 
 
+def town_km_problem(town_km: Any, km: Any) -> str | None:
+    """Why a leg's ``town_km`` (the stretch through towns, part of the leg) cannot stand beside its ``km`` (the whole
+    leg), or ``None``: a number larger than the leg, or a drawn range that could give more town road than road."""
+    town_low, town_high = support_of(town_km)
+    km_low, km_high = support_of(km)
+    fixed = town_low == town_high and km_low == km_high
+    if fixed and town_high > km_high:
+        return f"is {town_high:g} km, more than the leg's whole km ({km_high:g} km): the stretch through towns is part of the leg; give at most {km_high:g}"
+    if not fixed and town_low > km_high:
+        return (
+            f"every draw ({town_low:g}-{town_high:g} km) is more than the leg's whole km can be ({km_low:g}-{km_high:g} km): "
+            "the stretch through towns is part of the leg; give less town road or a longer leg"
+        )
+    if not fixed and town_high > km_low:
+        return (
+            f"can draw up to {town_high:g} km while the leg's whole km can draw as little as {km_low:g} km (the two ranges overlap), so a "
+            "replication could drive more town road than road: the stretch through towns is part of the leg; give town_km a range "
+            f"at most {km_low:g} km or km a range from {town_high:g} km"
+        )
+    return None
+
+
+def route_problems(s: Scenario) -> list[Problem]:
+    """A one-base scenario's two legs, each with more town road than road (:func:`town_km_problem`)."""
+    out = []
+    for name, leg in (("syria", s.route.syria), ("iraq", s.route.iraq)):
+        if (why := town_km_problem(leg.town_km, leg.km)) is not None:
+            out.append(Problem(f"route.{name}.town_km", why))
+    return out
+
+
 def theatre_feasibility_problems(s: TheatreScenario) -> list[Problem]:
     """The one-base feasibility checks, base by base, on the one-base scenario each base stands for
     (:func:`sim.scenario.base_view.base_view`): its own fields are named under ``sites.<base>``; a problem with
@@ -681,7 +719,7 @@ def _cover_problems(s: Scenario, low, high) -> list[Problem]:
     cap = min(speeds) if speeds else math.inf
     # the longest time on the leg, halts included (a halted convoy needs cover too): the model's march
     # arithmetic (sim.model.route.Leg) at the worst values
-    town = min(low(leg.town_km), high(leg.km))
+    town = low(leg.town_km)  # within the leg's km (route_problems)
     moving = (high(leg.km) - town) / min(low(leg.speed_kmh), cap) + town / min(low(leg.town_speed_kmh), cap)
     hours = moving + int(moving // low(leg.halt_every_hours)) * high(leg.halt_minutes) / 60.0
     needed = math.ceil(hours / low(s.air_cover.hours_on_station) - 1e-9)
@@ -801,19 +839,26 @@ def validate_table(table: dict[str, Any], text: str, where: str, overridden: Seq
         problems = _problems_from(exc, text)
         _mark_overrides(problems, overridden)
         raise ScenarioError(where, problems) from None
-    if isinstance(scenario, TheatreScenario):
-        from sim.scenario.network_checks import network_problems
-
-        problems = [Problem(field, message) for field, message in network_problems(scenario)] or theatre_feasibility_problems(scenario)
-        problems += theatre_deadline_problems(scenario)
-    else:
-        problems = feasibility_problems(scenario) + deadline_problems(scenario.deadline, set(scenario.cargo.classes), scenario.scenario.horizon_days)
+    problems = scenario_problems(scenario)
     if problems:
         for p in problems:
             p.line = locate(text, p.field)
         _mark_overrides(problems, overridden)
         raise ScenarioError(where, problems)
     return scenario
+
+
+def scenario_problems(scenario: Scenario) -> list[Problem]:
+    """What makes a scenario that validates field by field unable to run: on a theatre its road network, then each
+    base's feasibility on the one-base scenario it stands for, and the deadlines; on one base its feasibility and
+    deadline. Fields are named as in the file (``sites.<base>.loading.teams`` on a theatre); lines are not set."""
+    if isinstance(scenario, TheatreScenario):
+        from sim.scenario.network_checks import network_problems
+
+        problems = [Problem(field, message) for field, message in network_problems(scenario)] or theatre_feasibility_problems(scenario)
+        return problems + theatre_deadline_problems(scenario)
+    deadline = deadline_problems(scenario.deadline, set(scenario.cargo.classes), scenario.scenario.horizon_days)
+    return route_problems(scenario) or feasibility_problems(scenario) + deadline
 
 
 def _mark_overrides(problems: list[Problem], overridden: Sequence[str]) -> None:
@@ -839,6 +884,78 @@ def load_scenario(path: Path | str, overrides: Sequence[str] = ()) -> LoadedScen
     table, text = read_toml(path)
     if (kind := other_kind_of_file(table)) is not None:
         raise NotAScenario(str(path), [Problem("", kind)])
+    _refuse_other_shape(table, overrides, str(path))
+    given = table
     table = apply_overrides(table, overrides)
-    scenario = validate_table(table, text, str(path), overrides)
+    try:
+        scenario = validate_table(table, text, str(path), overrides)
+    except ScenarioError as exc:
+        raise _blame_overrides(exc, given, text, str(path), overrides) from None
     return LoadedScenario(scenario, str(path), table, tuple(overrides))
+
+
+def _refuse_other_shape(table: dict[str, Any], overrides: Sequence[str], where: str) -> None:
+    """A ``--set`` path that belongs to the other shape of scenario (``sites.qasrak.loading.teams`` on a one-base file,
+    ``loading.teams`` on a theatre): refused by its own path, before it turns the file into a scenario of that shape."""
+    from sim.scenario.schema import ONE_BASE_GROUPS, Scenario
+
+    theatre = "sites" in table
+    theatre_only = sorted(set(TheatreScenario.model_fields) - set(Scenario.model_fields))
+    problems = []
+    for text in overrides:
+        path, _ = parse_override(text)
+        parts = path.split(".")
+        if not theatre and parts[0] in theatre_only:
+            inner = ".".join(parts[2:]) if parts[0] == "sites" and len(parts) > 2 else None
+            hint = f"; on it set `{inner}`" if inner else ""
+            problems.append(
+                Problem(
+                    path, f"is not an input of this one-base file: it has no [sites], its base's fields stand at the top level{hint} (value given with --set)"
+                )
+            )
+        elif theatre and parts[0] == "route":
+            said = "is not an input of this theatre file: its roads are its [[legs]], counted from 0 in a dotted path (e.g. legs.0.km)"
+            problems.append(Problem(path, said + " (value given with --set)"))
+        elif theatre and parts[0] in ONE_BASE_GROUPS:
+            hint = f"; set `sites.<base>.{path}`, e.g. sites.{next(iter(table['sites']))}.{path}" if isinstance(table["sites"], dict) and table["sites"] else ""
+            problems.append(
+                Problem(
+                    path, f"is not an input of this theatre file: each base's {parts[0]} stands under its own [sites.<base>]{hint} (value given with --set)"
+                )
+            )
+    if problems:
+        raise ScenarioError(where, problems)
+
+
+def _blame_overrides(exc: ScenarioError, given: dict[str, Any], text: str, where: str, overrides: Sequence[str]) -> ScenarioError:
+    """A scenario that the file alone makes runnable but its ``--set`` values do not: the problems found elsewhere in the
+    file (``cargo.classes.general.carriers`` after ``--set convoys.max_per_day=0``) are said as the ``--set`` value's, naming it."""
+    if not overrides or any("(value given with --set)" in p.message for p in exc.problems):
+        return exc
+    try:
+        validate_table(given, text, where)
+    except ScenarioError:
+        return exc  # the file is wrong without the --set values: its own lines stand
+    culprits = []
+    for one in overrides:
+        try:
+            validate_table(apply_overrides(given, [one]), text, where, [one])
+        except ScenarioError:
+            culprits.append(one)
+    why = "; ".join(f"`{p.field}` {p.message}" for p in exc.problems)
+    return ScenarioError(
+        where,
+        [
+            Problem(path, f"{_shown(value)} is not allowed (value given with --set): with it the scenario could never run, as {why}")
+            for path, value in (parse_override(o) for o in culprits or overrides)
+        ],
+    )
+
+
+def _shown(value: Any) -> str:
+    """A ``--set`` value as the user wrote it (TOML): ``0``, ``2.5``, ``"convoy"``."""
+    if isinstance(value, str):
+        return f'"{value}"'
+    if isinstance(value, bool):
+        return str(value).lower()
+    return f"{value:g}" if isinstance(value, float) else str(value)

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import networkx as nx
 
-from sim.scenario.loading import ordinal
+from sim.scenario.loading import ordinal, town_km_problem
 from sim.scenario.schema import POOL_HOME_THEATRE, BaseSite, TheatreScenario
 
 
@@ -24,6 +24,8 @@ def network_problems(s: TheatreScenario) -> list[tuple[str, str]]:
                 out.append((f"legs.{i}.{field}", f"no site named {name!r}; sites are {', '.join(sites)}"))
         if leg.start == leg.end:
             out.append((f"legs.{i}.to", "a leg joins two different sites"))
+        if (why := town_km_problem(leg.town_km, leg.km)) is not None:
+            out.append((f"legs.{i}.town_km", why))
         if leg.shares_threats_with is not None and leg.shares_threats_with not in leg_names - {leg.name}:
             out.append((f"legs.{i}.shares_threats_with", f"no other leg named {leg.shares_threats_with!r} (legs are named 'from-to')"))
     for name, pool in s.pools.items():

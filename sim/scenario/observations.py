@@ -35,7 +35,7 @@ from typing import TYPE_CHECKING, Annotated, Any, Literal, cast
 
 from pydantic import BaseModel, ConfigDict, Discriminator, Field, ValidationError, model_validator
 
-from sim.scenario.loading import Problem, ScenarioError, locate, read_toml
+from sim.scenario.loading import NotAScenario, Problem, ScenarioError, locate, read_toml
 
 if TYPE_CHECKING:
     from pydantic_core import ErrorDetails
@@ -212,7 +212,7 @@ def load_observations(path: Path | str) -> LoadedObservations:
     """Read and validate an observations file, or raise :class:`ScenarioError` naming file, line and field."""
     table, text = read_toml(path)
     if "observations" not in table and "observation" not in table and "scenario" in table:
-        raise ScenarioError(
+        raise NotAScenario(
             str(path),
             [
                 Problem(

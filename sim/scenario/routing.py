@@ -39,10 +39,10 @@ def march_hours(
 ) -> float:
     """Hours on a road for a convoy (FM 55-30 march practice): ``km`` at ``speed_kmh`` on the open road and ``town_km``
     of it at ``town_speed_kmh``, both capped at the slowest vehicle's ``speed_cap_kmh``, ``extra_km`` more on the open
-    road, and a halt of ``halt_minutes`` every ``halt_every_hours`` hours of moving."""
+    road, and a halt of ``halt_minutes`` every ``halt_every_hours`` hours of moving. ``town_km`` is within ``km``:
+    validation refuses more (:func:`sim.scenario.loading.town_km_problem`), so it is never capped here."""
     open_speed = speed_kmh if speed_cap_kmh is None else min(speed_kmh, speed_cap_kmh)
     town_speed = town_speed_kmh if speed_cap_kmh is None else min(town_speed_kmh, speed_cap_kmh)
-    town_km = min(town_km, km)
     moving = (km - town_km + extra_km) / open_speed + town_km / town_speed
     halts = int(moving // halt_every_hours) * halt_minutes / 60.0
     return moving + halts

@@ -27,7 +27,7 @@ from pydantic import (
     model_validator,
 )
 
-from sim.scenario.distributions import Distribution, _Distribution, support_of
+from sim.scenario.distributions import Choice, Constant, Distribution, _Distribution, support_of
 from sim.scenario.source_kinds import SOURCE_KINDS, kind_of_field, source_kind_table
 
 Source = Annotated[str, Field(min_length=3, description="where the numbers come from: seed quote, report, or 'assumption: why'")]
@@ -66,6 +66,11 @@ def _bounded(ge: float | None, le: float | None, gt: float | None, integer: bool
             raise ValueError(f"must be <= {le:g}" + ("" if low == high else f" over its whole range (highest value {high:g})"))
         if integer and isinstance(value, (int, float)) and not float(value).is_integer():
             raise ValueError(f"must be a whole number, not {value:g}")
+        if integer and isinstance(value, (Choice, Constant)):  # the values a count is drawn from are given one by one
+            given = value.values if isinstance(value, Choice) else [value.value]
+            broken = [v for v in given if not float(v).is_integer()]
+            if broken:
+                raise ValueError(f"must be a whole number, and the {value.dist} distribution gives {', '.join(f'{v:g}' for v in broken)}; give whole numbers")
         return value
 
     return AfterValidator(check)
