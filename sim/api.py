@@ -16,6 +16,7 @@ workers that cannot be reached. The command line turns them into its exit status
 from __future__ import annotations
 
 import importlib
+import math
 import threading
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
@@ -732,6 +733,12 @@ def discover(
     rows, factors = read_results(results)
     if goal.column not in rows.columns:
         raise StudyError(f"{results}: the results have no column {goal.column} for the target {target}")
+    # a base that moves in only some replications (``leaves`` < 1) has no days in the others: those are no failure
+    # of the target, and the shares are of the replications in which it moves, as `run --base` says
+    all_replications = len(rows)
+    rows = rows[rows[goal.column].notna()].reset_index(drop=True)
+    if rows.empty:
+        raise StudyError(f"{results}: {m.subject.removesuffix(' empty')} moves in none of the {all_replications} replications: nothing to discover")
     try:
         x = d.input_columns(rows, factors)
         cases = goal.cases(rows)
@@ -739,8 +746,11 @@ def discover(
     except ValueError as exc:
         raise StudyError(str(exc)) from None
     folder, _ = _folder(o.out, o.force, "discover", f"{results.name}-discover")
-    what = _target_words(target, m)
-    sentence = d.describe(found, what)
+    what = _target_words(target, m, goal)
+    over = ""
+    if len(rows) < all_replications:
+        over = f"of the {len(rows)} replications in which it moves ({len(rows)} of the {all_replications})"
+    sentence = d.describe(found, what, over)
     d.trajectory_table(found).to_csv(folder / "prim_trajectory.csv", index_label="step")
     found.box.to_csv(folder / "prim_box.csv")
     figures = [save_figure(folder, "discovery", discovery_figure(found, x, cases, what=target))]
@@ -749,6 +759,7 @@ def discover(
         "measure": m.as_record(),
         "cases": found.cases,
         "replications": found.total,
+        "all_replications": all_replications,
         "base_rate": found.base_rate,
         "chosen_step": found.chosen,
         "coverage": float(found.stats["coverage"]),
@@ -788,14 +799,24 @@ def _measure_or_usage(make: Callable[[], Measure]) -> Measure:
         raise UsageError(str(exc)) from None
 
 
-def _target_words(target: str, measure: Measure) -> str:
-    """What a discovery's cases are, in words: ``is out by day 30``, ``ends inside the window``, ``meets the target``."""
+def _target_words(target: str, measure: Measure, goal: Any = None) -> str:
+    """What a discovery's cases are, in words: ``the base empties by day 30``, ``Life Stone is empty by day 25``,
+    ``finishes in the window``; a target on another column says the target itself (``meets the target x > 3``)."""
     text = " ".join(target.split())
     if text == f"days <= {measure.day:g}":
         return {"base empty": "the base empties", "the last out": "everyone is out"}.get(measure.subject, measure.ends_words) + f" by day {measure.day:g}"
     if text == f"{measure.window[0]:g} <= days <= {measure.window[1]:g}":
-        return "finishes in the window"
-    return "meets the target"
+        return "finishes in the window" if measure.subject == "base empty" else f"{measure.ends_words} inside the window (day {measure.window[0]:g} to {measure.window[1]:g})"
+    if goal is not None and goal.column == measure.column:
+        ends = {"base empty": "the base empties", "the last out": "everyone is out"}.get(measure.subject, measure.ends_words)
+        low, high = float(goal.low), float(goal.high)
+        if math.isfinite(low) and math.isfinite(high):
+            return f"{ends} between day {low:g} and day {high:g}"
+        if math.isfinite(high):
+            return f"{ends} {'before' if goal.high_strict else 'by'} day {high:g}"
+        if math.isfinite(low):
+            return f"{ends} {'after' if goal.low_strict else 'on or after'} day {low:g}"
+    return f"meets the target {text}"
 
 
 # ---- nowcast, backtest, plan, report --------------------------------------------------------------

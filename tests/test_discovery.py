@@ -72,3 +72,37 @@ def test_nothing_to_discover_when_every_case_is_in_the_target():
     x, _ = planted(200)
     with pytest.raises(ValueError, match="nothing to discover"):
         discover(x, np.ones(len(x), bool))
+
+
+def test_discover_on_a_base_that_may_stay_counts_only_the_replications_in_which_it_moves(tmp_path):
+    """A base that moves in only some replications (``leaves = 0.5``) has no days in the others: they are no failure
+    of the target; the shares are of the replications in which it moves, and the sentence says the target in words."""
+    import json
+
+    from typer.testing import CliRunner
+
+    from sim import api
+    from sim.cli import app
+    from sim.names import share
+    from tests.theatre_tables import crossing, leg, small_base, small_theatre, to_toml
+
+    bee = small_base(loads={"dist": "uniform", "low": 5, "high": 40}, title="Bee base", leaves=0.5)
+    table = small_theatre({"a": small_base(), "b": bee, "x": crossing()}, [leg("a", "x", 100), leg("b", "x", 50), leg("a", "b", 50), leg("x", "erbil", 100)])
+    path = tmp_path / "t.toml"
+    path.write_text(to_toml(table))
+    runs, found = tmp_path / "r", tmp_path / "d"
+    api.run(path, 30, out=runs, figures=False, jobs=1)
+    cli = CliRunner()
+    result = cli.invoke(app, ["discover", str(runs), "--base", "b", "--target", "days <= 1", "--out", str(found)])
+    assert result.exit_code == 0, result.output
+    rows = pd.read_parquet(runs / "replications.parquet")
+    moving = rows["base.b.leaves"].astype(bool)
+    cases = int((rows.loc[moving, "base.b.days_to_base_empty"] <= 1).sum())
+    assert 0 < moving.sum() < len(rows) and 0 < cases < moving.sum()
+    summary = json.loads((found / "discovery.json").read_text())
+    assert summary["replications"] == moving.sum() and summary["all_replications"] == len(rows)
+    assert summary["base_rate"] == pytest.approx(cases / moving.sum())
+    sentence = summary["sentence"]
+    assert sentence.startswith("Bee base is empty by day 1 in ")
+    assert f"(against {share(cases / moving.sum())} overall, of the {moving.sum()} replications in which it moves ({moving.sum()} of the {len(rows)})" in sentence
+    assert " ".join(result.output.split()).startswith(sentence[:40])

@@ -209,15 +209,17 @@ def condition(name: str, row: pd.Series) -> str:
     return f"{words} <= {_number(row['max'])}"
 
 
-def describe(found: Discovery, what: str = "finishes in the window") -> str:
-    """The chosen box in plain words, with its density and coverage."""
+def describe(found: Discovery, what: str = "finishes in the window", over: str = "") -> str:
+    """The chosen box in plain words, with its density and coverage. ``over`` says which replications the shares are
+    of when not all the run's (``of the 54 replications in which it moves (54 of the 100)``)."""
     stats = found.stats
+    overall = f"overall, {over}" if over else "overall"
     if found.box.empty:
-        return f"No box beats the whole data set: it {what} in {share(found.base_rate)} of cases, whatever the inputs."
+        return f"No box beats the whole data set: {what} in {share(found.base_rate)} of cases{', ' + over if over else ''}, whatever the inputs."
     conditions = " and ".join(condition(name, row) for name, row in found.box.iterrows())
     return (
         f"{what[0].upper() + what[1:]} in {share(stats['density'])} of cases when {conditions} "
-        f"(against {share(found.base_rate)} overall; the box holds {share(stats['mass'])} of the replications "
+        f"(against {share(found.base_rate)} {overall}; the box holds {share(stats['mass'])} of {'those' if over else 'the'} replications "
         f"and {share(stats['coverage'])} of the cases of interest)."
     )
 
