@@ -806,7 +806,8 @@ def _target_words(target: str, measure: Measure, goal: Any = None) -> str:
     if text == f"days <= {measure.day:g}":
         return {"base empty": "the base empties", "the last out": "everyone is out"}.get(measure.subject, measure.ends_words) + f" by day {measure.day:g}"
     if text == f"{measure.window[0]:g} <= days <= {measure.window[1]:g}":
-        return "finishes in the window" if measure.subject == "base empty" else f"{measure.ends_words} inside the window (day {measure.window[0]:g} to {measure.window[1]:g})"
+        low, high = measure.window
+        return "finishes in the window" if measure.subject == "base empty" else f"{measure.ends_words} inside the window (day {low:g} to {high:g})"
     if goal is not None and goal.column == measure.column:
         ends = {"base empty": "the base empties", "the last out": "everyone is out"}.get(measure.subject, measure.ends_words)
         low, high = float(goal.low), float(goal.high)

@@ -104,5 +104,6 @@ def test_discover_on_a_base_that_may_stay_counts_only_the_replications_in_which_
     assert summary["base_rate"] == pytest.approx(cases / moving.sum())
     sentence = summary["sentence"]
     assert sentence.startswith("Bee base is empty by day 1 in ")
-    assert f"(against {share(cases / moving.sum())} overall, of the {moving.sum()} replications in which it moves ({moving.sum()} of the {len(rows)})" in sentence
+    n = moving.sum()
+    assert f"(against {share(cases / n)} overall, of the {n} replications in which it moves ({n} of the {len(rows)})" in sentence
     assert " ".join(result.output.split()).startswith(sentence[:40])
