@@ -214,6 +214,12 @@ def run(
         summary.update(theatre)
     top = headline(rows, chosen)
     summary["window_verdict"] = summary["verdict"]  # the seed's question, on the main base, kept for scripts
+    if layout is not None:  # the one-base keys at the top are the main base's: say whose, and whose the headline is
+        main = next(iter(summary["bases"]))
+        title = summary["bases"][main].get("title", main)
+        summary["base"] = {"name": main, "title": title, "role": "the main base", "figures": [k for k in MAIN_BASE_FIGURES if k in summary]}
+        summary["window_verdict"] = f"{title} (the main base): {summary['window_verdict']}"
+        top["base"] = {"name": o.base, "title": summary["bases"][o.base].get("title", o.base)} if o.base else None
     summary.update(headline=top, verdict=top["sentence"], window_check=top["window_check"])
     if precision is not None:  # a precision run says what it reached, and when it stopped at the cap short of it
         summary["precision"], capped = precision_record(precision, ran)
@@ -230,6 +236,24 @@ def run(
 
         plot_results(folder)
     return RunResult(folder, summary, count)
+
+
+MAIN_BASE_FIGURES = (
+    "days_to_base_empty",
+    "days_to_force_closure",
+    "p_under_15",
+    "p_15_to_30",
+    "p_over_30",
+    "force_closure",
+    "window_verdict",
+    "mean_wait_hours",
+    "mean_sortie_wait_hours",
+    "mean_utilisation",
+    "never_finish",
+    "left_behind",
+)
+"""The keys at the top of a theatre run's ``summary.json`` that are its main base's (``base`` names it), kept there
+for scripts written for one base; ``bases`` holds every base's, ``headline`` what the run measures."""
 
 
 def _has_deadline(scenario: Any) -> bool:
