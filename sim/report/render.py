@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import base64
 import json
-import math
 from dataclasses import dataclass
 from itertools import groupby
 from pathlib import Path
@@ -263,32 +262,24 @@ def summary_rows(summary: dict) -> tuple[list[Row], list[Row], list[Row]]:
     return days, probabilities, waits
 
 
-def comparison_rows(comparison: dict) -> list[ComparisonRow]:
-    """Mean days and the window probabilities of A and B, and their paired difference, from a ``comparison.json``."""
-    days = comparison["days_to_base_empty"]
-    mean_a, mean_b = f"{comparison['mean_a']:.1f}", f"{comparison['mean_b']:.1f}"
-    rows = [ComparisonRow("mean days to base empty", mean_a, mean_b, _difference(days, 1, "{:+.2f}"), _times(days))]
-    window = tuple(comparison["window_days"])
-    labels = window_labels(window)
-    for kind in ("p_within", "p_over"):
-        d = comparison[window_key(kind, window)]
-        rows.append(ComparisonRow(labels[kind], f"{100 * d['a']:.1f}%", f"{100 * d['b']:.1f}%", _difference(d, 100, "{:+.1f} pts"), _times(d)))
-    left = comparison.get("left_behind")
-    if left:  # either side has a deadline: what it leaves behind
-        total, p = left["total"], left["p_something_left"]
-        mean = _difference(total, 1, "{:+,.1f}")
-        rows.append(ComparisonRow("loads and vehicles left behind (mean)", f"{total['a']:,.1f}", f"{total['b']:,.1f}", mean, _times(total)))
-        rows.append(ComparisonRow("P(anything left behind)", f"{100 * p['a']:.1f}%", f"{100 * p['b']:.1f}%", _difference(p, 100, "{:+.1f} pts"), _times(p)))
-    return rows
+def comparison_rows(comparison: dict) -> list[dict]:
+    """The tables of a ``comparison.json``, the console's own (:func:`sim.analysis.paired.comparison_tables`), each
+    with its title saying whose figures they are: ``{"title", "rows"}``, rows of A, B, B - A (95% CI), variance reduction."""
+    from sim.analysis.paired import comparison_tables
+
+    return [{"title": t.title, "rows": [ComparisonRow(*row) for row in t.rows]} for t in comparison_tables(comparison)]
 
 
-def _difference(d: dict, scale: float, fmt: str) -> str:
-    return f"{fmt.format(scale * d['difference'])} ({scale * d['ci_low']:+.2f} to {scale * d['ci_high']:+.2f})"
+def comparison_heading(comparison: dict) -> str | None:
+    """The verdict's heading of a comparison: what its sentence measures (``When is Rmelan empty with B, against A?``)."""
+    record = (comparison.get("measured") or {}).get("measure")
+    if not record:
+        return None
+    from sim.analysis.measure import Measure
 
-
-def _times(d: dict) -> str:
-    value = float(d["variance_reduction"])
-    return f"{value:.1f}x" if math.isfinite(value) else "n/a (no variation)"
+    subject = Measure.from_record(record).subject
+    when = {"base empty": "When is the base empty", "the last out": "When is everyone out"}.get(subject, f"When is {subject}")
+    return f"{when} with B, against A?"
 
 
 def provenance(scenarios: list[RunScenario]) -> list[ProvenanceSection]:
@@ -402,6 +393,8 @@ def report_context(folder: Path, not_drawn: list[str] | None = None) -> dict:
     }
     if summary:
         context.update(_rows_or_malformed(folder / "summary.json", _summary_context, summary))
+    if kind == "compare" and comparison_heading(comparison):
+        context["heading"] = comparison_heading(comparison)
     if context.get("headline"):
         context["heading"] = context["headline"]["heading"]
     elif context["theatre"] and context["theatre"]["bases"]:
