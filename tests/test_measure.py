@@ -348,7 +348,7 @@ def test_a_date_is_the_date_of_the_figure_printed_beside_it():
 
 def test_a_figure_that_rounds_to_zero_never_reads_minus_zero_and_a_comparison_keeps_one_precision():
     from sim.analysis.bounds import _per_vehicle
-    from sim.commands.experiments import _diff
+    from sim.analysis.paired import difference_words as _diff
     from sim.names import days, points
 
     assert (days(-0.01), days(-0.06), points(-0.0001), points(0.033)) == ("0.0", "-0.1", "+0.0", "+3.3")
