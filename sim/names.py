@@ -380,6 +380,7 @@ _TRAJECTORY = {
     "coverage": Column("coverage: share of the cases of interest in the box (%)", percent),
     "density": Column("density: share of the box's cases of interest (%)", percent),
     "mass": Column("mass: share of all replications in the box (%)", percent),
+    "mean": Column("share of the box's replications in the target (%; PRIM's mean, the density)", percent),
     "res_dim": Column("inputs restricted (count)", whole),
     "limits": Column("box", lambda v: "every replication (no limit yet)" if v is None or (isinstance(v, float) and math.isnan(v)) else str(v)),
     "chosen": Column("chosen step", yes_no),

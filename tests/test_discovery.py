@@ -48,6 +48,30 @@ def test_condition_words_for_two_sided_and_upper_limits():
     assert condition("air_cover.apaches", row) == "Apaches <= 6"
 
 
+def test_condition_words_give_shares_in_percent_and_values_with_their_unit():
+    # issue: "share staged at the start <= 0.29", "chance of a dust day >= 0.068", "0.018 <= Life Stone: share ... <= 0.29"
+    row = pd.Series({"min": 0.1, "max": 0.29, "data_min": 0.1, "data_max": 0.3})
+    assert condition("cargo.staged_at_start", row) == "share staged at the start <= 29%"
+    row = pd.Series({"min": 0.068, "max": 0.2, "data_min": 0.0, "data_max": 0.2})
+    assert condition("weather.dust_day_probability", row) == "chance of a dust day >= 6.8%"
+    row = pd.Series({"min": 0.018, "max": 0.29, "data_min": 0.0, "data_max": 0.3})
+    said = condition("sites.life_stone.cargo.classes.general.handed_over_fraction", row)
+    assert said.startswith("1.8% <= ") and said.endswith("share of general cargo handed over <= 29%")
+    row = pd.Series({"min": 213.0, "max": 250.0, "data_min": 200.0, "data_max": 250.0})
+    assert condition("route.syria.km", row).endswith(">= 213 km")
+
+
+def test_the_trajectory_table_s_mean_reads_as_a_percent_with_words_and_agrees_with_the_density():
+    from sim.names import TABLES, column_words
+
+    assert column_words("prim_trajectory", "mean").startswith("share of the box's replications in the target (%")
+    assert TABLES["prim_trajectory"]["mean"].show(0.891) == "89.1"
+    x, cases = planted(600)
+    found = discover(x, cases, min_coverage=0.8)
+    chosen = found.trajectory.iloc[found.chosen]
+    assert chosen["mean"] == pytest.approx(chosen["density"])
+
+
 @pytest.mark.parametrize(
     ("text", "inside", "outside"),
     [("15 <= days <= 30", [15, 22, 30], [14.9, 30.1]), ("days > 30", [30.5], [30, 12]), ("days <= 30", [1, 30], [31]), ("20 < days", [21], [20])],
