@@ -125,3 +125,19 @@ def test_the_default_sobol_sample_resolves_the_top_inputs_of_the_baseline(baseli
     top = table.head(2)
     assert list(top.index) == ["convoys.max_per_day", "cargo.classes.general.loads"]
     assert (top["ST"] - top["ST_conf"] > 0).all() and (top["S1"] - top["S1_conf"] > 0).all()
+
+
+def test_warnings_name_inputs_in_words_and_a_long_list_by_its_count_and_first_few():
+    # issue: "mu* intervals wider than mu* for cargo.packout_loads_per_day, escort.teams, ..." and Sobol' listing 43 paths
+    import pandas as pd
+
+    from sim.analysis.sensitivity import morris_warnings
+
+    morris_table = pd.DataFrame({"mu_star": [2.0, 1.5], "mu_star_conf": [3.0, 2.0]}, index=["cargo.packout_loads_per_day", "escort.teams"])
+    (said,) = morris_warnings(morris_table)
+    assert "escort teams" in said and "escort.teams" not in said and "packout_loads_per_day" not in said
+    paths = [f"sites.base_{i}.cargo.staged_at_start" for i in range(43)]
+    sobol_table = pd.DataFrame({"S1": 0.01, "S1_conf": 0.2, "ST": 0.1, "ST_conf": 0.3}, index=paths)
+    wide = next(w for w in sobol_warnings(sobol_table) if w.startswith("confidence intervals wider"))
+    assert "for 43 inputs, among them Base 0: share staged at the start, " in wide and "and 39 more" in wide
+    assert "sites." not in wide
