@@ -83,7 +83,7 @@ def _print_points(result) -> None:
     from sim.analysis.design_points import by_day_key
     from sim.analysis.measure import Measure
     from sim.analysis.statistics import window_key
-    from sim.names import label
+    from sim.names import label, unit_of
 
     points, m = result.points, result.measure or Measure()
     window = m.window
@@ -94,13 +94,15 @@ def _print_points(result) -> None:
     title = f"Design points by {m.words}, {order}; {result.study.replications} replications each"
     table = Table(title=title + (f" (best 12 of {len(points)})" if len(points) > 12 else ""))
     table.add_column("point", justify="right")
-    for column in factor_columns:  # in words, the dotted path dim under them
-        words = f"{escape(label(column))}\n[dim]{escape(column)}[/]" if label(column) != column else escape(column)
+    for column in factor_columns:  # in words and unit, the dotted path dim under them
+        unit = unit_of(column)
+        said = label(column) + ("" if unit in ("count", "rank") else f" ({'%' if unit.startswith('share') else unit})")
+        words = f"{escape(said)}\n[dim]{escape(column)}[/]" if label(column) != column else escape(said)
         table.add_column(words, justify="right", overflow="fold")
     for column in ("mean days", "P10-P90 days", f"{m.by_day_words} (95% CI)", f"P({window[0]:g}-{window[1]:g}), a check"):
         table.add_column(escape(column), justify="right", overflow="fold")
     for row in shown.to_dict("records"):
-        cells = [str(row["point"]), *(f"{row[c]:,g}" for c in factor_columns)]
+        cells = [str(row["point"]), *(_factor_value(c, row[c]) for c in factor_columns)]
         cells += [
             f"{row['days_mean']:.1f}",
             f"{row['days_p10']:.1f}-{row['days_p90']:.1f}",
@@ -109,6 +111,16 @@ def _print_points(result) -> None:
         ]
         table.add_row(*cells)
     _console.console.print(table)
+
+
+def _factor_value(path: str, value) -> str:
+    """A design point's value of a factor as its column reads it (the unit is in the header): ``40``, ``0.662``, ``25``
+    (a share, in percent)."""
+    from sim.names import unit_of, value_words
+
+    unit = unit_of(path)
+    text = value_words(path, value)
+    return text.removesuffix("%") if unit.startswith("share") else text.removesuffix(f" {unit}")
 
 
 def compare(
