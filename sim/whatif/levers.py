@@ -189,7 +189,7 @@ def scenario_levers(scenario: Scenario, ranking: pd.Series | None = None, inputs
                 scenario,
                 "resource",
                 "add",
-                label=f"{unit} to add",
+                label=f"{unit} to add{_where_added(scenario, where)}",
                 unit=unit,
                 low=0.0,
                 high=float(most),
@@ -231,6 +231,16 @@ def scenario_levers(scenario: Scenario, ranking: pd.Series | None = None, inputs
         )
     order = {"decision": 0, "resource": 1, "input": 2}
     return sorted(levers, key=lambda lever: (order[lever.group], lever.rank is None, lever.rank or 0))
+
+
+def _where_added(scenario: Scenario, path: str) -> str:
+    """The one place a theatre's resource acts on, by the file's title: `` at Qasrak`` (loading teams, sorties),
+    `` at al-Waleed crossing`` (lanes); empty for a pool's (shared by the bases that draw on it) and for one base."""
+    group, _, rest = path.partition(".")
+    name = rest.partition(".")[0]
+    if group == "sites" and name in getattr(scenario, "sites", {}):
+        return f" at {scenario.sites[name].title}"  # type: ignore[attr-defined]
+    return ""
 
 
 def _toml(value: Any) -> str:
