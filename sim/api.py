@@ -43,6 +43,7 @@ from sim.experiment.storage import OutputError, new_run_dir, one_writer, release
 from sim.extras import need
 from sim.model.airlift import SORTIE_WAIT_CAUSES
 from sim.model.evacuation import RESOURCES, WAIT_CAUSES
+from sim.names import theatre_names
 from sim.replication import prepare
 from sim.scenario.loading import LoadedScenario, load_scenario
 from sim.scenario.schema import TheatreScenario
@@ -774,10 +775,11 @@ def discover(
     over = ""
     if len(rows) < all_replications:
         over = f"of the {len(rows)} replications in which it moves ({len(rows)} of the {all_replications})"
-    sentence = d.describe(found, what, over)
-    d.trajectory_table(found).to_csv(folder / "prim_trajectory.csv", index_label="step")
+    with theatre_names(_results_scenario(results)):  # a theatre's sites by their titles, its roads by their ends
+        sentence = d.describe(found, what, over)
+        d.trajectory_table(found).to_csv(folder / "prim_trajectory.csv", index_label="step")
+        figures = [save_figure(folder, "discovery", discovery_figure(found, x, cases, what=target))]
     found.box.to_csv(folder / "prim_box.csv")
-    figures = [save_figure(folder, "discovery", discovery_figure(found, x, cases, what=target))]
     summary = {
         "target": target,
         "measure": m.as_record(),
@@ -798,8 +800,8 @@ def discover(
     return AnalysisResult(folder, {"chosen box": found.box}, [sentence], [], found, summary)
 
 
-def _results_measure(results: Path, measure: str, by_day: float | None, base: str | None) -> Measure:
-    """The measure of a study over a finished folder's replications, on the scenario its manifest holds."""
+def _results_scenario(results: Path) -> Any:
+    """The scenario a finished folder's manifest holds (one run's), or None (a comparison's two, or none readable)."""
     from sim.experiment.manifest import ResultsFolderError, read_manifest
     from sim.scenario.schema import scenario_from_table
 
@@ -808,10 +810,17 @@ def _results_measure(results: Path, measure: str, by_day: float | None, base: st
     except ResultsFolderError:
         resolved = {}
     if not resolved or "a" in resolved:
-        return _measure_or_usage(lambda: Measure(measure, by_day=by_day))
+        return None
     try:
-        scenario = scenario_from_table(resolved)
+        return scenario_from_table(resolved)
     except ValueError:
+        return None
+
+
+def _results_measure(results: Path, measure: str, by_day: float | None, base: str | None) -> Measure:
+    """The measure of a study over a finished folder's replications, on the scenario its manifest holds."""
+    scenario = _results_scenario(results)
+    if scenario is None:
         return _measure_or_usage(lambda: Measure(measure, by_day=by_day))
     return _measure(scenario, measure, by_day, base)
 

@@ -128,6 +128,7 @@ def test_discover_on_a_base_that_may_stay_counts_only_the_replications_in_which_
     assert summary["base_rate"] == pytest.approx(cases / moving.sum())
     sentence = summary["sentence"]
     assert sentence.startswith("Bee base is empty by day 1 in ")
+    assert "when Bee base: general cargo loads" in sentence and "truckloads" in sentence  # the site's title, the unit
     n = moving.sum()
     assert f"(against {share(cases / n)} overall, of the {n} replications in which it moves ({n} of the {len(rows)})" in sentence
     assert " ".join(result.output.split()).startswith(sentence[:40])
