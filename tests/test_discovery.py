@@ -132,3 +132,7 @@ def test_discover_on_a_base_that_may_stay_counts_only_the_replications_in_which_
     n = moving.sum()
     assert f"(against {share(cases / n)} overall, of the {n} replications in which it moves ({n} of the {len(rows)})" in sentence
     assert " ".join(result.output.split()).startswith(sentence[:40])
+    # the report names the box's inputs (prim_box.csv holds their paths) by the theatre's own titles too
+    assert cli.invoke(app, ["report", str(found)]).exit_code == 0
+    page = (found / "report.html").read_text(encoding="utf-8")
+    assert "Bee base: general cargo loads" in page and "B: general cargo loads" not in page

@@ -32,6 +32,7 @@ from sim.analysis.statistics import window_key
 from sim.experiment.manifest import ResultsFolderError
 from sim.experiment.manifest import read_manifest as folder_manifest
 from sim.experiment.storage import lock_folder, write_atomic
+from sim.names import theatre_names
 from sim.plots.completion import window_labels
 from sim.plots.figures import FIGURE_ORDER, NotResultsFolder, check_folder, expected_figures, folder_kind, plot_folder
 from sim.plots.redraw import ANALYSIS_KINDS
@@ -482,9 +483,14 @@ def render_report(folder: Path, replot: bool = False) -> Path:
     """Write ``report.html`` into a results folder (drawing missing figures first); returns its path."""
     folder = Path(folder)
     kind = folder_kind(folder)
-    read_manifest(folder)  # a malformed manifest is a user error, not a traceback while drawing from it
+    _, scenarios = read_manifest(folder)  # a malformed manifest is a user error, not a traceback while drawing from it
     check_folder(folder)  # an edited summary, a corrupt part or a second study's parts: refused, naming the file
     lock_folder(folder)
+    with theatre_names(scenarios[0].scenario if len(scenarios) == 1 else None):  # a theatre's inputs by its own names
+        return _render_report(folder, kind, replot)
+
+
+def _render_report(folder: Path, kind: str, replot: bool) -> Path:
     not_drawn: list[str] = []
     expected = [*expected_figures(kind), *(THEATRE_FIGURES if kind == "run" and is_theatre_summary(_read_json(folder / "summary.json")) else ())]
     if replot or not all(own_file(folder, folder / f"{stem}.png") for stem in expected):  # a link in a figure's place is drawn over
