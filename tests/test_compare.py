@@ -196,3 +196,7 @@ def test_a_theatre_comparison_with_base_titles_every_table_with_its_subject_on_t
     page = html_text.unescape((out / "report.html").read_text(encoding="utf-8"))
     assert "<h2>When is Bee empty with B, against A?</h2>" in page and "Does the base empty" not in page
     assert re.findall(r"<h3>([^<]*)</h3>", page.split('id="comparison"')[1].split("</section>")[0]) == titles
+    from sim.plots.compare import compare_figure, read_compare
+
+    figure = compare_figure(read_compare(out))  # the figure's days are the main base's too: it says so
+    assert figure.axes[0].get_title() == "Ay (the main base): days to base empty"
