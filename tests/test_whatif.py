@@ -64,6 +64,11 @@ def test_the_theatre_levers_are_where_the_theatre_keeps_them():
     assert said["sites.al_waleed.lanes"] == f"crossing lanes to add at {theatre.sites['al_waleed'].title}"
     assert said["pools.contracted.fleet.civilian.count"] == "contracted trucks to add"  # a pool is shared by its bases
     assert all(not label.endswith(" at ") for label in said.values())
+    # the drawn inputs read by the file's titles ("Kharab al-Jir", not "Kharab al Jir" from the key)
+    titles = {site.title for site in theatre.sites.values()}
+    for path, words in said.items():
+        if path.startswith("sites.") and ":" in words:
+            assert words.split(":")[0] in titles, words
 
 
 @pytest.mark.parametrize(
