@@ -59,6 +59,8 @@ def test_condition_words_give_shares_in_percent_and_values_with_their_unit():
     assert said.startswith("1.8% <= ") and said.endswith("share of general cargo handed over <= 29%")
     row = pd.Series({"min": 213.0, "max": 250.0, "data_min": 200.0, "data_max": 250.0})
     assert condition("route.syria.km", row).endswith(">= 213 km")
+    row = pd.Series({"min": 7.9, "max": 18.0, "data_min": 0.0, "data_max": 30.0})
+    assert condition("pause.start_day", row) == "day 7.9 <= day the pause begins <= day 18"
 
 
 def test_the_trajectory_table_s_mean_reads_as_a_percent_with_words_and_agrees_with_the_density():

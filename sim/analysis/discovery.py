@@ -218,6 +218,8 @@ def _value(name: str, value: float) -> str:
     if unit.startswith("share"):
         return value_words(name, value)
     text = _number(value)
+    if unit in ("day", "days from the start"):  # a day on the calendar of the withdrawal, not a duration
+        return f"day {text}"
     return text if unit in ("count", "rank") else f"{text} {unit}"
 
 
