@@ -16,6 +16,7 @@ workers that cannot be reached. The command line turns them into its exit status
 from __future__ import annotations
 
 import importlib
+import math
 import threading
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
@@ -42,6 +43,7 @@ from sim.experiment.storage import OutputError, new_run_dir, one_writer, release
 from sim.extras import need
 from sim.model.airlift import SORTIE_WAIT_CAUSES
 from sim.model.evacuation import RESOURCES, WAIT_CAUSES
+from sim.names import theatre_names
 from sim.replication import prepare
 from sim.scenario.loading import LoadedScenario, load_scenario
 from sim.scenario.schema import TheatreScenario
@@ -218,6 +220,12 @@ def run(
         summary.update(theatre)
     top = headline(rows, chosen)
     summary["window_verdict"] = summary["verdict"]  # the seed's question, on the main base, kept for scripts
+    if layout is not None:  # the one-base keys at the top are the main base's: say whose, and whose the headline is
+        main = next(iter(summary["bases"]))
+        title = summary["bases"][main].get("title", main)
+        summary["base"] = {"name": main, "title": title, "role": "the main base", "figures": [k for k in MAIN_BASE_FIGURES if k in summary]}
+        summary["window_verdict"] = f"{title} (the main base): {summary['window_verdict']}"
+        top["base"] = {"name": o.base, "title": summary["bases"][o.base].get("title", o.base)} if o.base else None
     summary.update(headline=top, verdict=top["sentence"], window_check=top["window_check"])
     if precision is not None:  # a precision run says what it reached, and when it stopped at the cap short of it
         summary["precision"], capped = precision_record(precision, ran)
@@ -234,6 +242,24 @@ def run(
 
         plot_results(folder)
     return RunResult(folder, summary, count)
+
+
+MAIN_BASE_FIGURES = (
+    "days_to_base_empty",
+    "days_to_force_closure",
+    "p_under_15",
+    "p_15_to_30",
+    "p_over_30",
+    "force_closure",
+    "window_verdict",
+    "mean_wait_hours",
+    "mean_sortie_wait_hours",
+    "mean_utilisation",
+    "never_finish",
+    "left_behind",
+)
+"""The keys at the top of a theatre run's ``summary.json`` that are its main base's (``base`` names it), kept there
+for scripts written for one base; ``bases`` holds every base's, ``headline`` what the run measures."""
 
 
 def _has_deadline(scenario: Any) -> bool:
@@ -749,6 +775,12 @@ def discover(
     rows, factors = read_results(results)
     if goal.column not in rows.columns:
         raise StudyError(f"{results}: the results have no column {goal.column} for the target {target}")
+    # a base that moves in only some replications (``leaves`` < 1) has no days in the others: those are no failure
+    # of the target, and the shares are of the replications in which it moves, as `run --base` says
+    all_replications = len(rows)
+    rows = rows[rows[goal.column].notna()].reset_index(drop=True)
+    if rows.empty:
+        raise StudyError(f"{results}: {m.subject.removesuffix(' empty')} moves in none of the {all_replications} replications: nothing to discover")
     try:
         x = d.input_columns(rows, factors)
         cases = goal.cases(rows)
@@ -756,16 +788,21 @@ def discover(
     except ValueError as exc:
         raise StudyError(str(exc)) from None
     folder, _ = _folder(o.out, o.force, "discover", f"{results.name}-discover")
-    what = _target_words(target, m)
-    sentence = d.describe(found, what)
-    d.trajectory_table(found).to_csv(folder / "prim_trajectory.csv", index_label="step")
+    what = _target_words(target, m, goal)
+    over = ""
+    if len(rows) < all_replications:
+        over = f"of the {len(rows)} replications in which it moves ({len(rows)} of the {all_replications})"
+    with theatre_names(_results_scenario(results)):  # a theatre's sites by their titles, its roads by their ends
+        sentence = d.describe(found, what, over)
+        d.trajectory_table(found).to_csv(folder / "prim_trajectory.csv", index_label="step")
+        figures = [save_figure(folder, "discovery", discovery_figure(found, x, cases, what=target))]
     found.box.to_csv(folder / "prim_box.csv")
-    figures = [save_figure(folder, "discovery", discovery_figure(found, x, cases, what=target))]
     summary = {
         "target": target,
         "measure": m.as_record(),
         "cases": found.cases,
         "replications": found.total,
+        "all_replications": all_replications,
         "base_rate": found.base_rate,
         "chosen_step": found.chosen,
         "coverage": float(found.stats["coverage"]),
@@ -780,8 +817,8 @@ def discover(
     return AnalysisResult(folder, {"chosen box": found.box}, [sentence], [], found, summary)
 
 
-def _results_measure(results: Path, measure: str, by_day: float | None, base: str | None) -> Measure:
-    """The measure of a study over a finished folder's replications, on the scenario its manifest holds."""
+def _results_scenario(results: Path) -> Any:
+    """The scenario a finished folder's manifest holds (one run's), or None (a comparison's two, or none readable)."""
     from sim.experiment.manifest import ResultsFolderError, read_manifest
     from sim.scenario.schema import scenario_from_table
 
@@ -790,10 +827,17 @@ def _results_measure(results: Path, measure: str, by_day: float | None, base: st
     except ResultsFolderError:
         resolved = {}
     if not resolved or "a" in resolved:
-        return _measure_or_usage(lambda: Measure(measure, by_day=by_day))
+        return None
     try:
-        scenario = scenario_from_table(resolved)
+        return scenario_from_table(resolved)
     except ValueError:
+        return None
+
+
+def _results_measure(results: Path, measure: str, by_day: float | None, base: str | None) -> Measure:
+    """The measure of a study over a finished folder's replications, on the scenario its manifest holds."""
+    scenario = _results_scenario(results)
+    if scenario is None:
         return _measure_or_usage(lambda: Measure(measure, by_day=by_day))
     return _measure(scenario, measure, by_day, base)
 
@@ -805,14 +849,25 @@ def _measure_or_usage(make: Callable[[], Measure]) -> Measure:
         raise UsageError(str(exc)) from None
 
 
-def _target_words(target: str, measure: Measure) -> str:
-    """What a discovery's cases are, in words: ``is out by day 30``, ``ends inside the window``, ``meets the target``."""
+def _target_words(target: str, measure: Measure, goal: Any = None) -> str:
+    """What a discovery's cases are, in words: ``the base empties by day 30``, ``Life Stone is empty by day 25``,
+    ``finishes in the window``; a target on another column says the target itself (``meets the target x > 3``)."""
     text = " ".join(target.split())
     if text == f"days <= {measure.day:g}":
         return {"base empty": "the base empties", "the last out": "everyone is out"}.get(measure.subject, measure.ends_words) + f" by day {measure.day:g}"
     if text == f"{measure.window[0]:g} <= days <= {measure.window[1]:g}":
-        return "finishes in the window"
-    return "meets the target"
+        low, high = measure.window
+        return "finishes in the window" if measure.subject == "base empty" else f"{measure.ends_words} inside the window (day {low:g} to {high:g})"
+    if goal is not None and goal.column == measure.column:
+        ends = {"base empty": "the base empties", "the last out": "everyone is out"}.get(measure.subject, measure.ends_words)
+        low, high = float(goal.low), float(goal.high)
+        if math.isfinite(low) and math.isfinite(high):
+            return f"{ends} between day {low:g} and day {high:g}"
+        if math.isfinite(high):
+            return f"{ends} {'before' if goal.high_strict else 'by'} day {high:g}"
+        if math.isfinite(low):
+            return f"{ends} {'after' if goal.low_strict else 'on or after'} day {low:g}"
+    return f"meets the target {text}"
 
 
 # ---- nowcast, backtest, plan, report --------------------------------------------------------------

@@ -24,6 +24,7 @@ from sim.commands._console import EXIT_OUTPUT, EXIT_WORKERS, console
 from sim.commands._options import (
     DEFAULT_SEED,
     BaseOpt,
+    BoundsBaseOpt,
     ByDayOpt,
     DaskLocalOpt,
     EvacsimGroup,
@@ -106,14 +107,19 @@ def schema() -> None:
 
 
 @app.command()
-def bounds(scenario: ScenarioArg, set_: SetOpt = None) -> None:
-    """Rough-cut capacity: the fewest days each resource alone would need (no simulation)."""
-    from sim.analysis.bounds import binding, capacity_bounds
+def bounds(scenario: ScenarioArg, set_: SetOpt = None, base: BoundsBaseOpt = None) -> None:
+    """Rough-cut capacity: the fewest days each resource alone would need (no simulation); on a theatre, of one base."""
+    from sim.analysis.bounds import binding, bounds_subject, capacity_bounds
 
     loaded = _load(scenario, set_)
-    found = capacity_bounds(loaded.scenario)
+    try:
+        found = capacity_bounds(loaded.scenario, base)
+    except ValueError as exc:
+        _fail(str(exc), 2)
     worst = binding(found)
-    table = Table(title="Capacity bounds (distributions at their medians)")
+    who = bounds_subject(loaded.scenario, base)
+    of = f" of {who}" if who else ""
+    table = Table(title=escape(f"Capacity bounds{of} (distributions at their medians)"))
     table.add_column("resource")
     table.add_column("fewest days", justify="right")
     table.add_column("to", justify="left")
@@ -122,7 +128,10 @@ def bounds(scenario: ScenarioArg, set_: SetOpt = None) -> None:
         style = "bold" if b is worst else ""
         table.add_row(b.resource, f"{b.days:.1f}", b.applies_to, b.basis, style=style)
     console.print(table)
-    console.print(f"Binding: [bold]{worst.resource}[/], at least {worst.days:.1f} days to {worst.applies_to} with every input at its median.")
+    at = f" at {escape(who)}" if who else ""
+    console.print(f"Binding{at}: [bold]{worst.resource}[/], at least {worst.days:.1f} days to {worst.applies_to} with every input at its median.")
+    if who and base is None:
+        console.print("These are the main base's bounds alone; --base names another base of the theatre.")
     if any(i for i in _uncertain(loaded.scenario)):
         console.print(
             "A floor for the medians, not for every replication: a replication that draws more trucks or less cargo has a lower one "

@@ -11,7 +11,9 @@ from __future__ import annotations
 
 import datetime as dt
 import math
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass
 from functools import cache
 from typing import Any, Protocol
@@ -92,12 +94,45 @@ def group_words() -> dict[str, str]:
     return BaseGroups.words()
 
 
+@dataclass(frozen=True)
+class TheatreNames:
+    """A theatre's own names for :func:`label`: each site's title as the file spells it (``kharab_al_jir`` ->
+    ``Kharab al-Jir``), and each road (``legs.<i>``) by its two ends."""
+
+    titles: dict[str, str]
+    legs: tuple[tuple[str, str], ...]
+
+    @classmethod
+    def of(cls, scenario: Any) -> TheatreNames | None:
+        """The names of a theatre scenario (one with ``sites`` and ``legs``); None for a one-base file."""
+        sites, legs = getattr(scenario, "sites", None), getattr(scenario, "legs", None)
+        if not sites or legs is None:
+            return None
+        return cls({k: str(getattr(v, "title", None) or site_title(k)) for k, v in sites.items()}, tuple((leg.start, leg.end) for leg in legs))
+
+
+_THEATRE: ContextVar[TheatreNames | None] = ContextVar("evacsim_theatre_names", default=None)
+
+
+@contextmanager
+def theatre_names(scenario: Any) -> Iterator[None]:
+    """Inside, :func:`label` names a theatre's sites by their titles and its roads by their ends (a one-base
+    scenario changes nothing)."""
+    token = _THEATRE.set(TheatreNames.of(scenario))
+    try:
+        yield
+    finally:
+        _THEATRE.reset(token)
+
+
 def label(path: str) -> str:
     """A factor's planner name, e.g. ``contracted trucks`` for ``fleet.civilian.count`` (or ``input.fleet.civilian.count``).
 
     A theatre's paths name their site, pool or road first: ``sites.rmelan.cargo.classes.general.loads`` reads
     ``Rmelan: general cargo truckloads``, ``pools.army.fleet.military.count`` reads ``army pool: military trucks``,
-    ``legs.2.km`` reads ``road 3: km``.
+    ``legs.2.km`` reads ``road 3: km``; inside :func:`theatre_names`, a site is its title and a road its two ends
+    (``al-Waleed crossing to Erbil road: speed (km/h)``). A crossing's own field reads ``crossing ...``, never
+    ``main crossing ...`` (the alternate crossing is a site like the main one).
     """
     path = str(path).removeprefix("input.")
     said = words(path)
@@ -105,12 +140,24 @@ def label(path: str) -> str:
         return said
     group, _, rest = path.partition(".")
     name, _, field = rest.partition(".")
+    theatre = _THEATRE.get()
     if group == "sites" and field:
-        return f"{site_title(name)}: {_first_label(field, f'crossing.main.{field}')}"
+        title = theatre.titles.get(name, site_title(name)) if theatre else site_title(name)
+        own = words(field)
+        if own is None and words(f"crossing.main.{field}") is not None:
+            own = str(words(f"crossing.main.{field}")).replace("main crossing", "crossing")
+        return f"{title}: {own if own is not None else _first_label(field)}"
     if group == "pools" and field:
         return f"{name.replace('_', ' ')} pool: {_first_label(field)}"
     if group == "legs" and name.isdigit() and field:
-        return f"road {int(name) + 1}: {_first_label(field, f'route.{field}', f'route.syria.{field}')}"
+        found = next((words(c) for c in (field, f"route.{field}", f"route.syria.{field}") if words(c) is not None), None)
+        unit = unit_of(field)
+        what = found or field.replace("_kmh", "").replace("_", " ").replace(".", ", ")
+        what = what if unit in ("count", "rank") or unit in what else f"{what} ({unit})"
+        if theatre and int(name) < len(theatre.legs):
+            start, end = theatre.legs[int(name)]
+            return f"{theatre.titles.get(start, site_title(start))} to {theatre.titles.get(end, site_title(end))} road: {what}"
+        return f"road {int(name) + 1}: {what}"
     return path
 
 
@@ -450,6 +497,7 @@ _TRAJECTORY = {
     "coverage": Column("coverage: share of the cases of interest in the box (%)", percent),
     "density": Column("density: share of the box's cases of interest (%)", percent),
     "mass": Column("mass: share of all replications in the box (%)", percent),
+    "mean": Column("share of the box's replications in the target (%; PRIM's mean, the density)", percent),
     "res_dim": Column("inputs restricted (count)", whole),
     "limits": Column("box", lambda v: "every replication (no limit yet)" if v is None or (isinstance(v, float) and math.isnan(v)) else str(v)),
     "chosen": Column("chosen step", yes_no),

@@ -193,3 +193,28 @@ def test_no_replication_of_a_random_small_scenario_beats_its_bounds(overrides, i
     horizon = scenario.scenario.horizon_days  # a replication cut off there reports the horizon, however long the bound
     assert outcome.days_to_base_empty >= min(base_empty_bound(bounds), horizon) - 1e-9
     assert outcome.days_to_force_closure >= min(binding(bounds).days, horizon) - 1e-9
+
+
+def test_bounds_on_a_theatre_say_whose_they_are_and_take_base(tmp_path):
+    # issue: bounds on the theatre reported the main base alone without saying so ("at least 6.2 days to base empty")
+    from typer.testing import CliRunner
+
+    from sim.cli import app
+    from sim.scenario.loading import load_scenario
+    from tests.theatre_tables import crossing, leg, small_base, small_theatre, to_toml
+
+    sites = {"a": small_base(title="Ay"), "b": small_base(loads=40, title="Bee"), "x": crossing()}
+    path = tmp_path / "t.toml"
+    path.write_text(to_toml(small_theatre(sites, [leg("a", "x", 100), leg("b", "x", 50), leg("a", "b", 50), leg("x", "erbil", 100)])))
+    theatre = load_scenario(path).scenario
+    cli = CliRunner()
+    main = " ".join(cli.invoke(app, ["bounds", str(path)]).output.split())
+    assert "Capacity bounds of Ay (the main base)" in main
+    assert f"Binding at Ay (the main base): {binding(capacity_bounds(theatre)).resource}, at least {binding(capacity_bounds(theatre)).days:.1f} days" in main
+    result = cli.invoke(app, ["bounds", str(path), "--base", "b"])
+    assert result.exit_code == 0, result.output
+    bee = binding(capacity_bounds(theatre, "b"))
+    assert bee.days != binding(capacity_bounds(theatre)).days  # Bee's forty loads: its own bounds, not the main base's
+    assert f"Binding at Bee: {bee.resource}, at least {bee.days:.1f} days" in " ".join(result.output.split())
+    wrong = cli.invoke(app, ["bounds", str(path), "--base", "nowhere"])
+    assert wrong.exit_code == 2 and "its bases are a, b" in " ".join(wrong.output.split())

@@ -163,3 +163,40 @@ def test_a_comparison_says_what_a_deadline_leaves_behind_beside_when_the_base_em
     plain = CliRunner().invoke(app, ["compare", str(BASELINE), "--set", "escort.teams=7", "-n", "2", "--jobs", "1", "--out", str(tmp_path / "plain")])
     assert "left_behind" not in json.loads((tmp_path / "plain" / "comparison.json").read_text())
     assert "Left behind" not in plain.output
+
+
+def test_a_theatre_comparison_with_base_titles_every_table_with_its_subject_on_the_console_and_in_the_report(tmp_path):
+    # issue: compare THEATRE --base rmelan: the first table was the main base's, unlabelled ("base empty"), under a
+    # sentence on Rmelan; the report repeated it under "Does the base empty in the window?" without the theatre table
+    import html as html_text
+    import re
+
+    from typer.testing import CliRunner
+
+    from sim.cli import app
+    from tests.theatre_tables import crossing, leg, small_base, small_theatre, to_toml
+
+    sites = {"a": small_base(title="Ay"), "b": small_base(title="Bee"), "x": crossing()}
+    path = tmp_path / "t.toml"
+    path.write_text(to_toml(small_theatre(sites, [leg("a", "x", 100), leg("b", "x", 50), leg("a", "b", 50), leg("x", "erbil", 100)])))
+    out = tmp_path / "cmp"
+    args = ["compare", str(path), "--set", "pools.shared.fleet.civilian.count=3", "--base", "b", "-n", "4", "--jobs", "1", "--out", str(out)]
+    result = CliRunner().invoke(app, args)
+    assert result.exit_code == 0, result.output
+    comparison = json.loads((out / "comparison.json").read_text())
+    assert comparison["base"] == {"name": "a", "title": "Ay", "role": "the main base"}
+    titles = ["Bee empty: what the sentence measures", "Ay (the main base): base empty", "The whole withdrawal: last person and load out of the country"]
+    text = " ".join(result.output.split())
+    assert [text.index(t) for t in titles] == sorted(text.index(t) for t in titles)
+    assert text.index(titles[0]) < text.index("With B Bee is empty")
+    # the measured table's mean is Bee's, the main base's table's is Ay's
+    assert f"{comparison['measured']['days']['b']:.2f}" in text.split(titles[1])[0].split(titles[0])[1]
+    assert f"{comparison['mean_b']:.2f}" in text.split(titles[2])[0].split(titles[1])[1]
+    assert CliRunner().invoke(app, ["report", str(out)]).exit_code == 0
+    page = html_text.unescape((out / "report.html").read_text(encoding="utf-8"))
+    assert "<h2>When is Bee empty with B, against A?</h2>" in page and "Does the base empty" not in page
+    assert re.findall(r"<h3>([^<]*)</h3>", page.split('id="comparison"')[1].split("</section>")[0]) == titles
+    from sim.plots.compare import compare_figure, read_compare
+
+    figure = compare_figure(read_compare(out))  # the figure's days are the main base's too: it says so
+    assert figure.axes[0].get_title() == "Ay (the main base): days to base empty"

@@ -87,6 +87,26 @@ def test_more_of_a_resource_ranks_first_when_it_brings_the_date_in_though_it_lea
     assert sentence.startswith("escort teams +1 brings the date in most: base empty 6.0 days sooner")
 
 
+def test_the_marginal_sentence_claims_no_direction_when_the_interval_includes_no_effect():
+    # issue: "military trucks +5 brings the date in most ... (95% CI 10.3 sooner to 1.1 later)"
+    rng = np.random.default_rng(3)
+    base = rows(20 + rng.normal(0, 5, 20))
+    noisy = rows(base["days_to_base_empty"] - 1 + rng.normal(0, 6, 20))  # about a day sooner, give or take six
+    table = marginal_table(base, {"military trucks +5": noisy}, Measure())
+    top = table.iloc[0]
+    assert top["days_saved"] > 0 and top["days_saved_low"] < 0 < top["days_saved_high"]
+    sentence = marginal_sentence(table, Measure())
+    assert sentence.startswith("No clear effect: the largest estimate, military trucks +5's, is base empty ")
+    assert "brings the date in most" not in sentence and "includes no change" in sentence
+    chance = Measure("out-by-day", by_day=21)
+    table = marginal_table(base, {"military trucks +5": noisy}, chance)
+    top = table.iloc[0]
+    if top["p_by_day_change_low"] <= 0:
+        assert marginal_sentence(table, chance).startswith("No clear effect")
+    later = marginal_table(base, {"military trucks -5": rows(base["days_to_base_empty"] + 3)}, Measure())
+    assert marginal_sentence(later, Measure()).startswith("No change brings the date in: the best, military trucks -5, is base empty 3.0 days later")
+
+
 def test_a_change_in_a_chance_never_has_an_interval_past_100_points():
     # five paired replications, four that move into the window: a t interval on the differences reaches +135 points
     low, high = np.array([0, 0, 0, 0, 0.0]), np.array([1, 1, 1, 1, 0.0])
@@ -106,7 +126,10 @@ def test_marginal_on_the_command_line_says_sooner_and_names_the_measure(tmp_path
     result = cli("marginal", baseline_path, "-n", 4, "--jobs", 1, "--out", out, "--measure", "out-by-day", "--by-day", 25)
     assert result.exit_code == 0, result.output
     text = " ".join(result.output.split())
-    assert "P(out by day 25)" in text and "raises P(out by day 25) most" in text
+    # four replications: the best change's interval may still include no effect, and then the sentence claims none
+    top = pd.read_csv(out / "marginal.csv", index_col=0).iloc[0]
+    said = "raises P(out by day 25) most" if top["p_by_day_change_low"] > 0 else "No clear effect: the largest estimate"
+    assert "P(out by day 25)" in text and said in text
     manifest = json.loads((out / "manifest.json").read_text())
     assert manifest["measure"]["measure"] == "out-by-day" and manifest["measure"]["by_day"] == 25
     table = pd.read_csv(out / "marginal.csv", index_col=0)
@@ -348,7 +371,7 @@ def test_a_date_is_the_date_of_the_figure_printed_beside_it():
 
 def test_a_figure_that_rounds_to_zero_never_reads_minus_zero_and_a_comparison_keeps_one_precision():
     from sim.analysis.bounds import _per_vehicle
-    from sim.commands.experiments import _diff
+    from sim.analysis.paired import difference_words as _diff
     from sim.names import days, points
 
     assert (days(-0.01), days(-0.06), points(-0.0001), points(0.033)) == ("0.0", "-0.1", "+0.0", "+3.3")

@@ -99,6 +99,27 @@ def test_a_theatre_input_reads_by_its_site_pool_or_road_then_the_one_base_name()
     assert label("sites.al_waleed.minutes_per_vehicle") == "Al Waleed: crossing minutes per vehicle"
 
 
+def test_a_theatre_names_its_sites_by_their_titles_and_its_roads_by_their_ends():
+    # issue: "road 6: speed kmh (legs.5.speed_kmh)", "Semalka: main crossing closures a month", "Kharab al Jir"
+    from pathlib import Path
+
+    from sim.names import theatre_names
+    from sim.scenario.loading import load_scenario
+
+    theatre = load_scenario(Path(__file__).resolve().parent.parent / "scenarios" / "syria_2026_theatre.toml").scenario
+    leg = theatre.legs[5]
+    assert label("legs.5.speed_kmh") == "road 6: speed (km/h)"  # without the file: the unit at least
+    assert label("sites.semalka.closures_per_month") == "Semalka: crossing closures a month"  # not the main crossing's
+    with theatre_names(theatre):
+        start, end = theatre.sites[leg.start].title, theatre.sites[leg.end].title
+        assert label("legs.5.speed_kmh") == f"{start} to {end} road: speed (km/h)"
+        assert label("sites.kharab_al_jir.people.troops") == f"{theatre.sites['kharab_al_jir'].title}: troops"
+        assert "al-Jir" in label("sites.kharab_al_jir.people.troops")
+        assert label("sites.al_waleed.minutes_per_vehicle").startswith(theatre.sites["al_waleed"].title + ": ")
+        assert label("sites.semalka.closures_per_month") == f"{theatre.sites['semalka'].title}: crossing closures a month"
+    assert label("sites.kharab_al_jir.people.troops") == "Kharab al Jir: troops"  # outside, as before
+
+
 # ---- one word for one thing, as the README says it -----------------------------------------------
 
 

@@ -125,3 +125,35 @@ def test_the_default_sobol_sample_resolves_the_top_inputs_of_the_baseline(baseli
     top = table.head(2)
     assert list(top.index) == ["convoys.max_per_day", "cargo.classes.general.loads"]
     assert (top["ST"] - top["ST_conf"] > 0).all() and (top["S1"] - top["S1_conf"] > 0).all()
+
+
+def test_warnings_name_inputs_in_words_and_a_long_list_by_its_count_and_first_few():
+    # issue: "mu* intervals wider than mu* for cargo.packout_loads_per_day, escort.teams, ..." and Sobol' listing 43 paths
+    import pandas as pd
+
+    from sim.analysis.sensitivity import morris_warnings
+
+    morris_table = pd.DataFrame({"mu_star": [2.0, 1.5], "mu_star_conf": [3.0, 2.0]}, index=["cargo.packout_loads_per_day", "escort.teams"])
+    (said,) = morris_warnings(morris_table)
+    assert "escort teams" in said and "escort.teams" not in said and "packout_loads_per_day" not in said
+    paths = [f"sites.base_{i}.cargo.staged_at_start" for i in range(43)]
+    sobol_table = pd.DataFrame({"S1": 0.01, "S1_conf": 0.2, "ST": 0.1, "ST_conf": 0.3}, index=paths)
+    wide = next(w for w in sobol_warnings(sobol_table) if w.startswith("confidence intervals wider"))
+    assert "for 43 inputs, among them Base 0: share staged at the start, " in wide and "and 39 more" in wide
+    assert "sites." not in wide
+
+
+def test_a_theatre_study_prints_its_inputs_by_the_file_s_titles(tmp_path):
+    # issue: a theatre's sites read from their keys ("Kharab al Jir", "B") while the file spells them "Kharab al-Jir"
+    from typer.testing import CliRunner
+
+    from sim.cli import app
+    from tests.theatre_tables import crossing, leg, small_base, small_theatre, to_toml
+
+    bee = small_base(loads={"dist": "uniform", "low": 5, "high": 40}, title="Bee al-Base")
+    table = small_theatre({"a": small_base(), "b": bee, "x": crossing()}, [leg("a", "x", 100), leg("b", "x", 50), leg("a", "b", 50), leg("x", "erbil", 100)])
+    path = tmp_path / "t.toml"
+    path.write_text(to_toml(table))
+    result = CliRunner().invoke(app, ["sensitivity", str(path), "-n", "2", "--jobs", "1", "--out", str(tmp_path / "s")], env={"COLUMNS": "200"})
+    assert result.exit_code == 0, result.output
+    assert "Bee al-Base: general cargo loads" in result.output and "B: general cargo loads" not in result.output

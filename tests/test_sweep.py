@@ -153,3 +153,21 @@ def test_a_column_only_later_rows_have_is_kept_with_nulls_before():
     assert table.column_names == ["replication", "days_to_base_empty", "input.x"]
     assert table.column("input.x").to_pylist() == [None, 2.5]
     assert str(table.schema.field("replication").type) == "int64"
+
+
+def test_an_lhs_sweep_table_gives_each_factor_its_unit_and_three_figures(tmp_path, baseline_path):
+    # issue: the lhs sweep table showed "0.661965" hours per truck, without a unit
+    from typer.testing import CliRunner
+
+    from sim.cli import app
+
+    out = tmp_path / "s"
+    args = ["sweep", str(baseline_path), "--vary", "loading.hours_per_truck=0.5:2", "--vary", "cargo.staged_at_start=0.1:0.3"]
+    result = CliRunner().invoke(app, [*args, "--design", "lhs", "--samples", "2", "-n", "2", "--jobs", "1", "--out", str(out)], env={"COLUMNS": "200"})
+    assert result.exit_code == 0, result.output
+    points = pd.read_csv(out / "points.csv")
+    text = result.output
+    assert "loading hours per truck (hours a truck)" in text and "share staged at the start (%)" in text
+    for hours, staged in zip(points["loading.hours_per_truck"], points["cargo.staged_at_start"], strict=True):
+        assert f"{hours:.3g}" in text and f"{100 * staged:.3g}" in text
+        assert f"{hours:g}" not in text or f"{hours:g}" == f"{hours:.3g}"

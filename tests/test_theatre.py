@@ -288,6 +288,26 @@ def test_set_reaches_a_bases_field_by_its_dotted_path(tmp_path):
     assert summary["bases"]["b"]["days_to_base_empty"]["mean"] == pytest.approx(23 / 24)
 
 
+def test_a_theatre_run_with_base_says_whose_each_figure_of_its_summary_is(tmp_path):
+    from sim import api
+
+    path = two_bases_file(tmp_path)
+    path.write_text(path.read_text().replace('title = "a base"', 'title = "Ay"', 1))
+    summary = api.run(path, 3, out=tmp_path / "out", figures=False, jobs=1, overrides=['sites.b.title="Bee"'], base="b").summary
+    # the one-base keys at the top are the main base's, for scripts written for one base: the file says so
+    assert summary["base"]["name"] == "a" and summary["base"]["title"] == "Ay" and summary["base"]["role"] == "the main base"
+    for key in summary["base"]["figures"]:
+        if key != "window_verdict":
+            assert summary[key] == summary["bases"]["a"][key], key
+    assert {"days_to_base_empty", "p_15_to_30", "window_verdict"} <= set(summary["base"]["figures"])
+    assert summary["window_verdict"].startswith("Ay (the main base): ")
+    # the headline, the verdict and the window check are the base --base names, and say so
+    assert summary["headline"]["base"] == {"name": "b", "title": "Bee"}
+    assert summary["verdict"].startswith("Bee is empty") and "days to Bee empty" in summary["window_check"]
+    whole = api.run(path, 2, out=tmp_path / "whole", figures=False, jobs=1).summary
+    assert whole["headline"]["base"] is None and whole["base"]["name"] == "a"
+
+
 def test_a_theatre_file_with_a_broken_reference_exits_3_naming_the_file_line_and_field(tmp_path):
     path = two_bases_file(tmp_path)
     path.write_text(path.read_text().replace('pools = ["shared"]', 'pools = ["nowhere"]', 1))

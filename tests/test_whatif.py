@@ -58,6 +58,17 @@ def test_the_theatre_levers_are_where_the_theatre_keeps_them():
     paths = {lever.path for lever in scenario_levers(theatre)}
     assert {"pools.contracted.fleet.civilian.count", "sites.qasrak.loading.teams", "sites.al_waleed.lanes"} <= paths
     assert "fleet.civilian.count" not in paths
+    # a lever that acts on one place names it, by the file's title (the page showed "loading teams to add" alone)
+    said = {lever.path: lever.label for lever in scenario_levers(theatre)}
+    assert said["sites.qasrak.loading.teams"] == f"loading teams to add at {theatre.sites['qasrak'].title}"
+    assert said["sites.al_waleed.lanes"] == f"crossing lanes to add at {theatre.sites['al_waleed'].title}"
+    assert said["pools.contracted.fleet.civilian.count"] == "contracted trucks to add"  # a pool is shared by its bases
+    assert all(not label.endswith(" at ") for label in said.values())
+    # the drawn inputs read by the file's titles ("Kharab al-Jir", not "Kharab al Jir" from the key)
+    titles = {site.title for site in theatre.sites.values()}
+    for path, words in said.items():
+        if path.startswith("sites.") and ":" in words:
+            assert words.split(":")[0] in titles, words
 
 
 @pytest.mark.parametrize(

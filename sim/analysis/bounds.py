@@ -286,18 +286,35 @@ class Carriers:
         return "; ".join(parts)
 
 
-def capacity_bounds(scenario: Scenario) -> list[Bound]:
+def bounds_subject(scenario: Scenario, base: str | None = None) -> str | None:
+    """Whose the bounds of :func:`capacity_bounds` are, in words: on a theatre ``Qasrak (the main base)`` by default,
+    or the title of the base ``base`` names (``Rmelan``); None for a one-base file (the base is the file's)."""
+    from sim.scenario.schema import TheatreScenario
+
+    if not isinstance(scenario, TheatreScenario):
+        return None
+    name = base or scenario.main_base
+    title = scenario.bases[name].title
+    return f"{title} (the main base)" if name == scenario.main_base else title
+
+
+def capacity_bounds(scenario: Scenario, base: str | None = None) -> list[Bound]:
     """Bounds for a scenario; distributions are taken at their medians (use a resolved scenario for exact ones).
 
-    For a theatre, the bounds of its main base as the one-base scenario it stands for
-    (:func:`sim.scenario.base_view.base_view`: the resources of its pools all its own, so still lower bounds).
+    For a theatre, the bounds of one base (``base``, its short name; default the main base) as the one-base
+    scenario it stands for (:func:`sim.scenario.base_view.base_view`: the resources of its pools all its own, so
+    still lower bounds); :func:`bounds_subject` says whose in words.
     """
     from sim.scenario.schema import TheatreScenario
 
     if isinstance(scenario, TheatreScenario):
         from sim.scenario.base_view import base_view
 
-        scenario = base_view(scenario, scenario.main_base)
+        if base is not None and base not in scenario.bases:
+            raise ValueError(f"--base {base}: the theatre has no such base; its bases are {', '.join(scenario.bases)}")
+        scenario = base_view(scenario, base or scenario.main_base)
+    elif base is not None:
+        raise ValueError(f"--base {base}: the scenario has one base; --base names a base of a theatre file (one with [sites])")
     s = resolve(scenario, {}, set())
     horizon_hours = 24.0 * s.scenario.horizon_days
     clocks = convoy_clocks(s, horizon_hours)

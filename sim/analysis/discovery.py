@@ -21,7 +21,7 @@ import pandas as pd
 
 from sim.analysis.statistics import closure_days
 from sim.extras import need
-from sim.names import label, share
+from sim.names import label, share, unit_of, value_words
 
 MIN_COVERAGE = 0.5
 PEEL_ALPHA = 0.05
@@ -138,6 +138,8 @@ def discover(x: pd.DataFrame, cases: np.ndarray, min_coverage: float = MIN_COVER
     chosen = choose_step(trajectory, min_coverage)
     limits[chosen] = simplify(limits[chosen], x, cases)
     trajectory.loc[chosen, ["coverage", "density", "mass", "res_dim"]] = box_stats(limits[chosen], x, cases)
+    if "mean" in trajectory.columns:  # PRIM's mean of the cases in the box is its density: the same after simplifying
+        trajectory.loc[chosen, "mean"] = trajectory.loc[chosen, "density"]
     return Discovery(trajectory, chosen, limits, float(cases.mean()), int(cases.sum()), len(cases))
 
 
@@ -198,26 +200,40 @@ def _number(value: float) -> str:
 
 
 def condition(name: str, row: pd.Series) -> str:
-    """One limit in words: ``contracted trucks >= 90``, ``escort teams <= 5``, ``5 <= Apaches <= 8``."""
+    """One limit in words and units: ``contracted trucks >= 90``, ``escort teams <= 5``, ``5 <= Apaches <= 8``,
+    ``share staged at the start <= 29%``, ``road 2: km >= 213 km`` (a share in percent, :func:`sim.names.value_words`)."""
     words = label(name)
     lower = row["min"] > row["data_min"]
     upper = row["max"] < row["data_max"]
     if lower and upper:
-        return f"{_number(row['min'])} <= {words} <= {_number(row['max'])}"
+        return f"{_value(name, row['min'])} <= {words} <= {_value(name, row['max'])}"
     if lower:
-        return f"{words} >= {_number(row['min'])}"
-    return f"{words} <= {_number(row['max'])}"
+        return f"{words} >= {_value(name, row['min'])}"
+    return f"{words} <= {_value(name, row['max'])}"
 
 
-def describe(found: Discovery, what: str = "finishes in the window") -> str:
-    """The chosen box in plain words, with its density and coverage."""
+def _value(name: str, value: float) -> str:
+    """A limit's value: a share in percent (``29%``), else the number as :func:`_number` writes it, with its unit."""
+    unit = unit_of(name)
+    if unit.startswith("share"):
+        return value_words(name, value)
+    text = _number(value)
+    if unit in ("day", "days from the start"):  # a day on the calendar of the withdrawal, not a duration
+        return f"day {text}"
+    return text if unit in ("count", "rank") else f"{text} {unit}"
+
+
+def describe(found: Discovery, what: str = "finishes in the window", over: str = "") -> str:
+    """The chosen box in plain words, with its density and coverage. ``over`` says which replications the shares are
+    of when not all the run's (``of the 54 replications in which it moves (54 of the 100)``)."""
     stats = found.stats
+    overall = f"overall, {over}" if over else "overall"
     if found.box.empty:
-        return f"No box beats the whole data set: it {what} in {share(found.base_rate)} of cases, whatever the inputs."
+        return f"No box beats the whole data set: {what} in {share(found.base_rate)} of cases{', ' + over if over else ''}, whatever the inputs."
     conditions = " and ".join(condition(name, row) for name, row in found.box.iterrows())
     return (
         f"{what[0].upper() + what[1:]} in {share(stats['density'])} of cases when {conditions} "
-        f"(against {share(found.base_rate)} overall; the box holds {share(stats['mass'])} of the replications "
+        f"(against {share(found.base_rate)} {overall}; the box holds {share(stats['mass'])} of {'those' if over else 'the'} replications "
         f"and {share(stats['coverage'])} of the cases of interest)."
     )
 

@@ -68,9 +68,18 @@ def marginal_table(base: pd.DataFrame, variants: dict[str, pd.DataFrame], measur
 def marginal_sentence(table: pd.DataFrame, measure: Measure) -> str:
     """The marginal study's answer: which resource brings the date in most (or raises the chance most), in words."""
     best, top = table.index[0], table.iloc[0]
+    unclear = "No clear effect: the largest estimate, {best}'s, is {what}; its 95% interval includes no change (more replications would narrow it)."
     if measure.kind == "days":
         change = measure.change_words(-top["days_saved"], -top["days_saved_high"], -top["days_saved_low"])
+        if top["days_saved_high"] < 0:  # every change is clearly later
+            return f"No change brings the date in: the best, {best}, is {measure.subject} {change}."
+        if not top["days_saved_low"] > 0:  # the interval reaches no change (or later): no direction to claim
+            return unclear.format(best=best, what=f"{measure.subject} {change}")
         return f"{best} brings the date in most: {measure.subject} {change}."
     key = "p_by_day" if measure.kind == "out-by-day" else "p_window"
     change = measure.change_words(top[f"{key}_change"], top[f"{key}_change_low"], top[f"{key}_change_high"])
+    if top[f"{key}_change_high"] < 0:
+        return f"No change raises {measure.words}: the best, {best}, is {change}."
+    if not top[f"{key}_change_low"] > 0:
+        return unclear.format(best=best, what=change)
     return f"{best} raises {measure.words} most: {change}."

@@ -7,6 +7,8 @@ functions over arrays; nothing here knows the model.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
 import pandas as pd
 from scipy import stats
@@ -191,3 +193,81 @@ def swing_intervals(levels: pd.DataFrame, rows: pd.DataFrame, measure: Measure) 
             row[f"{name}.swing_ci_low"], row[f"{name}.swing_ci_high"] = d["ci_low"], d["ci_high"]
         out.append(row)
     return pd.DataFrame(out).set_index("factor")
+
+
+# ---- the tables a planner reads (console and report alike) ---------------------------------------
+
+
+@dataclass(frozen=True)
+class PairedTable:
+    """One table of a comparison, the same on the console and in the report: ``title`` says whose figures they are
+    (``Rmelan empty: what the sentence measures``, ``Qasrak (the main base) empty``, ``The whole withdrawal ...``);
+    each row is (what, A, B, B - A with its 95% CI, variance reduction)."""
+
+    title: str
+    rows: list[tuple[str, str, str, str, str]]
+
+
+def difference_words(d: dict, scale: float, decimals: int, unit: str = "") -> str:
+    """B - A and its 95% CI, all three to the same ``decimals``: ``+3.3 pts (+0.2 to +6.5)``."""
+    low, mid, high = (f"{round(scale * d[k], decimals) + 0.0:+.{decimals}f}" for k in ("ci_low", "difference", "ci_high"))
+    return f"{mid}{unit} ({low} to {high})"
+
+
+def times_words(d: dict) -> str:
+    """The variance reduction pairing bought: ``3.2x``, or ``n/a (no variation)``."""
+    x = float(d.get("variance_reduction", float("nan")))
+    return f"{x:.1f}x" if np.isfinite(x) else "n/a (no variation)"
+
+
+def _days_row(label: str, d: dict, a: float, b: float) -> tuple[str, str, str, str, str]:
+    return (label, f"{a:.2f}", f"{b:.2f}", difference_words(d, 1, 2), times_words(d))
+
+
+def _chance_row(label: str, d: dict) -> tuple[str, str, str, str, str]:
+    return (label, f"{100 * d['a']:.1f}%", f"{100 * d['b']:.1f}%", difference_words(d, 100, 1, " pts"), times_words(d))
+
+
+def comparison_tables(summary: dict) -> list[PairedTable]:
+    """The tables of a ``comparison.json``, each titled with its subject: first what the sentence measures when that
+    is one base of a theatre other than its main base (``--base``); then the base's (on a theatre its main base's,
+    named) days to base empty and the seed's window, with what a deadline leaves behind (all bases together on a
+    theatre); then, on a theatre, the whole withdrawal (the last out, and out by each reported end date)."""
+    tables: list[PairedTable] = []
+    main = summary.get("base")  # a theatre's main base: {"name", "title"}
+    measured = summary.get("measured") or {}
+    m = Measure.from_record(measured["measure"]) if measured.get("measure") else None
+    if m is not None and m.subject not in ("base empty", "the last out") and (main is None or m.subject != f"{main['title']} empty"):
+        days, pairs = measured["days"], measured.get("pairs", summary["replications"])
+        low, high = m.window
+        of = f", over the {pairs} pairs in which it moves in both" if pairs != summary["replications"] else ""
+        tables.append(
+            PairedTable(
+                f"{m.subject}: what the sentence measures{of}",
+                [
+                    _days_row(f"mean {m.days_words}", days, days["a"], days["b"]),
+                    _chance_row(m.by_day_words, measured["p_by_day"]),
+                    _chance_row(f"P({low:g}-{high:g} days)", measured["p_window"]),
+                ],
+            )
+        )
+    low, high = summary["window_days"]
+    whose = f"{main['title']} (the main base)" if main else "The base"
+    rows = [_days_row("mean days to base empty", summary["days_to_base_empty"], summary["mean_a"], summary["mean_b"])]
+    for key, label in ((f"p_{low:g}_to_{high:g}", f"P({low:g}-{high:g} days)"), (f"p_over_{high:g}", f"P(> {high:g} days)")):
+        rows.append(_chance_row(label, summary[key]))
+    left = summary.get("left_behind")
+    if left:  # either side has a deadline: what it leaves behind
+        every = ", all bases" if main else ""
+        total, p = left["total"], left["p_something_left"]
+        mean = difference_words(total, 1, 1)
+        rows.append((f"loads and vehicles left behind{every} (mean)", f"{total['a']:,.1f}", f"{total['b']:,.1f}", mean, times_words(total)))
+        rows.append((f"P(anything left behind{every})", f"{100 * p['a']:.1f}%", f"{100 * p['b']:.1f}%", difference_words(p, 100, 1, " pts"), times_words(p)))
+    tables.append(PairedTable(f"{whose}: base empty", rows))
+    theatre = summary.get("theatre")
+    if theatre:
+        d = theatre["days_to_last_out"]
+        rows = [_days_row("mean days to the last out", d, d["a"], d["b"])]
+        rows += [_chance_row(f"P(out within {k.removeprefix('p_within_')} days)", v) for k, v in theatre.items() if k.startswith("p_within_")]
+        tables.append(PairedTable("The whole withdrawal: last person and load out of the country", rows))
+    return tables

@@ -21,6 +21,8 @@ from SALib.analyze import sobol as sobol_analyze_
 from SALib.sample import morris as morris_sample_
 from SALib.sample import sobol as sobol_sample_
 
+from sim.names import label
+
 Bounds = Mapping[str, tuple[float, float]]
 Function = Callable[[np.ndarray], np.ndarray]
 
@@ -104,6 +106,15 @@ def morris(func: Function, bounds: Bounds, trajectories: int, seed: int) -> pd.D
     return morris_analyze(bounds, x, _evaluate(func, x), seed)
 
 
+def inputs_words(paths, first: int = 4) -> str:
+    """Inputs named as planners do (:func:`sim.names.label`): all of a short list (``contracted trucks, escort
+    teams``), else the count and the first few (``43 inputs, among them contracted trucks, ... and 39 more``)."""
+    names = [label(p) for p in paths]
+    if len(names) <= first + 1:
+        return ", ".join(names)
+    return f"{len(names)} inputs, among them {', '.join(names[:first])} and {len(names) - first} more"
+
+
 def sobol_warnings(table: pd.DataFrame, n: int | None = None) -> list[str]:
     """Plain-language reasons not to trust a Sobol' table: negative indices, intervals wider than the indices."""
     out = []
@@ -111,12 +122,12 @@ def sobol_warnings(table: pd.DataFrame, n: int | None = None) -> list[str]:
         out.append(f"the base sample n={n} is not a power of 2; Sobol' sequences balance best at powers of 2")
     negative = table.index[(table["S1"] < -table["S1_conf"].clip(lower=0.01)) | (table["ST"] < -0.01)]
     if len(negative):
-        out.append(f"negative indices for {', '.join(negative)}: the sample is too small or the output too noisy; raise --base-samples or --replications")
+        out.append(f"negative indices for {inputs_words(negative)}: the sample is too small or the output too noisy; raise --base-samples or --replications")
     wide = table.index[
         ((table["ST_conf"] > table["ST"].abs()) & (table["ST"].abs() > 0.01)) | ((table["S1_conf"] > table["S1"].abs()) & (table["S1_conf"] > 0.05))
     ]
     if len(wide):
-        out.append(f"confidence intervals wider than the indices for {', '.join(wide)}: rank these only roughly; raise --base-samples")
+        out.append(f"confidence intervals wider than the indices for {inputs_words(wide)}: rank these only roughly; raise --base-samples")
     if table["S1"].clip(lower=0).sum() > 1.1:
         out.append(f"first-order indices add up to {table['S1'].clip(lower=0).sum():.2f}, more than 1: the estimate has not converged; raise --base-samples")
     if (table["S1"] > table["ST"] + table["ST_conf"] + table["S1_conf"]).any():
@@ -129,7 +140,7 @@ def morris_warnings(table: pd.DataFrame) -> list[str]:
     top = table["mu_star"].max()
     wide = table.index[(table["mu_star_conf"] > table["mu_star"]) & (table["mu_star"] > 0.05 * top)]
     if len(wide):
-        return [f"mu* intervals wider than mu* for {', '.join(wide)}: too few trajectories; raise --trajectories"]
+        return [f"intervals on μ* (mean absolute effect) wider than μ* itself for {inputs_words(wide)}: too few trajectories; raise --trajectories"]
     return []
 
 

@@ -257,6 +257,11 @@ TargetBaseOpt = Annotated[
     typer.Option("--base", show_default=False, help="on a theatre file: the target's days are this base's (its short name), not the last out"),
 ]
 """``--base`` of ``plan``: the base whose days the target counts."""
+BoundsBaseOpt = Annotated[
+    str | None,
+    typer.Option("--base", show_default=False, help="on a theatre file: the bounds of this base (its short name), not of the main base"),
+]
+"""``--base`` of ``bounds``: whose rough-cut capacity (no simulation, so nothing to measure)."""
 
 
 def study_options(

@@ -8,6 +8,8 @@ found. User errors are one paragraph and exit 3.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from enum import StrEnum
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
@@ -66,6 +68,21 @@ def _study(label: str, where: tuple[int | None, str | None, int | None], call):
         return call(workers)
 
 
+@contextmanager
+def _named(scenario: Path) -> Iterator[None]:
+    """Inside, the inputs a study prints read by a theatre's own names (sites by their titles, roads by their ends,
+    :func:`sim.names.theatre_names`); a file that cannot be read changes nothing (the study itself says what is wrong)."""
+    from sim.names import theatre_names
+    from sim.scenario.loading import ScenarioError, load_scenario
+
+    try:
+        loaded = load_scenario(scenario).scenario
+    except (ScenarioError, OSError, ValueError):
+        loaded = None
+    with theatre_names(loaded):
+        yield
+
+
 def _print_warnings(warnings: list[str]) -> None:
     for w in warnings:
         _console.warn(w)
@@ -117,37 +134,38 @@ def sensitivity(
     """Which uncertain inputs move the closure date most: tornado, Morris or Sobol'."""
     from sim import api
 
-    m = method.value
-    result = _study(
-        f"sensitivity ({m})",
-        (jobs, scheduler, dask_local),
-        lambda w: api.sensitivity(
-            scenario,
-            m,
-            factors=factors,
-            trajectories=trajectories,
-            base_samples=n,
-            replications=replications,
-            options=w.options(seed=seed, set_=set_, out=out, force=force, resume=resume, precise=precise, measure=measure, by_day=by_day, base=base),
-        ),
-    )
-    window = _window_of(result)
-    chosen = _measure_of(result)
-    if m == "tornado":
-        swings = ["mean_days.swing", "p_by_day.swing", "p_window.swing"]
-        first = f"{chosen.point_column}.swing"
-        title = f"Tornado: swing from P5 to P95 around the baseline run (every input drawn), ranked by {chosen.words}"
-        pinned = ["pinned_low", "pinned_high"]  # the values each input was pinned at, in its unit, before the swings
-        _print_table(title, result.tables["tornado"], "tornado", [*pinned, first, *(c for c in swings if c != first)], window, measure=chosen)
-    elif m == "morris":
-        morris = result.tables["morris"].sort_values("mu_star", ascending=False)
-        _print_table(f"Morris: {chosen.words}", morris, "morris", ["mu_star", "mu_star_conf", "sigma"], window, measure=chosen)
-    else:
-        sobol = result.tables["sobol"].sort_values("ST", ascending=False)
-        _print_table(f"Sobol': {chosen.words}", sobol, "sobol", ["S1", "S1_conf", "ST", "ST_conf"], window, measure=chosen)
-    _print_warnings(result.warnings)
-    _console.console.print(result.lines[0])
-    _console.results_in(result.folder)
+    with _named(scenario):  # a theatre's inputs by its own names in what the command prints
+        m = method.value
+        result = _study(
+            f"sensitivity ({m})",
+            (jobs, scheduler, dask_local),
+            lambda w: api.sensitivity(
+                scenario,
+                m,
+                factors=factors,
+                trajectories=trajectories,
+                base_samples=n,
+                replications=replications,
+                options=w.options(seed=seed, set_=set_, out=out, force=force, resume=resume, precise=precise, measure=measure, by_day=by_day, base=base),
+            ),
+        )
+        window = _window_of(result)
+        chosen = _measure_of(result)
+        if m == "tornado":
+            swings = ["mean_days.swing", "p_by_day.swing", "p_window.swing"]
+            first = f"{chosen.point_column}.swing"
+            title = f"Tornado: swing from P5 to P95 around the baseline run (every input drawn), ranked by {chosen.words}"
+            pinned = ["pinned_low", "pinned_high"]  # the values each input was pinned at, in its unit, before the swings
+            _print_table(title, result.tables["tornado"], "tornado", [*pinned, first, *(c for c in swings if c != first)], window, measure=chosen)
+        elif m == "morris":
+            morris = result.tables["morris"].sort_values("mu_star", ascending=False)
+            _print_table(f"Morris: {chosen.words}", morris, "morris", ["mu_star", "mu_star_conf", "sigma"], window, measure=chosen)
+        else:
+            sobol = result.tables["sobol"].sort_values("ST", ascending=False)
+            _print_table(f"Sobol': {chosen.words}", sobol, "sobol", ["S1", "S1_conf", "ST", "ST_conf"], window, measure=chosen)
+        _print_warnings(result.warnings)
+        _console.console.print(result.lines[0])
+        _console.results_in(result.folder)
 
 
 def _measure_of(result):
@@ -221,28 +239,30 @@ def calibrate(
 ) -> None:
     """Which input values make the seed's estimate come true: ABC rejection over the scenario's distributions."""
     from sim import api
-    from sim.experiment.folders import parse_window
 
-    try:
-        window = parse_window(target_days)
-    except ValueError as exc:
-        _console.fail(str(exc), 2)
-    result = _study(
-        "calibration",
-        (jobs, scheduler, dask_local),
-        lambda w: api.calibrate(
-            scenario,
-            window,
-            replications=replications,
-            options=w.options(seed=seed, set_=set_, out=out, force=force, resume=resume, precise=precise),
-        ),
-    )
-    shown = ["prior_p5", "prior_p95", "post_p5", "post_p95", "ks"]
-    target = f"{window[0]:g}-{window[1]:g} days"
-    _print_table(f"Prior vs posterior given {target}", result.tables["calibration"], "calibration", shown, window, rows=8)
-    _print_warnings(result.warnings)
-    _console.console.print(result.lines[0])
-    _console.results_in(result.folder)
+    with _named(scenario):  # a theatre's inputs by its own names in what the command prints
+        from sim.experiment.folders import parse_window
+
+        try:
+            window = parse_window(target_days)
+        except ValueError as exc:
+            _console.fail(str(exc), 2)
+        result = _study(
+            "calibration",
+            (jobs, scheduler, dask_local),
+            lambda w: api.calibrate(
+                scenario,
+                window,
+                replications=replications,
+                options=w.options(seed=seed, set_=set_, out=out, force=force, resume=resume, precise=precise),
+            ),
+        )
+        shown = ["prior_p5", "prior_p95", "post_p5", "post_p95", "ks"]
+        target = f"{window[0]:g}-{window[1]:g} days"
+        _print_table(f"Prior vs posterior given {target}", result.tables["calibration"], "calibration", shown, window, rows=8)
+        _print_warnings(result.warnings)
+        _console.console.print(result.lines[0])
+        _console.results_in(result.folder)
 
 
 def marginal(
@@ -264,22 +284,23 @@ def marginal(
     """What one more truck, escort team, Apache, loading team, sortie or crossing buys, with 95% CIs."""
     from sim import api
 
-    result = _study(
-        "marginal",
-        (jobs, scheduler, dask_local),
-        lambda w: api.marginal(
-            scenario,
-            replications=replications,
-            options=w.options(seed=seed, set_=set_, out=out, force=force, resume=resume, precise=precise, measure=measure, by_day=by_day, base=base),
-        ),
-    )
-    table = result.tables["marginal"]
-    chosen = _measure_of(result)
-    shown = ["days_saved", "days_saved_low", "days_saved_high", "p_by_day_change", "p_window_change"]
-    title = f"What one more of each buys, best first by {chosen.words} (days sooner: {chosen.days_words})"
-    _print_table(title, table, "marginal", shown, _window_of(result), rows=len(table), measure=chosen)
-    _console.console.print(f"[bold]{escape(result.lines[0])}[/]")
-    _console.results_in(result.folder)
+    with _named(scenario):  # a theatre's inputs by its own names in what the command prints
+        result = _study(
+            "marginal",
+            (jobs, scheduler, dask_local),
+            lambda w: api.marginal(
+                scenario,
+                replications=replications,
+                options=w.options(seed=seed, set_=set_, out=out, force=force, resume=resume, precise=precise, measure=measure, by_day=by_day, base=base),
+            ),
+        )
+        table = result.tables["marginal"]
+        chosen = _measure_of(result)
+        shown = ["days_saved", "days_saved_low", "days_saved_high", "p_by_day_change", "p_window_change"]
+        title = f"What one more of each buys, best first by {chosen.words} (days sooner: {chosen.days_words})"
+        _print_table(title, table, "marginal", shown, _window_of(result), rows=len(table), measure=chosen)
+        _console.console.print(f"[bold]{escape(result.lines[0])}[/]")
+        _console.results_in(result.folder)
 
 
 def evidence(
@@ -304,22 +325,23 @@ def evidence(
     its tornado swing, and the kind of source behind it."""
     from sim import api
 
-    result = _study(
-        "evidence (a tornado, then draws)",
-        (jobs, scheduler, dask_local),
-        lambda w: api.evidence(
-            scenario,
-            replications=replications,
-            tornado_replications=tornado_replications,
-            from_run=from_run,
-            options=w.options(seed=seed, set_=set_, out=out, force=force, resume=resume, precise=precise, measure=measure, by_day=by_day, base=base),
-        ),
-    )
-    _print_evidence(result.tables["evidence"], _window_of(result), _measure_of(result))
-    _print_warnings(result.warnings)
-    for line in result.lines:
-        _console.console.print(escape(line))
-    _console.results_in(result.folder)
+    with _named(scenario):  # a theatre's inputs by its own names in what the command prints
+        result = _study(
+            "evidence (a tornado, then draws)",
+            (jobs, scheduler, dask_local),
+            lambda w: api.evidence(
+                scenario,
+                replications=replications,
+                tornado_replications=tornado_replications,
+                from_run=from_run,
+                options=w.options(seed=seed, set_=set_, out=out, force=force, resume=resume, precise=precise, measure=measure, by_day=by_day, base=base),
+            ),
+        )
+        _print_evidence(result.tables["evidence"], _window_of(result), _measure_of(result))
+        _print_warnings(result.warnings)
+        for line in result.lines:
+            _console.console.print(escape(line))
+        _console.results_in(result.folder)
 
 
 def _print_evidence(table: pd.DataFrame, window: tuple[float, float], measure=None, rows: int = 12) -> None:

@@ -9,7 +9,6 @@ interrupted (finished batches are kept: rerun with ``--resume``).
 from __future__ import annotations
 
 import json
-import math
 import sys
 from pathlib import Path
 from typing import Annotated
@@ -91,7 +90,7 @@ def _print_points(result) -> None:
     from sim.analysis.design_points import by_day_key
     from sim.analysis.measure import Measure
     from sim.analysis.statistics import window_key
-    from sim.names import label
+    from sim.names import label, unit_of
 
     points, m = result.points, result.measure or Measure()
     window = m.window
@@ -102,13 +101,15 @@ def _print_points(result) -> None:
     title = f"Design points by {m.words}, {order}; {result.study.replications} replications each"
     table = Table(title=title + (f" (best 12 of {len(points)})" if len(points) > 12 else ""))
     table.add_column("point", justify="right")
-    for column in factor_columns:  # in words, the dotted path dim under them
-        words = f"{escape(label(column))}\n[dim]{escape(column)}[/]" if label(column) != column and _console.shows_paths() else escape(label(column))
+    for column in factor_columns:  # in words and unit, the dotted path dim under them
+        unit = unit_of(column)
+        said = label(column) + ("" if unit in ("count", "rank") else f" ({'%' if unit.startswith('share') else unit})")
+        words = f"{escape(said)}\n[dim]{escape(column)}[/]" if label(column) != column and _console.shows_paths() else escape(said)
         table.add_column(words, justify="right", overflow="fold")
     for column in ("mean days", "P10-P90 days", f"{m.by_day_words} (95% CI)", f"P({window[0]:g}-{window[1]:g}), a check"):
         table.add_column(escape(column), justify="right", overflow="fold")
     for row in shown.to_dict("records"):
-        cells = [str(row["point"]), *(f"{row[c]:,g}" for c in factor_columns)]
+        cells = [str(row["point"]), *(_factor_value(c, row[c]) for c in factor_columns)]
         cells += [
             f"{row['days_mean']:.1f}",
             f"{row['days_p10']:.1f}-{row['days_p90']:.1f}",
@@ -117,6 +118,16 @@ def _print_points(result) -> None:
         ]
         table.add_row(*cells)
     _console.console.print(table)
+
+
+def _factor_value(path: str, value) -> str:
+    """A design point's value of a factor as its column reads it (the unit is in the header): ``40``, ``0.662``, ``25``
+    (a share, in percent)."""
+    from sim.names import unit_of, value_words
+
+    unit = unit_of(path)
+    text = value_words(path, value)
+    return text.removesuffix("%") if unit.startswith("share") else text.removesuffix(f" {unit}")
 
 
 def compare(
@@ -155,61 +166,26 @@ def compare(
 
 
 def _print_comparison(summary: dict, name_a: str, name_b: str) -> None:
+    """The comparison's tables, each titled with whose figures they are (the report shows the same ones)."""
     from rich.table import Table
 
-    low, high = summary["window_days"]
-    table = Table(title=escape(f"B ({name_b}) - A ({name_a}) over {summary['replications']} paired replications (common random numbers)"))
-    table.add_column("base empty")
-    table.add_column("A", justify="right")
-    table.add_column("B", justify="right")
-    table.add_column("B - A (95% CI)", justify="right")
-    table.add_column("variance reduction", justify="right")
-    days = summary["days_to_base_empty"]
-    table.add_row("mean days", f"{summary['mean_a']:.2f}", f"{summary['mean_b']:.2f}", _diff(days, 1, 2), _times(days["variance_reduction"]))
-    for key, label in ((f"p_{low:g}_to_{high:g}", f"P({low:g}-{high:g} days)"), (f"p_over_{high:g}", f"P(> {high:g} days)")):
-        d = summary[key]
-        table.add_row(label, f"{100 * d['a']:.1f}%", f"{100 * d['b']:.1f}%", _diff(d, 100, 1, " pts"), _times(d["variance_reduction"]))
-    left = summary.get("left_behind")
-    if left:  # either side has a deadline: what it leaves behind
-        total, p = left["total"], left["p_something_left"]
-        table.add_row(
-            "loads and vehicles left behind (mean)", f"{total['a']:,.1f}", f"{total['b']:,.1f}", _diff(total, 1, 1), _times(total["variance_reduction"])
-        )
-        table.add_row("P(anything left behind)", f"{100 * p['a']:.1f}%", f"{100 * p['b']:.1f}%", _diff(p, 100, 1, " pts"), _times(p["variance_reduction"]))
+    from sim.analysis.paired import comparison_tables
+
     _console.console.print(f"A: {escape(name_a)}\nB: {escape(name_b)}")
-    _console.console.print(table)
-    if "theatre" in summary:
-        _print_theatre_comparison(summary["theatre"])
+    _console.console.print(escape(f"B ({name_b}) - A ({name_a}) over {summary['replications']} paired replications (common random numbers):"))
+    for paired in comparison_tables(summary):
+        table = Table(title=escape(paired.title))
+        table.add_column("")
+        for column in ("A", "B", "B - A (95% CI)", "variance reduction"):
+            table.add_column(column, justify="right")
+        for row in paired.rows:
+            table.add_row(*(escape(cell) for cell in row))
+        _console.console.print(table)
+    days = summary["days_to_base_empty"]
     _console.console.print(
         "Variance reduction: how many times more replications independent streams would need for the same CI on the difference "
-        f"(CI half-width on mean days with independent streams: {days['ci_half_width_independent']:.2f})."
+        f"(CI half-width on mean days to base empty with independent streams: {days['ci_half_width_independent']:.2f})."
     )
-
-
-def _print_theatre_comparison(theatre: dict) -> None:
-    """The whole withdrawal, B - A: days to the last out of the country and the chance of being out by each reported end date."""
-    from rich.table import Table
-
-    table = Table(title="The whole withdrawal: last person and load out of the country")
-    for column in ("", "A", "B"):
-        table.add_column(column, justify="right" if column else "left")
-    table.add_column("B - A (95% CI)", justify="right")
-    days = theatre["days_to_last_out"]
-    table.add_row("mean days to the last out", f"{days['a']:.2f}", f"{days['b']:.2f}", _diff(days, 1, 2))
-    for key, d in theatre.items():
-        if key.startswith("p_within_"):
-            table.add_row(f"P(out within {key.removeprefix('p_within_')} days)", f"{100 * d['a']:.1f}%", f"{100 * d['b']:.1f}%", _diff(d, 100, 1, " pts"))
-    _console.console.print(table)
-
-
-def _diff(d: dict, scale: float, decimals: int, unit: str = "") -> str:
-    """B - A and its 95% CI, all three to the same ``decimals``: ``+3.3 pts (+0.2 to +6.5)``."""
-    low, mid, high = (f"{round(scale * d[k], decimals) + 0.0:+.{decimals}f}" for k in ("ci_low", "difference", "ci_high"))
-    return f"{mid}{unit} ({low} to {high})"
-
-
-def _times(x: float) -> str:
-    return "n/a (no variation)" if not math.isfinite(x) else f"{x:.1f}x"
 
 
 def register(app: typer.Typer) -> None:

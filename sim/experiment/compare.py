@@ -22,6 +22,7 @@ from sim.experiment.engine import Batch, Store, Work, execute
 from sim.experiment.executors import Executor
 from sim.replication import prepare
 from sim.scenario.loading import LoadedScenario
+from sim.scenario.theatre_layout import theatre_layout
 
 LAST_OUT = "theatre.days_to_last_out"
 LEFT = "left_behind.total"
@@ -129,6 +130,10 @@ def run_compare(
     summary = {"a": a.path, "b": b.path, "overrides_a": list(a.overrides), "overrides_b": list(b.overrides), "seed": seed, **summary}
     if not np.isnan(last_out).any():  # both are theatres: the whole withdrawal too, out by each reported end date
         summary["theatre"] = theatre_comparison(last_out[0], last_out[1])
+        layout = theatre_layout(a.scenario)
+        if layout is not None:  # the one-base keys (days_to_base_empty, the window's) are A's main base's: say whose
+            main = layout.bases[0]
+            summary["base"] = {"name": main, "title": (layout.titles or {}).get(main, main), "role": "the main base"}
     closed = np.where(finished, measured, np.inf)
     measured_summary = measured_comparison(measured[0], measured[1], closed[0], closed[1], measure)
     summary["measured"] = measured_summary

@@ -8,6 +8,7 @@ so the difference ``B - A`` of replication ``i`` isolates the effect of what cha
 from __future__ import annotations
 
 import datetime
+import json
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -36,6 +37,8 @@ class Comparison:
     days_b: np.ndarray
     window: tuple[float, float] = (15.0, 30.0)
     start_date: datetime.date = DEFAULT_START
+    whose: str = ""
+    """Whose days these are when the folder says (a theatre's main base: ``Qasrak (the main base)``); empty: the base."""
 
     @property
     def difference(self) -> np.ndarray:
@@ -81,7 +84,13 @@ def _read_compare_output(folder: Path) -> Comparison:
     low, high = meta_a.get("window_days", (15.0, 30.0))
     window = (float(low), float(high))
     start = datetime.datetime.fromisoformat(meta_a["start"]).date() if "start" in meta_a else DEFAULT_START
-    return Comparison(label_a, label_b, table["days_a"].to_numpy(float), table["days_b"].to_numpy(float), window, start)
+    whose = ""
+    try:  # comparison.json names a theatre's main base, whose days these are
+        base = json.loads((folder / "comparison.json").read_text(encoding="utf-8")).get("base") or {}
+        whose = f"{base['title']} (the main base)" if base.get("title") else ""
+    except (OSError, ValueError, AttributeError):
+        whose = ""
+    return Comparison(label_a, label_b, table["days_a"].to_numpy(float), table["days_b"].to_numpy(float), window, start, whose)
 
 
 def _run_label(run: Path) -> tuple[str, tuple[float, float] | None, datetime.date | None]:
@@ -136,7 +145,7 @@ def compare_figure(c: Comparison) -> Figure:
         ecdf_ax.set_xlabel(days_label(c.start_date))
         ecdf_ax.set_ylabel("Share of replications with the base empty (%)")
         ecdf_ax.yaxis.set_major_formatter(PercentFormatter(xmax=1.0))
-        ecdf_ax.set_title("Days to base empty")
+        ecdf_ax.set_title(f"{c.whose}: days to base empty" if c.whose else "Days to base empty")
         ecdf_ax.legend(loc="lower right")
         add_calendar_axis(ecdf_ax, c.start_date)
 
@@ -148,7 +157,7 @@ def compare_figure(c: Comparison) -> Figure:
         diff_ax.axvline(mean, color=ORANGE, lw=1.8, gid="mean")
         later = float((diff > 0).mean())
         diff_ax.set_title(f"Paired difference {c.label_b} - {c.label_a}")
-        diff_ax.set_xlabel("Days to base empty, B - A (days; > 0: B later)")
+        diff_ax.set_xlabel(f"{c.whose + ': d' if c.whose else 'D'}ays to base empty, B - A (days; > 0: B later)")
         diff_ax.set_ylabel("Replication pairs (count)")
         diff_ax.legend(loc="best", title=f"B later in {share(later)} of pairs")
         fig.suptitle(f"{c.label_a} (A) against {c.label_b} (B): {diff.size} paired replications")

@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import base64
 import json
-import math
 from dataclasses import dataclass
 from itertools import groupby
 from pathlib import Path
@@ -29,11 +28,11 @@ from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescap
 from markupsafe import Markup
 from pydantic import ValidationError
 
-from sim.analysis.statistics import signed, window_key
+from sim.analysis.statistics import window_key
 from sim.experiment.manifest import ResultsFolderError
 from sim.experiment.manifest import read_manifest as folder_manifest
 from sim.experiment.storage import lock_folder, write_atomic
-from sim.names import date_words, dates_words, day_date_words
+from sim.names import date_words, dates_words, day_date_words, theatre_names
 from sim.plots.completion import window_labels
 from sim.plots.figures import FIGURE_ORDER, NotResultsFolder, check_folder, expected_figures, folder_kind, plot_folder
 from sim.plots.redraw import ANALYSIS_KINDS
@@ -264,34 +263,24 @@ def summary_rows(summary: dict) -> tuple[list[Row], list[Row], list[Row]]:
     return days, probabilities, waits
 
 
-def comparison_rows(comparison: dict) -> list[ComparisonRow]:
-    """Mean days and the window probabilities of A and B, and their paired difference, from a ``comparison.json``."""
-    days = comparison["days_to_base_empty"]
-    mean_a, mean_b = f"{comparison['mean_a']:.1f}", f"{comparison['mean_b']:.1f}"
-    rows = [ComparisonRow("mean days to base empty", mean_a, mean_b, _difference(days, 1, decimals=2), _times(days))]
-    window = tuple(comparison["window_days"])
-    labels = window_labels(window)
-    for kind in ("p_within", "p_over"):
-        d = comparison[window_key(kind, window)]
-        rows.append(ComparisonRow(labels[kind], f"{100 * d['a']:.1f}%", f"{100 * d['b']:.1f}%", _difference(d, 100, " pts"), _times(d)))
-    left = comparison.get("left_behind")
-    if left:  # either side has a deadline: what it leaves behind
-        total, p = left["total"], left["p_something_left"]
-        mean = _difference(total, 1, thousands=True)
-        rows.append(ComparisonRow("loads and vehicles left behind (mean)", f"{total['a']:,.1f}", f"{total['b']:,.1f}", mean, _times(total)))
-        rows.append(ComparisonRow("P(anything left behind)", f"{100 * p['a']:.1f}%", f"{100 * p['b']:.1f}%", _difference(p, 100, " pts"), _times(p)))
-    return rows
+def comparison_rows(comparison: dict) -> list[dict]:
+    """The tables of a ``comparison.json``, the console's own (:func:`sim.analysis.paired.comparison_tables`), each
+    with its title saying whose figures they are: ``{"title", "rows"}``, rows of A, B, B - A (95% CI), variance reduction."""
+    from sim.analysis.paired import comparison_tables
+
+    return [{"title": t.title, "rows": [ComparisonRow(*row) for row in t.rows]} for t in comparison_tables(comparison)]
 
 
-def _difference(d: dict, scale: float, unit: str = "", decimals: int = 1, thousands: bool = False) -> str:
-    """B - A with its 95% CI, signed (``+6.4 pts (+0.00 to +12.81)``), never ``-0.0``."""
-    low, high = signed(scale * d["ci_low"], 2), signed(scale * d["ci_high"], 2)
-    return f"{signed(scale * d['difference'], decimals, thousands)}{unit} ({low} to {high})"
+def comparison_heading(comparison: dict) -> str | None:
+    """The verdict's heading of a comparison: what its sentence measures (``When is Rmelan empty with B, against A?``)."""
+    record = (comparison.get("measured") or {}).get("measure")
+    if not record:
+        return None
+    from sim.analysis.measure import Measure
 
-
-def _times(d: dict) -> str:
-    value = float(d["variance_reduction"])
-    return f"{value:.1f}x" if math.isfinite(value) else "n/a (no variation)"
+    subject = Measure.from_record(record).subject
+    when = {"base empty": "When is the base empty", "the last out": "When is everyone out"}.get(subject, f"When is {subject}")
+    return f"{when} with B, against A?"
 
 
 def provenance(scenarios: list[RunScenario]) -> list[ProvenanceSection]:
@@ -405,6 +394,8 @@ def report_context(folder: Path, not_drawn: list[str] | None = None) -> dict:
     }
     if summary:
         context.update(_rows_or_malformed(folder / "summary.json", _summary_context, summary))
+    if kind == "compare" and comparison_heading(comparison):
+        context["heading"] = comparison_heading(comparison)
     if context.get("headline"):
         context["heading"] = context["headline"]["heading"]
     elif context["theatre"] and context["theatre"]["bases"]:
@@ -493,9 +484,14 @@ def render_report(folder: Path, replot: bool = False) -> Path:
     """Write ``report.html`` into a results folder (drawing missing figures first); returns its path."""
     folder = Path(folder)
     kind = folder_kind(folder)
-    read_manifest(folder)  # a malformed manifest is a user error, not a traceback while drawing from it
+    _, scenarios = read_manifest(folder)  # a malformed manifest is a user error, not a traceback while drawing from it
     check_folder(folder)  # an edited summary, a corrupt part or a second study's parts: refused, naming the file
     lock_folder(folder)
+    with theatre_names(scenarios[0].scenario if len(scenarios) == 1 else None):  # a theatre's inputs by its own names
+        return _render_report(folder, kind, replot)
+
+
+def _render_report(folder: Path, kind: str, replot: bool) -> Path:
     not_drawn: list[str] = []
     expected = [*expected_figures(kind), *(THEATRE_FIGURES if kind == "run" and is_theatre_summary(_read_json(folder / "summary.json")) else ())]
     if replot or not all(own_file(folder, folder / f"{stem}.png") for stem in expected):  # a link in a figure's place is drawn over

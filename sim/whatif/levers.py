@@ -29,7 +29,7 @@ from scipy import stats
 
 from sim.experiment.analyses import theatre_path
 from sim.experiment.evaluate import shifted
-from sim.names import is_whole, label, unit_of
+from sim.names import is_whole, label, theatre_names, unit_of
 from sim.scenario.distributions import Bernoulli, _Distribution
 from sim.scenario.draws import numeric_fields, uncertain_inputs
 from sim.scenario.provenance import describe_value, kind_of_path
@@ -148,6 +148,11 @@ def rank_inputs(rows: pd.DataFrame, days: np.ndarray) -> pd.Series:
 def scenario_levers(scenario: Scenario, ranking: pd.Series | None = None, inputs: int = INPUT_LEVERS) -> list[Lever]:
     """The page's levers for a scenario: its convoys-a-day decisions, the resources it has to add, and its
     ``inputs`` drawn inputs ranked highest by ``ranking`` (Spearman rho by dotted path, strongest first)."""
+    with theatre_names(scenario):  # a theatre's sites by their titles, its roads by their ends
+        return _scenario_levers(scenario, ranking, inputs)
+
+
+def _scenario_levers(scenario: Scenario, ranking: pd.Series | None, inputs: int) -> list[Lever]:
     fields = numeric_fields(scenario)
     drawn = {i.path: i for i in uncertain_inputs(scenario)}
     ranks = {path: k + 1 for k, path in enumerate(ranking.index)} if ranking is not None else {}
@@ -189,7 +194,7 @@ def scenario_levers(scenario: Scenario, ranking: pd.Series | None = None, inputs
                 scenario,
                 "resource",
                 "add",
-                label=f"{unit} to add",
+                label=f"{unit} to add{_where_added(scenario, where)}",
                 unit=unit,
                 low=0.0,
                 high=float(most),
@@ -231,6 +236,16 @@ def scenario_levers(scenario: Scenario, ranking: pd.Series | None = None, inputs
         )
     order = {"decision": 0, "resource": 1, "input": 2}
     return sorted(levers, key=lambda lever: (order[lever.group], lever.rank is None, lever.rank or 0))
+
+
+def _where_added(scenario: Scenario, path: str) -> str:
+    """The one place a theatre's resource acts on, by the file's title: `` at Qasrak`` (loading teams, sorties),
+    `` at al-Waleed crossing`` (lanes); empty for a pool's (shared by the bases that draw on it) and for one base."""
+    group, _, rest = path.partition(".")
+    name = rest.partition(".")[0]
+    if group == "sites" and name in getattr(scenario, "sites", {}):
+        return f" at {scenario.sites[name].title}"  # type: ignore[attr-defined]
+    return ""
 
 
 def _toml(value: Any) -> str:
