@@ -298,9 +298,7 @@ class Evacuation:
     # --- a hub --------------------------------------------------------------------------
     def waiting_for_feeders(self) -> bool:
         """A hub whose feeders (bases sending to it) still have cargo, vehicles or people to send."""
-        if not self.feeders:  # most bases: asked at every look for trucks of a theatre, answered at once
-            return False
-        return any(not self.neighbours.done_feeding(f.name) for f in self.feeders)
+        return bool(self.feeders) and any(not self.neighbours.done_feeding(f.name) for f in self.feeders)  # most have none
 
     @property
     def done_feeding(self) -> bool:
