@@ -402,3 +402,12 @@ def test_the_marginal_table_at_80_columns_wraps_its_headers_never_cuts_them(monk
     _print_table("What one more of each buys", table, "marginal", shown, (15, 30), rows=2, measure=Measure())
     text = said.getvalue()
     assert "…" not in text and "-0.0 " not in text and max(len(line) for line in text.splitlines()) <= 80, text
+
+
+def test_an_interval_end_that_rounds_to_zero_is_not_written_as_zero():
+    # issue: "3.3 days sooner (95% CI 0.0-6.5)" read as an interval that reaches no change
+    from sim.analysis.measure import days_change_words
+
+    assert days_change_words(-3.3, -6.5, -0.04) == "3.3 days sooner (95% CI 0.04-6.5)"
+    assert days_change_words(-3.3, -6.5, -0.4) == "3.3 days sooner (95% CI 0.4-6.5)"
+    assert days_change_words(-3.3, -6.5, 0.4) == "3.3 days sooner (95% CI 6.5 sooner to 0.4 later)"

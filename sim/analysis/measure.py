@@ -264,7 +264,8 @@ def days_change_words(change: float, low: float | None = None, high: float | Non
         return text
     if (low < 0) == (high < 0) and low != 0 and high != 0:
         a, b = sorted((abs(low), abs(high)))
-        return f"{text} (95% CI {a:.1f}-{b:.1f})"
+        # an end that rounds to 0.0 keeps its first figures: "0.04-6.5" excludes no change, "0.0-6.5" seems not to
+        return f"{text} (95% CI {a:.1f}-{b:.1f})" if round(a, 1) else f"{text} (95% CI {a:.1g}-{b:.1f})"
     return f"{text} (95% CI {abs(low):.1f} {way(low)} to {abs(high):.1f} {way(high)})"
 
 
