@@ -314,6 +314,10 @@ def test_a_plan_that_finds_none_says_the_best_search_estimate_was_not_confirmed_
     assert "= 97% for add 60 contracted trucks (cost 60 request points) on its 30 search replications, was not confirmed" in cheaper
     assert "(only the cheapest plan within reach of the target is, `confirm` in the plan file)" in cheaper
     assert "the best of those, add 20 contracted trucks, gave 84% (81-87%) on 600 fresh replications" in cheaper
+    # nothing within reach of the target was run on fresh replications: said so, not "only the cheapest ... `confirm`"
+    unconfirmed = _none_found(SimpleNamespace(budget=None, confirm=2), target, candidates, confirmed.head(0))
+    assert "no plan came within reach of the target in the search, so none was run on fresh replications" in unconfirmed
+    assert "`confirm`" not in unconfirmed and "fresh replications the same plan" not in unconfirmed
     told = sentence(SimpleNamespace(pick=None, warnings=[said]))
     assert told.startswith("No plan within") and told.endswith("raise the budget.") and " 97% " in told and " 86% " in told
 
@@ -371,3 +375,23 @@ def test_a_theatre_lever_that_stops_a_base_names_the_base_field_with_file_and_li
     with pytest.raises(ScenarioError) as caught:  # a value no field takes: named as the file names it, without pydantic's words
         read_plan_options(write(tmp_path, THEATRE_PLAN.replace('add = "0:1"', 'add = "-9:0:9"')), theatre)
     assert "adding -9 makes the scenario invalid (sites.rmelan.loading.teams: must be >= 0)" in str(caught.value)
+
+
+def test_the_console_says_why_no_plan_was_found_once(tmp_path, monkeypatch):
+    # issue: the no-plan paragraph came twice, as a warning and as the answer
+    from types import SimpleNamespace
+
+    from typer.testing import CliRunner
+
+    import sim.api
+    from sim.cli import app
+
+    why = "no plan within the levers' ranges was confirmed to meet P(days <= 20) >= 0.9; widen the ranges, add levers or raise the budget"
+    found = SimpleNamespace(pick=None, warnings=["the search ran 4 trials", why], overrides=[], check=None, folder=tmp_path)
+    found.sentence = why[0].upper() + why[1:] + "."
+    monkeypatch.setattr(sim.api, "plan", lambda *args, **kwargs: found)
+    plan_file = write(tmp_path, SMALL)
+    result = CliRunner().invoke(app, ["plan", str(BASELINE), "--options", str(plan_file), "--jobs", "1"], env={"COLUMNS": "300"})
+    assert result.exit_code == 0, result.output
+    said = " ".join(result.output.split())
+    assert said.count("widen the ranges, add levers or raise the budget") == 1 and "the search ran 4 trials" in said

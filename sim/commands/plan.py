@@ -62,7 +62,8 @@ def plan_command(
     with on_workers("plan", jobs, scheduler, dask_local) as workers:
         shared = workers.options(seed=seed, out=out, force=force, resume=resume, by_day=by_day, base=base)
         result = api.plan(loaded, options, target=target, budget=budget, trials=trials, stage=workers.stage, options=shared)
-    for warning in result.warnings:
+    # with no plan found, the last warning says why, and it is the answer printed next: said once
+    for warning in result.warnings[:-1] if result.pick is None else result.warnings:
         _console.warn(warning)
     _console.console.print(f"[bold]{escape(result.sentence)}[/]")
     if result.overrides or result.check:

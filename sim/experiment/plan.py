@@ -602,6 +602,8 @@ def _none_found(options: PlanOptions, target: Target, candidates: pd.DataFrame, 
     same = confirmed[confirmed["plan"] == best["plan"]] if len(confirmed) else confirmed
     if len(same):
         text += f": on {_fresh(same.iloc[0])} the same plan gave {_confirmed_p(same.iloc[0])}"
+    elif not len(confirmed):  # nothing came close enough in the search to be run again: `confirm` would not help
+        text += "; no plan came within reach of the target in the search, so none was run on fresh replications"
     else:
         few = (
             "the cheapest plan within reach of the target is"
