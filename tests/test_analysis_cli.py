@@ -220,3 +220,17 @@ def test_on_a_narrow_console_the_table_gives_inputs_in_words_without_paths_folde
     assert "escort teams" in narrow.output and "cargo.classes" not in narrow.output and "escort.teams" not in narrow.output
     assert max(len(line) for line in narrow.output.splitlines()) <= 80
     assert "escort.teams" in wide.output and "cargo.classes.general" in wide.output  # on a wide console, beside the words
+
+
+def test_each_study_s_help_says_its_default_replications_as_the_study_runs_them():
+    # issue: "-n: default: see docs/ANALYSIS.md"; and --base-samples read like --base
+    from sim.experiment.analyses import DEFAULTS, PRECISE
+
+    said = {c: " ".join(runner.invoke(app, [c, "--help"], env={"COLUMNS": "400"}).output.split()) for c in ("sensitivity", "calibrate", "marginal")}
+    tornado, morris, sobol = (DEFAULTS[m]["replications"] for m in ("tornado", "morris", "sobol"))
+    precise = ", ".join(str(PRECISE[m]["replications"]) for m in ("tornado", "morris", "sobol"))
+    assert f"tornado {tornado}, Morris {morris}, Sobol' {sobol}; with --precise {precise}" in said["sensitivity"]
+    assert f"default {DEFAULTS['calibrate']['replications']}; with --precise {PRECISE['calibrate']['replications']}" in said["calibrate"]
+    assert f"default {DEFAULTS['marginal']['replications']}; with --precise {PRECISE['marginal']['replications']}" in said["marginal"]
+    assert f"(default {DEFAULTS['sobol']['n']}; --precise {PRECISE['sobol']['n']})" in said["sensitivity"] and "not --base" in said["sensitivity"]
+    assert "see docs/ANALYSIS.md" not in said["sensitivity"]

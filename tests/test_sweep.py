@@ -171,3 +171,17 @@ def test_an_lhs_sweep_table_gives_each_factor_its_unit_and_three_figures(tmp_pat
     for hours, staged in zip(points["loading.hours_per_truck"], points["cargo.staged_at_start"], strict=True):
         assert f"{hours:.3g}" in text and f"{100 * staged:.3g}" in text
         assert f"{hours:g}" not in text or f"{hours:g}" == f"{hours:.3g}"
+
+
+def test_a_theatre_sweep_names_a_road_by_its_ends_and_its_unit_once(tmp_path):
+    # issue: "road 6: speed kmh (legs.5.speed_kmh)" in the sweep's table, where the other studies said the road's ends
+    from typer.testing import CliRunner
+
+    from sim.cli import app
+
+    theatre = ROOT / "scenarios" / "syria_2026_theatre.toml"
+    args = ["sweep", str(theatre), "--vary", "legs.5.speed_kmh=40,60", "-n", "2", "--jobs", "1", "--out", str(tmp_path / "s")]
+    result = CliRunner().invoke(app, args, env={"COLUMNS": "200"})
+    assert result.exit_code == 0, result.output
+    assert "al-Waleed crossing to Erbil / Harir road: speed (km/h)" in result.output
+    assert "road 6" not in result.output and "(km/h) (km/h)" not in result.output

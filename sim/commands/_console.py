@@ -236,3 +236,18 @@ def _status_of(exc: Exception, interrupted: str) -> tuple[str, int]:
     if isinstance(exc, MissingExtra):
         return str(exc), EXIT_MISSING_EXTRA
     raise exc
+
+
+@contextmanager
+def named(scenario: Path) -> Iterator[None]:
+    """Inside, the inputs a study prints read by a theatre's own names (sites by their titles, roads by their ends,
+    :func:`sim.names.theatre_names`); a file that cannot be read changes nothing (the study itself says what is wrong)."""
+    from sim.names import theatre_names
+    from sim.scenario.loading import ScenarioError, load_scenario
+
+    try:
+        loaded = load_scenario(scenario).scenario
+    except (ScenarioError, OSError, ValueError):
+        loaded = None
+    with theatre_names(loaded):
+        yield

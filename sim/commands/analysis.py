@@ -8,8 +8,6 @@ found. User errors are one paragraph and exit 3.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
 from enum import StrEnum
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
@@ -43,7 +41,15 @@ from sim.commands._options import (
 if TYPE_CHECKING:
     import pandas as pd
 
-RepsOpt = Annotated[int | None, typer.Option("--replications", "-n", min=1, help="replications per design point (default: see docs/ANALYSIS.md)")]
+SensitivityRepsOpt = Annotated[
+    int | None,
+    typer.Option("--replications", "-n", min=1, help="replications per design point (default: tornado 40, Morris 6, Sobol' 3; with --precise 200, 20, 10)"),
+]
+"""A study's ``-n``, its defaults said as ``sim.experiment.analyses.DEFAULTS`` and ``PRECISE`` hold them (a test keeps them equal)."""
+CalibrateRepsOpt = Annotated[
+    int | None, typer.Option("--replications", "-n", min=1, help="prior draws, each a replication (default 2000; with --precise 20000)")
+]
+MarginalRepsOpt = Annotated[int | None, typer.Option("--replications", "-n", min=1, help="replications of each change (default 300; with --precise 2000)")]
 
 
 class Method(StrEnum):
@@ -66,21 +72,6 @@ def _study(label: str, where: tuple[int | None, str | None, int | None], call):
     ask for (``where``: jobs, scheduler, dask_local): ``call(workers)`` (:class:`sim.commands._options.Workers`)."""
     with on_workers(label, *where) as workers:
         return call(workers)
-
-
-@contextmanager
-def _named(scenario: Path) -> Iterator[None]:
-    """Inside, the inputs a study prints read by a theatre's own names (sites by their titles, roads by their ends,
-    :func:`sim.names.theatre_names`); a file that cannot be read changes nothing (the study itself says what is wrong)."""
-    from sim.names import theatre_names
-    from sim.scenario.loading import ScenarioError, load_scenario
-
-    try:
-        loaded = load_scenario(scenario).scenario
-    except (ScenarioError, OSError, ValueError):
-        loaded = None
-    with theatre_names(loaded):
-        yield
 
 
 def _print_warnings(warnings: list[str]) -> None:
@@ -116,8 +107,15 @@ def sensitivity(
     method: Annotated[Method, typer.Option(help="tornado (one at a time), morris (screening) or sobol (variance shares)")] = Method.tornado,
     factors: Annotated[Path | None, typer.Option(help='study file naming factors and ranges: [factors."escort.teams"] low = 3, high = 10')] = None,
     trajectories: Annotated[int | None, typer.Option(min=2, help="Morris trajectories (default 10)")] = None,
-    n: Annotated[int | None, typer.Option("--base-samples", min=2, help="Sobol' base sample n, a power of 2 (default 128): n x (factors + 2) points")] = None,
-    replications: RepsOpt = None,
+    n: Annotated[
+        int | None,
+        typer.Option(
+            "--base-samples",
+            min=2,
+            help="Sobol' sample size n, a power of 2 (default 128; --precise 256): n x (factors + 2) points (not --base, the theatre's base a study measures)",
+        ),
+    ] = None,
+    replications: SensitivityRepsOpt = None,
     seed: SeedOpt = DEFAULT_SEED,
     jobs: JobsOpt = None,
     scheduler: SchedulerOpt = None,
@@ -134,7 +132,7 @@ def sensitivity(
     """Which uncertain inputs move the closure date most: tornado, Morris or Sobol'."""
     from sim import api
 
-    with _named(scenario):  # a theatre's inputs by its own names in what the command prints
+    with _console.named(scenario):  # a theatre's inputs by its own names in what the command prints
         m = method.value
         result = _study(
             f"sensitivity ({m})",
@@ -226,7 +224,7 @@ def discover(
 def calibrate(
     scenario: ScenarioArg,
     target_days: Annotated[str, typer.Option(help="window the seed reports, LOW:HIGH days to base empty")] = "15:30",
-    replications: RepsOpt = None,
+    replications: CalibrateRepsOpt = None,
     seed: SeedOpt = DEFAULT_SEED,
     jobs: JobsOpt = None,
     scheduler: SchedulerOpt = None,
@@ -240,7 +238,7 @@ def calibrate(
     """Which input values make the seed's estimate come true: ABC rejection over the scenario's distributions."""
     from sim import api
 
-    with _named(scenario):  # a theatre's inputs by its own names in what the command prints
+    with _console.named(scenario):  # a theatre's inputs by its own names in what the command prints
         from sim.experiment.folders import parse_window
 
         try:
@@ -267,7 +265,7 @@ def calibrate(
 
 def marginal(
     scenario: ScenarioArg,
-    replications: RepsOpt = None,
+    replications: MarginalRepsOpt = None,
     seed: SeedOpt = DEFAULT_SEED,
     jobs: JobsOpt = None,
     scheduler: SchedulerOpt = None,
@@ -284,7 +282,7 @@ def marginal(
     """What one more truck, escort team, Apache, loading team, sortie or crossing buys, with 95% CIs."""
     from sim import api
 
-    with _named(scenario):  # a theatre's inputs by its own names in what the command prints
+    with _console.named(scenario):  # a theatre's inputs by its own names in what the command prints
         result = _study(
             "marginal",
             (jobs, scheduler, dask_local),
@@ -325,7 +323,7 @@ def evidence(
     its tornado swing, and the kind of source behind it."""
     from sim import api
 
-    with _named(scenario):  # a theatre's inputs by its own names in what the command prints
+    with _console.named(scenario):  # a theatre's inputs by its own names in what the command prints
         result = _study(
             "evidence (a tornado, then draws)",
             (jobs, scheduler, dask_local),

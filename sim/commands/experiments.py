@@ -77,7 +77,8 @@ def sweep(
         result = api.sweep(target, vary or [], design=design, samples=samples, replications=replications, name=name, batch_size=batch_size, options=shared)
     for warning in result.warnings:
         _console.warn(warning)
-    _print_points(result)
+    with _console.named(Path(result.study.scenario_path)):  # a theatre's factors by its own names (roads by their ends)
+        _print_points(result)
     kept = f" ({result.batches_kept} batches kept from before)" if result.batches_kept else ""
     _console.results_in(result.folder, f"{len(result.points)} points x {result.study.replications} replications in {result.wall_seconds:.1f} s{kept}. ")
 
@@ -103,7 +104,8 @@ def _print_points(result) -> None:
     table.add_column("point", justify="right")
     for column in factor_columns:  # in words and unit, the dotted path dim under them
         unit = unit_of(column)
-        said = label(column) + ("" if unit in ("count", "rank") else f" ({'%' if unit.startswith('share') else unit})")
+        unit_said = f" ({'%' if unit.startswith('share') else unit})"
+        said = label(column) + ("" if unit in ("count", "rank") or label(column).endswith(unit_said) else unit_said)  # a unit said once
         words = f"{escape(said)}\n[dim]{escape(column)}[/]" if label(column) != column and _console.shows_paths() else escape(said)
         table.add_column(words, justify="right", overflow="fold")
     for column in ("mean days", "P10-P90 days", f"{m.by_day_words} (95% CI)", f"P({window[0]:g}-{window[1]:g}), a check"):
