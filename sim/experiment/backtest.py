@@ -20,11 +20,11 @@ from sim.analysis.paper_forecast import PaperBase, PaperForecast, drive_hours, p
 from sim.experiment.engine import Batch, Store, Work, execute
 from sim.experiment.executors import Executor
 from sim.replication import Prepared, prepare, simulate_one
-from sim.scenario.base_view import KINDS, base_view
+from sim.scenario.base_view import base_view
 from sim.scenario.distributions import median_of
 from sim.scenario.draws import resolve
 from sim.scenario.loading import LoadedScenario, Problem, ScenarioError, load_scenario
-from sim.scenario.schema import History, RoadLeg, Scenario, TheatreScenario
+from sim.scenario.schema import TRUCK_TYPES, History, RoadLeg, Scenario, TheatreScenario
 
 HISTORY_DIR = Path("scenarios/history")
 
@@ -122,7 +122,7 @@ def paper_base(s: Scenario, name: str, trucks: float | None = None, start_day: f
         name=name,
         loads=loads,
         vehicles=vehicles,
-        trucks=sum(m(getattr(s.fleet, kind).count) for kind in KINDS) if trucks is None else trucks,
+        trucks=sum(m(getattr(s.fleet, kind).count) for kind in TRUCK_TYPES) if trucks is None else trucks,
         drive_out_hours=syria + m(point.fixed_hours) + _hours(s.route.iraq),
         to_border_hours=syria + m(point.fixed_hours) + first_convoy * m(point.minutes_per_vehicle) / 60.0,
         turnaround_hours=m(s.loading.hours_per_truck) + m(s.destination.unload_hours_per_truck),
@@ -139,7 +139,7 @@ def paper_bases(scenario: Scenario) -> list[PaperBase]:
     if not isinstance(s, TheatreScenario):
         return [paper_base(s, s.scenario.name)]
     fleets = [pool.fleet for pool in s.pools.values() if pool.fleet is not None]
-    trucks = sum(median_of(trucks.count) for fleet in fleets for kind in KINDS if (trucks := getattr(fleet, kind)) is not None)
+    trucks = sum(median_of(trucks.count) for fleet in fleets for kind in TRUCK_TYPES if (trucks := getattr(fleet, kind)) is not None)
     out: dict[str, PaperBase] = {}
     for name, site in s.bases.items():
         if median_of(site.leaves) < 0.5:

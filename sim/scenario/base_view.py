@@ -20,6 +20,7 @@ import networkx as nx
 from sim.scenario.distributions import _Distribution
 from sim.scenario.routing import RoadMap, beyond_border, march_hours, road_map
 from sim.scenario.schema import (
+    TRUCK_TYPES,
     AirCover,
     Airlift,
     BaseGroups,
@@ -37,8 +38,6 @@ from sim.scenario.schema import (
     Threats,
     TruckType,
 )
-
-KINDS = ("civilian", "lowboy", "military", "het")
 
 # the fields of the view that come from the base's own groups: a problem found there is the base's
 BASE_GROUPS = ("cargo", "vehicles", "people", "loading", "airlift", *BaseGroups.group_names())
@@ -121,7 +120,7 @@ def base_view(s: TheatreScenario, base: str) -> Scenario:
     routes.sort(key=lambda r: r[0])
     pools = [s.pools[p] for p in site.pools if p in s.pools]
     fleet = {}
-    for kind in KINDS:
+    for kind in TRUCK_TYPES:
         speeds = getattr(s.fleet, kind)
         counts = [getattr(p.fleet, kind).count for p in pools if p.fleet is not None and getattr(p.fleet, kind) is not None]
         fleet[kind] = TruckType.model_construct(

@@ -155,7 +155,9 @@ def _hour_window(value: tuple[float, float]) -> tuple[float, float]:
 HourWindow = Annotated[tuple[float, float], AfterValidator(_hour_window)]
 """A daily window of local hours, e.g. ``[6, 18]``."""
 
-CARRIERS = ("civilian", "lowboy", "military", "het", "air")
+TRUCK_TYPES = ("civilian", "lowboy", "military", "het")
+"""The truck types of a fleet or a pool, in the order files and tables list them."""
+CARRIERS = (*TRUCK_TYPES, "air")
 Carrier = Literal["civilian", "lowboy", "military", "het", "air"]
 
 CONVOY_KINDS = ("contracted", "military")

@@ -26,6 +26,7 @@ from collections.abc import Callable
 from typing import Any
 
 from sim.scenario.schema import (
+    TRUCK_TYPES,
     BaseGroups,
     BaseSite,
     CrossingPoint,
@@ -57,8 +58,6 @@ BASE = "base"
 MAIN, ALTERNATE, DESTINATION = "main", "alternate", "destination"
 BASE_TITLE = "the base"
 POOL_TITLE = "the base's own"
-TRUCKS = ("civilian", "lowboy", "military", "het")
-"""The truck types of a one-base file's fleet, in the order the pools list them."""
 
 
 def as_theatre(s: Scenario) -> TheatreScenario:
@@ -186,7 +185,7 @@ def _leg(
 
 def _by_type(fleet: Fleet, part: Callable[[TruckType], Group]) -> dict[str, Any]:
     """A part of each truck type of the fleet, by type."""
-    return {kind: part(getattr(fleet, kind)) for kind in TRUCKS}
+    return {kind: part(getattr(fleet, kind)) for kind in TRUCK_TYPES}
 
 
 def _count(truck: TruckType) -> PoolTrucks:
