@@ -26,6 +26,7 @@ from sim.cli import app
 from sim.experiment.manifest import CHECKSUMS, CONTENT, FIGURE_NAMES
 from sim.plots.figures import FIGURE_ORDER
 from sim.plots.redraw import AnalysisFolder
+from tests.processes import processes_with
 
 ROOT = Path(__file__).resolve().parent.parent
 BASELINE = str(ROOT / "scenarios" / "qasrak_baseline.toml")
@@ -66,19 +67,6 @@ def wait_for(check, seconds: float = 120.0) -> None:
     while not check():
         assert time.monotonic() < deadline, "the command never got there"
         time.sleep(0.05)
-
-
-def processes_with(word: str) -> list[int]:
-    """Processes whose command line holds ``word`` (a results folder's path): a command's pool workers carry its argv."""
-    found = []
-    for entry in Path("/proc").iterdir():
-        if entry.name.isdigit():
-            try:
-                if word in (entry / "cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace"):
-                    found.append(int(entry.name))
-            except OSError:
-                continue
-    return found
 
 
 @pytest.fixture(scope="module")

@@ -14,6 +14,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.processes import processes_with
+
 ROOT = Path(__file__).parents[1]
 BASELINE = ROOT / "scenarios" / "qasrak_baseline.toml"
 
@@ -43,18 +45,6 @@ def _answering(port: int) -> None:
     raise AssertionError("the page never answered")
 
 
-def _with_word(word: str) -> list[int]:
-    found = []
-    for entry in Path("/proc").iterdir():
-        if entry.name.isdigit():
-            try:
-                if word in (entry / "cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace"):
-                    found.append(int(entry.name))
-            except OSError:
-                continue
-    return found
-
-
 @pytest.mark.parametrize(("sig", "status", "said"), [(signal.SIGINT, 130, "stopped."), (signal.SIGTERM, 143, "stopped by SIGTERM.")])
 def test_serve_stopped_by_a_signal_exits_as_documented_and_leaves_nothing(tmp_path, sig, status, said):
     seed = str(900_000 + sig)  # a word only this server's processes (and its workers') carry
@@ -78,7 +68,7 @@ def test_serve_stopped_by_a_signal_exits_as_documented_and_leaves_nothing(tmp_pa
     assert server.returncode == status, err
     assert said in out and "Traceback" not in err
     time.sleep(0.5)
-    assert _with_word(f"--seed {seed}") == []
+    assert processes_with(f"--seed {seed}") == []
     assert list(tmp_path.iterdir()) == []
 
 
