@@ -883,6 +883,8 @@ class NowcastResult:
     window_days: tuple[float, float]
     start: date | None = None
     """The scenario's day 0, to turn days into calendar dates."""
+    base: str | None = None
+    """On a theatre, whose closure is forecast: the main base's title (the reports are of it); None on one base."""
 
 
 @one_writer()
@@ -917,7 +919,8 @@ def nowcast(
         if own:
             pool.close()
     try:
-        data = write_nowcast(folder, loaded, seen, o.seed_or(), count, workers, result, traj, measurements)
+        with theatre_names(s):  # a theatre's sites by their titles and roads by their ends
+            data = write_nowcast(folder, loaded, seen, o.seed_or(), count, workers, result, traj, measurements)
         from sim.plots.completion import save_figure as save_plot  # matplotlib is heavy: loaded only to draw
         from sim.plots.nowcast import nowcast_figure
 
@@ -928,7 +931,7 @@ def nowcast(
         raise
     except OSError as exc:
         raise OutputError(f"{folder}: cannot write results ({exc.strerror or exc})") from exc
-    return NowcastResult(folder, result, s.scenario.title, s.scenario.window_days, datetime.fromisoformat(s.scenario.start).date())
+    return NowcastResult(folder, result, s.scenario.title, s.scenario.window_days, datetime.fromisoformat(s.scenario.start).date(), data.get("base"))
 
 
 @dataclass(frozen=True)
@@ -1048,7 +1051,7 @@ def plan(
     folder = _analysis_folder(o.out, o.force, o.resume, p.KIND, f"{loaded.scenario.scenario.name}-plan", kept=("chunks",))
     executor, own = _executor(o.executor, o.jobs)
     try:
-        with _resumable(folder, "plans evaluated so far"):
+        with _resumable(folder, "plans evaluated so far"), theatre_names(loaded.scenario):  # a theatre's roads by their ends
             result = p.plan(loaded, study, goal, seed, executor, folder, o.resume, _staged(o.progress, stage))
     finally:
         if own:
@@ -1058,7 +1061,8 @@ def plan(
         from sim.plots.plan import plan_figure
 
         save_plot(plan_figure(result.candidates, result.pareto, result.ranked, goal.probability, study.indifference, goal.short()), folder / "plan")
-    p.write_plan_folder(folder, loaded, study, goal, seed, result)
+    with theatre_names(loaded.scenario):
+        p.write_plan_folder(folder, loaded, study, goal, seed, result)
     result.folder = folder
     return result
 

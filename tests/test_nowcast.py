@@ -259,6 +259,24 @@ def test_cli_bad_observations_exit_3_without_traceback(tmp_path):
     assert f"{path}:7 the 1st [[observation]], field date (observation.0.date): must be an ISO date" in result.output.replace("\n", "")
 
 
+def test_a_theatre_nowcast_says_whose_closure_it_forecasts_not_everyone_s(tmp_path):
+    # issue: on the theatre the nowcast weighs Qasrak's reports and forecasts Qasrak's base-empty day (15.2 days at
+    # P50), but its console, report and sentences called it "the date everyone is out", which on a theatre is the
+    # last out of the country (29 days at P50): every line now names the base whose closure it forecasts.
+    out = tmp_path / "theatre"
+    args = ["nowcast", str(ROOT / "scenarios/syria_2026_theatre.toml"), str(SHIPPED), "-n", "40", "--seed", "3", "--out", str(out)]
+    result = CliRunner().invoke(app, args, env={"COLUMNS": "220"})
+    assert result.exit_code == 0, result.output
+    said = " ".join(result.output.split())
+    assert "everyone is out" not in said and "P(out by day" not in said, said
+    assert "date Qasrak is empty (P50)" in said and "P(Qasrak empty by day 30) (95% CI)" in said
+    assert re.search(r"All the reports together: date Qasrak is empty \(P50\) day [\d.]+ .* P\(Qasrak empty by day 30\) [\d.]+% -> ", said), said
+    data = json.loads((out / "nowcast.json").read_text())
+    assert data["base"] == "Qasrak"
+    html = render_nowcast_section(out)
+    assert "everyone is out" not in html and "Qasrak empty P10 / P50 / P90 (days)" in html and "P(Qasrak empty by day 30)" in html
+
+
 def test_cli_runs_the_shipped_observations_and_writes_its_files(tmp_path):
     out = tmp_path / "run"
     args = ["nowcast", str(ROOT / "scenarios/qasrak_baseline.toml"), str(SHIPPED), "-n", "150", "--jobs", "2", "--seed", "3", "--out", str(out)]
@@ -299,7 +317,7 @@ def test_cli_runs_the_shipped_observations_and_writes_its_files(tmp_path):
     assert answer, said
     html = render_nowcast_section(out)
     assert html.startswith('<section id="nowcast">') and "data:image/png;base64," in html and "Shafaq" in html
-    assert f"{reinforcements} moved the day everyone is out (P50) from day" in html
+    assert f"{reinforcements} moved the date everyone is out (P50) from day" in html
     assert "report 1: vehicles left the base, 24-150 vehicles, 23 Feb 2026, day 0" in html
     assert "importance sampling" not in html and "Gaussian" not in html and "#1" not in html
     assert all(abs(step["p_by_end"] - 0.5) <= 0.5 for step in data["steps"]) and "<th>P(out by day 30)</th>" in html

@@ -31,6 +31,7 @@ from __future__ import annotations
 import datetime as dt
 import math
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 
@@ -351,13 +352,34 @@ def nowcast(traj: Trajectories, measurements: list[Measurement], window: tuple[f
     return Nowcast(prior, posterior, weights, loglik, checks, steps, warnings, report_effects(traj, loglik, measurements, window))
 
 
-def answer_sentence(prior: dict, posterior: dict, high: float, start: dt.date | None = None) -> str:
+def nowcast_base(scenario: Any) -> str | None:
+    """Whose closure a nowcast forecasts, when it is not everyone's: on a theatre the main base's title (``Qasrak``:
+    the reports are of it, and the nowcast weighs its base-empty day, not the theatre's last out); None on one base."""
+    bases = getattr(scenario, "bases", None)
+    if not bases:
+        return None
+    main = scenario.main_base
+    return str(getattr(bases[main], "title", None) or main)
+
+
+def when_words(base: str | None = None) -> str:
+    """``date everyone is out`` on one base; ``date Qasrak is empty`` for a theatre's main base (:func:`nowcast_base`)."""
+    return "date everyone is out" if base is None else f"date {base} is empty"
+
+
+def by_words(high: float, base: str | None = None) -> str:
+    """``P(out by day 30)`` on one base; ``P(Qasrak empty by day 30)`` for a theatre's main base."""
+    return f"P(out by day {high:g})" if base is None else f"P({base} empty by day {high:g})"
+
+
+def answer_sentence(prior: dict, posterior: dict, high: float, start: dt.date | None = None, base: str | None = None) -> str:
     """The nowcast's answer, as the console and the report both give it: the date everyone is out (base empty P50) and
     P(out by day ``high``, the window's end), from the scenario alone and given all the reports (``prior`` and
-    ``posterior`` as :func:`forecast` returns them, or as ``nowcast.json`` holds them)."""
+    ``posterior`` as :func:`forecast` returns them, or as ``nowcast.json`` holds them); on a theatre, of its main base
+    ``base`` (its title), whose reports they are."""
     return (
-        f"All the reports together: date everyone is out (P50) {when_out(prior, start)} -> {when_out(posterior, start)}, "
-        f"P(out by day {high:g}) {chance_out(prior, high)} -> {chance_out(posterior, high)} (prior -> posterior)."
+        f"All the reports together: {when_words(base)} (P50) {when_out(prior, start)} -> {when_out(posterior, start)}, "
+        f"{by_words(high, base)} {chance_out(prior, high)} -> {chance_out(posterior, high)} (prior -> posterior)."
     )
 
 

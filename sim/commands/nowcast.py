@@ -54,27 +54,29 @@ def nowcast(
 
     loaded = _console.load(scenario, set_)
     nothing = "interrupted before the replications finished; nothing was written"
-    with on_workers(f"{loaded.scenario.scenario.name} nowcast", jobs, scheduler, dask_local, total=replications, interrupted=nothing) as workers:
-        shared = workers.options(seed=seed, out=out, force=force)
-        result = api.nowcast(loaded, observations, replications=replications, min_ess=min_ess, options=shared)
-    print_nowcast(result.nowcast, result.title, result.window_days, result.start)
+    with _console.named(scenario):  # a theatre's sites by their titles and roads by their ends, in what it prints
+        with on_workers(f"{loaded.scenario.scenario.name} nowcast", jobs, scheduler, dask_local, total=replications, interrupted=nothing) as workers:
+            shared = workers.options(seed=seed, out=out, force=force)
+            result = api.nowcast(loaded, observations, replications=replications, min_ess=min_ess, options=shared)
+        print_nowcast(result.nowcast, result.title, result.window_days, result.start, result.base)
     _console.results_in(result.folder)
 
 
-def print_nowcast(result, title: str, window: tuple[float, float], start: dt.date | None = None) -> None:
+def print_nowcast(result, title: str, window: tuple[float, float], start: dt.date | None = None, base: str | None = None) -> None:
     """The nowcast on the console: what a planner decides on first, the date everyone is out (P50, with its calendar
     date) and P(out by the window's end), for the scenario alone and given the reports; then the spread, force
-    closure and the seed's window as a check; then what each report moved, in sentences."""
+    closure and the seed's window as a check; then what each report moved, in sentences. On a theatre, ``base`` (the main
+    base's title) is whose closure it is: the reports are of that base, and its base-empty day is what they weigh."""
     from rich.table import Table
 
-    from sim.analysis.nowcast import chance_out, when_out
+    from sim.analysis.nowcast import by_words, chance_out, when_out, when_words
     from sim.commands._console import console
     from sim.commands._console import warn as _warn
 
     low, high = window
     table = Table(title=f"{title}: nowcast (effective sample {result.effective_sample_size:.0f} of {len(result.weights)})")
     table.add_column("")
-    heads = ("date everyone is out (P50)", f"P(out by day {high:g}) (95% CI)", "P10-P90 (days)", "force closure P50 (days)")
+    heads = (f"{when_words(base)} (P50)", f"{by_words(high, base)} (95% CI)", "P10-P90 (days)", "force closure P50 (days)")
     for col in (*heads, f"P({low:g}-{high:g}), the seed's window", f"P(> {high:g})"):
         table.add_column(col, justify="right")
 
@@ -94,17 +96,17 @@ def print_nowcast(result, title: str, window: tuple[float, float], start: dt.dat
             f"{100 * over['estimate']:.0f}% {ci(over)}",
         )
     console.print(table)
-    for line in effect_lines(result, window, start):
+    for line in effect_lines(result, window, start, base):
         console.print(line)
     for w in result.warnings:
         _warn(w)
 
 
-def effect_lines(result, window: tuple[float, float], start: dt.date | None = None) -> list[str]:
+def effect_lines(result, window: tuple[float, float], start: dt.date | None = None, base: str | None = None) -> list[str]:
     """One sentence per report of an inflow (the reinforcements), and one for the reports as a whole: how much each moved
     the date everyone is out (base empty P50) and P(out by the window's end), given the other reports."""
     high = window[1]
-    from sim.analysis.nowcast import answer_sentence, chance_out, when_out
+    from sim.analysis.nowcast import answer_sentence, by_words, chance_out, when_out, when_words
     from sim.experiment.nowcast import in_sentence
 
     lines = []
@@ -112,9 +114,9 @@ def effect_lines(result, window: tuple[float, float], start: dt.date | None = No
         if e.kind != "inflow":
             continue
         lines.append(
-            f"{in_sentence(e.label)} moved the date everyone is out (P50) from {when_out(e.without, start)} to {when_out(e.with_, start)} and "
-            f"P(out by day {high:g}) from {chance_out(e.without, high)} to {chance_out(e.with_, high)}, given the other reports "
+            f"{in_sentence(e.label)} moved the {when_words(base)} (P50) from {when_out(e.without, start)} to {when_out(e.with_, start)} and "
+            f"{by_words(high, base)} from {chance_out(e.without, high)} to {chance_out(e.with_, high)}, given the other reports "
             f"(effective sample {e.without['effective_sample_size']:.0f} without it, {e.with_['effective_sample_size']:.0f} with it)."
         )
-    lines.append(answer_sentence(result.prior, result.posterior, high, start))
+    lines.append(answer_sentence(result.prior, result.posterior, high, start, base))
     return lines

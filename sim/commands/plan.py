@@ -59,7 +59,7 @@ def plan_command(
     from sim import api
 
     loaded = _console.load(scenario, set_)
-    with on_workers("plan", jobs, scheduler, dask_local) as workers:
+    with _console.named(scenario), on_workers("plan", jobs, scheduler, dask_local) as workers:  # a theatre's roads by their ends
         shared = workers.options(seed=seed, out=out, force=force, resume=resume, by_day=by_day, base=base)
         result = api.plan(loaded, options, target=target, budget=budget, trials=trials, stage=workers.stage, options=shared)
     # with no plan found, the last warning says why, and it is the answer printed next: said once

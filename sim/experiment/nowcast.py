@@ -350,6 +350,9 @@ def write_nowcast(folder: Path, loaded, seen, seed: int, replications: int, jobs
 
     window = loaded.scenario.scenario.window_days
     data = summary(result, seen, measurements, window, replications, seed)
+    from sim.analysis.nowcast import nowcast_base
+
+    data["base"] = nowcast_base(loaded.scenario)  # on a theatre, whose closure the nowcast forecasts (its main base's title)
     resolved = loaded.scenario.model_dump(mode="json")
     extra = {"replications": replications, "jobs": jobs, "observations_path": seen.path, "observations": seen.file.model_dump(mode="json")}
     write_manifest(folder, new_manifest("nowcast", resolved, loaded.path, list(loaded.overrides), seed, **extra))

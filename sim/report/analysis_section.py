@@ -430,8 +430,9 @@ def _nowcast(folder: Path, manifest: dict) -> list[str]:
     start = dt.datetime.fromisoformat(info["start"]).date() if isinstance(info, dict) and info.get("start") else None
     days = posterior["days_to_base_empty"]
     return [
-        answer_sentence(prior, posterior, high, start),
-        f"Base empty P10 / P50 / P90 given the reports: {number(days['p10'])} / {number(days['p50'])} / {number(days['p90'])} days.",
+        answer_sentence(prior, posterior, high, start, data.get("base")),
+        f"{'Base' if data.get('base') is None else data['base']} empty P10 / P50 / P90 given the reports: "
+        f"{number(days['p10'])} / {number(days['p50'])} / {number(days['p90'])} days.",
         f"The seed's {low:g}-{high:g} day window, a report to check: P({low:g}-{high:g}) = {proportion(posterior['base_empty'][key])} "
         f"given the reports, against {proportion(prior['base_empty'][key])} from the scenario alone.",
     ]

@@ -14,6 +14,7 @@ import json
 from html import escape
 from pathlib import Path
 
+from sim.analysis.nowcast import by_words
 from sim.experiment.nowcast import in_sentence
 from sim.scenario.observations import amount_words
 
@@ -26,6 +27,11 @@ CAPTION = (
 
 def _pct(p: dict) -> str:
     return f"{100 * p['estimate']:.0f}% ({100 * p['ci_low']:.0f}-{100 * p['ci_high']:.0f}%)"
+
+
+def _empty(data: dict) -> str:
+    """``Base empty``, or on a theatre ``Qasrak empty``: the main base whose reports these are (``base`` in ``nowcast.json``)."""
+    return "Base empty" if data.get("base") is None else f"{escape(data['base'])} empty"
 
 
 def _forecast_rows(data: dict) -> str:
@@ -46,9 +52,9 @@ def _forecast_rows(data: dict) -> str:
         rows.append("<tr>" + "".join(f"<td>{escape(c)}</td>" for c in cells) + "</tr>")
     head = [
         "",
-        "Base empty P10 / P50 / P90 (days)",
+        f"{_empty(data)} P10 / P50 / P90 (days)",
         "Force closure P10 / P50 / P90 (days)",
-        f"P(out by day {high:g})",
+        escape(by_words(high, data.get("base"))),
         f"P({low:g}-{high:g}), the seed's window",
         f"P(&gt; {high:g})",
         "Effective sample (replications)",
@@ -84,8 +90,8 @@ def _step_rows(data: dict) -> str:
     head = [
         "Forecast on day",
         "Reports then known",
-        "Base empty P10 / P50 / P90 (days)",
-        f"P(out by day {high:g})",
+        f"{_empty(data)} P10 / P50 / P90 (days)",
+        escape(by_words(high, data.get("base"))),
         f"P({low:g}-{high:g}), the seed's window",
         "Effective sample (replications)",
     ]
@@ -95,16 +101,19 @@ def _step_rows(data: dict) -> str:
 def _effects(data: dict) -> str:
     """One sentence per report of trucks arriving: how far it moved the date everyone is out and P(out by the window's
     end), given the other reports (``effects`` of ``nowcast.json``; absent in a folder written before it existed)."""
+    from sim.analysis.nowcast import when_words
+
     high = data["window_days"][1]
     by = f"p_by_{high:g}"
+    base = data.get("base")  # a theatre's main base, whose closure the reports are of (absent before it was written)
     out = []
     for e in data.get("effects", []):
         if e["kind"] != "inflow":
             continue
         a, b = e["without"], e["with"]
         out.append(
-            f"<p>{escape(in_sentence(e['label']))} moved the day everyone is out (P50) from day {a['base_empty_p50']:.1f} to "
-            f"day {b['base_empty_p50']:.1f} and P(out by day {high:g}) from {100 * a[by]:.1f}% to {100 * b[by]:.1f}%, given "
+            f"<p>{escape(in_sentence(e['label']))} moved the {when_words(base)} (P50) from day {a['base_empty_p50']:.1f} to "
+            f"day {b['base_empty_p50']:.1f} and {escape(by_words(high, base))} from {100 * a[by]:.1f}% to {100 * b[by]:.1f}%, given "
             f"the other reports (effective sample {a['effective_sample_size']:.0f} without it, {b['effective_sample_size']:.0f} with it).</p>"
         )
     return "".join(out)
@@ -134,7 +143,7 @@ def render_nowcast_section(folder: Path | str) -> str:
         info = json.loads(manifest.read_text(encoding="utf-8")).get("scenario", {}).get("scenario", {})
         start = dt.datetime.fromisoformat(info["start"]).date() if isinstance(info, dict) and info.get("start") else None
     intro = (
-        f"<p><strong>{escape(answer_sentence(data['prior'], data['posterior'], data['window_days'][1], start))}</strong></p>"
+        f"<p><strong>{escape(answer_sentence(data['prior'], data['posterior'], data['window_days'][1], start, data.get('base')))}</strong></p>"
         f"<p>Observations: <em>{escape(data['observations_title'])}</em> ({escape(data['observations_path'])}). "
         f"{data['replications']} replications of the scenario: {escape(data['method'])}. Together they weigh as much as "
         f"{data['effective_sample_size']:.0f} replications would (the effective sample).</p>"
