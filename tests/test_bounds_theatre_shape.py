@@ -3,12 +3,14 @@ base road by road on the model's route engine, with the resources of all its poo
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from pathlib import Path
 
 import pytest
 
 from sim.analysis.bounds import capacity_bounds
+from sim.experiment.backtest import paper_bases
 from sim.scenario.loading import load_scenario, validate_table
 from tests.theatre_tables import SRC, crossing, leg, small_base, small_theatre
 
@@ -70,3 +72,24 @@ def test_the_bounds_of_a_second_base_are_its_own():
     )
     assert "30 road-only loads" in _bound(table, "loading teams", "b").basis
     assert "10 road-only loads" in _bound(table, "loading teams").basis
+
+
+PAPER_BEFORE = json.loads((ROOT / "tests" / "artifacts" / "paper_bases_one_base_before.json").read_text())["paper_bases"]
+
+
+@pytest.mark.parametrize("path", sorted(PAPER_BEFORE))
+def test_every_one_base_history_case_keeps_its_paper_forecast_to_the_last_bit(path):
+    bases = paper_bases(load_scenario(ROOT / path).scenario)
+    assert [dataclasses.asdict(b) for b in bases] == PAPER_BEFORE[path]
+
+
+def test_the_paper_forecast_drives_a_theatre_base_out_road_by_road():
+    # A-B 100 km at 50 km/h (2 h) and B-X 50 km at 25 km/h (2 h; as one leg at the first road's speed, 150 km would
+    # have been 3 h), no halts, an hour of paperwork at X, X-erbil 2 h: 7 h out, 5 h to the end of the crossing;
+    # both bases draw on the one pool's 10 trucks.
+    table = small_theatre(
+        {"a": small_base(10), "b": small_base(5), "x": crossing()},
+        [leg("a", "b", 100, halt_minutes=0), leg("b", "x", 50, halt_minutes=0, speed_kmh=25, town_speed_kmh=25), leg("x", "erbil", 100, halt_minutes=0)],
+    )
+    first = paper_bases(validate_table(table, "", "test"))[0]
+    assert (first.drive_out_hours, first.to_border_hours, first.trucks) == pytest.approx((7.0, 5.0, 10.0))
