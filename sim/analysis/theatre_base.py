@@ -105,8 +105,8 @@ class TheatreBase:
 
     def first_road(self) -> Road | None:
         """The first road of the base's quickest way out (None: the base is at a crossing), as the model reads it."""
-        route = self.routes(None)[0] if self.routes(None) else None
-        return route.inside[0][0] if route is not None and route.inside else None
+        routes = self.routes(None)
+        return routes[0].inside[0][0] if routes and routes[0].inside else None
 
     def _way(self, route: Route) -> WayOut:
         crossing = str(route.crossing)
