@@ -93,3 +93,16 @@ def test_the_paper_forecast_drives_a_theatre_base_out_road_by_road():
     )
     first = paper_bases(validate_table(table, "", "test"))[0]
     assert (first.drive_out_hours, first.to_border_hours, first.trucks) == pytest.approx((7.0, 5.0, 10.0))
+
+
+def test_a_base_sending_to_a_hub_cycles_its_trucks_to_the_hub_only_as_the_model_drives_them():
+    # B-H 50 km (1 h); loaded at 1 h, at the hub at 2 h, unloaded by the hub's 10 loading teams at 3 h, back at 4 h,
+    # loaded again and away at 5 h: 4 h from one departure to the next (by the hub's way out, X and beyond, it
+    # would have been longer, and no longer a lower bound). The hub's own trucks go out: H-X 2 h, an hour's paperwork,
+    # X-erbil 2 h, an hour unloading, back the same way with the paperwork again: 12 h.
+    table = small_theatre(
+        {"b": small_base(10, send_to="h"), "h": small_base(5, kind="hub"), "x": crossing()},
+        [leg("b", "h", 50), leg("h", "x", 100), leg("x", "erbil", 100)],
+    )
+    assert "10 contracted trucks (4 h from one departure to the next)" in _bound(table, "contracted trucks").basis
+    assert "10 contracted trucks (12 h from one departure to the next)" in _bound(table, "contracted trucks", "h").basis

@@ -97,7 +97,7 @@ def earliest_departure(clocks: Iterable[Clock], t: float) -> float:
 class TruckCycle:
     """The quickest one truck of a type can go from one departure from the base to the next, on the clock.
 
-    Each way out (the roads in the country, in daylight where its convoy's kind must; the
+    Each way out (or the road to its hub, for a base that sends to one) (the roads in the country, in daylight where its convoy's kind must; the
     crossing, a convoy of one vehicle; the roads beyond), unloading at the destination, the
     empty return by whichever way back is quickest, and loading before leaving again in the
     departure window. Roads are driven at the type's loaded speed (``speed_cap_kmh``), halts
@@ -116,14 +116,15 @@ class TruckCycle:
         unloaded: dict[str, float] = {}
         for way in self.ways:
             at_border = clock.drive(way.inside, departed, cap)
-            crossed = way.crossing.shut.finish(at_border, way.crossing.processing_hours(1))
+            crossed = at_border if way.crossing is None else way.crossing.shut.finish(at_border, way.crossing.processing_hours(1))
             done = clock.drive(way.outside, crossed, cap) + loading_hours(1, way.unload_teams, self.unload_hours_per_truck)
             unloaded[way.destination] = min(done, unloaded.get(way.destination, math.inf))
         back = math.inf
         for way in self.ways:
             if way.destination in unloaded:
                 at_border = clock.drive(reversed(way.outside), unloaded[way.destination], cap)
-                back = min(back, clock.drive(reversed(way.inside), cross_empty(way.crossing, at_border, 1)[0], cap))
+                crossed = at_border if way.crossing is None else cross_empty(way.crossing, at_border, 1)[0]
+                back = min(back, clock.drive(reversed(way.inside), crossed, cap))
         return back
 
     def departures(self, trips: int) -> list[float]:
@@ -149,7 +150,7 @@ def truck_cycle(base: TheatreBase, kind: str, clocks: dict[str, Clock]) -> Truck
     loading = base.spec.loading
     return TruckCycle(
         tuple(clocks[k] for k in kinds),
-        tuple(base.ways_out(cap)),
+        tuple(base.trips(cap)),
         cap,
         s.destination.unload_hours_per_truck,
         loading_hours(1, int(loading.teams), loading.hours_per_truck),
@@ -420,7 +421,7 @@ def escort_bound(base: TheatreBase, convoys: int, road_loads: int, clocks: dict[
     in_cargo_convoys = road_loads + int(site.vehicles.count)
     # A cargo convoy of v <= size_max vehicles takes min(teams, ceil(v / per_team)) >= v x min(teams / size_max, 1 / per_team) teams.
     missions = max(convoys, math.ceil(in_cargo_convoys * min(teams / size, 1 / per_team) - 1e-9) + last_element_convoys(site))
-    ways = base.ways_out(None, in_use=False)
+    ways = base.ways_out(None, in_use=False) if site.send_to is None else base.trips(None)  # a team goes as far as its convoy
     rest = s.escort.rest_hours
     leaves = earliest_departure(clocks.values(), 0.0)
     for _ in range(math.ceil(missions / teams) - 1):
@@ -437,10 +438,9 @@ def crossing_bound(base: TheatreBase, road_loads: int, clocks: dict[str, Clock])
     vehicles = road_loads + int(base.spec.vehicles.count)
     size = max(1, int(base.theatre.convoys.size_max))
     first_away = earliest_departure(clocks.values(), 0.0)
-    ways = base.ways_out(None)
+    ways = base.crossings_out(None)
     lanes = []
-    for way in ways:
-        p = way.crossing
+    for way, p in ways:
         at_border = min(clock.drive(way.inside, first_away) for clock in clocks.values())
         lanes.append((p, at_border, p.minutes_per_vehicle / 60.0 + p.fixed_hours / size))
 
@@ -448,8 +448,8 @@ def crossing_bound(base: TheatreBase, road_loads: int, clocks: dict[str, Clock])
         return sum(max(1, p.lanes_count) * open_hours(p.shut, start, t) / each if each > 0 else math.inf for p, start, each in lanes if t > start)
 
     through = hours_until(cleared, vehicles, min(start for _, start, _ in lanes)) if vehicles else 0.0
-    arrived = min(clock.drive(way.outside, through) for clock in clocks.values() for way in ways) if vehicles else 0.0
-    names = ", ".join(f"{way.crossing.name} {_lanes(way.crossing.lanes_count)} at {_per_vehicle(way.crossing.minutes_per_vehicle)} a vehicle" for way in ways)
+    arrived = min(clock.drive(way.outside, through) for clock in clocks.values() for way, _ in ways) if vehicles else 0.0
+    names = ", ".join(f"{p.name} {_lanes(p.lanes_count)} at {_per_vehicle(p.minutes_per_vehicle)} a vehicle" for _, p in ways)
     return Bound("crossing lanes", days(arrived), f"{vehicles} vehicles; {names}; then the Iraqi leg", "force closure")
 
 

@@ -7,7 +7,9 @@ speeds, the escort's team size and rest, unloading), and its ways out of the cou
 road network gives it (:class:`sim.model.network.Network`, on the one route engine of
 :mod:`sim.scenario.routing`), road by road, each through one crossing to its nearest destination.
 
-A base that sends its cargo to a hub is read with the road to the hub and the hub's ways out beyond it.
+A base that sends its cargo to a hub is read with the road to the hub and the hub's ways out beyond it
+(:meth:`TheatreBase.ways_out`: where its vehicles cross), while its trucks and escorts go only as far as the hub,
+where the hub's loading teams unload them (:meth:`TheatreBase.trips`), as the model drives them.
 """
 
 from __future__ import annotations
@@ -28,10 +30,11 @@ from sim.scenario.shorthand import as_theatre
 @dataclass(frozen=True)
 class WayOut:
     """One way a loaded convoy leaves the country: roads in the country (``inside``, from the base), a crossing,
-    roads beyond it (``outside``) to ``destination``, whose ``unload_teams`` unload it."""
+    roads beyond it (``outside``) to ``destination``, whose ``unload_teams`` unload it. A trip to a hub has no
+    crossing (``None``) and no roads beyond; the hub's loading teams unload it."""
 
     inside: tuple[Road, ...]
-    crossing: CrossingPoint
+    crossing: CrossingPoint | None
     outside: tuple[Road, ...]
     destination: str
     unload_teams: int
@@ -101,7 +104,21 @@ class TheatreBase:
             raise ValueError(f"the base {self.spec.title} has no way out of the country through a crossing to a destination")
         if not in_use:
             return ways
-        return [w for w in ways if w.crossing.lanes_count > 0] or ways[:1]
+        return [w for w in ways if w.crossing is not None and w.crossing.lanes_count > 0] or ways[:1]
+
+    def crossings_out(self, speed_cap_kmh: float | None = None) -> list[tuple[WayOut, CrossingPoint]]:
+        """:meth:`ways_out` with the crossing of each (by way of the hub for a base that sends to one)."""
+        return [(way, way.crossing) for way in self.ways_out(speed_cap_kmh) if way.crossing is not None]
+
+    def trips(self, speed_cap_kmh: float | None = None) -> list[WayOut]:
+        """Where the base's loaded trucks go: its ways out, or to its hub only (unloaded there by the hub's loading teams)."""
+        hub = self.spec.send_to
+        if hub is None:
+            return self.ways_out(speed_cap_kmh)
+        to_hub = self.network.route_inside(self.name, hub, speed_cap_kmh)
+        if to_hub is None:
+            raise ValueError(f"the base {self.spec.title} does not reach its hub {self.network.bases[hub].title}")
+        return [WayOut(tuple(road for road, _ in to_hub.inside), None, (), hub, int(self.network.bases[hub].loading.teams))]
 
     def first_road(self) -> Road | None:
         """The first road of the base's quickest way out (None: the base is at a crossing), as the model reads it."""
