@@ -21,7 +21,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sim.scenario.distributions import _Distribution, support_of
+from sim.scenario.distributions import median_of, support_of
 from sim.scenario.routing import beyond_border, march_hours, road_map
 from sim.scenario.schema import (
     TRUCK_TYPES,
@@ -134,13 +134,9 @@ class BaseInFile:
         )
 
 
-def _median(value: Any) -> float:
-    return float(value.p50) if isinstance(value, _Distribution) else float(value)
-
-
 def _march_hours(leg: NetworkLeg) -> float:
     numbers = (leg.km, leg.town_km, leg.speed_kmh, leg.town_speed_kmh, leg.halt_minutes, leg.halt_every_hours)
-    return march_hours(*(_median(n) for n in numbers))
+    return march_hours(*(float(median_of(n)) for n in numbers))
 
 
 def _ways_out(s: TheatreScenario, base: str) -> list[tuple[str, str, list[NetworkLeg]]]:
