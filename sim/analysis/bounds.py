@@ -23,16 +23,17 @@ from dataclasses import dataclass
 
 import simpy
 
+from sim.analysis.theatre_base import TheatreBase, WayOut
 from sim.model.airlift import Airlift
 from sim.model.calendar import Closures
-from sim.model.crossing import CrossingPoint, cross_empty, scheduled_closures
+from sim.model.crossing import cross_empty
 from sim.model.fleet import CONTRACTED, KINDS
 from sim.model.loading import loading_hours
-from sim.model.movement import movement_rules
-from sim.model.route import Leg
+from sim.model.movement import daylight_only, departure_window, road_nights
+from sim.model.network import BaseSpec, Road
 from sim.names import TRUCK_TYPES
 from sim.scenario.draws import resolve
-from sim.scenario.schema import CONVOY_KINDS, Scenario, strips_of
+from sim.scenario.schema import CONVOY_KINDS, Scenario, TheatreScenario
 
 
 @dataclass(frozen=True)
@@ -59,22 +60,32 @@ class ClassLoads:
 
 @dataclass(frozen=True)
 class Clock:
-    """When a convoy of one kind (contracted or military) may leave the base and move on each leg.
+    """When a convoy of one kind (contracted or military) may leave the base and move on each road.
 
     ``departure`` is closed outside its departure window (narrowed to daylight when it may
-    not drive the Syrian leg at night); ``syria`` and ``iraq`` are closed at night on a leg
-    where it must halt overnight. Pauses and road closures are left out: they only add time.
+    not drive the first road of its way out at night); ``nights`` (by road index) is closed at
+    night on a road where it must halt overnight. Pauses and road closures are left out: they only add time.
     """
 
     departure: Closures
-    syria: Closures
-    iraq: Closures
+    nights: dict[int, Closures]
+
+    def drive(self, roads: Iterable[Road], t: float, speed_cap_kmh: float | None = None) -> float:
+        """When a convoy of this kind setting out at ``t`` has driven ``roads`` (in order), halting for the nights."""
+        for road in roads:
+            t = self.nights[road.index].finish(t, road.leg.driving_hours(speed_cap_kmh))
+        return t
 
 
-def convoy_clocks(s: Scenario, horizon_hours: float) -> dict[str, Clock]:
+def convoy_clocks(base: TheatreBase) -> dict[str, Clock]:
     """The clock of each convoy kind, by the movement rules the model applies (``sim.model.movement``)."""
-    rules = {kind: movement_rules(s, kind, horizon_hours) for kind in CONVOY_KINDS}
-    return {kind: Clock(r.departure_window, r.syria_nights, r.iraq_nights) for kind, r in rules.items()}
+    s, horizon, first = base.theatre, base.horizon_hours, base.first_road()
+    out = {}
+    for kind in CONVOY_KINDS:
+        by_day = first is not None and daylight_only(first, kind, s)
+        nights = {road.index: road_nights(road, kind, s, horizon) for road in base.network.roads}
+        out[kind] = Clock(departure_window(s, kind, by_day, horizon), nights)
+    return out
 
 
 def earliest_departure(clocks: Iterable[Clock], t: float) -> float:
@@ -82,52 +93,39 @@ def earliest_departure(clocks: Iterable[Clock], t: float) -> float:
     return min(clock.departure.open_at(t) for clock in clocks)
 
 
-def crossings_in_use(s: Scenario, horizon_hours: float) -> list[tuple[CrossingPoint, float]]:
-    """The crossings a convoy may use, each with the detour (km) to reach it: 0 for the main crossing.
-
-    Each is shut outside its opening hours and during its known closures; random closures
-    are left out (they only add time). The alternate is used only if it has lanes, the
-    main one only if it has lanes or there is no alternate to use.
-    """
-    env = simpy.Environment()  # the crossings' lanes are never requested here
-
-    def point(p) -> CrossingPoint:
-        return CrossingPoint(env, p, scheduled_closures(p), horizon_hours)
-
-    main, alt = s.crossing.main, s.crossing.alternate
-    if alt is None or int(alt.lanes) == 0:
-        return [(point(main), 0.0)]
-    if int(main.lanes) == 0:
-        return [(point(alt), alt.extra_km)]
-    return [(point(main), 0.0), (point(alt), alt.extra_km)]
-
-
 @dataclass(frozen=True)
 class TruckCycle:
     """The quickest one truck of a type can go from one departure from the base to the next, on the clock.
 
-    Syrian leg in daylight if its convoy's kind must, the crossing (a convoy of one
-    vehicle, the alternate with its detour if quicker), Iraqi leg, unloading, the empty
-    return the same way, and loading before leaving again in the departure window.
-    Hours of work: ``syria_hours`` and ``iraq_hours`` driving (halts included, at the
-    type's loaded speed), ``unload_hours`` and ``load_hours`` for one truck.
+    Each way out (or the road to its hub, for a base that sends to one) (the roads in the country, in daylight where its convoy's kind must; the
+    crossing, a convoy of one vehicle; the roads beyond), unloading at the destination, the
+    empty return by whichever way back is quickest, and loading before leaving again in the
+    departure window. Roads are driven at the type's loaded speed (``speed_cap_kmh``), halts
+    included; ``load_hours`` for one truck (unloading is each way's destination's).
     """
 
     clocks: tuple[Clock, ...]
-    crossings: tuple[CrossingPoint, ...]
-    detour_hours: tuple[float, ...]  # to reach each crossing, 0 for the main one
-    syria_hours: float
-    iraq_hours: float
-    unload_hours: float
+    ways: tuple[WayOut, ...]
+    speed_cap_kmh: float | None
+    unload_hours_per_truck: float
     load_hours: float
 
     def back_at_base(self, departed: float, clock: Clock) -> float:
         """When a truck that left at hour ``departed`` in a convoy on ``clock`` is back at the base, at the earliest."""
-        at_border = clock.syria.finish(departed, self.syria_hours)
-        crossed = min(p.shut.finish(at_border + d, p.processing_hours(1)) for p, d in zip(self.crossings, self.detour_hours, strict=True))
-        unloaded = clock.iraq.finish(crossed, self.iraq_hours) + self.unload_hours
-        at_border = clock.iraq.finish(unloaded, self.iraq_hours)
-        return min(clock.syria.finish(cross_empty(p, at_border, 1)[0], self.syria_hours + d) for p, d in zip(self.crossings, self.detour_hours, strict=True))
+        cap = self.speed_cap_kmh
+        unloaded: dict[str, float] = {}
+        for way in self.ways:
+            at_border = clock.drive(way.inside, departed, cap)
+            crossed = at_border if way.crossing is None else way.crossing.shut.finish(at_border, way.crossing.processing_hours(1))
+            done = clock.drive(way.outside, crossed, cap) + loading_hours(1, way.unload_teams, self.unload_hours_per_truck)
+            unloaded[way.destination] = min(done, unloaded.get(way.destination, math.inf))
+        back = math.inf
+        for way in self.ways:
+            if way.destination in unloaded:
+                at_border = clock.drive(reversed(way.outside), unloaded[way.destination], cap)
+                crossed = at_border if way.crossing is None else cross_empty(way.crossing, at_border, 1)[0]
+                back = min(back, clock.drive(reversed(way.inside), crossed, cap))
+        return back
 
     def departures(self, trips: int) -> list[float]:
         """Hours at which one truck can leave the base loaded, at the earliest, for its first ``trips`` trips."""
@@ -139,25 +137,23 @@ class TruckCycle:
         return out
 
 
-def truck_cycle(s: Scenario, kind: str, clocks: dict[str, Clock], crossings: list[tuple[CrossingPoint, float]]) -> TruckCycle:
+def truck_cycle(base: TheatreBase, kind: str, clocks: dict[str, Clock]) -> TruckCycle:
     """The cycle of a truck type: contracted types move under the contracted convoys' rules; military
     trucks and HETs under the military ones, or either when they may join contracted convoys."""
+    s = base.theatre
     kinds: tuple[str, ...]
     if kind in CONTRACTED:
         kinds = ("contracted",)
     else:
         kinds = ("military",) if s.convoys.separate_contracted else CONVOY_KINDS
-    syria, iraq = Leg.of(s.route.syria), Leg.of(s.route.iraq)
     cap = getattr(s.fleet, kind).speed_kmh
-    syria_hours = syria.driving_hours(cap)
+    loading = base.spec.loading
     return TruckCycle(
         tuple(clocks[k] for k in kinds),
-        tuple(p for p, _ in crossings),
-        tuple(syria.driving_hours(cap, km) - syria_hours for _, km in crossings),
-        syria_hours,
-        iraq.driving_hours(cap),
-        loading_hours(1, int(s.destination.unload_teams), s.destination.unload_hours_per_truck),
-        loading_hours(1, int(s.loading.teams), s.loading.hours_per_truck),
+        tuple(base.trips(cap)),
+        cap,
+        s.destination.unload_hours_per_truck,
+        loading_hours(1, int(loading.teams), loading.hours_per_truck),
     )
 
 
@@ -179,11 +175,11 @@ class Shuttle:
     cycle_hours: float
 
     @classmethod
-    def each_of(cls, s: Scenario) -> tuple[Shuttle, ...]:
-        """The scenario's airstrips that fly, each as the model flies it (none: no sortie flies)."""
+    def each_of(cls, site: BaseSpec) -> tuple[Shuttle, ...]:
+        """The base's airstrips that fly, each as the model flies it (none: no sortie flies)."""
         out = []
-        for _, strip in strips_of(s.airlift):
-            lift = Airlift(simpy.Environment(), strip, s.cargo.pallets_per_load)
+        for strip in site.airstrips:
+            lift = Airlift(simpy.Environment(), strip, site.cargo.pallets_per_load)
             if lift.flies:
                 fleet = None if strip.aircraft is None else int(strip.aircraft)
                 plan = (lift.loads_per_sortie, lift.seats_per_sortie, lift.sorties_per_day, lift.max_on_ground, lift.ground_hours)
@@ -289,8 +285,6 @@ class Carriers:
 def bounds_subject(scenario: Scenario, base: str | None = None) -> str | None:
     """Whose the bounds of :func:`capacity_bounds` are, in words: on a theatre ``Qasrak (the main base)`` by default,
     or the title of the base ``base`` names (``Rmelan``); None for a one-base file (the base is the file's)."""
-    from sim.scenario.schema import TheatreScenario
-
     if not isinstance(scenario, TheatreScenario):
         return None
     name = base or scenario.main_base
@@ -301,41 +295,32 @@ def bounds_subject(scenario: Scenario, base: str | None = None) -> str | None:
 def capacity_bounds(scenario: Scenario, base: str | None = None) -> list[Bound]:
     """Bounds for a scenario; distributions are taken at their medians (use a resolved scenario for exact ones).
 
-    For a theatre, the bounds of one base (``base``, its short name; default the main base) as the one-base
-    scenario it stands for (:func:`sim.scenario.base_view.base_view`: the resources of its pools all its own, so
-    still lower bounds); :func:`bounds_subject` says whose in words.
+    For a theatre, the bounds of one base (``base``, its short name; default the main base), read from the theatre
+    (:class:`sim.analysis.theatre_base.TheatreBase`): its own groups, the resources of all its pools as if all its own
+    (so still lower bounds), its ways out road by road; a one-base file is the theatre of one base it stands for.
+    :func:`bounds_subject` says whose in words.
     """
-    from sim.scenario.schema import TheatreScenario
-
     if isinstance(scenario, TheatreScenario):
-        from sim.scenario.base_view import base_view
-
         if base is not None and base not in scenario.bases:
             raise ValueError(f"--base {base}: the theatre has no such base; its bases are {', '.join(scenario.bases)}")
-        scenario = base_view(scenario, base or scenario.main_base)
     elif base is not None:
         raise ValueError(f"--base {base}: the scenario has one base; --base names a base of a theatre file (one with [sites])")
-    s = resolve(scenario, {}, set())
-    horizon_hours = 24.0 * s.scenario.horizon_days
-    clocks = convoy_clocks(s, horizon_hours)
-    crossings = crossings_in_use(s, horizon_hours)
-    carriers = Carriers(
-        {k: int(getattr(s.fleet, k).count) for k in KINDS},
-        {k: truck_cycle(s, k, clocks, crossings) for k in KINDS},
-        Shuttle.each_of(s),
-    )
-    classes = [ClassLoads(int(c.loads) - round(int(c.loads) * c.handed_over_fraction), frozenset(c.carriers)) for c in s.cargo.classes.values()]
+    at = TheatreBase.of(resolve(scenario, {}, set()), base)
+    site = at.spec
+    clocks = convoy_clocks(at)
+    carriers = Carriers(at.trucks, {k: truck_cycle(at, k, clocks) for k in KINDS}, Shuttle.each_of(site))
+    classes = [ClassLoads(int(c.loads) - round(int(c.loads) * c.handed_over_fraction), frozenset(c.carriers)) for c in site.cargo.classes.values()]
     road_loads = sum(c.loads for c in classes if not c.may_fly)
-    convoys = fewest_convoys(s, classes)
+    convoys = fewest_convoys(at, classes)
 
-    out = [pack_out_bound(s, classes, clocks, carriers)]
-    out.append(loading_bound(s, road_loads, clocks))
+    out = [pack_out_bound(site, classes, clocks, carriers)]
+    out.append(loading_bound(site, road_loads, clocks))
     out.extend(carrier_bounds(classes, carriers))
-    out.append(departure_slots_bound(s, convoys, clocks))
-    out.append(escort_bound(s, convoys, road_loads, clocks))
-    out.append(crossing_bound(s, road_loads, clocks, crossings))
-    if s.people.last_element_by == "sortie":
-        out.append(last_element_by_air_bound(s, classes, carriers.shuttles))
+    out.append(departure_slots_bound(at.theatre, convoys, clocks))
+    out.append(escort_bound(at, convoys, road_loads, clocks))
+    out.append(crossing_bound(at, road_loads, clocks))
+    if site.people.last_element_by == "sortie":
+        out.append(last_element_by_air_bound(site, classes, carriers.shuttles))
     return out
 
 
@@ -344,31 +329,32 @@ def days(hours: float) -> float:
     return hours / 24.0
 
 
-def security_force(s: Scenario) -> int:
+def security_force(site: BaseSpec) -> int:
     """People who stay to the end and leave as the last element (none: there is no last element)."""
-    return min(int(s.people.security_force), int(s.people.troops))
+    return min(int(site.people.security_force), int(site.people.troops))
 
 
-def last_element_convoys(s: Scenario) -> int:
+def last_element_convoys(site: BaseSpec) -> int:
     """1 if the security force leaves last in a convoy of its own, else 0."""
-    return 1 if s.people.last_element_by == "convoy" and security_force(s) > 0 else 0
+    return 1 if site.people.last_element_by == "convoy" and security_force(site) > 0 else 0
 
 
-def fewest_convoys(s: Scenario, classes: list[ClassLoads]) -> int:
+def fewest_convoys(base: TheatreBase, classes: list[ClassLoads]) -> int:
     """Convoys that must leave at least: road-only loads and self-driving vehicles in convoys of at most
     ``convoys.size_max`` vehicles (contracted trucks apart when they form convoys of their own), and the last element."""
+    s, site = base.theatre, base.spec
     size = max(1, int(s.convoys.size_max))
-    vehicles = int(s.vehicles.count)
+    vehicles = int(site.vehicles.count)
     road = [c for c in classes if not c.may_fly]
     cargo = math.ceil((sum(c.loads for c in road) + vehicles) / size)
     if s.convoys.separate_contracted:
         contracted = sum(c.loads for c in road if c.carriers <= CONTRACTED)
         military = sum(c.loads for c in road if not c.carriers & CONTRACTED)
         cargo = max(cargo, math.ceil(contracted / size) + math.ceil((military + vehicles) / size))
-    return cargo + last_element_convoys(s)
+    return cargo + last_element_convoys(site)
 
 
-def pack_out_bound(s: Scenario, classes: list[ClassLoads], clocks: dict[str, Clock], carriers: Carriers) -> Bound:
+def pack_out_bound(s: BaseSpec, classes: list[ClassLoads], clocks: dict[str, Clock], carriers: Carriers) -> Bound:
     """The last load is packed once the crews have packed all that was not staged at hour 0; it then still
     has to be loaded on a truck and leave in the departure window, or be flown out after its ground time."""
     total = sum(c.loads for c in classes)
@@ -383,7 +369,7 @@ def pack_out_bound(s: Scenario, classes: list[ClassLoads], clocks: dict[str, Clo
     return Bound("pack-out", days(leaves), f"{unstaged:.0f} loads to pack at {s.cargo.packout_loads_per_day:.3g} a day, then loaded and away")
 
 
-def loading_bound(s: Scenario, road_loads: int, clocks: dict[str, Clock]) -> Bound:
+def loading_bound(s: BaseSpec, road_loads: int, clocks: dict[str, Clock]) -> Bound:
     """The teams load one convoy after another; the last convoy leaves in the departure window once loaded."""
     teams = int(s.loading.teams)
     loaded = road_loads * s.loading.hours_per_truck / max(teams, 1)  # no team: loading goes at one team's pace in the model
@@ -409,7 +395,7 @@ def carrier_bounds(classes: list[ClassLoads], carriers: Carriers) -> list[Bound]
     return out
 
 
-def departure_slots_bound(s: Scenario, convoys: int, clocks: dict[str, Clock]) -> Bound:
+def departure_slots_bound(s: TheatreScenario, convoys: int, clocks: dict[str, Clock]) -> Bound:
     """At most ``convoys.max_per_day`` convoys leave each calendar day: the last leaves on its day, in the window."""
     per_day = int(s.convoys.max_per_day)
     if per_day <= 0:
@@ -419,55 +405,55 @@ def departure_slots_bound(s: Scenario, convoys: int, clocks: dict[str, Clock]) -
     return Bound("departure slots", days(hours), f"at least {convoys} convoys of <= {int(s.convoys.size_max)} vehicles, {per_day} a day")
 
 
-def escort_bound(s: Scenario, convoys: int, road_loads: int, clocks: dict[str, Clock]) -> Bound:
+def escort_bound(base: TheatreBase, convoys: int, road_loads: int, clocks: dict[str, Clock]) -> Bound:
     """Every convoy leaves with enough escort teams (one per ``vehicles_per_team`` vehicles, all teams at most).
 
-    A team goes out with its convoy on the Syrian leg (at night only if the convoy may),
-    drives back, rests, and takes the next convoy in the departure window: the team with
+    A team goes out with its convoy on the roads in the country (at night only if the convoy
+    may), drives back, rests, and takes the next convoy in the departure window: the team with
     the most missions bounds when the last convoy leaves. No team: convoys go unescorted.
     """
-    teams = int(s.escort.teams)
+    s, site = base.theatre, base.spec
+    teams = base.escort_teams
     if teams == 0:
         return Bound("escort teams", 0.0, "no escort teams: convoys leave without one")
     size = max(1, int(s.convoys.size_max))
     per_team = max(1, int(s.escort.vehicles_per_team))
-    in_cargo_convoys = road_loads + int(s.vehicles.count)
+    in_cargo_convoys = road_loads + int(site.vehicles.count)
     # A cargo convoy of v <= size_max vehicles takes min(teams, ceil(v / per_team)) >= v x min(teams / size_max, 1 / per_team) teams.
-    missions = max(convoys, math.ceil(in_cargo_convoys * min(teams / size, 1 / per_team) - 1e-9) + last_element_convoys(s))
-    syria = Leg.of(s.route.syria).driving_hours()
+    missions = max(convoys, math.ceil(in_cargo_convoys * min(teams / size, 1 / per_team) - 1e-9) + last_element_convoys(site))
+    ways = base.ways_out(None, in_use=False) if site.send_to is None else base.trips(None)  # a team goes as far as its convoy
     rest = s.escort.rest_hours
     leaves = earliest_departure(clocks.values(), 0.0)
     for _ in range(math.ceil(missions / teams) - 1):
-        at_border = min(clock.syria.finish(leaves, syria) for clock in clocks.values())
-        leaves = earliest_departure(clocks.values(), at_border + syria + rest)
+        back = min(min(clock.drive(way.inside, leaves) for clock in clocks.values()) + way.inside_hours() for way in ways)
+        leaves = earliest_departure(clocks.values(), back + rest)
     hours = leaves if missions else 0.0
     return Bound("escort teams", days(hours), f"at least {missions} team missions, {teams} teams, Syrian leg out and back and {rest:.3g} h rest")
 
 
-def crossing_bound(s: Scenario, road_loads: int, clocks: dict[str, Clock], crossings: list[tuple[CrossingPoint, float]]) -> Bound:
+def crossing_bound(base: TheatreBase, road_loads: int, clocks: dict[str, Clock]) -> Bound:
     """The lanes clear road-only loads and self-driving vehicles only while open, from when the first convoy
-    can reach them; each vehicle takes its minutes and its share of a convoy's fixed processing. The last
-    one then drives the Iraqi leg: a bound on force closure."""
-    vehicles = road_loads + int(s.vehicles.count)
-    size = max(1, int(s.convoys.size_max))
-    syria, iraq = Leg.of(s.route.syria), Leg.of(s.route.iraq)
+    can reach them by its way out; each vehicle takes its minutes and its share of a convoy's fixed processing.
+    The last one then drives the roads beyond the border: a bound on force closure."""
+    vehicles = road_loads + int(base.spec.vehicles.count)
+    size = max(1, int(base.theatre.convoys.size_max))
     first_away = earliest_departure(clocks.values(), 0.0)
-    at_border = min(clock.syria.finish(first_away, syria.driving_hours()) for clock in clocks.values())
+    ways = base.crossings_out(None)
     lanes = []
-    for p, km in crossings:
-        detour = syria.driving_hours(None, km) - syria.driving_hours()
-        lanes.append((p, at_border + detour, p.minutes_per_vehicle / 60.0 + p.fixed_hours / size))
+    for way, p in ways:
+        at_border = min(clock.drive(way.inside, first_away) for clock in clocks.values())
+        lanes.append((p, at_border, p.minutes_per_vehicle / 60.0 + p.fixed_hours / size))
 
     def cleared(t: float) -> float:
         return sum(max(1, p.lanes_count) * open_hours(p.shut, start, t) / each if each > 0 else math.inf for p, start, each in lanes if t > start)
 
     through = hours_until(cleared, vehicles, min(start for _, start, _ in lanes)) if vehicles else 0.0
-    arrived = min(clock.iraq.finish(through, iraq.driving_hours()) for clock in clocks.values()) if vehicles else 0.0
-    names = ", ".join(f"{p.name} {_lanes(p.lanes_count)} at {_per_vehicle(p.minutes_per_vehicle)} a vehicle" for p, _ in crossings)
+    arrived = min(clock.drive(way.outside, through) for clock in clocks.values() for way, _ in ways) if vehicles else 0.0
+    names = ", ".join(f"{p.name} {_lanes(p.lanes_count)} at {_per_vehicle(p.minutes_per_vehicle)} a vehicle" for _, p in ways)
     return Bound("crossing lanes", days(arrived), f"{vehicles} vehicles; {names}; then the Iraqi leg", "force closure")
 
 
-def last_element_by_air_bound(s: Scenario, classes: list[ClassLoads], shuttles: tuple[Shuttle, ...]) -> Bound:
+def last_element_by_air_bound(s: BaseSpec, classes: list[ClassLoads], shuttles: tuple[Shuttle, ...]) -> Bound:
     """The security force flies out last, after the sorties that air-only cargo needs: the last of all those sorties bounds base empty.
 
     With several strips, every sortie is counted at the largest loads and seats any strip's sorties take, and

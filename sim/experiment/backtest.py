@@ -17,14 +17,15 @@ import numpy as np
 
 from sim.analysis.backtest import Backtest, backtest
 from sim.analysis.paper_forecast import PaperBase, PaperForecast, drive_hours, paper_forecast
+from sim.analysis.theatre_base import TheatreBase
 from sim.experiment.engine import Batch, Store, Work, execute
 from sim.experiment.executors import Executor
+from sim.model.network import Road
 from sim.replication import Prepared, prepare, simulate_one
-from sim.scenario.base_view import base_view
 from sim.scenario.distributions import median_of
 from sim.scenario.draws import resolve
 from sim.scenario.loading import LoadedScenario, Problem, ScenarioError, load_scenario
-from sim.scenario.schema import TRUCK_TYPES, History, RoadLeg, Scenario, TheatreScenario
+from sim.scenario.schema import TRUCK_TYPES, History, Scenario, TheatreScenario
 
 HISTORY_DIR = Path("scenarios/history")
 
@@ -103,29 +104,34 @@ def run_backtests(
 # --- the paper forecast's planning factors, read from the case file's medians ---------------------------
 
 
-def _hours(leg: RoadLeg) -> float:
-    m = median_of
-    return drive_hours(m(leg.km), m(leg.town_km), m(leg.speed_kmh), m(leg.town_speed_kmh), m(leg.halt_minutes), m(leg.halt_every_hours))
+def _hours(roads: Sequence[Road]) -> float:
+    """A march table's hours for these roads, one after another (each with its own halts)."""
+    return sum(drive_hours(r.leg.km, r.leg.town_km, r.leg.speed_kmh, r.leg.town_speed_kmh, r.leg.halt_minutes, r.leg.halt_every_hours) for r in roads)
 
 
-def paper_base(s: Scenario, name: str, trucks: float | None = None, start_day: float = 0.0) -> PaperBase:
-    """One base's planning factors from a resolved one-base scenario (or a theatre base's one-base view):
-    each input at its median; ``trucks`` replaces the base's own count where a theatre shares its pools."""
+def paper_base(base: TheatreBase, title: str, trucks: float | None = None, start_day: float = 0.0) -> PaperBase:
+    """One base's planning factors from a resolved theatre's base (a one-base file as its theatre of one base): each
+    input at its median, its quickest way out road by road; ``trucks`` replaces the trucks of the base's own pools
+    where a theatre shares its pools."""
     m = median_of
-    loads = sum(m(c.loads) * (1.0 - m(c.handed_over_fraction)) for c in s.cargo.classes.values())
-    vehicles = m(s.vehicles.count)
-    point = s.crossing.main if int(m(s.crossing.main.lanes)) > 0 or s.crossing.alternate is None else s.crossing.alternate
-    syria = _hours(s.route.syria)
+    s, site = base.theatre, base.theatre.bases[base.name]
+    loads = sum(m(c.loads) * (1.0 - m(c.handed_over_fraction)) for c in site.cargo.classes.values())
+    vehicles = m(site.vehicles.count)
+    way, point = base.crossings_out(None)[0]  # the quickest through a crossing with lanes (by way of its hub)
+    syria = _hours(way.inside)
     size = m(s.convoys.size_max)
     first_convoy = min(size, loads + vehicles) if loads + vehicles > 0 else size
+    if trucks is None:
+        pools = [s.pools[p].fleet for p in site.pools if p in s.pools]
+        trucks = sum(m(count.count) for fleet in pools if fleet is not None for kind in TRUCK_TYPES if (count := getattr(fleet, kind)) is not None)
     return PaperBase(
-        name=name,
+        name=title,
         loads=loads,
         vehicles=vehicles,
-        trucks=sum(m(getattr(s.fleet, kind).count) for kind in TRUCK_TYPES) if trucks is None else trucks,
-        drive_out_hours=syria + m(point.fixed_hours) + _hours(s.route.iraq),
+        trucks=trucks,
+        drive_out_hours=syria + m(point.fixed_hours) + _hours(way.outside),
         to_border_hours=syria + m(point.fixed_hours) + first_convoy * m(point.minutes_per_vehicle) / 60.0,
-        turnaround_hours=m(s.loading.hours_per_truck) + m(s.destination.unload_hours_per_truck),
+        turnaround_hours=m(site.loading.hours_per_truck) + m(s.destination.unload_hours_per_truck),
         convoys_per_day=m(s.convoys.max_per_day),
         convoy_size=size,
         start_day=start_day,
@@ -137,7 +143,7 @@ def paper_bases(scenario: Scenario) -> list[PaperBase]:
     base that is more likely left than not, seeing all the trucks of the pools, starting after the base it waits for."""
     s = resolve(scenario, {})
     if not isinstance(s, TheatreScenario):
-        return [paper_base(s, s.scenario.name)]
+        return [paper_base(TheatreBase.of(s), s.scenario.name)]
     fleets = [pool.fleet for pool in s.pools.values() if pool.fleet is not None]
     trucks = sum(median_of(trucks.count) for fleet in fleets for kind in TRUCK_TYPES if (trucks := getattr(fleet, kind)) is not None)
     out: dict[str, PaperBase] = {}
@@ -148,7 +154,7 @@ def paper_bases(scenario: Scenario) -> list[PaperBase]:
         if site.after in out:
             before = out[site.after]
             start = max(start, before.start_day + before.convoy_days)
-        out[name] = paper_base(base_view(s, name), site.title, trucks, start)
+        out[name] = paper_base(TheatreBase.of(s, name), site.title, trucks, start)
     return list(out.values())
 
 

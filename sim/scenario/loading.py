@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import copy
 import difflib
-import math
 import os
 import re
 import stat
@@ -25,6 +24,7 @@ from typing import TYPE_CHECKING, Annotated, Any, Union, get_args, get_origin
 from pydantic import BaseModel, ValidationError
 
 from sim.scenario.distributions import DISTRIBUTIONS, support_of
+from sim.scenario.feasibility import one_base_problems, theatre_problems
 from sim.scenario.schema import (
     AIRSTRIP_TAG,
     AIRSTRIPS_TAG,
@@ -32,13 +32,10 @@ from sim.scenario.schema import (
     NUMBER_TAG,
     SITE_KINDS,
     VEHICLES_IN_PRIORITY,
-    Airlift,
-    BaseGroups,
     Deadline,
     Scenario,
     TheatreScenario,
     before_the_start,
-    strips_of,
 )
 
 if TYPE_CHECKING:
@@ -543,86 +540,9 @@ def _suggest_spellings(messages: dict[str, list[str]], kinds: dict[str, str]) ->
 
 
 def feasibility_problems(s: Scenario) -> list[Problem]:
-    """Scenarios that validate field by field but could never empty the base."""
-    out: list[Problem] = []
-
-    def high(v: Any) -> float:
-        return support_of(v)[1]
-
-    def low(v: Any) -> float:
-        return support_of(v)[0]
-
-    strips = strips_of(s.airlift)
-    flying = [
-        lift
-        for _, lift in strips
-        if high(lift.sorties_per_day) > 0
-        and high(lift.max_on_ground) > 0
-        and (lift.aircraft is None or high(lift.aircraft) > 0)
-        and any(a.allowed and high(a.pallets) > 0 and low(a.runway_m) <= high(lift.runway_m) for a in (lift.c130j, lift.c17))
-    ]
-    air_possible = bool(flying)
-    road_possible = high(s.loading.teams) > 0 and high(s.convoys.max_per_day) > 0 and high(s.escort.teams) > 0
-    can_carry = {
-        "civilian": road_possible and high(s.fleet.civilian.count) > 0,
-        "lowboy": road_possible and high(s.fleet.lowboy.count) > 0,
-        "military": road_possible and (high(s.fleet.military.count) > 0 or (s.own_transport is not None and high(s.own_transport.trucks) > 0)),
-        "het": road_possible and high(s.fleet.het.count) > 0,
-        "air": air_possible,
-    }
-    for name, cls in s.cargo.classes.items():
-        if high(cls.loads) > 0 and not any(can_carry[c] for c in cls.carriers):
-            out.append(
-                Problem(
-                    f"cargo.classes.{name}.carriers",
-                    f"no carrier in {cls.carriers} can ever take this cargo (no such trucks, convoys cannot run, or no airlift); "
-                    "add a carrier or give that fleet a count",
-                )
-            )
-    for path, lift in strips:
-        if high(lift.sorties_per_day) > 0 and high(lift.max_on_ground) == 0:
-            out.append(
-                Problem(f"{path}.max_on_ground", "is 0: no aircraft can stand on the strip, yet sorties_per_day plans sorties; give places or plan 0 sorties")
-            )
-        if high(lift.sorties_per_day) > 0 and lift.aircraft is not None and high(lift.aircraft) == 0:
-            out.append(
-                Problem(
-                    f"{path}.aircraft",
-                    "is 0: no aircraft flies the shuttle, yet sorties_per_day plans sorties; give aircraft, leave it unset, or plan 0 sorties",
-                )
-            )
-        for name, aircraft in (("c130j", lift.c130j), ("c17", lift.c17)):
-            if aircraft.allowed and low(aircraft.runway_m) > high(lift.runway_m):
-                out.append(Problem(f"{path}.{name}.runway_m", f"needs more runway than the strip has ({high(lift.runway_m):g} m); set allowed = false"))
-    if low(s.convoys.size_min) > high(s.convoys.size_max):
-        out.append(Problem("convoys.size_min", "is larger than convoys.size_max"))
-    if high(s.convoys.size_max) < 1:
-        out.append(Problem("convoys.size_max", "must be >= 1: a convoy needs at least one vehicle"))
-    if high(s.vehicles.count) > 0 and not road_possible:
-        out.append(Problem("vehicles.count", "vehicles drive out in convoys, but convoys can never leave (loading teams, escort teams or max_per_day is 0)"))
-    if high(s.air_cover.share_of_convoys) > 0 or s.air_cover.always_for_sensitive:
-        needs_cover = high(s.air_cover.share_of_convoys) > 0 or any(c.is_sensitive and high(c.loads) > 0 for c in s.cargo.classes.values())
-        if needs_cover and (high(s.air_cover.apaches) == 0 or high(s.air_cover.sorties_per_aircraft_per_day) == 0):
-            out.append(
-                Problem(
-                    "air_cover.apaches",
-                    "convoys need air cover but no Apache sortie can ever fly; set apaches > 0 or share_of_convoys = 0 and always_for_sensitive = false",
-                )
-            )
-        elif needs_cover and s.air_cover.when_short == "wait":
-            out.extend(_cover_problems(s, low, high))
-    if low(s.people.security_force) > high(s.people.troops):
-        out.append(Problem("people.security_force", "is larger than people.troops"))
-    out.extend(_seat_problems(s, low, high, flying))
-    if s.people.last_element_by == "sortie" and not air_possible:
-        out.append(Problem("people.last_element_by", "the last element is to leave by sortie but no aircraft can fly from the strip"))
-    if s.people.last_element_by == "convoy" and not road_possible:
-        out.append(Problem("people.last_element_by", "the last element is to leave by convoy but convoys can never leave"))
-    if high(s.crossing.main.lanes) == 0 and (s.crossing.alternate is None or high(s.crossing.alternate.lanes) == 0):
-        out.append(Problem("crossing.main.lanes", "no crossing has a lane open; convoys could never reach Iraq"))
-    if road_possible and high(s.destination.unload_teams) == 0:
-        out.append(Problem("destination.unload_teams", "must be >= 1: trucks could never unload"))
-    return out
+    """A one-base file that validates field by field but could never empty its base (:mod:`sim.scenario.feasibility`),
+    named by the file's own paths."""
+    return [Problem(field, message) for field, message in one_base_problems(s)]
 
 
 def town_km_problem(town_km: Any, km: Any) -> str | None:
@@ -657,19 +577,10 @@ def route_problems(s: Scenario) -> list[Problem]:
 
 
 def theatre_feasibility_problems(s: TheatreScenario) -> list[Problem]:
-    """The one-base feasibility checks, base by base, on the one-base scenario each base stands for
-    (:func:`sim.scenario.base_view.base_view`): its own fields are named under ``sites.<base>``; a problem with
-    a shared or pooled resource names the base it stops."""
-    from sim.scenario.base_view import BASE_GROUPS, base_view
-
-    out: list[Problem] = []
-    for name in s.bases:
-        for p in feasibility_problems(base_view(s, name)):
-            if p.field.split(".")[0] in BASE_GROUPS:
-                out.append(Problem(f"sites.{name}.{p.field}", p.message))
-            else:
-                out.append(Problem(f"sites.{name}", f"{p.field} (for this base, from its pools, roads and the shared groups) {p.message}"))
-    return out
+    """The same checks as for one base (:mod:`sim.scenario.feasibility`), base by base on the theatre: each names the
+    theatre's own field (``sites.<base>.loading.teams``, ``pools.<pool>.fleet.military.count``, ``sites.<crossing>.lanes``);
+    one with a shared or pooled field that stops several bases is said once."""
+    return [Problem(field, message) for field, message in theatre_problems(s)]
 
 
 def deadline_problems(deadline: Deadline | None, classes: set[str], horizon_days: float, at: str = "deadline") -> list[Problem]:
@@ -709,75 +620,6 @@ def theatre_deadline_problems(s: TheatreScenario) -> list[Problem]:
         every |= set(site.cargo.classes)
         out += deadline_problems(site.deadline, set(site.cargo.classes), s.scenario.horizon_days, f"sites.{name}.deadline")
     return out + deadline_problems(s.deadline, every, s.scenario.horizon_days)
-
-
-def _cover_problems(s: Scenario, low, high) -> list[Problem]:
-    """Convoys told to wait for full air cover that no day's sorties could ever give."""
-    budget = low(s.air_cover.apaches) * low(s.air_cover.sorties_per_aircraft_per_day)
-    speeds = [low(t.speed_kmh) for t in (s.fleet.civilian, s.fleet.lowboy, s.fleet.military, s.fleet.het) if t.speed_kmh is not None and high(t.count) > 0]
-    leg = s.route.syria
-    cap = min(speeds) if speeds else math.inf
-    # the longest time on the leg, halts included (a halted convoy needs cover too): the model's march
-    # arithmetic (sim.model.route.Leg) at the worst values
-    town = low(leg.town_km)  # within the leg's km (route_problems)
-    moving = (high(leg.km) - town) / min(low(leg.speed_kmh), cap) + town / min(low(leg.town_speed_kmh), cap)
-    hours = moving + int(moving // low(leg.halt_every_hours)) * high(leg.halt_minutes) / 60.0
-    needed = math.ceil(hours / low(s.air_cover.hours_on_station) - 1e-9)
-    if budget >= needed:
-        return []
-    return [
-        Problem(
-            "air_cover.when_short",
-            f"is 'wait', but covering a convoy's Syrian leg (up to {hours:.1f} h, halts included) takes {needed} relayed sorties of "
-            f"{low(s.air_cover.hours_on_station):g} h and the detachment may fly only {budget:g} a day: such a convoy would wait forever; "
-            'give more apaches or sorties, or set when_short = "go"',
-        )
-    ]
-
-
-def _seat_problems(s: Scenario, low, high, flying: list[Airlift]) -> list[Problem]:
-    """People who could never find a seat: the security force in its own vehicles, the others anywhere."""
-    out: list[Problem] = []
-    p, v = s.people, s.vehicles
-    seats_low = low(v.seats) if v.seats is not None else low(v.crew)
-    if v.seats is not None and low(v.seats) < high(v.crew):
-        out.append(Problem("vehicles.seats", f"must be at least vehicles.crew ({high(v.crew):g}): the crew rides in the vehicle"))
-    if p.last_element_by == "convoy" and p.security_vehicles is not None and low(p.security_vehicles) * seats_low < high(p.security_force):
-        out.append(
-            Problem(
-                "people.security_vehicles",
-                f"{low(p.security_vehicles):g} vehicles of {seats_low:g} seats cannot carry a security force of up to {high(p.security_force):g}; "
-                "give more vehicles or seats, or leave security_vehicles unset (as many as it needs)",
-            )
-        )
-    trucks = (s.fleet.civilian, s.fleet.lowboy, s.fleet.military, s.fleet.het)
-    air_possible = bool(flying)
-    air_seats = any(a.allowed and high(a.troops) > 0 for lift in flying for a in (lift.c130j, lift.c17))
-    groups = [group for group in BaseGroups.of(s).groups().values() if group is not None]
-    own_seats = any(group.seats_troops() for group in groups)  # the base's own trucks, helicopters, ...: they take troops until everyone has left
-    if not air_seats and not own_seats and all(high(t.cab_seats) == 0 or high(t.count) == 0 for t in trucks):
-        # seats are then one-off: each vehicle once, and seats_per_convoy once a convoy (at most one convoy a truckload or vehicle)
-        seats_high = high(v.seats) if v.seats is not None else high(v.crew)
-        convoys = sum(high(c.loads) for c in s.cargo.classes.values()) + high(v.count)
-        road_seats = high(v.count) * seats_high + high(p.seats_per_convoy) * convoys
-        # vehicles that drove out shuttle back for the rest (sim.model.convoys.shuttle_troops) if they have a seat beyond their crew
-        shuttles = high(v.count) > 0 and (seats_high > low(v.crew) or high(p.seats_per_convoy) > 0)
-        if not shuttles and low(p.troops) - high(p.security_force) > road_seats:
-            missing = low(p.troops) - high(p.security_force) - road_seats
-            out.append(
-                Problem(
-                    "people.troops",
-                    f"at least {low(p.troops) - high(p.security_force):g} troops must leave before the security force, but no aircraft seat "
-                    f"and no truck cab seat is given, the vehicles and convoys seat at most {road_seats:g} ({missing:g} seats missing), "
-                    "and no vehicle has a seat beyond its crew to shuttle back for the rest; give seats",
-                )
-            )
-    if p.last_element_by == "sortie" and air_possible and not air_seats:
-        out.append(Problem("people.last_element_by", "is 'sortie', but no aircraft allowed here has a seat (airlift.*.troops = 0)"))
-    for name, group in BaseGroups.of(s).groups().items():  # each optional group checks itself against the base's other groups
-        if group is not None:
-            out += [Problem(f"{name}.{field}", message) for field, message in group.base_problems(s)]
-    return out
 
 
 def parse_override(text: str) -> tuple[str, Any]:
@@ -850,7 +692,7 @@ def validate_table(table: dict[str, Any], text: str, where: str, overridden: Seq
 
 def scenario_problems(scenario: Scenario) -> list[Problem]:
     """What makes a scenario that validates field by field unable to run: on a theatre its road network, then each
-    base's feasibility on the one-base scenario it stands for, and the deadlines; on one base its feasibility and
+    base's feasibility, and the deadlines; on one base its feasibility and
     deadline. Fields are named as in the file (``sites.<base>.loading.teams`` on a theatre); lines are not set."""
     if isinstance(scenario, TheatreScenario):
         from sim.scenario.network_checks import network_problems

@@ -1,8 +1,9 @@
 """The one route engine: the quickest ways between sites on a theatre's road network.
 
-The model (:mod:`sim.model.network`: the routes convoys drive, loaded and empty) and the
-per-base view (:mod:`sim.scenario.base_view`, which the capacity bounds and the per-base
-feasibility checks read) both choose routes here, with the same rule: the quickest path by
+The model (:mod:`sim.model.network`: the routes convoys drive, loaded and empty, which the
+capacity bounds and the backtest's paper forecast read too, :mod:`sim.analysis.theatre_base`) and
+the per-base feasibility checks (:mod:`sim.scenario.feasibility`: a base's crossings, destinations
+and way to the border) both choose routes here, with the same rule: the quickest path by
 march hours (:func:`march_hours`: open road and towns at a convoy's pace, short halts),
 found by Dijkstra as networkx runs it (:class:`RoadMap`). Its cost grows with the number of
 roads (about ``E log V`` per search), never with the number of possible paths.

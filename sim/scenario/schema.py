@@ -215,9 +215,9 @@ class Group(BaseModel):
         """Whether this group (a base's optional mechanism), at its highest numbers, takes troops out of the base itself."""
         return False
 
-    def base_problems(self, base: Scenario) -> list[tuple[str, str]]:
-        """What this group of ``base`` (a one-base scenario, or a theatre's base seen as one) gets wrong against the
-        base's other groups, as (field, message): checked after every field validated."""
+    def base_problems(self, base: Scenario | BaseSite) -> list[tuple[str, str]]:
+        """What this group of ``base`` (a one-base scenario, or a theatre's base) gets wrong against the base's other
+        groups, as (field, message): checked after every field validated."""
         return []
 
 
@@ -704,7 +704,7 @@ class Helicopters(Group):
     def seats_troops(self) -> bool:
         return support_of(self.helicopters)[1] > 0 and support_of(self.sorties_per_day)[1] > 0 and support_of(self.troops)[1] > 0
 
-    def base_problems(self, base: Scenario) -> list[tuple[str, str]]:
+    def base_problems(self, base: Scenario | BaseSite) -> list[tuple[str, str]]:
         unknown = [name for name in self.classes if name not in base.cargo.classes]
         if unknown:
             return [("classes", f"names {', '.join(unknown)}, not a cargo class of this base ({', '.join(base.cargo.classes)})")]
