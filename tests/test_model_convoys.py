@@ -174,6 +174,26 @@ def test_waits_for_trucks_are_told_apart_by_type_and_add_up():
     assert 0 < out.utilisation["trucks (het)"] <= 1
 
 
+def test_a_wait_for_trucks_is_shared_by_the_types_the_waiting_convoy_groups_are_short_of():
+    """Hand-computed: sensitive loads on 20 military trucks and general cargo on 20 contracted trucks, in convoys of
+    their own. The military convoy forms at 0 and leaves at 5 (20 trucks, 4 teams, 1 h a truck), the contracted one
+    forms at 5 and leaves at 10. From 10 both groups wait, each for its own trucks, until the military trucks are back
+    at 28 (5 + 5.5 + 1 crossing + 4.5 + 12 back): 18 hours waited, 9 charged to each type. (Charged to the first
+    group in line alone, all 18 were the military trucks' and the contracted trucks showed none, however busy.)
+    At 28 the military convoy loads until 33, when the contracted trucks are back: no more wait for trucks."""
+    two = {
+        "general": {"loads": 40, "carriers": ["civilian"], "priority": 2, "source": "test: general cargo, contracted trucks"},
+        "sensitive": {"loads": 40, "carriers": ["military"], "priority": 1, "source": "test: sensitive loads, military trucks"},
+    }
+    s = deterministic(
+        {"cargo.classes": two, "fleet.civilian.count": 20, "fleet.military.count": 20, "fleet.military.cab_seats": 2, "convoys.separate_contracted": True}
+    )
+    _, out, _ = simulate_one(prepare(s), seed=5, index=0, trace=True)
+    assert [c["legs"]["departed"] for c in convoys(out)[:4]] == [5.0, 10.0, 33.0, 38.0]
+    assert out.waits["trucks"] == pytest.approx(18.0)
+    assert out.truck_waits == pytest.approx({"civilian": 9.0, "military": 9.0, "lowboy": 0.0, "het": 0.0})
+
+
 def test_a_personnel_convoy_waits_for_the_trucks_with_cab_seats():
     out = run(deterministic({"people.troops": 100, "fleet.civilian.cab_seats": 1}))
     assert out.truck_waits["civilian"] == pytest.approx(out.waits["trucks"]) and out.waits["trucks"] > 0

@@ -167,7 +167,7 @@ def form_convoys(env: simpy.Environment, evac: Evacuation) -> Steps:
             evac.forming_wait = ("trucks with cab seats for the troops left", t)
             yield fleet.returned() if repaired is None else FirstOf(env, fleet.returned(), timer := env.timeout(repaired - t), timer=timer)
             evac.forming_wait = None
-            evac.wait_for_trucks(next(iter(fleet.cab_seats)), env.now - t)
+            evac.wait_for_trucks((next(iter(fleet.cab_seats)),), env.now - t)
             continue
         pools = fleet.send(trucks)
         people = evac.garrison.leave_by_road(min(people_and_seats.troops_without_seats(), fleet.seats_in_cabs(trucks)))
@@ -205,7 +205,7 @@ def _wait_to_form(
     inv, fleet = evac.inventory, evac.fleet
     first = waiting[0]
     if first.waiting_for == "trucks":
-        wait = TrucksWait(evac, first, waited_on)
+        wait = TrucksWait(evac, first, waited_on, waiting)
         yield wait.begin(t)
         wait.ends()
     else:

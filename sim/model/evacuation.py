@@ -9,7 +9,7 @@ parts' own columns. Hour 0 is 2026-02-23 00:00 local.
 
 from __future__ import annotations
 
-from collections.abc import Generator
+from collections.abc import Generator, Sequence
 from typing import Any
 
 import simpy
@@ -123,10 +123,12 @@ class Evacuation:
         """Charge convoy-hours of waiting to a cause (and to the convoy's own ledger, if it is formed)."""
         self.waits.charge(cause, hours, convoy)
 
-    def wait_for_trucks(self, kind: str | None, hours: float) -> None:
-        """A convoy waits to form for trucks to come back: charged to "trucks" and to the type it is short of."""
+    def wait_for_trucks(self, kinds: Sequence[str], hours: float) -> None:
+        """Convoys wait to form for trucks to come back: charged to "trucks" and, in equal shares, to the types
+        ``kinds`` they are short of (none known: to "trucks" alone)."""
         self.waits.charge("trucks", hours)
-        self.fleet.waited_for(kind, hours)
+        for kind in kinds:
+            self.fleet.waited_for(kind, hours / len(kinds))
 
     # --- departures -------------------------------------------------------------------
     def new_convoy(

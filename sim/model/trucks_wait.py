@@ -8,6 +8,7 @@ only what other bases hold may have. These functions say what may come, and let 
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 import simpy
@@ -84,20 +85,33 @@ class TrucksWait:
     (:func:`same_plans`) and no truck out of repair only charges the hours waited so far, calls idle trucks over as
     any look does (:meth:`~sim.model.shared.Neighbours.call_trucks`) and waits again: :meth:`look_again` makes that
     look where the base would wake, without resuming its process; only a look that would change something resumes
-    it. ``short_of`` (the truck type it waits for, if known) and ``since`` (hours) are those of the wait under way.
+    it. ``short_of`` (the truck type the first convoy in line waits for, if known), ``short`` (the types the waiting
+    convoys are short of, one for each convoy group that waits for trucks, each type once) and ``since`` (hours) are
+    those of the wait under way.
+
+    The hours are charged to ``short`` in equal shares: when the military convoys wait for military trucks and the
+    contracted convoys for contracted trucks, the base waits for both, and half its hours are each's (charged to the
+    first in line alone, the contracted trucks showed no wait however busy they were).
     """
 
-    def __init__(self, evac: Evacuation, plan: ConvoyPlan, waited_on: tuple[tuple[object, ...], list[ConvoyPlan]] | None) -> None:
+    def __init__(
+        self, evac: Evacuation, plan: ConvoyPlan, waited_on: tuple[tuple[object, ...], list[ConvoyPlan]] | None, waiting: Sequence[ConvoyPlan] = ()
+    ) -> None:
         assert plan.kinds is not None, "a convoy waiting for trucks knows which types may join it"
         self.evac, self.plan, self.kinds, self.waited_on = evac, plan, plan.kinds, waited_on
+        self.waiting = [p for p in waiting if p.waiting_for == "trucks" and p.kinds is not None] or [plan]
         self.short_of: str | None = None
+        self.short: tuple[str, ...] = ()
         self.since = 0.0
         self._cause = "trucks"  # what it waits for, in words
 
     def begin(self, t: float) -> simpy.Event:
         """The wait begins at ``t`` (now): what the base waits for, idle trucks called over, and the event to wait on
         (trucks come to rest where it watches, or the next truck out of repair)."""
-        self.short_of = short_of = self.evac.inventory.first_carrier_short(self.plan.loads, self.kinds)  # what it waits for as the wait begins
+        inventory = self.evac.inventory
+        self.short_of = short_of = inventory.first_carrier_short(self.plan.loads, self.kinds)  # what it waits for as the wait begins
+        found = (inventory.first_carrier_short(p.loads, p.kinds) for p in self.waiting if p.kinds is not None)
+        self.short = tuple(dict.fromkeys(kind for kind in found if kind is not None))
         self._cause = f"trucks ({short_of})" if short_of else "trucks"
         return self._again(t)
 
@@ -121,7 +135,7 @@ class TrucksWait:
         """The base woke to look again: the hours since the wait began are charged to the trucks it is short of."""
         evac = self.evac
         evac.forming_wait = None
-        evac.wait_for_trucks(self.short_of, evac.env.now - self.since)
+        evac.wait_for_trucks(self.short, evac.env.now - self.since)
 
     def look_again(self) -> TrucksAtRest | None:
         """Trucks came to rest where the base watches, and it would wake now: when its look would find the same plans
