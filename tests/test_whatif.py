@@ -276,3 +276,32 @@ def test_a_change_keeps_the_command_lines_own_set_overrides(levers):
     view = session.view_for(levers.overrides({"escort.teams": 1}))
     assert view.loaded.scenario.loading.teams == 3
     assert view.loaded.overrides == ("loading.teams=3", *view.overrides)
+
+
+def test_a_kept_view_is_the_run_the_page_showed_on_its_day_d(tmp_path):
+    """Keep this view with day D = 25 set on the page: the kept summary and report say P(out by day 25), with the
+    number the page showed, not the scenario's window end (day 30)."""
+    import json
+
+    from sim.experiment.executors import InProcess
+    from sim.whatif.keep import keep_view
+    from sim.whatif.session import WhatIf
+
+    session = WhatIf(load_scenario(BASELINE), InProcess(), seed=7, replications=12)
+    session.first_batch = 12
+    session.start()
+    try:
+        session.choose(["escort.teams=8"])
+        assert session.until(12, timeout=600)
+        shown = session.answer(25.0)
+        found = keep_view(session, 25.0, root=tmp_path)
+    finally:
+        session.close()
+    summary = json.loads((Path(found["results"]) / "summary.json").read_text())
+    assert summary["headline"]["by_day"] == 25
+    assert summary["headline"]["p_by_day"]["estimate"] == shown["changed"]["p_by_day"]["estimate"]
+    assert "P(out by day 25)" in summary["verdict"] and "by day 30)" not in summary["verdict"]
+    assert summary["headline"]["measure"]["column"] == "days_to_base_empty"
+    report = Path(found["report"]).read_text()
+    assert "P(out by day 25)" in report
+    assert "P(out by day 30)" not in report
