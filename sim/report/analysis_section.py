@@ -107,8 +107,9 @@ CAPTIONS = {
     "nowcast": "The forecast as reports arrived (left) and days to base empty before and after the reports (right).",
     "evidence": (
         "What to find out first: left, the share of the uncertainty of {measure} that knowing each input exactly would settle "
-        "(EVPPI, with its 95% bootstrap interval); right, its tornado swing of mean days to base empty. Colour: the kind of the "
-        "input's source; orange and red are guesses."
+        "(EVPPI, with its 95% bootstrap interval); right, its tornado swing of {days}. Colour: the kind of the "
+        "input's source; orange and red are guesses. A share or interval end estimated below 0% is noise around nothing: "
+        "drawn at 0, as the console writes it (evidence.csv keeps the estimate)."
     ),
 }
 """What each analysis figure shows; ``{p_window}`` and ``{target}`` are filled from the folder."""
@@ -201,7 +202,7 @@ def caption_fields(folder: Path, kind: str, manifest: dict) -> dict[str, str]:
     window = _window(manifest)
     fields = {"p_window": P_WINDOW.format(window=f"{span(*window)}-day") if window else "the chance of emptying the base in the window"}
     m = _measure(manifest)
-    fields.update(measure=m.words, by_day=m.by_day_words, second=f"mean {m.days_words}" if m.is_probability else m.by_day_words)
+    fields.update(measure=m.words, by_day=m.by_day_words, days=f"mean {m.days_words}", second=f"mean {m.days_words}" if m.is_probability else m.by_day_words)
     target = "the target"
     days = manifest.get("target_days")
     if kind == "calibrate" and isinstance(days, list) and len(days) == 2 and all(isinstance(d, (int, float)) for d in days):
