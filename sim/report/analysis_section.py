@@ -18,7 +18,7 @@ import pandas as pd
 from markupsafe import Markup
 
 from sim.experiment.tables import READ_AS
-from sim.names import TABLES, column_words, label, people_table
+from sim.names import TABLES, column_words, label, people_table, range_words
 from sim.report.readable import number, proportion, span
 
 KIND_NAMES = {
@@ -125,9 +125,11 @@ TABLE_NOTES = {
     "sobol": "Sobol' indices of mean days to base empty: first order (S1) and total (ST), each with its 95% bootstrap half-width.",
     "sobol_p_window": "Sobol' indices of P(window): first order (S1) and total (ST), each with its 95% bootstrap half-width.",
     "calibration": (
-        "Prior (all draws) and posterior (draws in the target) P5, P50, P95 and mean of each input; width_ratio is the posterior's "
-        "90% width as a share of the prior's, ks the Kolmogorov-Smirnov distance between them; ks_pvalue tests the accepted draws "
-        "against the rejected ones (independent samples), ks_qvalue adjusts it for testing every input (false discovery rate)."
+        "Prior (all draws) and posterior (draws in the target) P5, P50, P95 and mean of each input, in its unit (shares in percent). "
+        "How narrow the target makes an input: the posterior's 90% width as a share of the prior's (width ratio); how far the "
+        "posterior differs from the prior: the Kolmogorov-Smirnov distance (KS), 0% when the target says nothing of the input, up to "
+        "100%; the chance of so large a difference if it said nothing: the KS test's p-value, accepted draws against rejected ones "
+        "(independent samples), and its q-value, the same allowing for testing every input (false discovery rate)."
     ),
     "marginal": (
         "Per added resource, against the baseline on the same replications: days saved (positive: sooner) and the change in P(out by day D) "
@@ -318,7 +320,9 @@ def _calibration(folder: Path, manifest: dict) -> list[str]:
     if table is not None:
         strong = informative(table)
         described = "; ".join(
-            f"{_label(str(n))} {span(r.prior_p5, r.prior_p95)} -> {span(r.post_p5, r.post_p95)}" for n, r in strong.iterrows() if math.isfinite(r.post_p5)
+            f"{_label(str(n))} {range_words(str(n), r.prior_p5, r.prior_p95)} -> {range_words(str(n), r.post_p5, r.post_p95)}"
+            for n, r in strong.iterrows()
+            if math.isfinite(r.post_p5)
         )
         lines.append("Inputs the target constrains (prior P5-P95 -> posterior P5-P95): " + (described or "none clearly."))
     return lines
