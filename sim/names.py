@@ -189,6 +189,8 @@ _EXACT_UNITS = {
     "day": "days from the start",
     "leaves": "share, 0-1",
     "same_place": "share, 0-1",
+    "departure_window": "hour of the day, local",
+    "daylight": "hour of the day, local",
 }
 
 _UNITS = (
@@ -198,7 +200,7 @@ _UNITS = (
     ("hours_per_truck", "hours a truck"),
     ("hours_on_station", "hours"),
     ("days", "days"),
-    ("start_day", "day"),
+    ("start_day", "days from the start"),
     ("minutes", "minutes"),
     ("minutes_per_vehicle", "minutes a vehicle"),
     ("loads", "truckloads"),

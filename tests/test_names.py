@@ -241,3 +241,26 @@ def test_calibration_shows_a_share_in_percent_and_its_statistics_in_words_with_t
         assert ax.patches[0].get_x() == pytest.approx(5.0)
     finally:
         plt.close(fig)
+
+
+def test_the_reports_hours_windows_and_switches_read_in_their_units_and_a_start_day_in_days_from_the_start():
+    """The report's provenance: ``convoys: departure window 05:00 to 12:00 local``, not ``[5, 12]``; the window
+    ``15 to 30 days``, not ``[15, 30]``; a switch ``yes``, not ``true``. The tornado pins a start day at ``9.21 to
+    18.8 days from the start``, not ``day``."""
+    from sim.names import pinned_words
+    from sim.report.readable import value_in_units
+    from sim.report.render import provenance_rows_of
+    from sim.scenario.loading import load_scenario
+    from tests.conftest import BASELINE
+
+    assert value_in_units("convoys.departure_window", [5.0, 12.0], "[5, 12]") == "05:00 to 12:00 local"
+    assert value_in_units("convoys.daylight", (6.0, 18.5), "[6, 18.5]") == "06:00 to 18:30 local"
+    assert value_in_units("scenario.window_days", (15.0, 30.0), "[15, 30]") == "15 to 30 days"
+    assert value_in_units("theatre.reported_end_days", [20, 30, 60], "[20, 30, 60]") == "20, 30, 60 days"
+    assert value_in_units("convoys.daylight_only", True, "true") == "yes"
+    assert value_in_units("route.syria.daylight_only_for", ["contracted"], "[contracted]") == "[contracted]"
+    assert pinned_words("sites.rmelan.start_day", 9.21, 18.8) == "9.21 to 18.8 days from the start"
+    rows = {row.path: row.value for group in provenance_rows_of(load_scenario(BASELINE).scenario) for row in group.rows}
+    assert rows["scenario.window_days"] == "15 to 30 days"
+    assert rows["convoys.daylight"].endswith(" local") and rows["convoys.departure_window"].endswith(" local")
+    assert "true" not in rows.values() and "false" not in rows.values()
