@@ -480,7 +480,7 @@ _TORNADO = {
 
 _MORRIS = {
     "mu_star": Column("mean absolute effect on {y}, μ* ({u})", None),
-    "mu_star_conf": Column("± 95% interval of μ* ({u})", None),
+    "mu_star_conf": Column("95% interval of the mean absolute effect, ± μ* ({u})", None),
     "sigma": Column("spread of the effects, σ ({u})", None),
     "mu": Column("mean signed effect, μ ({u})", None),
 }
@@ -557,10 +557,10 @@ SHORT = {
     "p_window.swing": "{p}: swing (percentage points)",
     "p_by_day.swing": "{b}: swing (percentage points)",
     "mean_days.base": "baseline run: mean days",
-    "mu_star": "μ* ({u})",
-    "mu_star_conf": "± ({u})",
-    "sigma": "σ ({u})",
-    "mu": "μ ({u})",
+    "mu_star": "mean effect, μ* ({u})",
+    "mu_star_conf": "its 95% interval, ± ({u})",
+    "sigma": "spread of the effects, σ ({u})",
+    "mu": "mean signed effect, μ ({u})",
     "S1": "alone, S1 (%)",
     "S1_conf": "S1 ± (points)",
     "ST": "total, ST (%)",

@@ -264,3 +264,12 @@ def test_the_reports_hours_windows_and_switches_read_in_their_units_and_a_start_
     assert rows["scenario.window_days"] == "15 to 30 days"
     assert rows["convoys.daylight"].endswith(" local") and rows["convoys.departure_window"].endswith(" local")
     assert "true" not in rows.values() and "false" not in rows.values()
+
+
+def test_morris_columns_say_their_words_first_with_the_symbol_beside():
+    """A planner reads ``mean effect, μ* (days)``, not ``μ* (days)``, ``±`` or ``σ`` alone, on the console and in the report."""
+    short = [column_words("morris", c, WINDOW, short=True) for c in ("mu_star", "mu_star_conf", "sigma", "mu")]
+    assert short == ["mean effect, μ* (days)", "its 95% interval, ± (days)", "spread of the effects, σ (days)", "mean signed effect, μ (days)"]
+    long = [column_words("morris", c, WINDOW) for c in ("mu_star", "mu_star_conf", "sigma", "mu")]
+    assert long[0] == "mean absolute effect on mean days to base empty, μ* (days)"
+    assert all(w[0] not in "μσ±" for w in short + long), short + long

@@ -75,12 +75,12 @@ CAPTIONS = {
         "the largest swing of {measure} on top."
     ),
     "morris": (
-        "Morris screening of {measure}: each factor's mean absolute effect (mu*, with its 95% interval) against "
-        "the spread of its effects (sigma). Far right matters most; above the dashed line the effect depends on the other factors."
+        "Morris screening of {measure}: each factor's mean absolute effect (μ*, with its 95% interval) against "
+        "the spread of its effects (σ). Far right matters most; above the dashed line the effect depends on the other factors."
     ),
     "morris_p_window": (
-        "Morris screening of {p_window}: each factor's mean absolute effect (mu*, with its 95% interval) against the spread of its "
-        "effects (sigma). Far right matters most; above the dashed line the effect depends on the other factors."
+        "Morris screening of {p_window}: each factor's mean absolute effect (μ*, with its 95% interval) against the spread of its "
+        "effects (σ). Far right matters most; above the dashed line the effect depends on the other factors."
     ),
     "sobol": (
         "Sobol' indices of {measure}: the share of its variance each factor explains alone (first order, S1) "
@@ -120,8 +120,14 @@ TABLE_NOTES = {
         "the baseline run, every input drawn; swing: high - low, with its 95% paired interval over the replications both points share "
         "(swing_ci_low, swing_ci_high): a t interval for days, Newcombe's paired score interval for the chances (within -100 and +100 points)."
     ),
-    "morris": "Morris elementary effects on mean days to base empty: mu* (mean absolute effect, days), its 95% interval, sigma (spread) and mu (signed mean).",
-    "morris_p_window": "Morris elementary effects on P(window): mu* (mean absolute effect), its 95% interval, sigma (spread) and mu (signed mean).",
+    "morris": (
+        "Morris elementary effects on mean days to base empty: the mean absolute effect (μ*, days) with its 95% interval, the spread "
+        "of the effects (σ) and their mean signed effect (μ)."
+    ),
+    "morris_p_window": (
+        "Morris elementary effects on P(window): the mean absolute effect (μ*) with its 95% interval, the spread of the effects (σ) "
+        "and their mean signed effect (μ)."
+    ),
     "sobol": "Sobol' indices of mean days to base empty: first order (S1) and total (ST), each with its 95% bootstrap half-width.",
     "sobol_p_window": "Sobol' indices of P(window): first order (S1) and total (ST), each with its 95% bootstrap half-width.",
     "calibration": (
@@ -282,7 +288,7 @@ def _sensitivity(folder: Path, kind: str, manifest: dict) -> list[str]:
     elif method == "morris":
         top = table.sort_values("mu_star", ascending=False)
         name, row = top.index[0], top.iloc[0]
-        effect = f"mu* {number(row['mu_star'])} days (sigma {number(row['sigma'])})"
+        effect = f"mean absolute effect {number(row['mu_star'])} days (μ*), spread of the effects {number(row['sigma'])} days (σ)"
         lines.append(f"{_label(str(name))} has the largest effect on mean days to base empty: {effect}.")
     else:
         top = table.sort_values("ST", ascending=False)
