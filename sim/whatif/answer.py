@@ -8,7 +8,7 @@ runs the model. A replication that never finished within the horizon counts as l
 from __future__ import annotations
 
 import math
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 
@@ -83,7 +83,7 @@ def paired_answer(unchanged: np.ndarray, changed: np.ndarray, horizon: float, by
     if n < 2:
         return {"replications": n}
     found = measured_comparison(a, b, closed_a, closed_b, Measure(by_day=by_day))
-    days, share = found["days"], found["p_by_day"]
+    days, share = cast(dict[str, float], found["days"]), cast(dict[str, float], found["p_by_day"])
     return {
         "replications": n,
         "days_sooner": -days["difference"],
