@@ -613,8 +613,7 @@ def calibrate(
     distributions, accepting the draws whose base is empty within ``target_days``."""
     o = _options_for("calibrate", options, shared, ("seed", "overrides", "out", "force", "resume", "precise", "jobs", "executor", "progress"))
     from sim.analysis.calibration import informative
-    from sim.names import label
-    from sim.report.readable import span
+    from sim.names import label, range_words
 
     window = (float(target_days[0]), float(target_days[1]))
     loaded = _loaded(scenario, o.overrides)
@@ -644,7 +643,10 @@ def calibrate(
         f"{rate.estimate:.1%} (95% CI {rate.ci_low:.1%}-{rate.ci_high:.1%}).",
         "",
         "Inputs the estimate constrains (prior P5-P95 -> posterior P5-P95): "
-        + ("; ".join(f"{label(n)} {span(r.prior_p5, r.prior_p95)} -> {span(r.post_p5, r.post_p95)}" for n, r in strong.iterrows()) or "none clearly."),
+        + (
+            "; ".join(f"{label(n)} {range_words(n, r.prior_p5, r.prior_p95)} -> {range_words(n, r.post_p5, r.post_p95)}" for n, r in strong.iterrows())
+            or "none clearly."
+        ),
     ]
     write_study(folder, loaded, o.seed_or(), study, "calibrate", target_days=list(window), acceptance=rate.as_dict())
     figures = draw_figures(folder, "calibrate")

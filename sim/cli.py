@@ -78,6 +78,7 @@ _progress = _console.progress
 @app.command()
 def validate(scenario: ScenarioArg, set_: SetOpt = None) -> None:
     """Check a scenario file and print where each of its numbers comes from."""
+    from sim.names import theatre_names
     from sim.report.readable import parameter_words, value_in_units
     from sim.scenario.provenance import provenance_rows
 
@@ -85,15 +86,18 @@ def validate(scenario: ScenarioArg, set_: SetOpt = None) -> None:
     console.print(f"[bold]{escape(loaded.scenario.scenario.title)}[/]: each group of parameters under its source")
     # One small table per group, its source once above it; values and sources are shown as written
     # (rich would read "[civilian, military]" as markup). The kind of source stands beside each value.
-    for source, rows in groupby(provenance_rows(loaded.scenario), key=lambda r: r.source):
+    with theatre_names(loaded.scenario):  # a theatre's sites by the titles its file gives them
+        found = groupby(provenance_rows(loaded.scenario), key=lambda r: r.source)
+        groups = [(source, [(parameter_words(r.parameter), r) for r in rows]) for source, rows in found]
+    for source, rows in groups:
         console.print(f"\n[dim]source:[/] {escape(source or 'none given')}", soft_wrap=False)
         table = Table(box=None, show_header=False, pad_edge=False)
         table.add_column("parameter", overflow="fold")
         table.add_column("dotted path", style="cyan dim", overflow="fold")
         table.add_column("value", overflow="fold")
         table.add_column("kind of source", style="dim", no_wrap=True)
-        for row in rows:  # words first, the dotted path beside (what --set takes), the value in its unit
-            table.add_row(escape(parameter_words(row.parameter)), escape(row.parameter), escape(value_in_units(row.parameter, row.given, row.value)), row.kind)
+        for words, row in rows:  # words first, the dotted path beside (what --set takes), the value in its unit
+            table.add_row(escape(words), escape(row.parameter), escape(value_in_units(row.parameter, row.given, row.value)), row.kind)
         console.print(table)
     console.print(f"[green]valid:[/] {escape(str(scenario))}")
 

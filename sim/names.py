@@ -189,6 +189,8 @@ _EXACT_UNITS = {
     "day": "days from the start",
     "leaves": "share, 0-1",
     "same_place": "share, 0-1",
+    "departure_window": "hour of the day, local",
+    "daylight": "hour of the day, local",
 }
 
 _UNITS = (
@@ -198,7 +200,7 @@ _UNITS = (
     ("hours_per_truck", "hours a truck"),
     ("hours_on_station", "hours"),
     ("days", "days"),
-    ("start_day", "day"),
+    ("start_day", "days from the start"),
     ("minutes", "minutes"),
     ("minutes_per_vehicle", "minutes a vehicle"),
     ("loads", "truckloads"),
@@ -237,6 +239,37 @@ def value_words(path: str, value) -> str:
     if unit.startswith("share"):
         return f"{100 * v:.3g}%"
     text = f"{v:.0f}" if is_whole(path) and float(v).is_integer() else f"{v:.3g}"
+    return text if unit in ("count", "rank") else f"{text} {unit}"
+
+
+def unit_words(path: str) -> str:
+    """The unit beside an input's values as :func:`in_unit` writes them: ``percent`` for a share (written ``11.4%``,
+    never a 0-1 fraction), else :func:`unit_of`'s (``km``, ``count``)."""
+    unit = unit_of(path)
+    return "percent" if unit.startswith("share") else unit
+
+
+def in_unit(path: str, value) -> str:
+    """One value of an input as a table cell beside its unit column: a share in percent (``11.4%``), any other
+    number plainly (``60``, ``213``, ``4.5``); ``—`` for a missing value."""
+    v = _finite(value)
+    if v is None:
+        return "—"
+    return f"{100 * v:.3g}%" if unit_of(path).startswith("share") else plain(v)
+
+
+def range_words(path: str, low, high) -> str:
+    """A range of an input in its unit, for a sentence: ``5-20%``, ``60-140`` (a count), ``200-250 km``."""
+    unit = unit_of(path)
+    a, b = _finite(low), _finite(high)
+    if a is None or b is None:
+        return "—"
+    if unit.startswith("share"):
+        a, b = 100 * a, 100 * b
+    sep = " to " if min(a, b) < 0 else "-"
+    text = f"{plain(a)}{sep}{plain(b)}"
+    if unit.startswith("share"):
+        return f"{text}%"
     return text if unit in ("count", "rank") else f"{text} {unit}"
 
 
@@ -447,7 +480,7 @@ _TORNADO = {
 
 _MORRIS = {
     "mu_star": Column("mean absolute effect on {y}, μ* ({u})", None),
-    "mu_star_conf": Column("± 95% interval of μ* ({u})", None),
+    "mu_star_conf": Column("95% interval of the mean absolute effect, ± μ* ({u})", None),
     "sigma": Column("spread of the effects, σ ({u})", None),
     "mu": Column("mean signed effect, μ ({u})", None),
 }
@@ -468,10 +501,14 @@ _CALIBRATION = {
     "post_p50": Column("draws in the target: P50", plain),
     "post_p95": Column("draws in the target: P95", plain),
     "post_mean": Column("draws in the target: mean", plain),
-    "width_ratio": Column("target's P5-P95 width as a share of all draws' (%)", percent),
-    "ks": Column("how far the target's draws differ from all draws, Kolmogorov-Smirnov distance (%)", percent),
-    "ks_pvalue": Column("p-value of that difference", p_value),
+    "width_ratio": Column("how narrow the target makes the input: its draws' P5-P95 width as a share of all draws', width ratio (%)", percent),
+    "ks": Column("how far the target's draws differ from all draws, Kolmogorov-Smirnov distance KS (%)", percent),
+    "ks_pvalue": Column("chance of so large a difference if the target said nothing of the input, KS test p-value", p_value),
+    "ks_qvalue": Column("the same, allowing for testing every input, false discovery rate q-value", p_value),
 }
+
+IN_INPUT_UNIT = frozenset(c for c in _CALIBRATION if c.startswith(("prior_", "post_")))
+"""Calibration columns that hold values of the input itself: each row in its input's unit (:func:`in_unit`)."""
 
 _MARGINAL = {
     "replications": Column("replication pairs (count)", whole),
@@ -520,10 +557,10 @@ SHORT = {
     "p_window.swing": "{p}: swing (percentage points)",
     "p_by_day.swing": "{b}: swing (percentage points)",
     "mean_days.base": "baseline run: mean days",
-    "mu_star": "μ* ({u})",
-    "mu_star_conf": "± ({u})",
-    "sigma": "σ ({u})",
-    "mu": "μ ({u})",
+    "mu_star": "mean effect, μ* ({u})",
+    "mu_star_conf": "its 95% interval, ± ({u})",
+    "sigma": "spread of the effects, σ ({u})",
+    "mu": "mean signed effect, μ ({u})",
     "S1": "alone, S1 (%)",
     "S1_conf": "S1 ± (points)",
     "ST": "total, ST (%)",
@@ -532,7 +569,7 @@ SHORT = {
     "prior_p95": "all draws P95",
     "post_p5": "in target P5",
     "post_p95": "in target P95",
-    "ks": "differ, KS (%)",
+    "ks": "how far draws in the target differ, KS (%)",
     "days_saved": "days sooner",
     "days_saved_low": "95% CI low",
     "days_saved_high": "95% CI high",
@@ -618,12 +655,15 @@ def people_table(
     out = pd.DataFrame({first: [label(n) for n in names]})
     if any(label(n) != n or "." in n for n in names) and first == "input":
         out["parameter"] = names
-    if stem == "calibration":
-        out["unit"] = [unit_of(n) for n in names]
+    if stem == "calibration":  # the unit of each input's values: a share in percent, as the tornado writes it
+        out["unit"] = [unit_words(n) for n in names]
     if stem == "tornado" and all(c in columns for c in PINNED):  # one column: the input's two values, in its unit
         out["pinned at, P5 to P95"] = [pinned_words(n, lo, hi) for n, lo, hi in zip(names, table[PINNED[0]], table[PINNED[1]], strict=True)]
         columns = [c for c in columns if c not in PINNED]
     for column in columns:
+        if stem == "calibration" and column in IN_INPUT_UNIT:
+            out[column_words(stem, column, window, short, measure)] = [in_unit(n, v) for n, v in zip(names, table[column].tolist(), strict=True)]
+            continue
         show = _shower(stem, column, measure)
         out[column_words(stem, column, window, short, measure)] = [show(v) for v in table[column].tolist()]
     return out

@@ -109,6 +109,25 @@ def test_marginal_ranks_every_resource(tmp_path, baseline_path):
     assert (out / "marginal.png").exists()
 
 
+def test_marginal_prints_each_change_with_its_95_percent_ci_as_its_help_promises(tmp_path, baseline_path):
+    """The console gives days sooner and the change in P(out by day 30) each with its 95% CI (not only the CSV), under
+    a title in words (not "(days sooner: days to base empty)"); the CI is the one in marginal.csv."""
+    import re
+
+    out = tmp_path / "m"
+    result = runner.invoke(app, ["marginal", str(baseline_path), "--replications", "4", "--jobs", "1", "--out", str(out)], env={"COLUMNS": "250"})
+    assert result.exit_code == 0, result.output
+    assert "(days sooner: days to base empty)" not in result.output
+    assert "each change with its 95% CI" in result.output
+    assert "change in P(out by day 30), points (95% CI)" in result.output and "days sooner to base empty (95% CI)" in result.output
+    table = pd.read_csv(out / "marginal.csv", index_col=0)
+    first = table.iloc[0]
+    line = next(x for x in result.output.splitlines() if table.index[0] in x)
+    low, high = f"{100 * first['p_by_day_change_low'] + 0.0:+.1f}", f"{100 * first['p_by_day_change_high'] + 0.0:+.1f}"
+    assert re.search(rf"[+-]\d+\.\d \({re.escape(low)} to {re.escape(high)}\)", line), line
+    assert re.search(rf"{first['days_saved_low'] + 0.0:.1f} to {first['days_saved_high'] + 0.0:.1f}\)", line), line
+
+
 def test_rerun_with_force_reuses_finished_replications(tmp_path, baseline_path):
     out = tmp_path / "m"
     assert invoke("marginal", baseline_path, "--replications", "3", "--jobs", "1", "--out", out).exit_code == 0

@@ -85,7 +85,7 @@ def test_trucks_that_may_drive_at_night_leave_again_a_day_sooner(deterministic):
 @pytest.mark.parametrize(
     ("sorties_per_day", "aircraft", "last_take_off", "binds"),
     [
-        (4, 10, 9 * 6 + 2.5, "the plan binds: planned 4 a day"),  # a landing every 6 h
+        (4, 10, 9 * 6 + 2.5, "the plan binds: planned 4 sorties a day"),  # a landing every 6 h
         (12, 10, 9 * 2.5 + 2.5, "the strip binds: 1 on the strip at once x 2.5 h"),  # its one place turns an aircraft every 2.5 h
         (12, 2, 2.5 + 4 * 6.1 + 2.5, "the aircraft bind: 2 aircraft back every 6.1 h"),  # the second lands at 2.5 h, then every 2.5 + 2 x 1.3 + 1 h
     ],

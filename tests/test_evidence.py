@@ -4,6 +4,8 @@ in between come out where the algebra puts them."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -96,6 +98,46 @@ def test_the_evidence_table_ranks_inputs_in_words_with_units():
     assert (first["input"], first["label"], first["source_kind"], first["swing_days"]) == ("decides", "heavy loads", "assumption", 12.0)
     assert first["p_window_swing_points"] == pytest.approx(-40) and first["evppi"] > 90
     assert table.set_index("input").loc["count", "source_kind"] == "unsourced"
+
+
+def test_the_evidence_figure_names_the_studys_measure_and_draws_a_share_below_zero_at_zero_saying_so():
+    """The figure says the share is of what the study measured (mean days to base empty here, as the console says),
+    never a hard-coded window; a share or interval end estimated below 0 is drawn at 0 and the figure and its
+    caption say so, as the console writes ``7% (0-18%)``."""
+    import matplotlib.pyplot as plt
+    from matplotlib.collections import LineCollection
+
+    from sim.analysis.measure import Measure
+    from sim.plots.evidence import evidence_figure
+    from sim.report.analysis_section import caption, caption_fields
+
+    table = pd.DataFrame(
+        {
+            "input": ["a.b", "c.d"],
+            "label": ["heavy loads", "escort teams"],
+            "source_kind": ["assumption", "report"],
+            "swing_days": [9.0, 0.2],
+            "evppi": [7.0, -0.3],
+            "evppi_low": [-0.89, -2.0],
+            "evppi_high": [18.0, 1.5],
+        }
+    )
+    measure = Measure(window=(15.0, 30.0))
+    fig = evidence_figure(table, measure)
+    left = fig.axes[0]
+    try:
+        assert "of mean days to base empty" in left.get_xlabel()
+        assert "15-30 days" not in left.get_xlabel()
+        assert "swing of mean days to base empty" in fig.axes[1].get_xlabel()
+        assert all(bar.get_width() >= 0 for bar in left.patches)
+        whiskers = [seg for c in left.collections if isinstance(c, LineCollection) for seg in c.get_segments()]
+        assert whiskers and min(float(np.min(seg[:, 0])) for seg in whiskers) == 0.0
+        assert max(float(np.max(seg[:, 0])) for seg in whiskers) == 18.0
+        assert any("below 0% is noise" in t.get_text() and "drawn at 0" in t.get_text() for t in fig.texts)
+    finally:
+        plt.close(fig)
+    words = caption("evidence", caption_fields(Path("."), "evidence", {"measure": measure.as_record()}))
+    assert "uncertainty of mean days to base empty" in words and "drawn at 0" in words
 
 
 def test_too_few_replications_or_misaligned_outcomes_are_refused():

@@ -198,3 +198,78 @@ def test_the_report_s_headline_reads_its_iso_dates_as_words():
     }
     note = headline_context(top)["date_note"]
     assert "P50 (10 Mar 2026)" in note and "(7 Mar to 15 Mar 2026)" in note and "2026-03" not in note, note
+
+
+def test_calibration_shows_a_share_in_percent_and_its_statistics_in_words_with_their_names_beside():
+    """``share staged at the start`` reads ``percent | 11.4% | 29.3%``, never ``share, 0-1 | 0.114 | 0.293``; the KS
+    distance, width ratio and p-value read in words with the statistic's name beside, on the console and in the report;
+    a sentence's range is in the input's unit; the figure's axis is in percent too."""
+    import matplotlib.pyplot as plt
+    import numpy as np
+
+    from sim.names import range_words
+    from sim.plots.calibration import calibration_figure
+    from sim.report.analysis_section import TABLE_NOTES
+
+    table = pd.DataFrame(
+        {"prior_p5": [0.114, 60.0], "post_p95": [0.293, 140.0], "width_ratio": [0.8, 0.5], "ks": [0.31, 0.1], "ks_pvalue": [0.0004, 0.2]},
+        index=pd.Index(["cargo.staged_at_start", "fleet.civilian.count"], name="input"),
+    )
+    for short in (False, True):
+        shown = people_table(table, "calibration", WINDOW, short=short)
+        assert list(shown.loc[0, ["input", "unit"]]) == ["share staged at the start", "percent"]
+        assert list(shown.iloc[0, 3:5]) == ["11.4%", "29.3%"] and list(shown.iloc[1, 3:5]) == ["60", "140"]
+        assert all("0-1" not in str(v) for v in shown.iloc[0])
+        words = list(shown.columns)
+        assert any("differ" in w and "KS" in w for w in words)
+    long = list(people_table(table, "calibration", WINDOW).columns)
+    assert any("how far the target's draws differ from all draws" in w and "Kolmogorov-Smirnov" in w for w in long)
+    assert any(w.startswith("how narrow the target makes the input") and "width ratio" in w for w in long)
+    assert any("KS test p-value" in w for w in long)
+    assert not [w for w in long if "_" in w]
+    note = TABLE_NOTES["calibration"]
+    assert "width_ratio" not in note and "ks_pvalue" not in note and "Kolmogorov-Smirnov distance (KS)" in note
+    assert range_words("cargo.staged_at_start", 0.05, 0.2) == "5-20%"
+    assert range_words("fleet.civilian.count", 60, 140) == "60-140"
+    assert range_words("route.syria.km", 200, 250) == "200-250 km"
+
+    inputs = pd.DataFrame({"cargo.staged_at_start": np.linspace(0.05, 0.3, 50)})
+    fig = calibration_figure(inputs, np.arange(50) < 25, ["cargo.staged_at_start"], "15-30 days")
+    try:
+        ax = fig.axes[0]
+        assert ax.get_xlabel() == "percent"
+        assert ax.patches[0].get_x() == pytest.approx(5.0)
+    finally:
+        plt.close(fig)
+
+
+def test_the_reports_hours_windows_and_switches_read_in_their_units_and_a_start_day_in_days_from_the_start():
+    """The report's provenance: ``convoys: departure window 05:00 to 12:00 local``, not ``[5, 12]``; the window
+    ``15 to 30 days``, not ``[15, 30]``; a switch ``yes``, not ``true``. The tornado pins a start day at ``9.21 to
+    18.8 days from the start``, not ``day``."""
+    from sim.names import pinned_words
+    from sim.report.readable import value_in_units
+    from sim.report.render import provenance_rows_of
+    from sim.scenario.loading import load_scenario
+    from tests.conftest import BASELINE
+
+    assert value_in_units("convoys.departure_window", [5.0, 12.0], "[5, 12]") == "05:00 to 12:00 local"
+    assert value_in_units("convoys.daylight", (6.0, 18.5), "[6, 18.5]") == "06:00 to 18:30 local"
+    assert value_in_units("scenario.window_days", (15.0, 30.0), "[15, 30]") == "15 to 30 days"
+    assert value_in_units("theatre.reported_end_days", [20, 30, 60], "[20, 30, 60]") == "20, 30, 60 days"
+    assert value_in_units("convoys.daylight_only", True, "true") == "yes"
+    assert value_in_units("route.syria.daylight_only_for", ["contracted"], "[contracted]") == "[contracted]"
+    assert pinned_words("sites.rmelan.start_day", 9.21, 18.8) == "9.21 to 18.8 days from the start"
+    rows = {row.path: row.value for group in provenance_rows_of(load_scenario(BASELINE).scenario) for row in group.rows}
+    assert rows["scenario.window_days"] == "15 to 30 days"
+    assert rows["convoys.daylight"].endswith(" local") and rows["convoys.departure_window"].endswith(" local")
+    assert "true" not in rows.values() and "false" not in rows.values()
+
+
+def test_morris_columns_say_their_words_first_with_the_symbol_beside():
+    """A planner reads ``mean effect, μ* (days)``, not ``μ* (days)``, ``±`` or ``σ`` alone, on the console and in the report."""
+    short = [column_words("morris", c, WINDOW, short=True) for c in ("mu_star", "mu_star_conf", "sigma", "mu")]
+    assert short == ["mean effect, μ* (days)", "its 95% interval, ± (days)", "spread of the effects, σ (days)", "mean signed effect, μ (days)"]
+    long = [column_words("morris", c, WINDOW) for c in ("mu_star", "mu_star_conf", "sigma", "mu")]
+    assert long[0] == "mean absolute effect on mean days to base empty, μ* (days)"
+    assert all(w[0] not in "μσ±" for w in short + long), short + long

@@ -88,14 +88,14 @@ def test_morris_names_do_not_overlap(morris_table):
 def test_morris_axes_hold_every_interval_whole_and_name_the_unit(morris_table):
     ax = morris_figure(morris_table).axes[0]
     assert ax.get_xlim()[1] >= (morris_table["mu_star"] + morris_table["mu_star_conf"]).max()
-    assert ax.get_xlabel() == "μ*: mean absolute effect on mean days to base empty (days)"
-    assert ax.get_ylabel() == "σ: spread of the effects (days)"
+    assert ax.get_xlabel() == "mean absolute effect on mean days to base empty, μ* (days)"
+    assert ax.get_ylabel() == "spread of the effects, σ (days)"
 
 
 def test_morris_of_the_window_chance_is_in_percentage_points(morris_table):
     shares = morris_table.assign(mu_star=morris_table["mu_star"] / 100, mu_star_conf=morris_table["mu_star_conf"] / 100, sigma=morris_table["sigma"] / 100)
     ax = morris_figure(shares, outcome=window_outcome((15, 30))).axes[0]
-    assert ax.get_xlabel() == "μ*: mean absolute effect on P(15-30 days) (percentage points)"
+    assert ax.get_xlabel() == "mean absolute effect on P(15-30 days), μ* (percentage points)"
     assert ax.get_xlim()[1] >= 21.0
     assert ax.get_title() == "Morris elementary effects on P(15-30 days)"
 

@@ -143,3 +143,29 @@ def _wide() -> dict[str, str]:
     import os
 
     return {**os.environ, "COLUMNS": "250"}
+
+
+def test_a_same_place_chance_the_model_does_not_read_is_no_input_and_sites_read_by_their_titles(tmp_path):
+    """On the theatre only Kharab al-Jir has same_place_as: its chance of being Rmelan is an input with a source; the
+    other bases' default 50% is read by nothing, so neither validate nor the report lists it. A chance the file sets
+    is kept (never dropped silently). validate names each site by its title in the file ("Kharab al-Jir")."""
+    from typer.testing import CliRunner
+
+    from sim.cli import app
+    from sim.report.render import provenance_rows_of
+
+    theatre = ROOT / "scenarios" / "syria_2026_theatre.toml"
+    scenario = load_scenario(theatre).scenario
+    paths = {row.parameter for row in provenance_rows(scenario)}
+    assert "sites.kharab_al_jir.same_place" in paths and "sites.kharab_al_jir.same_place_as" in paths
+    assert not {"sites.qasrak.same_place", "sites.rmelan.same_place", "sites.life_stone.same_place"} & paths
+    report = {row.path for group in provenance_rows_of(scenario) for row in group.rows}
+    assert "sites.kharab_al_jir.same_place" in report and "sites.qasrak.same_place" not in report
+    set_by_user = load_scenario(theatre, ["sites.qasrak.same_place=0.3"]).scenario
+    assert "sites.qasrak.same_place" in {row.parameter for row in provenance_rows(set_by_user)}
+
+    result = CliRunner().invoke(app, ["validate", str(theatre)], env={"COLUMNS": "250"})
+    assert result.exit_code == 0, result.output
+    assert "Qasrak: chance it is the same place" not in result.output
+    assert "Kharab al-Jir: chance it is the same place as another base" in result.output
+    assert "Kharab al Jir" not in result.output

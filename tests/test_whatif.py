@@ -276,3 +276,66 @@ def test_a_change_keeps_the_command_lines_own_set_overrides(levers):
     view = session.view_for(levers.overrides({"escort.teams": 1}))
     assert view.loaded.scenario.loading.teams == 3
     assert view.loaded.overrides == ("loading.teams=3", *view.overrides)
+
+
+@pytest.fixture(scope="module")
+def page_at_day_25(tmp_path_factory):
+    """The page on the baseline with escort teams set to 8 and day D = 25 (12 replications, seed 7): what it showed,
+    and the view kept."""
+    from sim.experiment.executors import InProcess
+    from sim.whatif.keep import keep_view
+    from sim.whatif.session import WhatIf
+
+    session = WhatIf(load_scenario(BASELINE), InProcess(), seed=7, replications=12)
+    session.first_batch = 12
+    session.start()
+    try:
+        session.choose(["escort.teams=8"])
+        assert session.until(12, timeout=600)
+        shown = session.answer(25.0)
+        found = keep_view(session, 25.0, root=tmp_path_factory.mktemp("kept"))
+    finally:
+        session.close()
+    return shown, found
+
+
+def test_a_kept_view_is_the_run_the_page_showed_on_its_day_d(page_at_day_25):
+    """Keep this view with day D = 25 set on the page: the kept summary and report say P(out by day 25), with the
+    number the page showed, not the scenario's window end (day 30)."""
+    import json
+
+    shown, found = page_at_day_25
+    summary = json.loads((Path(found["results"]) / "summary.json").read_text())
+    assert summary["headline"]["by_day"] == 25
+    assert summary["headline"]["p_by_day"]["estimate"] == shown["changed"]["p_by_day"]["estimate"]
+    assert "P(out by day 25)" in summary["verdict"] and "by day 30)" not in summary["verdict"]
+    assert summary["headline"]["measure"]["column"] == "days_to_base_empty"
+    report = Path(found["report"]).read_text()
+    assert "P(out by day 25)" in report
+    assert "P(out by day 30)" not in report
+
+
+def test_the_page_and_compare_give_the_same_figures_and_intervals_on_the_same_pairs(page_at_day_25, tmp_path):
+    """`evacsim compare --set escort.teams=8 --by-day 25 -n 12 --seed 7` and the page on the same 12 pairs: the same
+    days sooner and the same change of P(out by day 25), each with the same 95% CI (Newcombe's for the chance)."""
+    from sim import api
+
+    shown, _ = page_at_day_25
+    compared = api.compare(BASELINE, overrides=["escort.teams=8"], replications=12, seed=7, by_day=25.0, out=tmp_path / "c", figures=False, jobs=1)
+    measured = compared.summary["measured"]
+    paired = shown["paired"]
+    assert paired["replications"] == measured["pairs"] == 12
+    days, chance = measured["days"], measured["p_by_day"]
+    assert paired["days_sooner"] == pytest.approx(-days["difference"])
+    assert (paired["days_sooner_low"], paired["days_sooner_high"]) == pytest.approx((-days["ci_high"], -days["ci_low"]))
+    assert paired["p_by_day_points"] == pytest.approx(100 * chance["difference"])
+    assert (paired["p_by_day_points_low"], paired["p_by_day_points_high"]) == pytest.approx((100 * chance["ci_low"], 100 * chance["ci_high"]))
+    assert paired["probability_interval"].startswith("Newcombe")
+
+
+def test_the_pages_interval_on_a_change_of_chance_stays_within_100_points():
+    """Three pairs, one of which the change makes miss day 20: a t interval on the 0/1 differences would reach
+    -177 points; Newcombe's stays inside -100 to +100."""
+    paired = paired_answer(np.array([10.0, 10.0, 10.0]), np.array([10.0, 10.0, 25.0]), 150.0, 20.0)
+    assert paired["p_by_day_points"] == pytest.approx(-100 / 3)
+    assert -100 <= paired["p_by_day_points_low"] < paired["p_by_day_points"] < paired["p_by_day_points_high"] <= 100

@@ -188,13 +188,13 @@ class Shuttle:
 
     def limits_per_day(self) -> dict[str, tuple[float, str]]:
         """Sorties a day each limit allows alone ("plan", "strip", "aircraft"), and how that rate comes about."""
-        out = {"plan": (self.planned_per_day, f"planned {self.planned_per_day:.3g} a day")}
+        out = {"plan": (self.planned_per_day, f"planned {self.planned_per_day:.3g} sorties a day")}
         if self.ground_hours > 0:
             rate = self.places * 24 / self.ground_hours
-            out["strip"] = (rate, f"{self.places} on the strip at once x {self.ground_hours:.3g} h on the ground = {rate:.3g} a day")
+            out["strip"] = (rate, f"{self.places} on the strip at once x {self.ground_hours:.3g} h on the ground = {rate:.3g} sorties a day")
         if self.aircraft is not None and self.cycle_hours > 0:
             rate = self.aircraft * 24 / self.cycle_hours
-            out["aircraft"] = (rate, f"{self.aircraft} aircraft back every {self.cycle_hours:.3g} h = {rate:.3g} a day")
+            out["aircraft"] = (rate, f"{self.aircraft} aircraft back every {self.cycle_hours:.3g} h = {rate:.3g} sorties a day")
         return out
 
     def rate_text(self) -> str:

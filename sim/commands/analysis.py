@@ -293,10 +293,7 @@ def marginal(
             ),
         )
         table = result.tables["marginal"]
-        chosen = _measure_of(result)
-        shown = ["days_saved", "days_saved_low", "days_saved_high", "p_by_day_change", "p_window_change"]
-        title = f"What one more of each buys, best first by {chosen.words} (days sooner: {chosen.days_words})"
-        _print_table(title, table, "marginal", shown, _window_of(result), rows=len(table), measure=chosen)
+        _print_marginal(table, _measure_of(result), _window_of(result))
         _console.console.print(f"[bold]{escape(result.lines[0])}[/]")
         _console.results_in(result.folder)
 
@@ -340,6 +337,28 @@ def evidence(
         for line in result.lines:
             _console.console.print(escape(line))
         _console.results_in(result.folder)
+
+
+def _print_marginal(table: pd.DataFrame, measure, window: tuple[float, float] | None) -> None:
+    """What one more of each resource buys, each change with its 95% CI beside it as --help promises: days sooner (to
+    what the study measures), the change in P(out by day D) and in the seed's window, in percentage points."""
+    from rich.table import Table
+
+    from sim.names import days, label, points, window_words
+
+    def with_ci(r: pd.Series, column: str, show) -> str:
+        low, high = r.get(f"{column}_low"), r.get(f"{column}_high")
+        interval = f" ({show(low)} to {show(high)})" if low is not None and high is not None else ""
+        return f"{show(r[column])}{interval}"
+
+    out = Table(title=escape(f"What one more of each buys, best first by {measure.words}; each change with its 95% CI, on the same replications"))
+    out.add_column("change", overflow="fold")
+    out.add_column(escape(f"days sooner to {measure.subject} (95% CI)"), justify="right", overflow="fold")
+    out.add_column(escape(f"change in {measure.by_day_words}, points (95% CI)"), justify="right", overflow="fold")
+    out.add_column(escape(f"change in {window_words(window)}, points (95% CI)"), justify="right", overflow="fold")
+    for name, r in table.iterrows():
+        out.add_row(escape(label(str(name))), with_ci(r, "days_saved", days), with_ci(r, "p_by_day_change", points), with_ci(r, "p_window_change", points))
+    _console.console.print(out)
 
 
 def _print_evidence(table: pd.DataFrame, window: tuple[float, float], measure=None, rows: int = 12) -> None:

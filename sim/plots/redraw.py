@@ -248,7 +248,7 @@ def marginal(a: AnalysisFolder) -> Figure:
 def evidence(a: AnalysisFolder) -> Figure:
     from sim.plots.evidence import evidence_figure
 
-    return evidence_figure(pd.read_csv(a.need("evidence.csv")), a.window)
+    return evidence_figure(pd.read_csv(a.need("evidence.csv")), a.measure)
 
 
 def backtest(a: AnalysisFolder) -> Figure:

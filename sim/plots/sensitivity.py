@@ -146,7 +146,7 @@ def morris_figure(table: pd.DataFrame, output: str = "mean days to base empty", 
         fig, ax = plt.subplots(figsize=(9.0, 5.5), layout="constrained")
         ax.errorbar(mu_star, sigma, xerr=conf, fmt="o", color=BLUE, ecolor=SKY_BLUE, capsize=2, gid="morris-points")
         limit = float(max((mu_star + conf).max(), sigma.max(), 1e-9)) * 1.1
-        ax.plot([0, limit], [0, limit], color=ORANGE, lw=0.8, ls="--", label="σ = μ*: above, the effect depends on other factors")
+        ax.plot([0, limit], [0, limit], color=ORANGE, lw=0.8, ls="--", label="spread = mean effect (σ = μ*): above, the effect depends on other factors")
         ax.set_xlim(min(0.0, float((mu_star - conf).min()) * 1.1), limit)
         ax.set_ylim(0, limit)
         top = table.assign(_x=mu_star, _y=sigma).sort_values("_x", ascending=False).head(annotate).sort_values("_y")
@@ -163,8 +163,8 @@ def morris_figure(table: pd.DataFrame, output: str = "mean days to base empty", 
                 annotation_clip=False,
                 gid="morris-label",
             )
-        ax.set_xlabel(f"μ*: mean absolute effect on {outcome.words} ({outcome.unit})")
-        ax.set_ylabel(f"σ: spread of the effects ({outcome.unit})")
+        ax.set_xlabel(f"mean absolute effect on {outcome.words}, μ* ({outcome.unit})")
+        ax.set_ylabel(f"spread of the effects, σ ({outcome.unit})")
         ax.legend(loc="upper left")
         ax.set_title(f"Morris elementary effects on {outcome.words}")
     return fig

@@ -18,7 +18,7 @@ import pandas as pd
 from markupsafe import Markup
 
 from sim.experiment.tables import READ_AS
-from sim.names import TABLES, column_words, label, people_table
+from sim.names import TABLES, column_words, label, people_table, range_words
 from sim.report.readable import number, proportion, span
 
 KIND_NAMES = {
@@ -75,12 +75,12 @@ CAPTIONS = {
         "the largest swing of {measure} on top."
     ),
     "morris": (
-        "Morris screening of {measure}: each factor's mean absolute effect (mu*, with its 95% interval) against "
-        "the spread of its effects (sigma). Far right matters most; above the dashed line the effect depends on the other factors."
+        "Morris screening of {measure}: each factor's mean absolute effect (μ*, with its 95% interval) against "
+        "the spread of its effects (σ). Far right matters most; above the dashed line the effect depends on the other factors."
     ),
     "morris_p_window": (
-        "Morris screening of {p_window}: each factor's mean absolute effect (mu*, with its 95% interval) against the spread of its "
-        "effects (sigma). Far right matters most; above the dashed line the effect depends on the other factors."
+        "Morris screening of {p_window}: each factor's mean absolute effect (μ*, with its 95% interval) against the spread of its "
+        "effects (σ). Far right matters most; above the dashed line the effect depends on the other factors."
     ),
     "sobol": (
         "Sobol' indices of {measure}: the share of its variance each factor explains alone (first order, S1) "
@@ -107,8 +107,9 @@ CAPTIONS = {
     "nowcast": "The forecast as reports arrived (left) and days to base empty before and after the reports (right).",
     "evidence": (
         "What to find out first: left, the share of the uncertainty of {measure} that knowing each input exactly would settle "
-        "(EVPPI, with its 95% bootstrap interval); right, its tornado swing of mean days to base empty. Colour: the kind of the "
-        "input's source; orange and red are guesses."
+        "(EVPPI, with its 95% bootstrap interval); right, its tornado swing of {days}. Colour: the kind of the "
+        "input's source; orange and red are guesses. A share or interval end estimated below 0% is noise around nothing: "
+        "drawn at 0, as the console writes it (evidence.csv keeps the estimate)."
     ),
 }
 """What each analysis figure shows; ``{p_window}`` and ``{target}`` are filled from the folder."""
@@ -119,14 +120,22 @@ TABLE_NOTES = {
         "the baseline run, every input drawn; swing: high - low, with its 95% paired interval over the replications both points share "
         "(swing_ci_low, swing_ci_high): a t interval for days, Newcombe's paired score interval for the chances (within -100 and +100 points)."
     ),
-    "morris": "Morris elementary effects on mean days to base empty: mu* (mean absolute effect, days), its 95% interval, sigma (spread) and mu (signed mean).",
-    "morris_p_window": "Morris elementary effects on P(window): mu* (mean absolute effect), its 95% interval, sigma (spread) and mu (signed mean).",
+    "morris": (
+        "Morris elementary effects on mean days to base empty: the mean absolute effect (μ*, days) with its 95% interval, the spread "
+        "of the effects (σ) and their mean signed effect (μ)."
+    ),
+    "morris_p_window": (
+        "Morris elementary effects on P(window): the mean absolute effect (μ*) with its 95% interval, the spread of the effects (σ) "
+        "and their mean signed effect (μ)."
+    ),
     "sobol": "Sobol' indices of mean days to base empty: first order (S1) and total (ST), each with its 95% bootstrap half-width.",
     "sobol_p_window": "Sobol' indices of P(window): first order (S1) and total (ST), each with its 95% bootstrap half-width.",
     "calibration": (
-        "Prior (all draws) and posterior (draws in the target) P5, P50, P95 and mean of each input; width_ratio is the posterior's "
-        "90% width as a share of the prior's, ks the Kolmogorov-Smirnov distance between them; ks_pvalue tests the accepted draws "
-        "against the rejected ones (independent samples), ks_qvalue adjusts it for testing every input (false discovery rate)."
+        "Prior (all draws) and posterior (draws in the target) P5, P50, P95 and mean of each input, in its unit (shares in percent). "
+        "How narrow the target makes an input: the posterior's 90% width as a share of the prior's (width ratio); how far the "
+        "posterior differs from the prior: the Kolmogorov-Smirnov distance (KS), 0% when the target says nothing of the input, up to "
+        "100%; the chance of so large a difference if it said nothing: the KS test's p-value, accepted draws against rejected ones "
+        "(independent samples), and its q-value, the same allowing for testing every input (false discovery rate)."
     ),
     "marginal": (
         "Per added resource, against the baseline on the same replications: days saved (positive: sooner) and the change in P(out by day D) "
@@ -201,7 +210,7 @@ def caption_fields(folder: Path, kind: str, manifest: dict) -> dict[str, str]:
     window = _window(manifest)
     fields = {"p_window": P_WINDOW.format(window=f"{span(*window)}-day") if window else "the chance of emptying the base in the window"}
     m = _measure(manifest)
-    fields.update(measure=m.words, by_day=m.by_day_words, second=f"mean {m.days_words}" if m.is_probability else m.by_day_words)
+    fields.update(measure=m.words, by_day=m.by_day_words, days=f"mean {m.days_words}", second=f"mean {m.days_words}" if m.is_probability else m.by_day_words)
     target = "the target"
     days = manifest.get("target_days")
     if kind == "calibrate" and isinstance(days, list) and len(days) == 2 and all(isinstance(d, (int, float)) for d in days):
@@ -279,7 +288,7 @@ def _sensitivity(folder: Path, kind: str, manifest: dict) -> list[str]:
     elif method == "morris":
         top = table.sort_values("mu_star", ascending=False)
         name, row = top.index[0], top.iloc[0]
-        effect = f"mu* {number(row['mu_star'])} days (sigma {number(row['sigma'])})"
+        effect = f"mean absolute effect {number(row['mu_star'])} days (μ*), spread of the effects {number(row['sigma'])} days (σ)"
         lines.append(f"{_label(str(name))} has the largest effect on mean days to base empty: {effect}.")
     else:
         top = table.sort_values("ST", ascending=False)
@@ -317,7 +326,9 @@ def _calibration(folder: Path, manifest: dict) -> list[str]:
     if table is not None:
         strong = informative(table)
         described = "; ".join(
-            f"{_label(str(n))} {span(r.prior_p5, r.prior_p95)} -> {span(r.post_p5, r.post_p95)}" for n, r in strong.iterrows() if math.isfinite(r.post_p5)
+            f"{_label(str(n))} {range_words(str(n), r.prior_p5, r.prior_p95)} -> {range_words(str(n), r.post_p5, r.post_p95)}"
+            for n, r in strong.iterrows()
+            if math.isfinite(r.post_p5)
         )
         lines.append("Inputs the target constrains (prior P5-P95 -> posterior P5-P95): " + (described or "none clearly."))
     return lines

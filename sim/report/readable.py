@@ -214,16 +214,40 @@ def parameter_words(path: str) -> str:
     return f"{group.replace('_', ' ')}: {rest}" if rest else group.replace("_", " ")
 
 
+def clock(hour: float) -> str:
+    """An hour of the day as a clock reads it: ``5`` -> ``05:00``, ``17.5`` -> ``17:30``."""
+    minutes = round(float(hour) * 60)
+    return f"{minutes // 60:02d}:{minutes % 60:02d}"
+
+
+def numbers_in_unit(values: list[float], unit: str) -> str:
+    """A list of numbers in their unit: hours of the day as a clock (``05:00 to 12:00 local``), a pair as a range
+    (``15 to 30 days``), more as a list (``20, 30, 60 days``), shares in percent."""
+    if unit.startswith("hour of the day"):
+        text = " to ".join(clock(v) for v in values) if len(values) == 2 else ", ".join(clock(v) for v in values)
+        return f"{text} local" if unit.endswith("local") else text
+    share = unit.startswith("share")
+    said = [f"{100 * v:.4g}%" if share else f"{v:g}" for v in values]
+    text = " to ".join(said) if len(said) == 2 else ", ".join(said)
+    return text if share or unit in ("count", "rank") else f"{text} {unit}"
+
+
 def value_in_units(path: str, given: Any, written: str) -> str:
     """A parameter's value or distribution in its unit: a share in percent (``pause.probability`` 0.25 -> ``25%``,
-    ``uniform(0, 0.3)`` -> ``uniform(0%, 30%)``), other numbers with their unit (``213 km``); counts and settings as
-    written (``written``, the value as :func:`sim.scenario.provenance.describe_value` gives it)."""
+    ``uniform(0, 0.3)`` -> ``uniform(0%, 30%)``), other numbers with their unit (``213 km``), a pair as a range
+    (``window_days`` ``15 to 30 days``, ``convoys.departure_window`` ``05:00 to 12:00 local``), a switch as yes or no;
+    counts and other settings as written (``written``, the value as :func:`sim.scenario.provenance.describe_value`
+    gives it)."""
     from sim.names import unit_of
     from sim.scenario.distributions import _Distribution
 
     unit = unit_of(path)
     share = unit.startswith("share")
-    if isinstance(given, bool) or not isinstance(given, int | float | _Distribution):
+    if isinstance(given, bool):
+        return "yes" if given else "no"
+    if isinstance(given, list | tuple) and given and all(isinstance(v, int | float) and not isinstance(v, bool) for v in given):
+        return numbers_in_unit(list(given), unit)
+    if not isinstance(given, int | float | _Distribution):
         return written
 
     def one(x: object) -> str:

@@ -35,7 +35,9 @@ class ProvenanceRow:
 
 
 def provenance_rows(scenario: Scenario) -> list[ProvenanceRow]:
-    """Every parameter of a scenario in file order, numbers and settings, with the source of its group.
+    """Every parameter of a scenario in file order, numbers and settings, with the source of its group; a default
+    the model does not read and the file does not set (a base's ``same_place`` without ``same_place_as``) is no
+    parameter and is left out.
 
     Numbers are shown as constants (``100``) or distributions (``triangular(60, 100, 140)``);
     the source is that of the nearest enclosing group that has one (empty if none does).
@@ -49,7 +51,7 @@ def provenance_rows(scenario: Scenario) -> list[ProvenanceRow]:
     rows += [
         ProvenanceRow(path, describe_value(value), _source_of(scenario, path), given=value)
         for path, value in numbers.items()
-        if path not in shown and not _item_of(path, shown)
+        if path not in shown and not _item_of(path, shown) and not _unused(scenario, path)
     ]
     return [replace(row, kind=kind_of_path(scenario, row.parameter)) for row in rows]
 
@@ -94,8 +96,9 @@ def _leaves(node: Any, prefix: str, source: str) -> Iterator[tuple[str, Any, str
     """(dotted path, value, source) for every parameter under ``node``."""
     if isinstance(node, BaseModel) and not isinstance(node, _Distribution):
         source = getattr(node, "source", source) or source
+        unused = _unused_fields(node)
         for name in type(node).model_fields:
-            if name in NOT_PARAMETERS:
+            if name in NOT_PARAMETERS or name in unused:
                 continue
             yield from _leaves(getattr(node, name), f"{prefix}.{name}" if prefix else name, source)
     elif isinstance(node, dict):
@@ -106,6 +109,17 @@ def _leaves(node: Any, prefix: str, source: str) -> Iterator[tuple[str, Any, str
             yield from _leaves(value, f"{prefix}.{i}", source)
     elif node is not None:
         yield prefix, node, source
+
+
+def _unused_fields(node: Any) -> frozenset[str]:
+    """The fields of a group the model does not read and the file did not set (``BaseSite.unused_fields``)."""
+    unused = getattr(node, "unused_fields", None)
+    return unused() if callable(unused) else frozenset()
+
+
+def _unused(scenario: Scenario, path: str) -> bool:
+    """Whether the number at ``path`` is a default the model does not read (not an input, so not listed)."""
+    return any(part in _unused_fields(node) for node, part, _ in _steps(scenario, path))
 
 
 def _steps(scenario: Scenario, path: str):

@@ -839,6 +839,14 @@ class BaseSite(SiteHead, BaseGroups):
     )
     same_place: Fraction = Field(default=0.5, description="probability that this site and same_place_as are one place (a Bernoulli input)")
 
+    def unused_fields(self) -> frozenset[str]:
+        """Fields left at their default that the model does not read for this base: ``same_place`` (the chance of
+        being the same place as ``same_place_as``) when the base names no ``same_place_as``. They are not inputs, so
+        ``validate`` and the report do not list them as numbers with a source; one the file sets is listed."""
+        if self.same_place_as is None and "same_place" not in self.model_fields_set:
+            return frozenset({"same_place"})
+        return frozenset()
+
 
 class CrossingSite(SiteHead):
     """A border crossing of the theatre: today's crossing.main fields."""

@@ -8,11 +8,12 @@ runs the model. A replication that never finished within the horizon counts as l
 from __future__ import annotations
 
 import math
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 
-from sim.analysis.paired import mean_difference
+from sim.analysis.measure import Measure
+from sim.analysis.paired import PROPORTION_INTERVAL, measured_comparison
 from sim.analysis.statistics import proportion
 from sim.names import day_date_words
 
@@ -67,15 +68,22 @@ def date_answer(days: np.ndarray, start: str, horizon: float, by_day: float, win
 
 def paired_answer(unchanged: np.ndarray, changed: np.ndarray, horizon: float, by_day: float) -> dict[str, Any]:
     """What the change buys on paired replications (common random numbers): mean days sooner (positive) or later,
-    and the change of P(out by day ``by_day``) in percentage points, each with its 95% t interval. A replication
-    cut off at the horizon counts at the horizon here (a difference of days needs a number)."""
-    a = np.minimum(np.asarray(unchanged, dtype=float), horizon)
-    b = np.minimum(np.asarray(changed, dtype=float), horizon)
+    with its 95% t interval, and the change of P(out by day ``by_day``) in percentage points, with Newcombe's 95%
+    interval for a difference of paired proportions (:data:`~sim.analysis.paired.PROPORTION_INTERVAL`).
+
+    Both come from :func:`sim.analysis.paired.measured_comparison`, the function ``evacsim compare`` reads: on the
+    same pairs the page and ``compare --by-day D`` give the same figures and the same intervals. A replication cut
+    off at the horizon counts at the horizon in the days (a difference of days needs a number, as in ``compare``)
+    and is never "out by day D"."""
+    closed_a = np.asarray(unchanged, dtype=float)
+    closed_b = np.asarray(changed, dtype=float)
+    a = np.minimum(closed_a, horizon)
+    b = np.minimum(closed_b, horizon)
     n = len(a)
     if n < 2:
         return {"replications": n}
-    days = mean_difference(a, b)
-    share = mean_difference((np.asarray(unchanged) <= by_day).astype(float), (np.asarray(changed) <= by_day).astype(float))
+    found = measured_comparison(a, b, closed_a, closed_b, Measure(by_day=by_day))
+    days, share = cast(dict[str, float], found["days"]), cast(dict[str, float], found["p_by_day"])
     return {
         "replications": n,
         "days_sooner": -days["difference"],
@@ -85,6 +93,7 @@ def paired_answer(unchanged: np.ndarray, changed: np.ndarray, horizon: float, by
         "p_by_day_points": 100 * share["difference"],
         "p_by_day_points_low": 100 * share["ci_low"],
         "p_by_day_points_high": 100 * share["ci_high"],
+        "probability_interval": PROPORTION_INTERVAL,
         "censored": int(((a >= horizon) | (b >= horizon)).sum()),
     }
 

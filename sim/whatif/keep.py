@@ -8,7 +8,8 @@ The file is read back and must give the same numbers as the view, or nothing is 
 
 The results folder and report are what ``evacsim run SCENARIO --set ... -n N --seed S`` and
 ``evacsim report`` write (:func:`sim.api.run`, :func:`sim.api.write_report`), with the view's
-overrides, seed and number of replications: the same replications the page shows.
+overrides, seed and number of replications, the page's day D (``--by-day``) and its measure (days to
+base empty; on a theatre, to the last out of the country): the same replications and figures the page shows.
 """
 
 from __future__ import annotations
@@ -97,7 +98,8 @@ def _inline(table: dict[str, Any]) -> str:
 
 def keep_view(session: WhatIf, by_day: float, root: Path | None = None) -> dict[str, Any]:
     """Write the current view: ``<name>-whatif.toml``, the run folder ``run/`` (``evacsim run`` with the view's
-    overrides, seed and replications) and its ``report.html``, under a new ``results/<name>-whatif-<time>/``."""
+    overrides, seed and replications, and the page's day D ``by_day`` and measure) and its ``report.html``, under a
+    new ``results/<name>-whatif-<time>/``."""
     view = session.views[session.current]
     n = session.answer(by_day)["replications"]
     if n < 2:
@@ -113,6 +115,16 @@ def keep_view(session: WhatIf, by_day: float, root: Path | None = None) -> dict[
     if numeric_fields(saved.scenario) != numeric_fields(view.loaded.scenario):
         scenario_file.unlink()
         raise KeepError("the scenario file written does not give the view's numbers; nothing kept")
-    result = api.run(session.loaded, n, seed=session.seed, overrides=view.overrides, out=folder / "run", executor=session.executor)
+    result = api.run(
+        session.loaded,
+        n,
+        seed=session.seed,
+        overrides=view.overrides,
+        out=folder / "run",
+        executor=session.executor,
+        measure="days",  # the page's measure: days to base empty, or on a theatre to the last out of the country
+        by_day=by_day,  # the page's day D: the kept summary and report say P(out by day D) as the page did
+        base=None,
+    )
     report = api.write_report(result.folder)
     return {"scenario": str(scenario_file), "results": str(result.folder), "report": str(report), "replications": n, "overrides": list(view.overrides)}
