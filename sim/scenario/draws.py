@@ -281,7 +281,8 @@ _PLANS: dict[type[BaseModel], tuple[tuple[str, str | None, int, FieldInfo], ...]
 """Each group class :func:`construct` has built: its fields in order, each with its alias and how it is filled when
 not given (empty: the class is constructed by pydantic itself)."""
 
-_UNCHANGING = (type(None), bool, int, float, str, bytes, tuple, frozenset)
+_UNCHANGING = (type(None), bool, int, float, str, bytes)
+"""Defaults pydantic hands out as they are (its ``smart_deepcopy`` returns them): any other is made anew each time."""
 
 
 def _plan(cls: type[BaseModel]) -> tuple[tuple[str, str | None, int, FieldInfo], ...]:
@@ -295,7 +296,7 @@ def _plan(cls: type[BaseModel]) -> tuple[tuple[str, str | None, int, FieldInfo],
     for name, info in fields.items():
         if info.is_required():
             fill = _GIVEN
-        elif info.default_factory is None and type(info.default) in _UNCHANGING:
+        elif info.default_factory is None and (type(info.default) in _UNCHANGING or (type(info.default) is tuple and not info.default)):
             fill = _SHARED  # pydantic's copy of such a default is the default itself
         else:
             fill = _MADE
