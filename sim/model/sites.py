@@ -100,7 +100,7 @@ def _leg_of(leg: NetworkLeg) -> Leg:
     key = (numbers, tuple(type(n) for n in numbers))  # 503 and 503.0 kept apart: the record holds the numbers as given
     march = _MARCHES.get(key)
     if march is None:
-        if len(_MARCHES) >= 4096:  # a long run drawing each road's km: keep the memory bounded
+        if len(_MARCHES) >= 256:  # a drawn road (the Iraqi leg's km) adds one a replication, never met again: keep few
             _MARCHES.clear()
         march = _MARCHES[key] = Leg.of(leg)
     return march
