@@ -12,6 +12,7 @@ random numbers), input by input, whatever inputs the other scenario has or pins.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
@@ -132,8 +133,8 @@ def theatre_columns(theatre: TheatreOutcome) -> dict[str, object]:
     row: dict[str, object] = {}
     for name, outcome in theatre.bases.items():
         leaves = theatre.leaves[name]
-        cols = _base_columns(0, outcome, 0)
-        for col in (*BASE_SUMMARY_COLUMNS, *(c for c in cols if c.startswith(("wait_hours.", "sortie_wait_hours.", "utilisation.", "left_behind.")))):
+        cols = outcome.columns
+        for col in _per_base(tuple(cols)):
             value = cols[col]
             if not leaves and col in ("days_to_base_empty", "days_to_force_closure"):
                 value = float("nan")
@@ -157,12 +158,30 @@ def theatre_columns(theatre: TheatreOutcome) -> dict[str, object]:
 def _base_columns(index: int, outcome: Outcome, events: int) -> dict[str, object]:
     """A base's columns as its parts reported them (``sim.model.evacuation.PARTS``): its results, then the
     SimPy events, then its waits and utilisation (the dotted names)."""
+    columns = outcome.columns
+    results, dotted = _in_table_order(tuple(columns))
     row: dict[str, object] = {"replication": index}
-    row.update((name, value) for name, value in outcome.columns.items() if "." not in name)
+    row.update((name, columns[name]) for name in results)
     row["events"] = events
-    dotted = sorted((name for name in outcome.columns if "." in name), key=lambda name: _FAMILIES.index(name.split(".", 1)[0]))
-    row.update((name, outcome.columns[name]) for name in dotted)
+    row.update((name, columns[name]) for name in dotted)
     return row
+
+
+@functools.lru_cache(maxsize=64)
+def _in_table_order(names: tuple[str, ...]) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """A base's column names (as its parts reported them) in the table's order: (its results, its dotted columns by
+    family); worked out once for each set of names, which every replication of a scenario shares."""
+    results = tuple(name for name in names if "." not in name)
+    dotted = tuple(sorted((name for name in names if "." in name), key=lambda name: _FAMILIES.index(name.split(".", 1)[0])))
+    return results, dotted
+
+
+@functools.lru_cache(maxsize=64)
+def _per_base(names: tuple[str, ...]) -> tuple[str, ...]:
+    """The columns of a base (its names as its parts reported them) a theatre's table repeats as ``base.<name>.<column>``
+    besides its parts' own: its summary, then its waits, utilisation and what it left behind, in the table's order."""
+    _, dotted = _in_table_order(names)
+    return (*BASE_SUMMARY_COLUMNS, *(c for c in dotted if c.startswith(("wait_hours.", "sortie_wait_hours.", "utilisation.", "left_behind."))))
 
 
 _FAMILIES = ("wait_hours", "sortie_wait_hours", "utilisation", "left_behind")

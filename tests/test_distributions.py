@@ -201,3 +201,24 @@ def test_impossible_distributions_are_refused(table):
 def test_bad_parameters_are_refused(table):
     with pytest.raises(ValidationError):
         parse(table)
+
+
+@pytest.mark.parametrize(
+    "table",
+    [
+        {"dist": "choice", "values": [1, 2, 3]},
+        {"dist": "choice", "values": [1, 2]},
+        {"dist": "choice", "values": [4, 1, 9, 2.5], "weights": [0.1, 0.3, 0.2, 0.4]},
+        {"dist": "choice", "values": [1, 2, 5], "weights": [1, 1, 2]},
+        {"dist": "choice", "values": [7, 8, 9], "weights": [0, 3, 0]},
+        {"dist": "choice", "values": [3.0]},
+    ],
+)
+def test_a_choice_draws_what_numpy_s_choice_draws_from_the_same_stream(table):
+    # the quick draw (one uniform, the cumulative weights worked out once) is numpy's rng.choice(n, p=p), number for number
+    dist = parse(table)
+    ours, numpy_s = np.random.default_rng(11), np.random.default_rng(11)
+    drawn = [dist.sample(ours) for _ in range(20_000)]
+    expected = [float(dist.values[int(numpy_s.choice(len(dist.values), p=dist._p()))]) for _ in range(20_000)]
+    assert drawn == expected
+    assert ours.random() == numpy_s.random()  # and each draw took as many numbers from the stream

@@ -4,6 +4,7 @@ summary.json, the same bits whatever --jobs, errors with an exit status and no t
 from __future__ import annotations
 
 import json
+import pickle
 import subprocess
 import sys
 from pathlib import Path
@@ -14,6 +15,8 @@ import pytest
 from typer.testing import CliRunner
 
 from sim.cli import app
+from sim.replication import prepare, run_batch
+from sim.scenario.loading import load_scenario
 
 ROOT = Path(__file__).resolve().parent.parent
 runner = CliRunner()
@@ -244,3 +247,41 @@ def test_run_prints_the_answer_before_it_draws_the_figures(tmp_path, baseline_pa
     assert result.exit_code == 4
     text = " ".join(result.output.split())
     assert text.index("15-30 days") < text.index("No space left on device")
+
+
+SHIPPED = sorted(Path(__file__).resolve().parent.parent.joinpath("scenarios").glob("*.toml")) + sorted(
+    Path(__file__).resolve().parent.parent.joinpath("scenarios", "history").glob("*.toml")
+)
+
+_ALONE = """
+import pickle, sys
+from sim.replication import prepare, run_batch
+from sim.scenario.loading import load_scenario
+out = {}
+for path in sys.argv[2:]:
+    prepared = prepare(load_scenario(path).scenario)
+    for index in (3, 0):  # the later one first: whatever a run keeps between replications is set by another one
+        rows, cargo, people = run_batch(prepared, 5, [index])
+        out[path, index] = (rows[0], cargo[0].tolist(), people[0].tolist())
+pickle.dump(out, open(sys.argv[1], "wb"))
+"""
+
+
+def same_value(a: object, b: object) -> bool:
+    return a == b or (isinstance(a, float) and isinstance(b, float) and a != a and b != b)
+
+
+def test_the_same_bits_for_a_replication_run_in_order_after_others_or_alone_in_a_fresh_process(tmp_path):
+    # what a run keeps from one replication to the next (each road's march, a choice's weights, the routes' searches)
+    # changes no number: replications 0..3 in order in this process against 3 then 0, each first of its scenario, in a new one
+    alone = tmp_path / "alone.pickle"
+    done = subprocess.run([sys.executable, "-c", _ALONE, str(alone), *map(str, SHIPPED)], capture_output=True, text=True, timeout=600)
+    assert done.returncode == 0, done.stderr
+    fresh = pickle.loads(alone.read_bytes())
+    for path in SHIPPED:
+        rows, cargo, people = run_batch(prepare(load_scenario(path).scenario), 5, range(4))
+        for index in (0, 3):
+            row, cargo_alone, people_alone = fresh[str(path), index]
+            assert row.keys() == rows[index].keys(), path.stem
+            assert all(same_value(row[k], rows[index][k]) for k in row), (path.stem, index, [k for k in row if not same_value(row[k], rows[index][k])])
+            assert cargo_alone == cargo[index].tolist() and people_alone == people[index].tolist(), (path.stem, index)

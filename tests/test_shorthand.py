@@ -123,3 +123,38 @@ def test_validate_names_a_one_base_file_s_own_line_and_field_never_the_expanded_
     where = f"bad.toml:{bad.read_text().splitlines().index(new.strip()) + 1}" if at_line else "bad.toml"
     assert re.search(rf"{re.escape(where)}\S* {re.escape(field)}: .*{words}", said), said
     assert "pools.base" not in said and "sites." not in said and "legs." not in said
+
+
+def same_object(a: Any, b: Any) -> bool:
+    """Whether two scenario values are the same, group for group: class, fields in order, fields marked as set."""
+    if isinstance(a, BaseModel):
+        return (
+            type(a) is type(b)
+            and list(a.__dict__) == list(b.__dict__)
+            and a.model_fields_set == b.model_fields_set
+            and a.__pydantic_extra__ == b.__pydantic_extra__
+            and a.__pydantic_private__ == b.__pydantic_private__
+            and all(same_object(a.__dict__[k], b.__dict__[k]) for k in a.__dict__)
+        )
+    if isinstance(a, dict):
+        return type(a) is type(b) and list(a) == list(b) and all(same_object(a[k], b[k]) for k in a)
+    if isinstance(a, list):
+        return type(a) is type(b) and len(a) == len(b) and all(same_object(x, y) for x, y in zip(a, b, strict=True))
+    return type(a) is type(b) and (a == b or (a != a and b != b))
+
+
+@pytest.mark.parametrize("name", ["qasrak_baseline", "qasrak_deadline", "qasrak_political_pause"])
+def test_the_quick_construction_builds_what_pydantic_s_model_construct_builds(name, monkeypatch):
+    one_base = pinned(name, index=4)
+    quick = as_theatre(one_base)
+    monkeypatch.setattr("sim.scenario.shorthand.construct", lambda cls, **values: cls.model_construct(**values))
+    assert same_object(quick, as_theatre(one_base))
+
+
+def test_replications_with_the_same_road_numbers_share_each_road_s_march_and_its_driving_hours():
+    first, second = pinned("qasrak_baseline", index=0), pinned("qasrak_baseline", index=1)
+    a, b = network_of(first).roads, network_of(second).roads
+    assert first.route.syria == second.route.syria and a[0].leg is b[0].leg  # the Syrian leg is fixed in the file: one record
+    assert first.route.iraq.km != second.route.iraq.km and a[2].leg is not b[2].leg  # the Iraqi leg's km is drawn
+    hours = a[0].leg.driving_hours(40.0)
+    assert b[0].leg.driving_hours(40.0) == hours == a[0].leg._driving_hours(40.0, 0.0)

@@ -19,7 +19,7 @@ from sim.model.convoy import KINDS
 from sim.model.network import BaseSpec, DestinationSpec, Network, PoolSpec, Road, SiteSpec
 from sim.model.route import Leg
 from sim.scenario.routing import beyond_border
-from sim.scenario.schema import BaseGroups, BaseSite, Cargo, CrossingPoint, CrossingSite, People, Scenario, TheatreScenario, strips_of
+from sim.scenario.schema import BaseGroups, BaseSite, Cargo, CrossingPoint, CrossingSite, NetworkLeg, People, Scenario, TheatreScenario, strips_of
 from sim.scenario.shorthand import as_theatre
 
 
@@ -71,7 +71,7 @@ def _theatre(s: TheatreScenario) -> Network:
             name=leg.name,
             start=leg.start,
             end=leg.end,
-            leg=Leg.of(leg),
+            leg=_leg_of(leg),
             daylight_only_for=_kinds(leg.daylight_only_for),
             threats=leg.threats,
             shares_threats_with=leg.shares_threats_with,
@@ -91,6 +91,22 @@ def _theatre(s: TheatreScenario) -> Network:
             apaches=int(pool.air_cover.apaches) if pool.air_cover else 0,
         )
     return Network(bases, crossings, destinations, sites, roads, pools, beyond=beyond)
+
+
+def _leg_of(leg: NetworkLeg) -> Leg:
+    """The march of a road (:meth:`Leg.of`), one record for every replication whose road has the same numbers, so that
+    its driving hours at each speed cap (kept by the record) are worked out once per run, not once per replication."""
+    numbers = (leg.km, leg.town_km, leg.speed_kmh, leg.town_speed_kmh, leg.halt_minutes, leg.halt_every_hours)
+    key = (numbers, tuple(type(n) for n in numbers))  # 503 and 503.0 kept apart: the record holds the numbers as given
+    march = _MARCHES.get(key)
+    if march is None:
+        if len(_MARCHES) >= 256:  # a drawn road (the Iraqi leg's km) adds one a replication, never met again: keep few
+            _MARCHES.clear()
+        march = _MARCHES[key] = Leg.of(leg)
+    return march
+
+
+_MARCHES: dict[tuple[tuple[float, ...], tuple[type, ...]], Leg] = {}
 
 
 def _beyond(s: TheatreScenario) -> frozenset[str]:

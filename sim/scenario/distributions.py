@@ -259,7 +259,9 @@ class Choice(_Distribution):
         return w / w.sum()
 
     def sample(self, rng: np.random.Generator) -> float:
-        return float(self.values[int(rng.choice(len(self.values), p=self._p()))])
+        # numpy's ``rng.choice(len(values), p=p)`` from one ``rng.random()``: the first value whose cumulative weight
+        # (normalised by the last) exceeds it, the same numbers without the per-call checks of ``p``
+        return float(self.values[int(_cumulative(self).searchsorted(rng.random(), side="right"))])
 
     def ppf(self, q: float) -> float:
         order = np.argsort(self.values)
@@ -270,6 +272,23 @@ class Choice(_Distribution):
     @property
     def support(self) -> tuple[float, float]:
         return (min(self.values), max(self.values))
+
+
+def _cumulative(choice: Choice) -> np.ndarray:
+    """A choice's cumulative weights, normalised by the last as ``numpy.random.Generator.choice`` does (worked out once
+    per list of values and weights)."""
+    key = (tuple(choice.values), None if choice.weights is None else tuple(choice.weights))
+    cdf = _CUMULATIVE.get(key)
+    if cdf is None:
+        cdf = choice._p().cumsum()
+        cdf /= cdf[-1]
+        if len(_CUMULATIVE) > 1024:
+            _CUMULATIVE.clear()
+        _CUMULATIVE[key] = cdf
+    return cdf
+
+
+_CUMULATIVE: dict[tuple[tuple[float, ...], tuple[float, ...] | None], np.ndarray] = {}
 
 
 class Bernoulli(_Distribution):

@@ -11,10 +11,11 @@ import hashlib
 from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import cached_property
-from typing import Any, cast
+from typing import Any, TypeVar, cast
 
 import numpy as np
 from pydantic import BaseModel
+from pydantic.fields import FieldInfo
 
 from sim.scenario.distributions import Constant, _Distribution, is_distribution
 from sim.scenario.schema import Scenario
@@ -233,3 +234,71 @@ def _copy_model(node: BaseModel, update: dict[str, Any]) -> BaseModel:
     object.__setattr__(copied, "__pydantic_fields_set__", node.__pydantic_fields_set__ | update.keys())
     object.__setattr__(copied, "__pydantic_private__", None)
     return copied
+
+
+M = TypeVar("M", bound=BaseModel)
+
+_GIVEN, _SHARED, _MADE = 0, 1, 2
+"""How :func:`construct` fills a field it is not given: not at all (required), with its default shared (a value
+that cannot change), or with a default made anew (a factory, or a value pydantic copies each time)."""
+
+
+def construct(cls: type[M], **values: Any) -> M:
+    """``cls.model_construct(**values)`` for a scenario group built from numbers already validated (the one-base
+    file's expansion, :mod:`sim.scenario.shorthand`), without pydantic's generic walk of every field's aliases and
+    defaults on every call: the same object, its fields in declared order, those given (by name or alias) marked as
+    set, the others at their defaults, values that are not fields left out. A group pydantic would construct otherwise
+    (validation aliases, a post-init, extra fields kept, private attributes, a root model) goes through
+    ``model_construct`` itself.
+    """
+    plan = _PLANS.get(cls)
+    if plan is None:
+        plan = _PLANS[cls] = _plan(cls)
+    if not plan:
+        return cls.model_construct(**values)
+    fields: dict[str, Any] = {}
+    given = set()
+    for name, alias, fill, info in plan:
+        if alias is not None and alias in values:
+            fields[name] = values[alias]
+            given.add(name)
+        elif name in values:
+            fields[name] = values[name]
+            given.add(name)
+        elif fill == _SHARED:
+            fields[name] = info.default
+        elif fill == _MADE:
+            fields[name] = info.get_default(call_default_factory=True, validated_data=fields)
+    made = cls.__new__(cls)
+    object.__setattr__(made, "__dict__", fields)
+    object.__setattr__(made, "__pydantic_fields_set__", given)
+    object.__setattr__(made, "__pydantic_extra__", None)
+    object.__setattr__(made, "__pydantic_private__", None)
+    return made
+
+
+_PLANS: dict[type[BaseModel], tuple[tuple[str, str | None, int, FieldInfo], ...]] = {}
+"""Each group class :func:`construct` has built: its fields in order, each with its alias and how it is filled when
+not given (empty: the class is constructed by pydantic itself)."""
+
+_UNCHANGING = (type(None), bool, int, float, str, bytes)
+"""Defaults pydantic hands out as they are (its ``smart_deepcopy`` returns them): any other is made anew each time."""
+
+
+def _plan(cls: type[BaseModel]) -> tuple[tuple[str, str | None, int, FieldInfo], ...]:
+    """How :func:`construct` builds ``cls``, field by field; none where ``model_construct`` does more than set fields."""
+    fields = cls.__pydantic_fields__
+    if cls.__pydantic_post_init__ or cls.__pydantic_root_model__ or cls.model_config.get("extra") == "allow" or cls.__private_attributes__:
+        return ()
+    if any(info.validation_alias is not None and info.validation_alias != info.alias for info in fields.values()):
+        return ()
+    plan = []
+    for name, info in fields.items():
+        if info.is_required():
+            fill = _GIVEN
+        elif info.default_factory is None and (type(info.default) in _UNCHANGING or (type(info.default) is tuple and not info.default)):
+            fill = _SHARED  # pydantic's copy of such a default is the default itself
+        else:
+            fill = _MADE
+        plan.append((name, info.alias, fill, info))
+    return tuple(plan)

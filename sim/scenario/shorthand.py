@@ -17,7 +17,7 @@ destination. :func:`as_theatre` writes it as a theatre (docs/MODEL.md, "The one-
 The expansion is made AFTER the draws, from a *resolved* scenario: the inputs stay those of the file
 as written (``fleet.military.count``, ``route.syria.km``...), the dotted paths that name their random
 streams and that ``--set``, study files, observations and plan levers use. The parts were validated
-with the file, so the theatre is built without validating them again (``model_construct``).
+with the file, so the theatre is built without validating them again (``model_construct``, by :func:`sim.scenario.draws.construct`).
 """
 
 from __future__ import annotations
@@ -25,6 +25,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+from sim.scenario.draws import construct
 from sim.scenario.schema import (
     TRUCK_TYPES,
     BaseGroups,
@@ -72,13 +73,22 @@ def as_theatre(s: Scenario) -> TheatreScenario:
         legs.append(_leg(BASE, ALTERNATE, s.route.syria, detour_km=alternate.extra_km, shares_threats_with=f"{BASE}-{MAIN}"))
     legs += [_leg(name, DESTINATION, s.route.iraq) for name in sites if name != BASE]
     destination = s.destination
-    sites[DESTINATION] = DestinationSite.model_construct(
-        kind="destination", title=destination.name, lat=0.0, lon=0.0, unload_teams=destination.unload_teams, source=destination.source, source_kind=None
+    sites[DESTINATION] = construct(
+        DestinationSite,
+        kind="destination",
+        title=destination.name,
+        lat=0.0,
+        lon=0.0,
+        unload_teams=destination.unload_teams,
+        source=destination.source,
+        source_kind=None,
     )
     fleet, escort, cover = s.fleet, s.escort, s.air_cover
-    return TheatreScenario.model_construct(
+    return construct(
+        TheatreScenario,
         scenario=s.scenario,
-        fleet=TheatreFleet.model_construct(
+        fleet=construct(
+            TheatreFleet,
             **_by_type(fleet, _speeds),
             breakdowns_per_1000_km=fleet.breakdowns_per_1000_km,
             recovery_hours=fleet.recovery_hours,
@@ -87,8 +97,9 @@ def as_theatre(s: Scenario) -> TheatreScenario:
             source_kind=None,
         ),
         convoys=s.convoys,
-        escort=TheatreEscort.model_construct(vehicles_per_team=escort.vehicles_per_team, rest_hours=escort.rest_hours, source=escort.source, source_kind=None),
-        air_cover=TheatreAirCover.model_construct(
+        escort=construct(TheatreEscort, vehicles_per_team=escort.vehicles_per_team, rest_hours=escort.rest_hours, source=escort.source, source_kind=None),
+        air_cover=construct(
+            TheatreAirCover,
             sorties_per_aircraft_per_day=cover.sorties_per_aircraft_per_day,
             hours_on_station=cover.hours_on_station,
             share_of_convoys=cover.share_of_convoys,
@@ -97,8 +108,8 @@ def as_theatre(s: Scenario) -> TheatreScenario:
             source=cover.source,
             source_kind=None,
         ),
-        crossing=TheatreCrossing.model_construct(divert_after_hours=s.crossing.divert_after_hours, source_kind=None),
-        destination=TheatreDestination.model_construct(unload_hours_per_truck=destination.unload_hours_per_truck, source=destination.source, source_kind=None),
+        crossing=construct(TheatreCrossing, divert_after_hours=s.crossing.divert_after_hours, source_kind=None),
+        destination=construct(TheatreDestination, unload_hours_per_truck=destination.unload_hours_per_truck, source=destination.source, source_kind=None),
         weather=s.weather,
         pause=s.pause,
         history=s.history,
@@ -112,7 +123,8 @@ def as_theatre(s: Scenario) -> TheatreScenario:
 
 
 def _base(s: Scenario) -> BaseSite:
-    return BaseSite.model_construct(
+    return construct(
+        BaseSite,
         kind="base",
         title=BASE_TITLE,
         lat=0.0,
@@ -137,7 +149,8 @@ def _base(s: Scenario) -> BaseSite:
 
 def _crossing(point: CrossingPoint) -> CrossingSite:
     """A crossing point as a site, titled by its name (its detour, if any, is the road to it)."""
-    return CrossingSite.model_construct(
+    return construct(
+        CrossingSite,
         kind="crossing",
         title=point.name,
         lat=0.0,
@@ -166,7 +179,8 @@ def _leg(
 ) -> NetworkLeg:
     """The road ``start``-``end`` marched as ``road`` (``detour_km`` longer, for an alternate crossing's detour), with its
     threats or another road's."""
-    return NetworkLeg.model_construct(
+    return construct(
+        NetworkLeg,
         start=start,
         end=end,
         km=road.km if detour_km is None else road.km + detour_km,
@@ -189,25 +203,27 @@ def _by_type(fleet: Fleet, part: Callable[[TruckType], Group]) -> dict[str, Any]
 
 
 def _count(truck: TruckType) -> PoolTrucks:
-    return PoolTrucks.model_construct(count=truck.count, source=truck.source, source_kind=None)
+    return construct(PoolTrucks, count=truck.count, source=truck.source, source_kind=None)
 
 
 def _speeds(truck: TruckType) -> SpeedsOnly:
-    return SpeedsOnly.model_construct(speed_kmh=truck.speed_kmh, cab_seats=truck.cab_seats, source=truck.source, source_kind=None)
+    return construct(SpeedsOnly, speed_kmh=truck.speed_kmh, cab_seats=truck.cab_seats, source=truck.source, source_kind=None)
 
 
 def _pool(s: Scenario) -> Pool:
     """The base's own trucks by type, escort teams and Apaches, at the base."""
     fleet = s.fleet
-    return Pool.model_construct(
+    return construct(
+        Pool,
         title=POOL_TITLE,
         home=BASE,
-        fleet=PoolFleet.model_construct(
+        fleet=construct(
+            PoolFleet,
             **_by_type(fleet, _count),
             source_kind=None,
         ),
-        escort=PoolEscort.model_construct(teams=s.escort.teams, source=s.escort.source, source_kind=None),
-        air_cover=PoolAirCover.model_construct(apaches=s.air_cover.apaches, source=s.air_cover.source, source_kind=None),
+        escort=construct(PoolEscort, teams=s.escort.teams, source=s.escort.source, source_kind=None),
+        air_cover=construct(PoolAirCover, apaches=s.air_cover.apaches, source=s.air_cover.source, source_kind=None),
         source_kind=None,
     )
 
