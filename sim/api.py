@@ -232,7 +232,7 @@ def run(
         summary["warnings"] = [*summary.get("warnings", []), *([capped] if capped else [])]
     count = ran.replications
     resolved = loaded.scenario.model_dump(mode="json")
-    manifest = new_manifest("run", resolved, loaded.path, list(loaded.overrides), o.seed_or(), replications=count, jobs=pool.workers)
+    manifest = new_manifest("run", resolved, loaded.path, list(loaded.overrides), o.seed_or(), replications=count, jobs=pool.workers, executor=pool.description)
     write_json(folder / "summary.json", summary)
     if isinstance(loaded.scenario, TheatreScenario):  # exactly when theatre_layout gave a layout above
         write_json(folder / "network.json", network_json(loaded.scenario))
