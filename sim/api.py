@@ -402,6 +402,8 @@ def sweep(
         raise UsageError(f"--design {design} needs --samples N, the number of design points")
     if study.design == "grid" and samples is not None:
         raise UsageError("--samples sets the points of an lhs or sobol design; a grid runs every combination of the levels")
+    if study.design == "grid" and (unstepped := _vary_without_levels(vary)):
+        raise UsageError(unstepped)
     plan = plan_sweep(study)
     chosen = _measure(plan.loaded.scenario, o.measure, o.by_day, o.base)
     warnings = []
@@ -425,6 +427,27 @@ def sweep(
 
         plot_results(result.out)
     return SweepResult(result.out, result.points, plan.study, result.batches_run, result.batches_kept, result.wall_seconds, warnings, chosen)
+
+
+def _vary_without_levels(vary: Sequence[str]) -> str | None:
+    """The usage error of a ``--vary`` range with no step on a grid (which runs every level, so needs them), saying
+    what to write instead; None when every ``--vary`` has levels (a malformed one is the scenario check's to name)."""
+    from sim.experiment.design import FactorSpecError, parse_spec
+
+    for text in vary:
+        path, _, spec = (part.strip() for part in text.partition("="))
+        try:
+            low, high, levels = parse_spec(spec)
+        except FactorSpecError:
+            continue
+        if levels is None:
+            step = 1 if low.is_integer() and high.is_integer() else (high - low) / 4
+            return (
+                f"--vary {path}={spec} is a range without a step, and a grid design runs every level: "
+                f"give a step, --vary {path}={spec}:{step:g}, or a list such as --vary {path}={low:g},{high:g}; "
+                f"or draw points across the range with --design lhs --samples N"
+            )
+    return None
 
 
 @dataclass(frozen=True)

@@ -129,6 +129,14 @@ def test_a_range_that_makes_the_scenario_invalid_is_refused_with_status_3(tmp_pa
     assert "--vary factors.convoys.size_max" not in done.stderr and "convoys.size_max" in done.stderr and "narrow the range" in done.stderr
 
 
+def test_a_vary_range_without_a_step_on_a_grid_is_a_usage_error_saying_what_to_write(tmp_path):
+    done = evacsim("sweep", str(BASELINE), "--vary", "escort.teams=3:10", "-n", "5", "--out", str(tmp_path / "out"))
+    assert done.returncode == 2, done.stderr
+    said = " ".join(done.stderr.split())
+    assert "--vary escort.teams=3:10 is a range without a step" in said and "--vary escort.teams=3:10:1" in said and "--design lhs --samples N" in said
+    assert not (tmp_path / "out").exists()
+
+
 def test_an_unknown_key_in_a_study_file_is_refused(tmp_path):
     study_file = tmp_path / "typo.toml"
     study_file.write_text(f'name = "t"\nscenario = "{BASELINE}"\nreplication = 5\n[factors]\nescort.teams = [2]\n')
