@@ -97,7 +97,7 @@ def test_force_never_writes_one_command_s_results_into_another_s_folder(tmp_path
     args = [str(baseline_path) if a == "{scenario}" else a for a in command]
     result = invoke(*args, "--out", out, "--force")
     assert result.exit_code == 4, result.output
-    assert "holds the results of evacsim run" in " ".join(result.output.split())
+    assert "holds the results of `evacsim run`" in " ".join(result.output.split())
     assert {path.name: path.read_bytes() for path in out.iterdir() if path.is_file()} == before
 
 
