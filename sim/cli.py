@@ -193,15 +193,7 @@ def run(
     except KeyboardInterrupt:
         _console.stopped("interrupted before the replications finished; nothing was written (for a study that can be resumed, use evacsim sweep)")
     _print_summary(loaded.scenario.scenario.title, result.summary, window, loaded.scenario.scenario.start)  # the answer first; figures after
-    from sim.plots.figures import NotResultsFolder, plot_results
-
-    try:
-        with _console.working("drawing the figures"):
-            plot_results(result.folder)
-    except NotResultsFolder as exc:  # the folder changed under the run (a file put among its parts): one paragraph, not a traceback
-        _fail(str(exc), 3)
-    except KeyboardInterrupt:  # the answer is written and checked: keep it, and say how to draw the rest
-        _console.stopped(f"interrupted while drawing the figures; the results are complete in {result.folder}: evacsim plot {result.folder} draws them")
+    _console.draw_figures(result.folder)
     _results_in(result.folder)
 
 

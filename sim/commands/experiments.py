@@ -74,11 +74,14 @@ def sweep(
 
     with on_workers("sweep", jobs, scheduler, dask_local) as workers:
         shared = workers.options(seed=seed, set_=set_, out=out, force=force, resume=resume, measure=measure, by_day=by_day, base=base)
-        result = api.sweep(target, vary or [], design=design, samples=samples, replications=replications, name=name, batch_size=batch_size, options=shared)
+        result = api.sweep(
+            target, vary or [], design=design, samples=samples, replications=replications, name=name, batch_size=batch_size, figures=False, options=shared
+        )
     for warning in result.warnings:
         _console.warn(warning)
     with _console.named(Path(result.study.scenario_path)):  # a theatre's factors by its own names (roads by their ends)
         _print_points(result)
+    _console.draw_figures(result.folder)  # the answer first; Ctrl-C while drawing keeps every replication and says so
     kept = f" ({result.batches_kept} batches kept from before)" if result.batches_kept else ""
     _console.results_in(result.folder, f"{len(result.points)} points x {result.study.replications} replications in {result.wall_seconds:.1f} s{kept}. ")
 
