@@ -326,7 +326,7 @@ def bench(
     seconds: Annotated[float, typer.Option(help="wall time for the whole bench, roughly (start-up of processes and Dask adds a few seconds)")] = 20.0,
     jobs: Annotated[int, typer.Option(min=1, help="processes for the parallel measurements")] = 2,
     scenario: Annotated[Path, typer.Option(help="scenario to measure")] = Path("scenarios/qasrak_baseline.toml"),
-    parallel: Annotated[bool, typer.Option(help="also measure the local pool, a Dask LocalCluster and parent memory")] = True,
+    parallel: Annotated[bool, typer.Option(help="also measure the local pool (its speed-up), a Dask LocalCluster and parent memory")] = True,
     analysis: Annotated[bool, typer.Option(help="also measure what sensitivity, calibration and discovery add")] = True,
     replay: Annotated[int | None, typer.Option(min=1, help="replications streamed through the writer for the memory figure (default: from --seconds)")] = None,
     scaling: Annotated[
@@ -351,14 +351,20 @@ def bench(
     warning = busy_warning(load, cores)
     if warning:
         _warn(warning)
-    steps = [("core rates", True), ("parallel rates and memory", parallel), ("analysis overhead", analysis), ("theatre scaling", scaling)]
-    with _progress(unit="steps") as bar:
-        task = bar.add_task("bench: core rates", total=sum(on for _, on in steps))
+    asked = (("core rates", True), ("parallel rates and memory", parallel), ("analysis overhead", analysis), ("theatre scaling", scaling))
+    steps = [name for name, on in asked if on]
+    with _progress(unit="steps") as bar:  # only the steps asked for: one turned off is neither run nor said
+        task = bar.add_task(f"bench: {steps[0]}", total=len(steps))
+
+        def done(step: str) -> None:
+            later = steps[steps.index(step) + 1 :]
+            bar.update(task, advance=1, description=f"bench: {later[0]}" if later else f"bench: {step}")
+
         core = 0.30 * seconds if (parallel or analysis) else seconds
-        figures = run_bench(str(scenario), seconds=core, jobs=jobs)
+        figures = run_bench(str(scenario), seconds=core, jobs=jobs, parallel=parallel)
         figures["load_average"] = {"before": load, "cores": cores, "busy": warning is not None}
         plan = bench_plan(seconds, figures["replications_per_s"], jobs, replay)
-        bar.update(task, advance=1, description="bench: parallel rates and memory")
+        done("core rates")
         if parallel:
             figures["parallel"] = bench_module.bench_parallel.run_parallel_bench(
                 str(scenario),
@@ -367,13 +373,13 @@ def bench(
                 memory_replications=plan.memory_replications,
                 replay_replications=plan.replay_replications,
             )
-            bar.update(task, advance=1, description="bench: analysis overhead")
+            done("parallel rates and memory")
         if analysis:
             figures["analysis"] = bench_module.bench_analysis.analysis_overhead(str(scenario), jobs=jobs, scale=plan.analysis_scale)
-            bar.update(task, advance=1, description="bench: theatre scaling")
+            done("analysis overhead")
         if scaling:
             figures["theatre_scaling"] = bench_module.big_theatre.scaling(seconds=max(1.0, 0.05 * seconds))
-            bar.update(task, advance=1)
+            done("theatre scaling")
     sys.stdout.write(json.dumps(figures, indent=2) + "\n")
 
 
