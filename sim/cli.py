@@ -120,9 +120,9 @@ def bounds(scenario: ScenarioArg, set_: SetOpt = None, base: BoundsBaseOpt = Non
     who = bounds_subject(loaded.scenario, base)
     of = f" of {who}" if who else ""
     table = Table(title=escape(f"Capacity bounds{of} (distributions at their medians)"))
-    table.add_column("resource")
-    table.add_column("fewest days", justify="right")
-    table.add_column("to", justify="left")
+    table.add_column("resource", overflow="fold")
+    table.add_column("fewest days", justify="right", overflow="fold")
+    table.add_column("to", justify="left", overflow="fold")
     table.add_column("basis", overflow="fold")
     for b in sorted(found, key=lambda b: -b.days):
         style = "bold" if b is worst else ""
@@ -226,11 +226,11 @@ def _print_when(summary: dict, start: str) -> None:
     base empty and force closure. Days from the scenario's own start, with calendar dates."""
     theatre = "theatre" in summary
     table = Table(title=f"When: days from day 0 ({_date(start, 0)}), calendar dates beside them")
-    table.add_column("")
+    table.add_column("", overflow="fold")
     for col in ("mean", "P50 (date)", "P10-P90 (dates)"):
-        table.add_column(col, justify="right")
+        table.add_column(col, justify="right", overflow="fold")
     if theatre:
-        table.add_column("has to move\n(share of replications)", justify="right")
+        table.add_column("has to move\n(share of replications)", justify="right", overflow="fold")
         t = summary["theatre"]
         table.add_row("[bold]everyone out of the country[/]", *_when_row(t["days_to_last_out"], start), "", style="bold")
         for name, b in summary["bases"].items():
@@ -289,8 +289,8 @@ def _print_summary(title: str, summary: dict, window: tuple[float, float], start
         subject = f"{main.removesuffix(': ') or 'base'} empty"
         figures = {kind: summary[key] for kind, key in _window_keys(window).items()}
     probs = Table(title=f"The seed's {window[0]:g}-{window[1]:g} days, as a check on {escape(subject)}: probability (95% CI)")
-    probs.add_column("when")
-    probs.add_column("probability", justify="right")
+    probs.add_column("when", overflow="fold")
+    probs.add_column("probability", justify="right", overflow="fold")
     labels = {"p_under": f"under {window[0]:g} days", "p_within": f"{window[0]:g}-{window[1]:g} days", "p_over": f"over {window[1]:g} days"}
     for kind, p in figures.items():
         probs.add_row(labels[kind], f"{100 * p['estimate']:.1f}%  ({100 * p['ci_low']:.1f}-{100 * p['ci_high']:.1f}%)")
