@@ -73,7 +73,8 @@ def print_nowcast(result, title: str, window: tuple[float, float], start: dt.dat
 
     low, high = window
     table = Table(title=f"{title}: nowcast (effective sample {result.effective_sample_size:.0f} of {len(result.weights)})")
-    table.add_column("", overflow="fold", max_width=9)  # at 80 columns a cell wraps, or folds, never loses a figure to an ellipsis
+    narrow = console.width < 100  # at 80 columns the row labels fold first; a cell wraps, or folds, never loses a figure to an ellipsis
+    table.add_column("", overflow="fold", max_width=9 if narrow else None)
     heads = ("date everyone is out (P50)", f"P(out by day {high:g}) (95% CI)", "P10-P90 (days)", "force closure P50 (days)")
     for col in (*heads, f"P({low:g}-{high:g}), the seed's window", f"P(> {high:g})"):
         table.add_column(col, justify="right", overflow="fold")
