@@ -58,7 +58,13 @@ Progress = Callable[[int, int], None] | None
 
 
 class UsageError(ValueError):
-    """Options that do not go together or a value out of range (the command line's exit status 2)."""
+    """Options that do not go together or a value out of range (the command line's exit status 2); from Python, its
+    message names keyword arguments (``force=True``), not options (``--force``)."""
+
+    def __str__(self) -> str:
+        from sim.experiment.storage import in_callers_words
+
+        return in_callers_words(super().__str__())
 
 
 class Interrupted(Exception):

@@ -106,11 +106,12 @@ class EvacsimGroup(TyperGroup):
 
     def invoke(self, ctx: typer.Context) -> Any:  # type: ignore[override]  # typer vendors click: its Context is typer._click's
         from sim.commands._console import sigterm_as_ctrl_c, stopped
-        from sim.experiment.storage import one_writer
+        from sim.experiment.storage import on_command_line, one_writer
 
         try:
-            # SIGTERM is handled as Ctrl-C; the results folders a command locks stay locked until it ends (figures drawn included)
-            with sigterm_as_ctrl_c(), one_writer():
+            # SIGTERM is handled as Ctrl-C; the results folders a command locks stay locked until it ends (figures drawn included);
+            # messages name options as typed (--force), not as Python keyword arguments
+            with sigterm_as_ctrl_c(), one_writer(), on_command_line():
                 return super().invoke(ctx)
         except KeyboardInterrupt:  # a command that says nothing of its own on Ctrl-C (plot, report): not click's "Aborted!"
             stopped("interrupted")
