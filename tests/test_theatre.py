@@ -262,6 +262,9 @@ def test_run_on_a_theatre_writes_the_bases_the_theatre_the_network_and_each_base
     assert summary["days_to_base_empty"]["mean"] == pytest.approx(1 / 24)  # the main base (a), as today's keys
     assert summary["bases"]["b"]["days_to_base_empty"]["mean"] == pytest.approx(13.5 / 24)
     assert summary["bases"]["b"]["title"] == "a base" and summary["bases"]["b"]["share_left"] == 1.0
+    for b in summary["bases"].values():  # keys that say what they hold, beside the old ones scripts read
+        assert b["share_moving"] == b["share_left"] == 1.0
+        assert b["window_verdict"] == b["verdict"] and "under 15 days" in b["window_verdict"]  # the window sentence, not the date
     theatre = summary["theatre"]
     assert theatre["days_to_last_out"]["p50"] == pytest.approx(15.5 / 24)
     assert theatre["p_within"]["20"]["estimate"] == 1.0 and theatre["reported_end_days"] == [20, 30, 60]

@@ -52,8 +52,9 @@ def summarize_theatre(
     resources: tuple[str, ...],
     crews: dict[str, str] | None = None,
 ) -> dict:
-    """``summary.json``'s ``bases`` (name -> today's fields, over the replications the base was left, with the
-    share left) and ``theatre`` (days to the last out; the chance of being out by each reported end date; the binding resource).
+    """``summary.json``'s ``bases`` (name -> today's fields, over the replications the base was left, with
+    ``share_moving``, the share of replications in which the base moves at all, and ``window_verdict``, its sentence
+    on the seed's window; ``share_left`` and ``verdict`` are the same values under the names scripts already read) and ``theatre`` (days to the last out; the chance of being out by each reported end date; the binding resource).
 
     ``layout`` names the bases, legs and pools (:class:`sim.scenario.theatre_layout.TheatreLayout`); ``crews`` each
     base's crew of a vehicle in words (``2 people``), which its warning gives beside ``sites.<base>.vehicles.crew``.
@@ -65,7 +66,9 @@ def summarize_theatre(
         title = (getattr(layout, "titles", None) or {}).get(name, name)
         crew, path = (crews or {}).get(name), f"sites.{name}.vehicles.crew"
         summary = summarize(view, window, wait_causes, resources, crew, path) if len(view) else {"replications": 0}
-        bases[name] = {**summary, "share_left": share, "title": title}
+        # window_verdict and share_moving say what they hold; verdict and share_left are kept, the same values, for scripts
+        clearer = {"window_verdict": summary["verdict"]} if "verdict" in summary else {}
+        bases[name] = {**summary, **clearer, "share_left": share, "share_moving": share, "title": title}
     days = rows["theatre.days_to_last_out"].to_numpy(dtype=float)
     finished = rows["theatre.finished"].to_numpy(dtype=bool)
     closed = np.where(finished, days, np.inf)
