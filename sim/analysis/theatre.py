@@ -54,7 +54,8 @@ def summarize_theatre(
 ) -> dict:
     """``summary.json``'s ``bases`` (name -> today's fields, over the replications the base was left, with
     ``share_moving``, the share of replications in which the base moves at all, and ``window_verdict``, its sentence
-    on the seed's window; ``share_left`` and ``verdict`` are the same values under the names scripts already read) and ``theatre`` (days to the last out; the chance of being out by each reported end date; the binding resource).
+    on the seed's window; ``share_left`` and ``verdict`` are the same values under the names scripts already read) and
+    ``theatre`` (days to the last out; the chance of being out by each reported end date; the binding resource).
 
     ``layout`` names the bases, legs and pools (:class:`sim.scenario.theatre_layout.TheatreLayout`); ``crews`` each
     base's crew of a vehicle in words (``2 people``), which its warning gives beside ``sites.<base>.vehicles.crew``.
