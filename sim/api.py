@@ -30,7 +30,7 @@ import pandas as pd
 from sim.analysis.marginal import marginal_sentence
 from sim.analysis.measure import Measure, MeasureError, headline
 from sim.analysis.statistics import summarize
-from sim.analysis.theatre import summarize_theatre, theatre_columns
+from sim.analysis.theatre import name_the_main_base, summarize_theatre, theatre_columns
 from sim.experiment import analyses
 from sim.experiment.analyses import scenario_measure
 from sim.experiment.engine import Batch, Store
@@ -222,7 +222,8 @@ def run(
     summary = summarize(rows, window, WAIT_CAUSES, RESOURCES, *crews.get(None, (None, "vehicles.crew")))
     if layout is not None:  # a theatre: each base's answers, the last out of the country, the network
         theatre = summarize_theatre(rows, layout, window, WAIT_CAUSES, RESOURCES, {n: words for n, (words, _) in crews.items() if n})
-        summary["warnings"] = [*summary.get("warnings", []), *theatre.pop("warnings")]
+        main_title = theatre["bases"][layout.bases[0]].get("title", layout.bases[0])
+        summary["warnings"] = [*name_the_main_base(summary.get("warnings", []), main_title), *theatre.pop("warnings")]
         summary.update(theatre)
     top = headline(rows, chosen)
     summary["window_verdict"] = summary["verdict"]  # the seed's question, on the main base, kept for scripts
