@@ -108,7 +108,7 @@ _KIND_WORDS = {
 }
 """Each kind of input file evacsim reads: (what it is, in short; what it is, with what makes it that kind)."""
 
-_KIND_READER = {
+_KIND_READER: dict[str, str | dict[str, str]] = {
     "scenario": {
         "observations": "give the scenario first and the file of dated reports second, `evacsim nowcast SCENARIO OBSERVATIONS` (docs/NOWCAST.md)",
         "plan": "give it as the scenario and the plan options file after --options, `evacsim plan SCENARIO --options FILE`",
