@@ -319,10 +319,14 @@ def _spread(values: list[float]) -> dict[str, float]:
     return {"median": median, "q25": q25, "q75": q75, "relative_spread": (q75 - q25) / median if median else math.nan}
 
 
-def run_bench(scenario_path: str = BASELINE, seconds: float = 5.0, jobs: int = 2, seed: int = 1, compare_with: str | None = None) -> dict:
-    """Measure the raw SimPy loop and the scenario on one core in interleaved slices, then on ``jobs`` cores.
+def run_bench(
+    scenario_path: str = BASELINE, seconds: float = 5.0, jobs: int = 2, seed: int = 1, compare_with: str | None = None, parallel: bool = True
+) -> dict:
+    """Measure the raw SimPy loop and the scenario on one core in interleaved slices, then (``parallel``) on ``jobs`` cores.
 
-    About half of ``seconds`` goes to the interleaved slices, half to the pool. A theatre is
+    About half of ``seconds`` goes to the interleaved slices, half to the pool; without ``parallel`` the pool is not
+    started (the slices are the same) and its figures (``jobs``, ``replications_parallel``, ``parallel_speedup``...)
+    are left out, not measured. A theatre is
     interleaved with the one-base baseline (``compare_with``, by default); the baseline with the
     shipped theatre; either way the theatre's seconds per convoy are compared with the baseline's.
     Rates are per wall second; model events include each replication's setup (input draws,
@@ -334,7 +338,7 @@ def run_bench(scenario_path: str = BASELINE, seconds: float = 5.0, jobs: int = 2
         compare_with = BASELINE if scenario.is_theatre else THEATRE
     other_path = resolve_scenario_path(compare_with)
     other = prepare(load_scenario(other_path).scenario) if other_path.resolve() != resolve_scenario_path(scenario_path).resolve() else None
-    raw_tally, tally, other_tally = interleaved(prepared, seed, seconds / 2, other)
+    raw_tally, tally, other_tally = interleaved(prepared, seed, seconds / 2, other)  # the same slices with or without the pool
 
     raw = sum(raw_tally.events) / sum(raw_tally.wall)
     wall, replications, events, convoys = sum(tally.wall), sum(tally.replications), sum(tally.events), sum(tally.convoys)
@@ -365,10 +369,20 @@ def run_bench(scenario_path: str = BASELINE, seconds: float = 5.0, jobs: int = 2
             "met": bool(ratio <= SECONDS_PER_CONVOY_VS_BASELINE),
         }
 
-    count, batch_size = parallel_plan(one_core_rate, seconds / 2, jobs)
-    parallel_wall = parallel_run(prepared, seed, count, jobs, batch_size)
-    parallel_rate = count / parallel_wall
-    speedup = parallel_rate / one_core_rate
+    pool: dict[str, object] = {}
+    if parallel:
+        count, batch_size = parallel_plan(one_core_rate, seconds / 2, jobs)
+        parallel_wall = parallel_run(prepared, seed, count, jobs, batch_size)
+        parallel_rate = count / parallel_wall
+        speedup = parallel_rate / one_core_rate
+        pool = {
+            "replications_parallel": count,
+            "batch_size_parallel": batch_size,
+            "wall_seconds_parallel": parallel_wall,
+            "replications_per_s_parallel": parallel_rate,
+            "parallel_speedup": speedup,
+            "parallel_efficiency": speedup / jobs,
+        }
 
     share = simpy_share(prepared, seed)
 
@@ -379,7 +393,7 @@ def run_bench(scenario_path: str = BASELINE, seconds: float = 5.0, jobs: int = 2
     return {
         "scenario": str(scenario_path),
         "seconds": seconds,
-        "jobs": jobs,
+        **({"jobs": jobs} if parallel else {}),
         "seed": seed,
         "raw_resource_events_per_s": raw,
         "rounds": len(tally.wall),
@@ -390,12 +404,7 @@ def run_bench(scenario_path: str = BASELINE, seconds: float = 5.0, jobs: int = 2
         "events_per_replication": events / replications,
         **per_convoy,
         "model_events_per_s": model_events_per_s,
-        "replications_parallel": count,
-        "batch_size_parallel": batch_size,
-        "wall_seconds_parallel": parallel_wall,
-        "replications_per_s_parallel": parallel_rate,
-        "parallel_speedup": speedup,
-        "parallel_efficiency": speedup / jobs,
+        **pool,
         **ratios,
         "replications_vs_raw_rounds": _spread(rep_ratios),
         "replications_vs_raw_wall": _spread(rep_ratios_wall),

@@ -30,7 +30,7 @@ import pandas as pd
 from sim.analysis.marginal import marginal_sentence
 from sim.analysis.measure import Measure, MeasureError, headline
 from sim.analysis.statistics import summarize
-from sim.analysis.theatre import summarize_theatre, theatre_columns
+from sim.analysis.theatre import name_the_main_base, summarize_theatre, theatre_columns
 from sim.experiment import analyses
 from sim.experiment.analyses import scenario_measure
 from sim.experiment.engine import Batch, Store
@@ -58,7 +58,13 @@ Progress = Callable[[int, int], None] | None
 
 
 class UsageError(ValueError):
-    """Options that do not go together or a value out of range (the command line's exit status 2)."""
+    """Options that do not go together or a value out of range (the command line's exit status 2); from Python, its
+    message names keyword arguments (``force=True``), not options (``--force``)."""
+
+    def __str__(self) -> str:
+        from sim.experiment.storage import in_callers_words
+
+        return in_callers_words(super().__str__())
 
 
 class Interrupted(Exception):
@@ -216,7 +222,8 @@ def run(
     summary = summarize(rows, window, WAIT_CAUSES, RESOURCES, *crews.get(None, (None, "vehicles.crew")))
     if layout is not None:  # a theatre: each base's answers, the last out of the country, the network
         theatre = summarize_theatre(rows, layout, window, WAIT_CAUSES, RESOURCES, {n: words for n, (words, _) in crews.items() if n})
-        summary["warnings"] = [*summary.get("warnings", []), *theatre.pop("warnings")]
+        main_title = theatre["bases"][layout.bases[0]].get("title", layout.bases[0])
+        summary["warnings"] = [*name_the_main_base(summary.get("warnings", []), main_title), *theatre.pop("warnings")]
         summary.update(theatre)
     top = headline(rows, chosen)
     summary["window_verdict"] = summary["verdict"]  # the seed's question, on the main base, kept for scripts
@@ -232,7 +239,7 @@ def run(
         summary["warnings"] = [*summary.get("warnings", []), *([capped] if capped else [])]
     count = ran.replications
     resolved = loaded.scenario.model_dump(mode="json")
-    manifest = new_manifest("run", resolved, loaded.path, list(loaded.overrides), o.seed_or(), replications=count, jobs=pool.workers)
+    manifest = new_manifest("run", resolved, loaded.path, list(loaded.overrides), o.seed_or(), replications=count, jobs=pool.workers, executor=pool.description)
     write_json(folder / "summary.json", summary)
     if isinstance(loaded.scenario, TheatreScenario):  # exactly when theatre_layout gave a layout above
         write_json(folder / "network.json", network_json(loaded.scenario))
@@ -402,6 +409,8 @@ def sweep(
         raise UsageError(f"--design {design} needs --samples N, the number of design points")
     if study.design == "grid" and samples is not None:
         raise UsageError("--samples sets the points of an lhs or sobol design; a grid runs every combination of the levels")
+    if study.design == "grid" and (unstepped := _vary_without_levels(vary)):
+        raise UsageError(unstepped)
     plan = plan_sweep(study)
     chosen = _measure(plan.loaded.scenario, o.measure, o.by_day, o.base)
     warnings = []
@@ -425,6 +434,27 @@ def sweep(
 
         plot_results(result.out)
     return SweepResult(result.out, result.points, plan.study, result.batches_run, result.batches_kept, result.wall_seconds, warnings, chosen)
+
+
+def _vary_without_levels(vary: Sequence[str]) -> str | None:
+    """The usage error of a ``--vary`` range with no step on a grid (which runs every level, so needs them), saying
+    what to write instead; None when every ``--vary`` has levels (a malformed one is the scenario check's to name)."""
+    from sim.experiment.design import FactorSpecError, parse_spec
+
+    for text in vary:
+        path, _, spec = (part.strip() for part in text.partition("="))
+        try:
+            low, high, levels = parse_spec(spec)
+        except FactorSpecError:
+            continue
+        if levels is None:
+            step = 1 if low.is_integer() and high.is_integer() else (high - low) / 4
+            return (
+                f"--vary {path}={spec} is a range without a step, and a grid design runs every level: "
+                f"give a step, --vary {path}={spec}:{step:g}, or a list such as --vary {path}={low:g},{high:g}; "
+                f"or draw points across the range with --design lhs --samples N"
+            )
+    return None
 
 
 @dataclass(frozen=True)

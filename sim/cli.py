@@ -124,9 +124,9 @@ def bounds(scenario: ScenarioArg, set_: SetOpt = None, base: BoundsBaseOpt = Non
     who = bounds_subject(loaded.scenario, base)
     of = f" of {who}" if who else ""
     table = Table(title=escape(f"Capacity bounds{of} (distributions at their medians)"))
-    table.add_column("resource")
-    table.add_column("fewest days", justify="right")
-    table.add_column("to", justify="left")
+    table.add_column("resource", overflow="fold")
+    table.add_column("fewest days", justify="right", overflow="fold")
+    table.add_column("to", justify="left", overflow="fold")
     table.add_column("basis", overflow="fold")
     for b in sorted(found, key=lambda b: -b.days):
         style = "bold" if b is worst else ""
@@ -197,15 +197,7 @@ def run(
     except KeyboardInterrupt:
         _console.stopped("interrupted before the replications finished; nothing was written (for a study that can be resumed, use evacsim sweep)")
     _print_summary(loaded.scenario.scenario.title, result.summary, window, loaded.scenario.scenario.start)  # the answer first; figures after
-    from sim.plots.figures import NotResultsFolder, plot_results
-
-    try:
-        with _console.working("drawing the figures"):
-            plot_results(result.folder)
-    except NotResultsFolder as exc:  # the folder changed under the run (a file put among its parts): one paragraph, not a traceback
-        _fail(str(exc), 3)
-    except KeyboardInterrupt:  # the answer is written and checked: keep it, and say how to draw the rest
-        _console.stopped(f"interrupted while drawing the figures; the results are complete in {result.folder}: evacsim plot {result.folder} draws them")
+    _console.draw_figures(result.folder)
     _results_in(result.folder)
 
 
@@ -238,11 +230,11 @@ def _print_when(summary: dict, start: str) -> None:
     base empty and force closure. Days from the scenario's own start, with calendar dates."""
     theatre = "theatre" in summary
     table = Table(title=f"When: days from day 0 ({_date(start, 0)}), calendar dates beside them")
-    table.add_column("")
+    table.add_column("", overflow="fold")
     for col in ("mean", "P50 (date)", "P10-P90 (dates)"):
-        table.add_column(col, justify="right")
+        table.add_column(col, justify="right", overflow="fold")
     if theatre:
-        table.add_column("has to move\n(share of replications)", justify="right")
+        table.add_column("has to move\n(share of replications)", justify="right", overflow="fold")
         t = summary["theatre"]
         table.add_row("[bold]everyone out of the country[/]", *_when_row(t["days_to_last_out"], start), "", style="bold")
         for name, b in summary["bases"].items():
@@ -301,8 +293,8 @@ def _print_summary(title: str, summary: dict, window: tuple[float, float], start
         subject = f"{main.removesuffix(': ') or 'base'} empty"
         figures = {kind: summary[key] for kind, key in _window_keys(window).items()}
     probs = Table(title=f"The seed's {window[0]:g}-{window[1]:g} days, as a check on {escape(subject)}: probability (95% CI)")
-    probs.add_column("when")
-    probs.add_column("probability", justify="right")
+    probs.add_column("when", overflow="fold")
+    probs.add_column("probability", justify="right", overflow="fold")
     labels = {"p_under": f"under {window[0]:g} days", "p_within": f"{window[0]:g}-{window[1]:g} days", "p_over": f"over {window[1]:g} days"}
     for kind, p in figures.items():
         probs.add_row(labels[kind], f"{100 * p['estimate']:.1f}%  ({100 * p['ci_low']:.1f}-{100 * p['ci_high']:.1f}%)")
@@ -338,7 +330,7 @@ def bench(
     seconds: Annotated[float, typer.Option(help="wall time for the whole bench, roughly (start-up of processes and Dask adds a few seconds)")] = 20.0,
     jobs: Annotated[int, typer.Option(min=1, help="processes for the parallel measurements")] = 2,
     scenario: Annotated[Path, typer.Option(help="scenario to measure")] = Path("scenarios/qasrak_baseline.toml"),
-    parallel: Annotated[bool, typer.Option(help="also measure the local pool, a Dask LocalCluster and parent memory")] = True,
+    parallel: Annotated[bool, typer.Option(help="also measure the local pool (its speed-up), a Dask LocalCluster and parent memory")] = True,
     analysis: Annotated[bool, typer.Option(help="also measure what sensitivity, calibration and discovery add")] = True,
     replay: Annotated[int | None, typer.Option(min=1, help="replications streamed through the writer for the memory figure (default: from --seconds)")] = None,
     scaling: Annotated[
@@ -363,14 +355,20 @@ def bench(
     warning = busy_warning(load, cores)
     if warning:
         _warn(warning)
-    steps = [("core rates", True), ("parallel rates and memory", parallel), ("analysis overhead", analysis), ("theatre scaling", scaling)]
-    with _progress(unit="steps") as bar:
-        task = bar.add_task("bench: core rates", total=sum(on for _, on in steps))
+    asked = (("core rates", True), ("parallel rates and memory", parallel), ("analysis overhead", analysis), ("theatre scaling", scaling))
+    steps = [name for name, on in asked if on]
+    with _progress(unit="steps") as bar:  # only the steps asked for: one turned off is neither run nor said
+        task = bar.add_task(f"bench: {steps[0]}", total=len(steps))
+
+        def done(step: str) -> None:
+            later = steps[steps.index(step) + 1 :]
+            bar.update(task, advance=1, description=f"bench: {later[0]}" if later else f"bench: {step}")
+
         core = 0.30 * seconds if (parallel or analysis) else seconds
-        figures = run_bench(str(scenario), seconds=core, jobs=jobs)
+        figures = run_bench(str(scenario), seconds=core, jobs=jobs, parallel=parallel)
         figures["load_average"] = {"before": load, "cores": cores, "busy": warning is not None}
         plan = bench_plan(seconds, figures["replications_per_s"], jobs, replay)
-        bar.update(task, advance=1, description="bench: parallel rates and memory")
+        done("core rates")
         if parallel:
             figures["parallel"] = bench_module.bench_parallel.run_parallel_bench(
                 str(scenario),
@@ -379,13 +377,13 @@ def bench(
                 memory_replications=plan.memory_replications,
                 replay_replications=plan.replay_replications,
             )
-            bar.update(task, advance=1, description="bench: analysis overhead")
+            done("parallel rates and memory")
         if analysis:
             figures["analysis"] = bench_module.bench_analysis.analysis_overhead(str(scenario), jobs=jobs, scale=plan.analysis_scale)
-            bar.update(task, advance=1, description="bench: theatre scaling")
+            done("analysis overhead")
         if scaling:
             figures["theatre_scaling"] = bench_module.big_theatre.scaling(seconds=max(1.0, 0.05 * seconds))
-            bar.update(task, advance=1)
+            done("theatre scaling")
     sys.stdout.write(json.dumps(figures, indent=2) + "\n")
 
 

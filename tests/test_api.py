@@ -9,6 +9,7 @@ import sys
 from pathlib import Path
 
 import pandas as pd
+import pytest
 from typer.testing import CliRunner
 
 import sim
@@ -139,3 +140,29 @@ def test_the_crew_in_words_is_the_one_base_file_s_or_a_theatre_s_main_base_s_own
     path.write_text(to_toml(table))
     crews = _crews(load_scenario(path).scenario)
     assert crews[None] == crews["a"] == ("3 people", "sites.a.vehicles.crew")
+
+
+def test_python_callers_are_told_keyword_arguments_not_command_line_options(tmp_path):
+    from sim import api
+
+    baseline = ROOT / "scenarios" / "qasrak_baseline.toml"
+    (tmp_path / "mine.txt").write_text("a user's file")
+    with pytest.raises(api.OutputError) as refused:
+        api.run(baseline, 3, out=tmp_path, jobs=1)
+    said = str(refused.value)
+    assert "pass force=True" in said and "--force" not in said and "another out=" in said, said
+    with pytest.raises(api.UsageError) as both:
+        api.sweep(baseline, ["escort.teams=3,6"], resume=True, force=True, out=tmp_path / "s")
+    assert "give resume=True or force=True, not both" in str(both.value)
+
+
+def test_the_docs_give_discover_s_real_default_and_serve_s_real_gap():
+    import inspect
+
+    from sim import api
+
+    assert inspect.signature(api.discover).parameters["target"].default is None
+    table_row = next(line for line in (ROOT / "docs" / "API.md").read_text().splitlines() if line.startswith("| `sim.discover("))
+    assert table_row.startswith("| `sim.discover(results, target=None)`") and 'default `"days <= 30"`' in table_row
+    serve = (ROOT / "docs" / "SERVE.md").read_text()
+    assert "does not have yet (a deadline)" not in serve and "the page has no deadline lever" in serve

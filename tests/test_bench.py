@@ -184,10 +184,14 @@ def test_bench_command_shows_its_steps_warns_when_busy_and_keeps_stdout_json(mon
     monkeypatch.setattr(sim.cli, "_progress", Bar)
     result = CliRunner().invoke(app, ["bench", "--seconds", "1", "--no-parallel", "--no-analysis"])
     assert steps[0] == ("bench: core rates", 1) and steps[1][1] == 1
+    assert all("parallel" not in said and "analysis" not in said for said, _ in steps), steps  # a step turned off is not said
     assert result.exit_code == 0, result.output
     assert "warning: the machine is busy" in result.output
     figures = json.loads(result.stdout[result.stdout.index("{") :])
     assert figures["load_average"] == {"before": 3.0, "cores": 2, "busy": True}
+    not_measured = {"jobs", "replications_parallel", "batch_size_parallel", "wall_seconds_parallel", "replications_per_s_parallel"}
+    assert not (not_measured | {"parallel_speedup", "parallel_efficiency", "parallel", "analysis"}) & set(figures), sorted(figures)
+    assert figures["replications_per_s"] > 0 and figures["seconds"] == 1
 
 
 def test_the_routing_bench_reports_seconds_per_convoy_and_routing_per_road_at_each_size():

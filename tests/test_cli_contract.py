@@ -24,8 +24,11 @@ def invoke(*args: object):
     [
         (["--seed", "-1"], "--seed"),
         (["--scheduler", "notaurl"], "tcp://HOST:PORT"),
-        (["--scheduler", "tcp://127.0.0.1:8786", "--dask-local", "2"], "not both"),
-        (["--dask-local", "2", "--scheduler", "tcp://127.0.0.1:8786"], "not both"),
+        (["--scheduler", "tcp://127.0.0.1:8786", "--dask-local", "2"], "--scheduler and --dask-local ask for different places"),
+        (["--dask-local", "2", "--scheduler", "tcp://127.0.0.1:8786"], "--scheduler and --dask-local ask for different places"),
+        (["--jobs", "2", "--dask-local", "2"], "--jobs and --dask-local ask for different places"),
+        (["--scheduler", "tcp://127.0.0.1:8786", "--jobs", "2"], "--jobs and --scheduler ask for different places"),
+        (["--tls-ca-file", __file__], "--tls-ca-file is only for an existing Dask cluster; give its address with --scheduler"),
         (["--precision", "0.05"], "--replications or --precision, not both"),
     ],
 )
@@ -35,6 +38,13 @@ def test_usage_mistakes_exit_2_before_any_replication(tmp_path, baseline_path, e
     assert result.exit_code == 2, result.output
     assert message in " ".join(result.output.split())
     assert not out.exists()
+
+
+def test_a_run_manifest_names_where_its_replications_ran(tmp_path, baseline_path):
+    out = tmp_path / "run"
+    assert invoke("run", baseline_path, "-n", "4", "--jobs", "1", "--out", out).exit_code == 0
+    manifest = json.loads((out / "manifest.json").read_text())
+    assert manifest["executor"] == "in process" and manifest["jobs"] == 1
 
 
 def test_analysis_commands_check_the_cluster_options_too(tmp_path, baseline_path):
@@ -87,7 +97,7 @@ def test_force_never_writes_one_command_s_results_into_another_s_folder(tmp_path
     args = [str(baseline_path) if a == "{scenario}" else a for a in command]
     result = invoke(*args, "--out", out, "--force")
     assert result.exit_code == 4, result.output
-    assert "holds the results of evacsim run" in " ".join(result.output.split())
+    assert "holds the results of `evacsim run`" in " ".join(result.output.split())
     assert {path.name: path.read_bytes() for path in out.iterdir() if path.is_file()} == before
 
 

@@ -184,7 +184,7 @@ def test_a_manifest_without_checksums_whose_kind_was_changed_is_named(run_folder
     (folder / "manifest.json").write_text(json.dumps(manifest))
     result = invoke("report", folder)
     assert result.exit_code == 3, result.output
-    assert "says the folder holds the results of evacsim sweep, but it has no design.parquet" in said(result.output)
+    assert "says the folder holds the results of `evacsim sweep`, but it has no design.parquet" in said(result.output)
     manifest["kind"] = "rm -rf"
     (folder / "manifest.json").write_text(json.dumps(manifest))
     result = invoke("report", folder)

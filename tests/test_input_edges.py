@@ -190,7 +190,31 @@ def test_a_scenario_given_as_the_observations_says_so_in_one_paragraph():
     assert result.exit_code == 2  # a file of the wrong kind is wrong usage, as a study given as the scenario (docs/COMMANDS.md)
     lines = [line for line in result.output.splitlines() if line.strip()]
     text = " ".join(result.output.split())
-    assert "this looks like a scenario file, not an observations file" in text and len(lines) <= 4, result.output
+    assert "this is a scenario file" in text and "not an observations file" in text and len(lines) <= 4, result.output
+    assert "`evacsim nowcast SCENARIO OBSERVATIONS`" in text
+
+
+@pytest.mark.parametrize(
+    ("command", "path", "says"),
+    [
+        ("nowcast", "studies/fleet_and_escort.toml", "the scenario it names), not an observations file; run it with `evacsim sweep FILE`"),
+        ("nowcast", "studies/plan_20_days.toml", "this is a plan options file (a target and [levers]), not an observations file; give it to `evacsim plan"),
+        ("plan", "studies/fleet_and_escort.toml", "study file (a design over the [factors] of the scenario it names), not a plan options file; run it"),
+        ("plan", "observations/qasrak_2026.toml", "an observations file (dated reports of the evacuation), not a plan options file; give it to `evacsim"),
+        ("plan", "qasrak_baseline.toml", "a scenario file (a [scenario] table and what the base holds), not a plan options file; give it as the scenario"),
+        ("sweep", "studies/plan_20_days.toml", "this is a plan options file (a target and [levers]), not a study file; give it to `evacsim plan"),
+        ("sweep", "observations/qasrak_2026.toml", "an observations file (dated reports of the evacuation), not a study file; give it to `evacsim nowcast"),
+    ],
+)
+def test_a_file_of_another_kind_where_observations_plan_options_or_a_study_are_read_says_what_it_is_in_one_line(tmp_path, command, path, says):
+    given = str(ROOT / "scenarios" / path)
+    args = {"nowcast": [str(BASELINE), given], "plan": [str(BASELINE), "--options", given], "sweep": [given]}[command]
+    result = CliRunner().invoke(app, [command, *args, "--out", str(tmp_path / "out")])
+    assert result.exit_code == 2, result.output
+    text = " ".join(result.output.split())
+    assert says in text and "unknown field" not in text and "looks like" not in text, result.output
+    assert len([line for line in result.output.splitlines() if line.strip()]) <= 3, result.output
+    assert not (tmp_path / "out").exists()
 
 
 @pytest.mark.parametrize(

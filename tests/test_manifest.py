@@ -15,7 +15,7 @@ from sim.experiment.manifest import (
     results_kind,
     write_manifest,
 )
-from sim.experiment.storage import OutputError
+from sim.experiment.storage import OutputError, on_command_line
 
 
 def test_a_manifest_round_trips_with_its_header_its_kind_s_fields_and_the_scenario_last(tmp_path):
@@ -38,7 +38,7 @@ def test_every_command_s_kind_is_known_and_an_unknown_one_is_refused():
 
 def test_reading_a_folder_of_another_kind_says_which_it_holds(tmp_path):
     write_manifest(tmp_path, new_manifest("sweep", {}))
-    with pytest.raises(ResultsFolderError, match=r"holds the results of evacsim sweep, not of evacsim run"):
+    with pytest.raises(ResultsFolderError, match=r"holds the results of `evacsim sweep`, not of `evacsim run`"):
         read_manifest(tmp_path, "run")
 
 
@@ -54,8 +54,19 @@ def test_what_a_folder_is_comes_from_its_manifest_alone(tmp_path):
         read_manifest(tmp_path)
 
 
+def test_resume_into_another_command_s_results_answers_resume_and_names_real_commands(tmp_path):
+    write_manifest(tmp_path, new_manifest("sensitivity-morris", {}))
+    with pytest.raises(OutputError) as refused:
+        prepare_out_dir(tmp_path, force=True, kind="sensitivity-tornado", keep=True)
+    said = str(refused.value)
+    assert "holds the results of `evacsim sensitivity --method morris`, so resume=True cannot continue `evacsim sensitivity --method tornado`" in said
+    assert "force" not in said and "sensitivity-morris" not in said and "give another out=" in said  # from Python: its keywords
+    with on_command_line():  # an evacsim command: the options as typed
+        assert "so --resume cannot continue" in str(refused.value) and "give another --out" in str(refused.value)
+
+
 def test_force_never_writes_into_another_command_s_results(tmp_path):
     write_manifest(tmp_path, new_manifest("sweep", {}))
-    with pytest.raises(OutputError, match=r"holds the results of evacsim sweep, and --force only overwrites results of the same command"):
+    with pytest.raises(OutputError, match=r"holds the results of `evacsim sweep`, and force=True only overwrites results of the same command"):
         prepare_out_dir(tmp_path, force=True, kind="run")
     assert prepare_out_dir(tmp_path, force=True, kind="sweep") == tmp_path

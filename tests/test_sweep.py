@@ -129,6 +129,14 @@ def test_a_range_that_makes_the_scenario_invalid_is_refused_with_status_3(tmp_pa
     assert "--vary factors.convoys.size_max" not in done.stderr and "convoys.size_max" in done.stderr and "narrow the range" in done.stderr
 
 
+def test_a_vary_range_without_a_step_on_a_grid_is_a_usage_error_saying_what_to_write(tmp_path):
+    done = evacsim("sweep", str(BASELINE), "--vary", "escort.teams=3:10", "-n", "5", "--out", str(tmp_path / "out"))
+    assert done.returncode == 2, done.stderr
+    said = " ".join(done.stderr.split())
+    assert "--vary escort.teams=3:10 is a range without a step" in said and "--vary escort.teams=3:10:1" in said and "--design lhs --samples N" in said
+    assert not (tmp_path / "out").exists()
+
+
 def test_an_unknown_key_in_a_study_file_is_refused(tmp_path):
     study_file = tmp_path / "typo.toml"
     study_file.write_text(f'name = "t"\nscenario = "{BASELINE}"\nreplication = 5\n[factors]\nescort.teams = [2]\n')
@@ -185,3 +193,22 @@ def test_a_theatre_sweep_names_a_road_by_its_ends_and_its_unit_once(tmp_path):
     assert result.exit_code == 0, result.output
     assert "al-Waleed crossing to Erbil / Harir road: speed (km/h)" in result.output
     assert "road 6" not in result.output and "(km/h) (km/h)" not in result.output
+
+
+def test_ctrl_c_while_a_sweep_draws_its_figures_keeps_every_replication_and_says_how_to_draw_them(tmp_path, monkeypatch):
+    from typer.testing import CliRunner
+
+    import sim.plots.figures
+    from sim.cli import app
+
+    def interrupted(folder):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(sim.plots.figures, "plot_results", interrupted)
+    out = tmp_path / "drawing"
+    result = CliRunner().invoke(app, ["sweep", str(BASELINE), "--vary", "escort.teams=3,4", "-n", "3", "--jobs", "1", "--out", str(out)])
+    assert result.exit_code == 130, result.output
+    said = " ".join(result.output.split())
+    assert "interrupted while drawing the figures; the results are complete in" in said and f"evacsim plot {out} draws them" in said
+    assert "Design points by" in said  # the answer was printed before the figures
+    assert len(read_replications(out)) == 2 * 3 and (out / "points.csv").exists() and (out / "manifest.json").exists()

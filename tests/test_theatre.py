@@ -262,6 +262,9 @@ def test_run_on_a_theatre_writes_the_bases_the_theatre_the_network_and_each_base
     assert summary["days_to_base_empty"]["mean"] == pytest.approx(1 / 24)  # the main base (a), as today's keys
     assert summary["bases"]["b"]["days_to_base_empty"]["mean"] == pytest.approx(13.5 / 24)
     assert summary["bases"]["b"]["title"] == "a base" and summary["bases"]["b"]["share_left"] == 1.0
+    for b in summary["bases"].values():  # keys that say what they hold, beside the old ones scripts read
+        assert b["share_moving"] == b["share_left"] == 1.0
+        assert b["window_verdict"] == b["verdict"] and "under 15 days" in b["window_verdict"]  # the window sentence, not the date
     theatre = summary["theatre"]
     assert theatre["days_to_last_out"]["p50"] == pytest.approx(15.5 / 24)
     assert theatre["p_within"]["20"]["estimate"] == 1.0 and theatre["reported_end_days"] == [20, 30, 60]
@@ -548,3 +551,19 @@ def test_the_console_s_window_check_is_on_what_the_verdict_measures_and_agrees_w
         cli_module._print_summary("t", summary, (15.0, 30.0), "2026-02-23T00:00:00+03:00")
     text = captured.get()
     assert "60.0%  (55.0-65.0%)" in text and "45.0%" not in text
+
+
+def test_the_main_base_s_own_warnings_name_it_as_every_other_base_s_do_and_a_pool_reads_mid_sentence():
+    from types import SimpleNamespace
+
+    from sim.analysis.theatre import binding, name_the_main_base
+
+    crew = "in 3% of replications the troops could not crew every vehicle (2 people each, sites.qasrak.vehicles.crew)"
+    other = "3.5 convoys per replication left without their whole Syrian leg under Apache cover"
+    assert name_the_main_base([other, crew], "Qasrak") == [other, f"Qasrak: {crew}"]
+    assert name_the_main_base([f"Qasrak: {crew}"], "Qasrak") == [f"Qasrak: {crew}"]  # said once
+    rows = pd.DataFrame({"base.a.wait_hours.trucks": [10.0, 14.0], "utilisation.civ": [0.8, 0.9], "utilisation.het": [0.1, 0.2]})
+    layout = SimpleNamespace(bases=("a",), legs=(), pools={"civ": "Contracted trucks and lowboys", "het": "HETs"})
+    assert "the busiest pool is contracted trucks and lowboys (85% of its truck-hours busy)" in binding(rows, layout, ("trucks",))
+    layout.pools = {"civ": "HETs from Kuwait", "het": "x"}
+    assert "the busiest pool is HETs from Kuwait" in binding(rows, layout, ("trucks",))

@@ -52,8 +52,10 @@ def summarize_theatre(
     resources: tuple[str, ...],
     crews: dict[str, str] | None = None,
 ) -> dict:
-    """``summary.json``'s ``bases`` (name -> today's fields, over the replications the base was left, with the
-    share left) and ``theatre`` (days to the last out; the chance of being out by each reported end date; the binding resource).
+    """``summary.json``'s ``bases`` (name -> today's fields, over the replications the base was left, with
+    ``share_moving``, the share of replications in which the base moves at all, and ``window_verdict``, its sentence
+    on the seed's window; ``share_left`` and ``verdict`` are the same values under the names scripts already read) and
+    ``theatre`` (days to the last out; the chance of being out by each reported end date; the binding resource).
 
     ``layout`` names the bases, legs and pools (:class:`sim.scenario.theatre_layout.TheatreLayout`); ``crews`` each
     base's crew of a vehicle in words (``2 people``), which its warning gives beside ``sites.<base>.vehicles.crew``.
@@ -65,7 +67,9 @@ def summarize_theatre(
         title = (getattr(layout, "titles", None) or {}).get(name, name)
         crew, path = (crews or {}).get(name), f"sites.{name}.vehicles.crew"
         summary = summarize(view, window, wait_causes, resources, crew, path) if len(view) else {"replications": 0}
-        bases[name] = {**summary, "share_left": share, "title": title}
+        # window_verdict and share_moving say what they hold; verdict and share_left are kept, the same values, for scripts
+        clearer = {"window_verdict": summary["verdict"]} if "verdict" in summary else {}
+        bases[name] = {**summary, **clearer, "share_left": share, "share_moving": share, "title": title}
     days = rows["theatre.days_to_last_out"].to_numpy(dtype=float)
     finished = rows["theatre.finished"].to_numpy(dtype=bool)
     closed = np.where(finished, days, np.inf)
@@ -89,14 +93,32 @@ def theatre_warnings(bases: dict, theatre: dict, replications: int) -> list[str]
     for name, b in list(bases.items())[1:]:
         warnings = b.get("warnings", [])
         title = b.get("title", name)
-        kept = ("could never empty the base", "had not emptied the base at the horizon", "could not crew every vehicle")
-        out.extend(f"{title}: {w}" for w in warnings if any(k in w for k in kept))
+        out.extend(f"{title}: {w}" for w in warnings if _of_one_base(w))
     if theatre["unfinished_at_horizon"]:
         out.append(
             f"{theatre['unfinished_at_horizon']} of {replications} replications had not got everyone out of the country at the horizon: "
             "they count as later than every reported end date (each base's never_finishes column says what was left and what held it)"
         )
     return out
+
+
+_ONE_BASE = ("could never empty the base", "had not emptied the base at the horizon", "could not crew every vehicle")
+"""Words of the warnings that are about one base: on a theatre each is said under that base's name."""
+
+
+def _of_one_base(warning: str) -> bool:
+    return any(words in warning for words in _ONE_BASE)
+
+
+def name_the_main_base(warnings: list[str], title: str) -> list[str]:
+    """The main base's own warnings on a theatre (its one-base answers come first), each one about the base under its
+    name, ``Qasrak: in 12% of replications the troops could not crew ...``, as every other base's are."""
+    return [f"{title}: {w}" if _of_one_base(w) and not w.startswith(f"{title}: ") else w for w in warnings]
+
+
+def mid_sentence(title: str) -> str:
+    """A title inside a sentence: ``contracted trucks``; an abbreviation stays as written (``HETs``, ``PLS trucks``)."""
+    return title[:1].lower() + title[1:] if title[1:2].islower() else title
 
 
 def binding(rows: pd.DataFrame, layout, wait_causes: tuple[str, ...]) -> str:
@@ -112,7 +134,7 @@ def binding(rows: pd.DataFrame, layout, wait_causes: tuple[str, ...]) -> str:
         busy = {p: v for p, v in busy.items() if v == v}  # pools with trucks (the others have no share)
         if busy:
             pool = max(busy, key=lambda p: busy[p])
-            words += f"; the busiest pool is {layout.pools[pool]} ({100 * busy[pool]:.0f}% of its truck-hours busy)"
+            words += f"; the busiest pool is {mid_sentence(layout.pools[pool])} ({100 * busy[pool]:.0f}% of its truck-hours busy)"
     elif cause in ("route closed", "crossing", "daylight"):
         legs = {leg: float(rows[f"leg.{leg}.wait_hours"].mean()) for leg in layout.legs if f"leg.{leg}.wait_hours" in rows}
         if legs:

@@ -111,6 +111,21 @@ def results_in(folder: Path, before: str = "") -> None:
     console.print(f"{escape(before)}Results in [bold]{escape(str(folder))}[/]")
 
 
+def draw_figures(folder: Path) -> None:
+    """Draw the figures of a results folder whose answer is already written and printed (run, sweep). Ctrl-C or SIGTERM
+    meanwhile keeps every result: it says they are complete and how to draw the figures (exit status 130 or 143);
+    a folder changed under the command is one paragraph and exit status 3."""
+    from sim.plots.figures import NotResultsFolder, plot_results
+
+    try:
+        with working("drawing the figures"):
+            plot_results(folder)
+    except NotResultsFolder as exc:  # the folder changed under the command (a file put among its parts): not a traceback
+        fail(str(exc), EXIT_BAD_INPUT)
+    except KeyboardInterrupt:  # the answer is written and checked: keep it, and say how to draw the rest
+        stopped(f"interrupted while drawing the figures; the results are complete in {folder}: evacsim plot {folder} draws them")
+
+
 PROGRESS_SECONDS = "EVACSIM_PROGRESS_SECONDS"
 """Environment variable: seconds between the plain progress lines said off a terminal (default 10). The duration
 estimate is said for work longer than six of them (a minute by default), once the pace of a fifth of one (2 s) is known;

@@ -48,8 +48,41 @@ def usage_name(argument: TyperArgument) -> str:
     return f"{name}..." if argument.nargs != 1 else name
 
 
+_EXECUTOR_FLAGS = {"jobs": "--jobs", "scheduler": "--scheduler", "dask_local": "--dask-local"}
+_TLS_FLAGS = {"tls_ca_file": "--tls-ca-file", "tls_cert": "--tls-cert", "tls_key": "--tls-key"}
+
+
+def executor_conflict(ctx: typer.Context) -> str | None:
+    """The usage error of options that ask for two places to run, or certificates for no cluster, naming the options:
+    ``--jobs`` (local processes) with ``--scheduler`` or ``--dask-local`` (Dask workers), ``--scheduler`` with
+    ``--dask-local``, or a ``--tls-*`` option without ``--scheduler``. None when the options agree."""
+
+    def given(name: str) -> bool:  # typed by the user (typer's vendored click's ParameterSource), not a default
+        source = ctx.get_parameter_source(name)
+        return source is not None and source.name in ("COMMANDLINE", "ENVIRONMENT")
+
+    chosen = [flag for name, flag in _EXECUTOR_FLAGS.items() if given(name)]
+    if len(chosen) > 1:
+        places = "local worker processes (--jobs), an existing Dask cluster (--scheduler) or a Dask cluster on this machine (--dask-local)"
+        named = f"{', '.join(chosen[:-1])} and {chosen[-1]}"
+        return f"{named} ask for different places to run the replications; give only one of {places}"
+    certificates = [flag for name, flag in _TLS_FLAGS.items() if given(name)]
+    if certificates and not given("scheduler"):
+        named = ", ".join(certificates)
+        verb = "is" if len(certificates) == 1 else "are"
+        return f"{named} {verb} only for an existing Dask cluster; give its address with --scheduler tls://HOST:PORT, or leave out {named}"
+    return None
+
+
 class EvacsimCommand(TyperCommand):
-    """A command whose usage line names its arguments as :func:`usage_name` does: ``evacsim run [OPTIONS] SCENARIO``."""
+    """A command whose usage line names its arguments as :func:`usage_name` does: ``evacsim run [OPTIONS] SCENARIO``;
+    options that contradict each other on where to run (:func:`executor_conflict`) are a usage error (exit 2)."""
+
+    def parse_args(self, ctx: typer.Context, args: list[str]) -> list[str]:  # type: ignore[override]  # typer vendors click: its Context is typer._click's
+        rest = super().parse_args(ctx, args)
+        if problem := executor_conflict(ctx):
+            ctx.fail(problem)  # click's usage error: the usage line, this message, exit status 2
+        return rest
 
     def collect_usage_pieces(self, ctx: typer.Context) -> list[str]:  # type: ignore[override]  # typer vendors click: its Context is typer._click's
         pieces = [self.options_metavar] if self.options_metavar else []
@@ -73,11 +106,12 @@ class EvacsimGroup(TyperGroup):
 
     def invoke(self, ctx: typer.Context) -> Any:  # type: ignore[override]  # typer vendors click: its Context is typer._click's
         from sim.commands._console import sigterm_as_ctrl_c, stopped
-        from sim.experiment.storage import one_writer
+        from sim.experiment.storage import on_command_line, one_writer
 
         try:
-            # SIGTERM is handled as Ctrl-C; the results folders a command locks stay locked until it ends (figures drawn included)
-            with sigterm_as_ctrl_c(), one_writer():
+            # SIGTERM is handled as Ctrl-C; the results folders a command locks stay locked until it ends (figures drawn included);
+            # messages name options as typed (--force), not as Python keyword arguments
+            with sigterm_as_ctrl_c(), one_writer(), on_command_line():
                 return super().invoke(ctx)
         except KeyboardInterrupt:  # a command that says nothing of its own on Ctrl-C (plot, report): not click's "Aborted!"
             stopped("interrupted")
@@ -106,8 +140,6 @@ def _scheduler_address(ctx: typer.Context, value: str | None) -> str | None:
         return value
     if not _ADDRESS.match(value):
         raise typer.BadParameter(f"{value!r} is not a scheduler address; give it as tls://HOST:PORT or tcp://HOST:PORT, e.g. tls://10.0.0.5:8786")
-    if ctx.params.get("dask_local"):
-        raise typer.BadParameter("give either --scheduler or --dask-local, not both")
     from sim.experiment.executors import plain_tcp_risk
 
     if risk := plain_tcp_risk(value):
@@ -165,12 +197,6 @@ def tls_options() -> list[Any]:
     return [param for param in typer.main.get_command(holder).params if param.name in _TLS_KEYS]  # not the holder's --install-completion
 
 
-def _local_workers(ctx: typer.Context, value: int | None) -> int | None:
-    if value and ctx.params.get("scheduler"):
-        raise typer.BadParameter("give either --scheduler or --dask-local, not both")
-    return value
-
-
 SchedulerOpt = Annotated[
     str | None,
     typer.Option(
@@ -182,9 +208,7 @@ SchedulerOpt = Annotated[
 ]
 DaskLocalOpt = Annotated[
     int | None,
-    typer.Option(
-        "--dask-local", min=1, help="start a Dask LocalCluster of N single-threaded workers on this machine", show_default=False, callback=_local_workers
-    ),
+    typer.Option("--dask-local", min=1, help="start a Dask LocalCluster of N single-threaded workers on this machine", show_default=False),
 ]
 DEFAULT_SEED = 20260223
 """The seed a study runs on unless given one (:data:`sim.api.DEFAULT_SEED`; here so ``--help`` imports no study)."""

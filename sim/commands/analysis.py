@@ -370,12 +370,12 @@ def _print_evidence(table: pd.DataFrame, window: tuple[float, float], measure=No
 
     m = measure or Measure(window=window)
     out = Table(title=escape(f"What to find out first: knowing each input exactly, how much of the uncertainty of {m.words} it settles"))
-    out.add_column("input")
-    out.add_column("knowing it would settle", justify="right")
-    out.add_column("swing of mean days", justify="right")
-    out.add_column(escape(f"swing of {m.by_day_words}"), justify="right")
-    out.add_column("evidence")
-    out.add_column("parameter", style="dim")
+    out.add_column("input", overflow="fold")  # at 80 columns every cell wraps or folds: no figure or path lost to an ellipsis
+    out.add_column("knowing it would settle", justify="right", overflow="fold")
+    out.add_column("swing of mean days", justify="right", overflow="fold")
+    out.add_column(escape(f"swing of {m.by_day_words}"), justify="right", overflow="fold")
+    out.add_column("evidence", overflow="fold")
+    out.add_column("parameter", style="dim", overflow="fold")
     by_day = "p_by_day_swing_points" in table.columns
     for r in table.head(rows).itertuples():
         settles = f"{max(r.evppi, 0):.0f}% ({max(r.evppi_low, 0):.0f}-{r.evppi_high:.0f}%)"

@@ -74,11 +74,14 @@ def sweep(
 
     with on_workers("sweep", jobs, scheduler, dask_local) as workers:
         shared = workers.options(seed=seed, set_=set_, out=out, force=force, resume=resume, measure=measure, by_day=by_day, base=base)
-        result = api.sweep(target, vary or [], design=design, samples=samples, replications=replications, name=name, batch_size=batch_size, options=shared)
+        result = api.sweep(
+            target, vary or [], design=design, samples=samples, replications=replications, name=name, batch_size=batch_size, figures=False, options=shared
+        )
     for warning in result.warnings:
         _console.warn(warning)
     with _console.named(Path(result.study.scenario_path)):  # a theatre's factors by its own names (roads by their ends)
         _print_points(result)
+    _console.draw_figures(result.folder)  # the answer first; Ctrl-C while drawing keeps every replication and says so
     kept = f" ({result.batches_kept} batches kept from before)" if result.batches_kept else ""
     _console.results_in(result.folder, f"{len(result.points)} points x {result.study.replications} replications in {result.wall_seconds:.1f} s{kept}. ")
 
@@ -101,7 +104,7 @@ def _print_points(result) -> None:
     order = "sooner first" if m.kind == "days" else "likelier first"
     title = f"Design points by {m.words}, {order}; {result.study.replications} replications each"
     table = Table(title=title + (f" (best 12 of {len(points)})" if len(points) > 12 else ""))
-    table.add_column("point", justify="right")
+    table.add_column("point", justify="right", overflow="fold")
     for column in factor_columns:  # in words and unit, the dotted path dim under them
         unit = unit_of(column)
         unit_said = f" ({'%' if unit.startswith('share') else unit})"
@@ -177,9 +180,9 @@ def _print_comparison(summary: dict, name_a: str, name_b: str) -> None:
     _console.console.print(escape(f"B ({name_b}) - A ({name_a}) over {summary['replications']} paired replications (common random numbers):"))
     for paired in comparison_tables(summary):
         table = Table(title=escape(paired.title))
-        table.add_column("")
+        table.add_column("", overflow="fold")
         for column in ("A", "B", "B - A (95% CI)", "variance reduction"):
-            table.add_column(column, justify="right")
+            table.add_column(column, justify="right", overflow="fold")
         for row in paired.rows:
             table.add_row(*(escape(cell) for cell in row))
         _console.console.print(table)

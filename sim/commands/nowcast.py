@@ -75,10 +75,11 @@ def print_nowcast(result, title: str, window: tuple[float, float], start: dt.dat
 
     low, high = window
     table = Table(title=f"{title}: nowcast (effective sample {result.effective_sample_size:.0f} of {len(result.weights)})")
-    table.add_column("")
+    narrow = console.width < 100  # at 80 columns the row labels fold first; a cell wraps, or folds, never loses a figure to an ellipsis
+    table.add_column("", overflow="fold", max_width=9 if narrow else None)
     heads = (f"{when_words(base)} (P50)", f"{by_words(high, base)} (95% CI)", "P10-P90 (days)", "force closure P50 (days)")
     for col in (*heads, f"P({low:g}-{high:g}), the seed's window", f"P(> {high:g})"):
-        table.add_column(col, justify="right")
+        table.add_column(col, justify="right", overflow="fold")
 
     def ci(p: dict) -> str:
         return f"({100 * p['ci_low']:.0f}-{100 * p['ci_high']:.0f}%)"

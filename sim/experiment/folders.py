@@ -19,6 +19,7 @@ from sim.experiment.evaluate import StudyError
 from sim.experiment.manifest import (
     Manifest,
     ResultsFolderError,
+    command_of,
     design_factors,
     new_manifest,
     not_results_folder,
@@ -162,7 +163,7 @@ def run_rows(folder: Path, scenario: Scenario) -> pd.DataFrame:
         raise StudyError(f"{folder / 'manifest.json'}: cannot be read as a manifest evacsim wrote; give the folder a run wrote") from None
     recorded = checked(folder)
     if recorded.kind != "run":
-        raise StudyError(f"{folder}: holds the results of evacsim {recorded.kind}, not of evacsim run; its inputs were not drawn as a run draws them")
+        raise StudyError(f"{folder}: holds the results of {command_of(recorded.kind)}, not of evacsim run; its inputs were not drawn as a run draws them")
     if without_kinds(recorded.scenario) != without_kinds(scenario.model_dump(mode="json")):
         raise StudyError(f"{folder}: was run on another scenario (or other --set values) than {scenario.scenario.name} as given; run it again or drop --from")
     rows = read_rows(rows_path)

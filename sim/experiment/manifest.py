@@ -216,7 +216,7 @@ def verify_folder(folder: Path | str, kind: str | tuple[str, ...] | None = None)
     manifest = read_manifest(folder, kind)
     path = folder / MANIFEST
     body = json.loads(path.read_text(encoding="utf-8"))
-    redo = f"write the folder again (evacsim {manifest.kind} with --force into it), or restore the file"
+    redo = f"write the folder again ({command_of(manifest.kind)} with --force into it), or restore the file"
     if CONTENT in body and fingerprint({k: v for k, v in body.items() if k != CONTENT}) != body[CONTENT]:
         raise FolderMismatch(
             f"{path}: was changed after evacsim wrote it (its content no longer matches the checksum it carries), so its kind, seed, "
@@ -229,7 +229,7 @@ def verify_folder(folder: Path | str, kind: str | tuple[str, ...] | None = None)
     own = KIND_FILES.get(manifest.kind, ())[:1]  # the file that makes a folder of its kind (a run's summary, a sweep's design)
     if complete and not isinstance(recorded, dict) and own and not (folder / own[0]).exists():
         raise FolderMismatch(
-            f"{path}: says the folder holds the results of evacsim {manifest.kind}, but it has no {own[0]}: "
+            f"{path}: says the folder holds the results of {command_of(manifest.kind)}, but it has no {own[0]}: "
             f"the manifest's kind was changed or the folder is incomplete; {redo}"
         )
     return manifest
@@ -284,7 +284,7 @@ def read_manifest(folder: Path | str, kind: str | tuple[str, ...] | None = None)
         raise ResultsFolderError(f"{path}: not a manifest evacsim can read ({exc.errors()[0]['msg']})") from None
     wanted = (kind,) if isinstance(kind, str) else kind
     if wanted and manifest.kind not in wanted:
-        raise ResultsFolderError(f"{folder}: holds the results of evacsim {manifest.kind}, not of evacsim {' or '.join(wanted)}")
+        raise ResultsFolderError(f"{folder}: holds the results of {command_of(manifest.kind)}, not of {' or '.join(command_of(k) for k in wanted)}")
     return manifest
 
 
@@ -323,14 +323,26 @@ def results_kind(folder: Path) -> str | None:
         return "unreadable manifest"
 
 
-def check_same_kind(out: Path, kind: str | None) -> None:
-    """``--force`` overwrites results of the same command only: files of another command's
-    results (a sweep's dataset, a run's summary) would be left half-replaced and misread."""
+def command_of(kind: str) -> str:
+    """The command line that writes a folder of ``kind``, as a user types it and in backquotes: ```evacsim run```,
+    ```evacsim sensitivity --method morris``` (kind ``sensitivity-morris``, which is no command)."""
+    command, _, method = kind.partition("-")
+    return f"`evacsim {command} --method {method}`" if method else f"`evacsim {command}`"
+
+
+def check_same_kind(out: Path, kind: str | None, resume: bool = False) -> None:
+    """``--force`` overwrites, and ``--resume`` continues, results of the same command only: files of another command's
+    results (a sweep's dataset, a run's summary) would be left half-replaced and misread. The message answers the
+    option given and names both commands as a user types them (:func:`command_of`)."""
     found = results_kind(out) if kind else None
-    if found is not None and found != kind:
+    if kind is None or found is None or found == kind:
+        return
+    held = f"{out}: holds the results of {command_of(found)}" if found != "unreadable manifest" else f"{out}: holds results whose {MANIFEST} cannot be read"
+    if resume:
         raise OutputError(
-            f"{out}: holds the results of evacsim {found}, and --force only overwrites results of the same command (evacsim {kind}); choose another --out"
+            f"{held}, so --resume cannot continue {command_of(kind)} there; give another --out, or resume that study with the command that wrote it"
         )
+    raise OutputError(f"{held}, and --force only overwrites results of the same command ({command_of(kind)}); choose another --out")
 
 
 def prepare_out_dir(out: Path, force: bool = False, kind: str | None = None, keep: bool = False, keep_parts: bool = False) -> Path:
@@ -349,7 +361,7 @@ def prepare_out_dir(out: Path, force: bool = False, kind: str | None = None, kee
     if holds_results(out):
         if not force:
             raise OutputError(f"{out}: folder is not empty; choose another --out or pass --force to overwrite its files")
-        check_same_kind(out, kind)
+        check_same_kind(out, kind, resume=keep)
         if not keep:
             remove_written(out, keep_parts)
     remove_leftovers(out)

@@ -20,7 +20,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from sim.experiment.evaluate import StudyError, shifted
 from sim.experiment.study import flatten_factors
 from sim.scenario.draws import numeric_fields, per_event_fields
-from sim.scenario.loading import Problem, ScenarioError, locate, problems_from, read_toml, scenario_problems
+from sim.scenario.loading import NotAScenario, Problem, ScenarioError, locate, other_kind_of_file, problems_from, read_toml, scenario_problems
 from sim.scenario.schema import Scenario
 
 LEVER_KEYS = frozenset({"add", "cost", "unit", "units", "source"})
@@ -174,6 +174,8 @@ def read_plan_options(path: Path | str, scenario: Scenario) -> PlanOptions:
     """Read and check a plan file against the scenario; a :class:`ScenarioError` names file, line and field."""
     table, text = read_toml(path)
     where = str(path)
+    if (other := other_kind_of_file(table, "plan")) is not None:
+        raise NotAScenario(where, [Problem("", other)])
     try:
         model = _PlanFile.model_validate(table)
     except ValidationError as exc:

@@ -24,9 +24,44 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 
+_COMMAND_LINE = [0]
+"""Above zero while an ``evacsim`` command runs (:func:`on_command_line`): messages then name options as typed."""
+
+_FLAGS = {"force": "force=True", "resume": "resume=True", "precise": "precise=True", "set": "overrides=", "n": "replications="}
+
+
+@contextmanager
+def on_command_line() -> Iterator[None]:
+    """While an ``evacsim`` command runs: its messages name the options as typed (``--force``); elsewhere, called from
+    Python, they name the keyword arguments (:func:`in_callers_words`)."""
+    _COMMAND_LINE[0] += 1
+    try:
+        yield
+    finally:
+        _COMMAND_LINE[0] -= 1
+
+
+def in_callers_words(message: str) -> str:
+    """``message`` as the caller gave the options: as written on the command line (``pass --force``), or, from Python,
+    as keyword arguments (``pass force=True``, ``choose another out=``)."""
+    if _COMMAND_LINE[0]:
+        return message
+    import re
+
+    def keyword(found: re.Match[str]) -> str:
+        name = found.group(1).replace("-", "_")
+        return _FLAGS.get(name, f"{name}=")
+
+    parts = message.split("`")  # a command line in backquotes (`evacsim plot FOLDER --force`) stays as typed
+    return "`".join(part if i % 2 else re.sub(r"(?<![\w-])--?([a-z][a-z-]*)\b", keyword, part) for i, part in enumerate(parts))
+
 
 class OutputError(Exception):
-    """The results folder cannot be created or written (exit status 4)."""
+    """The results folder cannot be created or written (exit status 4); its message names options as the caller gave
+    them (:func:`in_callers_words`)."""
+
+    def __str__(self) -> str:
+        return in_callers_words(super().__str__())
 
 
 class ResumeError(OutputError):

@@ -32,7 +32,18 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from sim.experiment.design import DesignKind, Factor, FactorSpecError, make_factor
 from sim.scenario.draws import _walk, numeric_fields
-from sim.scenario.loading import LoadedScenario, Problem, ScenarioError, apply_overrides, load_scenario, locate, read_toml, validate_table
+from sim.scenario.loading import (
+    LoadedScenario,
+    NotAScenario,
+    Problem,
+    ScenarioError,
+    apply_overrides,
+    load_scenario,
+    locate,
+    other_kind_of_file,
+    read_toml,
+    validate_table,
+)
 from sim.scenario.schema import Scenario
 
 DEFAULT_SEED = 20260223
@@ -279,6 +290,8 @@ def study_from(target: Path, vary: list[str], overrides: list[str], **options: A
         if overrides:
             options["overrides"] = (*study.overrides, *overrides)
         return with_options(study, factors, **options)
+    if (other := other_kind_of_file(table, "study")) is not None:
+        raise NotAScenario(str(target), [Problem("", other)])
     if not factors:
         raise ScenarioError(str(target), [Problem("", "is a scenario: say what to vary with --vary path=lo:hi:step, or give a study file with [factors]")])
     base = Study(

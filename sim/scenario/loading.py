@@ -92,23 +92,56 @@ def field_words(field: str) -> str:
 
 
 class NotAScenario(ScenarioError):
-    """A file of another kind given where a scenario is read (a study, plan options or observations file), or a scenario
-    where the observations are read: one line saying what it is and which command reads it; wrong usage, exit status 2,
+    """A file of another kind given where a scenario, a study, plan options or observations are read
+    (:func:`other_kind_of_file`): one line saying what it is and which command reads it; wrong usage, exit status 2,
     not a bad file."""
 
 
-def other_kind_of_file(table: dict[str, Any]) -> str | None:
-    """What a TOML file that is not a scenario is, and which command reads it; ``None`` for a scenario (one with a
-    ``[scenario]`` table or ``[sites]``) or a file of no kind evacsim knows (its errors then say what is wrong)."""
+_KIND_WORDS = {
+    "scenario": ("a scenario", "a scenario file (a [scenario] table and what the base holds)"),
+    "plan": ("a plan options file", "a plan options file (a target and [levers])"),
+    "study": ("a study file", "a study file (a design over the [factors] of the scenario it names)"),
+    "observations": ("an observations file", "an observations file (dated reports of the evacuation)"),
+}
+"""Each kind of input file evacsim reads: (what it is, in short; what it is, with what makes it that kind)."""
+
+_KIND_READER: dict[str, str | dict[str, str]] = {
+    "scenario": {
+        "observations": "give the scenario first and the file of dated reports second, `evacsim nowcast SCENARIO OBSERVATIONS` (docs/NOWCAST.md)",
+        "plan": "give it as the scenario and the plan options file after --options, `evacsim plan SCENARIO --options FILE`",
+    },
+    "plan": "give it to `evacsim plan SCENARIO --options FILE`",
+    "study": "run it with `evacsim sweep FILE`",
+    "observations": "give it to `evacsim nowcast SCENARIO FILE`",
+}
+"""Which command reads each kind of file (a scenario: by the kind of file that was expected in its place)."""
+
+
+def file_kind(table: dict[str, Any]) -> str | None:
+    """Which kind of input a TOML file is, by the tables that make each kind: ``scenario`` (a ``[scenario]`` table or
+    ``[sites]``), ``plan`` (a ``target`` or ``[levers]``), ``study`` (``[factors]``) or ``observations``; ``None`` for a
+    file of no kind evacsim knows (its errors then say what is wrong)."""
     if isinstance(table.get("scenario"), dict) or "sites" in table:
-        return None
+        return "scenario"
     if "levers" in table or "target" in table:
-        return "this is a plan options file (a target and [levers]), not a scenario; give it to `evacsim plan SCENARIO --options FILE`"
+        return "plan"
     if "factors" in table:
-        return "this is a study file (a design over the [factors] of the scenario it names), not a scenario; run it with `evacsim sweep FILE`"
+        return "study"
     if "observation" in table or "observations" in table:
-        return "this is an observations file (dated reports of the evacuation), not a scenario; give it to `evacsim nowcast SCENARIO FILE`"
+        return "observations"
     return None
+
+
+def other_kind_of_file(table: dict[str, Any], wanted: str = "scenario") -> str | None:
+    """One line saying what a TOML file given where a file of kind ``wanted`` is read really is and which command reads
+    it (:func:`file_kind`); ``None`` when it is of that kind, of no kind evacsim knows, or a scenario where a study is
+    read (``evacsim sweep SCENARIO --vary ...``)."""
+    found = file_kind(table)
+    if found is None or found == wanted or (found, wanted) == ("scenario", "study"):
+        return None
+    reader = _KIND_READER[found]
+    use = reader if isinstance(reader, str) else reader.get(wanted, "give it as the SCENARIO of the command")
+    return f"this is {_KIND_WORDS[found][1]}, not {_KIND_WORDS[wanted][0]}; {use}"
 
 
 MAX_INPUT_BYTES = 10_000_000

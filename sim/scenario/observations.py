@@ -35,7 +35,7 @@ from typing import TYPE_CHECKING, Annotated, Any, Literal, cast
 
 from pydantic import BaseModel, ConfigDict, Discriminator, Field, ValidationError, model_validator
 
-from sim.scenario.loading import NotAScenario, Problem, ScenarioError, locate, read_toml
+from sim.scenario.loading import NotAScenario, Problem, ScenarioError, locate, other_kind_of_file, read_toml
 
 if TYPE_CHECKING:
     from pydantic_core import ErrorDetails
@@ -211,19 +211,8 @@ class LoadedObservations:
 def load_observations(path: Path | str) -> LoadedObservations:
     """Read and validate an observations file, or raise :class:`ScenarioError` naming file, line and field."""
     table, text = read_toml(path)
-    if "observations" not in table and "observation" not in table and "scenario" in table:
-        raise NotAScenario(
-            str(path),
-            [
-                Problem(
-                    "scenario",
-                    "this looks like a scenario file, not an observations file (it has a [scenario] table and no [observations] "
-                    "nor [[observation]]): give the scenario first and the file of dated reports second, "
-                    "evacsim nowcast SCENARIO OBSERVATIONS (docs/NOWCAST.md)",
-                    locate(text, "scenario"),
-                )
-            ],
-        )
+    if (other := other_kind_of_file(table, "observations")) is not None:
+        raise NotAScenario(str(path), [Problem("", other)])
     try:
         parsed = ObservationsFile.model_validate(table)
     except ValidationError as exc:
