@@ -107,7 +107,7 @@ class TrucksWait:
         env, fleet = evac.env, evac.fleet
         evac.neighbours.call_trucks(evac.name)
         repaired = fleet.next_repair()
-        rest = evac.neighbours.trucks_come_to_rest(evac.name)
+        rest = evac.neighbours.trucks_come_to_rest(evac.name, self.may_come)
         fleet.wait_for_trucks(True)
         self.since = t
         evac.forming_wait = (self._cause, t)
@@ -116,6 +116,13 @@ class TrucksWait:
         if self.waited_on is not None and isinstance(rest, TrucksAtRest):
             rest.look_again = self.look_again
         return rest
+
+    def may_come(self) -> int:
+        """How many trucks may still come to the waiting convoy, at the least for any of the base's plans that wait
+        for trucks (:func:`trucks_that_may_come`, from the state now); none: it may leave with what it has."""
+        plans = self.waited_on[1] if self.waited_on is not None else [self.plan]
+        evac = self.evac
+        return min(trucks_that_may_come(evac, plan.kinds, any(plan.loads.values())) for plan in plans if plan.kinds is not None)
 
     def ends(self) -> None:
         """The base woke to look again: the hours since the wait began are charged to the trucks it is short of."""
