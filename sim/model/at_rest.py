@@ -162,10 +162,13 @@ class RestBoard:
         self._margins: dict[int, Callable[[], int]] = {}  # each live wait: how many trucks may still come to it, asked
         self._checks: list[tuple[int, int]] = []  # (trucks come to rest by which it must be asked again, wait), a heap
         self._came = 0  # trucks come to rest (or found standing at a base that began to wait) since the run began
+        self._calling: dict[tuple[str, str, str], TrucksAtRest] = {}  # (base, pool, type) idle, not kept: the wait woken to call them
 
     def wait(self, env: simpy.Environment, base: str, may_come: Callable[[], int] | None = None) -> TrucksAtRest:
         """``base`` begins to wait for trucks to come to rest at a base it watches; ``may_come`` says how many trucks
         may still come to it (none: it may leave with what it has)."""
+        if self._calling:
+            self._call_next()  # the base woken to call idle trucks may have left some: the next short of them is woken
         number = self._next
         self._next += 1
         rest = TrucksAtRest(env, self, number)
@@ -229,9 +232,11 @@ class RestBoard:
             self.before_subscribing(base, returned)
             return
         self._came += came
-        woken = self._choose(base) if base in self._since else set()
         if base not in self._since:
             return
+        if self._calling:
+            self._call_next()
+        woken = self._choose(base)
         self.before_subscribing(base, returned)
         watches = self._watches
         later = [n for n in woken if n in self._waiting and base not in watches[self._keys[n][0]]]
@@ -242,16 +247,53 @@ class RestBoard:
         self._wake_now(later)
 
     def _choose(self, base: str) -> set[int]:
-        """The waits trucks coming to rest at ``base`` wake: the base's own, those short of a type idle there that it
-        does not keep, and those to which no truck may come any more."""
+        """The waits trucks coming to rest at ``base`` wake: the base's own, the first short of each type idle there
+        that it does not keep (:meth:`_to_call`), and those to which no truck may come any more."""
         assert self._rule is not None, "only the rule chooses"
-        woken = set(self._own.get(base, ()))
-        short = self._short
-        for key in self._rule.loose_at(base):
-            if key in short:
-                woken.update(short[key])
+        own = self._own.get(base, {})
+        woken = set(own)
+        woken.update(self._to_call(base, own))
         woken.update(self._none_may_come())
         return woken
+
+    def _to_call(self, base: str, own: Mapping[int, None]) -> list[int]:
+        """For each truck type idle at ``base`` that it does not keep, the first wait (in the order they began) short
+        of that type: it calls them all over (:meth:`sim.model.shared.Neighbours.call_trucks` takes every truck of
+        a type it needs); the next is woken only if some are still there once it has looked (:meth:`_call_next`)."""
+        assert self._rule is not None, "only the rule chooses"
+        out = []
+        short = self._short
+        for key in self._rule.loose_at(base):
+            waits = short.get(key)
+            if not waits:
+                continue
+            first = next((n for n in waits if n not in own), None)
+            if first is not None:
+                out.append(first)
+                self._calling[(base, *key)] = self._waiting[first][0]
+        return out
+
+    def _call_next(self) -> None:
+        """Idle trucks a woken base was to call over and that are still there once it looked (it loaded a convoy
+        instead, or no longer needed them): the next wait short of them is woken now."""
+        assert self._rule is not None, "only the rule calls"
+        loose: dict[str, set[tuple[str, str]]] = {}
+        woken: list[int] = []
+        for place, rest in list(self._calling.items()):
+            if not rest.processed:
+                continue  # its base has not looked yet
+            base, pool, kind = place
+            del self._calling[place]
+            if base not in loose:
+                loose[base] = set(self._rule.loose_at(base))
+            if (pool, kind) not in loose[base]:
+                continue  # called over, or kept now
+            own = self._own.get(base, {})
+            first = next((n for n in self._short.get((pool, kind), ()) if n not in own), None)
+            if first is not None:
+                woken.append(first)
+                self._calling[place] = self._waiting[first][0]
+        self._wake_now(woken)
 
     def _none_may_come(self) -> list[int]:
         """The waits to which no truck may come any more, among those for which enough trucks came to rest since
@@ -276,16 +318,11 @@ class RestBoard:
     def stopped_keeping(self, base: str) -> None:
         """``base``'s idle trucks may have become free to call over (it loaded, its cargo changed): the waits short of
         a type idle there that it no longer keeps are woken now, in the order they began."""
-        rule = self._rule
-        if rule is None or base not in self._since:
+        if self._rule is None or base not in self._since:
             return
-        woken: set[int] = set()
-        short = self._short
-        for key in rule.loose_at(base):
-            if key in short:
-                woken.update(short[key])
-        woken.difference_update(self._own.get(base, ()))
-        self._wake_now(woken)
+        if self._calling:
+            self._call_next()
+        self._wake_now(self._to_call(base, self._own.get(base, {})))
 
     def began_waiting(self, standing: int) -> None:
         """A base with ``standing`` trucks idle began to wait for trucks itself: bases that may leave without those
@@ -293,6 +330,8 @@ class RestBoard:
         if self._rule is None:
             return
         self._came += standing
+        if self._calling:
+            self._call_next()
         self._wake_now(self._none_may_come())
 
     def _wake_now(self, numbers: Iterable[int]) -> None:
