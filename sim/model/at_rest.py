@@ -186,6 +186,7 @@ class RestBoard:
             if may_come is not None:
                 self._margins[number] = may_come
                 heapq.heappush(self._checks, (self._came + max(may_come(), 0), number))
+            self._wake_now(self._to_call(base, self._own[base]))  # it looked: it may have stopped keeping some
         return rest
 
     def forget(self, number: int) -> None:

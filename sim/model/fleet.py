@@ -286,9 +286,14 @@ class Fleet(Part):
                     break
         for pool in split:
             self._note_idle(pool)
-        if self._board is not None and self.here_idle():
-            self._board.stopped_keeping(self.base)  # the last cargo some idle trucks could take may have gone with it
+        self.cargo_taken()
         return split
+
+    def cargo_taken(self) -> None:
+        """Cargo of the base was loaded: if it was the last some idle trucks here could take, a base short of them
+        may call them over now (:meth:`~sim.model.at_rest.RestBoard.stopped_keeping`)."""
+        if self._board is not None and self.here_idle():
+            self._board.stopped_keeping(self.base)
 
     def here_idle(self) -> bool:
         """Whether trucks of the base's pools stand idle at the base."""
