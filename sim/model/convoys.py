@@ -205,7 +205,8 @@ def _wait_to_form(
     inv, fleet = evac.inventory, evac.fleet
     first = waiting[0]
     if first.waiting_for == "trucks":
-        wait = TrucksWait(evac, first, waited_on)
+        loading = [plan.more_cargo_wanted for plan in waiting if plan.waiting_for == "loading"]
+        wait = TrucksWait(evac, first, waited_on, min(loading) if loading else 0)
         yield wait.begin(t)
         wait.ends()
     else:
