@@ -64,7 +64,6 @@ class TrucksAtRest(Condition):
         self._count = 0
         self._board = board
         self._number = number
-        self.woken_by_rule = board.by_rule  # woken only as the rule says, not at every return in its pools
 
     def wake(self) -> None:
         """Trucks came to rest where this wait watches: it fires (once)."""
@@ -154,7 +153,6 @@ class RestBoard:
         self._last = dict.fromkeys(self._watches, -1)  # each base's latest wait (fired, spent or not)
         self._since = dict.fromkeys(watched_bases, 0)  # each watched base: the first wait not yet placed on its return
         self._rule = rule
-        self.by_rule = rule is not None
         self._pools = {base: tuple(p) for base, p in (pools or {}).items()}
         self._short: dict[tuple[str, str], dict[int, None]] = {}  # (pool, type): the live waits short of it, in order
         self._keys: dict[int, tuple[str, tuple[tuple[str, str], ...]]] = {}  # each live wait: its base and its (pool, type)s

@@ -205,8 +205,7 @@ def _wait_to_form(
     inv, fleet = evac.inventory, evac.fleet
     first = waiting[0]
     if first.waiting_for == "trucks":
-        loading = [plan.more_cargo_wanted for plan in waiting if plan.waiting_for == "loading"]
-        wait = TrucksWait(evac, first, waited_on, min(loading) if loading else 0)
+        wait = TrucksWait(evac, first, waited_on)
         yield wait.begin(t)
         wait.ends()
     else:

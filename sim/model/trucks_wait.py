@@ -87,10 +87,9 @@ class TrucksWait:
     it. ``short_of`` (the truck type it waits for, if known) and ``since`` (hours) are those of the wait under way.
     """
 
-    def __init__(self, evac: Evacuation, plan: ConvoyPlan, waited_on: tuple[tuple[object, ...], list[ConvoyPlan]] | None, cargo_wanted: int = 0) -> None:
+    def __init__(self, evac: Evacuation, plan: ConvoyPlan, waited_on: tuple[tuple[object, ...], list[ConvoyPlan]] | None) -> None:
         assert plan.kinds is not None, "a convoy waiting for trucks knows which types may join it"
         self.evac, self.plan, self.kinds, self.waited_on = evac, plan, plan.kinds, waited_on
-        self.cargo_wanted = cargo_wanted  # loads another of the base's convoys waits to be packed out, if any
         self.short_of: str | None = None
         self.since = 0.0
         self._cause = "trucks"  # what it waits for, in words
@@ -112,11 +111,6 @@ class TrucksWait:
         fleet.wait_for_trucks(True)
         self.since = t
         evac.forming_wait = (self._cause, t)
-        if self.cargo_wanted and isinstance(rest, TrucksAtRest) and rest.woken_by_rule:
-            # the rule wakes it for trucks only: another of its convoys waits for cargo to be packed out, due then
-            inv = evac.inventory
-            staged_at = t + inv.hours_until_staged(t, inv.staged(t) + self.cargo_wanted)
-            repaired = staged_at if repaired is None else min(repaired, staged_at)
         if repaired is not None:
             return FirstOf(env, rest, timer := env.timeout(repaired - t), timer=timer)
         if self.waited_on is not None and isinstance(rest, TrucksAtRest):
