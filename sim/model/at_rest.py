@@ -262,7 +262,10 @@ class RestBoard:
         of that type: it calls them all over (:meth:`sim.model.shared.Neighbours.call_trucks` takes every truck of
         a type it needs); the next is woken only if some are still there once it has looked (:meth:`_call_next`)."""
         assert self._rule is not None, "only the rule chooses"
-        out = []
+        out: list[int] = []
+        live, mine = self._live, len(own)
+        if not any(live[p] > mine for p in self._pools[base]):
+            return out  # no other base of its pools waits: nobody to call them
         short = self._short
         for key in self._rule.loose_at(base):
             waits = short.get(key)
