@@ -157,7 +157,7 @@ def test_a_base_to_which_no_truck_may_come_any_more_is_woken_to_leave_with_what_
         theatre.at(hour, one_stops_at_life_stone)
     theatre.env.run()
     assert theatre.woken == [(3, "kharab")]
-    assert asked == [0, 3]  # asked as it began to wait, then only once three trucks had come to rest elsewhere
+    assert asked == [1, 3]  # asked once a truck had come to rest, then only once three had (it counted on three)
 
 
 def test_a_base_that_begins_to_wait_wakes_one_that_counted_on_its_idle_trucks():

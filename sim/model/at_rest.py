@@ -183,9 +183,9 @@ class RestBoard:
             self._own.setdefault(base, {})[number] = None
             for pool in self._pools[base]:
                 self._live[pool] += 1
-            if may_come is not None:
+            if may_come is not None:  # some may come (it waits for them): asked once a truck has come to rest anywhere
                 self._margins[number] = may_come
-                heapq.heappush(self._checks, (self._came + max(may_come(), 0), number))
+                heapq.heappush(self._checks, (self._came + 1, number))
             self._wake_now(self._to_call(base, self._own[base]))  # it looked: it may have stopped keeping some
         return rest
 

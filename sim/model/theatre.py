@@ -53,6 +53,7 @@ class Theatre:
         self._needed_by: dict[str, tuple[object, list[str]]] = {}  # each base's stamp and the truck types it needed then
         self._loose: dict[tuple[str, str], tuple[tuple[object, ...], tuple[str, ...]]] = {}  # (base, pool): its stamp, the types idle it did not keep then
         self._users: dict[str, list[Evacuation]] = {}
+        self._short_by: dict[str, tuple[list[str], list[tuple[str, str]]]] = {}  # each base: its needed types, (pool, type)s
         self._rank = {name: i for i, name in enumerate(self.network.bases)}  # file order
         if build:
             self._build_bases()
@@ -76,7 +77,10 @@ class Theatre:
         """(pool, truck type) of each type ``base`` needs (:meth:`_needs`), in each of its pools: what it waits for."""
         evac = self.bases[base]
         needed = self._needed(evac)
-        return [(pool, kind) for pool in evac.spec.pools for kind in needed]
+        hit = self._short_by.get(base)
+        if hit is None or hit[0] is not needed:  # the list _needed keeps while the base's state is the same
+            hit = self._short_by[base] = (needed, [(pool, kind) for pool in evac.spec.pools for kind in needed])
+        return hit[1]
 
     def loose_at(self, base: str) -> list[tuple[str, str]]:
         """(pool, truck type) of the trucks idle at ``base`` that it does not keep (:meth:`_idle_not_kept`)."""
