@@ -113,10 +113,10 @@ class Fleet(Part):
         """Bases sharing a pool with this one wait on ``board`` for trucks to come to rest here."""
         self._board = board
 
-    def _trucks_at_rest(self) -> None:
-        """Trucks came to rest at the base: wake whoever waits for it, and wait on a new return."""
+    def _trucks_at_rest(self, came: int) -> None:
+        """``came`` trucks came to rest at the base: wake whoever waits for it, and wait on a new return."""
         if self._board is not None:
-            self._board.before_firing(self.base, self._returned)
+            self._board.before_firing(self.base, self._returned, came)
         ev, self._returned = self._returned, self.env.event()
         ev.succeed()
 
@@ -144,10 +144,14 @@ class Fleet(Part):
             return
         self.waiting = waiting
         sign = 1 if waiting else -1
+        standing = 0
         for pool, told in self._told.items():
             counts = self._pools[pool].standing_waiting
             for kind, n in told.items():
                 counts[kind] += sign * n
+                standing += n
+        if waiting and standing and self._board is not None:
+            self._board.began_waiting(standing)  # bases that may leave without them no longer count on them
 
     def waited_for(self, kind: str | None, hours: float) -> None:
         """A convoy waited ``hours`` to form, short of trucks of ``kind``."""
@@ -238,15 +242,15 @@ class Fleet(Part):
     def collect_repaired(self) -> None:
         """Trucks whose repair is done by now are back at the base."""
         now = self.env.now
-        back = False
+        back = 0
         while self._repaired and self._repaired[0][0] <= now:
             _, kind, pool = heapq.heappop(self._repaired)
             self.at_base[kind] += 1
             self.here[pool][kind] += 1
             self._note_idle(pool)
-            back = True
+            back += 1
         if back and (self._returned.callbacks or (self._board is not None and self._board.watched(self.base))):
-            self._trucks_at_rest()  # another base waiting for trucks to come to rest counted these (issue 23: it waited for ever)
+            self._trucks_at_rest(back)  # another base waiting for trucks to come to rest counted these (issue 23: it waited for ever)
 
     def next_repair(self) -> float | None:
         """When the next truck under repair is ready, if any."""
@@ -282,7 +286,18 @@ class Fleet(Part):
                     break
         for pool in split:
             self._note_idle(pool)
+        self.cargo_taken()
         return split
+
+    def cargo_taken(self) -> None:
+        """Cargo of the base was loaded: if it was the last some idle trucks here could take, a base short of them
+        may call them over now (:meth:`~sim.model.at_rest.RestBoard.stopped_keeping`)."""
+        if self._board is not None and self.here_idle():
+            self._board.stopped_keeping(self.base)
+
+    def here_idle(self) -> bool:
+        """Whether trucks of the base's pools stand idle at the base."""
+        return any(any(counts.values()) for counts in self.here.values())
 
     def give_back(self, kind_counts: dict[str, int], pool: str | None = None) -> None:
         """Trucks (of ``pool``, or the first) are at the base and ready for another load."""
@@ -292,7 +307,7 @@ class Fleet(Part):
             self.at_base[kind] += n
             counts[kind] = counts.get(kind, 0) + n
         self._note_idle(pool)
-        self._trucks_at_rest()
+        self._trucks_at_rest(sum(kind_counts.values()))
 
     def take_idle(self, pool: str, kind: str) -> int:
         """Every truck of ``pool`` and ``kind`` idle at the base leaves it (to drive empty to another base); how many."""

@@ -10,6 +10,7 @@ the theatre's class: ``sim.model.theatre`` builds bases, and no base imports it.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Protocol
 
@@ -38,8 +39,10 @@ class Neighbours(Protocol):
     def trucks_arrived(self, base: str) -> None:
         """Trucks are idle at ``base``: those it does not keep drive to a base of their pool that needs them."""
 
-    def trucks_come_to_rest(self, base: str) -> simpy.Event:
-        """Fires the next time trucks come to rest at ``base`` or at another base sharing one of its pools."""
+    def trucks_come_to_rest(self, base: str, may_come: Callable[[], int] | None = None) -> simpy.Event:
+        """Fires when something happens that can change what ``base``, short of trucks, may get: trucks come to rest
+        at it, trucks it is short of stand idle at a base of its pools that does not keep them, or no truck may come
+        to it any more (``may_come``: how many may); see :mod:`sim.model.at_rest`."""
         ...
 
     def standing_elsewhere(self, base: str, kinds: frozenset[str], only_waiting: bool = False) -> int:

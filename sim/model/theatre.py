@@ -12,7 +12,7 @@ A one-base scenario is a theatre of one base (the one-base shorthand).
 from __future__ import annotations
 
 import math
-from collections.abc import Generator
+from collections.abc import Callable, Generator
 from typing import Any
 
 import simpy
@@ -53,6 +53,7 @@ class Theatre:
         self._needed_by: dict[str, tuple[object, list[str]]] = {}  # each base's stamp and the truck types it needed then
         self._loose: dict[tuple[str, str], tuple[tuple[object, ...], tuple[str, ...]]] = {}  # (base, pool): its stamp, the types idle it did not keep then
         self._users: dict[str, list[Evacuation]] = {}
+        self._short_by: dict[str, tuple[list[str], list[tuple[str, str]]]] = {}  # each base: its needed types, (pool, type)s
         self._rank = {name: i for i, name in enumerate(self.network.bases)}  # file order
         if build:
             self._build_bases()
@@ -63,13 +64,32 @@ class Theatre:
         return self.shared.threats
 
     # --- pools --------------------------------------------------------------------------
-    def trucks_come_to_rest(self, base: str) -> simpy.Event:
-        """Fires the next time trucks come to rest at ``base`` or at another base sharing one of its pools: a base
-        short of trucks looks again then (those it counted on may have stopped elsewhere, never to come)."""
+    def trucks_come_to_rest(self, base: str, may_come: Callable[[], int] | None = None) -> simpy.Event:
+        """Fires when something happens that can change what ``base``, short of trucks, may get (the rule of
+        :mod:`sim.model.at_rest`): trucks come to rest at it; trucks of a type it is short of stand idle at a base of
+        its pools that does not keep them; or no truck may come to it any more (``may_come``, how many may)."""
         evac = self.bases[base]
         if self._board is None or not self._sharing(evac):
             return evac.fleet.returned()
-        return self._board.wait(self.env, base)
+        return self._board.wait(self.env, base, may_come)
+
+    def short_of(self, base: str) -> list[tuple[str, str]]:
+        """(pool, truck type) of each type ``base`` needs (:meth:`_needs`), in each of its pools: what it waits for."""
+        evac = self.bases[base]
+        needed = self._needed(evac)
+        hit = self._short_by.get(base)
+        if hit is None or hit[0] is not needed:  # the list _needed keeps while the base's state is the same
+            hit = self._short_by[base] = (needed, [(pool, kind) for pool in evac.spec.pools for kind in needed])
+        return hit[1]
+
+    def loose_at(self, base: str) -> list[tuple[str, str]]:
+        """(pool, truck type) of the trucks idle at ``base`` that it does not keep (:meth:`_idle_not_kept`)."""
+        evac = self.bases[base]
+        out: list[tuple[str, str]] = []
+        for pool in evac.spec.pools:
+            if base in self.truck_pools[pool].idle_at:
+                out.extend((pool, kind) for kind in self._idle_not_kept(base, pool))
+        return out
 
     def _sharing(self, evac: Evacuation) -> list[Evacuation]:
         """The other bases sharing one of ``evac``'s pools, in file order (worked out once)."""
@@ -240,7 +260,8 @@ class Theatre:
             self.bases[spec.name] = Evacuation(self.shared, spec)
         watches = {name: {name, *(b.name for b in self._sharing(evac))} for name, evac in self.bases.items() if self._sharing(evac)}
         if watches:
-            self._board = RestBoard(watches)
+            rule = None if RestBoard.every_return else self
+            self._board = RestBoard(watches, rule, {name: tuple(self.bases[name].spec.pools) for name in watches})
             for name in watches:
                 self.bases[name].fleet.watched_on(self._board)
 

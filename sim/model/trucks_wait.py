@@ -121,7 +121,7 @@ class TrucksWait:
         env, fleet = evac.env, evac.fleet
         evac.neighbours.call_trucks(evac.name)
         repaired = fleet.next_repair()
-        rest = evac.neighbours.trucks_come_to_rest(evac.name)
+        rest = evac.neighbours.trucks_come_to_rest(evac.name, self.may_come)
         fleet.wait_for_trucks(True)
         self.since = t
         evac.forming_wait = (self._cause, t)
@@ -130,6 +130,22 @@ class TrucksWait:
         if self.waited_on is not None and isinstance(rest, TrucksAtRest):
             rest.look_again = self.look_again
         return rest
+
+    def may_come(self) -> int:
+        """How many trucks may still come to the waiting convoy, at the least for any of the base's plans that wait
+        for trucks (:func:`trucks_that_may_come`, from the state now); none: it may leave with what it has."""
+        evac = self.evac
+        if self.waited_on is None or self.waited_on[0] != planned_on(evac):  # its own state changed: asked afresh
+            plans = self.waited_on[1] if self.waited_on is not None else [self.plan]
+            return min(trucks_that_may_come(evac, plan.kinds, any(plan.loads.values())) for plan in plans if plan.kinds is not None)
+        least = None
+        for plan in self.waited_on[1]:
+            assert plan.kinds is not None, "a convoy waiting for trucks knows which types may join it"
+            if plan.own is None:  # the base's own part, the same while its state is (as in same_plans)
+                plan.own = away_and_useless(evac, plan.kinds)
+            coming = trucks_that_may_come(evac, plan.kinds, any(plan.loads.values()), plan.own)
+            least = coming if least is None else min(least, coming)
+        return 0 if least is None else least
 
     def ends(self) -> None:
         """The base woke to look again: the hours since the wait began are charged to the trucks it is short of."""
