@@ -124,11 +124,9 @@ class Evacuation:
         self.waits.charge(cause, hours, convoy)
 
     def wait_for_trucks(self, kinds: Sequence[str], hours: float) -> None:
-        """Convoys wait to form for trucks to come back: charged to "trucks" and, in equal shares, to the types
-        ``kinds`` they are short of (none known: to "trucks" alone)."""
+        """Convoys wait to form for trucks to come back: charged to "trucks" and to the types ``kinds`` they are short of."""
         self.waits.charge("trucks", hours)
-        for kind in kinds:
-            self.fleet.waited_for(kind, hours / len(kinds))
+        self.fleet.waited_for(kinds, hours)
 
     # --- departures -------------------------------------------------------------------
     def new_convoy(

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import heapq
 import math
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 
 import numpy as np
 import simpy
@@ -153,10 +153,12 @@ class Fleet(Part):
         if waiting and standing and self._board is not None:
             self._board.began_waiting(standing)  # bases that may leave without them no longer count on them
 
-    def waited_for(self, kind: str | None, hours: float) -> None:
-        """A convoy waited ``hours`` to form, short of trucks of ``kind``."""
-        if kind is not None and hours > 0:
-            self.waits_by_kind[kind] += hours
+    def waited_for(self, kinds: Sequence[str], hours: float) -> None:
+        """Convoys waited ``hours`` to form, short of trucks of ``kinds`` (one type for each convoy group that waits,
+        each type once): each type is charged an equal share; none known, no type is."""
+        if hours > 0:
+            for kind in kinds:
+                self.waits_by_kind[kind] += hours / len(kinds)
 
     def columns(self, span: float) -> dict[str, Column]:
         cols: dict[str, Column] = {"breakdowns": self.breakdowns}
