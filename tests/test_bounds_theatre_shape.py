@@ -20,8 +20,10 @@ BEFORE = json.loads((ROOT / "tests" / "artifacts" / "bounds_one_base_before.json
 
 @pytest.mark.parametrize("path", sorted(BEFORE))
 def test_every_shipped_one_base_file_keeps_its_bounds_to_the_last_bit(path):
+    # the figures to the last bit; the basis in words may be said better since it was recorded (units added)
     bounds = capacity_bounds(load_scenario(ROOT / path).scenario)
-    assert [{"resource": b.resource, "days": b.days, "basis": b.basis, "applies_to": b.applies_to} for b in bounds] == BEFORE[path]
+    keep = ("resource", "days", "applies_to")
+    assert [{"resource": b.resource, "days": b.days, "applies_to": b.applies_to} for b in bounds] == [{k: b[k] for k in keep} for b in BEFORE[path]]
 
 
 def _bound(table, resource, base=None):
