@@ -185,34 +185,3 @@ def scenario_from_fixture() -> Callable[..., Scenario]:
 @pytest.fixture(scope="session", name="deterministic")
 def deterministic_fixture() -> Callable[..., Scenario]:
     return deterministic
-
-
-# `make test` runs the files on two workers, a whole file each (`--dist loadfile`), handed out in collection order as
-# workers come free. Collected alphabetically, some of the longest files came last and one worker ran them while the
-# other sat idle (about 50 s of the suite's 8.7 minutes). The longest files go first, so the short ones even out the
-# end; within a file the order is unchanged. The figures: seconds a file took on 2 cores (2026-12-05).
-LONGEST_FIRST = (
-    "test_folder_integrity.py",  # ~140 s: killed and doctored folders, sub-processes
-    "test_plan.py",  # ~85 s: a plan search and its brute-force check
-    "test_report_analysis.py",  # ~60 s: every analysis folder written, then reported
-    "test_theatre.py",
-    "test_measure.py",
-    "test_faults.py",
-    "test_run_cli.py",
-    "test_resume.py",
-    "test_plots_analysis.py",
-    "test_api.py",
-    "test_whatif_page.py",
-    "test_bench.py",
-    "test_cluster_security.py",
-    "test_theatre_scenario.py",
-    "test_evidence.py",
-    "test_nowcast.py",
-    "test_deadline_cli.py",
-)
-
-
-def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    """The longest test files first (:data:`LONGEST_FIRST`), the rest in their own order: a stable sort by file."""
-    rank = {name: i for i, name in enumerate(LONGEST_FIRST)}
-    items.sort(key=lambda item: rank.get(item.path.name, len(rank)))
