@@ -326,8 +326,9 @@ def test_batches_are_made_as_they_are_read():
     "command",
     [
         ["run", "{scenario}"],
-        ["sweep", "{scenario}", "--vary", "escort.teams=2,4"],
-        ["nowcast", "{scenario}", str(ROOT / "scenarios/observations/qasrak_2026.toml")],
+        # 8 s each and a core: `make test-slow` runs them; `run` shares their batching and is checked every time
+        pytest.param(["sweep", "{scenario}", "--vary", "escort.teams=2,4"], marks=pytest.mark.slow),
+        pytest.param(["nowcast", "{scenario}", str(ROOT / "scenarios/observations/qasrak_2026.toml")], marks=pytest.mark.slow),
     ],
 )
 def test_a_trillion_replications_keep_a_flat_memory_and_a_run_says_how_long_it_would_take(tmp_path, baseline_path, command):

@@ -120,6 +120,7 @@ def test_while_a_folder_is_being_written_every_other_command_is_refused_and_then
     assert evacsim("report", folder).returncode == 0
 
 
+@pytest.mark.slow  # 20 s; the one-base --force into a run's folder is checked by test_cli_contract on every `make test`
 def test_force_into_a_theatre_run_s_folder_leaves_none_of_its_files_and_keeps_the_user_s(tmp_path):
     out = tmp_path / "reused"
     assert evacsim("run", THEATRE, "-n", 4, "--jobs", 1, "--out", out, timeout=400).returncode == 0

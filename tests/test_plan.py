@@ -115,6 +115,7 @@ def test_pareto_front_keeps_only_plans_no_cheaper_plan_beats():
 # ---- the small case ----------------------------------------------------------------------------
 
 
+@pytest.mark.slow  # 18 s on top of the plan it checks; the plan's pick and tables are checked on every `make test`
 def test_brute_force_grid_gives_the_same_cheapest_plan(small, tmp_path):
     """Every plan of the grid on the same 400 replications, cheapest first: the first cost at which any meets the target
     gives the cheapest plan (a dearer one cannot be cheaper, so the grid stops there: 6 of its 9 plans run)."""
