@@ -33,16 +33,12 @@ $(SERVE): $(RUNTIME)
 serve: $(SERVE)
 	$(BIN)/evacsim serve scenarios/qasrak_baseline.toml
 
-# mypy (about 20 s on one core) runs beside the tests, whose last files leave a core idle; its verdict is
-# printed after theirs and either failing fails `make test`.
 test: $(STAMP)
 	$(BIN)/ruff check sim tests
 	$(BIN)/ruff format --check sim tests
+	$(BIN)/mypy sim
 	$(BIN)/lint-imports
-	typed=$$(mktemp); $(BIN)/mypy sim > $$typed 2>&1 & checking=$$!; \
-	$(BIN)/pytest -n auto --dist loadfile -m "not slow"; tested=$$?; \
-	wait $$checking; checked=$$?; cat $$typed; rm -f $$typed; \
-	test $$tested -eq 0 && test $$checked -eq 0
+	$(BIN)/pytest -n auto --dist loadfile -m "not slow"
 
 # The statistical checks that take minutes each (marked slow), one process each core.
 test-slow: $(STAMP)
