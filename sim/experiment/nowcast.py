@@ -17,7 +17,7 @@ from pathlib import Path
 
 import numpy as np
 
-from sim.analysis.nowcast import FAR_TOLERANCES, Measurement, Nowcast, Trajectories, nowcast, steps_table
+from sim.analysis.nowcast import FAR_TOLERANCES, Measurement, Nowcast, Trajectories, nowcast, nowcast_base, steps_table
 from sim.experiment.engine import DAYS, Batch, Store, Work, execute, run_units
 from sim.experiment.executors import Executor, make_executor
 from sim.experiment.manifest import new_manifest, write_manifest
@@ -350,8 +350,6 @@ def write_nowcast(folder: Path, loaded, seen, seed: int, replications: int, jobs
 
     window = loaded.scenario.scenario.window_days
     data = summary(result, seen, measurements, window, replications, seed)
-    from sim.analysis.nowcast import nowcast_base
-
     data["base"] = nowcast_base(loaded.scenario)  # on a theatre, whose closure the nowcast forecasts (its main base's title)
     resolved = loaded.scenario.model_dump(mode="json")
     extra = {"replications": replications, "jobs": jobs, "observations_path": seen.path, "observations": seen.file.model_dump(mode="json")}

@@ -14,7 +14,7 @@ import json
 from html import escape
 from pathlib import Path
 
-from sim.analysis.nowcast import by_words
+from sim.analysis.nowcast import by_words, when_words
 from sim.experiment.nowcast import in_sentence
 from sim.scenario.observations import amount_words
 
@@ -101,8 +101,6 @@ def _step_rows(data: dict) -> str:
 def _effects(data: dict) -> str:
     """One sentence per report of trucks arriving: how far it moved the date everyone is out and P(out by the window's
     end), given the other reports (``effects`` of ``nowcast.json``; absent in a folder written before it existed)."""
-    from sim.analysis.nowcast import when_words
-
     high = data["window_days"][1]
     by = f"p_by_{high:g}"
     base = data.get("base")  # a theatre's main base, whose closure the reports are of (absent before it was written)
