@@ -16,9 +16,10 @@ from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass
 from functools import cache
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
-import pandas as pd
+if TYPE_CHECKING:
+    import pandas as pd
 
 AT_HORIZON = "at the horizon"
 """How a replication's ``never_finishes`` reason starts when the horizon cut it off (it might have finished
@@ -649,6 +650,8 @@ def people_table(
     columns in words, inputs by their planner names with the dotted path in a ``parameter`` column beside them.
 
     ``columns`` picks and orders the columns to show (default: all). A calibration table also gets each input's unit."""
+    import pandas as pd  # here: the names are read by `evacsim validate`, which needs no pandas
+
     columns = [c for c in (columns or list(table.columns)) if c in table.columns]
     first = FIRST_COLUMN.get(stem, "input")
     names = [str(i) for i in table.index]

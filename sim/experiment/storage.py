@@ -18,11 +18,10 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import pandas as pd
-import pyarrow as pa
-import pyarrow.parquet as pq
+if TYPE_CHECKING:
+    import pandas as pd
 
 _COMMAND_LINE = [0]
 """Above zero while an ``evacsim`` command runs (:func:`on_command_line`): messages then name options as typed."""
@@ -205,6 +204,9 @@ def write_json(path: Path, obj: Any) -> Path:
 
 
 def write_parquet(path: Path, frame: pd.DataFrame) -> Path:
+    import pyarrow as pa  # here: every command locks its folder through this module, and `evacsim validate` needs no pandas
+    import pyarrow.parquet as pq
+
     table = pa.Table.from_pandas(frame, preserve_index=False)
     return write_atomic(path, lambda tmp: pq.write_table(table, tmp))
 

@@ -10,11 +10,11 @@ schema can refuse a truck count that could come out negative).
 from __future__ import annotations
 
 import math
+from types import ModuleType
 from typing import Annotated, Literal, TypeGuard
 
 import numpy as np
 from pydantic import BaseModel, ConfigDict, Field, model_validator
-from scipy import stats
 
 
 class _Distribution(BaseModel):
@@ -52,6 +52,14 @@ def _short(value: object) -> str:
     if isinstance(value, list):
         return "[" + ", ".join(_short(v) for v in value) + "]"
     return str(value)
+
+
+def _stats() -> ModuleType:
+    """scipy.stats, imported on first use: quantiles and a truncated normal need it, reading a scenario does not
+    (``evacsim validate`` without SciPy's 0.9 s of imports)."""
+    from scipy import stats
+
+    return stats
 
 
 def _check_ordered(low: float, high: float, what: str = "low must be <= high") -> None:
@@ -136,7 +144,7 @@ class Triangular(_ScipyBacked):
         if self.low == self.high:
             return np.full(np.shape(q), self.low, dtype=float)
         c = (self.mode - self.low) / (self.high - self.low)
-        return np.asarray(stats.triang.ppf(q, c, loc=self.low, scale=self.high - self.low), dtype=float)
+        return np.asarray(_stats().triang.ppf(q, c, loc=self.low, scale=self.high - self.low), dtype=float)
 
     @property
     def support(self) -> tuple[float, float]:
@@ -175,7 +183,7 @@ class Pert(_ScipyBacked):
         if self.low == self.high:
             return np.full(np.shape(q), self.low, dtype=float)
         a, b = self._ab()
-        return self.low + np.asarray(stats.beta.ppf(q, a, b), dtype=float) * (self.high - self.low)
+        return self.low + np.asarray(_stats().beta.ppf(q, a, b), dtype=float) * (self.high - self.low)
 
     @property
     def support(self) -> tuple[float, float]:
@@ -201,7 +209,7 @@ class TruncatedNormal(_ScipyBacked):
     def _scipy(self):  # a frozen scipy distribution
         a = (self.low - self.mean) / self.sd
         b = (self.high - self.mean) / self.sd
-        return stats.truncnorm(a, b, loc=self.mean, scale=self.sd)
+        return _stats().truncnorm(a, b, loc=self.mean, scale=self.sd)
 
     def sample(self, rng: np.random.Generator) -> float:
         # Rejection is fast while the cut keeps most of the mass; otherwise invert the CDF.
@@ -231,7 +239,7 @@ class LogNormal(_ScipyBacked):
         return math.exp(math.log(self.median) + self.sigma * rng.standard_normal())
 
     def quantiles(self, q: np.ndarray) -> np.ndarray:
-        return np.asarray(stats.lognorm.ppf(q, self.sigma, scale=self.median), dtype=float)
+        return np.asarray(_stats().lognorm.ppf(q, self.sigma, scale=self.median), dtype=float)
 
     @property
     def support(self) -> tuple[float, float]:
