@@ -28,6 +28,7 @@ from sim.commands._options import (
     ByDayOpt,
     DaskLocalOpt,
     EvacsimGroup,
+    FiguresOpt,
     ForceOpt,
     JobsOpt,
     MeasureChoice,
@@ -164,6 +165,7 @@ def run(
     measure: MeasureOpt = MeasureChoice.days,
     by_day: ByDayOpt = None,
     base: BaseOpt = None,
+    figures: FiguresOpt = True,
 ) -> None:
     """Run the Monte Carlo replications of a scenario: when everyone is out (the date, P10-P90) and how sure by day D."""
     from sim import api
@@ -197,7 +199,7 @@ def run(
     except KeyboardInterrupt:
         _console.stopped("interrupted before the replications finished; nothing was written (for a study that can be resumed, use evacsim sweep)")
     _print_summary(loaded.scenario.scenario.title, result.summary, window, loaded.scenario.scenario.start)  # the answer first; figures after
-    _console.draw_figures(result.folder)
+    _console.draw_figures(result.folder, figures)
     _results_in(result.folder)
 
 

@@ -42,7 +42,7 @@ def test_usage_mistakes_exit_2_before_any_replication(tmp_path, baseline_path, e
 
 def test_a_run_manifest_names_where_its_replications_ran(tmp_path, baseline_path):
     out = tmp_path / "run"
-    assert invoke("run", baseline_path, "-n", "4", "--jobs", "1", "--out", out).exit_code == 0
+    assert invoke("run", "--no-figures", baseline_path, "-n", "4", "--jobs", "1", "--out", out).exit_code == 0
     manifest = json.loads((out / "manifest.json").read_text())
     assert manifest["executor"] == "in process" and manifest["jobs"] == 1
 
@@ -68,7 +68,7 @@ def test_a_horizon_inside_the_window_is_refused(tmp_path, baseline_path):
 def test_replications_cut_off_at_the_horizon_count_as_late_and_are_warned_about(tmp_path, baseline_path):
     out = tmp_path / "h"
     slow = ["--set", "convoys.max_per_day=1"]  # one convoy a day: the baseline then often needs more than 31 days
-    result = invoke("run", baseline_path, "--set", "scenario.horizon_days=31", *slow, "-n", "40", "--jobs", "1", "--out", out)
+    result = invoke("run", "--no-figures", baseline_path, "--set", "scenario.horizon_days=31", *slow, "-n", "40", "--jobs", "1", "--out", out)
     assert result.exit_code == 0, result.output
     rows = pd.read_parquet(out / "replications.parquet")
     summary = json.loads((out / "summary.json").read_text())
@@ -103,8 +103,8 @@ def test_force_never_writes_one_command_s_results_into_another_s_folder(tmp_path
 
 def test_force_still_overwrites_results_of_the_same_command(tmp_path, baseline_path):
     out = tmp_path / "run"
-    assert invoke("run", baseline_path, "-n", "10", "--jobs", "1", "--out", out).exit_code == 0
-    assert invoke("run", baseline_path, "-n", "12", "--jobs", "1", "--out", out, "--force").exit_code == 0
+    assert invoke("run", "--no-figures", baseline_path, "-n", "10", "--jobs", "1", "--out", out).exit_code == 0
+    assert invoke("run", "--no-figures", baseline_path, "-n", "12", "--jobs", "1", "--out", out, "--force").exit_code == 0
     assert json.loads((out / "summary.json").read_text())["replications"] == 12
 
 
@@ -146,7 +146,7 @@ def test_sensitivity_applies_the_study_file_s_overrides(tmp_path, baseline_path)
 
 def test_discover_records_what_it_read_in_a_manifest(tmp_path, baseline_path):
     run = tmp_path / "run"
-    assert invoke("run", baseline_path, "-n", "60", "--jobs", "1", "--out", run).exit_code == 0
+    assert invoke("run", "--no-figures", baseline_path, "-n", "60", "--jobs", "1", "--out", run).exit_code == 0
     out = tmp_path / "d"
     result = invoke("discover", run, "--target", "days <= 17", "--out", out)
     assert result.exit_code == 0, result.output

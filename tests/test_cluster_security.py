@@ -128,12 +128,12 @@ def _evacsim(*args: object) -> object:
 
 def test_a_run_on_a_tls_cluster_gives_the_same_bits_as_the_local_pool(tls_scheduler, certificates, baseline_path, tmp_path):
     on_cluster = _evacsim(
-        "run", baseline_path, "-n", 30, "--seed", 5, "--out", tmp_path / "tls",
+        "run", "--no-figures", baseline_path, "-n", 30, "--seed", 5, "--out", tmp_path / "tls",
         "--scheduler", tls_scheduler, "--tls-ca-file", certificates["ca"], "--tls-cert", certificates["cert"], "--tls-key", certificates["key"],
     )  # fmt: skip
     assert on_cluster.exit_code == 0, on_cluster.output
     assert "plain TCP" not in on_cluster.output  # TLS: nothing to warn about
-    pool = _evacsim("run", baseline_path, "-n", 30, "--seed", 5, "--jobs", 2, "--out", tmp_path / "pool")
+    pool = _evacsim("run", "--no-figures", baseline_path, "-n", 30, "--seed", 5, "--jobs", 2, "--out", tmp_path / "pool")
     assert pool.exit_code == 0, pool.output
     cluster_rows = pd.read_parquet(tmp_path / "tls" / "replications.parquet").sort_values("replication", ignore_index=True)
     pool_rows = pd.read_parquet(tmp_path / "pool" / "replications.parquet").sort_values("replication", ignore_index=True)

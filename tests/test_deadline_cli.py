@@ -28,7 +28,7 @@ def invoke(*args: object):
 def test_run_says_in_words_what_the_deadline_leaves_behind_and_how_likely(tmp_path):
     # day 5: no replication of the baseline's cargo is out by then (its P10 is about 9 days)
     out = tmp_path / "run"
-    result = invoke("run", DEADLINE, "-n", 12, "--seed", 7, "--jobs", 1, "--out", out, "--set", "deadline.day=5")
+    result = invoke("run", "--no-figures", DEADLINE, "-n", 12, "--seed", 7, "--jobs", 1, "--out", out, "--set", "deadline.day=5")
     assert result.exit_code == 0, result.output
     text = " ".join(result.output.split())
     assert "Left behind: By the deadline, day 5 (28 Feb 2026): 100% of replications leave something behind" in text
@@ -70,7 +70,7 @@ def test_the_sentence_names_only_what_was_left():
 
 
 def test_a_run_without_a_deadline_says_nothing_of_it(tmp_path):
-    result = invoke("run", BASELINE, "-n", 3, "--seed", 7, "--jobs", 1, "--out", tmp_path / "run")
+    result = invoke("run", "--no-figures", BASELINE, "-n", 3, "--seed", 7, "--jobs", 1, "--out", tmp_path / "run")
     assert result.exit_code == 0, result.output
     assert "Left behind" not in result.output
     assert "left_behind" not in json.loads((tmp_path / "run" / "summary.json").read_text())
@@ -216,7 +216,7 @@ def test_a_theatre_run_cut_off_by_the_horizon_warns_on_the_console_and_in_summar
     theatre = ROOT / "scenarios" / "syria_2026_theatre.toml"
     out = tmp_path / "run"
     cut = ("--set", "scenario.horizon_days=26", "--set", "scenario.window_days=[15,25]")
-    result = invoke("run", theatre, "-n", 6, "--seed", 3, "--jobs", 1, "--out", out, *cut)
+    result = invoke("run", "--no-figures", theatre, "-n", 6, "--seed", 3, "--jobs", 1, "--out", out, *cut)
     assert result.exit_code == 0, result.output
     summary = json.loads((out / "summary.json").read_text())
     unfinished = summary["theatre"]["unfinished_at_horizon"]

@@ -219,7 +219,7 @@ def test_evidence_from_a_finished_run_estimates_from_its_replications_and_refuse
     from sim.cli import app
 
     run = tmp_path / "run"
-    assert CliRunner().invoke(app, ["run", str(baseline_path), "-n", "60", "--jobs", "1", "--out", str(run)]).exit_code == 0
+    assert CliRunner().invoke(app, ["run", "--no-figures", str(baseline_path), "-n", "60", "--jobs", "1", "--out", str(run)]).exit_code == 0
     out = tmp_path / "evidence"
     args = ["evidence", str(baseline_path), "--from", str(run), "--tornado-replications", "2", "--jobs", "1", "--out", str(out)]
     result = CliRunner().invoke(app, args)

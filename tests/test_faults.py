@@ -273,12 +273,12 @@ def test_a_killed_run_s_temporaries_neither_block_the_next_run_nor_survive_force
     leftovers = [out / ".replications.parquet.k1ll3d.tmp", out / ".burndown.parquet.k1ll3d.tmp"]
     for path in leftovers:
         path.write_bytes(b"PAR1 half a file")
-    result = invoke("run", baseline_path, "-n", "3", "--jobs", "1", "--out", out)
+    result = invoke("run", "--no-figures", baseline_path, "-n", "3", "--jobs", "1", "--out", out)
     assert result.exit_code == 0, result.output
     assert not any(p.exists() for p in leftovers)
     for path in leftovers:
         path.write_bytes(b"PAR1 half a file")
-    result = invoke("run", baseline_path, "-n", "4", "--jobs", "1", "--out", out, "--force")
+    result = invoke("run", "--no-figures", baseline_path, "-n", "4", "--jobs", "1", "--out", out, "--force")
     assert result.exit_code == 0, result.output
     assert not [p.name for p in out.iterdir() if p.name.endswith(".tmp")]
     assert len(pd.read_parquet(out / "replications.parquet")) == 4

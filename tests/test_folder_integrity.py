@@ -350,7 +350,7 @@ def test_a_precision_run_that_stops_at_its_cap_says_so_in_the_console_and_the_su
     from sim.experiment import montecarlo
 
     monkeypatch.setattr(montecarlo, "MAX_REPLICATIONS", 300)  # the real cap, 200,000, is hours on a laptop
-    result = invoke("run", BASELINE, "--precision", "0.0001", "--jobs", 1, "--out", tmp_path / "capped")
+    result = invoke("run", "--no-figures", BASELINE, "--precision", "0.0001", "--jobs", 1, "--out", tmp_path / "capped")
     assert result.exit_code == 0, result.output
     summary = json.loads((tmp_path / "capped" / "summary.json").read_text())
     assert summary["replications"] == 300

@@ -156,7 +156,7 @@ def test_the_tornado_centre_is_the_baseline_run_and_more_trucks_bring_the_date_i
     result = cli("sensitivity", baseline_path, "--factors", factors, "-n", 6, "--jobs", 1, "--out", out)
     assert result.exit_code == 0, result.output
     assert "baseline run" in " ".join(result.output.split())
-    ran = cli("run", baseline_path, "-n", 6, "--jobs", 1, "--out", run_out)
+    ran = cli("run", "--no-figures", baseline_path, "-n", 6, "--jobs", 1, "--out", run_out)
     assert ran.exit_code == 0, ran.output
     tornado = pd.read_csv(out / "tornado.csv", index_col=0)
     summary = json.loads((run_out / "summary.json").read_text())
@@ -171,7 +171,7 @@ def test_the_tornado_centre_is_the_baseline_run_and_more_trucks_bring_the_date_i
 
 def test_run_leads_with_the_date_and_the_chance_by_the_day_asked(tmp_path, baseline_path):
     out = tmp_path / "r"
-    result = cli("run", baseline_path, "-n", 6, "--jobs", 1, "--out", out, "--measure", "out-by-day", "--by-day", 20)
+    result = cli("run", "--no-figures", baseline_path, "-n", 6, "--jobs", 1, "--out", out, "--measure", "out-by-day", "--by-day", 20)
     assert result.exit_code == 0, result.output
     text = " ".join(result.output.split())
     assert text.index("P50 (date)") < text.index("P(out by day 20)") < text.index("as a check")
@@ -194,7 +194,7 @@ def test_plan_takes_no_measure_as_its_target_fixes_it_but_says_what_its_day_and_
 
 def test_discover_defaults_to_out_by_the_day_of_its_measure(tmp_path, baseline_path):
     run_out, out = tmp_path / "r", tmp_path / "d"
-    assert cli("run", baseline_path, "-n", 30, "--jobs", 1, "--out", run_out).exit_code == 0
+    assert cli("run", "--no-figures", baseline_path, "-n", 30, "--jobs", 1, "--out", run_out).exit_code == 0
     result = cli("discover", run_out, "--out", out, "--by-day", 14)
     assert result.exit_code == 0, result.output
     found = json.loads((out / "discovery.json").read_text())
@@ -208,18 +208,18 @@ def test_discover_defaults_to_out_by_the_day_of_its_measure(tmp_path, baseline_p
 def test_a_theatre_is_measured_whole_by_default_and_any_base_on_request(tmp_path):
     path = two_bases_file(tmp_path)
     whole, one = tmp_path / "whole", tmp_path / "one"
-    result = cli("run", path, "-n", 4, "--jobs", 1, "--out", whole)
+    result = cli("run", "--no-figures", path, "-n", 4, "--jobs", 1, "--out", whole)
     assert result.exit_code == 0, result.output
     summary = json.loads((whole / "summary.json").read_text())
     assert summary["headline"]["measure"]["column"] == "theatre.days_to_last_out"
     assert summary["headline"]["days"]["p50"] == pytest.approx(summary["theatre"]["days_to_last_out"]["p50"])
     assert summary["verdict"].startswith("Everyone is out by day")
     assert "has to move" in " ".join(result.output.split()) and "left in" not in result.output
-    result = cli("run", path, "-n", 4, "--jobs", 1, "--out", one, "--base", "b")
+    result = cli("run", "--no-figures", path, "-n", 4, "--jobs", 1, "--out", one, "--base", "b")
     assert result.exit_code == 0, result.output
     summary = json.loads((one / "summary.json").read_text())
     assert summary["headline"]["measure"]["column"] == "base.b.days_to_base_empty" and summary["verdict"].startswith("A base is empty")
-    bad = cli("run", path, "-n", 4, "--jobs", 1, "--out", tmp_path / "bad", "--base", "nowhere")
+    bad = cli("run", "--no-figures", path, "-n", 4, "--jobs", 1, "--out", tmp_path / "bad", "--base", "nowhere")
     assert bad.exit_code == 2 and "its bases are a, b" in " ".join(bad.output.split())
 
 

@@ -131,7 +131,7 @@ def test_its_inputs_read_in_the_words_the_group_declares():
 def test_the_example_file_validates_and_runs(tmp_path):
     runner = CliRunner()
     assert runner.invoke(app, ["validate", str(EXAMPLE)]).exit_code == 0
-    result = runner.invoke(app, ["run", str(EXAMPLE), "-n", "100", "--seed", "7", "--out", str(tmp_path / "run")])
+    result = runner.invoke(app, ["run", "--no-figures", str(EXAMPLE), "-n", "100", "--seed", "7", "--out", str(tmp_path / "run")])
     assert result.exit_code == 0, result.output
     table = pd.read_parquet(tmp_path / "run" / "replications.parquet")
     assert (table["helicopter_sorties"] > 0).all() and (table["loads_by_helicopter"] <= table["loads_by_air"]).all()

@@ -141,7 +141,8 @@ def test_the_crew_warning_gives_the_crew_beside_its_path(tmp_path):
     from sim.cli import app
     from tests.conftest import BASELINE
 
-    args = ["run", str(BASELINE), "-n", "2", "--jobs", "1", "--set", "vehicles.crew=10", "--set", "vehicles.seats=10", "--out", str(tmp_path / "r")]
+    args = ["run", "--no-figures", str(BASELINE), "-n", "2", "--jobs", "1", "--set", "vehicles.crew=10", "--set", "vehicles.seats=10"]
+    args += ["--out", str(tmp_path / "r")]
     result = CliRunner().invoke(app, args)
     assert result.exit_code == 0, result.output
     text = " ".join(result.output.split())

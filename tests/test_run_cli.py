@@ -76,14 +76,29 @@ def test_burndown_starts_with_everything_at_the_base_and_ends_empty(run_folder):
 
 def test_the_same_seed_gives_the_same_bits_whatever_jobs(tmp_path, baseline_path):
     one, two = tmp_path / "one", tmp_path / "two"
-    assert run("run", baseline_path, "-n", 24, "--jobs", 1, "--seed", 4, "--out", one).exit_code == 0
-    assert run("run", baseline_path, "-n", 24, "--jobs", 2, "--seed", 4, "--out", two).exit_code == 0
+    assert run("run", "--no-figures", baseline_path, "-n", 24, "--jobs", 1, "--seed", 4, "--out", one).exit_code == 0
+    assert run("run", "--no-figures", baseline_path, "-n", 24, "--jobs", 2, "--seed", 4, "--out", two).exit_code == 0
     pd.testing.assert_frame_equal(pd.read_parquet(one / "replications.parquet"), pd.read_parquet(two / "replications.parquet"))
     pd.testing.assert_frame_equal(pd.read_parquet(one / "burndown.parquet"), pd.read_parquet(two / "burndown.parquet"))
 
 
+def test_no_figures_writes_the_answer_without_its_figures_and_says_how_to_draw_them(tmp_path, baseline_path):
+    out = tmp_path / "quick"
+    result = run("run", baseline_path, "-n", 5, "--jobs", 1, "--out", out, "--no-figures")
+    assert result.exit_code == 0, result.output
+    assert "P50" in result.output or "everyone out" in result.output.lower()
+    assert {"manifest.json", "replications.parquet", "burndown.parquet", "summary.json"} <= {p.name for p in out.iterdir()}
+    assert not list(out.glob("*.png")) and not list(out.glob("*.svg"))
+    assert f"Figures not drawn (--no-figures): evacsim plot {out} draws them." in " ".join(result.output.split())
+    assert run("plot", out).exit_code == 0  # the folder is whole: plot draws what run would have
+    assert {f"{stem}.{fmt}" for stem in ("completion", "burndown", "waits", "timeline") for fmt in ("png", "svg")} <= {p.name for p in out.iterdir()}
+    compared = run("compare", baseline_path, "--set", "escort.teams=6", "-n", 4, "--jobs", 1, "--out", tmp_path / "pair", "--no-figures")
+    assert compared.exit_code == 0, compared.output
+    assert not list((tmp_path / "pair").glob("*.png")) and "evacsim plot" in compared.output
+
+
 def test_precision_adds_replications_until_the_window_probability_is_tight_enough(tmp_path, baseline_path):
-    result = run("run", baseline_path, "--precision", 0.06, "--jobs", 2, "--out", tmp_path / "p")
+    result = run("run", "--no-figures", baseline_path, "--precision", 0.06, "--jobs", 2, "--out", tmp_path / "p")
     assert result.exit_code == 0, result.output
     p = json.loads((tmp_path / "p" / "summary.json").read_text())["p_15_to_30"]
     assert (p["ci_high"] - p["ci_low"]) / 2 <= 0.06
@@ -91,9 +106,9 @@ def test_precision_adds_replications_until_the_window_probability_is_tight_enoug
 
 def test_set_overrides_a_field_and_is_revalidated(tmp_path, baseline_path):
     out = tmp_path / "s"
-    assert run("run", baseline_path, "-n", 5, "--jobs", 1, "--set", "fleet.civilian.count=120", "--out", out).exit_code == 0
+    assert run("run", "--no-figures", baseline_path, "-n", 5, "--jobs", 1, "--set", "fleet.civilian.count=120", "--out", out).exit_code == 0
     assert json.loads((out / "manifest.json").read_text())["scenario"]["fleet"]["civilian"]["count"] == 120
-    bad = run("run", baseline_path, "-n", 5, "--set", "fleet.civilian.count=-3", "--out", tmp_path / "bad")
+    bad = run("run", "--no-figures", baseline_path, "-n", 5, "--set", "fleet.civilian.count=-3", "--out", tmp_path / "bad")
     assert bad.exit_code == 3
     assert "fleet.civilian.count: must be >= 0" in " ".join(bad.output.split()) and "--set" in bad.output
 
@@ -201,7 +216,7 @@ def test_the_library_run_writes_the_folder_the_command_writes(tmp_path, baseline
     import sim
 
     out = tmp_path / "streamed"
-    assert run("run", baseline_path, "-n", 30, "--jobs", 2, "--seed", 6, "--out", out).exit_code == 0
+    assert run("run", "--no-figures", baseline_path, "-n", 30, "--jobs", 2, "--seed", 6, "--out", out).exit_code == 0
     result = sim.run(baseline_path, 30, seed=6, out=tmp_path / "library", figures=False)
     assert result.replications == 30 and result.folder == tmp_path / "library"
     for table in ("replications.parquet", "burndown.parquet"):
@@ -226,7 +241,7 @@ def test_the_store_reads_batches_in_replication_order_whatever_order_they_finish
 
 def test_pinning_one_input_with_set_leaves_every_other_input_column_identical(run_folder, tmp_path, baseline_path):
     pinned = tmp_path / "pinned"
-    result = run("run", baseline_path, "-n", 60, "--jobs", 1, "--seed", 9, "--set", "fleet.het.count=12", "--out", pinned)
+    result = run("run", "--no-figures", baseline_path, "-n", 60, "--jobs", 1, "--seed", 9, "--set", "fleet.het.count=12", "--out", pinned)
     assert result.exit_code == 0, result.output
     free, fixed = pd.read_parquet(run_folder / "replications.parquet"), pd.read_parquet(pinned / "replications.parquet")
     others = [c for c in free.columns if c.startswith("input.") and c != "input.fleet.het.count"]

@@ -256,7 +256,7 @@ def cli(*args: object):
 
 def test_run_on_a_theatre_writes_the_bases_the_theatre_the_network_and_each_bases_burndown(tmp_path):
     out = tmp_path / "out"
-    result = cli("run", two_bases_file(tmp_path), "-n", 5, "--jobs", 1, "--out", out)
+    result = cli("run", "--no-figures", two_bases_file(tmp_path), "-n", 5, "--jobs", 1, "--out", out)
     assert result.exit_code == 0, result.output
     summary = json.loads((out / "summary.json").read_text())
     assert summary["days_to_base_empty"]["mean"] == pytest.approx(1 / 24)  # the main base (a), as today's keys
@@ -537,7 +537,7 @@ def test_the_console_s_window_check_is_on_what_the_verdict_measures_and_agrees_w
 
     for base, subject in ((None, "the days to the last out (the whole withdrawal, not one base)"), ("b", "the days to a base empty")):
         out = tmp_path / f"out-{base}"
-        result = cli("run", two_bases_file(tmp_path), "-n", 3, "--jobs", 1, "--out", out, *(("--base", base) if base else ()))
+        result = cli("run", "--no-figures", two_bases_file(tmp_path), "-n", 3, "--jobs", 1, "--out", out, *(("--base", base) if base else ()))
         assert result.exit_code == 0, result.output
         summary = json.loads((out / "summary.json").read_text())
         assert summary["headline"]["window_subject"] == subject

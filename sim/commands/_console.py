@@ -111,10 +111,14 @@ def results_in(folder: Path, before: str = "") -> None:
     console.print(f"{escape(before)}Results in [bold]{escape(str(folder))}[/]")
 
 
-def draw_figures(folder: Path) -> None:
-    """Draw the figures of a results folder whose answer is already written and printed (run, sweep). Ctrl-C or SIGTERM
+def draw_figures(folder: Path, figures: bool = True) -> None:
+    """Draw the figures of a results folder whose answer is already written and printed (run, sweep, compare). Ctrl-C or SIGTERM
     meanwhile keeps every result: it says they are complete and how to draw the figures (exit status 130 or 143);
-    a folder changed under the command is one paragraph and exit status 3."""
+    a folder changed under the command is one paragraph and exit status 3. Without ``figures`` (``--no-figures``), one
+    line says how to draw them later."""
+    if not figures:
+        console.print(f"[dim]Figures not drawn (--no-figures): evacsim plot {escape(str(folder))} draws them.[/]", soft_wrap=True)
+        return
     from sim.plots.figures import NotResultsFolder, plot_results
 
     try:

@@ -247,6 +247,13 @@ ForceOpt = Annotated[
 ReusingForceOpt = Annotated[bool, typer.Option(help="write into a non-empty --out folder (finished replications of the very same study there are reused)")]
 """``--force`` of the analyses and ``plan``, which keep the parts of the very same study's tables."""
 ResumeOpt = Annotated[bool, typer.Option(help="finish an interrupted study in --out: run only the replications it is missing")]
+FiguresOpt = Annotated[
+    bool,
+    typer.Option(
+        "--figures/--no-figures",
+        help="draw the figures into the results folder (a few seconds a run); --no-figures leaves them to `evacsim plot DIR` or `evacsim report DIR`",
+    ),
+]
 PreciseOpt = Annotated[bool, typer.Option(help="larger designs and more replications (minutes instead of seconds)")]
 ScenarioArg = Annotated[Path, typer.Argument(metavar="SCENARIO", help="scenario file, e.g. scenarios/qasrak_baseline.toml", show_default=False)]
 

@@ -22,6 +22,7 @@ from sim.commands._options import (
     BaseOpt,
     ByDayOpt,
     DaskLocalOpt,
+    FiguresOpt,
     FileSeedOpt,
     ForceOpt,
     JobsOpt,
@@ -68,6 +69,7 @@ def sweep(
     measure: MeasureOpt = MeasureChoice.days,
     by_day: ByDayOpt = None,
     base: BaseOpt = None,
+    figures: FiguresOpt = True,
 ) -> None:
     """Run every design point of a study, replicated on common random numbers, into a results folder."""
     from sim import api
@@ -81,7 +83,7 @@ def sweep(
         _console.warn(warning)
     with _console.named(Path(result.study.scenario_path)):  # a theatre's factors by its own names (roads by their ends)
         _print_points(result)
-    _console.draw_figures(result.folder)  # the answer first; Ctrl-C while drawing keeps every replication and says so
+    _console.draw_figures(result.folder, figures)  # the answer first; Ctrl-C while drawing keeps every replication and says so
     kept = f" ({result.batches_kept} batches kept from before)" if result.batches_kept else ""
     _console.results_in(result.folder, f"{len(result.points)} points x {result.study.replications} replications in {result.wall_seconds:.1f} s{kept}. ")
 
@@ -150,6 +152,7 @@ def compare(
     measure: MeasureOpt = MeasureChoice.days,
     by_day: ByDayOpt = None,
     base: BaseOpt = None,
+    figures: FiguresOpt = True,
 ) -> None:
     """Compare two scenarios (B - A) on paired replications with common random numbers."""
     from sim import api
@@ -161,12 +164,14 @@ def compare(
     _console.load(a, set_)  # B made from A: its overrides are checked before any work
     with on_workers("paired replications", jobs, scheduler, dask_local, total=2 * replications) as workers:
         shared = workers.options(seed=seed, set_=set_ if b is None else None, out=out, force=force, measure=measure, by_day=by_day, base=base)
-        result = api.compare(loaded_a, loaded_b, replications=replications, options=shared)
+        result = api.compare(loaded_a, loaded_b, replications=replications, figures=figures, options=shared)
     if as_json:
         sys.stdout.write(json.dumps(result.summary, indent=2) + "\n")
         return
     _print_comparison(result.summary, str(a), f"{b or a} with {', '.join(set_)}" if set_ else str(b))
     _console.console.print(f"[bold]{escape(result.summary['sentence'])}[/]")
+    if not figures:
+        _console.draw_figures(result.folder, figures=False)  # says how to draw them later
     _console.results_in(result.folder)
 
 
