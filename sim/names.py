@@ -126,6 +126,23 @@ def theatre_names(scenario: Any) -> Iterator[None]:
         _THEATRE.reset(token)
 
 
+def site_name(key: str) -> str:
+    """A site as a planner reads it: its title inside :func:`theatre_names` (``rmelan`` -> ``Rmelan``), else its key
+    in words (:func:`site_title`)."""
+    theatre = _THEATRE.get()
+    return theatre.titles.get(key, site_title(key)) if theatre else site_title(key)
+
+
+_SITE_FIELDS = {"sites": ("after", "send_to", "same_place_as"), "legs": ("start", "end")}
+"""The fields of a theatre whose value is another site's key: a base it waits for, sends to or may be; a road's ends."""
+
+
+def names_a_site(path: str) -> bool:
+    """Whether a scenario field's value is a site's key (``sites.rmelan.after``, ``legs.0.end``)."""
+    parts = str(path).removeprefix("input.").split(".")
+    return len(parts) == 3 and parts[2] in _SITE_FIELDS.get(parts[0], ())
+
+
 def label(path: str) -> str:
     """A factor's planner name, e.g. ``contracted trucks`` for ``fleet.civilian.count`` (or ``input.fleet.civilian.count``).
 

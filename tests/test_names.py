@@ -274,3 +274,22 @@ def test_morris_columns_say_their_words_first_with_the_symbol_beside():
     long = [column_words("morris", c, WINDOW) for c in ("mu_star", "mu_star_conf", "sigma", "mu")]
     assert long[0] == "mean absolute effect on mean days to base empty, μ* (days)"
     assert all(w[0] not in "μσ±" for w in short + long), short + long
+
+
+def test_validate_names_the_sites_a_field_points_to_by_their_titles():
+    # a fresh user saw "same place as: rmelan" and "after: qasrak": the keys, where every other line says Rmelan, Qasrak
+    from typer.testing import CliRunner
+
+    from sim.cli import app
+    from sim.names import names_a_site, theatre_names
+    from sim.report.readable import value_in_units
+    from sim.scenario.loading import load_scenario
+    from tests.conftest import ROOT
+
+    theatre = load_scenario(ROOT / "scenarios" / "syria_2026_theatre.toml").scenario
+    with theatre_names(theatre):
+        assert value_in_units("sites.kharab_al_jir.same_place_as", "rmelan", "rmelan") == "Rmelan"
+        assert value_in_units("legs.0.end", "kharab_al_jir", "kharab_al_jir") == "Kharab al-Jir"
+    assert not names_a_site("scenario.start") and not names_a_site("sites.rmelan.kind")
+    text = " ".join(CliRunner().invoke(app, ["validate", str(ROOT / "scenarios" / "syria_2026_theatre.toml")]).output.split())
+    assert "sites.rmelan.after Qasrak" in text and "sites.rmelan.after qasrak" not in text

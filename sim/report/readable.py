@@ -238,9 +238,11 @@ def value_in_units(path: str, given: Any, written: str) -> str:
     (``window_days`` ``15 to 30 days``, ``convoys.departure_window`` ``05:00 to 12:00 local``), a switch as yes or no;
     counts and other settings as written (``written``, the value as :func:`sim.scenario.provenance.describe_value`
     gives it)."""
-    from sim.names import unit_of
+    from sim.names import names_a_site, site_name, unit_of
     from sim.scenario.distributions import _Distribution
 
+    if isinstance(given, str) and names_a_site(path):  # another site: by its title (Rmelan), not its key (rmelan)
+        return site_name(given)
     unit = unit_of(path)
     share = unit.startswith("share")
     if isinstance(given, bool):
