@@ -626,7 +626,7 @@ def sensitivity(
     write_study(folder, loaded, o.seed_or(), study, f"sensitivity-{method}", factors=[f.as_record() for f in chosen], measure=m.as_record())
     figures = draw_figures(folder, f"sensitivity-{method}")
     tables = {k: v for k, v in study.tables.items() if k != "points"}
-    write_report_md(folder, f"Sensitivity ({method}): {s.scenario.title}", [note], tables, figures, study.warnings, window)  # type: ignore[arg-type]
+    write_report_md(folder, f"Sensitivity ({method}): {s.scenario.title}", [note], tables, figures, study.warnings, window, m)  # type: ignore[arg-type]
     return AnalysisResult(folder, study.tables, [note], study.warnings, study)
 
 

@@ -411,3 +411,19 @@ def test_an_interval_end_that_rounds_to_zero_is_not_written_as_zero():
     assert days_change_words(-3.3, -6.5, -0.04) == "3.3 days sooner (95% CI 0.04-6.5)"
     assert days_change_words(-3.3, -6.5, -0.4) == "3.3 days sooner (95% CI 0.4-6.5)"
     assert days_change_words(-3.3, -6.5, 0.4) == "3.3 days sooner (95% CI 6.5 sooner to 0.4 later)"
+
+
+def test_a_morris_study_of_a_chance_says_percentage_points_in_its_report_not_days(tmp_path, baseline_path):
+    # a fresh user found report.md and report.html reading a Morris study of P(out by day 30) as "mean days to base
+    # empty, μ* (days)": 0.75 days where the console said 75.0 percentage points
+    import sim
+    from sim.report.analysis_section import summarise
+
+    done = sim.sensitivity(baseline_path, "morris", trajectories=2, replications=3, measure="out-by-day", jobs=1, out=tmp_path / "m")
+    text = (done.folder / "report.md").read_text()
+    assert "mean absolute effect on P(out by day 30), μ* (percentage points)" in text and "μ* (days)" not in text
+    manifest = json.loads((done.folder / "manifest.json").read_text())
+    finding = next(line for line in summarise(done.folder, "sensitivity-morris", manifest).findings if "largest effect" in line)
+    top = done.tables["morris"].sort_values("mu_star", ascending=False).iloc[0]
+    assert f"has the largest effect on P(out by day 30): mean absolute effect {100 * top['mu_star']:.1f} percentage points (μ*)" in finding
+    assert " days" not in finding

@@ -9,7 +9,7 @@ Their replications are already in the folder: the engine's store wrote them as t
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 import pyarrow as pa
@@ -31,6 +31,9 @@ from sim.experiment.storage import being_written, write_parquet
 from sim.experiment.tables import READ_AS, markdown_table
 from sim.scenario.loading import LoadedScenario
 from sim.scenario.schema import Scenario
+
+if TYPE_CHECKING:
+    from sim.names import Measure
 
 
 def write_study(folder: Path, loaded: LoadedScenario, seed: int, study: Any, kind: str, **fields: Any) -> None:
@@ -60,20 +63,22 @@ def write_report_md(
     figures: list[str],
     warnings: list[str],
     window: tuple[float, float] | None = None,
+    measure: Measure | None = None,
 ) -> None:
     """``report.md``: the title, findings, warnings, tables and figures, as Markdown a person reads: every table a
-    Markdown table in words and units, each input by name with its dotted path beside it (:mod:`sim.experiment.tables`)."""
+    Markdown table in words and units, each input by name with its dotted path beside it (:mod:`sim.experiment.tables`);
+    a Morris or Sobol' table in the study's ``measure`` (P(out by day 30) in percentage points, not days)."""
     parts = [f"# {title}", "", *lines, ""]
     if warnings:
         parts += ["## Warnings", "", *[f"- {w}" for w in warnings], ""]
     for name, table in tables.items():
-        shown = _in_words(name, table, window)
+        shown = _in_words(name, table, window, measure)
         parts += [f"## {name}", "", markdown_table(shown) if len(shown) else "No rows: nothing to show.", ""]
     parts += [f"![{f}]({f})" for f in figures]
     (folder / "report.md").write_text("\n".join(parts) + "\n")
 
 
-def _in_words(name: str, table: pd.DataFrame, window: tuple[float, float] | None) -> pd.DataFrame:
+def _in_words(name: str, table: pd.DataFrame, window: tuple[float, float] | None, measure: Measure | None = None) -> pd.DataFrame:
     """A study's table as :func:`write_report_md` shows it: in words when evacsim knows it; otherwise its index (the
     inputs by dotted path) as a first column named by what it holds."""
     from sim.names import TABLES, label, people_table
@@ -82,7 +87,7 @@ def _in_words(name: str, table: pd.DataFrame, window: tuple[float, float] | None
     if stem in READ_AS:
         return READ_AS[stem](table, window)
     if stem in TABLES:
-        return people_table(table, stem, window)
+        return people_table(table, stem, window, measure=measure)
     if stem == "prim_box":  # the box PRIM chose: each restricted input's limits in the box and in the data
         names = [str(i) for i in table.index]
         out = pd.DataFrame({"input": [label(n) for n in names], "parameter": names})

@@ -13,13 +13,17 @@ import math
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pandas as pd
 from markupsafe import Markup
 
 from sim.experiment.tables import READ_AS
-from sim.names import TABLES, column_words, label, people_table, range_words
+from sim.names import TABLES, column_words, label, people_table, percent, points_size, range_words
 from sim.report.readable import number, proportion, span
+
+if TYPE_CHECKING:
+    from sim.analysis.measure import Measure
 
 KIND_NAMES = {
     "run": "run",
@@ -275,29 +279,47 @@ def _design(manifest: dict) -> str | None:
 def _sensitivity(folder: Path, kind: str, manifest: dict) -> list[str]:
     lines = [line for line in [_design(manifest)] if line]
     method = kind.removeprefix("sensitivity-")
+    measured = _measure_of(manifest)  # what the study ranked by: its Morris and Sobol' tables are in that measure
     table = _table(folder, method)
     if table is None or table.empty:
         return lines
     if method == "tornado":
         name, row = table.index[0], table.iloc[0]
         centre = "in the baseline run, every input drawn" if "p_by_day.base" in table.columns else "with every factor at its median"
-        lines.append(
-            f"{_label(str(name))} moves the closure most: mean days {number(row['mean_days.low'])} with it at its P5 and "
-            f"{number(row['mean_days.high'])} at its P95, against {number(row['mean_days.base'])} {centre}."
-        )
+        column = measured.point_column if f"{measured.point_column}.low" in table.columns else "mean_days"
+        if column == "mean_days":
+            lines.append(
+                f"{_label(str(name))} moves the closure most: mean days {number(row['mean_days.low'])} with it at its P5 and "
+                f"{number(row['mean_days.high'])} at its P95, against {number(row['mean_days.base'])} {centre}."
+            )
+        else:  # ranked by a chance: say that chance, in percent
+            low, high, base = (f"{percent(row[f'{column}.{end}'])}%" for end in ("low", "high", "base"))
+            lines.append(f"{_label(str(name))} moves {measured.words} most: {low} with it at its P5 and {high} at its P95, against {base} {centre}.")
     elif method == "morris":
         top = table.sort_values("mu_star", ascending=False)
         name, row = top.index[0], top.iloc[0]
-        effect = f"mean absolute effect {number(row['mu_star'])} days (μ*), spread of the effects {number(row['sigma'])} days (σ)"
-        lines.append(f"{_label(str(name))} has the largest effect on mean days to base empty: {effect}.")
+        size = (lambda v: f"{points_size(v)} percentage points") if measured.is_probability else (lambda v: f"{number(v)} days")
+        effect = f"mean absolute effect {size(row['mu_star'])} (μ*), spread of the effects {size(row['sigma'])} (σ)"
+        lines.append(f"{_label(str(name))} has the largest effect on {measured.words}: {effect}.")
     else:
         top = table.sort_values("ST", ascending=False)
         name, row = top.index[0], top.iloc[0]
         lines.append(
-            f"{_label(str(name))} explains the largest share of the variance of mean days to base empty: "
+            f"{_label(str(name))} explains the largest share of the variance of {measured.words}: "
             f"total index {number(row['ST'])} (first order {number(row['S1'])})."
         )
     return lines
+
+
+def _measure_of(manifest: dict) -> Measure:
+    """The measure a study recorded in its manifest; a folder written before studies had one measured mean days."""
+    from sim.analysis.measure import Measure
+
+    record = manifest.get("measure")
+    if record:
+        return Measure.from_record(record)
+    window = manifest.get("scenario", {}).get("scenario", {}).get("window_days", [15, 30])
+    return Measure.from_record({"measure": "days", "window_days": window, "by_day": window[1]})
 
 
 def _calibration(folder: Path, manifest: dict) -> list[str]:
