@@ -89,7 +89,7 @@ def validate(scenario: ScenarioArg, set_: SetOpt = None) -> None:
     # (rich would read "[civilian, military]" as markup). The kind of source stands beside each value.
     with theatre_names(loaded.scenario):  # a theatre's sites by the titles its file gives them
         found = groupby(provenance_rows(loaded.scenario), key=lambda r: r.source)
-        groups = [(source, [(parameter_words(r.parameter), r) for r in rows]) for source, rows in found]
+        groups = [(source, [(parameter_words(r.parameter), r, value_in_units(r.parameter, r.given, r.value)) for r in rows]) for source, rows in found]
     for source, rows in groups:
         console.print(f"\n[dim]source:[/] {escape(source or 'none given')}", soft_wrap=False)
         table = Table(box=None, show_header=False, pad_edge=False)
@@ -97,8 +97,8 @@ def validate(scenario: ScenarioArg, set_: SetOpt = None) -> None:
         table.add_column("dotted path", style="cyan dim", overflow="fold")
         table.add_column("value", overflow="fold")
         table.add_column("kind of source", style="dim", no_wrap=True)
-        for words, row in rows:  # words first, the dotted path beside (what --set takes), the value in its unit
-            table.add_row(escape(words), escape(row.parameter), escape(value_in_units(row.parameter, row.given, row.value)), row.kind)
+        for words, row, value in rows:  # words first, the dotted path beside (what --set takes), the value in its unit
+            table.add_row(escape(words), escape(row.parameter), escape(value), row.kind)
         console.print(table)
     console.print(f"[green]valid:[/] {escape(str(scenario))}")
 

@@ -293,3 +293,4 @@ def test_validate_names_the_sites_a_field_points_to_by_their_titles():
     assert not names_a_site("scenario.start") and not names_a_site("sites.rmelan.kind")
     text = " ".join(CliRunner().invoke(app, ["validate", str(ROOT / "scenarios" / "syria_2026_theatre.toml")]).output.split())
     assert "sites.rmelan.after Qasrak" in text and "sites.rmelan.after qasrak" not in text
+    assert "legs.2.end Kharab al-Jir" in text and "Kharab al Jir" not in text  # the file's title, not the key in words
