@@ -160,7 +160,7 @@ def label(path: str) -> str:
     name, _, field = rest.partition(".")
     theatre = _THEATRE.get()
     if group == "sites" and field:
-        title = theatre.titles.get(name, site_title(name)) if theatre else site_title(name)
+        title = site_name(name)
         own = words(field)
         if own is None and words(f"crossing.main.{field}") is not None:
             own = str(words(f"crossing.main.{field}")).replace("main crossing", "crossing")
@@ -174,7 +174,7 @@ def label(path: str) -> str:
         what = what if unit in ("count", "rank") or unit in what else f"{what} ({unit})"
         if theatre and int(name) < len(theatre.legs):
             start, end = theatre.legs[int(name)]
-            return f"{theatre.titles.get(start, site_title(start))} to {theatre.titles.get(end, site_title(end))} road: {what}"
+            return f"{site_name(start)} to {site_name(end)} road: {what}"
         return f"road {int(name) + 1}: {what}"
     return path
 
