@@ -196,3 +196,31 @@ def test_a_shuttle_counts_only_the_vehicles_that_drove_out_never_those_left_behi
     assert people.leave_vehicles_behind() == 30 - 15  # 60 free troops need 15 as seats
     assert people.vehicles_left_behind == 15
     assert people.vehicles_driving_out() == 15
+
+
+def test_the_cut_comes_when_the_last_departure_window_before_the_date_opens():
+    # a date at hour 48 (day 2) and convoys free to leave 05:00-12:00: the last window before the date opens at hour 29
+    # (05:00 on day 1); a date at 07:00 on day 1 (hour 31) falls inside that same window; before the first window opens
+    # (03:00 on day 0) nothing could leave earlier, and with no window the cut is the date itself
+    from sim.model.calendar import NEVER
+    from sim.model.deadline import cut_off_hour
+    from sim.model.calendar import daily
+
+    window = daily(5, 12, 24 * 10)
+    assert cut_off_hour(48.0, window) == 29.0
+    assert cut_off_hour(31.0, window) == 29.0
+    assert cut_off_hour(29.0, window) == 5.0  # a window opening at the date itself is too late to leave before it
+    assert cut_off_hour(3.0, window) == 3.0
+    assert cut_off_hour(48.0, NEVER) == 48.0
+
+
+def test_with_a_departure_window_the_security_force_leaves_before_the_date():
+    # 80 loads, 40 trucks, convoys only 05:00-12:00, a deadline on day 2 (hour 48): the first convoy leaves at 10 h, its
+    # trucks are back at 35.25 h; at 29 h, when the last window before the date opens, the other 40 loads are left and
+    # the security force leaves at once: base empty at 29 h, before the date. (Cut at the date itself, those 40 loads
+    # would have been loaded from 35.25 h to 45.25 h and left at 53 h, when the window opens on day 2: after the date.)
+    out = run(deterministic({"cargo.classes.general.loads": 80, "convoys.departure_window": [5, 12], **deadline(2)}))
+    assert [legs["departed"] for legs in convoy_legs(out)] == pytest.approx([10.0, 29.0])
+    assert out.hours_to_base_empty == pytest.approx(29.0) and out.loads_by_road == 40
+    lb = left(out)
+    assert (lb["loads_destroyed"], lb["total"], lb["deadline_day"], lb["days_after_deadline"]) == (40, 40, 2.0, 0.0)

@@ -9,15 +9,22 @@ the loads of every class but the sensitive ones, the vehicles carried as loads, 
 vehicles the troops still to leave do not need as seats. Each is destroyed or handed over as the file
 says. The sensitive loads, the troops and the vehicles they ride in still leave, after the date if need
 be; the base closes when the last of them has gone. A base that empties before its deadline leaves nothing.
+
+The cut comes when the last departure window before the date opens (:func:`cut_off_hour`: 05:00 on day 19
+for a deadline of day 20 and a 05:00-12:00 window), so that what is loaded and the last element may still
+leave before the date; with convoys free to leave at any hour, it comes at the date itself.
 """
 
 from __future__ import annotations
 
 import math
+from bisect import bisect_left
 from collections.abc import Generator
 from typing import TYPE_CHECKING, Any
 
+from sim.model.calendar import Closures
 from sim.model.cargo import CARRIED_VEHICLES, Inventory
+from sim.model.gate import DepartureWindow
 from sim.model.parts import BaseSetup, Column, Part
 from sim.model.people import PeopleAndSeats
 from sim.scenario.schema import VEHICLES_IN_PRIORITY
@@ -27,6 +34,9 @@ if TYPE_CHECKING:
     import simpy
 
     from sim.model.evacuation import Evacuation
+
+LAST_ELEMENT_KIND = "military"
+"""The kind of convoy the last element is (the security force in its own vehicles): its departure window sets the cut."""
 
 FATE_COLUMNS = {"destroyed": "destroyed", "handed over": "handed_over"}
 """A fate as the column names write it."""
@@ -111,9 +121,20 @@ class Deadline(Part):
         return out
 
 
+def cut_off_hour(deadline_hour: float, window: Closures) -> float:
+    """When what has not gone is left, for a base that must be out at ``deadline_hour`` (hours from hour 0) and whose
+    convoys may leave only when ``window`` (the closed hours of its departure window) is open: the opening of the last
+    window that opens before the date, so that the last element may leave in it; the date itself if convoys may leave at
+    any hour, or if no window opens before the date."""
+    opened_before = bisect_left(window.ends, deadline_hour)  # windows open where a closed spell ends
+    return window.ends[opened_before - 1] if opened_before > 0 else deadline_hour
+
+
 def close_at_deadline(base: Evacuation) -> Generator[simpy.Event, Any, None]:
-    """At the base's deadline, whatever may be left and has not gone stays (unless the base is already empty)."""
-    yield base.env.timeout(base.deadline.hour)
+    """When the last departure window before the base's deadline opens, whatever may be left and has not gone stays
+    (unless the base is already empty)."""
+    window = next(part for part in base.parts if isinstance(part, DepartureWindow))
+    yield base.env.timeout(cut_off_hour(base.deadline.hour, window.by_kind[LAST_ELEMENT_KIND]))
     if base.base_empty_at is None:
         leave_behind(base)
 
