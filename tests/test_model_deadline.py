@@ -202,9 +202,8 @@ def test_the_cut_comes_when_the_last_departure_window_before_the_date_opens():
     # a date at hour 48 (day 2) and convoys free to leave 05:00-12:00: the last window before the date opens at hour 29
     # (05:00 on day 1); a date at 07:00 on day 1 (hour 31) falls inside that same window; before the first window opens
     # (03:00 on day 0) nothing could leave earlier, and with no window the cut is the date itself
-    from sim.model.calendar import NEVER
+    from sim.model.calendar import NEVER, daily
     from sim.model.deadline import cut_off_hour
-    from sim.model.calendar import daily
 
     window = daily(5, 12, 24 * 10)
     assert cut_off_hour(48.0, window) == 29.0
