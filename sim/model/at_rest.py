@@ -163,10 +163,13 @@ class RestBoard:
         self._checks: list[tuple[int, int]] = []  # (trucks come to rest by which it must be asked again, wait), a heap
         self._came = 0  # trucks come to rest (or found standing at a base that began to wait) since the run began
         self._calling: dict[tuple[str, str, str], TrucksAtRest] = {}  # (base, pool, type) idle, not kept: the wait woken to call them
+        self._began: dict[int, float] = {}  # each live wait: when its base's convoy began to wait for trucks (hours)
 
-    def wait(self, env: simpy.Environment, base: str, may_come: Callable[[], int] | None = None) -> TrucksAtRest:
+    def wait(self, env: simpy.Environment, base: str, may_come: Callable[[], int] | None = None, since: float | None = None) -> TrucksAtRest:
         """``base`` begins to wait for trucks to come to rest at a base it watches; ``may_come`` says how many trucks
-        may still come to it (none: it may leave with what it has)."""
+        may still come to it (none: it may leave with what it has); ``since`` (hours): when its convoy began to wait
+        for trucks, looks that changed nothing but its wait included (now, if not given): of the bases short of a
+        type, the one waiting since the earliest calls idle trucks of it over."""
         if self._calling:
             self._call_next()  # the base woken to call idle trucks may have left some: the next short of them is woken
         number = self._next
@@ -180,6 +183,7 @@ class RestBoard:
             for key in keys:
                 self._short.setdefault(key, {})[number] = None
             self._keys[number] = (base, keys)
+            self._began[number] = env.now if since is None else since
             self._own.setdefault(base, {})[number] = None
             for pool in self._pools[base]:
                 self._live[pool] += 1
@@ -194,6 +198,7 @@ class RestBoard:
         if self._waiting.pop(number, None) is None or self._rule is None:
             return
         base, keys = self._keys.pop(number)
+        del self._began[number]
         for key in keys:
             del self._short[key][number]
         del self._own[base][number]
@@ -271,11 +276,22 @@ class RestBoard:
             waits = short.get(key)
             if not waits:
                 continue
-            first = next((n for n in waits if n not in own), None)
+            first = self._longest_waiting(waits, own)
             if first is not None:
                 out.append(first)
                 self._calling[(base, *key)] = self._waiting[first][0]
         return out
+
+    def _longest_waiting(self, waits: Mapping[int, None], own: Mapping[int, None]) -> int | None:
+        """Of ``waits`` (short of one type, in the order they began), not ``own``, the one whose base has waited for
+        trucks longest: since its convoy began to wait, not since its latest look (a look that changed nothing but
+        its wait does not send a base to the back of the line); the first begun among equals."""
+        began = self._began
+        first: int | None = None
+        for number in waits:
+            if number not in own and (first is None or began[number] < began[first]):
+                first = number
+        return first
 
     def _call_next(self) -> None:
         """Idle trucks a woken base was to call over and that are still there once it looked (it loaded a convoy
@@ -293,7 +309,7 @@ class RestBoard:
             if (pool, kind) not in loose[base]:
                 continue  # called over, or kept now
             own = self._own.get(base, {})
-            first = next((n for n in self._short.get((pool, kind), ()) if n not in own), None)
+            first = self._longest_waiting(self._short.get((pool, kind), {}), own)
             if first is not None:
                 woken.append(first)
                 self._calling[place] = self._waiting[first][0]
@@ -327,6 +343,17 @@ class RestBoard:
         if self._calling:
             self._call_next()
         self._wake_now(self._to_call(base, self._own.get(base, {})))
+
+    def cargo_taken_by_others(self, base: str) -> None:
+        """Staged cargo of ``base`` left on a sortie, a helicopter or its own trucks: its own waits look again now (its plans may have changed: the cargo it
+        waited for trucks for may be gone, or what is left may fit the trucks at hand), and the waits short of a type
+        idle there that it no longer keeps are woken (:meth:`stopped_keeping`)."""
+        if self._rule is None or base not in self._since:
+            return
+        if self._calling:
+            self._call_next()
+        own = self._own.get(base, {})
+        self._wake_now([*own, *self._to_call(base, own)])
 
     def began_waiting(self, standing: int) -> None:
         """A base with ``standing`` trucks idle began to wait for trucks itself: bases that may leave without those

@@ -71,7 +71,8 @@ class Theatre:
         evac = self.bases[base]
         if self._board is None or not self._sharing(evac):
             return evac.fleet.returned()
-        return self._board.wait(self.env, base, may_come)
+        fleet = evac.fleet
+        return self._board.wait(self.env, base, may_come, fleet.waiting_since if fleet.waiting else self.env.now)
 
     def short_of(self, base: str) -> list[tuple[str, str]]:
         """(pool, truck type) of each type ``base`` needs (:meth:`_needs`), in each of its pools: what it waits for."""
