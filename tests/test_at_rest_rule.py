@@ -294,9 +294,11 @@ def test_the_former_rule_woke_bases_for_nothing(monkeypatch):
 )
 def test_no_waiting_base_misses_trucks_it_could_call_or_a_convoy_it_could_form(bases, layout, replication, drawn):
     """Each time the clock moves on, every base still waiting for trucks would find, if it looked, the same plans
-    and no idle trucks of a type it needs at a base that does not keep them. ``drawn``: the inputs drawn as a run
+    (where another group's convoy waits for cargo to be packed: no convoy ready) and no idle trucks of a type it
+    needs at a base that does not keep them. ``drawn``: the inputs drawn as a run
     with that seed draws them (replication 3 of seed 20261205: a sortie at hour 0 and the base's own trucks take
-    staged cargo from bases waiting for trucks, whose plans change, issue 24's fourth session), else the modes."""
+    staged cargo from bases waiting for trucks, whose plans change; a base whose military convoy waited for military
+    trucks slept on while its contracted convoy's cargo was packed: issue 24's fourth session), else the modes."""
     table = validate_table(big_theatre(bases, seed=layout), "", "test")
     if drawn is None:
         scenario, streams = resolve(table, {}), streams_for(replication, 0)
@@ -324,9 +326,13 @@ def test_no_waiting_base_misses_trucks_it_could_call_or_a_convoy_it_could_form(b
             while env.peek() == env.now:  # every event of this hour: the clock moves on next
                 env.step()
             for name, (wait, event) in waits.items():
-                if event.triggered or wait.waited_on is None:
+                if event.triggered:
                     continue
                 evac = wait.evac
+                if wait.waited_on is None:  # another group's convoy waits for cargo to be packed: none may be ready now
+                    plans = _plans_until_ready(evac, groups, env.now)
+                    assert not (plans and plans[-1].ready), (name, env.now, plans[-1].trucks)
+                    continue
                 if same_plans(evac, wait.waited_on) is None:
                     plans = _plans_until_ready(evac, groups, env.now)
                     shape = [(p.loads, p.trucks, p.vehicle_places, p.ready, p.waiting_for) for p in plans]

@@ -86,7 +86,7 @@ class Fleet(Part):
         self._board: RestBoard | None = None  # the theatre's waits for trucks to come to rest, if other bases watch this one
         self._repaired: list[tuple[float, str, str]] = []
         self.waiting = False  # a convoy of the base waits to form for trucks to come
-        self.waiting_since = 0.0  # hours: when that wait began (looks that changed nothing but the wait included)
+        self.waiting_since = 0.0  # hours: when that wait began, or it last called idle trucks over (looks that changed nothing included)
         self.changes = 0  # how many times the trucks standing here changed
         self._told = {p.name: dict.fromkeys(KINDS, 0) for p in pools}  # the trucks standing here each pool counts
         for pool in pools:

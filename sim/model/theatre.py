@@ -161,6 +161,7 @@ class Theatre:
                 for kind in loose:
                     if kind in needed:
                         self._reposition(other, evac, pool, kind, other.fleet.take_idle(pool, kind))
+                        evac.fleet.waiting_since = self.env.now  # served: among bases short of trucks, it goes to the back
 
     def _idle_not_kept(self, name: str, pool: str) -> tuple[str, ...]:
         """The truck types of ``pool`` idle at the base ``name`` that it does not keep (:meth:`_keeps`), in their
