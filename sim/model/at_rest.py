@@ -22,10 +22,16 @@ that can change what it may get (:class:`WakeRule` says which, the theatre answe
 - trucks come to rest at the base itself (its convoys' trucks back, a truck out of the workshop, trucks called over);
 - trucks of a type it is short of become available to it: they stand idle at a base of its pool that does not keep
   them, whether they just came to rest there or that base just stopped keeping them (it loaded the last cargo they
-  could take, or its state changed as its trucks came to rest);
+  could take, that cargo left on a sortie, a helicopter or the base's own trucks, the base can never empty, or its
+  state changed as its trucks came to rest). The base short of them that has waited longest calls them: waited
+  since its convoy began to wait for trucks or it last called trucks over, not since its latest look;
 - the trucks that may still come to it (:func:`sim.model.trucks_wait.trucks_that_may_come`) fall to none, so that it
   may leave with what it has: trucks it cannot use came to rest at another base, or trucks came to rest at, or stood
   at, a base that began to wait for trucks itself.
+
+A base's own staged cargo leaving on a sortie, a helicopter or its own trucks wakes the base itself too (what it
+waited for trucks for may be gone); a base whose other convoy group waits for cargo to be packed wakes when it is
+staged (:class:`sim.model.trucks_wait.TrucksWait`).
 
 Bases woken by a return are woken in the order they began to wait, at the places the board marks on that return (as
 before); bases woken by a base that stopped keeping its trucks or began to wait are woken at once, in the same order.
@@ -263,8 +269,8 @@ class RestBoard:
         return woken
 
     def _to_call(self, base: str, own: Mapping[int, None]) -> list[int]:
-        """For each truck type idle at ``base`` that it does not keep, the first wait (in the order they began) short
-        of that type: it calls them all over (:meth:`sim.model.shared.Neighbours.call_trucks` takes every truck of
+        """For each truck type idle at ``base`` that it does not keep, the wait short of that type whose base has
+        waited longest (:meth:`_longest_waiting`): it calls them all over (:meth:`sim.model.shared.Neighbours.call_trucks` takes every truck of
         a type it needs); the next is woken only if some are still there once it has looked (:meth:`_call_next`)."""
         assert self._rule is not None, "only the rule chooses"
         out: list[int] = []
