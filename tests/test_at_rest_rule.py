@@ -237,6 +237,22 @@ def test_a_base_that_can_never_empty_frees_its_idle_trucks_at_once():
     assert {kind for _, kind in theatre.short_of("base_02")} & {kind for _, kind in theatre.loose_at("base_01")}
 
 
+def test_a_base_that_calls_idle_trucks_over_goes_to_the_back_of_the_line():
+    """A generated theatre of three bases, not started: the theatre's trucks stand idle at the first, which keeps
+    none of them (it has not started). The second, short of trucks since hour 0, calls them all over at hour 4:
+    served, it counts as waiting since hour 4, behind a base that began to wait at hour 1."""
+    scenario = resolve(validate_table(big_theatre(3), "", "test"), {})
+    env = CountingEnvironment()
+    theatre = Theatre(env, scenario, streams_for(0, 0))
+    first, second = theatre.bases["base_01"], theatre.bases["base_02"]
+    idle = sum(first.fleet.at_base.values())
+    second.fleet.wait_for_trucks(True)  # hour 0
+    env.timeout(4).callbacks.append(lambda _event: theatre.call_trucks("base_02"))
+    env.run(until=5)
+    assert sum(first.fleet.at_base.values()) == 0 < idle  # all driving over
+    assert second.fleet.waiting and second.fleet.waiting_since == 4
+
+
 def test_the_former_rule_wakes_every_base_at_every_return():
     theatre = SmallTheatre()
     theatre.board = RestBoard({b: set(BASES) for b in BASES})  # no rule: every return wakes every wait
