@@ -18,7 +18,7 @@ from sim.model.convoys import _plans_until_ready, convoy_groups
 from sim.model.counting import CountingEnvironment
 from sim.model.theatre import Theatre
 from sim.model.trucks_wait import TrucksWait, same_plans
-from sim.replication import prepare, run_batch, streams_for
+from sim.replication import inputs_for, prepare, run_batch, streams_for
 from sim.scenario.draws import resolve
 from sim.scenario.loading import validate_table
 
@@ -52,10 +52,11 @@ class SmallTheatre:
         ev, self.returned[base] = self.returned[base], self.env.event()
         ev.succeed()
 
-    def waits(self, base: str, may_come: Callable[[], int] | None = None, looks: int = 1) -> Generator[simpy.Event, Any, None]:
-        """``base`` waits for trucks, ``looks`` times (a look that changes nothing waits again)."""
+    def waits(self, base: str, may_come: Callable[[], int] | None = None, looks: int = 1, since: float | None = None) -> Generator[simpy.Event, Any, None]:
+        """``base`` waits for trucks, ``looks`` times (a look that changes nothing waits again); ``since``: the hour
+        its convoy began to wait for trucks, if before its first look here."""
         for _ in range(looks):
-            yield self.board.wait(self.env, base, may_come)
+            yield self.board.wait(self.env, base, may_come, since)
             self.woken.append((self.env.now, base))
 
     def at(self, hour: float, action: Callable[[], None]) -> None:
@@ -176,6 +177,82 @@ def test_a_base_that_begins_to_wait_wakes_one_that_counted_on_its_idle_trucks():
     assert theatre.woken == [(7, "kharab")]
 
 
+def test_idle_trucks_go_to_the_base_that_has_waited_longest_not_to_the_one_that_looked_least_recently():
+    theatre = SmallTheatre()
+    theatre.short["kharab"] = ["civilian"]
+    theatre.short["life_stone"] = ["civilian"]
+    theatre.env.process(theatre.waits("kharab", looks=2, since=0.0))  # short of civilian trucks since hour 0
+    theatre.at(1, lambda: theatre.env.process(theatre.waits("life_stone")))  # since hour 1
+
+    # hour 2: one of Kharab's own trucks is back, not enough for a convoy: it looks, and waits again (it has
+    # waited all along: since hour 0, though its new wait began after Life Stone's)
+    theatre.at(2, lambda: theatre.trucks_come_to_rest("kharab", 1))
+
+    def civilian_loose_at_rmelan() -> None:
+        theatre.loose["rmelan"] = ["civilian"]
+        theatre.trucks_come_to_rest("rmelan", 30)
+
+    theatre.at(3, civilian_loose_at_rmelan)
+    theatre.env.run(until=3.5)
+    assert theatre.woken == [(2, "kharab"), (3, "kharab")]  # Kharab, waiting 3 hours, calls them; not Life Stone (2 hours)
+
+
+def test_cargo_that_flies_wakes_its_own_base_and_the_base_short_of_the_trucks_it_no_longer_keeps():
+    theatre = SmallTheatre()
+    theatre.short["kharab"] = ["civilian", "het"]
+    theatre.short["life_stone"] = ["het"]
+    theatre.short["rmelan"] = ["lowboy"]
+    theatre.env.process(theatre.waits("kharab"))
+    theatre.env.process(theatre.waits("life_stone"))
+    theatre.env.process(theatre.waits("rmelan"))
+
+    def kharab_flies_its_last_heavy_loads() -> None:  # a sortie (or a helicopter, or its own trucks) takes them
+        theatre.short["kharab"] = ["civilian"]
+        theatre.loose["kharab"] = ["het"]  # its two HETs idle there are not kept any more
+        theatre.board.cargo_taken_by_others("kharab")
+
+    theatre.at(4.25, kharab_flies_its_last_heavy_loads)
+    theatre.env.run()
+    # Kharab looks (what it waited for trucks for may be gone); Life Stone, short of HETs, calls them; Rmelan sleeps on
+    assert theatre.woken == [(4.25, "kharab"), (4.25, "life_stone")]
+
+
+def test_a_base_that_can_never_empty_frees_its_idle_trucks_at_once():
+    """A generated theatre of three bases, not started: the first keeps the theatre's trucks (it started, its cargo
+    is left); the second waits for trucks. At hour 6 the first can never empty: it keeps no truck now, and the
+    second is woken then, not at the next time trucks come to rest."""
+    scenario = resolve(validate_table(big_theatre(3), "", "test"), {})
+    env = CountingEnvironment()
+    theatre = Theatre(env, scenario, streams_for(0, 0))
+    first = theatre.bases["base_01"]
+    first.begin(0.0)
+    assert first.fleet.here_idle() and not theatre.loose_at("base_01")  # it keeps them all
+    waiting = theatre.trucks_come_to_rest("base_02")
+    woken: list[float] = []
+    waiting.callbacks.append(lambda _event: woken.append(env.now))
+    env.timeout(6).callbacks.append(lambda _event: first.never_finishes("no crossing will ever open (a test)"))
+    env.run(until=10)
+    assert woken == [6]
+    assert {kind for _, kind in theatre.loose_at("base_01")} == {kind for kind, n in first.fleet.at_base.items() if n}  # none kept
+    assert {kind for _, kind in theatre.short_of("base_02")} & {kind for _, kind in theatre.loose_at("base_01")}
+
+
+def test_a_base_that_calls_idle_trucks_over_goes_to_the_back_of_the_line():
+    """A generated theatre of three bases, not started: the theatre's trucks stand idle at the first, which keeps
+    none of them (it has not started). The second, short of trucks since hour 0, calls them all over at hour 4:
+    served, it counts as waiting since hour 4, behind a base that began to wait at hour 1."""
+    scenario = resolve(validate_table(big_theatre(3), "", "test"), {})
+    env = CountingEnvironment()
+    theatre = Theatre(env, scenario, streams_for(0, 0))
+    first, second = theatre.bases["base_01"], theatre.bases["base_02"]
+    idle = sum(first.fleet.at_base.values())
+    second.fleet.wait_for_trucks(True)  # hour 0
+    env.timeout(4).callbacks.append(lambda _event: theatre.call_trucks("base_02"))
+    env.run(until=5)
+    assert sum(first.fleet.at_base.values()) == 0 < idle  # all driving over
+    assert second.fleet.waiting and second.fleet.waiting_since == 4
+
+
 def test_the_former_rule_wakes_every_base_at_every_return():
     theatre = SmallTheatre()
     theatre.board = RestBoard({b: set(BASES) for b in BASES})  # no rule: every return wakes every wait
@@ -227,13 +304,25 @@ def test_the_former_rule_woke_bases_for_nothing(monkeypatch):
     assert woke < woke_before / 3
 
 
-@pytest.mark.parametrize(("bases", "layout", "replication"), [(8, 2, 3), (12, 1, 0), (20, 4, 5)])
-def test_no_waiting_base_misses_trucks_it_could_call_or_a_convoy_it_could_form(bases, layout, replication):
+@pytest.mark.parametrize(
+    ("bases", "layout", "replication", "drawn"),
+    [(8, 2, 3, None), (12, 1, 0, None), (20, 4, 5, None), (10, 0, 3, 20261205)],
+)
+def test_no_waiting_base_misses_trucks_it_could_call_or_a_convoy_it_could_form(bases, layout, replication, drawn):
     """Each time the clock moves on, every base still waiting for trucks would find, if it looked, the same plans
-    and no idle trucks of a type it needs at a base that does not keep them."""
-    scenario = resolve(validate_table(big_theatre(bases, seed=layout), "", "test"), {})
+    (where another group's convoy waits for cargo to be packed: no convoy ready) and no idle trucks of a type it
+    needs at a base that does not keep them. ``drawn``: the inputs drawn as a run
+    with that seed draws them (replication 3 of seed 20261205: a sortie at hour 0 and the base's own trucks take
+    staged cargo from bases waiting for trucks, whose plans change; a base whose military convoy waited for military
+    trucks slept on while its contracted convoy's cargo was packed: issue 24's fourth session), else the modes."""
+    table = validate_table(big_theatre(bases, seed=layout), "", "test")
+    if drawn is None:
+        scenario, streams = resolve(table, {}), streams_for(replication, 0)
+    else:
+        prepared = prepare(table)
+        scenario, streams = prepared.drawn(inputs_for(prepared, drawn, replication)), streams_for(drawn, replication)
     env = CountingEnvironment()
-    theatre = Theatre(env, scenario, streams_for(replication, 0))
+    theatre = Theatre(env, scenario, streams)
     waits: dict[str, tuple[TrucksWait, simpy.Event]] = {}
     begin_again = TrucksWait._again
 
@@ -253,9 +342,13 @@ def test_no_waiting_base_misses_trucks_it_could_call_or_a_convoy_it_could_form(b
             while env.peek() == env.now:  # every event of this hour: the clock moves on next
                 env.step()
             for name, (wait, event) in waits.items():
-                if event.triggered or wait.waited_on is None:
+                if event.triggered:
                     continue
                 evac = wait.evac
+                if wait.waited_on is None:  # another group's convoy waits for cargo to be packed: none may be ready now
+                    plans = _plans_until_ready(evac, groups, env.now)
+                    assert not (plans and plans[-1].ready), (name, env.now, plans[-1].trucks)
+                    continue
                 if same_plans(evac, wait.waited_on) is None:
                     plans = _plans_until_ready(evac, groups, env.now)
                     shape = [(p.loads, p.trucks, p.vehicle_places, p.ready, p.waiting_for) for p in plans]

@@ -234,6 +234,8 @@ def turn_sortie(env: simpy.Environment, evac: Evacuation, lift: Airlift, place: 
 
     def load(_event: simpy.Event | None) -> None:
         loads = evac.inventory.take_for_air(env.now, lift.loads_per_sortie)
+        if loads:
+            evac.fleet.cargo_taken_by_others()  # its convoy waiting for trucks looks again; idle trucks it no longer keeps may be called
         evac.sortie_boards()
         env.timeout(lift.ground_hours).callbacks.append(lambda _event: depart(loads))
 

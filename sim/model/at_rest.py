@@ -22,10 +22,16 @@ that can change what it may get (:class:`WakeRule` says which, the theatre answe
 - trucks come to rest at the base itself (its convoys' trucks back, a truck out of the workshop, trucks called over);
 - trucks of a type it is short of become available to it: they stand idle at a base of its pool that does not keep
   them, whether they just came to rest there or that base just stopped keeping them (it loaded the last cargo they
-  could take, or its state changed as its trucks came to rest);
+  could take, that cargo left on a sortie, a helicopter or the base's own trucks, the base can never empty, or its
+  state changed as its trucks came to rest). The base short of them that has waited longest calls them: waited
+  since its convoy began to wait for trucks or it last called trucks over, not since its latest look;
 - the trucks that may still come to it (:func:`sim.model.trucks_wait.trucks_that_may_come`) fall to none, so that it
   may leave with what it has: trucks it cannot use came to rest at another base, or trucks came to rest at, or stood
   at, a base that began to wait for trucks itself.
+
+A base's own staged cargo leaving on a sortie, a helicopter or its own trucks wakes the base itself too (what it
+waited for trucks for may be gone); a base whose other convoy group waits for cargo to be packed wakes when it is
+staged (:class:`sim.model.trucks_wait.TrucksWait`).
 
 Bases woken by a return are woken in the order they began to wait, at the places the board marks on that return (as
 before); bases woken by a base that stopped keeping its trucks or began to wait are woken at once, in the same order.
@@ -163,10 +169,13 @@ class RestBoard:
         self._checks: list[tuple[int, int]] = []  # (trucks come to rest by which it must be asked again, wait), a heap
         self._came = 0  # trucks come to rest (or found standing at a base that began to wait) since the run began
         self._calling: dict[tuple[str, str, str], TrucksAtRest] = {}  # (base, pool, type) idle, not kept: the wait woken to call them
+        self._began: dict[int, float] = {}  # each live wait: when its base's convoy began to wait for trucks (hours)
 
-    def wait(self, env: simpy.Environment, base: str, may_come: Callable[[], int] | None = None) -> TrucksAtRest:
+    def wait(self, env: simpy.Environment, base: str, may_come: Callable[[], int] | None = None, since: float | None = None) -> TrucksAtRest:
         """``base`` begins to wait for trucks to come to rest at a base it watches; ``may_come`` says how many trucks
-        may still come to it (none: it may leave with what it has)."""
+        may still come to it (none: it may leave with what it has); ``since`` (hours): when its convoy began to wait
+        for trucks, looks that changed nothing but its wait included (now, if not given): of the bases short of a
+        type, the one waiting since the earliest calls idle trucks of it over."""
         if self._calling:
             self._call_next()  # the base woken to call idle trucks may have left some: the next short of them is woken
         number = self._next
@@ -180,6 +189,7 @@ class RestBoard:
             for key in keys:
                 self._short.setdefault(key, {})[number] = None
             self._keys[number] = (base, keys)
+            self._began[number] = env.now if since is None else since
             self._own.setdefault(base, {})[number] = None
             for pool in self._pools[base]:
                 self._live[pool] += 1
@@ -194,6 +204,7 @@ class RestBoard:
         if self._waiting.pop(number, None) is None or self._rule is None:
             return
         base, keys = self._keys.pop(number)
+        del self._began[number]
         for key in keys:
             del self._short[key][number]
         del self._own[base][number]
@@ -258,8 +269,8 @@ class RestBoard:
         return woken
 
     def _to_call(self, base: str, own: Mapping[int, None]) -> list[int]:
-        """For each truck type idle at ``base`` that it does not keep, the first wait (in the order they began) short
-        of that type: it calls them all over (:meth:`sim.model.shared.Neighbours.call_trucks` takes every truck of
+        """For each truck type idle at ``base`` that it does not keep, the wait short of that type whose base has
+        waited longest (:meth:`_longest_waiting`): it calls them all over (:meth:`sim.model.shared.Neighbours.call_trucks` takes every truck of
         a type it needs); the next is woken only if some are still there once it has looked (:meth:`_call_next`)."""
         assert self._rule is not None, "only the rule chooses"
         out: list[int] = []
@@ -271,11 +282,22 @@ class RestBoard:
             waits = short.get(key)
             if not waits:
                 continue
-            first = next((n for n in waits if n not in own), None)
+            first = self._longest_waiting(waits, own)
             if first is not None:
                 out.append(first)
                 self._calling[(base, *key)] = self._waiting[first][0]
         return out
+
+    def _longest_waiting(self, waits: Mapping[int, None], own: Mapping[int, None]) -> int | None:
+        """Of ``waits`` (short of one type, in the order they began), not ``own``, the one whose base has waited for
+        trucks longest: since its convoy began to wait, not since its latest look (a look that changed nothing but
+        its wait does not send a base to the back of the line); the first begun among equals."""
+        began = self._began
+        first: int | None = None
+        for number in waits:
+            if number not in own and (first is None or began[number] < began[first]):
+                first = number
+        return first
 
     def _call_next(self) -> None:
         """Idle trucks a woken base was to call over and that are still there once it looked (it loaded a convoy
@@ -293,7 +315,7 @@ class RestBoard:
             if (pool, kind) not in loose[base]:
                 continue  # called over, or kept now
             own = self._own.get(base, {})
-            first = next((n for n in self._short.get((pool, kind), ()) if n not in own), None)
+            first = self._longest_waiting(self._short.get((pool, kind), {}), own)
             if first is not None:
                 woken.append(first)
                 self._calling[place] = self._waiting[first][0]
@@ -327,6 +349,17 @@ class RestBoard:
         if self._calling:
             self._call_next()
         self._wake_now(self._to_call(base, self._own.get(base, {})))
+
+    def cargo_taken_by_others(self, base: str) -> None:
+        """Staged cargo of ``base`` left on a sortie, a helicopter or its own trucks: its own waits look again now (its plans may have changed: the cargo it
+        waited for trucks for may be gone, or what is left may fit the trucks at hand), and the waits short of a type
+        idle there that it no longer keeps are woken (:meth:`stopped_keeping`)."""
+        if self._rule is None or base not in self._since:
+            return
+        if self._calling:
+            self._call_next()
+        own = self._own.get(base, {})
+        self._wake_now([*own, *self._to_call(base, own)])
 
     def began_waiting(self, standing: int) -> None:
         """A base with ``standing`` trucks idle began to wait for trucks itself: bases that may leave without those

@@ -371,6 +371,7 @@ class Evacuation:
         """The base can never empty in this replication, for ``reason``: it runs to the horizon and says why."""
         self.stuck = True
         self.stuck_reason = reason
+        self.fleet.cargo_taken()  # it keeps no truck now: a base short of those idle here may call them over
         self._tell_hub()
 
     def outcome(self) -> Outcome:

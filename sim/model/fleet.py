@@ -86,6 +86,7 @@ class Fleet(Part):
         self._board: RestBoard | None = None  # the theatre's waits for trucks to come to rest, if other bases watch this one
         self._repaired: list[tuple[float, str, str]] = []
         self.waiting = False  # a convoy of the base waits to form for trucks to come
+        self.waiting_since = 0.0  # hours: when that wait began, or it last called idle trucks over (looks that changed nothing included)
         self.changes = 0  # how many times the trucks standing here changed
         self._told = {p.name: dict.fromkeys(KINDS, 0) for p in pools}  # the trucks standing here each pool counts
         for pool in pools:
@@ -143,6 +144,8 @@ class Fleet(Part):
         if waiting == self.waiting:
             return
         self.waiting = waiting
+        if waiting:
+            self.waiting_since = self.env.now
         sign = 1 if waiting else -1
         standing = 0
         for pool, told in self._told.items():
@@ -292,10 +295,19 @@ class Fleet(Part):
         return split
 
     def cargo_taken(self) -> None:
-        """Cargo of the base was loaded: if it was the last some idle trucks here could take, a base short of them
-        may call them over now (:meth:`~sim.model.at_rest.RestBoard.stopped_keeping`)."""
+        """Cargo of the base was loaded on a convoy of its pools, or the base can never empty: if that was the last
+        cargo some idle trucks here could take, or the base no longer keeps them, a base short of them may call them
+        over now (:meth:`~sim.model.at_rest.RestBoard.stopped_keeping`)."""
         if self._board is not None and self.here_idle():
             self._board.stopped_keeping(self.base)
+
+    def cargo_taken_by_others(self) -> None:
+        """Staged cargo of the base left on a sortie, a helicopter or the base's own trucks, not on a convoy of its
+        pools: a convoy of the base waiting for trucks looks again (the cargo it waited for trucks for may be gone,
+        or what is left may now fit the trucks at hand), and a base short of idle trucks here that the base no
+        longer keeps may call them over (:meth:`~sim.model.at_rest.RestBoard.cargo_taken_by_others`)."""
+        if self._board is not None:
+            self._board.cargo_taken_by_others(self.base)
 
     def here_idle(self) -> bool:
         """Whether trucks of the base's pools stand idle at the base."""

@@ -90,6 +90,8 @@ class Helicopters(Part):
     def fly_one(self, base: Evacuation) -> bool:
         """One helicopter lifts what it can now; whether it flew (it does not with nothing to lift)."""
         loads = base.inventory.take_for_air(base.env.now, self.loads, self.classes) if self.loads else 0
+        if loads:
+            base.fleet.cargo_taken_by_others()  # its convoy waiting for trucks looks again; idle trucks it no longer keeps may be called
         people = base.garrison.leave_by_air(min(base.people.free_to_fly(self.troops), self.troops))
         if loads == 0 and people == 0:
             return False

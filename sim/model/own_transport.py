@@ -126,7 +126,7 @@ def _own_convoy(evac: Evacuation, loads: dict[str, int], trucks: int, t: float) 
     own = evac.own
     own.at_base -= trucks
     evac.inventory.load_convoy(loads)
-    evac.fleet.cargo_taken()  # the pools' idle trucks it leaves without cargo may be called over by another base
+    evac.fleet.cargo_taken_by_others()  # the base's convoy waiting for pool trucks looks again; idle ones it leaves without cargo may be called
     people = evac.garrison.leave_by_road(min(trucks * own.seats, max(0, evac.people.troops_not_driving())))
     convoy = evac.new_convoy({}, loads, 0, people, t, own_trucks=trucks)
     if not own.escorted:

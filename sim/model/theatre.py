@@ -71,7 +71,8 @@ class Theatre:
         evac = self.bases[base]
         if self._board is None or not self._sharing(evac):
             return evac.fleet.returned()
-        return self._board.wait(self.env, base, may_come)
+        fleet = evac.fleet
+        return self._board.wait(self.env, base, may_come, fleet.waiting_since if fleet.waiting else self.env.now)
 
     def short_of(self, base: str) -> list[tuple[str, str]]:
         """(pool, truck type) of each type ``base`` needs (:meth:`_needs`), in each of its pools: what it waits for."""
@@ -160,6 +161,7 @@ class Theatre:
                 for kind in loose:
                     if kind in needed:
                         self._reposition(other, evac, pool, kind, other.fleet.take_idle(pool, kind))
+                        evac.fleet.waiting_since = self.env.now  # served: among bases short of trucks, it goes to the back
 
     def _idle_not_kept(self, name: str, pool: str) -> tuple[str, ...]:
         """The truck types of ``pool`` idle at the base ``name`` that it does not keep (:meth:`_keeps`), in their

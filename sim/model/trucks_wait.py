@@ -89,6 +89,11 @@ class TrucksWait:
     convoys are short of, one for each convoy group that waits for trucks, each type once) and ``since`` (hours) are
     those of the wait under way.
 
+    A convoy of another group may wait meanwhile for cargo to be packed (the military convoy short of military
+    trucks, the contracted one short of staged cargo): at a base sharing pools the wait also ends when that cargo is
+    staged, since no return at another base wakes it any more (:mod:`sim.model.at_rest`; issue 24, fourth session);
+    at a base alone its own returns wake it, as before.
+
     The hours are charged to ``short`` in equal shares: when the military convoys wait for military trucks and the
     contracted convoys for contracted trucks, the base waits for both, and half its hours are each's (charged to the
     first in line alone, the contracted trucks showed no wait however busy they were).
@@ -100,6 +105,7 @@ class TrucksWait:
         assert plan.kinds is not None, "a convoy waiting for trucks knows which types may join it"
         self.evac, self.plan, self.kinds, self.waited_on = evac, plan, plan.kinds, waited_on
         self.waiting = [p for p in waiting if p.waiting_for == "trucks" and p.kinds is not None] or [plan]
+        self.packing = [p for p in waiting if p.waiting_for == "loading"]  # convoys of other groups waiting for cargo to be packed
         self.short_of: str | None = None
         self.short: tuple[str, ...] = ()
         self.since = 0.0
@@ -125,6 +131,10 @@ class TrucksWait:
         fleet.wait_for_trucks(True)
         self.since = t
         evac.forming_wait = (self._cause, t)
+        if self.packing and isinstance(rest, TrucksAtRest):  # a base of a pool: nothing else wakes it when cargo is packed
+            inventory = evac.inventory
+            packed = t + min(inventory.hours_until_staged(t, inventory.staged(t) + p.more_cargo_wanted) for p in self.packing)
+            repaired = packed if repaired is None else min(repaired, packed)
         if repaired is not None:
             return FirstOf(env, rest, timer := env.timeout(repaired - t), timer=timer)
         if self.waited_on is not None and isinstance(rest, TrucksAtRest):
