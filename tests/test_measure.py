@@ -419,11 +419,11 @@ def test_a_morris_study_of_a_chance_says_percentage_points_in_its_report_not_day
     import sim
     from sim.report.analysis_section import summarise
 
-    done = sim.sensitivity(baseline_path, "morris", trajectories=2, replications=3, measure="out-by-day", jobs=1, out=tmp_path / "m")
+    done = sim.sensitivity(baseline_path, "morris", trajectories=2, replications=3, measure="out-by-day", by_day=25, jobs=1, out=tmp_path / "m")
     text = (done.folder / "report.md").read_text()
-    assert "mean absolute effect on P(out by day 30), μ* (percentage points)" in text and "μ* (days)" not in text
+    assert "mean absolute effect on P(out by day 25), μ* (percentage points)" in text and "μ* (days)" not in text
     manifest = json.loads((done.folder / "manifest.json").read_text())
     finding = next(line for line in summarise(done.folder, "sensitivity-morris", manifest).findings if "largest effect" in line)
     top = done.tables["morris"].sort_values("mu_star", ascending=False).iloc[0]
-    assert f"has the largest effect on P(out by day 30): mean absolute effect {100 * top['mu_star']:.1f} percentage points (μ*)" in finding
+    assert f"has the largest effect on P(out by day 25): mean absolute effect {100 * top['mu_star']:.1f} percentage points (μ*)" in finding
     assert " days" not in finding
