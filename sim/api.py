@@ -295,7 +295,15 @@ def _crews(scenario: Any) -> dict[str | None, tuple[str, str]]:
 
 
 def _measure(scenario: Any, measure: str, by_day: float | None, base: str | None) -> Measure:
-    """What a study measures (``--measure``, ``--by-day``, ``--base``), or :class:`UsageError` saying what to give."""
+    """What a study measures (``--measure``, ``--by-day``, ``--base``), or :class:`UsageError` saying what to give (a
+    day past the horizon too: a replication cut off there counts at the horizon, so it would read as out by that day)."""
+    horizon = float(scenario.scenario.horizon_days)
+    if by_day is not None and by_day > horizon:
+        raise UsageError(
+            f"--by-day {by_day:g} is past the scenario's horizon ({horizon:g} days, scenario.horizon_days): no replication runs "
+            f"beyond it, so P(out by day {by_day:g}) cannot be told; give a day up to {horizon:g}, or lengthen the horizon with "
+            f"--set scenario.horizon_days={math.ceil(by_day)}"
+        )
     try:
         return scenario_measure(scenario, measure, by_day, base)
     except MeasureError as exc:
@@ -1001,10 +1009,10 @@ def backtest(
     """The model against past withdrawals (``evacsim backtest``): each case file of ``scenarios/history/`` (default) replicated
     and compared with what was reported."""
     o = _options_for("backtest", options, shared, ("seed", "out", "force", "jobs", "executor", "progress"))
-    from sim.experiment.backtest import HISTORY_DIR, load_cases, run_backtests
+    from sim.experiment.backtest import default_cases, load_cases, run_backtests
     from sim.plots.backtest import backtest_figure
 
-    loaded = load_cases([Path(c) for c in cases] or [HISTORY_DIR])
+    loaded = load_cases([Path(c) for c in cases] or [default_cases()])
     folder, _ = _folder(o.out, o.force, "backtest", "backtest")
     pool, own = _executor(o.executor, o.jobs)
     try:

@@ -148,3 +148,15 @@ def test_report_reads_a_backtest_folder_in_words(tmp_path):
     html = (out / "report.html").read_text()
     assert "Backtests against past withdrawals" in html and "reported 5-5.5 hours (first convoy across)" in html
     assert "beats the paper forecast in" in html and "typical error (CRPS)" in html
+
+
+def test_the_default_cases_are_found_from_any_folder(tmp_path, monkeypatch):
+    # a fresh user ran `evacsim backtest` outside the checkout: "scenarios/history: no such file", exit 3
+    from sim.experiment.backtest import HISTORY_DIR, default_cases
+
+    monkeypatch.chdir(tmp_path)
+    found = default_cases()
+    assert found.is_absolute() and found.is_dir() and found.parts[-2:] == HISTORY_DIR.parts
+    assert len(list(found.glob("*.toml"))) >= 5
+    (tmp_path / "scenarios" / "history").mkdir(parents=True)  # the folder it runs in has its own: that one is read
+    assert default_cases() == HISTORY_DIR

@@ -427,3 +427,13 @@ def test_a_morris_study_of_a_chance_says_percentage_points_in_its_report_not_day
     top = done.tables["morris"].sort_values("mu_star", ascending=False).iloc[0]
     assert f"has the largest effect on P(out by day 25): mean absolute effect {100 * top['mu_star']:.1f} percentage points (μ*)" in finding
     assert " days" not in finding
+
+
+def test_a_day_past_the_horizon_is_refused_not_read_as_out(tmp_path, baseline_path):
+    # a fresh user's --by-day 200 on a 150-day horizon printed "P(out by day 200) 100.0%": replications cut off at the
+    # horizon count there, so they read as out by any later day
+    result = CliRunner().invoke(app, ["run", str(baseline_path), "-n", "3", "--by-day", "200", "--out", str(tmp_path / "r")])
+    said = " ".join(result.output.split())
+    assert result.exit_code == 2 and "--by-day 200 is past the scenario's horizon (150 days" in said and "Traceback" not in said
+    assert not (tmp_path / "r").exists()
+    assert CliRunner().invoke(app, ["run", str(baseline_path), "-n", "3", "--by-day", "150", "--no-figures", "--out", str(tmp_path / "ok")]).exit_code == 0

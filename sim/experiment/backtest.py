@@ -30,6 +30,15 @@ from sim.scenario.schema import TRUCK_TYPES, History, Scenario, TheatreScenario
 HISTORY_DIR = Path("scenarios/history")
 
 
+def default_cases() -> Path:
+    """Where the backtest's cases are when none is named: ``scenarios/history`` of the folder it runs in, else of the
+    checkout evacsim runs from (so that ``evacsim backtest`` works from any folder); as given if neither has one."""
+    if HISTORY_DIR.is_dir():
+        return HISTORY_DIR
+    checkout = Path(__file__).resolve().parents[2] / HISTORY_DIR
+    return checkout if checkout.is_dir() else HISTORY_DIR
+
+
 @dataclass(frozen=True)
 class Case:
     """A past withdrawal: its scenario file and what was reported."""
