@@ -114,7 +114,7 @@ def schema() -> None:
 @app.command()
 def bounds(scenario: ScenarioArg, set_: SetOpt = None, base: BoundsBaseOpt = None) -> None:
     """Rough-cut capacity: the fewest days each resource alone would need (no simulation); on a theatre, of one base."""
-    from sim.analysis.bounds import binding, bounds_subject, capacity_bounds
+    from sim.analysis.bounds import binding, bounds_subject, capacity_bounds, not_counted
 
     loaded = _load(scenario, set_)
     try:
@@ -137,6 +137,8 @@ def bounds(scenario: ScenarioArg, set_: SetOpt = None, base: BoundsBaseOpt = Non
     console.print(f"Binding{at}: [bold]{worst.resource}[/], at least {worst.days:.1f} days to {worst.applies_to} with every input at its median.")
     if who and base is None:
         console.print("These are the main base's bounds alone; --base names another base of the theatre.")
+    for left_out in not_counted(loaded.scenario, base):
+        console.print(f"Not counted: {escape(left_out)}.")
     if any(i for i in _uncertain(loaded.scenario)):
         console.print(
             "A floor for the medians, not for every replication: a replication that draws more trucks or less cargo has a lower one "

@@ -218,3 +218,24 @@ def test_bounds_on_a_theatre_say_whose_they_are_and_take_base(tmp_path):
     assert f"Binding at Bee: {bee.resource}, at least {bee.days:.1f} days" in " ".join(result.output.split())
     wrong = cli.invoke(app, ["bounds", str(path), "--base", "nowhere"])
     assert wrong.exit_code == 2 and "its bases are a, b" in " ".join(wrong.output.split())
+
+
+def test_bounds_say_what_they_do_not_count():
+    # a fresh user found the bounds above a deadline's P10 (6.2 days with the date on day 3: P10 3.2) and above P10 with
+    # many own trucks; the bounds move everything by the pools' trucks and aircraft, counted from the base's own start
+    from typer.testing import CliRunner
+
+    from sim.analysis.bounds import not_counted
+    from sim.cli import app
+    from sim.scenario.loading import load_scenario
+    from tests.conftest import ROOT
+
+    deadline = load_scenario(ROOT / "scenarios" / "qasrak_deadline.toml").scenario
+    assert not_counted(deadline) == ["a deadline (day 20): what has not gone by then is left, so the base may empty sooner than a bound that moves everything"]
+    assert not_counted(load_scenario(ROOT / "scenarios" / "qasrak_baseline.toml").scenario) == []
+    theatre = load_scenario(ROOT / "scenarios" / "syria_2026_theatre.toml").scenario
+    assert not_counted(theatre) == []  # Qasrak starts on day 0 with neither own trucks nor helicopters
+    life_stone = not_counted(theatre, "life_stone")
+    assert any("own trucks" in line for line in life_stone) and life_stone[-1].endswith("(once Qasrak is empty)")
+    said = " ".join(CliRunner().invoke(app, ["bounds", str(ROOT / "scenarios" / "qasrak_deadline.toml"), "--set", "deadline.day=3"]).output.split())
+    assert "Not counted: a deadline (day 3): what has not gone by then is left" in said

@@ -292,6 +292,30 @@ def bounds_subject(scenario: Scenario, base: str | None = None) -> str | None:
     return f"{title} (the main base)" if name == scenario.main_base else title
 
 
+def not_counted(scenario: Scenario, base: str | None = None) -> list[str]:
+    """What the bounds of :func:`capacity_bounds` leave out for ``base``, in words, so that they are read as they are: a
+    deadline (the base may empty sooner by leaving what has not gone), the base's own trucks and its helicopters (they
+    carry part of what the bounds send by the pools' trucks and aircraft), and, on a theatre, that they count from the
+    base's own start."""
+    at = TheatreBase.of(resolve(scenario, {}, set()), base)
+    site, groups = at.spec, at.spec.groups
+    out = []
+    if groups.deadline is not None:
+        out.append(
+            f"a deadline (day {float(groups.deadline.day):g}): what has not gone by then is left, so the base may empty "
+            "sooner than a bound that moves everything"
+        )
+    if groups.own_transport is not None:
+        out.append("the base's own trucks, which carry part of its cargo: with them it may empty sooner")
+    if groups.helicopters is not None:
+        out.append("helicopters, which lift part of its troops and light loads: with them it may empty sooner")
+    if isinstance(scenario, TheatreScenario) and (site.after is not None or site.start_day > 0):
+        titles = {name: spec.title for name, spec in scenario.bases.items()}
+        when = f"once {titles.get(site.after, site.after)} is empty" if site.after is not None else f"on day {site.start_day:g}"
+        out.append(f"the days before it starts: the bounds count from its own start ({when})")
+    return out
+
+
 def capacity_bounds(scenario: Scenario, base: str | None = None) -> list[Bound]:
     """Bounds for a scenario; distributions are taken at their medians (use a resolved scenario for exact ones).
 
