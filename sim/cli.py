@@ -156,7 +156,10 @@ def _uncertain(scenario):
 def run(
     scenario: ScenarioArg,
     replications: Annotated[int | None, typer.Option("--replications", "-n", min=1, help="replications to run (default 1000)")] = None,
-    precision: Annotated[float | None, typer.Option(help="instead, add replications until the 95% CI half-width of P(in window) <= this (e.g. 0.02)")] = None,
+    precision: Annotated[
+        float | None,
+        typer.Option(help=("instead, add replications until the 95% CI of P(in window) is within this share either side (0.02: ±2 percentage points)")),
+    ] = None,
     seed: SeedOpt = DEFAULT_SEED,
     jobs: JobsOpt = None,
     set_: SetOpt = None,

@@ -276,7 +276,11 @@ MeasureOpt = Annotated[
 ByDayOpt = Annotated[float | None, typer.Option("--by-day", min=0.1, help="D of P(out by day D) (default: the window's end)", show_default=False)]
 BaseOpt = Annotated[
     str | None,
-    typer.Option("--base", help="on a theatre file: measure this base (its short name), not the whole withdrawal", show_default=False),
+    typer.Option(
+        "--base",
+        help=("on a theatre file: measure this base (its short name, the key under [sites], e.g. rmelan), not the whole withdrawal"),
+        show_default=False,
+    ),
 ]
 TargetDayOpt = Annotated[
     float | None,
@@ -285,12 +289,20 @@ TargetDayOpt = Annotated[
 """``--by-day`` of ``plan``: its target fixes what is measured, so the day moves the target."""
 TargetBaseOpt = Annotated[
     str | None,
-    typer.Option("--base", show_default=False, help="on a theatre file: the target's days are this base's (its short name), not the last out"),
+    typer.Option(
+        "--base",
+        show_default=False,
+        help=("on a theatre file: the target's days are this base's (its short name, the key under [sites], e.g. rmelan), not the last out"),
+    ),
 ]
 """``--base`` of ``plan``: the base whose days the target counts."""
 BoundsBaseOpt = Annotated[
     str | None,
-    typer.Option("--base", show_default=False, help="on a theatre file: the bounds of this base (its short name), not of the main base"),
+    typer.Option(
+        "--base",
+        show_default=False,
+        help=("on a theatre file: the bounds of this base (its short name, the key under [sites], e.g. rmelan), not of the main base"),
+    ),
 ]
 """``--base`` of ``bounds``: whose rough-cut capacity (no simulation, so nothing to measure)."""
 

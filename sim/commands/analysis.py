@@ -201,7 +201,9 @@ def discover(
             show_default=False,
         ),
     ] = None,
-    min_coverage: Annotated[float, typer.Option(min=0.0, max=1.0, help="choose the densest box covering at least this share of the cases")] = 0.5,
+    min_coverage: Annotated[
+        float, typer.Option(min=0.0, max=1.0, help=("choose the densest box holding at least this share of the cases, 0-1 (0.5: half of them)"))
+    ] = 0.5,
     out: OutOpt = None,
     force: ForceOpt = False,
     measure: MeasureOpt = MeasureChoice.days,
@@ -300,8 +302,18 @@ def marginal(
 
 def evidence(
     scenario: ScenarioArg,
-    replications: Annotated[int | None, typer.Option("--replications", "-n", min=20, help="Monte Carlo draws to estimate EVPPI from (default 2000)")] = None,
-    tornado_replications: Annotated[int | None, typer.Option(min=1, help="replications per tornado point (default 40)")] = None,
+    replications: Annotated[
+        int | None,
+        typer.Option(
+            "--replications",
+            "-n",
+            min=20,
+            help=("replications to estimate from how much knowing each input exactly would settle the verdict (its EVPPI; default 2000)"),
+        ),
+    ] = None,
+    tornado_replications: Annotated[
+        int | None, typer.Option(min=1, help=("replications per point of the tornado that ranks the inputs first (default 40)"))
+    ] = None,
     from_run: Annotated[Path | None, typer.Option("--from", help="a run folder of this scenario: estimate from its replications, no new draws")] = None,
     seed: SeedOpt = DEFAULT_SEED,
     jobs: JobsOpt = None,

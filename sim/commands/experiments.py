@@ -53,8 +53,16 @@ VaryOpt = Annotated[
 def sweep(
     target: TargetArg,
     vary: VaryOpt = None,
-    design: Annotated[str | None, typer.Option(help="grid (every combination), lhs (Latin hypercube) or sobol (scrambled Sobol points)")] = None,
-    samples: Annotated[int | None, typer.Option(min=1, help="design points of an lhs or sobol design")] = None,
+    design: Annotated[
+        str | None,
+        typer.Option(
+            help=(
+                "grid (every combination; the default with --vary), lhs (Latin hypercube: --samples "
+                "points spread over the ranges) or sobol (scrambled Sobol' points)"
+            )
+        ),
+    ] = None,
+    samples: Annotated[int | None, typer.Option(min=1, help="design points of an lhs or sobol design (required with them)")] = None,
     replications: Annotated[int | None, typer.Option("--replications", "-n", min=1, help="replications per design point (default 100)")] = None,
     seed: FileSeedOpt = None,
     set_: SetOpt = None,

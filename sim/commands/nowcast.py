@@ -45,7 +45,9 @@ def nowcast(
     scheduler: SchedulerOpt = None,
     dask_local: DaskLocalOpt = None,
     set_: SetOpt = None,
-    min_ess: Annotated[float, typer.Option(help="warn when the effective sample size falls below this")] = 30.0,
+    min_ess: Annotated[
+        float, typer.Option(help=("warn when the replications that still carry weight after the reports (the effective sample size, a count) fall below this"))
+    ] = 30.0,
     out: Annotated[Path | None, out_option("results/<scenario>-nowcast-<UTC time>/")] = None,
     force: ForceOpt = False,
 ) -> None:

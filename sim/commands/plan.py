@@ -39,7 +39,9 @@ def plan_command(
     scenario: ScenarioArg,
     options: Annotated[Path, typer.Option("--options", help="plan file: levers (dotted paths, whole units to add, cost per unit), budget, target")],
     target: Annotated[str | None, typer.Option(help='e.g. "P(days <= 30) >= 0.9" (default: the plan file\'s target)')] = None,
-    budget: Annotated[float | None, typer.Option(min=0, help="most the additions may cost (default: the plan file's, or none)")] = None,
+    budget: Annotated[
+        float | None, typer.Option(min=0, help=("most the additions may cost, in the plan file's cost points (default: the plan file's, or none)"))
+    ] = None,
     trials: Annotated[int | None, typer.Option(min=2, help="plans the optimiser proposes (default: the plan file's)")] = None,
     seed: FileSeedOpt = None,
     jobs: JobsOpt = None,
