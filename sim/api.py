@@ -638,6 +638,19 @@ def sensitivity(
     return AnalysisResult(folder, study.tables, [note], study.warnings, study)
 
 
+def _calibrated_base(scenario: Any) -> str | None:
+    """On a theatre file, the base whose days calibrate fits (the main base, in words: ``Qasrak (the main base)``); None
+    for a one-base file, whose base is the file's."""
+    if not isinstance(scenario, TheatreScenario):
+        return None
+    return f"{scenario.bases[scenario.main_base].title} (the main base)"
+
+
+def _closed_words(calibrated: str | None) -> str:
+    """``closed`` (a one-base file), or ``left Qasrak (the main base) empty`` (a theatre: not the whole withdrawal)."""
+    return "closed" if calibrated is None else f"left {calibrated} empty"
+
+
 @one_writer()
 def calibrate(
     scenario: ScenarioLike,
@@ -676,8 +689,9 @@ def calibrate(
     target = f"{window[0]:g}-{window[1]:g} days"
     rate = found.acceptance
     strong = informative(found.table)
+    calibrated = _calibrated_base(s)
     lines = [
-        f"{int(found.accepted.sum())} of {len(found.accepted)} draws from the priors closed in {target}: acceptance "
+        f"{int(found.accepted.sum())} of {len(found.accepted)} draws from the priors {_closed_words(calibrated)} in {target}: acceptance "
         f"{rate.estimate:.1%} (95% CI {rate.ci_low:.1%}-{rate.ci_high:.1%}).",
         "",
         "Inputs the estimate constrains (prior P5-P95 -> posterior P5-P95): "
@@ -686,7 +700,7 @@ def calibrate(
             or "none clearly."
         ),
     ]
-    write_study(folder, loaded, o.seed_or(), study, "calibrate", target_days=list(window), acceptance=rate.as_dict())
+    write_study(folder, loaded, o.seed_or(), study, "calibrate", target_days=list(window), acceptance=rate.as_dict(), calibrated_base=calibrated)
     figures = draw_figures(folder, "calibrate")
     write_report_md(folder, f"Calibration to {target}: {s.scenario.title}", lines, {"prior vs posterior": found.table}, figures, study.warnings, window)
     return AnalysisResult(folder, {"calibration": found.table}, lines, study.warnings, study)

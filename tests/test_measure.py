@@ -437,3 +437,16 @@ def test_a_day_past_the_horizon_is_refused_not_read_as_out(tmp_path, baseline_pa
     assert result.exit_code == 2 and "--by-day 200 is past the scenario's horizon (150 days" in said and "Traceback" not in said
     assert not (tmp_path / "r").exists()
     assert CliRunner().invoke(app, ["run", str(baseline_path), "-n", "3", "--by-day", "150", "--no-figures", "--out", str(tmp_path / "ok")]).exit_code == 0
+
+
+def test_calibrate_on_a_theatre_says_it_fits_the_main_base(tmp_path):
+    # a fresh user read "51 of 100 draws ... closed in 15-30 days" under the whole withdrawal's title: it was Qasrak's
+    import sim
+    from sim.report.analysis_section import summarise
+    from tests.conftest import ROOT
+
+    done = sim.calibrate(ROOT / "scenarios" / "syria_2026_theatre.toml", (15, 30), replications=20, jobs=1, out=tmp_path / "c")
+    assert "draws from the priors left Qasrak (the main base) empty in 15-30 days" in done.lines[0]
+    manifest = json.loads((done.folder / "manifest.json").read_text())
+    assert manifest["calibrated_base"] == "Qasrak (the main base)"
+    assert "left Qasrak (the main base) empty in 15-30 days" in summarise(done.folder, "calibrate", manifest).findings[0]

@@ -332,7 +332,9 @@ def _calibration(folder: Path, manifest: dict) -> list[str]:
     lines = []
     if rate and total:
         accepted = round(rate["estimate"] * total)
-        lines.append(f"{accepted} of {total} draws from the priors closed in {target}: acceptance {proportion(rate)}.")
+        calibrated = manifest.get("calibrated_base")
+        closed = "closed" if not calibrated else f"left {calibrated} empty"
+        lines.append(f"{accepted} of {total} draws from the priors {closed} in {target}: acceptance {proportion(rate)}.")
         if accepted == 0:
             horizon = _horizon(manifest)
             if horizon is not None and high > horizon:
