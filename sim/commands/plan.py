@@ -42,7 +42,16 @@ def plan_command(
     budget: Annotated[
         float | None, typer.Option(min=0, help=("most the additions may cost, in the plan file's cost points (default: the plan file's, or none)"))
     ] = None,
-    trials: Annotated[int | None, typer.Option(min=2, help="plans the optimiser proposes (default: the plan file's)")] = None,
+    trials: Annotated[
+        int | None,
+        typer.Option(
+            min=2,
+            help=(
+                "plans the optimiser proposes (default: the plan file's); the descent from its "
+                "cheapest plan that meets the target and the confirmation check more"
+            ),
+        ),
+    ] = None,
     seed: FileSeedOpt = None,
     jobs: JobsOpt = None,
     scheduler: SchedulerOpt = None,
