@@ -162,6 +162,9 @@ def test_the_tornado_centre_is_the_baseline_run_and_more_trucks_bring_the_date_i
     summary = json.loads((run_out / "summary.json").read_text())
     assert tornado.loc["fleet.civilian.count", "mean_days.base"] == pytest.approx(summary["days_to_base_empty"]["mean"])
     assert tornado.loc["fleet.civilian.count", "mean_days.swing"] < 0  # more trucks: sooner
+    # the console gives the centre every swing is measured from: the run's own figures (a fresh user found it nowhere)
+    mean = summary["days_to_base_empty"]["mean"]
+    assert f"Centre (the baseline run, every input drawn): mean days to base empty {mean:.1f}, P(out by day 30)" in " ".join(result.output.split())
     for name in ("p_window", "p_by_day"):
         assert tornado[f"{name}.swing_ci_low"].min() >= -1 and tornado[f"{name}.swing_ci_high"].max() <= 1
 

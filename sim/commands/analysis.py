@@ -155,6 +155,7 @@ def sensitivity(
             title = f"Tornado: swing from P5 to P95 around the baseline run (every input drawn), ranked by {chosen.words}"
             pinned = ["pinned_low", "pinned_high"]  # the values each input was pinned at, in its unit, before the swings
             _print_table(title, result.tables["tornado"], "tornado", [*pinned, first, *(c for c in swings if c != first)], window, measure=chosen)
+            _print_centre(result.tables["tornado"], chosen)
         elif m == "morris":
             morris = result.tables["morris"].sort_values("mu_star", ascending=False)
             _print_table(f"Morris: {chosen.words}", morris, "morris", ["mu_star", "mu_star_conf", "sigma"], window, measure=chosen)
@@ -298,6 +299,19 @@ def marginal(
         _print_marginal(table, _measure_of(result), _window_of(result))
         _console.console.print(f"[bold]{escape(result.lines[0])}[/]")
         _console.results_in(result.folder)
+
+
+def _print_centre(tornado, measure) -> None:
+    """The tornado's centre, the baseline run that every swing is measured from: its mean days and its chances."""
+    if tornado.empty or "mean_days.base" not in tornado.columns:
+        return
+    row = tornado.iloc[0]
+    said = [f"mean {measure.days_words} {row['mean_days.base']:.1f}"]
+    if "p_by_day.base" in tornado.columns:
+        said.append(f"{measure.by_day_words} {100 * row['p_by_day.base']:.0f}%")
+    if "p_window.base" in tornado.columns:
+        said.append(f"{measure.window_words} {100 * row['p_window.base']:.0f}%")
+    _console.console.print(escape(f"Centre (the baseline run, every input drawn): {', '.join(said)}."))
 
 
 def evidence(
