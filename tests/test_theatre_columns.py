@@ -134,7 +134,7 @@ def test_the_summary_the_warnings_and_the_report_say_whose_cover_and_whose_busy_
     short = [w for w in summary["warnings"] if "Apache cover" in w]
     assert short == [
         'Bee: 1.0 convoys per replication left without their whole Syrian leg under Apache cover (air_cover.when_short = "go"), '
-        "1 hours uncovered per replication"
+        "1.0 hours uncovered per replication"
     ]
     # the report's summary table is the main base's: its busy shares of what the bases share are its convoys' share
     _, _, waits = summary_rows(summary)

@@ -103,7 +103,7 @@ def theatre_warnings(bases: dict, theatre: dict, replications: int) -> list[str]
     if short and sum(1 for b in bases.values() if b.get("air_cover_short")) > 1:  # with one base short, its own line says it all
         out.append(
             f"every base together: {short['convoys_uncovered']:.1f} convoys per replication left without their whole Syrian leg "
-            f"under Apache cover, {short['hours_short']:.0f} hours uncovered per replication (theatre.convoys_uncovered)"
+            f"under Apache cover, {short['hours_short']:.1f} hours uncovered per replication (theatre.convoys_uncovered)"
         )
     if theatre["unfinished_at_horizon"]:
         out.append(

@@ -260,7 +260,7 @@ def summary_rows(summary: dict) -> tuple[list[Row], list[Row], list[Row]]:
     short = summary.get("air_cover_short")
     if short:
         label = f"{main}'s convoys short of Apache cover" if main else "convoys short of Apache cover"
-        waits.append(Row(label, f"{short['convoys_uncovered']:.1f} a replication, {short['hours_short']:.0f} hours uncovered"))
+        waits.append(Row(label, f"{short['convoys_uncovered']:.1f} a replication, {short['hours_short']:.1f} hours uncovered"))
     waits += [Row(busy_label(resource, main), f"{100 * share:.0f}%") for resource, share in summary["mean_utilisation"].items()]
     return days, probabilities, waits
 
