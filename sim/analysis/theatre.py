@@ -113,8 +113,14 @@ def theatre_warnings(bases: dict, theatre: dict, replications: int) -> list[str]
     return out
 
 
-_ONE_BASE = ("could never empty the base", "had not emptied the base at the horizon", "could not crew every vehicle", "under Apache cover (")
-"""Words of the warnings that are about one base: on a theatre each is said under that base's name."""
+_ONE_BASE = (
+    "could never empty the base",
+    "had not emptied the base at the horizon",
+    "could not crew every vehicle",
+    "without their whole Syrian leg under Apache cover",
+)
+"""Words of the warnings that are about one base: on a theatre each is said under that base's name (a base's convoys
+short of Apache cover are its own, whatever pool's Apaches they waited for)."""
 
 
 def _of_one_base(warning: str) -> bool:
