@@ -139,5 +139,5 @@ def test_the_summary_the_warnings_and_the_report_say_whose_cover_and_whose_busy_
     # the report's summary table is the main base's: its busy shares of what the bases share are its convoys' share
     _, _, waits = summary_rows(summary)
     labels = {row.label: row.value for row in waits}
-    assert labels["busy with Ay's convoys: escort teams (shared)"] == "40%"  # 4 team-hours of 10 teams x 1 h
+    assert labels["busy with Ay's convoys: escort teams"] == "40%"  # 4 team-hours of 10 teams x 1 h
     assert "busy: loading teams" in labels and not any("short of Apache cover" in label for label in labels)

@@ -265,15 +265,15 @@ def summary_rows(summary: dict) -> tuple[list[Row], list[Row], list[Row]]:
     return days, probabilities, waits
 
 
-SHARED_RESOURCES = ("escort teams", "apaches", "crossing lanes")
-"""Resources a theatre's bases share (pools' escort teams and Apaches, the crossings' lanes): a base's busy share of
-one is the share its own convoys used, over the hours to it empty."""
+POOLED_RESOURCES = ("trucks", "escort teams", "apaches", "crossing lanes")
+"""Resources of a theatre's pools and crossings, which several bases may share: a base's busy share of one is the share
+of them its own convoys used, over the hours to it empty (not how busy the pool was)."""
 
 
 def busy_label(resource: str, base: str | None = None) -> str:
-    """The words for a resource's busy share: on a theatre, a shared one's is the share ``base``'s convoys used."""
-    if base and resource in SHARED_RESOURCES:
-        return f"busy with {base}'s convoys: {display_name(resource)} (shared)"
+    """The words for a resource's busy share: on a theatre, a pooled one's is the share ``base``'s convoys used."""
+    if base and resource in POOLED_RESOURCES:
+        return f"busy with {base}'s convoys: {display_name(resource)}"
     return f"busy: {display_name(resource)}"
 
 
