@@ -141,3 +141,11 @@ def test_the_summary_the_warnings_and_the_report_say_whose_cover_and_whose_busy_
     labels = {row.label: row.value for row in waits}
     assert labels["busy with Ay's convoys: escort teams"] == "40%"  # 4 team-hours of 10 teams x 1 h
     assert "busy: loading teams" in labels and not any("short of Apache cover" in label for label in labels)
+
+
+def test_a_base_that_moves_in_some_replications_says_its_figures_per_replication_are_over_those():
+    from sim.analysis.theatre import theatre_warnings
+
+    cover = '0.5 convoys per replication left without their whole Syrian leg under Apache cover (air_cover.when_short = "go"), 0.3 hours'
+    bases = {"q": {"title": "Qasrak", "warnings": []}, "k": {"title": "Kharab al-Jir", "share_moving": 0.24, "warnings": [cover]}}
+    assert theatre_warnings(bases, {"unfinished_at_horizon": 0}, 100) == [f"Kharab al-Jir: {cover} (of the replications in which it moves: 24% of all)"]

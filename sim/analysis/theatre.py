@@ -98,7 +98,9 @@ def theatre_warnings(bases: dict, theatre: dict, replications: int) -> list[str]
     for name, b in list(bases.items())[1:]:
         warnings = b.get("warnings", [])
         title = b.get("title", name)
-        out.extend(f"{title}: {w}" for w in warnings if _of_one_base(w))
+        moves = float(b.get("share_moving", 1.0))  # its figures are over the replications in which it moves
+        among = f" (of the replications in which it moves: {100 * moves:.0f}% of all)" if moves < 1 else ""
+        out.extend(f"{title}: {w}{among if 'per replication' in w else ''}" for w in warnings if _of_one_base(w))
     short = theatre.get("air_cover_short")
     if short and sum(1 for b in bases.values() if b.get("air_cover_short")) > 1:  # with one base short, its own line says it all
         out.append(
