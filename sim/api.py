@@ -262,6 +262,7 @@ MAIN_BASE_FIGURES = (
     "mean_wait_hours",
     "mean_sortie_wait_hours",
     "mean_utilisation",
+    "air_cover_short",
     "never_finish",
     "left_behind",
 )

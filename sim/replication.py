@@ -119,13 +119,16 @@ BASE_SUMMARY_COLUMNS = (
     "convoys",
     "sorties",
     "never_finishes",
+    "apache_sorties",
     "convoys_uncovered",
     "air_cover_hours_short",
     "vehicles_carried",
     "shuttle_trips",
     "people_by_shuttle",
 )
-"""Columns of each base of a theatre (``base.<name>.<column>``) besides its waits and utilisation."""
+"""Columns of each base of a theatre (``base.<name>.<column>``) besides its waits and utilisation: each the base's own
+(Apache sorties, convoys short of cover and their hours without it are those of its convoys, whatever pool flew them);
+the theatre's totals are ``theatre.apache_sorties``, ``theatre.convoys_uncovered``, ``theatre.air_cover_hours_short``."""
 
 
 def theatre_columns(theatre: TheatreOutcome) -> dict[str, object]:
@@ -147,6 +150,9 @@ def theatre_columns(theatre: TheatreOutcome) -> dict[str, object]:
                 row[f"base.{name}.{col}"] = cols[col]
     row["theatre.days_to_last_out"] = theatre.days_to_last_out
     row["theatre.finished"] = theatre.finished
+    row["theatre.apache_sorties"] = theatre.apache_sorties
+    row["theatre.convoys_uncovered"] = theatre.convoys_uncovered
+    row["theatre.air_cover_hours_short"] = theatre.air_cover_hours_short
     for leg, n in theatre.leg_convoys.items():
         row[f"leg.{leg}.convoys"] = n
         row[f"leg.{leg}.wait_hours"] = theatre.leg_wait_hours[leg]

@@ -206,8 +206,9 @@ def test_a_theatre_run_warns_of_other_bases_that_never_emptied_and_of_the_countr
     }
     out = theatre_warnings(bases, {"unfinished_at_horizon": 4}, 60)
     assert out[0] == "Life Stone: 4 of 29 replications could never empty the base: troops without a seat; they count as later than 30 days"
-    assert out[1].startswith("4 of 60 replications had not got everyone out of the country at the horizon")
-    assert len(out) == 2  # the main base's are already the run's; other warnings stay in each base's summary
+    assert out[1] == "Life Stone: 2.5 convoys per replication left without their whole Syrian leg under Apache cover"  # its own convoys'
+    assert out[2].startswith("4 of 60 replications had not got everyone out of the country at the horizon")
+    assert len(out) == 3  # the main base's are already the run's; other warnings stay in each base's summary
     assert theatre_warnings(bases | {"life_stone": {"title": "Life Stone", "warnings": []}}, {"unfinished_at_horizon": 0}, 60) == []
 
 

@@ -559,8 +559,9 @@ def test_the_main_base_s_own_warnings_name_it_as_every_other_base_s_do_and_a_poo
     from sim.analysis.theatre import binding, name_the_main_base
 
     crew = "in 3% of replications the troops could not crew every vehicle (2 people each, sites.qasrak.vehicles.crew)"
-    other = "3.5 convoys per replication left without their whole Syrian leg under Apache cover"
-    assert name_the_main_base([other, crew], "Qasrak") == [other, f"Qasrak: {crew}"]
+    other = "planned sorties waited 1.5 hours per replication for a place on the strip"
+    cover = '3.5 convoys per replication left without their whole Syrian leg under Apache cover (air_cover.when_short = "go")'
+    assert name_the_main_base([other, crew, cover], "Qasrak") == [other, f"Qasrak: {crew}", f"Qasrak: {cover}"]  # its convoys' own
     assert name_the_main_base([f"Qasrak: {crew}"], "Qasrak") == [f"Qasrak: {crew}"]  # said once
     rows = pd.DataFrame({"base.a.wait_hours.trucks": [10.0, 14.0], "utilisation.civ": [0.8, 0.9], "utilisation.het": [0.1, 0.2]})
     layout = SimpleNamespace(bases=("a",), legs=(), pools={"civ": "Contracted trucks and lowboys", "het": "HETs"})

@@ -181,7 +181,7 @@ def summarize(
         }
         out["warnings"].append(
             f"{out['air_cover_short']['convoys_uncovered']:.1f} convoys per replication left without their whole Syrian leg under Apache cover "
-            f'(air_cover.when_short = "go"), {out["air_cover_short"]["hours_short"]:.0f} hours uncovered per replication'
+            f'(air_cover.when_short = "go"), {out["air_cover_short"]["hours_short"]:.1f} hours uncovered per replication'
         )
     if "vehicles_carried" in rows.columns and rows["vehicles_carried"].mean() > 0:
         share = float((rows["vehicles_carried"] > 0).mean())

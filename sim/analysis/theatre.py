@@ -30,7 +30,7 @@ def theatre_columns(layout, wait_causes: tuple[str, ...], resources: tuple[str, 
         *(f"utilisation.{r}" for r in resources),
     ]
     cols = [f"base.{b}.{c}" for b in layout.bases for c in per_base] + [f"base.{b}.leaves" for b in layout.bases]
-    cols += ["theatre.days_to_last_out", "theatre.finished"]
+    cols += ["theatre.days_to_last_out", "theatre.finished", "theatre.convoys_uncovered", "theatre.air_cover_hours_short"]
     cols += [f"leg.{leg}.{c}" for leg in layout.legs for c in ("convoys", "wait_hours")]
     cols += [f"utilisation.{p}" for p in layout.pools]
     return cols
@@ -81,19 +81,32 @@ def summarize_theatre(
         "reported_end_days": ends,
         "unfinished_at_horizon": int((~finished).sum()),
     }
+    if "theatre.convoys_uncovered" in rows.columns and rows["theatre.convoys_uncovered"].mean() > 0:  # every base's convoys together
+        theatre["air_cover_short"] = {
+            "convoys_uncovered": float(rows["theatre.convoys_uncovered"].mean()),
+            "hours_short": float(rows["theatre.air_cover_hours_short"].mean()),
+        }
     return {"bases": bases, "theatre": theatre, "warnings": theatre_warnings(bases, theatre, len(rows))}
 
 
 def theatre_warnings(bases: dict, theatre: dict, replications: int) -> list[str]:
     """The warnings a theatre run adds to its main base's own (the one-base answers are its): each other base's
-    replications that never emptied it (by reason, or cut off by the horizon) and its vehicles the troops could not
-    crew, under its name, and how many
-    replications never got everyone out of the country."""
+    replications that never emptied it (by reason, or cut off by the horizon), its vehicles the troops could not
+    crew and its convoys that left short of Apache cover, under its name; the convoys of every base short of cover
+    together; and how many replications never got everyone out of the country."""
     out: list[str] = []
     for name, b in list(bases.items())[1:]:
         warnings = b.get("warnings", [])
         title = b.get("title", name)
-        out.extend(f"{title}: {w}" for w in warnings if _of_one_base(w))
+        moves = float(b.get("share_moving", 1.0))  # its figures are over the replications in which it moves
+        among = f" (of the replications in which it moves: {100 * moves:.0f}% of all)" if moves < 1 else ""
+        out.extend(f"{title}: {w}{among if 'per replication' in w else ''}" for w in warnings if _of_one_base(w))
+    short = theatre.get("air_cover_short")
+    if short and sum(1 for b in bases.values() if b.get("air_cover_short")) > 1:  # with one base short, its own line says it all
+        out.append(
+            f"every base together: {short['convoys_uncovered']:.1f} convoys per replication left without their whole Syrian leg "
+            f"under Apache cover, {short['hours_short']:.1f} hours uncovered per replication (theatre.convoys_uncovered)"
+        )
     if theatre["unfinished_at_horizon"]:
         out.append(
             f"{theatre['unfinished_at_horizon']} of {replications} replications had not got everyone out of the country at the horizon: "
@@ -102,8 +115,14 @@ def theatre_warnings(bases: dict, theatre: dict, replications: int) -> list[str]
     return out
 
 
-_ONE_BASE = ("could never empty the base", "had not emptied the base at the horizon", "could not crew every vehicle")
-"""Words of the warnings that are about one base: on a theatre each is said under that base's name."""
+_ONE_BASE = (
+    "could never empty the base",
+    "had not emptied the base at the horizon",
+    "could not crew every vehicle",
+    "without their whole Syrian leg under Apache cover",
+)
+"""Words of the warnings that are about one base: on a theatre each is said under that base's name (a base's convoys
+short of Apache cover are its own, whatever pool's Apaches they waited for)."""
 
 
 def _of_one_base(warning: str) -> bool:

@@ -64,7 +64,8 @@ class AirCover:
         """A convoy leaves at ``t`` needing ``sorties``: fly what today allows; returns the sorties flown.
 
         Short of the need (only under ``when_short = "go"``), the convoy counts as
-        uncovered and the hours it moved without an Apache overhead are recorded.
+        uncovered and the hours it moved without an Apache overhead are recorded
+        (:meth:`hours_uncovered`).
         """
         day = min(int(t // 24), len(self.used) - 1)
         flown = min(sorties, math.floor(max(0.0, self.left_on(day)) + 1e-9))
@@ -74,8 +75,12 @@ class AirCover:
             self.convoys_covered += 1
         else:
             self.convoys_uncovered += 1
-            self.hours_short += max(0.0, leg_hours - flown * self.hours_on_station)
+            self.hours_short += self.hours_uncovered(flown, leg_hours)
         return flown
+
+    def hours_uncovered(self, flown: int, leg_hours: float) -> float:
+        """Hours of a convoy's ``leg_hours`` of moving without an Apache overhead when ``flown`` sorties relayed over it."""
+        return max(0.0, leg_hours - flown * self.hours_on_station)
 
     def capacity(self, hours: float) -> int:
         """Sorties the detachment could have flown in the first ``hours`` (dust days excluded)."""
@@ -90,7 +95,12 @@ class AirCover:
 class CoverAtBase(Part):
     """Air cover as one base's convoys meet it: which convoys need it (all sensitive ones, if the scenario
     says so, and a share of the others, drawn from the cover stream as each convoy joins the queue), the
-    wait at the gate for a day with enough sorties left, and the sorties flown when it leaves."""
+    wait at the gate for a day with enough sorties left, and the sorties flown when it leaves.
+
+    The detachment (:class:`AirCover`) may be a theatre pool's, shared by several bases: what this base's
+    convoys flew, and went without, is counted here, so its columns are its own (the pool's totals are the
+    theatre's ``theatre.apache_sorties``, ``theatre.convoys_uncovered``, ``theatre.air_cover_hours_short``).
+    """
 
     causes = ("air cover",)
 
@@ -98,6 +108,9 @@ class CoverAtBase(Part):
         self.cover = cover
         self.rules = rules  # the scenario's air_cover group
         self.rng = rng
+        self.sorties_flown = 0  # over this base's convoys
+        self.convoys_uncovered = 0  # this base's convoys that left short of cover
+        self.hours_short = 0.0  # hours this base's convoys moved on the Syrian leg without an Apache overhead
 
     @classmethod
     def for_base(cls, setup: BaseSetup) -> CoverAtBase:
@@ -126,13 +139,18 @@ class CoverAtBase(Part):
 
     def departs(self, convoy: Convoy, now: float) -> None:
         if convoy.needs_cover:
-            self.cover.commit(now, convoy.cover_sorties, convoy.cover_hours)
+            flown = self.cover.commit(now, convoy.cover_sorties, convoy.cover_hours)
+            self.sorties_flown += flown
+            if flown < convoy.cover_sorties:
+                self.convoys_uncovered += 1
+                self.hours_short += self.cover.hours_uncovered(flown, convoy.cover_hours)
 
     def columns(self, span: float) -> dict[str, Column]:
-        c = self.cover
+        """Apache sorties flown over this base's convoys, its convoys that left short of cover and their hours
+        without it, and the share of the detachment's sorties over the hours to this base empty that its convoys used."""
         return {
-            "apache_sorties": c.sorties_flown,
-            "convoys_uncovered": c.convoys_uncovered,
-            "air_cover_hours_short": c.hours_short,
-            "utilisation.apaches": share(c.sorties_flown, c.capacity(span)),
+            "apache_sorties": self.sorties_flown,
+            "convoys_uncovered": self.convoys_uncovered,
+            "air_cover_hours_short": self.hours_short,
+            "utilisation.apaches": share(self.sorties_flown, self.cover.capacity(span)),
         }

@@ -328,7 +328,8 @@ def _cross(env: simpy.Environment, evac: Evacuation, convoy: Convoy, route: Rout
         point = shared.crossings[at]
         convoy.legs["crossing"] = point.name
         work = point.processing_hours(convoy.size)
-        waited, chosen = yield from cross_border(env, point, convoy.size, work, functools.partial(crossings.choose, planned=at), on_own_event=True)
+        reconsider = functools.partial(crossings.choose, planned=at)
+        waited, chosen = yield from cross_border(env, point, convoy.size, work, reconsider, on_own_event=True, lane_hours=crossings.lane_hours)
         evac.wait("crossing", waited, convoy)
         shared.on_road(route.inside[-1][0], waited, passage=False)
         if chosen == at:
@@ -351,7 +352,7 @@ def run_convoy(env: simpy.Environment, evac: Evacuation, convoy: Convoy) -> Step
     convoy.legs["border"] = env.now
     back_hours = sum(road.leg.driving_hours() for road, _ in route.inside)
     for pool, teams in convoy.escort_from:
-        escort_mission(env, pool, teams, env.now - departed, back_hours, pool.back_at_bases)
+        escort_mission(env, pool, teams, env.now - departed, back_hours, pool.back_at_bases, evac.escort)
 
     if route.crossing is None:  # to a hub inside the country
         unload_teams = evac.neighbours.deliver(route.to, convoy)

@@ -83,7 +83,13 @@ class Waiting:
 
 
 def cross_border(
-    env: simpy.Environment, point: CrossingPoint, vehicles: int, work: float, reconsider: Reconsider | None = None, on_own_event: bool = False
+    env: simpy.Environment,
+    point: CrossingPoint,
+    vehicles: int,
+    work: float,
+    reconsider: Reconsider | None = None,
+    on_own_event: bool = False,
+    lane_hours: dict[str, float] | None = None,
 ) -> Generator[simpy.Event, Any, tuple[float, str]]:
     """Queue for a lane, wait for the crossing to open, and clear it in ``work`` hours. Returns the hours waited and
     the crossing's key.
@@ -99,6 +105,9 @@ def cross_border(
 
     ``on_own_event``: the convoy reaches the crossing on an event that wakes it alone (the end of its drive); a free
     lane is then taken at once when nothing else is due at this hour (:meth:`~sim.model.events.Places.request_at_once`).
+
+    ``lane_hours``: the lane-hours of the convoy's base by crossing, charged with the hours it held a lane here (as the
+    crossing's own ``lane_hours_busy`` is).
     """
     arrived = env.now
     with point.lanes.request_at_once() if on_own_event else point.lanes.request() as lane:
@@ -119,15 +128,19 @@ def cross_border(
             done = point.shut.finish(start, work)
             yield env.timeout(done - env.now)
         else:
-            done, left = yield from _clear(env, point, work, reconsider)
+            done, left = yield from _clear(env, point, work, reconsider, lane_hours)
             if left is not None:
                 return done - arrived, left
         point.lane_hours_busy += work
+        if lane_hours is not None:
+            lane_hours[point.key] += work
         point.convoys += 1
     return done - arrived - work, point.key
 
 
-def _clear(env: simpy.Environment, point: CrossingPoint, work: float, reconsider: Reconsider) -> Generator[simpy.Event, Any, tuple[float, str | None]]:
+def _clear(
+    env: simpy.Environment, point: CrossingPoint, work: float, reconsider: Reconsider, lane_hours: dict[str, float] | None = None
+) -> Generator[simpy.Event, Any, tuple[float, str | None]]:
     """A convoy at the head of the queue is cleared in ``work`` hours while the crossing is open. Each time the crossing
     is or shuts before it is through, the convoy and those queued behind it choose again; it stops there only if one of
     them leaves. Returns when it is through or leaves, and the crossing it leaves for (its hours of clearing count as
@@ -149,6 +162,8 @@ def _clear(env: simpy.Environment, point: CrossingPoint, work: float, reconsider
             _tell_the_queue(point, shut_at)
             if other != point.key:
                 point.lane_hours_busy += worked
+                if lane_hours is not None:
+                    lane_hours[point.key] += worked
                 return shut_at, other
         yield env.timeout(done - env.now)
         return done, None
@@ -207,7 +222,8 @@ def cross_empty(point: CrossingPoint, t: float, trucks: int) -> tuple[float, flo
 
 class CrossingsAtBase(Part):
     """The crossings as one base's convoys meet them: which one a convoy takes (another if the one it heads for
-    stays shut too long), how many diverted (loaded and empty), and how busy the theatre's lanes were."""
+    stays shut too long), how many diverted (loaded and empty), and how long its convoys held the theatre's lanes
+    (:attr:`lane_hours`, by crossing: the base's own share of lanes the bases share)."""
 
     causes = ("crossing",)
 
@@ -218,6 +234,7 @@ class CrossingsAtBase(Part):
         self._others: dict[str, list[str]] = {}
         self.diversions = 0
         self.return_diversions = 0
+        self.lane_hours = dict.fromkeys(points, 0.0)  # lane-hours this base's loaded convoys held, by crossing
 
     @classmethod
     def for_base(cls, setup: BaseSetup) -> CrossingsAtBase:
@@ -260,7 +277,8 @@ class CrossingsAtBase(Part):
         return planned
 
     def columns(self, span: float) -> dict[str, Column]:
-        lanes = sum(c.lane_hours_busy for c in self.points.values())
+        """Diversions, and the share of every crossing's lanes over the hours to this base empty that its convoys held."""
+        lanes = sum(self.lane_hours.values())
         lane_count = sum(c.lanes_count for c in self.points.values())
         return {
             "diversions": self.diversions,

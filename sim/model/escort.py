@@ -40,16 +40,28 @@ class EscortTeams:
             listener(i == last)
 
 
-def escort_mission(env: simpy.Environment, escort: EscortTeams, teams: int, out_hours: float, back_hours: float, back_at_base: Callable[[], None]) -> None:
+def escort_mission(
+    env: simpy.Environment,
+    escort: EscortTeams,
+    teams: int,
+    out_hours: float,
+    back_hours: float,
+    back_at_base: Callable[[], None],
+    for_base: EscortView | None = None,
+) -> None:
     """From the border, where they hand the convoy over: teams drive back, rest, and are ready again.
 
     ``out_hours`` (base to border with the convoy) is already behind them; it counts
-    in their busy time. ``back_at_base`` is told when they are ready, so a convoy
-    waiting for them may leave. (A timer with a callback, not a process: one event a mission.)
+    in their busy time, the pool's and that of ``for_base``, the base whose convoy they took out.
+    ``back_at_base`` is told when they are ready, so a convoy waiting for them may leave.
+    (A timer with a callback, not a process: one event a mission.)
     """
 
     def ready_again(_event: simpy.Event) -> None:
-        escort.team_hours_busy += teams * (out_hours + back_hours + escort.rest_hours)
+        hours = teams * (out_hours + back_hours + escort.rest_hours)
+        escort.team_hours_busy += hours
+        if for_base is not None:
+            for_base.charge(escort, hours)
         escort.missions += 1
         escort.ready += teams
         back_at_base()
@@ -62,7 +74,9 @@ class EscortView(Part):
 
     With one pool (a one-base scenario) it is that pool; with several, a convoy takes
     teams from the first pool with teams ready, then the next. A convoy waits at the
-    gate until the teams it needs are ready.
+    gate until the teams it needs are ready. The team-hours of the missions that took
+    this base's convoys out are charged to it (:attr:`team_hours_busy`): a pool shared
+    by several bases splits its busy hours between them, the base whose convoy it was.
     """
 
     causes = ("escort",)
@@ -86,6 +100,7 @@ class EscortView(Part):
         self.teams = sum(p.teams for p in pools)
         self.vehicles_per_team = max(1, vehicles_per_team)
         self.rest_hours = rest_hours
+        self.hours_from = [0.0] * len(pools)  # team-hours of each pool's missions with this base's convoys
 
     @property
     def ready(self) -> int:
@@ -93,7 +108,13 @@ class EscortView(Part):
 
     @property
     def team_hours_busy(self) -> float:
-        return sum(p.team_hours_busy for p in self.pools)
+        """Team-hours (out with the convoy, back, rest) of the missions that took this base's convoys out, of all its pools."""
+        return sum(self.hours_from)
+
+    def charge(self, pool: EscortTeams, hours: float) -> None:
+        """A mission of ``pool``'s teams with one of this base's convoys is over: its ``hours`` are this base's."""
+        i = next(i for i, p in enumerate(self.pools) if p is pool)
+        self.hours_from[i] += hours
 
     def needed(self, vehicles: int) -> int:
         """Teams a convoy of this many vehicles needs (all teams at most)."""

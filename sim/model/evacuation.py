@@ -286,8 +286,9 @@ class Evacuation:
         self.inventory.start(t)
 
     def stays(self) -> None:
-        """The base is not left in this replication: nothing will go by road."""
+        """The base is not left in this replication: nothing will go by road, and nothing of it is carried."""
         self.road_done = True
+        self.people.stays()
 
     def road_dispatch_done(self) -> None:
         self.road_done = True

@@ -85,6 +85,9 @@ class TheatreOutcome:
     finished: bool
     main: str  # the main base: the first listed
     same_place: dict[str, str] = field(default_factory=dict)  # each site that may be another base under its name: that base if drawn so, else ''
+    apache_sorties: int = 0  # flown over the convoys of every base, by every detachment
+    convoys_uncovered: int = 0  # convoys of every base that left short of Apache cover
+    air_cover_hours_short: float = 0.0  # hours those convoys moved on the Syrian leg without an Apache overhead
 
     @property
     def days_to_last_out(self) -> float:

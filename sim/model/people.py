@@ -94,6 +94,7 @@ class PeopleAndSeats(Part):
         self.shuttle_trips = 0  # trips of the base's own vehicles back for troops without a seat
         self.people_by_shuttle = 0
         self.security_vehicles = 0  # vehicles the security force keeps and leaves in: as given, or as many as its people need
+        self.moves = True  # False for a base that stays in this replication (:meth:`stays`): nothing of it is carried
         if last_element_by == "convoy":
             self.security_vehicles = security_vehicles if security_vehicles is not None else math.ceil(security / self.seats)
 
@@ -166,6 +167,10 @@ class PeopleAndSeats(Part):
         self.people_by_shuttle += n
         return n
 
+    def stays(self) -> None:
+        """The base is not left in this replication: its vehicles the troops could not crew are not carried out either."""
+        self.moves = False
+
     def vehicles_depart(self, n: int) -> None:
         self.vehicles_at_base -= n
 
@@ -191,7 +196,7 @@ class PeopleAndSeats(Part):
         return {
             "vehicles_at_start": self.vehicles_at_start,
             "vehicles_by_road": self.vehicles_at_start + self.vehicles_inflow - self.vehicles_carried - self.vehicles_at_base - self.vehicles_left_behind,
-            "vehicles_carried": self.vehicles_carried,
+            "vehicles_carried": self.vehicles_carried if self.moves else 0,  # a base that stays carries nothing
             "people_at_start": g.at_start,
             "people_inflow": g.inflow,
             "people_by_road": g.by_road,

@@ -322,6 +322,7 @@ class Theatre:
         for name, pool in self.truck_pools.items():
             trucks = sum(pool.total.values())
             utilisation[name] = float(min(1.0, pool.truck_hours_busy / (trucks * span))) if trucks else math.nan  # a pool of escorts or Apaches only
+        covers = [*self.shared.air_covers.values(), self.shared.no_cover]  # every detachment, and none (for bases without one)
         return TheatreOutcome(
             bases=outcomes,
             leaves=dict(self.leaves),
@@ -332,6 +333,9 @@ class Theatre:
             finished=finished,
             main=self.network.main_base,
             same_place={name: self.shared.same_place.get(name, "") for name, spec in self.network.bases.items() if spec.same_place_as is not None},
+            apache_sorties=sum(c.sorties_flown for c in covers),
+            convoys_uncovered=sum(c.convoys_uncovered for c in covers),
+            air_cover_hours_short=sum(c.hours_short for c in covers),
         )
 
 

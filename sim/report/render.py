@@ -256,11 +256,25 @@ def summary_rows(summary: dict) -> tuple[list[Row], list[Row], list[Row]]:
     waits = [Row(f"wait: {display_name(cause)}", f"{hours:,.0f} convoy-hours") for cause, hours in ordered]
     sorties = summary.get("mean_sortie_wait_hours", {})
     waits += [Row(f"airlift wait: {cause}", f"{hours:,.1f} sortie-hours") for cause, hours in sorties.items() if hours > 0]
+    main = (summary.get("base") or {}).get("title") if is_theatre_summary(summary) else None  # a theatre: the figures are the main base's
     short = summary.get("air_cover_short")
     if short:
-        waits.append(Row("convoys short of Apache cover", f"{short['convoys_uncovered']:.1f} a replication, {short['hours_short']:.0f} hours uncovered"))
-    waits += [Row(f"busy: {display_name(resource)}", f"{100 * share:.0f}%") for resource, share in summary["mean_utilisation"].items()]
+        label = f"{main}'s convoys short of Apache cover" if main else "convoys short of Apache cover"
+        waits.append(Row(label, f"{short['convoys_uncovered']:.1f} a replication, {short['hours_short']:.1f} hours uncovered"))
+    waits += [Row(busy_label(resource, main), f"{100 * share:.0f}%") for resource, share in summary["mean_utilisation"].items()]
     return days, probabilities, waits
+
+
+POOLED_RESOURCES = ("trucks", "escort teams", "apaches", "crossing lanes")
+"""Resources of a theatre's pools and crossings, which several bases may share: a base's busy share of one is the share
+of them its own convoys used, over the hours to it empty (not how busy the pool was)."""
+
+
+def busy_label(resource: str, base: str | None = None) -> str:
+    """The words for a resource's busy share: on a theatre, a pooled one's is the share ``base``'s convoys used."""
+    if base and resource in POOLED_RESOURCES:
+        return f"busy with {base}'s convoys: {display_name(resource)}"
+    return f"busy: {display_name(resource)}"
 
 
 def comparison_rows(comparison: dict) -> list[dict]:
