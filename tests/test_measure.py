@@ -72,6 +72,38 @@ def test_a_base_that_moves_in_some_replications_says_of_how_many_its_figures_are
     assert "in half the replications" in everywhere["sentence"] and "of those" not in everywhere["sentence"]
 
 
+def test_a_replication_in_which_the_base_does_not_move_is_in_no_chance_not_a_miss():
+    # what the table holds: a base that does not move reads days NaN and finished False (never NaN); by hand, of the
+    # 4 replications in which it moves: out by day 30 in 2 (10 and 25 days; 40 is late; the 4th was cut off at the
+    # horizon, 60, unfinished), inside 15-30 in 1 (25), mean days (10 + 25 + 40 + 60) / 4 = 33.75
+    from sim.analysis.measure import measure_on
+
+    table = pd.DataFrame(
+        {
+            "base.ls.days_to_base_empty": [10.0, np.nan, 25.0, np.nan, 40.0, 60.0, np.nan],
+            "base.ls.finished": [True, False, True, False, True, False, False],
+        }
+    )
+    by_day = measure_on("out-by-day", (15, 30), None, "base.ls.days_to_base_empty", "Life Stone empty")
+    closed = by_day.closed(table)
+    assert np.isnan(closed[[1, 3, 6]]).all() and closed[5] == np.inf and list(closed[[0, 2, 4]]) == [10, 25, 40]
+    np.testing.assert_array_equal(by_day.out_by(table), [1, np.nan, 1, np.nan, 0, 0, np.nan])
+    np.testing.assert_array_equal(by_day.in_window(table), [0, np.nan, 1, np.nan, 0, 0, np.nan])
+    np.testing.assert_array_equal(by_day.values(table), by_day.out_by(table))
+    assert np.nanmean(by_day.out_by(table)) == 0.5 and np.nanmean(by_day.in_window(table)) == 0.25
+    assert np.nanmean(by_day.days(table)) == 33.75
+    said = headline(table, by_day)  # run's figures, which every study's must equal
+    assert said["replications"] == 4 and said["p_by_day"]["estimate"] == 0.5 and said["p_window"]["estimate"] == 0.25
+    # the per-point table (tornado, Morris, Sobol', plan) counts the same 4; a point where it never moves is NaN, not 0
+    from sim.experiment.evaluate import per_point
+
+    table["point"] = [0, 0, 0, 0, 0, 0, 1]
+    points = per_point(table, by_day)
+    assert points.loc[0, "replications"] == 4 and points.loc[0, "p_by_day"] == 0.5 and points.loc[0, "p_window"] == 0.25
+    assert points.loc[0, "mean_days"] == 33.75
+    assert points.loc[1, "replications"] == 0 and np.isnan(points.loc[1, ["mean_days", "p_by_day", "p_window"]].astype(float)).all()
+
+
 # ---- sooner is better --------------------------------------------------------------------------
 
 

@@ -140,13 +140,15 @@ class Measure:
         return rows[self.column].to_numpy(dtype=float)
 
     def closed(self, rows: pd.DataFrame) -> np.ndarray:
-        """Days to the end, ``inf`` for a replication that had not ended at the horizon (later than any day)."""
+        """Days to the end, ``inf`` for a replication that had not ended at the horizon (later than any day); NaN
+        where the measured base did not have to move in that replication (its ``finished`` is False then, but it was
+        never late: it is in no chance, as :func:`headline` leaves it out)."""
         days = self.days(rows)
         if self.finished not in rows.columns:
             return days
         done = rows[self.finished].to_numpy()
         done = np.where(pd.isna(done), True, done).astype(bool)
-        return np.where(done, days, np.inf)
+        return np.where(done | np.isnan(days), days, np.inf)
 
     def out_by(self, rows: pd.DataFrame) -> np.ndarray:
         """1 where the end came by day D, else 0 (NaN where the base did not have to move)."""
