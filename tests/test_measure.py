@@ -102,6 +102,15 @@ def test_a_replication_in_which_the_base_does_not_move_is_in_no_chance_not_a_mis
     assert points.loc[0, "replications"] == 4 and points.loc[0, "p_by_day"] == 0.5 and points.loc[0, "p_window"] == 0.25
     assert points.loc[0, "mean_days"] == 33.75
     assert points.loc[1, "replications"] == 0 and np.isnan(points.loc[1, ["mean_days", "p_by_day", "p_window"]].astype(float)).all()
+    # discover's target: a replication in which it does not move is a case of neither "days > 30" nor "days <= 30"
+    from dataclasses import replace
+
+    from sim.analysis.discovery import parse_target
+
+    late = replace(parse_target("days > 30"), column="base.ls.days_to_base_empty", finished="base.ls.finished")
+    early = replace(parse_target("days <= 30"), column="base.ls.days_to_base_empty", finished="base.ls.finished")
+    assert list(late.cases(table)) == [False, False, False, False, True, True, False]
+    assert list(early.cases(table)) == [True, False, True, False, False, False, False]
 
 
 # ---- sooner is better --------------------------------------------------------------------------
@@ -261,6 +270,48 @@ def test_marginal_on_a_theatre_measures_the_last_out(tmp_path):
     assert result.exit_code == 0, result.output
     assert json.loads((out / "manifest.json").read_text())["measure"]["column"] == "theatre.days_to_last_out"
     assert "days to the last out" in " ".join(result.output.split())
+
+
+def test_a_base_that_moves_in_some_replications_reads_the_same_in_marginal_and_the_tornado_as_in_run(tmp_path):
+    # a fresh user's finding: with --base life_stone (it moves in 8 of the 20 replications of seed 7), marginal's
+    # "as it stands" said 10% (2 of the 20) and the tornado's centre 33% (2 of 6) where run says 25% of those 8 (67% of 3)
+    from tests.conftest import ROOT
+
+    theatre = ROOT / "scenarios" / "syria_2026_theatre.toml"
+    measure = ("--seed", 7, "--base", "life_stone", "--measure", "out-by-day", "--jobs", 1)
+    result = cli("run", "--no-figures", theatre, "-n", 20, *measure, "--out", tmp_path / "run")
+    assert result.exit_code == 0, result.output
+    said = json.loads((tmp_path / "run" / "summary.json").read_text())["headline"]
+    assert said["replications"] < said["all_replications"] == 20  # it moves in only some: the case of the finding
+    result = cli("marginal", theatre, "-n", 20, *measure, "--out", tmp_path / "marginal")
+    assert result.exit_code == 0, result.output
+    table = pd.read_csv(tmp_path / "marginal" / "marginal.csv", index_col=0)
+    assert (table["p_by_day_base"] == said["p_by_day"]["estimate"]).all() and (table["p_window_base"] == said["p_window"]["estimate"]).all()
+    assert np.allclose(table["mean_days_base"], said["days"]["mean"]) and (table["replications"] == said["replications"]).all()
+    # the tornado's centre is the run of the same seed: its chances are run's, and so are both ends' denominators
+    study = tmp_path / "study.toml"
+    study.write_text('[factors."convoys.max_per_day"]\nlow = 1\nhigh = 3\n')
+    result = cli("run", "--no-figures", theatre, "-n", 6, *measure, "--out", tmp_path / "run6")
+    assert result.exit_code == 0, result.output
+    said = json.loads((tmp_path / "run6" / "summary.json").read_text())["headline"]
+    result = cli("sensitivity", theatre, "--factors", study, "-n", 6, *measure, "--out", tmp_path / "tornado")
+    assert result.exit_code == 0, result.output
+    tornado = pd.read_csv(tmp_path / "tornado" / "tornado.csv", index_col=0).loc["convoys.max_per_day"]
+    assert tornado["p_by_day.base"] == said["p_by_day"]["estimate"] and tornado["p_window.base"] == said["p_window"]["estimate"]
+    points = pd.read_csv(tmp_path / "tornado" / "points.csv")
+    assert (points["replications"] == said["replications"]).all()  # the centre and both ends: of those in which it moves
+
+
+def test_morris_on_a_base_that_never_moves_at_a_point_says_so_rather_than_reading_0(tmp_path):
+    from tests.conftest import ROOT
+
+    theatre = ROOT / "scenarios" / "syria_2026_theatre.toml"
+    never = ("--set", "sites.life_stone.leaves=0", "--base", "life_stone", "--measure", "out-by-day", "--jobs", 1)
+    result = cli("sensitivity", theatre, "--method", "morris", "--trajectories", 2, "-n", 1, *never, "--out", tmp_path / "m")
+    said = " ".join(result.output.split())
+    assert result.exit_code == 3, result.output
+    assert "Life Stone does not have to move in any of the 1 replication of 166 of the 166 design points" in said, said
+    assert "P(Life Stone out by day 30) has no value there and Morris cannot rank the inputs" in said and "Traceback" not in said
 
 
 def test_a_base_on_a_one_base_file_is_refused(tmp_path, baseline_path):
