@@ -761,6 +761,7 @@ def evidence(
         "p_window": study.extra["p_window"],
         "p_by_day": study.extra["p_by_day"],
         "mean_days": study.extra["mean_days"],
+        "moves": study.extra["moves"],
         "measure": m.as_record(),
         "joint": study.extra.get("joint"),
         "estimator": f"regression-based EVPPI (Strong and Oakley 2013): regressogram of {m.words} on each input, "

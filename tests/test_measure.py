@@ -288,6 +288,20 @@ def test_a_base_that_moves_in_some_replications_reads_the_same_in_marginal_and_t
     table = pd.read_csv(tmp_path / "marginal" / "marginal.csv", index_col=0)
     assert (table["p_by_day_base"] == said["p_by_day"]["estimate"]).all() and (table["p_window_base"] == said["p_window"]["estimate"]).all()
     assert np.allclose(table["mean_days_base"], said["days"]["mean"]) and (table["replications"] == said["replications"]).all()
+    # evidence on the same replications: its sample's chance is run's, said of the replications in which it moves
+    result = cli("evidence", theatre, "--from", tmp_path / "run", "--tornado-replications", 1, *measure, "--out", tmp_path / "few")
+    said_few = " ".join(result.output.split())
+    assert result.exit_code == 3 and f"Life Stone has to move in only {said['replications']} of the 20 replications, too few to estimate" in said_few, said_few
+    result = cli("run", "--no-figures", theatre, "-n", 60, *measure, "--out", tmp_path / "run60")
+    assert result.exit_code == 0, result.output
+    said = json.loads((tmp_path / "run60" / "summary.json").read_text())["headline"]
+    result = cli("evidence", theatre, "--from", tmp_path / "run60", "--tornado-replications", 1, *measure, "--out", tmp_path / "evidence")
+    assert result.exit_code == 0, result.output
+    manifest = json.loads((tmp_path / "evidence" / "manifest.json").read_text())
+    assert manifest["p_by_day"] == said["p_by_day"]["estimate"] and manifest["p_window"] == said["p_window"]["estimate"]
+    assert manifest["moves"] == said["replications"] and manifest["mean_days"] == pytest.approx(said["days"]["mean"])
+    moves = said["replications"]
+    assert f"Life Stone has to move in {moves} of them ({100 * moves / 60:.0f}%), and these figures are of those {moves}:" in " ".join(result.output.split())
     # the tornado's centre is the run of the same seed: its chances are run's, and so are both ends' denominators
     study = tmp_path / "study.toml"
     study.write_text('[factors."convoys.max_per_day"]\nlow = 1\nhigh = 3\n')

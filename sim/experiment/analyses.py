@@ -403,6 +403,12 @@ def run_evidence(
     inputs = input_columns(rows)
     outcome = measure.values(rows)
     kept = ~np.isnan(outcome)  # a base that did not have to move has no value to settle
+    if kept.sum() < EVIDENCE_FEWEST <= len(kept):
+        who = measure.subject.removesuffix(" empty")
+        raise StudyError(
+            f"{who} has to move in only {int(kept.sum())} of the {len(kept)} replications, too few to estimate how much any input "
+            f"settles of {measure.words} (its figures are of those in which it moves; want hundreds): raise --replications"
+        )
     inputs, outcome = inputs[kept].reset_index(drop=True), outcome[kept]
     evppi = evppi_table(inputs, outcome, seed)
     kinds = {name: kind_of_path(scenario, name) for name in inputs.columns}
@@ -426,12 +432,17 @@ def run_evidence(
         "p_window": float(np.nanmean(measure.in_window(rows))),
         "p_by_day": float(np.nanmean(measure.out_by(rows))),
         "mean_days": float(np.nanmean(measure.days(rows))),
+        "moves": int(np.count_nonzero(~np.isnan(measure.days(rows)))),  # the replications the chances are of
         "measure": measure.as_record(),
     }
     if joint is not None:
         percent = {k: 100 * joint[k] for k in ("evppi", "evppi_low", "evppi_high")}
         study.extra["joint"] = {"inputs": pair, "labels": list(table["label"].head(2)), **percent, "cells": joint["cells"]}
     return study
+
+
+EVIDENCE_FEWEST = 20
+"""The fewest replications an evidence estimate is made from (:func:`sim.analysis.evidence.evppi_table`'s)."""
 
 
 def _evidence_warnings(table: pd.DataFrame, replications: int) -> list[str]:

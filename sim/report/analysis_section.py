@@ -441,8 +441,8 @@ def _evidence(folder: Path, manifest: dict) -> list[str]:
     if window is None or table.empty:
         return []
     joint = manifest.get("joint") if isinstance(manifest.get("joint"), dict) else None
-    sample = {k: manifest[k] for k in ("p_by_day", "mean_days") if k in manifest}
-    m = _measure(manifest) if len(sample) == 2 else None
+    sample = {k: manifest[k] for k in ("p_by_day", "mean_days", "moves") if k in manifest}
+    m = _measure(manifest) if "p_by_day" in sample and "mean_days" in sample else None
     return findings(table, window, float(manifest["p_window"]), int(manifest["monte_carlo_replications"]), joint, measure=m, sample=sample or None)
 
 
