@@ -28,7 +28,7 @@ from typing import Any, TypedDict, Unpack
 import pandas as pd
 
 from sim.analysis.marginal import marginal_sentence
-from sim.analysis.measure import Measure, MeasureError, headline
+from sim.analysis.measure import Measure, MeasureError, headline, moving_words
 from sim.analysis.statistics import summarize
 from sim.analysis.theatre import name_the_main_base, summarize_theatre, theatre_columns
 from sim.experiment import analyses
@@ -623,6 +623,14 @@ def sensitivity(
         f"{study.points} design points x {study.replications_per_point} replications each (common random numbers), {len(chosen)} factors; "
         f"measured by {m.words}" + (" (the tornado's centre: the baseline run, every input drawn)." if method == "tornado" else ".")
     )
+    if "points" in study.tables and "replications" in study.tables["points"].columns:  # a base that moves in only some
+        counts = study.tables["points"]["replications"]
+        centre = method == "tornado"  # the tornado's first point is its centre, the run of every input drawn
+        moves, fewest = int(counts.iloc[0] if centre else counts.max()), int(counts.min())
+        moving = moving_words(m, moves, study.replications_per_point, "replications of the centre" if centre else "replications of a point")
+        if moving and fewest < moves:
+            moving += f" At some points it moves in fewer (as few as {fewest}): each point's figures are of its own."
+        note += f" {moving}" if moving else ""
     write_study(folder, loaded, o.seed_or(), study, f"sensitivity-{method}", factors=[f.as_record() for f in chosen], measure=m.as_record())
     figures = draw_figures(folder, f"sensitivity-{method}")
     tables = {k: v for k, v in study.tables.items() if k != "points"}
@@ -705,11 +713,12 @@ def marginal(
     window = tuple(s.scenario.window_days)
     table.to_csv(folder / "marginal.csv")
     line = marginal_sentence(table, m)
+    moving = moving_words(m, int(table["replications"].max()), reps, "replications of each change")
     write_study(folder, loaded, o.seed_or(), study, "marginal", measure=m.as_record())
     figures = draw_figures(folder, "marginal")
-    lines = [f"{reps} replications per variant, common random numbers.", "", line]
+    lines = [f"{reps} replications per variant, common random numbers.", "", *([moving, ""] if moving else []), line]
     write_report_md(folder, f"Marginal value of resources: {s.scenario.title}", lines, {"marginal": table}, figures, [], window)  # type: ignore[arg-type]
-    return AnalysisResult(folder, {"marginal": table}, [line], study.warnings, study)
+    return AnalysisResult(folder, {"marginal": table}, [*([moving] if moving else []), line], study.warnings, study)
 
 
 @one_writer()

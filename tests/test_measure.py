@@ -92,6 +92,10 @@ def test_a_replication_in_which_the_base_does_not_move_is_in_no_chance_not_a_mis
     np.testing.assert_array_equal(by_day.values(table), by_day.out_by(table))
     assert np.nanmean(by_day.out_by(table)) == 0.5 and np.nanmean(by_day.in_window(table)) == 0.25
     assert np.nanmean(by_day.days(table)) == 33.75
+    from sim.analysis.measure import moving_words
+
+    assert moving_words(by_day, 4, 7) == "Life Stone has to move in 4 of the 7 replications (57%); the figures are of those 4."
+    assert moving_words(by_day, 7, 7) == "" and moving_words(Measure(), 7, 7) == ""
     said = headline(table, by_day)  # run's figures, which every study's must equal
     assert said["replications"] == 4 and said["p_by_day"]["estimate"] == 0.5 and said["p_window"]["estimate"] == 0.25
     # the per-point table (tornado, Morris, Sobol', plan) counts the same 4; a point where it never moves is NaN, not 0
@@ -285,6 +289,10 @@ def test_a_base_that_moves_in_some_replications_reads_the_same_in_marginal_and_t
     assert said["replications"] < said["all_replications"] == 20  # it moves in only some: the case of the finding
     result = cli("marginal", theatre, "-n", 20, *measure, "--out", tmp_path / "marginal")
     assert result.exit_code == 0, result.output
+    moves = said["replications"]
+    assert f"Life Stone has to move in {moves} of the 20 replications of each change ({5 * moves}%); the figures are of those {moves}." in " ".join(
+        result.output.split()
+    )
     table = pd.read_csv(tmp_path / "marginal" / "marginal.csv", index_col=0)
     assert (table["p_by_day_base"] == said["p_by_day"]["estimate"]).all() and (table["p_window_base"] == said["p_window"]["estimate"]).all()
     assert np.allclose(table["mean_days_base"], said["days"]["mean"]) and (table["replications"] == said["replications"]).all()
@@ -310,6 +318,8 @@ def test_a_base_that_moves_in_some_replications_reads_the_same_in_marginal_and_t
     said = json.loads((tmp_path / "run6" / "summary.json").read_text())["headline"]
     result = cli("sensitivity", theatre, "--factors", study, "-n", 6, *measure, "--out", tmp_path / "tornado")
     assert result.exit_code == 0, result.output
+    moves = said["replications"]
+    assert f"Life Stone has to move in {moves} of the 6 replications of the centre" in " ".join(result.output.split()), result.output
     tornado = pd.read_csv(tmp_path / "tornado" / "tornado.csv", index_col=0).loc["convoys.max_per_day"]
     assert tornado["p_by_day.base"] == said["p_by_day"]["estimate"] and tornado["p_window.base"] == said["p_window"]["estimate"]
     points = pd.read_csv(tmp_path / "tornado" / "points.csv")

@@ -254,6 +254,17 @@ def headline(rows: pd.DataFrame, measure: Measure) -> dict[str, object]:
     }
 
 
+def moving_words(measure: Measure, moves: int, total: int, replications: str = "replications") -> str:
+    """Of how many replications a study's figures of a base are, when the base moves in only some of them (as
+    :func:`headline` says it): ``Life Stone has to move in 8 of the 20 replications (40%); the figures are of those
+    8.``; empty when it moves in all (or the measure is the whole withdrawal's). ``replications`` names them (``draws``,
+    ``replications of each point``)."""
+    if moves >= total or total <= 0:
+        return ""
+    who = measure.subject.removesuffix(" empty")
+    return f"{who} has to move in {moves} of the {total} {replications} ({100 * moves / total:.0f}%); the figures are of those {moves}."
+
+
 def days_change_words(change: float, low: float | None = None, high: float | None = None) -> str:
     """A change in days (variant minus reference) in words: ``3.1 days sooner (95% CI 2.6-3.6)``,
     ``7.8 days later (95% CI 6.9-8.7)``, ``0.2 days sooner (95% CI 0.5 sooner to 0.1 later)``."""
