@@ -294,6 +294,7 @@ def test_a_base_that_moves_in_some_replications_reads_the_same_in_marginal_and_t
         result.output.split()
     )
     table = pd.read_csv(tmp_path / "marginal" / "marginal.csv", index_col=0)
+    marginal_moves = moves
     assert (table["p_by_day_base"] == said["p_by_day"]["estimate"]).all() and (table["p_window_base"] == said["p_window"]["estimate"]).all()
     assert np.allclose(table["mean_days_base"], said["days"]["mean"]) and (table["replications"] == said["replications"]).all()
     # evidence on the same replications: its sample's chance is run's, said of the replications in which it moves
@@ -324,6 +325,10 @@ def test_a_base_that_moves_in_some_replications_reads_the_same_in_marginal_and_t
     assert tornado["p_by_day.base"] == said["p_by_day"]["estimate"] and tornado["p_window.base"] == said["p_window"]["estimate"]
     points = pd.read_csv(tmp_path / "tornado" / "points.csv")
     assert (points["replications"] == said["replications"]).all()  # the centre and both ends: of those in which it moves
+    # the HTML report says it too, of the tornado and of marginal
+    for folder, each in (("tornado", f"{moves} of the 6 replications of the centre"), ("marginal", f"{marginal_moves} of the 20 replications of each change")):
+        assert cli("report", tmp_path / folder).exit_code == 0
+        assert f"Life Stone has to move in {each}" in (tmp_path / folder / "report.html").read_text()
 
 
 def test_morris_on_a_base_that_never_moves_at_a_point_says_so_rather_than_reading_0(tmp_path):

@@ -280,6 +280,14 @@ def _sensitivity(folder: Path, kind: str, manifest: dict) -> list[str]:
     lines = [line for line in [_design(manifest)] if line]
     method = kind.removeprefix("sensitivity-")
     measured = _measure_of(manifest)  # what the study ranked by: its Morris and Sobol' tables are in that measure
+    points = _table(folder, "points")
+    if points is not None and "replications" in points.columns and len(points) and manifest.get("replications_per_point"):
+        from sim.analysis.measure import moving_words
+
+        centre = method == "tornado"  # a base that moves in only some replications: of how many the figures are
+        moves = int(points["replications"].iloc[0] if centre else points["replications"].max())
+        moving = moving_words(measured, moves, int(manifest["replications_per_point"]), "replications of the centre" if centre else "replications of a point")
+        lines += [moving] if moving else []
     table = _table(folder, method)
     if table is None or table.empty:
         return lines
@@ -364,6 +372,11 @@ def _marginal(folder: Path, manifest: dict) -> list[str]:
     if table is not None and not table.empty:
         best, top = table.index[0], table.iloc[0]
         from sim.analysis.marginal import marginal_sentence
+        from sim.analysis.measure import moving_words
+
+        if manifest.get("replications_per_point") and "replications" in table.columns:  # a base that moves in only some
+            moving = moving_words(_measure(manifest), int(table["replications"].max()), int(manifest["replications_per_point"]), "replications of each change")
+            lines += [moving] if moving else []
 
         lines.append(
             marginal_sentence(table, _measure(manifest)) if "p_by_day_change" in table.columns else f"{best} buys the most time: {top['days_saved']:.1f} days."
