@@ -717,7 +717,7 @@ def marginal(
     write_study(folder, loaded, o.seed_or(), study, "marginal", measure=m.as_record())
     figures = draw_figures(folder, "marginal")
     lines = [f"{reps} replications per variant, common random numbers.", "", *([moving, ""] if moving else []), line]
-    write_report_md(folder, f"Marginal value of resources: {s.scenario.title}", lines, {"marginal": table}, figures, [], window)  # type: ignore[arg-type]
+    write_report_md(folder, f"Marginal value of resources: {s.scenario.title}", lines, {"marginal": table}, figures, [], window, m)  # type: ignore[arg-type]
     return AnalysisResult(folder, {"marginal": table}, [*([moving] if moving else []), line], study.warnings, study)
 
 

@@ -329,6 +329,9 @@ def test_a_base_that_moves_in_some_replications_reads_the_same_in_marginal_and_t
     for folder, each in (("tornado", f"{moves} of the 6 replications of the centre"), ("marginal", f"{marginal_moves} of the 20 replications of each change")):
         assert cli("report", tmp_path / folder).exit_code == 0
         assert f"Life Stone has to move in {each}" in (tmp_path / folder / "report.html").read_text()
+    for page in ("report.md", "report.html"):  # its columns name the base, not "base empty" nor the whole theatre's chance
+        text = (tmp_path / "marginal" / page).read_text()
+        assert "mean days to Life Stone empty as it stands" in text and "P(Life Stone out by day 30) as it stands (%)" in text, page
 
 
 def test_morris_on_a_base_that_never_moves_at_a_point_says_so_rather_than_reading_0(tmp_path):

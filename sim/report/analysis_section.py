@@ -503,6 +503,7 @@ def csv_tables(folder: Path, kind: str, manifest: dict | None = None) -> list[di
     with the dotted path beside them (small), missing numbers ``—``."""
     tables = []
     window = _window(manifest or {})
+    measure = _measure(manifest) if isinstance((manifest or {}).get("measure"), dict) else None  # as report.md names them
     skip = {"points"} | ({"prim_box"} if kind == "discover" else set())
     for path in sorted(folder.glob("*.csv"), key=lambda p: (READING_ORDER.get(p.stem, 0), p.stem)):
         if path.stem in skip:  # the design itself is too wide to read; the box is shown in words above
@@ -524,12 +525,12 @@ def csv_tables(folder: Path, kind: str, manifest: dict | None = None) -> list[di
         empty = [str(c) for c in frame.columns if frame[c].isna().all()] if len(frame) else []
         if empty:  # e.g. a calibration no draw met: its posterior columns hold no number at all
             frame = frame.drop(columns=empty)
-            words = [column_words(path.stem, c, window) for c in empty]
+            words = [column_words(path.stem, c, window, measure=measure) for c in empty]
             note = f"{note} Left out, as no row has a value: {', '.join(words)}.".strip()
         if path.stem in READ_AS:
             frame, note = READ_AS[path.stem](frame, window), TABLE_NOTES.get(path.stem, "")
         elif path.stem in TABLES:
-            frame, same = fewer_columns(people_table(frame, path.stem, window))
+            frame, same = fewer_columns(people_table(frame, path.stem, window, measure=measure))
             note = f"{note} {same}".strip()
         else:
             for column in [c for c in frame.columns if pd.api.types.is_bool_dtype(frame[c])]:
