@@ -1103,10 +1103,28 @@ def plan(
         from sim.plots.plan import plan_figure
 
         save_plot(plan_figure(result.candidates, result.pareto, result.ranked, goal.probability, study.indifference, goal.short()), folder / "plan")
+    staying = _stays_sometimes(loaded.scenario, o.base, m)
+    if staying:  # first: the last warning of a plan that found none is its answer
+        result.warnings.insert(0, staying)
     with theatre_names(loaded.scenario):
         p.write_plan_folder(folder, loaded, study, goal, seed, result)
     result.folder = folder
     return result
+
+
+def _stays_sometimes(scenario: object, base: str | None, measure: Measure) -> str:
+    """What a plan's chance on a base that moves in only some replications is of: unlike run's and every other study's
+    (of the replications in which it moves), a plan counts a replication in which the base stays as out from day 0."""
+    if base is None or not isinstance(scenario, TheatreScenario) or base not in scenario.sites:
+        return ""
+    leaves = getattr(scenario.sites[base], "leaves", 1.0)
+    if not isinstance(leaves, int | float) or leaves >= 1:
+        return ""
+    who = measure.subject.removesuffix(" empty")
+    return (
+        f"{who} has to move in only about {100 * leaves:.0f}% of replications (sites.{base}.leaves = {leaves:g}); the plan counts one "
+        f"in which it stays as out from day 0, so its chances are of every replication, not, as run's, of those in which it moves"
+    )
 
 
 def _staged(progress: Progress, stage: Callable[[str], None] | None) -> Callable[[str, int, int], None]:

@@ -542,3 +542,22 @@ def test_a_morris_study_of_a_chance_says_percentage_points_in_its_report_not_day
     top = done.tables["morris"].sort_values("mu_star", ascending=False).iloc[0]
     assert f"has the largest effect on P(out by day 30): mean absolute effect {100 * top['mu_star']:.1f} percentage points (μ*)" in finding
     assert " days" not in finding
+
+
+def test_a_plan_on_a_base_that_moves_in_only_some_replications_says_what_its_chance_is_of(tmp_path):
+    # plan counts a replication in which the base stays as out from day 0 (its sequential check needs every replication
+    # of a batch): not run's "of those in which it moves", so it says so rather than differ silently
+    from tests.conftest import ROOT
+    from tests.test_plan import THEATRE_PLAN
+
+    options = tmp_path / "plan.toml"
+    options.write_text(THEATRE_PLAN.replace("sites.rmelan.loading.teams", "sites.life_stone.loading.teams"))
+    theatre = ROOT / "scenarios" / "syria_2026_theatre.toml"
+    result = cli("plan", theatre, "--options", options, "--base", "life_stone", "--jobs", 1, "--out", tmp_path / "p")
+    assert result.exit_code == 0, result.output
+    said = " ".join(result.output.split())
+    assert "Life Stone has to move in only about 50% of replications (sites.life_stone.leaves = 0.5); the plan counts one" in said, said
+    assert "not, as run's, of those in which it moves" in said
+    assert "Life Stone has to move" in json.loads((tmp_path / "p" / "plan.json").read_text())["warnings"][0]
+    other = cli("plan", theatre, "--options", options, "--base", "rmelan", "--jobs", 1, "--out", tmp_path / "r")
+    assert other.exit_code == 0 and "has to move in only" not in other.output  # a base that always moves: no such line

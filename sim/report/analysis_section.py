@@ -503,7 +503,7 @@ def csv_tables(folder: Path, kind: str, manifest: dict | None = None) -> list[di
     with the dotted path beside them (small), missing numbers ``—``."""
     tables = []
     window = _window(manifest or {})
-    measure = _measure(manifest) if isinstance((manifest or {}).get("measure"), dict) else None  # as report.md names them
+    measure = _measure(manifest) if manifest and isinstance(manifest.get("measure"), dict) else None  # as report.md names them
     skip = {"points"} | ({"prim_box"} if kind == "discover" else set())
     for path in sorted(folder.glob("*.csv"), key=lambda p: (READING_ORDER.get(p.stem, 0), p.stem)):
         if path.stem in skip:  # the design itself is too wide to read; the box is shown in words above
