@@ -96,6 +96,8 @@ def test_a_replication_in_which_the_base_does_not_move_is_in_no_chance_not_a_mis
 
     assert moving_words(by_day, 4, 7) == "Life Stone has to move in 4 of the 7 replications (57%); the figures are of those 4."
     assert moving_words(by_day, 7, 7) == "" and moving_words(Measure(), 7, 7) == ""
+    none = "Life Stone has to move in none of the 7 replications: no figure of it is known (—); raise the replications, or leave out --base."
+    assert moving_words(by_day, 0, 7) == none
     said = headline(table, by_day)  # run's figures, which every study's must equal
     assert said["replications"] == 4 and said["p_by_day"]["estimate"] == 0.5 and said["p_window"]["estimate"] == 0.25
     # the per-point table (tornado, Morris, Sobol', plan) counts the same 4; a point where it never moves is NaN, not 0

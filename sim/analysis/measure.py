@@ -262,6 +262,8 @@ def moving_words(measure: Measure, moves: int, total: int, replications: str = "
     if moves >= total or total <= 0:
         return ""
     who = measure.subject.removesuffix(" empty")
+    if moves <= 0:
+        return f"{who} has to move in none of the {total} {replications}: no figure of it is known (—); raise the replications, or leave out --base."
     return f"{who} has to move in {moves} of the {total} {replications} ({100 * moves / total:.0f}%); the figures are of those {moves}."
 
 
