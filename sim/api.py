@@ -28,7 +28,7 @@ from typing import Any, TypedDict, Unpack
 import pandas as pd
 
 from sim.analysis.marginal import marginal_sentence
-from sim.analysis.measure import Measure, MeasureError, headline
+from sim.analysis.measure import Measure, MeasureError, headline, moving_words
 from sim.analysis.statistics import summarize
 from sim.analysis.theatre import name_the_main_base, summarize_theatre, theatre_columns
 from sim.experiment import analyses
@@ -632,6 +632,14 @@ def sensitivity(
         f"{study.points} design points x {study.replications_per_point} replications each (common random numbers), {len(chosen)} factors; "
         f"measured by {m.words}" + (" (the tornado's centre: the baseline run, every input drawn)." if method == "tornado" else ".")
     )
+    if "points" in study.tables and "replications" in study.tables["points"].columns:  # a base that moves in only some
+        counts = study.tables["points"]["replications"]
+        centre = method == "tornado"  # the tornado's first point is its centre, the run of every input drawn
+        moves, fewest = int(counts.iloc[0] if centre else counts.max()), int(counts.min())
+        moving = moving_words(m, moves, study.replications_per_point, "replications of the centre" if centre else "replications of a point")
+        if moving and fewest < moves:
+            moving += f" At some points it moves in fewer (as few as {fewest}): each point's figures are of its own."
+        note += f" {moving}" if moving else ""
     write_study(folder, loaded, o.seed_or(), study, f"sensitivity-{method}", factors=[f.as_record() for f in chosen], measure=m.as_record())
     figures = draw_figures(folder, f"sensitivity-{method}")
     tables = {k: v for k, v in study.tables.items() if k != "points"}
@@ -728,11 +736,12 @@ def marginal(
     window = tuple(s.scenario.window_days)
     table.to_csv(folder / "marginal.csv")
     line = marginal_sentence(table, m)
+    moving = moving_words(m, int(table["replications"].max()), reps, "replications of each change")
     write_study(folder, loaded, o.seed_or(), study, "marginal", measure=m.as_record())
     figures = draw_figures(folder, "marginal")
-    lines = [f"{reps} replications per variant, common random numbers.", "", line]
+    lines = [f"{reps} replications per variant, common random numbers.", "", *([moving, ""] if moving else []), line]
     write_report_md(folder, f"Marginal value of resources: {s.scenario.title}", lines, {"marginal": table}, figures, [], window, m)  # type: ignore[arg-type]
-    return AnalysisResult(folder, {"marginal": table}, [line], study.warnings, study)
+    return AnalysisResult(folder, {"marginal": table}, [*([moving] if moving else []), line], study.warnings, study)
 
 
 @one_writer()
@@ -784,6 +793,7 @@ def evidence(
         "p_window": study.extra["p_window"],
         "p_by_day": study.extra["p_by_day"],
         "mean_days": study.extra["mean_days"],
+        "moves": study.extra["moves"],
         "measure": m.as_record(),
         "joint": study.extra.get("joint"),
         "estimator": f"regression-based EVPPI (Strong and Oakley 2013): regressogram of {m.words} on each input, "
@@ -1116,10 +1126,28 @@ def plan(
         from sim.plots.plan import plan_figure
 
         save_plot(plan_figure(result.candidates, result.pareto, result.ranked, goal.probability, study.indifference, goal.short()), folder / "plan")
+    staying = _stays_sometimes(loaded.scenario, o.base, m)
+    if staying:  # first: the last warning of a plan that found none is its answer
+        result.warnings.insert(0, staying)
     with theatre_names(loaded.scenario):
         p.write_plan_folder(folder, loaded, study, goal, seed, result)
     result.folder = folder
     return result
+
+
+def _stays_sometimes(scenario: object, base: str | None, measure: Measure) -> str:
+    """What a plan's chance on a base that moves in only some replications is of: unlike run's and every other study's
+    (of the replications in which it moves), a plan counts a replication in which the base stays as out from day 0."""
+    if base is None or not isinstance(scenario, TheatreScenario) or base not in scenario.sites:
+        return ""
+    leaves = getattr(scenario.sites[base], "leaves", 1.0)
+    if not isinstance(leaves, int | float) or leaves >= 1:
+        return ""
+    who = measure.subject.removesuffix(" empty")
+    return (
+        f"{who} has to move in only about {100 * leaves:.0f}% of replications (sites.{base}.leaves = {leaves:g}); the plan counts one "
+        f"in which it stays as out from day 0, so its chances are of every replication, not, as run's, of those in which it moves"
+    )
 
 
 def _staged(progress: Progress, stage: Callable[[str], None] | None) -> Callable[[str, int, int], None]:

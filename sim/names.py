@@ -533,8 +533,8 @@ _MARGINAL = {
     "days_saved": Column("days saved, mean (days)", days),
     "days_saved_low": Column("days saved, 95% CI low (days)", days),
     "days_saved_high": Column("days saved, 95% CI high (days)", days),
-    "mean_days_base": Column("mean days to base empty as it stands (days)", days),
-    "mean_days_variant": Column("mean days to base empty with the change (days)", days),
+    "mean_days_base": Column("mean {d} as it stands (days)", days),
+    "mean_days_variant": Column("mean {d} with the change (days)", days),
     "p_window_base": Column("{p} as it stands (%)", percent),
     "p_window_variant": Column("{p} with the change (%)", percent),
     "p_by_day_base": Column("{b} as it stands (%)", percent),
@@ -612,6 +612,8 @@ class Measure(Protocol):
     @property
     def by_day_words(self) -> str: ...
     @property
+    def days_words(self) -> str: ...
+    @property
     def is_probability(self) -> bool: ...
 
 
@@ -635,7 +637,8 @@ def by_day_words(window: tuple[float, float] | None, measure: Measure | None = N
 
 def column_words(stem: str, column: str, window: tuple[float, float] | None = None, short: bool = False, measure: Measure | None = None) -> str:
     """The words of one column of an analysis table, e.g. ``swing in P(15-30 days), P95 - P5 (percentage points)``
-    (``short``: ``P(15-30 days): swing (points)``, for the console); ``{b}`` reads P(out by day D) of ``measure``."""
+    (``short``: ``P(15-30 days): swing (points)``, for the console); ``{b}`` reads P(out by day D) of ``measure``, ``{d}``
+    its days (``days to Life Stone empty``; ``days to base empty`` without one)."""
     spec = TABLES.get(stem, {}).get(column)
     if spec is None:
         return column
@@ -643,7 +646,8 @@ def column_words(stem: str, column: str, window: tuple[float, float] | None = No
     p = window_words(window)
     b = by_day_words(window, measure)
     words = SHORT.get(column, spec.words) if short else spec.words
-    return words.format(p=p, b=b, y=outcome.format(p=p), u=unit)
+    d = measure.days_words if measure is not None else "days to base empty"
+    return words.format(p=p, b=b, d=d, y=outcome.format(p=p), u=unit)
 
 
 def _shower(stem: str, column: str, measure: Measure | None = None) -> Callable[[Any], str]:

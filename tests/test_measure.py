@@ -72,6 +72,53 @@ def test_a_base_that_moves_in_some_replications_says_of_how_many_its_figures_are
     assert "in half the replications" in everywhere["sentence"] and "of those" not in everywhere["sentence"]
 
 
+def test_a_replication_in_which_the_base_does_not_move_is_in_no_chance_not_a_miss():
+    # what the table holds: a base that does not move reads days NaN and finished False (never NaN); by hand, of the
+    # 4 replications in which it moves: out by day 30 in 2 (10 and 25 days; 40 is late; the 4th was cut off at the
+    # horizon, 60, unfinished), inside 15-30 in 1 (25), mean days (10 + 25 + 40 + 60) / 4 = 33.75
+    from sim.analysis.measure import measure_on
+
+    table = pd.DataFrame(
+        {
+            "base.ls.days_to_base_empty": [10.0, np.nan, 25.0, np.nan, 40.0, 60.0, np.nan],
+            "base.ls.finished": [True, False, True, False, True, False, False],
+        }
+    )
+    by_day = measure_on("out-by-day", (15, 30), None, "base.ls.days_to_base_empty", "Life Stone empty")
+    closed = by_day.closed(table)
+    assert np.isnan(closed[[1, 3, 6]]).all() and closed[5] == np.inf and list(closed[[0, 2, 4]]) == [10, 25, 40]
+    np.testing.assert_array_equal(by_day.out_by(table), [1, np.nan, 1, np.nan, 0, 0, np.nan])
+    np.testing.assert_array_equal(by_day.in_window(table), [0, np.nan, 1, np.nan, 0, 0, np.nan])
+    np.testing.assert_array_equal(by_day.values(table), by_day.out_by(table))
+    assert np.nanmean(by_day.out_by(table)) == 0.5 and np.nanmean(by_day.in_window(table)) == 0.25
+    assert np.nanmean(by_day.days(table)) == 33.75
+    from sim.analysis.measure import moving_words
+
+    assert moving_words(by_day, 4, 7) == "Life Stone has to move in 4 of the 7 replications (57%); the figures are of those 4."
+    assert moving_words(by_day, 7, 7) == "" and moving_words(Measure(), 7, 7) == ""
+    none = "Life Stone has to move in none of the 7 replications: no figure of it is known (—); raise the replications, or leave out --base."
+    assert moving_words(by_day, 0, 7) == none
+    said = headline(table, by_day)  # run's figures, which every study's must equal
+    assert said["replications"] == 4 and said["p_by_day"]["estimate"] == 0.5 and said["p_window"]["estimate"] == 0.25
+    # the per-point table (tornado, Morris, Sobol', plan) counts the same 4; a point where it never moves is NaN, not 0
+    from sim.experiment.evaluate import per_point
+
+    table["point"] = [0, 0, 0, 0, 0, 0, 1]
+    points = per_point(table, by_day)
+    assert points.loc[0, "replications"] == 4 and points.loc[0, "p_by_day"] == 0.5 and points.loc[0, "p_window"] == 0.25
+    assert points.loc[0, "mean_days"] == 33.75
+    assert points.loc[1, "replications"] == 0 and np.isnan(points.loc[1, ["mean_days", "p_by_day", "p_window"]].astype(float)).all()
+    # discover's target: a replication in which it does not move is a case of neither "days > 30" nor "days <= 30"
+    from dataclasses import replace
+
+    from sim.analysis.discovery import parse_target
+
+    late = replace(parse_target("days > 30"), column="base.ls.days_to_base_empty", finished="base.ls.finished")
+    early = replace(parse_target("days <= 30"), column="base.ls.days_to_base_empty", finished="base.ls.finished")
+    assert list(late.cases(table)) == [False, False, False, False, True, True, False]
+    assert list(early.cases(table)) == [True, False, True, False, False, False, False]
+
+
 # ---- sooner is better --------------------------------------------------------------------------
 
 
@@ -232,6 +279,76 @@ def test_marginal_on_a_theatre_measures_the_last_out(tmp_path):
     assert result.exit_code == 0, result.output
     assert json.loads((out / "manifest.json").read_text())["measure"]["column"] == "theatre.days_to_last_out"
     assert "days to the last out" in " ".join(result.output.split())
+
+
+def test_a_base_that_moves_in_some_replications_reads_the_same_in_marginal_and_the_tornado_as_in_run(tmp_path):
+    # a fresh user's finding: with --base life_stone (it moves in 8 of the 20 replications of seed 7), marginal's
+    # "as it stands" said 10% (2 of the 20) and the tornado's centre 33% (2 of 6) where run says 25% of those 8 (67% of 3)
+    from tests.conftest import ROOT
+
+    theatre = ROOT / "scenarios" / "syria_2026_theatre.toml"
+    measure = ("--seed", 7, "--base", "life_stone", "--measure", "out-by-day", "--jobs", 1)
+    result = cli("run", "--no-figures", theatre, "-n", 20, *measure, "--out", tmp_path / "run")
+    assert result.exit_code == 0, result.output
+    said = json.loads((tmp_path / "run" / "summary.json").read_text())["headline"]
+    assert said["replications"] < said["all_replications"] == 20  # it moves in only some: the case of the finding
+    result = cli("marginal", theatre, "-n", 20, *measure, "--out", tmp_path / "marginal")
+    assert result.exit_code == 0, result.output
+    moves = said["replications"]
+    assert f"Life Stone has to move in {moves} of the 20 replications of each change ({5 * moves}%); the figures are of those {moves}." in " ".join(
+        result.output.split()
+    )
+    table = pd.read_csv(tmp_path / "marginal" / "marginal.csv", index_col=0)
+    marginal_moves = moves
+    assert (table["p_by_day_base"] == said["p_by_day"]["estimate"]).all() and (table["p_window_base"] == said["p_window"]["estimate"]).all()
+    assert np.allclose(table["mean_days_base"], said["days"]["mean"]) and (table["replications"] == said["replications"]).all()
+    # evidence on the same replications: its sample's chance is run's, said of the replications in which it moves
+    result = cli("evidence", theatre, "--from", tmp_path / "run", "--tornado-replications", 1, *measure, "--out", tmp_path / "few")
+    said_few = " ".join(result.output.split())
+    assert result.exit_code == 3 and f"Life Stone has to move in only {said['replications']} of the 20 replications, too few to estimate" in said_few, said_few
+    result = cli("run", "--no-figures", theatre, "-n", 60, *measure, "--out", tmp_path / "run60")
+    assert result.exit_code == 0, result.output
+    said = json.loads((tmp_path / "run60" / "summary.json").read_text())["headline"]
+    result = cli("evidence", theatre, "--from", tmp_path / "run60", "--tornado-replications", 1, *measure, "--out", tmp_path / "evidence")
+    assert result.exit_code == 0, result.output
+    manifest = json.loads((tmp_path / "evidence" / "manifest.json").read_text())
+    assert manifest["p_by_day"] == said["p_by_day"]["estimate"] and manifest["p_window"] == said["p_window"]["estimate"]
+    assert manifest["moves"] == said["replications"] and manifest["mean_days"] == pytest.approx(said["days"]["mean"])
+    moves = said["replications"]
+    assert f"Life Stone has to move in {moves} of them ({100 * moves / 60:.0f}%), and these figures are of those {moves}:" in " ".join(result.output.split())
+    # the tornado's centre is the run of the same seed: its chances are run's, and so are both ends' denominators
+    study = tmp_path / "study.toml"
+    study.write_text('[factors."convoys.max_per_day"]\nlow = 1\nhigh = 3\n')
+    result = cli("run", "--no-figures", theatre, "-n", 6, *measure, "--out", tmp_path / "run6")
+    assert result.exit_code == 0, result.output
+    said = json.loads((tmp_path / "run6" / "summary.json").read_text())["headline"]
+    result = cli("sensitivity", theatre, "--factors", study, "-n", 6, *measure, "--out", tmp_path / "tornado")
+    assert result.exit_code == 0, result.output
+    moves = said["replications"]
+    assert f"Life Stone has to move in {moves} of the 6 replications of the centre" in " ".join(result.output.split()), result.output
+    tornado = pd.read_csv(tmp_path / "tornado" / "tornado.csv", index_col=0).loc["convoys.max_per_day"]
+    assert tornado["p_by_day.base"] == said["p_by_day"]["estimate"] and tornado["p_window.base"] == said["p_window"]["estimate"]
+    points = pd.read_csv(tmp_path / "tornado" / "points.csv")
+    assert (points["replications"] == said["replications"]).all()  # the centre and both ends: of those in which it moves
+    # the HTML report says it too, of the tornado and of marginal
+    for folder, each in (("tornado", f"{moves} of the 6 replications of the centre"), ("marginal", f"{marginal_moves} of the 20 replications of each change")):
+        assert cli("report", tmp_path / folder).exit_code == 0
+        assert f"Life Stone has to move in {each}" in (tmp_path / folder / "report.html").read_text()
+    for page in ("report.md", "report.html"):  # its columns name the base, not "base empty" nor the whole theatre's chance
+        text = (tmp_path / "marginal" / page).read_text()
+        assert "mean days to Life Stone empty as it stands" in text and "P(Life Stone out by day 30) as it stands (%)" in text, page
+
+
+def test_morris_on_a_base_that_never_moves_at_a_point_says_so_rather_than_reading_0(tmp_path):
+    from tests.conftest import ROOT
+
+    theatre = ROOT / "scenarios" / "syria_2026_theatre.toml"
+    never = ("--set", "sites.life_stone.leaves=0", "--base", "life_stone", "--measure", "out-by-day", "--jobs", 1)
+    result = cli("sensitivity", theatre, "--method", "morris", "--trajectories", 2, "-n", 1, *never, "--out", tmp_path / "m")
+    said = " ".join(result.output.split())
+    assert result.exit_code == 3, result.output
+    assert "Life Stone does not have to move in any of the 1 replication of 166 of the 166 design points" in said, said
+    assert "P(Life Stone out by day 30) has no value there and Morris cannot rank the inputs" in said and "Traceback" not in said
 
 
 def test_a_base_on_a_one_base_file_is_refused(tmp_path, baseline_path):
@@ -453,3 +570,22 @@ def test_calibrate_on_a_theatre_says_it_fits_the_main_base(tmp_path):
     manifest = json.loads((done.folder / "manifest.json").read_text())
     assert manifest["calibrated_base"] == "Qasrak (the main base)"
     assert "left Qasrak (the main base) empty in 15-30 days" in summarise(done.folder, "calibrate", manifest).findings[0]
+
+
+def test_a_plan_on_a_base_that_moves_in_only_some_replications_says_what_its_chance_is_of(tmp_path):
+    # plan counts a replication in which the base stays as out from day 0 (its sequential check needs every replication
+    # of a batch): not run's "of those in which it moves", so it says so rather than differ silently
+    from tests.conftest import ROOT
+    from tests.test_plan import THEATRE_PLAN
+
+    options = tmp_path / "plan.toml"
+    options.write_text(THEATRE_PLAN.replace("sites.rmelan.loading.teams", "sites.life_stone.loading.teams"))
+    theatre = ROOT / "scenarios" / "syria_2026_theatre.toml"
+    result = cli("plan", theatre, "--options", options, "--base", "life_stone", "--jobs", 1, "--out", tmp_path / "p")
+    assert result.exit_code == 0, result.output
+    said = " ".join(result.output.split())
+    assert "Life Stone has to move in only about 50% of replications (sites.life_stone.leaves = 0.5); the plan counts one" in said, said
+    assert "not, as run's, of those in which it moves" in said
+    assert "Life Stone has to move" in json.loads((tmp_path / "p" / "plan.json").read_text())["warnings"][0]
+    other = cli("plan", theatre, "--options", options, "--base", "rmelan", "--jobs", 1, "--out", tmp_path / "r")
+    assert other.exit_code == 0 and "has to move in only" not in other.output  # a base that always moves: no such line

@@ -157,3 +157,20 @@ def test_a_theatre_study_prints_its_inputs_by_the_file_s_titles(tmp_path):
     result = CliRunner().invoke(app, ["sensitivity", str(path), "-n", "2", "--jobs", "1", "--out", str(tmp_path / "s")], env={"COLUMNS": "200"})
     assert result.exit_code == 0, result.output
     assert "Bee al-Base: general cargo loads" in result.output and "B: general cargo loads" not in result.output
+
+
+def test_an_output_missing_at_a_point_is_refused_not_read_as_no_effect():
+    # a base that never moved at a point has no value there: Sobol' read it as indices of 0, Morris as NaN everywhere
+    from sim.analysis import sensitivity
+
+    bounds = {"a": (0.0, 1.0), "b": (0.0, 1.0)}
+    u = sensitivity.sobol_design(bounds, 8, 1)
+    y = u.sum(axis=1)
+    y[5] = np.nan
+    with pytest.raises(ValueError, match="1 of the 32 outputs have no value"):
+        sensitivity.sobol_analyze(bounds, y, 1)
+    x = sensitivity.morris_design(bounds, 4, 1)
+    y = x.sum(axis=1)
+    y[3] = np.nan
+    with pytest.raises(ValueError, match="1 of the 12 outputs have no value"):
+        sensitivity.morris_analyze(bounds, x, y, 1)

@@ -55,7 +55,7 @@ class Target:
         if self.finished is not None and self.finished in rows.columns:
             days = rows[self.column].to_numpy(dtype=float)
             done = rows[self.finished].astype(object).where(rows[self.finished].notna(), True).astype(bool).to_numpy()
-            x = np.where(done, days, np.inf)
+            x = np.where(done | np.isnan(days), days, np.inf)  # NaN (did not move): in no target, above or below
         elif self.column in ("days_to_base_empty", "days_to_force_closure"):
             x = closure_days(rows, self.column)
         else:

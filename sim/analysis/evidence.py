@@ -235,10 +235,16 @@ def findings(
     """The findings of an evidence table in sentences: what the sample says (with ``measure`` and ``sample``, its mean
     days and P(out by day D) first, the seed's window as a check; else the chance of the window), the inputs that settle
     most in words, what the first two settle together (``joint``: ``labels`` and ``evppi``, ``evppi_low``,
-    ``evppi_high`` in percent), and last what to find out first (the guesses whose interval is clearly above 1%)."""
+    ``evppi_high`` in percent), and last what to find out first (the guesses whose interval is clearly above 1%).
+    ``sample["moves"]``: the draws in which the measured base has to move, of which its figures are (all by default)."""
     if measure is not None and sample is not None:
+        moves = int(sample.get("moves", replications))
+        of_those = ""
+        if moves < replications:  # a named base that moves in only some draws: every figure is of those, as run says
+            who = measure.subject.removesuffix(" empty")
+            of_those = f"; {who} has to move in {moves} of them ({100 * moves / replications:.0f}%), and these figures are of those {moves}"
         lines = [
-            f"{replications} draws from the scenario's distributions: mean {sample['mean_days']:.1f} {measure.days_words}; "
+            f"{replications} draws from the scenario's distributions{of_those}: mean {sample['mean_days']:.1f} {measure.days_words}; "
             f"{measure.by_day_words} {100 * sample['p_by_day']:.0f}%; inside the seed's {window[0]:g}-{window[1]:g}-day window "
             f"{100 * p_window:.0f}%. Knowing an input settles a share of the uncertainty of {measure.words}."
         ]

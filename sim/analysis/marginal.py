@@ -44,15 +44,23 @@ def marginal_effect(base: pd.DataFrame, variant: pd.DataFrame, measure: Measure)
         "days_saved": saved,
         "days_saved_low": saved_low,
         "days_saved_high": saved_high,
-        "mean_days_base": float(b.mean()),
-        "mean_days_variant": float(v.mean()),
+        "mean_days_base": _share(b),
+        "mean_days_variant": _share(v),
     }
     for name, read in (("p_by_day", measure.out_by), ("p_window", measure.in_window)):
         x, y = read(merged), read(other)
         change = paired_proportion_difference(x, y)
-        out[f"{name}_base"], out[f"{name}_variant"] = float(np.nanmean(x)), float(np.nanmean(y))
+        out[f"{name}_base"], out[f"{name}_variant"] = _share(x), _share(y)
         out[f"{name}_change"], out[f"{name}_change_low"], out[f"{name}_change_high"] = change["difference"], change["ci_low"], change["ci_high"]
     return out
+
+
+def _share(values: np.ndarray) -> float:
+    """The mean of the replications that have a value (a base that did not have to move has none); NaN, shown as
+    "—", when none has (without numpy's warning on an empty mean)."""
+    values = np.asarray(values, dtype=float)
+    kept = values[~np.isnan(values)]
+    return float(kept.mean()) if len(kept) else float("nan")
 
 
 def marginal_table(base: pd.DataFrame, variants: dict[str, pd.DataFrame], measure: Measure) -> pd.DataFrame:

@@ -140,13 +140,15 @@ class Measure:
         return rows[self.column].to_numpy(dtype=float)
 
     def closed(self, rows: pd.DataFrame) -> np.ndarray:
-        """Days to the end, ``inf`` for a replication that had not ended at the horizon (later than any day)."""
+        """Days to the end, ``inf`` for a replication that had not ended at the horizon (later than any day); NaN
+        where the measured base did not have to move in that replication (its ``finished`` is False then, but it was
+        never late: it is in no chance, as :func:`headline` leaves it out)."""
         days = self.days(rows)
         if self.finished not in rows.columns:
             return days
         done = rows[self.finished].to_numpy()
         done = np.where(pd.isna(done), True, done).astype(bool)
-        return np.where(done, days, np.inf)
+        return np.where(done | np.isnan(days), days, np.inf)
 
     def out_by(self, rows: pd.DataFrame) -> np.ndarray:
         """1 where the end came by day D, else 0 (NaN where the base did not have to move)."""
@@ -250,6 +252,19 @@ def headline(rows: pd.DataFrame, measure: Measure) -> dict[str, object]:
         "sentence": sentence,
         "window_check": check,
     }
+
+
+def moving_words(measure: Measure, moves: int, total: int, replications: str = "replications") -> str:
+    """Of how many replications a study's figures of a base are, when the base moves in only some of them (as
+    :func:`headline` says it): ``Life Stone has to move in 8 of the 20 replications (40%); the figures are of those
+    8.``; empty when it moves in all (or the measure is the whole withdrawal's). ``replications`` names them (``draws``,
+    ``replications of each point``)."""
+    if moves >= total or total <= 0:
+        return ""
+    who = measure.subject.removesuffix(" empty")
+    if moves <= 0:
+        return f"{who} has to move in none of the {total} {replications}: no figure of it is known (—); raise the replications, or leave out --base."
+    return f"{who} has to move in {moves} of the {total} {replications} ({100 * moves / total:.0f}%); the figures are of those {moves}."
 
 
 def days_change_words(change: float, low: float | None = None, high: float | None = None) -> str:

@@ -56,9 +56,16 @@ def sobol_design(bounds: Bounds, n: int, seed: int) -> np.ndarray:
         return sobol_sample_.sample(problem(bounds), int(n), calc_second_order=False, scramble=True, seed=seed)
 
 
+def _every_output(y: np.ndarray) -> None:
+    """An output missing at a point (NaN) would read as no effect (Sobol') or spoil every index (Morris): refused."""
+    if np.isnan(y).any():
+        raise ValueError(f"{int(np.isnan(y).sum())} of the {len(y)} outputs have no value (NaN): every design point needs one")
+
+
 def sobol_analyze(bounds: Bounds, y: np.ndarray, seed: int, resamples: int = RESAMPLES) -> pd.DataFrame:
     """First-order and total Sobol' indices of outputs ``y`` on :func:`sobol_design`, with bootstrap CIs."""
     y = np.asarray(y, dtype=float)
+    _every_output(y)
     if np.allclose(y, y[0]):
         names = list(bounds)
         zeros = np.zeros(len(names))
@@ -87,6 +94,7 @@ def morris_design(bounds: Bounds, trajectories: int, seed: int, levels: int = MO
 
 def morris_analyze(bounds: Bounds, x: np.ndarray, y: np.ndarray, seed: int, levels: int = MORRIS_LEVELS) -> pd.DataFrame:
     """Elementary effects of outputs ``y`` on :func:`morris_design` points ``x``."""
+    _every_output(np.asarray(y, dtype=float))
     si = morris_analyze_.analyze(
         problem(bounds), np.asarray(x, float), np.asarray(y, float), num_resamples=RESAMPLES, conf_level=CONFIDENCE, num_levels=levels, seed=seed
     )

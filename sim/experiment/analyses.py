@@ -24,7 +24,7 @@ from sim.analysis.marginal import marginal_table
 from sim.analysis.measure import THEATRE_COLUMN, Measure, MeasureError, measure_on
 from sim.analysis.paired import swing_intervals
 from sim.analysis.statistics import closure_days
-from sim.experiment.evaluate import ChunkStore, Factor, at_shares, design_table, evaluate, per_point, shifted
+from sim.experiment.evaluate import ChunkStore, Factor, StudyError, at_shares, design_table, evaluate, per_point, shifted
 from sim.experiment.executors import Executor
 from sim.scenario.provenance import kind_of_path
 from sim.scenario.schema import Scenario, TheatreScenario
@@ -260,12 +260,28 @@ def _indices_study(
     rows, rep_seconds = _timed_evaluate(design, scenario, seed, replications, executor, store, progress)
     start = time.perf_counter()
     points = _outputs(rows, measure)
+    _every_point_measured(points, measure, method, replications)
     days = analyze(points[measure.point_column].to_numpy())
     window = analyze(points["p_window"].to_numpy())
     warnings = [*warn(days), *_noise_warning(points, replications)]
     seconds = time.perf_counter() - start
     tables = {method: days, f"{method}_p_window": window, "points": design.join(points, on="point")}
     return Study(tables, rows, replications, len(design), rep_seconds, seconds, warnings)
+
+
+def _every_point_measured(points: pd.DataFrame, measure: Measure, method: str, replications: int) -> None:
+    """A Morris or Sobol' estimate needs the measure at every design point: a point where the measured base did not
+    have to move in any of its replications has none (not 0, not "never out"), so the study stops and says so."""
+    never = points.index[points["replications"] == 0]
+    if len(never):
+        who = measure.subject.removesuffix(" empty")
+        name = {"morris": "Morris", "sobol": "Sobol'"}.get(method, method)
+        each = f"{replications} replication{'' if replications == 1 else 's'}"
+        raise StudyError(
+            f"{who} does not have to move in any of the {each} of {len(never)} of the {len(points)} design points "
+            f"(the first: point {int(never[0])}), so {measure.words} has no value there and {name} cannot rank the inputs: "
+            "raise --replications, or measure the whole withdrawal (leave out --base)"
+        )
 
 
 def run_calibration(
@@ -387,6 +403,12 @@ def run_evidence(
     inputs = input_columns(rows)
     outcome = measure.values(rows)
     kept = ~np.isnan(outcome)  # a base that did not have to move has no value to settle
+    if kept.sum() < EVIDENCE_FEWEST <= len(kept):
+        who = measure.subject.removesuffix(" empty")
+        raise StudyError(
+            f"{who} has to move in only {int(kept.sum())} of the {len(kept)} replications, too few to estimate how much any input "
+            f"settles of {measure.words} (its figures are of those in which it moves; want hundreds): raise --replications"
+        )
     inputs, outcome = inputs[kept].reset_index(drop=True), outcome[kept]
     evppi = evppi_table(inputs, outcome, seed)
     kinds = {name: kind_of_path(scenario, name) for name in inputs.columns}
@@ -410,12 +432,17 @@ def run_evidence(
         "p_window": float(np.nanmean(measure.in_window(rows))),
         "p_by_day": float(np.nanmean(measure.out_by(rows))),
         "mean_days": float(np.nanmean(measure.days(rows))),
+        "moves": int(np.count_nonzero(~np.isnan(measure.days(rows)))),  # the replications the chances are of
         "measure": measure.as_record(),
     }
     if joint is not None:
         percent = {k: 100 * joint[k] for k in ("evppi", "evppi_low", "evppi_high")}
         study.extra["joint"] = {"inputs": pair, "labels": list(table["label"].head(2)), **percent, "cells": joint["cells"]}
     return study
+
+
+EVIDENCE_FEWEST = 20
+"""The fewest replications an evidence estimate is made from (:func:`sim.analysis.evidence.evppi_table`'s)."""
 
 
 def _evidence_warnings(table: pd.DataFrame, replications: int) -> list[str]:

@@ -280,6 +280,14 @@ def _sensitivity(folder: Path, kind: str, manifest: dict) -> list[str]:
     lines = [line for line in [_design(manifest)] if line]
     method = kind.removeprefix("sensitivity-")
     measured = _measure_of(manifest)  # what the study ranked by: its Morris and Sobol' tables are in that measure
+    points = _table(folder, "points")
+    if points is not None and "replications" in points.columns and len(points) and manifest.get("replications_per_point"):
+        from sim.analysis.measure import moving_words
+
+        centre = method == "tornado"  # a base that moves in only some replications: of how many the figures are
+        moves = int(points["replications"].iloc[0] if centre else points["replications"].max())
+        moving = moving_words(measured, moves, int(manifest["replications_per_point"]), "replications of the centre" if centre else "replications of a point")
+        lines += [moving] if moving else []
     table = _table(folder, method)
     if table is None or table.empty:
         return lines
@@ -366,6 +374,11 @@ def _marginal(folder: Path, manifest: dict) -> list[str]:
     if table is not None and not table.empty:
         best, top = table.index[0], table.iloc[0]
         from sim.analysis.marginal import marginal_sentence
+        from sim.analysis.measure import moving_words
+
+        if manifest.get("replications_per_point") and "replications" in table.columns:  # a base that moves in only some
+            moving = moving_words(_measure(manifest), int(table["replications"].max()), int(manifest["replications_per_point"]), "replications of each change")
+            lines += [moving] if moving else []
 
         lines.append(
             marginal_sentence(table, _measure(manifest)) if "p_by_day_change" in table.columns else f"{best} buys the most time: {top['days_saved']:.1f} days."
@@ -443,8 +456,8 @@ def _evidence(folder: Path, manifest: dict) -> list[str]:
     if window is None or table.empty:
         return []
     joint = manifest.get("joint") if isinstance(manifest.get("joint"), dict) else None
-    sample = {k: manifest[k] for k in ("p_by_day", "mean_days") if k in manifest}
-    m = _measure(manifest) if len(sample) == 2 else None
+    sample = {k: manifest[k] for k in ("p_by_day", "mean_days", "moves") if k in manifest}
+    m = _measure(manifest) if "p_by_day" in sample and "mean_days" in sample else None
     return findings(table, window, float(manifest["p_window"]), int(manifest["monte_carlo_replications"]), joint, measure=m, sample=sample or None)
 
 
@@ -492,6 +505,7 @@ def csv_tables(folder: Path, kind: str, manifest: dict | None = None) -> list[di
     with the dotted path beside them (small), missing numbers ``—``."""
     tables = []
     window = _window(manifest or {})
+    measure = _measure(manifest) if manifest and isinstance(manifest.get("measure"), dict) else None  # as report.md names them
     skip = {"points"} | ({"prim_box"} if kind == "discover" else set())
     for path in sorted(folder.glob("*.csv"), key=lambda p: (READING_ORDER.get(p.stem, 0), p.stem)):
         if path.stem in skip:  # the design itself is too wide to read; the box is shown in words above
@@ -513,12 +527,12 @@ def csv_tables(folder: Path, kind: str, manifest: dict | None = None) -> list[di
         empty = [str(c) for c in frame.columns if frame[c].isna().all()] if len(frame) else []
         if empty:  # e.g. a calibration no draw met: its posterior columns hold no number at all
             frame = frame.drop(columns=empty)
-            words = [column_words(path.stem, c, window) for c in empty]
+            words = [column_words(path.stem, c, window, measure=measure) for c in empty]
             note = f"{note} Left out, as no row has a value: {', '.join(words)}.".strip()
         if path.stem in READ_AS:
             frame, note = READ_AS[path.stem](frame, window), TABLE_NOTES.get(path.stem, "")
         elif path.stem in TABLES:
-            frame, same = fewer_columns(people_table(frame, path.stem, window))
+            frame, same = fewer_columns(people_table(frame, path.stem, window, measure=measure))
             note = f"{note} {same}".strip()
         else:
             for column in [c for c in frame.columns if pd.api.types.is_bool_dtype(frame[c])]:
