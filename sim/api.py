@@ -845,7 +845,7 @@ def discover(
     all_replications = len(rows)
     rows = rows[rows[goal.column].notna()].reset_index(drop=True)
     if rows.empty:
-        raise StudyError(f"{results}: {m.subject.removesuffix(' empty')} moves in none of the {all_replications} replications: nothing to discover")
+        raise StudyError(f"{results}: {m.who} moves in none of the {all_replications} replications: nothing to discover")
     try:
         x = d.input_columns(rows, factors)
         cases = goal.cases(rows)
@@ -1143,7 +1143,7 @@ def _stays_sometimes(scenario: object, base: str | None, measure: Measure) -> st
     leaves = getattr(scenario.sites[base], "leaves", 1.0)
     if not isinstance(leaves, int | float) or leaves >= 1:
         return ""
-    who = measure.subject.removesuffix(" empty")
+    who = measure.who
     return (
         f"{who} has to move in only about {100 * leaves:.0f}% of replications (sites.{base}.leaves = {leaves:g}); the plan counts one "
         f"in which it stays as out from day 0, so its chances are of every replication, not, as run's, of those in which it moves"

@@ -241,7 +241,7 @@ def findings(
         moves = int(sample.get("moves", replications))
         of_those = ""
         if moves < replications:  # a named base that moves in only some draws: every figure is of those, as run says
-            who = measure.subject.removesuffix(" empty")
+            who = measure.who
             of_those = f"; {who} has to move in {moves} of them ({100 * moves / replications:.0f}%), and these figures are of those {moves}"
         lines = [
             f"{replications} draws from the scenario's distributions{of_those}: mean {sample['mean_days']:.1f} {measure.days_words}; "

@@ -77,12 +77,18 @@ class Measure:
             return "the base is empty"
         if self.subject == "the last out":
             return "everyone is out"
-        return f"{self.subject.removesuffix(' empty')} is empty"
+        return f"{self.who} is empty"
+
+    @property
+    def who(self) -> str:
+        """Whose end the measure is, as a sentence names it: ``Rmelan`` for ``Rmelan empty`` (``base`` for the one base,
+        ``the last out`` for the whole withdrawal)."""
+        return self.subject.removesuffix(" empty")
 
     @property
     def by_day_words(self) -> str:
         """``P(out by day 30)`` (a named base: ``P(Rmelan out by day 30)``)."""
-        who = "" if self.subject in ("base empty", "the last out") else f"{self.subject.removesuffix(' empty')} "
+        who = "" if self.subject in ("base empty", "the last out") else f"{self.who} "
         return f"P({who}out by day {self.day:g})"
 
     @property
@@ -261,7 +267,7 @@ def moving_words(measure: Measure, moves: int, total: int, replications: str = "
     ``replications of each point``)."""
     if moves >= total or total <= 0:
         return ""
-    who = measure.subject.removesuffix(" empty")
+    who = measure.who
     if moves <= 0:
         return f"{who} has to move in none of the {total} {replications}: no figure of it is known (—); raise the replications, or leave out --base."
     return f"{who} has to move in {moves} of the {total} {replications} ({100 * moves / total:.0f}%); the figures are of those {moves}."

@@ -149,7 +149,7 @@ def comparison_sentence(days: dict, by_day: dict, window: dict, measure: Measure
     elif measure.subject == "the last out":
         who, than = "with B everyone is out", "than with A"
     else:
-        who, than = f"with B {measure.subject.removesuffix(' empty')} is empty", "than with A"
+        who, than = f"with B {measure.who} is empty", "than with A"
     when = f"{who} {days_change_words(days['difference'], days['ci_low'], days['ci_high'])} {than} (mean {days['b']:.1f} against {days['a']:.1f} days)"
 
     def chance(d: dict, words: str) -> str:

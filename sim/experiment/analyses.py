@@ -274,7 +274,7 @@ def _every_point_measured(points: pd.DataFrame, measure: Measure, method: str, r
     have to move in any of its replications has none (not 0, not "never out"), so the study stops and says so."""
     never = points.index[points["replications"] == 0]
     if len(never):
-        who = measure.subject.removesuffix(" empty")
+        who = measure.who
         name = {"morris": "Morris", "sobol": "Sobol'"}.get(method, method)
         each = f"{replications} replication{'' if replications == 1 else 's'}"
         raise StudyError(
@@ -404,7 +404,7 @@ def run_evidence(
     outcome = measure.values(rows)
     kept = ~np.isnan(outcome)  # a base that did not have to move has no value to settle
     if kept.sum() < EVIDENCE_FEWEST <= len(kept):
-        who = measure.subject.removesuffix(" empty")
+        who = measure.who
         raise StudyError(
             f"{who} has to move in only {int(kept.sum())} of the {len(kept)} replications, too few to estimate how much any input "
             f"settles of {measure.words} (its figures are of those in which it moves; want hundreds): raise --replications"
