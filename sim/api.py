@@ -43,7 +43,7 @@ from sim.experiment.storage import OutputError, new_run_dir, one_writer, release
 from sim.extras import need
 from sim.model.airlift import SORTIE_WAIT_CAUSES
 from sim.model.evacuation import RESOURCES, WAIT_CAUSES
-from sim.names import theatre_names
+from sim.names import closed_words, theatre_names
 from sim.replication import prepare
 from sim.scenario.loading import LoadedScenario, load_scenario
 from sim.scenario.schema import TheatreScenario
@@ -655,11 +655,6 @@ def _calibrated_base(scenario: Any) -> str | None:
     return f"{scenario.bases[scenario.main_base].title} (the main base)"
 
 
-def _closed_words(calibrated: str | None) -> str:
-    """``closed`` (a one-base file), or ``left Qasrak (the main base) empty`` (a theatre: not the whole withdrawal)."""
-    return "closed" if calibrated is None else f"left {calibrated} empty"
-
-
 @one_writer()
 def calibrate(
     scenario: ScenarioLike,
@@ -700,7 +695,7 @@ def calibrate(
     strong = informative(found.table)
     calibrated = _calibrated_base(s)
     lines = [
-        f"{int(found.accepted.sum())} of {len(found.accepted)} draws from the priors {_closed_words(calibrated)} in {target}: acceptance "
+        f"{int(found.accepted.sum())} of {len(found.accepted)} draws from the priors {closed_words(calibrated)} in {target}: acceptance "
         f"{rate.estimate:.1%} (95% CI {rate.ci_low:.1%}-{rate.ci_high:.1%}).",
         "",
         "Inputs the estimate constrains (prior P5-P95 -> posterior P5-P95): "

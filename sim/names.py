@@ -126,6 +126,12 @@ def theatre_names(scenario: Any) -> Iterator[None]:
         _THEATRE.reset(token)
 
 
+def closed_words(calibrated: str | None) -> str:
+    """What a calibration's accepted draws did: ``closed`` (a one-base file), or ``left Qasrak (the main base) empty``
+    (a theatre, whose ``calibrated`` base is its main one, not the whole withdrawal)."""
+    return f"left {calibrated} empty" if calibrated else "closed"
+
+
 def site_name(key: str) -> str:
     """A site as a planner reads it: its title inside :func:`theatre_names` (``rmelan`` -> ``Rmelan``), else its key
     in words (:func:`site_title`)."""

@@ -19,7 +19,7 @@ import pandas as pd
 from markupsafe import Markup
 
 from sim.experiment.tables import READ_AS
-from sim.names import TABLES, column_words, label, people_table, percent, points_size, range_words
+from sim.names import TABLES, closed_words, column_words, label, people_table, percent, points_size, range_words
 from sim.report.readable import number, proportion, span
 
 if TYPE_CHECKING:
@@ -225,7 +225,7 @@ def caption_fields(folder: Path, kind: str, manifest: dict) -> dict[str, str]:
     return fields
 
 
-def _measure(manifest: dict):
+def _measure(manifest: dict) -> Measure:
     """What an analysis folder measured (mean days to base empty for one written before studies chose)."""
     from sim.analysis.measure import Measure
 
@@ -279,7 +279,7 @@ def _design(manifest: dict) -> str | None:
 def _sensitivity(folder: Path, kind: str, manifest: dict) -> list[str]:
     lines = [line for line in [_design(manifest)] if line]
     method = kind.removeprefix("sensitivity-")
-    measured = _measure_of(manifest)  # what the study ranked by: its Morris and Sobol' tables are in that measure
+    measured = _measure(manifest)  # what the study ranked by: its Morris and Sobol' tables are in that measure
     points = _table(folder, "points")
     if points is not None and "replications" in points.columns and len(points) and manifest.get("replications_per_point"):
         from sim.analysis.measure import moving_words
@@ -319,17 +319,6 @@ def _sensitivity(folder: Path, kind: str, manifest: dict) -> list[str]:
     return lines
 
 
-def _measure_of(manifest: dict) -> Measure:
-    """The measure a study recorded in its manifest; a folder written before studies had one measured mean days."""
-    from sim.analysis.measure import Measure
-
-    record = manifest.get("measure")
-    if record:
-        return Measure.from_record(record)
-    window = manifest.get("scenario", {}).get("scenario", {}).get("window_days", [15, 30])
-    return Measure.from_record({"measure": "days", "window_days": window, "by_day": window[1]})
-
-
 def _calibration(folder: Path, manifest: dict) -> list[str]:
     from sim.analysis.calibration import informative
 
@@ -340,9 +329,7 @@ def _calibration(folder: Path, manifest: dict) -> list[str]:
     lines = []
     if rate and total:
         accepted = round(rate["estimate"] * total)
-        calibrated = manifest.get("calibrated_base")
-        closed = "closed" if not calibrated else f"left {calibrated} empty"
-        lines.append(f"{accepted} of {total} draws from the priors {closed} in {target}: acceptance {proportion(rate)}.")
+        lines.append(f"{accepted} of {total} draws from the priors {closed_words(manifest.get('calibrated_base'))} in {target}: acceptance {proportion(rate)}.")
         if accepted == 0:
             horizon = _horizon(manifest)
             if horizon is not None and high > horizon:
