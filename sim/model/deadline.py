@@ -22,7 +22,7 @@ from bisect import bisect_left
 from collections.abc import Generator
 from typing import TYPE_CHECKING, Any
 
-from sim.model.calendar import Closures
+from sim.model.calendar import NEVER, Closures
 from sim.model.cargo import CARRIED_VEHICLES, Inventory
 from sim.model.gate import DepartureWindow
 from sim.model.parts import BaseSetup, Column, Part
@@ -45,10 +45,14 @@ FATE_COLUMNS = {"destroyed": "destroyed", "handed over": "handed_over"}
 class Deadline(Part):
     """A base's deadline: the order its convoys are filled in, and what it left behind (``left_behind.*`` columns)."""
 
-    def __init__(self, group: DeadlineGroup | None, inventory: Inventory, people: PeopleAndSeats, classes: tuple[str, ...] = ()) -> None:
+    def __init__(
+        self, group: DeadlineGroup | None, inventory: Inventory, people: PeopleAndSeats, classes: tuple[str, ...] = (), window: Closures = NEVER
+    ) -> None:
         self.group = group
         self.hour = 24.0 * float(group.day) if group is not None else math.inf
         """The deadline, in hours from hour 0 (``inf``: none)."""
+        self.cut_hour = cut_off_hour(self.hour, window) if group is not None else math.inf
+        """When what has not gone is left: the last departure ``window`` of the last element before the date opens."""
         self.inventory = inventory
         self.people = people
         self.classes = classes  # the base's own cargo classes, for one column each
@@ -64,7 +68,8 @@ class Deadline(Part):
 
     @classmethod
     def for_base(cls, setup: BaseSetup) -> Deadline:
-        return cls(setup.spec.groups.deadline, setup.get(Inventory), setup.get(PeopleAndSeats), tuple(setup.spec.cargo.classes))
+        window = setup.get(DepartureWindow).by_kind[LAST_ELEMENT_KIND]
+        return cls(setup.spec.groups.deadline, setup.get(Inventory), setup.get(PeopleAndSeats), tuple(setup.spec.cargo.classes), window)
 
     @property
     def given(self) -> bool:
@@ -133,8 +138,7 @@ def cut_off_hour(deadline_hour: float, window: Closures) -> float:
 def close_at_deadline(base: Evacuation) -> Generator[simpy.Event, Any, None]:
     """When the last departure window before the base's deadline opens, whatever may be left and has not gone stays
     (unless the base is already empty)."""
-    window = next(part for part in base.parts if isinstance(part, DepartureWindow))
-    yield base.env.timeout(cut_off_hour(base.deadline.hour, window.by_kind[LAST_ELEMENT_KIND]))
+    yield base.env.timeout(base.deadline.cut_hour)
     if base.base_empty_at is None:
         leave_behind(base)
 
